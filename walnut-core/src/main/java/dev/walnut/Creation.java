@@ -1,0 +1,208 @@
+package dev.walnut;
+
+import dev.walnut.backend.cpu.CopyKernels;
+import java.lang.reflect.Array;
+import java.util.ArrayList;
+import java.util.Arrays;
+
+/** Tensor factories and layout-changing copies. */
+final class Creation {
+    private Creation() {
+    }
+
+    static Tensor full(int[] shape, DType dtype, double value) {
+        int n = Shapes.numel(shape);
+        Storage s = Storage.allocate(dtype, n);
+        if (value != 0.0) {
+            switch (dtype) {
+                case F32 -> Arrays.fill((float[]) s.data, (float) value);
+                case F64 -> Arrays.fill((double[]) s.data, value);
+                case I32 -> Arrays.fill((int[]) s.data, (int) value);
+                case I64 -> Arrays.fill((long[]) s.data, (long) value);
+                case BOOL -> Arrays.fill((boolean[]) s.data, true);
+            }
+        }
+        return new Tensor(s, shape.clone());
+    }
+
+    static Tensor fromArray(String op, Object data, int length, long[] shape, DType dtype) {
+        int[] sh = Shapes.toInts(op, shape);
+        int n = Shapes.numel(sh);
+        if (n != length) {
+            throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " needs " + n
+                    + " elements but the array has " + length);
+        }
+        return new Tensor(new Storage(data, dtype), sh);
+    }
+
+    static Tensor fromDoubles(double[] values, int[] shape, DType dtype) {
+        Tensor t = new Tensor(new Storage(values.clone(), DType.F64), shape);
+        return dtype == DType.F64 ? t : cast(t, dtype);
+    }
+
+    /** Nested Java arrays: the leaf component type picks the dtype. */
+    static Tensor fromNested(Object nested) {
+        if (nested == null || !nested.getClass().isArray()) {
+            throw new IllegalArgumentException("fromArray: expected a (nested) Java array, got "
+                    + (nested == null ? "null" : nested.getClass().getName()));
+        }
+        var dims = new ArrayList<Integer>();
+        Class<?> c = nested.getClass();
+        Object probe = nested;
+        while (c.isArray()) {
+            int len = Array.getLength(probe);
+            dims.add(len);
+            c = c.getComponentType();
+            if (c.isArray()) {
+                if (len == 0) {
+                    // An empty outer array still has a known rank; inner sizes are 0.
+                    while (c.isArray()) {
+                        dims.add(0);
+                        c = c.getComponentType();
+                    }
+                    break;
+                }
+                probe = Array.get(probe, 0);
+            }
+        }
+        DType dtype;
+        if (c == float.class) {
+            dtype = DType.F32;
+        } else if (c == double.class) {
+            dtype = DType.F64;
+        } else if (c == int.class) {
+            dtype = DType.I32;
+        } else if (c == long.class) {
+            dtype = DType.I64;
+        } else if (c == boolean.class) {
+            dtype = DType.BOOL;
+        } else {
+            throw new IllegalArgumentException("fromArray: unsupported element type " + c.getName()
+                    + "; use float, double, int, long or boolean arrays");
+        }
+        int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
+        Storage s = Storage.allocate(dtype, Shapes.numel(shape));
+        int[] pos = {0};
+        flatten(nested, 0, shape, s.data, pos);
+        return new Tensor(s, shape);
+    }
+
+    private static void flatten(Object arr, int depth, int[] shape, Object out, int[] pos) {
+        int len = Array.getLength(arr);
+        if (len != shape[depth]) {
+            throw new IllegalArgumentException("fromArray: ragged nested array: expected length " + shape[depth]
+                    + " at depth " + depth + " but found " + len);
+        }
+        if (depth == shape.length - 1) {
+            System.arraycopy(arr, 0, out, pos[0], len);
+            pos[0] += len;
+            return;
+        }
+        for (int i = 0; i < len; i++) {
+            flatten(Array.get(arr, i), depth + 1, shape, out, pos);
+        }
+    }
+
+    static Tensor arange(double start, double end, double step, DType dtype) {
+        if (step == 0 || Double.isNaN(step) || Double.isInfinite(start) || Double.isInfinite(end)) {
+            throw new IllegalArgumentException("arange: step must be nonzero and bounds finite (start=" + start
+                    + ", end=" + end + ", step=" + step + ")");
+        }
+        if ((end - start) / step < 0) {
+            throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start="
+                    + start + ", end=" + end + ", step=" + step + ")");
+        }
+        int n = (int) Math.ceil((end - start) / step);
+        Storage s = Storage.allocate(DType.F64, n);
+        double[] d = (double[]) s.data;
+        for (int i = 0; i < n; i++) {
+            d[i] = start + i * step;
+        }
+        Tensor t = new Tensor(s, new int[] {n});
+        return dtype == DType.F64 ? t : cast(t, dtype);
+    }
+
+    static Tensor arange(long start, long end, long step, DType dtype) {
+        if (step == 0) {
+            throw new IllegalArgumentException("arange: step must be nonzero");
+        }
+        if ((end - start) != 0 && Long.signum(end - start) != Long.signum(step)) {
+            throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start="
+                    + start + ", end=" + end + ", step=" + step + ")");
+        }
+        long count = (end - start + step + (step > 0 ? -1 : 1)) / step;
+        int n = Shapes.toInts("arange", new long[] {Math.max(count, 0)})[0];
+        Storage s = Storage.allocate(DType.I64, n);
+        long[] d = (long[]) s.data;
+        for (int i = 0; i < n; i++) {
+            d[i] = start + i * step;
+        }
+        Tensor t = new Tensor(s, new int[] {n});
+        return dtype == DType.I64 ? t : cast(t, dtype);
+    }
+
+    static Tensor linspace(double start, double end, int steps, DType dtype) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        }
+        double[] d = new double[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            d[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+        }
+        return fromDoubles(d, new int[] {steps}, dtype);
+    }
+
+    static Tensor eye(long n, long m, DType dtype) {
+        int[] sh = Shapes.toInts("eye", new long[] {n, m});
+        Tensor t = full(sh, dtype, 0.0);
+        int k = Math.min(sh[0], sh[1]);
+        for (int i = 0; i < k; i++) {
+            Access.setDouble(t.storage, i * sh[1] + i, 1.0);
+        }
+        return t;
+    }
+
+    static Tensor random(String op, long[] shape, DType dtype, Generator g, boolean normal) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": expects a floating point dtype, got " + dtype
+                    + " (use randint for integers)");
+        }
+        int[] sh = Shapes.toInts(op, shape);
+        double[] d = new double[Shapes.numel(sh)];
+        if (normal) {
+            g.fillNormal(d, 0, 1);
+        } else {
+            g.fillUniform(d, 0, 1);
+        }
+        return fromDoubles(d, sh, dtype);
+    }
+
+    static Tensor randint(long low, long high, long[] shape, Generator g) {
+        if (high <= low) {
+            throw new IllegalArgumentException("randint: expects low < high, got low=" + low + ", high=" + high);
+        }
+        int[] sh = Shapes.toInts("randint", shape);
+        Storage s = Storage.allocate(DType.I64, Shapes.numel(sh));
+        long[] d = (long[]) s.data;
+        for (int i = 0; i < d.length; i++) {
+            d[i] = low + g.nextLong(high - low);
+        }
+        return new Tensor(s, sh);
+    }
+
+    /** A contiguous tensor with fresh storage holding {@code t}'s values converted to {@code dtype}. */
+    static Tensor cast(Tensor t, DType dtype) {
+        Storage s = Storage.allocate(dtype, Shapes.numel(t.shape));
+        int[] sh = t.shape.clone();
+        CopyKernels.copy(t.storage.data, t.offset, t.shape, t.strides, s.data, 0, Shapes.contiguousStrides(sh));
+        return new Tensor(s, sh);
+    }
+
+    /** {@code t} itself when contiguous and of {@code dtype}, else a contiguous converted copy (no autograd). */
+    static Tensor contiguousOf(Tensor t, DType dtype) {
+        return t.dtype == dtype && t.isContiguous() ? t : cast(t, dtype);
+    }
+}

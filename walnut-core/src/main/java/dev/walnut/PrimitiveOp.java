@@ -1,0 +1,84 @@
+package dev.walnut;
+
+/**
+ * Walnut's vocabulary of primitive ops: the ops that have a kernel and a gradient rule of
+ * their own. Every other tensor method is a composite of these (e.g. {@code mean} of a sum,
+ * {@code var} of mean/sub/square/sum). The graph compiler and exporters work from this list, and a
+ * test fails when a differentiable primitive lacks a float64 gradient check.
+ *
+ * <pre>{@code
+ * for (PrimitiveOp op : PrimitiveOp.values()) {
+ *     System.out.println(op + " records " + op.nodeName());
+ * }
+ * }</pre>
+ */
+public enum PrimitiveOp {
+    ADD("AddBackward0"),
+    ADD_SCALAR("AddBackward1"),
+    SUB("SubBackward0"),
+    RSUB_SCALAR("RsubBackward1"),
+    MUL("MulBackward0"),
+    MUL_SCALAR("MulBackward1"),
+    DIV("DivBackward0"),
+    DIV_SCALAR("DivBackward1"),
+    RDIV_SCALAR("DivBackward2"),
+    POW("PowBackward1"),
+    POW_SCALAR("PowBackward0"),
+    SQUARE("PowBackward0"),
+    NEG("NegBackward0"),
+    ABS("AbsBackward0"),
+    SIGN("SignBackward0"),
+    EXP("ExpBackward0"),
+    LOG("LogBackward0"),
+    SQRT("SqrtBackward0"),
+    RSQRT("RsqrtBackward0"),
+    RECIPROCAL("ReciprocalBackward0"),
+    SIN("SinBackward0"),
+    COS("CosBackward0"),
+    TANH("TanhBackward0"),
+    SIGMOID("SigmoidBackward0"),
+    RELU("ReluBackward0"),
+    MAXIMUM("MaximumBackward0"),
+    MINIMUM("MinimumBackward0"),
+    CLAMP("ClampBackward1"),
+    WHERE("WhereBackward0"),
+    TO_DTYPE("ToCopyBackward0"),
+    SUM("SumBackward0", "SumBackward1"),
+    MEAN("MeanBackward0", "MeanBackward1"),
+    PROD("ProdBackward0", "ProdBackward1"),
+    AMAX("AmaxBackward0"),
+    AMIN("AminBackward0"),
+    MAX_DIM("MaxBackward0"),
+    MIN_DIM("MinBackward0"),
+    LOGSUMEXP("LogsumexpBackward0"),
+    NORM("NormBackward1"),
+    SOFTMAX("SoftmaxBackward0"),
+    LOG_SOFTMAX("LogSoftmaxBackward0"),
+    MATMUL("MmBackward0", "BmmBackward0"),
+    RESHAPE("ReshapeAliasBackward0"),
+    VIEW("ViewBackward0"),
+    PERMUTE("PermuteBackward0"),
+    TRANSPOSE("TransposeBackward0"),
+    EXPAND("ExpandBackward0"),
+    SLICE("SliceBackward0"),
+    SELECT("SelectBackward0"),
+    SLICE_BACKWARD("SliceBackwardBackward0"),
+    CLONE("CloneBackward0"),
+    CAT("CatBackward0");
+
+    private final String[] nodeNames;
+
+    PrimitiveOp(String... nodeNames) {
+        this.nodeNames = nodeNames;
+    }
+
+    /** The {@code gradFn().name()} of the node this op records (the first, when it has variants). */
+    public String nodeName() {
+        return nodeNames[0];
+    }
+
+    /** All node names this op may record (e.g. {@code MmBackward0} and {@code BmmBackward0} for matmul). */
+    public java.util.List<String> nodeNames() {
+        return java.util.List.of(nodeNames);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.walnut;
+
+import java.util.Arrays;
+
+/** Shape arithmetic shared by the ops: strides, dim wrapping, broadcasting. */
+final class Shapes {
+    static final int[] SCALAR = new int[0];
+
+    private Shapes() {
+    }
+
+    static int[] contiguousStrides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            s[d] = acc;
+            acc *= Math.max(shape[d], 1);
+        }
+        return s;
+    }
+
+    static int numel(int[] shape) {
+        long n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " has " + n
+                    + " elements; Walnut's CPU tensors hold at most 2^31 - 9 elements");
+        }
+        return (int) n;
+    }
+
+    static int[] toInts(String op, long[] shape) {
+        int[] r = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0 || shape[i] > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": invalid size " + shape[i] + " at dim " + i + " of shape "
+                        + Arrays.toString(shape));
+            }
+            r[i] = (int) shape[i];
+        }
+        numel(r);
+        return r;
+    }
+
+    static long[] toLongs(int[] shape) {
+        long[] r = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            r[i] = shape[i];
+        }
+        return r;
+    }
+
+    /** Wraps a possibly negative dim into [0, rank). */
+    static int wrapDim(String op, int dim, int rank) {
+        int r = Math.max(rank, 1); // a 0-d tensor accepts dim 0 and -1, like PyTorch
+        if (dim < -r || dim >= r) {
+            throw new IndexOutOfBoundsException(op + ": dim " + dim + " is out of range for a tensor of rank " + rank
+                    + " (expected a value in [" + -r + ", " + (r - 1) + "])");
+        }
+        return dim < 0 ? dim + r : dim;
+    }
+
+    /** Wraps dims and returns a mask of the reduced dims; empty dims mean all dims. */
+    static boolean[] dimMask(String op, int[] dims, int rank) {
+        boolean[] mask = new boolean[rank];
+        if (dims == null || dims.length == 0) {
+            Arrays.fill(mask, true);
+            return mask;
+        }
+        for (int d : dims) {
+            int w = wrapDim(op, d, rank);
+            if (rank == 0) {
+                continue;
+            }
+            if (mask[w]) {
+                throw new IllegalArgumentException(op + ": dim " + w + " appears multiple times in " + Arrays.toString(dims));
+            }
+            mask[w] = true;
+        }
+        return mask;
+    }
+
+    static int[] broadcast(String op, int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da == db || db == 1) {
+                out[i] = da;
+            } else if (da == 1) {
+                out[i] = db;
+            } else {
+                throw new IllegalArgumentException(op + ": shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                        + " cannot be broadcast together (size " + da + " vs " + db + " at dim " + i + ")");
+            }
+        }
+        return out;
+    }
+
+    /** Strides that read a tensor of (shape, strides) as if expanded to {@code target}. */
+    static int[] broadcastStrides(int[] shape, int[] strides, int[] target) {
+        int[] out = new int[target.length];
+        int off = target.length - shape.length;
+        for (int i = 0; i < shape.length; i++) {
+            out[i + off] = shape[i] == 1 && target[i + off] != 1 ? 0 : strides[i];
+        }
+        return out;
+    }
+
+    static boolean isContiguous(int[] shape, int[] strides) {
+        int expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] == 0) {
+                return true;
+            }
+            if (shape[d] != 1 && strides[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    static String str(int[] shape) {
+        return Arrays.toString(shape);
+    }
+}

@@ -1,0 +1,1290 @@
+package dev.walnut;
+
+import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.HookHandle;
+import dev.walnut.autograd.Node;
+import dev.walnut.backend.cpu.BinaryOp;
+import dev.walnut.backend.cpu.ReduceOp;
+import dev.walnut.backend.cpu.UnaryOp;
+import dev.walnut.internal.TensorInternals;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+/**
+ * An n-dimensional array with reverse-mode autograd: storage (a primitive array shared by
+ * views) plus a layout (shape, strides, offset), a {@link DType} and autograd metadata.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.of(1.0, 2.0, 3.0).setRequiresGrad(true);
+ * Tensor y = x.mul(x).add(x.mulScalar(3.0)).sum();     // sum(x^2 + 3x)
+ * y.backward();
+ * x.grad();                                             // tensor([5., 7., 9.])
+ *
+ * Tensor w = Tensor.randn(new long[] {10, 5}, DType.F32);
+ * Tensor h = Tensor.ones(4, 10).matmul(w).relu();       // shape [4, 5]
+ * }</pre>
+ *
+ * <p>Conventions: shapes are {@code long...}, dims are {@code int} (negative dims count from
+ * the end), ops use PyTorch's names in Java casing, and NumPy broadcasting applies to every
+ * elementwise op. Views ({@link #reshape}, {@link #transpose}, {@link #narrow}, ...) never copy.
+ * In-place ops are few and end in {@code InPlace} ({@link #addInPlace}, {@link #fillInPlace}).
+ * Tensors are not thread-safe for concurrent writes; autograd state is per thread.
+ */
+public final class Tensor {
+    private static final AtomicLong NEXT_ID = new AtomicLong(1);
+
+    final Storage storage;
+    final int[] shape;
+    final int[] strides;
+    final int offset;
+    final DType dtype;
+    private final long id;
+    /** The tensor this one is a view of (null when it owns its storage's layout). */
+    final Tensor base;
+
+    private boolean requiresGrad;
+    private Node gradFn;
+    private int outputIndex;
+    private Tensor grad;
+    private boolean retainsGrad;
+    private List<UnaryOperator<Tensor>> hooks;
+
+    Tensor(Storage storage, int[] shape, int[] strides, int offset, Tensor base) {
+        this.storage = storage;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.dtype = storage.dtype;
+        this.base = base;
+        this.id = NEXT_ID.getAndIncrement();
+    }
+
+    /** A fresh contiguous tensor over {@code storage}. */
+    Tensor(Storage storage, int[] shape) {
+        this(storage, shape, Shapes.contiguousStrides(shape), 0, null);
+    }
+
+    static {
+        TensorInternals.register(new TensorInternals() {
+            @Override
+            public void attachGradFn(Tensor t, Node node, int outputIndex) {
+                t.gradFn = node;
+                t.outputIndex = outputIndex;
+                t.requiresGrad = true;
+            }
+
+            @Override
+            public List<UnaryOperator<Tensor>> hooks(Tensor t) {
+                return t.hooks;
+            }
+
+            @Override
+            public boolean retainsGrad(Tensor t) {
+                return t.retainsGrad;
+            }
+
+            @Override
+            public void accumulateGrad(Tensor t, Tensor g) {
+                if (g.requiresGrad()) {
+                    // createGraph: keep the gradient's history so it can be differentiated.
+                    t.grad = t.grad == null ? g : t.grad.add(g);
+                } else if (t.grad == null) {
+                    // Own copy: the engine may hand over a tensor that is also the user's
+                    // gradOutput or another node's gradient, and zeroGrad() writes in place.
+                    t.grad = Creation.cast(g, g.dtype);
+                } else if (t.grad.requiresGrad() || t.grad.base != null || !t.grad.isContiguous()) {
+                    t.grad = t.grad.add(g).detach();
+                } else {
+                    Autograd.noGrad(() -> {
+                        t.grad.addInPlace(g);
+                    });
+                }
+            }
+
+            @Override
+            public int[] shape(Tensor t) {
+                return t.shape;
+            }
+
+            @Override
+            public Tensor zeros(int[] shape, DType dtype) {
+                return Creation.full(shape, dtype, 0.0);
+            }
+
+            @Override
+            public Tensor sumToShape(Tensor t, int[] shape) {
+                return Reductions.sumToShape(t, shape);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    /** A 0-d F32 tensor. */
+    public static Tensor scalar(double value) {
+        return Creation.full(Shapes.SCALAR, DType.F32, value);
+    }
+
+    /** A 0-d tensor of the given dtype. */
+    public static Tensor scalar(double value, DType dtype) {
+        return Creation.full(Shapes.SCALAR, dtype, value);
+    }
+
+    /** A 1-d F32 tensor of the given values (like {@code torch.tensor([1.0, 2.0])}). */
+    public static Tensor of(double... values) {
+        return Creation.fromDoubles(values, new int[] {values.length}, DType.F32);
+    }
+
+    /** A 1-d I64 tensor of the given values (like {@code torch.tensor([1, 2])}). */
+    public static Tensor of(long... values) {
+        return fromArray(values, values.length);
+    }
+
+    /** A 1-d BOOL tensor. */
+    public static Tensor of(boolean... values) {
+        return fromArray(values, values.length);
+    }
+
+    /** A 2-d F32 tensor from rows of equal length. */
+    public static Tensor of(double[][] rows) {
+        return fromArray(rows).to(DType.F32);
+    }
+
+    /** A 3-d F32 tensor from nested arrays of equal lengths. */
+    public static Tensor of(double[][][] values) {
+        return fromArray(values).to(DType.F32);
+    }
+
+    /** Copies {@code data} into a new F32 tensor of the given shape. */
+    public static Tensor fromArray(float[] data, long... shape) {
+        return Creation.fromArray("fromArray", data.clone(), data.length, shape, DType.F32);
+    }
+
+    /** Copies {@code data} into a new F64 tensor of the given shape. */
+    public static Tensor fromArray(double[] data, long... shape) {
+        return Creation.fromArray("fromArray", data.clone(), data.length, shape, DType.F64);
+    }
+
+    /** Copies {@code data} into a new I32 tensor of the given shape. */
+    public static Tensor fromArray(int[] data, long... shape) {
+        return Creation.fromArray("fromArray", data.clone(), data.length, shape, DType.I32);
+    }
+
+    /** Copies {@code data} into a new I64 tensor of the given shape. */
+    public static Tensor fromArray(long[] data, long... shape) {
+        return Creation.fromArray("fromArray", data.clone(), data.length, shape, DType.I64);
+    }
+
+    /** Copies {@code data} into a new BOOL tensor of the given shape. */
+    public static Tensor fromArray(boolean[] data, long... shape) {
+        return Creation.fromArray("fromArray", data.clone(), data.length, shape, DType.BOOL);
+    }
+
+    /**
+     * Copies a nested Java array ({@code float[][]}, {@code double[][][]}, {@code long[][]}, ...)
+     * into a tensor whose dtype follows the element type. Rows must have equal lengths.
+     */
+    public static Tensor fromArray(Object nested) {
+        return Creation.fromNested(nested);
+    }
+
+    /** Wraps {@code data} without copying (like {@code torch.from_numpy}): writes show through both ways. */
+    public static Tensor wrap(float[] data, long... shape) {
+        return Creation.fromArray("wrap", data, data.length, shape, DType.F32);
+    }
+
+    /** Wraps {@code data} without copying. */
+    public static Tensor wrap(double[] data, long... shape) {
+        return Creation.fromArray("wrap", data, data.length, shape, DType.F64);
+    }
+
+    /** Wraps {@code data} without copying. */
+    public static Tensor wrap(int[] data, long... shape) {
+        return Creation.fromArray("wrap", data, data.length, shape, DType.I32);
+    }
+
+    /** Wraps {@code data} without copying. */
+    public static Tensor wrap(long[] data, long... shape) {
+        return Creation.fromArray("wrap", data, data.length, shape, DType.I64);
+    }
+
+    /** F32 zeros of the given shape. */
+    public static Tensor zeros(long... shape) {
+        return zeros(shape, DType.F32);
+    }
+
+    /** Zeros of the given shape and dtype. */
+    public static Tensor zeros(long[] shape, DType dtype) {
+        return Creation.full(Shapes.toInts("zeros", shape), dtype, 0.0);
+    }
+
+    /** F32 ones of the given shape. */
+    public static Tensor ones(long... shape) {
+        return ones(shape, DType.F32);
+    }
+
+    /** Ones of the given shape and dtype. */
+    public static Tensor ones(long[] shape, DType dtype) {
+        return Creation.full(Shapes.toInts("ones", shape), dtype, 1.0);
+    }
+
+    /** An F32 tensor filled with {@code value}. */
+    public static Tensor full(long[] shape, double value) {
+        return full(shape, value, DType.F32);
+    }
+
+    /** A tensor of the given dtype filled with {@code value}. */
+    public static Tensor full(long[] shape, double value, DType dtype) {
+        return Creation.full(Shapes.toInts("full", shape), dtype, value);
+    }
+
+    /** Zeros with the shape and dtype of {@code t}. */
+    public static Tensor zerosLike(Tensor t) {
+        return Creation.full(t.shape, t.dtype, 0.0);
+    }
+
+    /** Ones with the shape and dtype of {@code t}. */
+    public static Tensor onesLike(Tensor t) {
+        return Creation.full(t.shape, t.dtype, 1.0);
+    }
+
+    /** {@code value} with the shape and dtype of {@code t}. */
+    public static Tensor fullLike(Tensor t, double value) {
+        return Creation.full(t.shape, t.dtype, value);
+    }
+
+    /** I64 values {@code 0, 1, ..., end - 1}. */
+    public static Tensor arange(long end) {
+        return arange(0, end, 1);
+    }
+
+    /** I64 values from {@code start} (inclusive) to {@code end} (exclusive) by {@code step}. */
+    public static Tensor arange(long start, long end, long step) {
+        return Creation.arange(start, end, step, DType.I64);
+    }
+
+    /** F32 values from {@code start} to {@code end} (exclusive) by {@code step}. */
+    public static Tensor arange(double start, double end, double step) {
+        return Creation.arange(start, end, step, DType.F32);
+    }
+
+    /** Values from {@code start} to {@code end} (exclusive) by {@code step}, of the given dtype. */
+    public static Tensor arange(double start, double end, double step, DType dtype) {
+        return Creation.arange(start, end, step, dtype);
+    }
+
+    /** {@code steps} F32 values evenly spaced from {@code start} to {@code end} inclusive. */
+    public static Tensor linspace(double start, double end, int steps) {
+        return linspace(start, end, steps, DType.F32);
+    }
+
+    /** {@code steps} values evenly spaced from {@code start} to {@code end} inclusive. */
+    public static Tensor linspace(double start, double end, int steps, DType dtype) {
+        return Creation.linspace(start, end, steps, dtype);
+    }
+
+    /** The {@code n x n} F32 identity. */
+    public static Tensor eye(long n) {
+        return eye(n, n, DType.F32);
+    }
+
+    /** An {@code n x m} matrix with ones on the diagonal. */
+    public static Tensor eye(long n, long m, DType dtype) {
+        return Creation.eye(n, m, dtype);
+    }
+
+    /** Reseeds the global default generator (like {@code torch.manual_seed}). */
+    public static void manualSeed(long seed) {
+        Generator.defaultGenerator().manualSeed(seed);
+    }
+
+    /** F32 uniform samples in [0, 1) from the default generator. */
+    public static Tensor rand(long... shape) {
+        return rand(shape, DType.F32, Generator.defaultGenerator());
+    }
+
+    /** Uniform samples in [0, 1). */
+    public static Tensor rand(long[] shape, DType dtype) {
+        return rand(shape, dtype, Generator.defaultGenerator());
+    }
+
+    /** Uniform samples in [0, 1) from {@code generator}. */
+    public static Tensor rand(long[] shape, DType dtype, Generator generator) {
+        return Creation.random("rand", shape, dtype, generator, false);
+    }
+
+    /** F32 standard-normal samples from the default generator. */
+    public static Tensor randn(long... shape) {
+        return randn(shape, DType.F32, Generator.defaultGenerator());
+    }
+
+    /** Standard-normal samples (the seed's {@code Tensor.randn(new long[]{10, 5}, DType.F32)}). */
+    public static Tensor randn(long[] shape, DType dtype) {
+        return randn(shape, dtype, Generator.defaultGenerator());
+    }
+
+    /** Standard-normal samples from {@code generator}. */
+    public static Tensor randn(long[] shape, DType dtype, Generator generator) {
+        return Creation.random("randn", shape, dtype, generator, true);
+    }
+
+    /** I64 integers uniform in [low, high). */
+    public static Tensor randint(long low, long high, long... shape) {
+        return randint(low, high, shape, Generator.defaultGenerator());
+    }
+
+    /** I64 integers uniform in [low, high) from {@code generator}. */
+    public static Tensor randint(long low, long high, long[] shape, Generator generator) {
+        return Creation.randint(low, high, shape, generator);
+    }
+
+    /** Concatenates along {@code dim}; all other sizes must match. */
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return Views.cat(tensors.toArray(new Tensor[0]), dim);
+    }
+
+    /** Concatenates along {@code dim}. */
+    public static Tensor cat(Tensor[] tensors, int dim) {
+        return Views.cat(tensors, dim);
+    }
+
+    /** Stacks equally shaped tensors along a new dim. */
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return Views.stack(tensors.toArray(new Tensor[0]), dim);
+    }
+
+    /** Stacks equally shaped tensors along a new dim. */
+    public static Tensor stack(Tensor[] tensors, int dim) {
+        return Views.stack(tensors, dim);
+    }
+
+    /** Elementwise {@code condition ? a : b}, broadcasting all three. */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        return Elementwise.where(condition, a, b);
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    /** The shape (a copy). */
+    public long[] shape() {
+        return Shapes.toLongs(shape);
+    }
+
+    /** Size of dim {@code dim} (negative counts from the end). */
+    public long size(int dim) {
+        return shape[Shapes.wrapDim("size", dim, shape.length)];
+    }
+
+    /** Strides in elements (a copy). */
+    public long[] stride() {
+        return Shapes.toLongs(strides);
+    }
+
+    /** Number of dims. */
+    public int dim() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public long numel() {
+        return Shapes.numel(shape);
+    }
+
+    /** Element type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Where the storage lives (always {@link Device#CPU} in this build). */
+    public Device device() {
+        return Device.CPU;
+    }
+
+    /** True when elements are laid out in row-major order with no gaps. */
+    public boolean isContiguous() {
+        return Shapes.isContiguous(shape, strides);
+    }
+
+    /** Process-unique id (used by {@code Autograd.computeGradients(long)}). */
+    public long id() {
+        return id;
+    }
+
+    /** The version counter shared with every view of the storage; in-place writes bump it. */
+    public int version() {
+        return storage.version;
+    }
+
+    /** The single value of a one-element tensor, as a double. */
+    public double item() {
+        if (numel() != 1) {
+            throw new IllegalStateException("item: a tensor with " + numel() + " elements (shape " + Shapes.str(shape)
+                    + ") cannot be converted to a scalar; select an element first");
+        }
+        return Access.getDouble(storage, offset);
+    }
+
+    /** The single value of a one-element tensor, as a long (exact for I64). */
+    public long itemLong() {
+        if (numel() != 1) {
+            throw new IllegalStateException("itemLong: a tensor with " + numel() + " elements (shape " + Shapes.str(shape)
+                    + ") cannot be converted to a scalar");
+        }
+        return Access.getLong(storage, offset);
+    }
+
+    /** The element at {@code index} (one index per dim), as a double. */
+    public double getDouble(long... index) {
+        return Access.getDouble(storage, Access.flatIndex("getDouble", this, index));
+    }
+
+    /** The element at {@code index} as a long. */
+    public long getLong(long... index) {
+        return Access.getLong(storage, Access.flatIndex("getLong", this, index));
+    }
+
+    /** Writes one element in place (bumps the version; not allowed on a leaf that requires grad while recording). */
+    public Tensor setDouble(double value, long... index) {
+        InPlace.checkWritable("setDouble", this);
+        Access.setDouble(storage, Access.flatIndex("setDouble", this, index), value);
+        storage.version++;
+        return this;
+    }
+
+    /** Copies the elements (row-major) into a new float[], converting from the dtype. */
+    public float[] toFloatArray() {
+        return (float[]) Creation.contiguousOf(this, DType.F32).storageArrayCopy();
+    }
+
+    /** Copies the elements (row-major) into a new double[]. */
+    public double[] toDoubleArray() {
+        return (double[]) Creation.contiguousOf(this, DType.F64).storageArrayCopy();
+    }
+
+    /** Copies the elements (row-major) into a new long[]. */
+    public long[] toLongArray() {
+        return (long[]) Creation.contiguousOf(this, DType.I64).storageArrayCopy();
+    }
+
+    /** Copies the elements (row-major) into a new int[]. */
+    public int[] toIntArray() {
+        return (int[]) Creation.contiguousOf(this, DType.I32).storageArrayCopy();
+    }
+
+    /** Copies the elements (row-major) into a new boolean[]. */
+    public boolean[] toBooleanArray() {
+        return (boolean[]) Creation.contiguousOf(this, DType.BOOL).storageArrayCopy();
+    }
+
+    Object storageArrayCopy() {
+        int n = Shapes.numel(shape);
+        Storage s = Storage.allocate(dtype, n);
+        System.arraycopy(storage.data, offset, s.data, 0, n);
+        return s.data;
+    }
+
+    /** Converts to {@code dtype} (returns this when it already has it); differentiable between float types. */
+    public Tensor to(DType dtype) {
+        return dtype == this.dtype ? this : Elementwise.cast(this, dtype);
+    }
+
+    /** Moves to {@code device}; fails clearly when no back end for it is installed. */
+    public Tensor to(Device device) {
+        device.checkAvailable("to(" + device + ")");
+        return this;
+    }
+
+    // ------------------------------------------------------------------ autograd
+
+    /** True when ops on this tensor are recorded for backward. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Marks a leaf as requiring grad (or not); returns this. Only float tensors can require grad. */
+    public Tensor setRequiresGrad(boolean requiresGrad) {
+        if (requiresGrad && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("setRequiresGrad: only floating point tensors can require gradients, "
+                    + "this one is " + dtype + "; convert it first with to(DType.F32)");
+        }
+        if (!requiresGrad && gradFn != null) {
+            throw new IllegalStateException("setRequiresGrad(false): this tensor is the output of " + gradFn.name()
+                    + ", not a leaf; use detach() to get a tensor without history");
+        }
+        this.requiresGrad = requiresGrad;
+        return this;
+    }
+
+    /** After an in-place op under recording: this tensor now holds {@code value}'s history. */
+    void takeHistory(Tensor value) {
+        gradFn = value.gradFn;
+        outputIndex = value.outputIndex;
+        requiresGrad = true;
+        if (hooks != null || retainsGrad) {
+            gradFn.watchOutput(outputIndex, this);
+        }
+    }
+
+    /** The accumulated gradient (null until a backward reaches this leaf). */
+    public Tensor grad() {
+        if (grad == null && gradFn != null && !retainsGrad) {
+            Hints.nonLeafGrad();
+        }
+        return grad;
+    }
+
+    /** Replaces the gradient (null clears it). */
+    public Tensor setGrad(Tensor grad) {
+        if (grad != null && !Arrays.equals(grad.shape, shape)) {
+            throw new IllegalArgumentException("setGrad: gradient shape " + Shapes.str(grad.shape)
+                    + " does not match tensor shape " + Shapes.str(shape));
+        }
+        this.grad = grad;
+        return this;
+    }
+
+    /** Zeroes the gradient in place (keeps a null gradient null). */
+    public void zeroGrad() {
+        if (grad != null) {
+            if (grad.gradFn != null || grad.base != null) {
+                grad = Tensor.zerosLike(grad);
+            } else {
+                Autograd.noGrad(() -> {
+                    grad.fillInPlace(0.0);
+                });
+            }
+        }
+    }
+
+    /** True for tensors not produced by a recorded op (user-created, or produced without grad). */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. */
+    public Tensor retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("retainGrad: can't retain the gradient of a tensor that does not require grad");
+        }
+        if (gradFn != null) {
+            retainsGrad = true;
+            gradFn.watchOutput(outputIndex, this);
+        }
+        return this;
+    }
+
+    /** True when {@link #retainGrad()} was called on this non-leaf (leaves always keep theirs). */
+    public boolean retainsGrad() {
+        return retainsGrad;
+    }
+
+    /** The node that produced this tensor ({@code grad_fn}), or null for leaves. */
+    public Node gradFn() {
+        return gradFn;
+    }
+
+    /** Which output of {@link #gradFn()} this tensor is. */
+    public int outputIndex() {
+        return outputIndex;
+    }
+
+    /** A view sharing storage (and version counter) with no history and no grad requirement. */
+    public Tensor detach() {
+        // No base: like PyTorch, in-place writes through a detached alias are allowed (they
+        // still bump the shared version counter, so stale saved tensors are caught).
+        return new Tensor(storage, shape, strides, offset, null);
+    }
+
+    /**
+     * Registers a hook called with this tensor's gradient during backward; a non-null return
+     * replaces the gradient.
+     */
+    public HookHandle registerHook(UnaryOperator<Tensor> hook) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+        }
+        if (hooks == null) {
+            hooks = new ArrayList<>(2);
+        }
+        hooks.add(hook);
+        if (gradFn != null) {
+            gradFn.watchOutput(outputIndex, this);
+        }
+        return () -> hooks.remove(hook);
+    }
+
+    /** Backward from this single-element tensor (like {@code loss.backward()}). */
+    public void backward() {
+        Autograd.backward(this, null, false, false);
+    }
+
+    /** Backward, optionally keeping the graph for another backward. */
+    public void backward(boolean retainGraph) {
+        Autograd.backward(this, null, retainGraph, false);
+    }
+
+    /** Backward with an explicit gradient of the final objective w.r.t. this tensor. */
+    public void backward(Tensor gradOutput) {
+        Autograd.backward(this, gradOutput, false, false);
+    }
+
+    /** Backward with all options (see {@link Autograd#backward}). */
+    public void backward(Tensor gradOutput, boolean retainGraph, boolean createGraph) {
+        Autograd.backward(this, gradOutput, retainGraph, createGraph);
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** {@code this + other}, broadcasting. */
+    public Tensor add(Tensor other) {
+        return Elementwise.add(this, other);
+    }
+
+    /** {@code this + alpha * other}. */
+    public Tensor add(Tensor other, double alpha) {
+        return alpha == 1.0 ? add(other) : add(other.mulScalar(alpha));
+    }
+
+    /** {@code this + value}. */
+    public Tensor add(double value) {
+        return Elementwise.scalarOp("add", UnaryOp.ADD_SCALAR, this, value, false);
+    }
+
+    /** {@code this + value}; integer tensors stay integer. */
+    public Tensor add(long value) {
+        return Elementwise.scalarOp("add", UnaryOp.ADD_SCALAR, this, value, true);
+    }
+
+    /** {@code this - other}, broadcasting. */
+    public Tensor sub(Tensor other) {
+        return Elementwise.sub(this, other);
+    }
+
+    /** {@code this - value}. */
+    public Tensor sub(double value) {
+        return Elementwise.scalarOp("sub", UnaryOp.ADD_SCALAR, this, -value, false);
+    }
+
+    /** {@code this - value}; integer tensors stay integer. */
+    public Tensor sub(long value) {
+        return Elementwise.scalarOp("sub", UnaryOp.ADD_SCALAR, this, -value, true);
+    }
+
+    /** {@code value - this}. */
+    public Tensor rsub(double value) {
+        return Elementwise.scalarOp("rsub", UnaryOp.RSUB_SCALAR, this, value, false);
+    }
+
+    /** {@code this * other}, broadcasting. */
+    public Tensor mul(Tensor other) {
+        return Elementwise.mul(this, other);
+    }
+
+    /** {@code this * value}. */
+    public Tensor mul(double value) {
+        return Elementwise.scalarOp("mul", UnaryOp.MUL_SCALAR, this, value, false);
+    }
+
+    /** {@code this * value}; integer tensors stay integer. */
+    public Tensor mul(long value) {
+        return Elementwise.scalarOp("mul", UnaryOp.MUL_SCALAR, this, value, true);
+    }
+
+    /** {@code this * value} (the seed's spelling of {@link #mul(double)}). */
+    public Tensor mulScalar(double value) {
+        return mul(value);
+    }
+
+    /** {@code this + value} (companion of {@link #mulScalar}). */
+    public Tensor addScalar(double value) {
+        return add(value);
+    }
+
+    /** True division {@code this / other}, broadcasting; integer inputs give a float result. */
+    public Tensor div(Tensor other) {
+        return Elementwise.div(this, other);
+    }
+
+    /** {@code this / value}. */
+    public Tensor div(double value) {
+        return Elementwise.scalarOp("div", UnaryOp.DIV_SCALAR, this, value, false);
+    }
+
+    /** {@code value / this}. */
+    public Tensor rdiv(double value) {
+        return Elementwise.scalarOp("rdiv", UnaryOp.RDIV_SCALAR, this, value, false);
+    }
+
+    /** {@code this ^ exponent}, broadcasting. */
+    public Tensor pow(Tensor exponent) {
+        return Elementwise.pow(this, exponent);
+    }
+
+    /** {@code this ^ exponent}. */
+    public Tensor pow(double exponent) {
+        return Elementwise.scalarOp("pow", UnaryOp.POW_SCALAR, this, exponent, false);
+    }
+
+    /** {@code -this}. */
+    public Tensor neg() {
+        return Elementwise.unary("neg", UnaryOp.NEG, this);
+    }
+
+    /** {@code |this|}. */
+    public Tensor abs() {
+        return Elementwise.unary("abs", UnaryOp.ABS, this);
+    }
+
+    /** -1, 0 or 1 by sign (gradient zero everywhere). */
+    public Tensor sign() {
+        return Elementwise.unary("sign", UnaryOp.SIGN, this);
+    }
+
+    /** {@code e^this}. */
+    public Tensor exp() {
+        return Elementwise.unary("exp", UnaryOp.EXP, this);
+    }
+
+    /** Natural logarithm. */
+    public Tensor log() {
+        return Elementwise.unary("log", UnaryOp.LOG, this);
+    }
+
+    /** Square root. */
+    public Tensor sqrt() {
+        return Elementwise.unary("sqrt", UnaryOp.SQRT, this);
+    }
+
+    /** {@code 1 / sqrt(this)}. */
+    public Tensor rsqrt() {
+        return Elementwise.unary("rsqrt", UnaryOp.RSQRT, this);
+    }
+
+    /** {@code this * this}. */
+    public Tensor square() {
+        return Elementwise.unary("square", UnaryOp.SQUARE, this);
+    }
+
+    /** {@code 1 / this}. */
+    public Tensor reciprocal() {
+        return Elementwise.unary("reciprocal", UnaryOp.RECIPROCAL, this);
+    }
+
+    /** Sine. */
+    public Tensor sin() {
+        return Elementwise.unary("sin", UnaryOp.SIN, this);
+    }
+
+    /** Cosine. */
+    public Tensor cos() {
+        return Elementwise.unary("cos", UnaryOp.COS, this);
+    }
+
+    /** Hyperbolic tangent. */
+    public Tensor tanh() {
+        return Elementwise.unary("tanh", UnaryOp.TANH, this);
+    }
+
+    /** Logistic sigmoid {@code 1 / (1 + e^-x)}. */
+    public Tensor sigmoid() {
+        return Elementwise.unary("sigmoid", UnaryOp.SIGMOID, this);
+    }
+
+    /** {@code max(this, 0)}; the gradient at 0 is 0, as in PyTorch. */
+    public Tensor relu() {
+        return Elementwise.unary("relu", UnaryOp.RELU, this);
+    }
+
+    /** Elementwise maximum (NaN propagates; ties split the gradient evenly, as in PyTorch). */
+    public Tensor maximum(Tensor other) {
+        return Elementwise.binary("maximum", BinaryOp.MAXIMUM, this, other);
+    }
+
+    /** Elementwise minimum. */
+    public Tensor minimum(Tensor other) {
+        return Elementwise.binary("minimum", BinaryOp.MINIMUM, this, other);
+    }
+
+    /** Clamps into {@code [min, max]}; use infinities for a one-sided clamp. */
+    public Tensor clamp(double min, double max) {
+        return Elementwise.clamp(this, min, max);
+    }
+
+    /** {@code max(this, min)}. */
+    public Tensor clampMin(double min) {
+        return clamp(min, Double.POSITIVE_INFINITY);
+    }
+
+    /** {@code min(this, max)}. */
+    public Tensor clampMax(double max) {
+        return clamp(Double.NEGATIVE_INFINITY, max);
+    }
+
+    /** {@code this == other} (BOOL). */
+    public Tensor eq(Tensor other) {
+        return Elementwise.compare("eq", BinaryOp.EQ, this, other);
+    }
+
+    /** {@code this == value} (BOOL). */
+    public Tensor eq(double value) {
+        return eq(Elementwise.wrapScalar(this, value));
+    }
+
+    /** {@code this != other} (BOOL). */
+    public Tensor ne(Tensor other) {
+        return Elementwise.compare("ne", BinaryOp.NE, this, other);
+    }
+
+    /** {@code this != value} (BOOL). */
+    public Tensor ne(double value) {
+        return ne(Elementwise.wrapScalar(this, value));
+    }
+
+    /** {@code this < other} (BOOL). */
+    public Tensor lt(Tensor other) {
+        return Elementwise.compare("lt", BinaryOp.LT, this, other);
+    }
+
+    /** {@code this < value} (BOOL). */
+    public Tensor lt(double value) {
+        return lt(Elementwise.wrapScalar(this, value));
+    }
+
+    /** {@code this <= other} (BOOL). */
+    public Tensor le(Tensor other) {
+        return Elementwise.compare("le", BinaryOp.LE, this, other);
+    }
+
+    /** {@code this <= value} (BOOL). */
+    public Tensor le(double value) {
+        return le(Elementwise.wrapScalar(this, value));
+    }
+
+    /** {@code this > other} (BOOL). */
+    public Tensor gt(Tensor other) {
+        return Elementwise.compare("gt", BinaryOp.GT, this, other);
+    }
+
+    /** {@code this > value} (BOOL). */
+    public Tensor gt(double value) {
+        return gt(Elementwise.wrapScalar(this, value));
+    }
+
+    /** {@code this >= other} (BOOL). */
+    public Tensor ge(Tensor other) {
+        return Elementwise.compare("ge", BinaryOp.GE, this, other);
+    }
+
+    /** {@code this >= value} (BOOL). */
+    public Tensor ge(double value) {
+        return ge(Elementwise.wrapScalar(this, value));
+    }
+
+    /** Logical and of the truth values (nonzero is true); BOOL. */
+    public Tensor logicalAnd(Tensor other) {
+        return Elementwise.logical("logicalAnd", BinaryOp.LOGICAL_AND, this, other);
+    }
+
+    /** Logical or; BOOL. */
+    public Tensor logicalOr(Tensor other) {
+        return Elementwise.logical("logicalOr", BinaryOp.LOGICAL_OR, this, other);
+    }
+
+    /** Logical xor; BOOL. */
+    public Tensor logicalXor(Tensor other) {
+        return Elementwise.logical("logicalXor", BinaryOp.LOGICAL_XOR, this, other);
+    }
+
+    /** Logical not; BOOL. */
+    public Tensor logicalNot() {
+        return Elementwise.logicalNot(this);
+    }
+
+    /** {@code condition ? this : other}. */
+    public Tensor where(Tensor condition, Tensor other) {
+        return Elementwise.where(condition, this, other);
+    }
+
+    /** True when shapes match and {@code |a - b| <= atol + rtol * |b|} everywhere (NaNs unequal). */
+    public boolean allClose(Tensor other, double rtol, double atol) {
+        return Elementwise.allClose(this, other, rtol, atol);
+    }
+
+    /** {@link #allClose(Tensor, double, double)} with PyTorch's defaults rtol=1e-5, atol=1e-8. */
+    public boolean allClose(Tensor other) {
+        return allClose(other, 1e-5, 1e-8);
+    }
+
+    /** True when shapes and all elements are equal. */
+    public boolean equal(Tensor other) {
+        return Arrays.equals(shape, other.shape) && allClose(other, 0, 0);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements (0-d). Integer and bool tensors sum to I64. */
+    public Tensor sum() {
+        return Reductions.reduce("sum", ReduceOp.SUM, this, null, false);
+    }
+
+    /** Sum over {@code dims} (empty: all dims). */
+    public Tensor sum(int... dims) {
+        return Reductions.reduce("sum", ReduceOp.SUM, this, dims, false);
+    }
+
+    /** Sum over {@code dims}, keeping them as size 1 when {@code keepDim}. */
+    public Tensor sum(int[] dims, boolean keepDim) {
+        return Reductions.reduce("sum", ReduceOp.SUM, this, dims, keepDim);
+    }
+
+    /** Sum over one dim. */
+    public Tensor sum(int dim, boolean keepDim) {
+        return sum(new int[] {dim}, keepDim);
+    }
+
+    /** Mean of all elements. */
+    public Tensor mean() {
+        return Reductions.mean(this, null, false);
+    }
+
+    /** Mean over {@code dims} (empty: all dims). */
+    public Tensor mean(int... dims) {
+        return Reductions.mean(this, dims, false);
+    }
+
+    /** Mean over {@code dims} (the seed's {@code mean(new int[]{}, false)} means all dims). */
+    public Tensor mean(int[] dims, boolean keepDim) {
+        return Reductions.mean(this, dims, keepDim);
+    }
+
+    /** Mean over one dim. */
+    public Tensor mean(int dim, boolean keepDim) {
+        return mean(new int[] {dim}, keepDim);
+    }
+
+    /** Variance over all elements with Bessel's correction (correction = 1). */
+    public Tensor var() {
+        return Reductions.var(this, null, 1, false);
+    }
+
+    /** Variance over {@code dims} with divisor {@code N - correction}. */
+    public Tensor var(int[] dims, double correction, boolean keepDim) {
+        return Reductions.var(this, dims, correction, keepDim);
+    }
+
+    /** Standard deviation over all elements (correction = 1). */
+    public Tensor std() {
+        return Reductions.var(this, null, 1, false).sqrt();
+    }
+
+    /** Standard deviation over {@code dims} with divisor {@code N - correction}. */
+    public Tensor std(int[] dims, double correction, boolean keepDim) {
+        return Reductions.var(this, dims, correction, keepDim).sqrt();
+    }
+
+    /** Product of all elements. */
+    public Tensor prod() {
+        return Reductions.prod(this, null, false);
+    }
+
+    /** Product over one dim. */
+    public Tensor prod(int dim, boolean keepDim) {
+        return Reductions.prod(this, new int[] {dim}, keepDim);
+    }
+
+    /** Maximum of all elements (the gradient is split evenly among ties). */
+    public Tensor max() {
+        return amax(new int[0], false);
+    }
+
+    /** Maximum along {@code dim} with the index of the first maximum. */
+    public ValuesAndIndices max(int dim, boolean keepDim) {
+        return Reductions.maxMin("max", ReduceOp.ARGMAX, this, dim, keepDim);
+    }
+
+    /** Minimum of all elements. */
+    public Tensor min() {
+        return amin(new int[0], false);
+    }
+
+    /** Minimum along {@code dim} with the index of the first minimum. */
+    public ValuesAndIndices min(int dim, boolean keepDim) {
+        return Reductions.maxMin("min", ReduceOp.ARGMIN, this, dim, keepDim);
+    }
+
+    /** Maximum over {@code dims} (empty: all). */
+    public Tensor amax(int[] dims, boolean keepDim) {
+        return Reductions.amaxAmin("amax", ReduceOp.MAX, this, dims, keepDim);
+    }
+
+    /** Maximum over one dim. */
+    public Tensor amax(int dim, boolean keepDim) {
+        return amax(new int[] {dim}, keepDim);
+    }
+
+    /** Minimum over {@code dims} (empty: all). */
+    public Tensor amin(int[] dims, boolean keepDim) {
+        return Reductions.amaxAmin("amin", ReduceOp.MIN, this, dims, keepDim);
+    }
+
+    /** Minimum over one dim. */
+    public Tensor amin(int dim, boolean keepDim) {
+        return amin(new int[] {dim}, keepDim);
+    }
+
+    /** Flat index (I64, 0-d) of the first maximum. */
+    public Tensor argmax() {
+        return reshape(-1).max(0, false).indices();
+    }
+
+    /** Index of the first maximum along {@code dim}. */
+    public Tensor argmax(int dim, boolean keepDim) {
+        return max(dim, keepDim).indices();
+    }
+
+    /** Flat index of the first minimum. */
+    public Tensor argmin() {
+        return reshape(-1).min(0, false).indices();
+    }
+
+    /** Index of the first minimum along {@code dim}. */
+    public Tensor argmin(int dim, boolean keepDim) {
+        return min(dim, keepDim).indices();
+    }
+
+    /** {@code log(sum(exp(this)))} over {@code dims}, computed stably. */
+    public Tensor logsumexp(int[] dims, boolean keepDim) {
+        return Reductions.logsumexp(this, dims, keepDim);
+    }
+
+    /** logsumexp over one dim. */
+    public Tensor logsumexp(int dim, boolean keepDim) {
+        return logsumexp(new int[] {dim}, keepDim);
+    }
+
+    /** Euclidean norm of all elements (gradient 0 at the origin, as in PyTorch). */
+    public Tensor norm() {
+        return Reductions.norm(this, 2, null, false);
+    }
+
+    /** p-norm of all elements ({@code p} may be infinite). */
+    public Tensor norm(double p) {
+        return Reductions.norm(this, p, null, false);
+    }
+
+    /** p-norm over {@code dims}. */
+    public Tensor norm(double p, int[] dims, boolean keepDim) {
+        return Reductions.norm(this, p, dims, keepDim);
+    }
+
+    /** Softmax along {@code dim}. */
+    public Tensor softmax(int dim) {
+        return Reductions.softmax(this, dim, false);
+    }
+
+    /** Log-softmax along {@code dim}, computed stably. */
+    public Tensor logSoftmax(int dim) {
+        return Reductions.softmax(this, dim, true);
+    }
+
+    /** Sums broadcast dims away so the result has {@code shape} (the reverse of {@link #expand}). */
+    public Tensor sumToShape(long... shape) {
+        return Reductions.sumToShape(this, Shapes.toInts("sumToShape", shape));
+    }
+
+    // ------------------------------------------------------------------ linear algebra
+
+    /** Matrix product with PyTorch's rules (1-d vectors, batched N-d with broadcasting). */
+    public Tensor matmul(Tensor other) {
+        return Linalg.matmul(this, other);
+    }
+
+    /** Dot product of two 1-d tensors. */
+    public Tensor dot(Tensor other) {
+        return Linalg.dot(this, other);
+    }
+
+    /** Outer product of two 1-d tensors. */
+    public Tensor outer(Tensor other) {
+        return Linalg.outer(this, other);
+    }
+
+    // ------------------------------------------------------------------ views and shape
+
+    /** Same elements with a new shape (one size may be -1); a view when the layout allows, else a copy. */
+    public Tensor reshape(long... shape) {
+        return Views.reshape(this, shape, false);
+    }
+
+    /** Like {@link #reshape} but never copies: fails when the layout does not allow a view. */
+    public Tensor view(long... shape) {
+        return Views.reshape(this, shape, true);
+    }
+
+    /** Flattens to 1-d. */
+    public Tensor flatten() {
+        return reshape(-1);
+    }
+
+    /** Flattens dims {@code startDim..endDim} into one. */
+    public Tensor flatten(int startDim, int endDim) {
+        return Views.flatten(this, startDim, endDim);
+    }
+
+    /** Removes all dims of size 1. */
+    public Tensor squeeze() {
+        return Views.squeeze(this, null);
+    }
+
+    /** Removes {@code dim} if its size is 1 (otherwise returns an unchanged view). */
+    public Tensor squeeze(int dim) {
+        return Views.squeeze(this, dim);
+    }
+
+    /** Inserts a dim of size 1 at {@code dim}. */
+    public Tensor unsqueeze(int dim) {
+        return Views.unsqueeze(this, dim);
+    }
+
+    /** Swaps two dims. */
+    public Tensor transpose(int dim0, int dim1) {
+        return Views.transpose(this, dim0, dim1);
+    }
+
+    /** Reorders dims. */
+    public Tensor permute(int... dims) {
+        return Views.permute(this, dims);
+    }
+
+    /** Transpose of a tensor with at most 2 dims. */
+    public Tensor t() {
+        if (shape.length > 2) {
+            throw new IllegalArgumentException("t: expects a tensor with <= 2 dims, but got " + shape.length
+                    + " (shape " + Shapes.str(shape) + "); use transpose(dim0, dim1) or permute");
+        }
+        return shape.length < 2 ? this : transpose(0, 1);
+    }
+
+    /** Broadcasts to {@code shape} without copying (-1 keeps a size). */
+    public Tensor expand(long... shape) {
+        return Views.expand(this, shape);
+    }
+
+    /** Same as {@link #expand}. */
+    public Tensor broadcastTo(long... shape) {
+        return Views.expand(this, shape);
+    }
+
+    /** Expands to the shape of {@code other}. */
+    public Tensor expandAs(Tensor other) {
+        return Views.expand(this, other.shape());
+    }
+
+    /** The slice {@code [start, start + length)} of {@code dim}. */
+    public Tensor narrow(int dim, long start, long length) {
+        return Views.slice(this, dim, start, start + length, 1, "narrow");
+    }
+
+    /** The slice {@code start:end:step} of {@code dim} (negative start/end count from the end, like Python). */
+    public Tensor slice(int dim, long start, long end, long step) {
+        return Views.slice(this, dim, start, end, step, "slice");
+    }
+
+    /** The sub-tensor at {@code index} of {@code dim}, removing that dim. */
+    public Tensor select(int dim, long index) {
+        return Views.select(this, dim, index);
+    }
+
+    /** A contiguous tensor with the same values (this, when already contiguous). */
+    public Tensor contiguous() {
+        return isContiguous() ? this : Views.copy(this, "CloneBackward0");
+    }
+
+    /** A copy with its own storage (differentiable). */
+    public Tensor clone() {
+        return Views.copy(this, "CloneBackward0");
+    }
+
+    /** Splits into pieces of {@code splitSize} along {@code dim} (the last may be smaller); views. */
+    public List<Tensor> split(long splitSize, int dim) {
+        return Views.split(this, splitSize, dim);
+    }
+
+    /** Splits into pieces of the given sizes along {@code dim}; views. */
+    public List<Tensor> split(long[] sizes, int dim) {
+        return Views.split(this, sizes, dim);
+    }
+
+    /** Splits into {@code chunks} nearly equal pieces along {@code dim}; views. */
+    public List<Tensor> chunk(int chunks, int dim) {
+        return Views.chunk(this, chunks, dim);
+    }
+
+    // ------------------------------------------------------------------ in place
+
+    /** {@code this += other} in place. */
+    public Tensor addInPlace(Tensor other) {
+        return InPlace.apply("addInPlace", this, t -> t.add(other));
+    }
+
+    /** {@code this += alpha * other} in place. */
+    public Tensor addInPlace(Tensor other, double alpha) {
+        return InPlace.apply("addInPlace", this, t -> t.add(other, alpha));
+    }
+
+    /** {@code this += value} in place. */
+    public Tensor addInPlace(double value) {
+        return InPlace.apply("addInPlace", this, t -> t.add(value));
+    }
+
+    /** {@code this -= other} in place. */
+    public Tensor subInPlace(Tensor other) {
+        return InPlace.apply("subInPlace", this, t -> t.sub(other));
+    }
+
+    /** {@code this *= other} in place. */
+    public Tensor mulInPlace(Tensor other) {
+        return InPlace.apply("mulInPlace", this, t -> t.mul(other));
+    }
+
+    /** {@code this *= value} in place. */
+    public Tensor mulInPlace(double value) {
+        return InPlace.apply("mulInPlace", this, t -> t.mul(value));
+    }
+
+    /** {@code this /= other} in place. */
+    public Tensor divInPlace(Tensor other) {
+        return InPlace.apply("divInPlace", this, t -> t.div(other));
+    }
+
+    /** Clamps in place. */
+    public Tensor clampInPlace(double min, double max) {
+        return InPlace.apply("clampInPlace", this, t -> t.clamp(min, max));
+    }
+
+    /** Fills with {@code value} in place. */
+    public Tensor fillInPlace(double value) {
+        return InPlace.fill(this, value);
+    }
+
+    /** Fills with zeros in place. */
+    public Tensor zeroInPlace() {
+        return InPlace.fill(this, 0.0);
+    }
+
+    /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor in place. */
+    public Tensor copyInPlace(Tensor src) {
+        return InPlace.apply("copyInPlace", this, t -> src.expand(shape()).to(dtype));
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    /** PyTorch-style text, e.g. {@code tensor([1.0000, 2.0000], requires_grad=True)}; summarised when large. */
+    @Override
+    public String toString() {
+        return TensorFormatter.format(this);
+    }
+}

@@ -1,0 +1,246 @@
+package dev.walnut.autograd;
+
+import dev.walnut.Tensor;
+import dev.walnut.internal.TensorInternals;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * Entry points of the gradient tape: computing gradients, clearing tapes, grad mode, and
+ * functional gradients ({@link #grad}, {@link #jacobian}, {@link #hessian}).
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.scalar(2.0).setRequiresGrad(true);
+ * Tensor y = x.pow(3);
+ * Autograd.computeGradients(y);                 // same as y.backward()
+ * x.grad();                                     // 12
+ *
+ * Tensor g = Autograd.grad(x.pow(3), x, true);  // createGraph: g = 3x^2, itself differentiable
+ * Tensor g2 = Autograd.grad(g, x);              // 6x = 12
+ *
+ * try (var off = Autograd.noGrad()) { ... }     // nothing recorded
+ * }</pre>
+ */
+public final class Autograd {
+    private static volatile long tapeWarningThreshold = Long.getLong("walnut.tapeWarningThreshold", 1_000_000L);
+
+    private Autograd() {
+    }
+
+    /** Backward from a scalar loss on the active context's tape; gradients accumulate into {@code .grad}. */
+    public static void computeGradients(Tensor loss) {
+        backward(loss, null, false, false);
+    }
+
+    /**
+     * Backward from the tensor with id {@code tensorId}, which must be the output of an op
+     * recorded on the active context's tape (the seed's {@code compute_gradients(loss.id())}).
+     */
+    public static void computeGradients(long tensorId) {
+        GradientContext ctx = ThreadState.get().active();
+        var nodes = ctx.tape.nodes;
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            long[] ids = n.outputIds;
+            for (int j = 0; j < ids.length; j++) {
+                if (ids[j] == tensorId) {
+                    if (n.outputShapes[j].length != 0 && Arrays.stream(n.outputShapes[j]).reduce(1, (a, b) -> a * b) != 1) {
+                        throw new IllegalArgumentException("computeGradients: grad can be implicitly created only for scalar "
+                                + "outputs, but tensor " + tensorId + " has shape " + Arrays.toString(n.outputShapes[j])
+                                + "; reduce it first (sum(), mean()) or call backward(gradOutput) on the tensor");
+                    }
+                    runFromNode(n, j);
+                    return;
+                }
+            }
+        }
+        throw new IllegalArgumentException("computeGradients: no tensor with id " + tensorId + " was recorded on the tape of "
+                + "the active gradient context " + ctx.id() + " (it may be a leaf, have been recorded in another context, "
+                + "or the tape was cleared); pass the tensor itself to get a more specific message");
+    }
+
+    private static void runFromNode(Node n, int outputIndex) {
+        // Only the node is on the tape, not the tensor; a stand-in carrying the same autograd
+        // identity lets the engine seed it with a gradient of ones.
+        Tensor standIn = TensorInternals.get().zeros(n.outputShapes[outputIndex], n.outputDTypes[outputIndex]);
+        TensorInternals.get().attachGradFn(standIn, n, outputIndex);
+        Engine.run("computeGradients", new Tensor[] {standIn}, null, false, false, null, false);
+    }
+
+    /**
+     * Backward from {@code output}.
+     *
+     * @param gradOutput  gradient of the final objective w.r.t. {@code output}; null means ones
+     *                    (allowed only for single-element outputs)
+     * @param retainGraph keep saved tensors so the graph can be walked again
+     * @param createGraph record the backward pass so the gradients are differentiable
+     */
+    public static void backward(Tensor output, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
+        Objects.requireNonNull(output, "output");
+        Engine.run("backward", new Tensor[] {output}, new Tensor[] {gradOutput}, retainGraph || createGraph, createGraph,
+                null, false);
+    }
+
+    /**
+     * Gradients of {@code outputs} w.r.t. {@code inputs}, returned rather than accumulated into
+     * {@code .grad}.
+     *
+     * @param gradOutputs one per output, or null (ones for single-element outputs)
+     * @param allowUnused return null for inputs that do not influence the outputs instead of failing
+     */
+    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean retainGraph,
+                                boolean createGraph, boolean allowUnused) {
+        if (gradOutputs != null && gradOutputs.length != outputs.length) {
+            throw new IllegalArgumentException("grad: got " + gradOutputs.length + " gradOutputs for " + outputs.length
+                    + " outputs");
+        }
+        return Engine.run("grad", outputs, gradOutputs, retainGraph || createGraph, createGraph, inputs, allowUnused);
+    }
+
+    /** Gradient of a single-element {@code output} w.r.t. {@code input}; frees the graph. */
+    public static Tensor grad(Tensor output, Tensor input) {
+        return grad(output, input, false);
+    }
+
+    /** Like {@link #grad(Tensor, Tensor)}; with {@code createGraph} the result is differentiable (and the graph kept). */
+    public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
+        return grad(new Tensor[] {output}, new Tensor[] {input}, null, createGraph, createGraph, false)[0];
+    }
+
+    /**
+     * Jacobian of {@code f} at {@code x}: shape {@code f(x).shape ++ x.shape}. {@code f} is
+     * evaluated once; one backward per output element.
+     */
+    public static Tensor jacobian(UnaryOperator<Tensor> f, Tensor x) {
+        return jacobian(f, x, false);
+    }
+
+    /** Jacobian; with {@code createGraph} it is differentiable w.r.t. {@code x}. */
+    public static Tensor jacobian(UnaryOperator<Tensor> f, Tensor x, boolean createGraph) {
+        Tensor in = createGraph && x.requiresGrad() ? x : x.detach().setRequiresGrad(true);
+        Tensor y;
+        try (var on = enableGrad()) {
+            y = f.apply(in);
+        }
+        long m = y.numel();
+        long[] outShape = y.shape();
+        long[] inShape = x.shape();
+        long[] jShape = new long[outShape.length + inShape.length];
+        System.arraycopy(outShape, 0, jShape, 0, outShape.length);
+        System.arraycopy(inShape, 0, jShape, outShape.length, inShape.length);
+        if (m == 0 || !y.requiresGrad()) {
+            return Tensor.zeros(jShape, y.dtype());
+        }
+        Tensor flatY = y.reshape(m);
+        Tensor[] rows = new Tensor[(int) m];
+        for (int i = 0; i < m; i++) {
+            Tensor g = Tensor.zeros(new long[] {m}, y.dtype());
+            try (var off = noGrad()) {
+                g.select(0, i).fillInPlace(1.0);
+            }
+            Tensor r = grad(new Tensor[] {flatY}, new Tensor[] {in}, new Tensor[] {g}, true, createGraph, true)[0];
+            rows[i] = r == null ? Tensor.zerosLike(x) : r;
+        }
+        return Tensor.stack(rows, 0).reshape(jShape);
+    }
+
+    /** Hessian of a scalar-valued {@code f} at {@code x}: shape {@code x.shape ++ x.shape}. */
+    public static Tensor hessian(UnaryOperator<Tensor> f, Tensor x) {
+        return jacobian(z -> {
+            Tensor y = f.apply(z);
+            if (y.numel() != 1) {
+                throw new IllegalArgumentException("hessian: f must return a single-element tensor, got shape "
+                        + Arrays.toString(TensorInternals.shapeOf(y)));
+            }
+            Tensor g = grad(new Tensor[] {y}, new Tensor[] {z}, null, true, true, true)[0];
+            return g == null ? Tensor.zerosLike(z) : g;
+        }, x);
+    }
+
+    /** Discards the active context's tape. */
+    public static void clearTape() {
+        ThreadState.get().active().tape.clear();
+    }
+
+    /** Discards context 0's tape, whatever context is active. */
+    public static void clearDefaultContextTape() {
+        ThreadState.get().defaultContext.tape.clear();
+    }
+
+    /** True when ops on this thread record onto the tape. */
+    public static boolean isGradEnabled() {
+        return ThreadState.get().gradEnabled;
+    }
+
+    /** Turns recording on or off for this thread (prefer the scoped {@link #noGrad()}). */
+    public static void setGradEnabled(boolean enabled) {
+        ThreadState.get().gradEnabled = enabled;
+    }
+
+    /** Disables recording until the returned scope is closed. Nestable. */
+    public static GradMode noGrad() {
+        return new GradMode(false);
+    }
+
+    /** Enables recording until the returned scope is closed (e.g. inside {@link #noGrad()}). */
+    public static GradMode enableGrad() {
+        return new GradMode(true);
+    }
+
+    /** Runs {@code body} with recording disabled and returns its result. */
+    public static <T> T noGrad(Supplier<T> body) {
+        try (var off = noGrad()) {
+            return body.get();
+        }
+    }
+
+    /** Runs {@code body} with recording disabled. */
+    public static void noGrad(Runnable body) {
+        try (var off = noGrad()) {
+            body.run();
+        }
+    }
+
+    /** Runs {@code body} with recording enabled and returns its result. */
+    public static <T> T enableGrad(Supplier<T> body) {
+        try (var on = enableGrad()) {
+            return body.get();
+        }
+    }
+
+    /** Tape size above which a one-time warning is logged (default 1,000,000 nodes). */
+    public static long tapeWarningThreshold() {
+        return tapeWarningThreshold;
+    }
+
+    /** Sets the tape size above which a one-time warning is logged. */
+    public static void setTapeWarningThreshold(long nodes) {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("setTapeWarningThreshold: must be positive, got " + nodes);
+        }
+        tapeWarningThreshold = nodes;
+    }
+
+    /** A scope that sets grad mode and restores the previous mode on close. */
+    public static final class GradMode implements AutoCloseable {
+        private final ThreadState state;
+        private final boolean previous;
+        private boolean closed;
+
+        private GradMode(boolean enabled) {
+            state = ThreadState.get();
+            previous = state.gradEnabled;
+            state.gradEnabled = enabled;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                state.gradEnabled = previous;
+                closed = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package dev.walnut.autograd;
+
+import dev.walnut.DType;
+import dev.walnut.Tensor;
+import dev.walnut.internal.TensorInternals;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One recorded operation on a gradient tape: what {@code tensor.gradFn()} returns (PyTorch's
+ * {@code grad_fn}). It knows its inputs, the tensors it saved for backward (with the version each
+ * was saved at), and its gradient rule.
+ *
+ * <p>Ops record nodes through {@link #record}; user code extends {@link Function} instead.
+ *
+ * <pre>{@code
+ * Tensor y = x.mul(x);
+ * y.gradFn().name();            // "MulBackward0"
+ * }</pre>
+ */
+public final class Node {
+    /**
+     * A gradient rule: from the gradients of the outputs, the gradients of the inputs (null for
+     * an input that gets none). Rules must read saved tensors through {@link Node#saved(int)}
+     * (never capture them), and must be written with tensor ops so that recording them
+     * ({@code createGraph}) yields higher-order derivatives.
+     */
+    @FunctionalInterface
+    public interface Rule {
+        Tensor[] backward(Node node, Tensor[] gradOutputs);
+    }
+
+    private static final Tensor[] NO_TENSORS = new Tensor[0];
+
+    private final String name;
+    private final Rule rule;
+    final long sequence;
+    // Edges: for input i either a producing node (inputNodes[i], output inputSlots[i]), or a
+    // leaf that requires grad (inputLeaves[i]), or neither (a constant).
+    Node[] inputNodes;
+    int[] inputSlots;
+    Tensor[] inputLeaves;
+    final int[][] inputShapes;
+    final DType[] inputDTypes;
+    final int[][] outputShapes;
+    final DType[] outputDTypes;
+    final long[] outputIds;
+    private Tensor[] saved;
+    private int[] savedVersions;
+    private boolean released;
+    // Output tensors that carry hooks or retainGrad, indexed by output; null when none do.
+    Tensor[] watchedOutputs;
+
+    Tape tape;
+    int generation;
+    int tapeIndex;
+
+    private Node(String name, Rule rule, Tensor[] inputs, Tensor[] outputs, Tensor[] toSave) {
+        this.name = name;
+        this.rule = rule;
+        this.sequence = ThreadState.get().nextSequence++;
+        int n = inputs.length;
+        inputNodes = new Node[n];
+        inputSlots = new int[n];
+        inputLeaves = new Tensor[n];
+        inputShapes = new int[n][];
+        inputDTypes = new DType[n];
+        for (int i = 0; i < n; i++) {
+            Tensor in = inputs[i];
+            if (in == null) {
+                continue;
+            }
+            inputShapes[i] = TensorInternals.shapeOf(in);
+            inputDTypes[i] = in.dtype();
+            if (in.requiresGrad()) {
+                Node fn = in.gradFn();
+                if (fn != null) {
+                    inputNodes[i] = fn;
+                    inputSlots[i] = in.outputIndex();
+                } else {
+                    inputLeaves[i] = in;
+                }
+            }
+        }
+        int m = outputs.length;
+        outputShapes = new int[m][];
+        outputDTypes = new DType[m];
+        outputIds = new long[m];
+        for (int j = 0; j < m; j++) {
+            outputShapes[j] = TensorInternals.shapeOf(outputs[j]);
+            outputDTypes[j] = outputs[j].dtype();
+            outputIds[j] = outputs[j].id();
+        }
+        saved = toSave == null || toSave.length == 0 ? NO_TENSORS : toSave.clone();
+        savedVersions = new int[saved.length];
+        for (int i = 0; i < saved.length; i++) {
+            if (saved[i] != null) {
+                savedVersions[i] = saved[i].version();
+            }
+        }
+    }
+
+    /**
+     * Records an operation when grad mode is on and any input requires grad: creates the node,
+     * appends it to the active context's tape and makes each output require grad with this node
+     * as its {@code gradFn}. Returns the node, or null when nothing was recorded.
+     *
+     * @param name    PyTorch-style node name, e.g. {@code "MulBackward0"}
+     * @param rule    the gradient rule
+     * @param inputs  the op's tensor inputs (nulls allowed for optional inputs)
+     * @param outputs the op's outputs
+     * @param toSave  tensors the rule will read via {@link #saved(int)}
+     */
+    public static Node record(String name, Rule rule, Tensor[] inputs, Tensor[] outputs, Tensor... toSave) {
+        if (!needsRecording(inputs)) {
+            return null;
+        }
+        Node node = new Node(name, rule, inputs, outputs, toSave);
+        ThreadState.get().active().tape.append(node);
+        TensorInternals access = TensorInternals.get();
+        for (int j = 0; j < outputs.length; j++) {
+            if (outputs[j].dtype().isFloatingPoint()) {
+                access.attachGradFn(outputs[j], node, j);
+            }
+        }
+        return node;
+    }
+
+    /** Single-input, single-output form of {@link #record}. */
+    public static Node record(String name, Rule rule, Tensor input, Tensor output, Tensor... toSave) {
+        return record(name, rule, new Tensor[] {input}, new Tensor[] {output}, toSave);
+    }
+
+    /** True when grad mode is on and at least one input requires grad. */
+    public static boolean needsRecording(Tensor... inputs) {
+        if (!ThreadState.get().gradEnabled) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when grad mode is on and {@code input} requires grad. */
+    public static boolean needsRecording(Tensor input) {
+        return input.requiresGrad() && ThreadState.get().gradEnabled;
+    }
+
+    /** PyTorch-style name, e.g. {@code "MulBackward0"}. */
+    public String name() {
+        return name;
+    }
+
+    /** Order of creation on this thread; backward processes higher numbers first. */
+    public long sequenceNumber() {
+        return sequence;
+    }
+
+    /** Number of inputs. */
+    public int inputCount() {
+        return inputShapes.length;
+    }
+
+    /** The nodes that produced this node's inputs (null entries for leaves and constants). */
+    public List<Node> nextFunctions() {
+        var out = new ArrayList<Node>(inputShapes.length);
+        for (int i = 0; i < inputShapes.length; i++) {
+            out.add(inputNodes == null ? null : inputNodes[i]);
+        }
+        return out;
+    }
+
+    /** True when input {@code i} requires a gradient (rules may skip the others). */
+    public boolean needsInputGrad(int i) {
+        return inputNodes != null && (inputNodes[i] != null || inputLeaves[i] != null);
+    }
+
+    /**
+     * Saved tensor {@code i}. Fails when backward already freed it (no {@code retainGraph}) or when
+     * it was modified in place after being saved.
+     */
+    public Tensor saved(int i) {
+        if (released) {
+            throw new IllegalStateException("Trying to backward through the graph a second time (or to read saved "
+                    + "tensors after they have been freed): the saved tensors of " + name + " were freed by the first "
+                    + "backward. Pass retainGraph = true to the first backward()/grad() call if you need to "
+                    + "backward through the graph again.");
+        }
+        Tensor t = saved[i];
+        if (t != null && t.version() != savedVersions[i]) {
+            throw new IllegalStateException("One of the tensors needed for gradient computation has been modified by an "
+                    + "in-place operation: the " + t.dtype() + " tensor of shape " + java.util.Arrays.toString(TensorInternals.shapeOf(t))
+                    + " saved by " + name + " (saved tensor " + i + ") is at version " + t.version() + "; expected version "
+                    + savedVersions[i] + " instead. Avoid modifying it in place (use the out-of-place op or clone() it).");
+        }
+        return t;
+    }
+
+    /** Number of saved tensors. */
+    public int savedCount() {
+        return saved.length;
+    }
+
+    Tensor[] apply(Tensor[] gradOutputs) {
+        if (released && saved.length > 0) {
+            saved(0); // throws the retainGraph message
+        }
+        return rule.backward(this, gradOutputs);
+    }
+
+    /** Frees saved tensors after a backward without retainGraph. */
+    void release() {
+        if (saved.length > 0) {
+            if (tape != null && tape.holds(this)) {
+                tape.savedBytes -= savedBytes();
+            }
+            released = true;
+            saved = new Tensor[saved.length];
+        }
+    }
+
+    /** Drops everything when the tape is cleared. */
+    void discard() {
+        released = true;
+        saved = NO_TENSORS;
+        inputNodes = null;
+        inputLeaves = null;
+        watchedOutputs = null;
+    }
+
+    long savedBytes() {
+        long b = 0;
+        for (Tensor t : saved) {
+            if (t != null) {
+                b += t.numel() * t.dtype().byteSize();
+            }
+        }
+        return b;
+    }
+
+    /** Remembers an output tensor that has hooks or retains its grad. */
+    public void watchOutput(int outputIndex, Tensor t) {
+        if (watchedOutputs == null) {
+            watchedOutputs = new Tensor[outputShapes.length];
+        }
+        watchedOutputs[outputIndex] = t;
+    }
+
+    /** The gradient context this node was recorded in. */
+    public GradientContext context() {
+        return tape == null ? null : tape.context;
+    }
+
+    @Override
+    public String toString() {
+        return "<" + name + ">";
+    }
+}

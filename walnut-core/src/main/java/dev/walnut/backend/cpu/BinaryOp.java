@@ -1,0 +1,83 @@
+package dev.walnut.backend.cpu;
+
+/**
+ * Op codes for the two-input kernels of {@link ElementwiseKernels}: arithmetic
+ * ({@link ElementwiseKernels#binary binary}), comparisons ({@link ElementwiseKernels#compare
+ * compare}, boolean output) and logical ops ({@link ElementwiseKernels#logical logical}).
+ *
+ * <pre>{@code
+ * float[] a = {1f, 5f}, b = {3f, 2f}, sum = new float[2];
+ * boolean[] less = new boolean[2];
+ * ElementwiseKernels.binary(BinaryOp.ADD, a, 0, 1, b, 0, 1, sum, 0, 2);   // {4, 7}
+ * ElementwiseKernels.compare(BinaryOp.LT, a, 0, 1, b, 0, 1, less, 0, 2);  // {true, false}
+ * }</pre>
+ *
+ * <p>Codes are plain {@code int}s so kernels switch on them once, outside their loops.
+ */
+public final class BinaryOp {
+    private BinaryOp() {
+    }
+
+    /** {@code a + b} (integers wrap). */
+    public static final int ADD = 0;
+    /** {@code a - b} (integers wrap). */
+    public static final int SUB = 1;
+    /** {@code a * b} (integers wrap). */
+    public static final int MUL = 2;
+    /** True division {@code a / b}; floating point only (integer division is promoted to float by the caller). */
+    public static final int DIV = 3;
+    /**
+     * {@code a ^ b}. For integers the exponent must be non-negative; the result wraps like
+     * repeated multiplication.
+     */
+    public static final int POW = 4;
+    /** Elementwise maximum; NaN-propagating like {@code torch.maximum}. */
+    public static final int MAXIMUM = 5;
+    /** Elementwise minimum; NaN-propagating like {@code torch.minimum}. */
+    public static final int MINIMUM = 6;
+    /** {@code atan2(a, b)}, the angle of the point (b, a); floating point only. */
+    public static final int ATAN2 = 7;
+
+    /** {@code a == b} (NaN is unequal to everything, itself included). */
+    public static final int EQ = 8;
+    /** {@code a != b} (true when either is NaN). */
+    public static final int NE = 9;
+    /** {@code a < b}. Booleans order {@code false < true}. */
+    public static final int LT = 10;
+    /** {@code a <= b}. */
+    public static final int LE = 11;
+    /** {@code a > b}. */
+    public static final int GT = 12;
+    /** {@code a >= b}. */
+    public static final int GE = 13;
+
+    /** Logical and; numbers count as true when non-zero (NaN is true). */
+    public static final int LOGICAL_AND = 14;
+    /** Logical or; numbers count as true when non-zero. */
+    public static final int LOGICAL_OR = 15;
+    /** Logical exclusive or; numbers count as true when non-zero. */
+    public static final int LOGICAL_XOR = 16;
+
+    /** Number of op codes; valid codes are {@code 0 .. COUNT-1}. */
+    public static final int COUNT = 17;
+
+    private static final String[] NAMES = {
+        "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le",
+        "gt", "ge", "logical_and", "logical_or", "logical_xor",
+    };
+
+    /** Lower-case name of {@code op} for messages ({@code "add"}, {@code "logical_and"}), or {@code "binary#<op>"} if unknown. */
+    public static String name(int op) {
+        return op >= 0 && op < NAMES.length ? NAMES[op] : "binary#" + op;
+    }
+
+    /** Whether {@code op} is one of the six comparisons {@link #EQ} .. {@link #GE}. */
+    public static boolean isComparison(int op) {
+        return op >= EQ && op <= GE;
+    }
+
+    /** Whether {@code op} is one of {@link #LOGICAL_AND}, {@link #LOGICAL_OR}, {@link #LOGICAL_XOR}. */
+    public static boolean isLogical(int op) {
+        return op >= LOGICAL_AND && op <= LOGICAL_XOR;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.walnut.backend.cpu;
+
+import java.util.Arrays;
+
+/**
+ * {@code double} loops behind {@link ElementwiseKernels#binary(int, double[], int, int, double[], int, int,
+ * double[], int, int)}. {@link #run} picks the loop shape once per call: both inputs contiguous
+ * (vectorizable), one side a broadcast scalar (delegated to the scalar ops of {@link DoubleUnary},
+ * which share their fast paths), or the general strided loop.
+ */
+final class DoubleBinary {
+    private DoubleBinary() {
+    }
+
+    /** Whether {@link #run} accepts {@code op}. */
+    static boolean supports(int op) {
+        return op >= BinaryOp.ADD && op <= BinaryOp.ATAN2;
+    }
+
+    /** {@code out[o + i] = a[ao + i*as] op b[bo + i*bs]} for {@code i < n}. */
+    static void run(int op, double[] a, int ao, int as, double[] b, int bo, int bs, double[] out, int o, int n) {
+        if (n <= 0) {
+            return;
+        }
+        if (as == 1 && bs == 1) {
+            contiguous(op, a, ao, b, bo, out, o, n);
+        } else if (as == 0 && bs == 0) {
+            contiguous(op, a, ao, b, bo, out, o, 1);
+            Arrays.fill(out, o + 1, o + n, out[o]);
+        } else if (as == 1 && bs == 0 && op != BinaryOp.ATAN2) {
+            // a - s == a + (-s) exactly in IEEE arithmetic, so SUB can reuse ADD_SCALAR.
+            double s = b[bo];
+            switch (op) {
+                case BinaryOp.ADD: DoubleUnary.run(UnaryOp.ADD_SCALAR, s, 0, a, ao, out, o, n); return;
+                case BinaryOp.SUB: DoubleUnary.run(UnaryOp.ADD_SCALAR, -s, 0, a, ao, out, o, n); return;
+                case BinaryOp.MUL: DoubleUnary.run(UnaryOp.MUL_SCALAR, s, 0, a, ao, out, o, n); return;
+                case BinaryOp.DIV: DoubleUnary.run(UnaryOp.DIV_SCALAR, s, 0, a, ao, out, o, n); return;
+                case BinaryOp.POW: DoubleUnary.run(UnaryOp.POW_SCALAR, s, 0, a, ao, out, o, n); return;
+                case BinaryOp.MAXIMUM: DoubleUnary.run(UnaryOp.MAX_SCALAR, s, 0, a, ao, out, o, n); return;
+                case BinaryOp.MINIMUM: DoubleUnary.run(UnaryOp.MIN_SCALAR, s, 0, a, ao, out, o, n); return;
+                default: throw ElementwiseKernels.unsupportedBinary(op, "float64");
+            }
+        } else if (as == 0 && bs == 1 && op != BinaryOp.ATAN2) {
+            // Max and min are symmetric in IEEE terms too (NaN wins either way, max(-0, 0) = 0).
+            double s = a[ao];
+            switch (op) {
+                case BinaryOp.ADD: DoubleUnary.run(UnaryOp.ADD_SCALAR, s, 0, b, bo, out, o, n); return;
+                case BinaryOp.SUB: DoubleUnary.run(UnaryOp.RSUB_SCALAR, s, 0, b, bo, out, o, n); return;
+                case BinaryOp.MUL: DoubleUnary.run(UnaryOp.MUL_SCALAR, s, 0, b, bo, out, o, n); return;
+                case BinaryOp.DIV: DoubleUnary.run(UnaryOp.RDIV_SCALAR, s, 0, b, bo, out, o, n); return;
+                case BinaryOp.POW: DoubleUnary.run(UnaryOp.RPOW_SCALAR, s, 0, b, bo, out, o, n); return;
+                case BinaryOp.MAXIMUM: DoubleUnary.run(UnaryOp.MAX_SCALAR, s, 0, b, bo, out, o, n); return;
+                case BinaryOp.MINIMUM: DoubleUnary.run(UnaryOp.MIN_SCALAR, s, 0, b, bo, out, o, n); return;
+                default: throw ElementwiseKernels.unsupportedBinary(op, "float64");
+            }
+        } else {
+            strided(op, a, ao, as, b, bo, bs, out, o, n);
+        }
+    }
+
+    private static void contiguous(int op, double[] a, int ao, double[] b, int bo, double[] out, int o, int n) {
+        switch (op) {
+            case BinaryOp.ADD:
+                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] + b[bo + i];
+                return;
+            case BinaryOp.SUB:
+                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] - b[bo + i];
+                return;
+            case BinaryOp.MUL:
+                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] * b[bo + i];
+                return;
+            case BinaryOp.DIV:
+                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] / b[bo + i];
+                return;
+            case BinaryOp.POW:
+                for (int i = 0; i < n; i++) out[o + i] = Math.pow(a[ao + i], b[bo + i]);
+                return;
+            case BinaryOp.MAXIMUM:
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[ao + i], b[bo + i]);
+                return;
+            case BinaryOp.MINIMUM:
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[ao + i], b[bo + i]);
+                return;
+            case BinaryOp.ATAN2:
+                for (int i = 0; i < n; i++) out[o + i] = Math.atan2(a[ao + i], b[bo + i]);
+                return;
+            default:
+                throw ElementwiseKernels.unsupportedBinary(op, "float64");
+        }
+    }
+
+    private static void strided(int op, double[] a, int ao, int as, double[] b, int bo, int bs, double[] out, int o, int n) {
+        int ai = ao, bi = bo;
+        switch (op) {
+            case BinaryOp.ADD:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] + b[bi];
+                return;
+            case BinaryOp.SUB:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] - b[bi];
+                return;
+            case BinaryOp.MUL:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] * b[bi];
+                return;
+            case BinaryOp.DIV:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] / b[bi];
+                return;
+            case BinaryOp.POW:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.pow(a[ai], b[bi]);
+                return;
+            case BinaryOp.MAXIMUM:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.max(a[ai], b[bi]);
+                return;
+            case BinaryOp.MINIMUM:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.min(a[ai], b[bi]);
+                return;
+            case BinaryOp.ATAN2:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.atan2(a[ai], b[bi]);
+                return;
+            default:
+                throw ElementwiseKernels.unsupportedBinary(op, "float64");
+        }
+    }
+}

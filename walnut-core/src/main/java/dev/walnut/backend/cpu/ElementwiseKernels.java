@@ -1,0 +1,535 @@
+package dev.walnut.backend.cpu;
+
+import java.util.Arrays;
+
+/**
+ * Elementwise kernels of the pure-Java CPU back end: unary math, binary arithmetic, comparisons,
+ * logical ops and {@code where}, over primitive arrays.
+ *
+ * <p>Every kernel reads {@code n} elements {@code x[xOff + i*xStride]} (stride 1 = contiguous,
+ * stride 0 = one broadcast value, larger = a strided view) and writes them contiguously to
+ * {@code out[outOff + i]}. The caller (the tensor layer) flattens an N-d elementwise op into
+ * such runs. Each kernel checks its op once, picks a loop shape once, and then runs a
+ * monomorphic loop; contiguous inputs get loops in the plain {@code out[o+i] = a[ao+i] + b[bo+i]}
+ * form that C2 auto-vectorizes. Work above a grain (smaller for transcendental ops) is split
+ * across {@link Parallel}.
+ *
+ * <pre>{@code
+ * float[] x = {1f, 2f, 3f, 4f, 5f, 6f};     // a 2x3 matrix, row-major
+ * float[] y = new float[3];
+ * // exp of column 1 (offset 1, stride 3): y = {e^2, e^5}
+ * ElementwiseKernels.unary(UnaryOp.EXP, 0, 0, x, 1, 3, y, 0, 2);
+ * // row 0 plus the scalar 10 broadcast with stride 0: y = {11, 12, 13}
+ * ElementwiseKernels.binary(BinaryOp.ADD, x, 0, 1, new float[] {10f}, 0, 0, y, 0, 3);
+ * }</pre>
+ *
+ * <p>Aliasing: {@code out} may be the same array as an input only where that input is contiguous
+ * and starts at {@code outOff} (the in-place case); other overlaps give unspecified results.
+ * Unsupported op/dtype pairs throw {@link IllegalArgumentException} naming the op and dtype,
+ * before any element is written.
+ */
+public final class ElementwiseKernels {
+    private ElementwiseKernels() {
+    }
+
+    /** Elements per parallel chunk for cheap, memory-bound ops (add, compare, copy-like). */
+    static final int CHEAP_GRAIN = 1 << 15;
+    /** Elements per parallel chunk for transcendental ops (exp, tanh, pow), whose cost is compute. */
+    static final int COSTLY_GRAIN = 1 << 12;
+    /** Strided unary inputs are gathered into {@code out} in blocks this long, then transformed in place. */
+    private static final int GATHER_BLOCK = 1024;
+
+    /** Lower-case name of a {@link UnaryOp} code, for error messages ({@code "exp"}, {@code "relu"}). */
+    public static String unaryName(int op) {
+        return UnaryOp.name(op);
+    }
+
+    // ---------------------------------------------------------------------------------- unary
+
+    /**
+     * {@code out[outOff + i] = op(x[xOff + i*xStride], p1, p2)} for {@code i < n}, computed in
+     * float (transcendentals through {@code Math} in double, rounded once). Every {@link UnaryOp}
+     * is supported.
+     */
+    public static void unary(int op, double p1, double p2, float[] x, int xOff, int xStride, float[] out, int outOff, int n) {
+        if (op < 0 || op >= UnaryOp.COUNT) {
+            throw unsupportedUnary(op, "float32");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (xStride == 0) {
+            FloatUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
+            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
+            return;
+        }
+        int grain = UnaryOp.isCostly(op) ? COSTLY_GRAIN : CHEAP_GRAIN;
+        if (n <= grain) {
+            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, grain, (lo, hi) ->
+                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    // A strided input is gathered into out block by block and transformed there in place: one
+    // contiguous (vectorizable) loop per op serves both layouts, and the block stays in L1.
+    private static void unaryRange(int op, double p1, double p2, float[] x, int xOff, int xStride, float[] out, int outOff, int n) {
+        if (xStride == 1) {
+            FloatUnary.run(op, p1, p2, x, xOff, out, outOff, n);
+            return;
+        }
+        for (int start = 0; start < n; start += GATHER_BLOCK) {
+            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
+            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
+            FloatUnary.run(op, p1, p2, out, o, out, o, m);
+        }
+    }
+
+    /**
+     * {@code out[outOff + i] = op(x[xOff + i*xStride], p1, p2)} for {@code i < n}, computed in
+     * double (transcendentals through {@code Math} in double, rounded once). Every {@link UnaryOp}
+     * is supported.
+     */
+    public static void unary(int op, double p1, double p2, double[] x, int xOff, int xStride, double[] out, int outOff, int n) {
+        if (op < 0 || op >= UnaryOp.COUNT) {
+            throw unsupportedUnary(op, "float64");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (xStride == 0) {
+            DoubleUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
+            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
+            return;
+        }
+        int grain = UnaryOp.isCostly(op) ? COSTLY_GRAIN : CHEAP_GRAIN;
+        if (n <= grain) {
+            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, grain, (lo, hi) ->
+                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    // A strided input is gathered into out block by block and transformed there in place: one
+    // contiguous (vectorizable) loop per op serves both layouts, and the block stays in L1.
+    private static void unaryRange(int op, double p1, double p2, double[] x, int xOff, int xStride, double[] out, int outOff, int n) {
+        if (xStride == 1) {
+            DoubleUnary.run(op, p1, p2, x, xOff, out, outOff, n);
+            return;
+        }
+        for (int start = 0; start < n; start += GATHER_BLOCK) {
+            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
+            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
+            DoubleUnary.run(op, p1, p2, out, o, out, o, m);
+        }
+    }
+
+    /**
+     * Integer form of {@link #unary(int, double, double, float[], int, int, float[], int, int)}:
+     * only NEG, ABS, SIGN, SQUARE, RELU, ADD_SCALAR, MUL_SCALAR, RSUB_SCALAR, CLAMP, MAX_SCALAR and
+     * MIN_SCALAR; any other op throws {@link IllegalArgumentException} naming it. {@code p1} and
+     * {@code p2} should be integral; arithmetic wraps, CLAMP/MAX/MIN bounds saturate to the
+     * int range ({@code ±inf} = no bound) and a NaN bound is an error.
+     */
+    public static void unary(int op, double p1, double p2, int[] x, int xOff, int xStride, int[] out, int outOff, int n) {
+        if (!IntegerUnary.supports(op)) {
+            throw unsupportedUnary(op, "int32");
+        }
+        IntegerUnary.checkParameters(op, p1, p2);
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (xStride == 0) {
+            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
+            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) ->
+                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    private static void unaryRange(int op, double p1, double p2, int[] x, int xOff, int xStride, int[] out, int outOff, int n) {
+        if (xStride == 1) {
+            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, n);
+            return;
+        }
+        for (int start = 0; start < n; start += GATHER_BLOCK) {
+            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
+            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
+            IntegerUnary.run(op, p1, p2, out, o, out, o, m);
+        }
+    }
+
+    /**
+     * Integer form of {@link #unary(int, double, double, float[], int, int, float[], int, int)}:
+     * only NEG, ABS, SIGN, SQUARE, RELU, ADD_SCALAR, MUL_SCALAR, RSUB_SCALAR, CLAMP, MAX_SCALAR and
+     * MIN_SCALAR; any other op throws {@link IllegalArgumentException} naming it. {@code p1} and
+     * {@code p2} should be integral; arithmetic wraps, CLAMP/MAX/MIN bounds saturate to the
+     * long range ({@code ±inf} = no bound) and a NaN bound is an error.
+     */
+    public static void unary(int op, double p1, double p2, long[] x, int xOff, int xStride, long[] out, int outOff, int n) {
+        if (!IntegerUnary.supports(op)) {
+            throw unsupportedUnary(op, "int64");
+        }
+        IntegerUnary.checkParameters(op, p1, p2);
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (xStride == 0) {
+            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
+            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) ->
+                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    private static void unaryRange(int op, double p1, double p2, long[] x, int xOff, int xStride, long[] out, int outOff, int n) {
+        if (xStride == 1) {
+            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, n);
+            return;
+        }
+        for (int start = 0; start < n; start += GATHER_BLOCK) {
+            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
+            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
+            IntegerUnary.run(op, p1, p2, out, o, out, o, m);
+        }
+    }
+
+    // --------------------------------------------------------------------------------- binary
+
+    /**
+     * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for {@code i < n} with
+     * op one of ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM (NaN-propagating) or ATAN2, computed in
+     * float. Comparisons and logical ops go through {@link #compare}.
+     */
+    public static void binary(int op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, float[] out, int outOff, int n) {
+        if (!FloatBinary.supports(op)) {
+            throw unsupportedBinary(op, "float32");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        int grain = op == BinaryOp.POW || op == BinaryOp.ATAN2 ? COSTLY_GRAIN : CHEAP_GRAIN;
+        if (n <= grain) {
+            FloatBinary.run(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, grain, (lo, hi) -> FloatBinary.run(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /**
+     * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for {@code i < n} with
+     * op one of ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM (NaN-propagating) or ATAN2, computed in
+     * double. Comparisons and logical ops go through {@link #compare}.
+     */
+    public static void binary(int op, double[] a, int aOff, int aStride, double[] b, int bOff, int bStride, double[] out, int outOff, int n) {
+        if (!DoubleBinary.supports(op)) {
+            throw unsupportedBinary(op, "float64");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        int grain = op == BinaryOp.POW || op == BinaryOp.ATAN2 ? COSTLY_GRAIN : CHEAP_GRAIN;
+        if (n <= grain) {
+            DoubleBinary.run(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, grain, (lo, hi) -> DoubleBinary.run(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /**
+     * Integer form of {@link #binary(int, float[], int, int, float[], int, int, float[], int, int)}:
+     * ADD, SUB, MUL, MAXIMUM, MINIMUM (wrapping two's-complement arithmetic) and POW with
+     * non-negative exponents. DIV and ATAN2 throw: the caller promotes integer division to a
+     * floating-point dtype first. A negative exponent throws before anything is written.
+     */
+    public static void binary(int op, int[] a, int aOff, int aStride, int[] b, int bOff, int bStride, int[] out, int outOff, int n) {
+        if (!IntegerBinary.supports(op)) {
+            throw unsupportedBinary(op, "int32");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        int grain = CHEAP_GRAIN;
+        if (op == BinaryOp.POW) {
+            IntegerBinary.checkExponents(b, bOff, bStride, n);
+            grain = COSTLY_GRAIN;
+        }
+        if (n <= grain) {
+            IntegerBinary.run(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, grain, (lo, hi) -> IntegerBinary.run(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /**
+     * Integer form of {@link #binary(int, float[], int, int, float[], int, int, float[], int, int)}:
+     * ADD, SUB, MUL, MAXIMUM, MINIMUM (wrapping two's-complement arithmetic) and POW with
+     * non-negative exponents. DIV and ATAN2 throw: the caller promotes integer division to a
+     * floating-point dtype first. A negative exponent throws before anything is written.
+     */
+    public static void binary(int op, long[] a, int aOff, int aStride, long[] b, int bOff, int bStride, long[] out, int outOff, int n) {
+        if (!IntegerBinary.supports(op)) {
+            throw unsupportedBinary(op, "int64");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        int grain = CHEAP_GRAIN;
+        if (op == BinaryOp.POW) {
+            IntegerBinary.checkExponents(b, bOff, bStride, n);
+            grain = COSTLY_GRAIN;
+        }
+        if (n <= grain) {
+            IntegerBinary.run(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, grain, (lo, hi) -> IntegerBinary.run(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    // ------------------------------------------------------------------- compare and logical
+
+    /**
+     * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for a comparison
+     * ({@link BinaryOp#EQ EQ} .. {@link BinaryOp#GE GE}) or a logical op on float inputs (numbers are true when non-zero, NaN included); NaN compares unequal to everything.
+     */
+    public static void compare(int op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, boolean[] out, int outOff, int n) {
+        if (!BinaryOp.isComparison(op) && !BinaryOp.isLogical(op)) {
+            throw unsupportedBinary(op, "float32");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.compare(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.compare(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /**
+     * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for a comparison
+     * ({@link BinaryOp#EQ EQ} .. {@link BinaryOp#GE GE}) or a logical op on double inputs (numbers are true when non-zero, NaN included); NaN compares unequal to everything.
+     */
+    public static void compare(int op, double[] a, int aOff, int aStride, double[] b, int bOff, int bStride, boolean[] out, int outOff, int n) {
+        if (!BinaryOp.isComparison(op) && !BinaryOp.isLogical(op)) {
+            throw unsupportedBinary(op, "float64");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.compare(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.compare(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /**
+     * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for a comparison
+     * ({@link BinaryOp#EQ EQ} .. {@link BinaryOp#GE GE}) or a logical op on int inputs (numbers are true when non-zero).
+     */
+    public static void compare(int op, int[] a, int aOff, int aStride, int[] b, int bOff, int bStride, boolean[] out, int outOff, int n) {
+        if (!BinaryOp.isComparison(op) && !BinaryOp.isLogical(op)) {
+            throw unsupportedBinary(op, "int32");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.compare(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.compare(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /**
+     * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for a comparison
+     * ({@link BinaryOp#EQ EQ} .. {@link BinaryOp#GE GE}) or a logical op on long inputs (numbers are true when non-zero).
+     */
+    public static void compare(int op, long[] a, int aOff, int aStride, long[] b, int bOff, int bStride, boolean[] out, int outOff, int n) {
+        if (!BinaryOp.isComparison(op) && !BinaryOp.isLogical(op)) {
+            throw unsupportedBinary(op, "int64");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.compare(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.compare(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /**
+     * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for a comparison
+     * ({@link BinaryOp#EQ EQ} .. {@link BinaryOp#GE GE}) or a logical op on boolean inputs, ordering {@code false < true}.
+     */
+    public static void compare(int op, boolean[] a, int aOff, int aStride, boolean[] b, int bOff, int bStride, boolean[] out, int outOff, int n) {
+        if (!BinaryOp.isComparison(op) && !BinaryOp.isLogical(op)) {
+            throw unsupportedBinary(op, "bool");
+        }
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.compare(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.compare(op, a, aOff + lo * aStride, aStride,
+                    b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /** {@code out[outOff + i] = a[...] op b[...]} for op LOGICAL_AND, LOGICAL_OR or LOGICAL_XOR. */
+    public static void logical(int op, boolean[] a, int aOff, int aStride, boolean[] b, int bOff, int bStride, boolean[] out, int outOff, int n) {
+        if (!BinaryOp.isLogical(op)) {
+            throw new IllegalArgumentException("logical: " + BinaryOp.name(op)
+                    + " is not a logical op (expected logical_and, logical_or or logical_xor)");
+        }
+        compare(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+    }
+
+    /** {@code out[outOff + i] = !x[xOff + i*xStride]}. */
+    public static void logicalNot(boolean[] x, int xOff, int xStride, boolean[] out, int outOff, int n) {
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.not(x, xOff, xStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) ->
+                    Comparisons.not(x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- where
+
+    /** {@code out[outOff + i] = cond[cOff + i*cStride] ? a[aOff + i*aStride] : b[bOff + i*bStride]}. */
+    public static void where(boolean[] cond, int cOff, int cStride, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride,
+            float[] out, int outOff, int n) {
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.where(cond, cOff, cStride, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.where(cond, cOff + lo * cStride, cStride,
+                    a, aOff + lo * aStride, aStride, b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /** {@code out[outOff + i] = cond[cOff + i*cStride] ? a[aOff + i*aStride] : b[bOff + i*bStride]}. */
+    public static void where(boolean[] cond, int cOff, int cStride, double[] a, int aOff, int aStride, double[] b, int bOff, int bStride,
+            double[] out, int outOff, int n) {
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.where(cond, cOff, cStride, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.where(cond, cOff + lo * cStride, cStride,
+                    a, aOff + lo * aStride, aStride, b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /** {@code out[outOff + i] = cond[cOff + i*cStride] ? a[aOff + i*aStride] : b[bOff + i*bStride]}. */
+    public static void where(boolean[] cond, int cOff, int cStride, int[] a, int aOff, int aStride, int[] b, int bOff, int bStride,
+            int[] out, int outOff, int n) {
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.where(cond, cOff, cStride, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.where(cond, cOff + lo * cStride, cStride,
+                    a, aOff + lo * aStride, aStride, b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /** {@code out[outOff + i] = cond[cOff + i*cStride] ? a[aOff + i*aStride] : b[bOff + i*bStride]}. */
+    public static void where(boolean[] cond, int cOff, int cStride, long[] a, int aOff, int aStride, long[] b, int bOff, int bStride,
+            long[] out, int outOff, int n) {
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.where(cond, cOff, cStride, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.where(cond, cOff + lo * cStride, cStride,
+                    a, aOff + lo * aStride, aStride, b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    /** {@code out[outOff + i] = cond[cOff + i*cStride] ? a[aOff + i*aStride] : b[bOff + i*bStride]}. */
+    public static void where(boolean[] cond, int cOff, int cStride, boolean[] a, int aOff, int aStride, boolean[] b, int bOff, int bStride,
+            boolean[] out, int outOff, int n) {
+        if (n <= 0) {
+            checkCount(n);
+            return;
+        }
+        if (n <= CHEAP_GRAIN) {
+            Comparisons.where(cond, cOff, cStride, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        } else {
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> Comparisons.where(cond, cOff + lo * cStride, cStride,
+                    a, aOff + lo * aStride, aStride, b, bOff + lo * bStride, bStride, out, outOff + lo, hi - lo));
+        }
+    }
+
+    // --------------------------------------------------------------------------------- errors
+
+    private static void checkCount(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("element count must be >= 0, got " + n);
+        }
+    }
+
+    static IllegalArgumentException unsupportedUnary(int op, String dtype) {
+        return new IllegalArgumentException(UnaryOp.name(op) + " is not supported for " + dtype
+                + " tensors" + (dtype.startsWith("int") ? " (convert to a floating-point dtype first)" : ""));
+    }
+
+    static IllegalArgumentException unsupportedBinary(int op, String dtype) {
+        if (op == BinaryOp.DIV && dtype.startsWith("int")) {
+            return new IllegalArgumentException("div is not a kernel for " + dtype
+                    + ": true division of integers is computed in a floating-point dtype (promote the inputs first)");
+        }
+        return new IllegalArgumentException(BinaryOp.name(op) + " is not supported for " + dtype + " tensors");
+    }
+}

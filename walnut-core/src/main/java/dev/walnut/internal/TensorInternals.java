@@ -1,0 +1,67 @@
+package dev.walnut.internal;
+
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Node;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * The few {@link Tensor} internals the autograd engine needs, published by {@code Tensor}'s
+ * static initialiser. This keeps the engine in {@code dev.walnut.autograd} without widening
+ * {@code Tensor}'s public API (the JDK's "shared secrets" pattern). Not for application use.
+ */
+public interface TensorInternals {
+    /** Makes {@code t} output number {@code outputIndex} of {@code node} (sets requiresGrad). */
+    void attachGradFn(Tensor t, Node node, int outputIndex);
+
+    /** Gradient hooks registered on {@code t}, or null. */
+    List<UnaryOperator<Tensor>> hooks(Tensor t);
+
+    /** True when {@code t} is a non-leaf that asked for {@code retainGrad()}. */
+    boolean retainsGrad(Tensor t);
+
+    /** Adds {@code g} into {@code t.grad()} (sets it when absent). */
+    void accumulateGrad(Tensor t, Tensor g);
+
+    /** The shape array itself (not a copy; do not modify). */
+    int[] shape(Tensor t);
+
+    /** Zeros of an int[] shape. */
+    Tensor zeros(int[] shape, dev.walnut.DType dtype);
+
+    /** Sums broadcast dims of {@code t} away to reach {@code shape}. */
+    Tensor sumToShape(Tensor t, int[] shape);
+
+    /** Shorthand for {@code get().shape(t)}. */
+    static int[] shapeOf(Tensor t) {
+        return get().shape(t);
+    }
+
+    /** The instance registered by {@code Tensor}. */
+    static TensorInternals get() {
+        TensorInternals a = Holder.instance;
+        if (a == null) {
+            // Initialising Tensor runs its static block, which registers the instance.
+            try {
+                Class.forName(Tensor.class.getName(), true, Tensor.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+            a = Holder.instance;
+        }
+        return a;
+    }
+
+    /** Called once by {@code Tensor}. */
+    static void register(TensorInternals access) {
+        Holder.instance = access;
+    }
+
+    /** Storage for the registered instance. */
+    final class Holder {
+        static volatile TensorInternals instance;
+
+        private Holder() {
+        }
+    }
+}
