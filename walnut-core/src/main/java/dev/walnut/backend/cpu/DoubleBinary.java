@@ -7,6 +7,9 @@ import java.util.Arrays;
  * double[], int, int)}. {@link #run} picks the loop shape once per call: both inputs contiguous
  * (vectorizable), one side a broadcast scalar (delegated to the scalar ops of {@link DoubleUnary},
  * which share their fast paths), or the general strided loop.
+ *
+ * <p>The vectorizable loops index every array with the same offset; contiguous inputs at other
+ * offsets are first copied into the output a block at a time (see {@link DoubleUnary} for why).
  */
 final class DoubleBinary {
     private DoubleBinary() {
@@ -25,32 +28,32 @@ final class DoubleBinary {
         if (as == 1 && bs == 1) {
             contiguous(op, a, ao, b, bo, out, o, n);
         } else if (as == 0 && bs == 0) {
-            contiguous(op, a, ao, b, bo, out, o, 1);
+            strided(op, a, ao, 0, b, bo, 0, out, o, 1);
             Arrays.fill(out, o + 1, o + n, out[o]);
         } else if (as == 1 && bs == 0 && op != BinaryOp.ATAN2) {
             // a - s == a + (-s) exactly in IEEE arithmetic, so SUB can reuse ADD_SCALAR.
             double s = b[bo];
             switch (op) {
-                case BinaryOp.ADD: DoubleUnary.run(UnaryOp.ADD_SCALAR, s, 0, a, ao, out, o, n); return;
-                case BinaryOp.SUB: DoubleUnary.run(UnaryOp.ADD_SCALAR, -s, 0, a, ao, out, o, n); return;
-                case BinaryOp.MUL: DoubleUnary.run(UnaryOp.MUL_SCALAR, s, 0, a, ao, out, o, n); return;
-                case BinaryOp.DIV: DoubleUnary.run(UnaryOp.DIV_SCALAR, s, 0, a, ao, out, o, n); return;
-                case BinaryOp.POW: DoubleUnary.run(UnaryOp.POW_SCALAR, s, 0, a, ao, out, o, n); return;
-                case BinaryOp.MAXIMUM: DoubleUnary.run(UnaryOp.MAX_SCALAR, s, 0, a, ao, out, o, n); return;
-                case BinaryOp.MINIMUM: DoubleUnary.run(UnaryOp.MIN_SCALAR, s, 0, a, ao, out, o, n); return;
+                case BinaryOp.ADD: DoubleUnary.apply(UnaryOp.ADD_SCALAR, s, 0, a, ao, 1, out, o, n); return;
+                case BinaryOp.SUB: DoubleUnary.apply(UnaryOp.ADD_SCALAR, -s, 0, a, ao, 1, out, o, n); return;
+                case BinaryOp.MUL: DoubleUnary.apply(UnaryOp.MUL_SCALAR, s, 0, a, ao, 1, out, o, n); return;
+                case BinaryOp.DIV: DoubleUnary.apply(UnaryOp.DIV_SCALAR, s, 0, a, ao, 1, out, o, n); return;
+                case BinaryOp.POW: DoubleUnary.apply(UnaryOp.POW_SCALAR, s, 0, a, ao, 1, out, o, n); return;
+                case BinaryOp.MAXIMUM: DoubleUnary.apply(UnaryOp.MAX_SCALAR, s, 0, a, ao, 1, out, o, n); return;
+                case BinaryOp.MINIMUM: DoubleUnary.apply(UnaryOp.MIN_SCALAR, s, 0, a, ao, 1, out, o, n); return;
                 default: throw ElementwiseKernels.unsupportedBinary(op, "float64");
             }
         } else if (as == 0 && bs == 1 && op != BinaryOp.ATAN2) {
             // Max and min are symmetric in IEEE terms too (NaN wins either way, max(-0, 0) = 0).
             double s = a[ao];
             switch (op) {
-                case BinaryOp.ADD: DoubleUnary.run(UnaryOp.ADD_SCALAR, s, 0, b, bo, out, o, n); return;
-                case BinaryOp.SUB: DoubleUnary.run(UnaryOp.RSUB_SCALAR, s, 0, b, bo, out, o, n); return;
-                case BinaryOp.MUL: DoubleUnary.run(UnaryOp.MUL_SCALAR, s, 0, b, bo, out, o, n); return;
-                case BinaryOp.DIV: DoubleUnary.run(UnaryOp.RDIV_SCALAR, s, 0, b, bo, out, o, n); return;
-                case BinaryOp.POW: DoubleUnary.run(UnaryOp.RPOW_SCALAR, s, 0, b, bo, out, o, n); return;
-                case BinaryOp.MAXIMUM: DoubleUnary.run(UnaryOp.MAX_SCALAR, s, 0, b, bo, out, o, n); return;
-                case BinaryOp.MINIMUM: DoubleUnary.run(UnaryOp.MIN_SCALAR, s, 0, b, bo, out, o, n); return;
+                case BinaryOp.ADD: DoubleUnary.apply(UnaryOp.ADD_SCALAR, s, 0, b, bo, 1, out, o, n); return;
+                case BinaryOp.SUB: DoubleUnary.apply(UnaryOp.RSUB_SCALAR, s, 0, b, bo, 1, out, o, n); return;
+                case BinaryOp.MUL: DoubleUnary.apply(UnaryOp.MUL_SCALAR, s, 0, b, bo, 1, out, o, n); return;
+                case BinaryOp.DIV: DoubleUnary.apply(UnaryOp.RDIV_SCALAR, s, 0, b, bo, 1, out, o, n); return;
+                case BinaryOp.POW: DoubleUnary.apply(UnaryOp.RPOW_SCALAR, s, 0, b, bo, 1, out, o, n); return;
+                case BinaryOp.MAXIMUM: DoubleUnary.apply(UnaryOp.MAX_SCALAR, s, 0, b, bo, 1, out, o, n); return;
+                case BinaryOp.MINIMUM: DoubleUnary.apply(UnaryOp.MIN_SCALAR, s, 0, b, bo, 1, out, o, n); return;
                 default: throw ElementwiseKernels.unsupportedBinary(op, "float64");
             }
         } else {
@@ -59,30 +62,52 @@ final class DoubleBinary {
     }
 
     private static void contiguous(int op, double[] a, int ao, double[] b, int bo, double[] out, int o, int n) {
+        if (ao == o && bo == o) {
+            aligned(op, a, b, out, o, n);
+        } else if (ao == o && a != out) {
+            // Bring b to the output's offset through out itself; a is untouched since a != out.
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+                System.arraycopy(b, bo + start, out, o + start, m);
+                aligned(op, a, out, out, o + start, m);
+            }
+        } else if (bo == o && b != out) {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+                System.arraycopy(a, ao + start, out, o + start, m);
+                aligned(op, out, b, out, o + start, m);
+            }
+        } else {
+            strided(op, a, ao, 1, b, bo, 1, out, o, n);
+        }
+    }
+
+    /** {@code out[o + i] = a[o + i] op b[o + i]}: one offset for all three, so C2 vectorizes. */
+    private static void aligned(int op, double[] a, double[] b, double[] out, int o, int n) {
         switch (op) {
             case BinaryOp.ADD:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] + b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] + b[o + i];
                 return;
             case BinaryOp.SUB:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] - b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] - b[o + i];
                 return;
             case BinaryOp.MUL:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] * b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] * b[o + i];
                 return;
             case BinaryOp.DIV:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] / b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] / b[o + i];
                 return;
             case BinaryOp.POW:
-                for (int i = 0; i < n; i++) out[o + i] = Math.pow(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.pow(a[o + i], b[o + i]);
                 return;
             case BinaryOp.MAXIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[o + i], b[o + i]);
                 return;
             case BinaryOp.MINIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[o + i], b[o + i]);
                 return;
             case BinaryOp.ATAN2:
-                for (int i = 0; i < n; i++) out[o + i] = Math.atan2(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.atan2(a[o + i], b[o + i]);
                 return;
             default:
                 throw ElementwiseKernels.unsupportedBinary(op, "float64");

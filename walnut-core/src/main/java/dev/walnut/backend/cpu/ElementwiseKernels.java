@@ -1,7 +1,5 @@
 package dev.walnut.backend.cpu;
 
-import java.util.Arrays;
-
 /**
  * Elementwise kernels of the pure-Java CPU back end: unary math, binary arithmetic, comparisons,
  * logical ops and {@code where}, over primitive arrays.
@@ -10,9 +8,11 @@ import java.util.Arrays;
  * stride 0 = one broadcast value, larger = a strided view) and writes them contiguously to
  * {@code out[outOff + i]}. The caller (the tensor layer) flattens an N-d elementwise op into
  * such runs. Each kernel checks its op once, picks a loop shape once, and then runs a
- * monomorphic loop; contiguous inputs get loops in the plain {@code out[o+i] = a[ao+i] + b[bo+i]}
- * form that C2 auto-vectorizes. Work above a grain (smaller for transcendental ops) is split
- * across {@link Parallel}.
+ * monomorphic loop. Contiguous inputs get loops that C2 auto-vectorizes: {@code out[o+i] =
+ * a[o+i] + b[o+i]}, with one offset for all arrays, because C2 will not vectorize when the
+ * offsets are separate variables (it cannot exclude overlap); an input at another offset is
+ * first copied into {@code out} block by block. Strided inputs get a strided loop. Work above a
+ * grain (smaller for transcendental ops) is split across {@link Parallel}.
  *
  * <pre>{@code
  * float[] x = {1f, 2f, 3f, 4f, 5f, 6f};     // a 2x3 matrix, row-major
@@ -36,8 +36,12 @@ public final class ElementwiseKernels {
     static final int CHEAP_GRAIN = 1 << 15;
     /** Elements per parallel chunk for transcendental ops (exp, tanh, pow), whose cost is compute. */
     static final int COSTLY_GRAIN = 1 << 12;
-    /** Strided unary inputs are gathered into {@code out} in blocks this long, then transformed in place. */
-    private static final int GATHER_BLOCK = 1024;
+    /**
+     * Inputs not at the output's offset are copied (or gathered) into {@code out} in blocks this
+     * long and transformed there in place, so the op loop indexes every array alike and
+     * vectorizes; a block stays in L1.
+     */
+    static final int ALIGN_BLOCK = 1024;
 
     /** Lower-case name of a {@link UnaryOp} code, for error messages ({@code "exp"}, {@code "relu"}). */
     public static String unaryName(int op) {
@@ -59,31 +63,12 @@ public final class ElementwiseKernels {
             checkCount(n);
             return;
         }
-        if (xStride == 0) {
-            FloatUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
-            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
-            return;
-        }
         int grain = UnaryOp.isCostly(op) ? COSTLY_GRAIN : CHEAP_GRAIN;
-        if (n <= grain) {
-            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        if (n <= grain || xStride == 0) {
+            FloatUnary.apply(op, p1, p2, x, xOff, xStride, out, outOff, n);
         } else {
             Parallel.forRange(n, grain, (lo, hi) ->
-                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
-        }
-    }
-
-    // A strided input is gathered into out block by block and transformed there in place: one
-    // contiguous (vectorizable) loop per op serves both layouts, and the block stays in L1.
-    private static void unaryRange(int op, double p1, double p2, float[] x, int xOff, int xStride, float[] out, int outOff, int n) {
-        if (xStride == 1) {
-            FloatUnary.run(op, p1, p2, x, xOff, out, outOff, n);
-            return;
-        }
-        for (int start = 0; start < n; start += GATHER_BLOCK) {
-            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
-            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
-            FloatUnary.run(op, p1, p2, out, o, out, o, m);
+                    FloatUnary.apply(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
         }
     }
 
@@ -100,31 +85,12 @@ public final class ElementwiseKernels {
             checkCount(n);
             return;
         }
-        if (xStride == 0) {
-            DoubleUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
-            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
-            return;
-        }
         int grain = UnaryOp.isCostly(op) ? COSTLY_GRAIN : CHEAP_GRAIN;
-        if (n <= grain) {
-            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        if (n <= grain || xStride == 0) {
+            DoubleUnary.apply(op, p1, p2, x, xOff, xStride, out, outOff, n);
         } else {
             Parallel.forRange(n, grain, (lo, hi) ->
-                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
-        }
-    }
-
-    // A strided input is gathered into out block by block and transformed there in place: one
-    // contiguous (vectorizable) loop per op serves both layouts, and the block stays in L1.
-    private static void unaryRange(int op, double p1, double p2, double[] x, int xOff, int xStride, double[] out, int outOff, int n) {
-        if (xStride == 1) {
-            DoubleUnary.run(op, p1, p2, x, xOff, out, outOff, n);
-            return;
-        }
-        for (int start = 0; start < n; start += GATHER_BLOCK) {
-            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
-            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
-            DoubleUnary.run(op, p1, p2, out, o, out, o, m);
+                    DoubleUnary.apply(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
         }
     }
 
@@ -144,28 +110,11 @@ public final class ElementwiseKernels {
             checkCount(n);
             return;
         }
-        if (xStride == 0) {
-            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
-            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
-            return;
-        }
-        if (n <= CHEAP_GRAIN) {
-            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        if (n <= CHEAP_GRAIN || xStride == 0) {
+            IntegerUnary.apply(op, p1, p2, x, xOff, xStride, out, outOff, n);
         } else {
             Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) ->
-                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
-        }
-    }
-
-    private static void unaryRange(int op, double p1, double p2, int[] x, int xOff, int xStride, int[] out, int outOff, int n) {
-        if (xStride == 1) {
-            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, n);
-            return;
-        }
-        for (int start = 0; start < n; start += GATHER_BLOCK) {
-            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
-            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
-            IntegerUnary.run(op, p1, p2, out, o, out, o, m);
+                    IntegerUnary.apply(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
         }
     }
 
@@ -185,28 +134,11 @@ public final class ElementwiseKernels {
             checkCount(n);
             return;
         }
-        if (xStride == 0) {
-            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, 1);
-            Arrays.fill(out, outOff + 1, outOff + n, out[outOff]);
-            return;
-        }
-        if (n <= CHEAP_GRAIN) {
-            unaryRange(op, p1, p2, x, xOff, xStride, out, outOff, n);
+        if (n <= CHEAP_GRAIN || xStride == 0) {
+            IntegerUnary.apply(op, p1, p2, x, xOff, xStride, out, outOff, n);
         } else {
             Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) ->
-                    unaryRange(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
-        }
-    }
-
-    private static void unaryRange(int op, double p1, double p2, long[] x, int xOff, int xStride, long[] out, int outOff, int n) {
-        if (xStride == 1) {
-            IntegerUnary.run(op, p1, p2, x, xOff, out, outOff, n);
-            return;
-        }
-        for (int start = 0; start < n; start += GATHER_BLOCK) {
-            int m = Math.min(GATHER_BLOCK, n - start), o = outOff + start;
-            for (int i = 0, xi = xOff + start * xStride; i < m; i++, xi += xStride) out[o + i] = x[xi];
-            IntegerUnary.run(op, p1, p2, out, o, out, o, m);
+                    IntegerUnary.apply(op, p1, p2, x, xOff + lo * xStride, xStride, out, outOff + lo, hi - lo));
         }
     }
 

@@ -1,127 +1,162 @@
 package dev.walnut.backend.cpu;
 
+import java.util.Arrays;
+
 /**
- * Contiguous {@code float} loops behind {@link ElementwiseKernels#unary(int, double, double,
- * float[], int, int, float[], int, int)}: one tight loop per op, written in the plain
- * {@code out[o + i] = f(x[xo + i])} form that C2 can vectorize where the op allows.
+ * {@code float} loops behind {@link ElementwiseKernels#unary(int, double, double, float[], int,
+ * int, float[], int, int)}: one tight loop per op, in the form {@code out[o + i] = f(x[o + i])}.
+ *
+ * <p>Input and output share one offset on purpose. C2 (JDK 17 through 25 at least) does not
+ * vectorize {@code out[o + i] = f(x[xo + i])} when {@code xo} and {@code o} are separate
+ * variables: it cannot rule out that the two arrays are one array with overlapping ranges. With
+ * a shared offset every index is the same expression and the loop vectorizes. {@link #apply}
+ * brings any other layout to that form by first copying (or gathering) the input into the output
+ * block by block and then transforming the output in place.
  */
 final class FloatUnary {
     private FloatUnary() {
     }
 
-    /** {@code out[o + i] = op(x[xo + i])} for {@code i < n}; {@code x == out, xo == o} is allowed. */
-    static void run(int op, double p1, double p2, float[] x, int xo, float[] out, int o, int n) {
+    /**
+     * {@code out[o + i] = op(x[xo + i*xs])} for {@code i < n}, any stride (0 = broadcast). The
+     * output may be the input itself at the same offset; other overlaps are unspecified.
+     */
+    static void apply(int op, double p1, double p2, float[] x, int xo, int xs, float[] out, int o, int n) {
+        if (n <= 0) {
+            return;
+        }
+        if (xs == 1 && xo == o) {
+            run(op, p1, p2, x, out, o, n);
+        } else if (xs == 0) {
+            out[o] = x[xo];
+            run(op, p1, p2, out, out, o, 1);
+            Arrays.fill(out, o + 1, o + n, out[o]);
+        } else {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start), ob = o + start, xb = xo + start * xs;
+                if (xs == 1) {
+                    System.arraycopy(x, xb, out, ob, m);
+                } else {
+                    for (int i = 0, xi = xb; i < m; i++, xi += xs) out[ob + i] = x[xi];
+                }
+                run(op, p1, p2, out, out, ob, m);
+            }
+        }
+    }
+
+    /** {@code out[o + i] = op(x[o + i])} for {@code i < n}; {@code x == out} is allowed. */
+    static void run(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
         switch (op) {
             case UnaryOp.NEG:
-                for (int i = 0; i < n; i++) out[o + i] = -x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = -x[o + i];
                 return;
             case UnaryOp.ABS:
-                for (int i = 0; i < n; i++) out[o + i] = Math.abs(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.abs(x[o + i]);
                 return;
             case UnaryOp.SIGN:
-                for (int i = 0; i < n; i++) out[o + i] = Math.signum(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.signum(x[o + i]);
                 return;
             case UnaryOp.EXP:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.exp(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.exp(x[o + i]);
                 return;
             case UnaryOp.LOG:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.log(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.log(x[o + i]);
                 return;
             case UnaryOp.SQRT:
                 // (float) Math.sqrt((double) f) is recognised by C2 as a single-precision sqrt.
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.sqrt(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.sqrt(x[o + i]);
                 return;
             case UnaryOp.RSQRT:
-                for (int i = 0; i < n; i++) out[o + i] = (float) (1.0 / Math.sqrt(x[xo + i]));
+                for (int i = 0; i < n; i++) out[o + i] = (float) (1.0 / Math.sqrt(x[o + i]));
                 return;
             case UnaryOp.SQUARE:
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] * x[o + i];
                 return;
             case UnaryOp.RECIPROCAL:
-                for (int i = 0; i < n; i++) out[o + i] = 1f / x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = 1f / x[o + i];
                 return;
             case UnaryOp.SIN:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.sin(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.sin(x[o + i]);
                 return;
             case UnaryOp.COS:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.cos(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.cos(x[o + i]);
                 return;
             case UnaryOp.TANH:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.tanh(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.tanh(x[o + i]);
                 return;
             case UnaryOp.SIGMOID:
                 // In double, 1 / (1 + e^-x) is stable at both ends: e^-x overflows to +inf for
                 // x < -709 giving exactly 0, and underflows to 0 for large x giving exactly 1.
-                for (int i = 0; i < n; i++) out[o + i] = (float) (1.0 / (1.0 + Math.exp(-x[xo + i])));
+                for (int i = 0; i < n; i++) out[o + i] = (float) (1.0 / (1.0 + Math.exp(-x[o + i])));
                 return;
             case UnaryOp.RELU:
                 // Math.max propagates NaN (x > 0 ? x : 0 would turn NaN into 0).
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[xo + i], 0f);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[o + i], 0f);
                 return;
             case UnaryOp.ADD_SCALAR: {
                 float s = (float) p1;
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] + s;
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] + s;
                 return;
             }
             case UnaryOp.MUL_SCALAR: {
                 float s = (float) p1;
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * s;
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] * s;
                 return;
             }
             case UnaryOp.RSUB_SCALAR: {
                 float s = (float) p1;
-                for (int i = 0; i < n; i++) out[o + i] = s - x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = s - x[o + i];
                 return;
             }
             case UnaryOp.DIV_SCALAR: {
                 float s = (float) p1;
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] / s;
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] / s;
                 return;
             }
             case UnaryOp.RDIV_SCALAR: {
                 float s = (float) p1;
-                for (int i = 0; i < n; i++) out[o + i] = s / x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = s / x[o + i];
                 return;
             }
             case UnaryOp.POW_SCALAR:
-                pow(p1, x, xo, out, o, n);
+                pow(p1, x, out, o, n);
                 return;
             case UnaryOp.RPOW_SCALAR:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.pow(p1, x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.pow(p1, x[o + i]);
                 return;
             case UnaryOp.CLAMP: {
                 float lo = (float) p1, hi = (float) p2;
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(Math.max(x[xo + i], lo), hi);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(Math.max(x[o + i], lo), hi);
                 return;
             }
             case UnaryOp.MAX_SCALAR: {
                 float s = (float) p1;
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[xo + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[o + i], s);
                 return;
             }
             case UnaryOp.MIN_SCALAR: {
                 float s = (float) p1;
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(x[xo + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(x[o + i], s);
                 return;
             }
             case UnaryOp.LOG1P:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.log1p(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.log1p(x[o + i]);
                 return;
             case UnaryOp.EXPM1:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.expm1(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.expm1(x[o + i]);
                 return;
             case UnaryOp.FLOOR:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.floor(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.floor(x[o + i]);
                 return;
             case UnaryOp.CEIL:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.ceil(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.ceil(x[o + i]);
                 return;
             case UnaryOp.ROUND:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.rint(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (float) Math.rint(x[o + i]);
                 return;
             case UnaryOp.TRUNC:
                 for (int i = 0; i < n; i++) {
-                    float v = x[xo + i];
+                    float v = x[o + i];
                     out[o + i] = (float) (v >= 0f ? Math.floor(v) : Math.ceil(v));
                 }
                 return;
@@ -130,28 +165,28 @@ final class FloatUnary {
         }
     }
 
-    private static void pow(double p, float[] x, int xo, float[] out, int o, int n) {
+    private static void pow(double p, float[] x, float[] out, int o, int n) {
         // The fast paths are PyTorch's (pow_tensor_scalar_optimized_kernel): they are what a
         // user comparing against torch sees, and x*x is both faster and exact-er than pow().
         if (p == 2.0) {
-            for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * x[xo + i];
+            for (int i = 0; i < n; i++) out[o + i] = x[o + i] * x[o + i];
         } else if (p == 1.0) {
-            if (x != out || xo != o) System.arraycopy(x, xo, out, o, n);
+            if (x != out) System.arraycopy(x, o, out, o, n);
         } else if (p == 0.5) {
-            for (int i = 0; i < n; i++) out[o + i] = (float) Math.sqrt(x[xo + i]);
+            for (int i = 0; i < n; i++) out[o + i] = (float) Math.sqrt(x[o + i]);
         } else if (p == 3.0) {
-            for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * x[xo + i] * x[xo + i];
+            for (int i = 0; i < n; i++) out[o + i] = x[o + i] * x[o + i] * x[o + i];
         } else if (p == -1.0) {
-            for (int i = 0; i < n; i++) out[o + i] = 1f / x[xo + i];
+            for (int i = 0; i < n; i++) out[o + i] = 1f / x[o + i];
         } else if (p == -0.5) {
-            for (int i = 0; i < n; i++) out[o + i] = (float) (1.0 / Math.sqrt(x[xo + i]));
+            for (int i = 0; i < n; i++) out[o + i] = (float) (1.0 / Math.sqrt(x[o + i]));
         } else if (p == -2.0) {
-            for (int i = 0; i < n; i++) out[o + i] = 1f / (x[xo + i] * x[xo + i]);
+            for (int i = 0; i < n; i++) out[o + i] = 1f / (x[o + i] * x[o + i]);
         } else if (p == 0.0) {
             // pow(x, 0) is 1 for every x, NaN included.
-            java.util.Arrays.fill(out, o, o + n, 1f);
+            Arrays.fill(out, o, o + n, 1f);
         } else {
-            for (int i = 0; i < n; i++) out[o + i] = (float) Math.pow(x[xo + i], p);
+            for (int i = 0; i < n; i++) out[o + i] = (float) Math.pow(x[o + i], p);
         }
     }
 }

@@ -34,7 +34,7 @@ final class IntegerBinary {
         } else if (as == 1 && bs == 1) {
             contiguous(op, a, ao, b, bo, out, o, n);
         } else if (as == 0 && bs == 0) {
-            contiguous(op, a, ao, b, bo, out, o, 1);
+            strided(op, a, ao, 0, b, bo, 0, out, o, 1);
             Arrays.fill(out, o + 1, o + n, out[o]);
         } else if (as == 1 && bs == 0) {
             scalarRight(op, a, ao, b[bo], out, o, n);
@@ -46,22 +46,43 @@ final class IntegerBinary {
         }
     }
 
+    // Offsets are aligned to the output's before the vectorizable loops; see FloatUnary for why.
     private static void contiguous(int op, int[] a, int ao, int[] b, int bo, int[] out, int o, int n) {
+        if (ao == o && bo == o) {
+            aligned(op, a, b, out, o, n);
+        } else if (ao == o && a != out) {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+                System.arraycopy(b, bo + start, out, o + start, m);
+                aligned(op, a, out, out, o + start, m);
+            }
+        } else if (bo == o && b != out) {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+                System.arraycopy(a, ao + start, out, o + start, m);
+                aligned(op, out, b, out, o + start, m);
+            }
+        } else {
+            strided(op, a, ao, 1, b, bo, 1, out, o, n);
+        }
+    }
+
+    private static void aligned(int op, int[] a, int[] b, int[] out, int o, int n) {
         switch (op) {
             case BinaryOp.ADD:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] + b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] + b[o + i];
                 return;
             case BinaryOp.SUB:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] - b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] - b[o + i];
                 return;
             case BinaryOp.MUL:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] * b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] * b[o + i];
                 return;
             case BinaryOp.MAXIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[o + i], b[o + i]);
                 return;
             case BinaryOp.MINIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[o + i], b[o + i]);
                 return;
             default:
                 throw ElementwiseKernels.unsupportedBinary(op, "int32");
@@ -69,21 +90,33 @@ final class IntegerBinary {
     }
 
     private static void scalarRight(int op, int[] a, int ao, int s, int[] out, int o, int n) {
+        if (ao == o) {
+            scalarAligned(op, a, s, out, o, n);
+            return;
+        }
+        for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+            int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+            System.arraycopy(a, ao + start, out, o + start, m);
+            scalarAligned(op, out, s, out, o + start, m);
+        }
+    }
+
+    private static void scalarAligned(int op, int[] a, int s, int[] out, int o, int n) {
         switch (op) {
             case BinaryOp.ADD:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] + s;
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] + s;
                 return;
             case BinaryOp.SUB:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] - s;
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] - s;
                 return;
             case BinaryOp.MUL:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] * s;
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] * s;
                 return;
             case BinaryOp.MAXIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[ao + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[o + i], s);
                 return;
             case BinaryOp.MINIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[ao + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[o + i], s);
                 return;
             default:
                 throw ElementwiseKernels.unsupportedBinary(op, "int32");
@@ -147,7 +180,7 @@ final class IntegerBinary {
         } else if (as == 1 && bs == 1) {
             contiguous(op, a, ao, b, bo, out, o, n);
         } else if (as == 0 && bs == 0) {
-            contiguous(op, a, ao, b, bo, out, o, 1);
+            strided(op, a, ao, 0, b, bo, 0, out, o, 1);
             Arrays.fill(out, o + 1, o + n, out[o]);
         } else if (as == 1 && bs == 0) {
             scalarRight(op, a, ao, b[bo], out, o, n);
@@ -159,22 +192,43 @@ final class IntegerBinary {
         }
     }
 
+    // Offsets are aligned to the output's before the vectorizable loops; see FloatUnary for why.
     private static void contiguous(int op, long[] a, int ao, long[] b, int bo, long[] out, int o, int n) {
+        if (ao == o && bo == o) {
+            aligned(op, a, b, out, o, n);
+        } else if (ao == o && a != out) {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+                System.arraycopy(b, bo + start, out, o + start, m);
+                aligned(op, a, out, out, o + start, m);
+            }
+        } else if (bo == o && b != out) {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+                System.arraycopy(a, ao + start, out, o + start, m);
+                aligned(op, out, b, out, o + start, m);
+            }
+        } else {
+            strided(op, a, ao, 1, b, bo, 1, out, o, n);
+        }
+    }
+
+    private static void aligned(int op, long[] a, long[] b, long[] out, int o, int n) {
         switch (op) {
             case BinaryOp.ADD:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] + b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] + b[o + i];
                 return;
             case BinaryOp.SUB:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] - b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] - b[o + i];
                 return;
             case BinaryOp.MUL:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] * b[bo + i];
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] * b[o + i];
                 return;
             case BinaryOp.MAXIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[o + i], b[o + i]);
                 return;
             case BinaryOp.MINIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[ao + i], b[bo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[o + i], b[o + i]);
                 return;
             default:
                 throw ElementwiseKernels.unsupportedBinary(op, "int64");
@@ -182,21 +236,33 @@ final class IntegerBinary {
     }
 
     private static void scalarRight(int op, long[] a, int ao, long s, long[] out, int o, int n) {
+        if (ao == o) {
+            scalarAligned(op, a, s, out, o, n);
+            return;
+        }
+        for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+            int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start);
+            System.arraycopy(a, ao + start, out, o + start, m);
+            scalarAligned(op, out, s, out, o + start, m);
+        }
+    }
+
+    private static void scalarAligned(int op, long[] a, long s, long[] out, int o, int n) {
         switch (op) {
             case BinaryOp.ADD:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] + s;
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] + s;
                 return;
             case BinaryOp.SUB:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] - s;
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] - s;
                 return;
             case BinaryOp.MUL:
-                for (int i = 0; i < n; i++) out[o + i] = a[ao + i] * s;
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] * s;
                 return;
             case BinaryOp.MAXIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[ao + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(a[o + i], s);
                 return;
             case BinaryOp.MINIMUM:
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[ao + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(a[o + i], s);
                 return;
             default:
                 throw ElementwiseKernels.unsupportedBinary(op, "int64");

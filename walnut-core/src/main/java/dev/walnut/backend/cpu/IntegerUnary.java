@@ -1,5 +1,7 @@
 package dev.walnut.backend.cpu;
 
+import java.util.Arrays;
+
 /**
  * Contiguous {@code int} and {@code long} loops behind the integer overloads of
  * {@link ElementwiseKernels#unary}. Only the ops that are closed over the integers exist here;
@@ -35,52 +37,76 @@ final class IntegerUnary {
         }
     }
 
-    /** {@code out[o + i] = op(x[xo + i])} for {@code int} data; {@code x == out, xo == o} is allowed. */
-    static void run(int op, double p1, double p2, int[] x, int xo, int[] out, int o, int n) {
+    /** {@code out[o + i] = op(x[xo + i*xs])} for any stride; see {@link FloatUnary#apply} for why inputs are aligned first. */
+    static void apply(int op, double p1, double p2, int[] x, int xo, int xs, int[] out, int o, int n) {
+        if (n <= 0) {
+            return;
+        }
+        if (xs == 1 && xo == o) {
+            run(op, p1, p2, x, out, o, n);
+        } else if (xs == 0) {
+            out[o] = x[xo];
+            run(op, p1, p2, out, out, o, 1);
+            Arrays.fill(out, o + 1, o + n, out[o]);
+        } else {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start), ob = o + start, xb = xo + start * xs;
+                if (xs == 1) {
+                    System.arraycopy(x, xb, out, ob, m);
+                } else {
+                    for (int i = 0, xi = xb; i < m; i++, xi += xs) out[ob + i] = x[xi];
+                }
+                run(op, p1, p2, out, out, ob, m);
+            }
+        }
+    }
+
+    /** {@code out[o + i] = op(x[o + i])} for {@code int} data; {@code x == out} is allowed. */
+    static void run(int op, double p1, double p2, int[] x, int[] out, int o, int n) {
         switch (op) {
             case UnaryOp.NEG:
-                for (int i = 0; i < n; i++) out[o + i] = -x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = -x[o + i];
                 return;
             case UnaryOp.ABS:
-                for (int i = 0; i < n; i++) out[o + i] = Math.abs(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.abs(x[o + i]);
                 return;
             case UnaryOp.SIGN:
-                for (int i = 0; i < n; i++) out[o + i] = Integer.signum(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Integer.signum(x[o + i]);
                 return;
             case UnaryOp.SQUARE:
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] * x[o + i];
                 return;
             case UnaryOp.RELU:
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[xo + i], 0);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[o + i], 0);
                 return;
             case UnaryOp.ADD_SCALAR: {
                 int s = (int) (long) p1;
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] + s;
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] + s;
                 return;
             }
             case UnaryOp.MUL_SCALAR: {
                 int s = (int) (long) p1;
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * s;
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] * s;
                 return;
             }
             case UnaryOp.RSUB_SCALAR: {
                 int s = (int) (long) p1;
-                for (int i = 0; i < n; i++) out[o + i] = s - x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = s - x[o + i];
                 return;
             }
             case UnaryOp.CLAMP: {
                 int lo = lowerBoundInteger(op, p1), hi = upperBoundInteger(op, p2);
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(Math.max(x[xo + i], lo), hi);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(Math.max(x[o + i], lo), hi);
                 return;
             }
             case UnaryOp.MAX_SCALAR: {
                 int s = lowerBoundInteger(op, p1);
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[xo + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[o + i], s);
                 return;
             }
             case UnaryOp.MIN_SCALAR: {
                 int s = upperBoundInteger(op, p1);
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(x[xo + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(x[o + i], s);
                 return;
             }
             default:
@@ -99,52 +125,76 @@ final class IntegerUnary {
         return (int) Math.floor(b);
     }
 
-    /** {@code out[o + i] = op(x[xo + i])} for {@code long} data; {@code x == out, xo == o} is allowed. */
-    static void run(int op, double p1, double p2, long[] x, int xo, long[] out, int o, int n) {
+    /** {@code out[o + i] = op(x[xo + i*xs])} for any stride; see {@link FloatUnary#apply} for why inputs are aligned first. */
+    static void apply(int op, double p1, double p2, long[] x, int xo, int xs, long[] out, int o, int n) {
+        if (n <= 0) {
+            return;
+        }
+        if (xs == 1 && xo == o) {
+            run(op, p1, p2, x, out, o, n);
+        } else if (xs == 0) {
+            out[o] = x[xo];
+            run(op, p1, p2, out, out, o, 1);
+            Arrays.fill(out, o + 1, o + n, out[o]);
+        } else {
+            for (int start = 0; start < n; start += ElementwiseKernels.ALIGN_BLOCK) {
+                int m = Math.min(ElementwiseKernels.ALIGN_BLOCK, n - start), ob = o + start, xb = xo + start * xs;
+                if (xs == 1) {
+                    System.arraycopy(x, xb, out, ob, m);
+                } else {
+                    for (int i = 0, xi = xb; i < m; i++, xi += xs) out[ob + i] = x[xi];
+                }
+                run(op, p1, p2, out, out, ob, m);
+            }
+        }
+    }
+
+    /** {@code out[o + i] = op(x[o + i])} for {@code long} data; {@code x == out} is allowed. */
+    static void run(int op, double p1, double p2, long[] x, long[] out, int o, int n) {
         switch (op) {
             case UnaryOp.NEG:
-                for (int i = 0; i < n; i++) out[o + i] = -x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = -x[o + i];
                 return;
             case UnaryOp.ABS:
-                for (int i = 0; i < n; i++) out[o + i] = Math.abs(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Math.abs(x[o + i]);
                 return;
             case UnaryOp.SIGN:
-                for (int i = 0; i < n; i++) out[o + i] = Long.signum(x[xo + i]);
+                for (int i = 0; i < n; i++) out[o + i] = Long.signum(x[o + i]);
                 return;
             case UnaryOp.SQUARE:
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] * x[o + i];
                 return;
             case UnaryOp.RELU:
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[xo + i], 0);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[o + i], 0);
                 return;
             case UnaryOp.ADD_SCALAR: {
                 long s = (long) p1;
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] + s;
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] + s;
                 return;
             }
             case UnaryOp.MUL_SCALAR: {
                 long s = (long) p1;
-                for (int i = 0; i < n; i++) out[o + i] = x[xo + i] * s;
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] * s;
                 return;
             }
             case UnaryOp.RSUB_SCALAR: {
                 long s = (long) p1;
-                for (int i = 0; i < n; i++) out[o + i] = s - x[xo + i];
+                for (int i = 0; i < n; i++) out[o + i] = s - x[o + i];
                 return;
             }
             case UnaryOp.CLAMP: {
                 long lo = lowerBoundLong(op, p1), hi = upperBoundLong(op, p2);
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(Math.max(x[xo + i], lo), hi);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(Math.max(x[o + i], lo), hi);
                 return;
             }
             case UnaryOp.MAX_SCALAR: {
                 long s = lowerBoundLong(op, p1);
-                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[xo + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.max(x[o + i], s);
                 return;
             }
             case UnaryOp.MIN_SCALAR: {
                 long s = upperBoundLong(op, p1);
-                for (int i = 0; i < n; i++) out[o + i] = Math.min(x[xo + i], s);
+                for (int i = 0; i < n; i++) out[o + i] = Math.min(x[o + i], s);
                 return;
             }
             default:

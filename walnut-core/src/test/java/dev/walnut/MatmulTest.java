@@ -1,0 +1,214 @@
+package dev.walnut;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** matmul in every rank combination PyTorch defines, against a naive triple loop. */
+class MatmulTest {
+
+    private static long[] shape(long... s) {
+        return s;
+    }
+
+    private static Tensor randn(long seed, DType dtype, long... shape) {
+        return Tensor.randn(shape, dtype, new Generator(seed));
+    }
+
+    /** C[b..., i, j] = sum_k A[b..., i, k] B[b..., k, j] for same-rank 3-d operands (batch already broadcast). */
+    private static double[] naiveBatched(Tensor a, Tensor b) {
+        long batches = a.size(0);
+        long m = a.size(1);
+        long k = a.size(2);
+        long n = b.size(2);
+        double[] out = new double[(int) (batches * m * n)];
+        for (long t = 0; t < batches; t++) {
+            for (long i = 0; i < m; i++) {
+                for (long j = 0; j < n; j++) {
+                    double acc = 0;
+                    for (long p = 0; p < k; p++) {
+                        acc += a.getDouble(t, i, p) * b.getDouble(t, p, j);
+                    }
+                    out[(int) ((t * m + i) * n + j)] = acc;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double[] naive2d(Tensor a, Tensor b) {
+        return naiveBatched(a.unsqueeze(0), b.unsqueeze(0));
+    }
+
+    private static void assertClose(double[] expected, Tensor actual, double tol) {
+        double[] got = actual.toDoubleArray();
+        assertEquals(expected.length, got.length, "number of elements");
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(expected[i], got[i], tol * (1 + Math.abs(expected[i])), "element " + i);
+        }
+    }
+
+    @Test
+    void matrixTimesMatrixClosedForm() {
+        Tensor a = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}});
+        Tensor b = Tensor.of(new double[][] {{7, 8}, {9, 10}, {11, 12}});
+        Tensor c = a.matmul(b);
+        assertArrayEquals(shape(2, 2), c.shape());
+        assertEquals(DType.F32, c.dtype());
+        assertArrayEquals(new double[] {58, 64, 139, 154}, c.toDoubleArray(), 1e-5);
+    }
+
+    @Test
+    void vectorTimesVectorIsAZeroDimDotProduct() {
+        Tensor c = Tensor.of(1.0, 2.0, 3.0).matmul(Tensor.of(4.0, 5.0, 6.0));
+        assertArrayEquals(shape(), c.shape());
+        assertEquals(32.0, c.item(), 1e-6);
+        assertEquals(32.0, Tensor.of(1.0, 2.0, 3.0).dot(Tensor.of(4.0, 5.0, 6.0)).item(), 1e-6);
+    }
+
+    @Test
+    void vectorTimesMatrixDropsThePrependedDim() {
+        Tensor c = Tensor.of(1.0, 2.0).matmul(Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}}));
+        assertArrayEquals(shape(3), c.shape());
+        assertArrayEquals(new double[] {9, 12, 15}, c.toDoubleArray(), 1e-5);
+    }
+
+    @Test
+    void matrixTimesVectorDropsTheAppendedDim() {
+        Tensor c = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}}).matmul(Tensor.of(1.0, 0.0, -1.0));
+        assertArrayEquals(shape(2), c.shape());
+        assertArrayEquals(new double[] {-2, -2}, c.toDoubleArray(), 1e-5);
+    }
+
+    @Test
+    void matrixTimesMatrixMatchesNaiveLoopOnSizesThatCrossBlockEdges() {
+        Tensor a = randn(1, DType.F32, 67, 129);
+        Tensor b = randn(2, DType.F32, 129, 33);
+        assertClose(naive2d(a, b), a.matmul(b), 1e-4);
+        Tensor ad = randn(3, DType.F64, 65, 31);
+        Tensor bd = randn(4, DType.F64, 31, 70);
+        assertClose(naive2d(ad, bd), ad.matmul(bd), 1e-12);
+    }
+
+    @Test
+    void batchedMatmulBroadcastsBatchDims() {
+        Tensor a = randn(5, DType.F32, 2, 1, 3, 4);
+        Tensor b = randn(6, DType.F32, 5, 4, 2);
+        Tensor c = a.matmul(b);
+        assertArrayEquals(shape(2, 5, 3, 2), c.shape());
+        Tensor ab = a.expand(2, 5, 3, 4).reshape(10, 3, 4);
+        Tensor bb = b.expand(2, 5, 4, 2).reshape(10, 4, 2);
+        assertClose(naiveBatched(ab, bb), c, 1e-5);
+    }
+
+    @Test
+    void batchedTimesMatrixBroadcastsTheMatrix() {
+        Tensor a = randn(7, DType.F64, 3, 2, 4);
+        Tensor b = randn(8, DType.F64, 4, 5);
+        Tensor c = a.matmul(b);
+        assertArrayEquals(shape(3, 2, 5), c.shape());
+        assertClose(naiveBatched(a, b.expand(3, 4, 5)), c, 1e-12);
+    }
+
+    @Test
+    void vectorTimesBatchedMatrix() {
+        Tensor v = randn(9, DType.F64, 4);
+        Tensor b = randn(10, DType.F64, 3, 4, 2);
+        Tensor c = v.matmul(b);
+        assertArrayEquals(shape(3, 2), c.shape());
+        assertClose(naiveBatched(v.reshape(1, 1, 4).expand(3, 1, 4), b), c, 1e-12);
+    }
+
+    @Test
+    void transposedOperandsAreReadThroughTheirStrides() {
+        Tensor a = randn(11, DType.F32, 40, 30).t(); // [30, 40], non-contiguous
+        Tensor b = randn(12, DType.F32, 50, 40).t(); // [40, 50]
+        assertClose(naive2d(a.contiguous(), b.contiguous()), a.matmul(b), 1e-4);
+        Tensor bt = randn(13, DType.F64, 2, 5, 4).transpose(-1, -2); // [2, 4, 5]
+        Tensor at = randn(14, DType.F64, 2, 3, 4);
+        assertClose(naiveBatched(at, bt.contiguous()), at.matmul(bt), 1e-12);
+    }
+
+    @Test
+    void stepSlicedOperandsAreReadThroughTheirStrides() {
+        Tensor a = randn(15, DType.F64, 6, 10).slice(1, 0, 10, 2); // [6, 5]
+        Tensor b = randn(16, DType.F64, 10, 4).slice(0, 1, 10, 2); // [5, 4]
+        assertClose(naive2d(a.contiguous(), b.contiguous()), a.matmul(b), 1e-12);
+    }
+
+    @Test
+    void matmulOfIntegersIsExactInt64() {
+        Tensor a = Tensor.of(3000000000L, 1L).reshape(1, 2);
+        Tensor b = Tensor.of(3L, 5L).reshape(2, 1);
+        Tensor c = a.matmul(b);
+        assertEquals(DType.I64, c.dtype());
+        assertEquals(9000000005L, c.getLong(0, 0));
+    }
+
+    @Test
+    void matmulPromotesMixedFloatDtypes() {
+        Tensor c = Tensor.ones(2, 2).matmul(Tensor.ones(new long[] {2, 2}, DType.F64));
+        assertEquals(DType.F64, c.dtype());
+        assertArrayEquals(new double[] {2, 2, 2, 2}, c.toDoubleArray());
+    }
+
+    @Test
+    void matmulWithAnEmptyInnerDimIsZeros() {
+        Tensor c = Tensor.ones(2, 0).matmul(Tensor.ones(0, 3));
+        assertArrayEquals(shape(2, 3), c.shape());
+        assertArrayEquals(new double[6], c.toDoubleArray());
+    }
+
+    @Test
+    void mismatchedInnerDimsThrowWithPyTorchsMessage() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(4, 5)));
+        assertEquals("matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)", e.getMessage());
+    }
+
+    @Test
+    void zeroDimOperandsThrow() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.scalar(2).matmul(Tensor.zeros(2)));
+        assertTrue(e.getMessage().contains("matmul"), e.getMessage());
+    }
+
+    @Test
+    void incompatibleBatchDimsThrow() {
+        assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3, 4).matmul(Tensor.zeros(3, 4, 5)));
+    }
+
+    @Test
+    void outerProduct() {
+        Tensor c = Tensor.of(1.0, 2.0).outer(Tensor.of(3.0, 4.0, 5.0));
+        assertArrayEquals(shape(2, 3), c.shape());
+        assertArrayEquals(new double[] {3, 4, 5, 6, 8, 10}, c.toDoubleArray(), 1e-6);
+    }
+
+    @Test
+    void dotOfDifferentLengthsThrows() {
+        assertThrows(IllegalArgumentException.class, () -> Tensor.of(1.0, 2.0).dot(Tensor.of(1.0)));
+        assertThrows(IllegalArgumentException.class, () -> Tensor.ones(2, 2).dot(Tensor.ones(2)));
+    }
+
+    @Test
+    void gradientOfABroadcastBatchSumsOverTheBroadcastDims() {
+        Tensor a = Tensor.ones(new long[] {2, 1, 3, 4}, DType.F64).setRequiresGrad(true);
+        Tensor b = Tensor.ones(new long[] {5, 4, 2}, DType.F64).setRequiresGrad(true);
+        a.matmul(b).sum().backward();
+        assertArrayEquals(shape(2, 1, 3, 4), a.grad().shape());
+        assertArrayEquals(shape(5, 4, 2), b.grad().shape());
+        // Each a[i,0,r,k] meets 5 batches x 2 columns of ones; each b[j,k,c] meets 2 x 3 rows of ones.
+        assertEquals(10.0, a.grad().getDouble(1, 0, 2, 3));
+        assertEquals(6.0, b.grad().getDouble(4, 3, 1));
+    }
+
+    @Test
+    void matrixProductRecordsMmBackwardAndBatchedRecordsBmmBackward() {
+        Tensor a = Tensor.ones(2, 2).setRequiresGrad(true);
+        assertEquals("MmBackward0", a.matmul(a).gradFn().name());
+        Tensor b = Tensor.ones(3, 2, 2).setRequiresGrad(true);
+        assertEquals("BmmBackward0", b.matmul(b).gradFn().name());
+    }
+}

@@ -1,0 +1,303 @@
+package dev.walnut.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walnut.DType;
+import dev.walnut.Generator;
+import dev.walnut.Tensor;
+import dev.walnut.optim.SGD;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thread confinement of autograd state (two threads, two models, no interference), deep graphs
+ * without recursion, and the tape introspection and growth warning of DESIGN.md §4.1.
+ */
+class ThreadsAndScaleTest {
+
+    @BeforeEach
+    void startFromAnEmptyDefaultTape() {
+        Autograd.clearDefaultContextTape();
+    }
+
+    @AfterEach
+    void leaveNoContextOpen() {
+        assertEquals(0, GradientContext.current().id(), "the test left a gradient context open");
+        Autograd.clearDefaultContextTape();
+    }
+
+    /** Runs {@code body} on a new thread with the given stack size and returns its result. */
+    private static <T> T onNewThread(String name, long stackBytes, Callable<T> body) throws Exception {
+        var task = new FutureTask<>(body);
+        Thread t = new Thread(null, task, name, stackBytes);
+        t.start();
+        try {
+            return task.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw (Exception) e.getCause();
+        }
+    }
+
+    // ------------------------------------------------------------------ two threads, two models
+
+    /** Final weights, bias and loss of one training run. */
+    record Trained(float[] weight, float[] bias, float loss) {
+    }
+
+    /**
+     * Linear regression on data drawn from its own generator, 200 SGD steps. With
+     * {@code customContext} it trains inside its own GradientContext (clearTape each step).
+     */
+    private static Trained trainLinearRegression(long seed, boolean customContext, CountDownLatch start)
+            throws InterruptedException {
+        if (start != null) {
+            start.countDown();
+            start.await();
+        }
+        var gen = new Generator(seed);
+        Tensor x = Tensor.randn(new long[] {64, 8}, DType.F32, gen);
+        Tensor trueW = Tensor.randn(new long[] {8, 1}, DType.F32, gen);
+        Tensor y = x.matmul(trueW).add(0.5).add(Tensor.randn(new long[] {64, 1}, DType.F32, gen).mul(0.1));
+        Tensor w = Tensor.zeros(8, 1).setRequiresGrad(true);
+        Tensor b = Tensor.zeros(1).setRequiresGrad(true);
+        var opt = new SGD(List.of(w, b), 0.05);
+        GradientContext ctx = customContext ? new GradientContext() : null;
+        float loss = Float.NaN;
+        try {
+            for (int step = 0; step < 200; step++) {
+                Tensor l = x.matmul(w).add(b).sub(y).square().mean();
+                l.backward();
+                opt.step();
+                opt.zeroGrad();
+                if (ctx != null) {
+                    Autograd.clearTape();
+                }
+                loss = (float) l.item();
+                assertEquals(0, GradientContext.current().tapeSize());
+            }
+        } finally {
+            if (ctx != null) {
+                ctx.close();
+            }
+        }
+        return new Trained(w.toFloatArray(), b.toFloatArray(), loss);
+    }
+
+    @Test
+    void twoThreadsTrainingIndependentModelsConcurrentlyGiveBitwiseTheSequentialResults() throws Exception {
+        Trained seqA = onNewThread("sequential-a", 0, () -> trainLinearRegression(101, false, null));
+        Trained seqB = onNewThread("sequential-b", 0, () -> trainLinearRegression(202, true, null));
+        assertTrue(seqA.loss() < 0.05 && seqB.loss() < 0.05, "both models trained: " + seqA.loss() + ", " + seqB.loss());
+
+        for (int round = 0; round < 3; round++) {
+            var start = new CountDownLatch(2);
+            var a = new FutureTask<>(() -> trainLinearRegression(101, false, start));
+            var b = new FutureTask<>(() -> trainLinearRegression(202, true, start));
+            new Thread(a, "concurrent-a").start();
+            new Thread(b, "concurrent-b").start();
+            Trained parA = a.get(60, TimeUnit.SECONDS);
+            Trained parB = b.get(60, TimeUnit.SECONDS);
+            assertArrayEquals(seqA.weight(), parA.weight(), 0.0f);
+            assertArrayEquals(seqA.bias(), parA.bias(), 0.0f);
+            assertEquals(Float.floatToIntBits(seqA.loss()), Float.floatToIntBits(parA.loss()));
+            assertArrayEquals(seqB.weight(), parB.weight(), 0.0f);
+            assertArrayEquals(seqB.bias(), parB.bias(), 0.0f);
+            assertEquals(Float.floatToIntBits(seqB.loss()), Float.floatToIntBits(parB.loss()));
+        }
+    }
+
+    @Test
+    void eachThreadHasItsOwnContextZeroAndTape() throws Exception {
+        Tensor x = Tensor.of(1.0).setRequiresGrad(true);
+        x.mul(2.0).mul(3.0);
+        assertEquals(2, GradientContext.defaultContext().tapeSize());
+        GradientContext mine = GradientContext.defaultContext();
+
+        var recorded = new CountDownLatch(1);
+        var checked = new CountDownLatch(1);
+        var other = new FutureTask<>(() -> {
+            GradientContext theirs = GradientContext.defaultContext();
+            int before = theirs.tapeSize();
+            Tensor z = Tensor.of(5.0).setRequiresGrad(true);
+            for (int i = 0; i < 5; i++) {
+                z = z.add(1.0);
+            }
+            recorded.countDown();
+            checked.await();
+            return new Object[] {theirs, before, theirs.tapeSize()};
+        });
+        new Thread(other, "other-thread").start();
+        assertTrue(recorded.await(10, TimeUnit.SECONDS));
+        assertEquals(2, GradientContext.defaultContext().tapeSize(), "the other thread's nodes are not on my tape");
+        checked.countDown();
+        Object[] r = other.get(10, TimeUnit.SECONDS);
+        assertNotSame(mine, r[0]);
+        assertEquals(0L, ((GradientContext) r[0]).id());
+        assertEquals(0, r[1], "a new thread starts with an empty context 0");
+        assertEquals(5, r[2]);
+    }
+
+    @Test
+    void gradModeIsPerThread() throws Exception {
+        try (var off = Autograd.noGrad()) {
+            boolean elsewhere = onNewThread("grad-mode", 0, Autograd::isGradEnabled);
+            assertTrue(elsewhere, "noGrad on this thread does not turn recording off on another");
+            assertFalse(Autograd.isGradEnabled());
+        }
+    }
+
+    // ------------------------------------------------------------------ deep graphs
+
+    @Test
+    void backwardThroughAChainOfAMillionNodesNeedsNoDeepStack() throws Exception {
+        // A 512 KiB stack: any recursion per node in backward (or in clearing the tape) would overflow it.
+        long[] result = onNewThread("deep-chain", 512 * 1024, () -> {
+            long t0 = System.nanoTime();
+            Tensor x = Tensor.scalar(1.5).setRequiresGrad(true);
+            Tensor y = x;
+            for (int i = 0; i < 1_000_000; i++) {
+                y = y.mul(1.0);
+            }
+            int tapeSize = GradientContext.current().tapeSize();
+            y.backward();
+            double grad = x.grad().item();
+            Autograd.clearTape();
+            int after = GradientContext.current().tapeSize();
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            return new long[] {tapeSize, (long) grad, after, millis};
+        });
+        assertEquals(1_000_000, result[0], "tapeSize() after the forward chain");
+        assertEquals(1, result[1], "d(x * 1^1000000)/dx");
+        assertEquals(0, result[2]);
+        assertTrue(result[3] < 20_000, "forward + backward of 1e6 nodes took " + result[3] + " ms");
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    @Test
+    void savedBytesCountsTensorsSavedForBackwardAndClearTapeReturnsItToZero() {
+        GradientContext ctx0 = GradientContext.current();
+        assertEquals(0, ctx0.savedBytes());
+        Tensor a = Tensor.randn(new long[] {100}, DType.F32, new Generator(1)).setRequiresGrad(true);
+        Tensor b = Tensor.randn(new long[] {100}, DType.F32, new Generator(2)).setRequiresGrad(true);
+        Tensor p = a.mul(b); // MulBackward0 saves a and b: 2 * 100 * 4 bytes
+        assertEquals(800, ctx0.savedBytes());
+        Tensor e = p.exp(); // ExpBackward0 saves its output: 100 * 4 bytes
+        assertEquals(1200, ctx0.savedBytes());
+        e.sum(); // SumBackward0 saves nothing
+        assertEquals(1200, ctx0.savedBytes());
+        Tensor.fromArray(new double[50], 50).setRequiresGrad(true).square(); // F64: 50 * 8 bytes
+        assertEquals(1600, ctx0.savedBytes());
+        assertEquals(4, ctx0.tapeSize());
+        Autograd.clearTape();
+        assertEquals(0, ctx0.savedBytes());
+        assertEquals(0, ctx0.tapeSize());
+    }
+
+    @Test
+    void backwardWithoutRetainGraphFreesTheSavedBytes() {
+        GradientContext ctx0 = GradientContext.current();
+        Tensor a = Tensor.ones(10).setRequiresGrad(true);
+        Tensor loss = a.mul(a).exp().sum();
+        assertEquals(120, ctx0.savedBytes());
+        loss.backward(true);
+        assertEquals(120, ctx0.savedBytes(), "retainGraph keeps them");
+        loss.backward();
+        assertEquals(0, ctx0.savedBytes());
+        assertEquals(3, ctx0.tapeSize(), "the nodes stay on the tape until it is cleared");
+    }
+
+    @Test
+    void savedBytesOfACustomContextAreIndependentOfContextZero() {
+        Tensor a = Tensor.ones(10).setRequiresGrad(true);
+        a.mul(a);
+        try (var ctx = new GradientContext()) {
+            a.exp();
+            assertEquals(40, ctx.savedBytes());
+            assertEquals(80, GradientContext.defaultContext().savedBytes());
+        }
+    }
+
+    // ------------------------------------------------------------------ growth warning
+
+    /** Collects records of the JUL logger that System.Logger "dev.walnut.autograd" maps to. */
+    static final class Capture extends Handler {
+        final List<LogRecord> records = new ArrayList<>();
+
+        @Override
+        public synchronized void publish(LogRecord record) {
+            records.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void growingPastTheThresholdLogsOneWarningThatNamesClearTape() throws Exception {
+        long previous = Autograd.tapeWarningThreshold();
+        Logger jul = Logger.getLogger("dev.walnut.autograd");
+        var capture = new Capture();
+        jul.addHandler(capture);
+        try {
+            Autograd.setTapeWarningThreshold(10);
+            // A fresh thread: its context 0 starts empty and nothing else logs there meanwhile.
+            onNewThread("tape-warning", 0, () -> {
+                try (var ctx = new GradientContext()) {
+                    Tensor x = Tensor.of(1.0).setRequiresGrad(true);
+                    for (int i = 0; i < 10; i++) {
+                        x = x.mul(1.0);
+                    }
+                    assertEquals(0, capture.records.size(), "10 nodes do not exceed a threshold of 10");
+                    for (int i = 0; i < 30; i++) {
+                        x = x.mul(1.0);
+                    }
+                    assertEquals(40, ctx.tapeSize());
+                }
+                return null;
+            });
+            assertEquals(1, capture.records.size(), "one warning however far the tape grows");
+            LogRecord r = capture.records.get(0);
+            assertEquals(Level.WARNING, r.getLevel());
+            String m = r.getMessage();
+            assertTrue(m.contains("clearTape()"), m);
+            assertTrue(m.contains("11 nodes"), m);
+            assertTrue(m.contains("setTapeWarningThreshold"), m);
+        } finally {
+            Autograd.setTapeWarningThreshold(previous);
+            jul.removeHandler(capture);
+        }
+        assertEquals(previous, Autograd.tapeWarningThreshold());
+    }
+
+    @Test
+    void tapeWarningThresholdMustBePositive() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Autograd.setTapeWarningThreshold(0));
+        assertTrue(e.getMessage().contains("positive"), e.getMessage());
+    }
+}
