@@ -150,7 +150,7 @@ final class Creation {
         // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
-            d[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+            d[i] = i < half || steps == 1 ? start + i * step : end - (steps - 1 - i) * step;
         }
         return fromDoubles(d, new int[] {steps}, dtype);
     }

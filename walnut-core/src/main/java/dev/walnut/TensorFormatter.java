@@ -45,6 +45,8 @@ final class TensorFormatter {
         return sb.append(')').toString();
     }
 
+    private static final int LINE_WIDTH = 80;
+
     private static void appendDim(StringBuilder sb, Tensor c, int dim, int offset, boolean summarize, Style style,
                                   int indent) {
         int rank = c.shape.length;
@@ -54,30 +56,39 @@ final class TensorFormatter {
         }
         int size = c.shape[dim];
         int stride = c.strides[dim];
-        sb.append('[');
         boolean cut = summarize && size > 2 * EDGE;
-        for (int i = 0; i < size; i++) {
-            if (cut && i == EDGE) {
-                sb.append(dim == rank - 1 ? "..., " : "...,\n" + " ".repeat(indent + dim + 1));
-                if (dim < rank - 1) {
-                    sb.append(dim < rank - 2 ? "\n" + " ".repeat(indent + dim + 1) : "");
+        if (dim == rank - 1) {
+            // PyTorch's vector layout: padded items, " ..." for the cut, wrapped to 80 columns.
+            var items = new java.util.ArrayList<String>();
+            for (int i = 0; i < size; i++) {
+                if (cut && i == EDGE) {
+                    items.add(" ...");
+                    i = size - EDGE;
                 }
+                items.add(style.pad(style.format(Access.getDouble(c.storage, offset + i * stride), c.dtype)));
+            }
+            int perLine = Math.max(1, (LINE_WIDTH - indent - dim) / (style.width + 2));
+            sb.append('[');
+            for (int i = 0; i < items.size(); i++) {
+                if (i > 0) {
+                    sb.append(i % perLine == 0 ? ",\n" + " ".repeat(indent + dim + 1) : ", ");
+                }
+                sb.append(items.get(i));
+            }
+            sb.append(']');
+            return;
+        }
+        String separator = "," + "\n".repeat(rank - dim - 1) + " ".repeat(indent + dim + 1);
+        sb.append('[');
+        for (int i = 0; i < size; i++) {
+            if (i > 0) {
+                sb.append(separator);
+            }
+            if (cut && i == EDGE) {
+                sb.append("...").append(separator);
                 i = size - EDGE;
             }
-            if (dim == rank - 1) {
-                String v = style.format(Access.getDouble(c.storage, offset + i * stride), c.dtype);
-                sb.append(" ".repeat(Math.max(0, style.width - v.length()))).append(v);
-            } else {
-                appendDim(sb, c, dim + 1, offset + i * stride, summarize, style, indent);
-            }
-            if (i < size - 1) {
-                sb.append(',');
-                if (dim == rank - 1) {
-                    sb.append(' ');
-                } else {
-                    sb.append("\n".repeat(rank - dim - 1)).append(" ".repeat(indent + dim + 1));
-                }
-            }
+            appendDim(sb, c, dim + 1, offset + i * stride, summarize, style, indent);
         }
         sb.append(']');
     }
@@ -94,25 +105,26 @@ final class TensorFormatter {
         }
 
         static Style of(Tensor c, boolean summarize) {
-            int n = Shapes.numel(c.shape);
             if (c.dtype == DType.BOOL) {
                 Style s = new Style(Kind.BOOL);
                 s.width = 5;
                 return s;
             }
+            // Like PyTorch: only the values that will be shown, and only the non-zero finite
+            // ones, decide the notation and the column width.
+            double[] shown = shownValues(c, summarize);
             double maxAbs = 0;
             double minAbs = Double.POSITIVE_INFINITY;
             boolean whole = true;
-            for (int i = 0; i < n; i++) {
-                double v = Access.getDouble(c.storage, c.offset + i);
-                if (Double.isNaN(v) || Double.isInfinite(v)) {
+            int finiteNonZero = 0;
+            for (double v : shown) {
+                if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) {
                     continue;
                 }
+                finiteNonZero++;
                 double a = Math.abs(v);
                 maxAbs = Math.max(maxAbs, a);
-                if (a != 0) {
-                    minAbs = Math.min(minAbs, a);
-                }
+                minAbs = Math.min(minAbs, a);
                 if (v != Math.rint(v)) {
                     whole = false;
                 }
@@ -120,19 +132,54 @@ final class TensorFormatter {
             Style s;
             if (!c.dtype.isFloatingPoint()) {
                 s = new Style(Kind.INT);
-            } else if (whole && maxAbs < 1e8) {
-                s = new Style(Kind.WHOLE_FLOAT);
-            } else if (maxAbs >= 1e8 || (minAbs != Double.POSITIVE_INFINITY && (minAbs < 1e-4 || maxAbs / minAbs > 1000))) {
+            } else if (whole) {
+                s = new Style(maxAbs >= 1e8 ? Kind.SCIENTIFIC : Kind.WHOLE_FLOAT);
+            } else if (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs / minAbs > 1000) {
                 s = new Style(Kind.SCIENTIFIC);
             } else {
                 s = new Style(Kind.FIXED);
             }
-            int w = 0;
-            for (int i = 0; i < n; i++) {
-                w = Math.max(w, s.format(Access.getDouble(c.storage, c.offset + i), c.dtype).length());
+            int w = 1;
+            for (double v : shown) {
+                boolean counts = !c.dtype.isFloatingPoint() || finiteNonZero == 0
+                        || !(Double.isNaN(v) || Double.isInfinite(v) || v == 0);
+                if (counts) {
+                    w = Math.max(w, s.format(v, c.dtype).length());
+                }
             }
             s.width = w;
             return s;
+        }
+
+        /** The elements a summarised print shows: EDGE items at both ends of every dim. */
+        private static double[] shownValues(Tensor c, boolean summarize) {
+            int n = Shapes.numel(c.shape);
+            var out = new java.util.ArrayList<Double>();
+            int rank = c.shape.length;
+            int[] idx = new int[rank];
+            for (int flat = 0; flat < n; flat++) {
+                int rem = flat;
+                boolean visible = true;
+                for (int d = rank - 1; d >= 0; d--) {
+                    idx[d] = rem % c.shape[d];
+                    rem /= c.shape[d];
+                    if (summarize && c.shape[d] > 2 * EDGE && idx[d] >= EDGE && idx[d] < c.shape[d] - EDGE) {
+                        visible = false;
+                    }
+                }
+                if (visible) {
+                    out.add(Access.getDouble(c.storage, c.offset + flat));
+                }
+            }
+            double[] r = new double[out.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = out.get(i);
+            }
+            return r;
+        }
+
+        String pad(String v) {
+            return v.length() >= width ? v : " ".repeat(width - v.length()) + v;
         }
 
         String format(double v, DType dtype) {

@@ -119,6 +119,16 @@ public final class Autograd {
 
     /** Jacobian; with {@code createGraph} it is differentiable w.r.t. {@code x}. */
     public static Tensor jacobian(UnaryOperator<Tensor> f, Tensor x, boolean createGraph) {
+        if (!createGraph) {
+            // A private context keeps the probe graph off the caller's tape.
+            try (var ctx = new GradientContext()) {
+                return jacobianOnActiveTape(f, x, false);
+            }
+        }
+        return jacobianOnActiveTape(f, x, true);
+    }
+
+    private static Tensor jacobianOnActiveTape(UnaryOperator<Tensor> f, Tensor x, boolean createGraph) {
         Tensor in = createGraph && x.requiresGrad() ? x : x.detach().setRequiresGrad(true);
         Tensor y;
         try (var on = enableGrad()) {

@@ -69,11 +69,15 @@ final class Engine {
             start = Math.max(start, fn.tapeIndex);
         }
 
-        // For grad(): which (node, output) pairs or leaves the caller asked about.
+        // For grad(): which (node, output) pairs or leaves the caller asked about, and which
+        // nodes must run to reach them. Nodes below every requested input are neither run nor
+        // freed, so the graph under an intermediate stays usable (PyTorch prunes the same way).
         IdentityHashMap<Node, Object> wanted = null;
+        IdentityHashMap<Node, Object> mustRun = null;
         Tensor[] results = inputs == null ? null : new Tensor[inputs.length];
         if (inputs != null) {
             wanted = new IdentityHashMap<>();
+            var wantedLeaves = new IdentityHashMap<Tensor, Object>();
             for (Tensor in : inputs) {
                 if (!in.requiresGrad()) {
                     throw new IllegalArgumentException(op + ": one of the inputs does not require grad; "
@@ -81,6 +85,25 @@ final class Engine {
                 }
                 if (in.gradFn() != null) {
                     wanted.put(in.gradFn(), Boolean.TRUE);
+                } else {
+                    wantedLeaves.put(in, Boolean.TRUE);
+                }
+            }
+            mustRun = new IdentityHashMap<>();
+            // Producers precede consumers on the tape, so one forward sweep settles reachability.
+            for (int i = 0; i <= start; i++) {
+                Node n = tape.nodes.get(i);
+                if (n.inputNodes == null) {
+                    continue;
+                }
+                for (int k = 0; k < n.inputNodes.length; k++) {
+                    Node p = n.inputNodes[k];
+                    Tensor leaf = n.inputLeaves[k];
+                    if (leaf != null && wantedLeaves.containsKey(leaf)
+                            || p != null && (wanted.containsKey(p) || mustRun.containsKey(p))) {
+                        mustRun.put(n, Boolean.TRUE);
+                        break;
+                    }
                 }
             }
         }
@@ -118,6 +141,9 @@ final class Engine {
                         }
                     }
                 }
+                if (mustRun != null && !mustRun.containsKey(node)) {
+                    continue;
+                }
                 if (node.inputNodes == null) {
                     throw clearedError(op, node);
                 }
@@ -139,7 +165,13 @@ final class Engine {
                     g = conform(node, k, g);
                     if (producer != null) {
                         if (!tape.holds(producer)) {
-                            continue; // recorded in another context (or a cleared tape): a constant here
+                            Tape home = producer.tape;
+                            if (home == tape || home == null || home.closed) {
+                                // Its history is gone: silently treating it as a constant would
+                                // give a wrong gradient.
+                                checkOnTape(op, producer, tape, ctx);
+                            }
+                            continue; // recorded in another open context: a constant here
                         }
                         Slot s = slots.computeIfAbsent(producer, n -> new Slot(n.outputShapes.length));
                         int idx = node.inputSlots[k];
@@ -185,7 +217,7 @@ final class Engine {
             return;
         }
         Tape home = fn.tape;
-        if (home == null || fn.inputNodes == null && home != tape) {
+        if (home == null) {
             throw clearedError(op, fn);
         }
         if (home.closed) {

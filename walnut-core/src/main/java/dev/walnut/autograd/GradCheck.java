@@ -37,7 +37,7 @@ public final class GradCheck {
     public static void check(Function<Tensor[], Tensor> fn, double eps, double atol, double rtol, Tensor... inputs) {
         // A private context keeps the many probe evaluations off the caller's tape.
         try (var ctx = new GradientContext()) {
-            checkFirst(fn, eps, atol, rtol, inputs);
+            checkFirst(fn, eps, atol, rtol, asLeaves(inputs));
         }
     }
 
@@ -70,7 +70,7 @@ public final class GradCheck {
     public static void checkSecondOrder(Function<Tensor[], Tensor> fn, double eps, double atol, double rtol,
                                         Tensor... inputs) {
         try (var ctx = new GradientContext()) {
-            checkSecond(fn, eps, atol, rtol, inputs);
+            checkSecond(fn, eps, atol, rtol, asLeaves(inputs));
         }
     }
 
@@ -103,6 +103,20 @@ public final class GradCheck {
             }
         };
         compare("second-order", gradFn, eps, atol, rtol, inputs);
+    }
+
+    /**
+     * Non-leaf inputs become leaves sharing their storage and layout (strided inputs stay
+     * strided): their history lives on the caller's tape, which the private context cannot see.
+     */
+    private static Tensor[] asLeaves(Tensor[] inputs) {
+        Tensor[] out = inputs.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null && out[i].requiresGrad() && !out[i].isLeaf()) {
+                out[i] = out[i].detach().setRequiresGrad(true);
+            }
+        }
+        return out;
     }
 
     private static int[] range(int n) {
