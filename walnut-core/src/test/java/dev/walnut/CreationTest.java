@@ -1,5 +1,7 @@
 package dev.walnut;
 
+import static dev.walnut.TensorAssertions.assertValuesWithin;
+import static dev.walnut.TensorAssertions.shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,14 +16,9 @@ import org.junit.jupiter.api.Test;
 /** Factories, random generation, Java-array interop, conversion and PyTorch-style printing. */
 class CreationTest {
 
+    /** Checks dtype, shape and values to within 1e-6 (absolute; NaN matches NaN). */
     private static void assertValues(Tensor actual, DType dtype, long[] shape, double... expected) {
-        assertEquals(dtype, actual.dtype(), "dtype");
-        assertArrayEquals(shape, actual.shape(), "shape");
-        assertArrayEquals(expected, actual.toDoubleArray(), 1e-6, "values");
-    }
-
-    private static long[] shape(long... s) {
-        return s;
+        assertValuesWithin(1e-6, actual, dtype, shape, expected);
     }
 
     // ------------------------------------------------------------------ factories

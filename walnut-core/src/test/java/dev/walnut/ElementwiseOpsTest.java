@@ -1,5 +1,7 @@
 package dev.walnut;
 
+import static dev.walnut.TensorAssertions.assertValues;
+import static dev.walnut.TensorAssertions.shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,24 +13,6 @@ import org.junit.jupiter.api.Test;
 /** Forward values and PyTorch semantics of the elementwise ops: broadcasting, promotion, NaN. */
 class ElementwiseOpsTest {
     private static final double NAN = Double.NaN;
-
-    /** Checks dtype, shape and values (|actual - expected| <= 1e-5 + 1e-6 |expected|; NaN matches NaN). */
-    private static void assertValues(Tensor actual, DType dtype, long[] shape, double... expected) {
-        assertEquals(dtype, actual.dtype(), "dtype");
-        assertArrayEquals(shape, actual.shape(), "shape");
-        double[] got = actual.toDoubleArray();
-        assertEquals(expected.length, got.length, "number of elements");
-        for (int i = 0; i < got.length; i++) {
-            boolean same = Double.compare(got[i], expected[i]) == 0
-                    || Math.abs(got[i] - expected[i]) <= 1e-5 + 1e-6 * Math.abs(expected[i]);
-            assertTrue(same, "element " + i + ": expected " + expected[i] + " but was " + got[i] + " in "
-                    + java.util.Arrays.toString(got));
-        }
-    }
-
-    private static long[] shape(long... s) {
-        return s;
-    }
 
     // ------------------------------------------------------------------ broadcasting
 

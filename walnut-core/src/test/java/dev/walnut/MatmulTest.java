@@ -1,5 +1,6 @@
 package dev.walnut;
 
+import static dev.walnut.TensorAssertions.shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,10 +10,6 @@ import org.junit.jupiter.api.Test;
 
 /** matmul in every rank combination PyTorch defines, against a naive triple loop. */
 class MatmulTest {
-
-    private static long[] shape(long... s) {
-        return s;
-    }
 
     private static Tensor randn(long seed, DType dtype, long... shape) {
         return Tensor.randn(shape, dtype, new Generator(seed));

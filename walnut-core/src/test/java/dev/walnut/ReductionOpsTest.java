@@ -1,5 +1,7 @@
 package dev.walnut;
 
+import static dev.walnut.TensorAssertions.assertValues;
+import static dev.walnut.TensorAssertions.shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,24 +13,6 @@ import org.junit.jupiter.api.Test;
 class ReductionOpsTest {
     private static final double NAN = Double.NaN;
     private static final double INF = Double.POSITIVE_INFINITY;
-
-    /** Checks dtype, shape and values (|actual - expected| <= 1e-5 + 1e-6 |expected|; NaN matches NaN). */
-    private static void assertValues(Tensor actual, DType dtype, long[] shape, double... expected) {
-        assertEquals(dtype, actual.dtype(), "dtype");
-        assertArrayEquals(shape, actual.shape(), "shape");
-        double[] got = actual.toDoubleArray();
-        assertEquals(expected.length, got.length, "number of elements");
-        for (int i = 0; i < got.length; i++) {
-            boolean same = Double.compare(got[i], expected[i]) == 0
-                    || Math.abs(got[i] - expected[i]) <= 1e-5 + 1e-6 * Math.abs(expected[i]);
-            assertTrue(same, "element " + i + ": expected " + expected[i] + " but was " + got[i] + " in "
-                    + java.util.Arrays.toString(got));
-        }
-    }
-
-    private static long[] shape(long... s) {
-        return s;
-    }
 
     /** [[1, 2, 3], [4, 5, 6]] as F32. */
     private static Tensor m23() {

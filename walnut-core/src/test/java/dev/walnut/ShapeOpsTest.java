@@ -1,5 +1,7 @@
 package dev.walnut;
 
+import static dev.walnut.TensorAssertions.assertValuesWithin;
+import static dev.walnut.TensorAssertions.shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,13 +16,9 @@ import org.junit.jupiter.api.Test;
 /** Views, reshaping, slicing, concatenation and splitting: shapes, values and storage sharing. */
 class ShapeOpsTest {
 
+    /** Checks shape and values, whatever the dtype, to within 1e-6 (absolute; NaN matches NaN). */
     private static void assertValues(Tensor actual, long[] shape, double... expected) {
-        assertArrayEquals(shape, actual.shape(), "shape");
-        assertArrayEquals(expected, actual.toDoubleArray(), 1e-6, "values");
-    }
-
-    private static long[] shape(long... s) {
-        return s;
+        assertValuesWithin(1e-6, actual, shape, expected);
     }
 
     /** 0..11 as F32 of shape [3, 4] over a wrapped array. */

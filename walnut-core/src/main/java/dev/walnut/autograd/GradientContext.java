@@ -95,7 +95,7 @@ public final class GradientContext implements AutoCloseable {
         return tape.closed;
     }
 
-    /** True when this context is on the calling thread's stack. */
+    /** True when this context is the active one (top of the stack) on the calling thread. */
     public boolean isActive() {
         return Thread.currentThread() == owner.owner && owner.active() == this;
     }

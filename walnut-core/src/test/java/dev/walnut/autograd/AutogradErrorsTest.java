@@ -1,5 +1,6 @@
 package dev.walnut.autograd;
 
+import static dev.walnut.TensorAssertions.assertContains;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -11,36 +12,24 @@ import dev.walnut.Tensor;
 import dev.walnut.optim.SGD;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 /**
  * Misuse of tensors and autograd fails with an unchecked exception whose message names what went
  * wrong (op, shapes, node, versions, context ids) and how to fix it (DESIGN.md §4 and §7).
  */
+@ExtendWith(CleanTapeExtension.class)
 class AutogradErrorsTest {
 
-    @BeforeEach
-    void startFromAnEmptyDefaultTape() {
-        Autograd.clearDefaultContextTape();
-    }
-
     @AfterEach
-    void leaveNoContextOpen() {
-        assertEquals(0, GradientContext.current().id(), "the test left a gradient context open");
+    void leaveGradModeOn() {
         assertTrue(Autograd.isGradEnabled(), "a failed backward must restore grad mode");
-        Autograd.clearDefaultContextTape();
     }
 
     private static <T extends Throwable> String messageOf(Class<T> type, Executable body) {
         return assertThrows(type, body).getMessage();
-    }
-
-    private static void assertContains(String message, String... phrases) {
-        for (String p : phrases) {
-            assertTrue(message.contains(p), "expected \"" + p + "\" in: " + message);
-        }
     }
 
     @Test

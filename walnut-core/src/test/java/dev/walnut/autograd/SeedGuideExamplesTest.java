@@ -1,5 +1,6 @@
 package dev.walnut.autograd;
 
+import static dev.walnut.TensorAssertions.assertContains;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,12 +13,12 @@ import dev.walnut.DType;
 import dev.walnut.Generator;
 import dev.walnut.Tensor;
 import dev.walnut.optim.Adam;
+import dev.walnut.optim.Optimizer;
 import dev.walnut.optim.SGD;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The examples of the seed document, the <i>Gradient Tape Management Guide</i> of hodu
@@ -25,18 +26,8 @@ import org.junit.jupiter.api.Test;
  * closed-form values. Where the seed's code does not do what its comments say (Example 2), the
  * tests show what really happens and then the pattern that does what was meant.
  */
+@ExtendWith(CleanTapeExtension.class)
 class SeedGuideExamplesTest {
-
-    @BeforeEach
-    void startFromAnEmptyDefaultTape() {
-        Autograd.clearDefaultContextTape();
-    }
-
-    @AfterEach
-    void leaveNoContextOpen() {
-        assertEquals(0, GradientContext.current().id(), "the test left a gradient context open");
-        Autograd.clearDefaultContextTape();
-    }
 
     private static Tensor randn(Generator gen, long... shape) {
         return Tensor.randn(shape, DType.F32, gen);
@@ -68,12 +59,36 @@ class SeedGuideExamplesTest {
         return d;
     }
 
-    /** SGD's update in float32 as the kernels compute it: {@code p + g * (float) -lr}. */
-    private static void assertMovedByExactlyMinusLrTimesGrad(float[] before, float[] grad, double lr, float[] after) {
+    /**
+     * {@code Autograd.computeGradients(loss.id())} for {@code loss = mean(input W)}, checking W's
+     * gradient against {@link #meanOfMatmulGrad}; returns that gradient.
+     */
+    private static float[] computeAndCheckMeanOfMatmulGrad(Tensor loss, Tensor input, Tensor weight) {
+        Autograd.computeGradients(loss.id());
+        float[] grad = weight.grad().toFloatArray();
+        assertArrayEquals(meanOfMatmulGrad(input, (int) weight.size(1)), toDoubles(grad), 1e-6);
+        return grad;
+    }
+
+    /**
+     * An SGD step on {@code weight} alone, which must move it by exactly SGD's update in float32 as
+     * the kernels compute it: {@code p + g * (float) -lr}.
+     */
+    private static void stepAndAssertMovedByMinusLrTimesGrad(SGD optimizer, double lr, Tensor weight, float[] grad) {
+        float[] before = weight.toFloatArray();
+        optimizer.step(List.of(weight));
+        float[] after = weight.toFloatArray();
         for (int k = 0; k < before.length; k++) {
             float expected = before[k] + grad[k] * (float) -lr;
             assertEquals(expected, after[k], 0.0f, "element " + k);
         }
+    }
+
+    /** The seed's {@code optimizer.step(&params); optimizer.zero_grad(&params)}. */
+    private static void stepAndZeroGrad(Optimizer optimizer, Tensor... params) {
+        List<Tensor> list = List.of(params);
+        optimizer.step(list);
+        optimizer.zeroGrad(list);
     }
 
     // ------------------------------------------------------------------ "Using Optimizer with Default Context"
@@ -84,7 +99,6 @@ class SeedGuideExamplesTest {
         Tensor input = randn(gen, 4, 10);
         var optimizer = new SGD(0.01);
         Tensor weight = randn(gen, 10, 5).setRequiresGrad(true);
-        double[] expectedGrad = meanOfMatmulGrad(input, 5);
 
         for (int epoch = 0; epoch < 10; epoch++) {
             Tensor output = input.matmul(weight);
@@ -92,16 +106,10 @@ class SeedGuideExamplesTest {
             assertEquals(0, GradientContext.current().id());
             assertEquals(2, GradientContext.defaultContext().tapeSize(), "MmBackward0 and MeanBackward0");
 
-            Autograd.computeGradients(loss.id());
-            float[] grad = weight.grad().toFloatArray();
-            assertArrayEquals(expectedGrad, toDoubles(grad), 1e-6);
+            float[] grad = computeAndCheckMeanOfMatmulGrad(loss, input, weight);
+            stepAndAssertMovedByMinusLrTimesGrad(optimizer, 0.01, weight, grad);
 
-            List<Tensor> params = List.of(weight);
-            float[] before = weight.toFloatArray();
-            optimizer.step(params);
-            assertMovedByExactlyMinusLrTimesGrad(before, grad, 0.01, weight.toFloatArray());
-
-            optimizer.zeroGrad(params);
+            optimizer.zeroGrad(List.of(weight));
             assertEquals(0, GradientContext.defaultContext().tapeSize());
             assertArrayEquals(new float[50], weight.grad().toFloatArray(), 0.0f);
         }
@@ -136,7 +144,6 @@ class SeedGuideExamplesTest {
         try (var ctx = new GradientContext()) {
             var optimizer = new SGD(0.01);
             Tensor weight = randn(gen, 10, 5).setRequiresGrad(true);
-            double[] expectedGrad = meanOfMatmulGrad(input, 5);
 
             for (int epoch = 0; epoch < 10; epoch++) {
                 Tensor output = input.matmul(weight);
@@ -144,15 +151,10 @@ class SeedGuideExamplesTest {
                 assertEquals(2, ctx.tapeSize());
                 assertEquals(0, GradientContext.defaultContext().tapeSize(), "nothing records into context 0");
 
-                Autograd.computeGradients(loss.id());
-                float[] grad = weight.grad().toFloatArray();
-                assertArrayEquals(expectedGrad, toDoubles(grad), 1e-6);
-                List<Tensor> params = List.of(weight);
-                float[] before = weight.toFloatArray();
-                optimizer.step(params);
-                assertMovedByExactlyMinusLrTimesGrad(before, grad, 0.01, weight.toFloatArray());
+                float[] grad = computeAndCheckMeanOfMatmulGrad(loss, input, weight);
+                stepAndAssertMovedByMinusLrTimesGrad(optimizer, 0.01, weight, grad);
 
-                optimizer.zeroGrad(params);
+                optimizer.zeroGrad(List.of(weight));
                 assertEquals(2, ctx.tapeSize(), "zeroGrad left the custom context's tape alone");
 
                 Autograd.clearTape();
@@ -244,9 +246,7 @@ class SeedGuideExamplesTest {
         for (int epoch = 0; epoch < 5; epoch++) {
             Tensor loss = input.matmul(weight).add(bias).mean(new int[] {}, false);
             Autograd.computeGradients(loss.id());
-            List<Tensor> params = List.of(weight, bias);
-            optimizer.step(params);
-            optimizer.zeroGrad(params);
+            stepAndZeroGrad(optimizer, weight, bias);
             assertEquals(0, GradientContext.defaultContext().tapeSize());
         }
         // The bias gradient is 0.1 at every step, so m_hat / sqrt(v_hat) = 1 and it moves by lr each epoch.
@@ -281,11 +281,8 @@ class SeedGuideExamplesTest {
                 assertEquals(0, GradientContext.defaultContext().tapeSize());
                 assertEquals(2, auxCtx.tapeSize());
 
-                Autograd.computeGradients(mainLoss.id()); // reads the aux tape, where the loss is
-                assertArrayEquals(meanOfMatmulGrad(input, 50), toDoubles(mainWeight.grad().toFloatArray()), 1e-6);
-                List<Tensor> mainParams = List.of(mainWeight);
-                mainOptimizer.step(mainParams);
-                mainOptimizer.zeroGrad(mainParams);
+                computeAndCheckMeanOfMatmulGrad(mainLoss, input, mainWeight); // reads the aux tape, where the loss is
+                stepAndZeroGrad(mainOptimizer, mainWeight);
                 assertEquals(2, auxCtx.tapeSize(), "zeroGrad cleared context 0, which the main model never used");
 
                 // === "Train auxiliary model (context 1)" ===
@@ -294,11 +291,8 @@ class SeedGuideExamplesTest {
                 Tensor auxLoss = auxOutput.mean(new int[] {}, false);
                 assertEquals(4, auxCtx.tapeSize(), "main and aux nodes share the aux tape");
 
-                Autograd.computeGradients(auxLoss.id());
-                assertArrayEquals(meanOfMatmulGrad(auxInput, 10), toDoubles(auxWeight.grad().toFloatArray()), 1e-6);
-                List<Tensor> auxParams = List.of(auxWeight);
-                auxOptimizer.step(auxParams);
-                auxOptimizer.zeroGrad(auxParams);
+                computeAndCheckMeanOfMatmulGrad(auxLoss, auxInput, auxWeight);
+                stepAndZeroGrad(auxOptimizer, auxWeight);
                 Autograd.clearTape();
                 assertEquals(0, auxCtx.tapeSize(), "clearTape frees the main model's nodes too");
             }
@@ -324,9 +318,7 @@ class SeedGuideExamplesTest {
                 assertEquals(2, GradientContext.defaultContext().tapeSize());
                 assertEquals(0, aux.tapeSize());
                 Autograd.computeGradients(mainLoss.id());
-                List<Tensor> mainParams = List.of(mainWeight);
-                mainOptimizer.step(mainParams);
-                mainOptimizer.zeroGrad(mainParams);
+                stepAndZeroGrad(mainOptimizer, mainWeight);
                 assertEquals(0, GradientContext.defaultContext().tapeSize());
 
                 try (var in = aux.enter()) {
@@ -336,11 +328,8 @@ class SeedGuideExamplesTest {
                     assertSame(aux, auxLoss.gradFn().context());
                     assertEquals(2, aux.tapeSize());
                     assertEquals(0, GradientContext.defaultContext().tapeSize());
-                    Autograd.computeGradients(auxLoss.id());
-                    assertArrayEquals(meanOfMatmulGrad(auxInput, 10), toDoubles(auxWeight.grad().toFloatArray()), 1e-6);
-                    List<Tensor> auxParams = List.of(auxWeight);
-                    auxOptimizer.step(auxParams);
-                    auxOptimizer.zeroGrad(auxParams);
+                    computeAndCheckMeanOfMatmulGrad(auxLoss, auxInput, auxWeight);
+                    stepAndZeroGrad(auxOptimizer, auxWeight);
                     assertEquals(2, aux.tapeSize());
                     Autograd.clearTape();
                     assertEquals(0, aux.tapeSize());
@@ -452,9 +441,7 @@ class SeedGuideExamplesTest {
             for (int i = 0; i < iterations; i++) {
                 Tensor loss = input.matmul(weight).mean(new int[] {}, false);
                 Autograd.computeGradients(loss.id());
-                List<Tensor> params = List.of(weight);
-                optimizer.step(params);
-                optimizer.zeroGrad(params);
+                stepAndZeroGrad(optimizer, weight);
                 maxTapeSize[0] = Math.max(maxTapeSize[0], ctx.tapeSize());
                 if (clearTapeEachIteration) {
                     Autograd.clearTape();
@@ -485,8 +472,7 @@ class SeedGuideExamplesTest {
     void defaultContextCannotBeClosed() {
         GradientContext zero = GradientContext.defaultContext();
         var e = assertThrows(IllegalStateException.class, zero::close);
-        assertTrue(e.getMessage().contains("default context 0 is never deleted"), e.getMessage());
-        assertTrue(e.getMessage().contains("clearDefaultContextTape()"), e.getMessage());
+        assertContains(e.getMessage(), "default context 0 is never deleted", "clearDefaultContextTape()");
         assertEquals(0, zero.id());
         assertSame(zero, GradientContext.current(), "context 0 is still active and usable");
         Tensor x = Tensor.of(1.0).setRequiresGrad(true);

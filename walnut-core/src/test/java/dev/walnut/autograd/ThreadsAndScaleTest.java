@@ -1,5 +1,6 @@
 package dev.walnut.autograd;
 
+import static dev.walnut.TensorAssertions.assertContains;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,26 +22,15 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Thread confinement of autograd state (two threads, two models, no interference), deep graphs
  * without recursion, and the tape introspection and growth warning of DESIGN.md §4.1.
  */
+@ExtendWith(CleanTapeExtension.class)
 class ThreadsAndScaleTest {
-
-    @BeforeEach
-    void startFromAnEmptyDefaultTape() {
-        Autograd.clearDefaultContextTape();
-    }
-
-    @AfterEach
-    void leaveNoContextOpen() {
-        assertEquals(0, GradientContext.current().id(), "the test left a gradient context open");
-        Autograd.clearDefaultContextTape();
-    }
 
     /** Runs {@code body} on a new thread with the given stack size and returns its result. */
     private static <T> T onNewThread(String name, long stackBytes, Callable<T> body) throws Exception {
@@ -61,6 +51,13 @@ class ThreadsAndScaleTest {
 
     /** Final weights, bias and loss of one training run. */
     record Trained(float[] weight, float[] bias, float loss) {
+    }
+
+    /** Weights, bias and loss of the two runs are equal bit for bit. */
+    private static void assertBitwiseEqual(Trained expected, Trained actual) {
+        assertArrayEquals(expected.weight(), actual.weight(), 0.0f);
+        assertArrayEquals(expected.bias(), actual.bias(), 0.0f);
+        assertEquals(Float.floatToIntBits(expected.loss()), Float.floatToIntBits(actual.loss()));
     }
 
     /**
@@ -116,12 +113,8 @@ class ThreadsAndScaleTest {
             new Thread(b, "concurrent-b").start();
             Trained parA = a.get(60, TimeUnit.SECONDS);
             Trained parB = b.get(60, TimeUnit.SECONDS);
-            assertArrayEquals(seqA.weight(), parA.weight(), 0.0f);
-            assertArrayEquals(seqA.bias(), parA.bias(), 0.0f);
-            assertEquals(Float.floatToIntBits(seqA.loss()), Float.floatToIntBits(parA.loss()));
-            assertArrayEquals(seqB.weight(), parB.weight(), 0.0f);
-            assertArrayEquals(seqB.bias(), parB.bias(), 0.0f);
-            assertEquals(Float.floatToIntBits(seqB.loss()), Float.floatToIntBits(parB.loss()));
+            assertBitwiseEqual(seqA, parA);
+            assertBitwiseEqual(seqB, parB);
         }
     }
 
@@ -284,9 +277,7 @@ class ThreadsAndScaleTest {
             LogRecord r = capture.records.get(0);
             assertEquals(Level.WARNING, r.getLevel());
             String m = r.getMessage();
-            assertTrue(m.contains("clearTape()"), m);
-            assertTrue(m.contains("11 nodes"), m);
-            assertTrue(m.contains("setTapeWarningThreshold"), m);
+            assertContains(m, "clearTape()", "11 nodes", "setTapeWarningThreshold");
         } finally {
             Autograd.setTapeWarningThreshold(previous);
             jul.removeHandler(capture);

@@ -1,5 +1,6 @@
 package dev.walnut.optim;
 
+import static dev.walnut.TensorAssertions.assertContains;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,29 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.CleanTapeExtension;
 import dev.walnut.autograd.GradientContext;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * SGD and Adam: float64 trajectories against hand-computed values, both calling styles (the
  * seed's {@code step(params)}/{@code zeroGrad(params)} and PyTorch's constructor parameters), and
  * the tape rule of {@code zeroGrad} (DESIGN.md §4.1, §5).
  */
+@ExtendWith(CleanTapeExtension.class)
 class OptimizerTest {
-
-    @BeforeEach
-    void startFromAnEmptyDefaultTape() {
-        Autograd.clearDefaultContextTape();
-    }
-
-    @AfterEach
-    void leaveNoContextOpen() {
-        assertEquals(0, GradientContext.current().id(), "the test left a gradient context open");
-        Autograd.clearDefaultContextTape();
-    }
 
     private static Tensor param(double... values) {
         return Tensor.fromArray(values, values.length).setRequiresGrad(true);
@@ -40,6 +31,13 @@ class OptimizerTest {
     /** loss = sum(p^2), so grad = 2p. */
     private static void backwardOfSumOfSquares(Tensor p) {
         p.mul(p).sum().backward();
+    }
+
+    /** One training step on loss = sum(p^2) with the optimizer's constructor parameters: backward, step, zeroGrad. */
+    private static void stepOnSumOfSquares(Optimizer optimizer, Tensor p) {
+        backwardOfSumOfSquares(p);
+        optimizer.step();
+        optimizer.zeroGrad();
     }
 
     // ------------------------------------------------------------------ SGD
@@ -51,9 +49,7 @@ class OptimizerTest {
         var sgd = new SGD(List.of(p), 0.1);
         double[][] expected = {{0.8, -1.6, 0.4}, {0.64, -1.28, 0.32}, {0.512, -1.024, 0.256}};
         for (double[] e : expected) {
-            backwardOfSumOfSquares(p);
-            sgd.step();
-            sgd.zeroGrad();
+            stepOnSumOfSquares(sgd, p);
             assertArrayEquals(e, p.toDoubleArray(), 1e-15);
         }
     }
@@ -66,9 +62,7 @@ class OptimizerTest {
         var sgd = new SGD(List.of(p), 0.1, 0.9);
         double[][] expected = {{0.8, -1.6}, {0.46, -0.92}, {0.062, -0.124}};
         for (double[] e : expected) {
-            backwardOfSumOfSquares(p);
-            sgd.step();
-            sgd.zeroGrad();
+            stepOnSumOfSquares(sgd, p);
             assertArrayEquals(e, p.toDoubleArray(), 1e-15);
         }
     }
@@ -109,9 +103,7 @@ class OptimizerTest {
         };
         for (int t = 0; t < 3; t++) {
             assertArrayEquals(expected[t], reference[t], 1e-15);
-            backwardOfSumOfSquares(p);
-            adam.step();
-            adam.zeroGrad();
+            stepOnSumOfSquares(adam, p);
             assertArrayEquals(expected[t], p.toDoubleArray(), 1e-12, "after step " + (t + 1));
         }
     }
@@ -123,9 +115,7 @@ class OptimizerTest {
         var adam = new Adam(List.of(p), 0.01);
         double[][] reference = adamReference(p0, 3, 0.01, 0.9, 0.999, 1e-8);
         for (int t = 0; t < 3; t++) {
-            backwardOfSumOfSquares(p);
-            adam.step();
-            adam.zeroGrad();
+            stepOnSumOfSquares(adam, p);
             assertArrayEquals(reference[t], p.toDoubleArray(), 1e-12);
         }
     }
@@ -170,25 +160,21 @@ class OptimizerTest {
     void stepWithoutConstructorParametersFailsWithAClearMessage() {
         var sgd = new SGD(0.1);
         var e = assertThrows(IllegalStateException.class, sgd::step);
-        assertTrue(e.getMessage().contains("SGD.step()"), e.getMessage());
-        assertTrue(e.getMessage().contains("without parameters"), e.getMessage());
-        assertTrue(e.getMessage().contains("step(params)"), e.getMessage());
+        assertContains(e.getMessage(), "SGD.step()", "without parameters", "step(params)");
     }
 
     @Test
     void zeroGradWithoutConstructorParametersFailsWithAClearMessage() {
         var adam = new Adam(0.1, 0.9, 0.999, 1e-8);
         var e = assertThrows(IllegalStateException.class, adam::zeroGrad);
-        assertTrue(e.getMessage().contains("Adam.zeroGrad()"), e.getMessage());
-        assertTrue(e.getMessage().contains("without parameters"), e.getMessage());
+        assertContains(e.getMessage(), "Adam.zeroGrad()", "without parameters");
     }
 
     @Test
     void constructingWithANonLeafParameterFails() {
         Tensor nonLeaf = param(1.0).mul(2.0);
         var e = assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(nonLeaf), 0.1));
-        assertTrue(e.getMessage().contains("non-leaf"), e.getMessage());
-        assertTrue(e.getMessage().contains("MulBackward1"), e.getMessage());
+        assertContains(e.getMessage(), "non-leaf", "MulBackward1");
     }
 
     @Test
