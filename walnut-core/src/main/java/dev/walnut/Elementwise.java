@@ -321,11 +321,11 @@ final class Elementwise {
             return out;
         }
         switch (op) {
-            case ADD_SCALAR -> Node.record("AddBackward1", (n, g) -> new Tensor[] {g[0]}, x, out);
+            case ADD_SCALAR -> Node.record("AddBackward0", (n, g) -> new Tensor[] {g[0]}, x, out);
             case RSUB_SCALAR -> Node.record("RsubBackward1", (n, g) -> new Tensor[] {g[0].neg()}, x, out);
-            case MUL_SCALAR -> Node.record("MulBackward1", (n, g) -> new Tensor[] {g[0].mul(s)}, x, out);
-            case DIV_SCALAR -> Node.record("DivBackward1", (n, g) -> new Tensor[] {g[0].div(s)}, x, out);
-            case RDIV_SCALAR -> Node.record("DivBackward2",
+            case MUL_SCALAR -> Node.record("MulBackward0", (n, g) -> new Tensor[] {g[0].mul(s)}, x, out);
+            case DIV_SCALAR -> Node.record("DivBackward0", (n, g) -> new Tensor[] {g[0].div(s)}, x, out);
+            case RDIV_SCALAR -> Node.record("DivBackward0",
                     (n, g) -> new Tensor[] {g[0].mul(n.saved(1)).div(n.saved(0)).neg()}, x, out, x, out);
             case POW_SCALAR -> Node.record("PowBackward0", (n, g) -> new Tensor[] {
                     s == 0.0 ? Tensor.zerosLike(g[0]) : g[0].mul(n.saved(0).pow(s - 1.0).mul(s))}, x, out, x);

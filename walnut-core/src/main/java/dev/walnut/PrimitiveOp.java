@@ -2,7 +2,8 @@ package dev.walnut;
 
 /**
  * Walnut's vocabulary of primitive ops: the ops that have a kernel and a gradient rule of
- * their own. Every other tensor method is a composite of these (e.g. {@code mean} of a sum,
+ * their own (tensor-scalar forms record the same node names as PyTorch, which wraps the scalar
+ * into a tensor: {@code x.add(2.0)} records {@code AddBackward0}). Every other tensor method is a composite of these (e.g. {@code mean} of a sum,
  * {@code var} of mean/sub/square/sum). The graph compiler and exporters work from this list, and a
  * test fails when a differentiable primitive lacks a float64 gradient check.
  *
@@ -14,14 +15,14 @@ package dev.walnut;
  */
 public enum PrimitiveOp {
     ADD("AddBackward0"),
-    ADD_SCALAR("AddBackward1"),
+    ADD_SCALAR("AddBackward0"),
     SUB("SubBackward0"),
     RSUB_SCALAR("RsubBackward1"),
     MUL("MulBackward0"),
-    MUL_SCALAR("MulBackward1"),
+    MUL_SCALAR("MulBackward0"),
     DIV("DivBackward0"),
-    DIV_SCALAR("DivBackward1"),
-    RDIV_SCALAR("DivBackward2"),
+    DIV_SCALAR("DivBackward0"),
+    RDIV_SCALAR("DivBackward0"),
     POW("PowBackward1"),
     POW_SCALAR("PowBackward0"),
     SQUARE("PowBackward0"),

@@ -174,7 +174,7 @@ class OptimizerTest {
     void constructingWithANonLeafParameterFails() {
         Tensor nonLeaf = param(1.0).mul(2.0);
         var e = assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(nonLeaf), 0.1));
-        assertContains(e.getMessage(), "non-leaf", "MulBackward1");
+        assertContains(e.getMessage(), "non-leaf", "MulBackward0");
     }
 
     @Test
