@@ -269,11 +269,10 @@ final class Elementwise {
 
     static Tensor unary(String name, int op, Tensor x) {
         DType dt = x.dtype;
-        if (dt == DType.BOOL) {
-            throw new IllegalArgumentException(name + ": not defined for bool tensors; convert with to(DType.F32) first");
-        }
         if (!dt.isFloatingPoint() && floatOnly(op)) {
-            dt = DType.F32;
+            dt = DType.F32; // exp, log, ... of integers and bools give the default float, as in PyTorch
+        } else if (dt == DType.BOOL) {
+            throw new IllegalArgumentException(name + ": not defined for bool tensors; convert with to(DType.F32) first");
         }
         Tensor out = unaryKernel(op, 0, 0, x, dt);
         if (!Node.needsRecording(x)) {

@@ -396,4 +396,16 @@ class ElementwiseOpsTest {
         assertFalse(Tensor.of(1.0, 2.0).equal(Tensor.of(1.0, 2.0).reshape(1, 2)));
         assertFalse(Tensor.of(1.0, 2.0).equal(Tensor.of(1.0, 2.5)));
     }
+
+    @Test
+    void floatOpsOnBoolTensorsGiveTheDefaultFloat() {
+        Tensor e = Tensor.of(true, false).exp();
+        assertValues(e, DType.F32, shape(2), Math.E, 1.0);
+    }
+
+    @Test
+    void negOfABoolTensorFails() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(true, false).neg());
+        assertTrue(e.getMessage().contains("bool"), e.getMessage());
+    }
 }
