@@ -246,6 +246,8 @@ class OpGradCheckTest {
                 g -> g.of(Domain.REAL), g -> g.of(Domain.REAL)));
         rows.add(row(CAT, "stack along -1", in -> Tensor.stack(List.of(in[0], in[1]), -1),
                 g -> g.of(Domain.REAL, 2, 3), g -> g.transposed(Domain.REAL, 2, 3)));
+        // Tables of later op families live in their own files (XxxOpCases.rows()), added here.
+        // OP-CASE-TABLES
         return rows;
     }
 
