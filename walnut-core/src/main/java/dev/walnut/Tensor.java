@@ -1223,6 +1223,454 @@ public final class Tensor {
         return Views.chunk(this, chunks, dim);
     }
 
+    // ------------------------------------------------------------------ indexing
+    // Index tensors are I64 (I32 is accepted). Out-of-range indices are an
+    // IndexOutOfBoundsException naming the op, the index, the dim and its size; negative
+    // indices wrap only in take() and index(), as in PyTorch.
+
+    /**
+     * The entries at {@code index} (0-d or 1-d) along {@code dim} (like {@code torch.index_select}):
+     * same rank as this, with size {@code index.numel()} at {@code dim}.
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}});
+     * x.indexSelect(1, Tensor.of(2L, 0L));     // [[3, 1], [6, 4]]
+     * }</pre>
+     */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return Indexing.indexSelect(this, dim, index);
+    }
+
+    /**
+     * Values along {@code dim} picked by {@code index} (like {@code torch.gather}):
+     * {@code out[i][j] = this[index[i][j]][j]} for {@code dim = 0}. {@code index} has this
+     * tensor's rank and sizes no larger than its own apart from {@code dim}; the result has
+     * {@code index}'s shape.
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{1, 2}, {3, 4}}).gather(1, Tensor.fromArray(new long[] {0, 0, 1, 0}, 2, 2));
+     * // [[1, 1], [4, 3]]
+     * }</pre>
+     */
+    public Tensor gather(int dim, Tensor index) {
+        return Indexing.gather(this, dim, index);
+    }
+
+    /**
+     * A copy of this tensor with values of {@code src} written along {@code dim} at {@code index}
+     * (out-of-place {@code torch.Tensor.scatter}): {@code out[index[i][j]][j] = src[i][j]} for
+     * {@code dim = 0}. {@code index}, {@code src} and this share a rank; {@code index} is no larger
+     * than {@code src} in any dim nor than this apart from {@code dim}; {@code src} has this dtype.
+     * With duplicate indices the last one (in order along {@code dim}) wins.
+     *
+     * <pre>{@code
+     * Tensor.zeros(3).scatter(0, Tensor.of(2L, 0L), Tensor.of(5.0, 7.0));   // [7, 0, 5]
+     * }</pre>
+     */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        return Indexing.scatter(this, dim, index, src, false);
+    }
+
+    /**
+     * A copy of this tensor with {@code value} written along {@code dim} at {@code index}
+     * (out-of-place {@code torch.Tensor.scatter} with a scalar).
+     *
+     * <pre>{@code
+     * Tensor.zeros(2, 3).scatter(1, Tensor.fromArray(new long[] {2, 0}, 2, 1), 1.0);   // [[0, 0, 1], [1, 0, 0]]
+     * }</pre>
+     */
+    public Tensor scatter(int dim, Tensor index, double value) {
+        return Indexing.scatterValue(this, dim, index, value);
+    }
+
+    /**
+     * A copy of this tensor with values of {@code src} added along {@code dim} at {@code index}
+     * (out-of-place {@code torch.Tensor.scatter_add}); duplicate indices accumulate. Shape rules as
+     * in {@link #scatter(int, Tensor, Tensor)}.
+     *
+     * <pre>{@code
+     * Tensor.zeros(3).scatterAdd(0, Tensor.of(0L, 2L, 0L), Tensor.of(1.0, 2.0, 3.0));   // [4, 0, 2]
+     * }</pre>
+     */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return Indexing.scatter(this, dim, index, src, true);
+    }
+
+    /**
+     * A copy of this tensor with the slices of {@code source} added at positions {@code index}
+     * (0-d or 1-d) along {@code dim} (out-of-place {@code torch.Tensor.index_add}); duplicate
+     * indices accumulate. {@code source} has this shape except {@code index.numel()} at
+     * {@code dim}, and this dtype.
+     *
+     * <pre>{@code
+     * Tensor.zeros(3, 2).indexAdd(0, Tensor.of(2L, 2L), Tensor.ones(2, 2));   // [[0, 0], [0, 0], [2, 2]]
+     * }</pre>
+     */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+        return Indexing.indexAdd(this, dim, index, source, 1.0);
+    }
+
+    /** {@link #indexAdd(int, Tensor, Tensor)} adding {@code alpha * source} (like PyTorch's {@code alpha=}). */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source, double alpha) {
+        return Indexing.indexAdd(this, dim, index, source, alpha);
+    }
+
+    /**
+     * {@code value} where the BOOL {@code mask} is true, this tensor elsewhere (like
+     * {@code torch.masked_fill}); the mask broadcasts with this tensor and the result has the
+     * broadcast shape and this dtype.
+     *
+     * <pre>{@code
+     * Tensor s = Tensor.of(1.0, 2.0, 3.0);
+     * s.maskedFill(s.gt(1.5), Double.NEGATIVE_INFINITY);   // [1, -inf, -inf]
+     * }</pre>
+     */
+    public Tensor maskedFill(Tensor mask, double value) {
+        return Indexing.maskedFill(this, mask, value);
+    }
+
+    /** {@link #maskedFill(Tensor, double)} with a 0-d tensor value, which receives a gradient too. */
+    public Tensor maskedFill(Tensor mask, Tensor value) {
+        return Indexing.maskedFill(this, mask, value);
+    }
+
+    /**
+     * The elements where the BOOL {@code mask} (broadcast with this tensor) is true, as a 1-d
+     * tensor in row-major order (like {@code torch.masked_select}).
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.of(new double[][] {{1, -2}, {-3, 4}});
+     * x.maskedSelect(x.gt(0));   // [1, 4]
+     * }</pre>
+     */
+    public Tensor maskedSelect(Tensor mask) {
+        return Indexing.maskedSelect(this, mask);
+    }
+
+    /**
+     * Integer-tensor indexing of one dim, like {@code x[:, indices]} in PyTorch for
+     * {@code dim = 1}: {@code indices} may have any shape (negative values count from the end) and
+     * the result has shape {@code shape[:dim] + indices.shape + shape[dim+1:]}.
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.arange(12).reshape(3, 4);
+     * x.index(1, Tensor.fromArray(new long[] {0, -1, 1, 1}, 2, 2)).shape();   // [3, 2, 2]
+     * }</pre>
+     */
+    public Tensor index(int dim, Tensor indices) {
+        return Indexing.index(this, dim, indices);
+    }
+
+    /**
+     * Elements of this tensor viewed as 1-d, at {@code index} of any shape (like
+     * {@code torch.take}); negative indices count from the end. The result has {@code index}'s shape.
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{4, 3}, {5, 6}}).take(Tensor.of(0L, -1L));   // [4, 6]
+     * }</pre>
+     */
+    public Tensor take(Tensor index) {
+        return Indexing.take(this, index);
+    }
+
+    /**
+     * Coordinates of the nonzero (true, or NaN) elements, one row each in row-major order, as an
+     * I64 tensor of shape {@code [count, dim()]} (like {@code torch.nonzero}); not differentiable.
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{0, 1}, {2, 0}}).nonzero();   // [[0, 1], [1, 0]]
+     * }</pre>
+     */
+    public Tensor nonzero() {
+        return Indexing.nonzero(this);
+    }
+
+    /**
+     * One-hot encoding with the number of classes inferred as {@code max + 1}
+     * ({@code F.one_hot(indices)}).
+     */
+    public static Tensor oneHot(Tensor indices) {
+        return Indexing.oneHot(indices, -1);
+    }
+
+    /**
+     * One-hot encoding (like {@code torch.nn.functional.one_hot}): an I64 tensor of shape
+     * {@code indices.shape + [numClasses]} with 1 at each class value; {@code numClasses = -1}
+     * infers {@code max + 1}. Class values must lie in {@code [0, numClasses)}.
+     *
+     * <pre>{@code
+     * Tensor.oneHot(Tensor.of(0L, 2L), 3);   // [[1, 0, 0], [0, 0, 1]]
+     * }</pre>
+     */
+    public static Tensor oneHot(Tensor indices, long numClasses) {
+        return Indexing.oneHot(indices, numClasses);
+    }
+
+    /**
+     * Rows of {@code weight} ({@code [numEmbeddings, embeddingDim]}) looked up by {@code indices}
+     * of any shape (like {@code torch.nn.functional.embedding} without {@code padding_idx}); the
+     * result has shape {@code indices.shape + [embeddingDim]}. Indices must be in
+     * {@code [0, numEmbeddings)}.
+     *
+     * <pre>{@code
+     * Tensor w = Tensor.randn(10, 3).setRequiresGrad(true);
+     * Tensor e = Tensor.embedding(Tensor.fromArray(new long[] {1, 2, 4, 5}, 2, 2), w);   // [2, 2, 3]
+     * }</pre>
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight) {
+        return Indexing.embedding(indices, weight, null);
+    }
+
+    /**
+     * {@link #embedding(Tensor, Tensor)} with PyTorch's {@code padding_idx}: lookups of row
+     * {@code paddingIdx} contribute nothing to the gradient of {@code weight}. As in PyTorch a
+     * negative {@code paddingIdx} counts from the end ({@code -1} is the last row, not "none");
+     * for no padding use the two-argument overload.
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight, long paddingIdx) {
+        return Indexing.embedding(indices, weight, paddingIdx);
+    }
+
+    // ------------------------------------------------------------------ shape and content
+
+    /**
+     * Pads with zeros (PyTorch's {@code F.pad(x, pad)}): {@code pad} holds (left, right) pairs for
+     * the last dim first, then the one before, and so on; negative pads crop.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0).pad(1, 2);   // [0, 1, 2, 0, 0]
+     * }</pre>
+     */
+    public Tensor pad(long... pad) {
+        return ShapeOps.pad(this, pad, PadMode.CONSTANT, 0.0);
+    }
+
+    /** {@link #pad(long[], PadMode, double)} with the fill value 0. */
+    public Tensor pad(long[] pad, PadMode mode) {
+        return ShapeOps.pad(this, pad, mode, 0.0);
+    }
+
+    /**
+     * Pads like {@code F.pad(x, pad, mode, value)}. {@code pad} holds (left, right) pairs from
+     * the last dim backwards. {@link PadMode#CONSTANT} pads any number of dims with {@code value}
+     * (negative pads crop); {@link PadMode#REFLECT} and {@link PadMode#REPLICATE} pad the last 1,
+     * 2 or 3 dims of a 2-d/3-d, 3-d/4-d or 4-d/5-d tensor with non-negative pads (for reflect each
+     * smaller than the padded size) and take no value (it must be 0).
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.of(1.0, 2.0, 3.0).reshape(1, 3);
+     * x.pad(new long[] {2, 1}, PadMode.REFLECT, 0.0);     // [[3, 2, 1, 2, 3, 2]]
+     * x.pad(new long[] {0, 0, 1, 0}, PadMode.CONSTANT, 9); // [[9, 9, 9], [1, 2, 3]]
+     * }</pre>
+     */
+    public Tensor pad(long[] pad, PadMode mode, double value) {
+        return ShapeOps.pad(this, pad, mode, value);
+    }
+
+    /**
+     * Reverses the order of elements along {@code dims} (a copy, like {@code torch.flip}).
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{1, 2}, {3, 4}}).flip(-1);   // [[2, 1], [4, 3]]
+     * }</pre>
+     */
+    public Tensor flip(int... dims) {
+        return ShapeOps.flip(this, dims);
+    }
+
+    /** Rolls the flattened tensor by {@code shifts} positions and restores the shape ({@code torch.roll(x, s)}). */
+    public Tensor roll(long shifts) {
+        return ShapeOps.roll(this, new long[] {shifts}, new int[0]);
+    }
+
+    /**
+     * Rolls along {@code dim}: element {@code i} moves to {@code (i + shifts) mod size}.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0, 3.0, 4.0).roll(1, 0);   // [4, 1, 2, 3]
+     * }</pre>
+     */
+    public Tensor roll(long shifts, int dim) {
+        return ShapeOps.roll(this, new long[] {shifts}, new int[] {dim});
+    }
+
+    /** Rolls by {@code shifts[i]} along {@code dims[i]} for each i (equal lengths; empty dims: a flat roll). */
+    public Tensor roll(long[] shifts, int[] dims) {
+        return ShapeOps.roll(this, shifts, dims);
+    }
+
+    /**
+     * Repeats the tensor {@code repeats[i]} times along each dim ({@code torch.Tensor.repeat}):
+     * {@code repeats} needs at least one entry per dim; extra leading entries add new dims.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0).repeat(2, 2);   // [[1, 2, 1, 2], [1, 2, 1, 2]]
+     * }</pre>
+     */
+    public Tensor repeat(long... repeats) {
+        return ShapeOps.repeat("repeat", this, repeats);
+    }
+
+    /**
+     * Like {@link #repeat} but {@code reps} shorter than the rank is padded with leading 1s
+     * ({@code torch.tile}).
+     */
+    public Tensor tile(long... reps) {
+        return ShapeOps.tile(this, reps);
+    }
+
+    /** The lower triangle of the last two dims (the rest zeroed); see {@link #tril(long)}. */
+    public Tensor tril() {
+        return ShapeOps.triangle("tril", this, 0, true);
+    }
+
+    /**
+     * Keeps elements {@code (i, j)} of the last two dims with {@code j - i <= diagonal} and zeroes
+     * the rest ({@code torch.tril}); needs at least 2 dims.
+     *
+     * <pre>{@code
+     * Tensor.ones(2, 3).tril(1);   // [[1, 1, 0], [1, 1, 1]]
+     * }</pre>
+     */
+    public Tensor tril(long diagonal) {
+        return ShapeOps.triangle("tril", this, diagonal, true);
+    }
+
+    /** The upper triangle of the last two dims (the rest zeroed); see {@link #triu(long)}. */
+    public Tensor triu() {
+        return ShapeOps.triangle("triu", this, 0, false);
+    }
+
+    /** Keeps elements with {@code j - i >= diagonal} and zeroes the rest ({@code torch.triu}). */
+    public Tensor triu(long diagonal) {
+        return ShapeOps.triangle("triu", this, diagonal, false);
+    }
+
+    /** The main diagonal of the first two dims, as a view; see {@link #diagonal(long, int, int)}. */
+    public Tensor diagonal() {
+        return ShapeOps.diagonal(this, 0, 0, 1);
+    }
+
+    /**
+     * The diagonal of dims {@code dim1} and {@code dim2} as a view (no copy, like
+     * {@code torch.diagonal}): both dims are removed and the diagonal becomes the last dim;
+     * {@code offset > 0} is above the main diagonal, {@code < 0} below.
+     *
+     * <pre>{@code
+     * Tensor m = Tensor.arange(0.0, 9.0, 1.0).reshape(3, 3);
+     * m.diagonal(1, 0, 1);   // [1, 5]
+     * }</pre>
+     */
+    public Tensor diagonal(long offset, int dim1, int dim2) {
+        return ShapeOps.diagonal(this, offset, dim1, dim2);
+    }
+
+    /** {@link #diag(long)} with the main diagonal. */
+    public Tensor diag() {
+        return ShapeOps.diag(this, 0);
+    }
+
+    /**
+     * Like {@code torch.diag}: a 1-d tensor of size n becomes an {@code (n + |diagonal|)}-square
+     * matrix with it on the given diagonal; a 2-d tensor gives a copy of that diagonal.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0).diag(1);   // [[0, 1, 0], [0, 0, 2], [0, 0, 0]]
+     * }</pre>
+     */
+    public Tensor diag(long diagonal) {
+        return ShapeOps.diag(this, diagonal);
+    }
+
+    /** {@code input.diag(diagonal)}. */
+    public static Tensor diag(Tensor input, long diagonal) {
+        return ShapeOps.diag(input, diagonal);
+    }
+
+    /**
+     * Cumulative sum along {@code dim}; integer and bool tensors give I64 (as in PyTorch).
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0, 3.0).cumsum(0);   // [1, 3, 6]
+     * }</pre>
+     */
+    public Tensor cumsum(int dim) {
+        return ShapeOps.scan("cumsum", this, dim, false);
+    }
+
+    /**
+     * Cumulative product along {@code dim}; integer and bool tensors give I64. The gradient is
+     * exact also where the input has zeros.
+     */
+    public Tensor cumprod(int dim) {
+        return ShapeOps.scan("cumprod", this, dim, true);
+    }
+
+    /** Sorts the last dim ascending; see {@link #sort(int, boolean)}. */
+    public ValuesAndIndices sort() {
+        return ShapeOps.sort(this, -1, false);
+    }
+
+    /**
+     * Sorts along {@code dim} (like {@code torch.sort(x, dim, descending, stable=True)}): the
+     * sorted values (differentiable) and their original positions (I64). The sort is stable in
+     * both directions; NaN sorts as the largest value.
+     *
+     * <pre>{@code
+     * Tensor.of(3.0, 1.0, 2.0).sort(0, true);   // values [3, 2, 1], indices [0, 2, 1]
+     * }</pre>
+     */
+    public ValuesAndIndices sort(int dim, boolean descending) {
+        return ShapeOps.sort(this, dim, descending);
+    }
+
+    /** Indices that sort the last dim ascending. */
+    public Tensor argsort() {
+        return ShapeOps.argsort(this, -1, false);
+    }
+
+    /** Indices (I64) that sort along {@code dim}: {@code sort(dim, descending).indices()} (stable). */
+    public Tensor argsort(int dim, boolean descending) {
+        return ShapeOps.argsort(this, dim, descending);
+    }
+
+    /** The {@code k} largest elements of the last dim, sorted; see {@link #topk(long, int, boolean, boolean)}. */
+    public ValuesAndIndices topk(long k) {
+        return ShapeOps.topk(this, k, -1, true, true);
+    }
+
+    /**
+     * The {@code k} largest (or smallest) elements along {@code dim} and their indices, like
+     * {@code torch.topk}; values are differentiable. Requires {@code 0 <= k <= size(dim)}. Ties
+     * go to the lower index; with {@code sorted = false} PyTorch leaves the order unspecified and
+     * Walnut returns the sorted order.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 5.0, 3.0).topk(2, 0, true, true);   // values [5, 3], indices [1, 2]
+     * }</pre>
+     */
+    public ValuesAndIndices topk(long k, int dim, boolean largest, boolean sorted) {
+        return ShapeOps.topk(this, k, dim, largest, sorted);
+    }
+
+    /**
+     * Einstein summation, like {@code torch.einsum}: letters name dims, a letter repeated within
+     * an operand takes its diagonal, letters missing from the output are summed, {@code ...}
+     * stands for the unnamed (broadcast) dims. Without {@code ->} the output is {@code ...}
+     * followed by the letters used exactly once, in alphabetical order. Composite: its gradient
+     * comes from diagonal, permute, reshape, sum and matmul.
+     *
+     * <pre>{@code
+     * Tensor.einsum("ij,jk->ik", a, b);      // a.matmul(b)
+     * Tensor.einsum("bij,bjk->bik", x, y);   // batched matmul
+     * Tensor.einsum("ii", m);                // trace
+     * Tensor.einsum("...ij,...jk", p, q);    // broadcast batch dims
+     * }</pre>
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, operands);
+    }
+
     // ------------------------------------------------------------------ in place
 
     /** {@code this += other} in place. */

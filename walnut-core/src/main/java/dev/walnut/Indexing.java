@@ -1,0 +1,517 @@
+package dev.walnut;
+
+import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.Node;
+import dev.walnut.backend.cpu.IndexKernels;
+import java.util.Arrays;
+
+/**
+ * Indexing primitives: each op's validation, kernel call and gradient rule side by side. The
+ * rules pair up (gather and scatterAdd, indexSelect and indexAdd are each other's adjoints), so
+ * every backward is itself made of recorded primitives and differentiates again.
+ *
+ * <p>Index tensors are I64 (I32 is accepted and widened). Indices are checked before any kernel
+ * runs; a bad one is an {@link IndexOutOfBoundsException} naming the op, the value, the dim and
+ * its size. Negative indices wrap only where PyTorch wraps them ({@code take} and integer-tensor
+ * indexing), and are errors elsewhere, as in PyTorch.
+ *
+ * <p>A 0-d tensor takes part in dim-wise ops as if it had shape {@code [1]} (PyTorch's
+ * {@code ensure_nonempty}), and results keep the rank PyTorch gives them.
+ */
+final class Indexing {
+    private Indexing() {
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** The index as a contiguous I64 tensor (itself when it already is one). */
+    private static Tensor longIndex(String op, String what, Tensor index) {
+        if (index.dtype != DType.I64 && index.dtype != DType.I32) {
+            throw new IllegalArgumentException(op + ": expected " + what + " to be an I64 (or I32) tensor, got "
+                    + index.dtype + " (shape " + Shapes.str(index.shape) + "); convert with to(DType.I64)");
+        }
+        return Creation.contiguousOf(index, DType.I64);
+    }
+
+    private static long[] data(Tensor longIndex) {
+        return (long[]) longIndex.storage.data;
+    }
+
+    /** Fails with the op, the bad value, the dim and its size when an index is out of range. */
+    private static void checkRange(String op, Tensor idx, long size, int dim, boolean allowNegative, String sizeNote) {
+        int n = Shapes.numel(idx.shape);
+        int k = IndexKernels.firstOutOfRange(data(idx), idx.offset, n, size, allowNegative);
+        if (k >= 0) {
+            String range = allowNegative ? "[" + -size + ", " + size + ")" : "[0, " + size + ")";
+            throw new IndexOutOfBoundsException(op + ": index " + data(idx)[idx.offset + k] + " is out of bounds for dim "
+                    + dim + " with size " + size + sizeNote + "; valid indices are in " + range);
+        }
+    }
+
+    /** {@code idx} with negative values wrapped by {@code size} (itself when none is negative). */
+    private static Tensor wrapped(Tensor idx, long size) {
+        long[] d = data(idx);
+        int n = Shapes.numel(idx.shape);
+        for (int k = 0; k < n; k++) {
+            if (d[idx.offset + k] < 0) {
+                return new Tensor(new Storage(IndexKernels.wrapNegative(d, idx.offset, n, size), DType.I64),
+                        idx.shape.clone());
+            }
+        }
+        return idx;
+    }
+
+    /** The shape with 0-d read as [1]. */
+    private static int[] nonEmpty(int[] shape) {
+        return shape.length == 0 ? new int[] {1} : shape;
+    }
+
+    private static int[] nonEmptyStrides(Tensor t) {
+        return t.shape.length == 0 ? new int[] {0} : t.strides;
+    }
+
+    private static int product(int[] shape, int from, int to) {
+        int p = 1;
+        for (int d = from; d < to; d++) {
+            p *= shape[d];
+        }
+        return p;
+    }
+
+    /**
+     * Offsets {@code base + sum(coord[d] * strides[d])} of every coordinate of {@code box} over
+     * dims {@code [from, to)}, in row-major order.
+     */
+    private static int[] offsets(int[] box, int[] strides, int from, int to, int base) {
+        int[] out = new int[product(box, from, to)];
+        if (out.length == 0) {
+            return out;
+        }
+        int[] coord = new int[box.length];
+        int off = base;
+        for (int k = 0; k < out.length; k++) {
+            out[k] = off;
+            for (int d = to - 1; d >= from; d--) {
+                coord[d]++;
+                off += strides[d];
+                if (coord[d] < box[d]) {
+                    break;
+                }
+                off -= coord[d] * strides[d];
+                coord[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** Zeros of {@code shape} like {@code g}, a constant for the gradient rules to accumulate into. */
+    private static Tensor zerosFor(Tensor g, int[] shape) {
+        return Creation.full(shape, g.dtype, 0.0);
+    }
+
+    /** {@code t} padded with zeros at the end of each dim up to {@code shape} (differentiable). */
+    private static Tensor padTo(Tensor t, int[] shape) {
+        if (Arrays.equals(t.shape, shape)) {
+            return t;
+        }
+        Tensor r = t;
+        for (int d = 0; d < shape.length; d++) {
+            if (r.shape[d] < shape[d]) {
+                int[] fill = r.shape.clone();
+                fill[d] = shape[d] - r.shape[d];
+                r = Tensor.cat(new Tensor[] {r, Creation.full(fill, t.dtype, 0.0)}, d);
+            }
+        }
+        return r;
+    }
+
+    /**
+     * {@code x[..., idx[j], ...]} along {@code dim} for a contiguous flat list of valid, non-negative
+     * indices: the shared kernel call of indexSelect, take, integer indexing and embedding (no
+     * autograd). The result is contiguous of shape {@code outShape}.
+     */
+    private static Tensor selectAlong(Tensor x, int dim, Tensor idx, int[] outShape) {
+        Tensor c = Creation.contiguousOf(x, x.dtype);
+        int[] shape = nonEmpty(x.shape);
+        Storage out = Storage.allocate(x.dtype, Shapes.numel(outShape));
+        IndexKernels.indexSelect(c.storage.data, c.offset, product(shape, 0, dim), shape[dim],
+                product(shape, dim + 1, shape.length), data(idx), idx.offset, Shapes.numel(idx.shape), out.data);
+        return new Tensor(out, outShape);
+    }
+
+    // ------------------------------------------------------------------ indexSelect / indexAdd
+
+    static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        String op = "indexSelect";
+        int d = Shapes.wrapDim(op, dim, x.shape.length);
+        if (index.shape.length > 1) {
+            throw new IllegalArgumentException(op + ": index must be 0-d or 1-d, got shape " + Shapes.str(index.shape)
+                    + "; use index(dim, indices) for indices of any shape");
+        }
+        Tensor idx = longIndex(op, "index", index).reshape(-1);
+        int n = idx.shape[0];
+        int size = nonEmpty(x.shape)[d];
+        if (x.shape.length == 0 && n != 1) {
+            throw new IllegalArgumentException(op + ": an index into a 0-d tensor must hold exactly 1 value, got " + n);
+        }
+        checkRange(op, idx, size, d, false, "");
+        int[] outShape = x.shape.clone();
+        if (outShape.length > 0) {
+            outShape[d] = n;
+        }
+        Tensor out = selectAlong(x, d, idx, outShape);
+        int[] inShape = x.shape.clone();
+        Node.record("IndexSelectBackward0",
+                (nd, g) -> new Tensor[] {zerosFor(g[0], inShape).indexAdd(d, nd.saved(0), g[0])}, x, out, idx);
+        return out;
+    }
+
+    static Tensor indexAdd(Tensor x, int dim, Tensor index, Tensor source, double alpha) {
+        String op = "indexAdd";
+        int d = Shapes.wrapDim(op, dim, x.shape.length);
+        if (index.shape.length > 1) {
+            throw new IllegalArgumentException(op + ": index must be 0-d or 1-d, got shape " + Shapes.str(index.shape));
+        }
+        if (source.dtype != x.dtype) {
+            throw new IllegalArgumentException(op + ": self (" + x.dtype + ") and source (" + source.dtype
+                    + ") must have the same dtype");
+        }
+        if (x.dtype == DType.BOOL) {
+            throw new IllegalArgumentException(op + ": not defined for bool tensors; convert with to(DType.I64)");
+        }
+        if (!x.dtype.isFloatingPoint() && alpha != Math.rint(alpha)) {
+            throw new IllegalArgumentException(op + ": alpha " + alpha + " must be a whole number for " + x.dtype
+                    + " tensors");
+        }
+        Tensor idx = longIndex(op, "index", index).reshape(-1);
+        int n = idx.shape[0];
+        int[] xs = nonEmpty(x.shape);
+        int[] ss = nonEmpty(source.shape);
+        boolean shapesMatch = xs.length == ss.length && ss[d] == n;
+        for (int k = 0; shapesMatch && k < xs.length; k++) {
+            shapesMatch = k == d || xs[k] == ss[k];
+        }
+        if (!shapesMatch) {
+            throw new IllegalArgumentException(op + ": source of shape " + Shapes.str(source.shape) + " doesn't match self "
+                    + "of shape " + Shapes.str(x.shape) + " with " + n + " indices along dim " + d + " (expected the self "
+                    + "shape with size " + n + " at dim " + d + ")");
+        }
+        checkRange(op, idx, xs[d], d, false, "");
+        Tensor out = Creation.cast(x, x.dtype);
+        Tensor src = Creation.contiguousOf(source, x.dtype);
+        IndexKernels.indexAdd(out.storage.data, product(xs, 0, d), xs[d], product(xs, d + 1, xs.length), data(idx),
+                idx.offset, n, src.storage.data, src.offset, alpha);
+        Node.record("IndexAddBackward0", (nd, g) -> {
+            Tensor gs = null;
+            if (nd.needsInputGrad(1)) {
+                gs = g[0].indexSelect(d, nd.saved(0));
+                gs = alpha == 1.0 ? gs : gs.mul(alpha);
+            }
+            return new Tensor[] {g[0], gs};
+        }, new Tensor[] {x, source}, new Tensor[] {out}, idx);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ gather / scatter
+
+    /** Checks the shapes shared by gather and scatter; returns the wrapped dim. */
+    private static int checkGatherShapes(String op, Tensor x, int dim, Tensor index, Tensor src) {
+        int d = Shapes.wrapDim(op, dim, x.shape.length);
+        int[] xs = nonEmpty(x.shape);
+        int[] is = nonEmpty(index.shape);
+        if (is.length != xs.length || src != null && nonEmpty(src.shape).length != xs.length) {
+            throw new IllegalArgumentException(op + ": index" + (src != null ? ", src" : "") + " and self must have the "
+                    + "same number of dims, got index shape " + Shapes.str(index.shape)
+                    + (src != null ? ", src shape " + Shapes.str(src.shape) : "") + " and self shape " + Shapes.str(x.shape));
+        }
+        for (int k = 0; k < xs.length; k++) {
+            if (k != d && is[k] > xs[k]) {
+                throw new IllegalArgumentException(op + ": index shape " + Shapes.str(index.shape) + " must not exceed "
+                        + "self shape " + Shapes.str(x.shape) + " apart from dim " + d + " (size " + is[k] + " vs " + xs[k]
+                        + " at dim " + k + ")");
+            }
+            if (src != null && is[k] > nonEmpty(src.shape)[k]) {
+                throw new IllegalArgumentException(op + ": index shape " + Shapes.str(index.shape) + " must not exceed "
+                        + "src shape " + Shapes.str(src.shape) + " (size " + is[k] + " vs " + nonEmpty(src.shape)[k]
+                        + " at dim " + k + ")");
+            }
+        }
+        return d;
+    }
+
+    static Tensor gather(Tensor x, int dim, Tensor index) {
+        String op = "gather";
+        int d = checkGatherShapes(op, x, dim, index, null);
+        Tensor idx = longIndex(op, "index", index);
+        int[] xs = nonEmpty(x.shape);
+        checkRange(op, idx, xs[d], d, false, "");
+        int[] box = nonEmpty(idx.shape);
+        int[] strides = nonEmptyStrides(x);
+        Storage out = Storage.allocate(x.dtype, Shapes.numel(idx.shape));
+        IndexKernels.gather(x.storage.data, offsets(box, strides, 0, d, x.offset), strides[d],
+                offsets(box, strides, d + 1, box.length, 0), data(idx), idx.offset, box[d], out.data);
+        Tensor result = new Tensor(out, idx.shape.clone());
+        int[] inShape = x.shape.clone();
+        Node.record("GatherBackward0",
+                (nd, g) -> new Tensor[] {zerosFor(g[0], inShape).scatterAdd(d, nd.saved(0), g[0])}, x, result, idx);
+        return result;
+    }
+
+    /** Scatter of {@code src} (or of the 0-d {@code value} when {@code src} is null) into a copy of {@code x}. */
+    private static Tensor scatterKernel(boolean accumulate, Tensor x, int d, Tensor idx, Tensor src) {
+        int[] box = nonEmpty(idx.shape);
+        Tensor out = Creation.cast(x, x.dtype);
+        int[] os = nonEmptyStrides(out);
+        // A 0-d src (the value form, or a 0-d self) is read at the same element for every index.
+        int[] ss = src.shape.length == 0 ? new int[box.length] : src.strides;
+        int srcDimStride = ss[d];
+        IndexKernels.scatter(accumulate, src.storage.data, offsets(box, ss, 0, d, src.offset), srcDimStride,
+                offsets(box, ss, d + 1, box.length, 0), data(idx), idx.offset, box[d], out.storage.data,
+                offsets(box, os, 0, d, 0), os[d], offsets(box, os, d + 1, box.length, 0));
+        return out;
+    }
+
+    static Tensor scatter(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate) {
+        String op = accumulate ? "scatterAdd" : "scatter";
+        int d = checkGatherShapes(op, x, dim, index, src);
+        if (src.dtype != x.dtype) {
+            throw new IllegalArgumentException(op + ": self (" + x.dtype + ") and src (" + src.dtype
+                    + ") must have the same dtype");
+        }
+        if (accumulate && x.dtype == DType.BOOL) {
+            throw new IllegalArgumentException(op + ": not defined for bool tensors; convert with to(DType.I64)");
+        }
+        Tensor idx = longIndex(op, "index", index);
+        checkRange(op, idx, nonEmpty(x.shape)[d], d, false, "");
+        Tensor out = scatterKernel(accumulate, x, d, idx, src);
+        int[] srcShape = src.shape.clone();
+        if (accumulate) {
+            Node.record("ScatterAddBackward0", (nd, g) -> new Tensor[] {g[0],
+                    nd.needsInputGrad(1) ? padTo(g[0].gather(d, nd.saved(0)), srcShape) : null},
+                    new Tensor[] {x, src}, new Tensor[] {out}, idx);
+        } else {
+            // Positions written by src no longer depend on self: its gradient is zero there.
+            Node.record("ScatterBackward0", (nd, g) -> new Tensor[] {
+                    nd.needsInputGrad(0) ? g[0].scatter(d, nd.saved(0), 0.0) : null,
+                    nd.needsInputGrad(1) ? padTo(g[0].gather(d, nd.saved(0)), srcShape) : null},
+                    new Tensor[] {x, src}, new Tensor[] {out}, idx);
+        }
+        return out;
+    }
+
+    static Tensor scatterValue(Tensor x, int dim, Tensor index, double value) {
+        String op = "scatter";
+        int d = checkGatherShapes(op, x, dim, index, null);
+        Tensor idx = longIndex(op, "index", index);
+        checkRange(op, idx, nonEmpty(x.shape)[d], d, false, "");
+        Tensor out = scatterKernel(false, x, d, idx, Tensor.scalar(value, x.dtype));
+        Node.record("ScatterBackward1", (nd, g) -> new Tensor[] {g[0].scatter(d, nd.saved(0), 0.0)}, x, out, idx);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ masks
+
+    private static void checkMask(String op, Tensor mask) {
+        if (mask.dtype != DType.BOOL) {
+            throw new IllegalArgumentException(op + ": expected a BOOL mask, got " + mask.dtype + " (shape "
+                    + Shapes.str(mask.shape) + "); build it with a comparison such as x.gt(0)");
+        }
+    }
+
+    static Tensor maskedFill(Tensor x, Tensor mask, Tensor value) {
+        String op = "maskedFill";
+        checkMask(op, mask);
+        if (value.shape.length != 0) {
+            throw new IllegalArgumentException(op + ": the value must be a 0-d tensor, got shape " + Shapes.str(value.shape));
+        }
+        Shapes.broadcast(op, x.shape, mask.shape);
+        Tensor out;
+        try (var off = Autograd.noGrad()) {
+            // where's kernel does the work; the value takes self's dtype, as in PyTorch.
+            out = Tensor.where(mask, Creation.contiguousOf(value, x.dtype), x);
+        }
+        Node.record("MaskedFillBackward1", (nd, g) -> {
+            Tensor m = nd.saved(0);
+            Tensor zero = Tensor.scalar(0.0, g[0].dtype);
+            return new Tensor[] {
+                    nd.needsInputGrad(0) ? Tensor.where(m, zero, g[0]) : null,
+                    nd.needsInputGrad(1) ? Tensor.where(m, g[0], zero) : null};
+        }, new Tensor[] {x, value}, new Tensor[] {out}, mask);
+        return out;
+    }
+
+    static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+        String op = "maskedFill";
+        checkMask(op, mask);
+        Shapes.broadcast(op, x.shape, mask.shape);
+        Tensor out;
+        try (var off = Autograd.noGrad()) {
+            out = Tensor.where(mask, Tensor.scalar(value, x.dtype), x);
+        }
+        Node.record("MaskedFillBackward0",
+                (nd, g) -> new Tensor[] {Tensor.where(nd.saved(0), Tensor.scalar(0.0, g[0].dtype), g[0])}, x, out, mask);
+        return out;
+    }
+
+    /** {@code t} read as if broadcast to {@code shape}, copied into a fresh contiguous tensor (no autograd). */
+    private static Tensor broadcastCopy(Tensor t, int[] shape) {
+        if (Arrays.equals(t.shape, shape)) {
+            return Creation.contiguousOf(t, t.dtype);
+        }
+        return Creation.cast(new Tensor(t.storage, shape, Shapes.broadcastStrides(t.shape, t.strides, shape), t.offset,
+                t.base != null ? t.base : t), t.dtype);
+    }
+
+    static Tensor maskedSelect(Tensor x, Tensor mask) {
+        String op = "maskedSelect";
+        checkMask(op, mask);
+        int[] shape = Shapes.broadcast(op, x.shape, mask.shape);
+        Tensor m = broadcastCopy(mask, shape);
+        int total = Shapes.numel(shape);
+        long[] pos = IndexKernels.nonzeroPositions(m.storage.data, m.offset, total);
+        Tensor idx = new Tensor(new Storage(pos, DType.I64), new int[] {pos.length});
+        Tensor xc = broadcastCopy(x, shape);
+        Storage out = Storage.allocate(x.dtype, pos.length);
+        IndexKernels.indexSelect(xc.storage.data, xc.offset, 1, total, 1, pos, 0, pos.length, out.data);
+        Tensor result = new Tensor(out, new int[] {pos.length});
+        long[] bshape = Shapes.toLongs(shape);
+        // The engine sums the broadcast-shaped gradient back to self's shape.
+        Node.record("MaskedSelectBackward0", (nd, g) -> new Tensor[] {
+                zerosFor(g[0], new int[] {total}).indexAdd(0, nd.saved(0), g[0]).reshape(bshape)}, x, result, idx);
+        return result;
+    }
+
+    // ------------------------------------------------------------------ take / integer indexing
+
+    static Tensor take(Tensor x, Tensor index) {
+        String op = "take";
+        Tensor idx = longIndex(op, "index", index);
+        int total = Shapes.numel(x.shape);
+        checkRange(op, idx, total, 0, true, " (the input viewed as 1-d, of shape " + Shapes.str(x.shape) + ")");
+        Tensor flat = wrapped(idx, total);
+        Tensor out = new Tensor(Storage.allocate(x.dtype, Shapes.numel(idx.shape)), idx.shape.clone());
+        Tensor c = Creation.contiguousOf(x, x.dtype);
+        IndexKernels.indexSelect(c.storage.data, c.offset, 1, total, 1, data(flat), flat.offset,
+                Shapes.numel(idx.shape), out.storage.data);
+        long[] inShape = x.shape();
+        Node.record("TakeBackward0", (nd, g) -> new Tensor[] {zerosFor(g[0], new int[] {total})
+                .indexAdd(0, nd.saved(0).reshape(-1), g[0].reshape(-1)).reshape(inShape)}, x, out, flat);
+        return out;
+    }
+
+    static Tensor index(Tensor x, int dim, Tensor indices) {
+        String op = "index";
+        if (x.shape.length == 0) {
+            throw new IllegalArgumentException(op + ": cannot index a 0-d tensor along a dim; use take(indices) or "
+                    + "reshape(1) first");
+        }
+        int d = Shapes.wrapDim(op, dim, x.shape.length);
+        Tensor idx = longIndex(op, "indices", indices);
+        int size = x.shape[d];
+        checkRange(op, idx, size, d, true, "");
+        Tensor flat = wrapped(idx, size).reshape(-1);
+        int rank = x.shape.length;
+        int[] outShape = new int[rank - 1 + idx.shape.length];
+        System.arraycopy(x.shape, 0, outShape, 0, d);
+        System.arraycopy(idx.shape, 0, outShape, d, idx.shape.length);
+        System.arraycopy(x.shape, d + 1, outShape, d + idx.shape.length, rank - d - 1);
+        Tensor out = selectAlong(x, d, flat, outShape);
+        int[] inShape = x.shape.clone();
+        long[] gradShape = Shapes.toLongs(inShape);
+        gradShape[d] = flat.shape[0];
+        Node.record("IndexBackward0", (nd, g) -> new Tensor[] {
+                zerosFor(g[0], inShape).indexAdd(d, nd.saved(0), g[0].reshape(gradShape))}, x, out, flat);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ no-grad index producers
+
+    static Tensor nonzero(Tensor x) {
+        Tensor c = Creation.contiguousOf(x, x.dtype);
+        long[] pos = IndexKernels.nonzeroPositions(c.storage.data, c.offset, Shapes.numel(x.shape));
+        int rank = x.shape.length;
+        long[] coords = new long[pos.length * rank];
+        IndexKernels.unravel(pos, x.shape, coords);
+        return new Tensor(new Storage(coords, DType.I64), new int[] {pos.length, rank});
+    }
+
+    static Tensor oneHot(Tensor indices, long numClasses) {
+        String op = "oneHot";
+        Tensor idx = longIndex(op, "indices", indices);
+        int n = Shapes.numel(idx.shape);
+        long[] d = data(idx);
+        long classes = numClasses;
+        if (numClasses == -1) {
+            if (n == 0) {
+                throw new IllegalArgumentException(op + ": cannot infer the number of classes from an empty tensor (shape "
+                        + Shapes.str(idx.shape) + "); pass numClasses");
+            }
+            long max = Long.MIN_VALUE;
+            for (int k = 0; k < n; k++) {
+                max = Math.max(max, d[idx.offset + k]);
+            }
+            classes = Math.max(max, -1) + 1;
+        } else if (numClasses < -1) {
+            throw new IllegalArgumentException(op + ": numClasses must be -1 (infer) or non-negative, got " + numClasses);
+        }
+        int last = idx.shape.length;
+        int k = IndexKernels.firstOutOfRange(d, idx.offset, n, classes, false);
+        if (k >= 0) {
+            throw new IndexOutOfBoundsException(op + ": class value " + d[idx.offset + k] + " is out of bounds for dim "
+                    + last + " (the class dim) with size " + classes + "; class values must be in [0, " + classes + ")");
+        }
+        int[] outShape = Arrays.copyOf(idx.shape, last + 1);
+        outShape[last] = Shapes.toInts(op, new long[] {classes})[0];
+        Storage out = Storage.allocate(DType.I64, Shapes.numel(outShape));
+        IndexKernels.oneHot(d, idx.offset, n, outShape[last], (long[]) out.data);
+        return new Tensor(out, outShape);
+    }
+
+    // ------------------------------------------------------------------ embedding
+
+    /** {@code paddingIdx} is null for none; negative values count from the end, as in PyTorch. */
+    static Tensor embedding(Tensor indices, Tensor weight, Long paddingIdx) {
+        String op = "embedding";
+        if (weight.shape.length != 2) {
+            throw new IllegalArgumentException(op + ": weight must be 2-d [numEmbeddings, embeddingDim], got shape "
+                    + Shapes.str(weight.shape));
+        }
+        int num = weight.shape[0];
+        int dim = weight.shape[1];
+        int pad = -1;
+        if (paddingIdx != null) {
+            if (paddingIdx < -num || paddingIdx >= num) {
+                throw new IllegalArgumentException(op + ": paddingIdx " + paddingIdx + " must be within the number of "
+                        + "embeddings " + num + " (in [" + -num + ", " + num + "))");
+            }
+            pad = (int) (paddingIdx < 0 ? paddingIdx + num : paddingIdx);
+        }
+        Tensor idx = longIndex(op, "indices", indices);
+        checkRange(op, idx, num, 0, false, " (the number of embeddings of weight " + Shapes.str(weight.shape) + ")");
+        Tensor flat = idx.reshape(-1);
+        int n = flat.shape[0];
+        int[] outShape = Arrays.copyOf(idx.shape, idx.shape.length + 1);
+        outShape[idx.shape.length] = dim;
+        Tensor out = selectAlong(weight, 0, flat, outShape);
+        if (!Node.needsRecording(weight)) {
+            return out;
+        }
+        // Rows looked up at paddingIdx send no gradient: their gradient rows are multiplied by 0.
+        Tensor keep = null;
+        if (pad >= 0) {
+            double[] k = new double[n];
+            for (int j = 0; j < n; j++) {
+                k[j] = data(flat)[flat.offset + j] == pad ? 0.0 : 1.0;
+            }
+            keep = Creation.fromDoubles(k, new int[] {n, 1}, weight.dtype);
+        }
+        long[] rows = {n, dim};
+        int[] weightShape = weight.shape.clone();
+        Node.record("EmbeddingBackward0", (nd, g) -> {
+            Tensor gr = g[0].reshape(rows);
+            Tensor mask = nd.saved(1);
+            return new Tensor[] {zerosFor(g[0], weightShape).indexAdd(0, nd.saved(0), mask == null ? gr : gr.mul(mask))};
+        }, new Tensor[] {weight}, new Tensor[] {out}, flat, keep);
+        return out;
+    }
+}

@@ -1,0 +1,505 @@
+package dev.walnut;
+
+import dev.walnut.autograd.Node;
+import dev.walnut.backend.cpu.CopyKernels;
+import dev.walnut.backend.cpu.ScanKernels;
+import dev.walnut.backend.cpu.SortKernels;
+import java.util.ArrayList;
+import java.util.Arrays;
+
+/**
+ * Shape and content ops: padding, flip/roll, repeat/tile, triangles and diagonals, scans, sorting.
+ *
+ * <p>Primitives (kernel + rule here): constant pad, flip, diagonal (a strided view) and its dual
+ * diagEmbed, cumsum, cumprod, sort, topk, and permuteAlongDim (a gather by a permutation, the
+ * gradient of sort/topk). Everything else is a composite: reflect/replicate pad are slices,
+ * flips and cat; roll is two slices and a cat; repeat/tile an expand and a reshape; tril/triu a
+ * where with a position mask; diag a diagonal or a diagEmbed.
+ */
+final class ShapeOps {
+    private ShapeOps() {
+    }
+
+    // ------------------------------------------------------------------ padding
+
+    static Tensor pad(Tensor x, long[] pad, PadMode mode, double value) {
+        if (mode == null) {
+            throw new IllegalArgumentException("pad: mode must not be null; use PadMode.CONSTANT, REFLECT or REPLICATE");
+        }
+        int rank = x.shape.length;
+        if (pad.length % 2 != 0) {
+            throw new IllegalArgumentException("pad: padding length must be divisible by 2 (left, right pairs), got "
+                    + pad.length + " values " + Arrays.toString(pad));
+        }
+        int pairs = pad.length / 2;
+        if (pairs > rank) {
+            throw new IllegalArgumentException("pad: padding " + Arrays.toString(pad) + " pads " + pairs
+                    + " dims but the input has only " + rank + " (shape " + Shapes.str(x.shape) + ")");
+        }
+        if (mode == PadMode.CONSTANT) {
+            return constantPad(x, pad, value);
+        }
+        String m = "mode \"" + mode.pytorchName() + "\"";
+        if (value != 0.0) {
+            throw new IllegalArgumentException("pad: " + m + " doesn't take a fill value (got " + value
+                    + "); only PadMode.CONSTANT pads with a value");
+        }
+        if (pairs < 1 || pairs > 3 || (rank != pairs + 1 && rank != pairs + 2)) {
+            throw new IllegalArgumentException("pad: " + m + " pads the last 1, 2 or 3 dims of a 2-d/3-d, 3-d/4-d or "
+                    + "4-d/5-d input (padding length 2, 4 or 6), got padding " + Arrays.toString(pad)
+                    + " for an input of shape " + Shapes.str(x.shape));
+        }
+        Tensor out = x;
+        for (int p = 0; p < pairs; p++) {
+            int d = rank - 1 - p;
+            long l = pad[2 * p];
+            long r = pad[2 * p + 1];
+            int n = x.shape[d];
+            if (l < 0 || r < 0) {
+                throw new IllegalArgumentException("pad: " + m + " needs non-negative padding, got (" + l + ", " + r
+                        + ") for dim " + d + " of input shape " + Shapes.str(x.shape));
+            }
+            if (mode == PadMode.REFLECT && (l >= n || r >= n)) {
+                throw new IllegalArgumentException("pad: padding size should be less than the corresponding input "
+                        + "dimension for " + m + ", but got padding (" + l + ", " + r + ") at dim " + d + " of size " + n
+                        + " (input shape " + Shapes.str(x.shape) + ")");
+            }
+            if (mode == PadMode.REPLICATE && n == 0 && (l > 0 || r > 0)) {
+                throw new IllegalArgumentException("pad: " + m + " cannot pad dim " + d + " of size 0 (input shape "
+                        + Shapes.str(x.shape) + ")");
+            }
+            if (l > Integer.MAX_VALUE || r > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("pad: padding (" + l + ", " + r + ") is too large");
+            }
+            out = mode == PadMode.REFLECT ? reflect(out, d, (int) l, (int) r) : replicate(out, d, (int) l, (int) r);
+        }
+        return out == x ? x.clone() : out;
+    }
+
+    private static Tensor reflect(Tensor t, int d, int l, int r) {
+        int n = t.shape[d];
+        var parts = new ArrayList<Tensor>(3);
+        if (l > 0) {
+            parts.add(t.narrow(d, 1, l).flip(d));
+        }
+        parts.add(t);
+        if (r > 0) {
+            parts.add(t.narrow(d, n - 1 - r, r).flip(d));
+        }
+        return parts.size() == 1 ? t : Views.cat(parts.toArray(new Tensor[0]), d);
+    }
+
+    private static Tensor replicate(Tensor t, int d, int l, int r) {
+        int n = t.shape[d];
+        long[] s = t.shape();
+        var parts = new ArrayList<Tensor>(3);
+        if (l > 0) {
+            s[d] = l;
+            parts.add(t.narrow(d, 0, 1).expand(s));
+        }
+        parts.add(t);
+        if (r > 0) {
+            s[d] = r;
+            parts.add(t.narrow(d, n - 1, 1).expand(s));
+        }
+        return parts.size() == 1 ? t : Views.cat(parts.toArray(new Tensor[0]), d);
+    }
+
+    /** Constant padding (negative pads crop); its gradient is the same op with the pads negated. */
+    static Tensor constantPad(Tensor x, long[] pad, double value) {
+        int rank = x.shape.length;
+        int[] outShape = x.shape.clone();
+        int[] len = x.shape.clone();
+        int srcOff = x.offset;
+        int[] dstStart = new int[rank];
+        for (int p = 0; p < pad.length / 2; p++) {
+            int d = rank - 1 - p;
+            long l = pad[2 * p];
+            long r = pad[2 * p + 1];
+            long n = x.shape[d];
+            long size = n + l + r;
+            if (size < 0 || size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("pad: the input size " + n + " plus padding (" + l + ", " + r
+                        + ") gives " + (size < 0 ? "a negative" : "a too large") + " output size " + size + " at dim " + d
+                        + " (input shape " + Shapes.str(x.shape) + ")");
+            }
+            outShape[d] = (int) size;
+            long cropLeft = Math.max(0, -l);
+            len[d] = (int) Math.max(0, n - cropLeft - Math.max(0, -r));
+            dstStart[d] = (int) Math.min(Math.max(0, l), size);
+            if (len[d] > 0) {
+                srcOff += (int) cropLeft * x.strides[d];
+            }
+        }
+        Tensor out = Creation.full(outShape, x.dtype, value);
+        if (Shapes.numel(len) > 0) {
+            int dstOff = 0;
+            for (int d = 0; d < rank; d++) {
+                dstOff += dstStart[d] * out.strides[d];
+            }
+            CopyKernels.copy(x.storage.data, srcOff, len, x.strides, out.storage.data, dstOff, out.strides);
+        }
+        long[] negated = Arrays.stream(pad).map(v -> -v).toArray();
+        Node.record("ConstantPadNdBackward0", (n, g) -> new Tensor[] {constantPad(g[0], negated, 0.0)}, x, out);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ flip, roll, repeat, tile
+
+    static Tensor flip(Tensor x, int[] dims) {
+        int rank = x.shape.length;
+        boolean[] flipped = new boolean[rank];
+        for (int dim : dims) {
+            int d = Shapes.wrapDim("flip", dim, rank);
+            if (rank == 0) {
+                continue;
+            }
+            if (flipped[d]) {
+                throw new IllegalArgumentException("flip: dim " + d + " appears multiple times in the list of dims "
+                        + Arrays.toString(dims));
+            }
+            flipped[d] = true;
+        }
+        Tensor out = new Tensor(Storage.allocate(x.dtype, Shapes.numel(x.shape)), x.shape.clone());
+        if (out.numel() > 0) {
+            // Read backwards: start at the last element of each flipped dim with a negated stride.
+            int[] strides = x.strides.clone();
+            int off = x.offset;
+            for (int d = 0; d < rank; d++) {
+                if (flipped[d]) {
+                    off += (x.shape[d] - 1) * x.strides[d];
+                    strides[d] = -x.strides[d];
+                }
+            }
+            CopyKernels.copy(x.storage.data, off, x.shape, strides, out.storage.data, 0, out.strides);
+        }
+        int[] again = dims.clone();
+        Node.record("FlipBackward0", (n, g) -> new Tensor[] {g[0].flip(again)}, x, out);
+        return out;
+    }
+
+    static Tensor roll(Tensor x, long[] shifts, int[] dims) {
+        if (dims.length == 0) {
+            if (shifts.length != 1) {
+                throw new IllegalArgumentException("roll: shifts and dims must align: a flat roll (no dims) takes exactly "
+                        + "one shift, got " + Arrays.toString(shifts));
+            }
+            return roll(x.flatten(), shifts, new int[] {0}).view(x.shape());
+        }
+        if (shifts.length != dims.length) {
+            throw new IllegalArgumentException("roll: shifts and dims must align, got " + shifts.length + " shifts "
+                    + Arrays.toString(shifts) + " and " + dims.length + " dims " + Arrays.toString(dims));
+        }
+        int rank = x.shape.length;
+        Tensor out = x;
+        for (int i = 0; i < dims.length; i++) {
+            int d = Shapes.wrapDim("roll", dims[i], rank);
+            int n = rank == 0 ? 1 : x.shape[d];
+            if (n <= 1) {
+                continue;
+            }
+            int s = (int) Math.floorMod(shifts[i], (long) n);
+            if (s != 0) {
+                out = Views.cat(new Tensor[] {out.narrow(d, n - s, s), out.narrow(d, 0, n - s)}, d);
+            }
+        }
+        return out == x ? x.clone() : out;
+    }
+
+    static Tensor repeat(String op, Tensor x, long[] repeats) {
+        int rank = x.shape.length;
+        int reps = repeats.length;
+        if (reps < rank) {
+            throw new IllegalArgumentException(op + ": the number of repeats " + reps + " " + Arrays.toString(repeats)
+                    + " can not be smaller than the number of dims " + rank + " of the tensor (shape " + Shapes.str(x.shape) + ")");
+        }
+        long[] viewShape = new long[2 * reps];
+        long[] expandShape = new long[2 * reps];
+        long[] outShape = new long[reps];
+        for (int i = 0; i < reps; i++) {
+            if (repeats[i] < 0) {
+                throw new IllegalArgumentException(op + ": repeats must be non-negative, got " + Arrays.toString(repeats));
+            }
+            long s = i < reps - rank ? 1 : x.shape[i - (reps - rank)];
+            viewShape[2 * i] = 1;
+            viewShape[2 * i + 1] = s;
+            expandShape[2 * i] = repeats[i];
+            expandShape[2 * i + 1] = s;
+            outShape[i] = repeats[i] * s;
+        }
+        Shapes.toInts(op, outShape);
+        // [1, s0, 1, s1, ...] expanded to [r0, s0, r1, s1, ...]: the reshape does the one copy.
+        Tensor out = x.reshape(viewShape).expand(expandShape).reshape(outShape);
+        return out.storage == x.storage ? out.clone() : out;
+    }
+
+    static Tensor tile(Tensor x, long[] reps) {
+        int rank = x.shape.length;
+        if (reps.length >= rank) {
+            return repeat("tile", x, reps);
+        }
+        long[] full = new long[rank];
+        Arrays.fill(full, 1);
+        System.arraycopy(reps, 0, full, rank - reps.length, reps.length);
+        return repeat("tile", x, full);
+    }
+
+    // ------------------------------------------------------------------ triangles and diagonals
+
+    static Tensor triangle(String op, Tensor x, long diagonal, boolean lower) {
+        int rank = x.shape.length;
+        if (rank < 2) {
+            throw new IllegalArgumentException(op + ": input tensor must have at least 2 dimensions, got shape "
+                    + Shapes.str(x.shape));
+        }
+        int rows = x.shape[rank - 2];
+        int cols = x.shape[rank - 1];
+        Tensor offset = Tensor.arange(cols).reshape(1, cols).sub(Tensor.arange(rows).reshape(rows, 1)); // j - i
+        Tensor keep = lower ? offset.le((double) diagonal) : offset.ge((double) diagonal);
+        return Elementwise.where(keep, x, Tensor.scalar(0.0, x.dtype));
+    }
+
+    private record Layout(int[] shape, int[] strides, int offset) {
+    }
+
+    /** PyTorch's diagonal layout: dims d1, d2 removed, the diagonal appended as the last dim. */
+    private static Layout diagonalLayout(int[] shape, int[] strides, int baseOffset, long offset, int d1, int d2) {
+        int rank = shape.length;
+        long size = offset >= 0 ? Math.min(shape[d1], shape[d2] - offset) : Math.min(shape[d1] + offset, shape[d2]);
+        size = Math.max(size, 0);
+        int off = baseOffset;
+        if (size > 0) {
+            off += offset >= 0 ? (int) offset * strides[d2] : (int) -offset * strides[d1];
+        }
+        int[] outShape = new int[rank - 1];
+        int[] outStrides = new int[rank - 1];
+        for (int d = 0, k = 0; d < rank; d++) {
+            if (d != d1 && d != d2) {
+                outShape[k] = shape[d];
+                outStrides[k++] = strides[d];
+            }
+        }
+        outShape[rank - 2] = (int) size;
+        outStrides[rank - 2] = strides[d1] + strides[d2];
+        return new Layout(outShape, outStrides, off);
+    }
+
+    private static int[] diagonalDims(String op, int[] shape, int dim1, int dim2) {
+        int rank = shape.length;
+        if (rank < 2) {
+            throw new IllegalArgumentException(op + ": expects a tensor with at least 2 dims, got shape " + Shapes.str(shape));
+        }
+        int d1 = Shapes.wrapDim(op, dim1, rank);
+        int d2 = Shapes.wrapDim(op, dim2, rank);
+        if (d1 == d2) {
+            throw new IllegalArgumentException(op + ": diagonal dimensions cannot be identical, got dim1 " + dim1
+                    + " and dim2 " + dim2 + " (shape " + Shapes.str(shape) + ")");
+        }
+        return new int[] {d1, d2};
+    }
+
+    static Tensor diagonal(Tensor x, long offset, int dim1, int dim2) {
+        int[] d = diagonalDims("diagonal", x.shape, dim1, dim2);
+        Layout l = diagonalLayout(x.shape, x.strides, x.offset, offset, d[0], d[1]);
+        Tensor out = new Tensor(x.storage, l.shape, l.strides, l.offset, x.base != null ? x.base : x);
+        int[] inShape = x.shape.clone();
+        Node.record("DiagonalBackward0", (n, g) -> new Tensor[] {diagEmbed(g[0], inShape, offset, d[0], d[1])}, x, out);
+        return out;
+    }
+
+    /** Zeros of {@code shape} with {@code v} written on the (offset, d1, d2) diagonal: the dual of diagonal. */
+    static Tensor diagEmbed(Tensor v, int[] shape, long offset, int d1, int d2) {
+        Tensor out = Creation.full(shape, v.dtype, 0.0);
+        Layout l = diagonalLayout(shape, out.strides, 0, offset, d1, d2);
+        if (!Arrays.equals(l.shape, v.shape)) {
+            throw new IllegalArgumentException("diagEmbed: values of shape " + Shapes.str(v.shape)
+                    + " do not fit the diagonal of shape " + Shapes.str(l.shape) + " of a " + Shapes.str(shape) + " tensor");
+        }
+        CopyKernels.copy(v.storage.data, v.offset, v.shape, v.strides, out.storage.data, l.offset, l.strides);
+        Node.record("DiagEmbedBackward0", (n, g) -> new Tensor[] {g[0].diagonal(offset, d1, d2)}, v, out);
+        return out;
+    }
+
+    static Tensor diag(Tensor x, long diagonal) {
+        if (x.shape.length == 1) {
+            long n = x.shape[0] + Math.abs(diagonal);
+            int[] shape = Shapes.toInts("diag", new long[] {n, n});
+            return diagEmbed(x, shape, diagonal, 0, 1);
+        }
+        if (x.shape.length == 2) {
+            return diagonal(x, diagonal, 0, 1).clone();
+        }
+        throw new IllegalArgumentException("diag: expects a 1-d tensor (builds a matrix) or a 2-d tensor (takes its "
+                + "diagonal), got shape " + Shapes.str(x.shape));
+    }
+
+    // ------------------------------------------------------------------ scans
+
+    /** [outer, len, inner] around dim d (a 0-d tensor is one element along its only "dim"). */
+    private static int[] around(int[] shape, int d) {
+        int outer = 1;
+        int inner = 1;
+        for (int k = 0; k < d; k++) {
+            outer *= shape[k];
+        }
+        for (int k = d + 1; k < shape.length; k++) {
+            inner *= shape[k];
+        }
+        return new int[] {outer, shape.length == 0 ? 1 : shape[d], inner};
+    }
+
+    static Tensor scan(String op, Tensor x, int dim, boolean prod) {
+        int d = Shapes.wrapDim(op, dim, x.shape.length);
+        DType dt = x.dtype.isFloatingPoint() ? x.dtype : DType.I64; // integers and bools scan in int64, as in PyTorch
+        Tensor src = Creation.contiguousOf(x, dt);
+        int[] a = around(x.shape, d);
+        Storage s = Storage.allocate(dt, Shapes.numel(x.shape));
+        Object in = src.storage.data;
+        switch (dt) {
+            case F32 -> {
+                if (prod) {
+                    ScanKernels.cumprod((float[]) in, src.offset, a[0], a[1], a[2], (float[]) s.data);
+                } else {
+                    ScanKernels.cumsum((float[]) in, src.offset, a[0], a[1], a[2], (float[]) s.data);
+                }
+            }
+            case F64 -> {
+                if (prod) {
+                    ScanKernels.cumprod((double[]) in, src.offset, a[0], a[1], a[2], (double[]) s.data);
+                } else {
+                    ScanKernels.cumsum((double[]) in, src.offset, a[0], a[1], a[2], (double[]) s.data);
+                }
+            }
+            default -> {
+                if (prod) {
+                    ScanKernels.cumprod((long[]) in, src.offset, a[0], a[1], a[2], (long[]) s.data);
+                } else {
+                    ScanKernels.cumsum((long[]) in, src.offset, a[0], a[1], a[2], (long[]) s.data);
+                }
+            }
+        }
+        Tensor out = new Tensor(s, x.shape.clone());
+        if (prod) {
+            Node.record("CumprodBackward0", (n, g) -> new Tensor[] {cumprodGrad(g[0], n.saved(0), n.saved(1), d)},
+                    x, out, x, out);
+        } else {
+            Node.record("CumsumBackward0", (n, g) -> new Tensor[] {reverseCumsum(g[0], d)}, x, out);
+        }
+        return out;
+    }
+
+    /** {@code out[i] = sum_{j >= i} t[j]} along d: the transpose of cumsum. */
+    private static Tensor reverseCumsum(Tensor t, int d) {
+        return t.flip(d).cumsum(d).flip(d);
+    }
+
+    /**
+     * d/dx_i of sum_j g_j y_j with y = cumprod(x) is sum_{j >= i} g_j prod_{k <= j, k != i} x_k.
+     * Without zeros that is reverseCumsum(g y)_i / x_i. With zeros, let z be the first zero of a
+     * slice: before z the same quotient holds (y vanishes from z on, and x_i != 0 there); at z
+     * it is reverseCumsum(g y')_z with y' the cumprod of x with x_z replaced by 1; after z
+     * every product contains x_z = 0, so it is 0. All tensor ops, so second order works.
+     */
+    private static Tensor cumprodGrad(Tensor g, Tensor x, Tensor y, int d) {
+        Tensor isZero = x.eq(0.0);
+        if (isZero.sum().itemLong() == 0) {
+            return reverseCumsum(g.mul(y), d).div(x);
+        }
+        Tensor zerosSoFar = isZero.cumsum(d);
+        Tensor beforeFirst = zerosSoFar.eq(0.0);
+        Tensor atFirst = isZero.logicalAnd(zerosSoFar.eq(1.0));
+        Tensor one = Tensor.scalar(1.0, x.dtype);
+        Tensor zero = Tensor.scalar(0.0, g.dtype);
+        Tensor before = reverseCumsum(g.mul(y), d).div(Tensor.where(beforeFirst, x, one));
+        Tensor at = reverseCumsum(g.mul(Tensor.where(atFirst, one, x).cumprod(d)), d);
+        return Tensor.where(beforeFirst, before, Tensor.where(atFirst, at, zero));
+    }
+
+    // ------------------------------------------------------------------ sorting
+
+    /** The sorting permutation (I64, the shape of x) of every slice along d. */
+    private static Tensor argsortKernel(Tensor src, int d, boolean descending) {
+        int[] a = around(src.shape, d);
+        long[] perm = new long[Shapes.numel(src.shape)];
+        Object in = src.storage.data;
+        switch (src.dtype) {
+            case F32 -> SortKernels.argsort((float[]) in, src.offset, a[0], a[1], a[2], descending, perm);
+            case F64 -> SortKernels.argsort((double[]) in, src.offset, a[0], a[1], a[2], descending, perm);
+            case I32 -> SortKernels.argsort((int[]) in, src.offset, a[0], a[1], a[2], descending, perm);
+            case I64 -> SortKernels.argsort((long[]) in, src.offset, a[0], a[1], a[2], descending, perm);
+            case BOOL -> SortKernels.argsort((boolean[]) in, src.offset, a[0], a[1], a[2], descending, perm);
+        }
+        return new Tensor(new Storage(perm, DType.I64), src.shape.clone());
+    }
+
+    /** The first k entries along d of each slice of src gathered by perm. */
+    private static Tensor gather(Tensor src, Tensor perm, int d, int k) {
+        int[] a = around(src.shape, d);
+        int[] shape = src.shape.clone();
+        if (shape.length > 0) {
+            shape[d] = k;
+        }
+        Storage s = Storage.allocate(src.dtype, Shapes.numel(shape));
+        SortKernels.gather(src.storage.data, src.offset, a[0], a[1], a[2], (long[]) perm.storage.data, a[1], k, s.data);
+        return new Tensor(s, shape);
+    }
+
+    private static Tensor inverse(Tensor perm, int d) {
+        int[] a = around(perm.shape, d);
+        long[] inv = SortKernels.invert((long[]) perm.storage.data, a[0], a[1], a[2]);
+        return new Tensor(new Storage(inv, DType.I64), perm.shape.clone());
+    }
+
+    static ValuesAndIndices sort(Tensor x, int dim, boolean descending) {
+        int d = Shapes.wrapDim("sort", dim, x.shape.length);
+        Tensor src = Creation.contiguousOf(x, x.dtype);
+        Tensor indices = argsortKernel(src, d, descending);
+        Tensor values = gather(src, indices, d, x.shape.length == 0 ? 1 : x.shape[d]);
+        Node.record("SortBackward0", (n, g) -> new Tensor[] {permuteAlongDim(g[0], inverse(n.saved(0), d), d)},
+                new Tensor[] {x}, new Tensor[] {values, indices}, indices);
+        return new ValuesAndIndices(values, indices);
+    }
+
+    static Tensor argsort(Tensor x, int dim, boolean descending) {
+        int d = Shapes.wrapDim("argsort", dim, x.shape.length);
+        return argsortKernel(Creation.contiguousOf(x, x.dtype), d, descending);
+    }
+
+    static ValuesAndIndices topk(Tensor x, long k, int dim, boolean largest, boolean sorted) {
+        int rank = x.shape.length;
+        int d = Shapes.wrapDim("topk", dim, rank);
+        int len = rank == 0 ? 1 : x.shape[d];
+        if (k < 0 || k > len || (rank == 0 && k != 1)) {
+            throw new IllegalArgumentException("topk: k = " + k + " is out of range for dim " + d + " of size " + len
+                    + " (shape " + Shapes.str(x.shape) + "); expected " + (rank == 0 ? "k = 1 for a 0-d tensor" : "0 <= k <= " + len));
+        }
+        Tensor src = Creation.contiguousOf(x, x.dtype);
+        Tensor perm = argsortKernel(src, d, largest);
+        int kk = (int) k;
+        Tensor values = gather(src, perm, d, kk);
+        Tensor indices = Creation.cast(rank == 0 ? perm : perm.narrow(d, 0, kk), DType.I64);
+        // The gradient is g padded with zeros to the full length, put back by the inverse permutation.
+        long[] tail = new long[2 * (rank - d)];
+        if (rank > 0) {
+            tail[tail.length - 1] = len - k;
+        }
+        Node.record("TopkBackward0", (n, g) -> {
+            Tensor full = len == kk ? g[0] : constantPad(g[0], tail, 0.0);
+            return new Tensor[] {permuteAlongDim(full, inverse(n.saved(0), d), d)};
+        }, new Tensor[] {x}, new Tensor[] {values, indices}, perm);
+        return new ValuesAndIndices(values, indices);
+    }
+
+    /**
+     * {@code out[..., j, ...] = t[..., perm[..., j, ...], ...]} along d, with perm a permutation of
+     * every slice: the gradient of sort and topk. Its own gradient is the same op with the
+     * inverse permutation, so sort and topk differentiate to any order.
+     */
+    static Tensor permuteAlongDim(Tensor t, Tensor perm, int d) {
+        Tensor src = Creation.contiguousOf(t, t.dtype);
+        Tensor out = gather(src, perm, d, t.shape.length == 0 ? 1 : t.shape[d]);
+        Node.record("PermuteAlongDimBackward0", (n, g) -> new Tensor[] {permuteAlongDim(g[0], inverse(n.saved(0), d), d)},
+                t, out, perm);
+        return out;
+    }
+}
