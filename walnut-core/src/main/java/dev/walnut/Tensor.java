@@ -110,6 +110,21 @@ public final class Tensor {
             }
 
             @Override
+            public Object data(Tensor t) {
+                return t.storage.data;
+            }
+
+            @Override
+            public int offset(Tensor t) {
+                return t.offset;
+            }
+
+            @Override
+            public int[] strides(Tensor t) {
+                return t.strides;
+            }
+
+            @Override
             public Tensor zeros(int[] shape, DType dtype) {
                 return Creation.full(shape, dtype, 0.0);
             }

@@ -32,6 +32,19 @@ public interface TensorInternals {
     /** Sums broadcast dims of {@code t} away to reach {@code shape}. */
     Tensor sumToShape(Tensor t, int[] shape);
 
+    /**
+     * The backing primitive array ({@code float[]}, {@code double[]}, ...) of a tensor, for op
+     * implementations outside {@code dev.walnut} (e.g. {@code dev.walnut.nn}) that run a backend
+     * kernel. Read through {@link #offset} and {@link #strides}; never write into an input.
+     */
+    Object data(Tensor t);
+
+    /** Element offset of {@code t} in {@link #data}. */
+    int offset(Tensor t);
+
+    /** Element strides of {@code t} (not a copy; do not modify). */
+    int[] strides(Tensor t);
+
     /** Shorthand for {@code get().shape(t)}. */
     static int[] shapeOf(Tensor t) {
         return get().shape(t);
