@@ -267,6 +267,9 @@ final class Elementwise {
         };
     }
 
+    /** d/dx erf(x) = 2/sqrt(pi) * e^(-x^2). */
+    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+
     static Tensor unary(String name, int op, Tensor x) {
         DType dt = x.dtype;
         if (!dt.isFloatingPoint() && floatOnly(op)) {
@@ -298,6 +301,10 @@ final class Elementwise {
                 Tensor y = n.saved(0);
                 return new Tensor[] {g[0].mul(y).mul(y.rsub(1.0))};
             }, x, out, out);
+            case ERF -> Node.record("ErfBackward0", (n, g) -> new Tensor[] {
+                    g[0].mul(n.saved(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))}, x, out, x);
+            case LOG1P -> Node.record("Log1pBackward0", (n, g) -> new Tensor[] {g[0].div(n.saved(0).add(1.0))}, x, out, x);
+            case EXPM1 -> Node.record("Expm1Backward0", (n, g) -> new Tensor[] {g[0].mul(n.saved(0).add(1.0))}, x, out, out);
             case RELU -> Node.record("ReluBackward0",
                     (n, g) -> new Tensor[] {g[0].mul(n.saved(0).gt(0.0).to(g[0].dtype))}, x, out, out);
             default -> throw new IllegalStateException("no gradient rule for " + name);

@@ -808,6 +808,21 @@ public final class Tensor {
         return Elementwise.unary("sigmoid", UnaryOp.SIGMOID, this);
     }
 
+    /** Gauss error function; {@code erf(0.5) = 0.5204998778130465}, {@code erf(+-inf) = +-1}. */
+    public Tensor erf() {
+        return Elementwise.unary("erf", UnaryOp.ERF, this);
+    }
+
+    /** {@code log(1 + x)}, accurate for small |x| ({@code log1p(1e-20) = 1e-20}). */
+    public Tensor log1p() {
+        return Elementwise.unary("log1p", UnaryOp.LOG1P, this);
+    }
+
+    /** {@code e^x - 1}, accurate for small |x| ({@code expm1(1e-20) = 1e-20}). */
+    public Tensor expm1() {
+        return Elementwise.unary("expm1", UnaryOp.EXPM1, this);
+    }
+
     /** {@code max(this, 0)}; the gradient at 0 is 0, as in PyTorch. */
     public Tensor relu() {
         return Elementwise.unary("relu", UnaryOp.RELU, this);

@@ -167,6 +167,9 @@ final class DoubleUnary {
                     out[o + i] = v >= 0.0 ? Math.floor(v) : Math.ceil(v);
                 }
                 return;
+            case UnaryOp.ERF:
+                for (int i = 0; i < n; i++) out[o + i] = SpecialFunctions.erf(x[o + i]);
+                return;
             default:
                 throw ElementwiseKernels.unsupportedUnary(op, "float64");
         }

@@ -160,6 +160,9 @@ final class FloatUnary {
                     out[o + i] = (float) (v >= 0f ? Math.floor(v) : Math.ceil(v));
                 }
                 return;
+            case UnaryOp.ERF:
+                for (int i = 0; i < n; i++) out[o + i] = (float) SpecialFunctions.erf(x[o + i]);
+                return;
             default:
                 throw ElementwiseKernels.unsupportedUnary(op, "float32");
         }

@@ -89,15 +89,20 @@ public final class UnaryOp {
     public static final int ROUND = 28;
     /** Round toward zero ({@code -1.7 -> -1}, {@code -0.3 -> -0.0}). */
     public static final int TRUNC = 29;
+    /**
+     * Gauss error function {@code 2/sqrt(pi) * integral_0^x e^(-t^2) dt}, within a few ulp in
+     * double (W. J. Cody's rational approximations); {@code erf(+-inf) = +-1}.
+     */
+    public static final int ERF = 30;
 
     /** Number of op codes; valid codes are {@code 0 .. COUNT-1}. */
-    public static final int COUNT = 30;
+    public static final int COUNT = 31;
 
     private static final String[] NAMES = {
         "neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos",
         "tanh", "sigmoid", "relu", "add_scalar", "mul_scalar", "rsub_scalar", "div_scalar",
         "rdiv_scalar", "pow_scalar", "rpow_scalar", "clamp", "max_scalar", "min_scalar", "log1p",
-        "expm1", "floor", "ceil", "round", "trunc",
+        "expm1", "floor", "ceil", "round", "trunc", "erf",
     };
 
     /** Lower-case name of {@code op} for messages ({@code "exp"}, {@code "relu"}), or {@code "unary#<op>"} if unknown. */
@@ -109,7 +114,7 @@ public final class UnaryOp {
     static boolean isCostly(int op) {
         switch (op) {
             case EXP: case LOG: case SIN: case COS: case TANH: case SIGMOID: case POW_SCALAR:
-            case RPOW_SCALAR: case LOG1P: case EXPM1:
+            case RPOW_SCALAR: case LOG1P: case EXPM1: case ERF:
                 return true;
             default:
                 return false;

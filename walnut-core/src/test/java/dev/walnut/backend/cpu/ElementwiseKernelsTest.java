@@ -81,6 +81,7 @@ class ElementwiseKernelsTest {
             case UnaryOp.CEIL: return Math.ceil(x);
             case UnaryOp.ROUND: return Math.rint(x);
             case UnaryOp.TRUNC: return x < 0 ? Math.ceil(x) : Math.floor(x);
+            case UnaryOp.ERF: return ErfReference.erf(x);
             default: throw new AssertionError(op);
         }
     }

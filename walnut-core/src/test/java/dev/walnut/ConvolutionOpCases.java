@@ -1,0 +1,55 @@
+package dev.walnut;
+
+import static dev.walnut.OpGradCheckTest.gradOfSquaredSum;
+import static dev.walnut.OpGradCheckTest.row;
+import static dev.walnut.PrimitiveOp.*;
+
+import dev.walnut.OpGradCheckTest.Case;
+import dev.walnut.OpGradCheckTest.Domain;
+import dev.walnut.nn.functional.Convolution;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Float64 gradient-check rows for the sliding-window primitives (im2col = {@code unfold}, col2im
+ * = {@code fold}), added to {@link OpGradCheckTest}'s table: 1-, 2- and 3-d windows, padding,
+ * stride, dilation, non-contiguous and unbatched inputs, and each primitive's gradient rule
+ * differentiated again (the other primitive).
+ */
+final class ConvolutionOpCases {
+    private ConvolutionOpCases() {
+    }
+
+    private static int[] ints(int... v) {
+        return v;
+    }
+
+    static List<Case> rows() {
+        var rows = new ArrayList<Case>();
+        rows.add(row(IM2COL, "unfold 2-d k[2,3] dilation[1,2] padding 1 stride 2 of [2,3,5,6]",
+                in -> Convolution.unfold(in[0], ints(2, 3), ints(1, 2), ints(1), ints(2)), g -> g.of(Domain.REAL, 2, 3, 5, 6)));
+        rows.add(row(IM2COL, "unfold 2-d k3 padding 1 (overlapping windows)", in -> Convolution.unfold(in[0], 3, 1, 1, 1),
+                g -> g.of(Domain.REAL, 1, 2, 4, 4)));
+        rows.add(row(IM2COL, "unfold 1-d k3 dilation 2 padding 1 stride 2", in -> Convolution.unfold(in[0], ints(3), ints(2), ints(1), ints(2)),
+                g -> g.of(Domain.REAL, 2, 2, 9)));
+        rows.add(row(IM2COL, "unfold 3-d k2 padding [0,1,0]", in -> Convolution.unfold(in[0], ints(2, 2, 2), ints(1), ints(0, 1, 0), ints(1)),
+                g -> g.of(Domain.REAL, 1, 2, 3, 3, 3)));
+        rows.add(row(IM2COL, "unfold of a transposed (non-contiguous) [3,4] plane",
+                in -> Convolution.unfold(in[0].reshape(1, 1, 3, 4), ints(2, 2)), g -> g.transposed(Domain.REAL, 3, 4)));
+        rows.add(row(IM2COL, "unfold of unbatched [2,4,5]", in -> Convolution.unfold(in[0], 2, 1, 0, 1), g -> g.of(Domain.REAL, 2, 4, 5)));
+        rows.add(row(COL2IM, "fold 2-d to [4,5] k2 (overlaps add)", in -> Convolution.fold(in[0], ints(4, 5), 2, 1, 0, 1),
+                g -> g.of(Domain.REAL, 2, 12, 12)));
+        rows.add(row(COL2IM, "fold 1-d to 7 k3 padding 1 stride 2", in -> Convolution.fold(in[0], ints(7), ints(3), ints(1), ints(1), ints(2)),
+                g -> g.of(Domain.REAL, 1, 6, 4)));
+        rows.add(row(COL2IM, "fold 2-d dilation 2 of a transposed input",
+                in -> Convolution.fold(in[0].reshape(1, 4, 10), ints(4, 5), ints(2, 1), ints(2, 1), ints(0), ints(1)),
+                g -> g.transposed(Domain.REAL, 4, 10)));
+        rows.add(row(COL2IM, "fold 3-d to [3,3,2] k[2,2,1]", in -> Convolution.fold(in[0], ints(3, 3, 2), ints(2, 2, 1), ints(1), ints(0), ints(1)),
+                g -> g.of(Domain.REAL, 1, 8, 8)));
+        rows.add(row(COL2IM, "gradient of unfold (a fold), differentiated",
+                in -> gradOfSquaredSum(in[0], x -> Convolution.unfold(x, 2, 1, 1, 2)), g -> g.of(Domain.REAL, 1, 2, 4, 5)));
+        rows.add(row(IM2COL, "gradient of fold (an unfold), differentiated",
+                in -> gradOfSquaredSum(in[0], x -> Convolution.fold(x, ints(3, 4), 2, 1, 0, 1)), g -> g.of(Domain.REAL, 1, 8, 6)));
+        return rows;
+    }
+}
