@@ -248,6 +248,7 @@ class OpGradCheckTest {
                 g -> g.of(Domain.REAL, 2, 3), g -> g.transposed(Domain.REAL, 2, 3)));
         // Tables of later op families live in their own files (XxxOpCases.rows()), added here.
         // OP-CASE-TABLES
+        rows.addAll(PoolingOpCases.rows());
         rows.addAll(ActivationOpCases.rows());
         rows.addAll(ConvolutionOpCases.rows());
         rows.addAll(ShapeContentOpCases.rows());

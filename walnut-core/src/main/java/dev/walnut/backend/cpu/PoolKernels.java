@@ -1,0 +1,328 @@
+package dev.walnut.backend.cpu;
+
+/**
+ * 2-d pooling kernels over contiguous {@code float[]}/{@code double[]} planes: max pooling (with
+ * the argmax of each window), average pooling and its adjoint, and max unpooling. 1-d pooling
+ * runs as 2-d with a height-1 plane.
+ *
+ * <p>A {@link Windows} describes every window of a plane as a start, a tap count and a tap
+ * spacing (dilation) per dim; taps outside the plane are skipped, which is how padding works
+ * (max pooling pads with -inf, average pooling with zeros whose count the caller's divisors
+ * decide). Regular pooling gives starts {@code o*stride - padding}; adaptive pooling gives
+ * {@code floor(o*In/Out)} with {@code ceil((o+1)*In/Out) - start} taps. Planes are independent,
+ * so large work splits across {@link Parallel} by plane. Outputs are freshly allocated by the
+ * caller (zeroed where the kernel accumulates).
+ *
+ * <pre>{@code
+ * var g = PoolKernels.Windows.regular(28, 28, 2, 2, 2, 2, 0, 0, 1, 1, 14, 14);
+ * float[] out = new float[planes * g.outputSize()];
+ * long[] idx = new long[out.length];
+ * PoolKernels.maxForward(input, 0, out, idx, planes, g);
+ * }</pre>
+ */
+public final class PoolKernels {
+    private static final int GRAIN = 1 << 15;
+
+    private PoolKernels() {
+    }
+
+    /** Window layout of one plane: sizes and, per output row/column, first tap and tap count. */
+    public static final class Windows {
+        final int height;
+        final int width;
+        final int[] rowStart;
+        final int[] rowTaps;
+        final int rowDilation;
+        final int[] colStart;
+        final int[] colTaps;
+        final int colDilation;
+
+        /** Explicit windows: output row {@code i} reads rows {@code rowStart[i] + t*rowDilation}, {@code t < rowTaps[i]}. */
+        public Windows(int height, int width, int[] rowStart, int[] rowTaps, int rowDilation, int[] colStart,
+                       int[] colTaps, int colDilation) {
+            this.height = height;
+            this.width = width;
+            this.rowStart = rowStart;
+            this.rowTaps = rowTaps;
+            this.rowDilation = rowDilation;
+            this.colStart = colStart;
+            this.colTaps = colTaps;
+            this.colDilation = colDilation;
+        }
+
+        /** Sliding windows: start {@code o*stride - padding}, {@code kernel} taps {@code dilation} apart. */
+        public static Windows regular(int height, int width, int kernelH, int kernelW, int strideH, int strideW,
+                                      int padH, int padW, int dilationH, int dilationW, int outH, int outW) {
+            return new Windows(height, width, starts(outH, strideH, padH), fill(outH, kernelH), dilationH,
+                    starts(outW, strideW, padW), fill(outW, kernelW), dilationW);
+        }
+
+        /** Adaptive windows: start {@code floor(o*In/Out)}, end {@code ceil((o+1)*In/Out)}. */
+        public static Windows adaptive(int height, int width, int outH, int outW) {
+            int[] rs = new int[outH];
+            int[] rt = new int[outH];
+            adaptiveRanges(height, outH, rs, rt);
+            int[] cs = new int[outW];
+            int[] ct = new int[outW];
+            adaptiveRanges(width, outW, cs, ct);
+            return new Windows(height, width, rs, rt, 1, cs, ct, 1);
+        }
+
+        private static void adaptiveRanges(int in, int out, int[] start, int[] taps) {
+            for (int o = 0; o < out; o++) {
+                int s = (int) Math.floorDiv((long) o * in, out);
+                int e = (int) -Math.floorDiv(-(long) (o + 1) * in, out);
+                start[o] = s;
+                taps[o] = e - s;
+            }
+        }
+
+        private static int[] starts(int n, int stride, int pad) {
+            int[] r = new int[n];
+            for (int i = 0; i < n; i++) {
+                r[i] = i * stride - pad;
+            }
+            return r;
+        }
+
+        private static int[] fill(int n, int v) {
+            int[] r = new int[n];
+            java.util.Arrays.fill(r, v);
+            return r;
+        }
+
+        /** Elements of one input plane. */
+        public int inputSize() {
+            return height * width;
+        }
+
+        /** Windows (output elements) per plane. */
+        public int outputSize() {
+            return rowStart.length * colStart.length;
+        }
+
+        private int grain() {
+            int perPlane = Math.max(1, outputSize() * Math.max(1, rowTaps.length == 0 ? 1 : rowTaps[0])
+                    * Math.max(1, colTaps.length == 0 ? 1 : colTaps[0]));
+            return Math.max(1, GRAIN / perPlane);
+        }
+    }
+
+    /**
+     * Max of every window into {@code out} and the flat in-plane index of the first maximum into
+     * {@code indices} (ties go to the first tap in row-major order; NaN wins, as in PyTorch).
+     */
+    public static void maxForward(Object input, int offset, Object out, long[] indices, int planes, Windows g) {
+        if (input instanceof double[] x) {
+            double[] y = (double[]) out;
+            Parallel.forRange(planes, g.grain(), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    maxPlane(x, offset + p * g.inputSize(), y, indices, p * g.outputSize(), g);
+                }
+            });
+        } else {
+            float[] x = (float[]) input;
+            float[] y = (float[]) out;
+            Parallel.forRange(planes, g.grain(), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    maxPlane(x, offset + p * g.inputSize(), y, indices, p * g.outputSize(), g);
+                }
+            });
+        }
+    }
+
+    private static void maxPlane(double[] x, int in, double[] y, long[] idx, int out, Windows g) {
+        int o = out;
+        for (int i = 0; i < g.rowStart.length; i++) {
+            for (int j = 0; j < g.colStart.length; j++, o++) {
+                double best = Double.NEGATIVE_INFINITY;
+                int arg = -1;
+                for (int a = 0; a < g.rowTaps[i]; a++) {
+                    int r = g.rowStart[i] + a * g.rowDilation;
+                    if (r < 0 || r >= g.height) {
+                        continue;
+                    }
+                    for (int b = 0; b < g.colTaps[j]; b++) {
+                        int c = g.colStart[j] + b * g.colDilation;
+                        if (c < 0 || c >= g.width) {
+                            continue;
+                        }
+                        int k = r * g.width + c;
+                        double v = x[in + k];
+                        if (arg < 0 || v > best || Double.isNaN(v) && !Double.isNaN(best)) {
+                            best = v;
+                            arg = k;
+                        }
+                    }
+                }
+                y[o] = best;
+                idx[o] = Math.max(arg, 0);
+            }
+        }
+    }
+
+    private static void maxPlane(float[] x, int in, float[] y, long[] idx, int out, Windows g) {
+        int o = out;
+        for (int i = 0; i < g.rowStart.length; i++) {
+            for (int j = 0; j < g.colStart.length; j++, o++) {
+                float best = Float.NEGATIVE_INFINITY;
+                int arg = -1;
+                for (int a = 0; a < g.rowTaps[i]; a++) {
+                    int r = g.rowStart[i] + a * g.rowDilation;
+                    if (r < 0 || r >= g.height) {
+                        continue;
+                    }
+                    for (int b = 0; b < g.colTaps[j]; b++) {
+                        int c = g.colStart[j] + b * g.colDilation;
+                        if (c < 0 || c >= g.width) {
+                            continue;
+                        }
+                        int k = r * g.width + c;
+                        float v = x[in + k];
+                        if (arg < 0 || v > best || Float.isNaN(v) && !Float.isNaN(best)) {
+                            best = v;
+                            arg = k;
+                        }
+                    }
+                }
+                y[o] = best;
+                idx[o] = Math.max(arg, 0);
+            }
+        }
+    }
+
+    /** {@code out[o] = sum(window o) / divisor[o]} ({@code divisor} has one entry per window of a plane). */
+    public static void avgForward(Object input, int offset, Object out, int planes, Windows g, double[] divisor) {
+        if (input instanceof double[] x) {
+            double[] y = (double[]) out;
+            Parallel.forRange(planes, g.grain(), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int in = offset + p * g.inputSize();
+                    int o = p * g.outputSize();
+                    for (int i = 0; i < g.rowStart.length; i++) {
+                        for (int j = 0; j < g.colStart.length; j++, o++) {
+                            double s = 0;
+                            for (int r = rLo(g, i); r < rHi(g, i); r++) {
+                                for (int c = cLo(g, j); c < cHi(g, j); c++) {
+                                    s += x[in + r * g.width + c];
+                                }
+                            }
+                            y[o] = s / divisor[i * g.colStart.length + j];
+                        }
+                    }
+                }
+            });
+        } else {
+            float[] x = (float[]) input;
+            float[] y = (float[]) out;
+            Parallel.forRange(planes, g.grain(), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int in = offset + p * g.inputSize();
+                    int o = p * g.outputSize();
+                    for (int i = 0; i < g.rowStart.length; i++) {
+                        for (int j = 0; j < g.colStart.length; j++, o++) {
+                            float s = 0;
+                            for (int r = rLo(g, i); r < rHi(g, i); r++) {
+                                for (int c = cLo(g, j); c < cHi(g, j); c++) {
+                                    s += x[in + r * g.width + c];
+                                }
+                            }
+                            y[o] = (float) (s / divisor[i * g.colStart.length + j]);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * The adjoint of {@link #avgForward}: adds {@code grad[o] / divisor[o]} to every element of
+     * window o in the zeroed {@code out} (overlapping windows add up).
+     */
+    public static void avgBackward(Object grad, int offset, Object out, int planes, Windows g, double[] divisor) {
+        if (grad instanceof double[] x) {
+            double[] y = (double[]) out;
+            Parallel.forRange(planes, g.grain(), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int base = p * g.inputSize();
+                    int o = offset + p * g.outputSize();
+                    for (int i = 0; i < g.rowStart.length; i++) {
+                        for (int j = 0; j < g.colStart.length; j++, o++) {
+                            double v = x[o] / divisor[i * g.colStart.length + j];
+                            for (int r = rLo(g, i); r < rHi(g, i); r++) {
+                                for (int c = cLo(g, j); c < cHi(g, j); c++) {
+                                    y[base + r * g.width + c] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        } else {
+            float[] x = (float[]) grad;
+            float[] y = (float[]) out;
+            Parallel.forRange(planes, g.grain(), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int base = p * g.inputSize();
+                    int o = offset + p * g.outputSize();
+                    for (int i = 0; i < g.rowStart.length; i++) {
+                        for (int j = 0; j < g.colStart.length; j++, o++) {
+                            float v = (float) (x[o] / divisor[i * g.colStart.length + j]);
+                            for (int r = rLo(g, i); r < rHi(g, i); r++) {
+                                for (int c = cLo(g, j); c < cHi(g, j); c++) {
+                                    y[base + r * g.width + c] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    // Average pooling always has dilation 1, so its clipped window is a contiguous range.
+    private static int rLo(Windows g, int i) {
+        return Math.max(g.rowStart[i], 0);
+    }
+
+    private static int rHi(Windows g, int i) {
+        return Math.min(g.rowStart[i] + g.rowTaps[i], g.height);
+    }
+
+    private static int cLo(Windows g, int j) {
+        return Math.max(g.colStart[j], 0);
+    }
+
+    private static int cHi(Windows g, int j) {
+        return Math.min(g.colStart[j] + g.colTaps[j], g.width);
+    }
+
+    /**
+     * Writes {@code input[p][i]} to {@code out[p][indices[p][i]]} for every plane p (the zeroed
+     * {@code out} holds {@code outPlane} elements per plane). Returns -1 when all indices are in
+     * {@code [0, outPlane)}, else the position of the first invalid index (nothing is written then).
+     */
+    public static long unpool(Object input, int offset, long[] indices, int indexOffset, Object out, int planes,
+                              int inPlane, int outPlane) {
+        int n = planes * inPlane;
+        for (int i = 0; i < n; i++) {
+            long k = indices[indexOffset + i];
+            if (k < 0 || k >= outPlane) {
+                return i;
+            }
+        }
+        if (input instanceof double[] x) {
+            double[] y = (double[]) out;
+            for (int i = 0; i < n; i++) {
+                y[(i / inPlane) * outPlane + (int) indices[indexOffset + i]] = x[offset + i];
+            }
+        } else {
+            float[] x = (float[]) input;
+            float[] y = (float[]) out;
+            for (int i = 0; i < n; i++) {
+                y[(i / inPlane) * outPlane + (int) indices[indexOffset + i]] = x[offset + i];
+            }
+        }
+        return -1;
+    }
+}
