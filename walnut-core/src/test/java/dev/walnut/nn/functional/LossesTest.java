@@ -412,6 +412,14 @@ class LossesTest {
                 leaf(68, 2, 3, 4), probabilityLeaf(69, 3, 4), leaf(70, 1, 4).abs());
     }
 
+    @Test
+    void secondOrderOfTheOtherSoftmaxBasedLosses() {
+        Tensor t = Tensor.of(2L, 0L, 1L, 1L);
+        GradCheck.checkSecondOrder(in -> Losses.nllLoss(in[0].logSoftmax(1), t), leaf(71, 1, 4, 3));
+        GradCheck.checkSecondOrder(in -> Losses.klDiv(in[0].logSoftmax(1), in[1].softmax(1), "batchmean", false),
+                leaf(72, 1, 4, 3), leaf(73, 1, 4, 3));
+    }
+
     // ------------------------------------------------------------------ errors
 
     @Test
