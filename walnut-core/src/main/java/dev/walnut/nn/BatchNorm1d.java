@@ -1,0 +1,17 @@
+package dev.walnut.nn;
+
+/** Batch normalisation of {@code [N, C]} or {@code [N, C, L]}; see {@link BatchNorm}. */
+public class BatchNorm1d extends BatchNorm {
+    public BatchNorm1d(long numFeatures) {
+        this(numFeatures, 1e-5, 0.1, true);
+    }
+
+    public BatchNorm1d(long numFeatures, double eps, double momentum, boolean affine) {
+        super(numFeatures, eps, momentum, affine);
+    }
+
+    @Override
+    protected boolean acceptsDim(int dim) {
+        return dim == 2 || dim == 3;
+    }
+}

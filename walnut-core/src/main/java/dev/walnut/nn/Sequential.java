@@ -1,0 +1,68 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Modules applied one after another; children are named {@code 0, 1, ...}.
+ *
+ * <pre>{@code
+ * var mlp = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
+ * Tensor y = mlp.forward(x);          // parameters: 0.weight, 0.bias, 2.weight, 2.bias
+ * }</pre>
+ */
+public class Sequential extends Module implements Iterable<Module> {
+    private final transient List<Module> layers = new ArrayList<>();
+
+    public Sequential(Module... layers) {
+        for (Module m : layers) {
+            add(m);
+        }
+    }
+
+    /** Appends a module; returns this. */
+    public Sequential add(Module module) {
+        if (module == null) {
+            throw new IllegalArgumentException("Sequential.add: module is null");
+        }
+        layers.add(module);
+        return this;
+    }
+
+    /** The i-th module (negative counts from the end). */
+    public Module get(int i) {
+        return layers.get(i < 0 ? layers.size() + i : i);
+    }
+
+    public int size() {
+        return layers.size();
+    }
+
+    @Override
+    public Iterator<Module> iterator() {
+        return List.copyOf(layers).iterator();
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        Tensor x = input;
+        for (Module m : layers) {
+            x = m.forward(x);
+        }
+        return x;
+    }
+
+    @Override
+    Map<String, Module> containerChildren() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            out.put(Integer.toString(i), layers.get(i));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Activations;
+
+/** Module form of {@link Activations}: 1 / (1 + exp(-x)). */
+public class Sigmoid extends Module {
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Activations.sigmoid(input);
+    }
+}
