@@ -68,7 +68,8 @@ public abstract class BatchNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + pyBool(weight != null)
+        return numFeatures + ", eps=" + PyRepr.pyFloat(eps) + ", momentum=" + PyRepr.pyFloat(momentum)
+                + ", affine=" + pyBool(weight != null)
                 + ", track_running_stats=True";
     }
 }

@@ -25,6 +25,6 @@ public class Dropout extends Module {
 
     @Override
     protected String extraRepr() {
-        return "p=" + p + ", inplace=False";
+        return "p=" + PyRepr.pyFloat(p) + ", inplace=False";
     }
 }

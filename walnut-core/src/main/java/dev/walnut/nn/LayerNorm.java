@@ -42,6 +42,6 @@ public class LayerNorm extends Module {
         if (normalizedShape.length == 1) {
             shape = "(" + normalizedShape[0] + ",)";
         }
-        return shape + ", eps=" + eps + ", elementwise_affine=" + pyBool(weight != null);
+        return shape + ", eps=" + PyRepr.pyFloat(eps) + ", elementwise_affine=" + pyBool(weight != null);
     }
 }

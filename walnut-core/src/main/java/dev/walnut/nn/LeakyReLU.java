@@ -17,7 +17,7 @@ public class LeakyReLU extends Module {
 
     @Override
     protected String extraRepr() {
-        return "negative_slope=" + negativeSlope;
+        return "negative_slope=" + PyRepr.pyFloat(negativeSlope);
     }
 
     @Override

@@ -1,0 +1,89 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Convolution;
+import dev.walnut.nn.init.Init;
+
+/**
+ * 1-D convolution over {@code [N, C_in, L]}; weight {@code [C_out, C_in / groups, k]}. Initialised
+ * like PyTorch: Kaiming-uniform with a = sqrt(5), bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+ *
+ * <pre>{@code
+ * var conv = new Conv1d(2, 4, 3);
+ * Tensor y = conv.forward(Tensor.randn(8, 2, 10));   // [8, 4, 8]
+ * }</pre>
+ */
+public class Conv1d extends Module {
+    private final long inChannels;
+    private final long outChannels;
+    private final int kernelSize;
+    private final int stride;
+    private final int padding;
+    private final int dilation;
+    private final int groups;
+    private Tensor weight;
+    private Tensor bias;
+
+    public Conv1d(long inChannels, long outChannels, int kernelSize) {
+        this(inChannels, outChannels, kernelSize, 1, 0, 1, 1, true);
+    }
+
+    public Conv1d(long inChannels, long outChannels, int kernelSize, int stride, int padding, int dilation,
+                  int groups, boolean bias) {
+        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
+            throw new IllegalArgumentException("Conv1d: inChannels (" + inChannels + ") and outChannels ("
+                    + outChannels + ") must be divisible by groups (" + groups + ")");
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernelSize = kernelSize;
+        this.stride = stride;
+        this.padding = padding;
+        this.dilation = dilation;
+        this.groups = groups;
+        this.weight = registerParameter("weight", Tensor.zeros(outChannels, inChannels / groups, kernelSize));
+        this.bias = registerParameter("bias", bias ? Tensor.zeros(outChannels) : null);
+        resetParameters();
+    }
+
+    /** PyTorch's {@code _ConvNd.reset_parameters}. */
+    public void resetParameters() {
+        Init.kaimingUniform(weight, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, null);
+        if (bias != null) {
+            long fanIn = Init.fans(weight)[0];
+            Init.uniform(bias, -1.0 / Math.sqrt(fanIn), 1.0 / Math.sqrt(fanIn));
+        }
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Convolution.conv1d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    @Override
+    protected String extraRepr() {
+        StringBuilder sb = new StringBuilder().append(inChannels).append(", ").append(outChannels)
+                .append(", kernel_size=(").append(kernelSize).append(",), stride=(").append(stride).append(",)");
+        if (padding != 0) {
+            sb.append(", padding=(").append(padding).append(",)");
+        }
+        if (dilation != 1) {
+            sb.append(", dilation=(").append(dilation).append(",)");
+        }
+        if (groups != 1) {
+            sb.append(", groups=").append(groups);
+        }
+        if (bias == null) {
+            sb.append(", bias=False");
+        }
+        return sb.toString();
+    }
+}
