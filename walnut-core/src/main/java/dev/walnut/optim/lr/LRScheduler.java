@@ -65,6 +65,14 @@ public abstract class LRScheduler {
             lrs.add(lr);
         }
         lastLr = List.copyOf(lrs);
+        afterApply(lastEpoch);
+    }
+
+    /**
+     * Called after the learning rates of epoch {@code epoch} are written (by {@link #step()} and
+     * {@link #loadStateDict}); schedules that also set other options (momentum) override it.
+     */
+    protected void afterApply(int epoch) {
     }
 
     /** The learning rates set by the last step, one per group. */

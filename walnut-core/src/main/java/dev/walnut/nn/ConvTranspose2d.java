@@ -1,0 +1,103 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Convolution;
+import dev.walnut.nn.init.Init;
+
+/**
+ * 2-D transposed convolution over {@code [N, C_in, H, W]} with a square kernel; weight
+ * {@code [C_in, C_out / groups, k, k]}. Initialised like PyTorch: Kaiming-uniform with a = sqrt(5)
+ * and bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)), where fanIn = weight.size(1) * k * k = C_out / groups * k * k.
+ *
+ * <pre>{@code
+ * var up = new ConvTranspose2d(16, 8, 2, 2, 0);            // doubles H and W
+ * Tensor y = up.forward(Tensor.randn(1, 16, 7, 7));       // [1, 8, 14, 14]
+ * }</pre>
+ */
+public class ConvTranspose2d extends Module {
+    private final long inChannels;
+    private final long outChannels;
+    private final int kernelSize;
+    private final int stride;
+    private final int padding;
+    private final int outputPadding;
+    private final int groups;
+    private final int dilation;
+    private Tensor weight;
+    private Tensor bias;
+
+    public ConvTranspose2d(long inChannels, long outChannels, int kernelSize) {
+        this(inChannels, outChannels, kernelSize, 1, 0, 0, 1, true, 1);
+    }
+
+    public ConvTranspose2d(long inChannels, long outChannels, int kernelSize, int stride, int padding) {
+        this(inChannels, outChannels, kernelSize, stride, padding, 0, 1, true, 1);
+    }
+
+    /** PyTorch's argument order: {@code (in, out, k, stride, padding, output_padding, groups, bias, dilation)}. */
+    public ConvTranspose2d(long inChannels, long outChannels, int kernelSize, int stride, int padding,
+                           int outputPadding, int groups, boolean bias, int dilation) {
+        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
+            throw new IllegalArgumentException("ConvTranspose2d: inChannels (" + inChannels + ") and outChannels ("
+                    + outChannels + ") must be divisible by groups (" + groups + ")");
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernelSize = kernelSize;
+        this.stride = stride;
+        this.padding = padding;
+        this.outputPadding = outputPadding;
+        this.groups = groups;
+        this.dilation = dilation;
+        this.weight = registerParameter("weight",
+                Tensor.zeros(inChannels, outChannels / groups, kernelSize, kernelSize));
+        this.bias = registerParameter("bias", bias ? Tensor.zeros(outChannels) : null);
+        resetParameters();
+    }
+
+    /** PyTorch's {@code _ConvNd.reset_parameters} (fan-in taken from dim 1 of the weight). */
+    public void resetParameters() {
+        Init.kaimingUniform(weight, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, null);
+        if (bias != null) {
+            long fanIn = Init.fans(weight)[0];
+            double bound = fanIn > 0 ? 1.0 / Math.sqrt(fanIn) : 0.0;
+            Init.uniform(bias, -bound, bound);
+        }
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Convolution.convTranspose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    @Override
+    protected String extraRepr() {
+        StringBuilder sb = new StringBuilder().append(inChannels).append(", ").append(outChannels)
+                .append(", kernel_size=(").append(kernelSize).append(", ").append(kernelSize)
+                .append("), stride=(").append(stride).append(", ").append(stride).append(")");
+        if (padding != 0) {
+            sb.append(", padding=(").append(padding).append(", ").append(padding).append(")");
+        }
+        if (dilation != 1) {
+            sb.append(", dilation=(").append(dilation).append(", ").append(dilation).append(")");
+        }
+        if (outputPadding != 0) {
+            sb.append(", output_padding=(").append(outputPadding).append(", ").append(outputPadding).append(")");
+        }
+        if (groups != 1) {
+            sb.append(", groups=").append(groups);
+        }
+        if (bias == null) {
+            sb.append(", bias=False");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Activations;
+
+/** Module form of {@link Activations}: a * sigmoid(b), where a and b are the two halves of the input along one dimension. */
+public class GLU extends Module {
+    private final int dim;
+
+    /** Splits along the last dimension, as PyTorch's default {@code dim=-1}. */
+    public GLU() {
+        this(-1);
+    }
+
+    public GLU(int dim) {
+        this.dim = dim;
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "dim=" + dim;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Activations.glu(input, dim);
+    }
+}

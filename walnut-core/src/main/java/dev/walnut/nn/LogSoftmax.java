@@ -1,0 +1,23 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Activations;
+
+/** Module form of {@link Activations}: log(softmax(x)) along one dimension. */
+public class LogSoftmax extends Module {
+    private final int dim;
+
+    public LogSoftmax(int dim) {
+        this.dim = dim;
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "dim=" + dim;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Activations.logSoftmax(input, dim);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Losses;
+
+/** {@link Losses#marginRankingLoss(Tensor, Tensor, Tensor, double, String)} (margin defaults to 0) as a module: {@code forward(x1, x2, y)}. */
+public class MarginRankingLoss extends Module {
+    private final double margin;
+    private final String reduction;
+    public MarginRankingLoss() {
+        this(0.0, "mean");
+    }
+
+    /** @param reduction "mean", "sum" or "none" */
+    public MarginRankingLoss(double margin, String reduction) {
+        this.margin = margin;
+        this.reduction = reduction;
+    }
+
+    /** Takes {@code (x1, x2, y)}. */
+    @Override
+    public Tensor forward(Tensor... inputs) {
+        if (inputs.length != 3) {
+            throw new IllegalArgumentException("MarginRankingLoss.forward: expected (x1, x2, y), got " + inputs.length + " tensors");
+        }
+        return Losses.marginRankingLoss(inputs[0], inputs[1], inputs[2], margin, reduction);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "";
+    }
+}

@@ -1,0 +1,40 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Pooling;
+
+/** 1-D max pooling over {@code [N, C, L]} or {@code [C, L]}; stride defaults to the kernel size. */
+public class MaxPool1d extends Module {
+    private final int kernelSize;
+    private final int stride;
+    private final int padding;
+    private final int dilation;
+    private final boolean ceilMode;
+
+    public MaxPool1d(int kernelSize) {
+        this(kernelSize, kernelSize, 0, 1, false);
+    }
+
+    public MaxPool1d(int kernelSize, int stride, int padding) {
+        this(kernelSize, stride, padding, 1, false);
+    }
+
+    public MaxPool1d(int kernelSize, int stride, int padding, int dilation, boolean ceilMode) {
+        this.kernelSize = kernelSize;
+        this.stride = stride;
+        this.padding = padding;
+        this.dilation = dilation;
+        this.ceilMode = ceilMode;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Pooling.maxPool1d(input, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding
+                + ", dilation=" + dilation + ", ceil_mode=" + pyBool(ceilMode);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.walnut.nn;
+
+import dev.walnut.Tensor;
+import dev.walnut.nn.functional.Activations;
+
+/**
+ * Module form of {@link Activations}: log(1 + exp(beta * x)) / beta, reverting to x where
+ * beta * x > threshold; defaults beta = 1, threshold = 20.
+ */
+public class Softplus extends Module {
+    private final double beta;
+    private final double threshold;
+
+    public Softplus() {
+        this(1.0, 20.0);
+    }
+
+    public Softplus(double beta, double threshold) {
+        this.beta = beta;
+        this.threshold = threshold;
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "beta=" + PyRepr.pyFloat(beta) + ", threshold=" + PyRepr.pyFloat(threshold);
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Activations.softplus(input, beta, threshold);
+    }
+}
