@@ -2,7 +2,6 @@ package dev.walnut.nn;
 
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Convolution;
-import dev.walnut.nn.init.Init;
 
 /**
  * 1-D convolution over {@code [N, C_in, L]}; weight {@code [C_out, C_in / groups, k]}. Initialised
@@ -48,11 +47,7 @@ public class Conv1d extends Module {
 
     /** PyTorch's {@code _ConvNd.reset_parameters}. */
     public void resetParameters() {
-        Init.kaimingUniform(weight, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, null);
-        if (bias != null) {
-            long fanIn = Init.fans(weight)[0];
-            Init.uniform(bias, -1.0 / Math.sqrt(fanIn), 1.0 / Math.sqrt(fanIn));
-        }
+        DefaultInit.kaimingUniformWithBias(weight, bias);
     }
 
     public Tensor weight() {

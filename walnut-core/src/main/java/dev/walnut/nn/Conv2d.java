@@ -2,7 +2,6 @@ package dev.walnut.nn;
 
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Convolution;
-import dev.walnut.nn.init.Init;
 
 /**
  * 2-D convolution over {@code [N, C_in, H, W]} with a square kernel; weight
@@ -53,12 +52,7 @@ public class Conv2d extends Module {
 
     /** PyTorch's {@code _ConvNd.reset_parameters}. */
     public void resetParameters() {
-        Init.kaimingUniform(weight, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, null);
-        if (bias != null) {
-            long fanIn = Init.fans(weight)[0];
-            double bound = fanIn > 0 ? 1.0 / Math.sqrt(fanIn) : 0.0;
-            Init.uniform(bias, -bound, bound);
-        }
+        DefaultInit.kaimingUniformWithBias(weight, bias);
     }
 
     public Tensor weight() {

@@ -1,7 +1,6 @@
 package dev.walnut.nn;
 
 import dev.walnut.Tensor;
-import dev.walnut.nn.init.Init;
 
 /**
  * {@code y = x W^T + b} with {@code W: [outFeatures, inFeatures]}. Initialised like PyTorch:
@@ -32,12 +31,7 @@ public class Linear extends Module {
 
     /** PyTorch's {@code Linear.reset_parameters}. */
     public void resetParameters() {
-        Init.kaimingUniform(weight, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, null);
-        if (bias != null) {
-            long fanIn = Init.fans(weight)[0];
-            double bound = fanIn > 0 ? 1.0 / Math.sqrt(fanIn) : 0.0;
-            Init.uniform(bias, -bound, bound);
-        }
+        DefaultInit.kaimingUniformWithBias(weight, bias);
     }
 
     public Tensor weight() {

@@ -52,10 +52,10 @@ public final class Convolution {
         if (r == nd + 1) {
             return unfold(input.unsqueeze(0), kernelSize, dilation, padding, stride).squeeze(0);
         }
-        int[] k = positive(op, "kernelSize", kernelSize, nd);
-        int[] d = positive(op, "dilation", dilation, nd);
-        int[] p = nonNegative(op, "padding", padding, nd);
-        int[] s = positive(op, "stride", stride, nd);
+        int[] k = Args.positive(op, "kernelSize", kernelSize, nd);
+        int[] d = Args.positive(op, "dilation", dilation, nd);
+        int[] p = Args.nonNegative(op, "padding", padding, nd);
+        int[] s = Args.positive(op, "stride", stride, nd);
         int[] size = spatial(input);
         int[] blocks = blocks(op, "input", size, k, d, p, s);
         return Im2Col.im2col(input, blocks, k, d, p, s);
@@ -94,11 +94,11 @@ public final class Convolution {
         if (input.dim() == 2) {
             return fold(input.unsqueeze(0), outputSize, kernelSize, dilation, padding, stride).squeeze(0);
         }
-        int[] k = positive(op, "kernelSize", kernelSize, nd);
-        int[] d = positive(op, "dilation", dilation, nd);
-        int[] p = nonNegative(op, "padding", padding, nd);
-        int[] s = positive(op, "stride", stride, nd);
-        int[] out = positive(op, "outputSize", outputSize, nd);
+        int[] k = Args.positive(op, "kernelSize", kernelSize, nd);
+        int[] d = Args.positive(op, "dilation", dilation, nd);
+        int[] p = Args.nonNegative(op, "padding", padding, nd);
+        int[] s = Args.positive(op, "stride", stride, nd);
+        int[] out = Args.positive(op, "outputSize", outputSize, nd);
         int kv = 1;
         for (int x : k) {
             kv *= x;
@@ -283,8 +283,8 @@ public final class Convolution {
         if (groups <= 0) {
             throw new IllegalArgumentException(op + ": non-positive groups is not supported, got groups=" + groups);
         }
-        int[] s = positive(op, "stride", stride, nd);
-        int[] d = positive(op, "dilation", dilation, nd);
+        int[] s = Args.positive(op, "stride", stride, nd);
+        int[] d = Args.positive(op, "dilation", dilation, nd);
         int[] k = new int[nd];
         for (int i = 0; i < nd; i++) {
             k[i] = (int) weight.size(i + 2);
@@ -306,7 +306,7 @@ public final class Convolution {
         checkBias(op, bias, cOut, weight);
         int[] p;
         if (paddingMode == null) {
-            p = nonNegative(op, "padding", padding, nd);
+            p = Args.nonNegative(op, "padding", padding, nd);
         } else if (paddingMode.equals("valid")) {
             p = new int[nd];
         } else if (paddingMode.equals("same")) {
@@ -380,10 +380,10 @@ public final class Convolution {
         if (groups <= 0) {
             throw new IllegalArgumentException(op + ": non-positive groups is not supported, got groups=" + groups);
         }
-        int[] s = positive(op, "stride", stride, nd);
-        int[] d = positive(op, "dilation", dilation, nd);
-        int[] p = nonNegative(op, "padding", padding, nd);
-        int[] op2 = nonNegative(op, "outputPadding", outputPadding, nd);
+        int[] s = Args.positive(op, "stride", stride, nd);
+        int[] d = Args.positive(op, "dilation", dilation, nd);
+        int[] p = Args.nonNegative(op, "padding", padding, nd);
+        int[] op2 = Args.nonNegative(op, "outputPadding", outputPadding, nd);
         int[] k = new int[nd];
         for (int i = 0; i < nd; i++) {
             k[i] = (int) weight.size(i + 2);
@@ -508,41 +508,6 @@ public final class Convolution {
             s[i] = (int) t.size(i + 2);
         }
         return s;
-    }
-
-    /** One value per dim, or one value for all dims. */
-    private static int[] expand(String op, String name, int[] v, int nd) {
-        if (v == null || (v.length != 1 && v.length != nd)) {
-            throw new IllegalArgumentException(op + ": " + name + " must have 1 or " + nd + " values, got "
-                    + (v == null ? "null" : Arrays.toString(v)));
-        }
-        int[] r = new int[nd];
-        for (int i = 0; i < nd; i++) {
-            r[i] = v.length == 1 ? v[0] : v[i];
-        }
-        return r;
-    }
-
-    private static int[] positive(String op, String name, int[] v, int nd) {
-        int[] r = expand(op, name, v, nd);
-        for (int x : r) {
-            if (x <= 0) {
-                throw new IllegalArgumentException(op + ": non-positive " + name + " is not supported, got " + name
-                        + "=" + Arrays.toString(r));
-            }
-        }
-        return r;
-    }
-
-    private static int[] nonNegative(String op, String name, int[] v, int nd) {
-        int[] r = expand(op, name, v, nd);
-        for (int x : r) {
-            if (x < 0) {
-                throw new IllegalArgumentException(op + ": negative " + name + " is not supported, got " + name
-                        + "=" + Arrays.toString(r));
-            }
-        }
-        return r;
     }
 
     private static String shapeStr(Tensor t) {

@@ -183,9 +183,9 @@ public final class Pooling {
             throw new IllegalArgumentException(op + ": expected shape of indices to be same as that of the input tensor ("
                     + shapeStr(input) + ") but got indices tensor with shape: " + shapeStr(indices));
         }
-        int[] k = positive(op, "kernelSize", kernelSize, 2);
-        int[] s = stride == null || stride.length == 0 ? k : positive(op, "stride", stride, 2);
-        int[] p = nonNegative(op, "padding", padding, 2);
+        int[] k = Args.positive(op, "kernelSize", kernelSize, 2);
+        int[] s = stride == null || stride.length == 0 ? k : Args.positive(op, "stride", stride, 2);
+        int[] p = Args.nonNegative(op, "padding", padding, 2);
         int[] in = {(int) input.size(r - 2), (int) input.size(r - 1)};
         int[] out = new int[2];
         for (int i = 0; i < 2; i++) {
@@ -230,10 +230,10 @@ public final class Pooling {
                                  int[] padding, int[] dilation, boolean ceilMode, boolean countIncludePad,
                                  Integer divisorOverride) {
         checkInput(op, nd, input);
-        int[] k = positive(op, "kernelSize", kernelSize, nd);
-        int[] s = stride == null || stride.length == 0 ? k : positive(op, "stride", stride, nd);
-        int[] p = nonNegative(op, "padding", padding, nd);
-        int[] d = positive(op, "dilation", dilation, nd);
+        int[] k = Args.positive(op, "kernelSize", kernelSize, nd);
+        int[] s = stride == null || stride.length == 0 ? k : Args.positive(op, "stride", stride, nd);
+        int[] p = Args.nonNegative(op, "padding", padding, nd);
+        int[] d = Args.positive(op, "dilation", dilation, nd);
         if (divisorOverride != null && divisorOverride == 0) {
             throw new IllegalArgumentException(op + ": divisorOverride must be non-zero");
         }
@@ -323,7 +323,7 @@ public final class Pooling {
 
     private static Tensor[] adaptive(String op, int nd, boolean max, Tensor input, int[] outputSize) {
         checkInput(op, nd, input);
-        int[] out = expand(op, "outputSize", outputSize, nd);
+        int[] out = Args.expand(op, "outputSize", outputSize, nd);
         for (int v : out) {
             if (v <= 0) {
                 throw new IllegalArgumentException(op + ": outputSize must be positive (an empty output is not supported), got outputSize="
@@ -387,41 +387,6 @@ public final class Pooling {
             throw new IllegalArgumentException(op + ": expected a floating-point (F32 or F64) input, got "
                     + t.dtype() + "; convert with to(DType.F32)");
         }
-    }
-
-    /** One value per dim, or one value for all dims. */
-    private static int[] expand(String op, String name, int[] v, int nd) {
-        if (v == null || (v.length != 1 && v.length != nd)) {
-            throw new IllegalArgumentException(op + ": " + name + " must have 1 or " + nd + " values, got "
-                    + (v == null ? "null" : Arrays.toString(v)));
-        }
-        int[] r = new int[nd];
-        for (int i = 0; i < nd; i++) {
-            r[i] = v.length == 1 ? v[0] : v[i];
-        }
-        return r;
-    }
-
-    private static int[] positive(String op, String name, int[] v, int nd) {
-        int[] r = expand(op, name, v, nd);
-        for (int x : r) {
-            if (x <= 0) {
-                throw new IllegalArgumentException(op + ": " + name + " must be greater than zero, but got " + name
-                        + "=" + Arrays.toString(r));
-            }
-        }
-        return r;
-    }
-
-    private static int[] nonNegative(String op, String name, int[] v, int nd) {
-        int[] r = expand(op, name, v, nd);
-        for (int x : r) {
-            if (x < 0) {
-                throw new IllegalArgumentException(op + ": " + name + " must be non-negative, but got " + name
-                        + "=" + Arrays.toString(r));
-            }
-        }
-        return r;
     }
 
     private static String shapeStr(Tensor t) {
