@@ -61,7 +61,7 @@ public abstract class Module {
 
     /** Applies the module to one input. Single-input modules override this. */
     public Tensor forward(Tensor input) {
-        throw new UnsupportedOperationException(getClass().getSimpleName()
+        throw new IllegalArgumentException(getClass().getSimpleName()
                 + " takes several inputs; call forward(Tensor...) instead");
     }
 
