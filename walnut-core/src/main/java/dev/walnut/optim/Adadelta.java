@@ -27,11 +27,7 @@ public class Adadelta extends Optimizer {
 
     private Adadelta(List<ParamGroup> groups, Map<String, Object> defaults) {
         super(groups, defaults);
-        for (var e : defaults.entrySet()) {
-            if (e.getValue() instanceof Double d && !e.getKey().equals("lr")) {
-                checkNonNegative("Adadelta", e.getKey(), d);
-            }
-        }
+        checkNonNegativeOptions("Adadelta", defaults);
     }
 
     /** A builder with PyTorch's defaults: "lr", 1.0, "rho", 0.9, "eps", 1e-6, "weightDecay", 0.0. */

@@ -26,11 +26,7 @@ public class Adagrad extends Optimizer {
 
     private Adagrad(List<ParamGroup> groups, Map<String, Object> defaults) {
         super(groups, defaults);
-        for (var e : defaults.entrySet()) {
-            if (e.getValue() instanceof Double d && !e.getKey().equals("lr")) {
-                checkNonNegative("Adagrad", e.getKey(), d);
-            }
-        }
+        checkNonNegativeOptions("Adagrad", defaults);
     }
 
     /** A builder with PyTorch's defaults: "lr", 0.01, "lrDecay", 0.0, "weightDecay", 0.0, "initialAccumulatorValue", 0.0, "eps", 1e-10. */

@@ -29,11 +29,7 @@ public class NAdam extends Optimizer {
 
     private NAdam(List<ParamGroup> groups, Map<String, Object> defaults) {
         super(groups, defaults);
-        for (var e : defaults.entrySet()) {
-            if (e.getValue() instanceof Double d && !e.getKey().equals("lr")) {
-                checkNonNegative("NAdam", e.getKey(), d);
-            }
-        }
+        checkNonNegativeOptions("NAdam", defaults);
     }
 
     /** A builder with PyTorch's defaults: "lr", 2e-3, "beta1", 0.9, "beta2", 0.999, "eps", 1e-8, "weightDecay", 0.0, "momentumDecay", 4e-3. */

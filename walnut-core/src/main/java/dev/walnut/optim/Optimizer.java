@@ -306,6 +306,15 @@ public abstract class Optimizer {
     }
 
     /** Throws unless {@code value} is a number in [0, infinity) (for hyper-parameter checks). */
+    /** {@link #checkNonNegative} for every numeric option but the learning rate (checked separately). */
+    protected static void checkNonNegativeOptions(String owner, Map<String, Object> defaults) {
+        for (var e : defaults.entrySet()) {
+            if (e.getValue() instanceof Double d && !e.getKey().equals("lr")) {
+                checkNonNegative(owner, e.getKey(), d);
+            }
+        }
+    }
+
     protected static void checkNonNegative(String owner, String option, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(owner + ": " + option + " must be >= 0 and finite, got " + value);

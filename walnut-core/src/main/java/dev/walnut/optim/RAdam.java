@@ -28,11 +28,7 @@ public class RAdam extends Optimizer {
 
     private RAdam(List<ParamGroup> groups, Map<String, Object> defaults) {
         super(groups, defaults);
-        for (var e : defaults.entrySet()) {
-            if (e.getValue() instanceof Double d && !e.getKey().equals("lr")) {
-                checkNonNegative("RAdam", e.getKey(), d);
-            }
-        }
+        checkNonNegativeOptions("RAdam", defaults);
     }
 
     /** A builder with PyTorch's defaults: "lr", 1e-3, "beta1", 0.9, "beta2", 0.999, "eps", 1e-8, "weightDecay", 0.0. */

@@ -27,11 +27,7 @@ public class RMSprop extends Optimizer {
 
     private RMSprop(List<ParamGroup> groups, Map<String, Object> defaults) {
         super(groups, defaults);
-        for (var e : defaults.entrySet()) {
-            if (e.getValue() instanceof Double d && !e.getKey().equals("lr")) {
-                checkNonNegative("RMSprop", e.getKey(), d);
-            }
-        }
+        checkNonNegativeOptions("RMSprop", defaults);
     }
 
     /** A builder with PyTorch's defaults: "lr", 0.01, "alpha", 0.99, "eps", 1e-8, "weightDecay", 0.0, "momentum", 0.0, "centered", false. */
