@@ -3,68 +3,101 @@ package dev.walnut.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The {@code walnut} command.
+ * The {@code walnut} command: train, evaluate and query Fashion-MNIST classifiers, and inspect
+ * tensor files.
  *
  * <pre>{@code
- * walnut --help
- * walnut --version
+ * walnut train                                  # MLP, 5 epochs, installed or bundled data
+ * walnut train --model cnn --epochs 10 --scheduler cosine
+ * walnut eval --checkpoint runs/mlp-20250101-120000/checkpoint.safetensors
+ * walnut predict --checkpoint runs/mlp-20250101-120000 --index 0 --top 3
+ * walnut inspect weights.safetensors
  * walnut train-linear --epochs 200 --lr 0.05 --seed 7
- * walnut train                     # for now the same as train-linear
  * }</pre>
  *
  * <p>All the logic is in {@link #run}, which returns the exit code and writes to the given
  * streams, so tests can call it without {@link System#exit}. Exit codes: 0 success, 1 the
- * command failed, 2 bad usage (unknown command, flag or value).
+ * command failed (one line {@code walnut: error: <message>} on the error stream; the stack trace
+ * too with {@code --verbose}), 2 bad usage (unknown command or option, invalid value), 130 training
+ * stopped by Ctrl-C after saving a checkpoint.
  */
-public final class Main {
+@Command(name = "walnut", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Walnut: train, evaluate and query Fashion-MNIST classifiers, and inspect tensor files.",
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, InspectCommand.class,
+                TrainLinearCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage, 130 interrupted (checkpoint saved).",
+                "Run 'walnut <command> --help' for a command's options."})
+public final class Main implements Runnable {
     /** Exit code of a successful command. */
     public static final int OK = 0;
     /** Exit code when a well-formed command fails while running. */
     public static final int FAILED = 1;
     /** Exit code for bad usage: unknown command, unknown flag, missing or invalid value. */
     public static final int USAGE = 2;
+    /** Exit code of a training run stopped by Ctrl-C (after saving its checkpoint). */
+    public static final int INTERRUPTED = Trainer.INTERRUPTED;
 
-    static final String USAGE_TEXT = """
-            Usage: walnut <command> [options]
+    @Spec
+    CommandSpec spec;
 
-            Commands:
-              train [linear] [options]  Train a model. Without a model name this runs
-                                        train-linear for now (a later release makes it
-                                        train Fashion-MNIST).
-              train-linear [options]    Fit y = 2x + 1 (plus noise) with a weight and a bias,
-                                        mean squared error and SGD; prints progress, the
-                                        learned w and b, and the elapsed time.
-              help                      Show this help.
+    @Option(names = "--verbose", description = "Print stack traces of errors.")
+    boolean verbose;
 
-            Training options:
-              --epochs N                full-batch SGD steps (default 100)
-              --lr X                    learning rate (default 0.1)
-              --seed S                  random seed for the data (default 42)
+    /** What commands share within one {@link #run}: the streams, the stop request, the verbose flag. */
+    static final class Context {
+        final PrintStream out;
+        final PrintStream err;
+        final BooleanSupplier stop;
+        boolean verbose;
 
-            Options:
-              -h, --help                Show this help and exit.
-              -V, --version             Print the version and exit.
-
-            Exit codes: 0 success, 1 failure, 2 bad usage.
-            """;
-
-    private Main() {
+        Context(PrintStream out, PrintStream err, BooleanSupplier stop) {
+            this.out = out;
+            this.err = err;
+            this.stop = stop;
+        }
     }
 
-    /** Entry point: runs {@link #run} on the standard streams and exits with its code when it is not 0. */
+    /** Entry point: runs {@link #run} on the standard streams and exits with its code. */
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
+        System.setProperty("java.awt.headless", "true");
+        var stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
+        var finished = new CountDownLatch(1);
+        // Ctrl-C runs the shutdown hooks; this one asks the training loop to stop after its current
+        // batch and waits (bounded) until the checkpoint is written, since the JVM halts once the
+        // hooks return. Commands that do not poll the flag end at once, as without the hook.
+        Thread hook = new Thread(() -> {
+            stopRequested.set(true);
+            try {
+                finished.await(TrainCommand.isTraining() ? 120 : 0, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "walnut-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        int code = run(args, System.out, System.err, stopRequested::get);
         System.out.flush();
-        // Returning normally on success lets `mvn exec:java` finish its build; only failures
-        // need System.exit to report the code.
-        if (code != OK) {
-            System.exit(code);
+        System.err.flush();
+        finished.countDown();
+        if (stopRequested.get()) {
+            return;   // the JVM is already exiting because of the signal (status 130 for SIGINT)
         }
+        System.exit(code);
     }
 
     /**
@@ -72,147 +105,98 @@ public final class Main {
      * {@code err}, and returns the exit code.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            return usageError(err, "missing command");
-        }
-        String command = args[0];
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        try {
-            switch (command) {
-                case "-h", "--help", "help" -> {
-                    out.print(USAGE_TEXT);
-                    return OK;
-                }
-                case "-V", "--version" -> {
-                    out.println("walnut " + version() + " (Java " + Runtime.version() + ", "
-                            + System.getProperty("java.vm.name") + ")");
-                    return OK;
-                }
-                case "train-linear" -> {
-                    return trainLinear("train-linear", rest, out);
-                }
-                case "train" -> {
-                    return train(rest, out);
-                }
-                default -> {
-                    String what = command.startsWith("-") ? "unknown option '" + command + "'"
-                            : "unknown command '" + command + "'";
-                    return usageError(err, what);
-                }
+        return run(args, out, err, () -> false);
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} with a stop request polled by training after each batch. */
+    static int run(String[] args, PrintStream out, PrintStream err, BooleanSupplier stop) {
+        var context = new Context(out, err, stop);
+        var cl = new CommandLine(new Main(), new Factory(context));
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cl.setParameterExceptionHandler((ex, arguments) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("walnut: " + ex.getMessage());
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr())) {
+                c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             }
-        } catch (UsageException e) {
-            return usageError(err, e.getMessage());
-        } catch (RuntimeException e) {
-            err.println("walnut: error: " + e.getMessage());
+            c.getErr().flush();
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            c.getErr().println("walnut: error: " + oneLine(ex));
+            if (context.verbose || verbose(parseResult)) {
+                ex.printStackTrace(c.getErr());
+            }
+            c.getErr().flush();
             return FAILED;
-        }
+        });
+        return cl.execute(args);
     }
 
-    private static int train(String[] args, PrintStream out) {
-        if (args.length > 0 && !args[0].startsWith("-")) {
-            String model = args[0];
-            if (!model.equals("linear")) {
-                throw new UsageException("unknown model '" + model + "' for train; available: linear");
-            }
-            return trainLinear("train linear", Arrays.copyOfRange(args, 1, args.length), out);
-        }
-        if (isHelp(args)) {
-            out.print(USAGE_TEXT);
-            return OK;
-        }
-        var options = parseOptions("train", args);   // bad flags fail before the note is printed
-        out.println("note: 'walnut train' without a model runs train-linear for now; "
-                + "a later release replaces it with Fashion-MNIST.");
-        LinearRegression.train(options, out);
-        return OK;
-    }
-
-    private static int trainLinear(String command, String[] args, PrintStream out) {
-        if (isHelp(args)) {
-            out.print(USAGE_TEXT);
-            return OK;
-        }
-        LinearRegression.train(parseOptions(command, args), out);
-        return OK;
-    }
-
-    private static boolean isHelp(String[] args) {
-        return args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"));
-    }
-
-    /** Parses {@code --epochs N --lr X --seed S} (also {@code --name=value}); later flags win. */
-    static LinearRegression.Options parseOptions(String command, String[] args) {
-        var defaults = LinearRegression.Options.defaults();
-        int epochs = defaults.epochs();
-        double lr = defaults.lr();
-        long seed = defaults.seed();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            String name = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            if (!name.equals("--epochs") && !name.equals("--lr") && !name.equals("--seed")) {
-                throw new UsageException(arg.startsWith("-") ? "unknown option '" + arg + "' for " + command
-                        : "unexpected argument '" + arg + "' for " + command);
-            }
-            if (value == null) {
-                if (i + 1 >= args.length) {
-                    throw new UsageException("option " + name + " needs a value");
-                }
-                value = args[++i];
-            }
-            switch (name) {
-                case "--epochs" -> {
-                    epochs = parseInt(name, value);
-                    if (epochs < 1) {
-                        throw new UsageException("--epochs must be at least 1, got " + value);
-                    }
-                }
-                case "--lr" -> {
-                    lr = parseDouble(name, value);
-                    if (!(lr > 0) || Double.isInfinite(lr)) {
-                        throw new UsageException("--lr must be a positive finite number, got " + value);
-                    }
-                }
-                default -> seed = parseLong(name, value);
+    private static boolean verbose(CommandLine.ParseResult parseResult) {
+        for (var p = parseResult; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
             }
         }
-        return new LinearRegression.Options(epochs, lr, seed);
+        return false;
     }
 
-    private static int parseInt(String name, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException(name + " expects an integer, got '" + value + "'");
+    /** A failure as one line: the message with line breaks folded, file errors spelled out. */
+    static String oneLine(Throwable ex) {
+        Throwable t = ex;
+        while ((t instanceof UncheckedIOException || t.getClass() == RuntimeException.class) && t.getCause() != null
+                && t.getMessage() != null && t.getMessage().equals(String.valueOf(t.getCause()))) {
+            t = t.getCause();
+        }
+        String message;
+        if (t instanceof NoSuchFileException e) {
+            message = "no such file: " + e.getFile();
+        } else if (t instanceof AccessDeniedException e) {
+            message = "permission denied: " + e.getFile();
+        } else if (t instanceof UncheckedIOException e && e.getCause() instanceof NoSuchFileException n) {
+            message = "no such file: " + n.getFile();
+        } else if (t.getMessage() == null || t.getMessage().isBlank()) {
+            message = t.getClass().getSimpleName();
+        } else {
+            message = t.getMessage();
+        }
+        return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    @Override
+    public void run() {
+        // `walnut` alone: show the commands.
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Creates the commands with the run's {@link Context}. */
+    private static final class Factory implements CommandLine.IFactory {
+        private final Context context;
+
+        Factory(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (BaseCommand.class.isAssignableFrom(cls)) {
+                K command = cls.getDeclaredConstructor().newInstance();
+                ((BaseCommand) command).context = context;
+                return command;
+            }
+            return CommandLine.defaultFactory().create(cls);
         }
     }
 
-    private static long parseLong(String name, String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException(name + " expects an integer, got '" + value + "'");
+    /** The version line: project version (from Maven's filtered {@code version.properties}) and JVM. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"walnut " + version() + " (Java " + Runtime.version() + ", "
+                    + System.getProperty("java.vm.name") + ")"};
         }
-    }
-
-    private static double parseDouble(String name, String value) {
-        try {
-            return Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException(name + " expects a number, got '" + value + "'");
-        }
-    }
-
-    private static int usageError(PrintStream err, String message) {
-        err.println("walnut: " + message);
-        err.println();
-        err.print(USAGE_TEXT);
-        return USAGE;
     }
 
     /** The project version, filtered into {@code version.properties} by Maven. */
@@ -226,15 +210,6 @@ public final class Main {
             return props.getProperty("version", "unknown");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Bad command-line usage; reported with the usage text and exit code {@link #USAGE}. */
-    static final class UsageException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        UsageException(String message) {
-            super(message);
         }
     }
 }
