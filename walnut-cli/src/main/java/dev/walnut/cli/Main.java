@@ -167,8 +167,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        // `walnut` alone: show the commands.
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command; choose one of: "
+                + String.join(", ", spec.subcommands().keySet()));
     }
 
     /** Creates the commands with the run's {@link Context}. */

@@ -54,7 +54,7 @@ final class TrainCommand extends BaseCommand {
 
     @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "none",
             description = {"none, step (x0.1 every ceil(epochs/3) epochs), cosine (to 0 over the run),",
-                    "or onecycle (per batch, peak --lr at 30%) (default: ${DEFAULT-VALUE})."})
+                    "or onecycle (per batch, peak --lr at 30%%) (default: ${DEFAULT-VALUE})."})
     String scheduler;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",

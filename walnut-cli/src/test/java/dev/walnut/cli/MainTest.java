@@ -1,9 +1,9 @@
 package dev.walnut.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.walnut.cli.CliRun.Result;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,19 +14,8 @@ import org.junit.jupiter.api.Test;
 class MainTest {
     private static final Pattern FINAL_LINE = Pattern.compile("final: w = (-?[0-9.]+), b = (-?[0-9.]+)");
 
-    /** Output of one {@link Main#run} call. */
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        int code;
-        try (var o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             var e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = Main.run(args, o, e);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static Result run(String... args) {
+        return CliRun.run(args);
     }
 
     private static void assertLearnedLine(String out) {
@@ -38,8 +27,8 @@ class MainTest {
 
     @Test
     void trainLinearLearnsSlopeTwoAndInterceptOne() {
-        Run r = run("train-linear");
-        assertEquals(Main.OK, r.exitCode(), r.err());
+        Result r = run("train-linear");
+        assertEquals(Main.OK, r.exitCode(), r::toString);
         assertLearnedLine(r.out());
         assertTrue(r.out().contains("epoch  100/100"), r.out());
         assertTrue(r.out().contains("elapsed: "), r.out());
@@ -57,9 +46,9 @@ class MainTest {
     }
 
     @Test
-    void flagsChangeEpochsLearningRateAndSeed() {
-        Run r = run("train-linear", "--epochs", "300", "--lr=0.05", "--seed", "7");
-        assertEquals(Main.OK, r.exitCode(), r.err());
+    void trainLinearFlagsChangeEpochsLearningRateAndSeed() {
+        Result r = run("train-linear", "--epochs", "300", "--lr=0.05", "--seed", "7");
+        assertEquals(Main.OK, r.exitCode(), r::toString);
         assertTrue(r.out().contains("300 epochs, SGD lr 0.05, seed 7"), r.out());
         assertTrue(r.out().contains("epoch  300/300"), r.out());
         assertLearnedLine(r.out());
@@ -75,77 +64,82 @@ class MainTest {
     }
 
     @Test
-    void trainWithoutModelRunsTrainLinearWithANote() {
-        Run r = run("train");
-        assertEquals(Main.OK, r.exitCode(), r.err());
-        assertTrue(r.out().startsWith("note: 'walnut train' without a model runs train-linear for now"), r.out());
-        assertTrue(r.out().contains("Fashion-MNIST"), r.out());
-        assertLearnedLine(r.out());
-    }
-
-    @Test
-    void trainLinearModelByName() {
-        Run r = run("train", "linear", "--epochs", "50");
-        assertEquals(Main.OK, r.exitCode(), r.err());
-        assertFalse(r.out().contains("note:"), r.out());
-        assertLearnedLine(r.out());
-    }
-
-    @Test
-    void unknownFlagIsAUsageError() {
-        Run r = run("train-linear", "--epoch", "5");
-        assertEquals(Main.USAGE, r.exitCode());
-        assertTrue(r.err().startsWith("walnut: unknown option '--epoch' for train-linear"), r.err());
-        assertTrue(r.err().contains("Usage: walnut"), r.err());
+    void unknownOptionIsAUsageErrorWithASuggestion() {
+        Result r = run("train-linear", "--epoch", "5");
+        assertEquals(Main.USAGE, r.exitCode(), r::toString);
+        assertTrue(r.err().startsWith("walnut: Unknown options: '--epoch', '5'"), r.err());
+        assertTrue(r.err().contains("Possible solutions: --epochs"), r.err());
         assertEquals("", r.out());
     }
 
     @Test
-    void unknownFlagOnTrainFailsBeforeTheNote() {
-        Run r = run("train", "--bogus");
-        assertEquals(Main.USAGE, r.exitCode());
-        assertEquals("", r.out());
-    }
-
-    @Test
-    void badFlagValuesAreUsageErrors() {
-        assertEquals(Main.USAGE, run("train-linear", "--epochs", "ten").exitCode());
-        assertEquals(Main.USAGE, run("train-linear", "--epochs", "0").exitCode());
-        assertEquals(Main.USAGE, run("train-linear", "--lr", "-1").exitCode());
-        assertEquals(Main.USAGE, run("train-linear", "--lr", "NaN").exitCode());
-        assertEquals(Main.USAGE, run("train-linear", "--seed", "1.5").exitCode());
-        Run missing = run("train-linear", "--lr");
-        assertEquals(Main.USAGE, missing.exitCode());
-        assertTrue(missing.err().contains("option --lr needs a value"), missing.err());
-    }
-
-    @Test
-    void unknownCommandOrModelIsAUsageError() {
-        Run command = run("fly");
-        assertEquals(Main.USAGE, command.exitCode());
-        assertTrue(command.err().startsWith("walnut: unknown command 'fly'"), command.err());
-        Run model = run("train", "resnet");
-        assertEquals(Main.USAGE, model.exitCode());
-        assertTrue(model.err().contains("unknown model 'resnet'"), model.err());
-        assertEquals(Main.USAGE, run("--frobnicate").exitCode());
-        assertEquals(Main.USAGE, run().exitCode());
-    }
-
-    @Test
-    void helpPrintsUsage() {
-        for (String flag : new String[] {"--help", "-h", "help"}) {
-            Run r = run(flag);
-            assertEquals(Main.OK, r.exitCode());
-            assertTrue(r.out().startsWith("Usage: walnut <command> [options]"), r.out());
-            assertTrue(r.out().contains("train-linear"), r.out());
+    void badOptionValuesAreUsageErrors() {
+        for (String[] args : new String[][] {{"train-linear", "--epochs", "ten"}, {"train-linear", "--epochs", "0"},
+                {"train-linear", "--lr", "-1"}, {"train-linear", "--lr", "NaN"}, {"train-linear", "--seed", "1.5"},
+                {"train-linear", "--lr"}, {"train", "--optimizer", "foo"}, {"train", "--epochs", "0"},
+                {"train", "--scheduler", "linear"}, {"train", "--batch-size", "0"}, {"train", "--workers", "-1"},
+                {"train", "--model", "resnet"}, {"train", "--lr", "0"}, {"eval"}, {"predict", "--checkpoint", "x"},
+                {"predict", "--checkpoint", "x", "--index", "1", "--image", "y.png"}, {"inspect"}}) {
+            Result r = run(args);
+            assertEquals(Main.USAGE, r.exitCode(), () -> String.join(" ", args) + "\n" + r);
+            assertTrue(r.err().startsWith("walnut: "), r::toString);
+            assertEquals("", r.out(), r::toString);
         }
-        assertEquals(Main.OK, run("train-linear", "--help").exitCode());
+    }
+
+    @Test
+    void badValueMessagesNameTheOptionAndTheChoices() {
+        Result optimizer = run("train", "--optimizer", "foo");
+        assertTrue(optimizer.err().startsWith("walnut: unknown --optimizer 'foo'; use one of sgd, adam, adamw"),
+                optimizer::toString);
+        Result epochs = run("train", "--epochs", "0");
+        assertTrue(epochs.err().startsWith("walnut: --epochs must be at least 1, got 0"), epochs::toString);
+        assertTrue(epochs.err().contains("Try 'walnut train --help'"), epochs::toString);
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        Result command = run("fly");
+        assertEquals(Main.USAGE, command.exitCode());
+        assertTrue(command.err().startsWith("walnut: Unmatched argument at index 0: 'fly'"), command::toString);
+        assertEquals(Main.USAGE, run("--frobnicate").exitCode());
+        Result none = run();
+        assertEquals(Main.USAGE, none.exitCode());
+        assertTrue(none.err().contains("missing command"), none::toString);
+    }
+
+    @Test
+    void runtimeErrorsAreOneLineWithExitCodeOne() {
+        Result r = run("eval", "--checkpoint", "/nonexistent/checkpoint.safetensors");
+        assertEquals(Main.FAILED, r.exitCode(), r::toString);
+        assertEquals("walnut: error: no such file: /nonexistent/checkpoint.safetensors\n", r.err().replace("\r", ""));
+        Result verbose = run("eval", "--verbose", "--checkpoint", "/nonexistent/checkpoint.safetensors");
+        assertEquals(Main.FAILED, verbose.exitCode());
+        assertTrue(verbose.err().contains("java.nio.file.NoSuchFileException"), verbose::toString);
+        assertTrue(verbose.err().contains("\tat dev.walnut.cli."), verbose::toString);
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : new String[] {"train", "eval", "predict", "inspect", "train-linear"}) {
+            Result r = run(command, "--help");
+            assertEquals(Main.OK, r.exitCode(), r::toString);
+            assertTrue(r.out().startsWith("Usage: walnut " + command), r.out());
+            assertTrue(r.out().contains("--help"), r.out());
+        }
+        Result top = run("--help");
+        assertEquals(Main.OK, top.exitCode());
+        for (String command : new String[] {"train", "eval", "predict", "inspect", "train-linear"}) {
+            assertTrue(top.out().contains(command), top.out());
+        }
+        assertEquals(Main.OK, run("help", "train").exitCode());
     }
 
     @Test
     void versionPrintsTheFilteredProjectVersion() {
-        Run r = run("--version");
+        Result r = run("--version");
         assertEquals(Main.OK, r.exitCode());
         assertTrue(r.out().matches("walnut \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(Java .*\\)\\R"), r.out());
+        assertEquals(r.out(), run("train", "--version").out());
     }
 }
