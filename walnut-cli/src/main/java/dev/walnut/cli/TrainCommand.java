@@ -105,6 +105,11 @@ final class TrainCommand extends BaseCommand {
             checkUnchanged("--seed", seed, saved.seed());
             config = new TrainConfig(saved.model(), epochs != null ? epochs : saved.epochs(), saved.batchSize(),
                     saved.lr(), saved.optimizer(), saved.scheduler(), saved.seed());
+            if (epochs != null && epochs != saved.epochs() && !saved.scheduler().equals("none")) {
+                out().printf(Locale.ROOT, "note: the %s schedule now spans %d epochs instead of %d, so the learning "
+                        + "rates differ from a run started with --epochs %d%n", saved.scheduler(), epochs,
+                        saved.epochs(), saved.epochs());
+            }
         } else {
             config = new TrainConfig(model, epochs != null ? epochs : DEFAULT_EPOCHS, batchSize, lr, optimizer,
                     scheduler, seed);
