@@ -29,7 +29,7 @@ final class EvalCommand extends BaseCommand {
     Path checkpoint;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Fashion-MNIST directory (default: installed data, else the bundled sample).")
+            description = "Fashion-MNIST directory or 'bundled' (default: installed data, else the bundled sample).")
     Path data;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "500",
@@ -48,12 +48,12 @@ final class EvalCommand extends BaseCommand {
         if (workers < 0) {
             throw usageError("--workers must be 0 or more, got " + workers);
         }
-        if (data != null && !Files.isDirectory(data)) {
-            throw usageError("--data " + data + " is not a directory");
+        if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
+            throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
         }
         RunCheckpoint ckpt = RunCheckpoint.read(checkpoint);
         Module model = ckpt.loadModel();
-        FashionMnist test = FashionMnist.load(data, false, Data.normalization());
+        FashionMnist test = Data.load(data, false);
         DataLoader<Tensor[]> loader = DataLoader.builder(test).batchSize(batchSize).shuffle(false).workers(workers)
                 .build();
         List<String> classes = ckpt.classes();

@@ -33,8 +33,11 @@ final class MetricsPlot {
     static void save(List<EpochMetrics> history, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart loss = chart("Loss", "cross-entropy", history, EpochMetrics::trainLoss, EpochMetrics::testLoss);
+        loss.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         XYChart accuracy = chart("Accuracy", "accuracy (%)", history, m -> 100 * m.trainAcc(),
                 m -> 100 * m.testAcc());
+        // Loss falls and accuracy rises: each legend goes where its curves are not.
+        accuracy.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         var image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
@@ -56,7 +59,6 @@ final class MetricsPlot {
                                  ToDoubleFunction<EpochMetrics> train, ToDoubleFunction<EpochMetrics> test) {
         XYChart chart = new XYChartBuilder().width(WIDTH / 2).height(HEIGHT).title(title).xAxisTitle("epoch")
                 .yAxisTitle(yTitle).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setDecimalPattern("#0.###");
         chart.getStyler().setXAxisDecimalPattern("#0");

@@ -53,7 +53,7 @@ final class PredictCommand extends BaseCommand {
     String background;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Fashion-MNIST directory for --index (default: installed data, else the bundled sample).")
+            description = "Fashion-MNIST directory or 'bundled' for --index (default: installed, else bundled).")
     Path data;
 
     @Override
@@ -64,8 +64,8 @@ final class PredictCommand extends BaseCommand {
         if (input.index != null && input.index < 0) {
             throw usageError("--index must be 0 or more, got " + input.index);
         }
-        if (data != null && !Files.isDirectory(data)) {
-            throw usageError("--data " + data + " is not a directory");
+        if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
+            throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
         }
         RunCheckpoint ckpt = RunCheckpoint.read(checkpoint);
         List<String> classes = ckpt.classes();
@@ -76,7 +76,7 @@ final class PredictCommand extends BaseCommand {
         PrintStream o = out();
         Tensor image;
         if (input.index != null) {
-            FashionMnist test = FashionMnist.load(data, false, Data.normalization());
+            FashionMnist test = Data.load(data, false);
             if (input.index >= test.size()) {
                 throw usageError("--index " + input.index + " is out of range: the test set (" + test.source()
                         + ") has " + test.size() + " images");

@@ -62,8 +62,9 @@ final class TrainCommand extends BaseCommand {
     long seed;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = {"Directory with the four Fashion-MNIST IDX files (.gz or plain); default:",
-                    "/usr/share/datasets/fashion-mnist when present, else the bundled 4,000/1,000 sample."})
+            description = {"Directory with the four Fashion-MNIST IDX files (.gz or plain), or 'bundled' for the",
+                    "4,000/1,000-image sample in walnut-core; default: /usr/share/datasets/fashion-mnist",
+                    "when present, else the bundled sample."})
     Path data;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
@@ -118,8 +119,8 @@ final class TrainCommand extends BaseCommand {
         if (workers < 0) {
             throw usageError("--workers must be 0 or more, got " + workers);
         }
-        if (data != null && !Files.isDirectory(data)) {
-            throw usageError("--data " + data + " is not a directory");
+        if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
+            throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
         }
         Path outDir = out != null ? out : resumeFile != null ? resumeFile.toAbsolutePath().getParent()
                 : defaultOutDir(config.model());

@@ -129,9 +129,8 @@ final class Trainer {
      * @return 0 when all epochs ran, {@link #INTERRUPTED} when stopped early (checkpoint saved)
      */
     int run(Path resume) throws IOException {
-        var transform = Data.normalization();
-        FashionMnist train = FashionMnist.load(dataDir, true, transform);
-        FashionMnist test = FashionMnist.load(dataDir, false, transform);
+        FashionMnist train = Data.load(dataDir, true);
+        FashionMnist test = Data.load(dataDir, false);
         Module model = Models.create(config.model(), config.seed());
         Optimizer optimizer = optimizer(config, model.parameters());
         DataLoader<Tensor[]> loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true)
