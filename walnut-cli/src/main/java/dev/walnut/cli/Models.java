@@ -90,6 +90,7 @@ final class Models {
         }
         // A user module draws its initial weights from the global generator; seeding it makes the
         // run repeatable (built-in models use their own generator and leave the global one alone).
+        // Holding the generator's lock keeps other threads from drawing between seed and construction.
         synchronized (Generator.defaultGenerator()) {
             Tensor.manualSeed(seed);
             try {
