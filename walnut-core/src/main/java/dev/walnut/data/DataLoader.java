@@ -178,6 +178,11 @@ public final class DataLoader<B> implements Iterable<B> {
         return batchSampler;
     }
 
+    /** Distinguishes this loader's thread names from other loaders'. */
+    long id() {
+        return id;
+    }
+
     /** The dataset being loaded. */
     public Dataset<?> dataset() {
         return dataset;
