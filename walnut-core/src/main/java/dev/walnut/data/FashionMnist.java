@@ -140,7 +140,7 @@ public final class FashionMnist implements Dataset<Tensor[]> {
             Idx.Data labelData = readResource(labels);
             return create(imageData, resourceName(images), labelData, resourceName(labels), train, transformOrNull,
                     "bundled sample of Fashion-MNIST: the first " + labelData.numel() + " images of the "
-                            + split(train) + " split (class path " + resourceName(SAMPLE_RESOURCE_DIR)
+                            + split(train) + " split (" + resourceName(SAMPLE_RESOURCE_DIR)
                             + "; the full data: Debian package dataset-fashion-mnist or "
                             + "https://github.com/zalandoresearch/fashion-mnist)");
         } catch (IOException e) {
