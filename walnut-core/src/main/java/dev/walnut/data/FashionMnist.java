@@ -48,6 +48,13 @@ public final class FashionMnist implements Dataset<Tensor[]> {
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     /** Where Debian's {@code dataset-fashion-mnist} package installs the data. */
     public static final Path SYSTEM_DIRECTORY = Path.of("/usr/share/datasets/fashion-mnist");
+    /**
+     * Mean pixel value of the training split after scaling to [0, 1] (0.28604), for
+     * {@code Transforms.normalize(new double[] {FashionMnist.MEAN}, new double[] {FashionMnist.STD})}.
+     */
+    public static final double MEAN = 0.2860406;
+    /** Standard deviation of the training split's pixels after scaling to [0, 1] (0.35302). */
+    public static final double STD = 0.3530242;
     /** Image height and width. */
     public static final int SIDE = 28;
 

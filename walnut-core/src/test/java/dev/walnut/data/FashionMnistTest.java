@@ -145,6 +145,27 @@ class FashionMnistTest {
     }
 
     @Test
+    void meanAndStdDescribeTheTrainingPixels() throws IOException {
+        FashionMnist train = FashionMnist.load(true);
+        double sum = 0;
+        double sumSq = 0;
+        long n = 0;
+        for (int i = 0; i < train.size(); i++) {
+            for (float v : train.get(i)[0].toFloatArray()) {
+                sum += v;
+                sumSq += (double) v * v;
+                n++;
+            }
+        }
+        double mean = sum / n;
+        double std = Math.sqrt(sumSq / n - mean * mean);
+        // Exact on the full training split; the 4000-image sample is within 0.01 of it.
+        double tolerance = train.size() == 60_000 ? 1e-6 : 0.01;
+        assertEquals(FashionMnist.MEAN, mean, tolerance);
+        assertEquals(FashionMnist.STD, std, tolerance);
+    }
+
+    @Test
     void classesAreFashionMnistsTenClasses() {
         assertEquals(List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                 "Bag", "Ankle boot"), FashionMnist.CLASSES);
