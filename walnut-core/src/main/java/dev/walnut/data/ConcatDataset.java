@@ -42,10 +42,14 @@ public final class ConcatDataset<T> implements Dataset<T> {
         }
     }
 
-    /** {@code new ConcatDataset<>(List.of(datasets))}. */
+    /** {@code new ConcatDataset<>(List.of(datasets))}, e.g. {@code ConcatDataset.<Tensor[]>of(a, b)}. */
     @SafeVarargs
     public static <T> ConcatDataset<T> of(Dataset<? extends T>... datasets) {
-        return new ConcatDataset<>(Arrays.asList(datasets));
+        List<Dataset<? extends T>> list = new ArrayList<>(datasets.length);
+        for (Dataset<? extends T> d : datasets) {
+            list.add(d);
+        }
+        return new ConcatDataset<>(list);
     }
 
     @Override

@@ -122,7 +122,7 @@ public final class DataLoader<B> implements Iterable<B> {
         if (current != null) {
             current.supersede();
         }
-        long epoch = nextEpoch++;
+        long epoch = nextEpoch;
         List<int[]> batches = batchSampler.batches(epoch);
         int n = dataset.size();
         int position = 0;
@@ -137,6 +137,7 @@ public final class DataLoader<B> implements Iterable<B> {
             }
             position += batches.get(b).length;
         }
+        nextEpoch = epoch + 1;
         Epoch<B> e = new Epoch<>(loader, epoch, batches, firstPosition);
         Prefetcher<B> prefetcher = workers == 0 ? null
                 : new Prefetcher<>(e, Math.min(workers, batches.size()), prefetch, "walnut-data-loader-" + id
@@ -176,6 +177,11 @@ public final class DataLoader<B> implements Iterable<B> {
     /** The batch sampler that orders and groups the samples. */
     public BatchSampler batchSampler() {
         return batchSampler;
+    }
+
+    /** Distinguishes this loader's thread names from other loaders'. */
+    long id() {
+        return id;
     }
 
     /** The dataset being loaded. */

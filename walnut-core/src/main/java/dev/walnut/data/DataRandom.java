@@ -52,7 +52,16 @@ public final class DataRandom {
         return s;
     }
 
-    /** An open scope; closing restores the enclosing one. Must be closed on the opening thread. */
+    /**
+     * An open scope; closing restores the enclosing one. Must be closed on the opening thread,
+     * innermost first.
+     *
+     * <pre>{@code
+     * try (DataRandom.Scope s = DataRandom.scope(42)) {
+     *     Tensor flipped = Transforms.randomHorizontalFlip(0.5).apply(image);   // reproducible
+     * }
+     * }</pre>
+     */
     public static final class Scope implements AutoCloseable {
         private final Generator generator;
         private final Scope previous;

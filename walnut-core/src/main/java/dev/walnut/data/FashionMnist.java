@@ -48,6 +48,13 @@ public final class FashionMnist implements Dataset<Tensor[]> {
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     /** Where Debian's {@code dataset-fashion-mnist} package installs the data. */
     public static final Path SYSTEM_DIRECTORY = Path.of("/usr/share/datasets/fashion-mnist");
+    /**
+     * Mean pixel value of the training split after scaling to [0, 1] (0.28604), for
+     * {@code Transforms.normalize(new double[] {FashionMnist.MEAN}, new double[] {FashionMnist.STD})}.
+     */
+    public static final double MEAN = 0.2860406;
+    /** Standard deviation of the training split's pixels after scaling to [0, 1] (0.35302). */
+    public static final double STD = 0.3530242;
     /** Image height and width. */
     public static final int SIDE = 28;
 
@@ -140,7 +147,7 @@ public final class FashionMnist implements Dataset<Tensor[]> {
             Idx.Data labelData = readResource(labels);
             return create(imageData, resourceName(images), labelData, resourceName(labels), train, transformOrNull,
                     "bundled sample of Fashion-MNIST: the first " + labelData.numel() + " images of the "
-                            + split(train) + " split (class path " + resourceName(SAMPLE_RESOURCE_DIR)
+                            + split(train) + " split (" + resourceName(SAMPLE_RESOURCE_DIR)
                             + "; the full data: Debian package dataset-fashion-mnist or "
                             + "https://github.com/zalandoresearch/fashion-mnist)");
         } catch (IOException e) {
