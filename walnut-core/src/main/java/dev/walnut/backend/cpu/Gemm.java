@@ -1,6 +1,7 @@
 package dev.walnut.backend.cpu;
 
 import java.util.Arrays;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
@@ -92,10 +93,17 @@ public final class Gemm {
         if ("false".equalsIgnoreCase(System.getProperty("walnut.blas", "true"))) {
             return null;
         }
-        for (GemmProvider p : ServiceLoader.load(GemmProvider.class, Gemm.class.getClassLoader())) {
-            System.getLogger("dev.walnut").log(System.Logger.Level.INFO,
-                    "Walnut GEMM: {0} for large products, pure Java below", p.name());
-            return p;
+        System.Logger log = System.getLogger("dev.walnut");
+        try {
+            for (GemmProvider p : ServiceLoader.load(GemmProvider.class, Gemm.class.getClassLoader())) {
+                log.log(System.Logger.Level.INFO, "Walnut GEMM: {0} for large products, pure Java below", p.name());
+                return p;
+            }
+        } catch (ServiceConfigurationError | LinkageError e) {
+            // A provider whose native library cannot load (other OS, missing jar) must not take
+            // matrix multiply down with it: say why, and run the pure-Java GEMM.
+            log.log(System.Logger.Level.WARNING, "Walnut GEMM: ignoring the native GEMM provider on the class path ("
+                    + e + "); using the pure-Java GEMM", e);
         }
         return null;
     }
