@@ -1,6 +1,8 @@
 package dev.walnut.backend.cpu;
 
 import java.util.Arrays;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 
 /**
  * Matrix multiply kernels: a cache-blocked, packed, multi-threaded GEMM in pure Java.
@@ -81,6 +83,37 @@ public final class Gemm {
     }
 
     /**
+     * The native provider found on the class path, or null. Looked up once: the class path does
+     * not change under a running program, and a lookup per product would cost more than a small
+     * product does.
+     */
+    private static final GemmProvider PROVIDER = findProvider();
+
+    private static GemmProvider findProvider() {
+        if ("false".equalsIgnoreCase(System.getProperty("walnut.blas", "true"))) {
+            return null;
+        }
+        System.Logger log = System.getLogger("dev.walnut");
+        try {
+            for (GemmProvider p : ServiceLoader.load(GemmProvider.class, Gemm.class.getClassLoader())) {
+                log.log(System.Logger.Level.INFO, "Walnut GEMM: {0} for large products, pure Java below", p.name());
+                return p;
+            }
+        } catch (ServiceConfigurationError | LinkageError e) {
+            // A provider whose native library cannot load (other OS, missing jar) must not take
+            // matrix multiply down with it: say why, and run the pure-Java GEMM.
+            log.log(System.Logger.Level.WARNING, "Walnut GEMM: ignoring the native GEMM provider on the class path ("
+                    + e + "); using the pure-Java GEMM", e);
+        }
+        return null;
+    }
+
+    /** The native GEMM in use (see {@link GemmProvider}), or null when Walnut's own runs everything. */
+    public static GemmProvider provider() {
+        return PROVIDER;
+    }
+
+    /**
      * C[m,n] (=|+=) alpha * sum_k A[m,k] * B[k,n]. A element (i,p) is {@code a[aOff + i*aRs + p*aCs]};
      * B element (p,j) is {@code b[bOff + p*bRs + j*bCs]}; C element (i,j) is {@code c[cOff + i*ldc + j]}.
      * If {@code accumulate} is false C is overwritten (never read, so it may hold garbage/NaN), else
@@ -103,6 +136,10 @@ public final class Gemm {
             return;
         }
         long work = (long) m * n * k;
+        if (PROVIDER != null && work >= PROVIDER.minWork()
+                && PROVIDER.sgemm(m, n, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate)) {
+            return;
+        }
         if (n == 1 && aCs == 1) {
             FloatGemm.gemvRows(m, k, alpha, a, aOff, aRs, b, bOff, bRs, c, cOff, ldc, accumulate);
         } else if (m == 1 && bRs == 1) {
@@ -134,6 +171,10 @@ public final class Gemm {
             return;
         }
         long work = (long) m * n * k;
+        if (PROVIDER != null && work >= PROVIDER.minWork()
+                && PROVIDER.dgemm(m, n, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate)) {
+            return;
+        }
         if (n == 1 && aCs == 1) {
             DoubleGemm.gemvRows(m, k, alpha, a, aOff, aRs, b, bOff, bRs, c, cOff, ldc, accumulate);
         } else if (m == 1 && bRs == 1) {
