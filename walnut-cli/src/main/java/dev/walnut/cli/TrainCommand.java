@@ -52,7 +52,7 @@ final class TrainCommand extends BaseCommand {
             description = "sgd (momentum 0.9), adam or adamw (weight decay 0.01) (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "none",
+    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "cosine",
             description = {"none, step (x0.1 every ceil(epochs/3) epochs), cosine (to 0 over the run),",
                     "or onecycle (per batch, peak --lr at 30%%) (default: ${DEFAULT-VALUE})."})
     String scheduler;
