@@ -44,8 +44,16 @@ final class FloatUnary {
         }
     }
 
-    /** {@code out[o + i] = op(x[o + i])} for {@code i < n}; {@code x == out} is allowed. */
+    /**
+     * {@code out[o + i] = op(x[o + i])} for {@code i < n}; {@code x == out} is allowed. Runs the
+     * active {@link KernelProvider}'s kernel (the Vector API one when it is loaded).
+     */
     static void run(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
+        KernelProvider.get().unary(op, p1, p2, x, out, o, n);
+    }
+
+    /** The scalar form of {@link #run}: the loops of this class, whatever provider is active. */
+    static void runScalar(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
         switch (op) {
             case UnaryOp.NEG:
                 for (int i = 0; i < n; i++) out[o + i] = -x[o + i];
