@@ -138,27 +138,60 @@ final class VectorGemm {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        storeRow(c, co, c00, c01, alpha, add);
-        storeRow(c, co + ldc, c10, c11, alpha, add);
-        storeRow(c, co + 2 * ldc, c20, c21, alpha, add);
-        storeRow(c, co + 3 * ldc, c30, c31, alpha, add);
-        storeRow(c, co + 4 * ldc, c40, c41, alpha, add);
-        storeRow(c, co + 5 * ldc, c50, c51, alpha, add);
-        storeRow(c, co + 6 * ldc, c60, c61, alpha, add);
-        storeRow(c, co + 7 * ldc, c70, c71, alpha, add);
-    }
-
-    private static void storeRow(float[] c, int o, FloatVector v0, FloatVector v1, float alpha, boolean add) {
+        // Written out rather than a helper taking vectors: a vector passed to a call that the JIT
+        // does not inline is boxed, and this method is already past the inlining size limits.
         if (add) {
-            FloatVector a = FloatVector.broadcast(S, alpha);
-            v0 = v0.fma(a, FloatVector.fromArray(S, c, o));
-            v1 = v1.fma(a, FloatVector.fromArray(S, c, o + L));
+            FloatVector av = FloatVector.broadcast(S, alpha);
+            c00 = c00.fma(av, FloatVector.fromArray(S, c, co));
+            c01 = c01.fma(av, FloatVector.fromArray(S, c, co + L));
+            c10 = c10.fma(av, FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.fma(av, FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = c20.fma(av, FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.fma(av, FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = c30.fma(av, FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.fma(av, FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = c40.fma(av, FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.fma(av, FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = c50.fma(av, FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = c51.fma(av, FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            c60 = c60.fma(av, FloatVector.fromArray(S, c, co + 6 * ldc));
+            c61 = c61.fma(av, FloatVector.fromArray(S, c, co + 6 * ldc + L));
+            c70 = c70.fma(av, FloatVector.fromArray(S, c, co + 7 * ldc));
+            c71 = c71.fma(av, FloatVector.fromArray(S, c, co + 7 * ldc + L));
         } else if (alpha != 1f) {
-            v0 = v0.mul(alpha);
-            v1 = v1.mul(alpha);
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c10 = c10.mul(alpha);
+            c11 = c11.mul(alpha);
+            c20 = c20.mul(alpha);
+            c21 = c21.mul(alpha);
+            c30 = c30.mul(alpha);
+            c31 = c31.mul(alpha);
+            c40 = c40.mul(alpha);
+            c41 = c41.mul(alpha);
+            c50 = c50.mul(alpha);
+            c51 = c51.mul(alpha);
+            c60 = c60.mul(alpha);
+            c61 = c61.mul(alpha);
+            c70 = c70.mul(alpha);
+            c71 = c71.mul(alpha);
         }
-        v0.intoArray(c, o);
-        v1.intoArray(c, o + L);
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + L);
     }
 
     /** B (kc x nc at off, strides rs, cs) into panels {@code bp[(q*kc + p)*NR + j]}, zero-padded. */

@@ -3,7 +3,6 @@ package dev.walnut.backend.vector;
 import dev.walnut.backend.cpu.KernelProvider;
 import dev.walnut.backend.cpu.UnaryOp;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -48,57 +47,11 @@ public final class VectorKernelProvider extends KernelProvider {
     @Override
     public void unary(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
         switch (op) {
-            case UnaryOp.EXP: exp(x, out, o, n); return;
-            case UnaryOp.LOG: log(x, out, o, n); return;
-            case UnaryOp.TANH: tanh(x, out, o, n); return;
-            case UnaryOp.SIGMOID: sigmoid(x, out, o, n); return;
+            case UnaryOp.EXP: VectorMath.apply(VectorMath.EXP, x, out, o, n); return;
+            case UnaryOp.LOG: VectorMath.apply(VectorMath.LOG, x, out, o, n); return;
+            case UnaryOp.TANH: VectorMath.apply(VectorMath.TANH, x, out, o, n); return;
+            case UnaryOp.SIGMOID: VectorMath.apply(VectorMath.SIGMOID, x, out, o, n); return;
             default: scalarUnary(op, p1, p2, x, out, o, n);
-        }
-    }
-
-    // One loop per function, not one loop taking a lambda: the Vector API is only fast when
-    // every operation is visible to C2 as an intrinsic in a monomorphic loop.
-    private static void exp(float[] x, float[] out, int o, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            VectorMath.exp(FloatVector.fromArray(S, x, o + i)).intoArray(out, o + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            VectorMath.exp(FloatVector.fromArray(S, x, o + i, m)).intoArray(out, o + i, m);
-        }
-    }
-
-    private static void log(float[] x, float[] out, int o, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            VectorMath.log(FloatVector.fromArray(S, x, o + i)).intoArray(out, o + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            VectorMath.log(FloatVector.fromArray(S, x, o + i, m)).intoArray(out, o + i, m);
-        }
-    }
-
-    private static void tanh(float[] x, float[] out, int o, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            VectorMath.tanh(FloatVector.fromArray(S, x, o + i)).intoArray(out, o + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            VectorMath.tanh(FloatVector.fromArray(S, x, o + i, m)).intoArray(out, o + i, m);
-        }
-    }
-
-    private static void sigmoid(float[] x, float[] out, int o, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            VectorMath.sigmoid(FloatVector.fromArray(S, x, o + i)).intoArray(out, o + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            VectorMath.sigmoid(FloatVector.fromArray(S, x, o + i, m)).intoArray(out, o + i, m);
         }
     }
 

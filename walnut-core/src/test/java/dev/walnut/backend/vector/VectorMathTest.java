@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.DoubleUnaryOperator;
-import java.util.function.UnaryOperator;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * pattern (all signs and exponents, subnormals included) plus the IEEE edge cases.
  */
 class VectorMathTest {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int STEP = 97;
+    private static final int BATCH = 4096;
 
     /** Error of {@code actual} in units of the float grid spacing at the correctly rounded value. */
     static double ulps(float actual, double exact) {
@@ -30,22 +27,22 @@ class VectorMathTest {
         return Math.abs(actual - exact) / Math.ulp(rounded);
     }
 
-    /** Largest ulp error of {@code f} against {@code reference} over the sweep; also fails on a NaN/inf mismatch. */
-    private static double maxUlps(UnaryOperator<FloatVector> f, DoubleUnaryOperator reference, float lo, float hi) {
-        int lanes = S.length();
-        float[] in = new float[lanes], out = new float[lanes];
+    /** Largest ulp error of {@code fn} against {@code reference} over the sweep; also fails on a NaN/inf mismatch. */
+    private static double maxUlps(int fn, DoubleUnaryOperator reference, float lo, float hi) {
+        // Odd batch lengths, so the padded last block of each call is exercised too.
+        float[] in = new float[BATCH + 3], out = new float[BATCH + 3];
         double worst = 0;
         float worstAt = Float.NaN;
         int filled = 0;
-        for (long bits = 0; bits <= 0xFFFFFFFFL; bits += STEP) {
+        for (long bits = 0; bits <= 0x1_0000_0000L; bits += STEP) {
             float v = Float.intBitsToFloat((int) bits);
-            if (!(v >= lo && v <= hi)) {
-                continue;
+            boolean last = bits + STEP > 0x1_0000_0000L;
+            if (v >= lo && v <= hi && !last) {
+                in[filled++] = v;
             }
-            in[filled++] = v;
-            if (filled == lanes) {
-                f.apply(FloatVector.fromArray(S, in, 0)).intoArray(out, 0);
-                for (int i = 0; i < lanes; i++) {
+            if (filled == in.length || last && filled > 0) {
+                VectorMath.apply(fn, in, out, 0, filled);
+                for (int i = 0; i < filled; i++) {
                     double e = ulps(out[i], reference.applyAsDouble(in[i]));
                     if (e > worst) {
                         worst = e;
@@ -59,29 +56,39 @@ class VectorMathTest {
         return worst;
     }
 
-    private static float[] apply(UnaryOperator<FloatVector> f, float... xs) {
-        int lanes = S.length();
+    private static float[] apply(int fn, float... xs) {
         float[] out = new float[xs.length];
-        float[] in = new float[lanes], o = new float[lanes];
-        for (int start = 0; start < xs.length; start += lanes) {
-            int m = Math.min(lanes, xs.length - start);
-            java.util.Arrays.fill(in, 1f);
-            System.arraycopy(xs, start, in, 0, m);
-            f.apply(FloatVector.fromArray(S, in, 0)).intoArray(o, 0);
-            System.arraycopy(o, 0, out, start, m);
-        }
+        VectorMath.apply(fn, xs, out, 0, xs.length);
         return out;
     }
 
     @Test
     void expIsWithinOneAndAHalfUlpOverTheWholeFloatRange() {
-        double worst = maxUlps(VectorMath::exp, Math::exp, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+        double worst = maxUlps(VectorMath.EXP, Math::exp, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         assertTrue(worst <= 1.5, "exp max error " + worst + " ulp");
     }
 
     @Test
+    void inPlaceAndOffsetRunsMatchTheSeparateArrayResult() {
+        float[] x = new float[1100];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i - 550) * 0.037f;
+        }
+        for (int fn : new int[] {VectorMath.EXP, VectorMath.TANH, VectorMath.SIGMOID}) {
+            float[] expected = new float[x.length];
+            VectorMath.apply(fn, x, expected, 0, x.length);
+            float[] inPlace = x.clone();
+            VectorMath.apply(fn, inPlace, inPlace, 7, 1031);
+            for (int i = 0; i < x.length; i++) {
+                float want = i >= 7 && i < 7 + 1031 ? expected[i] : x[i];
+                assertEquals(want, inPlace[i], "fn " + fn + " at " + i);
+            }
+        }
+    }
+
+    @Test
     void expEdgeCases() {
-        float[] r = apply(VectorMath::exp, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f, -0f,
+        float[] r = apply(VectorMath.EXP, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f, -0f,
                 88.72283f, 88.7229f, 89f, 1000f, -87.33655f, -103.2789f, -104f, -1000f, 1f);
         assertTrue(Float.isNaN(r[0]));
         assertEquals(0f, r[1]);
@@ -101,13 +108,13 @@ class VectorMathTest {
 
     @Test
     void logIsWithinOneUlpForEveryPositiveFloat() {
-        double worst = maxUlps(VectorMath::log, Math::log, 0f, Float.POSITIVE_INFINITY);
+        double worst = maxUlps(VectorMath.LOG, Math::log, 0f, Float.POSITIVE_INFINITY);
         assertTrue(worst <= 1.0, "log max error " + worst + " ulp");
     }
 
     @Test
     void logEdgeCases() {
-        float[] r = apply(VectorMath::log, Float.NaN, -1f, Float.NEGATIVE_INFINITY, 0f, -0f, Float.POSITIVE_INFINITY,
+        float[] r = apply(VectorMath.LOG, Float.NaN, -1f, Float.NEGATIVE_INFINITY, 0f, -0f, Float.POSITIVE_INFINITY,
                 1f, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MIN_VALUE);
         assertTrue(Float.isNaN(r[0]));
         assertTrue(Float.isNaN(r[1]));
@@ -123,13 +130,13 @@ class VectorMathTest {
 
     @Test
     void tanhIsWithinOneAndAHalfUlpEverywhere() {
-        double worst = maxUlps(VectorMath::tanh, Math::tanh, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+        double worst = maxUlps(VectorMath.TANH, Math::tanh, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         assertTrue(worst <= 1.5, "tanh max error " + worst + " ulp");
     }
 
     @Test
     void tanhEdgeCases() {
-        float[] r = apply(VectorMath::tanh, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0f, 0f,
+        float[] r = apply(VectorMath.TANH, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0f, 0f,
                 50f, -50f, 1e-30f);
         assertTrue(Float.isNaN(r[0]));
         assertEquals(-1f, r[1]);
@@ -143,14 +150,14 @@ class VectorMathTest {
 
     @Test
     void sigmoidIsWithinTwoAndAHalfUlpEverywhere() {
-        double worst = maxUlps(VectorMath::sigmoid, x -> 1.0 / (1.0 + Math.exp(-x)),
+        double worst = maxUlps(VectorMath.SIGMOID, x -> 1.0 / (1.0 + Math.exp(-x)),
                 Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         assertTrue(worst <= 2.5, "sigmoid max error " + worst + " ulp");
     }
 
     @Test
     void sigmoidEdgeCases() {
-        float[] r = apply(VectorMath::sigmoid, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f,
+        float[] r = apply(VectorMath.SIGMOID, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f,
                 -100f, 100f);
         assertTrue(Float.isNaN(r[0]));
         assertEquals(0f, r[1]);
