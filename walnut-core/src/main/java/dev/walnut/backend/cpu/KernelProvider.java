@@ -116,8 +116,9 @@ public abstract class KernelProvider {
     public abstract void binary(int op, float[] a, float[] b, float[] out, int o, int n);
 
     /**
-     * Sum of {@code x[off .. off+n)}, with an error bound no worse than a few float roundings
-     * relative to the sum of magnitudes (the scalar provider sums pairwise in double).
+     * Sum of {@code x[off .. off+n)}, accumulated in double (the scalar provider sums pairwise,
+     * the vector one in double lanes), so the float result is the correctly rounded sum within
+     * an ulp unless the terms cancel massively.
      */
     public abstract double sum(float[] x, int off, int n);
 
