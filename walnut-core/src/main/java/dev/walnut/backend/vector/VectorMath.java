@@ -171,11 +171,11 @@ final class VectorMath {
         for (int i = 0; i < mv; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, i);
             FloatVector ax = x.abs();
-            // |x| >= 0.625: (1 - e^-2|x|) / (1 + e^-2|x|), with the sign of x put back; for large
-            // |x| it rounds to exactly 1, and NaN stays NaN.
-            // e = e^-2|x| in [0, 1] never overflows, and (1 - e) / (1 + e) has no cancellation for
-            // |x| >= 0.625; below 2^-126 e no longer matters, so x is clamped to keep 2^n normal
-            // and the scale is one factor (tanh's loop is shorter than exp's on purpose; see apply).
+            // |x| >= 0.625: (1 - e) / (1 + e) with e = e^-2|x|, and the sign of x put back. e is
+            // in [0, 0.29] there, so nothing overflows or cancels; for large |x| the quotient
+            // rounds to exactly 1, and NaN stays NaN. Once e is below 2^-126 it no longer
+            // matters, so the argument is clamped to keep 2^n normal and the scale is a single
+            // factor: this loop is kept shorter than exp's on purpose (see apply).
             FloatVector w = ax.mul(-2f).max(-87f);
             FloatVector wt = w.fma(LOG2E, ROUND_MAGIC);
             FloatVector wn = wt.sub(ROUND_MAGIC);
