@@ -65,7 +65,7 @@ public abstract class KernelProvider {
         System.Logger log = System.getLogger("dev.walnut.backend");
         String reason;
         if ("false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true").trim())) {
-            reason = "-D" + VECTOR_PROPERTY + "=false";
+            reason = "forced by -D" + VECTOR_PROPERTY + "=false";
         } else if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
             reason = "start the JVM with --add-modules " + VECTOR_MODULE + " for SIMD kernels";
         } else {
