@@ -78,8 +78,8 @@ final class FloatGemm {
 
     /** Computes the rectangle rows [r0,r1) x columns [c0,c1) of C on the calling thread (scalar kernels). */
     static void block(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff,
-                              int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff,
-                              int cRs, int cCs, boolean accumulate) {
+                      int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff,
+                      int cRs, int cCs, boolean accumulate) {
         FloatWork work = WORK.get();
         float[][] tile = work.tile;
         for (int jc = c0; jc < c1; jc += NC) {
