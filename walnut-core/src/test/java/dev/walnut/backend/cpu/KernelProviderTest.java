@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
@@ -46,11 +47,20 @@ class KernelProviderTest {
     @Test
     void activeProviderIsTheVectorOneWhenTheModuleIsPresent() {
         KernelProvider vector = vector();
+        assumeFalse("false".equalsIgnoreCase(System.getProperty(KernelProvider.VECTOR_PROPERTY, "").trim()),
+                "the scalar kernels were forced with -Dwalnut.vector=false");
         assertSame(vector.getClass(), KernelProvider.get().getClass());
         assertTrue(KernelProvider.get().description().startsWith("Vector API, "), KernelProvider.get().description());
         assertTrue(KernelProvider.get().description().endsWith("-bit float species"));
         assertNotSame(KernelProvider.scalar(), KernelProvider.get());
         assertEquals("scalar", KernelProvider.scalar().description());
+    }
+
+    @Test
+    void forcingScalarIsReportedByTheActiveProvider() {
+        assumeTrue("false".equalsIgnoreCase(System.getProperty(KernelProvider.VECTOR_PROPERTY, "").trim()),
+                "runs only with -Dwalnut.vector=false");
+        assertSame(KernelProvider.scalar(), KernelProvider.get());
     }
 
     @ParameterizedTest
