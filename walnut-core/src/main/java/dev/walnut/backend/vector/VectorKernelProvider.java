@@ -10,9 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API {@link KernelProvider}: SIMD {@code exp}, {@code log}, {@code tanh},
- * {@code sigmoid} (see {@link VectorMath} for their error bounds), elementwise arithmetic,
- * blocked sums and max/min, and a register-tiled SGEMM ({@link VectorGemm}). Ops it does not
- * speed up run the scalar kernels.
+ * {@code sigmoid} (see {@link VectorMath} for their error bounds), sums in double lanes,
+ * max/min, and a register-tiled SGEMM ({@link VectorGemm}). Everything else, elementwise
+ * arithmetic included, runs the scalar kernels: C2 already vectorizes those loops and they are
+ * bound by memory bandwidth, so explicit vectors measured no faster.
  *
  * <p>Loaded reflectively by {@link KernelProvider#get()} only when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; nothing else may refer to this class, or the core
