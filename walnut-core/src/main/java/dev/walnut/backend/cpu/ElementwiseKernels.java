@@ -52,8 +52,9 @@ public final class ElementwiseKernels {
 
     /**
      * {@code out[outOff + i] = op(x[xOff + i*xStride], p1, p2)} for {@code i < n}, computed in
-     * float (transcendentals through {@code Math} in double, rounded once). Every {@link UnaryOp}
-     * is supported.
+     * float (transcendentals through {@code Math} in double, rounded once; with the Vector API
+     * {@link KernelProvider} active, exp, log, tanh and sigmoid use its polynomials, within 2.5
+     * ulp of that). Every {@link UnaryOp} is supported.
      */
     public static void unary(int op, double p1, double p2, float[] x, int xOff, int xStride, float[] out, int outOff, int n) {
         if (op < 0 || op >= UnaryOp.COUNT) {

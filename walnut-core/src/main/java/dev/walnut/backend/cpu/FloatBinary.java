@@ -82,8 +82,13 @@ final class FloatBinary {
         }
     }
 
-    /** {@code out[o + i] = a[o + i] op b[o + i]}: one offset for all three, so C2 vectorizes. */
+    /** {@code out[o + i] = a[o + i] op b[o + i]} through the active {@link KernelProvider}. */
     private static void aligned(int op, float[] a, float[] b, float[] out, int o, int n) {
+        KernelProvider.get().binary(op, a, b, out, o, n);
+    }
+
+    /** {@code out[o + i] = a[o + i] op b[o + i]}: one offset for all three, so C2 vectorizes. */
+    static void alignedScalar(int op, float[] a, float[] b, float[] out, int o, int n) {
         switch (op) {
             case BinaryOp.ADD:
                 for (int i = 0; i < n; i++) out[o + i] = a[o + i] + b[o + i];

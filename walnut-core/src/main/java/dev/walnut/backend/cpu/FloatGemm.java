@@ -67,17 +67,19 @@ final class FloatGemm {
                        boolean accumulate) {
         if ((long) m * n * k < PARALLEL_MIN || Parallel.threads() <= 1) {
             // Decided here, before any lambda exists, so small calls allocate nothing.
-            block(0, m, 0, n, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate);
+            KernelProvider.get().sgemmBlock(0, m, 0, n, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff,
+                    cRs, cCs, accumulate);
         } else {
-            splitAcrossThreads(m, n, (r0, r1, c0, c1) -> block(r0, r1, c0, c1, k, alpha,
+            KernelProvider provider = KernelProvider.get();
+            splitAcrossThreads(m, n, (r0, r1, c0, c1) -> provider.sgemmBlock(r0, r1, c0, c1, k, alpha,
                     a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate));
         }
     }
 
-    /** Computes the rectangle rows [r0,r1) x columns [c0,c1) of C on the calling thread. */
-    private static void block(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff,
-                              int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff,
-                              int cRs, int cCs, boolean accumulate) {
+    /** Computes the rectangle rows [r0,r1) x columns [c0,c1) of C on the calling thread (scalar kernels). */
+    static void block(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff,
+                      int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff,
+                      int cRs, int cCs, boolean accumulate) {
         FloatWork work = WORK.get();
         float[][] tile = work.tile;
         for (int jc = c0; jc < c1; jc += NC) {

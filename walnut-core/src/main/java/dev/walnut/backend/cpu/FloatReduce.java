@@ -124,10 +124,10 @@ final class FloatReduce {
      * Pairwise sum in double: error grows with log(n) rather than n. The base case keeps four
      * independent accumulators so the adds pipeline.
      */
-    static double sum(float[] x, int off, int n) {
+    static double sumScalar(float[] x, int off, int n) {
         if (n > PAIRWISE_BASE) {
             int half = (n >>> 1) & ~7;
-            return sum(x, off, half) + sum(x, off + half, n - half);
+            return sumScalar(x, off, half) + sumScalar(x, off + half, n - half);
         }
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int i = 0;
@@ -147,15 +147,30 @@ final class FloatReduce {
         return p;
     }
 
-    /** NaN-propagating maximum of a non-empty row. */
+    /** Sum of a contiguous row through the active {@link KernelProvider}. */
+    static double sum(float[] x, int off, int n) {
+        return KernelProvider.get().sum(x, off, n);
+    }
+
+    /** NaN-propagating maximum of a non-empty row, through the active {@link KernelProvider}. */
     static float max(float[] x, int off, int n) {
+        return KernelProvider.get().max(x, off, n);
+    }
+
+    /** NaN-propagating minimum of a non-empty row, through the active {@link KernelProvider}. */
+    static float min(float[] x, int off, int n) {
+        return KernelProvider.get().min(x, off, n);
+    }
+
+    /** NaN-propagating maximum of a non-empty row. */
+    static float maxScalar(float[] x, int off, int n) {
         float m = x[off];
         for (int i = 1; i < n; i++) m = Math.max(m, x[off + i]);
         return m;
     }
 
     /** NaN-propagating minimum of a non-empty row. */
-    static float min(float[] x, int off, int n) {
+    static float minScalar(float[] x, int off, int n) {
         float m = x[off];
         for (int i = 1; i < n; i++) m = Math.min(m, x[off + i]);
         return m;

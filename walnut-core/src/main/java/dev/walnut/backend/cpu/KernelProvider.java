@@ -1,0 +1,155 @@
+package dev.walnut.backend.cpu;
+
+import java.util.Optional;
+
+/**
+ * The contiguous {@code float} kernels that have a faster SIMD form: elementwise loops,
+ * transcendental functions, row reductions and the packed SGEMM block. The tensor layer never
+ * sees this class: {@link ElementwiseKernels}, the reductions and {@link Gemm} call the active
+ * provider at their contiguous fast paths, so every {@code Tensor} op uses it transparently.
+ *
+ * <p>Two implementations exist, chosen once per JVM the way Apache Lucene chooses its
+ * vectorization provider:
+ * <ul>
+ *   <li>{@code dev.walnut.backend.vector.VectorKernelProvider}, written with the incubating
+ *       Vector API ({@code jdk.incubator.vector}). It is loaded reflectively, and only when the
+ *       JVM was started with {@code --add-modules jdk.incubator.vector}; without the module its
+ *       class is never touched, so the core still runs on any JDK 17+.</li>
+ *   <li>the scalar provider: the plain loops C2 auto-vectorizes, and the fallback whenever the
+ *       module is missing, cannot be loaded, or {@code -Dwalnut.vector=false} is given.</li>
+ * </ul>
+ * The first kernel call logs one {@code INFO} line through {@link System.Logger} (logger
+ * {@code dev.walnut.backend}) saying which provider is active.
+ *
+ * <pre>{@code
+ * // java --add-modules jdk.incubator.vector ...
+ * KernelProvider.get().description();   // "Vector API, 512-bit float species"
+ * // java -Dwalnut.vector=false ...       (or no --add-modules)
+ * KernelProvider.get().description();   // "scalar"
+ * }</pre>
+ *
+ * <p>This is a service interface for Walnut's own back ends, public only so that the Vector API
+ * implementation can live in its own package; applications do not call it. Every method works on
+ * contiguous runs that start at one shared offset (see {@link FloatUnary} for why), has the same
+ * NaN, infinity and signed-zero rules as the scalar loop it replaces, and differs from it only in
+ * rounding where its Javadoc says so.
+ */
+public abstract class KernelProvider {
+    /** System property that forces the scalar kernels when set to {@code false}. */
+    public static final String VECTOR_PROPERTY = "walnut.vector";
+
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static final String VECTOR_CLASS = "dev.walnut.backend.vector.VectorKernelProvider";
+
+    /** Subclasses are Walnut's own providers. */
+    protected KernelProvider() {
+    }
+
+    /** The active provider; the first call picks it and logs which one it is. */
+    public static KernelProvider get() {
+        return Holder.ACTIVE;
+    }
+
+    /** The scalar provider, whatever is active: the reference the SIMD kernels are tested against. */
+    public static KernelProvider scalar() {
+        return ScalarKernelProvider.INSTANCE;
+    }
+
+    // Lazy holder: nothing is looked up (or logged) until a kernel first runs, and afterwards
+    // ACTIVE is a constant to the JIT, so calls through it inline like static calls.
+    private static final class Holder {
+        static final KernelProvider ACTIVE = load();
+    }
+
+    private static KernelProvider load() {
+        System.Logger log = System.getLogger("dev.walnut.backend");
+        String reason;
+        if ("false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true").trim())) {
+            reason = "forced by -D" + VECTOR_PROPERTY + "=false";
+        } else if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+            reason = "start the JVM with --add-modules " + VECTOR_MODULE + " for SIMD kernels";
+        } else {
+            Optional<KernelProvider> vector = loadVector();
+            if (vector.isPresent()) {
+                log.log(System.Logger.Level.INFO, "Walnut CPU kernels: " + vector.get().description());
+                return vector.get();
+            }
+            reason = "the Vector API provider could not be used on this JVM (see the previous log line)";
+        }
+        log.log(System.Logger.Level.INFO, "Walnut CPU kernels: scalar; " + reason);
+        return ScalarKernelProvider.INSTANCE;
+    }
+
+    /**
+     * Instantiates the Vector API provider, or returns empty when it cannot run here: its
+     * constructor refuses a JVM whose preferred float species is narrower than 128 bits (no SIMD
+     * worth using). Package-private so tests can load it whatever the system property says.
+     */
+    static Optional<KernelProvider> loadVector() {
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of((KernelProvider) Class.forName(VECTOR_CLASS).getConstructor().newInstance());
+        } catch (ReflectiveOperationException | LinkageError | UnsupportedOperationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            System.getLogger("dev.walnut.backend").log(System.Logger.Level.WARNING,
+                    "Walnut CPU kernels: Vector API provider unavailable (" + cause + "); using scalar kernels");
+            return Optional.empty();
+        }
+    }
+
+    /** Short human-readable name for the log line, e.g. {@code "Vector API, 512-bit float species"}. */
+    public abstract String description();
+
+    /**
+     * {@code out[o + i] = op(x[o + i], p1, p2)} for {@code i < n}, every {@link UnaryOp};
+     * {@code x == out} is allowed. Transcendental ops may differ from {@code Math}'s correctly
+     * rounded result by the error bound the implementation documents.
+     */
+    public abstract void unary(int op, double p1, double p2, float[] x, float[] out, int o, int n);
+
+    /**
+     * {@code out[o + i] = a[o + i] op b[o + i]} for {@code i < n}, op one of {@link BinaryOp#ADD}
+     * .. {@link BinaryOp#ATAN2}; any of the arrays may be the same array.
+     */
+    public abstract void binary(int op, float[] a, float[] b, float[] out, int o, int n);
+
+    /**
+     * Sum of {@code x[off .. off+n)}, accumulated in double (the scalar provider sums pairwise,
+     * the vector one in double lanes), so the float result is the correctly rounded sum within
+     * an ulp unless the terms cancel massively.
+     */
+    public abstract double sum(float[] x, int off, int n);
+
+    /** NaN-propagating maximum of a non-empty run ({@code max(-0, 0)} is {@code 0}). */
+    public abstract float max(float[] x, int off, int n);
+
+    /** NaN-propagating minimum of a non-empty run ({@code min(-0, 0)} is {@code -0}). */
+    public abstract float min(float[] x, int off, int n);
+
+    /**
+     * The rectangle rows {@code [r0, r1)} x columns {@code [c0, c1)} of the packed SGEMM
+     * {@code C (=|+=) alpha * A * B}, on the calling thread (operands as in {@link Gemm#sgemm},
+     * C with row stride {@code cRs} and column stride {@code cCs}). {@link FloatGemm} splits
+     * large products across threads and calls this once per rectangle.
+     */
+    public abstract void sgemmBlock(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff,
+                                    int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff,
+                                    int cRs, int cCs, boolean accumulate);
+
+    /** The scalar kernels of this package, exposed to other providers for the ops they leave alone. */
+    protected static void scalarUnary(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
+        FloatUnary.runScalar(op, p1, p2, x, out, o, n);
+    }
+
+    /** See {@link #scalarUnary}. */
+    protected static void scalarBinary(int op, float[] a, float[] b, float[] out, int o, int n) {
+        FloatBinary.alignedScalar(op, a, b, out, o, n);
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+}

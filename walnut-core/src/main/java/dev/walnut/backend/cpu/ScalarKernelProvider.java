@@ -1,0 +1,49 @@
+package dev.walnut.backend.cpu;
+
+/**
+ * The default {@link KernelProvider}: the package's plain loops, which C2 auto-vectorizes where
+ * it can, with {@code Math}'s correctly rounded (in double) transcendentals.
+ */
+final class ScalarKernelProvider extends KernelProvider {
+    static final ScalarKernelProvider INSTANCE = new ScalarKernelProvider();
+
+    private ScalarKernelProvider() {
+    }
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
+
+    @Override
+    public void unary(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
+        FloatUnary.runScalar(op, p1, p2, x, out, o, n);
+    }
+
+    @Override
+    public void binary(int op, float[] a, float[] b, float[] out, int o, int n) {
+        FloatBinary.alignedScalar(op, a, b, out, o, n);
+    }
+
+    @Override
+    public double sum(float[] x, int off, int n) {
+        return FloatReduce.sumScalar(x, off, n);
+    }
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        return FloatReduce.maxScalar(x, off, n);
+    }
+
+    @Override
+    public float min(float[] x, int off, int n) {
+        return FloatReduce.minScalar(x, off, n);
+    }
+
+    @Override
+    public void sgemmBlock(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff, int aRs,
+                           int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+                           boolean accumulate) {
+        FloatGemm.block(r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate);
+    }
+}

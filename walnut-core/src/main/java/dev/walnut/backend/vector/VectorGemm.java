@@ -1,0 +1,257 @@
+package dev.walnut.backend.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The packed SGEMM block of {@link VectorKernelProvider}: BLIS's loop structure around an
+ * {@code MR x NR} register-tile micro-kernel written with the Vector API.
+ *
+ * <p>The scalar GEMM ({@code dev.walnut.backend.cpu.Gemm}) cannot use a register tile, because
+ * C2's auto-vectorizer leaves one scalar; with explicit vectors it can. The micro-kernel keeps an
+ * {@code MR x NR} block of C in {@code MR * NR / L} vector registers (L floats per vector; with
+ * AVX-512, 8 x 32 in 16 of the 32 zmm registers) and per step of k loads two vectors of B and
+ * broadcasts {@code MR} values of A: 16 fused multiply-adds per 10 loads, and no stores at all
+ * until the tile is done.
+ *
+ * <p>Packing: B is copied into column panels of {@code NR} (k-major, {@code NR} contiguous floats
+ * per k) and A into row panels of {@code MR} (k-major, {@code MR} per k), both zero-padded at
+ * the edges, so the kernel only ever reads whole vectors. Loops (GotoBLAS order): columns by
+ * {@code NC}, k by {@code KC} (one packed B block), rows by {@code MC} (one packed A block),
+ * then B panels and A panels; a kc x NR panel of B stays in L1 while every A panel of the block
+ * streams past it from L2. Edge tiles run the same kernel into a scratch tile and are copied out.
+ */
+final class VectorGemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    static final int MR = 8;
+    static final int NR = 2 * L;
+    // Tuned on AMD Zen 5 (48 KB L1d, 1 MB L2 per core): see walnut-bench/results/vector-provider-notes.md.
+    private static final int KC = 256;
+    private static final int MC = 128;
+    private static final int NC = 2048;
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+
+    private VectorGemm() {
+    }
+
+    /** Per-thread packing buffers, grown on demand: at most (KC x NC + MC x KC) floats, about 2.1 MB. */
+    private static final class Work {
+        float[] aPack = new float[0];
+        float[] bPack = new float[0];
+        final float[] edge = new float[MR * NR];
+    }
+
+    static void block(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff, int aRs, int aCs,
+                      float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+                      boolean accumulate) {
+        Work work = WORK.get();
+        float[] edge = work.edge;
+        for (int jc = c0; jc < c1; jc += NC) {
+            int nc = Math.min(NC, c1 - jc);
+            int bPanels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean add = accumulate || pc > 0;
+                if (work.bPack.length < bPanels * NR * kc) {
+                    work.bPack = new float[bPanels * NR * Math.min(KC, k)];
+                }
+                float[] bp = work.bPack;
+                packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp);
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int mc = Math.min(MC, r1 - ic);
+                    int aPanels = (mc + MR - 1) / MR;
+                    if (work.aPack.length < aPanels * MR * kc) {
+                        work.aPack = new float[((Math.min(MC, r1 - r0) + MR - 1) / MR) * MR * Math.min(KC, k)];
+                    }
+                    float[] ap = work.aPack;
+                    packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
+                    for (int q = 0; q < bPanels; q++) {
+                        int jr = q * NR;
+                        int nr = Math.min(NR, nc - jr);
+                        int bo = q * kc * NR;
+                        for (int s = 0; s < aPanels; s++) {
+                            int ir = s * MR;
+                            int mr = Math.min(MR, mc - ir);
+                            int co = cOff + (ic + ir) * cRs + (jc + jr) * cCs;
+                            if (mr == MR && nr == NR && cCs == 1) {
+                                kernel(kc, ap, s * kc * MR, bp, bo, alpha, add, c, co, cRs);
+                            } else {
+                                kernel(kc, ap, s * kc * MR, bp, bo, 1f, false, edge, 0, NR);
+                                for (int i = 0; i < mr; i++) {
+                                    for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
+                                        float v = alpha * edge[i * NR + j];
+                                        c[ci] = add ? c[ci] + v : v;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The 8 x 2L register tile: {@code C[i][0..NR) (=|+=) alpha * sum_p ap[ao + p*MR + i] *
+     * bp[bo + p*NR + 0..NR)}, C row i at {@code c[co + i*ldc]}. Sixteen named accumulators,
+     * because C2 keeps named vector locals in registers and would not do so for an array.
+     */
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float alpha, boolean add,
+                               float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            int ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        // Written out rather than a helper taking vectors: a vector passed to a call that the JIT
+        // does not inline is boxed, and this method is already past the inlining size limits.
+        if (add) {
+            FloatVector av = FloatVector.broadcast(S, alpha);
+            c00 = c00.fma(av, FloatVector.fromArray(S, c, co));
+            c01 = c01.fma(av, FloatVector.fromArray(S, c, co + L));
+            c10 = c10.fma(av, FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.fma(av, FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = c20.fma(av, FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.fma(av, FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = c30.fma(av, FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.fma(av, FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = c40.fma(av, FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.fma(av, FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = c50.fma(av, FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = c51.fma(av, FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            c60 = c60.fma(av, FloatVector.fromArray(S, c, co + 6 * ldc));
+            c61 = c61.fma(av, FloatVector.fromArray(S, c, co + 6 * ldc + L));
+            c70 = c70.fma(av, FloatVector.fromArray(S, c, co + 7 * ldc));
+            c71 = c71.fma(av, FloatVector.fromArray(S, c, co + 7 * ldc + L));
+        } else if (alpha != 1f) {
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c10 = c10.mul(alpha);
+            c11 = c11.mul(alpha);
+            c20 = c20.mul(alpha);
+            c21 = c21.mul(alpha);
+            c30 = c30.mul(alpha);
+            c31 = c31.mul(alpha);
+            c40 = c40.mul(alpha);
+            c41 = c41.mul(alpha);
+            c50 = c50.mul(alpha);
+            c51 = c51.mul(alpha);
+            c60 = c60.mul(alpha);
+            c61 = c61.mul(alpha);
+            c70 = c70.mul(alpha);
+            c71 = c71.mul(alpha);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + L);
+    }
+
+    /** B (kc x nc at off, strides rs, cs) into panels {@code bp[(q*kc + p)*NR + j]}, zero-padded. */
+    private static void packB(float[] src, int off, int rs, int cs, int kc, int nc, float[] bp) {
+        for (int j0 = 0, q = 0; j0 < nc; j0 += NR, q++) {
+            int nr = Math.min(NR, nc - j0);
+            int base = q * kc * NR;
+            int so = off + j0 * cs;
+            if (cs == 1) {
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(src, so + p * rs, bp, base + p * NR, nr);
+                }
+            } else if (Math.abs(rs) < Math.abs(cs) && rs != 0) {
+                // Transposed source: read along k, which is contiguous there.
+                for (int j = 0; j < nr; j++) {
+                    for (int p = 0, s = so + j * cs, d = base + j; p < kc; p++, s += rs, d += NR) {
+                        bp[d] = src[s];
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    for (int j = 0, s = so + p * rs, d = base + p * NR; j < nr; j++, s += cs) {
+                        bp[d + j] = src[s];
+                    }
+                }
+            }
+            if (nr < NR) {
+                for (int p = 0; p < kc; p++) {
+                    java.util.Arrays.fill(bp, base + p * NR + nr, base + (p + 1) * NR, 0f);
+                }
+            }
+        }
+    }
+
+    /** A (mc x kc at off, strides rs, cs) into panels {@code ap[(s*kc + p)*MR + i]}, zero-padded. */
+    private static void packA(float[] src, int off, int rs, int cs, int mc, int kc, float[] ap) {
+        for (int i0 = 0, q = 0; i0 < mc; i0 += MR, q++) {
+            int mr = Math.min(MR, mc - i0);
+            int base = q * kc * MR;
+            int so = off + i0 * rs;
+            if (Math.abs(rs) <= Math.abs(cs) || mr < MR) {
+                // Transposed (or column-major) source: the MR values of one k are adjacent there.
+                for (int p = 0; p < kc; p++) {
+                    int d = base + p * MR;
+                    int s = so + p * cs;
+                    for (int i = 0; i < mr; i++) {
+                        ap[d + i] = src[s + i * rs];
+                    }
+                    for (int i = mr; i < MR; i++) {
+                        ap[d + i] = 0f;
+                    }
+                }
+            } else {
+                // Row-major source: read each row along k, write with stride MR.
+                for (int i = 0; i < MR; i++) {
+                    for (int p = 0, s = so + i * rs, d = base + i; p < kc; p++, s += cs, d += MR) {
+                        ap[d] = src[s];
+                    }
+                }
+            }
+        }
+    }
+}

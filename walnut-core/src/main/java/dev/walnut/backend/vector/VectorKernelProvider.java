@@ -1,0 +1,160 @@
+package dev.walnut.backend.vector;
+
+import dev.walnut.backend.cpu.KernelProvider;
+import dev.walnut.backend.cpu.UnaryOp;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API {@link KernelProvider}: SIMD {@code exp}, {@code log}, {@code tanh},
+ * {@code sigmoid} (see {@link VectorMath} for their error bounds), sums in double lanes,
+ * max/min, and a register-tiled SGEMM ({@link VectorGemm}). Everything else, elementwise
+ * arithmetic included, runs the scalar kernels: C2 already vectorizes those loops and they are
+ * bound by memory bandwidth, so explicit vectors measured no faster.
+ *
+ * <p>Loaded reflectively by {@link KernelProvider#get()} only when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}; nothing else may refer to this class, or the core
+ * would stop running without the module.
+ *
+ * <pre>{@code
+ * // java --add-modules jdk.incubator.vector -cp walnut-core.jar ...
+ * KernelProvider.get();   // a VectorKernelProvider: "Vector API, 512-bit float species"
+ * }</pre>
+ */
+public final class VectorKernelProvider extends KernelProvider {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    /** Floats as many as DS has doubles, so widening is a same-lane-count cast. */
+    private static final VectorSpecies<Float> FH =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(DS.vectorBitSize() / 2));
+
+    /**
+     * Creates the provider (called reflectively).
+     *
+     * @throws UnsupportedOperationException when the preferred float vector holds fewer than
+     *         4 lanes: the JVM has no usable SIMD, and the scalar loops are faster
+     */
+    public VectorKernelProvider() {
+        if (L < 4) {
+            throw new UnsupportedOperationException("preferred float species " + S + " is narrower than 128 bits");
+        }
+    }
+
+    @Override
+    public String description() {
+        return "Vector API, " + S.vectorBitSize() + "-bit float species";
+    }
+
+    @Override
+    public void unary(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
+        switch (op) {
+            case UnaryOp.EXP: VectorMath.apply(VectorMath.EXP, x, out, o, n); return;
+            case UnaryOp.LOG: VectorMath.apply(VectorMath.LOG, x, out, o, n); return;
+            case UnaryOp.TANH: VectorMath.apply(VectorMath.TANH, x, out, o, n); return;
+            case UnaryOp.SIGMOID: VectorMath.apply(VectorMath.SIGMOID, x, out, o, n); return;
+            default: scalarUnary(op, p1, p2, x, out, o, n);
+        }
+    }
+
+    @Override
+    public void binary(int op, float[] a, float[] b, float[] out, int o, int n) {
+        scalarBinary(op, a, b, out, o, n);
+    }
+
+    /**
+     * Each float is widened to double and accumulated in eight double vectors, so the result is
+     * as accurate as the scalar provider's double sum (the float32 reduction tests ask for the
+     * correctly rounded sum within one ulp). Eight accumulators cover the add latency of two
+     * vector adders; they also keep this method's bytecode above C2's hot-call inlining limit
+     * (325 bytes), which matters: inlined into the reduction driver, the compilation outgrew
+     * the budget within which C2 intrinsifies the Vector API, and the widening casts ran boxed
+     * (see {@code VectorMath.apply}).
+     */
+    @Override
+    public double sum(float[] x, int off, int n) {
+        int step = DS.length();
+        DoubleVector s0 = DoubleVector.zero(DS);
+        DoubleVector s1 = DoubleVector.zero(DS);
+        DoubleVector s2 = DoubleVector.zero(DS);
+        DoubleVector s3 = DoubleVector.zero(DS);
+        DoubleVector s4 = DoubleVector.zero(DS);
+        DoubleVector s5 = DoubleVector.zero(DS);
+        DoubleVector s6 = DoubleVector.zero(DS);
+        DoubleVector s7 = DoubleVector.zero(DS);
+        int i = 0;
+        for (; i + 8 * step <= n; i += 8 * step) {
+            int b = off + i;
+            s0 = s0.add((DoubleVector) FloatVector.fromArray(FH, x, b).castShape(DS, 0));
+            s1 = s1.add((DoubleVector) FloatVector.fromArray(FH, x, b + step).castShape(DS, 0));
+            s2 = s2.add((DoubleVector) FloatVector.fromArray(FH, x, b + 2 * step).castShape(DS, 0));
+            s3 = s3.add((DoubleVector) FloatVector.fromArray(FH, x, b + 3 * step).castShape(DS, 0));
+            s4 = s4.add((DoubleVector) FloatVector.fromArray(FH, x, b + 4 * step).castShape(DS, 0));
+            s5 = s5.add((DoubleVector) FloatVector.fromArray(FH, x, b + 5 * step).castShape(DS, 0));
+            s6 = s6.add((DoubleVector) FloatVector.fromArray(FH, x, b + 6 * step).castShape(DS, 0));
+            s7 = s7.add((DoubleVector) FloatVector.fromArray(FH, x, b + 7 * step).castShape(DS, 0));
+        }
+        for (; i + step <= n; i += step) {
+            s0 = s0.add((DoubleVector) FloatVector.fromArray(FH, x, off + i).castShape(DS, 0));
+        }
+        double total = s0.add(s1).add(s2.add(s3)).add(s4.add(s5).add(s6.add(s7))).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            total += x[off + i];
+        }
+        return total;
+    }
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        if (n < 2 * L) {
+            return scalarMaxMin(true, x, off, n);
+        }
+        FloatVector m0 = FloatVector.fromArray(S, x, off);
+        FloatVector m1 = FloatVector.fromArray(S, x, off + L);
+        int i = 2 * L;
+        for (int bound = off + n - 2 * L; off + i <= bound; i += 2 * L) {
+            m0 = m0.max(FloatVector.fromArray(S, x, off + i));
+            m1 = m1.max(FloatVector.fromArray(S, x, off + i + L));
+        }
+        // The overlapping last vectors re-read some elements, which max does not mind.
+        m0 = m0.max(FloatVector.fromArray(S, x, off + n - 2 * L));
+        m1 = m1.max(FloatVector.fromArray(S, x, off + n - L));
+        return m0.max(m1).reduceLanes(VectorOperators.MAX);
+    }
+
+    @Override
+    public float min(float[] x, int off, int n) {
+        if (n < 2 * L) {
+            return scalarMaxMin(false, x, off, n);
+        }
+        FloatVector m0 = FloatVector.fromArray(S, x, off);
+        FloatVector m1 = FloatVector.fromArray(S, x, off + L);
+        int i = 2 * L;
+        for (int bound = off + n - 2 * L; off + i <= bound; i += 2 * L) {
+            m0 = m0.min(FloatVector.fromArray(S, x, off + i));
+            m1 = m1.min(FloatVector.fromArray(S, x, off + i + L));
+        }
+        m0 = m0.min(FloatVector.fromArray(S, x, off + n - 2 * L));
+        m1 = m1.min(FloatVector.fromArray(S, x, off + n - L));
+        return m0.min(m1).reduceLanes(VectorOperators.MIN);
+    }
+
+    private static float scalarMaxMin(boolean max, float[] x, int off, int n) {
+        float m = x[off];
+        for (int i = 1; i < n; i++) {
+            m = max ? Math.max(m, x[off + i]) : Math.min(m, x[off + i]);
+        }
+        return m;
+    }
+
+    @Override
+    public void sgemmBlock(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff, int aRs,
+                           int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+                           boolean accumulate) {
+        VectorGemm.block(r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs,
+                accumulate);
+    }
+}

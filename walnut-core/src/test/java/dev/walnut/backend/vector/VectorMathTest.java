@@ -1,0 +1,169 @@
+package dev.walnut.backend.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.DoubleUnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vectorized transcendentals against {@code Math} in double, rounded to float: the ulp
+ * bounds documented in {@link VectorMath} are asserted over a sweep of every 97th float bit
+ * pattern (all signs and exponents, subnormals included) plus the IEEE edge cases.
+ */
+class VectorMathTest {
+    private static final int STEP = 97;
+    private static final int BATCH = 4096;
+
+    /** Error of {@code actual} in units of the float grid spacing at the correctly rounded value. */
+    static double ulps(float actual, double exact) {
+        float rounded = (float) exact;
+        if (Float.isNaN(rounded) || Float.isNaN(actual)) {
+            return Float.isNaN(rounded) == Float.isNaN(actual) ? 0 : Double.POSITIVE_INFINITY;
+        }
+        if (Float.isInfinite(rounded) || Float.isInfinite(actual)) {
+            return rounded == actual ? 0 : Double.POSITIVE_INFINITY;
+        }
+        return Math.abs(actual - exact) / Math.ulp(rounded);
+    }
+
+    /** Largest ulp error of {@code fn} against {@code reference} over the sweep; also fails on a NaN/inf mismatch. */
+    private static double maxUlps(int fn, DoubleUnaryOperator reference, float lo, float hi) {
+        // Odd batch lengths, so the padded last block of each call is exercised too.
+        float[] in = new float[BATCH + 3], out = new float[BATCH + 3];
+        double worst = 0;
+        float worstAt = Float.NaN;
+        int filled = 0;
+        for (long bits = 0; bits <= 0x1_0000_0000L; bits += STEP) {
+            float v = Float.intBitsToFloat((int) bits);
+            boolean last = bits + STEP > 0x1_0000_0000L;
+            if (v >= lo && v <= hi && !last) {
+                in[filled++] = v;
+            }
+            if (filled == in.length || last && filled > 0) {
+                VectorMath.apply(fn, in, out, 0, filled);
+                for (int i = 0; i < filled; i++) {
+                    double e = ulps(out[i], reference.applyAsDouble(in[i]));
+                    if (e > worst) {
+                        worst = e;
+                        worstAt = in[i];
+                    }
+                }
+                filled = 0;
+            }
+        }
+        assertTrue(worst < Double.POSITIVE_INFINITY, "special-value mismatch at x=" + worstAt);
+        return worst;
+    }
+
+    private static float[] apply(int fn, float... xs) {
+        float[] out = new float[xs.length];
+        VectorMath.apply(fn, xs, out, 0, xs.length);
+        return out;
+    }
+
+    @Test
+    void expIsWithinOneAndAHalfUlpOverTheWholeFloatRange() {
+        double worst = maxUlps(VectorMath.EXP, Math::exp, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+        assertTrue(worst <= 1.5, "exp max error " + worst + " ulp");
+    }
+
+    @Test
+    void inPlaceAndOffsetRunsMatchTheSeparateArrayResult() {
+        float[] x = new float[1100];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i - 550) * 0.037f;
+        }
+        for (int fn : new int[] {VectorMath.EXP, VectorMath.TANH, VectorMath.SIGMOID}) {
+            float[] expected = new float[x.length];
+            VectorMath.apply(fn, x, expected, 0, x.length);
+            float[] inPlace = x.clone();
+            VectorMath.apply(fn, inPlace, inPlace, 7, 1031);
+            for (int i = 0; i < x.length; i++) {
+                float want = i >= 7 && i < 7 + 1031 ? expected[i] : x[i];
+                assertEquals(want, inPlace[i], "fn " + fn + " at " + i);
+            }
+        }
+    }
+
+    @Test
+    void expEdgeCases() {
+        float[] r = apply(VectorMath.EXP, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f, -0f,
+                88.72283f, 88.7229f, 89f, 1000f, -87.33655f, -103.2789f, -104f, -1000f, 1f);
+        assertTrue(Float.isNaN(r[0]));
+        assertEquals(0f, r[1]);
+        assertEquals(Float.POSITIVE_INFINITY, r[2]);
+        assertEquals(1f, r[3]);
+        assertEquals(1f, r[4]);
+        assertEquals((float) Math.exp(88.72283f), r[5], Math.ulp((float) Math.exp(88.72283f)));
+        assertEquals(Float.POSITIVE_INFINITY, r[6]);
+        assertEquals(Float.POSITIVE_INFINITY, r[7]);
+        assertEquals(Float.POSITIVE_INFINITY, r[8]);
+        assertEquals((float) Math.exp(-87.33655f), r[9], Math.ulp((float) Math.exp(-87.33655f)));
+        assertEquals(Float.MIN_VALUE, r[10]);
+        assertEquals(0f, r[11]);
+        assertEquals(0f, r[12]);
+        assertEquals((float) Math.E, r[13], Math.ulp((float) Math.E));
+    }
+
+    @Test
+    void logIsWithinOneUlpForEveryPositiveFloat() {
+        double worst = maxUlps(VectorMath.LOG, Math::log, 0f, Float.POSITIVE_INFINITY);
+        assertTrue(worst <= 1.0, "log max error " + worst + " ulp");
+    }
+
+    @Test
+    void logEdgeCases() {
+        float[] r = apply(VectorMath.LOG, Float.NaN, -1f, Float.NEGATIVE_INFINITY, 0f, -0f, Float.POSITIVE_INFINITY,
+                1f, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MIN_VALUE);
+        assertTrue(Float.isNaN(r[0]));
+        assertTrue(Float.isNaN(r[1]));
+        assertTrue(Float.isNaN(r[2]));
+        assertEquals(Float.NEGATIVE_INFINITY, r[3]);
+        assertEquals(Float.NEGATIVE_INFINITY, r[4]);
+        assertEquals(Float.POSITIVE_INFINITY, r[5]);
+        assertEquals(0f, r[6]);
+        assertEquals((float) Math.log(Float.MIN_VALUE), r[7], Math.ulp((float) Math.log(Float.MIN_VALUE)));
+        assertEquals((float) Math.log(Float.MAX_VALUE), r[8], Math.ulp((float) Math.log(Float.MAX_VALUE)));
+        assertTrue(Float.isNaN(r[9]));
+    }
+
+    @Test
+    void tanhIsWithinOneAndAHalfUlpEverywhere() {
+        double worst = maxUlps(VectorMath.TANH, Math::tanh, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+        assertTrue(worst <= 1.5, "tanh max error " + worst + " ulp");
+    }
+
+    @Test
+    void tanhEdgeCases() {
+        float[] r = apply(VectorMath.TANH, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0f, 0f,
+                50f, -50f, 1e-30f);
+        assertTrue(Float.isNaN(r[0]));
+        assertEquals(-1f, r[1]);
+        assertEquals(1f, r[2]);
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(r[3]));
+        assertEquals(0f, r[4]);
+        assertEquals(1f, r[5]);
+        assertEquals(-1f, r[6]);
+        assertEquals(1e-30f, r[7]);
+    }
+
+    @Test
+    void sigmoidIsWithinTwoAndAHalfUlpEverywhere() {
+        double worst = maxUlps(VectorMath.SIGMOID, x -> 1.0 / (1.0 + Math.exp(-x)),
+                Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+        assertTrue(worst <= 2.5, "sigmoid max error " + worst + " ulp");
+    }
+
+    @Test
+    void sigmoidEdgeCases() {
+        float[] r = apply(VectorMath.SIGMOID, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f,
+                -100f, 100f);
+        assertTrue(Float.isNaN(r[0]));
+        assertEquals(0f, r[1]);
+        assertEquals(1f, r[2]);
+        assertEquals(0.5f, r[3]);
+        assertEquals((float) Math.exp(-100.0), r[4], Math.ulp((float) Math.exp(-100.0)));
+        assertEquals(1f, r[5]);
+    }
+}
