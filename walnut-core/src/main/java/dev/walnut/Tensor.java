@@ -110,6 +110,11 @@ public final class Tensor {
             }
 
             @Override
+            public void markWritten(Tensor t) {
+                t.storage.version++;
+            }
+
+            @Override
             public Object data(Tensor t) {
                 return t.storage.data;
             }
