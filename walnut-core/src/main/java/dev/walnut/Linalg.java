@@ -94,15 +94,32 @@ final class Linalg {
             body.apply(0, batches);
         }
         Tensor result = new Tensor(out, outShape);
-        String name = ra == 2 && rb == 2 ? "MmBackward0" : "BmmBackward0";
-        Node.record(name, (nd, g) -> {
+        boolean plain = ra == 2 && rb == 2;
+        Node.record(plain ? "MmBackward0" : "BmmBackward0", (nd, g) -> {
             Tensor x = nd.saved(0);
             Tensor y = nd.saved(1);
-            return new Tensor[] {
-                    nd.needsInputGrad(0) ? g[0].matmul(y.transpose(-1, -2)) : null,
-                    nd.needsInputGrad(1) ? x.transpose(-1, -2).matmul(g[0]) : null};
+            Tensor gx = null;
+            Tensor gy = null;
+            if (nd.needsInputGrad(0)) {
+                gx = plain && columnMajor(x) ? y.matmul(g[0].t()).t() : g[0].matmul(y.transpose(-1, -2));
+            }
+            if (nd.needsInputGrad(1)) {
+                gy = plain && columnMajor(y) ? g[0].t().matmul(x).t() : x.transpose(-1, -2).matmul(g[0]);
+            }
+            return new Tensor[] {gx, gy};
         }, new Tensor[] {a, b}, new Tensor[] {result}, a, b);
         return result;
+    }
+
+    /**
+     * True for a 2-d operand stored transposed ({@code w.t()} of a contiguous {@code w}, as in
+     * {@code Linear}). Its gradient is then computed as the transpose of a product that the GEMM
+     * writes contiguously in the operand's own layout, so the transposing view's backward and
+     * the accumulation into {@code w.grad} read it in order instead of gathering with a stride
+     * (PyTorch's mm backward picks the layout the same way). Same products, same FLOPs.
+     */
+    private static boolean columnMajor(Tensor t) {
+        return t.shape[0] > 1 && t.shape[1] > 1 && t.strides[0] == 1 && t.strides[1] == t.shape[0];
     }
 
     private static void integerGemm(int m, int n, int k, Object a, int ao, int aRs, int aCs, Object b, int bo, int bRs,

@@ -97,7 +97,7 @@ public final class Tensor {
                     t.grad = Creation.cast(g, g.dtype);
                 } else if (t.grad.requiresGrad() || t.grad.base != null || !t.grad.isContiguous()) {
                     t.grad = t.grad.add(g).detach();
-                } else {
+                } else if (!Elementwise.addInto(t.grad, g)) {
                     Autograd.noGrad(() -> {
                         t.grad.addInPlace(g);
                     });
