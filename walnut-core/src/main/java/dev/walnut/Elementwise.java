@@ -334,8 +334,10 @@ final class Elementwise {
                     g[0].mul(n.saved(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))}, x, out, x);
             case LOG1P -> Node.record("Log1pBackward0", (n, g) -> new Tensor[] {g[0].div(n.saved(0).add(1.0))}, x, out, x);
             case EXPM1 -> Node.record("Expm1Backward0", (n, g) -> new Tensor[] {g[0].mul(n.saved(0).add(1.0))}, x, out, out);
-            case RELU -> Node.record("ReluBackward0",
-                    (n, g) -> new Tensor[] {g[0].mul(n.saved(0).gt(0.0).to(g[0].dtype))}, x, out, out);
+            // where(out > 0, g, 0), PyTorch's threshold_backward: two passes (mask, select)
+            // instead of three for g * mask.to(dtype), and a masked-off inf or NaN in g gives 0.
+            case RELU -> Node.record("ReluBackward0", (n, g) -> new Tensor[] {
+                    where(n.saved(0).gt(0.0), g[0], Tensor.scalar(0.0, g[0].dtype))}, x, out, out);
             default -> throw new IllegalStateException("no gradient rule for " + name);
         }
         return out;

@@ -243,4 +243,33 @@ class MatmulTest {
         assertArrayEquals(new float[] {11, 22, 33, 44, 55, 66}, w.grad().toFloatArray());
         assertTrue(w.grad().version() > version, "accumulation writes in place and bumps the version");
     }
+
+    @Test
+    void gradientsOfAMatrixBroadcastOverABatchMatchFiniteDifferences() {
+        // The convolution layout (weight [M, K] times columns [T, K, L]) and Linear on a batch of
+        // sequences ([B, T, K] times w^T): the matrix's gradient sums over the batch.
+        Tensor w = randn(31, DType.F64, 3, 4).setRequiresGrad(true);
+        Tensor cols = randn(32, DType.F64, 5, 4, 6).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].matmul(in[1]), w, cols);
+        dev.walnut.autograd.GradCheck.checkSecondOrder(in -> in[0].matmul(in[1]), w, cols);
+        Tensor seq = randn(33, DType.F64, 2, 5, 4).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].matmul(in[1].t()), seq, w);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].matmul(in[1].t().contiguous()), seq, w);
+    }
+
+    @Test
+    void batchSummedWeightGradientEqualsTheSumOfPerItemProductsInFloat32() {
+        Tensor w = randn(34, DType.F32, 8, 27).setRequiresGrad(true);
+        Tensor cols = randn(35, DType.F32, 6, 27, 50);
+        Tensor g = randn(36, DType.F32, 6, 8, 50);
+        w.matmul(cols).backward(g);
+        double[] expected = new double[8 * 27];
+        for (int t = 0; t < 6; t++) {
+            double[] item = naive2d(g.select(0, t), cols.select(0, t).t());
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] += item[i];
+            }
+        }
+        assertClose(expected, w.grad(), 1e-4);
+    }
 }
