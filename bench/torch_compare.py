@@ -337,11 +337,17 @@ def parse_time_v(stderr):
 def run_probe(cmd, use_time):
     """Runs one memory process; returns (JSON lines it printed, peak RSS kB, how it was measured)."""
     full = (["/usr/bin/time", "-v"] if use_time else []) + cmd
-    p = subprocess.run(full, capture_output=True, text=True)
+    lines = []
+    with subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        for line in p.stdout:  # progress as it comes: a soak under load can take a while
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+                s = lines[-1]
+                print(f"[memory]   step {s['step']}: RSS {s['rss_kb'] / 1024:.1f} MiB", file=sys.stderr, flush=True)
+        stderr = p.stderr.read()
     if p.returncode != 0:
-        raise RuntimeError(f"memory probe failed ({p.returncode}): {' '.join(full)}\n{p.stderr[-2000:]}")
-    lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
-    peak = parse_time_v(p.stderr) if use_time else None
+        raise RuntimeError(f"memory probe failed ({p.returncode}): {' '.join(full)}\n{stderr[-2000:]}")
+    peak = parse_time_v(stderr) if use_time else None
     how = "/usr/bin/time -v" if peak is not None else "VmHWM"
     if peak is None:
         peak = lines[-1]["hwm_kb"]

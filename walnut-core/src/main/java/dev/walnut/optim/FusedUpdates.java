@@ -64,6 +64,15 @@ final class FusedUpdates {
             float mom = (float) momentum;
             float keep = (float) (1 - dampening);
             float step = (float) -lr;
+            if (!negate && weightDecay == 0 && bf == null && go == po) {
+                Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                    for (int i = po + lo; i < po + hi; i++) {
+                        pf[i] = pf[i] + gf[i] * step;
+                    }
+                });
+                ti.markWritten(param);
+                return;
+            }
             Parallel.forRange(n, GRAIN, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
                     float d = negate ? -gf[go + i] : gf[go + i];
@@ -131,6 +140,24 @@ final class FusedUpdates {
             float e = (float) eps;
             float s2 = (float) sqrtBias2;
             float step = (float) -stepSize;
+            if (!negate && l2 == 0 && !decoupled && xf == null && go == po && mo == po && vo == po) {
+                // The default options with one offset for all arrays (fresh tensors have offset
+                // 0): a branch-free loop with a single index, the shape C2 vectorizes (sqrt and
+                // divide included; with distinct offsets it cannot rule out aliasing). The two
+                // divisions and the square root per element dominate the scalar loop.
+                Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                    for (int i = po + lo; i < po + hi; i++) {
+                        float d = g[i];
+                        float mi = mf[i] * b1 + d * c1;
+                        float vi = vf[i] * b2 + (d * d) * c2;
+                        mf[i] = mi;
+                        vf[i] = vi;
+                        p[i] = p[i] + (mi / ((float) Math.sqrt(vi) / s2 + e)) * step;
+                    }
+                });
+                ti.markWritten(param);
+                return;
+            }
             Parallel.forRange(n, GRAIN, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
                     float d = negate ? -g[go + i] : g[go + i];
