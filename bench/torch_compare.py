@@ -354,6 +354,15 @@ def run_probe(cmd, use_time):
     return lines, peak, how
 
 
+def read_load():
+    """The 1-minute load average, or None where /proc/loadavg is missing."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def memory_child(steps, every, threads):
     """The PyTorch side of the memory workload (runs in its own process)."""
     import torch
@@ -476,6 +485,10 @@ def main():
             theirs[w.key] = measure(fn, opi, args.warmup, args.iterations, args.time)
             print(f"[torch]   {w.label:24s} {cell(w, theirs[w.key])} {unit(w)}", file=sys.stderr, flush=True)
 
+    # PyTorch's OpenMP threads spin while they wait, so on a machine whose cores are busy with
+    # other work its multi-threaded timings degrade far more than Walnut's (whose fork-join
+    # workers park): a loaded run flatters Walnut. Hence the load is recorded after timing too.
+    load_after = read_load()
     memory = soak = None
     if "memory" in groups:
         memory = run_memory(args, torch is not None, soak=False)
@@ -496,6 +509,11 @@ def main():
         env["pytorch"] = (f"{torch.__version__}, {torch.get_num_threads()} threads, "
                           f"BLAS: {loaded_blas() or 'unknown'}")
 
+    if load_after is not None:
+        env["load_after_pytorch_timing"] = load_after
+    cpus = os.cpu_count() or 1
+    loaded = any(l is not None and l > 0.5 * cpus for l in (args.load_before, load_after))
+
     # ---- table rows
     table = []
     for w in rows:
@@ -506,7 +524,9 @@ def main():
         table.append({
             "workload": w.label, "unit": unit(w), "walnut": cell(w, mine), "pytorch": cell(w, other),
             "ratio": None if ratio is None else round(ratio, 3),
-            "target": target_note(w, mine, ratio), "note": rate_note(w, mine),
+            "target": target_note(w, mine, ratio) + (" (loaded machine: unreliable)" if loaded and ratio is not None
+                                                     and w.key in TARGETS else ""),
+            "note": rate_note(w, mine),
             "walnut_seconds": mine, "pytorch_seconds": other,
         })
     for name, secs, size in extra:
@@ -524,10 +544,11 @@ def main():
     if "/blas/libblas" in blas:
         notes.append("Warning: PyTorch is using the netlib reference BLAS (single-threaded, unoptimised), so its "
                      "SGEMM/Linear numbers understate PyTorch; `apt-get install -y libopenblas0-pthread` fixes that.")
-    load = args.load_before
-    if load is not None and load > 0.5 * (os.cpu_count() or 1):
-        notes.append(f"Warning: load average was {load:.2f} on {os.cpu_count()} CPUs before the run; other "
-                     "processes competed for the cores, so the numbers may be unreliable.")
+    if loaded:
+        notes.append(f"Warning: load average was {args.load_before} before the run and {load_after} after the "
+                     f"PyTorch timing on {cpus} CPUs; other processes competed for the cores, so the numbers are "
+                     "unreliable, PyTorch's most (its OpenMP threads spin while waiting). Rerun on an idle machine "
+                     "before judging the targets.")
     if torch_note:
         notes.append(torch_note)
 
@@ -568,7 +589,7 @@ def memory_lines(memory, soak):
 
 def render_markdown(env, table, memory, soak, notes):
     out = [f"## Walnut vs PyTorch ({env['date']})", ""]
-    for k in ("host", "walnut", "pytorch", "schedule", "threads", "load_before"):
+    for k in ("host", "walnut", "pytorch", "schedule", "threads", "load_before", "load_after_pytorch_timing"):
         if env.get(k) is not None:
             out.append(f"- {k.replace('_', ' ')}: {env[k]}")
     out += ["", "| workload | unit | Walnut median [min–max] | PyTorch median [min–max] | ratio W/P | target | note |",
