@@ -1,42 +1,72 @@
 #!/usr/bin/env bash
-# Builds walnut-bench, runs the JMH benchmarks, times the same workloads in PyTorch in the same
-# run, and prints Walnut vs PyTorch with ratios (STYLE.md rule 12, DESIGN.md §6).
+# One command for the benchmark comparison (README, "Benchmarks"): builds walnut-bench, runs the
+# JMH benchmarks, times the same workloads in PyTorch, measures memory, prints one table of
+# Walnut vs PyTorch with ratios and writes it to walnut-bench/results/ (JSON + Markdown).
 #
-# Usage: bench/run.sh [--install] [--no-torch] [--no-build] [-h|--help]
-#   --install   install Debian's PyTorch if it is missing (apt-get install -y python3-torch
-#               libopenblas0-pthread); without this flag nothing is ever installed
-#   --no-torch  skip the PyTorch side, print Walnut's numbers only
-#   --no-build  reuse walnut-bench/target/walnut-bench.jar
+# Usage: bench/run.sh [--quick] [--only GROUPS] [--soak] [--install] [--no-torch] [--no-build]
+#   --quick        1 warmup + 3 measured iterations of 0.5 s (a smoke run, ~4 minutes)
+#   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,memory (default: all)
+#   --soak         also run the 10,000-step memory soak (about 2 more minutes)
+#   --install      install Debian's PyTorch if it is missing:
+#                  apt-get install -y python3-torch python3-numpy libopenblas0-pthread
+#                  (without this flag nothing is ever installed)
+#   --no-torch     skip the PyTorch side, print Walnut's numbers only
+#   --no-build     reuse walnut-bench/target/walnut-bench.jar
 #
 # Settings (environment; the same values drive JMH and the PyTorch timer):
 #   BENCH_WI=3 BENCH_I=5     warmup / measured iterations
 #   BENCH_TIME=1             seconds per iteration
-#   BENCH_THREADS=2          kernel threads (walnut.threads and torch.set_num_threads)
-#   BENCH_FILTER=...         JMH include regexp replacing the default benchmark list
+#   BENCH_THREADS=2          threads on both sides (-Dwalnut.threads, torch.set_num_threads)
+#   BENCH_MEMORY_JVM="-Xmx128m -XX:+UseSerialGC"   JVM options of the Walnut memory process
 #   PYTHON=...               interpreter for the PyTorch side (default: the first of python3 and
 #                            /usr/bin/python3 that can import torch)
-# The defaults fit a 2-core machine in a few minutes. Results land in walnut-bench/target/.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-install=0 torch=1 build=1
-for arg in "$@"; do
-    case "$arg" in
+install=0 torch=1 build=1 quick=0 soak=0 only=chain,gemm,elementwise,mlp,cnn,memory
+while [[ $# -gt 0 ]]; do
+    case "$1" in
         --install) install=1 ;;
         --no-torch) torch=0 ;;
         --no-build) build=0 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "run.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+        --quick) quick=1 ;;
+        --soak) soak=1 ;;
+        --only) [[ $# -ge 2 ]] || { echo "run.sh: --only needs a value" >&2; exit 2; }; only=$2; shift ;;
+        --only=*) only=${1#--only=} ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
+    shift
 done
 
-wi=${BENCH_WI:-3}
-iters=${BENCH_I:-5}
-secs=${BENCH_TIME:-1}
+if [[ $quick == 1 ]]; then
+    wi=${BENCH_WI:-1} iters=${BENCH_I:-3} secs=${BENCH_TIME:-0.5}
+else
+    wi=${BENCH_WI:-3} iters=${BENCH_I:-5} secs=${BENCH_TIME:-1}
+fi
 threads=${BENCH_THREADS:-2}
+memory_jvm=${BENCH_MEMORY_JVM:-"-Xmx128m -XX:+UseSerialGC"}
+ms=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')   # JMH wants an integer and a unit
 jar=walnut-bench/target/walnut-bench.jar
-results_dir=walnut-bench/target
+jmh_json=walnut-bench/target/jmh.json
+# The Vector API kernel provider is picked up when this module is present (DESIGN §1).
+jvm_flags="--add-modules jdk.incubator.vector -Dwalnut.threads=$threads"
+
+# JMH include patterns per workload group.
+includes=()
+IFS=, read -r -a groups <<<"$only"
+for g in "${groups[@]}"; do
+    case "$g" in
+        chain) includes+=('dev\.walnut\.bench\.OpOverheadBenchmark\.') ;;
+        gemm) includes+=('dev\.walnut\.bench\.GemmBenchmark\.matmul$') ;;
+        elementwise) includes+=('dev\.walnut\.bench\.(Elementwise|Reduction)Benchmark\.') ;;
+        mlp) includes+=('dev\.walnut\.bench\.Mlp(Train|Inference)Benchmark\.') ;;
+        cnn) includes+=('dev\.walnut\.bench\.CnnBenchmark\.') ;;
+        memory) ;;
+        *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, memory)" >&2; exit 2 ;;
+    esac
+done
 
 # --- PyTorch availability, decided up front so a missing torch is reported before the long run.
 # Debian's python3-torch lives in the system interpreter's dist-packages, which a python3 from
@@ -47,7 +77,7 @@ find_python() {
     for p in "${candidates[@]}"; do
         command -v "$p" >/dev/null 2>&1 || continue
         [[ -z $first ]] && first=$p
-        if "$p" -c 'import torch' >/dev/null 2>&1; then
+        if "$p" -c 'import torch, numpy' >/dev/null 2>&1; then
             python=$p have_python=1 have_torch=1
             return
         fi
@@ -64,15 +94,17 @@ if [[ $torch == 1 && $have_torch == 0 ]]; then
         if [[ $(id -u) != 0 ]]; then sudo_cmd=(sudo); fi
         "${sudo_cmd[@]}" apt-get update
         # Without OpenBLAS, Debian's torch falls back to the netlib reference BLAS and its SGEMM
-        # is too slow to be a fair reference.
-        "${sudo_cmd[@]}" apt-get install -y python3-torch libopenblas0-pthread
+        # is too slow to be a fair reference; the pthread build does not oversubscribe the cores
+        # the way an OpenMP BLAS under torch's own OpenMP pool can.
+        "${sudo_cmd[@]}" apt-get install -y python3-torch python3-numpy libopenblas0-pthread
         find_python
         [[ $have_torch == 1 ]] || { echo "run.sh: torch still not importable after install" >&2; exit 1; }
     elif [[ $have_python == 0 ]]; then
         echo "== no python3 found: printing Walnut's numbers only (JMH summaries below)." >&2
     else
-        echo "== PyTorch is not installed: printing Walnut's numbers only." >&2
-        echo "   Install it with 'apt-get install -y python3-torch libopenblas0-pthread' or rerun with --install." >&2
+        echo "== PyTorch (python3-torch with python3-numpy) is not installed: printing Walnut's numbers only." >&2
+        echo "   Install it with 'apt-get install -y python3-torch python3-numpy libopenblas0-pthread'" >&2
+        echo "   or rerun with --install." >&2
     fi
 fi
 
@@ -82,54 +114,35 @@ if awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
     echo "== warning: load average $load1 on $(nproc) CPUs; results will be noisy" >&2
 fi
 
-# --- build
+# --- build (through the reactor, so walnut-core is built from this checkout)
 if [[ $build == 1 ]]; then
     echo "== building walnut-bench"
     mvn -q -B -pl walnut-bench -am package -DskipTests
 fi
 [[ -f $jar ]] || { echo "run.sh: $jar not found; build first (drop --no-build)" >&2; exit 1; }
 
-# --- JMH
-# GemmBenchmark is written separately; include it only when the jar has it. It runs as its own
-# JMH invocation because "-p size=..." would also override ElementwiseBenchmark's "size".
-common=(-f 1 -wi "$wi" -i "$iters" -w "${secs}s" -r "${secs}s" -jvmArgsAppend "-Dwalnut.threads=$threads")
-includes=() params=() files=()   # one JMH invocation per index
-if [[ -n ${BENCH_FILTER:-} ]]; then
-    includes+=("$BENCH_FILTER") params+=("") files+=("$results_dir/jmh-custom.json")
-else
-    includes+=('dev\.walnut\.bench\.(OpOverhead|Elementwise)Benchmark\.')
-    params+=("") files+=("$results_dir/jmh-core.json")
-    listing=$(java -jar "$jar" -l)
-    if grep -q '^dev\.walnut\.bench\.GemmBenchmark\.' <<<"$listing"; then
-        includes+=('dev\.walnut\.bench\.GemmBenchmark\.')
-        params+=("size=256,512,1024") files+=("$results_dir/jmh-gemm.json")
-    else
-        echo "== GemmBenchmark not in the jar; SGEMM rows will show PyTorch only"
-    fi
+# --- JMH: one fork per benchmark, Walnut on $threads threads
+result_args=()
+if [[ ${#includes[@]} -gt 0 ]]; then
+    echo "== JMH: -f 1 -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
+    rm -f "$jmh_json"
+    java -jar "$jar" "${includes[@]}" -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" -r "${ms}ms" \
+        -jvmArgsAppend "$jvm_flags" -rf json -rff "$jmh_json"
+    result_args=(--walnut "$jmh_json")
 fi
 
-result_files=()
-for i in "${!includes[@]}"; do
-    p_args=()
-    if [[ -n ${params[i]} ]]; then p_args=(-p "${params[i]}"); fi
-    echo "== JMH ${includes[i]} ${params[i]:+(${params[i]}) }-f 1 -wi $wi -i $iters -w ${secs}s -r ${secs}s," \
-         "walnut.threads=$threads"
-    rm -f "${files[i]}"
-    java -jar "$jar" "${includes[i]}" "${p_args[@]}" "${common[@]}" -rf json -rff "${files[i]}"
-    result_files+=(--walnut "${files[i]}")
-done
-
-# --- comparison table
+# --- PyTorch, memory and the table
 if [[ $have_python == 0 ]]; then
-    echo "== python3 missing: no table; JMH's summaries above are the result (${results_dir}/jmh-*.json)."
+    echo "== python3 missing: no table; JMH's summary above is the result ($jmh_json)."
     exit 0
 fi
-compare=("${result_files[@]}" --warmup "$wi" --iterations "$iters" --time "$secs" --threads "$threads"
-         --load-before "$load1")
+compare=("${result_args[@]}" --warmup "$wi" --iterations "$iters" --time "$secs" --threads "$threads"
+         --only "$only" --load-before "$load1" --jar "$jar" --memory-jvm-args "$memory_jvm $jvm_flags")
+[[ $soak == 1 ]] && compare+=(--soak)
 # Without torch the script itself says it is missing and prints Walnut's column alone.
-if [[ $torch == 0 ]]; then
+if [[ $torch == 0 || $have_torch == 0 ]]; then
     compare+=(--no-torch)
-elif [[ $have_torch == 1 ]]; then
-    echo "== PyTorch: same workloads, same schedule"
+else
+    echo "== PyTorch: same workloads, same schedule, $threads threads"
 fi
 "$python" bench/torch_compare.py "${compare[@]}"

@@ -2,41 +2,69 @@
 """Run Walnut's benchmark workloads in PyTorch and print Walnut vs PyTorch with ratios.
 
 Reads the JSON that JMH writes with ``-rf json -rff FILE`` (the Walnut side), times the same
-workloads in PyTorch with the same warmup/measurement schedule as JMH (N warmup iterations, then
-M measured iterations of T seconds each, score = mean time per call), and prints one table.
+workloads in PyTorch with the same schedule as JMH (N warmup iterations, then M measured
+iterations of T seconds each; an iteration's score is its mean time per call), and prints one
+table: workload, Walnut median [min-max], PyTorch median [min-max] over the measured
+iterations, and the ratio of the medians, Walnut time / PyTorch time (< 1: Walnut is faster).
+The same table goes to walnut-bench/results/ as JSON and Markdown (a timestamped pair plus
+latest.md and latest.json).
 
-Workloads (kept identical to the JMH classes in walnut-bench):
+Workloads (kept identical to the JMH classes in walnut-bench and to Models.java):
   * op chain: ``y = y.mul(1.0001).add(0.0001)`` x1000 on a 1-element F32 tensor = 2000 ops;
-    reported per op (chain time / 2000) as forward+backward, forward recorded, forward no-grad
-  * elementwise: ``a + b`` and ``a.exp()`` on 1M (2^20) and 16M (2^24) F32 elements
-  * SGEMM: ``a @ b`` (GemmBenchmark.sgemm) and ``a @ b.t()`` (GemmBenchmark.sgemmTransposedB)
-    on square F32 matrices of size 256/512/1024, if GemmBenchmark ran
+    reported per op (chain time / 2000): forward no-grad, forward recorded, forward+backward
+  * SGEMM: ``a @ b`` on square F32 matrices of side 128..2048, shown in GFLOP/s
+  * elementwise: ``a + b``, ``a * b``, ``a.exp()`` on 1M (2^20) and 16M (2^24) F32 elements;
+    ``a.sum()`` over 16M
+  * MLP 784-512-512-10 (ReLU, cross-entropy, random data): train step (forward, loss,
+    backward, optimizer step, zero_grad) at batch 64 and 256 with SGD (lr 0.01) and Adam
+    (lr 1e-3); inference under no_grad at batch 64 and 256
+  * CNN conv(1->32,3)-ReLU-maxpool2-conv(32->64,3)-ReLU-maxpool2-linear(1600->10), batch 64,
+    28x28: train step (SGD lr 0.01) and inference
+  * memory (--memory): peak RSS of 200 MLP training steps (batch 64, Adam), each side in a
+    process of its own; with --soak also 10,000 steps, RSS (and Walnut's heap) every 1,000
 
 Usually started by bench/run.sh; on its own (after run.sh has left its JMH results behind):
-    python3 bench/torch_compare.py --walnut walnut-bench/target/jmh-core.json \
-        --walnut walnut-bench/target/jmh-gemm.json
+    python3 bench/torch_compare.py --walnut walnut-bench/target/jmh.json
 
-Without torch it prints Walnut's numbers only (and says so); with --walnut omitted it times
-PyTorch only.
+Without torch it prints Walnut's numbers only (and says so). ``--memory-child STEPS EVERY``
+is the PyTorch side of the memory workload, run in a child process by this script.
 """
 
 import argparse
+import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 
 CHAIN_LENGTH = 1000
 OPS_PER_CHAIN = 2 * CHAIN_LENGTH  # 1000 mul + 1000 add; every op-chain figure is per one of these
+GEMM_SIZES = (128, 256, 512, 1024, 2048)
 ELEMENTWISE_SIZES = (1 << 20, 1 << 24)
-GEMM_SIZES = (256, 512, 1024)
-GEMM_METHODS = ("sgemm", "sgemmTransposedB")  # GemmBenchmark methods with a PyTorch twin
-BYTES_MOVED = {"add": 12, "exp": 8}  # F32 bytes read+written per element
-TARGET_US_PER_OP = 1.5  # the issue's target for the forward+backward chain
+SUM_SIZE = 1 << 24
+BYTES_MOVED = {"add": 12, "mul": 12, "exp": 8, "sum": 4}  # F32 bytes read+written per element
+MLP_BATCHES = (64, 256)
+CNN_BATCH = 64
+MEMORY_STEPS = 200
+SOAK_STEPS, SOAK_EVERY = 10_000, 1_000
+
+# Targets from the benchmark issue: ratio Walnut time / PyTorch time at most this much (for the
+# op chain an absolute time per op; for memory the ratio of peak RSS).
+TARGET_US_PER_OP = 1.5
+TARGETS = {
+    ("mlp_train", "sgd", 64): 0.75, ("mlp_train", "adam", 64): 0.75,
+    ("mlp_train", "sgd", 256): 0.9, ("mlp_train", "adam", 256): 0.9,
+    ("mlp_infer", 64): 0.8, ("mlp_infer", 256): 0.8,
+    ("cnn_train", CNN_BATCH): 1.0,
+}
+TARGET_RSS_RATIO = 0.6
 
 OP_PKG = "dev.walnut.bench."
+GROUPS = ("chain", "gemm", "elementwise", "mlp", "cnn", "memory")
 
 
 # --------------------------------------------------------------------------- workloads
@@ -44,71 +72,122 @@ OP_PKG = "dev.walnut.bench."
 class Workload:
     """One row of the table: a key shared by both sides plus how to present it."""
 
-    def __init__(self, key, label, kind, size=None):
-        self.key = key        # e.g. ("chain", "forwardBackward") or ("add", 1048576)
+    def __init__(self, key, label, kind, group, size=None):
+        self.key = key        # e.g. ("chain", "forwardBackward"), ("add", 1048576), ("mlp_train", "sgd", 64)
         self.label = label
-        self.kind = kind      # "chain" | "elementwise" | "gemm"
+        self.kind = kind      # "chain" | "gemm" | "elementwise" | "model"
+        self.group = group    # one of GROUPS, for --only
         self.size = size
 
 
 def workloads():
     rows = [
-        Workload(("chain", "forwardBackward"), "op chain fwd+bwd", "chain"),
-        Workload(("chain", "forwardRecorded"), "op chain fwd recorded", "chain"),
-        Workload(("chain", "forwardNoGrad"), "op chain fwd noGrad", "chain"),
+        Workload(("chain", "forwardNoGrad"), "op chain fwd noGrad", "chain", "chain"),
+        Workload(("chain", "forwardRecorded"), "op chain fwd recorded", "chain", "chain"),
+        Workload(("chain", "forwardBackward"), "op chain fwd+bwd", "chain", "chain"),
     ]
-    for op in ("add", "exp"):
+    for n in GEMM_SIZES:
+        rows.append(Workload(("matmul", n), f"sgemm {n}", "gemm", "gemm", n))
+    for op in ("add", "mul", "exp"):
         for n in ELEMENTWISE_SIZES:
-            rows.append(Workload((op, n), f"{op} {n >> 20}M", "elementwise", n))
-    for method in GEMM_METHODS:
-        for n in GEMM_SIZES:
-            suffix = "" if method == "sgemm" else " B^T"
-            rows.append(Workload((method, n), f"sgemm {n}^3{suffix}", "gemm", n))
+            rows.append(Workload((op, n), f"{op} {n >> 20}M", "elementwise", "elementwise", n))
+    rows.append(Workload(("sum", SUM_SIZE), f"sum {SUM_SIZE >> 20}M", "elementwise", "elementwise", SUM_SIZE))
+    for opt in ("sgd", "adam"):
+        for b in MLP_BATCHES:
+            rows.append(Workload(("mlp_train", opt, b), f"MLP train {opt.upper() if opt == 'sgd' else 'Adam'} b{b}",
+                                 "model", "mlp"))
+    for b in MLP_BATCHES:
+        rows.append(Workload(("mlp_infer", b), f"MLP inference b{b}", "model", "mlp"))
+    rows.append(Workload(("cnn_train", CNN_BATCH), f"CNN train SGD b{CNN_BATCH}", "model", "cnn"))
+    rows.append(Workload(("cnn_infer", CNN_BATCH), f"CNN inference b{CNN_BATCH}", "model", "cnn"))
     return rows
 
 
-def torch_callables(torch):
-    """(callable, ops per call) for each workload key; the chain rows count 2000 ops per call."""
-    mul, add = 1.0001, 0.0001
-    x = torch.ones(1, dtype=torch.float32, requires_grad=True)
+def torch_mlp(torch):
+    nn = torch.nn
+    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
 
-    def chain(v):
-        y = v
-        for _ in range(CHAIN_LENGTH):
-            y = y.mul(mul).add(add)
-        return y
 
-    def forward_backward():
-        y = chain(x)
-        y.backward()
-        # set_to_none, like Walnut's benchmark resetting the grad to null: same path every call
-        x.grad = None
+def torch_cnn(torch):
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(1600, 10))
 
-    def forward_recorded():
-        chain(x)  # the graph is freed when y goes out of scope, like Walnut's clearTape()
 
-    def forward_no_grad():
-        with torch.no_grad():
-            chain(x)
+def torch_optimizer(torch, name, model):
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=0.01)
+    return torch.optim.Adam(model.parameters(), lr=1e-3)
 
-    fns = {
-        ("chain", "forwardBackward"): (forward_backward, OPS_PER_CHAIN),
-        ("chain", "forwardRecorded"): (forward_recorded, OPS_PER_CHAIN),
-        ("chain", "forwardNoGrad"): (forward_no_grad, OPS_PER_CHAIN),
-    }
+
+def torch_train_step(torch, model, opt, x, y):
+    """Models.trainStep: forward, loss, backward, step, zero_grad (zero-filled, as in Walnut)."""
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    opt.zero_grad(set_to_none=False)
+    return loss
+
+
+def torch_callable(torch, key):
+    """(callable, ops per call) for one workload key; the chain rows count 2000 ops per call."""
     gen = torch.Generator().manual_seed(42)
-    for n in ELEMENTWISE_SIZES:
-        a = torch.rand(n, generator=gen)
-        b = torch.rand(n, generator=gen)
-        fns[("add", n)] = ((lambda a=a, b=b: a + b), 1)
-        fns[("exp", n)] = ((lambda a=a: a.exp()), 1)
-    for n in GEMM_SIZES:
-        a = torch.rand(n, n, generator=gen)
-        b = torch.rand(n, n, generator=gen)
-        bt = b.t()  # a strided view, as in GemmBenchmark.sgemmTransposedB; BLAS gets transB
-        fns[("sgemm", n)] = ((lambda a=a, b=b: a @ b), 1)
-        fns[("sgemmTransposedB", n)] = ((lambda a=a, bt=bt: a @ bt), 1)
-    return fns
+    kind = key[0]
+    if kind == "chain":
+        x = torch.ones(1, dtype=torch.float32, requires_grad=True)
+
+        def chain(v):
+            y = v
+            for _ in range(CHAIN_LENGTH):
+                y = y.mul(1.0001).add(0.0001)
+            return y
+
+        def forward_backward():
+            chain(x).backward()
+            x.grad = None  # like Walnut's benchmark resetting the grad to null: same path every call
+
+        def forward_recorded():
+            chain(x)  # the graph is freed when y goes out of scope, like Walnut's clearTape()
+
+        def forward_no_grad():
+            with torch.no_grad():
+                chain(x)
+
+        fn = {"forwardBackward": forward_backward, "forwardRecorded": forward_recorded,
+              "forwardNoGrad": forward_no_grad}[key[1]]
+        return fn, OPS_PER_CHAIN
+    if kind == "matmul":
+        n = key[1]
+        a, b = torch.rand(n, n, generator=gen), torch.rand(n, n, generator=gen)
+        return (lambda: a @ b), 1
+    if kind in ("add", "mul", "exp", "sum"):
+        n = key[1]
+        a, b = torch.rand(n, generator=gen), torch.rand(n, generator=gen)
+        return {"add": lambda: a + b, "mul": lambda: a * b, "exp": lambda: a.exp(), "sum": lambda: a.sum()}[kind], 1
+    torch.manual_seed(42)
+    if kind == "mlp_train":
+        model, batch = torch_mlp(torch), key[2]
+        opt = torch_optimizer(torch, key[1], model)
+        x, y = torch.randn(batch, 784, generator=gen), torch.randint(0, 10, (batch,), generator=gen)
+        return (lambda: torch_train_step(torch, model, opt, x, y)), 1
+    if kind == "mlp_infer":
+        model, x = torch_mlp(torch), torch.randn(key[1], 784, generator=gen)
+    elif kind == "cnn_train":
+        model = torch_cnn(torch)
+        opt = torch_optimizer(torch, "sgd", model)
+        x, y = torch.randn(key[1], 1, 28, 28, generator=gen), torch.randint(0, 10, (key[1],), generator=gen)
+        return (lambda: torch_train_step(torch, model, opt, x, y)), 1
+    elif kind == "cnn_infer":
+        model, x = torch_cnn(torch), torch.randn(key[1], 1, 28, 28, generator=gen)
+    else:
+        raise KeyError(key)
+
+    def inference():
+        with torch.no_grad():
+            return model(x)
+
+    return inference, 1
 
 
 def loaded_blas():
@@ -126,22 +205,8 @@ def loaded_blas():
     return ", ".join(sorted(os.path.realpath(p) for p in paths)) or None
 
 
-# Two-sided 99.9% Student t quantiles by degrees of freedom: JMH's "Error" column is
-# t * stdev / sqrt(n) at this level, so using it here makes the two ± columns comparable.
-_T999 = {1: 636.62, 2: 31.60, 3: 12.92, 4: 8.61, 5: 6.87, 6: 5.96, 7: 5.41, 8: 5.04, 9: 4.78,
-         10: 4.59, 12: 4.32, 15: 4.07, 20: 3.85, 30: 3.65}
-
-
-def ci999(stdev, n):
-    if n < 2:
-        return 0.0
-    df = max(d for d in _T999 if d <= n - 1)  # between table rows: the smaller df, conservative
-    t = _T999[df] if n - 1 <= 30 else 3.29
-    return t * stdev / n ** 0.5
-
-
 def measure(fn, ops_per_call, warmup, iterations, seconds):
-    """JMH-like schedule; returns (mean, 99.9% CI half-width) seconds per op over the measured iterations."""
+    """JMH-like schedule; returns the measured iterations' seconds per op (one value each)."""
     scores = []
     for i in range(warmup + iterations):
         calls = 0
@@ -155,8 +220,7 @@ def measure(fn, ops_per_call, warmup, iterations, seconds):
                 break
         if i >= warmup:
             scores.append((now - start) / (calls * ops_per_call))
-    sd = statistics.stdev(scores) if len(scores) > 1 else 0.0
-    return statistics.mean(scores), ci999(sd, len(scores))
+    return scores
 
 
 # --------------------------------------------------------------------------- JMH results
@@ -165,7 +229,7 @@ _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "min":
 
 
 def seconds_per_op(score, unit):
-    """Converts a JMH primary score to seconds per op (JMH's op = one invocation / OPI)."""
+    """Converts a JMH score to seconds per op (JMH's op = one invocation / OPI)."""
     num, _, den = unit.partition("/")
     if den == "op" and num in _TIME_UNITS:            # AverageTime / SampleTime: "us/op"
         return score * _TIME_UNITS[num]
@@ -174,8 +238,25 @@ def seconds_per_op(score, unit):
     raise ValueError(f"unsupported JMH score unit {unit!r}")
 
 
+def walnut_key(cls, method, params):
+    if cls == "OpOverheadBenchmark":
+        return ("chain", method)
+    if cls == "GemmBenchmark" and method == "matmul":
+        return ("matmul", int(params["size"]))
+    if cls in ("ElementwiseBenchmark", "ReductionBenchmark"):
+        return (method, int(params["size"]))
+    if cls == "MlpTrainBenchmark":
+        return ("mlp_train", params["optimizer"], int(params["batch"]))
+    if cls == "MlpInferenceBenchmark":
+        return ("mlp_infer", int(params["batch"]))
+    if cls == "CnnBenchmark":
+        return ("cnn_train" if method == "trainStep" else "cnn_infer", int(params["batch"]))
+    return None
+
+
 def load_walnut(path):
-    """Maps workload keys to (seconds per op, relative error) from a JMH JSON result file."""
+    """Maps workload keys to per-iteration seconds per op from a JMH JSON result file; results
+    without a PyTorch twin (e.g. the raw sgemm kernel) go to ``extra``."""
     with open(path) as f:
         results = json.load(f)
     out, extra, meta = {}, [], {}
@@ -185,50 +266,160 @@ def load_walnut(path):
         cls, _, method = r["benchmark"].removeprefix(OP_PKG).rpartition(".")
         params = r.get("params", {})
         pm = r["primaryMetric"]
-        sec = seconds_per_op(pm["score"], pm["scoreUnit"])
-        err = pm.get("scoreError")
-        rel = abs(err / pm["score"]) if isinstance(err, (int, float)) and pm["score"] else 0.0
-        if cls == "OpOverheadBenchmark":
-            out[("chain", method)] = (sec, rel)
-        elif cls == "ElementwiseBenchmark":
-            out[(method, int(params["size"]))] = (sec, rel)
-        elif cls == "GemmBenchmark":
-            size = int(params.get("size", 0))
-            if method in GEMM_METHODS and size in GEMM_SIZES:
-                out[(method, size)] = (sec, rel)
-            else:
-                extra.append((f"GemmBenchmark.{method} {params}", sec, rel, size))
+        raw = [s for fork in pm.get("rawData", [[pm["score"]]]) for s in fork]
+        secs = [seconds_per_op(s, pm["scoreUnit"]) for s in raw]
+        key = walnut_key(cls, method, params)
+        if key is None:
+            size = int(params["size"]) if cls == "GemmBenchmark" else None
+            extra.append((f"{cls}.{method} {params}", secs, size))
         else:
-            extra.append((f"{cls}.{method} {params}", sec, rel, None))
+            out[key] = secs
     return out, extra, meta
 
 
 # --------------------------------------------------------------------------- presentation
 
-def describe(w, sec):
-    """(time, rate) cells for one side: per-op time for the chain, per-call time plus GB/s and
-    G elements/s for elementwise, per-call time plus GFLOP/s for GEMM."""
+def stats(secs):
+    return statistics.median(secs), min(secs), max(secs)
+
+
+def fmt_time(w, s):
     if w.kind == "chain":
-        return f"{sec * 1e6:.3f} µs/op", ""
-    if w.kind == "elementwise":
-        gbs = BYTES_MOVED[w.key[0]] * w.size / sec / 1e9
-        return f"{sec * 1e3:.3f} ms", f"{gbs:.1f} GB/s {w.size / sec / 1e9:.2f} Gel/s"
-    return f"{sec * 1e3:.2f} ms", f"{2.0 * w.size ** 3 / sec / 1e9:.1f} GFLOP/s"
+        return f"{s * 1e6:.3f}"
+    ms = s * 1e3
+    return f"{ms:.3f}" if ms < 100 else f"{ms:.1f}"
 
 
-def fmt_err(rel):
-    return f"±{rel * 100:.0f}%" if rel else ""
+def unit(w):
+    return {"chain": "µs/op", "gemm": "GFLOP/s", "elementwise": "ms", "model": "ms"}[w.kind]
 
 
-def side_cells(w, result, missing):
-    if result is None:
-        return missing, "", ""
-    t, r = describe(w, result[0])
-    return t, r, fmt_err(result[1])
+def cell(w, secs):
+    """'median [min–max]' in the row's unit; GEMM rows in GFLOP/s (so min and max swap)."""
+    if not secs:
+        return "-"
+    med, lo, hi = stats(secs)
+    if w.kind == "gemm":
+        flop = 2.0 * w.size ** 3
+        return f"{flop / med / 1e9:.1f} [{flop / hi / 1e9:.1f}–{flop / lo / 1e9:.1f}]"
+    return f"{fmt_time(w, med)} [{fmt_time(w, lo)}–{fmt_time(w, hi)}]"
 
 
-ROW = "{:24s} | {:>12s} {:>21s} {:>6s} | {:>12s} {:>21s} {:>6s} | {:>7s}"
+def target_note(w, mine, ratio):
+    if w.key == ("chain", "forwardBackward") and mine:
+        us = statistics.median(mine) * 1e6
+        return f"≤ {TARGET_US_PER_OP} µs/op: {'met' if us <= TARGET_US_PER_OP else 'NOT met'}"
+    t = TARGETS.get(w.key)
+    if t is not None and ratio is not None:
+        return f"≤ {t}: {'met' if ratio <= t else 'NOT met'}"
+    if t is not None:
+        return f"≤ {t}"
+    return ""
 
+
+def rate_note(w, secs):
+    """Bandwidth for the elementwise rows (median), to compare with the machine's memory bandwidth."""
+    if w.kind != "elementwise" or not secs:
+        return ""
+    return f"{BYTES_MOVED[w.key[0]] * w.size / statistics.median(secs) / 1e9:.1f} GB/s"
+
+
+# --------------------------------------------------------------------------- memory
+
+def parse_time_v(stderr):
+    """Maximum resident set size in kB from /usr/bin/time -v output, or None."""
+    for line in stderr.splitlines():
+        if "Maximum resident set size" in line:
+            return int(line.rsplit(":", 1)[1])
+    return None
+
+
+def run_probe(cmd, use_time):
+    """Runs one memory process; returns (JSON lines it printed, peak RSS kB, how it was measured)."""
+    full = (["/usr/bin/time", "-v"] if use_time else []) + cmd
+    lines = []
+    with subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        for line in p.stdout:  # progress as it comes: a soak under load can take a while
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+                s = lines[-1]
+                print(f"[memory]   step {s['step']}: RSS {s['rss_kb'] / 1024:.1f} MiB", file=sys.stderr, flush=True)
+        stderr = p.stderr.read()
+    if p.returncode != 0:
+        raise RuntimeError(f"memory probe failed ({p.returncode}): {' '.join(full)}\n{stderr[-2000:]}")
+    peak = parse_time_v(stderr) if use_time else None
+    how = "/usr/bin/time -v" if peak is not None else "VmHWM"
+    if peak is None:
+        peak = lines[-1]["hwm_kb"]
+    return lines, peak, how
+
+
+def read_load():
+    """The 1-minute load average, or None where /proc/loadavg is missing."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def memory_child(steps, every, threads):
+    """The PyTorch side of the memory workload (runs in its own process)."""
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(42)
+    model = torch_mlp(torch)
+    opt = torch_optimizer(torch, "adam", model)
+    x, y = torch.randn(64, 784), torch.randint(0, 10, (64,))
+
+    def report(step, last):
+        status = open("/proc/self/status").read()
+        kb = {l.split(":")[0]: int(l.split()[1]) for l in status.splitlines() if l.startswith(("VmRSS", "VmHWM"))}
+        print(json.dumps({"step": step, "rss_kb": kb.get("VmRSS", -1), "hwm_kb": kb.get("VmHWM", -1), "final": last}),
+              flush=True)
+
+    report(0, False)
+    for step in range(1, steps + 1):
+        torch_train_step(torch, model, opt, x, y)
+        if every and step % every == 0 and step != steps:
+            report(step, False)
+    report(steps, True)
+
+
+def run_memory(args, have_torch, soak):
+    use_time = os.access("/usr/bin/time", os.X_OK)
+    java = [args.java, *args.memory_jvm_args.split(), "-cp", args.jar, "dev.walnut.bench.MemoryProbe"]
+    py = [sys.executable, os.path.abspath(__file__), "--threads", str(args.threads), "--memory-child"]
+    steps, every = (SOAK_STEPS, SOAK_EVERY) if soak else (MEMORY_STEPS, 0)
+    label = "soak" if soak else "peak"
+    print(f"[memory] {label}: Walnut, {steps} MLP steps (batch 64, Adam), JVM {args.memory_jvm_args}",
+          file=sys.stderr, flush=True)
+    w_lines, w_peak, how = run_probe(java + [str(steps), str(every)], use_time)
+    t_lines, t_peak = None, None
+    if have_torch:
+        print(f"[memory] {label}: PyTorch, {steps} MLP steps", file=sys.stderr, flush=True)
+        t_lines, t_peak, _ = run_probe(py + [str(steps), str(every)], use_time)
+    return {"steps": steps, "every": every, "measured_with": how, "walnut_jvm_args": args.memory_jvm_args,
+            "walnut": {"peak_rss_kb": w_peak, "samples": w_lines},
+            "pytorch": None if t_lines is None else {"peak_rss_kb": t_peak, "samples": t_lines}}
+
+
+def soak_verdict(samples, heap):
+    """Growth between the first sample after warm-up (step 1000) and the last one."""
+    if len(samples) < 3:
+        return "too few samples"
+    a, b = samples[1], samples[-1]
+    rss = (b["rss_kb"] - a["rss_kb"]) / 1024
+    parts = [f"RSS {rss:+.1f} MiB"]
+    grows = rss > 0.05 * a["rss_kb"] / 1024
+    if heap:
+        dh = (b["heap_used_kb"] - a["heap_used_kb"]) / 1024
+        parts.append(f"live heap {dh:+.2f} MiB")
+        grows = grows or dh > 1.0
+    return (("GROWS" if grows else "stable") + f" from step {a['step']} to {b['step']} (" + ", ".join(parts) + ")")
+
+
+# --------------------------------------------------------------------------- main
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -238,102 +429,192 @@ def main():
     ap.add_argument("--iterations", type=int, default=5, help="measured iterations (JMH -i)")
     ap.add_argument("--time", type=float, default=1.0, help="seconds per iteration (JMH -w/-r)")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (match walnut.threads)")
+    ap.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups out of {','.join(GROUPS)}")
     ap.add_argument("--no-torch", action="store_true", help="print Walnut's numbers only")
-    # Taken before the benchmarks start: afterwards the load average mostly reflects our own threads.
+    ap.add_argument("--soak", action="store_true", help=f"also run the {SOAK_STEPS}-step memory soak")
+    ap.add_argument("--jar", default="walnut-bench/target/walnut-bench.jar", help="for the memory workload")
+    ap.add_argument("--java", default="java", help="java launcher for the memory workload")
+    ap.add_argument("--memory-jvm-args", default="-Xmx128m -XX:+UseSerialGC",
+                    help="JVM options of the Walnut memory process")
+    ap.add_argument("--results", default="walnut-bench/results", help="where the JSON and Markdown go")
     ap.add_argument("--load-before", type=float, help="1-minute load average before the run (for a warning)")
+    ap.add_argument("--memory-child", nargs=2, type=int, metavar=("STEPS", "EVERY"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    walnut, extra, meta = ({}, [], {})
+    # OpenBLAS/OpenMP read their thread counts when loaded, before set_num_threads can help.
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
+    if args.memory_child:
+        memory_child(*args.memory_child, args.threads)
+        return 0
+
+    groups = [g for g in args.only.split(",") if g]
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        sys.exit(f"torch_compare.py: unknown group(s) {unknown}; known: {','.join(GROUPS)}")
+
+    walnut, extra, meta = {}, [], {}
     for path in args.walnut:
         if not os.path.exists(path):
             sys.exit(f"torch_compare.py: no JMH result file at {path}")
-        found, more, meta = load_walnut(path)
+        found, more, m = load_walnut(path)
         walnut.update(found)
         extra.extend(more)
+        meta = m or meta
 
-    torch = None
-    torch_note = None
+    torch, torch_note = None, None
     if args.no_torch:
         torch_note = "PyTorch comparison skipped (--no-torch)."
     else:
-        # OpenBLAS/OpenMP read their thread counts when loaded, before set_num_threads can help.
-        os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
         try:
             import torch as _torch
             torch = _torch
         except ImportError as e:
-            torch_note = (f"PyTorch is not available ({e}); showing Walnut's numbers only. "
-                          "Install it with `apt-get install -y python3-torch libopenblas0-pthread` "
+            torch_note = (f"PyTorch is not available ({e}); showing Walnut's numbers only. Install it with "
+                          "`apt-get install -y python3-torch python3-numpy libopenblas0-pthread` "
                           "(or bench/run.sh --install).")
 
-    rows = workloads()
+    rows = [w for w in workloads() if w.group in groups]
     theirs = {}
     if torch is not None:
         torch.set_num_threads(args.threads)
-        fns = torch_callables(torch)
         print(f"[torch] timing {len(rows)} workloads: {args.warmup} warmup + {args.iterations} measured "
               f"iterations of {args.time:g} s, {args.threads} threads", file=sys.stderr, flush=True)
         for w in rows:
-            fn, opi = fns[w.key]
-            mean, err = measure(fn, opi, args.warmup, args.iterations, args.time)
-            theirs[w.key] = (mean, err / mean if mean else 0.0)
-            print(f"[torch]   {w.label:24s} {' '.join(describe(w, mean))}", file=sys.stderr, flush=True)
+            fn, opi = torch_callable(torch, w.key)
+            theirs[w.key] = measure(fn, opi, args.warmup, args.iterations, args.time)
+            print(f"[torch]   {w.label:24s} {cell(w, theirs[w.key])} {unit(w)}", file=sys.stderr, flush=True)
 
-    # ---- header
-    print()
-    print("=" * 126)
-    print("Walnut vs PyTorch (same machine, same run)")
-    load = args.load_before
-    print(f"  host: {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}"
-          + (f", load average {load:.2f} before the run" if load is not None else ""))
+    # PyTorch's OpenMP threads spin while they wait, so on a machine whose cores are busy with
+    # other work its multi-threaded timings degrade far more than Walnut's (whose fork-join
+    # workers park): a loaded run flatters Walnut. Hence the load is recorded after timing too.
+    load_after = read_load()
+    memory = soak = None
+    if "memory" in groups:
+        memory = run_memory(args, torch is not None, soak=False)
+        if args.soak:
+            soak = run_memory(args, torch is not None, soak=True)
+
+    # ---- environment
+    env = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "host": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "load_before": args.load_before,
+        "schedule": f"{args.warmup} warmup + {args.iterations} measured iterations of {args.time:g} s",
+        "threads": args.threads,
+    }
     if meta:
-        print(f"  Walnut: JDK {meta['jdk']} ({meta['vm']}) {meta['jvmArgs']}")
-    blas = None
+        env["walnut"] = f"JDK {meta['jdk']} ({meta['vm']}), JVM args: {meta['jvmArgs']}"
     if torch is not None:
-        blas = loaded_blas()
-        print(f"  PyTorch: {torch.__version__}, {torch.get_num_threads()} threads, BLAS: {blas or 'unknown'}")
-    print(f"  op chain: {CHAIN_LENGTH} x (mul, add) on a 1-element f32 tensor = {OPS_PER_CHAIN} ops; "
-          f"times are per op (chain time / {OPS_PER_CHAIN})")
-    print("  ratio = PyTorch time / Walnut time: > 1 means Walnut is faster, < 1 slower")
-    print("=" * 126)
+        env["pytorch"] = (f"{torch.__version__}, {torch.get_num_threads()} threads, "
+                          f"BLAS: {loaded_blas() or 'unknown'}")
 
-    # ---- table
-    hdr = ROW.format("workload", "Walnut", "rate", "±", "PyTorch", "rate", "±", "ratio")
-    print(hdr)
-    print("-" * len(hdr))
+    if load_after is not None:
+        env["load_after_pytorch_timing"] = load_after
+    cpus = os.cpu_count() or 1
+    loaded = any(l is not None and l > 0.5 * cpus for l in (args.load_before, load_after))
+
+    # ---- table rows
+    table = []
     for w in rows:
-        mine = walnut.get(w.key)
-        other = theirs.get(w.key)
-        if mine is None and other is None:
+        mine, other = walnut.get(w.key), theirs.get(w.key)
+        if not mine and not other:
             continue
-        ratio = f"{other[0] / mine[0]:.2f}x" if mine and other else ""
-        print(ROW.format(w.label, *side_cells(w, mine, "(not run)"), *side_cells(w, other, "-"), ratio))
-    for name, sec, rel, size in extra:
-        rate = f"{2.0 * size ** 3 / sec / 1e9:.1f} GFLOP/s" if size else ""
-        print(ROW.format(name, f"{sec * 1e3:.3f} ms", rate, fmt_err(rel), "", "", "", ""))
-    print("-" * len(hdr))
-    print("± is the 99.9% confidence half-width over the measured iterations, relative to the score "
-          "(JMH's Error column for Walnut, computed the same way for PyTorch).")
+        ratio = statistics.median(mine) / statistics.median(other) if mine and other else None
+        table.append({
+            "workload": w.label, "unit": unit(w), "walnut": cell(w, mine), "pytorch": cell(w, other),
+            "ratio": None if ratio is None else round(ratio, 3),
+            "target": target_note(w, mine, ratio) + (" (loaded machine: unreliable)" if loaded and ratio is not None
+                                                     and w.key in TARGETS else ""),
+            "note": rate_note(w, mine),
+            "walnut_seconds": mine, "pytorch_seconds": other,
+        })
+    for name, secs, size in extra:
+        w = Workload(name, name, "gemm" if size else "model", "gemm", size)
+        table.append({"workload": name, "unit": unit(w), "walnut": cell(w, secs), "pytorch": "", "ratio": None,
+                      "target": "", "note": "no PyTorch twin", "walnut_seconds": secs, "pytorch_seconds": None})
 
-    fb = walnut.get(("chain", "forwardBackward"))
-    if fb:
-        us = fb[0] * 1e6
-        verdict = "met" if us <= TARGET_US_PER_OP else "NOT met"
-        print(f"Target: op chain fwd+bwd <= {TARGET_US_PER_OP} µs/op -> {us:.3f} µs/op, {verdict}.")
-    gemm_missing = [n for n in GEMM_SIZES if ("sgemm", n) not in walnut]
-    if args.walnut and gemm_missing:
-        print(f"Walnut SGEMM not measured for sizes {gemm_missing} (GemmBenchmark absent or not run).")
-    if blas and "/blas/libblas" in blas:
-        print("Warning: PyTorch is using the netlib reference BLAS (single-threaded, unoptimised), so its "
-              "SGEMM numbers understate PyTorch; `apt-get install -y libopenblas0-pthread` fixes that.")
-    if load is not None and load > 0.5 * (os.cpu_count() or 1):
-        print(f"Warning: load average was {load:.2f} on {os.cpu_count()} CPUs before the run; other processes "
-              "competed for the cores, so the numbers (multi-threaded ones most) may be unreliable. "
-              "Rerun on an idle machine.")
+    notes = [
+        "Cells are median [min–max] over the measured iterations; an iteration's score is its mean time per call.",
+        "ratio = Walnut time / PyTorch time (medians): < 1 means Walnut is faster. For the SGEMM rows the cells "
+        "are GFLOP/s and the ratio is still the time ratio, i.e. PyTorch GFLOP/s ÷ Walnut GFLOP/s.",
+        f"op chain: {CHAIN_LENGTH} x (mul, add) on a 1-element F32 tensor = {OPS_PER_CHAIN} ops; µs per op.",
+    ]
+    blas = env.get("pytorch", "")
+    if "/blas/libblas" in blas:
+        notes.append("Warning: PyTorch is using the netlib reference BLAS (single-threaded, unoptimised), so its "
+                     "SGEMM/Linear numbers understate PyTorch; `apt-get install -y libopenblas0-pthread` fixes that.")
+    if loaded:
+        notes.append(f"Warning: load average was {args.load_before} before the run and {load_after} after the "
+                     f"PyTorch timing on {cpus} CPUs; other processes competed for the cores, so the numbers are "
+                     "unreliable, PyTorch's most (its OpenMP threads spin while waiting). Rerun on an idle machine "
+                     "before judging the targets.")
     if torch_note:
-        print(torch_note)
+        notes.append(torch_note)
+
+    md = render_markdown(env, table, memory, soak, notes)
+    print()
+    print(md)
+    write_results(args.results, env, table, memory, soak, notes, md)
     return 0
+
+
+def memory_lines(memory, soak):
+    out = []
+    if memory:
+        w, t = memory["walnut"]["peak_rss_kb"], (memory["pytorch"] or {}).get("peak_rss_kb")
+        ratio = f"{w / t:.2f}" if t else "-"
+        verdict = ("met" if t and w / t <= TARGET_RSS_RATIO else "NOT met") if t else ""
+        out += ["", f"### Memory: peak RSS, {memory['steps']} MLP train steps (batch 64, Adam), one process per side",
+                "", "| | Walnut | PyTorch | ratio | target |", "|---|---:|---:|---:|---|",
+                f"| peak RSS ({memory['measured_with']}) | {w / 1024:.1f} MiB | "
+                + (f"{t / 1024:.1f} MiB" if t else "-") + f" | {ratio} | ≤ {TARGET_RSS_RATIO}: {verdict} |",
+                "", f"Walnut JVM options: `{memory['walnut_jvm_args']}`."]
+    if soak:
+        ws = soak["walnut"]["samples"]
+        ts = (soak["pytorch"] or {}).get("samples") or []
+        tby = {s["step"]: s for s in ts}
+        out += ["", f"### Memory soak: {soak['steps']} MLP train steps, tape cleared each step (zeroGrad)", "",
+                "| step | Walnut RSS | Walnut live heap (after GC) | PyTorch RSS |", "|---:|---:|---:|---:|"]
+        for s in ws:
+            t = tby.get(s["step"])
+            out.append(f"| {s['step']} | {s['rss_kb'] / 1024:.1f} MiB | {s['heap_used_kb'] / 1024:.2f} MiB | "
+                       + (f"{t['rss_kb'] / 1024:.1f} MiB" if t else "-") + " |")
+        out += ["", f"Walnut: {soak_verdict(ws, True)}; tape size at the end: {ws[-1]['tape_size']}.",
+                f"PyTorch: {soak_verdict(ts, False)}." if ts else "",
+                f"Peak RSS over the soak: Walnut {soak['walnut']['peak_rss_kb'] / 1024:.1f} MiB"
+                + (f", PyTorch {soak['pytorch']['peak_rss_kb'] / 1024:.1f} MiB" if soak["pytorch"] else "") + "."]
+    return out
+
+
+def render_markdown(env, table, memory, soak, notes):
+    out = [f"## Walnut vs PyTorch ({env['date']})", ""]
+    for k in ("host", "walnut", "pytorch", "schedule", "threads", "load_before", "load_after_pytorch_timing"):
+        if env.get(k) is not None:
+            out.append(f"- {k.replace('_', ' ')}: {env[k]}")
+    out += ["", "| workload | unit | Walnut median [min–max] | PyTorch median [min–max] | ratio W/P | target | note |",
+            "|---|---|---:|---:|---:|---|---|"]
+    for r in table:
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        out.append(f"| {r['workload']} | {r['unit']} | {r['walnut']} | {r['pytorch']} | {ratio} | {r['target']} "
+                   f"| {r['note']} |")
+    out += memory_lines(memory, soak)
+    out += [""] + [f"- {n}" for n in notes]
+    return "\n".join(out) + "\n"
+
+
+def write_results(directory, env, table, memory, soak, notes, md):
+    os.makedirs(directory, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    doc = {"environment": env, "rows": table, "memory": memory, "soak": soak, "notes": notes}
+    base = os.path.join(directory, f"bench-{stamp}")
+    with open(base + ".json", "w") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+    with open(base + ".md", "w") as f:
+        f.write(md)
+    shutil.copyfile(base + ".json", os.path.join(directory, "latest.json"))
+    shutil.copyfile(base + ".md", os.path.join(directory, "latest.md"))
+    print(f"Results: {base}.json, {base}.md (also latest.json, latest.md)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,35 @@ final class Elementwise {
         return new Tensor(out, shape);
     }
 
+    /**
+     * {@code target += other} written straight into {@code target}'s storage, for gradient
+     * accumulation: no temporary and no copy back, unlike an in-place op (which computes out of
+     * place first so that recorded nodes can save the old value; nothing is recorded here).
+     * Applies when {@code target} is contiguous and both have the same shape and dtype; returns
+     * false otherwise, leaving {@code target} untouched. Bumps the version counter.
+     */
+    static boolean addInto(Tensor target, Tensor other) {
+        if (target.dtype != other.dtype || target.dtype == DType.BOOL || !target.isContiguous()
+                || !Arrays.equals(target.shape, other.shape)) {
+            return false;
+        }
+        DType dt = target.dtype;
+        Object td = target.storage.data;
+        Object od = other.storage.data;
+        int base = target.offset;
+        // Each element is read and then written at the same index, so reading the target while
+        // writing it is safe.
+        if (other.isContiguous()) {
+            runBinary(BinaryOp.ADD, dt, td, base, 1, od, other.offset, 1, td, base, Shapes.numel(target.shape));
+        } else {
+            Loops.forEachRow(target.shape, target.strides, base, other.strides, other.offset, null, 0,
+                    (ao, as, bo, bs, co, cs, oo, len) -> runBinary(BinaryOp.ADD, dt, td, ao, as, od, bo, bs, td, base + oo,
+                            len));
+        }
+        target.storage.version++;
+        return true;
+    }
+
     private static void runBinary(int op, DType dt, Object a, int ao, int as, Object b, int bo, int bs, Object out, int oo,
                                   int n) {
         switch (dt) {
@@ -305,8 +334,10 @@ final class Elementwise {
                     g[0].mul(n.saved(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))}, x, out, x);
             case LOG1P -> Node.record("Log1pBackward0", (n, g) -> new Tensor[] {g[0].div(n.saved(0).add(1.0))}, x, out, x);
             case EXPM1 -> Node.record("Expm1Backward0", (n, g) -> new Tensor[] {g[0].mul(n.saved(0).add(1.0))}, x, out, out);
-            case RELU -> Node.record("ReluBackward0",
-                    (n, g) -> new Tensor[] {g[0].mul(n.saved(0).gt(0.0).to(g[0].dtype))}, x, out, out);
+            // where(out > 0, g, 0), PyTorch's threshold_backward: two passes (mask, select)
+            // instead of three for g * mask.to(dtype), and a masked-off inf or NaN in g gives 0.
+            case RELU -> Node.record("ReluBackward0", (n, g) -> new Tensor[] {
+                    where(n.saved(0).gt(0.0), g[0], Tensor.scalar(0.0, g[0].dtype))}, x, out, out);
             default -> throw new IllegalStateException("no gradient rule for " + name);
         }
         return out;

@@ -1,5 +1,6 @@
 package dev.walnut;
 
+import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.Gemm;
 import dev.walnut.backend.cpu.Parallel;
@@ -94,15 +95,81 @@ final class Linalg {
             body.apply(0, batches);
         }
         Tensor result = new Tensor(out, outShape);
-        String name = ra == 2 && rb == 2 ? "MmBackward0" : "BmmBackward0";
-        Node.record(name, (nd, g) -> {
+        boolean plain = ra == 2 && rb == 2;
+        Node.record(plain ? "MmBackward0" : "BmmBackward0", (nd, g) -> {
             Tensor x = nd.saved(0);
             Tensor y = nd.saved(1);
-            return new Tensor[] {
-                    nd.needsInputGrad(0) ? g[0].matmul(y.transpose(-1, -2)) : null,
-                    nd.needsInputGrad(1) ? x.transpose(-1, -2).matmul(g[0]) : null};
+            Tensor gx = null;
+            Tensor gy = null;
+            if (nd.needsInputGrad(0)) {
+                if (plain && columnMajor(x)) {
+                    gx = y.matmul(g[0].t()).t();
+                } else if (x.shape.length == 2 && y.shape.length == 3 && !Autograd.isGradEnabled()
+                        && summable(g[0], y)) {
+                    gx = batchSumOfProducts(g[0], y);
+                } else {
+                    gx = g[0].matmul(y.transpose(-1, -2));
+                }
+            }
+            if (nd.needsInputGrad(1)) {
+                if (plain && columnMajor(y)) {
+                    gy = g[0].t().matmul(x).t();
+                } else if (y.shape.length == 2 && x.shape.length > 2) {
+                    // A matrix applied to a batch (Linear on [B, T, in]): fold the batch into the
+                    // rows, one GEMM instead of a product per batch item and a reduction.
+                    Tensor x2 = x.reshape(-1, x.shape[x.shape.length - 1]);
+                    Tensor g2 = g[0].reshape(-1, g[0].shape[g[0].shape.length - 1]);
+                    gy = columnMajor(y) ? g2.t().matmul(x2).t() : x2.t().matmul(g2);
+                } else {
+                    gy = x.transpose(-1, -2).matmul(g[0]);
+                }
+            }
+            return new Tensor[] {gx, gy};
         }, new Tensor[] {a, b}, new Tensor[] {result}, a, b);
         return result;
+    }
+
+    private static boolean summable(Tensor g, Tensor y) {
+        return g.dtype == y.dtype && (g.dtype == DType.F32 || g.dtype == DType.F64) && g.shape.length == 3;
+    }
+
+    /**
+     * {@code sum_t g[t] @ y[t]^T} for {@code g: [T, M, L]} and {@code y: [T, K, L]}: the gradient
+     * of a matrix broadcast over a batch, as a convolution's weight is over its im2col columns.
+     * The GEMM accumulates every batch item into one {@code [M, K]} output, where
+     * {@code g.matmul(y.transpose(-1, -2))} would materialise {@code [T, M, K]} and then reduce
+     * it. Not recorded, so only used while the backward pass itself is not being recorded.
+     */
+    private static Tensor batchSumOfProducts(Tensor g, Tensor y) {
+        int batches = g.shape[0];
+        int m = g.shape[1];
+        int l = g.shape[2];
+        int k = y.shape[1];
+        Storage out = Storage.allocate(g.dtype, m * k);
+        for (int t = 0; t < batches; t++) {
+            int go = g.offset + t * g.strides[0];
+            int yo = y.offset + t * y.strides[0];
+            // B = y[t]^T: element (p, j) is y[t, j, p].
+            if (g.dtype == DType.F32) {
+                Gemm.sgemm(m, k, l, 1f, (float[]) g.storage.data, go, g.strides[1], g.strides[2],
+                        (float[]) y.storage.data, yo, y.strides[2], y.strides[1], (float[]) out.data, 0, k, t > 0);
+            } else {
+                Gemm.dgemm(m, k, l, 1.0, (double[]) g.storage.data, go, g.strides[1], g.strides[2],
+                        (double[]) y.storage.data, yo, y.strides[2], y.strides[1], (double[]) out.data, 0, k, t > 0);
+            }
+        }
+        return new Tensor(out, new int[] {m, k}); // zero (a fresh array) when there are no batch items
+    }
+
+    /**
+     * True for a 2-d operand stored transposed ({@code w.t()} of a contiguous {@code w}, as in
+     * {@code Linear}). Its gradient is then computed as the transpose of a product that the GEMM
+     * writes contiguously in the operand's own layout, so the transposing view's backward and
+     * the accumulation into {@code w.grad} read it in order instead of gathering with a stride
+     * (PyTorch's mm backward picks the layout the same way). Same products, same FLOPs.
+     */
+    private static boolean columnMajor(Tensor t) {
+        return t.shape[0] > 1 && t.shape[1] > 1 && t.strides[0] == 1 && t.strides[1] == t.shape[0];
     }
 
     private static void integerGemm(int m, int n, int k, Object a, int ao, int aRs, int aCs, Object b, int bo, int bRs,

@@ -97,7 +97,7 @@ public final class Tensor {
                     t.grad = Creation.cast(g, g.dtype);
                 } else if (t.grad.requiresGrad() || t.grad.base != null || !t.grad.isContiguous()) {
                     t.grad = t.grad.add(g).detach();
-                } else {
+                } else if (!Elementwise.addInto(t.grad, g)) {
                     Autograd.noGrad(() -> {
                         t.grad.addInPlace(g);
                     });
@@ -107,6 +107,11 @@ public final class Tensor {
             @Override
             public int[] shape(Tensor t) {
                 return t.shape;
+            }
+
+            @Override
+            public void markWritten(Tensor t) {
+                t.storage.version++;
             }
 
             @Override

@@ -208,4 +208,68 @@ class MatmulTest {
         Tensor b = Tensor.ones(3, 2, 2).setRequiresGrad(true);
         assertEquals("BmmBackward0", b.matmul(b).gradFn().name());
     }
+
+    @Test
+    void gradientsThroughTransposedOperandsMatchFiniteDifferences() {
+        // x.matmul(w.t()) (Linear's layout) and x.t().matmul(y): the backward computes the
+        // gradient of a transposed operand in that operand's own layout.
+        Tensor x = randn(21, DType.F64, 4, 3).setRequiresGrad(true);
+        Tensor w = randn(22, DType.F64, 5, 3).setRequiresGrad(true);
+        Tensor y = randn(23, DType.F64, 4, 5).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].matmul(in[1].t()), x, w);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].t().matmul(in[1]), x, y);
+        dev.walnut.autograd.GradCheck.checkSecondOrder(in -> in[0].matmul(in[1].t()), x, w);
+    }
+
+    @Test
+    void weightGradientOfATransposedOperandIsContiguousAndAccumulates() {
+        Tensor x = Tensor.of(new double[][] {{1, 2}, {3, 4}, {5, 6}});
+        Tensor w = Tensor.of(new double[][] {{1, 0}, {0, 1}, {1, 1}}).setRequiresGrad(true);
+        x.matmul(w.t()).sum().backward();
+        // d/dw sum(x w^T) = column sums of x, for every row of w: [9, 12].
+        assertArrayEquals(new double[] {9, 12, 9, 12, 9, 12}, w.grad().toDoubleArray());
+        assertTrue(w.grad().isContiguous());
+        x.matmul(w.t()).mul(2.0).sum().backward();
+        assertArrayEquals(new double[] {27, 36, 27, 36, 27, 36}, w.grad().toDoubleArray());
+    }
+
+    @Test
+    void accumulatingAStridedGradientIntoAContiguousOneAddsElementwise() {
+        Tensor w = Tensor.zeros(2, 3).setRequiresGrad(true);
+        w.mul(Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}}).to(DType.F32)).sum().backward();
+        int version = w.grad().version();
+        // The gradient of w through w.t() arrives as a transposed view.
+        w.t().mul(Tensor.of(new double[][] {{10, 40}, {20, 50}, {30, 60}}).to(DType.F32)).sum().backward();
+        assertArrayEquals(new float[] {11, 22, 33, 44, 55, 66}, w.grad().toFloatArray());
+        assertTrue(w.grad().version() > version, "accumulation writes in place and bumps the version");
+    }
+
+    @Test
+    void gradientsOfAMatrixBroadcastOverABatchMatchFiniteDifferences() {
+        // The convolution layout (weight [M, K] times columns [T, K, L]) and Linear on a batch of
+        // sequences ([B, T, K] times w^T): the matrix's gradient sums over the batch.
+        Tensor w = randn(31, DType.F64, 3, 4).setRequiresGrad(true);
+        Tensor cols = randn(32, DType.F64, 5, 4, 6).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].matmul(in[1]), w, cols);
+        dev.walnut.autograd.GradCheck.checkSecondOrder(in -> in[0].matmul(in[1]), w, cols);
+        Tensor seq = randn(33, DType.F64, 2, 5, 4).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].matmul(in[1].t()), seq, w);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].matmul(in[1].t().contiguous()), seq, w);
+    }
+
+    @Test
+    void batchSummedWeightGradientEqualsTheSumOfPerItemProductsInFloat32() {
+        Tensor w = randn(34, DType.F32, 8, 27).setRequiresGrad(true);
+        Tensor cols = randn(35, DType.F32, 6, 27, 50);
+        Tensor g = randn(36, DType.F32, 6, 8, 50);
+        w.matmul(cols).backward(g);
+        double[] expected = new double[8 * 27];
+        for (int t = 0; t < 6; t++) {
+            double[] item = naive2d(g.select(0, t), cols.select(0, t).t());
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] += item[i];
+            }
+        }
+        assertClose(expected, w.grad(), 1e-4);
+    }
 }

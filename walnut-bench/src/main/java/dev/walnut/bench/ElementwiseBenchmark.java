@@ -16,8 +16,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of large contiguous F32 elementwise kernels: a binary op ({@code a.add(b)}) and a
- * transcendental unary op ({@code a.exp()}) on 1M ({@code 1 << 20}) and 16M ({@code 1 << 24})
+ * Throughput of large contiguous F32 elementwise kernels: binary ops ({@code a.add(b)},
+ * {@code a.mul(b)}) and a transcendental unary op ({@code a.exp()}) on 1M ({@code 1 << 20}) and 16M ({@code 1 << 24})
  * elements. Both sizes are far beyond the parallel grain, so this measures the contiguous fast
  * path split over the shared fork-join pool (DESIGN §6), plus allocating the output, which is
  * what eager code pays too (PyTorch allocates a fresh output for {@code a + b} as well).
@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * elements. Hence
  * <ul>
  *   <li>elements/s = score &times; size;</li>
- *   <li>memory traffic for {@code add} = score &times; size &times; 12 bytes (two 4-byte reads,
+ *   <li>memory traffic for {@code add} and {@code mul} = score &times; size &times; 12 bytes (two 4-byte reads,
  *       one 4-byte write), for {@code exp} = score &times; size &times; 8 bytes. {@code add} is
  *       bandwidth-bound, so compare its GB/s with the machine's memory bandwidth; {@code exp} is
  *       usually compute-bound, so elements/s is the more telling figure.</li>
@@ -66,6 +66,11 @@ public class ElementwiseBenchmark {
     @Benchmark
     public Tensor add() {
         return a.add(b);
+    }
+
+    @Benchmark
+    public Tensor mul() {
+        return a.mul(b);
     }
 
     @Benchmark

@@ -1,5 +1,6 @@
 package dev.walnut.bench;
 
+import dev.walnut.Tensor;
 import dev.walnut.backend.cpu.Gemm;
 import dev.walnut.backend.cpu.Parallel;
 import java.util.SplittableRandom;
@@ -18,8 +19,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of the pure-Java SGEMM kernel ({@link Gemm#sgemm}) on square matrices of side
- * 256, 512 and 1024: {@code sgemm} multiplies row-major A and B, {@code sgemmTransposedB} reads B
+ * Throughput of F32 matrix multiplication on square matrices of side 128 to 2048: {@code matmul}
+ * goes through {@link Tensor#matmul} (what users call, output allocated per call), {@code sgemm}
+ * calls the kernel ({@link Gemm#sgemm}) directly and multiplies row-major A and B, {@code sgemmTransposedB} reads B
  * through transposed strides (the layout of {@code x.matmul(w.t())} in a linear layer), which
  * exercises the gathering pack. Multi-threading follows {@code walnut.threads} (default: all
  * cores); pass {@code -jvmArgs -Dwalnut.threads=1} for the single-thread figure.
@@ -45,19 +47,32 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class GemmBenchmark {
-    /** Side of the square matrices: 256 fits in L2, 1024 (4 MiB per matrix) needs the blocking. */
-    @Param({"256", "512", "1024"})
+    /** Side of the square matrices: 128 and 256 fit in L2, 1024 (4 MiB per matrix) needs the blocking. */
+    @Param({"128", "256", "512", "1024", "2048"})
     public int size;
 
     private float[] a;
     private float[] b;
     private float[] c;
+    private Tensor ta;
+    private Tensor tb;
 
     @Setup(Level.Trial)
     public void setUp() {
         a = random(size * size, 1);
         b = random(size * size, 2);
         c = new float[size * size];
+        ta = Tensor.fromArray(a, size, size);
+        tb = Tensor.fromArray(b, size, size);
+    }
+
+    /**
+     * {@code a.matmul(b)} through the tensor API, allocating the output as eager code (and
+     * PyTorch's {@code a @ b}) does; this is the row {@code bench/run.sh} compares.
+     */
+    @Benchmark
+    public Tensor matmul() {
+        return ta.matmul(tb);
     }
 
     @Benchmark

@@ -45,6 +45,12 @@ public interface TensorInternals {
     /** Element strides of {@code t} (not a copy; do not modify). */
     int[] strides(Tensor t);
 
+    /**
+     * Records an in-place write made directly into {@link #data} of {@code t} (bumps the version
+     * counter shared with its views), as in-place ops do; used by the optimizers' fused updates.
+     */
+    void markWritten(Tensor t);
+
     /** Shorthand for {@code get().shape(t)}. */
     static int[] shapeOf(Tensor t) {
         return get().shape(t);

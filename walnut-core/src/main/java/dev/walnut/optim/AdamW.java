@@ -44,6 +44,12 @@ public class AdamW extends Optimizer {
     }
 
     @Override
+    boolean fusedUpdate(Tensor param, Tensor grad, boolean maximize, ParamState state, ParamGroup group) {
+        double wd = group.getDouble("weightDecay");
+        return Adam.fusedAdam(param, grad, maximize, state, group, 0.0, wd != 0 ? 1 - group.lr() * wd : 1.0);
+    }
+
+    @Override
     protected void update(Tensor param, Tensor grad, ParamState state, ParamGroup group) {
         double wd = group.getDouble("weightDecay");
         if (wd != 0) {

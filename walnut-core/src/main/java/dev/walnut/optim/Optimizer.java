@@ -168,9 +168,21 @@ public abstract class Optimizer {
             }
             ParamState s = state.computeIfAbsent(p, k -> new ParamState());
             s.step++;
+            if (fusedUpdate(p, g, maximize, s, group)) {
+                continue;
+            }
             Tensor grad = g.detach();
             update(p, maximize ? grad.neg() : grad, s, group);
         }
+    }
+
+    /**
+     * The same update as {@link #update} in one pass over the raw arrays, where this optimizer has
+     * such a path and the tensors allow it (see {@link FusedUpdates}); false to fall back to
+     * {@code update}. {@code grad} is not yet negated under {@code maximize}.
+     */
+    boolean fusedUpdate(Tensor param, Tensor grad, boolean maximize, ParamState state, ParamGroup group) {
+        return false;
     }
 
     /** Zeroes the gradients of every group's parameters and clears context 0's tape. */

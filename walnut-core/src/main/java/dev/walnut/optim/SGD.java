@@ -81,6 +81,26 @@ public class SGD extends Optimizer {
     }
 
     @Override
+    boolean fusedUpdate(Tensor param, Tensor grad, boolean maximize, ParamState state, ParamGroup group) {
+        double momentum = group.getDouble("momentum");
+        Tensor buf = momentum != 0 ? state.buffers.get("momentum_buffer") : null;
+        boolean first = momentum != 0 && buf == null;
+        if (!FusedUpdates.applicable(param, grad, buf)) {
+            return false;
+        }
+        if (first) {
+            buf = Tensor.zerosLike(param);
+            if (!FusedUpdates.applicable(param, grad, buf)) {
+                return false;
+            }
+            state.buffers.put("momentum_buffer", buf);
+        }
+        FusedUpdates.sgd(param, grad, maximize, group.getDouble("weightDecay"), momentum, group.getDouble("dampening"),
+                group.getBoolean("nesterov"), buf, first, group.lr());
+        return true;
+    }
+
+    @Override
     protected void update(Tensor param, Tensor grad, ParamState state, ParamGroup group) {
         Tensor g = withWeightDecay(grad, param, group);
         double momentum = group.getDouble("momentum");
