@@ -33,6 +33,28 @@ public final class VectorKernelProvider extends KernelProvider {
             VectorSpecies.of(float.class, VectorShape.forBitSize(DS.vectorBitSize() / 2));
 
     /**
+     * Whether SGEMM runs {@link VectorGemm}: {@code -Dwalnut.vector.gemm=true|false}, by default
+     * only on JDK 25 and newer.
+     *
+     * <p>Why not on JDK 17: its C2 compiles the register-tile kernel (sixteen vector accumulators
+     * carried around the k loop) into fast code in some JVM runs and into code that boxes the
+     * accumulators in others, depending on compilation order. Measured on the MLP training step
+     * (batch 64, 2 threads): JDK 17 settled at 2.1 ms in about one start in three and at 13-16 ms
+     * (or 27-36 ms after an early warm-up) otherwise; JDK 25 gave 2.1-2.5 ms in every start. The
+     * scalar GEMM (3.7 ms on that step) is the predictable choice there. JDK 18-24 were not
+     * measured and get the scalar GEMM too.
+     */
+    private static final boolean VECTOR_GEMM = useVectorGemm();
+
+    private static boolean useVectorGemm() {
+        String setting = System.getProperty("walnut.vector.gemm", "auto");
+        if (setting.equalsIgnoreCase("auto")) {
+            return Runtime.version().feature() >= 25;
+        }
+        return Boolean.parseBoolean(setting);
+    }
+
+    /**
      * Creates the provider (called reflectively).
      *
      * @throws UnsupportedOperationException when the preferred float vector holds fewer than
@@ -46,7 +68,8 @@ public final class VectorKernelProvider extends KernelProvider {
 
     @Override
     public String description() {
-        return "Vector API, " + S.vectorBitSize() + "-bit float species";
+        return "Vector API, " + S.vectorBitSize() + "-bit float species"
+                + (VECTOR_GEMM ? "" : "; SGEMM on the scalar kernels (Vector API GEMM from JDK 25 on)");
     }
 
     @Override
@@ -154,6 +177,11 @@ public final class VectorKernelProvider extends KernelProvider {
     public void sgemmBlock(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff, int aRs,
                            int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
                            boolean accumulate) {
+        if (!VECTOR_GEMM) {
+            KernelProvider.scalar().sgemmBlock(r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c,
+                    cOff, cRs, cCs, accumulate);
+            return;
+        }
         VectorGemm.block(r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs,
                 accumulate);
     }

@@ -51,7 +51,7 @@ class KernelProviderTest {
                 "the scalar kernels were forced with -Dwalnut.vector=false");
         assertSame(vector.getClass(), KernelProvider.get().getClass());
         assertTrue(KernelProvider.get().description().startsWith("Vector API, "), KernelProvider.get().description());
-        assertTrue(KernelProvider.get().description().endsWith("-bit float species"));
+        assertTrue(KernelProvider.get().description().contains("-bit float species"));
         assertNotSame(KernelProvider.scalar(), KernelProvider.get());
         assertEquals("scalar", KernelProvider.scalar().description());
     }
