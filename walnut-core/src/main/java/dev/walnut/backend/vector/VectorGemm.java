@@ -138,43 +138,50 @@ final class VectorGemm {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        // Written out rather than a helper taking vectors: a vector passed to a call that the JIT
-        // does not inline is boxed, and this method is already past the inlining size limits.
+        // Every epilogue vector is computed with the broadcast alpha as the receiver, never an
+        // accumulator: the accumulators are loop phis whose exact class C2 may not know, and then
+        // intoArray dispatches on FloatVector's shared type profile. On JDK 17 that profile also
+        // counts other float species used anywhere in the JVM (Float256Vector from sum's
+        // widening loads): C2 then inlines a second, impossible branch whose store is not
+        // intrinsified, and to feed it boxes the sixteen accumulators on every k step (the
+        // MLP step ran at 13-20 ms instead of 2.5 in most starts). av.fma / av.mul return vectors
+        // of a known class, so the stores bind without the profile. Written out rather than a
+        // helper taking vectors: a vector passed to a call that the JIT does not inline is boxed.
+        FloatVector av = FloatVector.broadcast(S, alpha);
         if (add) {
-            FloatVector av = FloatVector.broadcast(S, alpha);
-            c00 = c00.fma(av, FloatVector.fromArray(S, c, co));
-            c01 = c01.fma(av, FloatVector.fromArray(S, c, co + L));
-            c10 = c10.fma(av, FloatVector.fromArray(S, c, co + ldc));
-            c11 = c11.fma(av, FloatVector.fromArray(S, c, co + ldc + L));
-            c20 = c20.fma(av, FloatVector.fromArray(S, c, co + 2 * ldc));
-            c21 = c21.fma(av, FloatVector.fromArray(S, c, co + 2 * ldc + L));
-            c30 = c30.fma(av, FloatVector.fromArray(S, c, co + 3 * ldc));
-            c31 = c31.fma(av, FloatVector.fromArray(S, c, co + 3 * ldc + L));
-            c40 = c40.fma(av, FloatVector.fromArray(S, c, co + 4 * ldc));
-            c41 = c41.fma(av, FloatVector.fromArray(S, c, co + 4 * ldc + L));
-            c50 = c50.fma(av, FloatVector.fromArray(S, c, co + 5 * ldc));
-            c51 = c51.fma(av, FloatVector.fromArray(S, c, co + 5 * ldc + L));
-            c60 = c60.fma(av, FloatVector.fromArray(S, c, co + 6 * ldc));
-            c61 = c61.fma(av, FloatVector.fromArray(S, c, co + 6 * ldc + L));
-            c70 = c70.fma(av, FloatVector.fromArray(S, c, co + 7 * ldc));
-            c71 = c71.fma(av, FloatVector.fromArray(S, c, co + 7 * ldc + L));
-        } else if (alpha != 1f) {
-            c00 = c00.mul(alpha);
-            c01 = c01.mul(alpha);
-            c10 = c10.mul(alpha);
-            c11 = c11.mul(alpha);
-            c20 = c20.mul(alpha);
-            c21 = c21.mul(alpha);
-            c30 = c30.mul(alpha);
-            c31 = c31.mul(alpha);
-            c40 = c40.mul(alpha);
-            c41 = c41.mul(alpha);
-            c50 = c50.mul(alpha);
-            c51 = c51.mul(alpha);
-            c60 = c60.mul(alpha);
-            c61 = c61.mul(alpha);
-            c70 = c70.mul(alpha);
-            c71 = c71.mul(alpha);
+            c00 = av.fma(c00, FloatVector.fromArray(S, c, co));
+            c01 = av.fma(c01, FloatVector.fromArray(S, c, co + L));
+            c10 = av.fma(c10, FloatVector.fromArray(S, c, co + ldc));
+            c11 = av.fma(c11, FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = av.fma(c20, FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = av.fma(c21, FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = av.fma(c30, FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = av.fma(c31, FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = av.fma(c40, FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = av.fma(c41, FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = av.fma(c50, FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = av.fma(c51, FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            c60 = av.fma(c60, FloatVector.fromArray(S, c, co + 6 * ldc));
+            c61 = av.fma(c61, FloatVector.fromArray(S, c, co + 6 * ldc + L));
+            c70 = av.fma(c70, FloatVector.fromArray(S, c, co + 7 * ldc));
+            c71 = av.fma(c71, FloatVector.fromArray(S, c, co + 7 * ldc + L));
+        } else {
+            c00 = av.mul(c00);
+            c01 = av.mul(c01);
+            c10 = av.mul(c10);
+            c11 = av.mul(c11);
+            c20 = av.mul(c20);
+            c21 = av.mul(c21);
+            c30 = av.mul(c30);
+            c31 = av.mul(c31);
+            c40 = av.mul(c40);
+            c41 = av.mul(c41);
+            c50 = av.mul(c50);
+            c51 = av.mul(c51);
+            c60 = av.mul(c60);
+            c61 = av.mul(c61);
+            c70 = av.mul(c70);
+            c71 = av.mul(c71);
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + L);

@@ -34,25 +34,22 @@ public final class VectorKernelProvider extends KernelProvider {
 
     /**
      * Whether SGEMM runs {@link VectorGemm}: {@code -Dwalnut.vector.gemm=true|false}, by default
-     * only on JDK 25 and newer.
+     * true on every JDK.
      *
-     * <p>Why not on JDK 17: its C2 compiles the register-tile kernel (sixteen vector accumulators
-     * carried around the k loop) into fast code in some JVM runs and into code that boxes the
-     * accumulators in others, depending on compilation order. Measured on the MLP training step
-     * (batch 64, 2 threads): JDK 17 settled at 2.1 ms in about one start in three and at 13-16 ms
-     * (or 27-36 ms after an early warm-up) otherwise; JDK 25 gave 2.1-2.5 ms in every start. The
-     * scalar GEMM (3.7 ms on that step) is the predictable choice there. JDK 18-24 were not
-     * measured and get the scalar GEMM too.
+     * <p>The switch exists because JDK 17 used to be bimodal here: in about two starts of three
+     * the MLP training step (batch 64) settled at 13-20 ms instead of 2.5. The cause was not
+     * compilation order but type-profile pollution: {@link #sum} widens through a 256-bit float
+     * species, so {@code FloatVector.intoArray}'s shared profile saw {@code Float256Vector} too,
+     * and where C2 did not know the exact class of the kernel's accumulators (loop phis) it
+     * inlined a second store branch it could not intrinsify and boxed all sixteen accumulators on
+     * every k step. The kernel now stores only vectors computed with an exact receiver (see
+     * {@code VectorGemm.kernel}). Measured after that on JDK 17.0.15, machine shared with another
+     * benchmark: 8 of 8 starts at 2.7-3.6 ms (1 thread) and 8 of 8 at 3.2-5.1 ms (2 threads;
+     * scalar GEMM 5.1-5.6, JDK 25 3.2-4.0 under the same load); SGEMM 128-2048 at 176-213
+     * GFLOP/s on JDK 17 and 156-207 on JDK 25 against 51-74 for the scalar GEMM. Set it to false
+     * to compare with the scalar kernels (any other value, {@code auto} included, means true).
      */
-    private static final boolean VECTOR_GEMM = useVectorGemm();
-
-    private static boolean useVectorGemm() {
-        String setting = System.getProperty("walnut.vector.gemm", "auto");
-        if (setting.equalsIgnoreCase("auto")) {
-            return Runtime.version().feature() >= 25;
-        }
-        return Boolean.parseBoolean(setting);
-    }
+    private static final boolean VECTOR_GEMM = !"false".equalsIgnoreCase(System.getProperty("walnut.vector.gemm"));
 
     /**
      * Creates the provider (called reflectively).
@@ -69,7 +66,7 @@ public final class VectorKernelProvider extends KernelProvider {
     @Override
     public String description() {
         return "Vector API, " + S.vectorBitSize() + "-bit float species"
-                + (VECTOR_GEMM ? "" : "; SGEMM on the scalar kernels (Vector API GEMM from JDK 25 on)");
+                + (VECTOR_GEMM ? "" : "; SGEMM on the scalar kernels (-Dwalnut.vector.gemm=false)");
     }
 
     @Override
