@@ -243,6 +243,39 @@ public final class ElementwiseKernels {
         }
     }
 
+    // ------------------------------------------------------------------- threshold backward
+
+    /**
+     * PyTorch's {@code threshold_backward} over contiguous float data:
+     * {@code out[i] = x[xOff + i] > threshold ? g[gOff + i] : 0} for {@code i < n}. ReLU's
+     * gradient in one pass, where {@code where(x > 0, g, 0)} takes two (a bool mask, then a
+     * select); a masked-off inf or NaN in {@code g} gives 0, and a NaN in {@code x} gives 0.
+     */
+    public static void thresholdBackward(float[] g, int gOff, float[] x, int xOff, double threshold, float[] out, int n) {
+        checkCount(n);
+        float t = (float) threshold;
+        Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+            if (gOff == 0 && xOff == 0) {
+                // One index for all three arrays: C2 turns the ternary into a vector blend.
+                for (int i = lo; i < hi; i++) out[i] = x[i] > t ? g[i] : 0f;
+            } else {
+                for (int i = lo; i < hi; i++) out[i] = x[xOff + i] > t ? g[gOff + i] : 0f;
+            }
+        });
+    }
+
+    /** {@link #thresholdBackward(float[], int, float[], int, double, float[], int)} for double data. */
+    public static void thresholdBackward(double[] g, int gOff, double[] x, int xOff, double threshold, double[] out, int n) {
+        checkCount(n);
+        Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+            if (gOff == 0 && xOff == 0) {
+                for (int i = lo; i < hi; i++) out[i] = x[i] > threshold ? g[i] : 0.0;
+            } else {
+                for (int i = lo; i < hi; i++) out[i] = x[xOff + i] > threshold ? g[gOff + i] : 0.0;
+            }
+        });
+    }
+
     // ------------------------------------------------------------------- compare and logical
 
     /**
