@@ -254,14 +254,37 @@ public final class ElementwiseKernels {
     public static void thresholdBackward(float[] g, int gOff, float[] x, int xOff, double threshold, float[] out, int n) {
         checkCount(n);
         float t = (float) threshold;
+        if (t != t) {
+            // Nothing is above NaN.
+            java.util.Arrays.fill(out, 0, n, 0f);
+            return;
+        }
+        // Branch-free: behind ReLU half the inputs are positive at random, so a compare-and-branch
+        // mispredicts about every other element (and JDK 17's C2 emits a branch, not a blend, for
+        // a float ternary). The mask is all ones where key(x) > key(t), and the gradient's bits
+        // are ANDed with it: a kept g is bit-exact (NaN payload included), a dropped one is +0.
+        int tk = floatOrderKey(t, 0);
         Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
-            if (gOff == 0 && xOff == 0) {
-                // One index for all three arrays: C2 turns the ternary into a vector blend.
-                for (int i = lo; i < hi; i++) out[i] = x[i] > t ? g[i] : 0f;
-            } else {
-                for (int i = lo; i < hi; i++) out[i] = x[xOff + i] > t ? g[gOff + i] : 0f;
+            for (int i = lo; i < hi; i++) {
+                int mask = (int) (((long) tk - floatOrderKey(x[xOff + i], Integer.MIN_VALUE)) >> 63);
+                out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[gOff + i]) & mask);
             }
         });
+    }
+
+    /**
+     * An int that orders like the float: {@code a < b} exactly when {@code key(a) < key(b)},
+     * with -0.0 and 0.0 equal; a NaN gets {@code nanKey} (e.g. {@code Integer.MAX_VALUE} to make
+     * it win a max, {@code Integer.MIN_VALUE} to make it fail every {@code >}). Lets hot loops
+     * compare with integer arithmetic and no branches.
+     */
+    static int floatOrderKey(float v, int nanKey) {
+        int bits = Float.floatToRawIntBits(v);
+        int sign = bits >> 31;
+        int magnitude = bits & 0x7FFFFFFF;
+        int key = (magnitude ^ sign) - sign; // -magnitude for negatives, so -0.0 -> 0
+        int nan = (0x7F800000 - magnitude) >> 31;
+        return key & ~nan | nanKey & nan;
     }
 
     /** {@link #thresholdBackward(float[], int, float[], int, double, float[], int)} for double data. */

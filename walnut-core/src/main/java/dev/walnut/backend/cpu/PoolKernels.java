@@ -260,32 +260,34 @@ public final class PoolKernels {
         }
     }
 
+    /**
+     * Float 2x2 blocks, branch-free: which tap holds the max is data-dependent and mispredicts,
+     * so taps compare as order keys (NaN the largest key, all NaNs equal, so the first NaN stays;
+     * a strict {@code >} keeps the first of equal taps) and the winner is picked with masks.
+     * The value is read back at the argmax, so it is the tap's exact bits (-0.0, NaN payload).
+     */
     private static void maxPlane2x2(float[] x, int in, float[] y, long[] idx, int out, Windows g) {
         int w = g.width;
         int outW = g.colStart.length;
         int o = out;
         for (int i = 0; i < g.rowStart.length; i++) {
-            int k0 = 2 * i * w;
+            int k0 = in + 2 * i * w;
             for (int j = 0, k = k0; j < outW; j++, o++, k += 2) {
-                float best = x[in + k];
+                int best = ElementwiseKernels.floatOrderKey(x[k], Integer.MAX_VALUE);
                 int arg = k;
-                float v = x[in + k + 1];
-                if (takes(v, best)) {
-                    best = v;
-                    arg = k + 1;
-                }
-                v = x[in + k + w];
-                if (takes(v, best)) {
-                    best = v;
-                    arg = k + w;
-                }
-                v = x[in + k + w + 1];
-                if (takes(v, best)) {
-                    best = v;
-                    arg = k + w + 1;
-                }
-                y[o] = best;
-                idx[o] = arg;
+                int v = ElementwiseKernels.floatOrderKey(x[k + 1], Integer.MAX_VALUE);
+                int m = (int) (((long) best - v) >> 63);
+                best = v & m | best & ~m;
+                arg = k + 1 & m | arg & ~m;
+                v = ElementwiseKernels.floatOrderKey(x[k + w], Integer.MAX_VALUE);
+                m = (int) (((long) best - v) >> 63);
+                best = v & m | best & ~m;
+                arg = k + w & m | arg & ~m;
+                v = ElementwiseKernels.floatOrderKey(x[k + w + 1], Integer.MAX_VALUE);
+                m = (int) (((long) best - v) >> 63);
+                arg = k + w + 1 & m | arg & ~m;
+                y[o] = x[arg];
+                idx[o] = arg - in;
             }
         }
     }

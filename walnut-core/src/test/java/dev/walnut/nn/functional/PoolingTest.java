@@ -141,6 +141,16 @@ class PoolingTest {
         }
     }
 
+    @Test
+    void maxPool2x2KeepsTheFirstOfEqualZerosWithItsSign() {
+        Tensor x = Tensor.fromArray(new float[] {-0f, 0f, 0f, -0f, 0f, -0f, -0f, 0f}, 1, 1, 2, 4);
+        ValuesAndIndices m = Pooling.maxPool2dWithIndices(x, 2, 2, 0, 1, false);
+        float[] v = m.values().toFloatArray();
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(v[0]));
+        assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(v[1]));
+        assertArrayEquals(new long[] {0, 2}, m.indices().toLongArray());
+    }
+
     // ------------------------------------------------------------------ average pooling
 
     @Test
