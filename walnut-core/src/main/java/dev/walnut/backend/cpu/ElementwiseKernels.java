@@ -264,6 +264,17 @@ public final class ElementwiseKernels {
         // a float ternary). The mask is all ones where key(x) > key(t), and the gradient's bits
         // are ANDed with it: a kept g is bit-exact (NaN payload included), a dropped one is +0.
         int tk = floatOrderKey(t, 0);
+        if (t == 0f) {
+            // ReLU's threshold: x > 0 exactly when its bits, as an int, lie in (0, +inf's bits].
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    int b = Float.floatToRawIntBits(x[xOff + i]);
+                    int mask = (-b & b - 0x7F800001) >> 31;
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[gOff + i]) & mask);
+                }
+            });
+            return;
+        }
         Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 int mask = (int) (((long) tk - floatOrderKey(x[xOff + i], Integer.MIN_VALUE)) >> 63);
