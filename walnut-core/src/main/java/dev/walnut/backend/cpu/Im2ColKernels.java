@@ -242,7 +242,7 @@ public final class Im2ColKernels {
                                 }
                                 int base = ob + (x0 * sz[1] + x1) * sz[2] + x2;
                                 if (s[2] == 1) {
-                                    // Unit stride: both sides advance together, a loop C2 vectorizes.
+                                    // Unit stride: both sides step by one from fixed bases, no strided position to carry.
                                     for (int b2 = lo; b2 < hi; b2++) {
                                         out[base + b2] += in[c + b2];
                                     }
@@ -292,7 +292,7 @@ public final class Im2ColKernels {
                                 }
                                 int base = ob + (x0 * sz[1] + x1) * sz[2] + x2;
                                 if (s[2] == 1) {
-                                    // Unit stride: both sides advance together, a loop C2 vectorizes.
+                                    // Unit stride: both sides step by one from fixed bases, no strided position to carry.
                                     for (int b2 = lo; b2 < hi; b2++) {
                                         out[base + b2] += in[c + b2];
                                     }
