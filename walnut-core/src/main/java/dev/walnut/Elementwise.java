@@ -334,13 +334,48 @@ final class Elementwise {
                     g[0].mul(n.saved(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))}, x, out, x);
             case LOG1P -> Node.record("Log1pBackward0", (n, g) -> new Tensor[] {g[0].div(n.saved(0).add(1.0))}, x, out, x);
             case EXPM1 -> Node.record("Expm1Backward0", (n, g) -> new Tensor[] {g[0].mul(n.saved(0).add(1.0))}, x, out, out);
-            // where(out > 0, g, 0), PyTorch's threshold_backward: two passes (mask, select)
-            // instead of three for g * mask.to(dtype), and a masked-off inf or NaN in g gives 0.
+            // PyTorch's threshold_backward(g, out, 0): one fused pass, and a masked-off inf or
+            // NaN in g gives 0 (g * mask would give NaN).
             case RELU -> Node.record("ReluBackward0", (n, g) -> new Tensor[] {
-                    where(n.saved(0).gt(0.0), g[0], Tensor.scalar(0.0, g[0].dtype))}, x, out, out);
+                    thresholdBackward(g[0], n.saved(0), 0.0)}, x, out, out);
             default -> throw new IllegalStateException("no gradient rule for " + name);
         }
         return out;
+    }
+
+    /**
+     * PyTorch's {@code threshold_backward}: {@code g} where {@code x > threshold}, else 0, with
+     * {@code g}'s dtype ({@code g} and {@code x} of one shape). It is ReLU's gradient rule, and a
+     * primitive of its own so that the rule is one pass and still differentiable: the result is
+     * linear in {@code g} (its gradient masks {@code gg} the same way) and piecewise constant in
+     * {@code x} (no gradient).
+     */
+    static Tensor thresholdBackward(Tensor g, Tensor x, double threshold) {
+        if (!Arrays.equals(g.shape, x.shape) || !g.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("thresholdBackward: expected a float gradient and an input of the same shape, got "
+                    + g.dtype + " " + Arrays.toString(g.shape) + " and " + x.dtype + " " + Arrays.toString(x.shape));
+        }
+        DType dt = g.dtype;
+        Tensor gc;
+        Tensor xc;
+        try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+            gc = g.contiguous();
+            xc = (x.dtype == dt ? x : Creation.cast(x, dt)).contiguous();
+        }
+        int numel = Shapes.numel(g.shape);
+        Storage out = Storage.allocate(dt, numel);
+        if (dt == DType.F32) {
+            ElementwiseKernels.thresholdBackward((float[]) gc.storage.data, gc.offset, (float[]) xc.storage.data, xc.offset,
+                    threshold, (float[]) out.data, numel);
+        } else {
+            ElementwiseKernels.thresholdBackward((double[]) gc.storage.data, gc.offset, (double[]) xc.storage.data, xc.offset,
+                    threshold, (double[]) out.data, numel);
+        }
+        Tensor result = new Tensor(out, g.shape.clone());
+        Node.record("ThresholdBackwardBackward0", (n, gg) -> new Tensor[] {
+                n.needsInputGrad(0) ? thresholdBackward(gg[0], n.saved(0), threshold) : null, null},
+                new Tensor[] {g, x}, new Tensor[] {result}, x);
+        return result;
     }
 
     /**

@@ -42,6 +42,7 @@ public enum PrimitiveOp {
     LOG1P("Log1pBackward0"),
     EXPM1("Expm1Backward0"),
     RELU("ReluBackward0"),
+    THRESHOLD_BACKWARD("ThresholdBackwardBackward0"),
     MAXIMUM("MaximumBackward0"),
     MINIMUM("MinimumBackward0"),
     CLAMP("ClampBackward1"),

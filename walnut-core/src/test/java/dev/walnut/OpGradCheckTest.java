@@ -96,6 +96,12 @@ class OpGradCheckTest {
         rows.addAll(unaryRows(TANH, "tanh", Domain.REAL, Tensor::tanh));
         rows.addAll(unaryRows(SIGMOID, "sigmoid", Domain.REAL, Tensor::sigmoid));
         rows.addAll(unaryRows(RELU, "relu", Domain.NONZERO, Tensor::relu));
+        rows.add(row(THRESHOLD_BACKWARD, "thresholdBackward(g, x, 0) is linear in g",
+                in -> Elementwise.thresholdBackward(in[0], X_3x4, 0.0), g -> g.of(Domain.REAL, 3, 4)));
+        rows.add(row(THRESHOLD_BACKWARD, "thresholdBackward(g, x, 0.5) of transposed g",
+                in -> Elementwise.thresholdBackward(in[0], X_3x4, 0.5), g -> g.transposed(Domain.REAL, 3, 4)));
+        rows.add(row(THRESHOLD_BACKWARD, "gradient of relu, differentiated",
+                in -> gradOfSquaredSum(in[0], Tensor::relu), g -> g.of(Domain.NONZERO, 3, 4)));
         rows.addAll(unaryRows(CLAMP, "clamp(-0.5, 0.5)", Domain.AWAY_FROM_HALF, x -> x.clamp(-0.5, 0.5)));
         rows.add(row(CLAMP, "clampMin(0.0) (one-sided)", in -> in[0].clampMin(0.0), g -> g.of(Domain.NONZERO, 3, 4)));
         rows.add(row(CLAMP, "clampMax(0.0) (one-sided)", in -> in[0].clampMax(0.0), g -> g.of(Domain.NONZERO, 3, 4)));
@@ -526,6 +532,10 @@ class OpGradCheckTest {
     private static final Tensor COND_3x1 = Tensor.of(true, false, true).reshape(3, 1);
     private static final Tensor COND_3x4 = Tensor.fromArray(
             new boolean[] {true, false, false, true, false, true, true, false, true, true, false, false}, 3, 4);
+
+    /** Values on both sides of 0 and 0.5, with ties at both (a tie is not above the threshold). */
+    private static final Tensor X_3x4 = Tensor.fromArray(
+            new double[] {1.0, -2.0, 0.0, 0.5, 0.75, -0.25, 3.0, 0.25, -1.0, 2.0, 0.5, 0.0}, 3, 4);
 
     private static List<Tensor> reversed(List<Tensor> pieces) {
         var r = new ArrayList<>(pieces);

@@ -243,6 +243,73 @@ public final class ElementwiseKernels {
         }
     }
 
+    // ------------------------------------------------------------------- threshold backward
+
+    /**
+     * PyTorch's {@code threshold_backward} over contiguous float data:
+     * {@code out[i] = x[xOff + i] > threshold ? g[gOff + i] : 0} for {@code i < n}. ReLU's
+     * gradient in one pass, where {@code where(x > 0, g, 0)} takes two (a bool mask, then a
+     * select); a masked-off inf or NaN in {@code g} gives 0, and a NaN in {@code x} gives 0.
+     */
+    public static void thresholdBackward(float[] g, int gOff, float[] x, int xOff, double threshold, float[] out, int n) {
+        checkCount(n);
+        float t = (float) threshold;
+        if (t != t) {
+            // Nothing is above NaN.
+            java.util.Arrays.fill(out, 0, n, 0f);
+            return;
+        }
+        // Branch-free: behind ReLU half the inputs are positive at random, so a compare-and-branch
+        // mispredicts about every other element (and JDK 17's C2 emits a branch, not a blend, for
+        // a float ternary). The mask is all ones where key(x) > key(t), and the gradient's bits
+        // are ANDed with it: a kept g is bit-exact (NaN payload included), a dropped one is +0.
+        int tk = floatOrderKey(t, 0);
+        if (t == 0f) {
+            // ReLU's threshold: x > 0 exactly when its bits, as an int, lie in (0, +inf's bits].
+            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    int b = Float.floatToRawIntBits(x[xOff + i]);
+                    int mask = (-b & b - 0x7F800001) >> 31;
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[gOff + i]) & mask);
+                }
+            });
+            return;
+        }
+        Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int mask = (int) (((long) tk - floatOrderKey(x[xOff + i], Integer.MIN_VALUE)) >> 63);
+                out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[gOff + i]) & mask);
+            }
+        });
+    }
+
+    /**
+     * An int that orders like the float: {@code a < b} exactly when {@code key(a) < key(b)},
+     * with -0.0 and 0.0 equal; a NaN gets {@code nanKey} (e.g. {@code Integer.MAX_VALUE} to make
+     * it win a max, {@code Integer.MIN_VALUE} to make it fail every {@code >}). Lets hot loops
+     * compare with integer arithmetic and no branches.
+     */
+    static int floatOrderKey(float v, int nanKey) {
+        int bits = Float.floatToRawIntBits(v);
+        int sign = bits >> 31;
+        int magnitude = bits & 0x7FFFFFFF;
+        int key = (magnitude ^ sign) - sign; // -magnitude for negatives, so -0.0 -> 0
+        int nan = (0x7F800000 - magnitude) >> 31;
+        return key & ~nan | nanKey & nan;
+    }
+
+    /** {@link #thresholdBackward(float[], int, float[], int, double, float[], int)} for double data. */
+    public static void thresholdBackward(double[] g, int gOff, double[] x, int xOff, double threshold, double[] out, int n) {
+        checkCount(n);
+        Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+            if (gOff == 0 && xOff == 0) {
+                for (int i = lo; i < hi; i++) out[i] = x[i] > threshold ? g[i] : 0.0;
+            } else {
+                for (int i = lo; i < hi; i++) out[i] = x[xOff + i] > threshold ? g[gOff + i] : 0.0;
+            }
+        });
+    }
+
     // ------------------------------------------------------------------- compare and logical
 
     /**

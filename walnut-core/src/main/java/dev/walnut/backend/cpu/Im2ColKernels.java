@@ -241,8 +241,15 @@ public final class Im2ColKernels {
                                     continue;
                                 }
                                 int base = ob + (x0 * sz[1] + x1) * sz[2] + x2;
-                                for (int b2 = lo, x = base + lo * s[2]; b2 < hi; b2++, x += s[2]) {
-                                    out[x] += in[c + b2];
+                                if (s[2] == 1) {
+                                    // Unit stride: both sides step by one from fixed bases, no strided position to carry.
+                                    for (int b2 = lo; b2 < hi; b2++) {
+                                        out[base + b2] += in[c + b2];
+                                    }
+                                } else {
+                                    for (int b2 = lo, x = base + lo * s[2]; b2 < hi; b2++, x += s[2]) {
+                                        out[x] += in[c + b2];
+                                    }
                                 }
                             }
                         }
@@ -284,8 +291,15 @@ public final class Im2ColKernels {
                                     continue;
                                 }
                                 int base = ob + (x0 * sz[1] + x1) * sz[2] + x2;
-                                for (int b2 = lo, x = base + lo * s[2]; b2 < hi; b2++, x += s[2]) {
-                                    out[x] += in[c + b2];
+                                if (s[2] == 1) {
+                                    // Unit stride: both sides step by one from fixed bases, no strided position to carry.
+                                    for (int b2 = lo; b2 < hi; b2++) {
+                                        out[base + b2] += in[c + b2];
+                                    }
+                                } else {
+                                    for (int b2 = lo, x = base + lo * s[2]; b2 < hi; b2++, x += s[2]) {
+                                        out[x] += in[c + b2];
+                                    }
                                 }
                             }
                         }

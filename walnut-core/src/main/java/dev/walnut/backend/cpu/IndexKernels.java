@@ -331,6 +331,23 @@ public final class IndexKernels {
         int grain = Math.max(1, GRAIN / Math.max(1, n * inner));
         if (src instanceof float[] a) {
             float[] b = (float[]) out;
+            if (accumulate && inner == 1) {
+                // Scatter-add along the last dim (max-pool backward adds each window's gradient
+                // at its argmax): one flat loop per row instead of a one-trip inner loop.
+                int si = srcInner[0];
+                int ti = outInner[0];
+                Parallel.forRange(outer, grain, (lo, hi) -> {
+                    for (int o = lo; o < hi; o++) {
+                        int s = srcOuter[o] + si;
+                        int t = outOuter[o] + ti;
+                        int k = idxOff + o * n;
+                        for (int j = 0; j < n; j++) {
+                            b[t + (int) idx[k + j] * outDimStride] += a[s + j * srcDimStride];
+                        }
+                    }
+                });
+                return;
+            }
             Parallel.forRange(outer, grain, (lo, hi) -> {
                 for (int o = lo; o < hi; o++) {
                     for (int k = o * n * inner, j = 0; j < n; j++) {
@@ -344,6 +361,23 @@ public final class IndexKernels {
             });
         } else if (src instanceof double[] a) {
             double[] b = (double[]) out;
+            if (accumulate && inner == 1) {
+                // Scatter-add along the last dim (max-pool backward adds each window's gradient
+                // at its argmax): one flat loop per row instead of a one-trip inner loop.
+                int si = srcInner[0];
+                int ti = outInner[0];
+                Parallel.forRange(outer, grain, (lo, hi) -> {
+                    for (int o = lo; o < hi; o++) {
+                        int s = srcOuter[o] + si;
+                        int t = outOuter[o] + ti;
+                        int k = idxOff + o * n;
+                        for (int j = 0; j < n; j++) {
+                            b[t + (int) idx[k + j] * outDimStride] += a[s + j * srcDimStride];
+                        }
+                    }
+                });
+                return;
+            }
             Parallel.forRange(outer, grain, (lo, hi) -> {
                 for (int o = lo; o < hi; o++) {
                     for (int k = o * n * inner, j = 0; j < n; j++) {

@@ -36,6 +36,8 @@ public final class PoolKernels {
         final int[] colStart;
         final int[] colTaps;
         final int colDilation;
+        /** Every window is the 2x2 block at (2i, 2j), all inside the plane (the common max-pool). */
+        final boolean blocks2x2;
 
         /** Explicit windows: output row {@code i} reads rows {@code rowStart[i] + t*rowDilation}, {@code t < rowTaps[i]}. */
         public Windows(int height, int width, int[] rowStart, int[] rowTaps, int rowDilation, int[] colStart,
@@ -48,6 +50,20 @@ public final class PoolKernels {
             this.colStart = colStart;
             this.colTaps = colTaps;
             this.colDilation = colDilation;
+            this.blocks2x2 = isBlocks2x2(rowStart, rowTaps, rowDilation, height)
+                    && isBlocks2x2(colStart, colTaps, colDilation, width);
+        }
+
+        private static boolean isBlocks2x2(int[] start, int[] taps, int dilation, int size) {
+            if (dilation != 1 || 2 * start.length > size) {
+                return false;
+            }
+            for (int i = 0; i < start.length; i++) {
+                if (start[i] != 2 * i || taps[i] != 2) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Sliding windows: start {@code o*stride - padding}, {@code kernel} taps {@code dilation} apart. */
@@ -132,6 +148,10 @@ public final class PoolKernels {
     }
 
     private static void maxPlane(double[] x, int in, double[] y, long[] idx, int out, Windows g) {
+        if (g.blocks2x2) {
+            maxPlane2x2(x, in, y, idx, out, g);
+            return;
+        }
         int o = out;
         for (int i = 0; i < g.rowStart.length; i++) {
             for (int j = 0; j < g.colStart.length; j++, o++) {
@@ -149,7 +169,7 @@ public final class PoolKernels {
                         }
                         int k = r * g.width + c;
                         double v = x[in + k];
-                        if (arg < 0 || v > best || Double.isNaN(v) && !Double.isNaN(best)) {
+                        if (arg < 0 || takes(v, best)) {
                             best = v;
                             arg = k;
                         }
@@ -162,6 +182,10 @@ public final class PoolKernels {
     }
 
     private static void maxPlane(float[] x, int in, float[] y, long[] idx, int out, Windows g) {
+        if (g.blocks2x2) {
+            maxPlane2x2(x, in, y, idx, out, g);
+            return;
+        }
         int o = out;
         for (int i = 0; i < g.rowStart.length; i++) {
             for (int j = 0; j < g.colStart.length; j++, o++) {
@@ -179,7 +203,7 @@ public final class PoolKernels {
                         }
                         int k = r * g.width + c;
                         float v = x[in + k];
-                        if (arg < 0 || v > best || Float.isNaN(v) && !Float.isNaN(best)) {
+                        if (arg < 0 || takes(v, best)) {
                             best = v;
                             arg = k;
                         }
@@ -187,6 +211,83 @@ public final class PoolKernels {
                 }
                 y[o] = best;
                 idx[o] = Math.max(arg, 0);
+            }
+        }
+    }
+
+    /**
+     * Whether tap {@code v} replaces the running max {@code best}: when greater, or when NaN
+     * while {@code best} is not (the first NaN wins and stays, as in PyTorch). {@code !(v <= best)}
+     * is {@code v > best || v is NaN || best is NaN}, so one compare plus a self-compare replaces
+     * the two isNaN tests of the obvious form.
+     */
+    private static boolean takes(double v, double best) {
+        return !(v <= best) && best == best;
+    }
+
+    private static boolean takes(float v, float best) {
+        return !(v <= best) && best == best;
+    }
+
+    /** {@link Windows#blocks2x2} planes: no bounds or tap loops, ties to the first tap in row-major order. */
+    private static void maxPlane2x2(double[] x, int in, double[] y, long[] idx, int out, Windows g) {
+        int w = g.width;
+        int outW = g.colStart.length;
+        int o = out;
+        for (int i = 0; i < g.rowStart.length; i++) {
+            int k0 = 2 * i * w;
+            for (int j = 0, k = k0; j < outW; j++, o++, k += 2) {
+                double best = x[in + k];
+                int arg = k;
+                double v = x[in + k + 1];
+                if (takes(v, best)) {
+                    best = v;
+                    arg = k + 1;
+                }
+                v = x[in + k + w];
+                if (takes(v, best)) {
+                    best = v;
+                    arg = k + w;
+                }
+                v = x[in + k + w + 1];
+                if (takes(v, best)) {
+                    best = v;
+                    arg = k + w + 1;
+                }
+                y[o] = best;
+                idx[o] = arg;
+            }
+        }
+    }
+
+    /**
+     * Float 2x2 blocks, branch-free: which tap holds the max is data-dependent and mispredicts,
+     * so taps compare as order keys (NaN the largest key, all NaNs equal, so the first NaN stays;
+     * a strict {@code >} keeps the first of equal taps) and the winner is picked with masks.
+     * The value is read back at the argmax, so it is the tap's exact bits (-0.0, NaN payload).
+     */
+    private static void maxPlane2x2(float[] x, int in, float[] y, long[] idx, int out, Windows g) {
+        int w = g.width;
+        int outW = g.colStart.length;
+        int o = out;
+        for (int i = 0; i < g.rowStart.length; i++) {
+            int k0 = in + 2 * i * w;
+            for (int j = 0, k = k0; j < outW; j++, o++, k += 2) {
+                int best = ElementwiseKernels.floatOrderKey(x[k], Integer.MAX_VALUE);
+                int arg = k;
+                int v = ElementwiseKernels.floatOrderKey(x[k + 1], Integer.MAX_VALUE);
+                int m = (int) (((long) best - v) >> 63);
+                best = v & m | best & ~m;
+                arg = k + 1 & m | arg & ~m;
+                v = ElementwiseKernels.floatOrderKey(x[k + w], Integer.MAX_VALUE);
+                m = (int) (((long) best - v) >> 63);
+                best = v & m | best & ~m;
+                arg = k + w & m | arg & ~m;
+                v = ElementwiseKernels.floatOrderKey(x[k + w + 1], Integer.MAX_VALUE);
+                m = (int) (((long) best - v) >> 63);
+                arg = k + w + 1 & m | arg & ~m;
+                y[o] = x[arg];
+                idx[o] = arg - in;
             }
         }
     }

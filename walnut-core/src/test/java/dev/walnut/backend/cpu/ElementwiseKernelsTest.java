@@ -748,4 +748,48 @@ class ElementwiseKernelsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ElementwiseKernels.unary(UnaryOp.NEG, 0, 0, new float[1], 0, 1, new float[1], 0, -1));
     }
+
+    @Test
+    void floatOrderKeyOrdersLikeFloatCompareWithNaNAtTheGivenEnd() {
+        float[] v = {Float.NEGATIVE_INFINITY, -Float.MAX_VALUE, -1f, -Float.MIN_NORMAL, -Float.MIN_VALUE, -0f, 0f,
+            Float.MIN_VALUE, Float.MIN_NORMAL, 1f, Float.MAX_VALUE, Float.POSITIVE_INFINITY,
+            Float.NaN, Float.intBitsToFloat(0xFFC00001), Float.intBitsToFloat(0x7F800001)};
+        for (float a : v) {
+            for (float b : v) {
+                int ka = ElementwiseKernels.floatOrderKey(a, Integer.MAX_VALUE);
+                int kb = ElementwiseKernels.floatOrderKey(b, Integer.MAX_VALUE);
+                boolean expected = Float.isNaN(a) ? !Float.isNaN(b) : !Float.isNaN(b) && a > b;
+                assertEquals(expected, ka > kb, a + " > " + b);
+                int la = ElementwiseKernels.floatOrderKey(a, Integer.MIN_VALUE);
+                int lb = ElementwiseKernels.floatOrderKey(b, Integer.MIN_VALUE);
+                if (!Float.isNaN(b)) {
+                    assertEquals(a > b, la > lb, a + " > " + b + " (NaN lowest)");
+                }
+            }
+        }
+    }
+
+    @Test
+    void thresholdBackwardKeepsGradientBitsAboveTheThresholdOnly() {
+        float[] x = {-0f, 0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.NaN, Float.POSITIVE_INFINITY, -2f, 2f};
+        float nanPayload = Float.intBitsToFloat(0x7FC01234);
+        float[] g = {1f, 2f, nanPayload, 4f, 5f, -0f, 7f, Float.NEGATIVE_INFINITY};
+        float[] out = new float[x.length];
+        ElementwiseKernels.thresholdBackward(g, 0, x, 0, 0.0, out, x.length);
+        assertArrayEquals(
+                new int[] {0, 0, 0x7FC01234, 0, 0, 0x80000000, 0, 0xFF800000}, bits(out));
+        ElementwiseKernels.thresholdBackward(g, 0, x, 0, -1.0, out, x.length);
+        assertArrayEquals(new float[] {1f, 2f, nanPayload, 4f, 0f, -0f, 0f,
+            Float.NEGATIVE_INFINITY}, out);
+        ElementwiseKernels.thresholdBackward(g, 0, x, 0, Double.NaN, out, x.length);
+        assertArrayEquals(new float[x.length], out);
+    }
+
+    private static int[] bits(float[] v) {
+        int[] r = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return r;
+    }
 }

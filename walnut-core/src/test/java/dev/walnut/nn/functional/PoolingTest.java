@@ -111,6 +111,46 @@ class PoolingTest {
         assertEquals(Double.NaN, Pooling.maxPool2d(x, 2).toDoubleArray()[0]);
     }
 
+    /**
+     * 2x2 blocks (the fast path) and the same windows through the general path (ceilMode adds
+     * a third row and column of windows): a NaN wins and the first NaN stays (PyTorch 1.13 keeps
+     * the last one's index), ties and an all -inf window go to the first tap in row-major order,
+     * and the odd last row and column are not read.
+     */
+    @Test
+    void maxPool2x2BlocksAgreeWithTheGeneralWindowsOnNaNTiesAndInfinity() {
+        float n = Float.NaN;
+        float i = Float.NEGATIVE_INFINITY;
+        float[] data = {
+            1, n, 3, 3, 9,
+            2, 0, 3, 1, 9,
+            i, i, n, 5, 9,
+            i, i, 5, n, 9,
+            9, 9, 9, 9, 9};
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            Tensor x = Tensor.fromArray(data, 1, 1, 5, 5).to(dtype);
+            ValuesAndIndices fast = Pooling.maxPool2dWithIndices(x, 2, 2, 0, 1, false);
+            assertArrayEquals(new double[] {Double.NaN, 3, Double.NEGATIVE_INFINITY, Double.NaN},
+                    fast.values().toDoubleArray());
+            assertArrayEquals(new long[] {1, 2, 10, 12}, fast.indices().toLongArray());
+            ValuesAndIndices general = Pooling.maxPool2dWithIndices(x, 2, 2, 0, 1, true);
+            assertArrayEquals(new double[] {Double.NaN, 3, Double.NEGATIVE_INFINITY, Double.NaN},
+                    general.values().narrow(2, 0, 2).narrow(3, 0, 2).contiguous().toDoubleArray());
+            assertArrayEquals(new long[] {1, 2, 10, 12},
+                    general.indices().narrow(2, 0, 2).narrow(3, 0, 2).contiguous().toLongArray());
+        }
+    }
+
+    @Test
+    void maxPool2x2KeepsTheFirstOfEqualZerosWithItsSign() {
+        Tensor x = Tensor.fromArray(new float[] {-0f, 0f, 0f, -0f, 0f, -0f, -0f, 0f}, 1, 1, 2, 4);
+        ValuesAndIndices m = Pooling.maxPool2dWithIndices(x, 2, 2, 0, 1, false);
+        float[] v = m.values().toFloatArray();
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(v[0]));
+        assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(v[1]));
+        assertArrayEquals(new long[] {0, 2}, m.indices().toLongArray());
+    }
+
     // ------------------------------------------------------------------ average pooling
 
     @Test
