@@ -141,6 +141,29 @@ class PoolingTest {
         }
     }
 
+    /** Random planes drawn from a few values (so ties, signed zeros, NaN and infinities mix): fast path == general path. */
+    @Test
+    void maxPool2x2BlocksAgreeWithTheGeneralWindowsOnRandomSpecialValues() {
+        float[] pool = {0f, -0f, 1f, -1f, 2f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        var rnd = new java.util.Random(7);
+        float[] data = new float[3 * 7 * 9];
+        for (int t = 0; t < 20; t++) {
+            for (int j = 0; j < data.length; j++) {
+                data[j] = pool[rnd.nextInt(pool.length)];
+            }
+            Tensor x = Tensor.fromArray(data, 1, 3, 7, 9);
+            ValuesAndIndices fast = Pooling.maxPool2dWithIndices(x, 2, 2, 0, 1, false);
+            ValuesAndIndices general = Pooling.maxPool2dWithIndices(x, 2, 2, 0, 1, true);
+            float[] fv = fast.values().toFloatArray();
+            float[] gv = general.values().narrow(2, 0, 3).narrow(3, 0, 4).contiguous().toFloatArray();
+            for (int j = 0; j < fv.length; j++) {
+                assertEquals(Float.floatToRawIntBits(gv[j]), Float.floatToRawIntBits(fv[j]), "window " + j);
+            }
+            assertArrayEquals(general.indices().narrow(2, 0, 3).narrow(3, 0, 4).contiguous().toLongArray(),
+                    fast.indices().toLongArray());
+        }
+    }
+
     @Test
     void maxPool2x2KeepsTheFirstOfEqualZerosWithItsSign() {
         Tensor x = Tensor.fromArray(new float[] {-0f, 0f, 0f, -0f, 0f, -0f, -0f, 0f}, 1, 1, 2, 4);
