@@ -112,7 +112,8 @@ class ConvolutionTest {
     @CsvSource({
             "1, 2, 3, 4, 1, 3, 1, 0, 1", "1, 2, 4, 6, 2, 2, 2, 1, 2", "1, 1, 3, 3, 3, 5, 1, 2, 1",
             "2, 2, 3, 4, 1, 3, 1, 1, 1", "2, 3, 4, 8, 4, 3, 2, 1, 1", "2, 1, 6, 6, 6, 3, 1, 1, 2",
-            "2, 2, 2, 3, 1, 2, 3, 0, 1", "2, 1, 4, 2, 2, 3, 2, 2, 2",
+            "2, 2, 2, 3, 1, 2, 3, 0, 1", "2, 1, 4, 2, 2, 3, 2, 2, 2", "2, 3, 2, 3, 1, 3, 1, 2, 2",
+            "2, 4, 1, 2, 1, 2, 1, 0, 1",
             "3, 2, 2, 3, 1, 2, 1, 1, 1", "3, 1, 4, 4, 2, 3, 2, 1, 1"})
     void convMatchesADirectLoop(int nd, int n, int cin, int cout, int groups, int k, int stride, int padding,
                                 int dilation) {
@@ -211,6 +212,21 @@ class ConvolutionTest {
         var g = new Generator(12);
         GradCheck.check(in -> Convolution.conv2d(in[0], in[1], in[2], new int[] {2, 1}, new int[] {1, 0},
                 new int[] {1, 2}, 1), leaf(g, 2, 3, 5, 6), leaf(g, 2, 3, 3, 2), leaf(g, 2));
+    }
+
+    /** Batch of 3 with row stride 1: the stacked single-GEMM path, with padding, dilation and a column stride. */
+    @Test
+    void stackedBatchConv2dGradCheck() {
+        var g = new Generator(18);
+        GradCheck.check(in -> Convolution.conv2d(in[0], in[1], in[2], new int[] {1, 2}, new int[] {1, 0},
+                new int[] {2, 1}, 1), leaf(g, 3, 2, 5, 6), leaf(g, 2, 2, 2, 3), leaf(g, 2));
+    }
+
+    @Test
+    void stackedBatchConv2dSecondOrderGradCheck() {
+        var g = new Generator(19);
+        GradCheck.checkSecondOrder(in -> Convolution.conv2d(in[0], in[1], in[2], 1, 1, 1, 1),
+                leaf(g, 2, 2, 4, 3), leaf(g, 2, 2, 2, 2), leaf(g, 2));
     }
 
     @Test
