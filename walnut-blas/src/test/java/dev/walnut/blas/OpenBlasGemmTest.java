@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.backend.cpu.Gemm;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +20,24 @@ class OpenBlasGemmTest {
     void serviceLoaderInstallsTheProvider() {
         assertNotNull(Gemm.provider(), "walnut-core did not find the provider on the class path");
         assertTrue(Gemm.provider().name().startsWith("OpenBLAS"), Gemm.provider().name());
+    }
+
+    /** Prints the active GEMM provider's name, or "none"; run in a child JVM by the next test. */
+    public static final class PrintProvider {
+        public static void main(String[] args) {
+            System.out.println(Gemm.provider() == null ? "none" : Gemm.provider().name());
+        }
+    }
+
+    @Test
+    void walnutBlasFalseIgnoresTheProvider() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-Dwalnut.blas=false", "-cp", System.getProperty("java.class.path"),
+                PrintProvider.class.getName()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        assertEquals("none", out, err);
     }
 
     /** Every layout CBLAS takes: both operands plain or transposed, offsets, padded ld, accumulate. */

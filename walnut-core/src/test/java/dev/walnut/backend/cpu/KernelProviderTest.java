@@ -66,17 +66,29 @@ class KernelProviderTest {
         }
     }
 
-    /** -Dwalnut.vector=false must win over the module being present, in a fresh JVM. */
-    @Test
-    void forcingScalarIsReportedByTheActiveProvider() throws Exception {
+    /** The active provider's description in a fresh JVM started with the module and {@code flag}. */
+    private static String activeProviderWith(String flag) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Dwalnut.vector=false",
-                "-cp", System.getProperty("java.class.path"), PrintActiveProvider.class.getName())
-                .redirectErrorStream(false).start();
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", flag,
+                "-cp", System.getProperty("java.class.path"), PrintActiveProvider.class.getName()).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), err);
-        assertEquals("scalar", out, err);
+        return out;
+    }
+
+    /** -Dwalnut.vector=false must win over the module being present. */
+    @Test
+    void forcingScalarIsReportedByTheActiveProvider() throws Exception {
+        assertEquals("scalar", activeProviderWith("-Dwalnut.vector=false"));
+    }
+
+    /** -Dwalnut.vector.gemm=false keeps the Vector API kernels but not its GEMM, and says so. */
+    @Test
+    void turningTheVectorGemmOffIsReported() throws Exception {
+        String description = activeProviderWith("-Dwalnut.vector.gemm=false");
+        assertTrue(description.startsWith("Vector API, "), description);
+        assertTrue(description.endsWith("SGEMM on the scalar kernels (-Dwalnut.vector.gemm=false)"), description);
     }
 
     @ParameterizedTest
