@@ -3,10 +3,14 @@
 # JMH benchmarks, times the same workloads in PyTorch, measures memory, prints one table of
 # Walnut vs PyTorch with ratios and writes it to walnut-bench/results/ (JSON + Markdown).
 #
-# Usage: bench/run.sh [--quick] [--only GROUPS] [--soak] [--install] [--no-torch] [--no-build]
+# Usage: bench/run.sh [--quick] [--only GROUPS] [--soak] [--djl] [--install] [--no-torch] [--no-build]
 #   --quick        1 warmup + 3 measured iterations of 0.5 s (a smoke run, ~4 minutes)
 #   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,memory (default: all)
 #   --soak         also run the 10,000-step memory soak (about 2 more minutes)
+#   --djl          also run the workloads in DJL with its PyTorch engine (module walnut-bench-djl,
+#                  Maven profile djl; the first build downloads ~120 MB of DJL jars from Maven
+#                  Central, runs then are offline) and add DJL and Walnut/DJL columns (memory:
+#                  Walnut and PyTorch only)
 #   --install      install Debian's PyTorch if it is missing:
 #                  apt-get install -y python3-torch python3-numpy libopenblas0-pthread
 #                  (without this flag nothing is ever installed)
@@ -16,15 +20,17 @@
 # Settings (environment; the same values drive JMH and the PyTorch timer):
 #   BENCH_WI=3 BENCH_I=5     warmup / measured iterations
 #   BENCH_TIME=1             seconds per iteration
-#   BENCH_THREADS=2          threads on both sides (-Dwalnut.threads, torch.set_num_threads)
+#   BENCH_THREADS=2          threads on every side (-Dwalnut.threads, torch.set_num_threads,
+#                            -Dai.djl.pytorch.num_threads)
 #   BENCH_MEMORY_JVM="-Xmx128m -XX:+UseSerialGC"   JVM options of the Walnut memory process
+#   BENCH_RESULTS=walnut-bench/results             where the JSON and Markdown go
 #   PYTHON=...               interpreter for the PyTorch side (default: the first of python3 and
 #                            /usr/bin/python3 that can import torch)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-install=0 torch=1 build=1 quick=0 soak=0 only=chain,gemm,elementwise,mlp,cnn,memory
+install=0 torch=1 build=1 quick=0 soak=0 djl=0 only=chain,gemm,elementwise,mlp,cnn,memory
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --install) install=1 ;;
@@ -32,9 +38,10 @@ while [[ $# -gt 0 ]]; do
         --no-build) build=0 ;;
         --quick) quick=1 ;;
         --soak) soak=1 ;;
+        --djl) djl=1 ;;
         --only) [[ $# -ge 2 ]] || { echo "run.sh: --only needs a value" >&2; exit 2; }; only=$2; shift ;;
         --only=*) only=${1#--only=} ;;
-        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -53,20 +60,34 @@ jmh_json=walnut-bench/target/jmh.json
 # The Vector API kernel provider is picked up when this module is present (DESIGN §1).
 jvm_flags="--add-modules jdk.incubator.vector -Dwalnut.threads=$threads"
 
-# JMH include patterns per workload group.
-includes=()
+# JMH include patterns per workload group; walnut-bench-djl mirrors the class and method names
+# in package dev.walnut.bench.djl.
+includes=() djl_includes=()
 IFS=, read -r -a groups <<<"$only"
 for g in "${groups[@]}"; do
     case "$g" in
-        chain) includes+=('dev\.walnut\.bench\.OpOverheadBenchmark\.') ;;
-        gemm) includes+=('dev\.walnut\.bench\.GemmBenchmark\.matmul$') ;;
-        elementwise) includes+=('dev\.walnut\.bench\.(Elementwise|Reduction)Benchmark\.') ;;
-        mlp) includes+=('dev\.walnut\.bench\.Mlp(Train|Inference)Benchmark\.') ;;
-        cnn) includes+=('dev\.walnut\.bench\.CnnBenchmark\.') ;;
-        memory) ;;
+        chain) pattern='OpOverheadBenchmark\.' ;;
+        gemm) pattern='GemmBenchmark\.matmul$' ;;
+        elementwise) pattern='(Elementwise|Reduction)Benchmark\.' ;;
+        mlp) pattern='Mlp(Train|Inference)Benchmark\.' ;;
+        cnn) pattern='CnnBenchmark\.' ;;
+        memory) continue ;;
         *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, memory)" >&2; exit 2 ;;
     esac
+    includes+=("dev\.walnut\.bench\.$pattern")
+    djl_includes+=("dev\.walnut\.bench\.djl\.$pattern")
 done
+
+# DJL side: JMH from target/classes plus the runtime class path Maven wrote (no fat jar: libtorch
+# is 440 MB unpacked). Offline (it must never download; the native jar is on the class path),
+# its libtorch cache under the module's target/, $threads intra-op threads like the other sides.
+djl_dir=walnut-bench-djl/target
+djl_json=$djl_dir/jmh.json
+djl_cache=$PWD/$djl_dir/djl-cache
+djl_flags="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$threads -DENGINE_CACHE_DIR=$djl_cache"
+djl_flags+=" -DDJL_CACHE_DIR=$djl_cache -Dai.djl.pytorch.graph_optimizer=false"
+# DJL logs through slf4j-simple: warnings only, and not the failed GPU probe on CPU-only hosts.
+djl_flags+=" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=off"
 
 # --- PyTorch availability, decided up front so a missing torch is reported before the long run.
 # Debian's python3-torch lives in the system interpreter's dist-packages, which a python3 from
@@ -115,11 +136,18 @@ if awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
 fi
 
 # --- build (through the reactor, so walnut-core is built from this checkout)
-if [[ $build == 1 ]]; then
+if [[ $build == 1 && $djl == 1 ]]; then
+    echo "== building walnut-bench and walnut-bench-djl (profile djl)"
+    mvn -q -B -Pdjl -pl walnut-bench,walnut-bench-djl -am package -DskipTests
+elif [[ $build == 1 ]]; then
     echo "== building walnut-bench"
     mvn -q -B -pl walnut-bench -am package -DskipTests
 fi
 [[ -f $jar ]] || { echo "run.sh: $jar not found; build first (drop --no-build)" >&2; exit 1; }
+if [[ $djl == 1 ]]; then
+    [[ -f $djl_dir/classpath.txt ]] || { echo "run.sh: $djl_dir/classpath.txt not found; build first (drop --no-build)" >&2; exit 1; }
+    djl_cp=$djl_dir/classes:$(cat "$djl_dir/classpath.txt")
+fi
 
 # --- JMH: one fork per benchmark, Walnut on $threads threads
 result_args=()
@@ -130,6 +158,15 @@ if [[ ${#includes[@]} -gt 0 ]]; then
         -jvmArgsAppend "$jvm_flags" -rf json -rff "$jmh_json"
     result_args=(--walnut "$jmh_json")
 fi
+if [[ $djl == 1 && ${#djl_includes[@]} -gt 0 ]]; then
+    # OMP_NUM_THREADS as torch_compare.py sets it for PyTorch: libgomp sizes its pool on load.
+    djl_info=$(OMP_NUM_THREADS=$threads java $djl_flags -cp "$djl_cp" dev.walnut.bench.djl.DjlEnv)
+    echo "== JMH (DJL): $djl_info"
+    rm -f "$djl_json"
+    OMP_NUM_THREADS=$threads java -cp "$djl_cp" org.openjdk.jmh.Main "${djl_includes[@]}" -f 1 -wi "$wi" \
+        -i "$iters" -w "${ms}ms" -r "${ms}ms" -jvmArgsAppend "$djl_flags" -rf json -rff "$djl_json"
+    result_args+=(--djl "$djl_json" --djl-info "$djl_info")
+fi
 
 # --- PyTorch, memory and the table
 if [[ $have_python == 0 ]]; then
@@ -137,7 +174,7 @@ if [[ $have_python == 0 ]]; then
     exit 0
 fi
 compare=("${result_args[@]}" --warmup "$wi" --iterations "$iters" --time "$secs" --threads "$threads"
-         --only "$only" --load-before "$load1" --jar "$jar" --memory-jvm-args "$memory_jvm $jvm_flags")
+         --only "$only" --load-before "$load1" --jar "$jar" --results "${BENCH_RESULTS:-walnut-bench/results}" --memory-jvm-args "$memory_jvm $jvm_flags")
 [[ $soak == 1 ]] && compare+=(--soak)
 # Without torch the script itself says it is missing and prints Walnut's column alone.
 if [[ $torch == 0 || $have_torch == 0 ]]; then

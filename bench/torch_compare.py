@@ -28,6 +28,9 @@ Usually started by bench/run.sh; on its own (after run.sh has left its JMH resul
 
 Without torch it prints Walnut's numbers only (and says so). ``--memory-child STEPS EVERY``
 is the PyTorch side of the memory workload, run in a child process by this script.
+
+With ``--djl FILE`` (JMH JSON of walnut-bench-djl, the same workloads in DJL with its PyTorch
+engine; ``bench/run.sh --djl``) the table gets a DJL column and a ratio Walnut time / DJL time.
 """
 
 import argparse
@@ -64,6 +67,7 @@ TARGETS = {
 TARGET_RSS_RATIO = 0.6
 
 OP_PKG = "dev.walnut.bench."
+DJL_PKG = "dev.walnut.bench.djl."  # walnut-bench-djl: same class, method and parameter names
 GROUPS = ("chain", "gemm", "elementwise", "mlp", "cnn", "memory")
 
 
@@ -254,16 +258,17 @@ def walnut_key(cls, method, params):
     return None
 
 
-def load_walnut(path):
+def load_walnut(path, package=OP_PKG):
     """Maps workload keys to per-iteration seconds per op from a JMH JSON result file; results
-    without a PyTorch twin (e.g. the raw sgemm kernel) go to ``extra``."""
+    without a PyTorch twin (e.g. the raw sgemm kernel) go to ``extra``. ``package`` is the
+    benchmarks' package (DJL_PKG for walnut-bench-djl, whose classes mirror walnut-bench's)."""
     with open(path) as f:
         results = json.load(f)
     out, extra, meta = {}, [], {}
     for r in results:
         meta = {"jdk": r.get("jdkVersion", "?"), "vm": r.get("vmName", "?"),
                 "jvmArgs": " ".join(r.get("jvmArgs", []))}
-        cls, _, method = r["benchmark"].removeprefix(OP_PKG).rpartition(".")
+        cls, _, method = r["benchmark"].removeprefix(package).rpartition(".")
         params = r.get("params", {})
         pm = r["primaryMetric"]
         raw = [s for fork in pm.get("rawData", [[pm["score"]]]) for s in fork]
@@ -431,6 +436,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (match walnut.threads)")
     ap.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups out of {','.join(GROUPS)}")
     ap.add_argument("--no-torch", action="store_true", help="print Walnut's numbers only")
+    ap.add_argument("--djl", action="append", default=[],
+                    help="JMH JSON result file of walnut-bench-djl (adds a DJL column); repeat for several")
+    ap.add_argument("--djl-info", help="one line describing the DJL side (DJL and libtorch versions, threads)")
     ap.add_argument("--soak", action="store_true", help=f"also run the {SOAK_STEPS}-step memory soak")
     ap.add_argument("--jar", default="walnut-bench/target/walnut-bench.jar", help="for the memory workload")
     ap.add_argument("--java", default="java", help="java launcher for the memory workload")
@@ -461,6 +469,15 @@ def main():
         walnut.update(found)
         extra.extend(more)
         meta = m or meta
+
+    djl, djl_meta = {}, {}
+    for path in args.djl:
+        if not os.path.exists(path):
+            sys.exit(f"torch_compare.py: no DJL JMH result file at {path}")
+        found, _, m = load_walnut(path, DJL_PKG)
+        djl.update(found)
+        djl_meta = m or djl_meta
+    with_djl = bool(args.djl)
 
     torch, torch_note = None, None
     if args.no_torch:
@@ -505,6 +522,8 @@ def main():
     }
     if meta:
         env["walnut"] = f"JDK {meta['jdk']} ({meta['vm']}), JVM args: {meta['jvmArgs']}"
+    if with_djl:
+        env["djl"] = ", ".join(x for x in (args.djl_info, djl_meta and f"JVM args: {djl_meta['jvmArgs']}") if x)
     if torch is not None:
         env["pytorch"] = (f"{torch.__version__}, {torch.get_num_threads()} threads, "
                           f"BLAS: {loaded_blas() or 'unknown'}")
@@ -517,22 +536,30 @@ def main():
     # ---- table rows
     table = []
     for w in rows:
-        mine, other = walnut.get(w.key), theirs.get(w.key)
-        if not mine and not other:
+        mine, other, peer = walnut.get(w.key), theirs.get(w.key), djl.get(w.key)
+        if not mine and not other and not peer:
             continue
         ratio = statistics.median(mine) / statistics.median(other) if mine and other else None
-        table.append({
+        row = {
             "workload": w.label, "unit": unit(w), "walnut": cell(w, mine), "pytorch": cell(w, other),
             "ratio": None if ratio is None else round(ratio, 3),
             "target": target_note(w, mine, ratio) + (" (loaded machine: unreliable)" if loaded and ratio is not None
                                                      and w.key in TARGETS else ""),
             "note": rate_note(w, mine),
             "walnut_seconds": mine, "pytorch_seconds": other,
-        })
+        }
+        if with_djl:
+            ratio_djl = statistics.median(mine) / statistics.median(peer) if mine and peer else None
+            row.update({"djl": cell(w, peer), "ratio_djl": None if ratio_djl is None else round(ratio_djl, 3),
+                        "djl_seconds": peer})
+        table.append(row)
     for name, secs, size in extra:
         w = Workload(name, name, "gemm" if size else "model", "gemm", size)
-        table.append({"workload": name, "unit": unit(w), "walnut": cell(w, secs), "pytorch": "", "ratio": None,
-                      "target": "", "note": "no PyTorch twin", "walnut_seconds": secs, "pytorch_seconds": None})
+        row = {"workload": name, "unit": unit(w), "walnut": cell(w, secs), "pytorch": "", "ratio": None,
+               "target": "", "note": "no PyTorch twin", "walnut_seconds": secs, "pytorch_seconds": None}
+        if with_djl:
+            row.update({"djl": "", "ratio_djl": None, "djl_seconds": None})
+        table.append(row)
 
     notes = [
         "Cells are median [min–max] over the measured iterations; an iteration's score is its mean time per call.",
@@ -540,6 +567,10 @@ def main():
         "are GFLOP/s and the ratio is still the time ratio, i.e. PyTorch GFLOP/s ÷ Walnut GFLOP/s.",
         f"op chain: {CHAIN_LENGTH} x (mul, add) on a 1-element F32 tensor = {OPS_PER_CHAIN} ops; µs per op.",
     ]
+    if with_djl:
+        notes.append("DJL: the same workloads in DJL with its PyTorch engine (walnut-bench-djl, JMH, same schedule "
+                     "and threads); ratio W/D = Walnut time / DJL time (medians), < 1 means Walnut is faster. "
+                     "Targets refer to the PyTorch column.")
     blas = env.get("pytorch", "")
     if "/blas/libblas" in blas:
         notes.append("Warning: PyTorch is using the netlib reference BLAS (single-threaded, unoptimised), so its "
@@ -552,7 +583,7 @@ def main():
     if torch_note:
         notes.append(torch_note)
 
-    md = render_markdown(env, table, memory, soak, notes)
+    md = render_markdown(env, table, memory, soak, notes, with_djl)
     print()
     print(md)
     write_results(args.results, env, table, memory, soak, notes, md)
@@ -587,17 +618,21 @@ def memory_lines(memory, soak):
     return out
 
 
-def render_markdown(env, table, memory, soak, notes):
-    out = [f"## Walnut vs PyTorch ({env['date']})", ""]
-    for k in ("host", "walnut", "pytorch", "schedule", "threads", "load_before", "load_after_pytorch_timing"):
+def render_markdown(env, table, memory, soak, notes, with_djl=False):
+    out = [f"## Walnut vs PyTorch{' and DJL' if with_djl else ''} ({env['date']})", ""]
+    for k in ("host", "walnut", "pytorch", "djl", "schedule", "threads", "load_before", "load_after_pytorch_timing"):
         if env.get(k) is not None:
             out.append(f"- {k.replace('_', ' ')}: {env[k]}")
-    out += ["", "| workload | unit | Walnut median [min–max] | PyTorch median [min–max] | ratio W/P | target | note |",
-            "|---|---|---:|---:|---:|---|---|"]
+    djl_head, djl_rule = (" DJL median [min–max] | ratio W/D |", "---:|---:|") if with_djl else ("", "")
+    out += ["", "| workload | unit | Walnut median [min–max] | PyTorch median [min–max] | ratio W/P |" + djl_head
+            + " target | note |", "|---|---|---:|---:|---:|" + djl_rule + "---|---|"]
     for r in table:
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        out.append(f"| {r['workload']} | {r['unit']} | {r['walnut']} | {r['pytorch']} | {ratio} | {r['target']} "
-                   f"| {r['note']} |")
+        djl_cells = ""
+        if with_djl:
+            djl_cells = f" {r['djl']} | {'' if r['ratio_djl'] is None else format(r['ratio_djl'], '.2f')} |"
+        out.append(f"| {r['workload']} | {r['unit']} | {r['walnut']} | {r['pytorch']} | {ratio} |{djl_cells} "
+                   f"{r['target']} | {r['note']} |")
     out += memory_lines(memory, soak)
     out += [""] + [f"- {n}" for n in notes]
     return "\n".join(out) + "\n"

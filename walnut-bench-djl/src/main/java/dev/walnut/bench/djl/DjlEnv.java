@@ -64,6 +64,11 @@ public final class DjlEnv {
                 Utils.getEngineCacheDir());
     }
 
+    /** Prints {@link #describe()}; {@code bench/run.sh --djl} records that line with the results. */
+    public static void main(String[] args) {
+        System.out.println(describe());
+    }
+
     private static void setIfAbsent(String key, String value) {
         // DJL reads the environment variable first, then the system property (Utils.getEnvOrSystemProperty).
         if (System.getenv(key) == null && System.getProperty(key) == null) {
