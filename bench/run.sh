@@ -149,23 +149,46 @@ if [[ $djl == 1 ]]; then
     djl_cp=$djl_dir/classes:$(cat "$djl_dir/classpath.txt")
 fi
 
+# CPU seconds all processes have been busy since boot (user+nice+system+irq+softirq+steal).
+busy_seconds() {
+    awk -v hz="$(getconf CLK_TCK)" 'NR == 1 { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz; exit }' /proc/stat
+}
+
+# Runs a command and sets $foreign to the share of all CPUs that other processes used meanwhile:
+# (busy CPU time of the machine - the command's own CPU time, children included) / (wall x CPUs).
+# Unlike the load average it does not count the benchmark's own threads.
+foreign=
+timed() {
+    local stats before after
+    stats=$(mktemp)
+    before=$(busy_seconds)
+    /usr/bin/time -f "%e %U %S" -o "$stats" "$@"
+    after=$(busy_seconds)
+    foreign=$(awk -v b="$before" -v a="$after" -v n="$(nproc)" '{ w = $1 > 0 ? $1 : 1; f = (a - b - $2 - $3) / (w * n);
+        printf "%.3f", f < 0 ? 0 : f }' "$stats")
+    rm -f "$stats"
+}
+[[ -x /usr/bin/time ]] || timed() { foreign=; "$@"; }
+
 # --- JMH: one fork per benchmark, Walnut on $threads threads
 result_args=()
 if [[ ${#includes[@]} -gt 0 ]]; then
     echo "== JMH: -f 1 -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
     rm -f "$jmh_json"
-    java -jar "$jar" "${includes[@]}" -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" -r "${ms}ms" \
+    timed java -jar "$jar" "${includes[@]}" -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" -r "${ms}ms" \
         -jvmArgsAppend "$jvm_flags" -rf json -rff "$jmh_json"
     result_args=(--walnut "$jmh_json")
+    [[ -n $foreign ]] && result_args+=(--foreign-walnut "$foreign")
 fi
 if [[ $djl == 1 && ${#djl_includes[@]} -gt 0 ]]; then
     # OMP_NUM_THREADS as torch_compare.py sets it for PyTorch: libgomp sizes its pool on load.
     djl_info=$(OMP_NUM_THREADS=$threads java $djl_flags -cp "$djl_cp" dev.walnut.bench.djl.DjlEnv)
     echo "== JMH (DJL): $djl_info"
     rm -f "$djl_json"
-    OMP_NUM_THREADS=$threads java -cp "$djl_cp" org.openjdk.jmh.Main "${djl_includes[@]}" -f 1 -wi "$wi" \
+    OMP_NUM_THREADS=$threads timed java -cp "$djl_cp" org.openjdk.jmh.Main "${djl_includes[@]}" -f 1 -wi "$wi" \
         -i "$iters" -w "${ms}ms" -r "${ms}ms" -jvmArgsAppend "$djl_flags" -rf json -rff "$djl_json"
     result_args+=(--djl "$djl_json" --djl-info "$djl_info")
+    [[ -n $foreign ]] && result_args+=(--foreign-djl "$foreign")
 fi
 
 # --- PyTorch, memory and the table

@@ -53,18 +53,22 @@ BYTES_MOVED = {"add": 12, "mul": 12, "exp": 8, "sum": 4}  # F32 bytes read+writt
 MLP_BATCHES = (64, 256)
 CNN_BATCH = 64
 MEMORY_STEPS = 200
+# A timing counts as disturbed when other processes used more than this share of all CPUs meanwhile.
+FOREIGN_LIMIT = 0.10
 SOAK_STEPS, SOAK_EVERY = 10_000, 1_000
 
 # Targets from the benchmark issue: ratio Walnut time / PyTorch time at most this much (for the
 # op chain an absolute time per op; for memory the ratio of peak RSS).
 TARGET_US_PER_OP = 1.5
 TARGETS = {
+    ("chain", "forwardBackward"): 0.2,
     ("mlp_train", "sgd", 64): 0.75, ("mlp_train", "adam", 64): 0.75,
     ("mlp_train", "sgd", 256): 0.9, ("mlp_train", "adam", 256): 0.9,
     ("mlp_infer", 64): 0.8, ("mlp_infer", 256): 0.8,
     ("cnn_train", CNN_BATCH): 1.0,
 }
 TARGET_RSS_RATIO = 0.6
+TARGET_SGEMM_SHARE = 0.6  # pure-Java SGEMM 1024 at >= 0.6 of OpenBLAS's GFLOP/s (PyTorch's BLAS here)
 
 OP_PKG = "dev.walnut.bench."
 DJL_PKG = "dev.walnut.bench.djl."  # walnut-bench-djl: same class, method and parameter names
@@ -311,9 +315,15 @@ def cell(w, secs):
 
 
 def target_note(w, mine, ratio):
+    if w.key == ("matmul", 1024) and ratio is not None:
+        share = 1 / ratio
+        return f"≥ {TARGET_SGEMM_SHARE}x OpenBLAS: {'met' if share >= TARGET_SGEMM_SHARE else 'NOT met'} ({share:.2f}x)"
     if w.key == ("chain", "forwardBackward") and mine:
         us = statistics.median(mine) * 1e6
-        return f"≤ {TARGET_US_PER_OP} µs/op: {'met' if us <= TARGET_US_PER_OP else 'NOT met'}"
+        absolute = f"≤ {TARGET_US_PER_OP} µs/op: {'met' if us <= TARGET_US_PER_OP else 'NOT met'}"
+        if ratio is None:
+            return absolute
+        return f"≤ {TARGETS[w.key]}: {'met' if ratio <= TARGETS[w.key] else 'NOT met'}; {absolute}"
     t = TARGETS.get(w.key)
     if t is not None and ratio is not None:
         return f"≤ {t}: {'met' if ratio <= t else 'NOT met'}"
@@ -357,6 +367,28 @@ def run_probe(cmd, use_time):
     if peak is None:
         peak = lines[-1]["hwm_kb"]
     return lines, peak, how
+
+
+def cpu_busy_seconds():
+    """CPU seconds all processes have spent busy since boot (/proc/stat), or None where it is missing."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def foreign_share(busy_before, busy_after, own_cpu_seconds, wall_seconds):
+    """The share of all CPUs that processes other than the timed one used during a timing window:
+    (CPU time of everything - the timed process's own CPU time) / (wall time x CPUs). The load
+    average cannot tell this: it counts the timed process's own threads, and PyTorch's spinning
+    OpenMP workers alone keep it at the thread count."""
+    if busy_before is None or busy_after is None or wall_seconds <= 0:
+        return None
+    others = (busy_after - busy_before) - own_cpu_seconds
+    return max(0.0, others / (wall_seconds * (os.cpu_count() or 1)))
 
 
 def read_load():
@@ -446,6 +478,10 @@ def main():
                     help="JVM options of the Walnut memory process")
     ap.add_argument("--results", default="walnut-bench/results", help="where the JSON and Markdown go")
     ap.add_argument("--load-before", type=float, help="1-minute load average before the run (for a warning)")
+    ap.add_argument("--foreign-walnut", type=float,
+                    help="share of the CPUs other processes used while Walnut's JMH ran (from run.sh)")
+    ap.add_argument("--foreign-djl", type=float,
+                    help="share of the CPUs other processes used while DJL's JMH ran (from run.sh)")
     ap.add_argument("--memory-child", nargs=2, type=int, metavar=("STEPS", "EVERY"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -493,19 +529,24 @@ def main():
 
     rows = [w for w in workloads() if w.group in groups]
     theirs = {}
+    foreign_torch = None
     if torch is not None:
         torch.set_num_threads(args.threads)
+        busy0, own0, wall0 = cpu_busy_seconds(), os.times(), time.perf_counter()
         print(f"[torch] timing {len(rows)} workloads: {args.warmup} warmup + {args.iterations} measured "
               f"iterations of {args.time:g} s, {args.threads} threads", file=sys.stderr, flush=True)
         for w in rows:
             fn, opi = torch_callable(torch, w.key)
             theirs[w.key] = measure(fn, opi, args.warmup, args.iterations, args.time)
             print(f"[torch]   {w.label:24s} {cell(w, theirs[w.key])} {unit(w)}", file=sys.stderr, flush=True)
+        own1 = os.times()
+        foreign_torch = foreign_share(busy0, cpu_busy_seconds(), (own1.user - own0.user) + (own1.system - own0.system),
+                                      time.perf_counter() - wall0)
 
     # PyTorch's OpenMP threads spin while they wait, so on a machine whose cores are busy with
     # other work its multi-threaded timings degrade far more than Walnut's (whose fork-join
-    # workers park): a loaded run flatters Walnut. Hence the load is recorded after timing too.
-    load_after = read_load()
+    # workers park): a loaded run flatters Walnut. Hence what other processes used is measured
+    # during each side's timing.
     memory = soak = None
     if "memory" in groups:
         memory = run_memory(args, torch is not None, soak=False)
@@ -528,10 +569,14 @@ def main():
         env["pytorch"] = (f"{torch.__version__}, {torch.get_num_threads()} threads, "
                           f"BLAS: {loaded_blas() or 'unknown'}")
 
-    if load_after is not None:
-        env["load_after_pytorch_timing"] = load_after
+    foreign = {side: round(share, 3) for side, share in
+               (("walnut", args.foreign_walnut), ("pytorch", foreign_torch), ("djl", args.foreign_djl))
+               if share is not None}
+    if foreign:
+        env["cpu_used_by_other_processes"] = ", ".join(f"{side} timing {share:.0%}" for side, share in foreign.items())
     cpus = os.cpu_count() or 1
-    loaded = any(l is not None and l > 0.5 * cpus for l in (args.load_before, load_after))
+    busy_sides = [side for side, share in foreign.items() if share > FOREIGN_LIMIT]
+    loaded = bool(busy_sides) or (args.load_before is not None and args.load_before > 0.5 * cpus)
 
     # ---- table rows
     table = []
@@ -576,10 +621,11 @@ def main():
         notes.append("Warning: PyTorch is using the netlib reference BLAS (single-threaded, unoptimised), so its "
                      "SGEMM/Linear numbers understate PyTorch; `apt-get install -y libopenblas0-pthread` fixes that.")
     if loaded:
-        notes.append(f"Warning: load average was {args.load_before} before the run and {load_after} after the "
-                     f"PyTorch timing on {cpus} CPUs; other processes competed for the cores, so the numbers are "
-                     "unreliable, PyTorch's most (its OpenMP threads spin while waiting). Rerun on an idle machine "
-                     "before judging the targets.")
+        notes.append(f"Warning: other processes competed for the {cpus} CPUs (load average {args.load_before} "
+                     "before the run; share of the CPUs they used during each side's timing: "
+                     f"{env.get('cpu_used_by_other_processes', 'not measured')}; over {FOREIGN_LIMIT:.0%} counts as "
+                     "busy), so the numbers are unreliable, PyTorch's most (its OpenMP threads spin while "
+                     "waiting). Rerun on an idle machine before judging the targets.")
     if torch_note:
         notes.append(torch_note)
 
@@ -620,7 +666,7 @@ def memory_lines(memory, soak):
 
 def render_markdown(env, table, memory, soak, notes, with_djl=False):
     out = [f"## Walnut vs PyTorch{' and DJL' if with_djl else ''} ({env['date']})", ""]
-    for k in ("host", "walnut", "pytorch", "djl", "schedule", "threads", "load_before", "load_after_pytorch_timing"):
+    for k in ("host", "walnut", "pytorch", "djl", "schedule", "threads", "load_before", "cpu_used_by_other_processes"):
         if env.get(k) is not None:
             out.append(f"- {k.replace('_', ' ')}: {env[k]}")
     djl_head, djl_rule = (" DJL median [min–max] | ratio W/D |", "---:|---:|") if with_djl else ("", "")
