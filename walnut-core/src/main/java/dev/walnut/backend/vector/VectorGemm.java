@@ -47,44 +47,88 @@ final class VectorGemm {
                       float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
                       boolean accumulate) {
         Work work = WORK.get();
-        float[] edge = work.edge;
         for (int jc = c0; jc < c1; jc += NC) {
             int nc = Math.min(NC, c1 - jc);
             int bPanels = (nc + NR - 1) / NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                boolean add = accumulate || pc > 0;
                 if (work.bPack.length < bPanels * NR * kc) {
                     work.bPack = new float[bPanels * NR * Math.min(KC, k)];
                 }
                 float[] bp = work.bPack;
-                packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp);
-                for (int ic = r0; ic < r1; ic += MC) {
-                    int mc = Math.min(MC, r1 - ic);
-                    int aPanels = (mc + MR - 1) / MR;
-                    if (work.aPack.length < aPanels * MR * kc) {
-                        work.aPack = new float[((Math.min(MC, r1 - r0) + MR - 1) / MR) * MR * Math.min(KC, k)];
-                    }
-                    float[] ap = work.aPack;
-                    packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
-                    for (int q = 0; q < bPanels; q++) {
-                        int jr = q * NR;
-                        int nr = Math.min(NR, nc - jr);
-                        int bo = q * kc * NR;
-                        for (int s = 0; s < aPanels; s++) {
-                            int ir = s * MR;
-                            int mr = Math.min(MR, mc - ir);
-                            int co = cOff + (ic + ir) * cRs + (jc + jr) * cCs;
-                            if (mr == MR && nr == NR && cCs == 1) {
-                                kernel(kc, ap, s * kc * MR, bp, bo, alpha, add, c, co, cRs);
-                            } else {
-                                kernel(kc, ap, s * kc * MR, bp, bo, 1f, false, edge, 0, NR);
-                                for (int i = 0; i < mr; i++) {
-                                    for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
-                                        float v = alpha * edge[i * NR + j];
-                                        c[ci] = add ? c[ci] + v : v;
-                                    }
-                                }
+                packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp, 0);
+                rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp, 0, c, cOff + jc * cCs, cRs, cCs,
+                        accumulate || pc > 0);
+            }
+        }
+    }
+
+    /**
+     * B [k x n] packed as {@link #block} packs it, for every k block at once: block {@code pc}
+     * (rows {@code pc .. pc+kc}) starts at {@code pc * panels * NR} and holds the same panels
+     * that {@code block} packs for it, all {@code ceil(n / NR)} of them.
+     */
+    static float[] packAll(int k, int n, float[] b, int bOff, int bRs, int bCs) {
+        int panels = (n + NR - 1) / NR;
+        float[] bp = new float[Math.multiplyExact(k, panels * NR)];
+        for (int pc = 0; pc < k; pc += KC) {
+            packB(b, bOff + pc * bRs, bRs, bCs, Math.min(KC, k - pc), n, bp, pc * panels * NR);
+        }
+        return bp;
+    }
+
+    /**
+     * {@link #block} with B from {@link #packAll}; {@code c0} is a multiple of {@link #NR}. The
+     * loops, and so every element's summation order, are those of {@code block}.
+     */
+    static void blockPacked(int r0, int r1, int c0, int c1, int k, int n, float alpha, float[] a, int aOff, int aRs,
+                            int aCs, float[] bp, float[] c, int cOff, int ldc, boolean accumulate) {
+        Work work = WORK.get();
+        int panels = (n + NR - 1) / NR;
+        for (int jc = c0; jc < c1; jc += NC) {
+            int nc = Math.min(NC, c1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp,
+                        pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1, accumulate || pc > 0);
+            }
+        }
+    }
+
+    /**
+     * Rows [r0, r1) of one k block (rows {@code pc .. pc+kc} of B, packed at {@code bp[bo ..]} as
+     * {@code ceil(nc / NR)} panels) times the matching columns of A, into the nc columns of C at
+     * {@code cOff}: pack an A block, then run the register tile over every (B panel, A panel) pair.
+     */
+    private static void rowBlocks(Work work, int r0, int r1, int k, int pc, int kc, int nc, float alpha, float[] a,
+                                  int aOff, int aRs, int aCs, float[] bp, int bo, float[] c, int cOff, int cRs,
+                                  int cCs, boolean add) {
+        float[] edge = work.edge;
+        int bPanels = (nc + NR - 1) / NR;
+        for (int ic = r0; ic < r1; ic += MC) {
+            int mc = Math.min(MC, r1 - ic);
+            int aPanels = (mc + MR - 1) / MR;
+            if (work.aPack.length < aPanels * MR * kc) {
+                work.aPack = new float[((Math.min(MC, r1 - r0) + MR - 1) / MR) * MR * Math.min(KC, k)];
+            }
+            float[] ap = work.aPack;
+            packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
+            for (int q = 0; q < bPanels; q++) {
+                int jr = q * NR;
+                int nr = Math.min(NR, nc - jr);
+                int bq = bo + q * kc * NR;
+                for (int s = 0; s < aPanels; s++) {
+                    int ir = s * MR;
+                    int mr = Math.min(MR, mc - ir);
+                    int co = cOff + (ic + ir) * cRs + jr * cCs;
+                    if (mr == MR && nr == NR && cCs == 1) {
+                        kernel(kc, ap, s * kc * MR, bp, bq, alpha, add, c, co, cRs);
+                    } else {
+                        kernel(kc, ap, s * kc * MR, bp, bq, 1f, false, edge, 0, NR);
+                        for (int i = 0; i < mr; i++) {
+                            for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
+                                float v = alpha * edge[i * NR + j];
+                                c[ci] = add ? c[ci] + v : v;
                             }
                         }
                     }
@@ -201,11 +245,11 @@ final class VectorGemm {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    /** B (kc x nc at off, strides rs, cs) into panels {@code bp[(q*kc + p)*NR + j]}, zero-padded. */
-    private static void packB(float[] src, int off, int rs, int cs, int kc, int nc, float[] bp) {
+    /** B (kc x nc at off, strides rs, cs) into panels {@code bp[bo + (q*kc + p)*NR + j]}, zero-padded. */
+    private static void packB(float[] src, int off, int rs, int cs, int kc, int nc, float[] bp, int bo) {
         for (int j0 = 0, q = 0; j0 < nc; j0 += NR, q++) {
             int nr = Math.min(NR, nc - j0);
-            int base = q * kc * NR;
+            int base = bo + q * kc * NR;
             int so = off + j0 * cs;
             if (cs == 1) {
                 for (int p = 0; p < kc; p++) {
