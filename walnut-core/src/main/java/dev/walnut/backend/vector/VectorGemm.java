@@ -58,7 +58,7 @@ final class VectorGemm {
                 float[] bp = work.bPack;
                 packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp, 0);
                 rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp, 0, c, cOff + jc * cCs, cRs, cCs,
-                        accumulate || pc > 0);
+                        accumulate || pc > 0, false);
             }
         }
     }
@@ -90,7 +90,7 @@ final class VectorGemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp,
-                        pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1, accumulate || pc > 0);
+                        pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1, accumulate || pc > 0, true);
             }
         }
     }
@@ -99,12 +99,15 @@ final class VectorGemm {
      * Rows [r0, r1) of one k block (rows {@code pc .. pc+kc} of B, packed at {@code bp[bo ..]} as
      * {@code ceil(nc / NR)} panels) times the matching columns of A, into the nc columns of C at
      * {@code cOff}: pack an A block, then run the register tile over every (B panel, A panel) pair.
+     * With {@code directA} and k contiguous in A, whole A panels are read in place
+     * ({@link #kernelRows}) and only a last partial panel is packed.
      */
     private static void rowBlocks(Work work, int r0, int r1, int k, int pc, int kc, int nc, float alpha, float[] a,
                                   int aOff, int aRs, int aCs, float[] bp, int bo, float[] c, int cOff, int cRs,
-                                  int cCs, boolean add) {
+                                  int cCs, boolean add, boolean directA) {
         float[] edge = work.edge;
         int bPanels = (nc + NR - 1) / NR;
+        boolean direct = directA && aCs == 1;
         for (int ic = r0; ic < r1; ic += MC) {
             int mc = Math.min(MC, r1 - ic);
             int aPanels = (mc + MR - 1) / MR;
@@ -112,7 +115,13 @@ final class VectorGemm {
                 work.aPack = new float[((Math.min(MC, r1 - r0) + MR - 1) / MR) * MR * Math.min(KC, k)];
             }
             float[] ap = work.aPack;
-            packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
+            int full = mc / MR;
+            if (!direct) {
+                packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
+            } else if (full < aPanels) {
+                // The partial panel, packed (zero-padded) at the panel index it has in a packed block.
+                packA(a, aOff + (ic + full * MR) * aRs + pc, aRs, aCs, mc - full * MR, kc, ap);
+            }
             for (int q = 0; q < bPanels; q++) {
                 int jr = q * NR;
                 int nr = Math.min(NR, nc - jr);
@@ -121,10 +130,20 @@ final class VectorGemm {
                     int ir = s * MR;
                     int mr = Math.min(MR, mc - ir);
                     int co = cOff + (ic + ir) * cRs + jr * cCs;
+                    boolean inPlace = direct && s < full;
+                    int ao = inPlace ? aOff + (ic + ir) * aRs + pc : direct ? 0 : s * kc * MR;
                     if (mr == MR && nr == NR && cCs == 1) {
-                        kernel(kc, ap, s * kc * MR, bp, bq, alpha, add, c, co, cRs);
+                        if (inPlace) {
+                            kernelRows(kc, a, ao, aRs, bp, bq, alpha, add, c, co, cRs);
+                        } else {
+                            kernel(kc, ap, ao, bp, bq, alpha, add, c, co, cRs);
+                        }
                     } else {
-                        kernel(kc, ap, s * kc * MR, bp, bq, 1f, false, edge, 0, NR);
+                        if (inPlace) {
+                            kernelRows(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
+                        } else {
+                            kernel(kc, ap, ao, bp, bq, 1f, false, edge, 0, NR);
+                        }
                         for (int i = 0; i < mr; i++) {
                             for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
                                 float v = alpha * edge[i * NR + j];
@@ -191,6 +210,114 @@ final class VectorGemm {
         // MLP step ran at 13-20 ms instead of 2.5 in most starts). av.fma / av.mul return vectors
         // of a known class, so the stores bind without the profile. Written out rather than a
         // helper taking vectors: a vector passed to a call that the JIT does not inline is boxed.
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (add) {
+            c00 = av.fma(c00, FloatVector.fromArray(S, c, co));
+            c01 = av.fma(c01, FloatVector.fromArray(S, c, co + L));
+            c10 = av.fma(c10, FloatVector.fromArray(S, c, co + ldc));
+            c11 = av.fma(c11, FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = av.fma(c20, FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = av.fma(c21, FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = av.fma(c30, FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = av.fma(c31, FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = av.fma(c40, FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = av.fma(c41, FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = av.fma(c50, FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = av.fma(c51, FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            c60 = av.fma(c60, FloatVector.fromArray(S, c, co + 6 * ldc));
+            c61 = av.fma(c61, FloatVector.fromArray(S, c, co + 6 * ldc + L));
+            c70 = av.fma(c70, FloatVector.fromArray(S, c, co + 7 * ldc));
+            c71 = av.fma(c71, FloatVector.fromArray(S, c, co + 7 * ldc + L));
+        } else {
+            c00 = av.mul(c00);
+            c01 = av.mul(c01);
+            c10 = av.mul(c10);
+            c11 = av.mul(c11);
+            c20 = av.mul(c20);
+            c21 = av.mul(c21);
+            c30 = av.mul(c30);
+            c31 = av.mul(c31);
+            c40 = av.mul(c40);
+            c41 = av.mul(c41);
+            c50 = av.mul(c50);
+            c51 = av.mul(c51);
+            c60 = av.mul(c60);
+            c61 = av.mul(c61);
+            c70 = av.mul(c70);
+            c71 = av.mul(c71);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + L);
+    }
+
+    /**
+     * {@link #kernel} reading A straight from its rows instead of a packed panel: row i of the
+     * tile at {@code a[ao + i*aRs + p]}, k contiguous. Same operations in the same order, so the
+     * same bits; used where packing A would cost a noticeable share of the product (a few rows of
+     * A against a B packed once).
+     */
+    private static void kernelRows(int kc, float[] a, int ao, int aRs, float[] bp, int bo, float alpha,
+                                   boolean add, float[] c, int co, int ldc) {
+        int a0 = ao;
+        int a1 = a0 + aRs;
+        int a2 = a1 + aRs;
+        int a3 = a2 + aRs;
+        int a4 = a3 + aRs;
+        int a5 = a4 + aRs;
+        int a6 = a5 + aRs;
+        int a7 = a6 + aRs;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        // Epilogue as in kernel (see there why alpha is the receiver).
         FloatVector av = FloatVector.broadcast(S, alpha);
         if (add) {
             c00 = av.fma(c00, FloatVector.fromArray(S, c, co));
