@@ -83,7 +83,7 @@ public final class Gemm {
     /** Matrix-vector chunks get at least this many multiply-adds per thread. */
     static final int GEMV_GRAIN = 1 << 16;
     /** When C is narrower than this (and taller than wide), compute its transpose instead. */
-    private static final int NARROW = 256;
+    static final int NARROW = 256;
 
     private Gemm() {
     }

@@ -60,7 +60,14 @@ final class ScalarKernelProvider extends KernelProvider {
                                  PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate) {
         checkOwnLayout(b);
         int n = b.columns();
-        FloatGemm.block(r0, r1, c0, c1, b.rows(), alpha, a, aOff, aRs, aCs, b.data(), 0, n, 1, c, cOff, ldc, 1,
-                accumulate);
+        if (c1 - c0 < Gemm.NARROW && r1 - r0 > c1 - c0) {
+            // C^T = B^T A^T, as Gemm.sgemm computes narrow products: the row kernel vectorizes
+            // along C's rows, so the rows get the long side. Same products, same sums, same bits.
+            FloatGemm.block(c0, c1, r0, r1, b.rows(), alpha, b.data(), 0, 1, n, a, aOff, aCs, aRs, c, cOff, 1, ldc,
+                    accumulate);
+        } else {
+            FloatGemm.block(r0, r1, c0, c1, b.rows(), alpha, a, aOff, aRs, aCs, b.data(), 0, n, 1, c, cOff, ldc, 1,
+                    accumulate);
+        }
     }
 }
