@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Small work runs on the caller thread: forking costs microseconds, which would dominate
  * tiny tensors. Kernels call {@link #forRange} with a grain size; ranges at or below the grain
- * run inline.
+ * run inline. The calling thread runs the first chunk itself, and then every chunk no worker has
+ * started yet, so a busy machine or a slow-waking worker costs no waiting.
  *
  * <pre>{@code
  * Parallel.forRange(n, 1 << 15, (lo, hi) -> { for (int i = lo; i < hi; i++) out[i] = a[i] + b[i]; });

@@ -20,6 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code NC}, k by {@code KC} (one packed B block), rows by {@code MC} (one packed A block),
  * then B panels and A panels; a kc x NR panel of B stays in L1 while every A panel of the block
  * streams past it from L2. Edge tiles run the same kernel into a scratch tile and are copied out.
+ *
+ * <p>A B packed once ({@link #packAll}, for {@code Gemm.packB}) holds the panels of every k
+ * block; {@link #blockPacked} runs the same loops over it. There, with k contiguous in A, the
+ * tile reads A's rows in place ({@link #kernelRows}) instead of packing them: with B already
+ * packed, packing a 64-row A was the largest cost left outside the kernel.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
