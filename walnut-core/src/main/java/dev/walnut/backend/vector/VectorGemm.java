@@ -144,7 +144,9 @@ final class VectorGemm {
                             kernel(kc, ap, ao, bp, bq, alpha, add, c, co, cRs);
                         }
                     } else {
-                        if (inPlace) {
+                        if (inPlace && nr <= L) {
+                            kernelRowsHalf(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
+                        } else if (inPlace) {
                             kernelRows(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
                         } else {
                             kernel(kc, ap, ao, bp, bq, 1f, false, edge, 0, NR);
@@ -375,6 +377,66 @@ final class VectorGemm {
         c61.intoArray(c, co + 6 * ldc + L);
         c70.intoArray(c, co + 7 * ldc);
         c71.intoArray(c, co + 7 * ldc + L);
+    }
+
+    /**
+     * {@link #kernelRows} for a last B panel at most L columns wide (a layer with 10 outputs):
+     * an 8 x L tile reading only the first vector of each k row of the panel, half the work of
+     * the full tile on columns that would be padding. Same per-element operations, same bits.
+     */
+    private static void kernelRowsHalf(int kc, float[] a, int ao, int aRs, float[] bp, int bo, float alpha,
+                                       boolean add, float[] c, int co, int ldc) {
+        int a0 = ao;
+        int a1 = a0 + aRs;
+        int a2 = a1 + aRs;
+        int a3 = a2 + aRs;
+        int a4 = a3 + aRs;
+        int a5 = a4 + aRs;
+        int a6 = a5 + aRs;
+        int a7 = a6 + aRs;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + p * NR);
+            c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + p]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + p]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + p]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + p]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + p]).fma(b0, c7);
+        }
+        // Epilogue as in kernel (see there why alpha is the receiver).
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (add) {
+            c0 = av.fma(c0, FloatVector.fromArray(S, c, co + 0 * ldc));
+            c1 = av.fma(c1, FloatVector.fromArray(S, c, co + 1 * ldc));
+            c2 = av.fma(c2, FloatVector.fromArray(S, c, co + 2 * ldc));
+            c3 = av.fma(c3, FloatVector.fromArray(S, c, co + 3 * ldc));
+            c4 = av.fma(c4, FloatVector.fromArray(S, c, co + 4 * ldc));
+            c5 = av.fma(c5, FloatVector.fromArray(S, c, co + 5 * ldc));
+            c6 = av.fma(c6, FloatVector.fromArray(S, c, co + 6 * ldc));
+            c7 = av.fma(c7, FloatVector.fromArray(S, c, co + 7 * ldc));
+        } else {
+            c0 = av.mul(c0);
+            c1 = av.mul(c1);
+            c2 = av.mul(c2);
+            c3 = av.mul(c3);
+            c4 = av.mul(c4);
+            c5 = av.mul(c5);
+            c6 = av.mul(c6);
+            c7 = av.mul(c7);
+        }
+        c0.intoArray(c, co + 0 * ldc);
+        c1.intoArray(c, co + 1 * ldc);
+        c2.intoArray(c, co + 2 * ldc);
+        c3.intoArray(c, co + 3 * ldc);
+        c4.intoArray(c, co + 4 * ldc);
+        c5.intoArray(c, co + 5 * ldc);
+        c6.intoArray(c, co + 6 * ldc);
+        c7.intoArray(c, co + 7 * ldc);
     }
 
     /** B (kc x nc at off, strides rs, cs) into panels {@code bp[bo + (q*kc + p)*NR + j]}, zero-padded. */
