@@ -92,7 +92,7 @@ public class Linear extends Module {
             if (y != null) {
                 return y;
             }
-        } else {
+        } else if (packed != null) {
             packed = null;
         }
         Tensor y = input.matmul(weight.t());
