@@ -3,15 +3,13 @@ package dev.walnut.backend.cpu;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The shared fork-join pool that CPU kernels split large work across.
  *
  * <p>Small work runs on the caller thread: forking costs microseconds, which would dominate
  * tiny tensors. Kernels call {@link #forRange} with a grain size; ranges at or below the grain
- * run inline. The calling thread runs the first chunk itself, and then every chunk no worker has
- * started yet, so a busy machine or a slow-waking worker costs no waiting.
+ * run inline.
  *
  * <pre>{@code
  * Parallel.forRange(n, 1 << 15, (lo, hi) -> { for (int i = lo; i < hi; i++) out[i] = a[i] + b[i]; });
@@ -62,67 +60,22 @@ public final class Parallel {
             body.apply(0, n);
             return;
         }
-        // The caller runs the first chunk and then any chunk no worker has started yet, rather
-        // than waiting in POOL.invoke while sleeping workers wake up: on a busy machine (or
-        // when a worker is slow to wake, tens of microseconds) the work is done by the time the
-        // worker would have started, and the caller waits only for chunks already running.
-        var tasks = new Chunk[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            tasks[c - 1] = new Chunk(body, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
-            POOL.execute(tasks[c - 1]);
-        }
-        Throwable failure = null;
-        try {
-            body.apply(0, (int) ((long) n / chunks));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        for (Chunk task : tasks) {
-            try {
-                if (task.claim()) {
-                    if (failure == null) {
-                        body.apply(task.lo, task.hi);
-                    }
-                } else {
-                    task.join();
+        var tasks = new RecursiveAction[chunks];
+        for (int c = 0; c < chunks; c++) {
+            int lo = (int) ((long) n * c / chunks);
+            int hi = (int) ((long) n * (c + 1) / chunks);
+            tasks[c] = new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    body.apply(lo, hi);
                 }
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                } else if (failure != e) {
-                    failure.addSuppressed(e);
-                }
+            };
+        }
+        POOL.invoke(new RecursiveAction() {
+            @Override
+            protected void compute() {
+                invokeAll(tasks);
             }
-        }
-        if (failure instanceof RuntimeException e) {
-            throw e;
-        } else if (failure != null) {
-            throw (Error) failure;
-        }
-    }
-
-    /** One chunk of a {@link #forRange}, run by whichever of a worker and the caller claims it first. */
-    private static final class Chunk extends RecursiveAction {
-        private final transient RangeBody body;
-        final int lo;
-        final int hi;
-        private final AtomicBoolean claimed = new AtomicBoolean();
-
-        Chunk(RangeBody body, int lo, int hi) {
-            this.body = body;
-            this.lo = lo;
-            this.hi = hi;
-        }
-
-        boolean claim() {
-            return !claimed.get() && claimed.compareAndSet(false, true);
-        }
-
-        @Override
-        protected void compute() {
-            if (claim()) {
-                body.apply(lo, hi);
-            }
-        }
+        });
     }
 }
