@@ -124,7 +124,7 @@ final class VectorGemm {
             if (!direct) {
                 packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
             } else if (full < aPanels) {
-                // The partial panel, packed (zero-padded) at the panel index it has in a packed block.
+                // Only the partial last panel is packed (zero-padded), at the start of aPack.
                 packA(a, aOff + (ic + full * MR) * aRs + pc, aRs, aCs, mc - full * MR, kc, ap);
             }
             for (int q = 0; q < bPanels; q++) {
