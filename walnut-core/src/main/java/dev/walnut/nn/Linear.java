@@ -1,6 +1,12 @@
 package dev.walnut.nn;
 
+import dev.walnut.DType;
 import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
+import dev.walnut.backend.cpu.Gemm;
+import dev.walnut.backend.cpu.PackedMatrix;
+import dev.walnut.internal.TensorInternals;
+import java.util.Arrays;
 
 /**
  * {@code y = x W^T + b} with {@code W: [outFeatures, inFeatures]}. Initialised like PyTorch:
@@ -9,13 +15,38 @@ import dev.walnut.Tensor;
  * <pre>{@code
  * var fc = new Linear(4, 8);
  * Tensor y = fc.forward(Tensor.randn(2, 4));   // [2, 8]
+ * try (var off = Autograd.noGrad()) {
+ *     y = fc.forward(Tensor.randn(64, 4));     // packs W once; later calls reuse the packed copy
+ * }
  * }</pre>
+ *
+ * <h2>Inference keeps a packed copy of the weight</h2>
+ * A matrix multiply packs its right-hand operand into the kernel's panel layout on every call;
+ * for a layer's weight that is the same work each time (for a 784 x 512 weight at batch 64 it
+ * was over a quarter of the forward pass). So when nothing needs a gradient (grad mode off, or
+ * neither the input, the weight nor the bias requires grad) and everything is float32, the layer
+ * packs W once ({@link Gemm#packB}) and reuses it while W is unchanged: same tensor, same
+ * storage, layout and version counter (every in-place write, {@code optimizer.step()} and
+ * {@link Module#loadStateDict} included, bumps the version, so the next call repacks).
+ *
+ * <p>Memory: while inference runs, each Linear holds one packed copy of its weight, about the
+ * weight's own size ({@code outFeatures x inFeatures} floats, rounded up to the kernel's panel
+ * width). A forward that records a graph (training) drops the copy and never makes one, so a
+ * training loop holds no second copy; {@link #clearPackedWeight()} drops it on demand. Writes made
+ * straight into an array passed to {@link Tensor#wrap} bypass the version counter (as they
+ * bypass autograd's checks): call {@code clearPackedWeight()} after them.
+ *
+ * <p>On that path the bias is the GEMM's starting value (C = b, then C += x W^T, as PyTorch's
+ * {@code addmm} does), so outputs can differ from the recording path, which adds the bias after
+ * the product, in the last bit.
  */
 public class Linear extends Module {
     private final long inFeatures;
     private final long outFeatures;
     private Tensor weight;
     private Tensor bias;
+    /** The packed weight and what it was packed from; null unless inference ran. Not module state. */
+    private transient volatile PackedWeight packed;
 
     public Linear(long inFeatures, long outFeatures) {
         this(inFeatures, outFeatures, true);
@@ -43,10 +74,114 @@ public class Linear extends Module {
         return bias;
     }
 
+    /** Drops the packed copy of the weight kept for inference (the next inference call repacks). */
+    public void clearPackedWeight() {
+        packed = null;
+    }
+
+    /** Bytes held by the packed copy of the weight kept for inference; 0 when there is none. */
+    public long packedWeightBytes() {
+        PackedWeight p = packed;
+        return p == null ? 0 : p.matrix.bytes();
+    }
+
     @Override
     public Tensor forward(Tensor input) {
+        if (needsNoGradient(input)) {
+            Tensor y = forwardPacked(input);
+            if (y != null) {
+                return y;
+            }
+        } else if (packed != null) {
+            packed = null;
+        }
         Tensor y = input.matmul(weight.t());
         return bias == null ? y : y.add(bias);
+    }
+
+    private boolean needsNoGradient(Tensor input) {
+        return !Autograd.isGradEnabled()
+                || !input.requiresGrad() && !weight.requiresGrad() && (bias == null || !bias.requiresGrad());
+    }
+
+    /**
+     * {@code x W^T + b} through the packed weight, or null when this input does not take that
+     * path (another dtype, a shape the GEMM multiplies without packing, a mismatch the recording
+     * path reports).
+     */
+    private Tensor forwardPacked(Tensor input) {
+        Tensor w = weight;
+        Tensor b = bias;
+        if (w.dtype() != DType.F32 || w.dim() != 2) {
+            packed = null;
+            return null;
+        }
+        if (input.dtype() != DType.F32 || input.dim() < 1
+                || b != null && (b.dtype() != DType.F32 || b.dim() != 1 || b.numel() != w.shape()[0])) {
+            return null;
+        }
+        long[] shape = input.shape();
+        int k = (int) shape[shape.length - 1];
+        int n = (int) w.shape()[0];
+        if (k != w.shape()[1]) {
+            return null;
+        }
+        long rows = input.numel() / Math.max(1, k);
+        if (rows > Integer.MAX_VALUE || rows * n > Integer.MAX_VALUE || !Gemm.packingPays((int) rows, n, k)) {
+            return null;
+        }
+        int m = (int) rows;
+        TensorInternals ti = TensorInternals.get();
+        PackedWeight p = packed;
+        if (p == null || !p.isFor(ti, w)) {
+            p = new PackedWeight(ti, w);
+            packed = p;
+        }
+        Tensor x = input.dim() == 2 ? input : input.reshape(m, k);
+        int[] xs = ti.strides(x);
+        float[] out = new float[m * n];
+        if (b != null) {
+            float[] bd = (float[]) ti.data(b);
+            int bo = ti.offset(b);
+            int bs = ti.strides(b)[0];
+            for (int j = 0; j < n; j++) {
+                out[j] = bd[bo + j * bs];
+            }
+            for (int i = 1; i < m; i++) {
+                System.arraycopy(out, 0, out, i * n, n);
+            }
+        }
+        Gemm.sgemmPacked(m, 1f, (float[]) ti.data(x), ti.offset(x), xs[0], xs[1], p.matrix, out, 0, n, b != null);
+        long[] outShape = shape.clone();
+        outShape[outShape.length - 1] = n;
+        return Tensor.wrap(out, outShape);
+    }
+
+    /** W^T packed for the GEMM, keyed by everything that identifies W's current values. */
+    private static final class PackedWeight {
+        final Tensor source;
+        final Object data;
+        final int offset;
+        final int[] strides;
+        final int version;
+        final PackedMatrix matrix;
+
+        PackedWeight(TensorInternals ti, Tensor w) {
+            source = w;
+            data = ti.data(w);
+            offset = ti.offset(w);
+            strides = ti.strides(w).clone();
+            version = w.version();
+            int n = (int) w.shape()[0];
+            int k = (int) w.shape()[1];
+            // B = W^T: element (p, j) is W[j, p].
+            matrix = Gemm.packB(k, n, (float[]) data, offset, strides[1], strides[0]);
+        }
+
+        boolean isFor(TensorInternals ti, Tensor w) {
+            return w == source && w.version() == version && ti.data(w) == data && ti.offset(w) == offset
+                    && Arrays.equals(ti.strides(w), strides);
+        }
     }
 
     @Override

@@ -55,6 +55,12 @@ import java.util.ServiceLoader;
  * and matrix-vector products whose shared dimension is contiguous use dot products (they are
  * bound by memory, not by arithmetic).
  *
+ * <h2>A B packed once</h2>
+ * When one B meets many A's (a layer's weight during inference), {@link #packB} packs it once in
+ * the active provider's layout ({@link PackedMatrix}) and {@link #sgemmPacked} multiplies by it,
+ * skipping the per-call packing of B, which for a 64-row A was over a quarter of the product.
+ * The loops and the summation order are those of the packed path, so C gets the same bits.
+ *
  * <h2>Where the code lives</h2>
  * This class checks the arguments and picks the path for each shape; the kernels are in the
  * package-private {@code FloatGemm} and {@code DoubleGemm} (the latter mirrors the former), and
@@ -83,7 +89,7 @@ public final class Gemm {
     /** Matrix-vector chunks get at least this many multiply-adds per thread. */
     static final int GEMV_GRAIN = 1 << 16;
     /** When C is narrower than this (and taller than wide), compute its transpose instead. */
-    private static final int NARROW = 256;
+    static final int NARROW = 256;
 
     private Gemm() {
     }
@@ -160,6 +166,58 @@ public final class Gemm {
         }
     }
 
+    /**
+     * Whether a product with {@code C[m x n]} and shared dimension {@code k} runs a packed path
+     * here, so that a B packed once by {@link #packB} saves work: false for the shapes
+     * {@link #sgemm} computes without packing (matrix-vector, tiny) and for those it hands to the
+     * native {@link GemmProvider}.
+     */
+    public static boolean packingPays(int m, int n, int k) {
+        long work = (long) m * n * k;
+        return m > 1 && n > 1 && work > TINY && Math.max(m, n) >= MIN_ROW
+                && (PROVIDER == null || work < PROVIDER.minWork());
+    }
+
+    /**
+     * Packs {@code B[k x n]} (element (p, j) at {@code b[bOff + p*bRs + j*bCs]}) once, in the active
+     * {@link KernelProvider}'s layout, for any number of {@link #sgemmPacked} calls.
+     */
+    public static PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs) {
+        checkSizes(1, n, k);
+        return KernelProvider.get().packB(k, n, b, bOff, bRs, bCs);
+    }
+
+    /**
+     * {@link #sgemm} with a B packed by {@link #packB}: C[m,n] (=|+=) alpha * A * B, A element (i,p)
+     * at {@code a[aOff + i*aRs + p*aCs]}, C element (i,j) at {@code c[cOff + i*ldc + j]}. Same edge
+     * cases as sgemm; large products split across threads on whole panels. Each element of C is
+     * rounded exactly as the packed path of sgemm rounds it (the summation order is the same).
+     */
+    public static void sgemmPacked(int m, float alpha, float[] a, int aOff, int aRs, int aCs, PackedMatrix b,
+                                   float[] c, int cOff, int ldc, boolean accumulate) {
+        int n = b.columns();
+        int k = b.rows();
+        checkSizes(m, n, k);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        KernelProvider provider = b.provider();
+        if ((long) m * n * k < PARALLEL_MIN || Parallel.threads() <= 1) {
+            provider.sgemmPackedBlock(0, m, 0, n, alpha, a, aOff, aRs, aCs, b, c, cOff, ldc, accumulate);
+        } else {
+            splitAcrossThreads(m, n, b.columnUnit(), (r0, r1, c0, c1) -> provider.sgemmPackedBlock(r0, r1, c0, c1,
+                    alpha, a, aOff, aRs, aCs, b, c, cOff, ldc, accumulate));
+        }
+    }
+
     /** The float64 twin of {@link #sgemm}; same layout rules and edge cases. */
     public static void dgemm(int m, int n, int k, double alpha, double[] a, int aOff, int aRs, int aCs,
                              double[] b, int bOff, int bRs, int bCs, double[] c, int cOff, int ldc,
@@ -211,10 +269,15 @@ public final class Gemm {
      * its columns), ranges of at least {@link #MIN_SPLIT_COLUMNS} columns when it is wide.
      */
     static void splitAcrossThreads(int m, int n, BlockBody body) {
+        // Units of 16 columns keep panel edges on whole AVX-512 float vectors.
+        splitAcrossThreads(m, n, 16, body);
+    }
+
+    /** {@link #splitAcrossThreads(int, int, BlockBody)} with column ranges starting at multiples of {@code unit}. */
+    static void splitAcrossThreads(int m, int n, int unit, BlockBody body) {
         if (m < n && n >= 2 * MIN_SPLIT_COLUMNS) {
-            // Units of 16 columns keep panel edges on whole AVX-512 float vectors.
-            Parallel.forRange((n + 15) / 16, MIN_SPLIT_COLUMNS / 16,
-                    (lo, hi) -> body.run(0, m, lo * 16, Math.min(n, hi * 16)));
+            Parallel.forRange((n + unit - 1) / unit, Math.max(1, MIN_SPLIT_COLUMNS / unit),
+                    (lo, hi) -> body.run(0, m, lo * unit, Math.min(n, hi * unit)));
         } else if (m >= 2 * TB) {
             Parallel.forRange((m + TB - 1) / TB, 1, (lo, hi) -> body.run(lo * TB, Math.min(m, hi * TB), 0, n));
         } else {

@@ -138,6 +138,39 @@ public abstract class KernelProvider {
                                     int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff,
                                     int cRs, int cCs, boolean accumulate);
 
+    /**
+     * Packs {@code B[k x n]} (element (p, j) at {@code b[bOff + p*bRs + j*bCs]}, any strides) once
+     * into the layout {@link #sgemmPackedBlock} reads: what {@link #sgemmBlock} would pack on
+     * every call. The scalar provider keeps a contiguous row-major copy; the vector provider its
+     * zero-padded register-tile panels for every k block.
+     */
+    public abstract PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs);
+
+    /**
+     * The rectangle rows {@code [r0, r1)} x columns {@code [c0, c1)} of {@code C (=|+=) alpha * A *
+     * B} with B packed by this provider's {@link #packB}, on the calling thread; {@code c0} is a
+     * multiple of {@link PackedMatrix#columnUnit()}, C is row-major with row stride {@code ldc}.
+     * Every element of C gets exactly the rounding {@link #sgemmBlock} gives it for the unpacked B.
+     *
+     * @throws IllegalArgumentException when {@code b} was packed by another provider
+     */
+    public abstract void sgemmPackedBlock(int r0, int r1, int c0, int c1, float alpha, float[] a, int aOff, int aRs,
+                                          int aCs, PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate);
+
+    /** Wraps {@code data}, packed in this provider's layout, for {@link #sgemmPackedBlock}. */
+    protected final PackedMatrix packedMatrix(int k, int n, int columnUnit, float[] data) {
+        return new PackedMatrix(this, k, n, columnUnit, data);
+    }
+
+    /** Refuses a matrix packed in another provider's layout (names both providers). */
+    protected final void checkOwnLayout(PackedMatrix b) {
+        if (b.provider() != this) {
+            throw new IllegalArgumentException("sgemmPackedBlock: B was packed by the " + b.provider().description()
+                    + " provider, not by this " + description() + " one; multiply through Gemm.sgemmPacked, "
+                    + "which picks the packing provider");
+        }
+    }
+
     /** The scalar kernels of this package, exposed to other providers for the ops they leave alone. */
     protected static void scalarUnary(int op, double p1, double p2, float[] x, float[] out, int o, int n) {
         FloatUnary.runScalar(op, p1, p2, x, out, o, n);

@@ -20,6 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code NC}, k by {@code KC} (one packed B block), rows by {@code MC} (one packed A block),
  * then B panels and A panels; a kc x NR panel of B stays in L1 while every A panel of the block
  * streams past it from L2. Edge tiles run the same kernel into a scratch tile and are copied out.
+ *
+ * <p>A B packed once ({@link #packAll}, for {@code Gemm.packB}) holds the panels of every k
+ * block; {@link #blockPacked} runs the same loops over it. There, with k contiguous in A, the
+ * tile reads A's rows in place ({@link #kernelRows}) instead of packing them: with B already
+ * packed, packing a 64-row A was the largest cost left outside the kernel.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -47,44 +52,109 @@ final class VectorGemm {
                       float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
                       boolean accumulate) {
         Work work = WORK.get();
-        float[] edge = work.edge;
         for (int jc = c0; jc < c1; jc += NC) {
             int nc = Math.min(NC, c1 - jc);
             int bPanels = (nc + NR - 1) / NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                boolean add = accumulate || pc > 0;
                 if (work.bPack.length < bPanels * NR * kc) {
                     work.bPack = new float[bPanels * NR * Math.min(KC, k)];
                 }
                 float[] bp = work.bPack;
-                packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp);
-                for (int ic = r0; ic < r1; ic += MC) {
-                    int mc = Math.min(MC, r1 - ic);
-                    int aPanels = (mc + MR - 1) / MR;
-                    if (work.aPack.length < aPanels * MR * kc) {
-                        work.aPack = new float[((Math.min(MC, r1 - r0) + MR - 1) / MR) * MR * Math.min(KC, k)];
-                    }
-                    float[] ap = work.aPack;
-                    packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
-                    for (int q = 0; q < bPanels; q++) {
-                        int jr = q * NR;
-                        int nr = Math.min(NR, nc - jr);
-                        int bo = q * kc * NR;
-                        for (int s = 0; s < aPanels; s++) {
-                            int ir = s * MR;
-                            int mr = Math.min(MR, mc - ir);
-                            int co = cOff + (ic + ir) * cRs + (jc + jr) * cCs;
-                            if (mr == MR && nr == NR && cCs == 1) {
-                                kernel(kc, ap, s * kc * MR, bp, bo, alpha, add, c, co, cRs);
-                            } else {
-                                kernel(kc, ap, s * kc * MR, bp, bo, 1f, false, edge, 0, NR);
-                                for (int i = 0; i < mr; i++) {
-                                    for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
-                                        float v = alpha * edge[i * NR + j];
-                                        c[ci] = add ? c[ci] + v : v;
-                                    }
-                                }
+                packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp, 0);
+                rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp, 0, c, cOff + jc * cCs, cRs, cCs,
+                        accumulate || pc > 0, false);
+            }
+        }
+    }
+
+    /**
+     * B [k x n] packed as {@link #block} packs it, for every k block at once: block {@code pc}
+     * (rows {@code pc .. pc+kc}) starts at {@code pc * panels * NR} and holds the same panels
+     * that {@code block} packs for it, all {@code ceil(n / NR)} of them.
+     */
+    static float[] packAll(int k, int n, float[] b, int bOff, int bRs, int bCs) {
+        int panels = (n + NR - 1) / NR;
+        float[] bp = new float[Math.multiplyExact(k, panels * NR)];
+        for (int pc = 0; pc < k; pc += KC) {
+            packB(b, bOff + pc * bRs, bRs, bCs, Math.min(KC, k - pc), n, bp, pc * panels * NR);
+        }
+        return bp;
+    }
+
+    /**
+     * {@link #block} with B from {@link #packAll}; {@code c0} is a multiple of {@link #NR}. The
+     * loops, and so every element's summation order, are those of {@code block}.
+     */
+    static void blockPacked(int r0, int r1, int c0, int c1, int k, int n, float alpha, float[] a, int aOff, int aRs,
+                            int aCs, float[] bp, float[] c, int cOff, int ldc, boolean accumulate) {
+        Work work = WORK.get();
+        int panels = (n + NR - 1) / NR;
+        for (int jc = c0; jc < c1; jc += NC) {
+            int nc = Math.min(NC, c1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp,
+                        pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1, accumulate || pc > 0, true);
+            }
+        }
+    }
+
+    /**
+     * Rows [r0, r1) of one k block (rows {@code pc .. pc+kc} of B, packed at {@code bp[bo ..]} as
+     * {@code ceil(nc / NR)} panels) times the matching columns of A, into the nc columns of C at
+     * {@code cOff}: pack an A block, then run the register tile over every (B panel, A panel) pair.
+     * With {@code directA} and k contiguous in A, whole A panels are read in place
+     * ({@link #kernelRows}) and only a last partial panel is packed.
+     */
+    private static void rowBlocks(Work work, int r0, int r1, int k, int pc, int kc, int nc, float alpha, float[] a,
+                                  int aOff, int aRs, int aCs, float[] bp, int bo, float[] c, int cOff, int cRs,
+                                  int cCs, boolean add, boolean directA) {
+        float[] edge = work.edge;
+        int bPanels = (nc + NR - 1) / NR;
+        boolean direct = directA && aCs == 1;
+        for (int ic = r0; ic < r1; ic += MC) {
+            int mc = Math.min(MC, r1 - ic);
+            int aPanels = (mc + MR - 1) / MR;
+            if (work.aPack.length < aPanels * MR * kc) {
+                work.aPack = new float[((Math.min(MC, r1 - r0) + MR - 1) / MR) * MR * Math.min(KC, k)];
+            }
+            float[] ap = work.aPack;
+            int full = mc / MR;
+            if (!direct) {
+                packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
+            } else if (full < aPanels) {
+                // Only the partial last panel is packed (zero-padded), at the start of aPack.
+                packA(a, aOff + (ic + full * MR) * aRs + pc, aRs, aCs, mc - full * MR, kc, ap);
+            }
+            for (int q = 0; q < bPanels; q++) {
+                int jr = q * NR;
+                int nr = Math.min(NR, nc - jr);
+                int bq = bo + q * kc * NR;
+                for (int s = 0; s < aPanels; s++) {
+                    int ir = s * MR;
+                    int mr = Math.min(MR, mc - ir);
+                    int co = cOff + (ic + ir) * cRs + jr * cCs;
+                    boolean inPlace = direct && s < full;
+                    int ao = inPlace ? aOff + (ic + ir) * aRs + pc : direct ? 0 : s * kc * MR;
+                    if (mr == MR && nr == NR && cCs == 1) {
+                        if (inPlace) {
+                            kernelRows(kc, a, ao, aRs, bp, bq, alpha, add, c, co, cRs);
+                        } else {
+                            kernel(kc, ap, ao, bp, bq, alpha, add, c, co, cRs);
+                        }
+                    } else {
+                        if (inPlace && nr <= L) {
+                            kernelRowsHalf(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
+                        } else if (inPlace) {
+                            kernelRows(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
+                        } else {
+                            kernel(kc, ap, ao, bp, bq, 1f, false, edge, 0, NR);
+                        }
+                        for (int i = 0; i < mr; i++) {
+                            for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
+                                float v = alpha * edge[i * NR + j];
+                                c[ci] = add ? c[ci] + v : v;
                             }
                         }
                     }
@@ -201,11 +271,179 @@ final class VectorGemm {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    /** B (kc x nc at off, strides rs, cs) into panels {@code bp[(q*kc + p)*NR + j]}, zero-padded. */
-    private static void packB(float[] src, int off, int rs, int cs, int kc, int nc, float[] bp) {
+    /**
+     * {@link #kernel} reading A straight from its rows instead of a packed panel: row i of the
+     * tile at {@code a[ao + i*aRs + p]}, k contiguous. Same operations in the same order, so the
+     * same bits; used where packing A would cost a noticeable share of the product (a few rows of
+     * A against a B packed once).
+     */
+    private static void kernelRows(int kc, float[] a, int ao, int aRs, float[] bp, int bo, float alpha,
+                                   boolean add, float[] c, int co, int ldc) {
+        int a0 = ao;
+        int a1 = a0 + aRs;
+        int a2 = a1 + aRs;
+        int a3 = a2 + aRs;
+        int a4 = a3 + aRs;
+        int a5 = a4 + aRs;
+        int a6 = a5 + aRs;
+        int a7 = a6 + aRs;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        // Epilogue as in kernel (see there why alpha is the receiver).
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (add) {
+            c00 = av.fma(c00, FloatVector.fromArray(S, c, co));
+            c01 = av.fma(c01, FloatVector.fromArray(S, c, co + L));
+            c10 = av.fma(c10, FloatVector.fromArray(S, c, co + ldc));
+            c11 = av.fma(c11, FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = av.fma(c20, FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = av.fma(c21, FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = av.fma(c30, FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = av.fma(c31, FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = av.fma(c40, FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = av.fma(c41, FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = av.fma(c50, FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = av.fma(c51, FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            c60 = av.fma(c60, FloatVector.fromArray(S, c, co + 6 * ldc));
+            c61 = av.fma(c61, FloatVector.fromArray(S, c, co + 6 * ldc + L));
+            c70 = av.fma(c70, FloatVector.fromArray(S, c, co + 7 * ldc));
+            c71 = av.fma(c71, FloatVector.fromArray(S, c, co + 7 * ldc + L));
+        } else {
+            c00 = av.mul(c00);
+            c01 = av.mul(c01);
+            c10 = av.mul(c10);
+            c11 = av.mul(c11);
+            c20 = av.mul(c20);
+            c21 = av.mul(c21);
+            c30 = av.mul(c30);
+            c31 = av.mul(c31);
+            c40 = av.mul(c40);
+            c41 = av.mul(c41);
+            c50 = av.mul(c50);
+            c51 = av.mul(c51);
+            c60 = av.mul(c60);
+            c61 = av.mul(c61);
+            c70 = av.mul(c70);
+            c71 = av.mul(c71);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + L);
+    }
+
+    /**
+     * {@link #kernelRows} for a last B panel at most L columns wide (a layer with 10 outputs):
+     * an 8 x L tile reading only the first vector of each k row of the panel, half the work of
+     * the full tile on columns that would be padding. Same per-element operations, same bits.
+     */
+    private static void kernelRowsHalf(int kc, float[] a, int ao, int aRs, float[] bp, int bo, float alpha,
+                                       boolean add, float[] c, int co, int ldc) {
+        int a0 = ao;
+        int a1 = a0 + aRs;
+        int a2 = a1 + aRs;
+        int a3 = a2 + aRs;
+        int a4 = a3 + aRs;
+        int a5 = a4 + aRs;
+        int a6 = a5 + aRs;
+        int a7 = a6 + aRs;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + p * NR);
+            c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + p]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + p]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + p]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + p]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + p]).fma(b0, c7);
+        }
+        // Epilogue as in kernel (see there why alpha is the receiver).
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (add) {
+            c0 = av.fma(c0, FloatVector.fromArray(S, c, co + 0 * ldc));
+            c1 = av.fma(c1, FloatVector.fromArray(S, c, co + 1 * ldc));
+            c2 = av.fma(c2, FloatVector.fromArray(S, c, co + 2 * ldc));
+            c3 = av.fma(c3, FloatVector.fromArray(S, c, co + 3 * ldc));
+            c4 = av.fma(c4, FloatVector.fromArray(S, c, co + 4 * ldc));
+            c5 = av.fma(c5, FloatVector.fromArray(S, c, co + 5 * ldc));
+            c6 = av.fma(c6, FloatVector.fromArray(S, c, co + 6 * ldc));
+            c7 = av.fma(c7, FloatVector.fromArray(S, c, co + 7 * ldc));
+        } else {
+            c0 = av.mul(c0);
+            c1 = av.mul(c1);
+            c2 = av.mul(c2);
+            c3 = av.mul(c3);
+            c4 = av.mul(c4);
+            c5 = av.mul(c5);
+            c6 = av.mul(c6);
+            c7 = av.mul(c7);
+        }
+        c0.intoArray(c, co + 0 * ldc);
+        c1.intoArray(c, co + 1 * ldc);
+        c2.intoArray(c, co + 2 * ldc);
+        c3.intoArray(c, co + 3 * ldc);
+        c4.intoArray(c, co + 4 * ldc);
+        c5.intoArray(c, co + 5 * ldc);
+        c6.intoArray(c, co + 6 * ldc);
+        c7.intoArray(c, co + 7 * ldc);
+    }
+
+    /** B (kc x nc at off, strides rs, cs) into panels {@code bp[bo + (q*kc + p)*NR + j]}, zero-padded. */
+    private static void packB(float[] src, int off, int rs, int cs, int kc, int nc, float[] bp, int bo) {
         for (int j0 = 0, q = 0; j0 < nc; j0 += NR, q++) {
             int nr = Math.min(NR, nc - j0);
-            int base = q * kc * NR;
+            int base = bo + q * kc * NR;
             int so = off + j0 * cs;
             if (cs == 1) {
                 for (int p = 0; p < kc; p++) {

@@ -1,6 +1,7 @@
 package dev.walnut.backend.vector;
 
 import dev.walnut.backend.cpu.KernelProvider;
+import dev.walnut.backend.cpu.PackedMatrix;
 import dev.walnut.backend.cpu.UnaryOp;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -181,5 +182,25 @@ public final class VectorKernelProvider extends KernelProvider {
         }
         VectorGemm.block(r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs,
                 accumulate);
+    }
+
+    @Override
+    public PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs) {
+        if (!VECTOR_GEMM) {
+            return KernelProvider.scalar().packB(k, n, b, bOff, bRs, bCs);
+        }
+        return packedMatrix(k, n, VectorGemm.NR, VectorGemm.packAll(k, n, b, bOff, bRs, bCs));
+    }
+
+    @Override
+    public void sgemmPackedBlock(int r0, int r1, int c0, int c1, float alpha, float[] a, int aOff, int aRs, int aCs,
+                                 PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate) {
+        checkOwnLayout(b);
+        if (c0 % VectorGemm.NR != 0) {
+            throw new IllegalArgumentException("sgemmPackedBlock: column range must start on a panel edge (a multiple"
+                    + " of " + VectorGemm.NR + "), got c0=" + c0);
+        }
+        VectorGemm.blockPacked(r0, r1, c0, c1, b.rows(), b.columns(), alpha, a, aOff, aRs, aCs, b.data(), c, cOff,
+                ldc, accumulate);
     }
 }
