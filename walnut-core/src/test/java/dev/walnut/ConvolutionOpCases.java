@@ -57,6 +57,9 @@ final class ConvolutionOpCases {
         rows.add(row(CONVOLUTION, "conv2d direct of a transposed plane, 2 -> 9 channels, no bias",
                 in -> Convolution.conv2d(in[0].reshape(1, 2, 3, 4), in[1], null),
                 g -> g.transposed(Domain.REAL, 4, 6), g -> g.of(Domain.REAL, 9, 2, 2, 2)));
+        rows.add(row(CONVOLUTION, "conv2d shifted GEMMs, 3 -> 2 channels, k2, padding 1, bias",
+                in -> Convolution.conv2d(in[0], in[1], in[2], 1, 1, 1, 1),
+                g -> g.of(Domain.REAL, 2, 3, 3, 4), g -> g.of(Domain.REAL, 2, 3, 2, 2), g -> g.of(Domain.REAL, 2)));
         rows.add(row(CONVOLUTION, "gradient of conv2d direct w.r.t. its input, differentiated",
                 in -> gradOfSquaredSum(in[0], x -> Convolution.conv2d(x, DIRECT_WEIGHT, null)),
                 g -> g.of(Domain.REAL, 1, 1, 4, 4)));

@@ -262,13 +262,6 @@ public final class Convolution {
     // ------------------------------------------------------------------ implementation
 
     private static final int[] ONE = {1};
-    /**
-     * Largest product depth {@code C_in * kH * kW} (and it must be below {@code C_out}) that runs
-     * {@link DirectConvolution}: a 1- or 3-channel first layer with kernels up to 3x3. The CNN
-     * benchmark's conv1 (depth 9, 32 channels, batch 64 of 28 x 28) went from 2.5 ms forward plus
-     * weight gradient on per-item GEMMs to ... ms direct.
-     */
-    private static final int DIRECT_MAX_DEPTH = 27;
     private static final int[] ZERO = {0};
 
     private static Tensor conv(String op, int nd, Tensor input, Tensor weight, Tensor bias, int[] stride,
@@ -350,8 +343,8 @@ public final class Convolution {
             l *= b;
         }
         long ck = weight.numel() / cOut; // (C_in / groups) * prod(k)
-        if (nd == 2 && groups == 1 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1 && ck < cOut
-                && ck <= DIRECT_MAX_DEPTH) {
+        if (nd == 2 && groups == 1 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1
+                && DirectConvolution.suits(cIn, cOut, size[0] + 2 * p[0], size[1] + 2 * p[1], k[0], k[1])) {
             Tensor x = p[0] > 0 || p[1] > 0 ? input.pad(p[1], p[1], p[0], p[0]) : input;
             return DirectConvolution.conv2d(x, weight, bias);
         }

@@ -5,25 +5,57 @@ import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.DirectConvKernels;
+import dev.walnut.backend.cpu.ShiftedGemmConvKernels;
 import dev.walnut.internal.TensorInternals;
 import java.util.Arrays;
 
 /**
- * The direct 2-d convolution primitive ({@code ConvolutionBackward0}): stride 1, dilation 1, no
- * padding, one group, computed without im2col. {@link Convolution} routes here when the product
- * depth {@code C_in * kH * kW} is small (below {@code C_out}), as for a first layer on 1 or 3
- * channels: there im2col copies the input once per kernel tap for GEMMs whose depth (9 for a
- * 1-channel 3x3 kernel) the packed GEMM handles poorly, and the weight gradient became one tiny
- * product per batch item.
+ * The 2-d convolution primitive without im2col ({@code ConvolutionBackward0}): stride 1,
+ * dilation 1, no padding (the caller pads), one group. Two engines:
+ * <ul>
+ *   <li>a small product depth {@code C_in * kH * kW} (below {@code C_out}, at most
+ *       {@link #DIRECT_MAX_DEPTH}: a first layer on 1 or 3 channels) runs the direct kernels of
+ *       {@link DirectConvKernels}, SIMD along the output rows, for the output and the weight
+ *       gradient; im2col would copy the input once per tap for GEMMs too shallow to be
+ *       efficient, and the weight gradient was one tiny product per batch item;</li>
+ *   <li>otherwise {@link ShiftedGemmConvKernels}: one GEMM per kernel tap over a shifted view
+ *       of the channel-major batch, for the output and both gradients, so the column matrix
+ *       ({@code C_in*kH*kW} times the positions: 10 MB for the CNN benchmark's conv2) is never
+ *       written, packed from memory, or folded back.</li>
+ * </ul>
  *
- * <p>Gradient rule: the input gradient is the composite {@code col2im(W^T g)} (differentiable,
- * and only computed when the input requires grad); the bias gradient sums g; the weight gradient
- * runs the direct kernel when the backward is not itself recorded, and otherwise the composite
- * {@code sum_n g_n im2col(x)_n^T}, so higher-order gradients follow from matmul's and the
- * im2col primitives' rules.
+ * <p>Gradient rule: when the backward is itself recorded (create-graph), the composites
+ * {@code col2im(W^T g)} for the input and {@code sum_n g_n im2col(x)_n^T} for the weight, so
+ * every order of gradient follows from matmul's and the im2col primitives' rules. Otherwise the
+ * kernels above, where exact: the shifted GEMMs add zero times weights (input gradient) or
+ * inputs (weight gradient) at positions that are not windows, which is exact only for finite
+ * values, so a non-finite weight or input takes the composite instead; so does the direct
+ * weight gradient, whose masked tail lanes multiply by zero too. The bias gradient sums g.
+ * The input gradient is only computed when the input requires grad.
  */
 final class DirectConvolution {
+    /** Largest product depth C_in * kH * kW (also below C_out) for the direct kernels. */
+    static final int DIRECT_MAX_DEPTH = 27;
+
+    private static final int[] UNIT = {1, 1};
+    private static final int[] ZERO = {0, 0};
+
     private DirectConvolution() {
+    }
+
+    /**
+     * Whether a stride-1, undilated, ungrouped conv of this size should run here: always for the
+     * direct engine; for the shifted GEMMs only while the full grid holds at most twice as many
+     * positions as there are windows (3x3 on 13 x 13: 1.4), since the extra positions cost
+     * GEMM work.
+     */
+    static boolean suits(long cIn, long cOut, int h, int w, int kh, int kw) {
+        long ck = cIn * kh * kw;
+        if (ck < cOut && ck <= DIRECT_MAX_DEPTH) {
+            return true;
+        }
+        long windows = (long) (h - kh + 1) * (w - kw + 1);
+        return (long) h * w <= 2 * windows;
     }
 
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
@@ -41,10 +73,17 @@ final class DirectConvolution {
         int kw = ws[3];
         int oh = h - kh + 1;
         int ow = w - kw + 1;
+        int ck = cIn * kh * kw;
+        boolean direct = ck < cOut && ck <= DIRECT_MAX_DEPTH;
         boolean f64 = x.dtype() == DType.F64;
         Object out = f64 ? new double[n * cOut * oh * ow] : new float[n * cOut * oh * ow];
-        DirectConvKernels.forward(ti.data(x), ti.offset(x), dense(weight), bias == null ? null : dense(bias), out, n,
-                cIn, h, w, cOut, kh, kw);
+        Object wd = dense(weight);
+        Object bd = bias == null ? null : dense(bias);
+        if (direct) {
+            DirectConvKernels.forward(ti.data(x), ti.offset(x), wd, bd, out, n, cIn, h, w, cOut, kh, kw);
+        } else {
+            ShiftedGemmConvKernels.forward(ti.data(x), ti.offset(x), wd, bd, out, n, cIn, h, w, cOut, kh, kw);
+        }
         long[] outShape = {n, cOut, oh, ow};
         Tensor result = f64 ? Tensor.wrap((double[]) out, outShape) : Tensor.wrap((float[]) out, outShape);
         Tensor[] inputs = bias == null ? new Tensor[] {input, weight} : new Tensor[] {input, weight, bias};
@@ -55,38 +94,53 @@ final class DirectConvolution {
             Tensor[] grads = new Tensor[inputs.length];
             int[] k = {kh, kw};
             int[] blocks = {oh, ow};
+            boolean recorded = Autograd.isGradEnabled();
             if (nd.needsInputGrad(0)) {
-                Tensor cols = wSaved.reshape(cOut, (long) cIn * kh * kw).t().matmul(gy.reshape(n, cOut, (long) oh * ow));
-                grads[0] = Im2Col.col2im(cols, new int[] {h, w}, blocks, k, UNIT, ZERO, UNIT);
+                Object wv = recorded ? null : dense(wSaved);
+                if (wv != null && ShiftedGemmConvKernels.allFinite(wv, 0, cOut * ck)) {
+                    Tensor gc = gy.contiguous();
+                    Object dx = f64 ? new double[n * cIn * h * w] : new float[n * cIn * h * w];
+                    ShiftedGemmConvKernels.inputGrad(ti.data(gc), ti.offset(gc), wv, dx, n, cIn, h, w, cOut, kh, kw);
+                    long[] shape = {n, cIn, h, w};
+                    grads[0] = f64 ? Tensor.wrap((double[]) dx, shape) : Tensor.wrap((float[]) dx, shape);
+                } else {
+                    Tensor cols = wSaved.reshape(cOut, ck).t().matmul(gy.reshape(n, cOut, (long) oh * ow));
+                    grads[0] = Im2Col.col2im(cols, new int[] {h, w}, blocks, k, UNIT, ZERO, UNIT);
+                }
             }
             if (nd.needsInputGrad(1)) {
-                grads[1] = Autograd.isGradEnabled()
-                        ? gy.reshape(n, cOut, (long) oh * ow)
-                                .matmul(Im2Col.im2col(xSaved, blocks, k, UNIT, ZERO, UNIT).transpose(1, 2))
-                                .sum(0).reshape(cOut, cIn, kh, kw)
-                        : weightGrad(xSaved, gy, n, cIn, h, w, cOut, kh, kw);
+                Tensor xc = recorded ? null : xSaved.contiguous();
+                if (xc != null && ShiftedGemmConvKernels.allFinite(ti.data(xc), ti.offset(xc), n * cIn * h * w)) {
+                    Tensor gc = gy.contiguous();
+                    Object gw = f64 ? new double[cOut * ck] : new float[cOut * ck];
+                    if (direct) {
+                        DirectConvKernels.weightGrad(ti.data(xc), ti.offset(xc), ti.data(gc), ti.offset(gc), gw, n, cIn,
+                                h, w, cOut, kh, kw);
+                    } else {
+                        ShiftedGemmConvKernels.weightGrad(ti.data(xc), ti.offset(xc), ti.data(gc), ti.offset(gc), gw, n,
+                                cIn, h, w, cOut, kh, kw);
+                    }
+                    long[] shape = {cOut, cIn, kh, kw};
+                    grads[1] = f64 ? Tensor.wrap((double[]) gw, shape) : Tensor.wrap((float[]) gw, shape);
+                } else {
+                    grads[1] = gy.reshape(n, cOut, (long) oh * ow)
+                            .matmul(Im2Col.im2col(xSaved, blocks, k, UNIT, ZERO, UNIT).transpose(1, 2))
+                            .sum(0).reshape(cOut, cIn, kh, kw);
+                }
             }
             if (inputs.length == 3 && nd.needsInputGrad(2)) {
-                grads[2] = gy.sum(0, 2, 3);
+                if (recorded) {
+                    grads[2] = gy.sum(0, 2, 3);
+                } else {
+                    Tensor gc = gy.contiguous();
+                    Object gb = f64 ? new double[cOut] : new float[cOut];
+                    ShiftedGemmConvKernels.biasGrad(ti.data(gc), ti.offset(gc), gb, n, cOut, oh * ow);
+                    grads[2] = f64 ? Tensor.wrap((double[]) gb, cOut) : Tensor.wrap((float[]) gb, cOut);
+                }
             }
             return grads;
         }, inputs, new Tensor[] {result}, input, weight);
         return result;
-    }
-
-    private static final int[] UNIT = {1, 1};
-    private static final int[] ZERO = {0, 0};
-
-    private static Tensor weightGrad(Tensor input, Tensor grad, int n, int cIn, int h, int w, int cOut, int kh,
-                                     int kw) {
-        TensorInternals ti = TensorInternals.get();
-        Tensor x = input.contiguous();
-        Tensor g = grad.contiguous();
-        Object gw = x.dtype() == DType.F64 ? new double[cOut * cIn * kh * kw] : new float[cOut * cIn * kh * kw];
-        DirectConvKernels.weightGrad(ti.data(x), ti.offset(x), ti.data(g), ti.offset(g), gw, n, cIn, h, w, cOut, kh,
-                kw);
-        long[] shape = {cOut, cIn, kh, kw};
-        return gw instanceof double[] d ? Tensor.wrap(d, shape) : Tensor.wrap((float[]) gw, shape);
     }
 
     /** The tensor's elements in row-major order, starting at index 0 (parameters usually are already). */
