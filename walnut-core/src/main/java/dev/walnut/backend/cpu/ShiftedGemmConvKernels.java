@@ -68,13 +68,15 @@ public final class ShiftedGemmConvKernels {
         });
         int oh = h - kh + 1;
         int ow = width - kw + 1;
-        for (int i = 0; i < n; i++) {
-            for (int o = 0; o < cOut; o++) {
-                for (int r = 0; r < oh; r++) {
-                    System.arraycopy(full, o * grid + i * hw + r * width, out, ((i * cOut + o) * oh + r) * ow, ow);
+        Parallel.forRange(n, copyGrain(cOut * oh * ow), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < cOut; o++) {
+                    for (int r = 0; r < oh; r++) {
+                        System.arraycopy(full, o * grid + i * hw + r * width, out, ((i * cOut + o) * oh + r) * ow, ow);
+                    }
                 }
             }
-        }
+        });
     }
 
     /**
@@ -104,48 +106,67 @@ public final class ShiftedGemmConvKernels {
                 }
             }
         });
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < cIn; c++) {
-                System.arraycopy(dxs, c * grid + i * hw, dx, (i * cIn + c) * hw, hw);
+        Parallel.forRange(n, copyGrain(cIn * hw), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int c = 0; c < cIn; c++) {
+                    System.arraycopy(dxs, c * grid + i * hw, dx, (i * cIn + c) * hw, hw);
+                }
             }
-        }
+        });
     }
 
     /**
      * The weight gradient {@code gw [cOut, cIn, kh, kw]} (overwritten) of {@link #forward}, summed
-     * over the batch; exact when {@code x} is finite. Not per tap: each tap's product would pack
-     * both long operands again (measured 3x slower than the rest of the step's GEMMs together).
-     * Instead the batch is treated as one image of {@code n*h} rows (the images stacked along
-     * the height), unfolded once, and {@code gw = G x cols^T} is a single GEMM over all window
-     * positions, with G the output gradient on that stacked grid (zero on the
-     * {@code kh - 1} window rows of every image that straddle two images).
+     * over the batch. Not per tap: each tap's product would pack both long operands again
+     * (measured about 3x slower than one product). Instead the windows of every image are
+     * unfolded once into {@code cols [cIn*kh*kw][n*oh*ow]} and {@code gw = G x cols^T} is a
+     * single GEMM over all window positions, G being the output gradient as
+     * {@code [cOut][n*oh*ow]}. Exact for any values (no padding positions take part).
      */
     public static void weightGrad(Object x, int xOff, Object g, int gOff, Object gw, int n, int cIn, int h, int width,
                                   int cOut, int kh, int kw) {
         int hw = h * width;
         int oh = h - kh + 1;
         int ow = width - kw + 1;
-        int rows = n * h - kh + 1;
-        int positions = rows * ow;
+        int plane = oh * ow;
+        int positions = n * plane;
         boolean f64 = x instanceof double[];
-        Object xs = channelMajor(x, xOff, n, cIn, hw);
-        var geometry = new Im2ColKernels.Geometry(new int[] {n * h, width}, new int[] {rows, ow},
-                new int[] {kh, kw}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1});
         int ck = cIn * kh * kw;
         Object cols = f64 ? new double[ck * positions] : new float[ck * positions];
-        Im2ColKernels.im2col(xs, 0, cols, cIn, geometry);
-        Object gStacked = f64 ? new double[cOut * positions] : new float[cOut * positions];
-        for (int i = 0; i < n; i++) {
-            for (int o = 0; o < cOut; o++) {
-                System.arraycopy(g, gOff + (i * cOut + o) * oh * ow, gStacked, o * positions + i * h * ow, oh * ow);
+        Parallel.forRange(cIn, 1, (lo, hi) -> {
+            for (int c = lo; c < hi; c++) {
+                for (int a = 0; a < kh; a++) {
+                    for (int b = 0; b < kw; b++) {
+                        int row = ((c * kh + a) * kw + b) * positions;
+                        for (int i = 0; i < n; i++) {
+                            int src = xOff + (i * cIn + c) * hw + a * width + b;
+                            int dst = row + i * plane;
+                            for (int r = 0; r < oh; r++) {
+                                System.arraycopy(x, src + r * width, cols, dst + r * ow, ow);
+                            }
+                        }
+                    }
+                }
             }
-        }
-        gemm(f64, cOut, ck, positions, gStacked, 0, positions, 1, cols, 0, 1, positions, gw, 0, ck, false);
+        });
+        Object gRows = f64 ? new double[cOut * positions] : new float[cOut * positions];
+        Parallel.forRange(n, copyGrain(cOut * plane), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < cOut; o++) {
+                    System.arraycopy(g, gOff + (i * cOut + o) * plane, gRows, o * positions + i * plane, plane);
+                }
+            }
+        });
+        gemm(f64, cOut, ck, positions, gRows, 0, positions, 1, cols, 0, 1, positions, gw, 0, ck, false);
     }
 
     /** {@code gb[o] = sum of g [n, cOut, plane] over n and the plane} (overwritten). */
     public static void biasGrad(Object g, int gOff, Object gb, int n, int cOut, int plane) {
-        for (int o = 0; o < cOut; o++) {
+        Parallel.forRange(cOut, copyGrain(n * plane), (lo, hi) -> biasGrad(g, gOff, gb, n, cOut, plane, lo, hi));
+    }
+
+    private static void biasGrad(Object g, int gOff, Object gb, int n, int cOut, int plane, int o0, int o1) {
+        for (int o = o0; o < o1; o++) {
             double s = 0;
             for (int i = 0; i < n; i++) {
                 int off = gOff + (i * cOut + o) * plane;
@@ -187,11 +208,13 @@ public final class ShiftedGemmConvKernels {
     /** {@code [n, c, hw]} from {@code off} to {@code [c][n * hw]}. */
     private static Object channelMajor(Object x, int off, int n, int c, int hw) {
         Object xs = x instanceof double[] ? new double[n * c * hw] : new float[n * c * hw];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                System.arraycopy(x, off + (i * c + ch) * hw, xs, (ch * n + i) * hw, hw);
+        Parallel.forRange(n, copyGrain(c * hw), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int ch = 0; ch < c; ch++) {
+                    System.arraycopy(x, off + (i * c + ch) * hw, xs, (ch * n + i) * hw, hw);
+                }
             }
-        }
+        });
         return xs;
     }
 
@@ -203,15 +226,22 @@ public final class ShiftedGemmConvKernels {
         int oh = h - kh + 1;
         int ow = width - kw + 1;
         Object gs = g instanceof double[] ? new double[cOut * row] : new float[cOut * row];
-        for (int i = 0; i < n; i++) {
-            for (int o = 0; o < cOut; o++) {
-                for (int r = 0; r < oh; r++) {
-                    System.arraycopy(g, gOff + ((i * cOut + o) * oh + r) * ow, gs, o * row + span + i * hw + r * width,
-                            ow);
+        Parallel.forRange(n, copyGrain(cOut * oh * ow), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < cOut; o++) {
+                    for (int r = 0; r < oh; r++) {
+                        System.arraycopy(g, gOff + ((i * cOut + o) * oh + r) * ow, gs,
+                                o * row + span + i * hw + r * width, ow);
+                    }
                 }
             }
-        }
+        });
         return gs;
+    }
+
+    /** Items per parallel chunk of a copy loop moving {@code perItem} elements per item. */
+    private static int copyGrain(int perItem) {
+        return Math.max(1, (1 << 16) / Math.max(1, perItem));
     }
 
     private static void gemm(boolean f64, int m, int n, int k, Object a, int aOff, int aRs, int aCs, Object b,

@@ -27,10 +27,10 @@ import java.util.Arrays;
  * <p>Gradient rule: when the backward is itself recorded (create-graph), the composites
  * {@code col2im(W^T g)} for the input and {@code sum_n g_n im2col(x)_n^T} for the weight, so
  * every order of gradient follows from matmul's and the im2col primitives' rules. Otherwise the
- * kernels above, where exact: the shifted GEMMs add zero times weights (input gradient) or
- * inputs (weight gradient) at positions that are not windows, which is exact only for finite
- * values, so a non-finite weight or input takes the composite instead; so does the direct
- * weight gradient, whose masked tail lanes multiply by zero too. The bias gradient sums g.
+ * kernels above, where exact: the shifted GEMMs of the input gradient add zero times weights at
+ * positions that are not windows, exact only for finite weights, so a non-finite weight takes
+ * the composite instead; so does a non-finite input for the direct weight gradient, whose
+ * masked tail lanes multiply inputs by zero. The bias gradient sums g.
  * The input gradient is only computed when the input requires grad.
  */
 final class DirectConvolution {
@@ -110,7 +110,7 @@ final class DirectConvolution {
             }
             if (nd.needsInputGrad(1)) {
                 Tensor xc = recorded ? null : xSaved.contiguous();
-                if (xc != null && ShiftedGemmConvKernels.allFinite(ti.data(xc), ti.offset(xc), n * cIn * h * w)) {
+                if (xc != null && (!direct || ShiftedGemmConvKernels.allFinite(ti.data(xc), ti.offset(xc), n * cIn * h * w))) {
                     Tensor gc = gy.contiguous();
                     Object gw = f64 ? new double[cOut * ck] : new float[cOut * ck];
                     if (direct) {
