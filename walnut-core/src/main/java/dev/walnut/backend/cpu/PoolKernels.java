@@ -262,6 +262,38 @@ public final class PoolKernels {
         }
     }
 
+    /**
+     * The max-pool gradient: {@code out[p][indices[p][o]] += g[p][o]} for every plane {@code p}
+     * and window {@code o}, into a zeroed {@code out} of {@code inPlane} elements per plane.
+     * Indices must lie in {@code [0, inPlane)} (the forward's argmax always does).
+     */
+    public static void maxBackward(Object g, int gOffset, long[] indices, Object out, int planes, int inPlane,
+                                   int outPlane) {
+        int grain = Math.max(1, GRAIN / Math.max(1, outPlane));
+        if (g instanceof float[] gf) {
+            float[] y = (float[]) out;
+            Parallel.forRange(planes, grain, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int base = p * inPlane;
+                    for (int o = p * outPlane, e = o + outPlane; o < e; o++) {
+                        y[base + (int) indices[o]] += gf[gOffset + o];
+                    }
+                }
+            });
+        } else {
+            double[] gd = (double[]) g;
+            double[] y = (double[]) out;
+            Parallel.forRange(planes, grain, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int base = p * inPlane;
+                    for (int o = p * outPlane, e = o + outPlane; o < e; o++) {
+                        y[base + (int) indices[o]] += gd[gOffset + o];
+                    }
+                }
+            });
+        }
+    }
+
     /** {@code out[o] = sum(window o) / divisor[o]} ({@code divisor} has one entry per window of a plane). */
     public static void avgForward(Object input, int offset, Object out, int planes, Windows g, double[] divisor) {
         if (input instanceof double[] x) {

@@ -134,7 +134,7 @@ public final class VectorWindowKernels extends WindowKernelProvider {
                             acc = FloatVector.fromArray(S, x, xn + i * width + j + taps[t])
                                     .fma(FloatVector.broadcast(S, w[o * ck + t]), acc);
                         }
-                        acc.intoArray(out, yo + o * plane);
+                        FloatVector.zero(S).add(acc).intoArray(out, yo + o * plane); // see forward8
                     }
                 }
             }
@@ -164,14 +164,20 @@ public final class VectorWindowKernels extends WindowKernelProvider {
             a6 = v.fma(FloatVector.broadcast(S, w[q + 6 * ck]), a6);
             a7 = v.fma(FloatVector.broadcast(S, w[q + 7 * ck]), a7);
         }
-        a0.intoArray(out, yo);
-        a1.intoArray(out, yo + plane);
-        a2.intoArray(out, yo + 2 * plane);
-        a3.intoArray(out, yo + 3 * plane);
-        a4.intoArray(out, yo + 4 * plane);
-        a5.intoArray(out, yo + 5 * plane);
-        a6.intoArray(out, yo + 6 * plane);
-        a7.intoArray(out, yo + 7 * plane);
+        // Stored through a vector of known class (zero + acc), never through the accumulators
+        // themselves: they are loop phis whose exact class C2 may not know, and then intoArray
+        // dispatches on FloatVector's shared type profile, which other float species pollute
+        // (see VectorKernelProvider and VectorGemm.kernel): the step then ran bimodally, 16 or
+        // 30 ms, boxing the accumulators in the slow starts.
+        FloatVector z = FloatVector.zero(S);
+        z.add(a0).intoArray(out, yo);
+        z.add(a1).intoArray(out, yo + plane);
+        z.add(a2).intoArray(out, yo + 2 * plane);
+        z.add(a3).intoArray(out, yo + 3 * plane);
+        z.add(a4).intoArray(out, yo + 4 * plane);
+        z.add(a5).intoArray(out, yo + 5 * plane);
+        z.add(a6).intoArray(out, yo + 6 * plane);
+        z.add(a7).intoArray(out, yo + 7 * plane);
     }
 
     /** Offset of each kernel tap {@code (c, a, b)}, in weight order, from the window's top-left input element. */
