@@ -78,6 +78,25 @@ final class ScalarWindowKernels extends WindowKernelProvider {
         }
     }
 
+    @Override
+    public double planeSum(float[] x, int off, int len) {
+        double s = 0;
+        for (int i = off; i < off + len; i++) {
+            s += x[i];
+        }
+        return s;
+    }
+
+    @Override
+    public boolean allFinite(float[] x, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            if (!Float.isFinite(x[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@link #conv2dForward} for doubles. */
     static void conv2dForward(double[] x, int xOff, double[] w, double[] bias, double[] out, int n0, int n1, int cIn,
                               int h, int width, int cOut, int kh, int kw) {

@@ -85,6 +85,12 @@ public abstract class WindowKernelProvider {
     public abstract void conv2dWeightGrad(float[] x, int xOff, float[] g, int gOff, float[] gw, int n, int o0,
                                           int o1, int cIn, int h, int width, int cOut, int kh, int kw);
 
+    /** Sum of {@code x[off .. off+len)} (a bias gradient's share of one plane), rounded to double at the end. */
+    public abstract double planeSum(float[] x, int off, int len);
+
+    /** True when no element of {@code x[off .. off+len)} is NaN or infinite. */
+    public abstract boolean allFinite(float[] x, int off, int len);
+
     // ------------------------------------------------------------------ shared scalar loops
 
     /**

@@ -18,10 +18,11 @@ import java.util.Arrays;
  *       {@link DirectConvKernels}, SIMD along the output rows, for the output and the weight
  *       gradient; im2col would copy the input once per tap for GEMMs too shallow to be
  *       efficient, and the weight gradient was one tiny product per batch item;</li>
- *   <li>otherwise {@link ShiftedGemmConvKernels}: one GEMM per kernel tap over a shifted view
- *       of the channel-major batch, for the output and both gradients, so the column matrix
- *       ({@code C_in*kH*kW} times the positions: 10 MB for the CNN benchmark's conv2) is never
- *       written, packed from memory, or folded back.</li>
+ *   <li>otherwise {@link ShiftedGemmConvKernels}: blocks of the batch's positions, each a panel
+ *       of shifted input rows that stays in cache and one GEMM, for the output and the input
+ *       gradient, so the column matrix ({@code C_in*kH*kW} times the positions: 10 MB for the
+ *       CNN benchmark's conv2) is never written to memory or folded back; the weight gradient
+ *       unfolds once for a single GEMM.</li>
  * </ul>
  *
  * <p>Gradient rule: when the backward is itself recorded (create-graph), the composites
