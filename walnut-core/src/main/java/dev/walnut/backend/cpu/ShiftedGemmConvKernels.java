@@ -197,7 +197,38 @@ public final class ShiftedGemmConvKernels {
                 }
             }
         });
-        gemm(f64, cOut, ck, positions, gRows, 0, positions, 1, cols, 0, 1, positions, gw, 0, ck, false);
+        // Split over the positions (the sum), one partial gradient per thread: the GEMM's own
+        // split divides C's rows or columns, and each thread then packs the whole of the other,
+        // long operand.
+        int parts = Math.max(1, Math.min(Parallel.threads(), positions / 1024));
+        if (parts == 1) {
+            gemm(f64, cOut, ck, positions, gRows, 0, positions, 1, cols, 0, 1, positions, gw, 0, ck, false);
+            return;
+        }
+        Object partial = f64 ? new double[parts * cOut * ck] : new float[parts * cOut * ck];
+        Parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int q = lo; q < hi; q++) {
+                int p0 = (int) ((long) positions * q / parts);
+                int p1 = (int) ((long) positions * (q + 1) / parts);
+                gemm(f64, cOut, ck, p1 - p0, gRows, p0, positions, 1, cols, p0, 1, positions, partial, q * cOut * ck,
+                        ck, false);
+            }
+        });
+        for (int i = 0; i < cOut * ck; i++) {
+            if (f64) {
+                double v = 0;
+                for (int q = 0; q < parts; q++) {
+                    v += ((double[]) partial)[q * cOut * ck + i];
+                }
+                ((double[]) gw)[i] = v;
+            } else {
+                float v = 0;
+                for (int q = 0; q < parts; q++) {
+                    v += ((float[]) partial)[q * cOut * ck + i];
+                }
+                ((float[]) gw)[i] = v;
+            }
+        }
     }
 
     /** {@code gb[o] = sum of g [n, cOut, plane] over n and the plane} (overwritten). */

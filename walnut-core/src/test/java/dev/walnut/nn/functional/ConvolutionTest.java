@@ -262,7 +262,7 @@ class ConvolutionTest {
     @ParameterizedTest
     @CsvSource({"3, 1, 28, 28, 32, 3, 0", "1, 3, 20, 37, 32, 3, 1", "2, 1, 9, 9, 8, 2, 0", "2, 2, 18, 33, 24, 3, 0",
             "2, 1, 17, 49, 5, 2, 0", "4, 1, 6, 40, 10, 3, 2", "3, 32, 13, 13, 64, 3, 0", "1, 8, 7, 6, 3, 2, 1",
-            "2, 5, 11, 9, 4, 3, 1", "5, 3, 4, 4, 2, 2, 0"})
+            "2, 5, 11, 9, 4, 3, 1", "5, 3, 4, 4, 2, 2, 0", "8, 16, 20, 20, 16, 3, 0"})
     void stride1Conv2dMatchesTheIm2colProductInFloat32(int n, int cIn, int h, int w, int cOut, int k, int pad) {
         var g = new Generator(23);
         Tensor x = Tensor.randn(new long[] {n, cIn, h, w}, DType.F32, g).setRequiresGrad(true);
