@@ -10,7 +10,10 @@ import java.util.Arrays;
  * its input into columns and multiplies them by the reshaped weight with the blocked GEMM
  * ({@code matmul}); a transposed convolution multiplies the transposed weight by the input and
  * folds the columns. Both are composites, so their gradients (to any order) come from matmul's
- * and the primitives' rules.
+ * and the primitives' rules. The common 2-d case (stride 1, no dilation, one group) runs the
+ * {@code ConvolutionBackward0} primitive ({@code DirectConvolution}) instead, which never
+ * writes the column matrix to memory; its gradients fall back to the same composites when the
+ * backward is itself recorded, so every order still works.
  *
  * <p>Per-dim arguments ({@code int[]}) take one value per spatial dim, or a single value used
  * for every dim; {@code int} shorthands use the value for every dim. Inputs are batched
@@ -384,7 +387,9 @@ public final class Convolution {
      * C_in*kH*kW is at least C_out: the benchmark's conv2 (288 vs 64) went from 15.6 to 10.4 ms
      * forward+backward on 2 threads (16.2 vs 15.5 ms on 1), while its conv1 (9 vs 32) got 70%
      * slower and keeps the per-item path. Built from differentiable ops, so every order of
-     * gradient follows.
+     * gradient follows. Stride-1 undilated convolutions now run {@code DirectConvolution}
+     * (which keeps the batch-wide GEMM without writing the columns to memory); this path remains
+     * for a column stride or a dilation.
      */
     private static Tensor stackedConv2d(Tensor input, Tensor weight, int[] p, int[] k, int[] d, int[] s,
                                         int[] blocks, long cOut, long ck) {
