@@ -3,8 +3,9 @@ package dev.walnut.backend.cpu;
 import java.util.Optional;
 
 /**
- * Float kernels of the CNN layers that have a SIMD version: the 2x2 max-pool and the direct
- * (im2col-free) convolution for small {@code C_in * kH * kW}. The scalar implementation
+ * Float kernels of the CNN layers that have a SIMD version: the 2x2 max-pool, the direct
+ * (im2col-free) convolution for small {@code C_in * kH * kW}, and the plane sums and finiteness
+ * checks of the convolution's backward. The scalar implementation
  * ({@link #scalar()}) is the reference; {@code dev.walnut.backend.vector.VectorWindowKernels} is
  * loaded reflectively exactly when {@link KernelProvider#get()} chose the Vector API (same
  * switches: {@code --add-modules jdk.incubator.vector}, {@code -Dwalnut.vector=false}).
@@ -14,7 +15,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * var g = WindowKernelProvider.get();
- * g.maxPool2x2(x, 0, y, idx, 0, 0, planes, 26, 13, 13);   // planes of 26 x 26 -> 13 x 13
+ * g.maxPool2x2(x, 0, y, idx, 0, 0, planes, 26, 26, 13, 13);   // planes of 26 x 26 -> 13 x 13
  * }</pre>
  */
 public abstract class WindowKernelProvider {

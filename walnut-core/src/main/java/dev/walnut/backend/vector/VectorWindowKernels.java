@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API {@link WindowKernelProvider}: a 2x2 max-pool over sliding vectors and a direct
- * convolution that vectorizes along the output row. Loaded reflectively (see
+ * The Vector API {@link WindowKernelProvider}: a 2x2 max-pool over sliding vectors, a direct
+ * convolution that vectorizes along the output row, plane sums and finiteness checks. Loaded reflectively (see
  * {@link WindowKernelProvider#get()}); nothing else may refer to this class, or the core would
  * stop running without the {@code jdk.incubator.vector} module.
  *
