@@ -79,6 +79,7 @@ public enum PrimitiveOp {
     PERMUTE_ALONG_DIM("PermuteAlongDimBackward0"),
     IM2COL("Im2ColBackward0"),
     COL2IM("Col2ImBackward0"),
+    CONVOLUTION("ConvolutionBackward0"),
     MAX_POOL2D("MaxPool2DWithIndicesBackward0"),
     AVG_POOL2D("AvgPool2DBackward0"),
     AVG_POOL2D_BACKWARD("AvgPool2DBackwardBackward0"),

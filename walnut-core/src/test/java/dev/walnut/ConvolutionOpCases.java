@@ -50,6 +50,23 @@ final class ConvolutionOpCases {
                 in -> gradOfSquaredSum(in[0], x -> Convolution.unfold(x, 2, 1, 1, 2)), g -> g.of(Domain.REAL, 1, 2, 4, 5)));
         rows.add(row(IM2COL, "gradient of fold (an unfold), differentiated",
                 in -> gradOfSquaredSum(in[0], x -> Convolution.fold(x, ints(3, 4), 2, 1, 0, 1)), g -> g.of(Domain.REAL, 1, 8, 6)));
+        // The direct convolution primitive (small C_in * kH * kW, below C_out): input, weight and bias.
+        rows.add(row(CONVOLUTION, "conv2d direct, 1 -> 7 channels, k[2,3], padding [1,0], bias",
+                in -> Convolution.conv2d(in[0], in[1], in[2], ints(1), ints(1, 0), ints(1), 1),
+                g -> g.of(Domain.REAL, 2, 1, 4, 5), g -> g.of(Domain.REAL, 7, 1, 2, 3), g -> g.of(Domain.REAL, 7)));
+        rows.add(row(CONVOLUTION, "conv2d direct of a transposed plane, 2 -> 9 channels, no bias",
+                in -> Convolution.conv2d(in[0].reshape(1, 2, 3, 4), in[1], null),
+                g -> g.transposed(Domain.REAL, 4, 6), g -> g.of(Domain.REAL, 9, 2, 2, 2)));
+        rows.add(row(CONVOLUTION, "conv2d shifted GEMMs, 3 -> 2 channels, k2, padding 1, bias",
+                in -> Convolution.conv2d(in[0], in[1], in[2], 1, 1, 1, 1),
+                g -> g.of(Domain.REAL, 2, 3, 3, 4), g -> g.of(Domain.REAL, 2, 3, 2, 2), g -> g.of(Domain.REAL, 2)));
+        rows.add(row(CONVOLUTION, "gradient of conv2d direct w.r.t. its input, differentiated",
+                in -> gradOfSquaredSum(in[0], x -> Convolution.conv2d(x, DIRECT_WEIGHT, null)),
+                g -> g.of(Domain.REAL, 1, 1, 4, 4)));
         return rows;
     }
+
+    private static final Tensor DIRECT_WEIGHT = Tensor.fromArray(
+            new double[] {0.5, -1, 0.25, 2, -0.75, 1.5, 1, 0.5, -0.5, 0.25, -2, 1, 1.25, 0.75, -1.5, 0.5, 2, -0.25, 1, -1},
+            5, 1, 2, 2);
 }

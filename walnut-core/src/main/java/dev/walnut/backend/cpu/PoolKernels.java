@@ -139,6 +139,12 @@ public final class PoolKernels {
         } else {
             float[] x = (float[]) input;
             float[] y = (float[]) out;
+            if (g.blocks2x2) {
+                WindowKernelProvider k = WindowKernelProvider.get();
+                Parallel.forRange(planes, g.grain(), (lo, hi) -> k.maxPool2x2(x, offset, y, indices, 0, lo, hi,
+                        g.height, g.width, g.rowStart.length, g.colStart.length));
+                return;
+            }
             Parallel.forRange(planes, g.grain(), (lo, hi) -> {
                 for (int p = lo; p < hi; p++) {
                     maxPlane(x, offset + p * g.inputSize(), y, indices, p * g.outputSize(), g);
@@ -182,10 +188,6 @@ public final class PoolKernels {
     }
 
     private static void maxPlane(float[] x, int in, float[] y, long[] idx, int out, Windows g) {
-        if (g.blocks2x2) {
-            maxPlane2x2(x, in, y, idx, out, g);
-            return;
-        }
         int o = out;
         for (int i = 0; i < g.rowStart.length; i++) {
             for (int j = 0; j < g.colStart.length; j++, o++) {
@@ -261,34 +263,34 @@ public final class PoolKernels {
     }
 
     /**
-     * Float 2x2 blocks, branch-free: which tap holds the max is data-dependent and mispredicts,
-     * so taps compare as order keys (NaN the largest key, all NaNs equal, so the first NaN stays;
-     * a strict {@code >} keeps the first of equal taps) and the winner is picked with masks.
-     * The value is read back at the argmax, so it is the tap's exact bits (-0.0, NaN payload).
+     * The max-pool gradient: {@code out[p][indices[p][o]] += g[p][o]} for every plane {@code p}
+     * and window {@code o}, into a zeroed {@code out} of {@code inPlane} elements per plane.
+     * Indices must lie in {@code [0, inPlane)} (the forward's argmax always does).
      */
-    private static void maxPlane2x2(float[] x, int in, float[] y, long[] idx, int out, Windows g) {
-        int w = g.width;
-        int outW = g.colStart.length;
-        int o = out;
-        for (int i = 0; i < g.rowStart.length; i++) {
-            int k0 = in + 2 * i * w;
-            for (int j = 0, k = k0; j < outW; j++, o++, k += 2) {
-                int best = ElementwiseKernels.floatOrderKey(x[k], Integer.MAX_VALUE);
-                int arg = k;
-                int v = ElementwiseKernels.floatOrderKey(x[k + 1], Integer.MAX_VALUE);
-                int m = (int) (((long) best - v) >> 63);
-                best = v & m | best & ~m;
-                arg = k + 1 & m | arg & ~m;
-                v = ElementwiseKernels.floatOrderKey(x[k + w], Integer.MAX_VALUE);
-                m = (int) (((long) best - v) >> 63);
-                best = v & m | best & ~m;
-                arg = k + w & m | arg & ~m;
-                v = ElementwiseKernels.floatOrderKey(x[k + w + 1], Integer.MAX_VALUE);
-                m = (int) (((long) best - v) >> 63);
-                arg = k + w + 1 & m | arg & ~m;
-                y[o] = x[arg];
-                idx[o] = arg - in;
-            }
+    public static void maxBackward(Object g, int gOffset, long[] indices, Object out, int planes, int inPlane,
+                                   int outPlane) {
+        int grain = Math.max(1, GRAIN / Math.max(1, outPlane));
+        if (g instanceof float[] gf) {
+            float[] y = (float[]) out;
+            Parallel.forRange(planes, grain, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int base = p * inPlane;
+                    for (int o = p * outPlane, e = o + outPlane; o < e; o++) {
+                        y[base + (int) indices[o]] += gf[gOffset + o];
+                    }
+                }
+            });
+        } else {
+            double[] gd = (double[]) g;
+            double[] y = (double[]) out;
+            Parallel.forRange(planes, grain, (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int base = p * inPlane;
+                    for (int o = p * outPlane, e = o + outPlane; o < e; o++) {
+                        y[base + (int) indices[o]] += gd[gOffset + o];
+                    }
+                }
+            });
         }
     }
 

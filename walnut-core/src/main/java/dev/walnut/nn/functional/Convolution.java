@@ -10,7 +10,10 @@ import java.util.Arrays;
  * its input into columns and multiplies them by the reshaped weight with the blocked GEMM
  * ({@code matmul}); a transposed convolution multiplies the transposed weight by the input and
  * folds the columns. Both are composites, so their gradients (to any order) come from matmul's
- * and the primitives' rules.
+ * and the primitives' rules. The common 2-d case (stride 1, no dilation, one group) runs the
+ * {@code ConvolutionBackward0} primitive ({@code DirectConvolution}) instead, which never
+ * writes the column matrix to memory; its gradients fall back to the same composites when the
+ * backward is itself recorded, so every order still works.
  *
  * <p>Per-dim arguments ({@code int[]}) take one value per spatial dim, or a single value used
  * for every dim; {@code int} shorthands use the value for every dim. Inputs are batched
@@ -343,6 +346,11 @@ public final class Convolution {
             l *= b;
         }
         long ck = weight.numel() / cOut; // (C_in / groups) * prod(k)
+        if (nd == 2 && groups == 1 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1
+                && DirectConvolution.suits(cIn, cOut, size[0] + 2 * p[0], size[1] + 2 * p[1], k[0], k[1])) {
+            Tensor x = p[0] > 0 || p[1] > 0 ? input.pad(p[1], p[1], p[0], p[0]) : input;
+            return DirectConvolution.conv2d(x, weight, bias);
+        }
         if (nd == 2 && groups == 1 && s[0] == 1 && n > 1 && ck >= cOut) {
             Tensor out = stackedConv2d(input, weight, p, k, d, s, blocks, cOut, ck);
             return bias == null ? out : out.add(bias.reshape(biasShape(cOut, nd)));
@@ -379,7 +387,9 @@ public final class Convolution {
      * C_in*kH*kW is at least C_out: the benchmark's conv2 (288 vs 64) went from 15.6 to 10.4 ms
      * forward+backward on 2 threads (16.2 vs 15.5 ms on 1), while its conv1 (9 vs 32) got 70%
      * slower and keeps the per-item path. Built from differentiable ops, so every order of
-     * gradient follows.
+     * gradient follows. Stride-1 undilated convolutions now run {@code DirectConvolution}
+     * (which keeps the batch-wide GEMM without writing the columns to memory); this path remains
+     * for a column stride or a dilation.
      */
     private static Tensor stackedConv2d(Tensor input, Tensor weight, int[] p, int[] k, int[] d, int[] s,
                                         int[] blocks, long cOut, long ck) {

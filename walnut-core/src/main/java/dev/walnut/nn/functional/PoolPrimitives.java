@@ -3,6 +3,7 @@ package dev.walnut.nn.functional;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.ValuesAndIndices;
+import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.PoolKernels;
 import dev.walnut.internal.TensorInternals;
@@ -40,7 +41,8 @@ final class PoolPrimitives {
         long[] outShape = {shape[0], shape[1], outH, outW};
         Tensor values = wrap(out, outShape);
         Tensor indices = Tensor.wrap(idx, outShape);
-        Node.Rule rule = (node, grads) -> new Tensor[] {scatterToPlanes(grads[0], indices, shape)};
+        Node.Rule rule = (node, grads) -> new Tensor[] {Autograd.isGradEnabled()
+                ? scatterToPlanes(grads[0], indices, shape) : addAtIndices(grads[0], idx, shape, g.outputSize())};
         if (adaptive) {
             Node.record("AdaptiveMaxPool2DBackward0", rule, input, values);
         } else {
@@ -57,6 +59,21 @@ final class PoolPrimitives {
         return Tensor.zeros(new long[] {shape[0], shape[1], planeIn}, g.dtype())
                 .scatterAdd(2, indices.reshape(shape[0], shape[1], planeOut), flat)
                 .reshape(shape[0], shape[1], shape[2], shape[3]);
+    }
+
+    /**
+     * {@link #scatterToPlanes} as one kernel pass when the backward is not recorded: the
+     * indices are the forward's own (in range by construction), so the general scatter's
+     * checks and its separate zero fill are not needed.
+     */
+    private static Tensor addAtIndices(Tensor g, long[] idx, int[] shape, int outPlane) {
+        TensorInternals ti = TensorInternals.get();
+        Tensor gc = g.contiguous();
+        int planes = shape[0] * shape[1];
+        int inPlane = shape[2] * shape[3];
+        Object out = gc.dtype() == DType.F64 ? new double[planes * inPlane] : new float[planes * inPlane];
+        PoolKernels.maxBackward(ti.data(gc), ti.offset(gc), idx, out, planes, inPlane, outPlane);
+        return wrap(out, new long[] {shape[0], shape[1], shape[2], shape[3]});
     }
 
     /** Window sums divided by {@code divisor} (one entry per window of a plane). */

@@ -4,6 +4,7 @@ import static dev.walnut.TensorAssertions.assertContains;
 import static dev.walnut.TensorAssertions.assertValues;
 import static dev.walnut.TensorAssertions.shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.walnut.DType;
@@ -220,6 +221,123 @@ class ConvolutionTest {
         var g = new Generator(18);
         GradCheck.check(in -> Convolution.conv2d(in[0], in[1], in[2], new int[] {1, 2}, new int[] {1, 0},
                 new int[] {2, 1}, 1), leaf(g, 3, 2, 5, 6), leaf(g, 2, 2, 2, 3), leaf(g, 2));
+    }
+
+    /** One input channel, depth 1*2*3 = 6 < 7 output channels: the direct (im2col-free) path, with padding. */
+    @Test
+    void directConv2dGradCheck() {
+        var g = new Generator(20);
+        GradCheck.check(in -> Convolution.conv2d(in[0], in[1], in[2], new int[] {1}, new int[] {1, 2},
+                new int[] {1}, 1), leaf(g, 2, 1, 4, 5), leaf(g, 7, 1, 2, 3), leaf(g, 7));
+    }
+
+    @Test
+    void directConv2dSecondOrderGradCheck() {
+        var g = new Generator(21);
+        GradCheck.checkSecondOrder(in -> Convolution.conv2d(in[0], in[1], in[2], 1, 1, 1, 1),
+                leaf(g, 2, 2, 3, 4), leaf(g, 9, 2, 2, 2), leaf(g, 9));
+    }
+
+    /** Unbatched input (a batch of one) and no bias on the direct path. */
+    @Test
+    void directConv2dUnbatchedWithoutBiasGradCheck() {
+        var g = new Generator(22);
+        GradCheck.check(in -> Convolution.conv2d(in[0], in[1], null), leaf(g, 1, 5, 4), leaf(g, 5, 1, 3, 2));
+    }
+
+    /** Depth 2*2*2 = 8 >= 3 output channels: the shifted-GEMM engine of the same primitive, with padding. */
+    @Test
+    void shiftedGemmConv2dGradCheck() {
+        var g = new Generator(25);
+        GradCheck.check(in -> Convolution.conv2d(in[0], in[1], in[2], 1, 1, 1, 1),
+                leaf(g, 3, 2, 3, 4), leaf(g, 3, 2, 2, 2), leaf(g, 3));
+    }
+
+    /**
+     * Float32 stride-1 convolution without im2col (the direct kernels, SIMD where available, for
+     * small depth; the shifted GEMMs otherwise) against the im2col product it replaces, forward
+     * and all three gradients, on shapes that exercise full vectors, an overlapping last vector,
+     * rows narrower than a vector, several input channels, padding and a batch of one.
+     */
+    @ParameterizedTest
+    @CsvSource({"3, 1, 28, 28, 32, 3, 0", "1, 3, 20, 37, 32, 3, 1", "2, 1, 9, 9, 8, 2, 0", "2, 2, 18, 33, 24, 3, 0",
+            "2, 1, 17, 49, 5, 2, 0", "4, 1, 6, 40, 10, 3, 2", "3, 32, 13, 13, 64, 3, 0", "1, 8, 7, 6, 3, 2, 1",
+            "2, 5, 11, 9, 4, 3, 1", "5, 3, 4, 4, 2, 2, 0", "8, 16, 20, 20, 16, 3, 0"})
+    void stride1Conv2dMatchesTheIm2colProductInFloat32(int n, int cIn, int h, int w, int cOut, int k, int pad) {
+        var g = new Generator(23);
+        Tensor x = Tensor.randn(new long[] {n, cIn, h, w}, DType.F32, g).setRequiresGrad(true);
+        Tensor wt = Tensor.randn(new long[] {cOut, cIn, k, k}, DType.F32, g).setRequiresGrad(true);
+        Tensor b = Tensor.randn(new long[] {cOut}, DType.F32, g).setRequiresGrad(true);
+        assertMatchesIm2colProduct(x, wt, b, pad);
+    }
+
+    /**
+     * An infinite weight or input: the kernels that would multiply it by zero at positions that
+     * are not windows give way to the im2col composites, so infinities and NaNs land exactly
+     * where the im2col product puts them.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 0", "1, 1", "32, 0", "32, 1"})
+    void stride1Conv2dWithAnInfinityMatchesTheIm2colProduct(int cIn, int infiniteWeight) {
+        var g = new Generator(26);
+        Tensor x = Tensor.randn(new long[] {2, cIn, 18, 18}, DType.F32, g);
+        Tensor wt = Tensor.randn(new long[] {cIn == 1 ? 16 : 8, cIn, 3, 3}, DType.F32, g);
+        float[] xv = x.toFloatArray();
+        float[] wv = wt.toFloatArray();
+        if (infiniteWeight == 1) {
+            wv[4] = Float.POSITIVE_INFINITY;
+        } else {
+            xv[17 * 18 + 17] = Float.NEGATIVE_INFINITY; // a corner: only one window reads it
+        }
+        assertMatchesIm2colProduct(Tensor.fromArray(xv, x.shape()).setRequiresGrad(true),
+                Tensor.fromArray(wv, wt.shape()).setRequiresGrad(true), null, 0);
+    }
+
+    private static void assertMatchesIm2colProduct(Tensor x, Tensor wt, Tensor b, int pad) {
+        var g = new Generator(27);
+        long n = x.size(0);
+        long cIn = x.size(1);
+        long cOut = wt.size(0);
+        int k = (int) wt.size(2);
+        Tensor y = Convolution.conv2d(x, wt, b, 1, pad, 1, 1);
+        assertEquals("ConvolutionBackward0", y.gradFn().name());
+        Tensor gy = Tensor.randn(y.shape(), DType.F32, g);
+        y.backward(gy);
+        Tensor xr = x.detach().setRequiresGrad(true);
+        Tensor wr = wt.detach().setRequiresGrad(true);
+        Tensor br = b == null ? null : b.detach().setRequiresGrad(true);
+        long oh = y.size(2);
+        long ow = y.size(3);
+        Tensor ref = wr.reshape(cOut, cIn * k * k).matmul(Convolution.unfold(xr, k, 1, pad, 1))
+                .reshape(n, cOut, oh, ow);
+        ref = br == null ? ref : ref.add(br.reshape(cOut, 1, 1));
+        ref.backward(gy);
+        assertClose(ref, y);
+        assertClose(xr.grad(), x.grad());
+        assertClose(wr.grad(), wt.grad());
+        if (b != null) {
+            assertClose(br.grad(), b.grad());
+        }
+    }
+
+    /** Elementwise |a - e| <= 1e-4 * (1 + max |e|): float32 sums in a different order. */
+    private static void assertClose(Tensor expected, Tensor actual) {
+        assertArrayEquals(expected.shape(), actual.shape());
+        double[] e = expected.to(DType.F64).contiguous().toDoubleArray();
+        double[] a = actual.to(DType.F64).contiguous().toDoubleArray();
+        double scale = 1;
+        for (double v : e) {
+            scale = Double.isFinite(v) ? Math.max(scale, Math.abs(v)) : scale;
+        }
+        for (int i = 0; i < e.length; i++) {
+            if (!Double.isFinite(e[i]) || !Double.isFinite(a[i])) {
+                assertEquals(e[i], a[i], "element " + i);
+                continue;
+            }
+            if (Math.abs(a[i] - e[i]) > 1e-4 * scale) {
+                throw new AssertionError("element " + i + ": expected " + e[i] + " but was " + a[i]);
+            }
+        }
     }
 
     @Test

@@ -1,0 +1,324 @@
+package dev.walnut.backend.cpu;
+
+/**
+ * 2-d convolution (stride 1, dilation 1, no padding, one group) without a column matrix in
+ * memory: with the batch's images laid out channel-major, {@code xs[c][n*H*W + y*W + x]}, window
+ * tap {@code t = (a, b)} of output position {@code p} (numbered on the input grid) reads
+ * {@code xs[c][p + a*W + b]}, a plain shift. The grid's positions are cut into blocks; for each
+ * block the {@code C_in*kH*kW} shifted rows are copied into a panel that stays in L2 and one GEMM
+ * with the full depth gives the block's outputs, positions that are not windows being dropped at
+ * the end. The input gradient runs the other way: per block, {@code W^T} times the output
+ * gradient (zero off the windows) gives the block's column gradients, which are summed back with
+ * the shifts reversed (a gather, so blocks never write each other's outputs). The whole column
+ * matrix of the im2col formulation (10 MB for the CNN benchmark's conv2) was written, packed
+ * from memory again and, for the gradient, folded back with 11-element rows that C2 ran scalar.
+ * The weight gradient unfolds the windows once for a single GEMM.
+ *
+ * <p>Work on the full grid is {@code H*W / (H_out*W_out)} times the windows' (1.4x for 13 x 13
+ * with a 3x3 kernel). The input gradient adds zero times the weights at positions that are not
+ * windows, exact only for finite weights: callers check ({@link #allFinite}) and otherwise use
+ * im2col. Every product overwrites its output (never {@code accumulate}): one GEMM per tap
+ * accumulating into the output measured about 10% faster, but the accumulating epilogue of
+ * {@code VectorGemm.kernel} compiled with boxed stores in about one JVM start in three (steps
+ * at 25-30 ms instead of 15). Blocks spread across {@link Parallel}.
+ *
+ * <pre>{@code
+ * // x [64, 32, 13, 13], w [64, 32, 3, 3] -> y [64, 64, 11, 11]
+ * ShiftedGemmConvKernels.forward(x, 0, w, bias, y, 64, 32, 13, 13, 64, 3, 3);
+ * }</pre>
+ */
+public final class ShiftedGemmConvKernels {
+    /**
+     * Grid columns per block: a 288-row float panel of them is 576 KB, within L2 (1 MB here).
+     * CNN step, one thread: 128 columns 18.4 ms, 256 17.0-17.7, 512 16.2-17.3, 1024 16.4-17.1.
+     */
+    private static final int BLOCK = 512;
+
+    private ShiftedGemmConvKernels() {
+    }
+
+    /**
+     * {@code out [n, cOut, h-kh+1, width-kw+1] = conv(x [n, cIn, h, width] from xOff, w [cOut, cIn,
+     * kh, kw]) + bias} (bias null or {@code [cOut]}); all float[] or all double[].
+     */
+    public static void forward(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int h,
+                               int width, int cOut, int kh, int kw) {
+        int hw = h * width;
+        int grid = n * hw;
+        int span = (kh - 1) * width + kw - 1;
+        int cols = grid - span; // the last window sits at grid - 1 - span
+        boolean f64 = x instanceof double[];
+        Object xs = channelMajor(x, xOff, n, cIn, hw);
+        int kk = kh * kw;
+        int ck = cIn * kk;
+        // With a bias, A = [W | bias] and B gets a last row of ones: the bias rides in the product.
+        int depth = bias == null ? ck : ck + 1;
+        Object a = w;
+        if (bias != null) {
+            a = f64 ? new double[cOut * depth] : new float[cOut * depth];
+            for (int o = 0; o < cOut; o++) {
+                System.arraycopy(w, o * ck, a, o * depth, ck);
+                System.arraycopy(bias, o, a, o * depth + ck, 1);
+            }
+        }
+        Object aw = a;
+        Object full = f64 ? new double[cOut * grid] : new float[cOut * grid];
+        int blocks = (cols + BLOCK - 1) / BLOCK;
+        Parallel.forRange(blocks, 1, (lo, hi) -> {
+            Object panel = f64 ? new double[depth * BLOCK] : new float[depth * BLOCK];
+            for (int blk = lo; blk < hi; blk++) {
+                int q0 = blk * BLOCK;
+                int len = Math.min(BLOCK, cols - q0);
+                for (int c = 0; c < cIn; c++) {
+                    for (int t = 0; t < kk; t++) {
+                        int shift = (t / kw) * width + t % kw;
+                        System.arraycopy(xs, c * grid + q0 + shift, panel, (c * kk + t) * len, len);
+                    }
+                }
+                if (depth > ck) {
+                    if (f64) {
+                        java.util.Arrays.fill((double[]) panel, ck * len, (ck + 1) * len, 1.0);
+                    } else {
+                        java.util.Arrays.fill((float[]) panel, ck * len, (ck + 1) * len, 1f);
+                    }
+                }
+                gemm(f64, cOut, len, depth, aw, 0, depth, 1, panel, 0, len, 1, full, q0, grid, false);
+            }
+        });
+        int oh = h - kh + 1;
+        int ow = width - kw + 1;
+        Parallel.forRange(n, copyGrain(cOut * oh * ow), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < cOut; o++) {
+                    for (int r = 0; r < oh; r++) {
+                        System.arraycopy(full, o * grid + i * hw + r * width, out, ((i * cOut + o) * oh + r) * ow, ow);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The input gradient {@code dx [n, cIn, h, width]} (overwritten) of {@link #forward} for the
+     * output gradient {@code g [n, cOut, oh, ow]} from {@code gOff}; exact when {@code w} is finite.
+     */
+    public static void inputGrad(Object g, int gOff, Object w, Object dx, int n, int cIn, int h, int width, int cOut,
+                                 int kh, int kw) {
+        int hw = h * width;
+        int grid = n * hw;
+        int span = (kh - 1) * width + kw - 1;
+        boolean f64 = g instanceof double[];
+        // Output gradient on the grid, with span zeros in front so that every shift stays in range.
+        int row = span + grid;
+        Object gs = gridGradient(g, gOff, n, cOut, h, width, kh, kw, span);
+        Object dxs = f64 ? new double[cIn * grid] : new float[cIn * grid];
+        int kk = kh * kw;
+        int ck = cIn * kk;
+        int blocks = (grid + BLOCK - 1) / BLOCK;
+        Parallel.forRange(blocks, 1, (lo, hi) -> {
+            Object panel = f64 ? new double[ck * (BLOCK + span)] : new float[ck * (BLOCK + span)];
+            for (int blk = lo; blk < hi; blk++) {
+                int q0 = blk * BLOCK;
+                int len = Math.min(BLOCK, grid - q0);
+                int wide = len + span;
+                // panel[(c, t)][jj] = sum_o w[o][c][t] * g at grid position q0 - span + jj
+                gemm(f64, ck, wide, cOut, w, 0, 1, ck, gs, q0, row, 1, panel, 0, wide, false);
+                // dx[c][q0 + j] = sum_t panel[(c, t)][j + span - shift_t]
+                for (int c = 0; c < cIn; c++) {
+                    int d = c * grid + q0;
+                    for (int t = 0; t < kk; t++) {
+                        int shift = (t / kw) * width + t % kw;
+                        int src = (c * kk + t) * wide + span - shift;
+                        if (f64) {
+                            double[] pd = (double[]) panel;
+                            double[] dd = (double[]) dxs;
+                            for (int j = 0; j < len; j++) {
+                                dd[d + j] += pd[src + j];
+                            }
+                        } else {
+                            float[] pf = (float[]) panel;
+                            float[] df = (float[]) dxs;
+                            for (int j = 0; j < len; j++) {
+                                df[d + j] += pf[src + j];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Parallel.forRange(n, copyGrain(cIn * hw), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int c = 0; c < cIn; c++) {
+                    System.arraycopy(dxs, c * grid + i * hw, dx, (i * cIn + c) * hw, hw);
+                }
+            }
+        });
+    }
+
+    /**
+     * The weight gradient {@code gw [cOut, cIn, kh, kw]} (overwritten) of {@link #forward}, summed
+     * over the batch. Not per tap: each tap's product would pack both long operands again
+     * (measured about 3x slower than one product). Instead the windows of every image are
+     * unfolded once into {@code cols [cIn*kh*kw][n*oh*ow]} and {@code gw = G x cols^T} is a
+     * single GEMM over all window positions, G being the output gradient as
+     * {@code [cOut][n*oh*ow]}. Exact for any values (no padding positions take part).
+     */
+    public static void weightGrad(Object x, int xOff, Object g, int gOff, Object gw, int n, int cIn, int h, int width,
+                                  int cOut, int kh, int kw) {
+        int hw = h * width;
+        int oh = h - kh + 1;
+        int ow = width - kw + 1;
+        int plane = oh * ow;
+        int positions = n * plane;
+        boolean f64 = x instanceof double[];
+        int ck = cIn * kh * kw;
+        Object cols = f64 ? new double[ck * positions] : new float[ck * positions];
+        Parallel.forRange(cIn, 1, (lo, hi) -> {
+            for (int c = lo; c < hi; c++) {
+                for (int a = 0; a < kh; a++) {
+                    for (int b = 0; b < kw; b++) {
+                        int row = ((c * kh + a) * kw + b) * positions;
+                        for (int i = 0; i < n; i++) {
+                            int src = xOff + (i * cIn + c) * hw + a * width + b;
+                            int dst = row + i * plane;
+                            for (int r = 0; r < oh; r++) {
+                                System.arraycopy(x, src + r * width, cols, dst + r * ow, ow);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Object gRows = f64 ? new double[cOut * positions] : new float[cOut * positions];
+        Parallel.forRange(n, copyGrain(cOut * plane), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < cOut; o++) {
+                    System.arraycopy(g, gOff + (i * cOut + o) * plane, gRows, o * positions + i * plane, plane);
+                }
+            }
+        });
+        // Split over the positions (the sum), one partial gradient per thread: the GEMM's own
+        // split divides C's rows or columns, and each thread then packs the whole of the other,
+        // long operand.
+        int parts = Math.max(1, Math.min(Parallel.threads(), positions / 1024));
+        if (parts == 1) {
+            gemm(f64, cOut, ck, positions, gRows, 0, positions, 1, cols, 0, 1, positions, gw, 0, ck, false);
+            return;
+        }
+        Object partial = f64 ? new double[parts * cOut * ck] : new float[parts * cOut * ck];
+        Parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int q = lo; q < hi; q++) {
+                int p0 = (int) ((long) positions * q / parts);
+                int p1 = (int) ((long) positions * (q + 1) / parts);
+                gemm(f64, cOut, ck, p1 - p0, gRows, p0, positions, 1, cols, p0, 1, positions, partial, q * cOut * ck,
+                        ck, false);
+            }
+        });
+        for (int i = 0; i < cOut * ck; i++) {
+            if (f64) {
+                double v = 0;
+                for (int q = 0; q < parts; q++) {
+                    v += ((double[]) partial)[q * cOut * ck + i];
+                }
+                ((double[]) gw)[i] = v;
+            } else {
+                float v = 0;
+                for (int q = 0; q < parts; q++) {
+                    v += ((float[]) partial)[q * cOut * ck + i];
+                }
+                ((float[]) gw)[i] = v;
+            }
+        }
+    }
+
+    /** {@code gb[o] = sum of g [n, cOut, plane] over n and the plane} (overwritten). */
+    public static void biasGrad(Object g, int gOff, Object gb, int n, int cOut, int plane) {
+        Parallel.forRange(cOut, copyGrain(n * plane), (lo, hi) -> biasGrad(g, gOff, gb, n, cOut, plane, lo, hi));
+    }
+
+    private static void biasGrad(Object g, int gOff, Object gb, int n, int cOut, int plane, int o0, int o1) {
+        for (int o = o0; o < o1; o++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) {
+                int off = gOff + (i * cOut + o) * plane;
+                if (g instanceof float[] f) {
+                    s += WindowKernelProvider.get().planeSum(f, off, plane);
+                } else {
+                    double[] d = (double[]) g;
+                    for (int j = off; j < off + plane; j++) {
+                        s += d[j];
+                    }
+                }
+            }
+            if (gb instanceof float[] f) {
+                f[o] = (float) s;
+            } else {
+                ((double[]) gb)[o] = s;
+            }
+        }
+    }
+
+    /** True when no element of {@code data[off .. off+len)} is NaN or infinite. */
+    public static boolean allFinite(Object data, int off, int len) {
+        if (data instanceof float[] f) {
+            return WindowKernelProvider.get().allFinite(f, off, len);
+        }
+        double[] d = (double[]) data;
+        for (int i = off; i < off + len; i++) {
+            if (!Double.isFinite(d[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [n, c, hw]} from {@code off} to {@code [c][n * hw]}. */
+    private static Object channelMajor(Object x, int off, int n, int c, int hw) {
+        Object xs = x instanceof double[] ? new double[n * c * hw] : new float[n * c * hw];
+        Parallel.forRange(n, copyGrain(c * hw), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int ch = 0; ch < c; ch++) {
+                    System.arraycopy(x, off + (i * c + ch) * hw, xs, (ch * n + i) * hw, hw);
+                }
+            }
+        });
+        return xs;
+    }
+
+    /** {@code g [n, cOut, oh, ow]} onto the grid, {@code [cOut][span zeros, n * h * width]}, zeros off the windows. */
+    private static Object gridGradient(Object g, int gOff, int n, int cOut, int h, int width, int kh, int kw,
+                                       int span) {
+        int hw = h * width;
+        int row = span + n * hw;
+        int oh = h - kh + 1;
+        int ow = width - kw + 1;
+        Object gs = g instanceof double[] ? new double[cOut * row] : new float[cOut * row];
+        Parallel.forRange(n, copyGrain(cOut * oh * ow), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < cOut; o++) {
+                    for (int r = 0; r < oh; r++) {
+                        System.arraycopy(g, gOff + ((i * cOut + o) * oh + r) * ow, gs,
+                                o * row + span + i * hw + r * width, ow);
+                    }
+                }
+            }
+        });
+        return gs;
+    }
+
+    /** Items per parallel chunk of a copy loop moving {@code perItem} elements per item. */
+    private static int copyGrain(int perItem) {
+        return Math.max(1, (1 << 16) / Math.max(1, perItem));
+    }
+
+    private static void gemm(boolean f64, int m, int n, int k, Object a, int aOff, int aRs, int aCs, Object b,
+                             int bOff, int bRs, int bCs, Object c, int cOff, int ldc, boolean accumulate) {
+        if (f64) {
+            Gemm.dgemm(m, n, k, 1.0, (double[]) a, aOff, aRs, aCs, (double[]) b, bOff, bRs, bCs, (double[]) c, cOff,
+                    ldc, accumulate);
+        } else {
+            Gemm.sgemm(m, n, k, 1f, (float[]) a, aOff, aRs, aCs, (float[]) b, bOff, bRs, bCs, (float[]) c, cOff, ldc,
+                    accumulate);
+        }
+    }
+}
