@@ -1,11 +1,13 @@
 package dev.walnut.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The shared fork-join pool that CPU kernels split large work across.
+ * The worker team that CPU kernels split large work across.
  *
  * <p>Small work runs on the caller thread: forking costs microseconds, which would dominate
  * tiny tensors. Kernels call {@link #forRange} with a grain size; ranges at or below the grain
@@ -15,8 +17,14 @@ import java.util.concurrent.RecursiveAction;
  * Parallel.forRange(n, 1 << 15, (lo, hi) -> { for (int i = lo; i < hi; i++) out[i] = a[i] + b[i]; });
  * }</pre>
  *
- * <p>The pool size defaults to the number of available processors and can be set with the
- * system property {@code walnut.threads}.
+ * <p>The number of threads defaults to the number of available processors and can be set with
+ * the system property {@code walnut.threads}; the calling thread is one of them, so the team has
+ * {@code threads - 1} daemon workers. A worker that finishes waits a short while
+ * ({@code walnut.spinMicros}, default 50 µs) for the next job before it parks: kernels in a
+ * training step come back to back, and waking a parked thread takes tens of microseconds, which
+ * is a large share of a 100 µs product. (A fork-join pool, used before, made the caller wait for
+ * two wake-ups per call; the MLP layers ran barely faster on two threads than on one.) The spin
+ * is bounded, so on a machine busy with other work the workers soon stop competing for cores.
  */
 public final class Parallel {
     /** A half-open index range body: processes {@code [lo, hi)}. */
@@ -25,18 +33,12 @@ public final class Parallel {
         void apply(int lo, int hi);
     }
 
-    private static final int THREADS = Integer.getInteger("walnut.threads",
-            Runtime.getRuntime().availableProcessors());
+    private static final int THREADS = Math.max(1, Integer.getInteger("walnut.threads",
+            Runtime.getRuntime().availableProcessors()));
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(
+            Math.max(0, Integer.getInteger("walnut.spinMicros", 50)));
 
-    // Own pool rather than the common pool, so user code that blocks in the common pool cannot
-    // starve our kernels, and so walnut.threads means exactly what it says.
-    private static final ForkJoinPool POOL = THREADS <= 1 ? null : new ForkJoinPool(THREADS,
-            pool -> {
-                var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-                t.setName("walnut-cpu-" + t.getPoolIndex());
-                t.setDaemon(true);
-                return t;
-            }, null, false);
+    private static final Team TEAM = THREADS <= 1 ? null : new Team(THREADS - 1);
 
     private Parallel() {
     }
@@ -49,33 +51,149 @@ public final class Parallel {
     /**
      * Runs {@code body} over {@code [0, n)}, split into at most {@link #threads()} chunks of at
      * least {@code grain} indices each. Runs inline when {@code n <= grain}, when there is one
-     * thread, or when already inside a Walnut worker (no nested splitting).
+     * thread, inside a Walnut worker or another split (no nested splitting), and when the team
+     * is busy with another thread's call (so concurrent callers never wait for each other).
+     * A failure in any chunk is rethrown to the caller after every chunk has finished.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int chunks = POOL == null ? 1 : Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL) {
+        int chunks = TEAM == null ? 1 : Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
+        if (chunks <= 1 || !TEAM.run(n, chunks, body)) {
             body.apply(0, n);
-            return;
         }
-        var tasks = new RecursiveAction[chunks];
-        for (int c = 0; c < chunks; c++) {
-            int lo = (int) ((long) n * c / chunks);
-            int hi = (int) ((long) n * (c + 1) / chunks);
-            tasks[c] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.apply(lo, hi);
+    }
+
+    /** One call's chunks; claimed one at a time by the caller and the workers. */
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int chunks;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(RangeBody body, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.caller = caller;
+        }
+
+        /** Runs unclaimed chunks until none is left. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    if (failure == null) {
+                        body.apply((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                    }
+                } catch (Throwable e) {
+                    synchronized (this) {
+                        if (failure == null) {
+                            failure = e;
+                        } else if (failure != e) {
+                            failure.addSuppressed(e);
+                        }
+                    }
+                } finally {
+                    if (done.incrementAndGet() == chunks) {
+                        LockSupport.unpark(caller);
+                    }
                 }
-            };
-        }
-        POOL.invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(tasks);
             }
-        });
+        }
+    }
+
+    private static final class Team {
+        private final Thread[] workers;
+        /** Set while one caller's job runs; a second caller runs its work inline instead. */
+        private final AtomicBoolean busy = new AtomicBoolean();
+        private final ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> Boolean.FALSE);
+        private volatile Job job;
+        private volatile int generation;
+        /** 1 while worker i is parked (or about to park); volatile reads and writes. */
+        private final AtomicIntegerArray parked;
+
+        Team(int size) {
+            workers = new Thread[size];
+            parked = new AtomicIntegerArray(size);
+            for (int i = 0; i < size; i++) {
+                int index = i;
+                Thread t = new Thread(() -> loop(index), "walnut-cpu-" + i);
+                t.setDaemon(true);
+                workers[i] = t;
+                t.start();
+            }
+        }
+
+        /** Runs the job with the workers; false (nothing run) when this thread must run it inline. */
+        boolean run(int n, int chunks, RangeBody body) {
+            if (inside.get() || !busy.compareAndSet(false, true)) {
+                return false;
+            }
+            inside.set(Boolean.TRUE);
+            try {
+                Job j = new Job(body, n, chunks, Thread.currentThread());
+                job = j;
+                generation++;
+                // The volatile generation write above and a worker's volatile parked write are
+                // ordered: either this read sees the worker parked, or the worker sees the new
+                // generation before it parks.
+                for (int i = 0; i < workers.length; i++) {
+                    if (parked.get(i) == 1) {
+                        LockSupport.unpark(workers[i]);
+                    }
+                }
+                j.work();
+                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                while (j.done.get() < chunks) {
+                    if (System.nanoTime() < spinUntil) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                }
+                job = null;
+                Throwable failure = j.failure;
+                if (failure instanceof RuntimeException e) {
+                    throw e;
+                } else if (failure instanceof Error e) {
+                    throw e;
+                } else if (failure != null) {
+                    throw new IllegalStateException(failure);
+                }
+                return true;
+            } finally {
+                inside.set(Boolean.FALSE);
+                busy.set(false);
+            }
+        }
+
+        private void loop(int index) {
+            inside.set(Boolean.TRUE);
+            int seen = generation;
+            while (true) {
+                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                while (generation == seen) {
+                    if (System.nanoTime() < spinUntil) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked.set(index, 1);
+                        if (generation == seen) {
+                            LockSupport.park(this);
+                        }
+                        parked.set(index, 0);
+                    }
+                }
+                seen = generation;
+                Job j = job;
+                if (j != null) {
+                    j.work();
+                }
+            }
+        }
     }
 }
