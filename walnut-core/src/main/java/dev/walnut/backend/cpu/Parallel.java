@@ -52,7 +52,9 @@ public final class Parallel {
      * Runs {@code body} over {@code [0, n)}, split into at most {@link #threads()} chunks of at
      * least {@code grain} indices each. Runs inline when {@code n <= grain}, when there is one
      * thread, inside a Walnut worker or another split (no nested splitting), and when the team
-     * is busy with another thread's call (so concurrent callers never wait for each other).
+     * is busy with another thread's call (so concurrent callers never wait for each other); in
+     * the last two cases the chunks still run one after another with the same boundaries, so a
+     * per-chunk reduction gives the same bits either way.
      * A failure in any chunk is rethrown to the caller after every chunk has finished.
      */
     public static void forRange(int n, int grain, RangeBody body) {
@@ -60,8 +62,14 @@ public final class Parallel {
             return;
         }
         int chunks = TEAM == null ? 1 : Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || !TEAM.run(n, chunks, body)) {
+        if (chunks <= 1) {
             body.apply(0, n);
+        } else if (!TEAM.run(n, chunks, body)) {
+            // Inline, but over the same chunk boundaries: kernels that reduce per chunk (partial
+            // sums combined afterwards) must give the same bits whether or not the team was free.
+            for (int c = 0; c < chunks; c++) {
+                body.apply((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+            }
         }
     }
 

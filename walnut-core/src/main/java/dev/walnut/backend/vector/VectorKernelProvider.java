@@ -121,7 +121,16 @@ public final class VectorKernelProvider extends KernelProvider {
         for (; i + step <= n; i += step) {
             s0 = s0.add((DoubleVector) FloatVector.fromArray(FH, x, off + i).castShape(DS, 0));
         }
-        double total = s0.add(s1).add(s2.add(s3)).add(s4.add(s5).add(s6.add(s7))).reduceLanes(VectorOperators.ADD);
+        // Lanes summed in a fixed order: reduceLanes(ADD)'s order is unspecified and differs
+        // between the intrinsic and the interpreter's fallback, which would make a sum depend on
+        // when the JIT compiled this method.
+        double[] lanes = new double[step];
+        // zero(DS) as the receiver gives the stored vector an exact class (see VectorGemm.kernel).
+        DoubleVector.zero(DS).add(s0.add(s1)).add(s2.add(s3)).add(s4.add(s5).add(s6.add(s7))).intoArray(lanes, 0);
+        double total = 0;
+        for (double lane : lanes) {
+            total += lane;
+        }
         for (; i < n; i++) {
             total += x[off + i];
         }

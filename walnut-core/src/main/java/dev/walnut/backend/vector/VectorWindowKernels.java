@@ -117,7 +117,15 @@ public final class VectorWindowKernels extends WindowKernelProvider {
             s0 = FloatVector.fromArray(S, x, off + i).add(s0);
             s1 = FloatVector.fromArray(S, x, off + i + L).add(s1);
         }
-        double s = FloatVector.zero(S).add(s0).add(s1).reduceLanes(VectorOperators.ADD);
+        // Lanes summed in a fixed order: reduceLanes(ADD) leaves the order unspecified, and the
+        // intrinsic and the interpreter's fallback do differ, so a result would depend on when
+        // the JIT compiled this method (a resumed training run then differed in the last bit).
+        float[] lanes = new float[L];
+        FloatVector.zero(S).add(s0).add(s1).intoArray(lanes, 0);
+        double s = 0;
+        for (float lane : lanes) {
+            s += lane;
+        }
         for (; i < len; i++) {
             s += x[off + i];
         }
@@ -289,7 +297,12 @@ public final class VectorWindowKernels extends WindowKernelProvider {
                 }
             }
             for (int t = 0; t < ck; t++) {
-                gw[o * ck + t] = FloatVector.fromArray(S, acc, t * L).reduceLanes(VectorOperators.ADD);
+                // A fixed lane order (see planeSum: reduceLanes' order depends on JIT state).
+                float v = 0f;
+                for (int l = t * L; l < (t + 1) * L; l++) {
+                    v += acc[l];
+                }
+                gw[o * ck + t] = v;
             }
         }
     }
