@@ -135,16 +135,7 @@ public final class Gemm {
      */
     public static void sgemm(int m, int n, int k, float alpha, float[] a, int aOff, int aRs, int aCs,
                              float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int ldc, boolean accumulate) {
-        checkSizes(m, n, k);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0f) {
-            if (!accumulate) {
-                for (int i = 0; i < m; i++) {
-                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-                }
-            }
+        if (trivial(m, n, k, alpha, c, cOff, ldc, accumulate)) {
             return;
         }
         long work = (long) m * n * k;
@@ -197,16 +188,7 @@ public final class Gemm {
                                    float[] c, int cOff, int ldc, boolean accumulate) {
         int n = b.columns();
         int k = b.rows();
-        checkSizes(m, n, k);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0f) {
-            if (!accumulate) {
-                for (int i = 0; i < m; i++) {
-                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-                }
-            }
+        if (trivial(m, n, k, alpha, c, cOff, ldc, accumulate)) {
             return;
         }
         KernelProvider provider = b.provider();
@@ -216,6 +198,27 @@ public final class Gemm {
             splitAcrossThreads(m, n, b.columnUnit(), (r0, r1, c0, c1) -> provider.sgemmPackedBlock(r0, r1, c0, c1,
                     alpha, a, aOff, aRs, aCs, b, c, cOff, ldc, accumulate));
         }
+    }
+
+    /**
+     * Checks the sizes and handles the products with nothing to multiply: an empty C, and k == 0
+     * or alpha == 0 (C = 0 unless accumulating; A and B are not read). True when nothing is left to do.
+     */
+    private static boolean trivial(int m, int n, int k, float alpha, float[] c, int cOff, int ldc,
+                                   boolean accumulate) {
+        checkSizes(m, n, k);
+        if (m == 0 || n == 0) {
+            return true;
+        }
+        if (k == 0 || alpha == 0f) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** The float64 twin of {@link #sgemm}; same layout rules and edge cases. */
