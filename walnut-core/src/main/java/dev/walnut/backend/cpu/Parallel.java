@@ -68,9 +68,14 @@ public final class Parallel {
             // Inline, but over the same chunk boundaries: kernels that reduce per chunk (partial
             // sums combined afterwards) must give the same bits whether or not the team was free.
             for (int c = 0; c < chunks; c++) {
-                body.apply((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                body.apply(bound(n, c, chunks), bound(n, c + 1, chunks));
             }
         }
+    }
+
+    /** Start of chunk {@code c} of {@code chunks} over {@code [0, n)}; the one split both the team and inline runs use. */
+    private static int bound(int n, int c, int chunks) {
+        return (int) ((long) n * c / chunks);
     }
 
     /** One call's chunks; claimed one at a time by the caller and the workers. */
@@ -96,7 +101,7 @@ public final class Parallel {
             while ((c = next.getAndIncrement()) < chunks) {
                 try {
                     if (failure == null) {
-                        body.apply((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                        body.apply(bound(n, c, chunks), bound(n, c + 1, chunks));
                     }
                 } catch (Throwable e) {
                     synchronized (this) {
