@@ -200,27 +200,56 @@ final class Reductions {
         int[] keep = keepShape("prod", x.shape, dims);
         int[] inShape = x.shape.clone();
         int[] d = dims == null ? new int[0] : dims;
-        Node.record("ProdBackward" + (d.length == 0 ? "0" : "1"), (n, g) -> {
-            Tensor in = n.saved(0);
-            Tensor result = n.saved(1).reshape(Shapes.toLongs(keep));
-            // Product of the other elements: out / x where x != 0; with exactly one zero in the
-            // slice, the zero's gradient is the product of the non-zeros; otherwise 0.
-            Tensor isZero = in.eq(0.0);
-            Tensor one = Tensor.scalar(1.0, in.dtype);
-            Tensor zero = Tensor.scalar(0.0, in.dtype);
-            Tensor zeros = isZero.sum(d, true);
-            Tensor noZeroQuotient = result.div(Tensor.where(isZero, one, in));
-            Tensor prodNonZero = prodKeep(Tensor.where(isZero, one, in), d);
-            Tensor others = Tensor.where(zeros.eq(0.0), noZeroQuotient,
-                    Tensor.where(zeros.eq(1.0).logicalAnd(isZero), prodNonZero, zero));
-            return new Tensor[] {expandBack(g[0], keep, inShape).mul(others)};
-        }, x, out, x, out);
+        Node.record("ProdBackward" + (d.length == 0 ? "0" : "1"), (n, g) ->
+                new Tensor[] {expandBack(g[0], keep, inShape).mul(productOfOthers(n.saved(0), keep))}, x, out, x);
         return out;
     }
 
-    /** prod over all of {@code dims} at once (dims null: all), keeping dims; used by the prod rule. */
-    private static Tensor prodKeep(Tensor x, int[] dims) {
-        return prod(x, dims, true);
+    /**
+     * For every element, the product of the other elements of its reduced slice ({@code keep}:
+     * the input shape with reduced dims set to 1), as exclusive prefix times exclusive suffix
+     * products. Unlike out / x it needs no division, so it is right where the slice has zeros and
+     * its own derivative (the prod double backward) is right there too.
+     */
+    private static Tensor productOfOthers(Tensor x, int[] keep) {
+        int rank = x.shape.length;
+        int[] perm = new int[rank];
+        int p = 0;
+        long reduced = 1;
+        for (int i = 0; i < rank; i++) {
+            if (keep[i] != 1 || x.shape[i] == 1) {
+                perm[p++] = i;
+            }
+        }
+        int kept = p;
+        for (int i = 0; i < rank; i++) {
+            if (keep[i] == 1 && x.shape[i] != 1) {
+                perm[p++] = i;
+                reduced *= x.shape[i];
+            }
+        }
+        if (reduced <= 1) {
+            return Tensor.onesLike(x);
+        }
+        long[] flat = new long[kept + 1];
+        for (int i = 0; i < kept; i++) {
+            flat[i] = x.shape[perm[i]];
+        }
+        flat[kept] = reduced;
+        Tensor rows = x.permute(perm).reshape(flat);
+        long[] oneShape = flat.clone();
+        oneShape[kept] = 1;
+        Tensor ones = Tensor.ones(oneShape, x.dtype);
+        Tensor before = Tensor.cat(new Tensor[] {ones, rows.narrow(kept, 0, reduced - 1).cumprod(kept)}, kept);
+        Tensor after = Tensor.cat(new Tensor[] {ones, rows.flip(kept).narrow(kept, 0, reduced - 1).cumprod(kept)}, kept)
+                .flip(kept);
+        long[] permuted = new long[rank];
+        int[] inverse = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            permuted[i] = x.shape[perm[i]];
+            inverse[perm[i]] = i;
+        }
+        return before.mul(after).reshape(permuted).permute(inverse);
     }
 
     static Tensor amaxAmin(String op, int rop, Tensor x, int[] dims, boolean keepDim) {

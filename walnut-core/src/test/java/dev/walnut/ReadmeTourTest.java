@@ -54,7 +54,8 @@ class ReadmeTourTest {
         double slope = x.grad().item();       // 7.0
 
         // Training: fit y = 2x + 1 with SGD. zeroGrad zeroes the gradients and clears the
-        // tape of gradient context 0, so the tape does not grow across iterations.
+        // tape of gradient context 0. The tape only records: each graph belongs to the
+        // tensors that use it and is garbage once `loss` is dropped, as in PyTorch.
         Tensor.manualSeed(0);
         Tensor inputs = Tensor.randn(64, 1);
         Tensor targets = inputs.mul(2.0).add(1.0);
@@ -69,8 +70,8 @@ class ReadmeTourTest {
             sgd.zeroGrad(params);
         }                                     // now w ~ 2 and b ~ 1
 
-        // A gradient context records onto its own tape; backward reads only the active
-        // context's tape. zeroGrad clears context 0's tape only, so clear this one yourself.
+        // A gradient context records onto its own tape; backward follows only the active
+        // context's nodes. zeroGrad clears context 0's tape only, so clear this one yourself.
         int recorded;
         try (var ctx = new GradientContext()) {
             Tensor loss = inputs.matmul(w).add(b).sub(targets).square().mean();
@@ -78,7 +79,7 @@ class ReadmeTourTest {
             recorded = ctx.tapeSize();        // the nodes recorded in this context
             Autograd.clearTape();             // the active context's tape is empty again
             sgd.zeroGrad(params);
-        }                                     // closing pops the context and drops its tape
+        }                                     // closing pops the context, frees its graphs
 
         // noGrad: nothing is recorded (inference, manual updates), like torch.no_grad().
         Tensor prediction;

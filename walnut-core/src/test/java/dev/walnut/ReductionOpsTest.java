@@ -165,6 +165,20 @@ class ReductionOpsTest {
     }
 
     @Test
+    void prodDoubleBackwardWithZerosMatchesPyTorch() {
+        // x = [2, 0, 3]: d/dx sum(d prod/dx) = d/dx (x1 x2 + x0 x2 + x0 x1) = [x1 + x2, x0 + x2, x0 + x1].
+        Tensor x = Tensor.fromArray(new double[] {2, 0, 3}, 3).setRequiresGrad(true);
+        Tensor g = dev.walnut.autograd.Autograd.grad(x.prod(), x, true);
+        assertValues(g, DType.F64, shape(3), 0, 6, 0);
+        assertValues(dev.walnut.autograd.Autograd.grad(g.sum(), x), DType.F64, shape(3), 3, 5, 2);
+        // Two zeros in the slice: every first derivative is 0, but the second is not.
+        Tensor y = Tensor.fromArray(new double[] {0, 0, 2}, 3).setRequiresGrad(true);
+        Tensor gy = dev.walnut.autograd.Autograd.grad(y.prod(), y, true);
+        assertValues(gy, DType.F64, shape(3), 0, 0, 0);
+        assertValues(dev.walnut.autograd.Autograd.grad(gy.sum(), y), DType.F64, shape(3), 2, 2, 0);
+    }
+
+    @Test
     void prodOfIntegersIsInt64() {
         assertValues(Tensor.fromArray(new int[] {100000, 100000}, 2).prod(), DType.I64, shape(), 1e10);
     }

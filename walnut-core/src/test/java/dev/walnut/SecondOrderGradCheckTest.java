@@ -60,6 +60,12 @@ class SecondOrderGradCheckTest {
         rows.add(row("mean() of all, squared", in -> in[0].mean().square(), g -> g.of(Domain.REAL, 2, 3)));
         rows.add(row("prod(-1) (no zeros)", in -> in[0].prod(-1, false), g -> g.of(Domain.NONZERO, 3, 4)));
         rows.add(row("prod() of all (no zeros)", in -> in[0].prod(), g -> g.of(Domain.NONZERO, 2, 3)));
+        rows.add(row("prod() with one zero", in -> in[0].prod(), g -> g.exact(new double[] {1.5, 0.0, -2.0, 0.5}, 2, 2)));
+        rows.add(row("prod() with two zeros", in -> in[0].prod(), g -> g.exact(new double[] {1.5, 0.0, -2.0, 0.0}, 2, 2)));
+        rows.add(row("prod(-1) with a zero in one row", in -> in[0].prod(-1, false),
+                g -> g.exact(new double[] {1.5, 0.0, -2.0, 0.5, 0.7, -1.1}, 2, 3)));
+        rows.add(row("prod(1) of 3-d with zeros", in -> in[0].prod(1, false),
+                g -> g.exact(new double[] {1.5, 0.0, -2.0, 0.5, 0.7, -1.1, 0.0, 0.3}, 2, 2, 2)));
         rows.add(row("amax(-1), squared", in -> in[0].amax(-1, false).square(), g -> g.of(Domain.REAL, 3, 4)));
         rows.add(row("max(0).values, exp", in -> in[0].max(0, false).values().exp(), g -> g.of(Domain.REAL, 3, 4)));
         rows.add(row("logsumexp(-1)", in -> in[0].logsumexp(-1, false), g -> g.of(Domain.REAL, 3, 4)));

@@ -24,7 +24,8 @@ import java.util.function.UnaryOperator;
  * }</pre>
  */
 public final class Autograd {
-    private static volatile long tapeWarningThreshold = Long.getLong("walnut.tapeWarningThreshold", 1_000_000L);
+    private static volatile long savedBytesWarningThreshold = Long.getLong("walnut.savedBytesWarningThreshold",
+            Runtime.getRuntime().maxMemory() / 4);
 
     private Autograd() {
     }
@@ -40,29 +41,24 @@ public final class Autograd {
      */
     public static void computeGradients(long tensorId) {
         GradientContext ctx = ThreadState.get().active();
-        var nodes = ctx.tape.nodes;
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            Node n = nodes.get(i);
-            long[] ids = n.outputIds;
-            for (int j = 0; j < ids.length; j++) {
-                if (ids[j] == tensorId) {
-                    if (n.outputShapes[j].length != 0 && Arrays.stream(n.outputShapes[j]).reduce(1, (a, b) -> a * b) != 1) {
-                        throw new IllegalArgumentException("computeGradients: grad can be implicitly created only for scalar "
-                                + "outputs, but tensor " + tensorId + " has shape " + Arrays.toString(n.outputShapes[j])
-                                + "; reduce it first (sum(), mean()) or call backward(gradOutput) on the tensor");
-                    }
-                    runFromNode(n, j);
-                    return;
-                }
-            }
+        int[] slot = new int[1];
+        Node n = ctx.tape.findOutput(tensorId, slot);
+        if (n == null) {
+            throw new IllegalArgumentException("computeGradients: no live tensor with id " + tensorId + " was recorded in "
+                    + "the active gradient context " + ctx.id() + " (it may be a leaf, have been recorded in another "
+                    + "context, or have been garbage collected); pass the tensor itself to get a more specific message");
         }
-        throw new IllegalArgumentException("computeGradients: no tensor with id " + tensorId + " was recorded on the tape of "
-                + "the active gradient context " + ctx.id() + " (it may be a leaf, have been recorded in another context, "
-                + "or the tape was cleared); pass the tensor itself to get a more specific message");
+        int j = slot[0];
+        if (n.outputShapes[j].length != 0 && Arrays.stream(n.outputShapes[j]).reduce(1, (a, b) -> a * b) != 1) {
+            throw new IllegalArgumentException("computeGradients: grad can be implicitly created only for scalar "
+                    + "outputs, but tensor " + tensorId + " has shape " + Arrays.toString(n.outputShapes[j])
+                    + "; reduce it first (sum(), mean()) or call backward(gradOutput) on the tensor");
+        }
+        runFromNode(n, j);
     }
 
     private static void runFromNode(Node n, int outputIndex) {
-        // Only the node is on the tape, not the tensor; a stand-in carrying the same autograd
+        // The tape knows the node, not the tensor; a stand-in carrying the same autograd
         // identity lets the engine seed it with a gradient of ones.
         Tensor standIn = TensorInternals.get().zeros(n.outputShapes[outputIndex], n.outputDTypes[outputIndex]);
         TensorInternals.get().attachGradFn(standIn, n, outputIndex);
@@ -169,12 +165,15 @@ public final class Autograd {
         }, x);
     }
 
-    /** Discards the active context's tape. */
+    /**
+     * Clears the active context's tape ({@code tapeSize()} reads 0). Graphs you still hold stay
+     * usable: their memory belongs to the tensors that reference them, not to the tape.
+     */
     public static void clearTape() {
         ThreadState.get().active().tape.clear();
     }
 
-    /** Discards context 0's tape, whatever context is active. */
+    /** Clears context 0's tape, whatever context is active (see {@link #clearTape()}). */
     public static void clearDefaultContextTape() {
         ThreadState.get().defaultContext.tape.clear();
     }
@@ -220,17 +219,22 @@ public final class Autograd {
         }
     }
 
-    /** Tape size above which a one-time warning is logged (default 1,000,000 nodes). */
-    public static long tapeWarningThreshold() {
-        return tapeWarningThreshold;
+    /**
+     * Bytes of live saved tensors in one context above which a warning is logged once (default:
+     * a quarter of the maximum heap; system property {@code walnut.savedBytesWarningThreshold}).
+     * Only graphs that something still references count, so the warning means a real leak, such
+     * as a loss accumulated without {@code item()}.
+     */
+    public static long savedBytesWarningThreshold() {
+        return savedBytesWarningThreshold;
     }
 
-    /** Sets the tape size above which a one-time warning is logged. */
-    public static void setTapeWarningThreshold(long nodes) {
-        if (nodes < 1) {
-            throw new IllegalArgumentException("setTapeWarningThreshold: must be positive, got " + nodes);
+    /** Sets the bound of {@link #savedBytesWarningThreshold()}. */
+    public static void setSavedBytesWarningThreshold(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("setSavedBytesWarningThreshold: must be positive, got " + bytes);
         }
-        tapeWarningThreshold = nodes;
+        savedBytesWarningThreshold = bytes;
     }
 
     /** A scope that sets grad mode and restores the previous mode on close. */

@@ -2,26 +2,34 @@ package dev.walnut.autograd;
 
 import dev.walnut.Tensor;
 import dev.walnut.internal.TensorInternals;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * The backward pass. It walks the active context's tape in reverse from the roots, running
- * each node that received gradient once all of its contributions have arrived. Iterative, so a
- * chain of a million nodes needs no Java stack.
+ * The backward pass. It discovers the nodes reachable from the roots in the active context,
+ * then runs them in descending sequence order, each once all of its gradient contributions have
+ * arrived. Its cost is proportional to that graph, not to the tape's history, and it is
+ * iterative, so a chain of a million nodes needs no Java stack.
  */
 final class Engine {
     private Engine() {
     }
 
-    /** Gradients pending for one node during a pass. */
+    /** One reachable node during a pass and the gradients pending for its outputs. */
     private static final class Slot {
-        final Tensor[] grads;
+        final Node node;
+        Tensor[] grads;
+        /** Some gradient arrived; a node that gets none is skipped, like PyTorch's. */
+        boolean received;
+        /** For grad(): on a path to a requested input, so it must run. */
+        boolean needed;
 
-        Slot(int outputs) {
-            grads = new Tensor[outputs];
+        Slot(Node node) {
+            this.node = node;
+            grads = new Tensor[node.outputShapes.length];
         }
     }
 
@@ -34,11 +42,10 @@ final class Engine {
                         Tensor[] inputs, boolean allowUnused) {
         ThreadState ts = ThreadState.get();
         GradientContext ctx = ts.active();
-        Tape tape = ctx.tape;
         TensorInternals access = TensorInternals.get();
         var slots = new IdentityHashMap<Node, Slot>();
+        var order = new ArrayList<Slot>();
         var leafGrads = new IdentityHashMap<Tensor, Tensor>();
-        int start = -1;
 
         for (int r = 0; r < roots.length; r++) {
             Tensor root = roots[r];
@@ -63,17 +70,41 @@ final class Engine {
                 leafGrads.merge(root, seed, Tensor::add);
                 continue;
             }
-            checkOnTape(op, fn, tape, ctx);
-            Slot s = slots.computeIfAbsent(fn, n -> new Slot(n.outputShapes.length));
+            checkRoot(op, fn, ctx);
+            Slot s = slots.get(fn);
+            if (s == null) {
+                s = new Slot(fn);
+                slots.put(fn, s);
+                order.add(s);
+            }
+            s.received = true;
             s.grads[root.outputIndex()] = accumulate(s.grads[root.outputIndex()], seed);
-            start = Math.max(start, fn.tapeIndex);
         }
+
+        // Discovery: everything reachable through nodes of the active context. Nodes of other
+        // contexts are constants here (checked again when a gradient reaches them).
+        for (int i = 0; i < order.size(); i++) {
+            Node[] ins = order.get(i).node.inputNodes;
+            if (ins == null) {
+                continue;
+            }
+            for (Node p : ins) {
+                if (p != null && p.context == ctx && !slots.containsKey(p)) {
+                    Slot s = new Slot(p);
+                    slots.put(p, s);
+                    order.add(s);
+                }
+            }
+        }
+        ts.lastBackwardVisited = order.size();
+        // Sequence numbers are this thread's creation order and a consumer is created after its
+        // producers, so descending order delivers every contribution before a node runs.
+        order.sort((a, b) -> Long.compare(b.node.sequence, a.node.sequence));
 
         // For grad(): which (node, output) pairs or leaves the caller asked about, and which
         // nodes must run to reach them. Nodes below every requested input are neither run nor
         // freed, so the graph under an intermediate stays usable (PyTorch prunes the same way).
         IdentityHashMap<Node, Object> wanted = null;
-        IdentityHashMap<Node, Object> mustRun = null;
         Tensor[] results = inputs == null ? null : new Tensor[inputs.length];
         if (inputs != null) {
             wanted = new IdentityHashMap<>();
@@ -89,19 +120,20 @@ final class Engine {
                     wantedLeaves.put(in, Boolean.TRUE);
                 }
             }
-            mustRun = new IdentityHashMap<>();
-            // Producers precede consumers on the tape, so one forward sweep settles reachability.
-            for (int i = 0; i <= start; i++) {
-                Node n = tape.nodes.get(i);
+            // Producers before consumers: one ascending sweep settles reachability.
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Slot s = order.get(i);
+                Node n = s.node;
                 if (n.inputNodes == null) {
                     continue;
                 }
                 for (int k = 0; k < n.inputNodes.length; k++) {
                     Node p = n.inputNodes[k];
                     Tensor leaf = n.inputLeaves[k];
+                    Slot ps;
                     if (leaf != null && wantedLeaves.containsKey(leaf)
-                            || p != null && (wanted.containsKey(p) || mustRun.containsKey(p))) {
-                        mustRun.put(n, Boolean.TRUE);
+                            || p != null && (wanted.containsKey(p) || (ps = slots.get(p)) != null && ps.needed)) {
+                        s.needed = true;
                         break;
                     }
                 }
@@ -111,13 +143,13 @@ final class Engine {
         boolean previousMode = ts.gradEnabled;
         ts.gradEnabled = createGraph;
         try {
-            for (int i = start; i >= 0; i--) {
-                Node node = tape.nodes.get(i);
-                Slot slot = slots.remove(node);
-                if (slot == null) {
+            for (Slot slot : order) {
+                if (!slot.received) {
                     continue;
                 }
+                Node node = slot.node;
                 Tensor[] grads = slot.grads;
+                slot.grads = null;
                 for (int j = 0; j < grads.length; j++) {
                     if (grads[j] == null) {
                         grads[j] = TensorInternals.get().zeros(node.outputShapes[j], node.outputDTypes[j]);
@@ -141,11 +173,11 @@ final class Engine {
                         }
                     }
                 }
-                if (mustRun != null && !mustRun.containsKey(node)) {
+                if (inputs != null && !slot.needed) {
                     continue;
                 }
                 if (node.inputNodes == null) {
-                    throw clearedError(op, node);
+                    throw closedError(op, node);
                 }
                 Tensor[] inGrads = node.apply(grads);
                 if (inGrads.length != node.inputCount()) {
@@ -164,17 +196,17 @@ final class Engine {
                     }
                     g = conform(node, k, g);
                     if (producer != null) {
-                        if (!tape.holds(producer)) {
-                            Tape home = producer.tape;
-                            if (home == tape || home == null || home.closed) {
+                        Slot s = slots.get(producer);
+                        if (s == null) {
+                            if (producer.context.isClosed()) {
                                 // Its history is gone: silently treating it as a constant would
                                 // give a wrong gradient.
-                                checkOnTape(op, producer, tape, ctx);
+                                throw closedError(op, producer);
                             }
                             continue; // recorded in another open context: a constant here
                         }
-                        Slot s = slots.computeIfAbsent(producer, n -> new Slot(n.outputShapes.length));
                         int idx = node.inputSlots[k];
+                        s.received = true;
                         s.grads[idx] = accumulate(s.grads[idx], g);
                     } else {
                         leafGrads.merge(leaf, g, Engine::accumulate);
@@ -212,31 +244,27 @@ final class Engine {
         return results;
     }
 
-    private static void checkOnTape(String op, Node fn, Tape tape, GradientContext active) {
-        if (tape.holds(fn)) {
+    private static void checkRoot(String op, Node fn, GradientContext active) {
+        GradientContext home = fn.context;
+        if (home == active) {
             return;
         }
-        Tape home = fn.tape;
-        if (home == null) {
-            throw clearedError(op, fn);
+        if (home.isClosed()) {
+            throw closedError(op, fn);
         }
-        if (home.closed) {
-            throw new IllegalStateException(op + ": the output was recorded in gradient context " + home.context.id()
-                    + ", which has been closed (its tape was discarded); compute gradients before closing the context");
+        if (!home.ownedByCurrentThread()) {
+            throw new IllegalStateException(op + ": the output was recorded on thread '" + home.ownerName()
+                    + "' (its gradient context " + home.id() + "); gradient contexts are per thread, so backward must "
+                    + "run on that thread, or compute the output on this one");
         }
-        if (home != tape) {
-            throw new IllegalStateException(op + ": the output was recorded in gradient context " + home.context.id()
-                    + " but the active context is " + active.id() + "; backward reads only the active context's tape. "
-                    + "Enter context " + home.context.id() + " (GradientContext.enter()) before computing gradients");
-        }
-        throw clearedError(op, fn);
+        throw new IllegalStateException(op + ": the output was recorded in gradient context " + home.id()
+                + " but the active context is " + active.id() + "; backward reads only the active context's graphs. "
+                + "Enter context " + home.id() + " (GradientContext.enter()) before computing gradients");
     }
 
-    private static IllegalStateException clearedError(String op, Node fn) {
-        long ctxId = fn.tape == null ? -1 : fn.tape.context.id();
-        return new IllegalStateException(op + ": the tape of gradient context " + ctxId + " was cleared after "
-                + fn.name() + " was recorded (clearTape(), clearDefaultContextTape() or Optimizer.zeroGrad()); "
-                + "compute gradients before clearing the tape");
+    private static IllegalStateException closedError(String op, Node fn) {
+        return new IllegalStateException(op + ": " + fn.name() + " was recorded in gradient context " + fn.context.id()
+                + ", which has been closed (its graphs were discarded); compute gradients before closing the context");
     }
 
     /** Casts to the input's dtype and sums away broadcast dims, like PyTorch's validate_outputs. */

@@ -46,5 +46,8 @@ public final class FunctionContext {
 
     void bind(Node n) {
         node = n;
+        // The node holds the saved tensors now (and frees them after backward); a copy here,
+        // reachable from the node's rule, would keep them alive.
+        toSave = null;
     }
 }

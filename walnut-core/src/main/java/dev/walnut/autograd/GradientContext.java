@@ -4,11 +4,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A gradient context: an independent tape on the current thread's context stack. Operations
- * record onto the tape of the <em>active</em> context (the top of the stack); backward reads only
- * the active context's tape, so nodes recorded in other contexts are constants for it.
+ * record onto the tape of the <em>active</em> context (the top of the stack); backward from the
+ * active context follows only its nodes, so nodes recorded in other contexts are constants for it.
+ *
+ * <p>A graph is owned by the tensors that use it, as in PyTorch: the tape records its nodes
+ * without keeping them alive, so a forgotten {@code noGrad()} or {@code clearTape()} leaks
+ * nothing, and a graph you still hold can be back-propagated after its tape was cleared.
  *
  * <p>Context 0 exists on every thread and is never deleted. Opening a context pushes a new one
- * with a fresh, process-unique id; closing it pops it and discards its tape.
+ * with a fresh, process-unique id; closing it pops it and discards its graphs (their saved
+ * tensors are freed and they can no longer be back-propagated).
  *
  * <pre>{@code
  * try (var ctx = new GradientContext()) {          // context 1 is active
@@ -80,14 +85,30 @@ public final class GradientContext implements AutoCloseable {
         return id;
     }
 
-    /** Number of nodes currently on this context's tape. */
+    /**
+     * Number of nodes recorded in this context since its tape was last cleared (the seed's tape
+     * size). The tape does not keep them alive: see {@link #liveNodes()} for those still reachable.
+     */
     public int tapeSize() {
-        return tape.nodes.size();
+        return (int) Math.min(Integer.MAX_VALUE, tape.recorded);
     }
 
-    /** Approximate bytes held by tensors saved for backward by nodes on this tape. */
+    /**
+     * Number of nodes recorded in this context that are still alive: referenced, directly or
+     * through their graph, by a tensor someone holds. Clearing the tape does not change it;
+     * dropping the tensors does (once the garbage collector has run).
+     */
+    public long liveNodes() {
+        return tape.liveNodes();
+    }
+
+    /**
+     * Approximate bytes of tensors saved for backward by this context's nodes that are still
+     * alive and not yet freed by a backward pass. This is the memory a held graph costs; a
+     * warning is logged once when it passes {@link Autograd#savedBytesWarningThreshold()}.
+     */
     public long savedBytes() {
-        return tape.savedBytes;
+        return tape.savedBytes();
     }
 
     /** True once {@link #close()} ran. */
@@ -100,14 +121,18 @@ public final class GradientContext implements AutoCloseable {
         return Thread.currentThread() == owner.owner && owner.active() == this;
     }
 
-    /** Discards this context's tape (the context stays usable). */
+    /**
+     * Clears this context's tape: {@link #tapeSize()} reads 0 again. Graphs you still hold stay
+     * usable (the context stays usable too).
+     */
     public void clearTape() {
         checkUsable("clearTape");
         tape.clear();
     }
 
     /**
-     * Closes this context and discards its tape. A context opened with {@code new
+     * Closes this context and discards its graphs: the saved tensors of its live nodes are freed
+     * and backward through them fails, naming this context. A context opened with {@code new
      * GradientContext()} is popped, which must happen in reverse order of opening. Context 0
      * cannot be closed.
      */
@@ -138,8 +163,16 @@ public final class GradientContext implements AutoCloseable {
             throw new IllegalStateException("GradientContext.close: context " + id
                     + " is still entered; close the scope returned by enter() first");
         }
-        tape.clear();
+        tape.discardAll();
         tape.closed = true;
+    }
+
+    boolean ownedByCurrentThread() {
+        return Thread.currentThread() == owner.owner;
+    }
+
+    String ownerName() {
+        return owner.owner.getName();
     }
 
     void checkUsable(String op) {

@@ -51,14 +51,16 @@ public final class Node {
     // Output tensors that carry hooks or retainGrad, indexed by output; null when none do.
     Tensor[] watchedOutputs;
 
-    Tape tape;
-    int generation;
-    int tapeIndex;
+    /** The context this node was recorded in; backward from another context treats it as a constant. */
+    final GradientContext context;
+    /** This node's entry in its tape's weak registry of live nodes. */
+    Tape.Entry entry;
 
-    private Node(String name, Rule rule, Tensor[] inputs, Tensor[] outputs, Tensor[] toSave) {
+    private Node(ThreadState ts, String name, Rule rule, Tensor[] inputs, Tensor[] outputs, Tensor[] toSave) {
         this.name = name;
         this.rule = rule;
-        this.sequence = ThreadState.get().nextSequence++;
+        this.sequence = ts.nextSequence++;
+        this.context = ts.active();
         int n = inputs.length;
         inputNodes = new Node[n];
         inputSlots = new int[n];
@@ -102,8 +104,9 @@ public final class Node {
 
     /**
      * Records an operation when grad mode is on and any input requires grad: creates the node,
-     * appends it to the active context's tape and makes each output require grad with this node
-     * as its {@code gradFn}. Returns the node, or null when nothing was recorded.
+     * records it on the active context's tape and makes each output require grad with this node
+     * as its {@code gradFn}. Returns the node, or null when nothing was recorded. The outputs own
+     * the node (and through it the graph below); the tape only records it.
      *
      * @param name    PyTorch-style node name, e.g. {@code "MulBackward0"}
      * @param rule    the gradient rule
@@ -112,11 +115,12 @@ public final class Node {
      * @param toSave  tensors the rule will read via {@link #saved(int)}
      */
     public static Node record(String name, Rule rule, Tensor[] inputs, Tensor[] outputs, Tensor... toSave) {
-        if (!needsRecording(inputs)) {
+        ThreadState ts = ThreadState.get();
+        if (!ts.gradEnabled || !anyRequiresGrad(inputs)) {
             return null;
         }
-        Node node = new Node(name, rule, inputs, outputs, toSave);
-        ThreadState.get().active().tape.append(node);
+        Node node = new Node(ts, name, rule, inputs, outputs, toSave);
+        node.context.tape.append(node);
         TensorInternals access = TensorInternals.get();
         for (int j = 0; j < outputs.length; j++) {
             if (outputs[j].dtype().isFloatingPoint()) {
@@ -133,9 +137,10 @@ public final class Node {
 
     /** True when grad mode is on and at least one input requires grad. */
     public static boolean needsRecording(Tensor... inputs) {
-        if (!ThreadState.get().gradEnabled) {
-            return false;
-        }
+        return ThreadState.get().gradEnabled && anyRequiresGrad(inputs);
+    }
+
+    private static boolean anyRequiresGrad(Tensor[] inputs) {
         for (Tensor t : inputs) {
             if (t != null && t.requiresGrad()) {
                 return true;
@@ -214,15 +219,13 @@ public final class Node {
     /** Frees saved tensors after a backward without retainGraph. */
     void release() {
         if (saved.length > 0) {
-            if (tape != null && tape.holds(this)) {
-                tape.savedBytes -= savedBytes();
-            }
+            context.tape.released(this);
             released = true;
             saved = new Tensor[saved.length];
         }
     }
 
-    /** Drops everything when the tape is cleared. */
+    /** Drops saved tensors and edges: the node's context was closed, so it can never run again. */
     void discard() {
         released = true;
         saved = NO_TENSORS;
@@ -251,7 +254,7 @@ public final class Node {
 
     /** The gradient context this node was recorded in. */
     public GradientContext context() {
-        return tape == null ? null : tape.context;
+        return context;
     }
 
     @Override

@@ -15,6 +15,8 @@ final class ThreadState {
     final ArrayList<GradientContext> stack = new ArrayList<>();
     boolean gradEnabled = true;
     long nextSequence;
+    /** Nodes the last backward or grad() on this thread discovered (tests check it stays proportional to the graph). */
+    int lastBackwardVisited;
 
     private ThreadState() {
         defaultContext = new GradientContext(0L, this);

@@ -187,7 +187,7 @@ class ThreadsAndScaleTest {
     // ------------------------------------------------------------------ introspection
 
     @Test
-    void savedBytesCountsTensorsSavedForBackwardAndClearTapeReturnsItToZero() {
+    void savedBytesCountsTensorsSavedForBackwardByGraphsStillHeld() {
         GradientContext ctx0 = GradientContext.current();
         assertEquals(0, ctx0.savedBytes());
         Tensor a = Tensor.randn(new long[] {100}, DType.F32, new Generator(1)).setRequiresGrad(true);
@@ -196,14 +196,45 @@ class ThreadsAndScaleTest {
         assertEquals(800, ctx0.savedBytes());
         Tensor e = p.exp(); // ExpBackward0 saves its output: 100 * 4 bytes
         assertEquals(1200, ctx0.savedBytes());
-        e.sum(); // SumBackward0 saves nothing
+        Tensor s = e.sum(); // SumBackward0 saves nothing
         assertEquals(1200, ctx0.savedBytes());
-        Tensor.fromArray(new double[50], 50).setRequiresGrad(true).square(); // F64: 50 * 8 bytes
+        Tensor q = Tensor.fromArray(new double[50], 50).setRequiresGrad(true).square(); // F64: 50 * 8 bytes
         assertEquals(1600, ctx0.savedBytes());
         assertEquals(4, ctx0.tapeSize());
+        assertEquals(4, ctx0.liveNodes());
         Autograd.clearTape();
-        assertEquals(0, ctx0.savedBytes());
         assertEquals(0, ctx0.tapeSize());
+        assertEquals(1600, ctx0.savedBytes(), "the graphs are still held, so their saved tensors are still alive");
+        assertEquals(4, ctx0.liveNodes());
+        assertTrue(s.requiresGrad() && q.requiresGrad()); // keeps both graphs reachable up to here
+    }
+
+    @Test
+    void droppingTheOutputsFreesTheGraphAndItsSavedBytesWithoutClearingTheTape() throws Exception {
+        long[] result = onNewThread("drop-graph", 0, () -> {
+            GradientContext ctx0 = GradientContext.current();
+            Tensor a = Tensor.ones(1000).setRequiresGrad(true);
+            for (int i = 0; i < 100; i++) {
+                a.mul(a).exp().sum(); // result dropped at once
+            }
+            long tapeSize = ctx0.tapeSize();
+            awaitGarbageCollected(ctx0);
+            return new long[] {tapeSize, ctx0.tapeSize(), ctx0.liveNodes(), ctx0.savedBytes()};
+        });
+        assertEquals(300, result[0], "the tape records every node");
+        assertEquals(300, result[1], "until it is cleared");
+        assertEquals(0, result[2], "but owns none of them");
+        assertEquals(0, result[3]);
+    }
+
+    /** Runs the collector until every node of {@code ctx} has been reclaimed (or fails after 10 s). */
+    static void awaitGarbageCollected(GradientContext ctx) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (ctx.liveNodes() > 0 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(0, ctx.liveNodes(), "nodes still alive after repeated garbage collections");
     }
 
     @Test
@@ -251,44 +282,53 @@ class ThreadsAndScaleTest {
     }
 
     @Test
-    void growingPastTheThresholdLogsOneWarningThatNamesClearTape() throws Exception {
-        long previous = Autograd.tapeWarningThreshold();
+    void savedTensorsOfHeldGraphsGrowingPastTheThresholdLogOneWarning() throws Exception {
+        long previous = Autograd.savedBytesWarningThreshold();
         Logger jul = Logger.getLogger("dev.walnut.autograd");
         var capture = new Capture();
         jul.addHandler(capture);
         try {
-            Autograd.setTapeWarningThreshold(10);
+            Autograd.setSavedBytesWarningThreshold(10_000);
             // A fresh thread: its context 0 starts empty and nothing else logs there meanwhile.
             onNewThread("tape-warning", 0, () -> {
-                try (var ctx = new GradientContext()) {
-                    Tensor x = Tensor.of(1.0).setRequiresGrad(true);
-                    for (int i = 0; i < 10; i++) {
-                        x = x.mul(1.0);
+                Tensor w = Tensor.ones(100).setRequiresGrad(true);
+                for (int i = 0; i < 1000; i++) {
+                    w.mul(w).sum(); // dropped graphs (800 saved bytes each): nothing to warn about
+                    if (i % 100 == 0) {
+                        System.gc();
                     }
-                    assertEquals(0, capture.records.size(), "10 nodes do not exceed a threshold of 10");
-                    for (int i = 0; i < 30; i++) {
-                        x = x.mul(1.0);
-                    }
-                    assertEquals(40, ctx.tapeSize());
                 }
-                return null;
+                assertEquals(0, capture.records.size(), () -> "graphs nobody holds cost nothing: " + capture.records.get(0).getMessage());
+                Tensor total = Tensor.scalar(0.0);
+                for (int i = 0; i < 40; i++) {
+                    total = total.add(w.mul(w).sum()); // PyTorch's classic leak: every graph stays reachable
+                }
+                System.gc(); // the warning waits for a collection, so that dropped graphs never trigger it
+                for (int i = 0; i < 40; i++) {
+                    total = total.add(w.mul(w).sum());
+                }
+                assertEquals(1, capture.records.size(), "one warning once more than 10,000 bytes are held");
+                for (int i = 0; i < 40; i++) {
+                    total = total.add(w.mul(w).sum());
+                    System.gc();
+                }
+                return total;
             });
-            assertEquals(1, capture.records.size(), "one warning however far the tape grows");
+            assertEquals(1, capture.records.size(), "one warning however far it grows");
             LogRecord r = capture.records.get(0);
             assertEquals(Level.WARNING, r.getLevel());
-            String m = r.getMessage();
-            assertContains(m, "clearTape()", "11 nodes", "setTapeWarningThreshold");
+            assertContains(r.getMessage(), "saved for backward", "total = total.add(loss)", "setSavedBytesWarningThreshold");
         } finally {
-            Autograd.setTapeWarningThreshold(previous);
+            Autograd.setSavedBytesWarningThreshold(previous);
             jul.removeHandler(capture);
         }
-        assertEquals(previous, Autograd.tapeWarningThreshold());
+        assertEquals(previous, Autograd.savedBytesWarningThreshold());
     }
 
     @Test
-    void tapeWarningThresholdMustBePositive() {
+    void savedBytesWarningThresholdMustBePositive() {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Autograd.setTapeWarningThreshold(0));
+                () -> Autograd.setSavedBytesWarningThreshold(0));
         assertTrue(e.getMessage().contains("positive"), e.getMessage());
     }
 }
