@@ -65,7 +65,8 @@ public enum DType {
         return a.byteSize >= b.byteSize ? a : b;
     }
 
-    int category() {
+    /** Type-promotion category: 0 for bool, 1 for integers, 2 for floating point. */
+    public int category() {
         return category;
     }
 }

@@ -256,7 +256,7 @@ final class ShapeOps {
         int cols = x.shape[rank - 1];
         Tensor offset = Tensor.arange(cols).reshape(1, cols).sub(Tensor.arange(rows).reshape(rows, 1)); // j - i
         Tensor keep = lower ? offset.le((double) diagonal) : offset.ge((double) diagonal);
-        return Elementwise.where(keep, x, Tensor.scalar(0.0, x.dtype));
+        return Tensor.where(keep, x, Tensor.scalar(0.0, x.dtype));
     }
 
     private record Layout(int[] shape, int[] strides, int offset) {

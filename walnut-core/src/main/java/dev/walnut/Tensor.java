@@ -3,10 +3,13 @@ package dev.walnut;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.HookHandle;
 import dev.walnut.autograd.Node;
-import dev.walnut.backend.cpu.BinaryOp;
 import dev.walnut.backend.cpu.ReduceOp;
-import dev.walnut.backend.cpu.UnaryOp;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.internal.AutogradInternals;
+import dev.walnut.internal.Kernels;
 import dev.walnut.internal.TensorInternals;
+import dev.walnut.ops.ElementwiseOps;
+import dev.walnut.ops.NoAttrs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -68,6 +71,7 @@ public final class Tensor {
     }
 
     static {
+        Kernels.register(Elementwise.KERNELS);
         TensorInternals.register(new TensorInternals() {
             @Override
             public void attachGradFn(Tensor t, Node node, int outputIndex) {
@@ -383,7 +387,7 @@ public final class Tensor {
 
     /** Elementwise {@code condition ? a : b}, broadcasting all three. */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
-        return Elementwise.where(condition, a, b);
+        return Dispatcher.call(ElementwiseOps.WHERE, NoAttrs.NONE, condition, a, b);
     }
 
     // ------------------------------------------------------------------ metadata
@@ -430,6 +434,9 @@ public final class Tensor {
 
     /** Process-unique id (used by {@code Autograd.computeGradients(long)}). */
     public long id() {
+        if (gradFn != null) {
+            AutogradInternals.get().idTaken(gradFn, outputIndex, id);
+        }
         return id;
     }
 
@@ -508,7 +515,7 @@ public final class Tensor {
 
     /** Converts to {@code dtype} (returns this when it already has it); differentiable between float types. */
     public Tensor to(DType dtype) {
-        return dtype == this.dtype ? this : Elementwise.cast(this, dtype);
+        return dtype == this.dtype ? this : Dispatcher.call(ElementwiseOps.CAST, new ElementwiseOps.Cast(dtype), this);
     }
 
     /** Moves to {@code device}; fails clearly when no back end for it is installed. */
@@ -660,7 +667,7 @@ public final class Tensor {
 
     /** {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
-        return Elementwise.add(this, other);
+        return Dispatcher.call(ElementwiseOps.ADD, NoAttrs.NONE, this, other);
     }
 
     /** {@code this + alpha * other}. */
@@ -670,47 +677,47 @@ public final class Tensor {
 
     /** {@code this + value}. */
     public Tensor add(double value) {
-        return Elementwise.scalarOp("add", UnaryOp.ADD_SCALAR, this, value, false);
+        return Dispatcher.call(ElementwiseOps.ADD_SCALAR, new ElementwiseOps.Scalar(value, false), this);
     }
 
     /** {@code this + value}; integer tensors stay integer. */
     public Tensor add(long value) {
-        return Elementwise.scalarOp("add", UnaryOp.ADD_SCALAR, this, value, true);
+        return Dispatcher.call(ElementwiseOps.ADD_SCALAR, new ElementwiseOps.Scalar(value, true), this);
     }
 
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
-        return Elementwise.sub(this, other);
+        return Dispatcher.call(ElementwiseOps.SUB, NoAttrs.NONE, this, other);
     }
 
     /** {@code this - value}. */
     public Tensor sub(double value) {
-        return Elementwise.scalarOp("sub", UnaryOp.ADD_SCALAR, this, -value, false);
+        return Dispatcher.call(ElementwiseOps.ADD_SCALAR, new ElementwiseOps.Scalar(-value, false), this);
     }
 
     /** {@code this - value}; integer tensors stay integer. */
     public Tensor sub(long value) {
-        return Elementwise.scalarOp("sub", UnaryOp.ADD_SCALAR, this, -value, true);
+        return Dispatcher.call(ElementwiseOps.ADD_SCALAR, new ElementwiseOps.Scalar(-value, true), this);
     }
 
     /** {@code value - this}. */
     public Tensor rsub(double value) {
-        return Elementwise.scalarOp("rsub", UnaryOp.RSUB_SCALAR, this, value, false);
+        return Dispatcher.call(ElementwiseOps.RSUB_SCALAR, new ElementwiseOps.Scalar(value, false), this);
     }
 
     /** {@code this * other}, broadcasting. */
     public Tensor mul(Tensor other) {
-        return Elementwise.mul(this, other);
+        return Dispatcher.call(ElementwiseOps.MUL, NoAttrs.NONE, this, other);
     }
 
     /** {@code this * value}. */
     public Tensor mul(double value) {
-        return Elementwise.scalarOp("mul", UnaryOp.MUL_SCALAR, this, value, false);
+        return Dispatcher.call(ElementwiseOps.MUL_SCALAR, new ElementwiseOps.Scalar(value, false), this);
     }
 
     /** {@code this * value}; integer tensors stay integer. */
     public Tensor mul(long value) {
-        return Elementwise.scalarOp("mul", UnaryOp.MUL_SCALAR, this, value, true);
+        return Dispatcher.call(ElementwiseOps.MUL_SCALAR, new ElementwiseOps.Scalar(value, true), this);
     }
 
     /** {@code this * value} (the seed's spelling of {@link #mul(double)}). */
@@ -725,127 +732,127 @@ public final class Tensor {
 
     /** True division {@code this / other}, broadcasting; integer inputs give a float result. */
     public Tensor div(Tensor other) {
-        return Elementwise.div(this, other);
+        return Dispatcher.call(ElementwiseOps.DIV, NoAttrs.NONE, this, other);
     }
 
     /** {@code this / value}. */
     public Tensor div(double value) {
-        return Elementwise.scalarOp("div", UnaryOp.DIV_SCALAR, this, value, false);
+        return Dispatcher.call(ElementwiseOps.DIV_SCALAR, new ElementwiseOps.Scalar(value, false), this);
     }
 
     /** {@code value / this}. */
     public Tensor rdiv(double value) {
-        return Elementwise.scalarOp("rdiv", UnaryOp.RDIV_SCALAR, this, value, false);
+        return Dispatcher.call(ElementwiseOps.RDIV_SCALAR, new ElementwiseOps.Scalar(value, false), this);
     }
 
     /** {@code this ^ exponent}, broadcasting. */
     public Tensor pow(Tensor exponent) {
-        return Elementwise.pow(this, exponent);
+        return Dispatcher.call(ElementwiseOps.POW, NoAttrs.NONE, this, exponent);
     }
 
     /** {@code this ^ exponent}. */
     public Tensor pow(double exponent) {
-        return Elementwise.scalarOp("pow", UnaryOp.POW_SCALAR, this, exponent, false);
+        return Dispatcher.call(ElementwiseOps.POW_SCALAR, new ElementwiseOps.Scalar(exponent, false), this);
     }
 
     /** {@code -this}. */
     public Tensor neg() {
-        return Elementwise.unary("neg", UnaryOp.NEG, this);
+        return Dispatcher.call(ElementwiseOps.NEG, NoAttrs.NONE, this);
     }
 
     /** {@code |this|}. */
     public Tensor abs() {
-        return Elementwise.unary("abs", UnaryOp.ABS, this);
+        return Dispatcher.call(ElementwiseOps.ABS, NoAttrs.NONE, this);
     }
 
     /** -1, 0 or 1 by sign (gradient zero everywhere). */
     public Tensor sign() {
-        return Elementwise.unary("sign", UnaryOp.SIGN, this);
+        return Dispatcher.call(ElementwiseOps.SIGN, NoAttrs.NONE, this);
     }
 
     /** {@code e^this}. */
     public Tensor exp() {
-        return Elementwise.unary("exp", UnaryOp.EXP, this);
+        return Dispatcher.call(ElementwiseOps.EXP, NoAttrs.NONE, this);
     }
 
     /** Natural logarithm. */
     public Tensor log() {
-        return Elementwise.unary("log", UnaryOp.LOG, this);
+        return Dispatcher.call(ElementwiseOps.LOG, NoAttrs.NONE, this);
     }
 
     /** Square root. */
     public Tensor sqrt() {
-        return Elementwise.unary("sqrt", UnaryOp.SQRT, this);
+        return Dispatcher.call(ElementwiseOps.SQRT, NoAttrs.NONE, this);
     }
 
     /** {@code 1 / sqrt(this)}. */
     public Tensor rsqrt() {
-        return Elementwise.unary("rsqrt", UnaryOp.RSQRT, this);
+        return Dispatcher.call(ElementwiseOps.RSQRT, NoAttrs.NONE, this);
     }
 
     /** {@code this * this}. */
     public Tensor square() {
-        return Elementwise.unary("square", UnaryOp.SQUARE, this);
+        return Dispatcher.call(ElementwiseOps.SQUARE, NoAttrs.NONE, this);
     }
 
     /** {@code 1 / this}. */
     public Tensor reciprocal() {
-        return Elementwise.unary("reciprocal", UnaryOp.RECIPROCAL, this);
+        return Dispatcher.call(ElementwiseOps.RECIPROCAL, NoAttrs.NONE, this);
     }
 
     /** Sine. */
     public Tensor sin() {
-        return Elementwise.unary("sin", UnaryOp.SIN, this);
+        return Dispatcher.call(ElementwiseOps.SIN, NoAttrs.NONE, this);
     }
 
     /** Cosine. */
     public Tensor cos() {
-        return Elementwise.unary("cos", UnaryOp.COS, this);
+        return Dispatcher.call(ElementwiseOps.COS, NoAttrs.NONE, this);
     }
 
     /** Hyperbolic tangent. */
     public Tensor tanh() {
-        return Elementwise.unary("tanh", UnaryOp.TANH, this);
+        return Dispatcher.call(ElementwiseOps.TANH, NoAttrs.NONE, this);
     }
 
     /** Logistic sigmoid {@code 1 / (1 + e^-x)}. */
     public Tensor sigmoid() {
-        return Elementwise.unary("sigmoid", UnaryOp.SIGMOID, this);
+        return Dispatcher.call(ElementwiseOps.SIGMOID, NoAttrs.NONE, this);
     }
 
     /** Gauss error function; {@code erf(0.5) = 0.5204998778130465}, {@code erf(+-inf) = +-1}. */
     public Tensor erf() {
-        return Elementwise.unary("erf", UnaryOp.ERF, this);
+        return Dispatcher.call(ElementwiseOps.ERF, NoAttrs.NONE, this);
     }
 
     /** {@code log(1 + x)}, accurate for small |x| ({@code log1p(1e-20) = 1e-20}). */
     public Tensor log1p() {
-        return Elementwise.unary("log1p", UnaryOp.LOG1P, this);
+        return Dispatcher.call(ElementwiseOps.LOG1P, NoAttrs.NONE, this);
     }
 
     /** {@code e^x - 1}, accurate for small |x| ({@code expm1(1e-20) = 1e-20}). */
     public Tensor expm1() {
-        return Elementwise.unary("expm1", UnaryOp.EXPM1, this);
+        return Dispatcher.call(ElementwiseOps.EXPM1, NoAttrs.NONE, this);
     }
 
     /** {@code max(this, 0)}; the gradient at 0 is 0, as in PyTorch. */
     public Tensor relu() {
-        return Elementwise.unary("relu", UnaryOp.RELU, this);
+        return Dispatcher.call(ElementwiseOps.RELU, NoAttrs.NONE, this);
     }
 
     /** Elementwise maximum (NaN propagates; ties split the gradient evenly, as in PyTorch). */
     public Tensor maximum(Tensor other) {
-        return Elementwise.binary("maximum", BinaryOp.MAXIMUM, this, other);
+        return Dispatcher.call(ElementwiseOps.MAXIMUM, NoAttrs.NONE, this, other);
     }
 
     /** Elementwise minimum. */
     public Tensor minimum(Tensor other) {
-        return Elementwise.binary("minimum", BinaryOp.MINIMUM, this, other);
+        return Dispatcher.call(ElementwiseOps.MINIMUM, NoAttrs.NONE, this, other);
     }
 
     /** Clamps into {@code [min, max]}; use infinities for a one-sided clamp. */
     public Tensor clamp(double min, double max) {
-        return Elementwise.clamp(this, min, max);
+        return Dispatcher.call(ElementwiseOps.CLAMP, new ElementwiseOps.Clamp(min, max), this);
     }
 
     /** {@code max(this, min)}. */
@@ -860,7 +867,7 @@ public final class Tensor {
 
     /** {@code this == other} (BOOL). */
     public Tensor eq(Tensor other) {
-        return Elementwise.compare("eq", BinaryOp.EQ, this, other);
+        return Dispatcher.call(ElementwiseOps.EQ, NoAttrs.NONE, this, other);
     }
 
     /** {@code this == value} (BOOL). */
@@ -870,7 +877,7 @@ public final class Tensor {
 
     /** {@code this != other} (BOOL). */
     public Tensor ne(Tensor other) {
-        return Elementwise.compare("ne", BinaryOp.NE, this, other);
+        return Dispatcher.call(ElementwiseOps.NE, NoAttrs.NONE, this, other);
     }
 
     /** {@code this != value} (BOOL). */
@@ -880,7 +887,7 @@ public final class Tensor {
 
     /** {@code this < other} (BOOL). */
     public Tensor lt(Tensor other) {
-        return Elementwise.compare("lt", BinaryOp.LT, this, other);
+        return Dispatcher.call(ElementwiseOps.LT, NoAttrs.NONE, this, other);
     }
 
     /** {@code this < value} (BOOL). */
@@ -890,7 +897,7 @@ public final class Tensor {
 
     /** {@code this <= other} (BOOL). */
     public Tensor le(Tensor other) {
-        return Elementwise.compare("le", BinaryOp.LE, this, other);
+        return Dispatcher.call(ElementwiseOps.LE, NoAttrs.NONE, this, other);
     }
 
     /** {@code this <= value} (BOOL). */
@@ -900,7 +907,7 @@ public final class Tensor {
 
     /** {@code this > other} (BOOL). */
     public Tensor gt(Tensor other) {
-        return Elementwise.compare("gt", BinaryOp.GT, this, other);
+        return Dispatcher.call(ElementwiseOps.GT, NoAttrs.NONE, this, other);
     }
 
     /** {@code this > value} (BOOL). */
@@ -910,7 +917,7 @@ public final class Tensor {
 
     /** {@code this >= other} (BOOL). */
     public Tensor ge(Tensor other) {
-        return Elementwise.compare("ge", BinaryOp.GE, this, other);
+        return Dispatcher.call(ElementwiseOps.GE, NoAttrs.NONE, this, other);
     }
 
     /** {@code this >= value} (BOOL). */
@@ -920,27 +927,27 @@ public final class Tensor {
 
     /** Logical and of the truth values (nonzero is true); BOOL. */
     public Tensor logicalAnd(Tensor other) {
-        return Elementwise.logical("logicalAnd", BinaryOp.LOGICAL_AND, this, other);
+        return Dispatcher.call(ElementwiseOps.LOGICAL_AND, NoAttrs.NONE, this, other);
     }
 
     /** Logical or; BOOL. */
     public Tensor logicalOr(Tensor other) {
-        return Elementwise.logical("logicalOr", BinaryOp.LOGICAL_OR, this, other);
+        return Dispatcher.call(ElementwiseOps.LOGICAL_OR, NoAttrs.NONE, this, other);
     }
 
     /** Logical xor; BOOL. */
     public Tensor logicalXor(Tensor other) {
-        return Elementwise.logical("logicalXor", BinaryOp.LOGICAL_XOR, this, other);
+        return Dispatcher.call(ElementwiseOps.LOGICAL_XOR, NoAttrs.NONE, this, other);
     }
 
     /** Logical not; BOOL. */
     public Tensor logicalNot() {
-        return Elementwise.logicalNot(this);
+        return Dispatcher.call(ElementwiseOps.LOGICAL_NOT, NoAttrs.NONE, this);
     }
 
     /** {@code condition ? this : other}. */
     public Tensor where(Tensor condition, Tensor other) {
-        return Elementwise.where(condition, this, other);
+        return Dispatcher.call(ElementwiseOps.WHERE, NoAttrs.NONE, condition, this, other);
     }
 
     /** True when shapes match and {@code |a - b| <= atol + rtol * |b|} everywhere (NaNs unequal). */

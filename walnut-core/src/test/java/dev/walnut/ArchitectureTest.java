@@ -56,7 +56,8 @@ class ArchitectureTest {
      */
     static final List<Layer> LAYERS = List.of(
             new Layer("backend", 0, List.of("dev.walnut.backend..")),
-            new Layer("core", 1, List.of("dev.walnut", "dev.walnut.autograd..", "dev.walnut.internal..")),
+            new Layer("core", 1, List.of("dev.walnut", "dev.walnut.autograd..", "dev.walnut.internal..", "dev.walnut.ops..",
+                    "dev.walnut.dispatch..")),
             new Layer("nn", 2, List.of("dev.walnut.nn..")),
             new Layer("optim", 2, List.of("dev.walnut.optim..")),
             new Layer("io", 3, List.of("dev.walnut.io..")),

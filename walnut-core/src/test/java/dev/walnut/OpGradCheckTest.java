@@ -97,9 +97,9 @@ class OpGradCheckTest {
         rows.addAll(unaryRows(SIGMOID, "sigmoid", Domain.REAL, Tensor::sigmoid));
         rows.addAll(unaryRows(RELU, "relu", Domain.NONZERO, Tensor::relu));
         rows.add(row(THRESHOLD_BACKWARD, "thresholdBackward(g, x, 0) is linear in g",
-                in -> Elementwise.thresholdBackward(in[0], X_3x4, 0.0), g -> g.of(Domain.REAL, 3, 4)));
+                in -> dev.walnut.ops.ElementwiseOps.thresholdBackward(in[0], X_3x4, 0.0), g -> g.of(Domain.REAL, 3, 4)));
         rows.add(row(THRESHOLD_BACKWARD, "thresholdBackward(g, x, 0.5) of transposed g",
-                in -> Elementwise.thresholdBackward(in[0], X_3x4, 0.5), g -> g.transposed(Domain.REAL, 3, 4)));
+                in -> dev.walnut.ops.ElementwiseOps.thresholdBackward(in[0], X_3x4, 0.5), g -> g.transposed(Domain.REAL, 3, 4)));
         rows.add(row(THRESHOLD_BACKWARD, "gradient of relu, differentiated",
                 in -> gradOfSquaredSum(in[0], Tensor::relu), g -> g.of(Domain.NONZERO, 3, 4)));
         rows.addAll(unaryRows(CLAMP, "clamp(-0.5, 0.5)", Domain.AWAY_FROM_HALF, x -> x.clamp(-0.5, 0.5)));

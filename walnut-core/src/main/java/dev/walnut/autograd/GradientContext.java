@@ -87,24 +87,18 @@ public final class GradientContext implements AutoCloseable {
 
     /**
      * Number of nodes recorded in this context since its tape was last cleared (the seed's tape
-     * size). The tape does not keep them alive: see {@link #liveNodes()} for those still reachable.
+     * size). The tape does not keep them alive: a graph lives as long as a tensor references it.
      */
     public int tapeSize() {
         return (int) Math.min(Integer.MAX_VALUE, tape.recorded);
     }
 
     /**
-     * Number of nodes recorded in this context that are still alive: referenced, directly or
-     * through their graph, by a tensor someone holds. Clearing the tape does not change it;
-     * dropping the tensors does (once the garbage collector has run).
-     */
-    public long liveNodes() {
-        return tape.liveNodes();
-    }
-
-    /**
-     * Approximate bytes of tensors saved for backward by this context's nodes that are still
-     * alive and not yet freed by a backward pass. This is the memory a held graph costs; a
+     * Bytes of tensors saved for backward by this context's nodes that are still alive and not
+     * yet freed by a backward pass: the memory that held graphs cost. Clearing the tape does not
+     * change it; dropping the tensors does, once the garbage collector has run. Counted for nodes
+     * that saved at least 64 KiB (system property {@code walnut.savedBytesTrackingMinimum}),
+     * which keeps small ops cheap while the activations that dominate memory are all counted. A
      * warning is logged once when it passes {@link Autograd#savedBytesWarningThreshold()}.
      */
     public long savedBytes() {

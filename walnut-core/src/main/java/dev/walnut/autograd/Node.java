@@ -2,20 +2,24 @@ package dev.walnut.autograd;
 
 import dev.walnut.DType;
 import dev.walnut.Tensor;
+import dev.walnut.internal.AutogradInternals;
 import dev.walnut.internal.TensorInternals;
+import dev.walnut.ops.OpDef;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One recorded operation on a gradient tape: what {@code tensor.gradFn()} returns (PyTorch's
  * {@code grad_fn}). It knows its inputs, the tensors it saved for backward (with the version each
- * was saved at), and its gradient rule.
+ * was saved at), and the primitive it records with its attributes ({@link #op()},
+ * {@link #attrs()}), whose reverse rule backward runs.
  *
- * <p>Ops record nodes through {@link #record}; user code extends {@link Function} instead.
+ * <p>Primitives record through the dispatcher; user code extends {@link Function} instead.
  *
  * <pre>{@code
  * Tensor y = x.mul(x);
  * y.gradFn().name();            // "MulBackward0"
+ * y.gradFn().op();              // ElementwiseOps.MUL
  * }</pre>
  */
 public final class Node {
@@ -32,8 +36,15 @@ public final class Node {
 
     private static final Tensor[] NO_TENSORS = new Tensor[0];
 
+    static {
+        AutogradInternals.register((node, outputIndex, id) -> node.context.tape.rememberId(id, node, outputIndex));
+    }
+
     private final String name;
     private final Rule rule;
+    /** The primitive and attributes this node records; null for a custom {@link Function}. */
+    private final OpDef<Object> op;
+    private final Object attrs;
     final long sequence;
     // Edges: for input i either a producing node (inputNodes[i], output inputSlots[i]), or a
     // leaf that requires grad (inputLeaves[i]), or neither (a constant).
@@ -44,7 +55,6 @@ public final class Node {
     final DType[] inputDTypes;
     final int[][] outputShapes;
     final DType[] outputDTypes;
-    final long[] outputIds;
     private Tensor[] saved;
     private int[] savedVersions;
     private boolean released;
@@ -53,12 +63,15 @@ public final class Node {
 
     /** The context this node was recorded in; backward from another context treats it as a constant. */
     final GradientContext context;
-    /** This node's entry in its tape's weak registry of live nodes. */
+    /** This node's entry in its tape's weak registry of live nodes, when it saved enough to be registered. */
     Tape.Entry entry;
 
-    private Node(ThreadState ts, String name, Rule rule, Tensor[] inputs, Tensor[] outputs, Tensor[] toSave) {
+    private Node(ThreadState ts, String name, Rule rule, OpDef<Object> op, Object attrs, Tensor[] inputs, Tensor[] outputs,
+                 Tensor[] toSave) {
         this.name = name;
         this.rule = rule;
+        this.op = op;
+        this.attrs = attrs;
         this.sequence = ts.nextSequence++;
         this.context = ts.active();
         int n = inputs.length;
@@ -87,11 +100,9 @@ public final class Node {
         int m = outputs.length;
         outputShapes = new int[m][];
         outputDTypes = new DType[m];
-        outputIds = new long[m];
         for (int j = 0; j < m; j++) {
             outputShapes[j] = TensorInternals.shapeOf(outputs[j]);
             outputDTypes[j] = outputs[j].dtype();
-            outputIds[j] = outputs[j].id();
         }
         saved = toSave == null || toSave.length == 0 ? NO_TENSORS : toSave.clone();
         savedVersions = new int[saved.length];
@@ -119,7 +130,26 @@ public final class Node {
         if (!ts.gradEnabled || !anyRequiresGrad(inputs)) {
             return null;
         }
-        Node node = new Node(ts, name, rule, inputs, outputs, toSave);
+        return attach(new Node(ts, name, rule, null, null, inputs, outputs, toSave), outputs);
+    }
+
+    /**
+     * Records a call of primitive {@code op} when grad mode is on and any input requires grad
+     * (what the dispatcher's eager mode does after running the kernel): the node carries the op
+     * and its attributes, saves what {@link OpDef#save} names and runs {@link OpDef#vjp} in
+     * backward. Returns the node, or null when nothing was recorded.
+     */
+    @SuppressWarnings("unchecked")
+    public static <A> Node record(OpDef<A> op, A attrs, Tensor[] inputs, Tensor[] outputs) {
+        ThreadState ts = ThreadState.get();
+        if (!ts.gradEnabled || !anyRequiresGrad(inputs)) {
+            return null;
+        }
+        return attach(new Node(ts, op.nodeName(attrs), null, (OpDef<Object>) op, attrs, inputs, outputs,
+                op.save(attrs, inputs, outputs)), outputs);
+    }
+
+    private static Node attach(Node node, Tensor[] outputs) {
         node.context.tape.append(node);
         TensorInternals access = TensorInternals.get();
         for (int j = 0; j < outputs.length; j++) {
@@ -157,6 +187,16 @@ public final class Node {
     /** PyTorch-style name, e.g. {@code "MulBackward0"}. */
     public String name() {
         return name;
+    }
+
+    /** The primitive this node records, or null for a custom {@link Function} (and ops not yet defined as data). */
+    public OpDef<?> op() {
+        return op;
+    }
+
+    /** The attributes of {@link #op()} (an op's attributes record), or null. */
+    public Object attrs() {
+        return attrs;
     }
 
     /** Order of creation on this thread; backward processes higher numbers first. */
@@ -213,7 +253,7 @@ public final class Node {
         if (released && saved.length > 0) {
             saved(0); // throws the retainGraph message
         }
-        return rule.backward(this, gradOutputs);
+        return op != null ? op.vjp(attrs, this, gradOutputs) : rule.backward(this, gradOutputs);
     }
 
     /** Frees saved tensors after a backward without retainGraph. */

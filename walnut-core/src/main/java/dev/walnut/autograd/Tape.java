@@ -3,21 +3,35 @@ package dev.walnut.autograd;
 import java.lang.System.Logger.Level;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The record of one gradient context: which nodes were recorded there, without owning them.
  *
  * <p>A graph is owned by the tensors that use it (output → node → input nodes), as in PyTorch,
- * so forgetting {@code noGrad()} or {@code clearTape()} cannot leak. The tape keeps two things:
- * the seed's count of nodes recorded since the last clear ({@link #recorded}), and a weak
- * registry of the nodes that are still alive, for what only a live view can answer: bytes of
- * saved tensors still reachable (and the warning when they grow), lookup by output id, and
- * freeing saved tensors when the context closes. Dead nodes leave the registry through a
- * reference queue, drained on the owning thread whenever a node is appended or introspected.
+ * so forgetting {@code noGrad()} or {@code clearTape()} cannot leak. The tape keeps:
+ * <ul>
+ * <li>the seed's count of nodes recorded since the last clear ({@link #recorded});</li>
+ * <li>a weak registry of the live nodes that saved at least {@link #trackingMinimum} bytes,
+ *     for what only a live view can answer: bytes of saved tensors still reachable (and the
+ *     warning when they stay high), and freeing them when the context closes. Small nodes are
+ *     not registered because a weak reference costs about a microsecond over its life (the
+ *     collector discovers, clears and enqueues it), ten times a small op's whole overhead,
+ *     while their memory is what the big nodes of the same graph dwarf;</li>
+ * <li>weak references to the outputs whose {@code id()} was asked for, so that the seed's
+ *     {@code computeGradients(loss.id())} finds them.</li>
+ * </ul>
+ * Dead nodes leave the registry through a reference queue, drained on the owning thread.
  */
 final class Tape {
     private static final System.Logger LOG = System.getLogger("dev.walnut.autograd");
+
+    /** Nodes that saved fewer bytes are not registered (see the class comment). */
+    static volatile long trackingMinimum = Long.getLong("walnut.savedBytesTrackingMinimum", 64 * 1024);
+    /** At most this many ids are remembered; the oldest go first. */
+    private static final int MAX_IDS = 1024;
 
     /** A registry entry: a weak reference to a node, linked so removal is O(1). */
     static final class Entry extends WeakReference<Node> {
@@ -26,35 +40,47 @@ final class Tape {
         boolean linked;
         /** Saved bytes of the node that the registry still counts (0 once released). */
         long bytes;
-        final long[] outputIds;
 
         Entry(Node node, ReferenceQueue<Node> queue) {
             super(node, queue);
-            outputIds = node.outputIds;
         }
+    }
+
+    /** An output whose id was taken. */
+    private record IdRef(WeakReference<Node> node, int outputIndex) {
     }
 
     final GradientContext context;
     /** Nodes recorded since the last clear: the seed's tape size. */
     long recorded;
     private final ReferenceQueue<Node> queue = new ReferenceQueue<>();
-    /** Most recently recorded live node first. */
+    /** Most recently registered live node first. */
     private Entry head;
-    private long live;
     private long savedBytes;
     boolean closed;
     private boolean warned;
     /** Cleared by the first garbage collection after the saved bytes crossed the threshold. */
     private WeakReference<Object> gcSentinel;
+    private final Map<Long, IdRef> ids = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, IdRef> eldest) {
+            return size() > MAX_IDS;
+        }
+    };
 
     Tape(GradientContext context) {
         this.context = context;
     }
 
     void append(Node node) {
+        recorded++;
+        long bytes = node.savedBytes();
+        if (bytes < trackingMinimum || bytes == 0) {
+            return;
+        }
         expunge();
         Entry e = new Entry(node, queue);
-        e.bytes = node.savedBytes();
+        e.bytes = bytes;
         e.next = head;
         if (head != null) {
             head.prev = e;
@@ -62,12 +88,10 @@ final class Tape {
         head = e;
         e.linked = true;
         node.entry = e;
-        live++;
-        recorded++;
-        savedBytes += e.bytes;
+        savedBytes += bytes;
         if (savedBytes <= Autograd.savedBytesWarningThreshold()) {
             gcSentinel = null;
-        } else if (!warned && e.bytes > 0) {
+        } else if (!warned) {
             checkGrowth();
         }
     }
@@ -96,10 +120,10 @@ final class Tape {
         if (savedBytes > Autograd.savedBytesWarningThreshold()) {
             warned = true;
             LOG.log(Level.WARNING, "Gradient context " + context.id() + " keeps "
-                    + String.format(Locale.ROOT, "%,d", savedBytes) + " bytes of tensors saved for backward alive in "
-                    + live + " graph nodes after a garbage collection: some tensor you hold still references its "
-                    + "graph. Typical causes: accumulating a loss without item() or detach() (total = total.add(loss)), "
-                    + "keeping outputs in a list, or running inference without Autograd.noGrad(). Threshold: "
+                    + String.format(Locale.ROOT, "%,d", savedBytes) + " bytes of tensors saved for backward alive "
+                    + "after a garbage collection: some tensor you hold still references its graph. Typical causes: "
+                    + "accumulating a loss without item() or detach() (total = total.add(loss)), keeping outputs in "
+                    + "a list, or running inference without Autograd.noGrad(). Threshold: "
                     + "Autograd.setSavedBytesWarningThreshold(...)");
         }
     }
@@ -107,7 +131,7 @@ final class Tape {
     /** Backward freed the node's saved tensors. */
     void released(Node node) {
         Entry e = node.entry;
-        if (e != null && e.bytes != 0) {
+        if (e != null && e.linked && e.bytes != 0) {
             savedBytes -= e.bytes;
             e.bytes = 0;
         }
@@ -118,7 +142,7 @@ final class Tape {
         recorded = 0;
     }
 
-    /** Frees the saved tensors and edges of every node still alive; the context is closing. */
+    /** Frees the saved tensors and edges of every registered node still alive; the context is closing. */
     void discardAll() {
         expunge();
         for (Entry e = head, next; e != null; e = next) {
@@ -133,14 +157,9 @@ final class Tape {
             e.linked = false;
         }
         head = null;
-        live = 0;
         savedBytes = 0;
         recorded = 0;
-    }
-
-    long liveNodes() {
-        expunge();
-        return live;
+        ids.clear();
     }
 
     long savedBytes() {
@@ -148,22 +167,24 @@ final class Tape {
         return savedBytes;
     }
 
+    /** Remembers that output {@code outputIndex} of {@code node} has id {@code id}. */
+    void rememberId(long id, Node node, int outputIndex) {
+        if (!ids.containsKey(id)) {
+            if (ids.size() == MAX_IDS) {
+                ids.values().removeIf(r -> r.node().get() == null);
+            }
+            ids.put(id, new IdRef(new WeakReference<>(node), outputIndex));
+        }
+    }
+
     /** The live node that produced the tensor with this id, or null; {@code slot[0]} gets the output index. */
     Node findOutput(long tensorId, int[] slot) {
-        expunge();
-        for (Entry e = head; e != null; e = e.next) {
-            long[] ids = e.outputIds;
-            for (int j = 0; j < ids.length; j++) {
-                if (ids[j] == tensorId) {
-                    Node n = e.get();
-                    if (n != null) {
-                        slot[0] = j;
-                        return n;
-                    }
-                }
-            }
+        IdRef r = ids.get(tensorId);
+        Node n = r == null ? null : r.node().get();
+        if (n != null) {
+            slot[0] = r.outputIndex();
         }
-        return null;
+        return n;
     }
 
     private void expunge() {
@@ -190,7 +211,6 @@ final class Tape {
         e.prev = null;
         e.next = null;
         e.linked = false;
-        live--;
         savedBytes -= e.bytes;
     }
 }

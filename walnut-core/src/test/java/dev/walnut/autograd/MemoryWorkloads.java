@@ -22,12 +22,35 @@ final class MemoryWorkloads {
     }
 
     /**
-     * Measurements at the end of each quarter of a run; {@code visited} is the nodes the last
-     * backward visited (for inference: the nodes one forward records).
+     * Measurements at the end of each quarter of a run: heap and live saved bytes after a
+     * collection, nodes the last backward visited (for inference: the nodes one forward
+     * records), elapsed time; and the saved bytes one step's graph holds before it is dropped.
      */
-    record Quarters(long[] heapBytes, long[] liveNodes, int[] visited, long[] nanos) {
-        Quarters() {
-            this(new long[4], new long[4], new int[4], new long[4]);
+    static final class Quarters {
+        final long[] heapBytes = new long[4];
+        final long[] savedBytes = new long[4];
+        final int[] visited = new int[4];
+        final long[] nanos = new long[4];
+        long oneStepSavedBytes;
+
+        long[] heapBytes() {
+            return heapBytes;
+        }
+
+        long[] savedBytes() {
+            return savedBytes;
+        }
+
+        int[] visited() {
+            return visited;
+        }
+
+        long[] nanos() {
+            return nanos;
+        }
+
+        long oneStepSavedBytes() {
+            return oneStepSavedBytes;
         }
     }
 
@@ -53,6 +76,9 @@ final class MemoryWorkloads {
                 Tensor y = model.forward(x);
                 if (!y.requiresGrad()) {
                     throw new AssertionError("the forward was not recorded");
+                }
+                if (i == 1) {
+                    q.oneStepSavedBytes = GradientContext.current().savedBytes();
                 }
                 quarterEnd(q, i, forwards, t0, (int) (GradientContext.current().tapeSize() / i));
             }
@@ -111,13 +137,13 @@ final class MemoryWorkloads {
             return;
         }
         int k = i / (n / 4) - 1;
-        q.nanos()[k] = System.nanoTime() - t0;
-        q.visited()[k] = visited;
-        q.heapBytes()[k] = heapAfterGc();
-        q.liveNodes()[k] = GradientContext.current().liveNodes();
+        q.nanos[k] = System.nanoTime() - t0;
+        q.visited[k] = visited;
+        q.heapBytes[k] = heapAfterGc();
+        q.savedBytes[k] = GradientContext.current().savedBytes();
     }
 
-    /** Used heap after collections; waits for the reference queue so liveNodes() is current too. */
+    /** Used heap after collections; waits a little so the reference queue (savedBytes()) is current too. */
     static long heapAfterGc() {
         Runtime rt = Runtime.getRuntime();
         long used = Long.MAX_VALUE;

@@ -186,65 +186,68 @@ class ThreadsAndScaleTest {
 
     // ------------------------------------------------------------------ introspection
 
+    /** 16,384 floats: 64 KiB, the smallest saved size that is counted (Tape.trackingMinimum). */
+    private static final long N = 16_384;
+    private static final long KIB64 = 65_536;
+
     @Test
     void savedBytesCountsTensorsSavedForBackwardByGraphsStillHeld() {
         GradientContext ctx0 = GradientContext.current();
         assertEquals(0, ctx0.savedBytes());
-        Tensor a = Tensor.randn(new long[] {100}, DType.F32, new Generator(1)).setRequiresGrad(true);
-        Tensor b = Tensor.randn(new long[] {100}, DType.F32, new Generator(2)).setRequiresGrad(true);
-        Tensor p = a.mul(b); // MulBackward0 saves a and b: 2 * 100 * 4 bytes
-        assertEquals(800, ctx0.savedBytes());
-        Tensor e = p.exp(); // ExpBackward0 saves its output: 100 * 4 bytes
-        assertEquals(1200, ctx0.savedBytes());
+        Tensor a = Tensor.randn(new long[] {N}, DType.F32, new Generator(1)).setRequiresGrad(true);
+        Tensor b = Tensor.randn(new long[] {N}, DType.F32, new Generator(2)).setRequiresGrad(true);
+        Tensor p = a.mul(b); // MulBackward0 saves a and b
+        assertEquals(2 * KIB64, ctx0.savedBytes());
+        Tensor e = p.exp(); // ExpBackward0 saves its output
+        assertEquals(3 * KIB64, ctx0.savedBytes());
         Tensor s = e.sum(); // SumBackward0 saves nothing
-        assertEquals(1200, ctx0.savedBytes());
-        Tensor q = Tensor.fromArray(new double[50], 50).setRequiresGrad(true).square(); // F64: 50 * 8 bytes
-        assertEquals(1600, ctx0.savedBytes());
-        assertEquals(4, ctx0.tapeSize());
-        assertEquals(4, ctx0.liveNodes());
+        assertEquals(3 * KIB64, ctx0.savedBytes());
+        Tensor q = Tensor.fromArray(new double[(int) N / 2], N / 2).setRequiresGrad(true).square(); // F64
+        assertEquals(4 * KIB64, ctx0.savedBytes());
+        Tensor small = Tensor.ones(10).setRequiresGrad(true).exp(); // 40 bytes: not counted
+        assertEquals(4 * KIB64, ctx0.savedBytes());
+        assertEquals(5, ctx0.tapeSize());
         Autograd.clearTape();
         assertEquals(0, ctx0.tapeSize());
-        assertEquals(1600, ctx0.savedBytes(), "the graphs are still held, so their saved tensors are still alive");
-        assertEquals(4, ctx0.liveNodes());
-        assertTrue(s.requiresGrad() && q.requiresGrad()); // keeps both graphs reachable up to here
+        assertEquals(4 * KIB64, ctx0.savedBytes(), "the graphs are still held, so their saved tensors are still alive");
+        assertTrue(s.requiresGrad() && q.requiresGrad() && small.requiresGrad()); // keeps the graphs reachable up to here
     }
 
     @Test
     void droppingTheOutputsFreesTheGraphAndItsSavedBytesWithoutClearingTheTape() throws Exception {
         long[] result = onNewThread("drop-graph", 0, () -> {
             GradientContext ctx0 = GradientContext.current();
-            Tensor a = Tensor.ones(1000).setRequiresGrad(true);
+            Tensor a = Tensor.ones(N).setRequiresGrad(true);
             for (int i = 0; i < 100; i++) {
                 a.mul(a).exp().sum(); // result dropped at once
             }
             long tapeSize = ctx0.tapeSize();
             awaitGarbageCollected(ctx0);
-            return new long[] {tapeSize, ctx0.tapeSize(), ctx0.liveNodes(), ctx0.savedBytes()};
+            return new long[] {tapeSize, ctx0.tapeSize(), ctx0.savedBytes()};
         });
         assertEquals(300, result[0], "the tape records every node");
         assertEquals(300, result[1], "until it is cleared");
         assertEquals(0, result[2], "but owns none of them");
-        assertEquals(0, result[3]);
     }
 
-    /** Runs the collector until every node of {@code ctx} has been reclaimed (or fails after 10 s). */
+    /** Runs the collector until no saved bytes of {@code ctx} are alive (or fails after 10 s). */
     static void awaitGarbageCollected(GradientContext ctx) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (ctx.liveNodes() > 0 && System.nanoTime() < deadline) {
+        while (ctx.savedBytes() > 0 && System.nanoTime() < deadline) {
             System.gc();
             Thread.sleep(10);
         }
-        assertEquals(0, ctx.liveNodes(), "nodes still alive after repeated garbage collections");
+        assertEquals(0, ctx.savedBytes(), "saved tensors still alive after repeated garbage collections");
     }
 
     @Test
     void backwardWithoutRetainGraphFreesTheSavedBytes() {
         GradientContext ctx0 = GradientContext.current();
-        Tensor a = Tensor.ones(10).setRequiresGrad(true);
+        Tensor a = Tensor.ones(N).setRequiresGrad(true);
         Tensor loss = a.mul(a).exp().sum();
-        assertEquals(120, ctx0.savedBytes());
+        assertEquals(3 * KIB64, ctx0.savedBytes());
         loss.backward(true);
-        assertEquals(120, ctx0.savedBytes(), "retainGraph keeps them");
+        assertEquals(3 * KIB64, ctx0.savedBytes(), "retainGraph keeps them");
         loss.backward();
         assertEquals(0, ctx0.savedBytes());
         assertEquals(3, ctx0.tapeSize(), "the nodes stay on the tape until it is cleared");
@@ -252,13 +255,15 @@ class ThreadsAndScaleTest {
 
     @Test
     void savedBytesOfACustomContextAreIndependentOfContextZero() {
-        Tensor a = Tensor.ones(10).setRequiresGrad(true);
-        a.mul(a);
+        Tensor a = Tensor.ones(N).setRequiresGrad(true);
+        Tensor p = a.mul(a);
         try (var ctx = new GradientContext()) {
-            a.exp();
-            assertEquals(40, ctx.savedBytes());
-            assertEquals(80, GradientContext.defaultContext().savedBytes());
+            Tensor e = a.exp();
+            assertEquals(KIB64, ctx.savedBytes());
+            assertEquals(2 * KIB64, GradientContext.defaultContext().savedBytes());
+            assertTrue(e.requiresGrad());
         }
+        assertTrue(p.requiresGrad());
     }
 
     // ------------------------------------------------------------------ growth warning
@@ -288,27 +293,28 @@ class ThreadsAndScaleTest {
         var capture = new Capture();
         jul.addHandler(capture);
         try {
-            Autograd.setSavedBytesWarningThreshold(10_000);
+            Autograd.setSavedBytesWarningThreshold(1 << 20);
             // A fresh thread: its context 0 starts empty and nothing else logs there meanwhile.
             onNewThread("tape-warning", 0, () -> {
-                Tensor w = Tensor.ones(100).setRequiresGrad(true);
-                for (int i = 0; i < 1000; i++) {
-                    w.mul(w).sum(); // dropped graphs (800 saved bytes each): nothing to warn about
-                    if (i % 100 == 0) {
+                Tensor w = Tensor.ones(N).setRequiresGrad(true);
+                for (int i = 0; i < 200; i++) {
+                    w.mul(w).sum(); // dropped graphs (128 KiB saved each): nothing to warn about
+                    if (i % 50 == 0) {
                         System.gc();
                     }
                 }
-                assertEquals(0, capture.records.size(), () -> "graphs nobody holds cost nothing: " + capture.records.get(0).getMessage());
+                assertEquals(0, capture.records.size(), () -> "graphs nobody holds cost nothing: "
+                        + capture.records.get(0).getMessage());
                 Tensor total = Tensor.scalar(0.0);
-                for (int i = 0; i < 40; i++) {
+                for (int i = 0; i < 10; i++) {
                     total = total.add(w.mul(w).sum()); // PyTorch's classic leak: every graph stays reachable
                 }
                 System.gc(); // the warning waits for a collection, so that dropped graphs never trigger it
-                for (int i = 0; i < 40; i++) {
+                for (int i = 0; i < 10; i++) {
                     total = total.add(w.mul(w).sum());
                 }
-                assertEquals(1, capture.records.size(), "one warning once more than 10,000 bytes are held");
-                for (int i = 0; i < 40; i++) {
+                assertEquals(1, capture.records.size(), "one warning once more than 1 MiB is held");
+                for (int i = 0; i < 10; i++) {
                     total = total.add(w.mul(w).sum());
                     System.gc();
                 }

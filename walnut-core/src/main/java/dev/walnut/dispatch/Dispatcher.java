@@ -1,0 +1,128 @@
+package dev.walnut.dispatch;
+
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Node;
+import dev.walnut.ops.OpDef;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one entry point from public tensor ops to primitives (DESIGN.md §1.4). A call goes to the
+ * top of the calling thread's interpreter stack; with none pushed it runs eagerly: the op's
+ * kernel, then a node recorded on the active gradient context's tape when grad mode is on and an
+ * input requires grad. Interpreters stack per thread, like gradient contexts.
+ *
+ * <pre>{@code
+ * Tensor y = Dispatcher.call(ElementwiseOps.MUL, NoAttrs.NONE, a, b);   // same as a.mul(b)
+ * try (var scope = Dispatcher.push(myInterpreter)) {
+ *     model.forward(x);                                                 // every primitive goes through myInterpreter
+ * }
+ * }</pre>
+ */
+public final class Dispatcher {
+    private Dispatcher() {
+    }
+
+    /**
+     * Pushed interpreters over all threads. Zero almost always, so the eager path costs one
+     * volatile read instead of a thread-local lookup; what a thread sees is still its own stack.
+     */
+    private static final AtomicInteger PUSHED = new AtomicInteger();
+    private static final ThreadLocal<Frame> FRAME = ThreadLocal.withInitial(Frame::new);
+
+    /** A thread's interpreter stack; {@code depth} interpreters are visible to new calls. */
+    private static final class Frame {
+        final Thread owner = Thread.currentThread();
+        Interpreter[] stack = new Interpreter[4];
+        int size;
+        int depth;
+    }
+
+    /** Calls a single-output primitive. */
+    public static <A> Tensor call(OpDef<A> op, A attrs, Tensor... inputs) {
+        return callAll(op, attrs, inputs)[0];
+    }
+
+    /** Calls a primitive and returns all its outputs. */
+    public static <A> Tensor[] callAll(OpDef<A> op, A attrs, Tensor... inputs) {
+        if (PUSHED.get() == 0) {
+            return eager(op, attrs, inputs);
+        }
+        Frame f = FRAME.get();
+        if (f.depth == 0) {
+            return eager(op, attrs, inputs);
+        }
+        int level = f.depth;
+        Interpreter it = f.stack[level - 1];
+        f.depth = level - 1;
+        try {
+            return it.interpret(op, attrs, inputs, Dispatcher::callAll);
+        } finally {
+            f.depth = level;
+        }
+    }
+
+    /** The bottom of every stack: run the kernel, record when needed. */
+    private static <A> Tensor[] eager(OpDef<A> op, A attrs, Tensor[] inputs) {
+        Tensor[] outputs = op.compute(attrs, inputs);
+        if (op.differentiable(attrs)) {
+            Node.record(op, attrs, inputs, outputs);
+        }
+        return outputs;
+    }
+
+    /**
+     * Makes {@code interpreter} the top of the calling thread's stack until the returned scope is
+     * closed (scopes close in reverse order of pushing, on the same thread).
+     */
+    public static Scope push(Interpreter interpreter) {
+        if (interpreter == null) {
+            throw new IllegalArgumentException("Dispatcher.push: interpreter is null");
+        }
+        Frame f = FRAME.get();
+        if (f.size == f.stack.length) {
+            f.stack = java.util.Arrays.copyOf(f.stack, f.size * 2);
+        }
+        f.stack[f.size++] = interpreter;
+        f.depth = f.size;
+        PUSHED.incrementAndGet();
+        return new Scope(f, interpreter);
+    }
+
+    /** The interpreters pushed on the calling thread, bottom first. */
+    public static java.util.List<Interpreter> stack() {
+        Frame f = FRAME.get();
+        return java.util.List.of(java.util.Arrays.copyOf(f.stack, f.size));
+    }
+
+    /** The scope of one {@link #push}; closing it pops the interpreter. */
+    public static final class Scope implements AutoCloseable {
+        private final Frame frame;
+        private final Interpreter interpreter;
+        private boolean closed;
+
+        private Scope(Frame frame, Interpreter interpreter) {
+            this.frame = frame;
+            this.interpreter = interpreter;
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            if (Thread.currentThread() != frame.owner) {
+                throw new IllegalStateException("Dispatcher: an interpreter scope must be closed on the thread that pushed it ('"
+                        + frame.owner.getName() + "')");
+            }
+            if (frame.size == 0 || frame.stack[frame.size - 1] != interpreter) {
+                throw new IllegalStateException("Dispatcher: interpreter scopes must be closed in reverse order of pushing; "
+                        + "closing " + interpreter + " but " + (frame.size == 0 ? "none" : frame.stack[frame.size - 1])
+                        + " is on top");
+            }
+            frame.stack[--frame.size] = null;
+            frame.depth = frame.size;
+            closed = true;
+            PUSHED.decrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.walnut.internal;
+
+import dev.walnut.DType;
+import dev.walnut.Tensor;
+
+/**
+ * The eager kernels that op definitions in {@code dev.walnut.ops} run, published by
+ * {@code Tensor}'s static initialiser (like {@link TensorInternals}). Each call allocates its
+ * output and records nothing; recording is the dispatcher's job. This is the seam that the
+ * narrow {@code Backend} interface of DESIGN.md §7 grows from. Not for application use.
+ *
+ * <pre>{@code
+ * Tensor y = Kernels.get().unary(UnaryOp.EXP, 0, 0, x, x.dtype());
+ * }</pre>
+ */
+public interface Kernels {
+    /**
+     * Broadcasts {@code a} and {@code b}, converts both to {@code compute} and runs binary op
+     * {@code op} ({@code BinaryOp} code) into a fresh tensor of dtype {@code out}; {@code name}
+     * names the op in shape errors.
+     */
+    Tensor binary(String name, int op, Tensor a, Tensor b, DType compute, DType out);
+
+    /** Unary op {@code op} ({@code UnaryOp} code, parameters {@code p1}, {@code p2}) computed in {@code dtype}. */
+    Tensor unary(int op, double p1, double p2, Tensor x, DType dtype);
+
+    /** {@code cond ? a : b}, broadcast, in {@code dtype}. */
+    Tensor where(Tensor cond, Tensor a, Tensor b, DType dtype);
+
+    /** PyTorch's {@code threshold_backward}: {@code g} where {@code x > threshold}, else 0. */
+    Tensor thresholdBackward(Tensor g, Tensor x, double threshold);
+
+    /** A converted copy of {@code x}. */
+    Tensor cast(Tensor x, DType dtype);
+
+    /** Logical not of a bool tensor. */
+    Tensor logicalNot(Tensor x);
+
+    /** The instance registered by {@code Tensor}. */
+    static Kernels get() {
+        Kernels k = Holder.instance;
+        if (k == null) {
+            TensorInternals.get(); // initialising Tensor registers both
+            k = Holder.instance;
+        }
+        return k;
+    }
+
+    /** Called once by {@code Tensor}. */
+    static void register(Kernels kernels) {
+        Holder.instance = kernels;
+    }
+
+    /** Storage for the registered instance. */
+    final class Holder {
+        private static volatile Kernels instance;
+
+        private Holder() {
+        }
+    }
+}

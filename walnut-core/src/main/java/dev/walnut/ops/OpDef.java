@@ -1,0 +1,89 @@
+package dev.walnut.ops;
+
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Node;
+
+/**
+ * One primitive op, described once (DESIGN.md §1.4): its name and PyTorch node name, its typed
+ * attributes {@code A} (a record), shape and dtype inference without data, the back-end call, the
+ * tensors its reverse rule saves, the reverse rule (VJP) and the forward rule (JVP). Eager mode,
+ * the tape, and every transform read this one description through the
+ * {@link dev.walnut.dispatch.Dispatcher}; a recorded node carries its op and attributes
+ * ({@link Node#op()}, {@link Node#attrs()}).
+ *
+ * <p>Both rules are written with public tensor ops, so recording them ({@code createGraph})
+ * gives higher-order derivatives, and forward mode can be composed with reverse mode. An op
+ * that has no derivative says so with {@link #differentiable(Object)}.
+ *
+ * <pre>{@code
+ * OpDef<NoAttrs> exp = ElementwiseOps.EXP;
+ * exp.name();                                       // "exp"
+ * exp.infer(NoAttrs.NONE, TensorSpec.of(x));        // the output's shape and dtype
+ * Tensor y = Dispatcher.call(exp, NoAttrs.NONE, x); // what x.exp() does
+ * y.gradFn().op() == exp;                           // true when x requires grad
+ * }</pre>
+ *
+ * @param <A> the attributes record ({@link NoAttrs} for none)
+ */
+public abstract class OpDef<A> {
+    private final String name;
+    private final int outputs;
+
+    protected OpDef(String name, int outputs) {
+        this.name = name;
+        this.outputs = outputs;
+    }
+
+    /** The op's name in Walnut's vocabulary, e.g. {@code "mul"}; unique in {@link Ops#all()}. */
+    public final String name() {
+        return name;
+    }
+
+    /** Number of outputs. */
+    public final int outputCount() {
+        return outputs;
+    }
+
+    /** The PyTorch-style name of the node it records, e.g. {@code "MulBackward0"}. */
+    public abstract String nodeName(A attrs);
+
+    /**
+     * Output shapes and dtypes from input shapes and dtypes alone, with the same checks as the
+     * eager op.
+     */
+    public abstract TensorSpec[] infer(A attrs, TensorSpec... inputs);
+
+    /** Runs the back-end kernel: fresh outputs, nothing recorded. */
+    public abstract Tensor[] compute(A attrs, Tensor[] inputs);
+
+    /**
+     * False for ops without a derivative (comparisons, casts to integers, ...): they never
+     * record, and their outputs' tangents are zero.
+     */
+    public boolean differentiable(A attrs) {
+        return true;
+    }
+
+    /**
+     * The tensors {@link #vjp} reads through {@link Node#saved(int)}, in that order; called only
+     * when the op is recorded.
+     */
+    public abstract Tensor[] save(A attrs, Tensor[] inputs, Tensor[] outputs);
+
+    /**
+     * Reverse rule: gradients of the inputs (null where an input needs none, see
+     * {@link Node#needsInputGrad(int)}) from the gradients of the outputs.
+     */
+    public abstract Tensor[] vjp(A attrs, Node node, Tensor[] gradOutputs);
+
+    /**
+     * Forward rule: tangents of the outputs from the inputs, the outputs and the inputs'
+     * tangents ({@code tangents[i]} null means zero). A null result entry means a zero tangent.
+     */
+    public abstract Tensor[] jvp(A attrs, Tensor[] inputs, Tensor[] outputs, Tensor[] tangents);
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
