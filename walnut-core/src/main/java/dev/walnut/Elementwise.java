@@ -2,13 +2,12 @@ package dev.walnut;
 
 import dev.walnut.backend.cpu.BinaryOp;
 import dev.walnut.backend.cpu.ElementwiseKernels;
-import dev.walnut.internal.Kernels;
 import java.util.Arrays;
 
 /**
  * The eager kernels of the elementwise primitives: dtype switch, broadcasting, contiguous fast
  * path. The ops themselves (dtype rules, gradient rules) are defined as data in
- * {@link dev.walnut.ops.ElementwiseOps}; they reach these kernels through {@link Kernels}.
+ * {@link dev.walnut.ops.ElementwiseOps}; they reach these kernels through {@link EagerKernels}.
  */
 final class Elementwise {
     private Elementwise() {
@@ -44,7 +43,7 @@ final class Elementwise {
 
     // ------------------------------------------------------------------ kernels
 
-    private static Tensor unaryKernel(int op, double p1, double p2, Tensor x, DType dt) {
+    static Tensor unaryKernel(int op, double p1, double p2, Tensor x, DType dt) {
         Tensor c = Creation.contiguousOf(x, dt);
         int n = Shapes.numel(c.shape);
         Storage out = Storage.allocate(dt, n);
@@ -64,7 +63,7 @@ final class Elementwise {
     }
 
     /** Broadcasts a and b (already of dtype dt) and runs a binary kernel into a fresh tensor. */
-    private static Tensor binaryKernel(String name, int op, Tensor a, Tensor b, DType dt, DType outType) {
+    static Tensor binaryKernel(String name, int op, Tensor a, Tensor b, DType dt, DType outType) {
         int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shapes.broadcast(name, a.shape, b.shape);
         Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
         Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
@@ -143,44 +142,7 @@ final class Elementwise {
 
     // ------------------------------------------------------------------ the kernels op definitions run
 
-    /** What {@code dev.walnut.ops} calls (see {@link Kernels}); nothing here records. */
-    static final Kernels KERNELS = new Kernels() {
-        @Override
-        public Tensor binary(String name, int op, Tensor a, Tensor b, DType compute, DType out) {
-            return binaryKernel(name, op, a, b, compute, out);
-        }
-
-        @Override
-        public Tensor unary(int op, double p1, double p2, Tensor x, DType dtype) {
-            return unaryKernel(op, p1, p2, x, dtype);
-        }
-
-        @Override
-        public Tensor where(Tensor cond, Tensor a, Tensor b, DType dtype) {
-            return whereKernel(cond, a, b, dtype);
-        }
-
-        @Override
-        public Tensor thresholdBackward(Tensor g, Tensor x, double threshold) {
-            return thresholdBackwardKernel(g, x, threshold);
-        }
-
-        @Override
-        public Tensor cast(Tensor x, DType dtype) {
-            return Creation.cast(x, dtype);
-        }
-
-        @Override
-        public Tensor logicalNot(Tensor x) {
-            Tensor c = Creation.contiguousOf(x, DType.BOOL);
-            int n = Shapes.numel(c.shape);
-            Storage out = Storage.allocate(DType.BOOL, n);
-            ElementwiseKernels.logicalNot((boolean[]) c.storage.data, c.offset, 1, (boolean[]) out.data, 0, n);
-            return new Tensor(out, x.shape.clone());
-        }
-    };
-
-    private static Tensor whereKernel(Tensor cond, Tensor a, Tensor b, DType dt) {
+    static Tensor whereKernel(Tensor cond, Tensor a, Tensor b, DType dt) {
         int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
         Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
         Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
@@ -205,7 +167,7 @@ final class Elementwise {
     }
 
     /** {@code g} where {@code x > threshold}, else 0 (shapes equal, g float: checked by the op definition). */
-    private static Tensor thresholdBackwardKernel(Tensor g, Tensor x, double threshold) {
+    static Tensor thresholdBackwardKernel(Tensor g, Tensor x, double threshold) {
         DType dt = g.dtype;
         Tensor gc = Creation.contiguousOf(g, dt);
         Tensor xc = Creation.contiguousOf(x, dt);

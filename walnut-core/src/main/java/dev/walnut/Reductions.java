@@ -1,11 +1,15 @@
 package dev.walnut;
 
-import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.ReduceKernels;
 import dev.walnut.backend.cpu.ReduceOp;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.ReductionOps;
 import java.util.Arrays;
 
-/** Reductions, softmax and their gradient rules. */
+/**
+ * The eager kernels of the reductions and softmax (their definitions as data are in
+ * {@link ReductionOps}), and the composites var and norm.
+ */
 final class Reductions {
     private Reductions() {
     }
@@ -91,7 +95,7 @@ final class Reductions {
         return new Plan(Creation.cast(permuted, x.dtype), outer, len, 1, keepShape, outShape);
     }
 
-    private static Tensor kernelReduce(String op, int rop, Tensor x, int[] dims, boolean keepDim) {
+    static Tensor kernelReduce(String op, int rop, Tensor x, int[] dims, boolean keepDim) {
         Plan p = plan(op, x, dims, keepDim);
         Tensor src = p.source;
         int n = p.outer * p.inner;
@@ -138,20 +142,6 @@ final class Reductions {
         return keep;
     }
 
-    /** Broadcasts a reduced gradient back over the input shape. */
-    private static Tensor expandBack(Tensor g, int[] keepShape, int[] inputShape) {
-        return g.reshape(Shapes.toLongs(keepShape)).expand(Shapes.toLongs(inputShape));
-    }
-
-    static Tensor reduce(String op, int rop, Tensor x, int[] dims, boolean keepDim) {
-        Tensor out = kernelReduce(op, rop, x, dims, keepDim);
-        int[] keep = keepShape(op, x.shape, dims);
-        int[] inShape = x.shape.clone();
-        Node.record("SumBackward" + (dims == null || dims.length == 0 ? "0" : "1"),
-                (n, g) -> new Tensor[] {expandBack(g[0], keep, inShape)}, x, out);
-        return out;
-    }
-
     private static int count(int[] shape, int[] keep) {
         int c = 1;
         for (int d = 0; d < shape.length; d++) {
@@ -160,24 +150,6 @@ final class Reductions {
             }
         }
         return c;
-    }
-
-    static Tensor mean(Tensor x, int[] dims, boolean keepDim) {
-        if (!x.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("mean: input dtype must be floating point, got " + x.dtype
-                    + "; convert with to(DType.F32) first");
-        }
-        int[] keep = keepShape("mean", x.shape, dims);
-        int[] inShape = x.shape.clone();
-        int cnt = count(inShape, keep);
-        Tensor sum;
-        try (var off = dev.walnut.autograd.Autograd.noGrad()) {
-            sum = kernelReduce("mean", ReduceOp.SUM, x, dims, keepDim);
-        }
-        Tensor out = Elementwise.unaryNoGrad(dev.walnut.backend.cpu.UnaryOp.DIV_SCALAR, cnt, sum);
-        Node.record("MeanBackward" + (dims == null || dims.length == 0 ? "0" : "1"),
-                (n, g) -> new Tensor[] {expandBack(g[0], keep, inShape).div(cnt)}, x, out);
-        return out;
     }
 
     static Tensor var(Tensor x, int[] dims, double correction, boolean keepDim) {
@@ -195,77 +167,8 @@ final class Reductions {
         return centered.square().sum(dims == null ? new int[0] : dims, keepDim).div(dof);
     }
 
-    static Tensor prod(Tensor x, int[] dims, boolean keepDim) {
-        Tensor out = kernelReduce("prod", ReduceOp.PROD, x, dims, keepDim);
-        int[] keep = keepShape("prod", x.shape, dims);
-        int[] inShape = x.shape.clone();
-        int[] d = dims == null ? new int[0] : dims;
-        Node.record("ProdBackward" + (d.length == 0 ? "0" : "1"), (n, g) ->
-                new Tensor[] {expandBack(g[0], keep, inShape).mul(productOfOthers(n.saved(0), keep))}, x, out, x);
-        return out;
-    }
-
-    /**
-     * For every element, the product of the other elements of its reduced slice ({@code keep}:
-     * the input shape with reduced dims set to 1), as exclusive prefix times exclusive suffix
-     * products. Unlike out / x it needs no division, so it is right where the slice has zeros and
-     * its own derivative (the prod double backward) is right there too.
-     */
-    private static Tensor productOfOthers(Tensor x, int[] keep) {
-        int rank = x.shape.length;
-        int[] perm = new int[rank];
-        int p = 0;
-        long reduced = 1;
-        for (int i = 0; i < rank; i++) {
-            if (keep[i] != 1 || x.shape[i] == 1) {
-                perm[p++] = i;
-            }
-        }
-        int kept = p;
-        for (int i = 0; i < rank; i++) {
-            if (keep[i] == 1 && x.shape[i] != 1) {
-                perm[p++] = i;
-                reduced *= x.shape[i];
-            }
-        }
-        if (reduced <= 1) {
-            return Tensor.onesLike(x);
-        }
-        long[] flat = new long[kept + 1];
-        for (int i = 0; i < kept; i++) {
-            flat[i] = x.shape[perm[i]];
-        }
-        flat[kept] = reduced;
-        Tensor rows = x.permute(perm).reshape(flat);
-        long[] oneShape = flat.clone();
-        oneShape[kept] = 1;
-        Tensor ones = Tensor.ones(oneShape, x.dtype);
-        Tensor before = Tensor.cat(new Tensor[] {ones, rows.narrow(kept, 0, reduced - 1).cumprod(kept)}, kept);
-        Tensor after = Tensor.cat(new Tensor[] {ones, rows.flip(kept).narrow(kept, 0, reduced - 1).cumprod(kept)}, kept)
-                .flip(kept);
-        long[] permuted = new long[rank];
-        int[] inverse = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            permuted[i] = x.shape[perm[i]];
-            inverse[perm[i]] = i;
-        }
-        return before.mul(after).reshape(permuted).permute(inverse);
-    }
-
-    static Tensor amaxAmin(String op, int rop, Tensor x, int[] dims, boolean keepDim) {
-        Tensor out = kernelReduce(op, rop, x, dims, keepDim);
-        int[] keep = keepShape(op, x.shape, dims);
-        int[] inShape = x.shape.clone();
-        int[] d = dims == null ? new int[0] : dims;
-        Node.record(rop == ReduceOp.MAX ? "AmaxBackward0" : "AminBackward0", (n, g) -> {
-            // Ties share the gradient evenly, as in PyTorch's amax/amin.
-            Tensor hit = n.saved(0).eq(n.saved(1).reshape(Shapes.toLongs(keep))).to(g[0].dtype);
-            return new Tensor[] {expandBack(g[0], keep, inShape).mul(hit).div(hit.sum(d, true))};
-        }, x, out, x, out);
-        return out;
-    }
-
-    static ValuesAndIndices maxMin(String op, int rop, Tensor x, int dim, boolean keepDim) {
+    /** Values and indices of the max or min along {@code dim} (the kernel of max(dim) / min(dim)). */
+    static Tensor[] argReduce(String op, int rop, Tensor x, int dim, boolean keepDim) {
         int rank = x.shape.length;
         int dm = Shapes.wrapDim(op, dim, rank);
         int[] dims = rank == 0 ? new int[0] : new int[] {dm};
@@ -287,25 +190,10 @@ final class Reductions {
             case I64 -> ReduceKernels.argReduce(rop, (long[]) in, src.offset, p.outer, p.len, p.inner, (long[]) values.data, 0, id, 0);
             case BOOL -> throw new IllegalArgumentException(op + ": not supported for bool tensors; convert with to(DType.I64)");
         }
-        Tensor v = new Tensor(values, p.outShape.clone());
-        Tensor indices = new Tensor(idx, p.outShape.clone());
-        int[] keep = p.keepShape;
-        int[] inShape = x.shape.clone();
-        Node.record(rop == ReduceOp.ARGMAX ? "MaxBackward0" : "MinBackward0", (nd, g) -> {
-            Tensor where = nd.saved(0).reshape(Shapes.toLongs(keep));
-            long[] posShape = new long[inShape.length];
-            Arrays.fill(posShape, 1);
-            if (inShape.length > 0) {
-                posShape[dm] = inShape[dm];
-            }
-            Tensor oneHot = Tensor.arange(inShape.length == 0 ? 1 : inShape[dm]).reshape(posShape).eq(where);
-            return new Tensor[] {expandBack(g[0], keep, inShape).mul(oneHot.to(g[0].dtype))};
-        }, new Tensor[] {x}, new Tensor[] {v, indices}, indices);
-        return new ValuesAndIndices(v, indices);
+        return new Tensor[] {new Tensor(values, p.outShape.clone()), new Tensor(idx, p.outShape.clone())};
     }
 
-    static Tensor logsumexp(Tensor x, int[] dims, boolean keepDim) {
-        Tensor xf = x.dtype.isFloatingPoint() ? x : x.to(DType.F32);
+    static Tensor logsumexp(Tensor xf, int[] dims, boolean keepDim) {
         Plan p = plan("logsumexp", xf, dims, keepDim);
         Tensor src = p.source;
         Storage out = Storage.allocate(xf.dtype, p.outer * p.inner);
@@ -314,33 +202,14 @@ final class Reductions {
         } else {
             ReduceKernels.logSumExp((double[]) src.storage.data, src.offset, p.outer, p.len, p.inner, (double[]) out.data, 0);
         }
-        Tensor result = new Tensor(out, p.outShape.clone());
-        int[] keep = p.keepShape;
-        int[] inShape = xf.shape.clone();
-        Node.record("LogsumexpBackward0", (n, g) -> {
-            Tensor r = n.saved(1).reshape(Shapes.toLongs(keep));
-            return new Tensor[] {expandBack(g[0], keep, inShape).mul(n.saved(0).sub(r).exp())};
-        }, xf, result, xf, result);
-        return result;
+        return new Tensor(out, p.outShape.clone());
     }
 
     static Tensor norm(Tensor x, double p, int[] dims, boolean keepDim) {
         Tensor xf = x.dtype.isFloatingPoint() ? x : x.to(DType.F32);
         int[] d = dims == null ? new int[0] : dims;
         if (p == 2.0) {
-            Tensor sq;
-            try (var off = dev.walnut.autograd.Autograd.noGrad()) {
-                sq = xf.square().sum(d, keepDim).sqrt();
-            }
-            int[] keep = keepShape("norm", xf.shape, d);
-            Node.record("NormBackward1", (n, g) -> {
-                // x / ||x|| * g, defined as 0 at the origin (PyTorch's subgradient choice).
-                Tensor nr = n.saved(1).reshape(Shapes.toLongs(keep));
-                Tensor gk = g[0].reshape(Shapes.toLongs(keep));
-                Tensor scale = Tensor.where(nr.eq(0.0), Tensor.scalar(0.0, gk.dtype), gk.div(nr));
-                return new Tensor[] {n.saved(0).mul(scale)};
-            }, xf, sq, xf, sq);
-            return sq;
+            return Dispatcher.call(ReductionOps.NORM2, new ReductionOps.Reduce(d, keepDim), xf);
         }
         if (p == 1.0) {
             return xf.abs().sum(d, keepDim);
@@ -359,10 +228,6 @@ final class Reductions {
 
     static Tensor softmax(Tensor x, int dim, boolean log) {
         String op = log ? "logSoftmax" : "softmax";
-        if (!x.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(op + ": expects a floating point tensor, got " + x.dtype
-                    + "; convert with to(DType.F32) first");
-        }
         int rank = x.shape.length;
         int dm = Shapes.wrapDim(op, dim, rank);
         Tensor c = Creation.contiguousOf(x, x.dtype);
@@ -382,19 +247,7 @@ final class Reductions {
         } else {
             ReduceKernels.softmax((double[]) c.storage.data, c.offset, outer, len, inner, (double[]) out.data, 0, log);
         }
-        Tensor y = new Tensor(out, x.shape.clone());
-        if (log) {
-            Node.record("LogSoftmaxBackward0", (n, g) -> {
-                Tensor ls = n.saved(0);
-                return new Tensor[] {g[0].sub(ls.exp().mul(g[0].sum(dm, true)))};
-            }, x, y, y);
-        } else {
-            Node.record("SoftmaxBackward0", (n, g) -> {
-                Tensor s = n.saved(0);
-                return new Tensor[] {s.mul(g[0].sub(g[0].mul(s).sum(dm, true)))};
-            }, x, y, y);
-        }
-        return y;
+        return new Tensor(out, x.shape.clone());
     }
 
     /** Sums leading and size-1 target dims so that {@code t} gets {@code shape}. */

@@ -3,13 +3,13 @@ package dev.walnut;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.HookHandle;
 import dev.walnut.autograd.Node;
-import dev.walnut.backend.cpu.ReduceOp;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.AutogradInternals;
 import dev.walnut.internal.Kernels;
 import dev.walnut.internal.TensorInternals;
 import dev.walnut.ops.ElementwiseOps;
 import dev.walnut.ops.NoAttrs;
+import dev.walnut.ops.ReductionOps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,7 +71,7 @@ public final class Tensor {
     }
 
     static {
-        Kernels.register(Elementwise.KERNELS);
+        Kernels.register(EagerKernels.INSTANCE);
         TensorInternals.register(new TensorInternals() {
             @Override
             public void attachGradFn(Tensor t, Node node, int outputIndex) {
@@ -969,17 +969,17 @@ public final class Tensor {
 
     /** Sum of all elements (0-d). Integer and bool tensors sum to I64. */
     public Tensor sum() {
-        return Reductions.reduce("sum", ReduceOp.SUM, this, null, false);
+        return Dispatcher.call(ReductionOps.SUM, new ReductionOps.Reduce(null, false), this);
     }
 
     /** Sum over {@code dims} (empty: all dims). */
     public Tensor sum(int... dims) {
-        return Reductions.reduce("sum", ReduceOp.SUM, this, dims, false);
+        return Dispatcher.call(ReductionOps.SUM, new ReductionOps.Reduce(dims, false), this);
     }
 
     /** Sum over {@code dims}, keeping them as size 1 when {@code keepDim}. */
     public Tensor sum(int[] dims, boolean keepDim) {
-        return Reductions.reduce("sum", ReduceOp.SUM, this, dims, keepDim);
+        return Dispatcher.call(ReductionOps.SUM, new ReductionOps.Reduce(dims, keepDim), this);
     }
 
     /** Sum over one dim. */
@@ -989,17 +989,17 @@ public final class Tensor {
 
     /** Mean of all elements. */
     public Tensor mean() {
-        return Reductions.mean(this, null, false);
+        return Dispatcher.call(ReductionOps.MEAN, new ReductionOps.Reduce(null, false), this);
     }
 
     /** Mean over {@code dims} (empty: all dims). */
     public Tensor mean(int... dims) {
-        return Reductions.mean(this, dims, false);
+        return Dispatcher.call(ReductionOps.MEAN, new ReductionOps.Reduce(dims, false), this);
     }
 
     /** Mean over {@code dims} (the seed's {@code mean(new int[]{}, false)} means all dims). */
     public Tensor mean(int[] dims, boolean keepDim) {
-        return Reductions.mean(this, dims, keepDim);
+        return Dispatcher.call(ReductionOps.MEAN, new ReductionOps.Reduce(dims, keepDim), this);
     }
 
     /** Mean over one dim. */
@@ -1029,12 +1029,12 @@ public final class Tensor {
 
     /** Product of all elements. */
     public Tensor prod() {
-        return Reductions.prod(this, null, false);
+        return Dispatcher.call(ReductionOps.PROD, new ReductionOps.Reduce(null, false), this);
     }
 
     /** Product over one dim. */
     public Tensor prod(int dim, boolean keepDim) {
-        return Reductions.prod(this, new int[] {dim}, keepDim);
+        return Dispatcher.call(ReductionOps.PROD, new ReductionOps.Reduce(new int[] {dim}, keepDim), this);
     }
 
     /** Maximum of all elements (the gradient is split evenly among ties). */
@@ -1044,7 +1044,8 @@ public final class Tensor {
 
     /** Maximum along {@code dim} with the index of the first maximum. */
     public ValuesAndIndices max(int dim, boolean keepDim) {
-        return Reductions.maxMin("max", ReduceOp.ARGMAX, this, dim, keepDim);
+        Tensor[] r = Dispatcher.callAll(ReductionOps.MAX_DIM, new ReductionOps.Dim(dim, keepDim), this);
+        return new ValuesAndIndices(r[0], r[1]);
     }
 
     /** Minimum of all elements. */
@@ -1054,12 +1055,13 @@ public final class Tensor {
 
     /** Minimum along {@code dim} with the index of the first minimum. */
     public ValuesAndIndices min(int dim, boolean keepDim) {
-        return Reductions.maxMin("min", ReduceOp.ARGMIN, this, dim, keepDim);
+        Tensor[] r = Dispatcher.callAll(ReductionOps.MIN_DIM, new ReductionOps.Dim(dim, keepDim), this);
+        return new ValuesAndIndices(r[0], r[1]);
     }
 
     /** Maximum over {@code dims} (empty: all). */
     public Tensor amax(int[] dims, boolean keepDim) {
-        return Reductions.amaxAmin("amax", ReduceOp.MAX, this, dims, keepDim);
+        return Dispatcher.call(ReductionOps.AMAX, new ReductionOps.Reduce(dims, keepDim), this);
     }
 
     /** Maximum over one dim. */
@@ -1069,7 +1071,7 @@ public final class Tensor {
 
     /** Minimum over {@code dims} (empty: all). */
     public Tensor amin(int[] dims, boolean keepDim) {
-        return Reductions.amaxAmin("amin", ReduceOp.MIN, this, dims, keepDim);
+        return Dispatcher.call(ReductionOps.AMIN, new ReductionOps.Reduce(dims, keepDim), this);
     }
 
     /** Minimum over one dim. */
@@ -1099,7 +1101,7 @@ public final class Tensor {
 
     /** {@code log(sum(exp(this)))} over {@code dims}, computed stably. */
     public Tensor logsumexp(int[] dims, boolean keepDim) {
-        return Reductions.logsumexp(this, dims, keepDim);
+        return Dispatcher.call(ReductionOps.LOGSUMEXP, new ReductionOps.Reduce(dims, keepDim), dtype.isFloatingPoint() ? this : to(DType.F32));
     }
 
     /** logsumexp over one dim. */
@@ -1124,12 +1126,12 @@ public final class Tensor {
 
     /** Softmax along {@code dim}. */
     public Tensor softmax(int dim) {
-        return Reductions.softmax(this, dim, false);
+        return Dispatcher.call(ReductionOps.SOFTMAX, new ReductionOps.Softmax(dim), this);
     }
 
     /** Log-softmax along {@code dim}, computed stably. */
     public Tensor logSoftmax(int dim) {
-        return Reductions.softmax(this, dim, true);
+        return Dispatcher.call(ReductionOps.LOG_SOFTMAX, new ReductionOps.Softmax(dim), this);
     }
 
     /** Sums broadcast dims away so the result has {@code shape} (the reverse of {@link #expand}). */

@@ -209,6 +209,21 @@ public final class Node {
         return inputShapes.length;
     }
 
+    /** The shape input {@code i} had when recorded (reverse rules use it to shape gradients). */
+    public long[] inputShape(int i) {
+        int[] s = inputShapes[i];
+        long[] out = new long[s.length];
+        for (int d = 0; d < s.length; d++) {
+            out[d] = s[d];
+        }
+        return out;
+    }
+
+    /** The dtype input {@code i} had when recorded. */
+    public DType inputDType(int i) {
+        return inputDTypes[i];
+    }
+
     /** The nodes that produced this node's inputs (null entries for leaves and constants). */
     public List<Node> nextFunctions() {
         var out = new ArrayList<Node>(inputShapes.length);

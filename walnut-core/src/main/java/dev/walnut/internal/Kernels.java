@@ -36,6 +36,22 @@ public interface Kernels {
     /** Logical not of a bool tensor. */
     Tensor logicalNot(Tensor x);
 
+    /**
+     * Reduction {@code rop} ({@code ReduceOp} code: SUM, PROD, MAX, MIN) over {@code dims}
+     * (null or empty: all); integer and bool sums and products give I64. {@code name} names the
+     * op in errors.
+     */
+    Tensor reduce(String name, int rop, Tensor x, int[] dims, boolean keepDim);
+
+    /** Values and I64 indices of the max ({@code ReduceOp.ARGMAX}) or min along {@code dim}. */
+    Tensor[] argReduce(String name, int rop, Tensor x, int dim, boolean keepDim);
+
+    /** {@code log(sum(exp(x)))} over {@code dims}, computed stably, for a float {@code x}. */
+    Tensor logsumexp(Tensor x, int[] dims, boolean keepDim);
+
+    /** Softmax (or log-softmax) along {@code dim} of a float tensor. */
+    Tensor softmax(Tensor x, int dim, boolean log);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

@@ -92,4 +92,67 @@ final class Specs {
         }
         return fit(a.add(b), out);
     }
+
+    /** A dim in [-rank, rank) made non-negative (a 0-d tensor accepts 0 and -1), with the eager ops' error. */
+    static int wrapDim(String op, int dim, int rank) {
+        int r = Math.max(rank, 1);
+        if (dim < -r || dim >= r) {
+            throw new IndexOutOfBoundsException(op + ": dim " + dim + " is out of range for a tensor of rank " + rank
+                    + " (expected a value in [" + -r + ", " + (r - 1) + "])");
+        }
+        return dim < 0 ? dim + r : dim;
+    }
+
+    /** Which dims a reduction over {@code dims} (empty: all) removes. */
+    static boolean[] reducedDims(String op, int[] dims, int rank) {
+        boolean[] mask = new boolean[rank];
+        if (dims.length == 0) {
+            Arrays.fill(mask, true);
+            return mask;
+        }
+        for (int d : dims) {
+            int w = wrapDim(op, d, rank);
+            if (rank == 0) {
+                continue;
+            }
+            if (mask[w]) {
+                throw new IllegalArgumentException(op + ": dim " + w + " appears multiple times in " + Arrays.toString(dims));
+            }
+            mask[w] = true;
+        }
+        return mask;
+    }
+
+    /** The input shape with reduced dims set to 1 (what keepDim gives). */
+    static long[] keepShape(String op, long[] shape, int[] dims) {
+        boolean[] mask = reducedDims(op, dims, shape.length);
+        long[] keep = shape.clone();
+        for (int d = 0; d < keep.length; d++) {
+            if (mask[d]) {
+                keep[d] = 1;
+            }
+        }
+        return keep;
+    }
+
+    /** The shape a reduction over {@code dims} gives. */
+    static long[] reducedShape(String op, long[] shape, int[] dims, boolean keepDim) {
+        boolean[] mask = reducedDims(op, dims, shape.length);
+        if (keepDim) {
+            return keepShape(op, shape, dims);
+        }
+        return java.util.stream.IntStream.range(0, shape.length).filter(d -> !mask[d]).mapToLong(d -> shape[d]).toArray();
+    }
+
+    /** Number of elements each output of a reduction over {@code dims} combines. */
+    static long reducedCount(String op, long[] shape, int[] dims) {
+        boolean[] mask = reducedDims(op, dims, shape.length);
+        long c = 1;
+        for (int d = 0; d < shape.length; d++) {
+            if (mask[d]) {
+                c *= shape[d];
+            }
+        }
+        return c;
+    }
 }

@@ -124,6 +124,29 @@ class OpRegistryTest {
             rows.add(ex(op, NoAttrs.NONE, "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3), f64(g, Domain.REAL, 3)}));
         }
         rows.add(ex(ElementwiseOps.LOGICAL_NOT, NoAttrs.NONE, "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3).gt(0.0)}));
+
+        // Reductions: all dims, one dim kept, negative dims, a transposed input.
+        for (var op : List.of(ReductionOps.SUM, ReductionOps.MEAN, ReductionOps.PROD, ReductionOps.AMAX, ReductionOps.AMIN,
+                ReductionOps.LOGSUMEXP, ReductionOps.NORM2)) {
+            rows.add(ex(op, new ReductionOps.Reduce(null, false), "all", g -> new Tensor[] {f64(g, Domain.AWAY_FROM_ZERO, 2, 3)}));
+            rows.add(ex(op, new ReductionOps.Reduce(new int[] {1}, true), "dim 1 kept",
+                    g -> new Tensor[] {f64(g, Domain.AWAY_FROM_ZERO, 2, 3, 4)}));
+            rows.add(ex(op, new ReductionOps.Reduce(new int[] {0, -1}, false), "dims 0 and -1 of a transpose",
+                    g -> new Tensor[] {f64(g, Domain.AWAY_FROM_ZERO, 4, 3, 2).transpose(0, 2)}));
+        }
+        rows.add(ex(ReductionOps.PROD, new ReductionOps.Reduce(new int[] {1}, false), "with zeros",
+                g -> new Tensor[] {Tensor.fromArray(new double[] {2, 0, 3, 1.5, -1, 0, 0, 4}, 2, 4)}));
+        rows.add(ex(ReductionOps.SUM, new ReductionOps.Reduce(null, false), "of I32 gives I64",
+                g -> new Tensor[] {Tensor.fromArray(new int[] {1, 2, 3}, 3)}));
+        for (var op : List.of(ReductionOps.MAX_DIM, ReductionOps.MIN_DIM)) {
+            rows.add(ex(op, new ReductionOps.Dim(1, false), "dim 1", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 4)}));
+            rows.add(ex(op, new ReductionOps.Dim(-1, true), "dim -1 kept", g -> new Tensor[] {f64(g, Domain.REAL, 3, 4)}));
+            rows.add(ex(op, new ReductionOps.Dim(0, false), "0-d", g -> new Tensor[] {f64(g, Domain.REAL)}));
+        }
+        for (var op : List.of(ReductionOps.SOFTMAX, ReductionOps.LOG_SOFTMAX)) {
+            rows.add(ex(op, new ReductionOps.Softmax(-1), "last dim", g -> new Tensor[] {f64(g, Domain.REAL, 2, 5)}));
+            rows.add(ex(op, new ReductionOps.Softmax(0), "dim 0 of a transpose", g -> new Tensor[] {f64(g, Domain.REAL, 4, 3).t()}));
+        }
         return rows;
     }
 
@@ -185,8 +208,8 @@ class OpRegistryTest {
             }
         }
         Tensor out = Dispatcher.callAll(e.op(), e.attrs(), in)[0];
-        if (!e.op().differentiable(e.attrs())) {
-            assertNull(out.gradFn(), "a non-differentiable op records nothing");
+        if (!e.op().differentiable(e.attrs()) || Arrays.stream(in).noneMatch(Tensor::requiresGrad)) {
+            assertNull(out.gradFn(), "a non-differentiable op, or one without an input that requires grad, records nothing");
             return;
         }
         assertSame(e.op(), out.gradFn().op());
@@ -251,14 +274,24 @@ class OpRegistryTest {
                 dirs.add(tangents[i]);
             }
         }
-        Tensor[] u = new Tensor[out.length];
+        if (wrt.isEmpty()) {
+            return;
+        }
+        List<Tensor> roots = new ArrayList<>();
+        List<Tensor> u = new ArrayList<>();
         for (int j = 0; j < out.length; j++) {
-            u[j] = Tensor.randn(out[j].shape(), out[j].dtype(), gen);
+            if (!out[j].requiresGrad()) {
+                continue; // integer outputs (indices) carry no gradient
+            }
+            Tensor uj = Tensor.randn(out[j].shape(), out[j].dtype(), gen);
+            roots.add(out[j]);
+            u.add(uj);
             if (jvp[j] != null) {
-                lhs += u[j].mul(jvp[j]).sum().item();
+                lhs += uj.mul(jvp[j]).sum().item();
             }
         }
-        Tensor[] vjp = Autograd.grad(out, wrt.toArray(Tensor[]::new), u, false, false, true);
+        Tensor[] vjp = Autograd.grad(roots.toArray(Tensor[]::new), wrt.toArray(Tensor[]::new), u.toArray(Tensor[]::new),
+                false, false, true);
         double rhs = 0; // <J^T u, v>
         for (int i = 0; i < vjp.length; i++) {
             if (vjp[i] != null) {
