@@ -67,4 +67,39 @@ final class EagerKernels implements Kernels {
     public Tensor softmax(Tensor x, int dim, boolean log) {
         return Reductions.softmax(x, dim, log);
     }
+
+    @Override
+    public Tensor reshape(Tensor x, long[] shape, boolean strict) {
+        return Views.reshapeKernel(x, Shapes.toInts("reshape", shape), strict);
+    }
+
+    @Override
+    public Tensor permute(Tensor x, int[] perm) {
+        return Views.permuteNoGrad(x, perm);
+    }
+
+    @Override
+    public Tensor expand(Tensor x, long[] shape) {
+        return Views.expandKernel(x, Shapes.toInts("expand", shape));
+    }
+
+    @Override
+    public Tensor slice(Tensor x, int dim, long start, long length, long step) {
+        return Views.sliceKernel(x, dim, (int) start, (int) length, (int) step);
+    }
+
+    @Override
+    public Tensor select(Tensor x, int dim, long index) {
+        return Views.selectKernel(x, dim, (int) index);
+    }
+
+    @Override
+    public Tensor embed(Tensor g, long[] shape, int dim, long start, long step) {
+        return Views.embedKernel(g, Shapes.toInts("embed", shape), dim, (int) start, (int) step);
+    }
+
+    @Override
+    public Tensor cat(Tensor[] parts, int dim, DType dtype) {
+        return Views.catKernel(parts, dim, dtype);
+    }
 }

@@ -10,6 +10,7 @@ import dev.walnut.internal.TensorInternals;
 import dev.walnut.ops.ElementwiseOps;
 import dev.walnut.ops.NoAttrs;
 import dev.walnut.ops.ReductionOps;
+import dev.walnut.ops.ViewOps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -1244,12 +1245,12 @@ public final class Tensor {
 
     /** A contiguous tensor with the same values (this, when already contiguous). */
     public Tensor contiguous() {
-        return isContiguous() ? this : Views.copy(this, "CloneBackward0");
+        return isContiguous() ? this : Dispatcher.call(ViewOps.CLONE, NoAttrs.NONE, this);
     }
 
     /** A copy with its own storage (differentiable). */
     public Tensor clone() {
-        return Views.copy(this, "CloneBackward0");
+        return Dispatcher.call(ViewOps.CLONE, NoAttrs.NONE, this);
     }
 
     /** Splits into pieces of {@code splitSize} along {@code dim} (the last may be smaller); views. */

@@ -1,7 +1,8 @@
 package dev.walnut;
 
-import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.CopyKernels;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.ViewOps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -87,22 +88,22 @@ final class Views {
         if (Arrays.equals(shape, x.shape) && !strict) {
             return x;
         }
+        return Dispatcher.call(strict ? ViewOps.VIEW : ViewOps.RESHAPE, new ViewOps.Shape(Shapes.toLongs(shape)), x);
+    }
+
+    /** A view of {@code x} with {@code shape} (same number of elements), or a copy when none exists and not {@code strict}. */
+    static Tensor reshapeKernel(Tensor x, int[] shape, boolean strict) {
         int[] strides = viewStrides(x.shape, x.strides, shape);
-        Tensor out;
         if (strides != null) {
-            out = view(x, shape, strides, x.offset);
-        } else if (strict) {
+            return view(x, shape, strides, x.offset);
+        }
+        if (strict) {
             throw new IllegalStateException("view: size " + Shapes.str(shape) + " is not compatible with the input's "
                     + "size " + Shapes.str(x.shape) + " and strides " + Shapes.str(x.strides)
                     + " (at least one dimension spans two contiguous subspaces); use reshape(...) instead");
-        } else {
-            Tensor c = Creation.cast(x, x.dtype);
-            out = new Tensor(c.storage, shape);
         }
-        long[] inShape = x.shape();
-        Node.record(strict ? "ViewBackward0" : "ReshapeAliasBackward0",
-                (n, g) -> new Tensor[] {g[0].reshape(inShape)}, x, out);
-        return out;
+        Tensor c = Creation.cast(x, x.dtype);
+        return new Tensor(c.storage, shape);
     }
 
     static Tensor flatten(Tensor x, int startDim, int endDim) {
@@ -185,13 +186,7 @@ final class Views {
             }
             seen[perm[i]] = true;
         }
-        Tensor out = permuteNoGrad(x, perm);
-        int[] inverse = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            inverse[perm[i]] = i;
-        }
-        Node.record("PermuteBackward0", (n, g) -> new Tensor[] {g[0].permute(inverse)}, x, out);
-        return out;
+        return Dispatcher.call(ViewOps.PERMUTE, new ViewOps.Permute(perm), x);
     }
 
     static Tensor transpose(Tensor x, int dim0, int dim1) {
@@ -203,15 +198,7 @@ final class Views {
         }
         int a = Shapes.wrapDim("transpose", dim0, rank);
         int b = Shapes.wrapDim("transpose", dim1, rank);
-        int[] perm = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            perm[i] = i;
-        }
-        perm[a] = b;
-        perm[b] = a;
-        Tensor out = permuteNoGrad(x, perm);
-        Node.record("TransposeBackward0", (n, g) -> new Tensor[] {g[0].transpose(a, b)}, x, out);
-        return out;
+        return Dispatcher.call(ViewOps.TRANSPOSE, new ViewOps.Transpose(a, b), x);
     }
 
     static Tensor expand(Tensor x, long[] requested) {
@@ -251,10 +238,18 @@ final class Views {
             return x;
         }
         Shapes.numel(shape);
-        Tensor out = view(x, shape, strides, x.offset);
-        int[] inShape = x.shape.clone();
-        Node.record("ExpandBackward0", (n, g) -> new Tensor[] {Reductions.sumToShape(g[0], inShape)}, x, out);
-        return out;
+        return Dispatcher.call(ViewOps.EXPAND, new ViewOps.Shape(Shapes.toLongs(shape)), x);
+    }
+
+    /** {@code x} broadcast to {@code shape} (already checked): stride 0 along new and size-1 dims. */
+    static Tensor expandKernel(Tensor x, int[] shape) {
+        int rank = shape.length;
+        int lead = rank - x.shape.length;
+        int[] strides = new int[rank];
+        for (int d = lead; d < rank; d++) {
+            strides[d] = x.shape[d - lead] == shape[d] ? x.strides[d - lead] : 0;
+        }
+        return view(x, shape, strides, x.offset);
     }
 
     // ------------------------------------------------------------------ slicing
@@ -286,16 +281,16 @@ final class Views {
             e = Math.max(e, s);
         }
         int len = (int) ((e - s + step - 1) / step);
+        return Dispatcher.call(ViewOps.SLICE, new ViewOps.Slice(d, s, len, step), x);
+    }
+
+    /** Elements {@code start, start + step, ...} ({@code length} of them) of dim {@code d}, as a view. */
+    static Tensor sliceKernel(Tensor x, int d, int start, int length, int step) {
         int[] shape = x.shape.clone();
         int[] strides = x.strides.clone();
-        shape[d] = len;
-        strides[d] = (int) (x.strides[d] * step);
-        Tensor out = view(x, shape, strides, x.offset + (int) s * x.strides[d]);
-        int[] inShape = x.shape.clone();
-        int first = (int) s;
-        int stp = (int) step;
-        Node.record("SliceBackward0", (n, g) -> new Tensor[] {embed(g[0], inShape, d, first, stp)}, x, out);
-        return out;
+        shape[d] = length;
+        strides[d] = x.strides[d] * step;
+        return view(x, shape, strides, x.offset + start * x.strides[d]);
     }
 
     static Tensor select(Tensor x, int dim, long index) {
@@ -310,6 +305,12 @@ final class Views {
             throw new IndexOutOfBoundsException("select: index " + index + " is out of range for dim " + d + " with size "
                     + size + " (shape " + Shapes.str(x.shape) + ")");
         }
+        return Dispatcher.call(ViewOps.SELECT, new ViewOps.Select(d, i), x);
+    }
+
+    /** Index {@code i} of dim {@code d} (both checked), as a view without that dim. */
+    static Tensor selectKernel(Tensor x, int d, int i) {
+        int rank = x.shape.length;
         int[] shape = new int[rank - 1];
         int[] strides = new int[rank - 1];
         for (int k = 0, j = 0; k < rank; k++) {
@@ -318,36 +319,19 @@ final class Views {
                 strides[j++] = x.strides[k];
             }
         }
-        Tensor out = view(x, shape, strides, x.offset + (int) i * x.strides[d]);
-        int[] inShape = x.shape.clone();
-        int at = (int) i;
-        Node.record("SelectBackward0", (n, g) -> new Tensor[] {embed(g[0].unsqueeze(d), inShape, d, at, 1)}, x, out);
-        return out;
+        return view(x, shape, strides, x.offset + i * x.strides[d]);
     }
 
-    /**
-     * The gradient of a slice: zeros of {@code shape} with {@code g} written at
-     * {@code start::step} of {@code dim}. Its own gradient is the slice again, so slicing stays
-     * differentiable to any order.
-     */
-    static Tensor embed(Tensor g, int[] shape, int dim, int start, int step) {
+    /** Zeros of {@code shape} with {@code g} written at {@code start::step} of {@code dim} (the kernel of a slice's gradient). */
+    static Tensor embedKernel(Tensor g, int[] shape, int dim, int start, int step) {
         Tensor out = Creation.full(shape, g.dtype, 0.0);
         int[] strides = out.strides.clone();
         strides[dim] *= step;
         CopyKernels.copy(g.storage.data, g.offset, g.shape, g.strides, out.storage.data, start * out.strides[dim], strides);
-        int len = g.shape[dim];
-        Node.record("SliceBackwardBackward0",
-                (n, gg) -> new Tensor[] {gg[0].slice(dim, start, start + (long) (len - 1) * step + 1, step)}, g, out);
         return out;
     }
 
     // ------------------------------------------------------------------ copies
-
-    static Tensor copy(Tensor x, String name) {
-        Tensor out = Creation.cast(x, x.dtype);
-        Node.record(name, (n, g) -> new Tensor[] {g[0]}, x, out);
-        return out;
-    }
 
     static Tensor cat(Tensor[] tensors, int dim) {
         if (tensors.length == 0) {
@@ -369,9 +353,8 @@ final class Views {
             throw new IllegalArgumentException("cat: zero-dimensional tensor cannot be concatenated; use stack");
         }
         int d = Shapes.wrapDim("cat", dim, rank);
-        int[] shape = first.shape.clone();
-        DType dt = first.dtype;
-        int total = 0;
+        int[] shape = first.shape;
+        long total = 0;
         for (int i = 0; i < parts.size(); i++) {
             Tensor t = parts.get(i);
             if (t.shape.length != rank) {
@@ -385,28 +368,28 @@ final class Views {
                 }
             }
             total += t.shape[d];
-            dt = DType.promote(dt, t.dtype);
+        }
+        long[] outShape = Shapes.toLongs(shape);
+        outShape[d] = total;
+        Shapes.toInts("cat", outShape); // the result must fit a CPU tensor
+        return Dispatcher.call(ViewOps.CAT, new ViewOps.Cat(d), parts.toArray(new Tensor[0]));
+    }
+
+    /** {@code parts} (checked: same rank, sizes equal except along {@code d}) joined along {@code d}, in {@code dt}. */
+    static Tensor catKernel(Tensor[] parts, int d, DType dt) {
+        int[] shape = parts[0].shape.clone();
+        int total = 0;
+        for (Tensor t : parts) {
+            total += t.shape[d];
         }
         shape[d] = total;
         Tensor out = Creation.full(shape, dt, 0.0);
         int pos = 0;
-        int[] sizes = new int[parts.size()];
-        for (int i = 0; i < parts.size(); i++) {
-            Tensor t = parts.get(i);
+        for (Tensor t : parts) {
             CopyKernels.copy(t.storage.data, t.offset, t.shape, t.strides, out.storage.data, pos * out.strides[d],
                     out.strides);
-            sizes[i] = t.shape[d];
             pos += t.shape[d];
         }
-        Node.record("CatBackward0", (n, g) -> {
-            Tensor[] grads = new Tensor[sizes.length];
-            int at = 0;
-            for (int i = 0; i < sizes.length; i++) {
-                grads[i] = n.needsInputGrad(i) ? g[0].narrow(d, at, sizes[i]) : null;
-                at += sizes[i];
-            }
-            return grads;
-        }, parts.toArray(new Tensor[0]), new Tensor[] {out});
         return out;
     }
 

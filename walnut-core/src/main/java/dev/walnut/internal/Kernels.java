@@ -52,6 +52,27 @@ public interface Kernels {
     /** Softmax (or log-softmax) along {@code dim} of a float tensor. */
     Tensor softmax(Tensor x, int dim, boolean log);
 
+    /** A view of {@code x} with {@code shape}, or (not {@code strict}) a copy where no view exists. */
+    Tensor reshape(Tensor x, long[] shape, boolean strict);
+
+    /** The view with dims in the order {@code perm} (a checked permutation). */
+    Tensor permute(Tensor x, int[] perm);
+
+    /** The broadcast view of {@code x} with {@code shape} (checked). */
+    Tensor expand(Tensor x, long[] shape);
+
+    /** The view of {@code length} elements of dim {@code dim}, from {@code start} every {@code step}. */
+    Tensor slice(Tensor x, int dim, long start, long length, long step);
+
+    /** The view at {@code index} of dim {@code dim}, without that dim. */
+    Tensor select(Tensor x, int dim, long index);
+
+    /** Zeros of {@code shape} with {@code g} written at {@code start::step} of {@code dim}. */
+    Tensor embed(Tensor g, long[] shape, int dim, long start, long step);
+
+    /** {@code parts} joined along {@code dim} (shapes checked) in {@code dtype}. */
+    Tensor cat(Tensor[] parts, int dim, DType dtype);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

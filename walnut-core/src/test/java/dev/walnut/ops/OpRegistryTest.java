@@ -147,6 +147,24 @@ class OpRegistryTest {
             rows.add(ex(op, new ReductionOps.Softmax(-1), "last dim", g -> new Tensor[] {f64(g, Domain.REAL, 2, 5)}));
             rows.add(ex(op, new ReductionOps.Softmax(0), "dim 0 of a transpose", g -> new Tensor[] {f64(g, Domain.REAL, 4, 3).t()}));
         }
+
+        // Layout ops, with the normalized attributes the tensor methods pass.
+        rows.add(ex(ViewOps.RESHAPE, new ViewOps.Shape(new long[] {3, 2}), "contiguous", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3)}));
+        rows.add(ex(ViewOps.RESHAPE, new ViewOps.Shape(new long[] {6}), "of a transpose (copies)",
+                g -> new Tensor[] {f64(g, Domain.REAL, 3, 2).t()}));
+        rows.add(ex(ViewOps.VIEW, new ViewOps.Shape(new long[] {2, 1, 3}), "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3)}));
+        rows.add(ex(ViewOps.PERMUTE, new ViewOps.Permute(new int[] {2, 0, 1}), "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 4)}));
+        rows.add(ex(ViewOps.TRANSPOSE, new ViewOps.Transpose(0, 2), "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 4)}));
+        rows.add(ex(ViewOps.EXPAND, new ViewOps.Shape(new long[] {4, 2, 3}), "new and size-1 dims",
+                g -> new Tensor[] {f64(g, Domain.REAL, 2, 1)}));
+        rows.add(ex(ViewOps.SLICE, new ViewOps.Slice(1, 1, 2, 2), "step 2", g -> new Tensor[] {f64(g, Domain.REAL, 2, 5)}));
+        rows.add(ex(ViewOps.SELECT, new ViewOps.Select(0, 1), "", g -> new Tensor[] {f64(g, Domain.REAL, 3, 4)}));
+        rows.add(ex(ViewOps.EMBED, new ViewOps.Embed(new long[] {2, 5}, 1, 1, 2), "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 2)}));
+        rows.add(ex(ViewOps.CLONE, NoAttrs.NONE, "of a transpose", g -> new Tensor[] {f64(g, Domain.REAL, 3, 2).t()}));
+        rows.add(ex(ViewOps.CAT, new ViewOps.Cat(1), "three parts", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 1), f64(g, Domain.REAL, 2, 3), f64(g, Domain.REAL, 2, 2)}));
+        rows.add(ex(ViewOps.CAT, new ViewOps.Cat(0), "I32 and F64 promote", g -> new Tensor[] {
+                Tensor.fromArray(new int[] {1, 2}, 1, 2), f64(g, Domain.REAL, 2, 2)}));
         return rows;
     }
 
