@@ -102,4 +102,14 @@ final class EagerKernels implements Kernels {
     public Tensor cat(Tensor[] parts, int dim, DType dtype) {
         return Views.catKernel(parts, dim, dtype);
     }
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        return Linalg.batchedKernel(a, b);
+    }
+
+    @Override
+    public Tensor batchSumOfProducts(Tensor g, Tensor y) {
+        return Linalg.batchSumOfProducts(g, y);
+    }
 }

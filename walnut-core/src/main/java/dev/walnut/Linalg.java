@@ -1,9 +1,10 @@
 package dev.walnut;
 
-import dev.walnut.autograd.Autograd;
-import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.Gemm;
 import dev.walnut.backend.cpu.Parallel;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.LinalgOps;
+import dev.walnut.ops.NoAttrs;
 import java.util.Arrays;
 
 /** matmul and friends; every product goes through the one blocked GEMM. */
@@ -36,8 +37,13 @@ final class Linalg {
         return batched(a, b);
     }
 
-    /** [..., m, k] x [..., k, n] with broadcast batch dims. */
+    /** [..., m, k] x [..., k, n] with broadcast batch dims, through the dispatcher. */
     private static Tensor batched(Tensor a, Tensor b) {
+        return Dispatcher.call(LinalgOps.MATMUL, NoAttrs.NONE, a, b);
+    }
+
+    /** The kernel of {@link #batched}: one blocked GEMM per (broadcast) batch item. */
+    static Tensor batchedKernel(Tensor a, Tensor b) {
         DType dt = Elementwise.resultType(a, b);
         if (dt == DType.BOOL) {
             throw new IllegalArgumentException("matmul: not defined for bool tensors; convert with to(DType.F32)");
@@ -94,44 +100,9 @@ final class Linalg {
         } else {
             body.apply(0, batches);
         }
-        Tensor result = new Tensor(out, outShape);
-        boolean plain = ra == 2 && rb == 2;
-        Node.record(plain ? "MmBackward0" : "BmmBackward0", (nd, g) -> {
-            Tensor x = nd.saved(0);
-            Tensor y = nd.saved(1);
-            Tensor gx = null;
-            Tensor gy = null;
-            if (nd.needsInputGrad(0)) {
-                if (plain && columnMajor(x)) {
-                    gx = y.matmul(g[0].t()).t();
-                } else if (x.shape.length == 2 && y.shape.length == 3 && !Autograd.isGradEnabled()
-                        && summable(g[0], y)) {
-                    gx = batchSumOfProducts(g[0], y);
-                } else {
-                    gx = g[0].matmul(y.transpose(-1, -2));
-                }
-            }
-            if (nd.needsInputGrad(1)) {
-                if (plain && columnMajor(y)) {
-                    gy = g[0].t().matmul(x).t();
-                } else if (y.shape.length == 2 && x.shape.length > 2) {
-                    // A matrix applied to a batch (Linear on [B, T, in]): fold the batch into the
-                    // rows, one GEMM instead of a product per batch item and a reduction.
-                    Tensor x2 = x.reshape(-1, x.shape[x.shape.length - 1]);
-                    Tensor g2 = g[0].reshape(-1, g[0].shape[g[0].shape.length - 1]);
-                    gy = columnMajor(y) ? g2.t().matmul(x2).t() : x2.t().matmul(g2);
-                } else {
-                    gy = x.transpose(-1, -2).matmul(g[0]);
-                }
-            }
-            return new Tensor[] {gx, gy};
-        }, new Tensor[] {a, b}, new Tensor[] {result}, a, b);
-        return result;
+        return new Tensor(out, outShape);
     }
 
-    private static boolean summable(Tensor g, Tensor y) {
-        return g.dtype == y.dtype && (g.dtype == DType.F32 || g.dtype == DType.F64) && g.shape.length == 3;
-    }
 
     /**
      * {@code sum_t g[t] @ y[t]^T} for {@code g: [T, M, L]} and {@code y: [T, K, L]}: the gradient
@@ -140,7 +111,7 @@ final class Linalg {
      * {@code g.matmul(y.transpose(-1, -2))} would materialise {@code [T, M, K]} and then reduce
      * it. Not recorded, so only used while the backward pass itself is not being recorded.
      */
-    private static Tensor batchSumOfProducts(Tensor g, Tensor y) {
+    static Tensor batchSumOfProducts(Tensor g, Tensor y) {
         int batches = g.shape[0];
         int m = g.shape[1];
         int l = g.shape[2];
@@ -159,17 +130,6 @@ final class Linalg {
             }
         }
         return new Tensor(out, new int[] {m, k}); // zero (a fresh array) when there are no batch items
-    }
-
-    /**
-     * True for a 2-d operand stored transposed ({@code w.t()} of a contiguous {@code w}, as in
-     * {@code Linear}). Its gradient is then computed as the transpose of a product that the GEMM
-     * writes contiguously in the operand's own layout, so the transposing view's backward and
-     * the accumulation into {@code w.grad} read it in order instead of gathering with a stride
-     * (PyTorch's mm backward picks the layout the same way). Same products, same FLOPs.
-     */
-    private static boolean columnMajor(Tensor t) {
-        return t.shape[0] > 1 && t.shape[1] > 1 && t.strides[0] == 1 && t.strides[1] == t.shape[0];
     }
 
     private static void integerGemm(int m, int n, int k, Object a, int ao, int aRs, int aCs, Object b, int bo, int bRs,

@@ -145,7 +145,7 @@ public final class Node {
         if (!ts.gradEnabled || !anyRequiresGrad(inputs)) {
             return null;
         }
-        return attach(new Node(ts, op.nodeName(attrs), null, (OpDef<Object>) op, attrs, inputs, outputs,
+        return attach(new Node(ts, op.nodeName(attrs, inputs), null, (OpDef<Object>) op, attrs, inputs, outputs,
                 op.save(attrs, inputs, outputs)), outputs);
     }
 

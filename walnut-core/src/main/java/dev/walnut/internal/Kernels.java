@@ -73,6 +73,15 @@ public interface Kernels {
     /** {@code parts} joined along {@code dim} (shapes checked) in {@code dtype}. */
     Tensor cat(Tensor[] parts, int dim, DType dtype);
 
+    /** {@code [..., m, k] x [..., k, n]} with broadcast batch dims (checked), in the promoted dtype. */
+    Tensor matmul(Tensor a, Tensor b);
+
+    /**
+     * {@code sum_t g[t] @ y[t]^T} for {@code g: [T, M, L]}, {@code y: [T, K, L]} of one float
+     * dtype, accumulated by the GEMM into one {@code [M, K]} result (nothing recorded).
+     */
+    Tensor batchSumOfProducts(Tensor g, Tensor y);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

@@ -48,6 +48,14 @@ public abstract class OpDef<A> {
     public abstract String nodeName(A attrs);
 
     /**
+     * The node name of a call on these inputs; the same as {@link #nodeName(Object)} unless the
+     * name depends on the inputs, as PyTorch's {@code MmBackward0} / {@code BmmBackward0} does.
+     */
+    public String nodeName(A attrs, Tensor[] inputs) {
+        return nodeName(attrs);
+    }
+
+    /**
      * Output shapes and dtypes from input shapes and dtypes alone, with the same checks as the
      * eager op.
      */

@@ -28,6 +28,7 @@ public final class Ops {
         var all = new ArrayList<OpDef<?>>(ElementwiseOps.ALL);
         all.addAll(ReductionOps.ALL);
         all.addAll(ViewOps.ALL);
+        all.addAll(LinalgOps.ALL);
         for (OpDef<?> op : all) {
             if (BY_NAME.put(op.name(), op) != null) {
                 throw new IllegalStateException("two op definitions are named " + op.name());
