@@ -59,7 +59,7 @@ class OpRegistryTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static <A> Example ex(OpDef<A> op, A attrs, String label, Function<Generator, Tensor[]> inputs) {
+    static <A> Example ex(OpDef<A> op, A attrs, String label, Function<Generator, Tensor[]> inputs) {
         return new Example((OpDef<Object>) op, attrs, label, inputs);
     }
 
