@@ -112,4 +112,51 @@ final class EagerKernels implements Kernels {
     public Tensor batchSumOfProducts(Tensor g, Tensor y) {
         return Linalg.batchSumOfProducts(g, y);
     }
+
+    // shape and content
+
+    @Override
+    public Tensor constantPad(Tensor x, long[] pad, double value) {
+        return ShapeOps.constantPadKernel(x, pad, value);
+    }
+
+    @Override
+    public Tensor flip(Tensor x, int[] dims) {
+        return ShapeOps.flipKernel(x, dims);
+    }
+
+    @Override
+    public Tensor diagonal(Tensor x, long offset, int dim1, int dim2) {
+        return ShapeOps.diagonalKernel(x, offset, dim1, dim2);
+    }
+
+    @Override
+    public Tensor diagEmbed(Tensor v, long[] shape, long offset, int dim1, int dim2) {
+        return ShapeOps.diagEmbedKernel(v, Shapes.toInts("diagEmbed", shape), offset, dim1, dim2);
+    }
+
+    @Override
+    public Tensor scan(Tensor x, int dim, boolean prod) {
+        return ShapeOps.scanKernel(x, dim, prod);
+    }
+
+    @Override
+    public Tensor[] sort(Tensor x, int dim, boolean descending) {
+        return ShapeOps.sortKernel(x, dim, descending);
+    }
+
+    @Override
+    public Tensor[] topk(Tensor x, int k, int dim, boolean largest) {
+        return ShapeOps.topkKernel(x, k, dim, largest);
+    }
+
+    @Override
+    public Tensor permuteAlongDim(Tensor t, Tensor perm, int dim) {
+        return ShapeOps.permuteAlongDimKernel(t, perm, dim);
+    }
+
+    @Override
+    public Tensor invertPermutation(Tensor perm, int dim) {
+        return ShapeOps.inverse(perm, dim);
+    }
 }

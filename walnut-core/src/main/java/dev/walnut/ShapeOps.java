@@ -1,9 +1,10 @@
 package dev.walnut;
 
-import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.CopyKernels;
 import dev.walnut.backend.cpu.ScanKernels;
 import dev.walnut.backend.cpu.SortKernels;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.ShapeContentOps;
 import java.util.ArrayList;
 import java.util.Arrays;
 
@@ -107,6 +108,11 @@ final class ShapeOps {
 
     /** Constant padding (negative pads crop); its gradient is the same op with the pads negated. */
     static Tensor constantPad(Tensor x, long[] pad, double value) {
+        return Dispatcher.call(ShapeContentOps.PAD, new ShapeContentOps.Pad(pad, value), x);
+    }
+
+    /** The kernel of constant padding: checks the sizes, fills, copies the kept part. */
+    static Tensor constantPadKernel(Tensor x, long[] pad, double value) {
         int rank = x.shape.length;
         int[] outShape = x.shape.clone();
         int[] len = x.shape.clone();
@@ -139,8 +145,6 @@ final class ShapeOps {
             }
             CopyKernels.copy(x.storage.data, srcOff, len, x.strides, out.storage.data, dstOff, out.strides);
         }
-        long[] negated = Arrays.stream(pad).map(v -> -v).toArray();
-        Node.record("ConstantPadNdBackward0", (n, g) -> new Tensor[] {constantPad(g[0], negated, 0.0)}, x, out);
         return out;
     }
 
@@ -160,6 +164,17 @@ final class ShapeOps {
             }
             flipped[d] = true;
         }
+        int[] normalized = java.util.stream.IntStream.range(0, rank).filter(d -> flipped[d]).toArray();
+        return Dispatcher.call(ShapeContentOps.FLIP, new ShapeContentOps.Dims(normalized), x);
+    }
+
+    /** {@code x} reversed along the (distinct, non-negative) {@code dims}, copied. */
+    static Tensor flipKernel(Tensor x, int[] dims) {
+        int rank = x.shape.length;
+        boolean[] flipped = new boolean[rank];
+        for (int d : dims) {
+            flipped[d] = true;
+        }
         Tensor out = new Tensor(Storage.allocate(x.dtype, Shapes.numel(x.shape)), x.shape.clone());
         if (out.numel() > 0) {
             // Read backwards: start at the last element of each flipped dim with a negated stride.
@@ -173,8 +188,6 @@ final class ShapeOps {
             }
             CopyKernels.copy(x.storage.data, off, x.shape, strides, out.storage.data, 0, out.strides);
         }
-        int[] again = dims.clone();
-        Node.record("FlipBackward0", (n, g) -> new Tensor[] {g[0].flip(again)}, x, out);
         return out;
     }
 
@@ -300,15 +313,22 @@ final class ShapeOps {
 
     static Tensor diagonal(Tensor x, long offset, int dim1, int dim2) {
         int[] d = diagonalDims("diagonal", x.shape, dim1, dim2);
-        Layout l = diagonalLayout(x.shape, x.strides, x.offset, offset, d[0], d[1]);
-        Tensor out = new Tensor(x.storage, l.shape, l.strides, l.offset, x.base != null ? x.base : x);
-        int[] inShape = x.shape.clone();
-        Node.record("DiagonalBackward0", (n, g) -> new Tensor[] {diagEmbed(g[0], inShape, offset, d[0], d[1])}, x, out);
-        return out;
+        return Dispatcher.call(ShapeContentOps.DIAGONAL, new ShapeContentOps.Diagonal(offset, d[0], d[1]), x);
+    }
+
+    /** The (offset, d1, d2) diagonal of {@code x} (dims checked) as a view, appended as the last dim. */
+    static Tensor diagonalKernel(Tensor x, long offset, int d1, int d2) {
+        Layout l = diagonalLayout(x.shape, x.strides, x.offset, offset, d1, d2);
+        return new Tensor(x.storage, l.shape, l.strides, l.offset, x.base != null ? x.base : x);
     }
 
     /** Zeros of {@code shape} with {@code v} written on the (offset, d1, d2) diagonal: the dual of diagonal. */
     static Tensor diagEmbed(Tensor v, int[] shape, long offset, int d1, int d2) {
+        return Dispatcher.call(ShapeContentOps.DIAG_EMBED, new ShapeContentOps.DiagEmbed(Shapes.toLongs(shape), offset, d1, d2), v);
+    }
+
+    /** The kernel of {@link #diagEmbed}. */
+    static Tensor diagEmbedKernel(Tensor v, int[] shape, long offset, int d1, int d2) {
         Tensor out = Creation.full(shape, v.dtype, 0.0);
         Layout l = diagonalLayout(shape, out.strides, 0, offset, d1, d2);
         if (!Arrays.equals(l.shape, v.shape)) {
@@ -316,7 +336,6 @@ final class ShapeOps {
                     + " do not fit the diagonal of shape " + Shapes.str(l.shape) + " of a " + Shapes.str(shape) + " tensor");
         }
         CopyKernels.copy(v.storage.data, v.offset, v.shape, v.strides, out.storage.data, l.offset, l.strides);
-        Node.record("DiagEmbedBackward0", (n, g) -> new Tensor[] {g[0].diagonal(offset, d1, d2)}, v, out);
         return out;
     }
 
@@ -350,6 +369,11 @@ final class ShapeOps {
 
     static Tensor scan(String op, Tensor x, int dim, boolean prod) {
         int d = Shapes.wrapDim(op, dim, x.shape.length);
+        return Dispatcher.call(prod ? ShapeContentOps.CUMPROD : ShapeContentOps.CUMSUM, new ShapeContentOps.Dim(d), x);
+    }
+
+    /** Cumulative sum or product along {@code d} (non-negative); integers and bools scan in I64. */
+    static Tensor scanKernel(Tensor x, int d, boolean prod) {
         DType dt = x.dtype.isFloatingPoint() ? x.dtype : DType.I64; // integers and bools scan in int64, as in PyTorch
         Tensor src = Creation.contiguousOf(x, dt);
         int[] a = around(x.shape, d);
@@ -378,41 +402,7 @@ final class ShapeOps {
                 }
             }
         }
-        Tensor out = new Tensor(s, x.shape.clone());
-        if (prod) {
-            Node.record("CumprodBackward0", (n, g) -> new Tensor[] {cumprodGrad(g[0], n.saved(0), n.saved(1), d)},
-                    x, out, x, out);
-        } else {
-            Node.record("CumsumBackward0", (n, g) -> new Tensor[] {reverseCumsum(g[0], d)}, x, out);
-        }
-        return out;
-    }
-
-    /** {@code out[i] = sum_{j >= i} t[j]} along d: the transpose of cumsum. */
-    private static Tensor reverseCumsum(Tensor t, int d) {
-        return t.flip(d).cumsum(d).flip(d);
-    }
-
-    /**
-     * d/dx_i of sum_j g_j y_j with y = cumprod(x) is sum_{j >= i} g_j prod_{k <= j, k != i} x_k.
-     * Without zeros that is reverseCumsum(g y)_i / x_i. With zeros, let z be the first zero of a
-     * slice: before z the same quotient holds (y vanishes from z on, and x_i != 0 there); at z
-     * it is reverseCumsum(g y')_z with y' the cumprod of x with x_z replaced by 1; after z
-     * every product contains x_z = 0, so it is 0. All tensor ops, so second order works.
-     */
-    private static Tensor cumprodGrad(Tensor g, Tensor x, Tensor y, int d) {
-        Tensor isZero = x.eq(0.0);
-        if (isZero.sum().itemLong() == 0) {
-            return reverseCumsum(g.mul(y), d).div(x);
-        }
-        Tensor zerosSoFar = isZero.cumsum(d);
-        Tensor beforeFirst = zerosSoFar.eq(0.0);
-        Tensor atFirst = isZero.logicalAnd(zerosSoFar.eq(1.0));
-        Tensor one = Tensor.scalar(1.0, x.dtype);
-        Tensor zero = Tensor.scalar(0.0, g.dtype);
-        Tensor before = reverseCumsum(g.mul(y), d).div(Tensor.where(beforeFirst, x, one));
-        Tensor at = reverseCumsum(g.mul(Tensor.where(atFirst, one, x).cumprod(d)), d);
-        return Tensor.where(beforeFirst, before, Tensor.where(atFirst, at, zero));
+        return new Tensor(s, x.shape.clone());
     }
 
     // ------------------------------------------------------------------ sorting
@@ -444,7 +434,7 @@ final class ShapeOps {
         return new Tensor(s, shape);
     }
 
-    private static Tensor inverse(Tensor perm, int d) {
+    static Tensor inverse(Tensor perm, int d) {
         int[] a = around(perm.shape, d);
         long[] inv = SortKernels.invert((long[]) perm.storage.data, a[0], a[1], a[2]);
         return new Tensor(new Storage(inv, DType.I64), perm.shape.clone());
@@ -452,12 +442,15 @@ final class ShapeOps {
 
     static ValuesAndIndices sort(Tensor x, int dim, boolean descending) {
         int d = Shapes.wrapDim("sort", dim, x.shape.length);
+        Tensor[] r = Dispatcher.callAll(ShapeContentOps.SORT, new ShapeContentOps.Sort(d, descending), x);
+        return new ValuesAndIndices(r[0], r[1]);
+    }
+
+    /** Sorted values and their I64 indices along {@code d} (non-negative). */
+    static Tensor[] sortKernel(Tensor x, int d, boolean descending) {
         Tensor src = Creation.contiguousOf(x, x.dtype);
         Tensor indices = argsortKernel(src, d, descending);
-        Tensor values = gather(src, indices, d, x.shape.length == 0 ? 1 : x.shape[d]);
-        Node.record("SortBackward0", (n, g) -> new Tensor[] {permuteAlongDim(g[0], inverse(n.saved(0), d), d)},
-                new Tensor[] {x}, new Tensor[] {values, indices}, indices);
-        return new ValuesAndIndices(values, indices);
+        return new Tensor[] {gather(src, indices, d, x.shape.length == 0 ? 1 : x.shape[d]), indices};
     }
 
     static Tensor argsort(Tensor x, int dim, boolean descending) {
@@ -473,21 +466,17 @@ final class ShapeOps {
             throw new IllegalArgumentException("topk: k = " + k + " is out of range for dim " + d + " of size " + len
                     + " (shape " + Shapes.str(x.shape) + "); expected " + (rank == 0 ? "k = 1 for a 0-d tensor" : "0 <= k <= " + len));
         }
+        Tensor[] r = Dispatcher.callAll(ShapeContentOps.TOPK, new ShapeContentOps.TopK(k, d, largest), x);
+        return new ValuesAndIndices(r[0], r[1]);
+    }
+
+    /** The k largest (or smallest) values along {@code d}, sorted, and their I64 indices. */
+    static Tensor[] topkKernel(Tensor x, int k, int d, boolean largest) {
         Tensor src = Creation.contiguousOf(x, x.dtype);
         Tensor perm = argsortKernel(src, d, largest);
-        int kk = (int) k;
-        Tensor values = gather(src, perm, d, kk);
-        Tensor indices = Creation.cast(rank == 0 ? perm : perm.narrow(d, 0, kk), DType.I64);
-        // The gradient is g padded with zeros to the full length, put back by the inverse permutation.
-        long[] tail = new long[2 * (rank - d)];
-        if (rank > 0) {
-            tail[tail.length - 1] = len - k;
-        }
-        Node.record("TopkBackward0", (n, g) -> {
-            Tensor full = len == kk ? g[0] : constantPad(g[0], tail, 0.0);
-            return new Tensor[] {permuteAlongDim(full, inverse(n.saved(0), d), d)};
-        }, new Tensor[] {x}, new Tensor[] {values, indices}, perm);
-        return new ValuesAndIndices(values, indices);
+        Tensor values = gather(src, perm, d, k);
+        Tensor indices = Creation.cast(x.shape.length == 0 ? perm : Views.sliceKernel(perm, d, 0, k, 1), DType.I64);
+        return new Tensor[] {values, indices};
     }
 
     /**
@@ -495,11 +484,8 @@ final class ShapeOps {
      * every slice: the gradient of sort and topk. Its own gradient is the same op with the
      * inverse permutation, so sort and topk differentiate to any order.
      */
-    static Tensor permuteAlongDim(Tensor t, Tensor perm, int d) {
+    static Tensor permuteAlongDimKernel(Tensor t, Tensor perm, int d) {
         Tensor src = Creation.contiguousOf(t, t.dtype);
-        Tensor out = gather(src, perm, d, t.shape.length == 0 ? 1 : t.shape[d]);
-        Node.record("PermuteAlongDimBackward0", (n, g) -> new Tensor[] {permuteAlongDim(g[0], inverse(n.saved(0), d), d)},
-                t, out, perm);
-        return out;
+        return gather(src, perm, d, t.shape.length == 0 ? 1 : t.shape[d]);
     }
 }

@@ -81,7 +81,7 @@ final class ShapeContentOpCases {
                 g -> g.stepSliced(Domain.REAL, 3, 4)));
         rows.add(row(PERMUTE_ALONG_DIM, "gradient of sort(-1).values, differentiated",
                 in -> gradOfSquaredSum(in[0], x -> x.sort(-1, false).values()), g -> g.of(Domain.REAL, 3, 4)));
-        rows.add(row(PERMUTE_ALONG_DIM, "gradient of topk(2, 0).values, differentiated",
+        rows.add(row(TOPK, "gradient of topk(2, 0).values (a scatter), differentiated",
                 in -> gradOfSquaredSum(in[0], x -> x.topk(2, 0, true, true).values()), g -> g.transposed(Domain.REAL, 4, 3)));
         return rows;
     }

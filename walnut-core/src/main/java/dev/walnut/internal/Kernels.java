@@ -82,6 +82,35 @@ public interface Kernels {
      */
     Tensor batchSumOfProducts(Tensor g, Tensor y);
 
+    // shape and content
+
+    /** Constant padding by (left, right) pairs from the last dim backwards; negative pads crop. */
+    Tensor constantPad(Tensor x, long[] pad, double value);
+
+    /** A copy of {@code x} reversed along the distinct, non-negative {@code dims}. */
+    Tensor flip(Tensor x, int[] dims);
+
+    /** The (offset, dim1, dim2) diagonal as a view, appended as the last dim. */
+    Tensor diagonal(Tensor x, long offset, int dim1, int dim2);
+
+    /** Zeros of {@code shape} with {@code v} on the (offset, dim1, dim2) diagonal. */
+    Tensor diagEmbed(Tensor v, long[] shape, long offset, int dim1, int dim2);
+
+    /** Cumulative sum or product along {@code dim}; integers and bools scan in I64. */
+    Tensor scan(Tensor x, int dim, boolean prod);
+
+    /** Sorted values and I64 indices along {@code dim}. */
+    Tensor[] sort(Tensor x, int dim, boolean descending);
+
+    /** The {@code k} largest (or smallest) values along {@code dim}, sorted, and their I64 indices. */
+    Tensor[] topk(Tensor x, int k, int dim, boolean largest);
+
+    /** {@code t} gathered along {@code dim} by {@code perm}, a permutation of every slice. */
+    Tensor permuteAlongDim(Tensor t, Tensor perm, int dim);
+
+    /** The inverse of {@code perm}, a permutation of every slice along {@code dim}. */
+    Tensor invertPermutation(Tensor perm, int dim);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

@@ -173,6 +173,21 @@ class OpRegistryTest {
                 f64(g, Domain.REAL, 2, 1, 2, 3), f64(g, Domain.REAL, 4, 3, 2)}));
         rows.add(ex(LinalgOps.MATMUL, NoAttrs.NONE, "matrix times batch", g -> new Tensor[] {
                 f64(g, Domain.REAL, 2, 3), f64(g, Domain.REAL, 5, 3, 2)}));
+
+        rows.add(ex(ShapeContentOps.PAD, new ShapeContentOps.Pad(new long[] {1, 2, -1, 1}, 0.5), "pads and a crop",
+                g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 4)}));
+        rows.add(ex(ShapeContentOps.FLIP, new ShapeContentOps.Dims(new int[] {0, 2}), "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 4)}));
+        rows.add(ex(ShapeContentOps.DIAGONAL, new ShapeContentOps.Diagonal(1, 0, 2), "", g -> new Tensor[] {f64(g, Domain.REAL, 3, 2, 4)}));
+        rows.add(ex(ShapeContentOps.DIAG_EMBED, new ShapeContentOps.DiagEmbed(new long[] {3, 4}, -1, 0, 1), "",
+                g -> new Tensor[] {f64(g, Domain.REAL, 2)}));
+        rows.add(ex(ShapeContentOps.CUMSUM, new ShapeContentOps.Dim(1), "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 4)}));
+        rows.add(ex(ShapeContentOps.CUMPROD, new ShapeContentOps.Dim(1), "", g -> new Tensor[] {f64(g, Domain.AWAY_FROM_ZERO, 2, 4)}));
+        rows.add(ex(ShapeContentOps.CUMPROD, new ShapeContentOps.Dim(0), "with zeros", g -> new Tensor[] {
+                Tensor.fromArray(new double[] {2, 0, 1.5, 0, -1, 0.5, 3, 2}, 4, 2)}));
+        rows.add(ex(ShapeContentOps.SORT, new ShapeContentOps.Sort(1, true), "", g -> new Tensor[] {f64(g, Domain.REAL, 3, 5)}));
+        rows.add(ex(ShapeContentOps.TOPK, new ShapeContentOps.TopK(2, 0, false), "", g -> new Tensor[] {f64(g, Domain.REAL, 5, 3)}));
+        rows.add(ex(ShapeContentOps.PERMUTE_ALONG_DIM, new ShapeContentOps.Dim(1), "", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 3), Tensor.fromArray(new long[] {2, 0, 1, 1, 2, 0}, 2, 3)}));
         return rows;
     }
 
