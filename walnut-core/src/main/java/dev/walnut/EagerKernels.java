@@ -1,6 +1,7 @@
 package dev.walnut;
 
 import dev.walnut.backend.cpu.ElementwiseKernels;
+import dev.walnut.backend.cpu.PoolKernels;
 import dev.walnut.internal.Kernels;
 
 /**
@@ -158,5 +159,62 @@ final class EagerKernels implements Kernels {
     @Override
     public Tensor invertPermutation(Tensor perm, int dim) {
         return ShapeOps.inverse(perm, dim);
+    }
+
+    // windows
+
+    @Override
+    public Tensor im2col(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride) {
+        return WindowKernels.im2col(x, blocks, kernel, dilation, padding, stride);
+    }
+
+    @Override
+    public Tensor col2im(Tensor x, int[] outputSize, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride) {
+        return WindowKernels.col2im(x, outputSize, blocks, kernel, dilation, padding, stride);
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
+        return WindowKernels.conv2d(x, weight, bias);
+    }
+
+    @Override
+    public Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape) {
+        return WindowKernels.conv2dInputGrad(gradOutput, weight, Shapes.toInts("convolution", inputShape));
+    }
+
+    @Override
+    public Tensor conv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape) {
+        return WindowKernels.conv2dWeightGrad(x, gradOutput, Shapes.toInts("convolution", weightShape));
+    }
+
+    @Override
+    public Tensor conv2dBiasGrad(Tensor gradOutput) {
+        return WindowKernels.conv2dBiasGrad(gradOutput);
+    }
+
+    @Override
+    public Tensor[] maxPool(Tensor x, PoolKernels.Windows windows, int outH, int outW) {
+        return WindowKernels.maxPool(x, windows, outH, outW);
+    }
+
+    @Override
+    public Tensor maxPoolBackward(Tensor g, Tensor indices, long[] inputShape) {
+        return WindowKernels.maxPoolBackward(g, indices, Shapes.toInts("maxPool2d", inputShape));
+    }
+
+    @Override
+    public Tensor avgPool(Tensor x, PoolKernels.Windows windows, double[] divisor, int outH, int outW) {
+        return WindowKernels.avgPool(x, windows, divisor, outH, outW);
+    }
+
+    @Override
+    public Tensor avgPoolBackward(Tensor g, PoolKernels.Windows windows, double[] divisor, long[] inputShape) {
+        return WindowKernels.avgPoolBackward(g, windows, divisor, Shapes.toInts("avgPool2d", inputShape));
+    }
+
+    @Override
+    public Tensor maxUnpool(String op, Tensor x, Tensor indices, int outH, int outW) {
+        return WindowKernels.maxUnpool(op, x, indices, outH, outW);
     }
 }

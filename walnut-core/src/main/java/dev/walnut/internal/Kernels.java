@@ -111,6 +111,41 @@ public interface Kernels {
     /** The inverse of {@code perm}, a permutation of every slice along {@code dim}. */
     Tensor invertPermutation(Tensor perm, int dim);
 
+    // windows (convolution and pooling over [N, C, ...])
+
+    /** [N, C, *size] -> [N, C * prod(kernel), prod(blocks)]. */
+    Tensor im2col(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride);
+
+    /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
+    Tensor col2im(Tensor x, int[] outputSize, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride);
+
+    /** The valid stride-1 2-d convolution; {@code bias} may be null. */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias);
+
+    /** Its input gradient by the fused kernels, or null where they would not be exact (non-finite weights). */
+    Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape);
+
+    /** Its weight gradient by the fused kernels, or null where they would not be exact (non-finite input). */
+    Tensor conv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape);
+
+    /** Its bias gradient: {@code gradOutput} summed over batch and positions. */
+    Tensor conv2dBiasGrad(Tensor gradOutput);
+
+    /** Window max and I64 argmax (flat in-plane index) over [N, C, H, W]. */
+    Tensor[] maxPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
+
+    /** Zeros of {@code inputShape} with {@code g} added at a max pool's own indices, in one pass. */
+    Tensor maxPoolBackward(Tensor g, Tensor indices, long[] inputShape);
+
+    /** Window sums divided by {@code divisor} over [N, C, H, W]. */
+    Tensor avgPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, double[] divisor, int outH, int outW);
+
+    /** The adjoint of {@link #avgPool}, back to {@code inputShape}. */
+    Tensor avgPoolBackward(Tensor g, dev.walnut.backend.cpu.PoolKernels.Windows windows, double[] divisor, long[] inputShape);
+
+    /** {@code x} scattered into zeros [N, C, outH, outW] at in-plane {@code indices}; a bad index is an error naming {@code op}. */
+    Tensor maxUnpool(String op, Tensor x, Tensor indices, int outH, int outW);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

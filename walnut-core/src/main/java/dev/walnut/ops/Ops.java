@@ -30,6 +30,7 @@ public final class Ops {
         all.addAll(ViewOps.ALL);
         all.addAll(LinalgOps.ALL);
         all.addAll(ShapeContentOps.ALL);
+        all.addAll(WindowOps.ALL);
         for (OpDef<?> op : all) {
             if (BY_NAME.put(op.name(), op) != null) {
                 throw new IllegalStateException("two op definitions are named " + op.name());

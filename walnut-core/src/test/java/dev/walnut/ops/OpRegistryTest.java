@@ -188,6 +188,23 @@ class OpRegistryTest {
         rows.add(ex(ShapeContentOps.TOPK, new ShapeContentOps.TopK(2, 0, false), "", g -> new Tensor[] {f64(g, Domain.REAL, 5, 3)}));
         rows.add(ex(ShapeContentOps.PERMUTE_ALONG_DIM, new ShapeContentOps.Dim(1), "", g -> new Tensor[] {
                 f64(g, Domain.REAL, 2, 3), Tensor.fromArray(new long[] {2, 0, 1, 1, 2, 0}, 2, 3)}));
+
+        var window = new WindowOps.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1});
+        rows.add(ex(WindowOps.IM2COL, window, "", g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 3, 3)}));
+        rows.add(ex(WindowOps.COL2IM, new WindowOps.Fold(new int[] {3, 3}, window), "", g -> new Tensor[] {f64(g, Domain.REAL, 1, 8, 4)}));
+        rows.add(ex(WindowOps.CONVOLUTION, NoAttrs.NONE, "shifted GEMMs, with bias", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 2, 5, 4), f64(g, Domain.REAL, 3, 2, 3, 2), f64(g, Domain.REAL, 3)}));
+        rows.add(ex(WindowOps.CONVOLUTION, NoAttrs.NONE, "direct kernels (shallow), no bias", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 1, 5, 5), f64(g, Domain.REAL, 6, 1, 2, 2)}));
+        var windows = dev.walnut.backend.cpu.PoolKernels.Windows.regular(4, 4, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2);
+        rows.add(ex(WindowOps.MAX_POOL2D, new WindowOps.Pool(windows, 2, 2, false, null), "2x2 stride 2",
+                g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));
+        var avg = new WindowOps.Pool(windows, 2, 2, true, new double[] {4, 4, 4, 4});
+        rows.add(ex(WindowOps.AVG_POOL2D, avg, "2x2 stride 2", g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));
+        rows.add(ex(WindowOps.AVG_POOL2D_BACKWARD, new WindowOps.PoolBackward(avg, new long[] {1, 2, 4, 4}), "",
+                g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 2, 2)}));
+        rows.add(ex(WindowOps.MAX_UNPOOL2D, new WindowOps.Unpool("maxUnpool2d", 4, 4), "", g -> new Tensor[] {
+                f64(g, Domain.REAL, 1, 1, 2, 2), Tensor.fromArray(new long[] {0, 3, 9, 14}, 1, 1, 2, 2)}));
         return rows;
     }
 

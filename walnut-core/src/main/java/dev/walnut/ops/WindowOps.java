@@ -1,0 +1,440 @@
+package dev.walnut.ops;
+
+import dev.walnut.DType;
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.Node;
+import dev.walnut.backend.cpu.PoolKernels;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.internal.Kernels;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The window primitives behind convolution and pooling, over batched input {@code [N, C, ...]}:
+ * im2col and its adjoint col2im (each the other's gradient), the stride-1 convolution with its
+ * fused kernels, max and average pooling with average pooling's adjoint, and max unpooling. Every
+ * other convolution (strides, padding, dilation, groups, transposed) is a composite of pad,
+ * im2col, col2im and matmul in {@code nn.functional.Convolution}. Arguments arrive checked by the
+ * {@code nn.functional} callers.
+ *
+ * <pre>{@code
+ * Tensor y = Dispatcher.call(WindowOps.CONVOLUTION, NoAttrs.NONE, x, w, b);   // valid 2-d convolution, stride 1
+ * }</pre>
+ */
+public final class WindowOps {
+    private WindowOps() {
+    }
+
+    private static final Kernels K = Kernels.get();
+    private static final int[] UNIT = {1, 1};
+    private static final int[] ZERO = {0, 0};
+
+    /** The windows of im2col / col2im: the grid of window positions and each window's geometry. */
+    public record Window(int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride) {
+        public Window {
+            blocks = blocks.clone();
+            kernel = kernel.clone();
+            dilation = dilation.clone();
+            padding = padding.clone();
+            stride = stride.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Window w && Arrays.equals(blocks, w.blocks) && Arrays.equals(kernel, w.kernel)
+                    && Arrays.equals(dilation, w.dilation) && Arrays.equals(padding, w.padding) && Arrays.equals(stride, w.stride);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.deepHashCode(new Object[] {blocks, kernel, dilation, padding, stride});
+        }
+
+        @Override
+        public String toString() {
+            return "Window[blocks=" + Arrays.toString(blocks) + ", kernel=" + Arrays.toString(kernel) + ", dilation="
+                    + Arrays.toString(dilation) + ", padding=" + Arrays.toString(padding) + ", stride="
+                    + Arrays.toString(stride) + "]";
+        }
+
+        long volume(int[] a) {
+            long v = 1;
+            for (int x : a) {
+                v *= x;
+            }
+            return v;
+        }
+    }
+
+    /** Attributes of col2im: the spatial size folded onto and the windows. */
+    public record Fold(int[] outputSize, Window window) {
+        public Fold {
+            outputSize = outputSize.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Fold f && Arrays.equals(outputSize, f.outputSize) && window.equals(f.window);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(outputSize) * 31 + window.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Fold[outputSize=" + Arrays.toString(outputSize) + ", window=" + window + "]";
+        }
+    }
+
+    /**
+     * Attributes of max and average pooling over 2-d planes: the windows (an explicit table, so
+     * adaptive and regular pooling share the kernels), the output plane, adaptive or not (only
+     * the node name differs), and for average pooling one divisor per window.
+     */
+    public record Pool(PoolKernels.Windows windows, int outH, int outW, boolean adaptive, double[] divisor) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pool p && windows == p.windows && outH == p.outH && outW == p.outW && adaptive == p.adaptive
+                    && Arrays.equals(divisor, p.divisor);
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(windows) * 31 + outH * 7 + outW + (adaptive ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return "Pool[out=" + outH + "x" + outW + ", adaptive=" + adaptive + "]";
+        }
+    }
+
+    /** Attributes of average pooling's adjoint: the pooling and the input shape it maps back to. */
+    public record PoolBackward(Pool pool, long[] inputShape) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PoolBackward p && pool.equals(p.pool) && Arrays.equals(inputShape, p.inputShape);
+        }
+
+        @Override
+        public int hashCode() {
+            return pool.hashCode() * 31 + Arrays.hashCode(inputShape);
+        }
+
+        @Override
+        public String toString() {
+            return "PoolBackward[" + pool + ", inputShape=" + Arrays.toString(inputShape) + "]";
+        }
+    }
+
+    /** Attributes of max unpooling: the output plane, and the public op's name for errors. */
+    public record Unpool(String op, int outH, int outW) {
+    }
+
+    private static int[] ints(long[] a) {
+        int[] r = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = (int) a[i];
+        }
+        return r;
+    }
+
+    /** A one-output op linear in its first input (the others constant): the forward rule is the op on the tangent. */
+    private abstract static class Linear<A> extends OpDef<A> {
+        Linear(String name) {
+            super(name, 1);
+        }
+
+        @Override
+        public Tensor[] save(A attrs, Tensor[] in, Tensor[] out) {
+            return in.length > 1 ? Arrays.copyOfRange(in, 1, in.length) : Specs.NONE;
+        }
+
+        @Override
+        public Tensor[] jvp(A attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            if (t[0] == null) {
+                return Specs.one(null);
+            }
+            Tensor[] args = in.clone();
+            args[0] = t[0];
+            return Specs.one(Dispatcher.call(this, attrs, args));
+        }
+    }
+
+    /** [N, C, *size] -> [N, C * prod(kernel), prod(blocks)]. */
+    public static final OpDef<Window> IM2COL = new Linear<>("im2col") {
+        @Override
+        public String nodeName(Window attrs) {
+            return "Im2ColBackward0";
+        }
+
+        @Override
+        public TensorSpec[] infer(Window attrs, TensorSpec... in) {
+            long[] s = in[0].shape();
+            return Specs.one(new long[] {s[0], s[1] * attrs.volume(attrs.kernel), attrs.volume(attrs.blocks)}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Window attrs, Tensor[] in) {
+            return Specs.one(K.im2col(in[0], attrs.blocks, attrs.kernel, attrs.dilation, attrs.padding, attrs.stride));
+        }
+
+        @Override
+        public Tensor[] vjp(Window attrs, Node n, Tensor[] g) {
+            long[] s = n.inputShape(0);
+            int[] size = ints(Arrays.copyOfRange(s, 2, s.length));
+            return Specs.one(Dispatcher.call(COL2IM, new Fold(size, attrs), g[0]));
+        }
+    };
+
+    /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
+    public static final OpDef<Fold> COL2IM = new Linear<>("col2im") {
+        @Override
+        public String nodeName(Fold attrs) {
+            return "Col2ImBackward0";
+        }
+
+        @Override
+        public TensorSpec[] infer(Fold attrs, TensorSpec... in) {
+            long[] s = in[0].shape();
+            long[] out = new long[attrs.outputSize.length + 2];
+            out[0] = s[0];
+            out[1] = s[1] / attrs.window().volume(attrs.window().kernel);
+            for (int i = 0; i < attrs.outputSize.length; i++) {
+                out[i + 2] = attrs.outputSize[i];
+            }
+            return Specs.one(out, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Fold attrs, Tensor[] in) {
+            Window w = attrs.window();
+            return Specs.one(K.col2im(in[0], attrs.outputSize, w.blocks, w.kernel, w.dilation, w.padding, w.stride));
+        }
+
+        @Override
+        public Tensor[] vjp(Fold attrs, Node n, Tensor[] g) {
+            return Specs.one(Dispatcher.call(IM2COL, attrs.window(), g[0]));
+        }
+    };
+
+    /**
+     * The valid 2-d convolution with stride 1, no dilation and one group:
+     * {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])}. Its reverse rule runs the fused
+     * kernels where they are exact and the backward is not itself recorded; otherwise (create-
+     * graph, non-finite weights or inputs) the composites {@code col2im(W^T g)} for the input and
+     * {@code sum_n g_n im2col(x)_n^T} for the weight, so every order of gradient follows.
+     */
+    public static final OpDef<NoAttrs> CONVOLUTION = new OpDef<>("convolution", 1) {
+        @Override
+        public String nodeName(NoAttrs attrs) {
+            return "ConvolutionBackward0";
+        }
+
+        @Override
+        public TensorSpec[] infer(NoAttrs attrs, TensorSpec... in) {
+            long[] x = in[0].shape();
+            long[] w = in[1].shape();
+            return Specs.one(new long[] {x[0], w[0], x[2] - w[2] + 1, x[3] - w[3] + 1}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(NoAttrs attrs, Tensor[] in) {
+            return Specs.one(K.conv2d(in[0], in[1], in.length > 2 ? in[2] : null));
+        }
+
+        @Override
+        public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            return new Tensor[] {in[0], in[1]};
+        }
+
+        @Override
+        public Tensor[] vjp(NoAttrs attrs, Node nd, Tensor[] g) {
+            Tensor x = nd.saved(0);
+            Tensor w = nd.saved(1);
+            Tensor gy = g[0];
+            long[] xs = x.shape();
+            long[] ws = w.shape();
+            long n = xs[0];
+            long cOut = ws[0];
+            long ck = ws[1] * ws[2] * ws[3];
+            int[] blocks = {(int) (xs[2] - ws[2] + 1), (int) (xs[3] - ws[3] + 1)};
+            Window window = new Window(blocks, new int[] {(int) ws[2], (int) ws[3]}, UNIT, ZERO, UNIT);
+            long positions = (long) blocks[0] * blocks[1];
+            boolean recorded = Autograd.isGradEnabled();
+            Tensor[] grads = new Tensor[nd.inputCount()];
+            if (nd.needsInputGrad(0)) {
+                grads[0] = recorded ? null : K.conv2dInputGrad(gy, w, xs);
+                if (grads[0] == null) {
+                    Tensor cols = w.reshape(cOut, ck).t().matmul(gy.reshape(n, cOut, positions));
+                    grads[0] = Dispatcher.call(COL2IM, new Fold(new int[] {(int) xs[2], (int) xs[3]}, window), cols);
+                }
+            }
+            if (nd.needsInputGrad(1)) {
+                grads[1] = recorded ? null : K.conv2dWeightGrad(x, gy, ws);
+                if (grads[1] == null) {
+                    grads[1] = gy.reshape(n, cOut, positions)
+                            .matmul(Dispatcher.call(IM2COL, window, x).transpose(1, 2)).sum(0).reshape(ws);
+                }
+            }
+            if (grads.length == 3 && nd.needsInputGrad(2)) {
+                grads[2] = recorded ? gy.sum(0, 2, 3) : K.conv2dBiasGrad(gy);
+            }
+            return grads;
+        }
+
+        /** Bilinear in (x, w), affine in b. */
+        @Override
+        public Tensor[] jvp(NoAttrs attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor r = null;
+            if (t[0] != null) {
+                r = Dispatcher.call(this, attrs, t[0], in[1]);
+            }
+            if (t[1] != null) {
+                Tensor term = Dispatcher.call(this, attrs, in[0], t[1]);
+                r = r == null ? term : r.add(term);
+            }
+            if (in.length > 2 && t[2] != null) {
+                Tensor term = t[2].reshape(1, -1, 1, 1);
+                r = r == null ? term.expand(out[0].shape()) : r.add(term);
+            }
+            return Specs.one(r);
+        }
+    };
+
+    /** Window max and its index (flat, into each input plane) over [N, C, H, W]. */
+    public static final OpDef<Pool> MAX_POOL2D = new OpDef<>("maxPool2d", 2) {
+        @Override
+        public String nodeName(Pool attrs) {
+            return attrs.adaptive() ? "AdaptiveMaxPool2DBackward0" : "MaxPool2DWithIndicesBackward0";
+        }
+
+        @Override
+        public TensorSpec[] infer(Pool attrs, TensorSpec... in) {
+            long[] s = in[0].shape();
+            long[] out = {s[0], s[1], attrs.outH(), attrs.outW()};
+            return new TensorSpec[] {new TensorSpec(out, in[0].dtype()), new TensorSpec(out, DType.I64)};
+        }
+
+        @Override
+        public Tensor[] compute(Pool attrs, Tensor[] in) {
+            return K.maxPool(in[0], attrs.windows(), attrs.outH(), attrs.outW());
+        }
+
+        @Override
+        public Tensor[] save(Pool attrs, Tensor[] in, Tensor[] out) {
+            return Specs.one(out[1]);
+        }
+
+        /**
+         * g scatter-added into zeros at the argmax indices: a scatterAdd when recorded (its own
+         * gradient is a gather, so second order works), else one fused pass.
+         */
+        @Override
+        public Tensor[] vjp(Pool attrs, Node n, Tensor[] g) {
+            long[] s = n.inputShape(0);
+            Tensor indices = n.saved(0);
+            if (!Autograd.isGradEnabled()) {
+                return Specs.one(K.maxPoolBackward(g[0], indices, s));
+            }
+            long planeOut = (long) attrs.outH() * attrs.outW();
+            return Specs.one(Tensor.zeros(new long[] {s[0], s[1], s[2] * s[3]}, g[0].dtype())
+                    .scatterAdd(2, indices.reshape(s[0], s[1], planeOut), g[0].reshape(s[0], s[1], planeOut))
+                    .reshape(s));
+        }
+
+        @Override
+        public Tensor[] jvp(Pool attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            if (t[0] == null) {
+                return new Tensor[2];
+            }
+            long[] s = in[0].shape();
+            long planeOut = (long) attrs.outH() * attrs.outW();
+            Tensor picked = t[0].reshape(s[0], s[1], s[2] * s[3]).gather(2, out[1].reshape(s[0], s[1], planeOut));
+            return new Tensor[] {picked.reshape(out[0].shape()), null};
+        }
+    };
+
+    /** Window sums divided by the pooling's divisors, over [N, C, H, W]. */
+    public static final OpDef<Pool> AVG_POOL2D = new Linear<>("avgPool2d") {
+        @Override
+        public String nodeName(Pool attrs) {
+            return attrs.adaptive() ? "AdaptiveAvgPool2DBackward0" : "AvgPool2DBackward0";
+        }
+
+        @Override
+        public TensorSpec[] infer(Pool attrs, TensorSpec... in) {
+            long[] s = in[0].shape();
+            return Specs.one(new long[] {s[0], s[1], attrs.outH(), attrs.outW()}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Pool attrs, Tensor[] in) {
+            return Specs.one(K.avgPool(in[0], attrs.windows(), attrs.divisor(), attrs.outH(), attrs.outW()));
+        }
+
+        @Override
+        public Tensor[] vjp(Pool attrs, Node n, Tensor[] g) {
+            return Specs.one(Dispatcher.call(AVG_POOL2D_BACKWARD, new PoolBackward(attrs, n.inputShape(0)), g[0]));
+        }
+    };
+
+    /** The adjoint of average pooling: each window's {@code g / divisor} spread over it. */
+    public static final OpDef<PoolBackward> AVG_POOL2D_BACKWARD = new Linear<>("avgPool2dBackward") {
+        @Override
+        public String nodeName(PoolBackward attrs) {
+            return attrs.pool().adaptive() ? "AdaptiveAvgPool2DBackwardBackward0" : "AvgPool2DBackwardBackward0";
+        }
+
+        @Override
+        public TensorSpec[] infer(PoolBackward attrs, TensorSpec... in) {
+            return Specs.one(attrs.inputShape(), in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(PoolBackward attrs, Tensor[] in) {
+            Pool p = attrs.pool();
+            return Specs.one(K.avgPoolBackward(in[0], p.windows(), p.divisor(), attrs.inputShape()));
+        }
+
+        @Override
+        public Tensor[] vjp(PoolBackward attrs, Node n, Tensor[] g) {
+            return Specs.one(Dispatcher.call(AVG_POOL2D, attrs.pool(), g[0]));
+        }
+    };
+
+    /** Scatters [N, C, H, W] into zeros [N, C, outH, outW] at in-plane indices (an I64 input, constant). */
+    public static final OpDef<Unpool> MAX_UNPOOL2D = new Linear<>("maxUnpool2d") {
+        @Override
+        public String nodeName(Unpool attrs) {
+            return "MaxUnpool2DBackward0";
+        }
+
+        @Override
+        public TensorSpec[] infer(Unpool attrs, TensorSpec... in) {
+            long[] s = in[0].shape();
+            return Specs.one(new long[] {s[0], s[1], attrs.outH(), attrs.outW()}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Unpool attrs, Tensor[] in) {
+            return Specs.one(K.maxUnpool(attrs.op(), in[0], in[1], attrs.outH(), attrs.outW()));
+        }
+
+        /** A gather at the same indices. */
+        @Override
+        public Tensor[] vjp(Unpool attrs, Node n, Tensor[] g) {
+            long[] s = n.inputShape(0);
+            long planeOut = (long) attrs.outH() * attrs.outW();
+            return new Tensor[] {g[0].reshape(s[0], s[1], planeOut).gather(2, n.saved(0).reshape(s[0], s[1], s[2] * s[3]))
+                    .reshape(s), null};
+        }
+    };
+
+    /** Every definition of this family. */
+    static final List<OpDef<?>> ALL = List.of(IM2COL, COL2IM, CONVOLUTION, MAX_POOL2D, AVG_POOL2D, AVG_POOL2D_BACKWARD,
+            MAX_UNPOOL2D);
+}
