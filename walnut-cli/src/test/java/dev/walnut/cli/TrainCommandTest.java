@@ -174,6 +174,52 @@ class TrainCommandTest {
         assertTrue(image.err().startsWith("walnut: error: ") && image.err().contains("not an image"), image::toString);
     }
 
+    /** A valid 1x1 PNG whose header then claims {@code width x height} (with a correct header CRC). */
+    private static byte[] pngClaiming(int width, int height) throws IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY), "png", bytes);
+        byte[] png = bytes.toByteArray();
+        var b = java.nio.ByteBuffer.wrap(png);
+        b.putInt(16, width).putInt(20, height);
+        var crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);   // chunk type "IHDR" and its 13 data bytes
+        b.putInt(29, (int) crc.getValue());
+        return png;
+    }
+
+    @Test
+    void predictRefusesAnImageLargerThanThePixelLimitBeforeDecodingIt() throws IOException {
+        Path huge = Files.write(shared.resolve("huge.png"), pngClaiming(24000, 24000));
+        Result r = CliRun.run("predict", "--checkpoint", run.toString(), "--image", huge.toString());
+        assertEquals(Main.FAILED, r.exitCode(), r::toString);
+        assertEquals("walnut: error: " + huge + ": the image is 24,000 x 24,000 pixels; padded to a square that is "
+                + "576,000,000 pixels, more than the limit of 40,000,000 (--max-pixels raises it)", r.err().strip());
+        Path small = Files.write(shared.resolve("small.png"), pngClaiming(1, 1));
+        Result capped = CliRun.run("predict", "--checkpoint", run.toString(), "--image", small.toString(), "--max-pixels", "0");
+        assertEquals(Main.USAGE, capped.exitCode(), capped::toString);
+    }
+
+    @Test
+    void predictNamesATruncatedImageAndADirectory() throws IOException {
+        var noise = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        var random = new java.util.Random(3);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                noise.setRGB(x, y, random.nextInt());
+            }
+        }
+        var bytes = new java.io.ByteArrayOutputStream();
+        ImageIO.write(noise, "png", bytes);
+        byte[] png = bytes.toByteArray();
+        Path cut = Files.write(shared.resolve("cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Result r = CliRun.run("predict", "--checkpoint", run.toString(), "--image", cut.toString());
+        assertEquals(Main.FAILED, r.exitCode(), r::toString);
+        assertTrue(r.err().startsWith("walnut: error: " + cut + ": cannot decode the image ("), r::toString);
+        assertTrue(r.err().strip().endsWith("the file may be truncated or corrupt"), r::toString);
+        Result dir = CliRun.run("predict", "--checkpoint", run.toString(), "--image", shared.toString());
+        assertEquals("walnut: error: " + shared + " is a directory, not an image file", dir.err().strip());
+    }
+
     @Test
     void inspectListsTheCheckpointsTensorsAndMetadata() {
         Result r = CliRun.run("inspect", run.resolve("checkpoint.safetensors").toString());
