@@ -77,13 +77,33 @@ final class TrainCommand extends BaseCommand {
     Path out;
 
     @Option(names = "--resume", paramLabel = "CHECKPOINT",
-            description = {"Continue the run saved in CHECKPOINT (a file or a run directory) with its settings;",
-                    "only --epochs, --data, --workers and --out may be given too."})
+            description = {"Continue the run saved in CHECKPOINT (a file or a run directory) with its settings and",
+                    "data; only --epochs, --data, --workers and --out may be given too."})
     Path resume;
+
+    @Option(names = "--allow-different-data",
+            description = {"With --resume: continue even when --data holds other images than the checkpoint was",
+                    "trained on (the results then differ from an uninterrupted run)."})
+    boolean allowDifferentData;
+
+    @Option(names = "--force", description = "Train into --out even when it holds a run already (overwriting it).")
+    boolean force;
 
     @Option(names = "--progress", negatable = true,
             description = "Draw a progress bar on stderr (default: only when attached to a terminal).")
     Boolean progress;
+
+    /** Set by the {@code walnut} launcher, which can test the stderr the bar is drawn on ({@code [ -t 2 ]}). */
+    static final String STDERR_TERMINAL_PROPERTY = "walnut.stderrIsTerminal";
+
+    /**
+     * Whether stderr is a terminal: the launcher's word when it gave it, else the JVM's console
+     * test (which looks at stdin and stdout, so {@code walnut train | tee log} would lose the bar).
+     */
+    static boolean stderrIsTerminal() {
+        String launcher = System.getProperty(STDERR_TERMINAL_PROPERTY);
+        return launcher != null ? Boolean.parseBoolean(launcher) : System.console() != null;
+    }
 
     /** Whether a training loop is running in this process (the Ctrl-C hook waits for its checkpoint). */
     static boolean isTraining() {
@@ -94,8 +114,10 @@ final class TrainCommand extends BaseCommand {
     int execute() throws Exception {
         TrainConfig config;
         Path resumeFile = null;
+        RunCheckpoint checkpoint = null;
+        Path dataOption = data;
         if (resume != null) {
-            RunCheckpoint checkpoint = RunCheckpoint.read(resume);
+            checkpoint = RunCheckpoint.read(resume);
             resumeFile = checkpoint.path();
             TrainConfig saved = checkpoint.config();
             checkUnchanged("--model", model, saved.model());
@@ -111,7 +133,17 @@ final class TrainCommand extends BaseCommand {
                         + "rates differ from a run started with --epochs %d%n", saved.scheduler(), epochs,
                         saved.epochs(), saved.epochs());
             }
+            if (data == null && checkpoint.data() != null) {
+                dataOption = checkpoint.data().option();
+                if (!Data.isBundled(dataOption) && !Files.isDirectory(dataOption)) {
+                    throw usageError("the checkpoint was trained on " + checkpoint.data().source() + ", which is no "
+                            + "longer a directory; pass --data DIR with the same files");
+                }
+            }
         } else {
+            if (allowDifferentData) {
+                throw usageError("--allow-different-data applies only with --resume");
+            }
             config = new TrainConfig(model, epochs != null ? epochs : DEFAULT_EPOCHS, batchSize, lr, optimizer,
                     scheduler, seed);
         }
@@ -122,15 +154,47 @@ final class TrainCommand extends BaseCommand {
         if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
             throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
         }
-        Path outDir = out != null ? out : resumeFile != null ? resumeFile.toAbsolutePath().getParent()
-                : defaultOutDir(config.model());
-        boolean showProgress = progress != null ? progress : System.console() != null;
-        var trainer = new Trainer(config, data, workers, outDir, showProgress, out(), err(), context.stop);
+        Path checkpointDir = resumeFile != null ? resumeFile.toAbsolutePath().getParent() : null;
+        Path outDir = out != null ? out : checkpointDir != null ? checkpointDir : defaultOutDir(config.model());
+        checkOutDir(outDir, checkpointDir);
+        boolean showProgress = progress != null ? progress : stderrIsTerminal();
+        var trainer = new Trainer(config, dataOption, workers, outDir, showProgress, out(), err(), context.stop)
+                .allowDifferentData(allowDifferentData);
         TRAINING.set(true);
         try {
-            return trainer.run(resumeFile);
+            return trainer.run(checkpoint);
+        } catch (Trainer.SettingsException e) {
+            throw usageError(e.getMessage());
         } finally {
             TRAINING.set(false);
+        }
+    }
+
+    /**
+     * Refuses an output directory that is a file, or that holds another run's files, unless
+     * {@code --force}: a new run would overwrite that run's checkpoint after its first epoch.
+     * The directory of the checkpoint being resumed is the run itself and always allowed.
+     */
+    private void checkOutDir(Path outDir, Path checkpointDir) {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw usageError("--out " + outDir + " is a file, not a directory");
+        }
+        if (force || (checkpointDir != null && sameFile(outDir, checkpointDir))) {
+            return;
+        }
+        for (String name : List.of(Trainer.CHECKPOINT_FILE, Trainer.SIDECAR_FILE, Trainer.METRICS_CSV)) {
+            if (Files.exists(outDir.resolve(name))) {
+                throw usageError("--out " + outDir + " already holds a run (" + name + "); pass --resume " + outDir
+                        + " to continue it, --force to overwrite it, or another --out");
+            }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
