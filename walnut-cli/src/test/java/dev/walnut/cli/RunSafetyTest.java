@@ -56,10 +56,6 @@ class RunSafetyTest {
         return dir;
     }
 
-    private static List<String> metricsWithoutTime(Path dir) throws IOException {
-        return Files.readAllLines(dir.resolve("metrics.csv")).stream()
-                .map(line -> line.substring(0, line.lastIndexOf(','))).toList();
-    }
 
     @Test
     void theResumeCommandNamesTheDataAndResumingWithoutDataUsesTheCheckpoints() throws IOException {
@@ -72,7 +68,7 @@ class RunSafetyTest {
         Result resumed = CliRun.run("train", "--resume", dir.toString(), "--no-progress");
         assertEquals(Main.OK, resumed.exitCode(), resumed::toString);
         assertTrue(resumed.out().contains("(64 images) from " + data.toAbsolutePath()), resumed.out());
-        assertEquals(metricsWithoutTime(run), metricsWithoutTime(dir));
+        assertEquals(CliRun.metricsWithoutTime(run), CliRun.metricsWithoutTime(dir));
     }
 
     @Test
@@ -102,7 +98,7 @@ class RunSafetyTest {
         }
         Result r = CliRun.run("train", "--resume", dir.toString(), "--data", copy.toString(), "--no-progress");
         assertEquals(Main.OK, r.exitCode(), r::toString);
-        assertEquals(metricsWithoutTime(run), metricsWithoutTime(dir));
+        assertEquals(CliRun.metricsWithoutTime(run), CliRun.metricsWithoutTime(dir));
     }
 
     @Test

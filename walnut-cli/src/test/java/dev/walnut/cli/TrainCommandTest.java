@@ -45,11 +45,6 @@ class TrainCommandTest {
         return CliRun.run(args.toArray(String[]::new));
     }
 
-    /** The metrics.csv rows without the wall-time column. */
-    private static List<String> metricsWithoutTime(Path dir) throws IOException {
-        return Files.readAllLines(dir.resolve("metrics.csv")).stream()
-                .map(line -> line.substring(0, line.lastIndexOf(','))).toList();
-    }
 
     @Test
     void trainWritesCheckpointSidecarMetricsAndPlot() throws IOException {
@@ -257,11 +252,11 @@ class TrainCommandTest {
         Path b = shared.resolve("workers2");
         assertEquals(Main.OK, train(a, "--epochs", "1", "--workers", "0").exitCode());
         assertEquals(Main.OK, train(b, "--epochs", "1", "--workers", "2").exitCode());
-        assertEquals(metricsWithoutTime(a), metricsWithoutTime(b));
-        assertEquals(metricsWithoutTime(run), metricsWithoutTime(a));   // the shared run used 2 workers too
+        assertEquals(CliRun.metricsWithoutTime(a), CliRun.metricsWithoutTime(b));
+        assertEquals(CliRun.metricsWithoutTime(run), CliRun.metricsWithoutTime(a));   // the shared run used 2 workers too
         Path c = shared.resolve("seed7");
         assertEquals(Main.OK, train(c, "--epochs", "1", "--seed", "7").exitCode());
-        assertFalse(metricsWithoutTime(a).equals(metricsWithoutTime(c)), "another seed, other metrics");
+        assertFalse(CliRun.metricsWithoutTime(a).equals(CliRun.metricsWithoutTime(c)), "another seed, other metrics");
     }
 
     @Test
@@ -283,7 +278,7 @@ class TrainCommandTest {
         assertEquals(Main.OK, resumed.exitCode(), resumed::toString);
         assertTrue(resumed.out().contains("resuming from " + part.resolve("checkpoint.safetensors")
                 + " at epoch 1 batch 5, step 4"), resumed.out());
-        assertEquals(metricsWithoutTime(full), metricsWithoutTime(part));
+        assertEquals(CliRun.metricsWithoutTime(full), CliRun.metricsWithoutTime(part));
         assertWeightsEqual(full, part);
     }
 
@@ -298,7 +293,7 @@ class TrainCommandTest {
                 "--no-progress");
         assertEquals(Main.OK, resumed.exitCode(), resumed::toString);
         assertTrue(resumed.out().contains("at epoch 2, step 4"), resumed.out());
-        assertEquals(metricsWithoutTime(full), metricsWithoutTime(part));
+        assertEquals(CliRun.metricsWithoutTime(full), CliRun.metricsWithoutTime(part));
         assertWeightsEqual(full, part);
     }
 
@@ -326,7 +321,7 @@ class TrainCommandTest {
                 "--workers", "0", "--no-progress");
         assertEquals(Main.OK, resumed.exitCode(), resumed::toString);
         assertTrue(resumed.out().contains("at epoch 2 batch 3, step 6"), resumed.out());
-        assertEquals(metricsWithoutTime(full), metricsWithoutTime(part));
+        assertEquals(CliRun.metricsWithoutTime(full), CliRun.metricsWithoutTime(part));
         assertWeightsEqual(full, part);
     }
 
