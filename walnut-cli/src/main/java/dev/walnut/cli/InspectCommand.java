@@ -30,8 +30,8 @@ import picocli.CommandLine.Parameters;
  * }</pre>
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"List the tensors of a .safetensors, .npy or .npz file (checkpoints included): name, stored",
-                "dtype, shape, elements, bytes, min, max and mean (read in chunks), then the file's metadata."})
+        description = {"List the tensors and metadata of a .safetensors, .npy or .npz file (checkpoints too).",
+                "Per tensor: name, stored dtype, shape, elements, bytes, min, max and mean (read in chunks)."})
 final class InspectCommand extends BaseCommand {
     @Parameters(paramLabel = "FILE", description = "A .safetensors, .npy or .npz file (the format is told by the name).")
     Path file;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,8 +49,8 @@ final class PredictCommand extends BaseCommand {
     int top;
 
     @Option(names = "--background", paramLabel = "KIND", defaultValue = "auto",
-            description = {"dark (use as is), light (invert), or auto: invert when the image's border is",
-                    "mostly light (default: ${DEFAULT-VALUE})."})
+            description = "dark (use as is), light (invert), or auto: invert when the image's border is"
+                    + " mostly light (default: ${DEFAULT-VALUE}).")
     String background;
 
     @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "40000000",
@@ -59,6 +60,14 @@ final class PredictCommand extends BaseCommand {
     @Option(names = "--data", paramLabel = "DIR",
             description = "Fashion-MNIST directory or 'bundled' for --index (default: installed, else bundled).")
     Path data;
+
+    @Mixin
+    ModelClassPath classPath;
+
+    @Override
+    ModelClassPath modelClassPath() {
+        return classPath;
+    }
 
     @Override
     int execute() throws Exception {

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,8 +33,8 @@ final class TrainCommand extends BaseCommand {
     private static final AtomicBoolean TRAINING = new AtomicBoolean();
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
-            description = {"mlp, cnn, or the fully qualified name of a Module class with a public no-argument",
-                    "constructor on the class path (default: ${DEFAULT-VALUE})."})
+            description = "mlp, cnn, or the fully qualified name of a Module class with a public no-argument"
+                    + " constructor on the class path (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--epochs", paramLabel = "N",
@@ -53,8 +54,8 @@ final class TrainCommand extends BaseCommand {
     String optimizer;
 
     @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "cosine",
-            description = {"none, step (x0.1 every ceil(epochs/3) epochs), cosine (to 0 over the run),",
-                    "or onecycle (per batch, peak --lr at 30%%) (default: ${DEFAULT-VALUE})."})
+            description = "none, step (x0.1 every ceil(epochs/3) epochs), cosine (to 0 over the run),"
+                    + " or onecycle (per batch, peak --lr at 30%%) (default: ${DEFAULT-VALUE}).")
     String scheduler;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
@@ -62,9 +63,9 @@ final class TrainCommand extends BaseCommand {
     long seed;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = {"Directory with the four Fashion-MNIST IDX files (.gz or plain), or 'bundled' for the",
-                    "4,000/1,000-image sample in walnut-core; default: /usr/share/datasets/fashion-mnist",
-                    "when present, else the bundled sample."})
+            description = "Directory with the four Fashion-MNIST IDX files (.gz or plain), or 'bundled' for the"
+                    + " 4,000/1,000-image sample in walnut-core; default: /usr/share/datasets/fashion-mnist"
+                    + " when present, else the bundled sample.")
     Path data;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
@@ -72,18 +73,18 @@ final class TrainCommand extends BaseCommand {
     int workers;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = {"Output directory (default: runs/<model>-<yyyyMMdd-HHmmss>; with --resume, the",
-                    "checkpoint's directory)."})
+            description = "Output directory (default: runs/<model>-<yyyyMMdd-HHmmss>; with --resume, the"
+                    + " checkpoint's directory).")
     Path out;
 
     @Option(names = "--resume", paramLabel = "CHECKPOINT",
-            description = {"Continue the run saved in CHECKPOINT (a file or a run directory) with its settings and",
-                    "data; only --epochs, --data, --workers and --out may be given too."})
+            description = "Continue the run saved in CHECKPOINT (a file or a run directory) with its settings and"
+                    + " data; only --epochs, --data, --workers and --out may be given too.")
     Path resume;
 
     @Option(names = "--allow-different-data",
-            description = {"With --resume: continue even when --data holds other images than the checkpoint was",
-                    "trained on (the results then differ from an uninterrupted run)."})
+            description = "With --resume: continue even when --data holds other images than the checkpoint was"
+                    + " trained on (the results then differ from an uninterrupted run).")
     boolean allowDifferentData;
 
     @Option(names = "--force", description = "Train into --out even when it holds a run already (overwriting it).")
@@ -108,6 +109,14 @@ final class TrainCommand extends BaseCommand {
     /** Whether a training loop is running in this process (the Ctrl-C hook waits for its checkpoint). */
     static boolean isTraining() {
         return TRAINING.get();
+    }
+
+    @Mixin
+    ModelClassPath classPath;
+
+    @Override
+    ModelClassPath modelClassPath() {
+        return classPath;
     }
 
     @Override
