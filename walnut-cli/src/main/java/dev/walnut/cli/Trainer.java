@@ -2,6 +2,7 @@ package dev.walnut.cli;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.backend.cpu.KernelProvider;
 import dev.walnut.data.DataLoader;
 import dev.walnut.data.FashionMnist;
 import dev.walnut.io.AtomicFiles;
@@ -152,6 +153,9 @@ final class Trainer {
      * @throws IOException naming the file and field when the checkpoint is damaged
      */
     int run(RunCheckpoint resume) throws IOException {
+        // The first kernel call logs which kernels are active; made here, that line comes before the
+        // run's header instead of in the middle of the first frame of the progress bar.
+        KernelProvider.get();
         FashionMnist train = Data.load(dataDir, true);
         FashionMnist test = Data.load(dataDir, false);
         data = DataIdentity.of(train, test);

@@ -216,6 +216,22 @@ class RunSafetyTest {
     }
 
     @Test
+    void theKernelLogLineComesBeforeTheProgressBarInAFreshJvm() throws Exception {
+        // In this JVM the kernels were chosen long ago; only a new process shows the first-call log line.
+        Path javaBinary = Path.of(System.getProperty("java.home"), "bin", "java");
+        var pb = new ProcessBuilder(javaBinary.toString(), "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "train", "--data", data.toString(),
+                "--out", shared.resolve("fresh").toString(), "--epochs", "1", "--batch-size", "32", "--progress");
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        int log = err.indexOf("Walnut CPU kernels:");
+        int bar = err.indexOf("epoch 1/1");
+        assertTrue(log >= 0 && bar > log, err);
+    }
+
+    @Test
     void theProgressBarFollowsTheLaunchersStderrTest() {
         String old = System.getProperty(TrainCommand.STDERR_TERMINAL_PROPERTY);
         try {
