@@ -23,7 +23,8 @@ class LauncherTest {
     @TempDir
     Path root;
 
-    private List<String> javaArguments(String classpath) throws IOException, InterruptedException {
+    /** The repository layout with a stand-in {@code java}; the jar exists and is newer than every source. */
+    private Path layout() throws IOException {
         for (String dir : List.of("walnut-core/src/main", "walnut-cli/src/main", "walnut-cli/target/lib", "jdk/bin")) {
             Files.createDirectories(root.resolve(dir));
         }
@@ -34,7 +35,11 @@ class LauncherTest {
         Files.writeString(root.resolve("walnut-cli/target/walnut-cli.jar"), "jar");
         Path java = Files.writeString(root.resolve("jdk/bin/java"), "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path script = Files.copy(SCRIPT, root.resolve("walnut"));
+        return Files.copy(SCRIPT, root.resolve("walnut"));
+    }
+
+    private List<String> javaArguments(String classpath) throws IOException, InterruptedException {
+        Path script = layout();
         var pb = new ProcessBuilder("bash", script.toString(), "train", "--model", "my.pkg.Net");
         pb.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         pb.environment().remove("CLASSPATH");
@@ -72,5 +77,21 @@ class LauncherTest {
     void theLauncherTellsWhetherStderrIsATerminal() throws Exception {
         // The test's stderr is a pipe, so the progress bar stays off even if stdout were a terminal.
         assertTrue(javaArguments(null).contains("-D" + TrainCommand.STDERR_TERMINAL_PROPERTY + "=false"));
+    }
+
+    @Test
+    void aJarRemovedByMvnCleanIsRebuiltNotAFirstRun() throws Exception {
+        Path script = layout();
+        Files.delete(root.resolve("walnut-cli/target/walnut-cli.jar"));
+        // A stand-in mvn that fails at once: only the launcher's message matters here.
+        Path mvn = Files.writeString(Files.createDirectories(root.resolve("bin")).resolve("mvn"), "#!/bin/sh\nexit 1\n");
+        Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
+        var pb = new ProcessBuilder("bash", script.toString(), "--version");
+        pb.environment().put("PATH", root.resolve("bin") + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor(), err);
+        assertTrue(err.startsWith("rebuilding walnut (walnut-cli/target/walnut-cli.jar is missing)..."), err);
+        assertTrue(err.strip().endsWith("walnut: error: the build failed (output above)"), err);
     }
 }
