@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * temporary file in the same directory ({@code <name>.<16 hex digits>.tmp}), is flushed to the
  * disk ({@code fsync}), and is then renamed over the target in one atomic step. A failure removes
  * the temporary file and leaves the target as it was. A new file gets the mode of any newly
- * created file (0644 with the usual umask 022); a replaced file keeps its permissions.
+ * created file (0644 with the usual umask 022); a replaced file keeps its permissions. A target
+ * that is a symbolic link has the file it points to replaced, and stays a link.
  *
  * <pre>{@code
  * AtomicFiles.writeString(Path.of("runs/x/metrics.csv"), "epoch,loss\n1,0.5\n");
@@ -74,6 +75,10 @@ public final class AtomicFiles {
      */
     public static void write(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
+        if (Files.isSymbolicLink(absolute) && Files.exists(absolute)) {
+            // Replace the file the link points to, as writing through the link did, not the link itself.
+            absolute = absolute.toRealPath();
+        }
         if (Files.isDirectory(absolute)) {
             throw new IOException(target + " is a directory; give the path of a file to write");
         }

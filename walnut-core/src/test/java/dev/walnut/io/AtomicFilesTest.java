@@ -89,6 +89,17 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aSymbolicLinkStaysALinkAndTheFileItPointsToIsReplaced() throws IOException {
+        Path real = Files.createDirectory(dir.resolve("run3")).resolve("checkpoint.safetensors");
+        AtomicFiles.writeString(real, "v1");
+        Path link = Files.createSymbolicLink(dir.resolve("latest.safetensors"), real);
+        AtomicFiles.writeString(link, "v2");
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("v2", Files.readString(real));
+        assertEquals(List.of("checkpoint.safetensors"), namesIn(real.getParent()));
+    }
+
+    @Test
     void writingIntoAMissingDirectoryOrOverADirectorySaysSo() throws IOException {
         Path missing = dir.resolve("no-such-dir").resolve("x.csv");
         NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> AtomicFiles.writeString(missing, "x"));
