@@ -216,6 +216,29 @@ class RunSafetyTest {
     }
 
     @Test
+    void aCheckpointThatDoesNotRecordItsDataResumesOnTheGivenDataWithANote() throws IOException {
+        Path old = tampered("older-version", meta -> {
+            Map<String, Object> user = Json.parseObject(meta.get("metadata"));
+            user.remove(DataIdentity.KEY);
+            meta.put("metadata", Json.write(user, false));
+            return meta;
+        });
+        Result r = CliRun.run("train", "--resume", old.toString(), "--epochs", "2", "--data", otherData.toString(),
+                "--no-progress");
+        assertEquals(Main.OK, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("note: the checkpoint does not record its data (an older walnut wrote it); "
+                + "resuming on " + otherData.toAbsolutePath()), r.out());
+    }
+
+    @Test
+    void resumingIntoAnotherRunsDirectoryIsRefusedUnlessForced() {
+        Path dir = interruptedRun("into-other");
+        Result r = CliRun.run("train", "--resume", dir.toString(), "--out", run.toString(), "--no-progress");
+        assertEquals(Main.USAGE, r.exitCode(), r::toString);
+        assertTrue(r.err().startsWith("walnut: --out " + run + " already holds a run"), r::toString);
+    }
+
+    @Test
     void theKernelLogLineComesBeforeTheProgressBarInAFreshJvm() throws Exception {
         // In this JVM the kernels were chosen long ago; only a new process shows the first-call log line.
         Path javaBinary = Path.of(System.getProperty("java.home"), "bin", "java");
