@@ -30,6 +30,8 @@ final class TrainCommand extends BaseCommand {
     static final int DEFAULT_EPOCHS = 5;
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
     static final List<String> SCHEDULERS = List.of("none", "step", "cosine", "onecycle");
+    /** Set by the {@code walnut} launcher, which can test the stderr the bar is drawn on ({@code [ -t 2 ]}). */
+    static final String STDERR_TERMINAL_PROPERTY = "walnut.stderrIsTerminal";
     private static final AtomicBoolean TRAINING = new AtomicBoolean();
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
@@ -94,8 +96,8 @@ final class TrainCommand extends BaseCommand {
             description = "Draw a progress bar on stderr (default: only when attached to a terminal).")
     Boolean progress;
 
-    /** Set by the {@code walnut} launcher, which can test the stderr the bar is drawn on ({@code [ -t 2 ]}). */
-    static final String STDERR_TERMINAL_PROPERTY = "walnut.stderrIsTerminal";
+    @Mixin
+    ModelClassPath classPath;
 
     /**
      * Whether stderr is a terminal: the launcher's word when it gave it, else the JVM's console
@@ -110,9 +112,6 @@ final class TrainCommand extends BaseCommand {
     static boolean isTraining() {
         return TRAINING.get();
     }
-
-    @Mixin
-    ModelClassPath classPath;
 
     @Override
     ModelClassPath modelClassPath() {
@@ -146,7 +145,8 @@ final class TrainCommand extends BaseCommand {
                 dataOption = checkpoint.data().option();
                 if (!Data.isBundled(dataOption) && !Files.isDirectory(dataOption)) {
                     throw usageError("the checkpoint was trained on " + checkpoint.data().source() + ", which is no "
-                            + "longer a directory; pass --data DIR with the same files");
+                            + "longer a directory; pass --data DIR with the same files (or with other files and "
+                            + "--allow-different-data)");
                 }
             }
         } else {

@@ -102,6 +102,21 @@ class RunSafetyTest {
     }
 
     @Test
+    void resumingWhenTheCheckpointsDataDirectoryIsGoneAsksForData() throws IOException {
+        Path moved = CliRun.writeIdxDataset(shared.resolve("data-to-move"), 32, 16, 1);
+        Path dir = shared.resolve("gone");
+        var polls = new AtomicInteger();
+        Result stopped = CliRun.run(() -> polls.incrementAndGet() == 1, "train", "--data", moved.toString(), "--out",
+                dir.toString(), "--epochs", "1", "--batch-size", "16", "--no-progress");
+        assertEquals(Main.INTERRUPTED, stopped.exitCode(), stopped::toString);
+        Files.move(moved, shared.resolve("data-moved"));
+        Result r = CliRun.run("train", "--resume", dir.toString(), "--no-progress");
+        assertEquals(Main.USAGE, r.exitCode(), r::toString);
+        assertTrue(r.err().startsWith("walnut: the checkpoint was trained on " + moved.toAbsolutePath()
+                + ", which is no longer a directory; pass --data DIR with the same files"), r::toString);
+    }
+
+    @Test
     void allowDifferentDataWithoutResumeIsAUsageError() {
         Result r = train(shared.resolve("no-resume"), data, "--allow-different-data");
         assertEquals(Main.USAGE, r.exitCode(), r::toString);
