@@ -253,6 +253,24 @@ class RunSafetyTest {
         assertTrue(r.err().startsWith("walnut: --out " + run + " already holds a run"), r::toString);
     }
 
+    /** A model whose forward pass runs out of memory, as a too large batch would. */
+    public static final class HungryModel extends dev.walnut.nn.Module {
+        private final dev.walnut.nn.Linear fc = new dev.walnut.nn.Linear(784, 10);
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
+    @Test
+    void runningOutOfMemoryIsOneLineWithTheFix() {
+        Result r = train(shared.resolve("hungry"), data, "--model", HungryModel.class.getName());
+        assertEquals(Main.FAILED, r.exitCode(), r::toString);
+        assertEquals("walnut: error: out of memory (Java heap space); give the JVM more heap, e.g. "
+                + "WALNUT_JAVA_OPTS=-Xmx8g, or use a smaller --batch-size or model", r.err().strip());
+    }
+
     @Test
     void theKernelLogLineComesBeforeTheProgressBarInAFreshJvm() throws Exception {
         // In this JVM the kernels were chosen long ago; only a new process shows the first-call log line.
