@@ -47,10 +47,7 @@ class UserModelTest {
         Path src = Files.createDirectories(dir.resolve("src/my/pkg")).resolve("Net.java");
         Files.writeString(src, SOURCE);
         Path classes = Files.createDirectories(dir.resolve("classes"));
-        Path core = Path.of(dev.walnut.nn.Module.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), "-cp",
-                core.toString(), src.toString());
-        assertEquals(0, rc, "javac failed");
+        assertEquals(0, javac(classes, src, new java.io.ByteArrayOutputStream()), "javac failed");
         jar = dir.resolve("my-models.jar");
         try (var out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -59,6 +56,27 @@ class UserModelTest {
                 out.closeEntry();
             }
         }
+    }
+
+    /** Compiles {@code source} against walnut-core into {@code classes}; javac's messages go to {@code errors}. */
+    private static int javac(Path classes, Path source, OutputStream errors) throws URISyntaxException {
+        Path core = Path.of(dev.walnut.nn.Module.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return ToolProvider.getSystemJavaCompiler().run(null, null, errors, "-d", classes.toString(), "-cp",
+                core.toString(), source.toString());
+    }
+
+    @Test
+    void theReadmesImportAdviceResolvesModuleUnderAWildcardImport() throws Exception {
+        String body = "\npublic class App {\n    Module model = new Sequential(new Linear(2, 1));\n}\n";
+        Path classes = Files.createDirectories(dir.resolve("app-classes"));
+        Path advised = Files.createDirectories(dir.resolve("advised")).resolve("App.java");
+        Files.writeString(advised, "import dev.walnut.nn.*;\nimport dev.walnut.nn.Module;\n" + body);
+        assertEquals(0, javac(classes, advised, new java.io.ByteArrayOutputStream()));
+        Path wildcardOnly = Files.createDirectories(dir.resolve("wildcard")).resolve("App.java");
+        Files.writeString(wildcardOnly, "import dev.walnut.nn.*;\n" + body);
+        var errors = new java.io.ByteArrayOutputStream();
+        assertEquals(1, javac(classes, wildcardOnly, errors));
+        assertTrue(errors.toString().contains("reference to Module is ambiguous"), errors.toString());
     }
 
     @Test
