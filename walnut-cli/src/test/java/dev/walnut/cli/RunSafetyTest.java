@@ -231,6 +231,16 @@ class RunSafetyTest {
     }
 
     @Test
+    void weightsThatDoNotFitTheRecordedModelAreNamedByFile() throws IOException {
+        Path dir = tamperedField("wrong-model", "config", "{\"model\":\"cnn\",\"epochs\":1,\"batch_size\":16,"
+                + "\"lr\":0.001,\"optimizer\":\"adam\",\"scheduler\":\"cosine\",\"seed\":42}");
+        Result r = CliRun.run("eval", "--checkpoint", dir.toString(), "--data", data.toString());
+        assertEquals(Main.FAILED, r.exitCode(), r::toString);
+        assertTrue(r.err().startsWith("walnut: error: " + dir.resolve("checkpoint.safetensors")
+                + ": the weights do not fit the cnn model ("), r::toString);
+    }
+
+    @Test
     void aCheckpointThatDoesNotRecordItsDataResumesOnTheGivenDataWithANote() throws IOException {
         Path old = tampered("older-version", meta -> {
             Map<String, Object> user = Json.parseObject(meta.get("metadata"));
