@@ -47,6 +47,8 @@ public final class AtomicFiles {
     private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
     /** Keeps {@code <name>.<16 hex>.tmp} within the usual 255-byte file-name limit. */
     private static final int MAX_PREFIX = 200;
+    /** Where files cannot be locked, a temporary untouched this long counts as stale. */
+    private static final long UNLOCKED_STALE_MILLIS = 10 * 60 * 1000;
 
     private AtomicFiles() {
     }
@@ -74,7 +76,7 @@ public final class AtomicFiles {
      *     is then unchanged and no temporary file is left
      */
     public static void write(Path target, Content content) throws IOException {
-        Path absolute = target.toAbsolutePath();
+        Path absolute = target.toAbsolutePath().normalize();
         if (Files.isSymbolicLink(absolute) && Files.exists(absolute)) {
             // Replace the file the link points to, as writing through the link did, not the link itself.
             absolute = absolute.toRealPath();
@@ -91,7 +93,7 @@ public final class AtomicFiles {
         boolean moved = false;
         try (FileChannel channel = tmp.channel();
              // Held while writing: another process's removeStaleTemporaries skips a locked file.
-             FileLock lock = channel.lock()) {
+             FileLock lock = lockIfSupported(channel)) {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
             content.writeTo(new FilterOutputStream(out) {
                 @Override
@@ -124,6 +126,15 @@ public final class AtomicFiles {
     }
 
     private record Temporary(Path path, FileChannel channel) {
+    }
+
+    /** The lock, or null where the file system has none (some network mounts): the write goes on. */
+    private static FileLock lockIfSupported(FileChannel channel) {
+        try {
+            return channel.lock();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static Temporary createTemporary(Path target) throws IOException {
@@ -174,7 +185,7 @@ public final class AtomicFiles {
      * @return how many files were deleted
      */
     public static int removeStaleTemporaries(Path target) throws IOException {
-        Path absolute = target.toAbsolutePath();
+        Path absolute = target.toAbsolutePath().normalize();
         Path dir = absolute.getParent();
         if (!Files.isDirectory(dir)) {
             return 0;
@@ -195,14 +206,24 @@ public final class AtomicFiles {
     }
 
     private static boolean deleteIfUnlocked(Path p) throws IOException {
-        try (FileChannel channel = FileChannel.open(p, StandardOpenOption.WRITE);
-             FileLock lock = channel.tryLock()) {
+        try (FileChannel channel = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                return false;   // this JVM is writing it
+            } catch (IOException e) {
+                // No locks on this file system: a writer touches its file all the time, so one
+                // untouched for a while belongs to no one.
+                return Files.getLastModifiedTime(p).toMillis() < System.currentTimeMillis() - UNLOCKED_STALE_MILLIS
+                        && Files.deleteIfExists(p);
+            }
             if (lock == null) {
                 return false;   // another process is writing it
             }
-            return Files.deleteIfExists(p);
-        } catch (OverlappingFileLockException e) {
-            return false;
+            try (lock) {
+                return Files.deleteIfExists(p);
+            }
         } catch (NoSuchFileException e) {
             return false;   // renamed or removed by its writer meanwhile
         }

@@ -135,6 +135,36 @@ class AtomicFilesTest {
         assertEquals(4, Files.size(target));
     }
 
+    /** A stand-in for another process in the middle of a write: it holds the temporary's lock. */
+    public static final class LockHolder {
+        public static void main(String[] args) throws Exception {
+            try (var channel = java.nio.channels.FileChannel.open(Path.of(args[0]),
+                    java.nio.file.StandardOpenOption.WRITE); var lock = channel.lock()) {
+                System.out.println("locked");
+                System.out.flush();
+                Thread.sleep(60_000);
+            }
+        }
+    }
+
+    @Test
+    void removeStaleTemporariesLeavesATemporaryLockedByAnotherProcessAlone() throws Exception {
+        Path target = dir.resolve("checkpoint.safetensors");
+        Path writing = Files.writeString(dir.resolve("checkpoint.safetensors.0123456789abcdef.tmp"), "half");
+        Path javaBinary = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process other = new ProcessBuilder(javaBinary.toString(), "-cp", System.getProperty("java.class.path"),
+                LockHolder.class.getName(), writing.toString()).start();
+        try {
+            assertEquals("locked", new String(other.getInputStream().readNBytes(6)));
+            assertEquals(0, AtomicFiles.removeStaleTemporaries(target));
+            assertTrue(Files.exists(writing));
+        } finally {
+            other.destroyForcibly().waitFor();
+        }
+        assertEquals(1, AtomicFiles.removeStaleTemporaries(target));   // its writer died: now it is stale
+        assertFalse(Files.exists(writing));
+    }
+
     @Test
     void everyWriterReplacesItsFileInsteadOfOverwritingIt() throws IOException {
         Tensor t = Tensor.of(1.0, 2.0);
