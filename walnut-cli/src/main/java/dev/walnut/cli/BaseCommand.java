@@ -32,7 +32,18 @@ abstract class BaseCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        return execute();
+        ModelClassPath classPath = modelClassPath();
+        if (classPath == null) {
+            return execute();
+        }
+        try (AutoCloseable userClasses = classPath.activate()) {
+            return execute();
+        }
+    }
+
+    /** The {@code --classpath} option of a command that builds models, or null (the default) for none. */
+    ModelClassPath modelClassPath() {
+        return null;
     }
 
     /** Runs the command; returns the exit code. Exceptions are reported by {@link Main} as one line. */

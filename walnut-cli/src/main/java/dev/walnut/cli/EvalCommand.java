@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,6 +40,14 @@ final class EvalCommand extends BaseCommand {
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
             description = "Background threads that prepare batches (default: ${DEFAULT-VALUE}).")
     int workers;
+
+    @Mixin
+    ModelClassPath classPath;
+
+    @Override
+    ModelClassPath modelClassPath() {
+        return classPath;
+    }
 
     @Override
     int execute() throws Exception {

@@ -7,7 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Turns an image file into a Fashion-MNIST-like input: 28x28 grayscale in [0, 1] with a light
@@ -23,6 +28,8 @@ import javax.imageio.ImageIO;
  */
 final class ImageInput {
     static final int SIZE = 28;
+    /** The default cap on an image's pixels (after padding to a square): 40 megapixels. */
+    static final long DEFAULT_MAX_PIXELS = 40_000_000L;
 
     private ImageInput() {
     }
@@ -31,28 +38,31 @@ final class ImageInput {
     record Result(float[] pixels, int width, int height, boolean inverted) {
     }
 
-    /**
-     * Reads {@code file}; {@code background} is {@code dark}, {@code light} or {@code auto}.
-     *
-     * @throws IOException when the file is missing or no installed image reader understands it
-     */
+    /** {@link #read(Path, String, long)} with the default limit of {@value #DEFAULT_MAX_PIXELS} pixels. */
     static Result read(Path file, String background) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString());
-        }
-        BufferedImage src = ImageIO.read(file.toFile());
-        if (src == null) {
-            throw new IOException(file + ": not an image this JVM can read (use PNG, JPEG, GIF or BMP)");
-        }
+        return read(file, background, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Reads {@code file}; {@code background} is {@code dark}, {@code light} or {@code auto}. The
+     * image's declared size is checked before it is decoded: padded to a square it may have at
+     * most {@code maxPixels} pixels.
+     *
+     * @throws IOException naming the file when it is missing, a directory, not an image an
+     *     installed reader understands, larger than the limit, truncated or corrupt
+     */
+    static Result read(Path file, String background, long maxPixels) throws IOException {
+        BufferedImage src = decode(file, maxPixels);
         int w = src.getWidth();
         int h = src.getHeight();
-        double[] gray = new double[w * h];
+        float[] gray = new float[w * h];
+        boolean alpha = src.getColorModel().hasAlpha();
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int argb = src.getRGB(x, y);
                 double a = ((argb >>> 24) & 0xFF) / 255.0;
                 double lum = (0.299 * ((argb >> 16) & 0xFF) + 0.587 * ((argb >> 8) & 0xFF) + 0.114 * (argb & 0xFF)) / 255.0;
-                gray[y * w + x] = lum * a + (src.getColorModel().hasAlpha() ? borderFill(background) * (1 - a) : 0);
+                gray[y * w + x] = (float) (lum * a + (alpha ? borderFill(background) * (1 - a) : 0));
             }
         }
         boolean invert = switch (background) {
@@ -94,12 +104,63 @@ final class ImageInput {
         return new Result(pixels, w, h, invert);
     }
 
+    private static BufferedImage decode(Path file, long maxPixels) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + " is a directory, not an image file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString());
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException(file + ": not an image this JVM can read (use PNG, JPEG, GIF or BMP)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w;
+                int h;
+                try {
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw unreadable(file, e);
+                }
+                long side = Math.max(w, h);
+                if (side * side > maxPixels) {
+                    throw new IOException(String.format(Locale.ROOT, "%s: the image is %,d x %,d pixels; padded to a "
+                            + "square that is %,d pixels, more than the limit of %,d (--max-pixels raises it)",
+                            file, w, h, side * side, maxPixels));
+                }
+                try {
+                    return reader.read(0);
+                } catch (IOException | RuntimeException e) {
+                    throw unreadable(file, e);
+                }
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private static IOException unreadable(Path file, Exception e) {
+        StringBuilder why = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && why.indexOf(t.getMessage()) < 0) {
+                why.append(why.length() > 0 ? ": " : "").append(t.getMessage());
+            }
+        }
+        return new IOException(file + ": cannot decode the image (" + (why.length() > 0 ? why : e.getClass().getSimpleName())
+                + "); the file may be truncated or corrupt", e);
+    }
+
     /** Transparent pixels count as the background: black in dark mode, white otherwise. */
     private static double borderFill(String background) {
         return background.equals("dark") ? 0.0 : 1.0;
     }
 
-    private static double borderMean(double[] gray, int w, int h) {
+    private static double borderMean(float[] gray, int w, int h) {
         double sum = 0;
         int n = 0;
         for (int x = 0; x < w; x++) {

@@ -1,15 +1,15 @@
 package dev.walnut.cli;
 
-import dev.walnut.DType;
-import dev.walnut.Tensor;
 import dev.walnut.io.Npy;
 import dev.walnut.io.SafeTensors;
+import dev.walnut.io.TensorSummary;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,8 +18,11 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code walnut inspect}: a table of the tensors in a {@code .safetensors} (checkpoints included),
- * {@code .npy} or {@code .npz} file (name, dtype, shape, elements, bytes, min, max, mean), then the
- * file's metadata when it has any.
+ * {@code .npy} or {@code .npz} file (name, stored dtype, shape, elements, bytes, min, max, mean),
+ * then the file's metadata when it has any. The data are streamed in chunks
+ * ({@link SafeTensors#summarize}, {@link Npy#summarize}, {@link Npy#summarizeNpz}), so memory stays
+ * bounded on multi-GB files and a {@code bfloat16} tensor shows as {@code bfloat16}. Names and
+ * metadata are printed with control characters escaped, so a file cannot rewrite the terminal.
  *
  * <pre>{@code
  * walnut inspect runs/mlp-20250101-120000/checkpoint.safetensors
@@ -27,31 +30,33 @@ import picocli.CommandLine.Parameters;
  * }</pre>
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"List the tensors of a .safetensors, .npy or .npz file (checkpoints included): name, dtype,",
-                "shape, elements, bytes, min, max and mean, then the file's metadata."})
+        description = {"List the tensors and metadata of a .safetensors, .npy or .npz file (checkpoints too).",
+                "Per tensor: name, stored dtype, shape, elements, bytes, min, max and mean (read in chunks)."})
 final class InspectCommand extends BaseCommand {
     @Parameters(paramLabel = "FILE", description = "A .safetensors, .npy or .npz file (the format is told by the name).")
     Path file;
 
     @Override
     int execute() throws Exception {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + " is a directory; give a .safetensors, .npy or .npz file");
+        }
         if (!Files.isRegularFile(file)) {
-            throw new java.nio.file.NoSuchFileException(file.toString());
+            throw new NoSuchFileException(file.toString());
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        Map<String, Tensor> tensors;
+        List<TensorSummary> tensors;
         Map<String, String> metadata = Map.of();
         String format;
         if (name.endsWith(".safetensors")) {
-            tensors = SafeTensors.load(file);
             metadata = SafeTensors.loadMetadata(file);
+            tensors = SafeTensors.summarize(file);
             format = metadata.containsKey("walnut.checkpoint") ? "safetensors (Walnut checkpoint)" : "safetensors";
         } else if (name.endsWith(".npy")) {
-            tensors = new LinkedHashMap<>();
-            tensors.put(file.getFileName().toString(), Npy.load(file));
+            tensors = List.of(Npy.summarize(file));
             format = "npy";
         } else if (name.endsWith(".npz")) {
-            tensors = Npy.loadNpz(file);
+            tensors = Npy.summarizeNpz(file);
             format = "npz";
         } else {
             throw usageError("cannot tell the format of " + file + " from its name; expected .safetensors, .npy or .npz");
@@ -59,12 +64,12 @@ final class InspectCommand extends BaseCommand {
         PrintStream o = out();
         long elements = 0;
         long bytes = 0;
-        for (Tensor t : tensors.values()) {
-            elements += t.numel();
-            bytes += t.numel() * t.dtype().byteSize();
+        for (TensorSummary t : tensors) {
+            elements += t.elements();
+            bytes += t.bytes();
         }
-        o.printf(Locale.ROOT, "%s: %s, %d tensor%s, %,d elements, %s (file %s)%n%n", file, format, tensors.size(),
-                tensors.size() == 1 ? "" : "s", elements, bytes(bytes), bytes(Files.size(file)));
+        o.printf(Locale.ROOT, "%s: %s, %d tensor%s, %,d elements, %s (file %s)%n%n", escape(file.toString()), format,
+                tensors.size(), tensors.size() == 1 ? "" : "s", elements, bytes(bytes), bytes(Files.size(file)));
         printTable(o, tensors);
         if (!metadata.isEmpty()) {
             o.println();
@@ -74,15 +79,14 @@ final class InspectCommand extends BaseCommand {
         return Main.OK;
     }
 
-    static void printTable(PrintStream o, Map<String, Tensor> tensors) {
+    static void printTable(PrintStream o, List<TensorSummary> tensors) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"name", "dtype", "shape", "elements", "bytes", "min", "max", "mean"});
-        for (var e : tensors.entrySet()) {
-            Tensor t = e.getValue();
-            String[] stats = stats(t);
-            rows.add(new String[] {e.getKey(), t.dtype().pytorchName().replace("torch.", ""), Arrays.toString(t.shape()),
-                    String.format(Locale.ROOT, "%,d", t.numel()), bytes(t.numel() * t.dtype().byteSize()), stats[0],
-                    stats[1], stats[2]});
+        for (TensorSummary t : tensors) {
+            boolean empty = t.elements() == 0;
+            rows.add(new String[] {escape(t.name()), t.dtype(), Arrays.toString(t.shape()),
+                    String.format(Locale.ROOT, "%,d", t.elements()), bytes(t.bytes()), empty ? "-" : number(t.min()),
+                    empty ? "-" : number(t.max()), empty ? "-" : number(t.mean())});
         }
         int[] width = new int[rows.get(0).length];
         for (String[] r : rows) {
@@ -106,24 +110,10 @@ final class InspectCommand extends BaseCommand {
         }
     }
 
-    /** min, max and mean as text, computed in double precision; '-' for an empty tensor. */
-    static String[] stats(Tensor t) {
-        if (t.numel() == 0) {
-            return new String[] {"-", "-", "-"};
-        }
-        double[] v = t.to(DType.F64).contiguous().toDoubleArray();
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        double sum = 0;
-        for (double x : v) {
-            min = Math.min(min, x);
-            max = Math.max(max, x);
-            sum += x;
-        }
-        return new String[] {number(min), number(max), number(sum / v.length)};
-    }
-
     private static String number(double x) {
+        if (Double.isNaN(x)) {
+            return "nan";
+        }
         if (x == Math.rint(x) && Math.abs(x) < 1e15) {
             return String.format(Locale.ROOT, "%d", (long) x);
         }
@@ -137,7 +127,10 @@ final class InspectCommand extends BaseCommand {
         if (n < 1024 * 1024) {
             return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
         }
-        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+        if (n < 1024L * 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+        }
+        return String.format(Locale.ROOT, "%.1f GiB", n / (1024.0 * 1024 * 1024));
     }
 
     /** Metadata entries; JSON values (a checkpoint's 'metadata' and 'optimizer') are shown indented, long ones cut. */
@@ -156,12 +149,36 @@ final class InspectCommand extends BaseCommand {
                 // A walnut train checkpoint keeps its own entries as JSON strings inside this object.
                 o.println("  metadata:");
                 for (var m : map.entrySet()) {
-                    o.println("    " + m.getKey() + ": " + shorten(String.valueOf(m.getValue())));
+                    o.println("    " + escape(String.valueOf(m.getKey())) + ": "
+                            + shorten(escape(String.valueOf(m.getValue()))));
                 }
             } else {
-                o.println("  " + e.getKey() + ": " + shorten(json == null ? value : Json.write(json, false)));
+                o.println("  " + escape(e.getKey()) + ": " + shorten(escape(json == null ? value : Json.write(json, false))));
             }
         }
+    }
+
+    /**
+     * {@code s} with control characters (C0, DEL, C1) and bidirectional overrides written as
+     * escapes (a line feed as {@code \\n}, ESC as {@code \\u001b}), so text from a file can neither move the cursor,
+     * recolour the terminal nor reorder what is shown.
+     */
+    static String escape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || c == 0x061C || c == 0x200E || c == 0x200F
+                    || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) {
+                b.append(switch (c) {
+                    case '\n' -> "\\n";
+                    case '\r' -> "\\r";
+                    case '\t' -> "\\t";
+                    default -> String.format(Locale.ROOT, "\\u%04x", c);
+                });
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 
     private static String shorten(String s) {

@@ -131,7 +131,18 @@ public final class Main implements Runnable {
             c.getErr().flush();
             return FAILED;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; this one has a fix the user can apply.
+            err.println("walnut: error: out of memory (" + e.getMessage() + "); give the JVM more heap, e.g. "
+                    + "WALNUT_JAVA_OPTS=-Xmx8g, or use a smaller --batch-size or model");
+            if (context.verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return FAILED;
+        }
     }
 
     private static boolean verbose(CommandLine.ParseResult parseResult) {

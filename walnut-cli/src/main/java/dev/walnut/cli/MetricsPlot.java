@@ -3,6 +3,7 @@ package dev.walnut.cli;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import dev.walnut.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ final class MetricsPlot {
     private MetricsPlot() {
     }
 
-    /** Writes the two charts for {@code history} (at least one epoch) side by side as a PNG. */
+    /** Writes the two charts for {@code history} (at least one epoch) side by side as a PNG, atomically. */
     static void save(List<EpochMetrics> history, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart loss = chart("Loss", "cross-entropy", history, EpochMetrics::trainLoss, EpochMetrics::testLoss);
@@ -50,9 +51,11 @@ final class MetricsPlot {
         } finally {
             g.dispose();
         }
-        if (!ImageIO.write(image, "png", png.toFile())) {
-            throw new IOException("no PNG writer available in this JDK to write " + png);
-        }
+        AtomicFiles.write(png, out -> {
+            if (!ImageIO.write(image, "png", out)) {
+                throw new IOException("no PNG writer available in this JDK to write " + png);
+            }
+        });
     }
 
     private static XYChart chart(String title, String yTitle, List<EpochMetrics> history,

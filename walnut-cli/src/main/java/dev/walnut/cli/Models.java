@@ -82,7 +82,8 @@ final class Models {
             cls = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
         } catch (ClassNotFoundException e) {
             throw new IllegalArgumentException("model class '" + className + "' not found on the class path; "
-                    + "use mlp, cnn, or add the class's jar with CLASSPATH");
+                    + "use mlp, cnn, or add the class's jar or directory with --classpath (or CLASSPATH through the "
+                    + "walnut launcher)");
         }
         if (!Module.class.isAssignableFrom(cls) || Modifier.isAbstract(cls.getModifiers())) {
             throw new IllegalArgumentException("model class '" + className + "' is not a concrete subclass of "

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,18 +49,33 @@ final class PredictCommand extends BaseCommand {
     int top;
 
     @Option(names = "--background", paramLabel = "KIND", defaultValue = "auto",
-            description = {"dark (use as is), light (invert), or auto: invert when the image's border is",
-                    "mostly light (default: ${DEFAULT-VALUE})."})
+            description = "dark (use as is), light (invert), or auto: invert when the image's border is"
+                    + " mostly light (default: ${DEFAULT-VALUE}).")
     String background;
+
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "40000000",
+            description = "Largest --image accepted, in pixels after padding to a square (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
 
     @Option(names = "--data", paramLabel = "DIR",
             description = "Fashion-MNIST directory or 'bundled' for --index (default: installed, else bundled).")
     Path data;
 
+    @Mixin
+    ModelClassPath classPath;
+
+    @Override
+    ModelClassPath modelClassPath() {
+        return classPath;
+    }
+
     @Override
     int execute() throws Exception {
         if (!List.of("auto", "dark", "light").contains(background)) {
             throw usageError("unknown --background '" + background + "'; use auto, dark or light");
+        }
+        if (maxPixels < 1) {
+            throw usageError("--max-pixels must be at least 1, got " + maxPixels);
         }
         if (input.index != null && input.index < 0) {
             throw usageError("--index must be 0 or more, got " + input.index);
@@ -87,7 +103,7 @@ final class PredictCommand extends BaseCommand {
             o.printf(Locale.ROOT, "test image %d: true class %d %s%n", input.index, label,
                     classes.get((int) label));
         } else {
-            ImageInput.Result read = ImageInput.read(input.image, background);
+            ImageInput.Result read = ImageInput.read(input.image, background, maxPixels);
             image = Data.normalize(read.pixels());
             o.printf(Locale.ROOT, "image %s (%dx%d, %s background%s)%n", input.image, read.width(), read.height(),
                     read.inverted() ? "light" : "dark", read.inverted() ? ", inverted" : "");

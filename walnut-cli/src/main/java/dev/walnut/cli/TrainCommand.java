@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,11 +30,13 @@ final class TrainCommand extends BaseCommand {
     static final int DEFAULT_EPOCHS = 5;
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
     static final List<String> SCHEDULERS = List.of("none", "step", "cosine", "onecycle");
+    /** Set by the {@code walnut} launcher, which can test the stderr the bar is drawn on ({@code [ -t 2 ]}). */
+    static final String STDERR_TERMINAL_PROPERTY = "walnut.stderrIsTerminal";
     private static final AtomicBoolean TRAINING = new AtomicBoolean();
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
-            description = {"mlp, cnn, or the fully qualified name of a Module class with a public no-argument",
-                    "constructor on the class path (default: ${DEFAULT-VALUE})."})
+            description = "mlp, cnn, or the fully qualified name of a Module class with a public no-argument"
+                    + " constructor on the class path (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--epochs", paramLabel = "N",
@@ -53,8 +56,8 @@ final class TrainCommand extends BaseCommand {
     String optimizer;
 
     @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "cosine",
-            description = {"none, step (x0.1 every ceil(epochs/3) epochs), cosine (to 0 over the run),",
-                    "or onecycle (per batch, peak --lr at 30%%) (default: ${DEFAULT-VALUE})."})
+            description = "none, step (x0.1 every ceil(epochs/3) epochs), cosine (to 0 over the run),"
+                    + " or onecycle (per batch, peak --lr at 30%%) (default: ${DEFAULT-VALUE}).")
     String scheduler;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
@@ -62,9 +65,9 @@ final class TrainCommand extends BaseCommand {
     long seed;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = {"Directory with the four Fashion-MNIST IDX files (.gz or plain), or 'bundled' for the",
-                    "4,000/1,000-image sample in walnut-core; default: /usr/share/datasets/fashion-mnist",
-                    "when present, else the bundled sample."})
+            description = "Directory with the four Fashion-MNIST IDX files (.gz or plain), or 'bundled' for the"
+                    + " 4,000/1,000-image sample in walnut-core; default: /usr/share/datasets/fashion-mnist"
+                    + " when present, else the bundled sample.")
     Path data;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
@@ -72,18 +75,38 @@ final class TrainCommand extends BaseCommand {
     int workers;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = {"Output directory (default: runs/<model>-<yyyyMMdd-HHmmss>; with --resume, the",
-                    "checkpoint's directory)."})
+            description = "Output directory (default: runs/<model>-<yyyyMMdd-HHmmss>; with --resume, the"
+                    + " checkpoint's directory).")
     Path out;
 
     @Option(names = "--resume", paramLabel = "CHECKPOINT",
-            description = {"Continue the run saved in CHECKPOINT (a file or a run directory) with its settings;",
-                    "only --epochs, --data, --workers and --out may be given too."})
+            description = "Continue the run saved in CHECKPOINT (a file or a run directory) with its settings and"
+                    + " data; only --epochs, --data, --workers and --out may be given too.")
     Path resume;
+
+    @Option(names = "--allow-different-data",
+            description = "With --resume: continue even when --data holds other images than the checkpoint was"
+                    + " trained on (the results then differ from an uninterrupted run).")
+    boolean allowDifferentData;
+
+    @Option(names = "--force", description = "Train into --out even when it holds a run already (overwriting it).")
+    boolean force;
 
     @Option(names = "--progress", negatable = true,
             description = "Draw a progress bar on stderr (default: only when attached to a terminal).")
     Boolean progress;
+
+    @Mixin
+    ModelClassPath classPath;
+
+    /**
+     * Whether stderr is a terminal: the launcher's word when it gave it, else the JVM's console
+     * test (which looks at stdin and stdout, so {@code walnut train | tee log} would lose the bar).
+     */
+    static boolean stderrIsTerminal() {
+        String launcher = System.getProperty(STDERR_TERMINAL_PROPERTY);
+        return launcher != null ? Boolean.parseBoolean(launcher) : System.console() != null;
+    }
 
     /** Whether a training loop is running in this process (the Ctrl-C hook waits for its checkpoint). */
     static boolean isTraining() {
@@ -91,11 +114,18 @@ final class TrainCommand extends BaseCommand {
     }
 
     @Override
+    ModelClassPath modelClassPath() {
+        return classPath;
+    }
+
+    @Override
     int execute() throws Exception {
         TrainConfig config;
         Path resumeFile = null;
+        RunCheckpoint checkpoint = null;
+        Path dataOption = data;
         if (resume != null) {
-            RunCheckpoint checkpoint = RunCheckpoint.read(resume);
+            checkpoint = RunCheckpoint.read(resume);
             resumeFile = checkpoint.path();
             TrainConfig saved = checkpoint.config();
             checkUnchanged("--model", model, saved.model());
@@ -111,7 +141,18 @@ final class TrainCommand extends BaseCommand {
                         + "rates differ from a run started with --epochs %d%n", saved.scheduler(), epochs,
                         saved.epochs(), saved.epochs());
             }
+            if (data == null && checkpoint.data() != null) {
+                dataOption = checkpoint.data().option();
+                if (!Data.isBundled(dataOption) && !Files.isDirectory(dataOption)) {
+                    throw usageError("the checkpoint was trained on " + checkpoint.data().source() + ", which is no "
+                            + "longer a directory; pass --data DIR with the same files (or with other files and "
+                            + "--allow-different-data)");
+                }
+            }
         } else {
+            if (allowDifferentData) {
+                throw usageError("--allow-different-data applies only with --resume");
+            }
             config = new TrainConfig(model, epochs != null ? epochs : DEFAULT_EPOCHS, batchSize, lr, optimizer,
                     scheduler, seed);
         }
@@ -122,15 +163,47 @@ final class TrainCommand extends BaseCommand {
         if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
             throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
         }
-        Path outDir = out != null ? out : resumeFile != null ? resumeFile.toAbsolutePath().getParent()
-                : defaultOutDir(config.model());
-        boolean showProgress = progress != null ? progress : System.console() != null;
-        var trainer = new Trainer(config, data, workers, outDir, showProgress, out(), err(), context.stop);
+        Path checkpointDir = resumeFile != null ? resumeFile.toAbsolutePath().getParent() : null;
+        Path outDir = out != null ? out : checkpointDir != null ? checkpointDir : defaultOutDir(config.model());
+        checkOutDir(outDir, checkpointDir);
+        boolean showProgress = progress != null ? progress : stderrIsTerminal();
+        var trainer = new Trainer(config, dataOption, workers, outDir, showProgress, out(), err(), context.stop)
+                .allowDifferentData(allowDifferentData);
         TRAINING.set(true);
         try {
-            return trainer.run(resumeFile);
+            return trainer.run(checkpoint);
+        } catch (Trainer.SettingsException e) {
+            throw usageError(e.getMessage());
         } finally {
             TRAINING.set(false);
+        }
+    }
+
+    /**
+     * Refuses an output directory that is a file, or that holds another run's files, unless
+     * {@code --force}: a new run would overwrite that run's checkpoint after its first epoch.
+     * The directory of the checkpoint being resumed is the run itself and always allowed.
+     */
+    private void checkOutDir(Path outDir, Path checkpointDir) {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw usageError("--out " + outDir + " is a file, not a directory");
+        }
+        if (force || (checkpointDir != null && sameFile(outDir, checkpointDir))) {
+            return;
+        }
+        for (String name : List.of(Trainer.CHECKPOINT_FILE, Trainer.SIDECAR_FILE, Trainer.METRICS_CSV)) {
+            if (Files.exists(outDir.resolve(name))) {
+                throw usageError("--out " + outDir + " already holds a run (" + name + "); pass --resume " + outDir
+                        + " to continue it, --force to overwrite it, or another --out");
+            }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

@@ -35,11 +35,25 @@ record TrainConfig(String model, int epochs, int batchSize, double lr, String op
         return m;
     }
 
-    /** Reads {@link #toMap()}'s form back; throws IllegalArgumentException naming a missing or mistyped key. */
+    /**
+     * Reads {@link #toMap()}'s form back; throws IllegalArgumentException naming a missing,
+     * mistyped or out-of-range key.
+     */
     static TrainConfig fromMap(Map<String, Object> m) {
-        return new TrainConfig(string(m, "model"), (int) number(m, "epochs").longValue(),
-                (int) number(m, "batch_size").longValue(), number(m, "lr").doubleValue(), string(m, "optimizer"),
-                string(m, "scheduler"), number(m, "seed").longValue());
+        double lr = number(m, "lr").doubleValue();
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("training config: 'lr' must be a positive finite number, got " + lr);
+        }
+        return new TrainConfig(string(m, "model"), positiveInt(m, "epochs"), positiveInt(m, "batch_size"), lr,
+                string(m, "optimizer"), string(m, "scheduler"), number(m, "seed").longValue());
+    }
+
+    private static int positiveInt(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Long n) || n < 1 || n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("training config: '" + key + "' must be an integer from 1 to "
+                    + Integer.MAX_VALUE + ", got " + m.get(key));
+        }
+        return n.intValue();
     }
 
     private static String string(Map<String, Object> m, String key) {

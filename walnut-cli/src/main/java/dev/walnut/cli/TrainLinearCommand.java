@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
  * }</pre>
  */
 @Command(name = "train-linear", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"Fit y = 2x + 1 (plus noise) with a weight and a bias, mean squared error and full-batch SGD;",
-                "prints progress, the learned w and b, and the elapsed time."})
+        description = {"Fit y = 2x + 1 (plus noise) with a weight, a bias and full-batch SGD (the seed's example).",
+                "Prints the loss as it falls, the learned w and b, and the elapsed time."})
 final class TrainLinearCommand extends BaseCommand {
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "100",
             description = "Full-batch SGD steps (default: ${DEFAULT-VALUE}).")

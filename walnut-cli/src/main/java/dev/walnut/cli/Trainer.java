@@ -2,8 +2,10 @@ package dev.walnut.cli;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.backend.cpu.KernelProvider;
 import dev.walnut.data.DataLoader;
 import dev.walnut.data.FashionMnist;
+import dev.walnut.io.AtomicFiles;
 import dev.walnut.io.Checkpoint;
 import dev.walnut.nn.Module;
 import dev.walnut.nn.functional.Losses;
@@ -72,9 +74,22 @@ final class Trainer {
     private final PrintStream out;
     private final PrintStream err;
     private final BooleanSupplier stop;
+    private boolean allowDifferentData;
+    private DataIdentity data;
 
     /**
-     * @param dataDir  directory of the four IDX files, or null for the installed or bundled data
+     * The run's settings cannot work (too many steps; other data than the checkpoint's): the
+     * command reports it as bad usage.
+     */
+    static final class SettingsException extends RuntimeException {
+        SettingsException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param dataDir  directory of the four IDX files, {@code bundled}, or null for the installed
+     *                 or bundled data
      * @param progress whether to draw a progress bar on {@code err}
      * @param stop     polled after every batch; when true the run saves a checkpoint and returns
      *                 {@link #INTERRUPTED}
@@ -123,14 +138,34 @@ final class Trainer {
         }
     }
 
+    /** Lets a resumed run continue on data whose fingerprints differ from the checkpoint's. */
+    Trainer allowDifferentData(boolean allow) {
+        this.allowDifferentData = allow;
+        return this;
+    }
+
     /**
      * Trains from scratch, or from {@code resume} when not null, to {@code config.epochs()} epochs.
      *
      * @return 0 when all epochs ran, {@link #INTERRUPTED} when stopped early (checkpoint saved)
+     * @throws SettingsException when the run would take more than {@code Integer.MAX_VALUE} steps,
+     *     or the data differ from the checkpoint's and {@link #allowDifferentData} was not given
+     * @throws IOException naming the file and field when the checkpoint is damaged
      */
-    int run(Path resume) throws IOException {
+    int run(RunCheckpoint resume) throws IOException {
+        // The first kernel call logs which kernels are active; made here, that line comes before the
+        // run's header instead of in the middle of the first frame of the progress bar.
+        KernelProvider.get();
         FashionMnist train = Data.load(dataDir, true);
         FashionMnist test = Data.load(dataDir, false);
+        data = DataIdentity.of(train, test);
+        boolean otherData = resume != null && resume.data() != null && !resume.data().sameData(data);
+        if (otherData && !allowDifferentData) {
+            throw new SettingsException("the data differ from the checkpoint's: it trained on " + resume.data()
+                    + ", but --data now gives " + data + "; resume with --data " + shellWord(resume.data().source())
+                    + " (or a copy of the same files), or pass --allow-different-data to continue on these data "
+                    + "(the results will then differ from an uninterrupted run)");
+        }
         Module model = Models.create(config.model(), config.seed());
         Optimizer optimizer = optimizer(config, model.parameters());
         DataLoader<Tensor[]> loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true)
@@ -138,6 +173,11 @@ final class Trainer {
         DataLoader<Tensor[]> testLoader = DataLoader.builder(test).batchSize(EVAL_BATCH).shuffle(false)
                 .workers(workers).build();
         int stepsPerEpoch = loader.size();
+        if ((long) config.epochs() * stepsPerEpoch > Integer.MAX_VALUE) {
+            throw new SettingsException(String.format(Locale.ROOT, "--epochs %d x %,d steps per epoch = %,d steps, more "
+                    + "than the %,d a run can take; use fewer --epochs or a larger --batch-size", config.epochs(),
+                    stepsPerEpoch, (long) config.epochs() * stepsPerEpoch, Integer.MAX_VALUE));
+        }
         LRScheduler scheduler = scheduler(config, optimizer, stepsPerEpoch);
 
         int startEpoch = 0;
@@ -145,16 +185,35 @@ final class Trainer {
         EpochSums partial = null;
         List<EpochMetrics> history = new ArrayList<>();
         if (resume != null) {
-            Checkpoint.State state = Checkpoint.load(resume, model, optimizer);
+            Path file = resume.path();
+            Checkpoint.State state = loadState(file, model, optimizer);
             Map<String, String> meta = state.metadata();
             if (scheduler != null) {
-                scheduler.loadStateDict(schedulerState(Json.parseObject(meta.get("scheduler"))));
+                RunCheckpoint.field(file, "scheduler", () -> {
+                    scheduler.loadStateDict(schedulerState(Json.parseObject(meta.get("scheduler"))));
+                    return null;
+                });
             }
-            for (Object row : (List<?>) Json.parse(meta.get("history"))) {
-                history.add(EpochMetrics.fromMap((Map<?, ?>) row));
-            }
+            history.addAll(RunCheckpoint.field(file, "history", () -> {
+                List<EpochMetrics> rows = new ArrayList<>();
+                for (Object row : (List<?>) Json.parse(meta.get("history"))) {
+                    rows.add(EpochMetrics.fromMap((Map<?, ?>) row));
+                }
+                if (rows.size() != state.epoch()) {
+                    throw new IllegalArgumentException(rows.size() + " rows for " + state.epoch() + " completed epochs");
+                }
+                return rows;
+            }));
             if (meta.containsKey("partial")) {
-                partial = EpochSums.fromMap(Json.parseObject(meta.get("partial")));
+                partial = RunCheckpoint.field(file, "partial", () -> {
+                    EpochSums sums = EpochSums.fromMap(Json.parseObject(meta.get("partial")));
+                    // A run stopped after the epoch's last batch resumes at its evaluation.
+                    if (sums.batches < 0 || sums.batches > stepsPerEpoch) {
+                        throw new IllegalArgumentException("'batches' is " + sums.batches + ", not between 0 and "
+                                + stepsPerEpoch);
+                    }
+                    return sums;
+                });
             }
             startEpoch = (int) state.epoch();
             step = state.step();
@@ -162,6 +221,7 @@ final class Trainer {
         Files.createDirectories(outDir);
 
         out.printf(Locale.ROOT, "data: %s%n", train.source());
+        out.printf(Locale.ROOT, "      fingerprints: training %s, test %s%n", data.train(), data.test());
         out.printf(Locale.ROOT, "      %,d training / %,d test images of %d classes, normalized with mean %.4f, std %.4f%n",
                 train.size(), test.size(), FashionMnist.CLASSES.size(), MEAN, STD);
         out.printf(Locale.ROOT, "model: %s (%,d parameters)%n", config.model(), Models.parameterCount(model));
@@ -173,8 +233,15 @@ final class Trainer {
                 plural(workers, "loader worker"));
         out.println("output: " + outDir);
         if (resume != null) {
-            out.printf(Locale.ROOT, "resuming from %s at epoch %d%s, step %,d%n", resume, startEpoch + 1,
+            out.printf(Locale.ROOT, "resuming from %s at epoch %d%s, step %,d%n", resume.path(), startEpoch + 1,
                     partial == null ? "" : " batch " + (partial.batches + 1), step);
+            if (resume.data() == null) {
+                out.println("note: the checkpoint does not record its data (an older walnut wrote it); resuming on "
+                        + data.source());
+            } else if (otherData) {
+                out.println("note: --allow-different-data: resuming on " + data + " instead of " + resume.data()
+                        + "; the results will differ from an uninterrupted run");
+            }
         }
         if (startEpoch >= config.epochs()) {
             out.printf(Locale.ROOT, "nothing to do: the checkpoint already has %d of %d epochs; pass a larger --epochs%n",
@@ -251,7 +318,8 @@ final class Trainer {
                 writeMetrics(history);
                 out.printf(Locale.ROOT, "interrupted at epoch %d, batch %d of %d: checkpoint saved to %s%n", epoch + 1,
                         sums.batches, stepsPerEpoch, checkpoint);
-                out.printf(Locale.ROOT, "resume with: walnut train --resume %s%n", checkpoint);
+                out.printf(Locale.ROOT, "resume with: walnut train --resume %s --data %s%n", shellWord(checkpoint.toString()),
+                        shellWord(data.source()));
                 return INTERRUPTED;
             }
             if (!(scheduler instanceof OneCycleLR) && scheduler != null) {
@@ -278,6 +346,24 @@ final class Trainer {
                     100 * last.testAcc(), plural(last.epoch(), "epoch"), CHECKPOINT_FILE, SIDECAR_FILE, METRICS_CSV, METRICS_PNG, outDir);
         }
         return 0;
+    }
+
+    /** Restores model and optimizer, with a mismatch or damaged optimizer state reported by file. */
+    private Checkpoint.State loadState(Path file, Module model, Optimizer optimizer) throws IOException {
+        try {
+            return Checkpoint.load(file, model, optimizer);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": the saved state does not fit a " + config.model() + " model trained with "
+                    + config.optimizer() + " (" + e.getMessage() + "); was the file edited or damaged?", e);
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": checkpoint metadata field 'optimizer' is missing or malformed; the file "
+                    + "was damaged or edited after 'walnut train' wrote it", e);
+        }
+    }
+
+    /** {@code s} as one word for a POSIX shell: unchanged when safe, else single-quoted. */
+    static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     static String plural(long n, String noun) {
@@ -349,6 +435,7 @@ final class Trainer {
         meta.put("classes", Json.write(FashionMnist.CLASSES, false));
         meta.put("normalize", Json.write(normalizeMap(), false));
         meta.put("data", train.source());
+        meta.put(DataIdentity.KEY, data.toJson());
         if (scheduler != null) {
             meta.put("scheduler", Json.write(scheduler.stateDict(), false));
         }
@@ -372,6 +459,7 @@ final class Trainer {
         json.put("classes", FashionMnist.CLASSES);
         json.put("normalize", normalizeMap());
         json.put("data", train.source());
+        json.put(DataIdentity.KEY, data.toMap());
         json.put("epochs_completed", epochsDone);
         json.put("step", step);
         json.put("interrupted", interrupted);
@@ -379,7 +467,7 @@ final class Trainer {
         List<Object> rows = new ArrayList<>();
         history.forEach(h -> rows.add(h.toMap()));
         json.put("history", rows);
-        Files.writeString(outDir.resolve(SIDECAR_FILE), Json.write(json, true) + "\n");
+        AtomicFiles.writeString(outDir.resolve(SIDECAR_FILE), Json.write(json, true) + "\n");
     }
 
     private static Map<String, Object> normalizeMap() {
@@ -392,7 +480,7 @@ final class Trainer {
     private void writeMetrics(List<EpochMetrics> history) throws IOException {
         StringBuilder csv = new StringBuilder(EpochMetrics.CSV_HEADER).append('\n');
         history.forEach(h -> csv.append(h.csvLine()).append('\n'));
-        Files.writeString(outDir.resolve(METRICS_CSV), csv);
+        AtomicFiles.writeString(outDir.resolve(METRICS_CSV), csv.toString());
         if (!history.isEmpty()) {
             MetricsPlot.save(history, outDir.resolve(METRICS_PNG));
         }

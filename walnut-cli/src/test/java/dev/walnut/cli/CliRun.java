@@ -40,6 +40,12 @@ final class CliRun {
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** The metrics.csv rows of a run directory without the wall-time column (what a rerun must reproduce). */
+    static java.util.List<String> metricsWithoutTime(Path dir) throws IOException {
+        return Files.readAllLines(dir.resolve("metrics.csv")).stream()
+                .map(line -> line.substring(0, line.lastIndexOf(','))).toList();
+    }
+
     /**
      * Writes a Fashion-MNIST-shaped data set of random 28x28 images into {@code dir}: the image
      * files gzipped, the label files plain (the loader accepts both). Each label is drawn at

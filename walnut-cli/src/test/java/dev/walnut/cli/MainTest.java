@@ -136,6 +136,18 @@ class MainTest {
     }
 
     @Test
+    void everyCommandSummaryInTheHelpIsAWholeSentence() {
+        String help = run("--help").out();
+        String commands = help.substring(help.indexOf("Commands:\n") + "Commands:\n".length(), help.indexOf("\n\n",
+                help.indexOf("Commands:\n")));
+        // An entry starts at "  name"; its summary may wrap onto lines indented further.
+        for (String entry : commands.split("\n(?=  \\S)")) {
+            String summary = entry.strip().replaceAll("\\s+", " ");
+            assertTrue(summary.endsWith("."), "summary cut mid-sentence: " + summary);
+        }
+    }
+
+    @Test
     void versionPrintsTheFilteredProjectVersion() {
         Result r = run("--version");
         assertEquals(Main.OK, r.exitCode());

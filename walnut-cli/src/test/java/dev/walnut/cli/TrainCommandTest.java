@@ -45,11 +45,6 @@ class TrainCommandTest {
         return CliRun.run(args.toArray(String[]::new));
     }
 
-    /** The metrics.csv rows without the wall-time column. */
-    private static List<String> metricsWithoutTime(Path dir) throws IOException {
-        return Files.readAllLines(dir.resolve("metrics.csv")).stream()
-                .map(line -> line.substring(0, line.lastIndexOf(','))).toList();
-    }
 
     @Test
     void trainWritesCheckpointSidecarMetricsAndPlot() throws IOException {
@@ -174,6 +169,52 @@ class TrainCommandTest {
         assertTrue(image.err().startsWith("walnut: error: ") && image.err().contains("not an image"), image::toString);
     }
 
+    /** A valid 1x1 PNG whose header then claims {@code width x height} (with a correct header CRC). */
+    private static byte[] pngClaiming(int width, int height) throws IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY), "png", bytes);
+        byte[] png = bytes.toByteArray();
+        var b = java.nio.ByteBuffer.wrap(png);
+        b.putInt(16, width).putInt(20, height);
+        var crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);   // chunk type "IHDR" and its 13 data bytes
+        b.putInt(29, (int) crc.getValue());
+        return png;
+    }
+
+    @Test
+    void predictRefusesAnImageLargerThanThePixelLimitBeforeDecodingIt() throws IOException {
+        Path huge = Files.write(shared.resolve("huge.png"), pngClaiming(24000, 24000));
+        Result r = CliRun.run("predict", "--checkpoint", run.toString(), "--image", huge.toString());
+        assertEquals(Main.FAILED, r.exitCode(), r::toString);
+        assertEquals("walnut: error: " + huge + ": the image is 24,000 x 24,000 pixels; padded to a square that is "
+                + "576,000,000 pixels, more than the limit of 40,000,000 (--max-pixels raises it)", r.err().strip());
+        Path small = Files.write(shared.resolve("small.png"), pngClaiming(1, 1));
+        Result capped = CliRun.run("predict", "--checkpoint", run.toString(), "--image", small.toString(), "--max-pixels", "0");
+        assertEquals(Main.USAGE, capped.exitCode(), capped::toString);
+    }
+
+    @Test
+    void predictNamesATruncatedImageAndADirectory() throws IOException {
+        var noise = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        var random = new java.util.Random(3);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                noise.setRGB(x, y, random.nextInt());
+            }
+        }
+        var bytes = new java.io.ByteArrayOutputStream();
+        ImageIO.write(noise, "png", bytes);
+        byte[] png = bytes.toByteArray();
+        Path cut = Files.write(shared.resolve("cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Result r = CliRun.run("predict", "--checkpoint", run.toString(), "--image", cut.toString());
+        assertEquals(Main.FAILED, r.exitCode(), r::toString);
+        assertTrue(r.err().startsWith("walnut: error: " + cut + ": cannot decode the image ("), r::toString);
+        assertTrue(r.err().strip().endsWith("the file may be truncated or corrupt"), r::toString);
+        Result dir = CliRun.run("predict", "--checkpoint", run.toString(), "--image", shared.toString());
+        assertEquals("walnut: error: " + shared + " is a directory, not an image file", dir.err().strip());
+    }
+
     @Test
     void inspectListsTheCheckpointsTensorsAndMetadata() {
         Result r = CliRun.run("inspect", run.resolve("checkpoint.safetensors").toString());
@@ -211,11 +252,11 @@ class TrainCommandTest {
         Path b = shared.resolve("workers2");
         assertEquals(Main.OK, train(a, "--epochs", "1", "--workers", "0").exitCode());
         assertEquals(Main.OK, train(b, "--epochs", "1", "--workers", "2").exitCode());
-        assertEquals(metricsWithoutTime(a), metricsWithoutTime(b));
-        assertEquals(metricsWithoutTime(run), metricsWithoutTime(a));   // the shared run used 2 workers too
+        assertEquals(CliRun.metricsWithoutTime(a), CliRun.metricsWithoutTime(b));
+        assertEquals(CliRun.metricsWithoutTime(run), CliRun.metricsWithoutTime(a));   // the shared run used 2 workers too
         Path c = shared.resolve("seed7");
         assertEquals(Main.OK, train(c, "--epochs", "1", "--seed", "7").exitCode());
-        assertFalse(metricsWithoutTime(a).equals(metricsWithoutTime(c)), "another seed, other metrics");
+        assertFalse(CliRun.metricsWithoutTime(a).equals(CliRun.metricsWithoutTime(c)), "another seed, other metrics");
     }
 
     @Test
@@ -237,7 +278,7 @@ class TrainCommandTest {
         assertEquals(Main.OK, resumed.exitCode(), resumed::toString);
         assertTrue(resumed.out().contains("resuming from " + part.resolve("checkpoint.safetensors")
                 + " at epoch 1 batch 5, step 4"), resumed.out());
-        assertEquals(metricsWithoutTime(full), metricsWithoutTime(part));
+        assertEquals(CliRun.metricsWithoutTime(full), CliRun.metricsWithoutTime(part));
         assertWeightsEqual(full, part);
     }
 
@@ -252,7 +293,7 @@ class TrainCommandTest {
                 "--no-progress");
         assertEquals(Main.OK, resumed.exitCode(), resumed::toString);
         assertTrue(resumed.out().contains("at epoch 2, step 4"), resumed.out());
-        assertEquals(metricsWithoutTime(full), metricsWithoutTime(part));
+        assertEquals(CliRun.metricsWithoutTime(full), CliRun.metricsWithoutTime(part));
         assertWeightsEqual(full, part);
     }
 
@@ -280,7 +321,7 @@ class TrainCommandTest {
                 "--workers", "0", "--no-progress");
         assertEquals(Main.OK, resumed.exitCode(), resumed::toString);
         assertTrue(resumed.out().contains("at epoch 2 batch 3, step 6"), resumed.out());
-        assertEquals(metricsWithoutTime(full), metricsWithoutTime(part));
+        assertEquals(CliRun.metricsWithoutTime(full), CliRun.metricsWithoutTime(part));
         assertWeightsEqual(full, part);
     }
 

@@ -30,10 +30,13 @@ import java.util.zip.GZIPOutputStream;
  * <p>Only the unsigned-byte element type ({@code 0x08}, all that MNIST-style data uses) is
  * supported; other types are rejected by name. Reading validates everything before trusting
  * it: the magic number, non-negative dimensions whose product fits in an array, and a data
- * length equal to what the header declares (for gzip, counted on the decompressed stream,
- * which is read in chunks, so an absurd header fails with a clear message instead of
- * allocating what it declares). Problems are {@link IOException}s naming the file and what is
- * wrong.
+ * length equal to what the header declares. A plain file's declared size is compared with its
+ * length before any data is read. The data of a gzip file or a stream has no length to compare
+ * with, so what its header declares may be at most {@link #maxDecompressedBytes()} (1 GiB unless
+ * the system property {@value #MAX_DECOMPRESSED_PROPERTY} says otherwise, or per call with
+ * {@link #read(Path, long)}); it is read in chunks and exactly as far as declared, so a
+ * decompression bomb costs neither memory nor time. Problems are {@link IOException}s naming the
+ * file and what is wrong.
  */
 public final class Idx {
     /** The unsigned-byte element type code. */
@@ -41,6 +44,10 @@ public final class Idx {
     /** Largest element count read: the largest Java array that every JVM allows. */
     static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final int CHUNK = 1 << 20;
+    /** The system property that sets {@link #maxDecompressedBytes()}: a number of bytes. */
+    public static final String MAX_DECOMPRESSED_PROPERTY = "walnut.maxDecompressedBytes";
+    /** The default of {@link #maxDecompressedBytes()}: 1 GiB (the full Fashion-MNIST is 55 MB). */
+    public static final long DEFAULT_MAX_DECOMPRESSED_BYTES = 1L << 30;
 
     private Idx() {
     }
@@ -146,24 +153,63 @@ public final class Idx {
         }
     }
 
-    /** Reads an IDX file, plain or gzip-compressed. */
+    /**
+     * The most data bytes {@link #read(Path)} accepts from a gzip file or a stream: the system
+     * property {@value #MAX_DECOMPRESSED_PROPERTY} when set, else
+     * {@value #DEFAULT_MAX_DECOMPRESSED_BYTES}.
+     *
+     * @throws IllegalArgumentException when the property is not a positive integer
+     */
+    public static long maxDecompressedBytes() {
+        String value = System.getProperty(MAX_DECOMPRESSED_PROPERTY, String.valueOf(DEFAULT_MAX_DECOMPRESSED_BYTES));
+        long limit;
+        try {
+            limit = Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            limit = 0;
+        }
+        if (limit <= 0) {
+            throw new IllegalArgumentException("Idx: system property " + MAX_DECOMPRESSED_PROPERTY + "=" + value
+                    + " is not a positive number of bytes");
+        }
+        return limit;
+    }
+
+    /** Reads an IDX file, plain or gzip-compressed, with the {@link #maxDecompressedBytes()} limit. */
     public static Data read(Path path) throws IOException {
+        return read(path, maxDecompressedBytes());
+    }
+
+    /**
+     * Reads an IDX file, plain or gzip-compressed; a gzip file's header may declare at most
+     * {@code maxDecompressedBytes} bytes of data.
+     */
+    public static Data read(Path path, long maxDecompressedBytes) throws IOException {
         Objects.requireNonNull(path, "Idx.read: path");
+        if (Files.isDirectory(path)) {
+            throw new IOException(path + " is a directory, not an IDX file");
+        }
         long fileSize = Files.size(path);
         try (InputStream in = Files.newInputStream(path)) {
-            return read(in, path.toString(), fileSize);
+            return read(in, path.toString(), fileSize, maxDecompressedBytes);
         }
     }
 
     /**
-     * Reads an IDX file from {@code in} (plain or gzip-compressed) to its end; {@code name}
-     * (a file name or URL) is used in error messages. Does not close {@code in}.
+     * Reads an IDX file from {@code in} (plain or gzip-compressed) to its end, with the
+     * {@link #maxDecompressedBytes()} limit; {@code name} (a file name or URL) is used in error
+     * messages. Does not close {@code in}.
      */
     public static Data read(InputStream in, String name) throws IOException {
-        return read(in, name, -1);
+        return read(in, name, maxDecompressedBytes());
     }
 
-    private static Data read(InputStream raw, String name, long fileSize) throws IOException {
+    /** {@link #read(InputStream, String)} with the header allowed to declare at most {@code maxBytes} of data. */
+    public static Data read(InputStream in, String name, long maxBytes) throws IOException {
+        return read(in, name, -1, maxBytes);
+    }
+
+    private static Data read(InputStream raw, String name, long fileSize, long maxBytes) throws IOException {
         Objects.requireNonNull(raw, "Idx.read: input stream");
         BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
         in.mark(2);
@@ -178,18 +224,21 @@ public final class Idx {
                 throw new IOException(name + ": not a valid gzip file (" + e.getMessage() + ")", e);
             }
             try {
-                return readIdx(new BufferedInputStream(gz, 1 << 16), name + " (decompressed)", -1);
+                return readIdx(new BufferedInputStream(gz, 1 << 16), name + " (decompressed)", -1, maxBytes);
             } catch (EOFException e) {
                 throw new IOException(name + ": truncated gzip stream (" + e.getMessage() + ")", e);
             } catch (java.util.zip.ZipException e) {
                 throw new IOException(name + ": corrupt gzip data (" + e.getMessage() + ")", e);
             }
         }
-        return readIdx(in, name, fileSize);
+        return readIdx(in, name, fileSize, maxBytes);
     }
 
-    /** Reads header and data; {@code totalSize} is the stream's length when known, else -1. */
-    private static Data readIdx(InputStream in, String name, long totalSize) throws IOException {
+    /**
+     * Reads header and data; {@code totalSize} is the stream's length when known, else -1 (and
+     * then the declared data may be at most {@code maxBytes}).
+     */
+    private static Data readIdx(InputStream in, String name, long totalSize, long maxBytes) throws IOException {
         byte[] magic = new byte[4];
         int got = readFully(in, magic, 0, 4);
         if (got < 4) {
@@ -238,6 +287,12 @@ public final class Idx {
                     + " bytes of data, but the file has " + (totalSize - header) + " after the " + header
                     + "-byte header" + (totalSize - header < n ? " (truncated?)" : " (trailing bytes)"));
         }
+        if (totalSize < 0 && n > maxBytes) {
+            throw new IOException(name + ": the IDX header declares shape " + Arrays.toString(shape) + " = " + n
+                    + " bytes of data, more than the limit of " + maxBytes + " bytes for compressed data or a stream;"
+                    + " if the file is trusted, raise the limit with -D" + MAX_DECOMPRESSED_PROPERTY + "=BYTES (for "
+                    + "the walnut command in WALNUT_JAVA_OPTS) or Idx.read(path, maxDecompressedBytes)");
+        }
         // Grow the buffer as data actually arrives, so a header that declares far more than
         // the stream holds costs at most twice the real size, never the declared size.
         byte[] data = new byte[Math.min(n, CHUNK)];
@@ -253,14 +308,15 @@ public final class Idx {
             }
             filled += r;
         }
+        // Counted up to a cap: a gzip stream can expand to terabytes of trailing zeros.
         long extra = 0;
         byte[] scratch = new byte[8192];
-        for (int r; (r = in.read(scratch)) > 0; ) {
+        for (int r; extra < CHUNK && (r = in.read(scratch)) > 0; ) {
             extra += r;
         }
         if (extra > 0) {
-            throw new IOException(name + ": " + extra + " trailing bytes after the " + n
-                    + " bytes of data the IDX header declares (shape " + Arrays.toString(shape) + ")");
+            throw new IOException(name + ": " + (extra < CHUNK ? extra : "at least " + CHUNK) + " trailing bytes after the "
+                    + n + " bytes of data the IDX header declares (shape " + Arrays.toString(shape) + ")");
         }
         return new Data(shape, data);
     }

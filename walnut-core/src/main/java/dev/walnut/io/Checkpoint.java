@@ -5,9 +5,7 @@ import dev.walnut.nn.Module;
 import dev.walnut.optim.Optimizer;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +44,8 @@ public final class Checkpoint {
 
     /**
      * Writes {@code model}'s state dict, {@code optimizer}'s state (may be null), the counters and
-     * {@code metadata} to {@code path} (atomically: a temporary file is moved over it).
+     * {@code metadata} to {@code path} atomically (see {@link AtomicFiles}), first deleting the
+     * temporary files that earlier saves interrupted by a crash left next to it.
      *
      * @throws IllegalArgumentException when an optimizer option is not a number, boolean, string,
      *     null or a list of those (it could not be restored)
@@ -72,14 +71,9 @@ public final class Checkpoint {
         if (optimizer != null) {
             meta.put("optimizer", optimizerJson(optimizer.stateDict(), tensors));
         }
-        Path absolute = path.toAbsolutePath();
-        Path tmp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
-        try {
-            SafeTensors.save(tmp, tensors, meta);
-            Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        // A crash between creating and renaming a temporary leaves a full-size file behind.
+        AtomicFiles.removeStaleTemporaries(path);
+        SafeTensors.save(path, tensors, meta);
     }
 
     /**

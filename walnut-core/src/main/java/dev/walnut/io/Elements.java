@@ -2,6 +2,8 @@ package dev.walnut.io;
 
 import dev.walnut.DType;
 import dev.walnut.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -9,25 +11,37 @@ import java.nio.ByteOrder;
  * Element encodings shared by the safetensors and npy codecs: how many bytes one element takes
  * on disk, and how raw bytes become a tensor. Narrow on-disk types widen to a Walnut dtype
  * (F16/BF16 to F32; I8/U8/I16 to I32) because Walnut has no storage for them.
+ *
+ * <p>Data is always read from a stream in chunks of {@link #CHUNK_BYTES}: the only full-size
+ * allocation is the tensor's own array, and nothing is memory-mapped, so a file truncated or
+ * replaced while it is read ends in an {@link IOException}, never in a {@code SIGBUS}.
  */
 enum Elements {
-    BOOL(1, DType.BOOL),
-    U8(1, DType.I32),
-    I8(1, DType.I32),
-    I16(2, DType.I32),
-    F16(2, DType.F32),
-    BF16(2, DType.F32),
-    I32(4, DType.I32),
-    F32(4, DType.F32),
-    F64(8, DType.F64),
-    I64(8, DType.I64);
+    BOOL(1, DType.BOOL, "bool"),
+    U8(1, DType.I32, "uint8"),
+    I8(1, DType.I32, "int8"),
+    I16(2, DType.I32, "int16"),
+    F16(2, DType.F32, "float16"),
+    BF16(2, DType.F32, "bfloat16"),
+    I32(4, DType.I32, "int32"),
+    F32(4, DType.F32, "float32"),
+    F64(8, DType.F64, "float64"),
+    I64(8, DType.I64, "int64");
+
+    /** Bytes read per chunk (a multiple of every element size). */
+    static final int CHUNK_BYTES = 1 << 20;
+    /** The largest element count of a Walnut tensor: the largest array every JVM allows. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
     final int byteSize;
     final DType target;
+    /** The NumPy/PyTorch name of the on-disk type, shown by {@link TensorSummary}. */
+    final String displayName;
 
-    Elements(int byteSize, DType target) {
+    Elements(int byteSize, DType target, String displayName) {
         this.byteSize = byteSize;
         this.target = target;
+        this.displayName = displayName;
     }
 
     /** The on-disk encoding Walnut writes for a dtype. */
@@ -43,66 +57,119 @@ enum Elements {
     }
 
     /**
-     * Decodes {@code count} elements from {@code src} (from its position, in its byte order) into
-     * a new tensor of {@code shape}. The caller has already checked that the bytes are there.
+     * Reads {@code count} elements (in {@code order}) from {@code in} into a new tensor of
+     * {@code shape}. The caller has checked {@code count} against {@link #MAX_ELEMENTS} and any
+     * decompression limit; {@code where} names the file in the error when the data end early.
      */
-    Tensor decode(ByteBuffer src, int count, long[] shape) {
-        ByteBuffer b = src.slice().order(src.order());
+    Tensor read(InputStream in, ByteOrder order, int count, long[] shape, String where) throws IOException {
+        Object array = newArray(count);
+        forEachChunk(in, order, count, where, (chunk, offset, n) -> decodeInto(chunk, array, offset, n));
+        return wrap(array, shape);
+    }
+
+    /** Reads {@code count} elements (count may exceed an array's size) into {@code stats}, chunk by chunk. */
+    void summarize(InputStream in, ByteOrder order, long count, Stats stats, String where) throws IOException {
+        forEachChunk(in, order, count, where, (chunk, offset, n) -> summarizeChunk(chunk, n, stats));
+    }
+
+    private interface ChunkConsumer {
+        void accept(ByteBuffer chunk, long firstElement, int elements);
+    }
+
+    private void forEachChunk(InputStream in, ByteOrder order, long count, String where, ChunkConsumer consumer)
+            throws IOException {
+        byte[] buffer = new byte[(int) Math.min(CHUNK_BYTES, Math.max(count, 1) * byteSize)];
+        long done = 0;
+        while (done < count) {
+            int n = (int) Math.min(count - done, buffer.length / byteSize);
+            int bytes = n * byteSize;
+            int got = in.readNBytes(buffer, 0, bytes);
+            if (got < bytes) {
+                throw new IOException(where + ": the data end after " + (done * byteSize + got) + " of the "
+                        + count * byteSize + " bytes the header declares (truncated, or changed while being read)");
+            }
+            consumer.accept(ByteBuffer.wrap(buffer, 0, bytes).order(order), done, n);
+            done += n;
+        }
+    }
+
+    private Object newArray(int count) {
+        switch (target) {
+            case F32: return new float[count];
+            case F64: return new double[count];
+            case I32: return new int[count];
+            case I64: return new long[count];
+            case BOOL: return new boolean[count];
+            default: throw new AssertionError(target);
+        }
+    }
+
+    private static Tensor wrap(Object array, long[] shape) {
+        if (array instanceof float[] a) {
+            return Tensor.wrap(a, shape);
+        }
+        if (array instanceof double[] a) {
+            return Tensor.wrap(a, shape);
+        }
+        if (array instanceof int[] a) {
+            return Tensor.wrap(a, shape);
+        }
+        if (array instanceof long[] a) {
+            return Tensor.wrap(a, shape);
+        }
+        return Tensor.fromArray((boolean[]) array, shape);
+    }
+
+    /** Decodes the {@code n} elements of {@code b} into {@code array} from index {@code offset}. */
+    private void decodeInto(ByteBuffer b, Object array, long offset, int n) {
+        int at = (int) offset;
         switch (this) {
-            case F32: {
-                float[] a = new float[count];
-                b.asFloatBuffer().get(a);
-                return Tensor.wrap(a, shape);
-            }
-            case F64: {
-                double[] a = new double[count];
-                b.asDoubleBuffer().get(a);
-                return Tensor.wrap(a, shape);
-            }
-            case I32: {
-                int[] a = new int[count];
-                b.asIntBuffer().get(a);
-                return Tensor.wrap(a, shape);
-            }
-            case I64: {
-                long[] a = new long[count];
-                b.asLongBuffer().get(a);
-                return Tensor.wrap(a, shape);
-            }
-            case BOOL: {
-                boolean[] a = new boolean[count];
-                for (int i = 0; i < count; i++) {
-                    a[i] = b.get(i) != 0;
+            case F32 -> b.asFloatBuffer().get((float[]) array, at, n);
+            case F64 -> b.asDoubleBuffer().get((double[]) array, at, n);
+            case I32 -> b.asIntBuffer().get((int[]) array, at, n);
+            case I64 -> b.asLongBuffer().get((long[]) array, at, n);
+            case BOOL -> {
+                boolean[] a = (boolean[]) array;
+                for (int i = 0; i < n; i++) {
+                    a[at + i] = b.get(i) != 0;
                 }
-                return Tensor.fromArray(a, shape);
             }
-            case U8:
-            case I8: {
-                int[] a = new int[count];
-                for (int i = 0; i < count; i++) {
-                    byte v = b.get(i);
-                    a[i] = this == U8 ? v & 0xFF : v;
+            case U8, I8, I16 -> {
+                int[] a = (int[]) array;
+                for (int i = 0; i < n; i++) {
+                    a[at + i] = (int) value(b, i);
                 }
-                return Tensor.wrap(a, shape);
             }
-            case I16: {
-                int[] a = new int[count];
-                for (int i = 0; i < count; i++) {
-                    a[i] = b.getShort(2 * i);
+            case F16, BF16 -> {
+                float[] a = (float[]) array;
+                for (int i = 0; i < n; i++) {
+                    a[at + i] = (float) value(b, i);
                 }
-                return Tensor.wrap(a, shape);
             }
-            case F16:
-            case BF16: {
-                float[] a = new float[count];
-                for (int i = 0; i < count; i++) {
-                    int bits = b.getShort(2 * i) & 0xFFFF;
-                    a[i] = this == BF16 ? Float.intBitsToFloat(bits << 16) : halfToFloat(bits);
-                }
-                return Tensor.wrap(a, shape);
-            }
-            default:
-                throw new AssertionError(this);
+            default -> throw new AssertionError(this);
+        }
+    }
+
+    private void summarizeChunk(ByteBuffer b, int n, Stats stats) {
+        for (int i = 0; i < n; i++) {
+            stats.add(value(b, i));
+        }
+    }
+
+    /** Element {@code i} of {@code b} as a double (exact for every type but I64 beyond 2^53). */
+    private double value(ByteBuffer b, int i) {
+        switch (this) {
+            case BOOL: return b.get(i) != 0 ? 1 : 0;
+            case U8: return b.get(i) & 0xFF;
+            case I8: return b.get(i);
+            case I16: return b.getShort(2 * i);
+            case F16: return halfToFloat(b.getShort(2 * i) & 0xFFFF);
+            case BF16: return Float.intBitsToFloat((b.getShort(2 * i) & 0xFFFF) << 16);
+            case I32: return b.getInt(4 * i);
+            case F32: return b.getFloat(4 * i);
+            case F64: return b.getDouble(8 * i);
+            case I64: return b.getLong(8 * i);
+            default: throw new AssertionError(this);
         }
     }
 
@@ -149,7 +216,7 @@ enum Elements {
 
     /**
      * The element count of {@code shape}, or -1 when a dimension is negative or the product
-     * overflows a Java array (Walnut's storage limit).
+     * overflows a long.
      */
     static long numel(long[] shape) {
         long n = 1;
@@ -164,5 +231,21 @@ enum Elements {
             }
         }
         return n;
+    }
+
+    /** Running min, max and sum of a tensor's values, in double precision. */
+    static final class Stats {
+        long count;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        double sum;
+
+        void add(double x) {
+            // Math.min/max propagate NaN, so a tensor holding NaN reports it, like torch.min.
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+            sum += x;
+            count++;
+        }
     }
 }

@@ -2,8 +2,10 @@ package dev.walnut.io;
 
 import dev.walnut.Tensor;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -31,9 +33,10 @@ import java.util.Map;
  * Map<String, String> meta = SafeTensors.loadMetadata(path);
  * }</pre>
  *
- * <p>Writes F32, F64, I32, I64 and BOOL. Reads those plus F16 and BF16 (widened to F32) and
- * I8, U8, I16 (widened to I32). Reading memory-maps the file, so the only full-size allocation
- * is each tensor's own storage. Every size in the header is checked against the file length
+ * <p>Writes F32, F64, I32, I64 and BOOL, atomically (see {@link AtomicFiles}). Reads those plus
+ * F16 and BF16 (widened to F32) and I8, U8, I16 (widened to I32). Reading streams the data in
+ * chunks, so the only full-size allocation is each tensor's own storage; {@link #summarize}
+ * reports a file's tensors without allocating them at all. Every size in the header is checked against the file length
  * before anything is allocated; malformed files fail with an {@link IOException} naming the file
  * and the problem.
  */
@@ -110,13 +113,12 @@ public final class SafeTensors {
             prefix.put((byte) ' ');
         }
         prefix.flip();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            writeFully(ch, prefix);
+        AtomicFiles.write(path, out -> {
+            out.write(prefix.array(), 0, prefix.limit());
             for (ByteBuffer b : data) {
-                writeFully(ch, b);
+                out.write(b.array(), 0, b.limit());
             }
-        }
+        });
     }
 
     private static int rank(Tensor t) {
@@ -130,36 +132,45 @@ public final class SafeTensors {
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-    }
-
-    /** Reads every tensor in {@code path}, in file (data offset) order. */
+    /**
+     * Reads every tensor in {@code path}, in file (data offset) order. The data are read in
+     * chunks straight into each tensor's storage: nothing is mapped, so a file replaced or cut
+     * while it is read fails with an {@link IOException}.
+     */
     public static LinkedHashMap<String, Tensor> load(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             Header h = readHeader(path, ch);
-            LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-            if (h.dataLength == 0) {
-                for (Entry e : h.entries) {
-                    out.put(e.name, e.type.decode(ByteBuffer.allocate(0), 0, e.shape));
-                }
-                return out;
-            }
-            // One mapping for the data section when it fits in a MappedByteBuffer, else one per tensor.
-            ByteBuffer whole = h.dataLength <= Integer.MAX_VALUE
-                    ? ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart, h.dataLength).order(ByteOrder.LITTLE_ENDIAN)
-                    : null;
             for (Entry e : h.entries) {
-                ByteBuffer region;
-                if (whole != null) {
-                    region = whole.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                    region.position((int) e.begin).limit((int) e.end);
-                } else {
-                    region = ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart + e.begin, e.end - e.begin);
+                if (e.count > Elements.MAX_ELEMENTS) {
+                    throw bad(path, "tensor \"" + e.name + "\": shape " + Arrays.toString(e.shape) + " holds "
+                            + e.count + " elements, more than the " + Elements.MAX_ELEMENTS
+                            + " a Walnut tensor can hold");
                 }
-                out.put(e.name, e.type.decode(region.order(ByteOrder.LITTLE_ENDIAN), (int) e.count, e.shape));
+            }
+            LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+            InputStream in = Channels.newInputStream(ch.position(h.dataStart));
+            for (Entry e : h.entries) {
+                // Entries are sorted by offset and checked to be contiguous, so one pass reads them all.
+                out.put(e.name, e.type.read(in, ByteOrder.LITTLE_ENDIAN, (int) e.count, e.shape,
+                        path + " (tensor \"" + e.name + "\")"));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * The name, stored dtype, shape and min/max/mean of every tensor in {@code path}, in file
+     * order, read in chunks: memory stays bounded however large the tensors are.
+     */
+    public static List<TensorSummary> summarize(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            Header h = readHeader(path, ch);
+            List<TensorSummary> out = new ArrayList<>();
+            InputStream in = Channels.newInputStream(ch.position(h.dataStart));
+            for (Entry e : h.entries) {
+                Elements.Stats stats = new Elements.Stats();
+                e.type.summarize(in, ByteOrder.LITTLE_ENDIAN, e.count, stats, path + " (tensor \"" + e.name + "\")");
+                out.add(TensorSummary.of(e.name, e.type, e.shape, e.count, stats));
             }
             return out;
         }
@@ -300,7 +311,7 @@ public final class SafeTensors {
             }
         }
         e.count = Elements.numel(e.shape);
-        if (e.count < 0 || e.count > Integer.MAX_VALUE - 8) {
+        if (e.count < 0 || e.count > Long.MAX_VALUE / e.type.byteSize) {
             throw bad(path, where + "element count of shape " + Arrays.toString(e.shape)
                     + " overflows the largest supported tensor");
         }

@@ -170,4 +170,31 @@ class FashionMnistTest {
         assertEquals(List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                 "Bag", "Ankle boot"), FashionMnist.CLASSES);
     }
+
+    @Test
+    void theFingerprintIdentifiesTheDataWhereverAndHoweverTheyAreStored() throws IOException {
+        Path plain = Files.createDirectory(dir.resolve("plain"));
+        Path gzipped = Files.createDirectory(dir.resolve("gzipped"));
+        Idx.write(plain.resolve("t10k-images-idx3-ubyte"), new int[] {3, 28, 28}, pixels(3));
+        Idx.write(plain.resolve("t10k-labels-idx1-ubyte"), new int[] {3}, new byte[] {4, 0, 9});
+        Idx.write(gzipped.resolve("t10k-images-idx3-ubyte.gz"), new int[] {3, 28, 28}, pixels(3));
+        Idx.write(gzipped.resolve("t10k-labels-idx1-ubyte.gz"), new int[] {3}, new byte[] {4, 0, 9});
+        FashionMnist a = FashionMnist.load(plain, false);
+        FashionMnist b = FashionMnist.load(gzipped, false);
+        assertTrue(a.fingerprint().matches("sha256:[0-9a-f]{16}"), a.fingerprint());
+        assertEquals(a.fingerprint(), b.fingerprint());
+        assertEquals(a.fingerprint(), a.withTransform(Transforms.toTensor()).fingerprint());
+        assertEquals(plain, a.directory());
+        assertEquals(null, FashionMnist.bundledSample(false).directory());
+    }
+
+    @Test
+    void oneChangedLabelChangesTheFingerprint() throws IOException {
+        Idx.write(dir.resolve("t10k-images-idx3-ubyte"), new int[] {3, 28, 28}, pixels(3));
+        Idx.write(dir.resolve("t10k-labels-idx1-ubyte"), new int[] {3}, new byte[] {4, 0, 9});
+        String before = FashionMnist.load(dir, false).fingerprint();
+        Idx.write(dir.resolve("t10k-labels-idx1-ubyte"), new int[] {3}, new byte[] {4, 0, 8});
+        assertFalse(before.equals(FashionMnist.load(dir, false).fingerprint()));
+        assertFalse(FashionMnist.bundledSample(true).fingerprint().equals(FashionMnist.bundledSample(false).fingerprint()));
+    }
 }

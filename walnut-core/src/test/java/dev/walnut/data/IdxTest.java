@@ -158,7 +158,7 @@ class IdxTest {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
         long before = threads.getThreadAllocatedBytes(id);
-        IOException e = assertThrows(IOException.class, () -> Idx.read(p));
+        IOException e = assertThrows(IOException.class, () -> Idx.read(p, Long.MAX_VALUE));
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         assertTrue(e.getMessage().contains("2000000000 bytes") && e.getMessage().contains("only 1000"), e.getMessage());
         assertTrue(allocated < 64L << 20, "allocated " + allocated + " bytes while reading a 1 kB stream");
@@ -166,5 +166,41 @@ class IdxTest {
         Path plain = file("huge", idx(8, new int[] {1000, 1000, 2000}, new byte[1000]));
         IOException pe = assertThrows(IOException.class, () -> Idx.read(plain));
         assertTrue(pe.getMessage().contains("truncated?"), pe.getMessage());
+    }
+
+    @Test
+    void aGzipHeaderDeclaringMoreThanTheLimitFailsBeforeReadingTheData() throws IOException {
+        // The bomb: [2,700,000, 28, 28] = 2.1 GB declared, followed by compressed zeros.
+        Path p = file("bomb-images-idx3-ubyte.gz", gzip(idx(8, new int[] {2_700_000, 28, 28}, new byte[1 << 20])));
+        String m = assertThrows(IOException.class, () -> Idx.read(p)).getMessage();
+        assertTrue(m.startsWith(p + " (decompressed): the IDX header declares shape [2700000, 28, 28] = 2116800000 bytes")
+                && m.contains("limit of 1073741824 bytes") && m.contains("-Dwalnut.maxDecompressedBytes="), m);
+    }
+
+    @Test
+    void theLimitCanBeGivenPerCallAndAppliesToStreams() throws IOException {
+        byte[] six = gzip(idx(8, new int[] {2, 3}, SIX));
+        Path p = file("six.gz", six);
+        assertEquals(6, Idx.read(p, 6).numel());
+        assertTrue(assertThrows(IOException.class, () -> Idx.read(p, 5)).getMessage().contains("limit of 5 bytes"));
+        byte[] plain = idx(8, new int[] {2, 3}, SIX);
+        assertTrue(assertThrows(IOException.class, () -> Idx.read(new ByteArrayInputStream(plain), "stream", 5))
+                .getMessage().startsWith("stream: the IDX header declares shape [2, 3] = 6 bytes"));
+        // A plain file's length vouches for its declared size: no limit applies.
+        assertEquals(6, Idx.read(file("six", plain), 5).numel());
+    }
+
+    @Test
+    void trailingDataAfterTheDeclaredSizeIsReadOnlyAsFarAsNeededToReportIt() throws IOException {
+        // A one-byte array followed by 16 MB of zeros that compress to a few kB.
+        Path p = file("tail.gz", gzip(idx(8, new int[] {1}, new byte[16 << 20])));
+        String m = assertThrows(IOException.class, () -> Idx.read(p)).getMessage();
+        assertTrue(m.contains("at least 1048576 trailing bytes after the 1 bytes of data"), m);
+    }
+
+    @Test
+    void aDirectoryIsNotAnIdxFile() {
+        String m = assertThrows(IOException.class, () -> Idx.read(dir)).getMessage();
+        assertEquals(dir + " is a directory, not an IDX file", m);
     }
 }

@@ -127,4 +127,23 @@ class CheckpointTest {
         assertThrows(IOException.class, () -> Checkpoint.load(p, m, null));
         assertEquals(List.of(), List.of());
     }
+
+    @Test
+    void saveRemovesTheTemporariesThatACrashedSaveLeftBehind() throws IOException {
+        Path p = dir.resolve("ckpt.safetensors");
+        Path leftover = Files.write(dir.resolve("ckpt.safetensors.00000000deadbeef.tmp"), new byte[4096]);
+        Path olderLeftover = Files.write(dir.resolve("ckpt.safetensors1234567.tmp"), new byte[4096]);
+        Sequential m = model(1);
+        Checkpoint.save(p, m, null, 0, 0, Map.of());
+        assertTrue(Files.exists(p));
+        assertTrue(Files.notExists(leftover) && Files.notExists(olderLeftover));
+    }
+
+    @Test
+    void aSavedCheckpointIsReadableByOthersLikeAnyNewFile() throws IOException {
+        Path p = dir.resolve("ckpt.safetensors");
+        Checkpoint.save(p, model(1), null, 0, 0, Map.of());
+        Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(p));
+    }
 }

@@ -205,4 +205,37 @@ class SafeTensorsTest {
     void nonStringMetadataFails() throws IOException {
         assertTrue(failure(file("{\"__metadata__\":{\"k\":1}}", new byte[0])).contains("__metadata__ value for \"k\" is not a string"));
     }
+
+    @Test
+    void summarizeReportsTheStoredDtypeNotTheWidenedOne() throws IOException {
+        ByteBuffer d = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        d.putShort((short) 0x3FC0).putShort((short) 0xC049).putShort((short) 0).putShort((short) 0x4000);
+        String header = "{\"__metadata__\":{\"k\":\"v\"},\"bf\":{\"dtype\":\"BF16\",\"shape\":[2,2],\"data_offsets\":[0,8]}}";
+        List<TensorSummary> s = SafeTensors.summarize(write(file(header, d.array())));
+        // 1.5, -3.140625, 0, 2: the file holds 8 bytes of bfloat16, not 16 of float32.
+        assertEquals(List.of(new TensorSummary("bf", "bfloat16", new long[] {2, 2}, 4, 8, -3.140625, 2.0,
+                (1.5 - 3.140625 + 2.0) / 4)), s);
+    }
+
+    @Test
+    void loadRefusesATensorLargerThanAWalnutTensorBeforeReadingIt() throws IOException {
+        // The header is valid (summarize would stream it); only a tensor cannot hold 2^31 elements.
+        long n = 1L << 31;
+        String header = "{\"x\":{\"dtype\":\"U8\",\"shape\":[" + n + "],\"data_offsets\":[0," + n + "]}}";
+        Path p = write(file(header, new byte[0]));
+        try (var f = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+            f.truncate(f.size());
+            f.write(ByteBuffer.wrap(new byte[] {7}), f.size() + n - 1);   // sparse: 2 GiB of zeros, then a 7
+        }
+        IOException e = assertThrows(IOException.class, () -> SafeTensors.load(p));
+        assertTrue(e.getMessage().contains("holds 2147483648 elements, more than the 2147483639"), e.getMessage());
+    }
+
+    @Test
+    void dataThatEndEarlyWhileBeingReadFailWithTheFileName() {
+        // What a reader sees when another program cuts the file after its header was checked.
+        IOException e = assertThrows(IOException.class, () -> Elements.F32.read(
+                new java.io.ByteArrayInputStream(new byte[6]), ByteOrder.LITTLE_ENDIAN, 2, new long[] {2}, "w.safetensors"));
+        assertTrue(e.getMessage().startsWith("w.safetensors: the data end after 6 of the 8 bytes"), e.getMessage());
+    }
 }

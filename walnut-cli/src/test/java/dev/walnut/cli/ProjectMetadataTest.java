@@ -1,0 +1,31 @@
+package dev.walnut.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** What a project depending on Walnut needs to know from the build: the licence terms, a module name. */
+class ProjectMetadataTest {
+    /** The repository root (surefire runs in the module directory). */
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    @Test
+    void theRepositoryCarriesTheApacheLicenceAndTheParentPomDeclaresIt() throws IOException {
+        String license = Files.readString(ROOT.resolve("LICENSE"));
+        assertTrue(license.contains("Apache License") && license.contains("Version 2.0, January 2004"));
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+        assertTrue(pom.matches("(?s).*<licenses>\\s*<license>\\s*<name>Apache-2.0</name>.*"), "no <licenses> in pom.xml");
+        assertTrue(pom.contains("<developers>"), "no <developers> in pom.xml");
+    }
+
+    @Test
+    void theLibraryJarsNameTheirModule() throws IOException {
+        assertTrue(Files.readString(ROOT.resolve("walnut-core/pom.xml"))
+                .contains("<Automatic-Module-Name>dev.walnut</Automatic-Module-Name>"));
+        assertTrue(Files.readString(ROOT.resolve("walnut-cli/pom.xml"))
+                .contains("<Automatic-Module-Name>dev.walnut.cli</Automatic-Module-Name>"));
+    }
+}
