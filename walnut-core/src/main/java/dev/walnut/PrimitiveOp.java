@@ -25,6 +25,7 @@ public enum PrimitiveOp {
     RDIV_SCALAR("DivBackward0"),
     POW("PowBackward1"),
     POW_SCALAR("PowBackward0"),
+    ATAN2("Atan2Backward0"),
     SQUARE("PowBackward0"),
     NEG("NegBackward0"),
     ABS("AbsBackward0"),

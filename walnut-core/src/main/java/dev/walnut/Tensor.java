@@ -841,6 +841,18 @@ public final class Tensor {
         return Dispatcher.call(ElementwiseOps.RELU, NoAttrs.NONE, this);
     }
 
+    /**
+     * Element-wise {@code atan2(this, other)}: the angle in radians of the point (other, this),
+     * in [-pi, pi], with broadcasting; integer inputs give F32 (PyTorch's {@code torch.atan2}).
+     *
+     * <pre>{@code
+     * Tensor.of(1.0).atan2(Tensor.of(-1.0));   // 3 pi / 4
+     * }</pre>
+     */
+    public Tensor atan2(Tensor other) {
+        return Dispatcher.call(ElementwiseOps.ATAN2, NoAttrs.NONE, this, other);
+    }
+
     /** Elementwise maximum (NaN propagates; ties split the gradient evenly, as in PyTorch). */
     public Tensor maximum(Tensor other) {
         return Dispatcher.call(ElementwiseOps.MAXIMUM, NoAttrs.NONE, this, other);

@@ -408,4 +408,15 @@ class ElementwiseOpsTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(true, false).neg());
         assertTrue(e.getMessage().contains("bool"), e.getMessage());
     }
+
+    @Test
+    void atan2GivesTheAngleOfThePointInEveryQuadrantAndPromotesIntegersToFloat() {
+        Tensor y = Tensor.fromArray(new double[] {1, 1, -1, -1, 0, 0}, 6);
+        Tensor x = Tensor.fromArray(new double[] {1, -1, -1, 1, -2, 2}, 6);
+        double q = Math.PI / 4;
+        assertArrayEquals(new double[] {q, 3 * q, -3 * q, -q, Math.PI, 0}, y.atan2(x).toDoubleArray(), 1e-15);
+        Tensor yi = Tensor.fromArray(new int[] {1}, 1);
+        assertEquals(DType.F32, yi.atan2(Tensor.fromArray(new int[] {1}, 1)).dtype());
+        assertEquals(q, yi.atan2(Tensor.fromArray(new int[] {1}, 1)).item(), 1e-7);
+    }
 }

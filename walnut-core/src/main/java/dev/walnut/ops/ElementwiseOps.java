@@ -173,6 +173,34 @@ public final class ElementwiseOps {
         }
     };
 
+    /** {@code atan2(y, x)}: the angle of (x, y), float only; d/dy = x / r^2, d/dx = -y / r^2. */
+    public static final OpDef<NoAttrs> ATAN2 = new Binary("atan2", "Atan2Backward0", BinaryOp.ATAN2) {
+        @Override
+        DType dtype(DType promoted) {
+            DType dt = super.dtype(promoted);
+            return dt.isFloatingPoint() ? dt : DType.F32;
+        }
+
+        @Override
+        public Tensor[] vjp(NoAttrs attrs, Node n, Tensor[] g) {
+            Tensor y = n.saved(0);
+            Tensor x = n.saved(1);
+            Tensor r2 = x.square().add(y.square());
+            return new Tensor[] {
+                    n.needsInputGrad(0) ? g[0].mul(x).div(r2) : null,
+                    n.needsInputGrad(1) ? g[0].mul(y).neg().div(r2) : null};
+        }
+
+        @Override
+        public Tensor[] jvp(NoAttrs attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor y = in[0];
+            Tensor x = in[1];
+            Tensor r2 = x.square().add(y.square());
+            return Specs.one(Specs.sum(out[0], t[0] == null ? null : t[0].mul(x).div(r2),
+                    t[1] == null ? null : t[1].mul(y).neg().div(r2)));
+        }
+    };
+
     /** maximum / minimum: the gradient goes to the winner, split evenly on ties (PyTorch's rule). */
     private static final class Extremum extends Binary {
         Extremum(String name, String nodeName, int kernel) {
@@ -684,7 +712,7 @@ public final class ElementwiseOps {
     };
 
     /** Every definition of this family, in declaration order. */
-    static final List<OpDef<?>> ALL = List.of(ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM,
+    static final List<OpDef<?>> ALL = List.of(ADD, SUB, MUL, DIV, POW, ATAN2, MAXIMUM, MINIMUM,
             NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, SQUARE, RECIPROCAL, SIN, COS, TANH, SIGMOID, ERF, LOG1P, EXPM1, RELU,
             THRESHOLD_BACKWARD, ADD_SCALAR, RSUB_SCALAR, MUL_SCALAR, DIV_SCALAR, RDIV_SCALAR, POW_SCALAR,
             CLAMP, CAST, WHERE, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR, LOGICAL_NOT);

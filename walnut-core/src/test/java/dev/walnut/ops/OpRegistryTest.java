@@ -81,6 +81,7 @@ class OpRegistryTest {
         rows.addAll(binary(ElementwiseOps.MUL, Domain.REAL, Domain.REAL));
         rows.addAll(binary(ElementwiseOps.DIV, Domain.REAL, Domain.AWAY_FROM_ZERO));
         rows.addAll(binary(ElementwiseOps.POW, Domain.POSITIVE, Domain.REAL));
+        rows.addAll(binary(ElementwiseOps.ATAN2, Domain.REAL, Domain.AWAY_FROM_ZERO));
         rows.addAll(binary(ElementwiseOps.MAXIMUM, Domain.REAL, Domain.REAL));
         rows.addAll(binary(ElementwiseOps.MINIMUM, Domain.REAL, Domain.REAL));
         rows.add(unary(ElementwiseOps.NEG, Domain.REAL));
