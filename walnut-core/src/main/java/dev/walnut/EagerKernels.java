@@ -112,4 +112,26 @@ final class EagerKernels implements Kernels {
     public Tensor batchSumOfProducts(Tensor g, Tensor y) {
         return Linalg.batchSumOfProducts(g, y);
     }
+
+    // indexing
+
+    @Override
+    public Tensor indexSelect(Tensor x, int dim, Tensor index, long[] shape) {
+        return Indexing.indexSelectKernel(x, dim, index, Shapes.toInts("indexSelect", shape));
+    }
+
+    @Override
+    public Tensor indexAdd(Tensor x, int dim, Tensor index, Tensor source, double alpha) {
+        return Indexing.indexAddKernel(x, dim, index, source, alpha);
+    }
+
+    @Override
+    public Tensor gather(Tensor x, int dim, Tensor index) {
+        return Indexing.gatherKernel(x, dim, index);
+    }
+
+    @Override
+    public Tensor scatter(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate) {
+        return Indexing.scatterKernel(accumulate, x, dim, index, src);
+    }
 }

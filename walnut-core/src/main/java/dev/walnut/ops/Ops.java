@@ -29,6 +29,7 @@ public final class Ops {
         all.addAll(ReductionOps.ALL);
         all.addAll(ViewOps.ALL);
         all.addAll(LinalgOps.ALL);
+        all.addAll(IndexingOps.ALL);
         for (OpDef<?> op : all) {
             if (BY_NAME.put(op.name(), op) != null) {
                 throw new IllegalStateException("two op definitions are named " + op.name());

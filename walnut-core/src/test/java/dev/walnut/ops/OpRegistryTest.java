@@ -173,6 +173,7 @@ class OpRegistryTest {
                 f64(g, Domain.REAL, 2, 1, 2, 3), f64(g, Domain.REAL, 4, 3, 2)}));
         rows.add(ex(LinalgOps.MATMUL, NoAttrs.NONE, "matrix times batch", g -> new Tensor[] {
                 f64(g, Domain.REAL, 2, 3), f64(g, Domain.REAL, 5, 3, 2)}));
+        rows.addAll(IndexingOpExamples.rows());
         return rows;
     }
 
