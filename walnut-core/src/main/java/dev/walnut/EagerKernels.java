@@ -217,4 +217,26 @@ final class EagerKernels implements Kernels {
     public Tensor maxUnpool(String op, Tensor x, Tensor indices, int outH, int outW) {
         return WindowKernels.maxUnpool(op, x, indices, outH, outW);
     }
+
+    // indexing
+
+    @Override
+    public Tensor indexSelect(Tensor x, int dim, Tensor index, long[] shape) {
+        return Indexing.indexSelectKernel(x, dim, index, Shapes.toInts("indexSelect", shape));
+    }
+
+    @Override
+    public Tensor indexAdd(Tensor x, int dim, Tensor index, Tensor source, double alpha) {
+        return Indexing.indexAddKernel(x, dim, index, source, alpha);
+    }
+
+    @Override
+    public Tensor gather(Tensor x, int dim, Tensor index) {
+        return Indexing.gatherKernel(x, dim, index);
+    }
+
+    @Override
+    public Tensor scatter(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate) {
+        return Indexing.scatterKernel(accumulate, x, dim, index, src);
+    }
 }

@@ -1,14 +1,17 @@
 package dev.walnut;
 
-import dev.walnut.autograd.Autograd;
-import dev.walnut.autograd.Node;
 import dev.walnut.backend.cpu.IndexKernels;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.IndexingOps;
+import dev.walnut.ops.NoAttrs;
 import java.util.Arrays;
 
 /**
- * Indexing primitives: each op's validation, kernel call and gradient rule side by side. The
- * rules pair up (gather and scatterAdd, indexSelect and indexAdd are each other's adjoints), so
- * every backward is itself made of recorded primitives and differentiates again.
+ * The indexing ops' argument checks and kernels. Each public op validates and normalizes its
+ * arguments here (dims wrapped, indices converted to I64, checked against their range and wrapped
+ * where PyTorch wraps them), then dispatches its primitive in {@link IndexingOps}, whose
+ * definition holds the shape rule and the reverse and forward rules; the kernels below record
+ * nothing.
  *
  * <p>Index tensors are I64 (I32 is accepted and widened). Indices are checked before any kernel
  * runs; a bad one is an {@link IndexOutOfBoundsException} naming the op, the value, the dim and
@@ -104,33 +107,13 @@ final class Indexing {
         return out;
     }
 
-    /** Zeros of {@code shape} like {@code g}, a constant for the gradient rules to accumulate into. */
-    private static Tensor zerosFor(Tensor g, int[] shape) {
-        return Creation.full(shape, g.dtype, 0.0);
-    }
-
-    /** {@code t} padded with zeros at the end of each dim up to {@code shape} (differentiable). */
-    private static Tensor padTo(Tensor t, int[] shape) {
-        if (Arrays.equals(t.shape, shape)) {
-            return t;
-        }
-        Tensor r = t;
-        for (int d = 0; d < shape.length; d++) {
-            if (r.shape[d] < shape[d]) {
-                int[] fill = r.shape.clone();
-                fill[d] = shape[d] - r.shape[d];
-                r = Tensor.cat(new Tensor[] {r, Creation.full(fill, t.dtype, 0.0)}, d);
-            }
-        }
-        return r;
-    }
-
     /**
-     * {@code x[..., idx[j], ...]} along {@code dim} for a contiguous flat list of valid, non-negative
-     * indices: the shared kernel call of indexSelect, take, integer indexing and embedding (no
-     * autograd). The result is contiguous of shape {@code outShape}.
+     * {@code x[..., index[j], ...]} along {@code dim} for valid, non-negative indices read in
+     * row-major order: the kernel of indexSelect, take, maskedSelect, integer indexing and
+     * embedding. The result is contiguous of shape {@code outShape}.
      */
-    private static Tensor selectAlong(Tensor x, int dim, Tensor idx, int[] outShape) {
+    static Tensor indexSelectKernel(Tensor x, int dim, Tensor index, int[] outShape) {
+        Tensor idx = Creation.contiguousOf(index, DType.I64);
         Tensor c = Creation.contiguousOf(x, x.dtype);
         int[] shape = nonEmpty(x.shape);
         Storage out = Storage.allocate(x.dtype, Shapes.numel(outShape));
@@ -155,15 +138,7 @@ final class Indexing {
             throw new IllegalArgumentException(op + ": an index into a 0-d tensor must hold exactly 1 value, got " + n);
         }
         checkRange(op, idx, size, d, false, "");
-        int[] outShape = x.shape.clone();
-        if (outShape.length > 0) {
-            outShape[d] = n;
-        }
-        Tensor out = selectAlong(x, d, idx, outShape);
-        int[] inShape = x.shape.clone();
-        Node.record("IndexSelectBackward0",
-                (nd, g) -> new Tensor[] {zerosFor(g[0], inShape).indexAdd(d, nd.saved(0), g[0])}, x, out, idx);
-        return out;
+        return Dispatcher.call(IndexingOps.INDEX_SELECT, new IndexingOps.Dim(d), x, idx);
     }
 
     static Tensor indexAdd(Tensor x, int dim, Tensor index, Tensor source, double alpha) {
@@ -197,18 +172,17 @@ final class Indexing {
                     + "shape with size " + n + " at dim " + d + ")");
         }
         checkRange(op, idx, xs[d], d, false, "");
+        return Dispatcher.call(IndexingOps.INDEX_ADD, new IndexingOps.IndexAdd(d, alpha), x, idx, source);
+    }
+
+    /** A copy of {@code x} with {@code alpha * source} added at {@code index} (checked) along {@code d}. */
+    static Tensor indexAddKernel(Tensor x, int d, Tensor index, Tensor source, double alpha) {
+        Tensor idx = Creation.contiguousOf(index, DType.I64);
+        int[] xs = nonEmpty(x.shape);
         Tensor out = Creation.cast(x, x.dtype);
         Tensor src = Creation.contiguousOf(source, x.dtype);
         IndexKernels.indexAdd(out.storage.data, product(xs, 0, d), xs[d], product(xs, d + 1, xs.length), data(idx),
-                idx.offset, n, src.storage.data, src.offset, alpha);
-        Node.record("IndexAddBackward0", (nd, g) -> {
-            Tensor gs = null;
-            if (nd.needsInputGrad(1)) {
-                gs = g[0].indexSelect(d, nd.saved(0));
-                gs = alpha == 1.0 ? gs : gs.mul(alpha);
-            }
-            return new Tensor[] {g[0], gs};
-        }, new Tensor[] {x, source}, new Tensor[] {out}, idx);
+                idx.offset, Shapes.numel(idx.shape), src.storage.data, src.offset, alpha);
         return out;
     }
 
@@ -245,20 +219,23 @@ final class Indexing {
         Tensor idx = longIndex(op, "index", index);
         int[] xs = nonEmpty(x.shape);
         checkRange(op, idx, xs[d], d, false, "");
+        return Dispatcher.call(IndexingOps.GATHER, new IndexingOps.Dim(d), x, idx);
+    }
+
+    /** {@code x} read along {@code d} at {@code index} (checked), in the index's shape. */
+    static Tensor gatherKernel(Tensor x, int d, Tensor index) {
+        Tensor idx = Creation.contiguousOf(index, DType.I64);
         int[] box = nonEmpty(idx.shape);
         int[] strides = nonEmptyStrides(x);
         Storage out = Storage.allocate(x.dtype, Shapes.numel(idx.shape));
         IndexKernels.gather(x.storage.data, offsets(box, strides, 0, d, x.offset), strides[d],
                 offsets(box, strides, d + 1, box.length, 0), data(idx), idx.offset, box[d], out.data);
-        Tensor result = new Tensor(out, idx.shape.clone());
-        int[] inShape = x.shape.clone();
-        Node.record("GatherBackward0",
-                (nd, g) -> new Tensor[] {zerosFor(g[0], inShape).scatterAdd(d, nd.saved(0), g[0])}, x, result, idx);
-        return result;
+        return new Tensor(out, idx.shape.clone());
     }
 
-    /** Scatter of {@code src} (or of the 0-d {@code value} when {@code src} is null) into a copy of {@code x}. */
-    private static Tensor scatterKernel(boolean accumulate, Tensor x, int d, Tensor idx, Tensor src) {
+    /** Scatter (or, {@code accumulate}, scatterAdd) of {@code src} (a 0-d src: one value) into a copy of {@code x}. */
+    static Tensor scatterKernel(boolean accumulate, Tensor x, int d, Tensor index, Tensor src) {
+        Tensor idx = Creation.contiguousOf(index, DType.I64);
         int[] box = nonEmpty(idx.shape);
         Tensor out = Creation.cast(x, x.dtype);
         int[] os = nonEmptyStrides(out);
@@ -283,20 +260,8 @@ final class Indexing {
         }
         Tensor idx = longIndex(op, "index", index);
         checkRange(op, idx, nonEmpty(x.shape)[d], d, false, "");
-        Tensor out = scatterKernel(accumulate, x, d, idx, src);
-        int[] srcShape = src.shape.clone();
-        if (accumulate) {
-            Node.record("ScatterAddBackward0", (nd, g) -> new Tensor[] {g[0],
-                    nd.needsInputGrad(1) ? padTo(g[0].gather(d, nd.saved(0)), srcShape) : null},
-                    new Tensor[] {x, src}, new Tensor[] {out}, idx);
-        } else {
-            // Positions written by src no longer depend on self: its gradient is zero there.
-            Node.record("ScatterBackward0", (nd, g) -> new Tensor[] {
-                    nd.needsInputGrad(0) ? g[0].scatter(d, nd.saved(0), 0.0) : null,
-                    nd.needsInputGrad(1) ? padTo(g[0].gather(d, nd.saved(0)), srcShape) : null},
-                    new Tensor[] {x, src}, new Tensor[] {out}, idx);
-        }
-        return out;
+        return Dispatcher.call(accumulate ? IndexingOps.SCATTER_ADD : IndexingOps.SCATTER, new IndexingOps.Dim(d), x, idx,
+                src);
     }
 
     static Tensor scatterValue(Tensor x, int dim, Tensor index, double value) {
@@ -304,9 +269,7 @@ final class Indexing {
         int d = checkGatherShapes(op, x, dim, index, null);
         Tensor idx = longIndex(op, "index", index);
         checkRange(op, idx, nonEmpty(x.shape)[d], d, false, "");
-        Tensor out = scatterKernel(false, x, d, idx, Tensor.scalar(value, x.dtype));
-        Node.record("ScatterBackward1", (nd, g) -> new Tensor[] {g[0].scatter(d, nd.saved(0), 0.0)}, x, out, idx);
-        return out;
+        return Dispatcher.call(IndexingOps.SCATTER_VALUE, new IndexingOps.ScatterValue(d, value), x, idx);
     }
 
     // ------------------------------------------------------------------ masks
@@ -325,32 +288,14 @@ final class Indexing {
             throw new IllegalArgumentException(op + ": the value must be a 0-d tensor, got shape " + Shapes.str(value.shape));
         }
         Shapes.broadcast(op, x.shape, mask.shape);
-        Tensor out;
-        try (var off = Autograd.noGrad()) {
-            // where's kernel does the work; the value takes self's dtype, as in PyTorch.
-            out = Tensor.where(mask, Creation.contiguousOf(value, x.dtype), x);
-        }
-        Node.record("MaskedFillBackward1", (nd, g) -> {
-            Tensor m = nd.saved(0);
-            Tensor zero = Tensor.scalar(0.0, g[0].dtype);
-            return new Tensor[] {
-                    nd.needsInputGrad(0) ? Tensor.where(m, zero, g[0]) : null,
-                    nd.needsInputGrad(1) ? Tensor.where(m, g[0], zero) : null};
-        }, new Tensor[] {x, value}, new Tensor[] {out}, mask);
-        return out;
+        return Dispatcher.call(IndexingOps.MASKED_FILL, NoAttrs.NONE, x, mask, value);
     }
 
     static Tensor maskedFill(Tensor x, Tensor mask, double value) {
         String op = "maskedFill";
         checkMask(op, mask);
         Shapes.broadcast(op, x.shape, mask.shape);
-        Tensor out;
-        try (var off = Autograd.noGrad()) {
-            out = Tensor.where(mask, Tensor.scalar(value, x.dtype), x);
-        }
-        Node.record("MaskedFillBackward0",
-                (nd, g) -> new Tensor[] {Tensor.where(nd.saved(0), Tensor.scalar(0.0, g[0].dtype), g[0])}, x, out, mask);
-        return out;
+        return Dispatcher.call(IndexingOps.MASKED_FILL_SCALAR, new IndexingOps.Fill(value), x, mask);
     }
 
     /** {@code t} read as if broadcast to {@code shape}, copied into a fresh contiguous tensor (no autograd). */
@@ -369,16 +314,8 @@ final class Indexing {
         Tensor m = broadcastCopy(mask, shape);
         int total = Shapes.numel(shape);
         long[] pos = IndexKernels.nonzeroPositions(m.storage.data, m.offset, total);
-        Tensor idx = new Tensor(new Storage(pos, DType.I64), new int[] {pos.length});
-        Tensor xc = broadcastCopy(x, shape);
-        Storage out = Storage.allocate(x.dtype, pos.length);
-        IndexKernels.indexSelect(xc.storage.data, xc.offset, 1, total, 1, pos, 0, pos.length, out.data);
-        Tensor result = new Tensor(out, new int[] {pos.length});
-        long[] bshape = Shapes.toLongs(shape);
-        // The engine sums the broadcast-shaped gradient back to self's shape.
-        Node.record("MaskedSelectBackward0", (nd, g) -> new Tensor[] {
-                zerosFor(g[0], new int[] {total}).indexAdd(0, nd.saved(0), g[0]).reshape(bshape)}, x, result, idx);
-        return result;
+        Tensor positions = new Tensor(new Storage(pos, DType.I64), new int[] {pos.length});
+        return Dispatcher.call(IndexingOps.MASKED_SELECT, NoAttrs.NONE, x, mask, positions);
     }
 
     // ------------------------------------------------------------------ take / integer indexing
@@ -388,15 +325,7 @@ final class Indexing {
         Tensor idx = longIndex(op, "index", index);
         int total = Shapes.numel(x.shape);
         checkRange(op, idx, total, 0, true, " (the input viewed as 1-d, of shape " + Shapes.str(x.shape) + ")");
-        Tensor flat = wrapped(idx, total);
-        Tensor out = new Tensor(Storage.allocate(x.dtype, Shapes.numel(idx.shape)), idx.shape.clone());
-        Tensor c = Creation.contiguousOf(x, x.dtype);
-        IndexKernels.indexSelect(c.storage.data, c.offset, 1, total, 1, data(flat), flat.offset,
-                Shapes.numel(idx.shape), out.storage.data);
-        long[] inShape = x.shape();
-        Node.record("TakeBackward0", (nd, g) -> new Tensor[] {zerosFor(g[0], new int[] {total})
-                .indexAdd(0, nd.saved(0).reshape(-1), g[0].reshape(-1)).reshape(inShape)}, x, out, flat);
-        return out;
+        return Dispatcher.call(IndexingOps.TAKE, NoAttrs.NONE, x, wrapped(idx, total));
     }
 
     static Tensor index(Tensor x, int dim, Tensor indices) {
@@ -409,19 +338,7 @@ final class Indexing {
         Tensor idx = longIndex(op, "indices", indices);
         int size = x.shape[d];
         checkRange(op, idx, size, d, true, "");
-        Tensor flat = wrapped(idx, size).reshape(-1);
-        int rank = x.shape.length;
-        int[] outShape = new int[rank - 1 + idx.shape.length];
-        System.arraycopy(x.shape, 0, outShape, 0, d);
-        System.arraycopy(idx.shape, 0, outShape, d, idx.shape.length);
-        System.arraycopy(x.shape, d + 1, outShape, d + idx.shape.length, rank - d - 1);
-        Tensor out = selectAlong(x, d, flat, outShape);
-        int[] inShape = x.shape.clone();
-        long[] gradShape = Shapes.toLongs(inShape);
-        gradShape[d] = flat.shape[0];
-        Node.record("IndexBackward0", (nd, g) -> new Tensor[] {
-                zerosFor(g[0], inShape).indexAdd(d, nd.saved(0), g[0].reshape(gradShape))}, x, out, flat);
-        return out;
+        return Dispatcher.call(IndexingOps.INDEX, new IndexingOps.Dim(d), x, wrapped(idx, size));
     }
 
     // ------------------------------------------------------------------ no-grad index producers
@@ -477,7 +394,6 @@ final class Indexing {
                     + Shapes.str(weight.shape));
         }
         int num = weight.shape[0];
-        int dim = weight.shape[1];
         int pad = -1;
         if (paddingIdx != null) {
             if (paddingIdx < -num || paddingIdx >= num) {
@@ -488,30 +404,6 @@ final class Indexing {
         }
         Tensor idx = longIndex(op, "indices", indices);
         checkRange(op, idx, num, 0, false, " (the number of embeddings of weight " + Shapes.str(weight.shape) + ")");
-        Tensor flat = idx.reshape(-1);
-        int n = flat.shape[0];
-        int[] outShape = Arrays.copyOf(idx.shape, idx.shape.length + 1);
-        outShape[idx.shape.length] = dim;
-        Tensor out = selectAlong(weight, 0, flat, outShape);
-        if (!Node.needsRecording(weight)) {
-            return out;
-        }
-        // Rows looked up at paddingIdx send no gradient: their gradient rows are multiplied by 0.
-        Tensor keep = null;
-        if (pad >= 0) {
-            double[] k = new double[n];
-            for (int j = 0; j < n; j++) {
-                k[j] = data(flat)[flat.offset + j] == pad ? 0.0 : 1.0;
-            }
-            keep = Creation.fromDoubles(k, new int[] {n, 1}, weight.dtype);
-        }
-        long[] rows = {n, dim};
-        int[] weightShape = weight.shape.clone();
-        Node.record("EmbeddingBackward0", (nd, g) -> {
-            Tensor gr = g[0].reshape(rows);
-            Tensor mask = nd.saved(1);
-            return new Tensor[] {zerosFor(g[0], weightShape).indexAdd(0, nd.saved(0), mask == null ? gr : gr.mul(mask))};
-        }, new Tensor[] {weight}, new Tensor[] {out}, flat, keep);
-        return out;
+        return Dispatcher.call(IndexingOps.EMBEDDING, new IndexingOps.Embedding(pad), weight, idx);
     }
 }

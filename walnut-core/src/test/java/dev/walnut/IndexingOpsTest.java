@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.walnut.OpGradCheckTest.Domain;
 import dev.walnut.OpGradCheckTest.Inputs;
 import dev.walnut.autograd.GradCheck;
+import dev.walnut.ops.IndexingOps;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -532,5 +533,36 @@ class IndexingOpsTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.sum().backward());
         assertContains(e.getMessage(), "GatherBackward0", "in-place");
         assertTrue(x.grad() == null);
+    }
+
+    // ------------------------------------------------------------------ ops as data
+
+    @Test
+    void tensorMethodsRecordTheirPrimitiveWithNormalizedAttributes() {
+        Tensor x = Tensor.zeros(3, 4).setRequiresGrad(true);
+        Tensor i32 = Tensor.fromArray(new int[] {2, 0}, 2);
+        Tensor y = x.indexSelect(-1, i32);
+        assertEquals(IndexingOps.INDEX_SELECT, y.gradFn().op());
+        assertEquals(new IndexingOps.Dim(1), y.gradFn().attrs(), "dim -1 wrapped");
+        assertEquals(DType.I64, y.gradFn().inputDType(1), "the index reaches the primitive as I64");
+        assertNull(y.gradFn().nextFunctions().get(1), "the index is a constant input");
+        assertEquals(new IndexingOps.IndexAdd(0, -2.0), x.indexAdd(-2, i32, Tensor.ones(2, 4), -2.0).gradFn().attrs());
+        assertEquals(new IndexingOps.ScatterValue(1, 1.5), x.scatter(-1, longs(new long[] {0, 1, 2}, 3, 1), 1.5).gradFn().attrs());
+        assertEquals(new IndexingOps.Fill(-3.0), x.maskedFill(x.gt(1.0), -3.0).gradFn().attrs());
+        assertEquals(IndexingOps.TAKE, x.take(Tensor.of(-1L)).gradFn().op());
+        assertEquals(new IndexingOps.Dim(0), x.index(-2, Tensor.of(-1L)).gradFn().attrs());
+        Tensor w = Tensor.zeros(5, 2).setRequiresGrad(true);
+        assertEquals(new IndexingOps.Embedding(4), Tensor.embedding(Tensor.of(1L), w, -1).gradFn().attrs(),
+                "paddingIdx -1 counts from the end");
+        assertEquals(new IndexingOps.Embedding(-1), Tensor.embedding(Tensor.of(1L), w).gradFn().attrs(), "no padding");
+    }
+
+    @Test
+    void negativeIndicesReachTakeAndIndexWrapped() {
+        Tensor x = Tensor.arange(0.0, 6.0, 1.0).reshape(2, 3).setRequiresGrad(true);
+        Tensor taken = x.take(Tensor.of(-1L, 0L));
+        assertValues(taken.gradFn().saved(0), DType.I64, shape(2), 5, 0);
+        Tensor indexed = x.index(1, Tensor.of(-3L));
+        assertValues(indexed.gradFn().saved(0), DType.I64, shape(1), 0);
     }
 }

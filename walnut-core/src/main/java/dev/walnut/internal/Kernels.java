@@ -146,6 +146,30 @@ public interface Kernels {
     /** {@code x} scattered into zeros [N, C, outH, outW] at in-plane {@code indices}; a bad index is an error naming {@code op}. */
     Tensor maxUnpool(String op, Tensor x, Tensor indices, int outH, int outW);
 
+    // indexing
+
+    /**
+     * {@code x} read at {@code index} (in-range, non-negative I64 values, any shape) along
+     * {@code dim}, into a fresh tensor of {@code shape} (x's shape with {@code dim} replaced by
+     * the index's; a 0-d {@code x} reads as shape {@code [1]}).
+     */
+    Tensor indexSelect(Tensor x, int dim, Tensor index, long[] shape);
+
+    /**
+     * A copy of {@code x} with {@code alpha * source} added at {@code index} (in range) along
+     * {@code dim}; duplicate indices accumulate. Shapes and dtypes checked by the caller.
+     */
+    Tensor indexAdd(Tensor x, int dim, Tensor index, Tensor source, double alpha);
+
+    /** {@code x} read along {@code dim} at {@code index} (same rank, in range), in the index's shape. */
+    Tensor gather(Tensor x, int dim, Tensor index);
+
+    /**
+     * A copy of {@code x} with {@code src} written (added, when {@code accumulate}) along
+     * {@code dim} at {@code index} (in range); a 0-d {@code src} is one value written everywhere.
+     */
+    Tensor scatter(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

@@ -31,6 +31,7 @@ public final class Ops {
         all.addAll(LinalgOps.ALL);
         all.addAll(ShapeContentOps.ALL);
         all.addAll(WindowOps.ALL);
+        all.addAll(IndexingOps.ALL);
         for (OpDef<?> op : all) {
             if (BY_NAME.put(op.name(), op) != null) {
                 throw new IllegalStateException("two op definitions are named " + op.name());

@@ -60,6 +60,15 @@ final class Specs {
         return dt;
     }
 
+    /** Number of elements of a tensor of {@code shape}. */
+    static long numel(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
     static TensorSpec[] one(long[] shape, DType dtype) {
         return new TensorSpec[] {new TensorSpec(shape, dtype)};
     }

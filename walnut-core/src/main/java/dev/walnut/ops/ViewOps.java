@@ -147,14 +147,6 @@ public final class ViewOps {
         }
     }
 
-    private static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
-    }
-
     private static final class Reshape extends Linear<Shape> {
         private final boolean strict;
 
@@ -165,9 +157,9 @@ public final class ViewOps {
 
         @Override
         public TensorSpec[] infer(Shape attrs, TensorSpec... in) {
-            if (numel(attrs.shape) != numel(in[0].shape())) {
+            if (Specs.numel(attrs.shape) != Specs.numel(in[0].shape())) {
                 throw new IllegalArgumentException(name() + ": shape " + Arrays.toString(attrs.shape)
-                        + " is invalid for input of size " + numel(in[0].shape()) + " (shape " + Arrays.toString(in[0].shape()) + ")");
+                        + " is invalid for input of size " + Specs.numel(in[0].shape()) + " (shape " + Arrays.toString(in[0].shape()) + ")");
             }
             return Specs.one(attrs.shape, in[0].dtype());
         }

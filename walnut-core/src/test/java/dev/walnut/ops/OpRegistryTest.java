@@ -206,6 +206,7 @@ class OpRegistryTest {
                 g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 2, 2)}));
         rows.add(ex(WindowOps.MAX_UNPOOL2D, new WindowOps.Unpool("maxUnpool2d", 4, 4), "", g -> new Tensor[] {
                 f64(g, Domain.REAL, 1, 1, 2, 2), Tensor.fromArray(new long[] {0, 3, 9, 14}, 1, 1, 2, 2)}));
+        rows.addAll(IndexingOpExamples.rows());
         return rows;
     }
 
