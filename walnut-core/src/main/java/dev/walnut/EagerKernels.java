@@ -1,6 +1,7 @@
 package dev.walnut;
 
 import dev.walnut.backend.cpu.ElementwiseKernels;
+import dev.walnut.backend.cpu.Gemm;
 import dev.walnut.backend.cpu.PoolKernels;
 import dev.walnut.internal.Kernels;
 
@@ -238,5 +239,39 @@ final class EagerKernels implements Kernels {
     @Override
     public Tensor scatter(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate) {
         return Indexing.scatterKernel(accumulate, x, dim, index, src);
+    }
+
+    // fused kernels
+
+    @Override
+    public boolean fusedUpdateApplies(Tensor param, Tensor grad, Tensor... buffers) {
+        return FusedUpdates.applicable(param, grad, buffers);
+    }
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, boolean negate, double weightDecay, double momentum,
+                          double dampening, boolean nesterov, Tensor buf, boolean firstStep, double lr) {
+        FusedUpdates.sgd(param, grad, negate, weightDecay, momentum, dampening, nesterov, buf, firstStep, lr);
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, boolean negate, double l2, double decay, Tensor m, Tensor v,
+                           Tensor vmax, double beta1, double beta2, double eps, double stepSize, double sqrtBias2) {
+        FusedUpdates.adam(param, grad, negate, l2, decay, m, v, vmax, beta1, beta2, eps, stepSize, sqrtBias2);
+    }
+
+    @Override
+    public boolean packingPays(int m, int n, int k) {
+        return Gemm.packingPays(m, n, k);
+    }
+
+    @Override
+    public PackedWeight packLinearWeight(Tensor weight) {
+        return new PackedLinearWeight(weight);
+    }
+
+    @Override
+    public Tensor linearPacked(Tensor x, PackedWeight weight, Tensor bias) {
+        return ((PackedLinearWeight) weight).apply(x, bias);
     }
 }

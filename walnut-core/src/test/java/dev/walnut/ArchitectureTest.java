@@ -66,6 +66,13 @@ class ArchitectureTest {
             new Layer("cli", 4, List.of("dev.walnut.cli..")),
             new Layer("bench", 4, List.of("dev.walnut.bench..")));
 
+    /**
+     * Layers that reach kernels only through the op layer (tensor ops, op definitions and the
+     * Kernels bridge), never {@code dev.walnut.backend} itself, so that another back end can
+     * replace the CPU one under them.
+     */
+    static final Set<String> ABOVE_THE_OPS = Set.of("nn", "optim", "io", "data", "graph");
+
     /** A dependency found in a source file. */
     record Dependency(String file, int line, String fromPackage, String toPackage, String reference) {
         String where() {
@@ -156,6 +163,21 @@ class ArchitectureTest {
     // ------------------------------------------------------------------ the scanner checks itself
 
     @Test
+    void nnImportingTheBackEndIsAViolation() {
+        var f = parse("Layer.java", """
+                package dev.walnut.nn;
+
+                import dev.walnut.backend.cpu.Gemm;
+
+                final class Layer {
+                }
+                """);
+        List<String> v = violations(f);
+        assertEquals(1, v.size(), v.toString());
+        assertTrue(v.get(0).contains("must not use the back end"), v.get(0));
+    }
+
+    @Test
     void backendImportingTensorIsAViolation() {
         var f = parse("Kernel.java", """
                 package dev.walnut.backend.cpu;
@@ -192,20 +214,22 @@ class ArchitectureTest {
     }
 
     @Test
-    void optimDependingOnNnIsAViolationButOnCoreAndBackendIsNot() {
+    void optimDependingOnNnOrOnTheBackEndIsAViolationButOnTheCoreIsNot() {
         var f = parse("Fancy.java", """
                 package dev.walnut.optim;
 
                 import dev.walnut.Tensor;
                 import dev.walnut.autograd.*;
+                import dev.walnut.internal.Kernels;
                 import static dev.walnut.backend.cpu.Parallel.run;
                 import dev.walnut.nn.Module;
                 """);
         List<String> v = violations(f);
-        assertEquals(1, v.size(), v::toString);
-        assertTrue(v.get(0).contains("must not depend on dev.walnut.nn (layer nn)"), v.get(0));
-        assertEquals(List.of("dev.walnut", "dev.walnut.autograd", "dev.walnut.backend.cpu", "dev.walnut.nn"),
-                f.dependencies().stream().map(Dependency::toPackage).toList());
+        assertEquals(2, v.size(), v::toString);
+        assertTrue(v.get(0).contains("must not use the back end dev.walnut.backend.cpu directly"), v.get(0));
+        assertTrue(v.get(1).contains("must not depend on dev.walnut.nn (layer nn)"), v.get(1));
+        assertEquals(List.of("dev.walnut", "dev.walnut.autograd", "dev.walnut.internal", "dev.walnut.backend.cpu",
+                "dev.walnut.nn"), f.dependencies().stream().map(Dependency::toPackage).toList());
     }
 
     @Test
@@ -414,6 +438,10 @@ class ArchitectureTest {
             } else if (to != from && to.rank() >= from.rank()) {
                 out.add(d.where() + ": package " + d.fromPackage() + " (layer " + from.name() + ") must not depend on "
                         + d.toPackage() + " (layer " + to.name() + "); dependencies point down only (DESIGN.md §2)");
+            } else if (to.name().equals("backend") && ABOVE_THE_OPS.contains(from.name())) {
+                out.add(d.where() + ": package " + d.fromPackage() + " (layer " + from.name() + ") must not use the back "
+                        + "end " + d.toPackage() + " directly; go through tensor ops, or add a kernel to "
+                        + "dev.walnut.internal.Kernels (DESIGN.md §2, §7)");
             }
         }
         return out;

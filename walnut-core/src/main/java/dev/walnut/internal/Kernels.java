@@ -170,6 +170,43 @@ public interface Kernels {
      */
     Tensor scatter(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate);
 
+    // fused kernels that earn their place (optimizer updates, packed-weight linear)
+
+    /** True when every tensor is contiguous, of {@code param}'s dtype (F32 or F64) and size, and none requires grad. */
+    boolean fusedUpdateApplies(Tensor param, Tensor grad, Tensor... buffers);
+
+    /**
+     * One pass of SGD on {@code param} in place ({@code SGD}'s formula): {@code buf} is the
+     * momentum buffer (null without momentum), filled with the direction on the first step.
+     */
+    void sgdUpdate(Tensor param, Tensor grad, boolean negate, double weightDecay, double momentum, double dampening,
+                   boolean nesterov, Tensor buf, boolean firstStep, double lr);
+
+    /**
+     * One pass of Adam on {@code param} in place with an optional L2 term {@code l2} and a
+     * decoupled decay factor {@code decay} (AdamW; 1 for none); {@code vmax} is null without AMSGrad.
+     */
+    void adamUpdate(Tensor param, Tensor grad, boolean negate, double l2, double decay, Tensor m, Tensor v, Tensor vmax,
+                    double beta1, double beta2, double eps, double stepSize, double sqrtBias2);
+
+    /** A weight packed once for repeated products, tied to the weight's values (opaque outside the back end). */
+    interface PackedWeight {
+        /** Bytes the packed copy holds. */
+        long bytes();
+
+        /** True while it still holds {@code w}'s current values (same tensor, storage, layout and version). */
+        boolean isFor(Tensor w);
+    }
+
+    /** Whether packing the weight pays for an {@code [m, k] x [k, n]} product (else the plain GEMM is as fast). */
+    boolean packingPays(int m, int n, int k);
+
+    /** {@code W^T} of an F32 {@code [n, k]} weight, packed for {@link #linearPacked}. */
+    PackedWeight packLinearWeight(Tensor weight);
+
+    /** {@code x W^T (+ bias)} for an F32 {@code [m, k]} x through a packed weight: [m, n]. */
+    Tensor linearPacked(Tensor x, PackedWeight weight, Tensor bias);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

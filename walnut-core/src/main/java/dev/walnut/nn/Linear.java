@@ -3,10 +3,7 @@ package dev.walnut.nn;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
-import dev.walnut.backend.cpu.Gemm;
-import dev.walnut.backend.cpu.PackedMatrix;
-import dev.walnut.internal.TensorInternals;
-import java.util.Arrays;
+import dev.walnut.internal.Kernels;
 
 /**
  * {@code y = x W^T + b} with {@code W: [outFeatures, inFeatures]}. Initialised like PyTorch:
@@ -25,7 +22,7 @@ import java.util.Arrays;
  * for a layer's weight that is the same work each time (for a 784 x 512 weight at batch 64 it
  * was over a quarter of the forward pass). So when nothing needs a gradient (grad mode off, or
  * neither the input, the weight nor the bias requires grad) and everything is float32, the layer
- * packs W once ({@link Gemm#packB}) and reuses it while W is unchanged: same tensor, same
+ * packs W once (the back end's packed GEMM) and reuses it while W is unchanged: same tensor, same
  * storage, layout and version counter (every in-place write, {@code optimizer.step()} and
  * {@link Module#loadStateDict} included, bumps the version, so the next call repacks).
  *
@@ -46,7 +43,7 @@ public class Linear extends Module {
     private Tensor weight;
     private Tensor bias;
     /** The packed weight and what it was packed from; null unless inference ran. Not module state. */
-    private transient volatile PackedWeight packed;
+    private transient volatile Kernels.PackedWeight packed;
 
     public Linear(long inFeatures, long outFeatures) {
         this(inFeatures, outFeatures, true);
@@ -81,8 +78,8 @@ public class Linear extends Module {
 
     /** Bytes held by the packed copy of the weight kept for inference; 0 when there is none. */
     public long packedWeightBytes() {
-        PackedWeight p = packed;
-        return p == null ? 0 : p.matrix.bytes();
+        Kernels.PackedWeight p = packed;
+        return p == null ? 0 : p.bytes();
     }
 
     @Override
@@ -127,61 +124,21 @@ public class Linear extends Module {
             return null;
         }
         long rows = input.numel() / Math.max(1, k);
-        if (rows > Integer.MAX_VALUE || rows * n > Integer.MAX_VALUE || !Gemm.packingPays((int) rows, n, k)) {
+        Kernels kernels = Kernels.get();
+        if (rows > Integer.MAX_VALUE || rows * n > Integer.MAX_VALUE || !kernels.packingPays((int) rows, n, k)) {
             return null;
         }
         int m = (int) rows;
-        TensorInternals ti = TensorInternals.get();
-        PackedWeight p = packed;
-        if (p == null || !p.isFor(ti, w)) {
-            p = new PackedWeight(ti, w);
+        Kernels.PackedWeight p = packed;
+        if (p == null || !p.isFor(w)) {
+            p = kernels.packLinearWeight(w);
             packed = p;
         }
         Tensor x = input.dim() == 2 ? input : input.reshape(m, k);
-        int[] xs = ti.strides(x);
-        float[] out = new float[m * n];
-        if (b != null) {
-            float[] bd = (float[]) ti.data(b);
-            int bo = ti.offset(b);
-            int bs = ti.strides(b)[0];
-            for (int j = 0; j < n; j++) {
-                out[j] = bd[bo + j * bs];
-            }
-            for (int i = 1; i < m; i++) {
-                System.arraycopy(out, 0, out, i * n, n);
-            }
-        }
-        Gemm.sgemmPacked(m, 1f, (float[]) ti.data(x), ti.offset(x), xs[0], xs[1], p.matrix, out, 0, n, b != null);
         long[] outShape = shape.clone();
         outShape[outShape.length - 1] = n;
-        return Tensor.wrap(out, outShape);
-    }
-
-    /** W^T packed for the GEMM, keyed by everything that identifies W's current values. */
-    private static final class PackedWeight {
-        final Tensor source;
-        final Object data;
-        final int offset;
-        final int[] strides;
-        final int version;
-        final PackedMatrix matrix;
-
-        PackedWeight(TensorInternals ti, Tensor w) {
-            source = w;
-            data = ti.data(w);
-            offset = ti.offset(w);
-            strides = ti.strides(w).clone();
-            version = w.version();
-            int n = (int) w.shape()[0];
-            int k = (int) w.shape()[1];
-            // B = W^T: element (p, j) is W[j, p].
-            matrix = Gemm.packB(k, n, (float[]) data, offset, strides[1], strides[0]);
-        }
-
-        boolean isFor(TensorInternals ti, Tensor w) {
-            return w == source && w.version() == version && ti.data(w) == data && ti.offset(w) == offset
-                    && Arrays.equals(ti.strides(w), strides);
-        }
+        Tensor y = kernels.linearPacked(x, p, b);
+        return input.dim() == 2 ? y : y.reshape(outShape);
     }
 
     @Override

@@ -90,25 +90,44 @@ public final class WindowOps {
     }
 
     /**
-     * Attributes of max and average pooling over 2-d planes: the windows (an explicit table, so
-     * adaptive and regular pooling share the kernels), the output plane, adaptive or not (only
-     * the node name differs), and for average pooling one divisor per window.
+     * Attributes of max and average pooling over 2-d planes: the window geometry
+     * {@code {kH, kW, strideH, strideW, padH, padW, dilationH, dilationW}} (null for adaptive
+     * pooling, whose windows follow from the input and output sizes), the output plane, and for
+     * average pooling one divisor per window (null for max pooling).
      */
-    public record Pool(PoolKernels.Windows windows, int outH, int outW, boolean adaptive, double[] divisor) {
+    public record Pool(int[] geometry, int outH, int outW, double[] divisor) {
+        public Pool {
+            geometry = geometry == null ? null : geometry.clone();
+            divisor = divisor == null ? null : divisor.clone();
+        }
+
+        /** True for adaptive pooling (only the node name and the windows differ). */
+        public boolean adaptive() {
+            return geometry == null;
+        }
+
+        /** The windows over an {@code h x w} plane, for the kernels. */
+        PoolKernels.Windows windows(long h, long w) {
+            int[] g = geometry;
+            return g == null ? PoolKernels.Windows.adaptive((int) h, (int) w, outH, outW)
+                    : PoolKernels.Windows.regular((int) h, (int) w, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], outH, outW);
+        }
+
         @Override
         public boolean equals(Object o) {
-            return o instanceof Pool p && windows == p.windows && outH == p.outH && outW == p.outW && adaptive == p.adaptive
+            return o instanceof Pool p && Arrays.equals(geometry, p.geometry) && outH == p.outH && outW == p.outW
                     && Arrays.equals(divisor, p.divisor);
         }
 
         @Override
         public int hashCode() {
-            return System.identityHashCode(windows) * 31 + outH * 7 + outW + (adaptive ? 1 : 0);
+            return (Arrays.hashCode(geometry) * 31 + outH) * 31 + outW;
         }
 
         @Override
         public String toString() {
-            return "Pool[out=" + outH + "x" + outW + ", adaptive=" + adaptive + "]";
+            return "Pool[" + (geometry == null ? "adaptive" : "geometry=" + Arrays.toString(geometry)) + ", out=" + outH
+                    + "x" + outW + "]";
         }
     }
 
@@ -321,7 +340,8 @@ public final class WindowOps {
 
         @Override
         public Tensor[] compute(Pool attrs, Tensor[] in) {
-            return K.maxPool(in[0], attrs.windows(), attrs.outH(), attrs.outW());
+            long[] s = in[0].shape();
+            return K.maxPool(in[0], attrs.windows(s[2], s[3]), attrs.outH(), attrs.outW());
         }
 
         @Override
@@ -373,7 +393,8 @@ public final class WindowOps {
 
         @Override
         public Tensor[] compute(Pool attrs, Tensor[] in) {
-            return Specs.one(K.avgPool(in[0], attrs.windows(), attrs.divisor(), attrs.outH(), attrs.outW()));
+            long[] s = in[0].shape();
+            return Specs.one(K.avgPool(in[0], attrs.windows(s[2], s[3]), attrs.divisor, attrs.outH(), attrs.outW()));
         }
 
         @Override
@@ -397,7 +418,8 @@ public final class WindowOps {
         @Override
         public Tensor[] compute(PoolBackward attrs, Tensor[] in) {
             Pool p = attrs.pool();
-            return Specs.one(K.avgPoolBackward(in[0], p.windows(), p.divisor(), attrs.inputShape()));
+            long[] s = attrs.inputShape();
+            return Specs.one(K.avgPoolBackward(in[0], p.windows(s[2], s[3]), p.divisor, s));
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.walnut.optim;
 
 import dev.walnut.Tensor;
+import dev.walnut.internal.Kernels;
 import java.util.List;
 import java.util.Map;
 
@@ -104,27 +105,27 @@ public class Adam extends Optimizer {
     }
 
     /**
-     * {@link FusedUpdates#adam} with the state buffers of {@link #adamUpdate}; false (nothing
+     * the back end's fused Adam update ({@code Kernels.adamUpdate}) with the state buffers of {@link #adamUpdate}; false (nothing
      * changed) when the tensors do not allow the fused path. Shared with {@link AdamW}.
      */
     static boolean fusedAdam(Tensor param, Tensor grad, boolean maximize, ParamState state, ParamGroup group,
                              double l2, double decay) {
         boolean amsgrad = group.getBoolean("amsgrad");
-        if (!FusedUpdates.applicable(param, grad, state.buffers.get("exp_avg"), state.buffers.get("exp_avg_sq"),
+        if (!Kernels.get().fusedUpdateApplies(param, grad, state.buffers.get("exp_avg"), state.buffers.get("exp_avg_sq"),
                 amsgrad ? state.buffers.get("max_exp_avg_sq") : null)) {
             return false;
         }
         Tensor m = state.buffers.computeIfAbsent("exp_avg", k -> Tensor.zerosLike(param));
         Tensor v = state.buffers.computeIfAbsent("exp_avg_sq", k -> Tensor.zerosLike(param));
         Tensor vmax = amsgrad ? state.buffers.computeIfAbsent("max_exp_avg_sq", k -> Tensor.zerosLike(param)) : null;
-        if (!FusedUpdates.applicable(param, grad, m, v, vmax)) {
+        if (!Kernels.get().fusedUpdateApplies(param, grad, m, v, vmax)) {
             return false; // zerosLike of a contiguous F32/F64 parameter is contiguous, so not reached in practice
         }
         double beta1 = group.getDouble("beta1");
         double beta2 = group.getDouble("beta2");
         double bias1 = 1 - Math.pow(beta1, state.step);
         double bias2 = 1 - Math.pow(beta2, state.step);
-        FusedUpdates.adam(param, grad, maximize, l2, decay, m, v, vmax, beta1, beta2, group.getDouble("eps"),
+        Kernels.get().adamUpdate(param, grad, maximize, l2, decay, m, v, vmax, beta1, beta2, group.getDouble("eps"),
                 group.lr() / bias1, Math.sqrt(bias2));
         return true;
     }

@@ -177,9 +177,9 @@ public abstract class Optimizer {
     }
 
     /**
-     * The same update as {@link #update} in one pass over the raw arrays, where this optimizer has
-     * such a path and the tensors allow it (see {@link FusedUpdates}); false to fall back to
-     * {@code update}. {@code grad} is not yet negated under {@code maximize}.
+     * The same update as {@link #update} in one pass, where this optimizer has such a path and the
+     * tensors allow it (the back end's fused updates, {@code Kernels.sgdUpdate} and
+     * {@code adamUpdate}); false to fall back to {@code update}. {@code grad} is not yet negated under {@code maximize}.
      */
     boolean fusedUpdate(Tensor param, Tensor grad, boolean maximize, ParamState state, ParamGroup group) {
         return false;

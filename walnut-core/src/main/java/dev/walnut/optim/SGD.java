@@ -1,6 +1,7 @@
 package dev.walnut.optim;
 
 import dev.walnut.Tensor;
+import dev.walnut.internal.Kernels;
 import java.util.List;
 import java.util.Map;
 
@@ -85,17 +86,17 @@ public class SGD extends Optimizer {
         double momentum = group.getDouble("momentum");
         Tensor buf = momentum != 0 ? state.buffers.get("momentum_buffer") : null;
         boolean first = momentum != 0 && buf == null;
-        if (!FusedUpdates.applicable(param, grad, buf)) {
+        if (!Kernels.get().fusedUpdateApplies(param, grad, buf)) {
             return false;
         }
         if (first) {
             buf = Tensor.zerosLike(param);
-            if (!FusedUpdates.applicable(param, grad, buf)) {
+            if (!Kernels.get().fusedUpdateApplies(param, grad, buf)) {
                 return false;
             }
             state.buffers.put("momentum_buffer", buf);
         }
-        FusedUpdates.sgd(param, grad, maximize, group.getDouble("weightDecay"), momentum, group.getDouble("dampening"),
+        Kernels.get().sgdUpdate(param, grad, maximize, group.getDouble("weightDecay"), momentum, group.getDouble("dampening"),
                 group.getBoolean("nesterov"), buf, first, group.lr());
         return true;
     }

@@ -197,11 +197,15 @@ class OpRegistryTest {
                 f64(g, Domain.REAL, 2, 2, 5, 4), f64(g, Domain.REAL, 3, 2, 3, 2), f64(g, Domain.REAL, 3)}));
         rows.add(ex(WindowOps.CONVOLUTION, NoAttrs.NONE, "direct kernels (shallow), no bias", g -> new Tensor[] {
                 f64(g, Domain.REAL, 2, 1, 5, 5), f64(g, Domain.REAL, 6, 1, 2, 2)}));
-        var windows = dev.walnut.backend.cpu.PoolKernels.Windows.regular(4, 4, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2);
-        rows.add(ex(WindowOps.MAX_POOL2D, new WindowOps.Pool(windows, 2, 2, false, null), "2x2 stride 2",
+        int[] geometry = {2, 2, 2, 2, 0, 0, 1, 1};
+        rows.add(ex(WindowOps.MAX_POOL2D, new WindowOps.Pool(geometry, 2, 2, null), "2x2 stride 2",
                 g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));
-        var avg = new WindowOps.Pool(windows, 2, 2, true, new double[] {4, 4, 4, 4});
-        rows.add(ex(WindowOps.AVG_POOL2D, avg, "2x2 stride 2", g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));
+        rows.add(ex(WindowOps.MAX_POOL2D, new WindowOps.Pool(null, 2, 3, null), "adaptive 5x7 to 2x3",
+                g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 5, 7)}));
+        var avg = new WindowOps.Pool(null, 2, 2, new double[] {4, 4, 4, 4});
+        rows.add(ex(WindowOps.AVG_POOL2D, avg, "adaptive 4x4 to 2x2", g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));
+        rows.add(ex(WindowOps.AVG_POOL2D, new WindowOps.Pool(geometry, 2, 2, new double[] {4, 4, 4, 4}), "2x2 stride 2",
+                g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));
         rows.add(ex(WindowOps.AVG_POOL2D_BACKWARD, new WindowOps.PoolBackward(avg, new long[] {1, 2, 4, 4}), "",
                 g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 2, 2)}));
         rows.add(ex(WindowOps.MAX_UNPOOL2D, new WindowOps.Unpool("maxUnpool2d", 4, 4), "", g -> new Tensor[] {

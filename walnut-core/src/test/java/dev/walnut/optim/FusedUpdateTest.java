@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The fused one-pass updates of SGD, Adam and AdamW ({@link FusedUpdates}) against the
+ * The fused one-pass updates of SGD, Adam and AdamW (the back end's {@code Kernels.sgdUpdate} and {@code adamUpdate}) against the
  * tensor-op formulation they replace: a contiguous parameter takes the fused path, a transposed
  * (non-contiguous) parameter with the same values falls back to the tensor ops, and after
  * several steps with the same gradients the two must agree bit for bit, in F32 and F64, with

@@ -2,7 +2,6 @@ package dev.walnut.nn.functional;
 
 import dev.walnut.Tensor;
 import dev.walnut.ValuesAndIndices;
-import dev.walnut.backend.cpu.PoolKernels;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.WindowOps;
 
@@ -16,15 +15,18 @@ final class PoolPrimitives {
     private PoolPrimitives() {
     }
 
-    /** Window max and argmax (flat index into each input plane, I64) of {@code [N, C, H, W]}. */
-    static ValuesAndIndices maxPool(Tensor input, PoolKernels.Windows g, int outH, int outW, boolean adaptive) {
-        Tensor[] r = Dispatcher.callAll(WindowOps.MAX_POOL2D, new WindowOps.Pool(g, outH, outW, adaptive, null), input);
+    /**
+     * Window max and argmax (flat index into each input plane, I64) of {@code [N, C, H, W]};
+     * {@code geometry} is {kH, kW, sH, sW, pH, pW, dH, dW}, or null for adaptive pooling.
+     */
+    static ValuesAndIndices maxPool(Tensor input, int[] geometry, int outH, int outW, double[] divisor) {
+        Tensor[] r = Dispatcher.callAll(WindowOps.MAX_POOL2D, new WindowOps.Pool(geometry, outH, outW, divisor), input);
         return new ValuesAndIndices(r[0], r[1]);
     }
 
-    /** Window sums divided by {@code divisor} (one entry per window of a plane). */
-    static Tensor avgPool(Tensor input, PoolKernels.Windows g, double[] divisor, int outH, int outW, boolean adaptive) {
-        return Dispatcher.call(WindowOps.AVG_POOL2D, new WindowOps.Pool(g, outH, outW, adaptive, divisor), input);
+    /** Window sums divided by {@code divisor} (one entry per window of a plane); geometry as for {@link #maxPool}. */
+    static Tensor avgPool(Tensor input, int[] geometry, int outH, int outW, double[] divisor) {
+        return Dispatcher.call(WindowOps.AVG_POOL2D, new WindowOps.Pool(geometry, outH, outW, divisor), input);
     }
 
     /**

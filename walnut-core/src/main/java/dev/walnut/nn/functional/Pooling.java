@@ -3,7 +3,6 @@ package dev.walnut.nn.functional;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.ValuesAndIndices;
-import dev.walnut.backend.cpu.PoolKernels;
 import java.util.Arrays;
 
 /**
@@ -279,7 +278,7 @@ public final class Pooling {
         int pw = p[nd - 1];
         int dw = d[nd - 1];
         x = x.reshape(n, c, h, w);
-        var g = PoolKernels.Windows.regular(h, w, kh, kw, sh, sw, ph, pw, dh, dw, outH, outW);
+        int[] geometry = {kh, kw, sh, sw, ph, pw, dh, dw};
         long[] outShape = new long[nd + (unbatched ? 1 : 2)];
         int j = 0;
         if (!unbatched) {
@@ -290,7 +289,7 @@ public final class Pooling {
             outShape[j++] = out[i];
         }
         if (kind == Kind.MAX) {
-            ValuesAndIndices vi = PoolPrimitives.maxPool(x, g, outH, outW, false);
+            ValuesAndIndices vi = PoolPrimitives.maxPool(x, geometry, outH, outW, null);
             return new Tensor[] {vi.values().reshape(outShape), vi.indices().reshape(outShape)};
         }
         double[] divisor = new double[outH * outW];
@@ -308,7 +307,7 @@ public final class Pooling {
                 divisor[a * outW + b] = div == 0 ? 1 : div;
             }
         }
-        return new Tensor[] {PoolPrimitives.avgPool(x, g, divisor, outH, outW, false).reshape(outShape)};
+        return new Tensor[] {PoolPrimitives.avgPool(x, geometry, outH, outW, divisor).reshape(outShape)};
     }
 
     /** PyTorch's pooling_output_shape: the last window must start inside the input or the left padding. */
@@ -340,7 +339,6 @@ public final class Pooling {
         int outH = nd == 1 ? 1 : out[0];
         int outW = out[nd - 1];
         x = x.reshape(n, c, h, w);
-        var g = PoolKernels.Windows.adaptive(h, w, outH, outW);
         long[] outShape = new long[nd + (unbatched ? 1 : 2)];
         int j = 0;
         if (!unbatched) {
@@ -351,7 +349,7 @@ public final class Pooling {
             outShape[j++] = out[i];
         }
         if (max) {
-            ValuesAndIndices vi = PoolPrimitives.maxPool(x, g, outH, outW, true);
+            ValuesAndIndices vi = PoolPrimitives.maxPool(x, null, outH, outW, null);
             return new Tensor[] {vi.values().reshape(outShape), vi.indices().reshape(outShape)};
         }
         double[] divisor = new double[outH * outW];
@@ -364,7 +362,7 @@ public final class Pooling {
                 divisor[a * outW + b] = (double) (he - hs) * (we - ws);
             }
         }
-        return new Tensor[] {PoolPrimitives.avgPool(x, g, divisor, outH, outW, true).reshape(outShape)};
+        return new Tensor[] {PoolPrimitives.avgPool(x, null, outH, outW, divisor).reshape(outShape)};
     }
 
     private static void checkInput(String op, int nd, Tensor input) {

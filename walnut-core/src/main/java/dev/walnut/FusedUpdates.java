@@ -1,12 +1,12 @@
-package dev.walnut.optim;
+package dev.walnut;
 
-import dev.walnut.DType;
-import dev.walnut.Tensor;
 import dev.walnut.backend.cpu.Parallel;
 import dev.walnut.internal.TensorInternals;
 
 /**
- * One-pass SGD and Adam/AdamW updates over the raw arrays of contiguous F32/F64 tensors.
+ * One-pass SGD and Adam/AdamW updates over the raw arrays of contiguous F32/F64 tensors: the
+ * optimizers' fused kernels, reached through {@code Kernels.sgdUpdate} / {@code adamUpdate}
+ * (DJL's {@code adamUpdate} engine op, in the same spirit).
  *
  * <p>Written with tensor ops, an Adam step makes about ten passes over each parameter and
  * allocates five temporaries (every in-place op also computes out of place and copies back);
@@ -43,7 +43,7 @@ final class FusedUpdates {
     }
 
     /**
-     * SGD ({@link SGD}'s formula). {@code buf} is the momentum buffer (null without momentum);
+     * SGD ({@code SGD}'s formula). {@code buf} is the momentum buffer (null without momentum);
      * on the first step ({@code firstStep}) it receives a copy of the direction instead of the
      * momentum update.
      */
@@ -112,7 +112,7 @@ final class FusedUpdates {
     }
 
     /**
-     * Adam ({@link Adam#adamUpdate}'s formula) with an optional L2 term ({@code l2}, added to the
+     * Adam ({@code Adam.adamUpdate}'s formula) with an optional L2 term ({@code l2}, added to the
      * gradient) and an optional decoupled decay factor ({@code decay}, multiplied into the
      * parameter first, AdamW's; 1 for none). {@code vmax} is null without AMSGrad.
      */
