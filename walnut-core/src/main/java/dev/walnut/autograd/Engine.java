@@ -18,19 +18,40 @@ final class Engine {
     private Engine() {
     }
 
-    /** One reachable node during a pass and the gradients pending for its outputs. */
-    private static final class Slot {
+    /**
+     * One reachable node during a pass and the gradients pending for its outputs. A pass finds a
+     * node's slot through {@link Node#passSlot} (no hash lookups on the hot path); a backward run
+     * inside another (a hook's, say) saves the outer pass's slot in {@link #previous} and puts it
+     * back when it ends, so passes nest.
+     */
+    static final class Slot {
         final Node node;
+        final Object pass;
+        Object previous;
         Tensor[] grads;
         /** Some gradient arrived; a node that gets none is skipped, like PyTorch's. */
         boolean received;
         /** For grad(): on a path to a requested input, so it must run. */
         boolean needed;
 
-        Slot(Node node) {
+        Slot(Node node, Object pass) {
             this.node = node;
+            this.pass = pass;
             grads = new Tensor[node.outputShapes.length];
         }
+    }
+
+    /** The slot of {@code n} in {@code pass}, or null when the pass has not reached it. */
+    private static Slot slot(Node n, Object pass) {
+        return n.passSlot instanceof Slot s && s.pass == pass ? s : null;
+    }
+
+    private static Slot newSlot(Node n, Object pass, ArrayList<Slot> order) {
+        Slot s = new Slot(n, pass);
+        s.previous = n.passSlot;
+        n.passSlot = s;
+        order.add(s);
+        return s;
     }
 
     /**
@@ -43,8 +64,21 @@ final class Engine {
         ThreadState ts = ThreadState.get();
         GradientContext ctx = ts.active();
         TensorInternals access = TensorInternals.get();
-        var slots = new IdentityHashMap<Node, Slot>();
+        Object pass = new Object();
         var order = new ArrayList<Slot>();
+        try {
+            return run(op, roots, gradRoots, retainGraph, createGraph, inputs, allowUnused, ts, ctx, access, pass, order);
+        } finally {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Slot s = order.get(i);
+                s.node.passSlot = s.previous;
+            }
+        }
+    }
+
+    private static Tensor[] run(String op, Tensor[] roots, Tensor[] gradRoots, boolean retainGraph, boolean createGraph,
+                                Tensor[] inputs, boolean allowUnused, ThreadState ts, GradientContext ctx,
+                                TensorInternals access, Object pass, ArrayList<Slot> order) {
         var leafGrads = new IdentityHashMap<Tensor, Tensor>();
 
         for (int r = 0; r < roots.length; r++) {
@@ -71,11 +105,9 @@ final class Engine {
                 continue;
             }
             checkRoot(op, fn, ctx);
-            Slot s = slots.get(fn);
+            Slot s = slot(fn, pass);
             if (s == null) {
-                s = new Slot(fn);
-                slots.put(fn, s);
-                order.add(s);
+                s = newSlot(fn, pass, order);
             }
             s.received = true;
             s.grads[root.outputIndex()] = accumulate(s.grads[root.outputIndex()], seed);
@@ -89,10 +121,8 @@ final class Engine {
                 continue;
             }
             for (Node p : ins) {
-                if (p != null && p.context == ctx && !slots.containsKey(p)) {
-                    Slot s = new Slot(p);
-                    slots.put(p, s);
-                    order.add(s);
+                if (p != null && p.context == ctx && slot(p, pass) == null) {
+                    newSlot(p, pass, order);
                 }
             }
         }
@@ -132,7 +162,7 @@ final class Engine {
                     Tensor leaf = n.inputLeaves[k];
                     Slot ps;
                     if (leaf != null && wantedLeaves.containsKey(leaf)
-                            || p != null && (wanted.containsKey(p) || (ps = slots.get(p)) != null && ps.needed)) {
+                            || p != null && (wanted.containsKey(p) || (ps = slot(p, pass)) != null && ps.needed)) {
                         s.needed = true;
                         break;
                     }
@@ -196,7 +226,7 @@ final class Engine {
                     }
                     g = conform(node, k, g);
                     if (producer != null) {
-                        Slot s = slots.get(producer);
+                        Slot s = slot(producer, pass);
                         if (s == null) {
                             if (producer.context.isClosed()) {
                                 // Its history is gone: silently treating it as a constant would

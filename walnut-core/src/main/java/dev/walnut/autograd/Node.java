@@ -63,6 +63,8 @@ public final class Node {
 
     /** The context this node was recorded in; backward from another context treats it as a constant. */
     final GradientContext context;
+    /** The backward pass's bookkeeping for this node while a pass runs ({@code Engine.Slot}); null otherwise. */
+    Object passSlot;
     /** This node's entry in its tape's weak registry of live nodes, when it saved enough to be registered. */
     Tape.Entry entry;
 
