@@ -122,33 +122,8 @@ public final class ShapeContentOps {
     public record TopK(long k, int dim, boolean largest) {
     }
 
-    /** A one-input op linear in its input: the forward rule is the op applied to the tangent. */
-    private abstract static class Linear<A> extends OpDef<A> {
-        private final String node;
-
-        Linear(String name, String node) {
-            super(name, 1);
-            this.node = node;
-        }
-
-        @Override
-        public String nodeName(A attrs) {
-            return node;
-        }
-
-        @Override
-        public Tensor[] save(A attrs, Tensor[] in, Tensor[] out) {
-            return Specs.NONE;
-        }
-
-        @Override
-        public Tensor[] jvp(A attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
-            return Specs.one(t[0] == null ? null : Dispatcher.call(this, attrs, t[0]));
-        }
-    }
-
     /** Constant padding (negative pads crop); its gradient is the same op with the pads negated. */
-    public static final OpDef<Pad> PAD = new Linear<>("constantPad", "ConstantPadNdBackward0") {
+    public static final OpDef<Pad> PAD = new LinearOp<>("constantPad", "ConstantPadNdBackward0") {
         @Override
         public TensorSpec[] infer(Pad attrs, TensorSpec... in) {
             long[] shape = in[0].shape();
@@ -176,7 +151,7 @@ public final class ShapeContentOps {
         }
     };
 
-    public static final OpDef<Dims> FLIP = new Linear<>("flip", "FlipBackward0") {
+    public static final OpDef<Dims> FLIP = new LinearOp<>("flip", "FlipBackward0") {
         @Override
         public TensorSpec[] infer(Dims attrs, TensorSpec... in) {
             return Specs.one(in[0].shape(), in[0].dtype());
@@ -193,7 +168,7 @@ public final class ShapeContentOps {
         }
     };
 
-    public static final OpDef<Diagonal> DIAGONAL = new Linear<>("diagonal", "DiagonalBackward0") {
+    public static final OpDef<Diagonal> DIAGONAL = new LinearOp<>("diagonal", "DiagonalBackward0") {
         @Override
         public TensorSpec[] infer(Diagonal attrs, TensorSpec... in) {
             long[] shape = in[0].shape();
@@ -224,7 +199,7 @@ public final class ShapeContentOps {
     };
 
     /** Zeros with the input written on a diagonal: the dual (and gradient) of diagonal. */
-    public static final OpDef<DiagEmbed> DIAG_EMBED = new Linear<>("diagEmbed", "DiagEmbedBackward0") {
+    public static final OpDef<DiagEmbed> DIAG_EMBED = new LinearOp<>("diagEmbed", "DiagEmbedBackward0") {
         @Override
         public TensorSpec[] infer(DiagEmbed attrs, TensorSpec... in) {
             return Specs.one(attrs.shape, in[0].dtype());
@@ -251,7 +226,7 @@ public final class ShapeContentOps {
         return t.flip(d).cumsum(d).flip(d);
     }
 
-    public static final OpDef<Dim> CUMSUM = new Linear<>("cumsum", "CumsumBackward0") {
+    public static final OpDef<Dim> CUMSUM = new LinearOp<>("cumsum", "CumsumBackward0") {
         @Override
         public TensorSpec[] infer(Dim attrs, TensorSpec... in) {
             return Specs.one(in[0].shape(), scanType(in[0].dtype()));
@@ -432,12 +407,7 @@ public final class ShapeContentOps {
      * a permutation of every slice) constant: the gradient of sort. Its own gradient is the same
      * op with the inverse permutation, so sort differentiates to any order.
      */
-    public static final OpDef<Dim> PERMUTE_ALONG_DIM = new OpDef<>("permuteAlongDim", 1) {
-        @Override
-        public String nodeName(Dim attrs) {
-            return "PermuteAlongDimBackward0";
-        }
-
+    public static final OpDef<Dim> PERMUTE_ALONG_DIM = new LinearOp<>("permuteAlongDim", "PermuteAlongDimBackward0") {
         @Override
         public TensorSpec[] infer(Dim attrs, TensorSpec... in) {
             return Specs.one(in[0].shape(), in[0].dtype());
@@ -449,18 +419,8 @@ public final class ShapeContentOps {
         }
 
         @Override
-        public Tensor[] save(Dim attrs, Tensor[] in, Tensor[] out) {
-            return Specs.one(in[1]);
-        }
-
-        @Override
         public Tensor[] vjp(Dim attrs, Node n, Tensor[] g) {
             return new Tensor[] {permuteAlongDim(g[0], K.invertPermutation(n.saved(0), attrs.dim()), attrs.dim()), null};
-        }
-
-        @Override
-        public Tensor[] jvp(Dim attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
-            return Specs.one(t[0] == null ? null : permuteAlongDim(t[0], in[1], attrs.dim()));
         }
     };
 

@@ -122,32 +122,7 @@ public final class ViewOps {
     public record Cat(int dim) {
     }
 
-    /** A one-input layout op whose forward rule is itself applied to the tangent. */
-    private abstract static class Linear<A> extends OpDef<A> {
-        private final String node;
-
-        Linear(String name, String node) {
-            super(name, 1);
-            this.node = node;
-        }
-
-        @Override
-        public String nodeName(A attrs) {
-            return node;
-        }
-
-        @Override
-        public Tensor[] save(A attrs, Tensor[] in, Tensor[] out) {
-            return Specs.NONE;
-        }
-
-        @Override
-        public Tensor[] jvp(A attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
-            return Specs.one(t[0] == null ? null : Dispatcher.call(this, attrs, t[0]));
-        }
-    }
-
-    private static final class Reshape extends Linear<Shape> {
+    private static final class Reshape extends LinearOp<Shape> {
         private final boolean strict;
 
         Reshape(String name, String node, boolean strict) {
@@ -183,7 +158,7 @@ public final class ViewOps {
     public static final OpDef<Shape> RESHAPE = new Reshape("reshape", "ReshapeAliasBackward0", false);
     public static final OpDef<Shape> VIEW = new Reshape("view", "ViewBackward0", true);
 
-    public static final OpDef<Permute> PERMUTE = new Linear<>("permute", "PermuteBackward0") {
+    public static final OpDef<Permute> PERMUTE = new LinearOp<>("permute", "PermuteBackward0") {
         @Override
         public TensorSpec[] infer(Permute attrs, TensorSpec... in) {
             long[] shape = in[0].shape();
@@ -209,7 +184,7 @@ public final class ViewOps {
         }
     };
 
-    public static final OpDef<Transpose> TRANSPOSE = new Linear<>("transpose", "TransposeBackward0") {
+    public static final OpDef<Transpose> TRANSPOSE = new LinearOp<>("transpose", "TransposeBackward0") {
         private int[] perm(Transpose attrs, int rank) {
             int[] perm = new int[rank];
             for (int i = 0; i < rank; i++) {
@@ -240,7 +215,7 @@ public final class ViewOps {
         }
     };
 
-    public static final OpDef<Shape> EXPAND = new Linear<>("expand", "ExpandBackward0") {
+    public static final OpDef<Shape> EXPAND = new LinearOp<>("expand", "ExpandBackward0") {
         @Override
         public TensorSpec[] infer(Shape attrs, TensorSpec... in) {
             Specs.broadcast("expand", in[0].shape(), attrs.shape);
@@ -258,7 +233,7 @@ public final class ViewOps {
         }
     };
 
-    public static final OpDef<Slice> SLICE = new Linear<>("slice", "SliceBackward0") {
+    public static final OpDef<Slice> SLICE = new LinearOp<>("slice", "SliceBackward0") {
         @Override
         public TensorSpec[] infer(Slice attrs, TensorSpec... in) {
             long[] shape = in[0].shape();
@@ -277,7 +252,7 @@ public final class ViewOps {
         }
     };
 
-    public static final OpDef<Select> SELECT = new Linear<>("select", "SelectBackward0") {
+    public static final OpDef<Select> SELECT = new LinearOp<>("select", "SelectBackward0") {
         @Override
         public TensorSpec[] infer(Select attrs, TensorSpec... in) {
             long[] shape = in[0].shape();
@@ -306,7 +281,7 @@ public final class ViewOps {
      * The gradient of a slice: zeros with the input written at {@code start::step}. Its own
      * gradient is the slice again, so slicing stays differentiable to any order.
      */
-    public static final OpDef<Embed> EMBED = new Linear<>("sliceBackward", "SliceBackwardBackward0") {
+    public static final OpDef<Embed> EMBED = new LinearOp<>("sliceBackward", "SliceBackwardBackward0") {
         @Override
         public TensorSpec[] infer(Embed attrs, TensorSpec... in) {
             return Specs.one(attrs.shape, in[0].dtype());
@@ -325,7 +300,7 @@ public final class ViewOps {
     };
 
     /** A contiguous copy ({@code clone()}, and {@code contiguous()} of a strided tensor). */
-    public static final OpDef<NoAttrs> CLONE = new Linear<>("clone", "CloneBackward0") {
+    public static final OpDef<NoAttrs> CLONE = new LinearOp<>("clone", "CloneBackward0") {
         @Override
         public TensorSpec[] infer(NoAttrs attrs, TensorSpec... in) {
             return Specs.one(in[0].shape(), in[0].dtype());

@@ -161,35 +161,8 @@ public final class WindowOps {
         return r;
     }
 
-    /** A one-output op linear in its first input (the others constant): the forward rule is the op on the tangent. */
-    private abstract static class Linear<A> extends OpDef<A> {
-        Linear(String name) {
-            super(name, 1);
-        }
-
-        @Override
-        public Tensor[] save(A attrs, Tensor[] in, Tensor[] out) {
-            return in.length > 1 ? Arrays.copyOfRange(in, 1, in.length) : Specs.NONE;
-        }
-
-        @Override
-        public Tensor[] jvp(A attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
-            if (t[0] == null) {
-                return Specs.one(null);
-            }
-            Tensor[] args = in.clone();
-            args[0] = t[0];
-            return Specs.one(Dispatcher.call(this, attrs, args));
-        }
-    }
-
     /** [N, C, *size] -> [N, C * prod(kernel), prod(blocks)]. */
-    public static final OpDef<Window> IM2COL = new Linear<>("im2col") {
-        @Override
-        public String nodeName(Window attrs) {
-            return "Im2ColBackward0";
-        }
-
+    public static final OpDef<Window> IM2COL = new LinearOp<>("im2col", "Im2ColBackward0") {
         @Override
         public TensorSpec[] infer(Window attrs, TensorSpec... in) {
             long[] s = in[0].shape();
@@ -210,12 +183,7 @@ public final class WindowOps {
     };
 
     /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
-    public static final OpDef<Fold> COL2IM = new Linear<>("col2im") {
-        @Override
-        public String nodeName(Fold attrs) {
-            return "Col2ImBackward0";
-        }
-
+    public static final OpDef<Fold> COL2IM = new LinearOp<>("col2im", "Col2ImBackward0") {
         @Override
         public TensorSpec[] infer(Fold attrs, TensorSpec... in) {
             long[] s = in[0].shape();
@@ -379,7 +347,7 @@ public final class WindowOps {
     };
 
     /** Window sums divided by the pooling's divisors, over [N, C, H, W]. */
-    public static final OpDef<Pool> AVG_POOL2D = new Linear<>("avgPool2d") {
+    public static final OpDef<Pool> AVG_POOL2D = new LinearOp<>("avgPool2d", "AvgPool2DBackward0") {
         @Override
         public String nodeName(Pool attrs) {
             return attrs.adaptive() ? "AdaptiveAvgPool2DBackward0" : "AvgPool2DBackward0";
@@ -404,7 +372,7 @@ public final class WindowOps {
     };
 
     /** The adjoint of average pooling: each window's {@code g / divisor} spread over it. */
-    public static final OpDef<PoolBackward> AVG_POOL2D_BACKWARD = new Linear<>("avgPool2dBackward") {
+    public static final OpDef<PoolBackward> AVG_POOL2D_BACKWARD = new LinearOp<>("avgPool2dBackward", "AvgPool2DBackwardBackward0") {
         @Override
         public String nodeName(PoolBackward attrs) {
             return attrs.pool().adaptive() ? "AdaptiveAvgPool2DBackwardBackward0" : "AvgPool2DBackwardBackward0";
@@ -429,12 +397,7 @@ public final class WindowOps {
     };
 
     /** Scatters [N, C, H, W] into zeros [N, C, outH, outW] at in-plane indices (an I64 input, constant). */
-    public static final OpDef<Unpool> MAX_UNPOOL2D = new Linear<>("maxUnpool2d") {
-        @Override
-        public String nodeName(Unpool attrs) {
-            return "MaxUnpool2DBackward0";
-        }
-
+    public static final OpDef<Unpool> MAX_UNPOOL2D = new LinearOp<>("maxUnpool2d", "MaxUnpool2DBackward0") {
         @Override
         public TensorSpec[] infer(Unpool attrs, TensorSpec... in) {
             long[] s = in[0].shape();
