@@ -112,7 +112,9 @@ final class Creation {
             throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start="
                     + start + ", end=" + end + ", step=" + step + ")");
         }
-        int n = (int) Math.ceil((end - start) / step);
+        double count = Math.ceil((end - start) / step);
+        // A count beyond long saturates to Long.MAX_VALUE, which toInts rejects like any too-large size.
+        int n = Shapes.toInts("arange", new long[] {(long) count})[0];
         Storage s = Storage.allocate(DType.F64, n);
         double[] d = (double[]) s.data;
         for (int i = 0; i < n; i++) {
@@ -126,12 +128,16 @@ final class Creation {
         if (step == 0) {
             throw new IllegalArgumentException("arange: step must be nonzero");
         }
-        if ((end - start) != 0 && Long.signum(end - start) != Long.signum(step)) {
+        if (end != start && Long.signum(Long.compare(end, start)) != Long.signum(step)) {
             throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start="
                     + start + ", end=" + end + ", step=" + step + ")");
         }
-        long count = (end - start + step + (step > 0 ? -1 : 1)) / step;
-        int n = Shapes.toInts("arange", new long[] {Math.max(count, 0)})[0];
+        // ceil((end - start) / step) without overflow: the span of two longs may need 64 unsigned bits.
+        java.math.BigInteger span = java.math.BigInteger.valueOf(end).subtract(java.math.BigInteger.valueOf(start));
+        java.math.BigInteger[] qr = span.divideAndRemainder(java.math.BigInteger.valueOf(step));
+        java.math.BigInteger count = qr[1].signum() == 0 ? qr[0] : qr[0].add(java.math.BigInteger.ONE);
+        long c = count.bitLength() < 63 ? count.longValue() : Long.MAX_VALUE;
+        int n = Shapes.toInts("arange", new long[] {Math.max(c, 0)})[0];
         Storage s = Storage.allocate(DType.I64, n);
         long[] d = (long[]) s.data;
         for (int i = 0; i < n; i++) {
@@ -171,6 +177,7 @@ final class Creation {
                     + " (use randint for integers)");
         }
         int[] sh = Shapes.toInts(op, shape);
+        Storage.checkFits(DType.F64, Shapes.numel(sh)); // the samples are drawn in double first
         double[] d = new double[Shapes.numel(sh)];
         if (normal) {
             g.fillNormal(d, 0, 1);

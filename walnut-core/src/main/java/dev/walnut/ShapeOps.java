@@ -123,7 +123,11 @@ final class ShapeOps {
             long l = pad[2 * p];
             long r = pad[2 * p + 1];
             long n = x.shape[d];
-            long size = n + l + r;
+            // Pads beyond the element limit can only give a too large or a negative size; bounding
+            // them first keeps the sum from overflowing into a plausible one.
+            long bound = Integer.MAX_VALUE;
+            boolean huge = l < -bound || l > bound || r < -bound || r > bound;
+            long size = huge ? (l + (double) r > 0 ? Long.MAX_VALUE : -1) : n + l + r;
             if (size < 0 || size > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("pad: the input size " + n + " plus padding (" + l + ", " + r
                         + ") gives " + (size < 0 ? "a negative" : "a too large") + " output size " + size + " at dim " + d
@@ -238,7 +242,7 @@ final class ShapeOps {
             viewShape[2 * i + 1] = s;
             expandShape[2 * i] = repeats[i];
             expandShape[2 * i + 1] = s;
-            outShape[i] = repeats[i] * s;
+            outShape[i] = s == 0 || repeats[i] <= Long.MAX_VALUE / s ? repeats[i] * s : Long.MAX_VALUE;
         }
         Shapes.toInts(op, outShape);
         // [1, s0, 1, s1, ...] expanded to [r0, s0, r1, s1, ...]: the reshape does the one copy.

@@ -33,8 +33,13 @@ final class Views {
             } else if (requested[i] < 0) {
                 throw new IllegalArgumentException(op + ": invalid shape dimension " + requested[i] + " in "
                         + Arrays.toString(requested));
+            } else if (requested[i] > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(op + ": size " + requested[i] + " at dim " + i + " of shape "
+                        + Arrays.toString(requested) + " is too large; Walnut's CPU tensors hold at most 2^31 - 9 elements");
             } else {
-                known *= requested[i];
+                long product = known * requested[i];
+                // Saturate instead of wrapping: a wrapped product could equal the element count.
+                known = Math.multiplyHigh(known, requested[i]) != 0 || product < 0 ? Long.MAX_VALUE : product;
                 shape[i] = (int) requested[i];
             }
         }
@@ -212,6 +217,10 @@ final class Views {
         int[] strides = new int[rank];
         for (int d = 0; d < rank; d++) {
             long want = requested[d];
+            if (want > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("expand: size " + want + " at dim " + d + " of " + Arrays.toString(requested)
+                        + " is too large; Walnut's CPU tensors hold at most 2^31 - 9 elements");
+            }
             if (d < lead) {
                 if (want < 0) {
                     throw new IllegalArgumentException("expand: -1 is not allowed for a new leading dim (sizes "
@@ -269,7 +278,7 @@ final class Views {
         if (op.equals("narrow")) {
             long length = end - start;
             s = start < 0 ? start + size : start;
-            if (s < 0 || s > size || length < 0 || s + length > size) {
+            if (s < 0 || s > size || length < 0 || length > size - s) {
                 throw new IndexOutOfBoundsException("narrow: start " + start + " + length " + length
                         + " exceeds dim " + d + " of size " + size + " (shape " + Shapes.str(x.shape) + ")");
             }
@@ -280,8 +289,9 @@ final class Views {
             e = end < 0 ? Math.max(end + size, 0) : Math.min(end, size);
             e = Math.max(e, s);
         }
-        int len = (int) ((e - s + step - 1) / step);
-        return Dispatcher.call(ViewOps.SLICE, new ViewOps.Slice(d, s, len, step), x);
+        // ceil((e - s) / step) without overflowing for a huge step; one element needs no step at all.
+        long len = e > s ? (e - s - 1) / step + 1 : 0;
+        return Dispatcher.call(ViewOps.SLICE, new ViewOps.Slice(d, s, len, len <= 1 ? 1 : step), x);
     }
 
     /** Elements {@code start, start + step, ...} ({@code length} of them) of dim {@code d}, as a view. */
