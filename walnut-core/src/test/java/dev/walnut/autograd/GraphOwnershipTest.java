@@ -160,6 +160,28 @@ class GraphOwnershipTest {
     }
 
     @Test
+    void aBackwardRunInsideAnotherOverTheSameNodesLeavesTheOuterPassIntact() {
+        Tensor x = Tensor.of(2.0).setRequiresGrad(true);
+        Tensor h = x.mul(x);
+        double[] inner = new double[1];
+        boolean[] entered = {false};
+        h.registerHook(g -> {
+            if (entered[0]) {
+                return g; // the inner pass runs this hook too
+            }
+            entered[0] = true;
+            // A second pass over h's node while the outer pass is processing it (hooks run with
+            // grad mode off, as the backward is not being recorded).
+            Tensor y = Autograd.enableGrad(() -> h.mul(3.0).sum());
+            inner[0] = Autograd.grad(new Tensor[] {y}, new Tensor[] {x}, null, true, false, false)[0].item();
+            return g;
+        });
+        h.sum().backward();
+        assertEquals(12.0, inner[0], 0.0, "d(3 x^2)/dx at 2");
+        assertEquals(4.0, x.grad().item(), 0.0, "d(x^2)/dx at 2, unaffected by the inner pass");
+    }
+
+    @Test
     void backwardVisitsOnlyTheNodesReachableFromTheLoss() {
         Tensor x = Tensor.of(1.0, 2.0).setRequiresGrad(true);
         Tensor unrelated = x.exp().sin().cos(); // three nodes nobody backpropagates
