@@ -9,7 +9,12 @@ import java.util.function.UnaryOperator;
 
 /**
  * Entry points of the gradient tape: computing gradients, clearing tapes, grad mode, and
- * functional gradients ({@link #grad}, {@link #jacobian}, {@link #hessian}).
+ * functional gradients ({@link #grad}, {@link #jacobian}, {@link #hessian}, {@link #vjp},
+ * {@link #jvp}, {@link #hvp}).
+ *
+ * <p>The preferred way to pass PyTorch's {@code create_graph}/{@code retain_graph}/
+ * {@code allow_unused} is a {@link GradOptions}; the older forms with positional booleans are
+ * kept for existing code.
  *
  * <pre>{@code
  * Tensor x = Tensor.scalar(2.0).setRequiresGrad(true);
@@ -17,7 +22,7 @@ import java.util.function.UnaryOperator;
  * Autograd.computeGradients(y);                 // same as y.backward()
  * x.grad();                                     // 12
  *
- * Tensor g = Autograd.grad(x.pow(3), x, true);  // createGraph: g = 3x^2, itself differentiable
+ * Tensor g = Autograd.grad(x.pow(3), x, GradOptions.defaults().createGraph()); // 3x^2, differentiable
  * Tensor g2 = Autograd.grad(g, x);              // 6x = 12
  *
  * try (var off = Autograd.noGrad()) { ... }     // nothing recorded
@@ -72,6 +77,7 @@ public final class Autograd {
      *                    (allowed only for single-element outputs)
      * @param retainGraph keep saved tensors so the graph can be walked again
      * @param createGraph record the backward pass so the gradients are differentiable
+     * @see #backward(Tensor, Tensor, GradOptions) the preferred form
      */
     public static void backward(Tensor output, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
         Objects.requireNonNull(output, "output");
@@ -80,11 +86,70 @@ public final class Autograd {
     }
 
     /**
+     * Backward from {@code output} with {@code options} (PyTorch's
+     * {@code torch.autograd.backward(output, grad_output, retain_graph=..., create_graph=...)});
+     * gradients accumulate into {@code .grad}. {@code allowUnused} has no effect here.
+     *
+     * <pre>{@code
+     * Tensor y = x.mul(x);                                       // x = [1, 2]
+     * Autograd.backward(y, Tensor.ones(2), GradOptions.defaults().retainGraph());
+     * x.grad();                                                  // [2, 4]
+     * }</pre>
+     *
+     * @param gradOutput gradient of the final objective w.r.t. {@code output}; null means ones
+     *                   (allowed only for single-element outputs)
+     */
+    public static void backward(Tensor output, Tensor gradOutput, GradOptions options) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(options, "options: pass GradOptions.defaults() for PyTorch's defaults");
+        Engine.run("backward", new Tensor[] {output}, new Tensor[] {gradOutput}, options.isRetainGraph(),
+                options.isCreateGraph(), null, false);
+    }
+
+    /**
+     * Gradients of {@code outputs} w.r.t. {@code inputs}, returned rather than accumulated into
+     * {@code .grad} (PyTorch's {@code torch.autograd.grad(outputs, inputs, grad_outputs, ...)}).
+     * The preferred form.
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.fromArray(new double[] {3}, 1).setRequiresGrad(true);
+     * Tensor z = Tensor.fromArray(new double[] {5}, 1).setRequiresGrad(true);
+     * Tensor y = x.mul(x);
+     * Tensor[] g = Autograd.grad(new Tensor[] {y}, new Tensor[] {x, z},
+     *         new Tensor[] {Tensor.ones(1)}, GradOptions.defaults().allowUnused());
+     * // g[0] = [6], g[1] = null
+     * }</pre>
+     *
+     * @param gradOutputs one per output, or null (ones for single-element outputs)
+     * @param options     createGraph / retainGraph / allowUnused; {@link GradOptions#defaults()} for none
+     */
+    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, GradOptions options) {
+        Objects.requireNonNull(options, "options: pass GradOptions.defaults() for PyTorch's defaults");
+        return grad(outputs, inputs, gradOutputs, options.isRetainGraph(), options.isCreateGraph(),
+                options.isAllowUnused());
+    }
+
+    /**
+     * Gradient of {@code output} w.r.t. {@code input} with {@code options}; {@code output} must
+     * have a single element. With {@code allowUnused} the result is null when {@code output}
+     * does not depend on {@code input}.
+     *
+     * <pre>{@code
+     * Tensor dy = Autograd.grad(x.pow(3), x, GradOptions.defaults().createGraph()); // 3x^2
+     * Tensor d2y = Autograd.grad(dy, x, GradOptions.defaults());                     // 6x
+     * }</pre>
+     */
+    public static Tensor grad(Tensor output, Tensor input, GradOptions options) {
+        return grad(new Tensor[] {output}, new Tensor[] {input}, null, options)[0];
+    }
+
+    /**
      * Gradients of {@code outputs} w.r.t. {@code inputs}, returned rather than accumulated into
      * {@code .grad}.
      *
      * @param gradOutputs one per output, or null (ones for single-element outputs)
      * @param allowUnused return null for inputs that do not influence the outputs instead of failing
+     * @see #grad(Tensor[], Tensor[], Tensor[], GradOptions) the preferred form
      */
     public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean retainGraph,
                                 boolean createGraph, boolean allowUnused) {
@@ -95,12 +160,16 @@ public final class Autograd {
         return Engine.run("grad", outputs, gradOutputs, retainGraph || createGraph, createGraph, inputs, allowUnused);
     }
 
-    /** Gradient of a single-element {@code output} w.r.t. {@code input}; frees the graph. */
+    /** Gradient of a single-element {@code output} w.r.t. {@code input} with PyTorch's defaults; frees the graph. */
     public static Tensor grad(Tensor output, Tensor input) {
         return grad(output, input, false);
     }
 
-    /** Like {@link #grad(Tensor, Tensor)}; with {@code createGraph} the result is differentiable (and the graph kept). */
+    /**
+     * Like {@link #grad(Tensor, Tensor)}; with {@code createGraph} the result is differentiable
+     * (and the graph kept). Prefer {@link #grad(Tensor, Tensor, GradOptions)}, which cannot be
+     * confused with {@code backward(retainGraph)}.
+     */
     public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
         return grad(new Tensor[] {output}, new Tensor[] {input}, null, createGraph, createGraph, false)[0];
     }
