@@ -4,6 +4,7 @@ import dev.walnut.Tensor;
 import dev.walnut.internal.TensorInternals;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -232,6 +233,123 @@ public final class Autograd {
             Tensor g = grad(new Tensor[] {y}, new Tensor[] {z}, null, true, true, true)[0];
             return g == null ? Tensor.zerosLike(z) : g;
         }, x);
+    }
+
+    /**
+     * Jacobians of {@code f} at several inputs, like
+     * {@code torch.autograd.functional.jacobian(f, (x, y))}: element {@code j} has shape
+     * {@code f(inputs).shape ++ inputs[j].shape}. Runs in a private gradient context: nothing is
+     * recorded on the caller's tape and no {@code .grad} changes; the results are detached.
+     *
+     * <pre>{@code
+     * // f(x, y) = x * y at x = [1, 2], y = [3, 4]: df/dx = diag(y), df/dy = diag(x)
+     * Tensor[] j = Autograd.jacobian(in -> in[0].mul(in[1]), new Tensor[] {x, y});
+     * // j[0] = [[3, 0], [0, 4]], j[1] = [[1, 0], [0, 2]]
+     * }</pre>
+     */
+    public static Tensor[] jacobian(Function<Tensor[], Tensor> f, Tensor[] inputs) {
+        return FunctionalGradients.jacobian(f, inputs);
+    }
+
+    /**
+     * Hessian blocks of a scalar-valued {@code f} at several inputs, like
+     * {@code torch.autograd.functional.hessian(f, (x, y))}: block {@code [i][j]} is
+     * {@code d2f / dx_i dx_j}, of shape {@code inputs[i].shape ++ inputs[j].shape}. Leaves the
+     * caller's tape and {@code .grad} untouched; the results are detached.
+     *
+     * <pre>{@code
+     * // f(x, y) = sum(x^2 * y) at x = [1, 2], y = [3, 4]
+     * Tensor[][] h = Autograd.hessian(in -> in[0].pow(2).mul(in[1]).sum(), new Tensor[] {x, y});
+     * // h[0][0] = diag(2y) = [[6, 0], [0, 8]], h[0][1] = h[1][0] = diag(2x), h[1][1] = 0
+     * }</pre>
+     */
+    public static Tensor[][] hessian(Function<Tensor[], Tensor> f, Tensor[] inputs) {
+        return FunctionalGradients.hessian(f, inputs);
+    }
+
+    /**
+     * Vector-Jacobian product {@code v^T J} of {@code f} at {@code inputs}, with the value
+     * {@code f(inputs)}, like {@code torch.autograd.functional.vjp(f, inputs, v)}: one product per
+     * input, shaped like it. Leaves the caller's tape and {@code .grad} untouched.
+     *
+     * <pre>{@code
+     * // f(x, y) = x * y; v^T J = (v * y, v * x)
+     * ValueAndProduct r = Autograd.vjp(in -> in[0].mul(in[1]), new Tensor[] {x, y}, v);
+     * r.value(); r.product(0); r.product(1);
+     * }</pre>
+     *
+     * @param v shaped like {@code f(inputs)}; null means ones, allowed when the output has one element
+     */
+    public static ValueAndProduct vjp(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor v) {
+        return FunctionalGradients.vjp(f, inputs, v);
+    }
+
+    /**
+     * {@link #vjp(Function, Tensor[], Tensor)} of a one-input function.
+     *
+     * <pre>{@code
+     * Tensor g = Autograd.vjp(t -> t.pow(2), x, v).product();   // 2 x v
+     * }</pre>
+     */
+    public static ValueAndProduct vjp(UnaryOperator<Tensor> f, Tensor x, Tensor v) {
+        return vjp(in -> f.apply(in[0]), new Tensor[] {x}, v);
+    }
+
+    /**
+     * Jacobian-vector product {@code J v} of {@code f} at {@code inputs} with tangents
+     * {@code v} (one per input, shaped like it), with the value {@code f(inputs)}, like
+     * {@code torch.autograd.functional.jvp}; the single product is shaped like the output.
+     * Computed with two reverse passes (the double-vjp trick, as PyTorch's functional jvp does).
+     * Leaves the caller's tape and {@code .grad} untouched.
+     *
+     * <pre>{@code
+     * // f(x, y) = x * y; J v = vx * y + x * vy
+     * Tensor jv = Autograd.jvp(in -> in[0].mul(in[1]), new Tensor[] {x, y}, new Tensor[] {vx, vy}).product();
+     * }</pre>
+     *
+     * @param v one tangent per input; null means ones, allowed when every input has one element
+     */
+    public static ValueAndProduct jvp(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor[] v) {
+        return FunctionalGradients.jvp(f, inputs, v);
+    }
+
+    /**
+     * {@link #jvp(Function, Tensor[], Tensor[])} of a one-input function.
+     *
+     * <pre>{@code
+     * Tensor jv = Autograd.jvp(t -> t.sin(), x, v).product();   // cos(x) * v
+     * }</pre>
+     */
+    public static ValueAndProduct jvp(UnaryOperator<Tensor> f, Tensor x, Tensor v) {
+        return jvp(in -> f.apply(in[0]), new Tensor[] {x}, new Tensor[] {v});
+    }
+
+    /**
+     * Hessian-vector product {@code H v} of a scalar-valued {@code f} at {@code inputs}, with
+     * the value, like {@code torch.autograd.functional.hvp}: one product per input, shaped like
+     * it ({@code sum_j H[i][j] v[j]}), without forming the Hessian. Leaves the caller's tape and
+     * {@code .grad} untouched.
+     *
+     * <pre>{@code
+     * // f(x) = sum(x^3): H = diag(6x), H v = 6 x v
+     * Tensor hv = Autograd.hvp(in -> in[0].pow(3).sum(), new Tensor[] {x}, new Tensor[] {v}).product();
+     * }</pre>
+     *
+     * @param v one vector per input; null means ones, allowed when every input has one element
+     */
+    public static ValueAndProduct hvp(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor[] v) {
+        return FunctionalGradients.hvp(f, inputs, v);
+    }
+
+    /**
+     * {@link #hvp(Function, Tensor[], Tensor[])} of a one-input function.
+     *
+     * <pre>{@code
+     * Tensor hv = Autograd.hvp(t -> t.pow(3).sum(), x, v).product();   // 6 x v
+     * }</pre>
+     */
+    public static ValueAndProduct hvp(UnaryOperator<Tensor> f, Tensor x, Tensor v) {
+        return hvp(in -> f.apply(in[0]), new Tensor[] {x}, new Tensor[] {v});
     }
 
     /**
