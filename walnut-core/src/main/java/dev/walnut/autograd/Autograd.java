@@ -4,12 +4,18 @@ import dev.walnut.Tensor;
 import dev.walnut.internal.TensorInternals;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * Entry points of the gradient tape: computing gradients, clearing tapes, grad mode, and
- * functional gradients ({@link #grad}, {@link #jacobian}, {@link #hessian}).
+ * functional gradients ({@link #grad}, {@link #jacobian}, {@link #hessian}, {@link #vjp},
+ * {@link #jvp}, {@link #hvp}).
+ *
+ * <p>The preferred way to pass PyTorch's {@code create_graph}/{@code retain_graph}/
+ * {@code allow_unused} is a {@link GradOptions}; the older forms with positional booleans are
+ * kept for existing code.
  *
  * <pre>{@code
  * Tensor x = Tensor.scalar(2.0).setRequiresGrad(true);
@@ -17,7 +23,7 @@ import java.util.function.UnaryOperator;
  * Autograd.computeGradients(y);                 // same as y.backward()
  * x.grad();                                     // 12
  *
- * Tensor g = Autograd.grad(x.pow(3), x, true);  // createGraph: g = 3x^2, itself differentiable
+ * Tensor g = Autograd.grad(x.pow(3), x, GradOptions.defaults().createGraph()); // 3x^2, differentiable
  * Tensor g2 = Autograd.grad(g, x);              // 6x = 12
  *
  * try (var off = Autograd.noGrad()) { ... }     // nothing recorded
@@ -72,6 +78,7 @@ public final class Autograd {
      *                    (allowed only for single-element outputs)
      * @param retainGraph keep saved tensors so the graph can be walked again
      * @param createGraph record the backward pass so the gradients are differentiable
+     * @see #backward(Tensor, Tensor, GradOptions) the preferred form
      */
     public static void backward(Tensor output, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
         Objects.requireNonNull(output, "output");
@@ -80,11 +87,70 @@ public final class Autograd {
     }
 
     /**
+     * Backward from {@code output} with {@code options} (PyTorch's
+     * {@code torch.autograd.backward(output, grad_output, retain_graph=..., create_graph=...)});
+     * gradients accumulate into {@code .grad}. {@code allowUnused} has no effect here.
+     *
+     * <pre>{@code
+     * Tensor y = x.mul(x);                                       // x = [1, 2]
+     * Autograd.backward(y, Tensor.ones(2), GradOptions.defaults().retainGraph());
+     * x.grad();                                                  // [2, 4]
+     * }</pre>
+     *
+     * @param gradOutput gradient of the final objective w.r.t. {@code output}; null means ones
+     *                   (allowed only for single-element outputs)
+     */
+    public static void backward(Tensor output, Tensor gradOutput, GradOptions options) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(options, "options: pass GradOptions.defaults() for PyTorch's defaults");
+        Engine.run("backward", new Tensor[] {output}, new Tensor[] {gradOutput}, options.isRetainGraph(),
+                options.isCreateGraph(), null, false);
+    }
+
+    /**
+     * Gradients of {@code outputs} w.r.t. {@code inputs}, returned rather than accumulated into
+     * {@code .grad} (PyTorch's {@code torch.autograd.grad(outputs, inputs, grad_outputs, ...)}).
+     * The preferred form.
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.fromArray(new double[] {3}, 1).setRequiresGrad(true);
+     * Tensor z = Tensor.fromArray(new double[] {5}, 1).setRequiresGrad(true);
+     * Tensor y = x.mul(x);
+     * Tensor[] g = Autograd.grad(new Tensor[] {y}, new Tensor[] {x, z},
+     *         new Tensor[] {Tensor.ones(1)}, GradOptions.defaults().allowUnused());
+     * // g[0] = [6], g[1] = null
+     * }</pre>
+     *
+     * @param gradOutputs one per output, or null (ones for single-element outputs)
+     * @param options     createGraph / retainGraph / allowUnused; {@link GradOptions#defaults()} for none
+     */
+    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, GradOptions options) {
+        Objects.requireNonNull(options, "options: pass GradOptions.defaults() for PyTorch's defaults");
+        return grad(outputs, inputs, gradOutputs, options.isRetainGraph(), options.isCreateGraph(),
+                options.isAllowUnused());
+    }
+
+    /**
+     * Gradient of {@code output} w.r.t. {@code input} with {@code options}; {@code output} must
+     * have a single element. With {@code allowUnused} the result is null when {@code output}
+     * does not depend on {@code input}.
+     *
+     * <pre>{@code
+     * Tensor dy = Autograd.grad(x.pow(3), x, GradOptions.defaults().createGraph()); // 3x^2
+     * Tensor d2y = Autograd.grad(dy, x, GradOptions.defaults());                     // 6x
+     * }</pre>
+     */
+    public static Tensor grad(Tensor output, Tensor input, GradOptions options) {
+        return grad(new Tensor[] {output}, new Tensor[] {input}, null, options)[0];
+    }
+
+    /**
      * Gradients of {@code outputs} w.r.t. {@code inputs}, returned rather than accumulated into
      * {@code .grad}.
      *
      * @param gradOutputs one per output, or null (ones for single-element outputs)
      * @param allowUnused return null for inputs that do not influence the outputs instead of failing
+     * @see #grad(Tensor[], Tensor[], Tensor[], GradOptions) the preferred form
      */
     public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean retainGraph,
                                 boolean createGraph, boolean allowUnused) {
@@ -95,12 +161,16 @@ public final class Autograd {
         return Engine.run("grad", outputs, gradOutputs, retainGraph || createGraph, createGraph, inputs, allowUnused);
     }
 
-    /** Gradient of a single-element {@code output} w.r.t. {@code input}; frees the graph. */
+    /** Gradient of a single-element {@code output} w.r.t. {@code input} with PyTorch's defaults; frees the graph. */
     public static Tensor grad(Tensor output, Tensor input) {
         return grad(output, input, false);
     }
 
-    /** Like {@link #grad(Tensor, Tensor)}; with {@code createGraph} the result is differentiable (and the graph kept). */
+    /**
+     * Like {@link #grad(Tensor, Tensor)}; with {@code createGraph} the result is differentiable
+     * (and the graph kept). Prefer {@link #grad(Tensor, Tensor, GradOptions)}, which cannot be
+     * confused with {@code backward(retainGraph)}.
+     */
     public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
         return grad(new Tensor[] {output}, new Tensor[] {input}, null, createGraph, createGraph, false)[0];
     }
@@ -163,6 +233,123 @@ public final class Autograd {
             Tensor g = grad(new Tensor[] {y}, new Tensor[] {z}, null, true, true, true)[0];
             return g == null ? Tensor.zerosLike(z) : g;
         }, x);
+    }
+
+    /**
+     * Jacobians of {@code f} at several inputs, like
+     * {@code torch.autograd.functional.jacobian(f, (x, y))}: element {@code j} has shape
+     * {@code f(inputs).shape ++ inputs[j].shape}. Runs in a private gradient context: nothing is
+     * recorded on the caller's tape and no {@code .grad} changes; the results are detached.
+     *
+     * <pre>{@code
+     * // f(x, y) = x * y at x = [1, 2], y = [3, 4]: df/dx = diag(y), df/dy = diag(x)
+     * Tensor[] j = Autograd.jacobian(in -> in[0].mul(in[1]), new Tensor[] {x, y});
+     * // j[0] = [[3, 0], [0, 4]], j[1] = [[1, 0], [0, 2]]
+     * }</pre>
+     */
+    public static Tensor[] jacobian(Function<Tensor[], Tensor> f, Tensor[] inputs) {
+        return FunctionalGradients.jacobian(f, inputs);
+    }
+
+    /**
+     * Hessian blocks of a scalar-valued {@code f} at several inputs, like
+     * {@code torch.autograd.functional.hessian(f, (x, y))}: block {@code [i][j]} is
+     * {@code d2f / dx_i dx_j}, of shape {@code inputs[i].shape ++ inputs[j].shape}. Leaves the
+     * caller's tape and {@code .grad} untouched; the results are detached.
+     *
+     * <pre>{@code
+     * // f(x, y) = sum(x^2 * y) at x = [1, 2], y = [3, 4]
+     * Tensor[][] h = Autograd.hessian(in -> in[0].pow(2).mul(in[1]).sum(), new Tensor[] {x, y});
+     * // h[0][0] = diag(2y) = [[6, 0], [0, 8]], h[0][1] = h[1][0] = diag(2x), h[1][1] = 0
+     * }</pre>
+     */
+    public static Tensor[][] hessian(Function<Tensor[], Tensor> f, Tensor[] inputs) {
+        return FunctionalGradients.hessian(f, inputs);
+    }
+
+    /**
+     * Vector-Jacobian product {@code v^T J} of {@code f} at {@code inputs}, with the value
+     * {@code f(inputs)}, like {@code torch.autograd.functional.vjp(f, inputs, v)}: one product per
+     * input, shaped like it. Leaves the caller's tape and {@code .grad} untouched.
+     *
+     * <pre>{@code
+     * // f(x, y) = x * y; v^T J = (v * y, v * x)
+     * ValueAndProduct r = Autograd.vjp(in -> in[0].mul(in[1]), new Tensor[] {x, y}, v);
+     * r.value(); r.product(0); r.product(1);
+     * }</pre>
+     *
+     * @param v shaped like {@code f(inputs)}; null means ones, allowed when the output has one element
+     */
+    public static ValueAndProduct vjp(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor v) {
+        return FunctionalGradients.vjp(f, inputs, v);
+    }
+
+    /**
+     * {@link #vjp(Function, Tensor[], Tensor)} of a one-input function.
+     *
+     * <pre>{@code
+     * Tensor g = Autograd.vjp(t -> t.pow(2), x, v).product();   // 2 x v
+     * }</pre>
+     */
+    public static ValueAndProduct vjp(UnaryOperator<Tensor> f, Tensor x, Tensor v) {
+        return vjp(in -> f.apply(in[0]), new Tensor[] {x}, v);
+    }
+
+    /**
+     * Jacobian-vector product {@code J v} of {@code f} at {@code inputs} with tangents
+     * {@code v} (one per input, shaped like it), with the value {@code f(inputs)}, like
+     * {@code torch.autograd.functional.jvp}; the single product is shaped like the output.
+     * Computed with two reverse passes (the double-vjp trick, as PyTorch's functional jvp does).
+     * Leaves the caller's tape and {@code .grad} untouched.
+     *
+     * <pre>{@code
+     * // f(x, y) = x * y; J v = vx * y + x * vy
+     * Tensor jv = Autograd.jvp(in -> in[0].mul(in[1]), new Tensor[] {x, y}, new Tensor[] {vx, vy}).product();
+     * }</pre>
+     *
+     * @param v one tangent per input; null means ones, allowed when every input has one element
+     */
+    public static ValueAndProduct jvp(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor[] v) {
+        return FunctionalGradients.jvp(f, inputs, v);
+    }
+
+    /**
+     * {@link #jvp(Function, Tensor[], Tensor[])} of a one-input function.
+     *
+     * <pre>{@code
+     * Tensor jv = Autograd.jvp(t -> t.sin(), x, v).product();   // cos(x) * v
+     * }</pre>
+     */
+    public static ValueAndProduct jvp(UnaryOperator<Tensor> f, Tensor x, Tensor v) {
+        return jvp(in -> f.apply(in[0]), new Tensor[] {x}, new Tensor[] {v});
+    }
+
+    /**
+     * Hessian-vector product {@code H v} of a scalar-valued {@code f} at {@code inputs}, with
+     * the value, like {@code torch.autograd.functional.hvp}: one product per input, shaped like
+     * it ({@code sum_j H[i][j] v[j]}), without forming the Hessian. Leaves the caller's tape and
+     * {@code .grad} untouched.
+     *
+     * <pre>{@code
+     * // f(x) = sum(x^3): H = diag(6x), H v = 6 x v
+     * Tensor hv = Autograd.hvp(in -> in[0].pow(3).sum(), new Tensor[] {x}, new Tensor[] {v}).product();
+     * }</pre>
+     *
+     * @param v one vector per input; null means ones, allowed when every input has one element
+     */
+    public static ValueAndProduct hvp(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor[] v) {
+        return FunctionalGradients.hvp(f, inputs, v);
+    }
+
+    /**
+     * {@link #hvp(Function, Tensor[], Tensor[])} of a one-input function.
+     *
+     * <pre>{@code
+     * Tensor hv = Autograd.hvp(t -> t.pow(3).sum(), x, v).product();   // 6 x v
+     * }</pre>
+     */
+    public static ValueAndProduct hvp(UnaryOperator<Tensor> f, Tensor x, Tensor v) {
+        return hvp(in -> f.apply(in[0]), new Tensor[] {x}, new Tensor[] {v});
     }
 
     /**

@@ -373,10 +373,36 @@ public abstract class Module {
         return training;
     }
 
-    /** Clears the gradient of every parameter of the tree (sets it to null, like PyTorch's default). */
+    /**
+     * Clears the gradient of every parameter of the tree: sets it to null, like PyTorch's
+     * default {@code module.zero_grad()} ({@code set_to_none=True}). Same as
+     * {@link #zeroGrad(boolean) zeroGrad(true)}. Unlike {@code Optimizer.zeroGrad}, it does not
+     * clear any tape.
+     *
+     * <pre>{@code
+     * model.zeroGrad();        // every p.grad() == null
+     * }</pre>
+     */
     public void zeroGrad() {
+        zeroGrad(true);
+    }
+
+    /**
+     * PyTorch's {@code module.zero_grad(set_to_none)}: with {@code setToNone} every parameter's
+     * gradient becomes null, otherwise existing gradients are zeroed in place (null ones stay
+     * null).
+     *
+     * <pre>{@code
+     * model.zeroGrad(false);   // gradients kept, filled with zeros
+     * }</pre>
+     */
+    public void zeroGrad(boolean setToNone) {
         for (Tensor p : parameters()) {
-            p.setGrad(null);
+            if (setToNone) {
+                p.setGrad(null);
+            } else {
+                p.zeroGrad();
+            }
         }
     }
 

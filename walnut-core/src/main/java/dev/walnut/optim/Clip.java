@@ -9,12 +9,27 @@ import java.util.List;
  * {@code clip_grad_value_}. Parameters without a gradient are skipped.
  *
  * <pre>{@code
- * double norm = Clip.clipGradNorm(model.parameters(), 1.0, 2.0);
+ * double norm = Clip.clipGradNorm(model.parameters(), 1.0);        // 2-norm, as PyTorch's default
+ * double inf = Clip.clipGradNorm(model.parameters(), 1.0, Double.POSITIVE_INFINITY);
  * Clip.clipGradValue(model.parameters(), 0.5);
  * }</pre>
  */
 public final class Clip {
     private Clip() {
+    }
+
+    /**
+     * {@code torch.nn.utils.clip_grad_norm_(params, max_norm)}: clips the total 2-norm of the
+     * gradients to {@code maxNorm} (the default {@code norm_type=2.0}) and returns the norm
+     * before clipping.
+     *
+     * <pre>{@code
+     * // grads [3] and [4]: total norm 5; scaled by 1 / 5 to [0.6] and [0.8]
+     * double norm = Clip.clipGradNorm(List.of(a, b), 1.0);   // 5.0
+     * }</pre>
+     */
+    public static double clipGradNorm(List<Tensor> params, double maxNorm) {
+        return clipGradNorm(params, maxNorm, 2.0);
     }
 
     /** {@link #clipGradNorm(List, double, double, boolean)} without the non-finite check. */

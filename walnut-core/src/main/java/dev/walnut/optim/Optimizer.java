@@ -25,7 +25,7 @@ import java.util.Map;
  *
  * var adam = new Adam(List.of(w, b), 1e-3);          // PyTorch style
  * adam.step();
- * adam.zeroGrad();
+ * adam.zeroGrad(true);                               // torch's default: grads become null
  * var sgd = SGD.builder().optLr(0.1).optMomentum(0.9).optNesterov(true).build(List.of(w));
  * }</pre>
  *
@@ -185,15 +185,62 @@ public abstract class Optimizer {
         return false;
     }
 
-    /** Zeroes the gradients of every group's parameters and clears context 0's tape. */
+    /**
+     * Zeroes the gradients of every group's parameters in place and clears context 0's tape.
+     * Unlike PyTorch, whose {@code zero_grad()} defaults to {@code set_to_none=True}, the no-arg
+     * form keeps the gradient tensors (filled with zeros; a null gradient stays null); call
+     * {@link #zeroGrad(boolean) zeroGrad(true)} for PyTorch's default.
+     *
+     * <pre>{@code
+     * opt.step();
+     * opt.zeroGrad();          // w.grad() is now all zeros
+     * }</pre>
+     */
     public void zeroGrad() {
-        zeroGrad(requireParams("zeroGrad"));
+        zeroGrad(false);
     }
 
-    /** Zeroes the gradients of {@code params} and clears context 0's tape (only context 0's). */
+    /**
+     * PyTorch's {@code zero_grad(set_to_none)} for every group's parameters: with
+     * {@code setToNone} the gradients become null (PyTorch's default, which saves memory and
+     * lets the next backward allocate fresh ones), otherwise they are zeroed in place. Either way
+     * context 0's tape is cleared (DESIGN §4.1).
+     *
+     * <pre>{@code
+     * opt.zeroGrad(true);      // w.grad() == null, as after torch's opt.zero_grad()
+     * }</pre>
+     */
+    public void zeroGrad(boolean setToNone) {
+        zeroGrad(requireParams("zeroGrad"), setToNone);
+    }
+
+    /**
+     * Zeroes the gradients of {@code params} in place and clears context 0's tape (only context
+     * 0's); the seed style's form of {@link #zeroGrad()}.
+     *
+     * <pre>{@code
+     * opt.zeroGrad(List.of(weight));
+     * }</pre>
+     */
     public void zeroGrad(List<Tensor> params) {
+        zeroGrad(params, false);
+    }
+
+    /**
+     * {@link #zeroGrad(boolean)} for {@code params} (seed style): sets their gradients to null
+     * or zeroes them in place, then clears context 0's tape.
+     *
+     * <pre>{@code
+     * opt.zeroGrad(List.of(weight), true);   // weight.grad() == null
+     * }</pre>
+     */
+    public void zeroGrad(List<Tensor> params, boolean setToNone) {
         for (Tensor p : params) {
-            p.zeroGrad();
+            if (setToNone) {
+                p.setGrad(null);
+            } else {
+                p.zeroGrad();
+            }
         }
         Autograd.clearDefaultContextTape();
     }
