@@ -746,6 +746,61 @@ public final class Tensor {
         return Dispatcher.call(ElementwiseOps.RDIV_SCALAR, new ElementwiseOps.Scalar(value, false), this);
     }
 
+    /**
+     * {@code base ^ this}, element-wise, for a scalar base (Python's {@code 2.0 ** x}); integer
+     * tensors give F32.
+     *
+     * <pre>{@code
+     * Tensor.of(0.0, 1.0, 3.0).rpow(2.0);   // [1, 2, 8]
+     * }</pre>
+     */
+    public Tensor rpow(double base) {
+        return Dispatcher.call(ElementwiseOps.RPOW_SCALAR, new ElementwiseOps.Scalar(base, false), this);
+    }
+
+    /**
+     * {@code base ^ exponent} for a scalar base: PyTorch's {@code torch.pow(2.0, x)}; the same as
+     * {@code exponent.rpow(base)}.
+     *
+     * <pre>{@code
+     * Tensor.pow(10.0, Tensor.of(0.0, 2.0));   // [1, 100]
+     * }</pre>
+     */
+    public static Tensor pow(double base, Tensor exponent) {
+        return exponent.rpow(base);
+    }
+
+    /** Rounds down to an integral value (floor); integer tensors are returned as a copy. Its gradient is 0. */
+    public Tensor floor() {
+        return Dispatcher.call(ElementwiseOps.FLOOR, NoAttrs.NONE, this);
+    }
+
+    /** Rounds up to an integral value (ceil); integer tensors are returned as a copy. Its gradient is 0. */
+    public Tensor ceil() {
+        return Dispatcher.call(ElementwiseOps.CEIL, NoAttrs.NONE, this);
+    }
+
+    /**
+     * Rounds to the nearest integral value, halves to even, like {@code torch.round}
+     * ({@code 0.5 -> 0}, {@code 1.5 -> 2}, {@code -2.5 -> -2}). Its gradient is 0.
+     */
+    public Tensor round() {
+        return Dispatcher.call(ElementwiseOps.ROUND, NoAttrs.NONE, this);
+    }
+
+    /** Rounds toward zero ({@code -1.7 -> -1}). Its gradient is 0. */
+    public Tensor trunc() {
+        return Dispatcher.call(ElementwiseOps.TRUNC, NoAttrs.NONE, this);
+    }
+
+    /**
+     * The fractional part {@code this - trunc(this)}, with the sign of the input
+     * ({@code -1.75 -> -0.75}), like {@code torch.frac}. Its gradient is 1.
+     */
+    public Tensor frac() {
+        return sub(trunc());
+    }
+
     /** {@code this ^ exponent}, broadcasting. */
     public Tensor pow(Tensor exponent) {
         return Dispatcher.call(ElementwiseOps.POW, NoAttrs.NONE, this, exponent);

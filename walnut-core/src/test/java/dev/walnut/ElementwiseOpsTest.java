@@ -419,4 +419,27 @@ class ElementwiseOpsTest {
         assertEquals(DType.F32, yi.atan2(Tensor.fromArray(new int[] {1}, 1)).dtype());
         assertEquals(q, yi.atan2(Tensor.fromArray(new int[] {1}, 1)).item(), 1e-7);
     }
+
+    @Test
+    void roundingFollowsPyTorchHalvesToEvenAndTheSignOfZero() {
+        Tensor x = Tensor.fromArray(new double[] {-2.5, -1.7, -0.5, 0.5, 1.5, 2.5, 1.2}, 7);
+        assertArrayEquals(new double[] {-3, -2, -1, 0, 1, 2, 1}, x.floor().toDoubleArray(), 0.0);
+        assertArrayEquals(new double[] {-2, -1, -0.0, 1, 2, 3, 2}, x.ceil().toDoubleArray(), 0.0);
+        assertArrayEquals(new double[] {-2, -2, -0.0, 0, 2, 2, 1}, x.round().toDoubleArray(), 0.0);
+        assertArrayEquals(new double[] {-2, -1, -0.0, 0, 1, 2, 1}, x.trunc().toDoubleArray(), 0.0);
+        assertArrayEquals(new double[] {-0.5, -0.7, -0.5, 0.5, 0.5, 0.5, 0.2}, x.frac().toDoubleArray(), 1e-15);
+        Tensor ints = Tensor.fromArray(new int[] {-3, 4}, 2);
+        assertEquals(DType.I32, ints.floor().dtype(), "integers stay integers");
+        assertArrayEquals(new int[] {-3, 4}, ints.round().toIntArray());
+    }
+
+    @Test
+    void scalarBasePowerIsPythonsTwoToTheX() {
+        assertArrayEquals(new double[] {1, 2, 8, 0.5}, Tensor.fromArray(new double[] {0, 1, 3, -1}, 4).rpow(2.0).toDoubleArray(),
+                1e-15);
+        assertArrayEquals(new double[] {1, 100}, Tensor.pow(10.0, Tensor.fromArray(new double[] {0, 2}, 2)).toDoubleArray(), 1e-12);
+        Tensor x = Tensor.fromArray(new double[] {1.5}, 1).setRequiresGrad(true);
+        Tensor.pow(3.0, x).sum().backward();
+        assertEquals(Math.pow(3.0, 1.5) * Math.log(3.0), x.grad().item(), 1e-12, "d/dx 3^x = 3^x ln 3");
+    }
 }

@@ -77,6 +77,11 @@ class OpGradCheckTest {
         rows.addAll(unaryRows(DIV_SCALAR, "div(4.0)", Domain.REAL, x -> x.div(4.0)));
         rows.addAll(unaryRows(RDIV_SCALAR, "rdiv(3.0)", Domain.NONZERO, x -> x.rdiv(3.0)));
         rows.addAll(unaryRows(POW_SCALAR, "pow(3.0)", Domain.REAL, x -> x.pow(3.0)));
+        rows.addAll(unaryRows(RPOW_SCALAR, "rpow(2.5)", Domain.REAL, x -> x.rpow(2.5)));
+        rows.addAll(unaryRows(FLOOR, "floor (gradient 0)", Domain.REAL, Tensor::floor));
+        rows.addAll(unaryRows(CEIL, "ceil (gradient 0)", Domain.REAL, Tensor::ceil));
+        rows.addAll(unaryRows(ROUND, "round (gradient 0)", Domain.REAL, Tensor::round));
+        rows.addAll(unaryRows(TRUNC, "trunc (gradient 0)", Domain.REAL, Tensor::trunc));
         rows.add(row(POW_SCALAR, "pow(0.5) of positives", in -> in[0].pow(0.5), g -> g.of(Domain.POSITIVE, 2, 3)));
         rows.add(row(POW_SCALAR, "pow(-2.0) of non-zeros", in -> in[0].pow(-2.0), g -> g.of(Domain.NONZERO, 2, 3)));
         rows.add(row(POW_SCALAR, "pow(0.0) has zero gradient", in -> in[0].pow(0.0), g -> g.of(Domain.REAL, 2, 3)));

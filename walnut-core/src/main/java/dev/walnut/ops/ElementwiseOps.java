@@ -334,6 +334,65 @@ public final class ElementwiseOps {
     public static final OpDef<NoAttrs> RELU = new Unary("relu", "ReluBackward0", UnaryOp.RELU, false, Y,
             (d, y) -> thresholdBackward(d, y, 0.0));
 
+    /**
+     * Rounding to an integral value (floor, ceil, round half to even, trunc). The result is
+     * piecewise constant, so both rules give zero, as PyTorch's do; integer inputs are returned
+     * as a copy.
+     */
+    private static final class Rounding extends OpDef<NoAttrs> {
+        private final String nodeName;
+        private final int kernel;
+
+        Rounding(String name, String nodeName, int kernel) {
+            super(name, 1);
+            this.nodeName = nodeName;
+            this.kernel = kernel;
+        }
+
+        @Override
+        public String nodeName(NoAttrs attrs) {
+            return nodeName;
+        }
+
+        private DType dtype(DType dt) {
+            if (dt == DType.BOOL) {
+                throw new IllegalArgumentException(name() + ": not defined for bool tensors; convert with to(DType.F32) first");
+            }
+            return dt;
+        }
+
+        @Override
+        public TensorSpec[] infer(NoAttrs attrs, TensorSpec... in) {
+            return Specs.one(in[0].shape(), dtype(in[0].dtype()));
+        }
+
+        @Override
+        public Tensor[] compute(NoAttrs attrs, Tensor[] in) {
+            DType dt = dtype(in[0].dtype());
+            return Specs.one(dt.isFloatingPoint() ? K.unary(kernel, 0, 0, in[0], dt) : K.cast(in[0], dt));
+        }
+
+        @Override
+        public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            return Specs.NONE;
+        }
+
+        @Override
+        public Tensor[] vjp(NoAttrs attrs, Node n, Tensor[] g) {
+            return Specs.one(Tensor.zerosLike(g[0]));
+        }
+
+        @Override
+        public Tensor[] jvp(NoAttrs attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            return Specs.one(null);
+        }
+    }
+
+    public static final OpDef<NoAttrs> FLOOR = new Rounding("floor", "FloorBackward0", UnaryOp.FLOOR);
+    public static final OpDef<NoAttrs> CEIL = new Rounding("ceil", "CeilBackward0", UnaryOp.CEIL);
+    public static final OpDef<NoAttrs> ROUND = new Rounding("round", "RoundBackward0", UnaryOp.ROUND);
+    public static final OpDef<NoAttrs> TRUNC = new Rounding("trunc", "TruncBackward0", UnaryOp.TRUNC);
+
     // ------------------------------------------------------------------ threshold_backward
 
     /** Attributes of {@link #THRESHOLD_BACKWARD}. */
@@ -479,6 +538,14 @@ public final class ElementwiseOps {
             false, false, (d, s, x, y) -> d.div(s));
     public static final OpDef<Scalar> RDIV_SCALAR = new ScalarOp("rdivScalar", "DivBackward0", UnaryOp.RDIV_SCALAR, false,
             true, true, (d, s, x, y) -> d.mul(y).div(x).neg());
+    /**
+     * {@code s ^ x} for a scalar base (PyTorch's {@code pow(Scalar, Tensor)}): d/dx = s^x ln s,
+     * defined as 0 where s == 0 and x >= 0, as PyTorch does.
+     */
+    public static final OpDef<Scalar> RPOW_SCALAR = new ScalarOp("rpowScalar", "PowBackward2", UnaryOp.RPOW_SCALAR, false,
+            true, true, (d, s, x, y) -> s == 0.0
+                    ? d.mul(Tensor.where(x.ge(0.0), Tensor.scalar(0.0, y.dtype()), y.mul(Math.log(s))))
+                    : d.mul(y).mul(Math.log(s)));
     public static final OpDef<Scalar> POW_SCALAR = new ScalarOp("powScalar", "PowBackward0", UnaryOp.POW_SCALAR, false,
             true, false, (d, s, x, y) -> s == 0.0 ? Tensor.zerosLike(d) : d.mul(x.pow(s - 1.0).mul(s)));
 
@@ -714,6 +781,7 @@ public final class ElementwiseOps {
     /** Every definition of this family, in declaration order. */
     static final List<OpDef<?>> ALL = List.of(ADD, SUB, MUL, DIV, POW, ATAN2, MAXIMUM, MINIMUM,
             NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, SQUARE, RECIPROCAL, SIN, COS, TANH, SIGMOID, ERF, LOG1P, EXPM1, RELU,
-            THRESHOLD_BACKWARD, ADD_SCALAR, RSUB_SCALAR, MUL_SCALAR, DIV_SCALAR, RDIV_SCALAR, POW_SCALAR,
+            FLOOR, CEIL, ROUND, TRUNC, THRESHOLD_BACKWARD, ADD_SCALAR, RSUB_SCALAR, MUL_SCALAR, DIV_SCALAR, RDIV_SCALAR,
+            RPOW_SCALAR, POW_SCALAR,
             CLAMP, CAST, WHERE, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR, LOGICAL_NOT);
 }

@@ -101,6 +101,12 @@ class OpRegistryTest {
         rows.add(unary(ElementwiseOps.LOG1P, Domain.POSITIVE));
         rows.add(unary(ElementwiseOps.EXPM1, Domain.REAL));
         rows.add(unary(ElementwiseOps.RELU, Domain.AWAY_FROM_ZERO));
+        for (var op : List.of(ElementwiseOps.FLOOR, ElementwiseOps.CEIL, ElementwiseOps.ROUND, ElementwiseOps.TRUNC)) {
+            rows.add(ex(op, NoAttrs.NONE, "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3).mul(3.0).add(0.1)}));
+        }
+        rows.add(ex(ElementwiseOps.RPOW_SCALAR, new ElementwiseOps.Scalar(2.5, false), "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3)}));
+        rows.add(ex(ElementwiseOps.RPOW_SCALAR, new ElementwiseOps.Scalar(0.0, false), "zero base",
+                g -> new Tensor[] {f64(g, Domain.POSITIVE, 2, 3)}));
         rows.add(ex(ElementwiseOps.THRESHOLD_BACKWARD, new ElementwiseOps.Threshold(0.25), "",
                 g -> new Tensor[] {f64(g, Domain.REAL, 2, 3), f64(g, Domain.REAL, 2, 3).add(0.25)}));
         for (var op : List.of(ElementwiseOps.ADD_SCALAR, ElementwiseOps.RSUB_SCALAR, ElementwiseOps.MUL_SCALAR,
