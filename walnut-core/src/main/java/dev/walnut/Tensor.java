@@ -400,6 +400,10 @@ public final class Tensor {
 
     /** Size of dim {@code dim} (negative counts from the end). */
     public long size(int dim) {
+        if (shape.length == 0) {
+            throw new IndexOutOfBoundsException("size: a 0-d tensor has no dims, so dim " + dim + " is out of range; "
+                    + "use numel() (1) or item() for its value");
+        }
         return shape[Shapes.wrapDim("size", dim, shape.length)];
     }
 
@@ -500,6 +504,87 @@ public final class Tensor {
     /** Copies the elements (row-major) into a new int[]. */
     public int[] toIntArray() {
         return (int[]) Creation.contiguousOf(this, DType.I32).storageArrayCopy();
+    }
+
+    /**
+     * The values as nested Java lists, like PyTorch's {@code tolist()}: {@code Double} elements for
+     * floating-point dtypes, {@code Long} for integer ones, {@code Boolean} for bool; a 0-d tensor
+     * gives its boxed value.
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{1, 2}, {3, 4}}).toList();   // [[1.0, 2.0], [3.0, 4.0]]
+     * }</pre>
+     */
+    public Object toList() {
+        Object[] flat = new Object[(int) numel()];
+        if (dtype.isFloatingPoint()) {
+            double[] v = toDoubleArray();
+            for (int i = 0; i < flat.length; i++) {
+                flat[i] = v[i];
+            }
+        } else if (dtype == DType.BOOL) {
+            boolean[] v = toBooleanArray();
+            for (int i = 0; i < flat.length; i++) {
+                flat[i] = v[i];
+            }
+        } else {
+            long[] v = toLongArray();
+            for (int i = 0; i < flat.length; i++) {
+                flat[i] = v[i];
+            }
+        }
+        return shape.length == 0 ? flat[0] : nest(flat, 0, 0);
+    }
+
+    private List<Object> nest(Object[] flat, int dim, int offset) {
+        int n = shape[dim];
+        int block = 1;
+        for (int d = dim + 1; d < shape.length; d++) {
+            block *= shape[d];
+        }
+        var out = new ArrayList<Object>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(dim == shape.length - 1 ? flat[offset + i] : nest(flat, dim + 1, offset + i * block));
+        }
+        return out;
+    }
+
+    /**
+     * The values of a 2-d tensor as {@code double[rows][cols]} (NumPy's {@code x.numpy()} for a
+     * matrix).
+     *
+     * <pre>{@code
+     * double[][] m = Tensor.eye(2).toDoubleArray2d();   // {{1, 0}, {0, 1}}
+     * }</pre>
+     */
+    public double[][] toDoubleArray2d() {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("toDoubleArray2d: expects a 2-d tensor, got shape " + Shapes.str(shape)
+                    + "; use toDoubleArray() for any shape, toDoubleArray3d() for 3-d");
+        }
+        double[] flat = toDoubleArray();
+        double[][] out = new double[shape[0]][];
+        for (int i = 0; i < shape[0]; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * shape[1], (i + 1) * shape[1]);
+        }
+        return out;
+    }
+
+    /** The values of a 3-d tensor as {@code double[d0][d1][d2]}. */
+    public double[][][] toDoubleArray3d() {
+        if (shape.length != 3) {
+            throw new IllegalArgumentException("toDoubleArray3d: expects a 3-d tensor, got shape " + Shapes.str(shape)
+                    + "; use toDoubleArray() for any shape, toDoubleArray2d() for 2-d");
+        }
+        double[] flat = toDoubleArray();
+        double[][][] out = new double[shape[0]][shape[1]][];
+        for (int i = 0; i < shape[0]; i++) {
+            for (int j = 0; j < shape[1]; j++) {
+                int at = (i * shape[1] + j) * shape[2];
+                out[i][j] = Arrays.copyOfRange(flat, at, at + shape[2]);
+            }
+        }
+        return out;
     }
 
     /** Copies the elements (row-major) into a new boolean[]. */
@@ -1080,6 +1165,23 @@ public final class Tensor {
         return Reductions.var(this, null, 1, false);
     }
 
+    /**
+     * Variance over all elements with {@code correction} degrees of freedom subtracted
+     * ({@code torch.var(x, correction=c)}; 1 is Bessel's correction, 0 the population variance).
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0, 3.0, 4.0).var(0);   // 1.25
+     * }</pre>
+     */
+    public Tensor var(double correction) {
+        return Reductions.var(this, null, correction, false);
+    }
+
+    /** Standard deviation over all elements with {@code correction} (see {@link #var(double)}). */
+    public Tensor std(double correction) {
+        return Reductions.var(this, null, correction, false).sqrt();
+    }
+
     /** Variance over {@code dims} with divisor {@code N - correction}. */
     public Tensor var(int[] dims, double correction, boolean keepDim) {
         return Reductions.var(this, dims, correction, keepDim);
@@ -1150,6 +1252,32 @@ public final class Tensor {
     /** Flat index (I64, 0-d) of the first maximum. */
     public Tensor argmax() {
         return reshape(-1).max(0, false).indices();
+    }
+
+    /**
+     * The flat index of the largest element, like {@code torch.argmax(x, keepdim=True)} without a
+     * dim: with {@code keepDim} the result has this tensor's rank with every size 1.
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{1, 5}, {3, 2}}).argmax(true);   // [[1]]
+     * }</pre>
+     */
+    public Tensor argmax(boolean keepDim) {
+        return keepAllDims(argmax(), keepDim);
+    }
+
+    /** The flat index of the smallest element; with {@code keepDim}, of this tensor's rank with sizes 1. */
+    public Tensor argmin(boolean keepDim) {
+        return keepAllDims(argmin(), keepDim);
+    }
+
+    private Tensor keepAllDims(Tensor scalar, boolean keepDim) {
+        if (!keepDim) {
+            return scalar;
+        }
+        long[] ones = new long[shape.length];
+        java.util.Arrays.fill(ones, 1);
+        return scalar.reshape(ones);
     }
 
     /** Index of the first maximum along {@code dim}. */

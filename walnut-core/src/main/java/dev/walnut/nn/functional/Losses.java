@@ -135,7 +135,11 @@ public final class Losses {
         checkWeight(op, weight, input, classes);
         Tensor logp = input.logSoftmax(classDim);
         if (target.dtype().isFloatingPoint()) {
-            checkSameShape(op, "input", input, "probability target", target);
+            if (!Arrays.equals(input.shape(), target.shape())) {
+                throw new IllegalArgumentException(op + ": a floating-point target is read as class probabilities and "
+                        + "must have the input's shape " + Arrays.toString(input.shape()) + ", got " + Arrays.toString(
+                        target.shape()) + "; class-index targets must be integers: convert them with to(DType.I64)");
+            }
             Tensor t = labelSmoothing > 0 ? target.mul(1.0 - labelSmoothing).add(labelSmoothing / classes) : target;
             Tensor terms = logp.mul(t);
             if (weight != null) {

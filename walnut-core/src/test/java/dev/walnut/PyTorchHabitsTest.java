@@ -1,0 +1,70 @@
+package dev.walnut;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walnut.nn.functional.Losses;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14's friction, written as the PyTorch program a user translates line by line: the
+ * expected values are what PyTorch prints for the same program.
+ */
+class PyTorchHabitsTest {
+
+    @Test
+    void tolistNestsLikePython() {
+        // torch.tensor([[1., 2.], [3., 4.]]).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+        assertEquals(List.of(List.of(1.0, 2.0), List.of(3.0, 4.0)), Tensor.of(new double[][] {{1, 2}, {3, 4}}).toList());
+        // torch.arange(6).reshape(1, 2, 3).tolist() == [[[0, 1, 2], [3, 4, 5]]]
+        assertEquals(List.of(List.of(List.of(0L, 1L, 2L), List.of(3L, 4L, 5L))), Tensor.arange(6L).reshape(1, 2, 3).toList());
+        assertEquals(List.of(true, false), Tensor.of(1.0, -1.0).gt(0.0).toList());
+        assertEquals(2.5, Tensor.scalar(2.5, DType.F64).toList(), "a 0-d tensor gives its value");
+    }
+
+    @Test
+    void matricesConvertToNestedJavaArrays() {
+        assertArrayEquals(new double[][] {{1, 0}, {0, 1}}, Tensor.eye(2).toDoubleArray2d());
+        double[][][] cube = Tensor.arange(8L).reshape(2, 2, 2).toDoubleArray3d();
+        assertArrayEquals(new double[] {6, 7}, cube[1][1], 0.0);
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(1.0).toDoubleArray2d());
+        assertTrue(e.getMessage().contains("2-d") && e.getMessage().contains("[1]"), e.getMessage());
+    }
+
+    @Test
+    void argmaxOverAllElementsCanKeepDims() {
+        // torch.tensor([[1, 5], [3, 2]]).argmax(keepdim=True) has shape [1, 1] and value 1
+        Tensor m = Tensor.of(new double[][] {{1, 5}, {3, 2}});
+        assertArrayEquals(new long[] {1, 1}, m.argmax(true).shape());
+        assertEquals(1L, m.argmax(true).itemLong());
+        assertEquals(0L, m.argmin(false).itemLong(), "the 1 at [0, 0]");
+    }
+
+    @Test
+    void varianceAndStdOverAllElementsTakeACorrection() {
+        // torch.tensor([1., 2., 3., 4.]).var(correction=0) == 1.25; var() == 5/3
+        Tensor x = Tensor.of(1.0, 2.0, 3.0, 4.0);
+        assertEquals(1.25, x.var(0).item(), 1e-6);
+        assertEquals(5.0 / 3.0, x.var(1).item(), 1e-6);
+        assertEquals(Math.sqrt(1.25), x.std(0).item(), 1e-6);
+    }
+
+    @Test
+    void sizeOfAZeroDimTensorSaysItHasNoDims() {
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> Tensor.scalar(3).size(0));
+        assertTrue(e.getMessage().contains("0-d tensor has no dims"), e.getMessage());
+    }
+
+    @Test
+    void crossEntropyWithFloatClassIndicesSaysTheyMustBeIntegers() {
+        // F.cross_entropy(logits, torch.tensor([0., 1.])) with float targets of the wrong shape
+        Tensor logits = Tensor.of(new double[][] {{1, 2}, {3, 4}});
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Losses.crossEntropy(logits, Tensor.of(0.0, 1.0)));
+        assertTrue(e.getMessage().contains("class-index targets must be integers") && e.getMessage().contains("I64"),
+                e.getMessage());
+    }
+}
