@@ -14,6 +14,7 @@ import dev.walnut.Tensor;
  */
 public final class FunctionContext {
     private Tensor[] toSave = new Tensor[0];
+    private java.util.Set<Tensor> nonDifferentiable;
     private Node node;
 
     FunctionContext() {
@@ -25,6 +26,31 @@ public final class FunctionContext {
             throw new IllegalStateException("saveForBackward: call it in forward, not in backward");
         }
         toSave = tensors.clone();
+    }
+
+    /**
+     * Marks outputs that carry no gradient (indices, masks, counts), like PyTorch's
+     * {@code ctx.mark_non_differentiable}: they are returned without history, and their
+     * gradient reaches {@code backwardAll} as zeros. Call it in forward with the very tensors
+     * forward returns.
+     */
+    public void markNonDifferentiable(Tensor... outputs) {
+        if (node != null) {
+            throw new IllegalStateException("markNonDifferentiable: call it in forward, not in backward");
+        }
+        if (nonDifferentiable == null) {
+            nonDifferentiable = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        }
+        java.util.Collections.addAll(nonDifferentiable, outputs);
+    }
+
+    boolean isNonDifferentiable(Tensor t) {
+        return nonDifferentiable != null && nonDifferentiable.contains(t);
+    }
+
+    /** The marks are read once, right after forward; the rule must not keep the outputs alive. */
+    void forgetMarks() {
+        nonDifferentiable = null;
     }
 
     /** Saved tensor {@code i} (in backward). */
