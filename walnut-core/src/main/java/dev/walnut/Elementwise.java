@@ -57,11 +57,6 @@ final class Elementwise {
         return new Tensor(out, x.shape.clone());
     }
 
-    /** Runs a unary kernel in the input's dtype without recording (for ops that record their own node). */
-    static Tensor unaryNoGrad(int op, double p1, Tensor x) {
-        return unaryKernel(op, p1, 0, x, x.dtype);
-    }
-
     /** Broadcasts a and b (already of dtype dt) and runs a binary kernel into a fresh tensor. */
     static Tensor binaryKernel(String name, int op, Tensor a, Tensor b, DType dt, DType outType) {
         int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shapes.broadcast(name, a.shape, b.shape);
