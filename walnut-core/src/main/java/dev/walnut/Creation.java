@@ -10,6 +10,38 @@ final class Creation {
     private Creation() {
     }
 
+    /** The default dtype of threads that never set one: F32, or {@code -Dwalnut.defaultDType}. */
+    private static final DType STARTUP_DEFAULT = startupDefault();
+    private static final ThreadLocal<DType> DEFAULT = new ThreadLocal<>();
+
+    private static DType startupDefault() {
+        String v = System.getProperty("walnut.defaultDType", "F32").trim().toUpperCase(java.util.Locale.ROOT);
+        DType dt;
+        try {
+            dt = DType.valueOf(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("walnut.defaultDType: unknown dtype '" + v + "'; use F32 or F64", e);
+        }
+        return checkDefault(dt);
+    }
+
+    private static DType checkDefault(DType dt) {
+        if (dt != DType.F32 && dt != DType.F64) {
+            throw new IllegalArgumentException("setDefaultDType: the default dtype must be F32 or F64 (a floating-point "
+                    + "type, as in PyTorch), got " + dt);
+        }
+        return dt;
+    }
+
+    static DType defaultDType() {
+        DType dt = DEFAULT.get();
+        return dt == null ? STARTUP_DEFAULT : dt;
+    }
+
+    static void setDefaultDType(DType dtype) {
+        DEFAULT.set(checkDefault(java.util.Objects.requireNonNull(dtype, "dtype")));
+    }
+
     static Tensor full(int[] shape, DType dtype, double value) {
         int n = Shapes.numel(shape);
         Storage s = Storage.allocate(dtype, n);

@@ -148,9 +148,36 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ creation
 
-    /** A 0-d F32 tensor. */
+    /**
+     * The floating-point dtype that creation functions without a dtype use ({@code of(double...)},
+     * {@code scalar}, {@code zeros}, {@code ones}, {@code full}, {@code rand}, {@code randn},
+     * {@code arange} of doubles, {@code linspace}, {@code eye}) and that integer inputs of
+     * float-only ops ({@code exp}, true division, ...) compute in: F32 unless changed with
+     * {@link #setDefaultDType} (or {@code -Dwalnut.defaultDType=F64} for every thread), like
+     * {@code torch.get_default_dtype()}. Functions that take a Java array ({@code fromArray},
+     * {@code wrap}) infer the dtype from its element type instead ({@code double[]} gives F64).
+     *
+     * <pre>{@code
+     * Tensor.setDefaultDType(DType.F64);
+     * Tensor.of(0.1).dtype();                  // F64, and 0.1 is not rounded to a float
+     * }</pre>
+     */
+    public static DType defaultDType() {
+        return Creation.defaultDType();
+    }
+
+    /**
+     * Sets the calling thread's default dtype (F32 or F64), like {@code torch.set_default_dtype}.
+     * It is per thread, as grad mode is: set it where the tensors are created (the startup
+     * property {@code walnut.defaultDType} sets it for all threads).
+     */
+    public static void setDefaultDType(DType dtype) {
+        Creation.setDefaultDType(dtype);
+    }
+
+    /** A 0-d tensor of the default dtype ({@link #defaultDType()}, F32 unless changed). */
     public static Tensor scalar(double value) {
-        return Creation.full(Shapes.SCALAR, DType.F32, value);
+        return Creation.full(Shapes.SCALAR, defaultDType(), value);
     }
 
     /** A 0-d tensor of the given dtype. */
@@ -158,9 +185,9 @@ public final class Tensor {
         return Creation.full(Shapes.SCALAR, dtype, value);
     }
 
-    /** A 1-d F32 tensor of the given values (like {@code torch.tensor([1.0, 2.0])}). */
+    /** A 1-d tensor of the default dtype with the given values (like {@code torch.tensor([1.0, 2.0])}). */
     public static Tensor of(double... values) {
-        return Creation.fromDoubles(values, new int[] {values.length}, DType.F32);
+        return Creation.fromDoubles(values, new int[] {values.length}, defaultDType());
     }
 
     /** A 1-d I64 tensor of the given values (like {@code torch.tensor([1, 2])}). */
@@ -173,14 +200,14 @@ public final class Tensor {
         return fromArray(values, values.length);
     }
 
-    /** A 2-d F32 tensor from rows of equal length. */
+    /** A 2-d tensor of the default dtype from rows of equal length. */
     public static Tensor of(double[][] rows) {
-        return fromArray(rows).to(DType.F32);
+        return fromArray(rows).to(defaultDType());
     }
 
-    /** A 3-d F32 tensor from nested arrays of equal lengths. */
+    /** A 3-d tensor of the default dtype from nested arrays of equal lengths. */
     public static Tensor of(double[][][] values) {
-        return fromArray(values).to(DType.F32);
+        return fromArray(values).to(defaultDType());
     }
 
     /** Copies {@code data} into a new F32 tensor of the given shape. */
@@ -238,7 +265,7 @@ public final class Tensor {
 
     /** F32 zeros of the given shape. */
     public static Tensor zeros(long... shape) {
-        return zeros(shape, DType.F32);
+        return zeros(shape, defaultDType());
     }
 
     /** Zeros of the given shape and dtype. */
@@ -248,7 +275,7 @@ public final class Tensor {
 
     /** F32 ones of the given shape. */
     public static Tensor ones(long... shape) {
-        return ones(shape, DType.F32);
+        return ones(shape, defaultDType());
     }
 
     /** Ones of the given shape and dtype. */
@@ -258,7 +285,7 @@ public final class Tensor {
 
     /** An F32 tensor filled with {@code value}. */
     public static Tensor full(long[] shape, double value) {
-        return full(shape, value, DType.F32);
+        return full(shape, value, defaultDType());
     }
 
     /** A tensor of the given dtype filled with {@code value}. */
@@ -293,7 +320,7 @@ public final class Tensor {
 
     /** F32 values from {@code start} to {@code end} (exclusive) by {@code step}. */
     public static Tensor arange(double start, double end, double step) {
-        return Creation.arange(start, end, step, DType.F32);
+        return Creation.arange(start, end, step, defaultDType());
     }
 
     /** Values from {@code start} to {@code end} (exclusive) by {@code step}, of the given dtype. */
@@ -303,7 +330,7 @@ public final class Tensor {
 
     /** {@code steps} F32 values evenly spaced from {@code start} to {@code end} inclusive. */
     public static Tensor linspace(double start, double end, int steps) {
-        return linspace(start, end, steps, DType.F32);
+        return linspace(start, end, steps, defaultDType());
     }
 
     /** {@code steps} values evenly spaced from {@code start} to {@code end} inclusive. */
@@ -313,7 +340,7 @@ public final class Tensor {
 
     /** The {@code n x n} F32 identity. */
     public static Tensor eye(long n) {
-        return eye(n, n, DType.F32);
+        return eye(n, n, defaultDType());
     }
 
     /** An {@code n x m} matrix with ones on the diagonal. */
@@ -328,7 +355,7 @@ public final class Tensor {
 
     /** F32 uniform samples in [0, 1) from the default generator. */
     public static Tensor rand(long... shape) {
-        return rand(shape, DType.F32, Generator.defaultGenerator());
+        return rand(shape, defaultDType(), Generator.defaultGenerator());
     }
 
     /** Uniform samples in [0, 1). */
@@ -343,7 +370,7 @@ public final class Tensor {
 
     /** F32 standard-normal samples from the default generator. */
     public static Tensor randn(long... shape) {
-        return randn(shape, DType.F32, Generator.defaultGenerator());
+        return randn(shape, defaultDType(), Generator.defaultGenerator());
     }
 
     /** Standard-normal samples (the seed's {@code Tensor.randn(new long[]{10, 5}, DType.F32)}). */
@@ -1297,7 +1324,7 @@ public final class Tensor {
 
     /** {@code log(sum(exp(this)))} over {@code dims}, computed stably. */
     public Tensor logsumexp(int[] dims, boolean keepDim) {
-        return Dispatcher.call(ReductionOps.LOGSUMEXP, new ReductionOps.Reduce(dims, keepDim), dtype.isFloatingPoint() ? this : to(DType.F32));
+        return Dispatcher.call(ReductionOps.LOGSUMEXP, new ReductionOps.Reduce(dims, keepDim), dtype.isFloatingPoint() ? this : to(defaultDType()));
     }
 
     /** logsumexp over one dim. */

@@ -67,4 +67,33 @@ class PyTorchHabitsTest {
         assertTrue(e.getMessage().contains("class-index targets must be integers") && e.getMessage().contains("I64"),
                 e.getMessage());
     }
+
+    @Test
+    void theDefaultDTypeIsF32UntilSetAndFollowsPyTorchsRulesOnceSet() throws Exception {
+        assertEquals(DType.F32, Tensor.defaultDType());
+        assertEquals(DType.F32, Tensor.of(1.0).dtype());
+        assertEquals(DType.F64, Tensor.fromArray(new double[] {1.0}, 1).dtype(), "a double[] gives F64 whatever the default");
+        try {
+            // torch.set_default_dtype(torch.float64)
+            Tensor.setDefaultDType(DType.F64);
+            assertEquals(DType.F64, Tensor.of(0.1).dtype());
+            assertEquals(0.1, Tensor.of(0.1).item(), 0.0, "not rounded through a float");
+            assertEquals(DType.F64, Tensor.scalar(0.1).dtype());
+            assertEquals(DType.F64, Tensor.zeros(2).dtype());
+            assertEquals(DType.F64, Tensor.randn(2).dtype());
+            assertEquals(DType.F64, Tensor.arange(0.0, 1.0, 0.5).dtype());
+            assertEquals(DType.F64, Tensor.of(1L, 2L).exp().dtype(), "float-only ops of integers give the default");
+            assertEquals(DType.F64, Tensor.of(1L, 2L).div(Tensor.of(2L)).dtype(), "true division too");
+            assertEquals(DType.I64, Tensor.of(1L, 2L).add(1L).dtype(), "integer arithmetic stays integer");
+            DType[] elsewhere = new DType[1];
+            Thread t = new Thread(() -> elsewhere[0] = Tensor.of(1.0).dtype());
+            t.start();
+            t.join();
+            assertEquals(DType.F32, elsewhere[0], "per thread, like grad mode");
+        } finally {
+            Tensor.setDefaultDType(DType.F32);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.setDefaultDType(DType.I64));
+        assertTrue(e.getMessage().contains("F32 or F64"), e.getMessage());
+    }
 }

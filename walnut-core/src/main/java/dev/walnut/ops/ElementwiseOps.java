@@ -122,7 +122,7 @@ public final class ElementwiseOps {
         @Override
         DType dtype(DType promoted) {
             DType dt = super.dtype(promoted);
-            return dt.isFloatingPoint() ? dt : DType.F32; // true division, as in PyTorch
+            return dt.isFloatingPoint() ? dt : Tensor.defaultDType(); // true division, as in PyTorch
         }
 
         @Override
@@ -178,7 +178,7 @@ public final class ElementwiseOps {
         @Override
         DType dtype(DType promoted) {
             DType dt = super.dtype(promoted);
-            return dt.isFloatingPoint() ? dt : DType.F32;
+            return dt.isFloatingPoint() ? dt : Tensor.defaultDType();
         }
 
         @Override
@@ -263,7 +263,7 @@ public final class ElementwiseOps {
 
         private DType dtype(DType dt) {
             if (!dt.isFloatingPoint() && floatOnly) {
-                return DType.F32; // exp, log, ... of integers and bools give the default float
+                return Tensor.defaultDType(); // exp, log, ... of integers and bools give the default float
             }
             if (dt == DType.BOOL) {
                 throw new IllegalArgumentException(name() + ": not defined for bool tensors; convert with to(DType.F32) first");
@@ -494,7 +494,7 @@ public final class ElementwiseOps {
             if (dt.isFloatingPoint()) {
                 return dt;
             }
-            return keepsInteger && attrs.integral() ? (dt == DType.BOOL ? DType.I64 : dt) : DType.F32;
+            return keepsInteger && attrs.integral() ? (dt == DType.BOOL ? DType.I64 : dt) : Tensor.defaultDType();
         }
 
         @Override
@@ -568,7 +568,7 @@ public final class ElementwiseOps {
             DType dt = in == DType.BOOL ? DType.I64 : in;
             boolean integerBounds = (attrs.min() == Math.rint(attrs.min()) || Double.isInfinite(attrs.min()))
                     && (attrs.max() == Math.rint(attrs.max()) || Double.isInfinite(attrs.max()));
-            return !dt.isFloatingPoint() && !integerBounds ? DType.F32 : dt;
+            return !dt.isFloatingPoint() && !integerBounds ? Tensor.defaultDType() : dt;
         }
 
         @Override
