@@ -1,16 +1,15 @@
 package dev.walnut;
 
 /**
- * Walnut's vocabulary of primitive ops: the ops that have a kernel and a gradient rule of
- * their own (tensor-scalar forms record the same node names as PyTorch, which wraps the scalar
- * into a tensor: {@code x.add(2.0)} records {@code AddBackward0}). Every other tensor method is a composite of these (e.g. {@code mean} of a sum,
- * {@code var} of mean/sub/square/sum). The graph compiler and exporters work from this list, and a
- * test fails when a differentiable primitive lacks a float64 gradient check.
+ * The gradient-check coverage keys: one entry per node name a primitive records, used by the
+ * table tests ({@code OpGradCheckTest}, the {@code *OpCases} rows) to require a float64
+ * finite-difference check for every differentiable primitive. The runtime registry of
+ * primitives is {@link dev.walnut.ops.Ops#all()}; {@code OpRegistryTest} fails when a
+ * differentiable definition's node name has no entry here, and {@code OpGradCheckTest} when a
+ * node name recorded in {@code src/main} is missing or an entry has no row.
  *
  * <pre>{@code
- * for (PrimitiveOp op : PrimitiveOp.values()) {
- *     System.out.println(op + " records " + op.nodeName());
- * }
+ * rows.add(row(PrimitiveOp.EXP, "exp", in -> in[0].exp(), g -> g.of(Domain.REAL, 2, 3)));
  * }</pre>
  */
 public enum PrimitiveOp {
