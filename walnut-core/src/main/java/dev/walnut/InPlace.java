@@ -20,9 +20,11 @@ final class InPlace {
         }
         Tensor leaf = t.isLeaf() && t.requiresGrad() ? t : t.base != null && t.base.isLeaf() && t.base.requiresGrad() ? t.base : null;
         if (leaf != null) {
-            throw new IllegalStateException(op + ": a leaf tensor that requires grad (shape " + Shapes.str(leaf.shape)
-                    + ") is being used in an in-place operation. Update parameters inside Autograd.noGrad() (as "
-                    + "optimizers do), or clone() the tensor first");
+            String what = leaf == t ? "a leaf tensor that requires grad (shape " + Shapes.str(leaf.shape) + ")"
+                    : "a view (shape " + Shapes.str(t.shape) + ") of a leaf tensor that requires grad (shape "
+                    + Shapes.str(leaf.shape) + ")";
+            throw new IllegalStateException(op + ": " + what + " is being used in an in-place operation. Update "
+                    + "parameters inside Autograd.noGrad() (as optimizers do), or clone() the tensor first");
         }
     }
 

@@ -96,4 +96,13 @@ class PyTorchHabitsTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Tensor.setDefaultDType(DType.I64));
         assertTrue(e.getMessage().contains("F32 or F64"), e.getMessage());
     }
+
+    @Test
+    void anInPlaceWriteThroughAViewOfALeafSaysItIsAView() {
+        // w = torch.zeros(3, 4, requires_grad=True); w[0].fill_(1.) -> error about a view of a leaf
+        Tensor w = Tensor.zeros(3, 4).setRequiresGrad(true);
+        var e = assertThrows(IllegalStateException.class, () -> w.select(0, 0).fillInPlace(1.0));
+        assertTrue(e.getMessage().contains("a view (shape [4]) of a leaf tensor that requires grad (shape [3, 4])"),
+                e.getMessage());
+    }
 }
