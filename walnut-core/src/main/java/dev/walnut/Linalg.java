@@ -46,7 +46,8 @@ final class Linalg {
     static Tensor batchedKernel(Tensor a, Tensor b) {
         DType dt = Elementwise.resultType(a, b);
         if (dt == DType.BOOL) {
-            throw new IllegalArgumentException("matmul: not defined for bool tensors; convert with to(DType.F32)");
+            throw new IllegalArgumentException("matmul: not defined for bool tensors; convert with to(DType."
+                        + Tensor.defaultDType() + ")");
         }
         Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
         Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);

@@ -648,7 +648,7 @@ public final class Tensor {
     public Tensor setRequiresGrad(boolean requiresGrad) {
         if (requiresGrad && !dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("setRequiresGrad: only floating point tensors can require gradients, "
-                    + "this one is " + dtype + "; convert it first with to(DType.F32)");
+                    + "this one is " + dtype + "; convert it first with to(DType." + Tensor.defaultDType() + ")");
         }
         if (!requiresGrad && gradFn != null) {
             throw new IllegalStateException("setRequiresGrad(false): this tensor is the output of " + gradFn.name()

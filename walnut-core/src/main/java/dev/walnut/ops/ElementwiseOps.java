@@ -266,7 +266,8 @@ public final class ElementwiseOps {
                 return Tensor.defaultDType(); // exp, log, ... of integers and bools give the default float
             }
             if (dt == DType.BOOL) {
-                throw new IllegalArgumentException(name() + ": not defined for bool tensors; convert with to(DType.F32) first");
+                throw new IllegalArgumentException(name() + ": not defined for bool tensors; convert with to(DType."
+                        + Tensor.defaultDType() + ") first");
             }
             return dt;
         }
@@ -356,7 +357,8 @@ public final class ElementwiseOps {
 
         private DType dtype(DType dt) {
             if (dt == DType.BOOL) {
-                throw new IllegalArgumentException(name() + ": not defined for bool tensors; convert with to(DType.F32) first");
+                throw new IllegalArgumentException(name() + ": not defined for bool tensors; convert with to(DType."
+                        + Tensor.defaultDType() + ") first");
             }
             return dt;
         }

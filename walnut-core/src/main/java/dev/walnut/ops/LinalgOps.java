@@ -61,7 +61,8 @@ public final class LinalgOps {
             }
             DType dt = Specs.resultType(in[0], in[1]);
             if (dt == DType.BOOL) {
-                throw new IllegalArgumentException("matmul: not defined for bool tensors; convert with to(DType.F32)");
+                throw new IllegalArgumentException("matmul: not defined for bool tensors; convert with to(DType."
+                        + Tensor.defaultDType() + ")");
             }
             long[] batch = Specs.broadcast("matmul", Arrays.copyOf(a, a.length - 2), Arrays.copyOf(b, b.length - 2));
             long[] out = Arrays.copyOf(batch, batch.length + 2);

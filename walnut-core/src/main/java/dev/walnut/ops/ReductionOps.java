@@ -138,7 +138,7 @@ public final class ReductionOps {
         DType dtype(DType in) {
             if (!in.isFloatingPoint()) {
                 throw new IllegalArgumentException("mean: input dtype must be floating point, got " + in
-                        + "; convert with to(DType.F32) first");
+                        + "; convert with to(DType." + Tensor.defaultDType() + ") first");
             }
             return in;
         }
@@ -390,7 +390,7 @@ public final class ReductionOps {
     private static void checkFloat(String op, DType dt) {
         if (!dt.isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": expects a floating point tensor, got " + dt
-                    + "; convert with to(DType.F32) first");
+                    + "; convert with to(DType." + Tensor.defaultDType() + ") first");
         }
     }
 
