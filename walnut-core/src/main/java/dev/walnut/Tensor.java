@@ -1,6 +1,7 @@
 package dev.walnut;
 
 import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.GradOptions;
 import dev.walnut.autograd.HookHandle;
 import dev.walnut.autograd.Node;
 import dev.walnut.dispatch.Dispatcher;
@@ -761,9 +762,16 @@ public final class Tensor {
         Autograd.backward(this, null, false, false);
     }
 
-    /** Backward, optionally keeping the graph for another backward. */
-    public void backward(boolean retainGraph) {
-        Autograd.backward(this, null, retainGraph, false);
+    /**
+     * Backward with options, PyTorch's {@code loss.backward(retain_graph=True)} (named, so that
+     * a positional boolean cannot be mistaken for {@code createGraph}).
+     *
+     * <pre>{@code
+     * loss.backward(GradOptions.defaults().retainGraph());   // the graph can be walked again
+     * }</pre>
+     */
+    public void backward(GradOptions options) {
+        Autograd.backward(this, null, options);
     }
 
     /** Backward with an explicit gradient of the final objective w.r.t. this tensor. */
@@ -771,9 +779,9 @@ public final class Tensor {
         Autograd.backward(this, gradOutput, false, false);
     }
 
-    /** Backward with all options (see {@link Autograd#backward}). */
-    public void backward(Tensor gradOutput, boolean retainGraph, boolean createGraph) {
-        Autograd.backward(this, gradOutput, retainGraph, createGraph);
+    /** Backward with an explicit gradient and options (see {@link Autograd#backward(Tensor, Tensor, GradOptions)}). */
+    public void backward(Tensor gradOutput, GradOptions options) {
+        Autograd.backward(this, gradOutput, options);
     }
 
     // ------------------------------------------------------------------ elementwise

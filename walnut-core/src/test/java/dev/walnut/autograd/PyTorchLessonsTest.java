@@ -147,7 +147,7 @@ class PyTorchLessonsTest {
     @Test
     void backwardWithCreateGraphAccumulatesADifferentiableGradient() {
         Tensor x = leaf64(3.0);
-        x.pow(3).backward(null, false, true);
+        x.pow(3).backward(null, GradOptions.defaults().createGraph());
         assertEquals(27.0, x.grad().item(), 0.0, "3x^2");
         Tensor g = x.grad();
         x.setGrad(null);
@@ -247,7 +247,7 @@ class PyTorchLessonsTest {
     void retainGraphAllowsASecondBackwardThatAccumulates4Then8() {
         Tensor x = leaf(2.0);
         Tensor y = x.pow(2);
-        y.backward(true);
+        y.backward(GradOptions.defaults().retainGraph());
         assertEquals(4.0, x.grad().item(), 0.0);
         y.backward();
         assertEquals(8.0, x.grad().item(), 0.0);

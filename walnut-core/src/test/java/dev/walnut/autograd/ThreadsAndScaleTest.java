@@ -246,7 +246,7 @@ class ThreadsAndScaleTest {
         Tensor a = Tensor.ones(N).setRequiresGrad(true);
         Tensor loss = a.mul(a).exp().sum();
         assertEquals(3 * KIB64, ctx0.savedBytes());
-        loss.backward(true);
+        loss.backward(GradOptions.defaults().retainGraph());
         assertEquals(3 * KIB64, ctx0.savedBytes(), "retainGraph keeps them");
         loss.backward();
         assertEquals(0, ctx0.savedBytes());
