@@ -1623,6 +1623,82 @@ public final class Tensor {
     }
 
     /**
+     * Basic indexing as Python writes it: {@code x[0]}, {@code x[:, 1:3]}, {@code x[..., None]}.
+     * The result is a view sharing this tensor's storage (and its version counter), recorded for
+     * autograd like the slices and selects it is made of.
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.arange(12L).reshape(3, 4);
+     * x.index(Slice.at(0));                                  // x[0]      -> [0, 1, 2, 3]
+     * x.index(Slice.all(), Slice.range(1, 3));               // x[:, 1:3] -> shape [3, 2]
+     * x.index(Slice.ellipsis(), Slice.at(-1));               // x[..., -1] -> [3, 7, 11]
+     * }</pre>
+     */
+    public Tensor index(Slice... slices) {
+        int indexed = 0;
+        int ellipses = 0;
+        for (Slice s : slices) {
+            if (s.kind == Slice.Kind.ELLIPSIS) {
+                ellipses++;
+            } else if (s.kind != Slice.Kind.NEW_AXIS) {
+                indexed++;
+            }
+        }
+        String where = "index" + java.util.Arrays.toString(slices);
+        if (ellipses > 1) {
+            throw new IllegalArgumentException(where + ": an index can have only one ellipsis");
+        }
+        if (indexed > shape.length) {
+            throw new IndexOutOfBoundsException(where + ": too many indices for a tensor of rank " + shape.length
+                    + " (shape " + Shapes.str(shape) + ")");
+        }
+        Tensor t = this;
+        int d = 0;
+        for (Slice s : slices) {
+            switch (s.kind) {
+                case ALL -> d++;
+                case RANGE -> t = t.slice(d++, s.start, s.end, s.step);
+                case AT -> t = t.select(d, s.start);
+                case NEW_AXIS -> t = t.unsqueeze(d++);
+                case ELLIPSIS -> d += shape.length - indexed;
+            }
+        }
+        return t;
+    }
+
+    /**
+     * Writes {@code value} (broadcast) into {@code index(slices)} in place: Python's
+     * {@code x[:, 1:3] = value}. Like every in-place op it bumps the version counter and is an
+     * error on a leaf that requires grad outside {@code noGrad()}.
+     *
+     * <pre>{@code
+     * x.indexPut(Tensor.scalar(5.0), Slice.at(0));   // x[0] = 5
+     * }</pre>
+     */
+    public Tensor indexPut(Tensor value, Slice... slices) {
+        index(slices).copyInPlace(value);
+        return this;
+    }
+
+    /** {@link #indexPut(Tensor, Slice...)} of one value: {@code x[0, 1:3] = 2.5}. */
+    public Tensor indexPut(double value, Slice... slices) {
+        index(slices).fillInPlace(value);
+        return this;
+    }
+
+    /**
+     * Writes {@code value} where {@code mask} is true, in place: Python's {@code x[mask] = value}
+     * (PyTorch's {@code masked_fill_}).
+     *
+     * <pre>{@code
+     * x.maskedFillInPlace(x.lt(0.0), 0.0);   // x[x < 0] = 0
+     * }</pre>
+     */
+    public Tensor maskedFillInPlace(Tensor mask, double value) {
+        return InPlace.apply("maskedFillInPlace", this, t -> t.maskedFill(mask, value));
+    }
+
+    /**
      * Integer-tensor indexing of one dim, like {@code x[:, indices]} in PyTorch for
      * {@code dim = 1}: {@code indices} may have any shape (negative values count from the end) and
      * the result has shape {@code shape[:dim] + indices.shape + shape[dim+1:]}.

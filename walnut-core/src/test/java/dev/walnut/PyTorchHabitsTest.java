@@ -105,4 +105,39 @@ class PyTorchHabitsTest {
         assertTrue(e.getMessage().contains("a view (shape [4]) of a leaf tensor that requires grad (shape [3, 4])"),
                 e.getMessage());
     }
+
+    @Test
+    void basicIndexingReadsLikePython() {
+        Tensor x = Tensor.arange(12L).reshape(3, 4);
+        assertEquals(List.of(0L, 1L, 2L, 3L), x.index(Slice.at(0)).toList());                    // x[0]
+        assertEquals(List.of(List.of(1L, 2L), List.of(5L, 6L), List.of(9L, 10L)),
+                x.index(Slice.all(), Slice.range(1, 3)).toList());                             // x[:, 1:3]
+        assertEquals(List.of(3L, 7L, 11L), x.index(Slice.ellipsis(), Slice.at(-1)).toList());   // x[..., -1]
+        assertEquals(List.of(List.of(0L, 2L)), x.index(Slice.to(1), Slice.range(0, 4, 2)).toList()); // x[:1, ::2]
+        assertArrayEquals(new long[] {3, 1, 4}, x.index(Slice.all(), Slice.newAxis()).shape());  // x[:, None]
+        assertEquals(7L, x.index(Slice.at(1), Slice.at(3)).itemLong());                         // x[1, 3]
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> x.index(Slice.at(0), Slice.at(0), Slice.at(0)));
+        assertTrue(e.getMessage().contains("too many indices"), e.getMessage());
+    }
+
+    @Test
+    void indexPutAndMaskedFillInPlaceWriteLikePythonAssignments() {
+        Tensor x = Tensor.zeros(2, 3);
+        x.indexPut(5.0, Slice.at(0));                                        // x[0] = 5
+        x.indexPut(Tensor.of(7.0, 8.0), Slice.all(), Slice.at(2));           // x[:, 2] = [7, 8]
+        assertEquals(List.of(List.of(5.0, 5.0, 7.0), List.of(0.0, 0.0, 8.0)), x.toList());
+        x.maskedFillInPlace(x.gt(6.0), -1.0);                                // x[x > 6] = -1
+        assertEquals(List.of(List.of(5.0, 5.0, -1.0), List.of(0.0, 0.0, -1.0)), x.toList());
+    }
+
+    @Test
+    void manualSgdWritesTheWeightsInPlaceUnderNoGrad() {
+        // w -= lr * w.grad, inside torch.no_grad()
+        Tensor w = Tensor.of(1.0, 2.0).setRequiresGrad(true);
+        w.mul(w).sum().backward();
+        try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+            w.subInPlace(w.grad().mul(0.25));
+        }
+        assertArrayEquals(new float[] {0.5f, 1.0f}, w.toFloatArray(), 0f);
+    }
 }
