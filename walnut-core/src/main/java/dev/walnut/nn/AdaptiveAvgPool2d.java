@@ -8,10 +8,12 @@ public class AdaptiveAvgPool2d extends Module {
     private final int outputHeight;
     private final int outputWidth;
 
+    /** Square output of {@code outputSize x outputSize}, like {@code nn.AdaptiveAvgPool2d(n)}. */
     public AdaptiveAvgPool2d(int outputSize) {
         this(outputSize, outputSize);
     }
 
+    /** Output of {@code outputHeight x outputWidth} whatever the input size. */
     public AdaptiveAvgPool2d(int outputHeight, int outputWidth) {
         this.outputHeight = outputHeight;
         this.outputWidth = outputWidth;

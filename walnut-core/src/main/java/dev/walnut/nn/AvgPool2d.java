@@ -9,10 +9,12 @@ public class AvgPool2d extends Module {
     private final int stride;
     private final int padding;
 
+    /** Square window {@code kernelSize}, stride equal to the window, no padding. */
     public AvgPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
     }
 
+    /** PyTorch's {@code nn.AvgPool2d(kernel_size, stride, padding)}. */
     public AvgPool2d(int kernelSize, int stride, int padding) {
         this.kernelSize = kernelSize;
         this.stride = stride;

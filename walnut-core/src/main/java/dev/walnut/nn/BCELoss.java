@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Losses;
 public class BCELoss extends Module {
     private final Tensor elementWeight;
     private final String reduction;
+    /** Mean reduction, as in PyTorch. */
     public BCELoss() {
         this(null, "mean");
     }

@@ -8,6 +8,7 @@ public class BCEWithLogitsLoss extends Module {
     private final Tensor elementWeight;
     private final String reduction;
     private final Tensor posWeight;
+    /** Mean reduction and no class weights, as in PyTorch. */
     public BCEWithLogitsLoss() {
         this(null, "mean", null);
     }

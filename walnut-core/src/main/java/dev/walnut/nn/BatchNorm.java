@@ -19,6 +19,7 @@ public abstract class BatchNorm extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** Common state of the batch-norm modules; eps, momentum and affine mean what they do in PyTorch. */
     protected BatchNorm(long numFeatures, double eps, double momentum, boolean affine) {
         this.numFeatures = numFeatures;
         this.eps = eps;
@@ -33,18 +34,22 @@ public abstract class BatchNorm extends Module {
     /** The number of input dims this layer accepts ({@code [N, C]} / {@code [N, C, L]}, or {@code [N, C, H, W]}). */
     protected abstract boolean acceptsDim(int dim);
 
+    /** The learnable scale (gamma), or null when not affine. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The learnable shift (beta), or null when not affine. */
     public Tensor bias() {
         return bias;
     }
 
+    /** The running mean used in eval mode (a buffer, not a parameter). */
     public Tensor runningMean() {
         return namedBuffers().get("running_mean");
     }
 
+    /** The running variance used in eval mode (a buffer, not a parameter). */
     public Tensor runningVar() {
         return namedBuffers().get("running_var");
     }

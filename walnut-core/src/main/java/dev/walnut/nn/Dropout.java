@@ -7,10 +7,12 @@ import dev.walnut.nn.functional.Regularization;
 public class Dropout extends Module {
     private final double p;
 
+    /** Drop probability 0.5, as in PyTorch. */
     public Dropout() {
         this(0.5);
     }
 
+    /** Zeroes each element with probability {@code p} in training mode. */
     public Dropout(double p) {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("Dropout: p must be in [0, 1], got " + p);

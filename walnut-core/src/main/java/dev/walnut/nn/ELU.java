@@ -7,10 +7,12 @@ import dev.walnut.nn.functional.Activations;
 public class ELU extends Module {
     private final double alpha;
 
+    /** {@code alpha} = 1, as in PyTorch. */
     public ELU() {
         this(1.0);
     }
 
+    /** ELU with the given {@code alpha}. */
     public ELU(double alpha) {
         this.alpha = alpha;
     }

@@ -7,10 +7,12 @@ public class Flatten extends Module {
     private final int startDim;
     private final int endDim;
 
+    /** Flattens every dim after the batch dim (start 1, end -1), as in PyTorch. */
     public Flatten() {
         this(1, -1);
     }
 
+    /** Flattens dims {@code startDim..endDim} inclusive; negative dims count from the end. */
     public Flatten(int startDim, int endDim) {
         this.startDim = startDim;
         this.endDim = endDim;

@@ -12,6 +12,7 @@ public class GLU extends Module {
         this(-1);
     }
 
+    /** Splits the input in half along {@code dim}. */
     public GLU(int dim) {
         this.dim = dim;
     }

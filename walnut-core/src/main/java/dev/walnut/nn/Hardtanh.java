@@ -8,10 +8,12 @@ public class Hardtanh extends Module {
     private final double minVal;
     private final double maxVal;
 
+    /** Clamps to [-1, 1]. */
     public Hardtanh() {
         this(-1.0, 1.0);
     }
 
+    /** Clamps to [{@code minVal}, {@code maxVal}]. */
     public Hardtanh(double minVal, double maxVal) {
         if (Double.isNaN(minVal) || Double.isNaN(maxVal) || minVal > maxVal) {
             throw new IllegalArgumentException("Hardtanh: need minVal <= maxVal, got minVal=" + minVal

@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Losses;
 public class HuberLoss extends Module {
     private final String reduction;
     private final double delta;
+    /** delta 1 and mean reduction, as in PyTorch. */
     public HuberLoss() {
         this("mean", 1.0);
     }

@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Losses;
 public class KLDivLoss extends Module {
     private final String reduction;
     private final boolean logTarget;
+    /** Mean reduction and input as log-probabilities, as in PyTorch. */
     public KLDivLoss() {
         this("mean", false);
     }

@@ -6,6 +6,7 @@ import dev.walnut.nn.functional.Losses;
 /** Mean absolute error {@link Losses#l1Loss(Tensor, Tensor, String)} as a module: {@code forward(input, target)}. */
 public class L1Loss extends Module {
     private final String reduction;
+    /** Mean reduction, as in PyTorch. */
     public L1Loss() {
         this("mean");
     }

@@ -12,10 +12,12 @@ public class LayerNorm extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** Normalizes over the trailing dims {@code normalizedShape}; eps 1e-5, affine. */
     public LayerNorm(long... normalizedShape) {
         this(normalizedShape, 1e-5, true);
     }
 
+    /** Like {@code nn.LayerNorm(normalized_shape, eps, elementwise_affine)}. */
     public LayerNorm(long[] normalizedShape, double eps, boolean elementwiseAffine) {
         this.normalizedShape = normalizedShape.clone();
         this.eps = eps;
@@ -23,10 +25,12 @@ public class LayerNorm extends Module {
         this.bias = registerParameter("bias", elementwiseAffine ? Tensor.zeros(normalizedShape) : null);
     }
 
+    /** The elementwise scale, or null without affine parameters. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The elementwise shift, or null without affine parameters. */
     public Tensor bias() {
         return bias;
     }

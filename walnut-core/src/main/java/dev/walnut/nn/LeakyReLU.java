@@ -7,10 +7,12 @@ import dev.walnut.nn.functional.Activations;
 public class LeakyReLU extends Module {
     private final double negativeSlope;
 
+    /** Negative slope 0.01, as in PyTorch. */
     public LeakyReLU() {
         this(0.01);
     }
 
+    /** Leaky ReLU with the given slope for negative inputs. */
     public LeakyReLU(double negativeSlope) {
         this.negativeSlope = negativeSlope;
     }

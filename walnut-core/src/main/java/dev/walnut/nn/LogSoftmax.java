@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Activations;
 public class LogSoftmax extends Module {
     private final int dim;
 
+    /** Log-softmax along {@code dim}. */
     public LogSoftmax(int dim) {
         this.dim = dim;
     }

@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Losses;
 public class MSELoss extends Module {
     private final String reduction;
 
+    /** Mean reduction, as in PyTorch. */
     public MSELoss() {
         this("mean");
     }

@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Losses;
 public class MarginRankingLoss extends Module {
     private final double margin;
     private final String reduction;
+    /** Margin 0 and mean reduction, as in PyTorch. */
     public MarginRankingLoss() {
         this(0.0, "mean");
     }

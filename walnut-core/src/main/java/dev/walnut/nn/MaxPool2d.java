@@ -9,10 +9,12 @@ public class MaxPool2d extends Module {
     private final int stride;
     private final int padding;
 
+    /** Square window {@code kernelSize}, stride equal to the window, no padding. */
     public MaxPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
     }
 
+    /** Like {@code nn.MaxPool2d(kernel_size, stride, padding)}. */
     public MaxPool2d(int kernelSize, int stride, int padding) {
         this.kernelSize = kernelSize;
         this.stride = stride;

@@ -8,6 +8,7 @@ public class NLLLoss extends Module {
     private final Tensor classWeight;
     private final long ignoreIndex;
     private final String reduction;
+    /** Mean reduction and no class weights, as in PyTorch. */
     public NLLLoss() {
         this(null, -100, "mean");
     }

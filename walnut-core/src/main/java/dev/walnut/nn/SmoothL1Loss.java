@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Losses;
 public class SmoothL1Loss extends Module {
     private final String reduction;
     private final double beta;
+    /** beta 1 and mean reduction, as in PyTorch. */
     public SmoothL1Loss() {
         this("mean", 1.0);
     }

@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Activations;
 public class Softmax extends Module {
     private final int dim;
 
+    /** Softmax along {@code dim}. */
     public Softmax(int dim) {
         this.dim = dim;
     }

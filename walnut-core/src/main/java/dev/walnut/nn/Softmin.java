@@ -7,6 +7,7 @@ import dev.walnut.nn.functional.Activations;
 public class Softmin extends Module {
     private final int dim;
 
+    /** Softmin along {@code dim}. */
     public Softmin(int dim) {
         this.dim = dim;
     }

@@ -11,10 +11,12 @@ public class Softplus extends Module {
     private final double beta;
     private final double threshold;
 
+    /** beta 1, threshold 20, as in PyTorch. */
     public Softplus() {
         this(1.0, 20.0);
     }
 
+    /** Softplus with the given {@code beta}; linear above {@code threshold} for stability. */
     public Softplus(double beta, double threshold) {
         this.beta = beta;
         this.threshold = threshold;

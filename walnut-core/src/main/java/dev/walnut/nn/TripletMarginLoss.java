@@ -10,6 +10,7 @@ public class TripletMarginLoss extends Module {
     private final double eps;
     private final boolean swap;
     private final String reduction;
+    /** Margin 1, p 2 and mean reduction, as in PyTorch. */
     public TripletMarginLoss() {
         this(1.0, 2.0, 1e-6, false, "mean");
     }
