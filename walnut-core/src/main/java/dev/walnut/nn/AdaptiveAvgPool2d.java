@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Pooling;
 
-/** Averages {@code [N, C, H, W]} down to a fixed {@code [outH, outW]} whatever the input size. */
+/**
+ * Averages {@code [N, C, H, W]} down to a fixed {@code [outH, outW]} whatever the input size.
+ *
+ * <p>Example: {@code new AdaptiveAvgPool2d(1).forward(x)} turns {@code [N, C, H, W]} into {@code [N, C, 1, 1]}
+ */
 public class AdaptiveAvgPool2d extends Module {
     private final int outputHeight;
     private final int outputWidth;

@@ -6,6 +6,8 @@ import dev.walnut.nn.functional.Pooling;
 /**
  * 1-D average pooling over {@code [N, C, L]} or {@code [C, L]}; stride defaults to the kernel size
  * and padding counts towards the average unless {@code countIncludePad} is false.
+ *
+ * <p>Example: {@code new AvgPool1d(2).forward(x)} halves {@code L}
  */
 public class AvgPool1d extends Module {
     private final int kernelSize;

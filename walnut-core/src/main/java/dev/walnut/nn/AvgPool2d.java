@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Pooling;
 
-/** 2-D average pooling with a square window; stride defaults to the kernel size; padding counts. */
+/**
+ * 2-D average pooling with a square window; stride defaults to the kernel size; padding counts.
+ *
+ * <p>Example: {@code new AvgPool2d(2).forward(x)} halves {@code H} and {@code W}
+ */
 public class AvgPool2d extends Module {
     private final int kernelSize;
     private final int stride;

@@ -11,6 +11,8 @@ import dev.walnut.nn.functional.Normalization;
  * {@code num_batches_tracked} (I64 0), PyTorch's names and momentum convention
  * ({@code running = (1 - momentum) running + momentum batchStat}, unbiased variance). Training
  * mode normalises with batch statistics and updates the running ones; eval mode uses the running ones.
+ *
+ * <p>Example: {@code new BatchNorm2d(64).forward(x)}
  */
 public abstract class BatchNorm extends Module {
     private final long numFeatures;

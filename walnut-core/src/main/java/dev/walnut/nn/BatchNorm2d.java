@@ -1,6 +1,10 @@
 package dev.walnut.nn;
 
-/** Batch normalisation of {@code [N, C, H, W]}; see {@link BatchNorm}. */
+/**
+ * Batch normalisation of {@code [N, C, H, W]}; see {@link BatchNorm}.
+ *
+ * <p>Example: {@code new BatchNorm2d(64).forward(x)}
+ */
 public class BatchNorm2d extends BatchNorm {
     /** PyTorch's defaults: eps 1e-5, momentum 0.1, affine. */
     public BatchNorm2d(long numFeatures) {

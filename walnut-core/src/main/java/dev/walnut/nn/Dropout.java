@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Regularization;
 
-/** Inverted dropout with probability {@code p} while training; the identity in eval mode. */
+/**
+ * Inverted dropout with probability {@code p} while training; the identity in eval mode.
+ *
+ * <p>Example: {@code new Dropout(0.1).forward(x)}
+ */
 public class Dropout extends Module {
     private final double p;
 

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: x for x > 0, else alpha * (exp(x) - 1); alpha defaults to 1. */
+/**
+ * Module form of {@link Activations}: x for x > 0, else alpha * (exp(x) - 1); alpha defaults to 1.
+ *
+ * <p>Example: {@code new ELU().forward(x)}
+ */
 public class ELU extends Module {
     private final double alpha;
 

@@ -2,7 +2,11 @@ package dev.walnut.nn;
 
 import dev.walnut.Tensor;
 
-/** Flattens dims {@code startDim..endDim} (defaults 1..-1, keeping the batch dim). */
+/**
+ * Flattens dims {@code startDim..endDim} (defaults 1..-1, keeping the batch dim).
+ *
+ * <p>Example: {@code new Flatten().forward(x)} turns {@code [N, C, H, W]} into {@code [N, C*H*W]}
+ */
 public class Flatten extends Module {
     private final int startDim;
     private final int endDim;

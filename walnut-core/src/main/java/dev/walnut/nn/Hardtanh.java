@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: x clamped to [minVal, maxVal], defaults [-1, 1]. */
+/**
+ * Module form of {@link Activations}: x clamped to [minVal, maxVal], defaults [-1, 1].
+ *
+ * <p>Example: {@code new Hardtanh().forward(x)}
+ */
 public class Hardtanh extends Module {
     private final double minVal;
     private final double maxVal;

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#huberLoss(Tensor, Tensor, String, double)} (delta defaults to 1) as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#huberLoss(Tensor, Tensor, String, double)} (delta defaults to 1) as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new HuberLoss().forward(prediction, target)}
+ */
 public class HuberLoss extends Module {
     private final String reduction;
     private final double delta;

@@ -5,7 +5,11 @@ import dev.walnut.nn.functional.Normalization;
 
 import java.util.Arrays;
 
-/** Normalises over the trailing {@code normalizedShape} dims; elementwise affine weight (ones) and bias (zeros). */
+/**
+ * Normalises over the trailing {@code normalizedShape} dims; elementwise affine weight (ones) and bias (zeros).
+ *
+ * <p>Example: {@code new LayerNorm(512).forward(x)} for {@code x} of {@code [..., 512]}
+ */
 public class LayerNorm extends Module {
     private final long[] normalizedShape;
     private final double eps;

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: x for x >= 0, else negativeSlope * x. */
+/**
+ * Module form of {@link Activations}: x for x >= 0, else negativeSlope * x.
+ *
+ * <p>Example: {@code new LeakyReLU(0.2).forward(x)}
+ */
 public class LeakyReLU extends Module {
     private final double negativeSlope;
 

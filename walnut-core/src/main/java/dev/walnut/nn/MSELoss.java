@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** Mean squared error {@link Losses#mseLoss(Tensor, Tensor, String)} as a module: {@code forward(input, target)}. */
+/**
+ * Mean squared error {@link Losses#mseLoss(Tensor, Tensor, String)} as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new MSELoss().forward(prediction, target)}
+ */
 public class MSELoss extends Module {
     private final String reduction;
 

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Pooling;
 
-/** 1-D max pooling over {@code [N, C, L]} or {@code [C, L]}; stride defaults to the kernel size. */
+/**
+ * 1-D max pooling over {@code [N, C, L]} or {@code [C, L]}; stride defaults to the kernel size.
+ *
+ * <p>Example: {@code new MaxPool1d(2).forward(x)} halves {@code L}
+ */
 public class MaxPool1d extends Module {
     private final int kernelSize;
     private final int stride;

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Pooling;
 
-/** 2-D max pooling with a square window; stride defaults to the kernel size. */
+/**
+ * 2-D max pooling with a square window; stride defaults to the kernel size.
+ *
+ * <p>Example: {@code new MaxPool2d(2).forward(x)} halves {@code H} and {@code W}
+ */
 public class MaxPool2d extends Module {
     private final int kernelSize;
     private final int stride;

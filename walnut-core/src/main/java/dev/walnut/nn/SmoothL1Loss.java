@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#smoothL1Loss(Tensor, Tensor, String, double)} (beta defaults to 1) as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#smoothL1Loss(Tensor, Tensor, String, double)} (beta defaults to 1) as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new SmoothL1Loss().forward(prediction, target)}
+ */
 public class SmoothL1Loss extends Module {
     private final String reduction;
     private final double beta;

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: softmax along one dimension. */
+/**
+ * Module form of {@link Activations}: softmax along one dimension.
+ *
+ * <p>Example: {@code new Softmax(-1).forward(logits)}
+ */
 public class Softmax extends Module {
     private final int dim;
 

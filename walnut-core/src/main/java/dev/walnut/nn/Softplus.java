@@ -6,6 +6,8 @@ import dev.walnut.nn.functional.Activations;
 /**
  * Module form of {@link Activations}: log(1 + exp(beta * x)) / beta, reverting to x where
  * beta * x > threshold; defaults beta = 1, threshold = 20.
+ *
+ * <p>Example: {@code new Softplus().forward(x)}
  */
 public class Softplus extends Module {
     private final double beta;

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#tripletMarginLoss(Tensor, Tensor, Tensor, double, double, double, boolean, String)} (defaults margin 1, p 2, eps 1e-6, no swap) as a module: {@code forward(anchor, positive, negative)}. */
+/**
+ * {@link Losses#tripletMarginLoss(Tensor, Tensor, Tensor, double, double, double, boolean, String)} (defaults margin 1, p 2, eps 1e-6, no swap) as a module: {@code forward(anchor, positive, negative)}.
+ *
+ * <p>Example: {@code new TripletMarginLoss().forward(anchor, positive, negative)}
+ */
 public class TripletMarginLoss extends Module {
     private final double margin;
     private final double p;
