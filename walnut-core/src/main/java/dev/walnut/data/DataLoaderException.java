@@ -14,8 +14,11 @@ package dev.walnut.data;
  * }</pre>
  */
 public final class DataLoaderException extends RuntimeException {
+    /** The epoch in which the sample failed. */
     private final long epoch;
+    /** The batch that held the failing sample. */
     private final int batchIndex;
+    /** The dataset index of the failing sample. */
     private final int sampleIndex;
 
     DataLoaderException(String message, Throwable cause, long epoch, int batchIndex, int sampleIndex) {

@@ -6,6 +6,8 @@ import dev.walnut.nn.functional.Pooling;
 /**
  * 1-D average pooling over {@code [N, C, L]} or {@code [C, L]}; stride defaults to the kernel size
  * and padding counts towards the average unless {@code countIncludePad} is false.
+ *
+ * <p>Example: {@code new AvgPool1d(2).forward(x)} halves {@code L}
  */
 public class AvgPool1d extends Module {
     private final int kernelSize;
@@ -14,14 +16,17 @@ public class AvgPool1d extends Module {
     private final boolean ceilMode;
     private final boolean countIncludePad;
 
+    /** Window {@code kernelSize}, stride equal to the window, no padding. */
     public AvgPool1d(int kernelSize) {
         this(kernelSize, kernelSize, 0, false, true);
     }
 
+    /** PyTorch's {@code nn.AvgPool1d(kernel_size, stride, padding)}; padding counts in the average. */
     public AvgPool1d(int kernelSize, int stride, int padding) {
         this(kernelSize, stride, padding, false, true);
     }
 
+    /** Every option of {@code nn.AvgPool1d}. */
     public AvgPool1d(int kernelSize, int stride, int padding, boolean ceilMode, boolean countIncludePad) {
         this.kernelSize = kernelSize;
         this.stride = stride;

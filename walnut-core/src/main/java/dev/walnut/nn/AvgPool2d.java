@@ -3,16 +3,22 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Pooling;
 
-/** 2-D average pooling with a square window; stride defaults to the kernel size; padding counts. */
+/**
+ * 2-D average pooling with a square window; stride defaults to the kernel size; padding counts.
+ *
+ * <p>Example: {@code new AvgPool2d(2).forward(x)} halves {@code H} and {@code W}
+ */
 public class AvgPool2d extends Module {
     private final int kernelSize;
     private final int stride;
     private final int padding;
 
+    /** Square window {@code kernelSize}, stride equal to the window, no padding. */
     public AvgPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
     }
 
+    /** PyTorch's {@code nn.AvgPool2d(kernel_size, stride, padding)}. */
     public AvgPool2d(int kernelSize, int stride, int padding) {
         this.kernelSize = kernelSize;
         this.stride = stride;

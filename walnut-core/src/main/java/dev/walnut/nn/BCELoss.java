@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#binaryCrossEntropy(Tensor, Tensor, Tensor, String)} (input holds probabilities) as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#binaryCrossEntropy(Tensor, Tensor, Tensor, String)} (input holds probabilities) as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new BCELoss().forward(probabilities, targets)}
+ */
 public class BCELoss extends Module {
     private final Tensor elementWeight;
     private final String reduction;
+    /** Mean reduction, as in PyTorch. */
     public BCELoss() {
         this(null, "mean");
     }

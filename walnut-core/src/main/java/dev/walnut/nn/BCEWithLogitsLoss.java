@@ -3,11 +3,16 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#binaryCrossEntropyWithLogits(Tensor, Tensor, Tensor, Tensor, String)} as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#binaryCrossEntropyWithLogits(Tensor, Tensor, Tensor, Tensor, String)} as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new BCEWithLogitsLoss().forward(logits, targets)}
+ */
 public class BCEWithLogitsLoss extends Module {
     private final Tensor elementWeight;
     private final String reduction;
     private final Tensor posWeight;
+    /** Mean reduction and no class weights, as in PyTorch. */
     public BCEWithLogitsLoss() {
         this(null, "mean", null);
     }

@@ -11,6 +11,8 @@ import dev.walnut.nn.functional.Normalization;
  * {@code num_batches_tracked} (I64 0), PyTorch's names and momentum convention
  * ({@code running = (1 - momentum) running + momentum batchStat}, unbiased variance). Training
  * mode normalises with batch statistics and updates the running ones; eval mode uses the running ones.
+ *
+ * <p>Example: {@code new BatchNorm2d(64).forward(x)}
  */
 public abstract class BatchNorm extends Module {
     private final long numFeatures;
@@ -19,6 +21,7 @@ public abstract class BatchNorm extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** Common state of the batch-norm modules; eps, momentum and affine mean what they do in PyTorch. */
     protected BatchNorm(long numFeatures, double eps, double momentum, boolean affine) {
         this.numFeatures = numFeatures;
         this.eps = eps;
@@ -33,18 +36,22 @@ public abstract class BatchNorm extends Module {
     /** The number of input dims this layer accepts ({@code [N, C]} / {@code [N, C, L]}, or {@code [N, C, H, W]}). */
     protected abstract boolean acceptsDim(int dim);
 
+    /** The learnable scale (gamma), or null when not affine. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The learnable shift (beta), or null when not affine. */
     public Tensor bias() {
         return bias;
     }
 
+    /** The running mean used in eval mode (a buffer, not a parameter). */
     public Tensor runningMean() {
         return namedBuffers().get("running_mean");
     }
 
+    /** The running variance used in eval mode (a buffer, not a parameter). */
     public Tensor runningVar() {
         return namedBuffers().get("running_var");
     }

@@ -20,10 +20,12 @@ public class Bilinear extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** With a bias, like {@code nn.Bilinear(in1, in2, out)}. */
     public Bilinear(long in1Features, long in2Features, long outFeatures) {
         this(in1Features, in2Features, outFeatures, true);
     }
 
+    /** Like {@code nn.Bilinear(in1, in2, out, bias)}. */
     public Bilinear(long in1Features, long in2Features, long outFeatures, boolean bias) {
         this.in1Features = in1Features;
         this.in2Features = in2Features;
@@ -42,6 +44,7 @@ public class Bilinear extends Module {
         }
     }
 
+    /** The weight, shaped {@code [outFeatures, in1Features, in2Features]}. */
     public Tensor weight() {
         return weight;
     }

@@ -23,10 +23,12 @@ public class Conv1d extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** Stride 1, no padding, dilation 1, one group, with a bias. */
     public Conv1d(long inChannels, long outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 1, 1, true);
     }
 
+    /** Every option of {@code nn.Conv1d}. */
     public Conv1d(long inChannels, long outChannels, int kernelSize, int stride, int padding, int dilation,
                   int groups, boolean bias) {
         if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
@@ -50,10 +52,12 @@ public class Conv1d extends Module {
         DefaultInit.kaimingUniformWithBias(weight, bias);
     }
 
+    /** The kernel, shaped {@code [outChannels, inChannels / groups, kernelSize]}. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The bias, or null when built without one. */
     public Tensor bias() {
         return bias;
     }

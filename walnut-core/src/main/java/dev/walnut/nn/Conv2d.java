@@ -24,14 +24,17 @@ public class Conv2d extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** Square kernel, stride 1, no padding, with a bias. */
     public Conv2d(long inChannels, long outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 1, 1, true);
     }
 
+    /** Like {@code nn.Conv2d(in, out, kernel_size, stride, padding)}. */
     public Conv2d(long inChannels, long outChannels, int kernelSize, int stride, int padding) {
         this(inChannels, outChannels, kernelSize, stride, padding, 1, 1, true);
     }
 
+    /** Every option of {@code nn.Conv2d}. */
     public Conv2d(long inChannels, long outChannels, int kernelSize, int stride, int padding, int dilation,
                   int groups, boolean bias) {
         if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
@@ -55,10 +58,12 @@ public class Conv2d extends Module {
         DefaultInit.kaimingUniformWithBias(weight, bias);
     }
 
+    /** The kernel, shaped {@code [outChannels, inChannels / groups, kH, kW]}. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The bias, or null when built without one. */
     public Tensor bias() {
         return bias;
     }

@@ -25,10 +25,12 @@ public class ConvTranspose2d extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** Square kernel, stride 1, no padding, with a bias. */
     public ConvTranspose2d(long inChannels, long outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 0, 1, true, 1);
     }
 
+    /** Like {@code nn.ConvTranspose2d(in, out, kernel_size, stride, padding)}. */
     public ConvTranspose2d(long inChannels, long outChannels, int kernelSize, int stride, int padding) {
         this(inChannels, outChannels, kernelSize, stride, padding, 0, 1, true, 1);
     }
@@ -59,10 +61,12 @@ public class ConvTranspose2d extends Module {
         DefaultInit.kaimingUniformWithBias(weight, bias);
     }
 
+    /** The kernel, shaped {@code [inChannels, outChannels / groups, kH, kW]} as in PyTorch. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The bias, or null when built without one. */
     public Tensor bias() {
         return bias;
     }

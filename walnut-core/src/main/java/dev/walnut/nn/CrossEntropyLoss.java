@@ -17,6 +17,7 @@ public class CrossEntropyLoss extends Module {
     private final String reduction;
     private final double labelSmoothing;
 
+    /** Mean reduction, no class weights, no label smoothing, as in PyTorch. */
     public CrossEntropyLoss() {
         this(null, -100, "mean", 0.0);
     }

@@ -3,14 +3,20 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: x for x > 0, else alpha * (exp(x) - 1); alpha defaults to 1. */
+/**
+ * Module form of {@link Activations}: x for x > 0, else alpha * (exp(x) - 1); alpha defaults to 1.
+ *
+ * <p>Example: {@code new ELU().forward(x)}
+ */
 public class ELU extends Module {
     private final double alpha;
 
+    /** {@code alpha} = 1, as in PyTorch. */
     public ELU() {
         this(1.0);
     }
 
+    /** ELU with the given {@code alpha}. */
     public ELU(double alpha) {
         this.alpha = alpha;
     }

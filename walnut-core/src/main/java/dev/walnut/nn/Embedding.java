@@ -19,6 +19,7 @@ public class Embedding extends Module {
     private final Long paddingIdx;
     private Tensor weight;
 
+    /** A table of {@code numEmbeddings} vectors of size {@code embeddingDim}, drawn from N(0, 1). */
     public Embedding(long numEmbeddings, long embeddingDim) {
         this(numEmbeddings, embeddingDim, null);
     }
@@ -36,6 +37,7 @@ public class Embedding extends Module {
         resetParameters();
     }
 
+    /** Redraws the table from N(0, 1) and zeroes the padding row, as {@code nn.Embedding.reset_parameters} does. */
     public void resetParameters() {
         Init.normal(weight, 0.0, 1.0);
         if (paddingIdx != null) {
@@ -45,6 +47,7 @@ public class Embedding extends Module {
         }
     }
 
+    /** The lookup table, shaped {@code [numEmbeddings, embeddingDim]}. */
     public Tensor weight() {
         return weight;
     }

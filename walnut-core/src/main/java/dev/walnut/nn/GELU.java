@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: the Gaussian error linear unit. */
+/**
+ * Module form of {@link Activations}: the Gaussian error linear unit.
+ *
+ * <p>Example: {@code new GELU().forward(x)}
+ */
 public class GELU extends Module {
     private final String approximate;
 

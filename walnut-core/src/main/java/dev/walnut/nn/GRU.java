@@ -23,10 +23,12 @@ import java.util.List;
  * }</pre>
  */
 public class GRU extends RecurrentBase {
+    /** One layer with biases. */
     public GRU(long inputSize, long hiddenSize) {
         this(inputSize, hiddenSize, 1);
     }
 
+    /** A stack of {@code numLayers} GRU layers. */
     public GRU(long inputSize, long hiddenSize, int numLayers) {
         this(inputSize, hiddenSize, numLayers, true, false, 0.0, false);
     }

@@ -18,10 +18,12 @@ public class GroupNorm extends Module {
     private Tensor weight;
     private Tensor bias;
 
+    /** eps 1e-5, affine, as in PyTorch. */
     public GroupNorm(long numGroups, long numChannels) {
         this(numGroups, numChannels, 1e-5, true);
     }
 
+    /** Like {@code nn.GroupNorm(num_groups, num_channels, eps, affine)}. */
     public GroupNorm(long numGroups, long numChannels, double eps, boolean affine) {
         if (numGroups <= 0 || numChannels % numGroups != 0) {
             throw new IllegalArgumentException("GroupNorm: numChannels (" + numChannels
@@ -34,10 +36,12 @@ public class GroupNorm extends Module {
         this.bias = registerParameter("bias", affine ? Tensor.zeros(numChannels) : null);
     }
 
+    /** The per-channel scale, or null when not affine. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The per-channel shift, or null when not affine. */
     public Tensor bias() {
         return bias;
     }

@@ -3,7 +3,11 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: x * hardsigmoid(x). */
+/**
+ * Module form of {@link Activations}: x * hardsigmoid(x).
+ *
+ * <p>Example: {@code new Hardswish().forward(x)}
+ */
 public class Hardswish extends Module {
 
     @Override

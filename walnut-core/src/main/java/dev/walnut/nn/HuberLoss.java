@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#huberLoss(Tensor, Tensor, String, double)} (delta defaults to 1) as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#huberLoss(Tensor, Tensor, String, double)} (delta defaults to 1) as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new HuberLoss().forward(prediction, target)}
+ */
 public class HuberLoss extends Module {
     private final String reduction;
     private final double delta;
+    /** delta 1 and mean reduction, as in PyTorch. */
     public HuberLoss() {
         this("mean", 1.0);
     }

@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#klDiv(Tensor, Tensor, String, boolean)} (input holds log-probabilities) as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#klDiv(Tensor, Tensor, String, boolean)} (input holds log-probabilities) as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new KLDivLoss().forward(logProbs, targetProbs)}
+ */
 public class KLDivLoss extends Module {
     private final String reduction;
     private final boolean logTarget;
+    /** Mean reduction and input as log-probabilities, as in PyTorch. */
     public KLDivLoss() {
         this("mean", false);
     }

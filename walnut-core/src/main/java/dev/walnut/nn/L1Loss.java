@@ -3,9 +3,14 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** Mean absolute error {@link Losses#l1Loss(Tensor, Tensor, String)} as a module: {@code forward(input, target)}. */
+/**
+ * Mean absolute error {@link Losses#l1Loss(Tensor, Tensor, String)} as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new L1Loss().forward(prediction, target)}
+ */
 public class L1Loss extends Module {
     private final String reduction;
+    /** Mean reduction, as in PyTorch. */
     public L1Loss() {
         this("mean");
     }

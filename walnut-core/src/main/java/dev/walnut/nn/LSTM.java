@@ -25,10 +25,12 @@ import java.util.List;
  * }</pre>
  */
 public class LSTM extends RecurrentBase {
+    /** One layer with biases. */
     public LSTM(long inputSize, long hiddenSize) {
         this(inputSize, hiddenSize, 1);
     }
 
+    /** A stack of {@code numLayers} LSTM layers. */
     public LSTM(long inputSize, long hiddenSize, int numLayers) {
         this(inputSize, hiddenSize, numLayers, true, false, 0.0, false);
     }

@@ -5,17 +5,23 @@ import dev.walnut.nn.functional.Normalization;
 
 import java.util.Arrays;
 
-/** Normalises over the trailing {@code normalizedShape} dims; elementwise affine weight (ones) and bias (zeros). */
+/**
+ * Normalises over the trailing {@code normalizedShape} dims; elementwise affine weight (ones) and bias (zeros).
+ *
+ * <p>Example: {@code new LayerNorm(512).forward(x)} for {@code x} of {@code [..., 512]}
+ */
 public class LayerNorm extends Module {
     private final long[] normalizedShape;
     private final double eps;
     private Tensor weight;
     private Tensor bias;
 
+    /** Normalizes over the trailing dims {@code normalizedShape}; eps 1e-5, affine. */
     public LayerNorm(long... normalizedShape) {
         this(normalizedShape, 1e-5, true);
     }
 
+    /** Like {@code nn.LayerNorm(normalized_shape, eps, elementwise_affine)}. */
     public LayerNorm(long[] normalizedShape, double eps, boolean elementwiseAffine) {
         this.normalizedShape = normalizedShape.clone();
         this.eps = eps;
@@ -23,10 +29,12 @@ public class LayerNorm extends Module {
         this.bias = registerParameter("bias", elementwiseAffine ? Tensor.zeros(normalizedShape) : null);
     }
 
+    /** The elementwise scale, or null without affine parameters. */
     public Tensor weight() {
         return weight;
     }
 
+    /** The elementwise shift, or null without affine parameters. */
     public Tensor bias() {
         return bias;
     }

@@ -45,10 +45,12 @@ public class Linear extends Module {
     /** The packed weight and what it was packed from; null unless inference ran. Not module state. */
     private transient volatile Kernels.PackedWeight packed;
 
+    /** With a bias, like {@code nn.Linear(in, out)}. */
     public Linear(long inFeatures, long outFeatures) {
         this(inFeatures, outFeatures, true);
     }
 
+    /** Like {@code nn.Linear(in, out, bias)}. */
     public Linear(long inFeatures, long outFeatures, boolean bias) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
@@ -62,6 +64,7 @@ public class Linear extends Module {
         DefaultInit.kaimingUniformWithBias(weight, bias);
     }
 
+    /** The weight, shaped {@code [outFeatures, inFeatures]} as in PyTorch. */
     public Tensor weight() {
         return weight;
     }

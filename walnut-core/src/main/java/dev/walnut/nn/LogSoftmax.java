@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: log(softmax(x)) along one dimension. */
+/**
+ * Module form of {@link Activations}: log(softmax(x)) along one dimension.
+ *
+ * <p>Example: {@code new LogSoftmax(1).forward(logits)}
+ */
 public class LogSoftmax extends Module {
     private final int dim;
 
+    /** Log-softmax along {@code dim}. */
     public LogSoftmax(int dim) {
         this.dim = dim;
     }

@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** Mean squared error {@link Losses#mseLoss(Tensor, Tensor, String)} as a module: {@code forward(input, target)}. */
+/**
+ * Mean squared error {@link Losses#mseLoss(Tensor, Tensor, String)} as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new MSELoss().forward(prediction, target)}
+ */
 public class MSELoss extends Module {
     private final String reduction;
 
+    /** Mean reduction, as in PyTorch. */
     public MSELoss() {
         this("mean");
     }

@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#marginRankingLoss(Tensor, Tensor, Tensor, double, String)} (margin defaults to 0) as a module: {@code forward(x1, x2, y)}. */
+/**
+ * {@link Losses#marginRankingLoss(Tensor, Tensor, Tensor, double, String)} (margin defaults to 0) as a module: {@code forward(x1, x2, y)}.
+ *
+ * <p>Example: {@code new MarginRankingLoss().forward(x1, x2, y)} with {@code y} in {-1, 1}
+ */
 public class MarginRankingLoss extends Module {
     private final double margin;
     private final String reduction;
+    /** Margin 0 and mean reduction, as in PyTorch. */
     public MarginRankingLoss() {
         this(0.0, "mean");
     }

@@ -17,10 +17,12 @@ public class ModuleDict extends Module {
     private final transient Map<String, ? extends Module> items;
     private final transient boolean view;
 
+    /** An empty dict. */
     public ModuleDict() {
         this(new LinkedHashMap<>(), false);
     }
 
+    /** Registers each entry under its key, in the map's iteration order. */
     public ModuleDict(Map<String, ? extends Module> modules) {
         this(new LinkedHashMap<>(modules), false);
     }
@@ -48,18 +50,22 @@ public class ModuleDict extends Module {
         return this;
     }
 
+    /** The module under {@code key}, or null when there is none. */
     public Module get(String key) {
         return items.get(key);
     }
 
+    /** Whether a module is registered under {@code key}. */
     public boolean containsKey(String key) {
         return items.containsKey(key);
     }
 
+    /** The keys, in insertion order. */
     public Set<String> keys() {
         return items.keySet();
     }
 
+    /** The number of modules. */
     public int size() {
         return items.size();
     }

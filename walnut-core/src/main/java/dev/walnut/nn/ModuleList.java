@@ -19,11 +19,13 @@ public class ModuleList extends Module implements Iterable<Module> {
     private final transient List<? extends Module> items;
     private final transient boolean view;
 
+    /** Registers the modules under the names "0", "1", ... */
     public ModuleList(Module... modules) {
         this.items = new ArrayList<>(List.of(modules));
         this.view = false;
     }
 
+    /** Registers the modules under the names "0", "1", ... */
     public ModuleList(List<? extends Module> modules) {
         this.items = new ArrayList<>(modules);
         this.view = false;
@@ -55,6 +57,7 @@ public class ModuleList extends Module implements Iterable<Module> {
         return items.get(i < 0 ? items.size() + i : i);
     }
 
+    /** The number of modules. */
     public int size() {
         return items.size();
     }

@@ -43,6 +43,7 @@ public class MultiheadAttention extends Module {
     private Tensor inProjBias;
     private final Linear outProj;
 
+    /** With biases, no dropout, sequence-first inputs, like {@code nn.MultiheadAttention(embed_dim, num_heads)}. */
     public MultiheadAttention(long embedDim, long numHeads) {
         this(embedDim, numHeads, 0.0, true, embedDim, embedDim, false);
     }
@@ -100,10 +101,12 @@ public class MultiheadAttention extends Module {
         return inProjWeight;
     }
 
+    /** {@code in_proj_bias}, or null when there is no bias or separate projections are used. */
     public Tensor inProjBias() {
         return inProjBias;
     }
 
+    /** {@code out_proj}, the linear layer after the heads are joined. */
     public Linear outProj() {
         return outProj;
     }

@@ -3,11 +3,16 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#nllLoss(Tensor, Tensor, Tensor, long, String)} (input holds log-probabilities, target class indices) as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#nllLoss(Tensor, Tensor, Tensor, long, String)} (input holds log-probabilities, target class indices) as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new NLLLoss().forward(logProbs, classIndices)}
+ */
 public class NLLLoss extends Module {
     private final Tensor classWeight;
     private final long ignoreIndex;
     private final String reduction;
+    /** Mean reduction and no class weights, as in PyTorch. */
     public NLLLoss() {
         this(null, -100, "mean");
     }

@@ -19,16 +19,19 @@ public class RMSNorm extends Module {
     private final Double eps;
     private Tensor weight;
 
+    /** Normalizes over the trailing dims {@code normalizedShape}, default eps, affine. */
     public RMSNorm(long... normalizedShape) {
         this(normalizedShape, null, true);
     }
 
+    /** Like {@code nn.RMSNorm(normalized_shape, eps, elementwise_affine)}; a null eps means the dtype's machine epsilon, as in PyTorch. */
     public RMSNorm(long[] normalizedShape, Double eps, boolean elementwiseAffine) {
         this.normalizedShape = normalizedShape.clone();
         this.eps = eps;
         this.weight = registerParameter("weight", elementwiseAffine ? Tensor.ones(normalizedShape) : null);
     }
 
+    /** The elementwise scale, or null without affine parameters. */
     public Tensor weight() {
         return weight;
     }

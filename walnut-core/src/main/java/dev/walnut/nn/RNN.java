@@ -15,14 +15,21 @@ import dev.walnut.Tensor;
  */
 public class RNN extends RecurrentBase {
     /** The step non-linearity. */
-    public enum Nonlinearity { TANH, RELU }
+    public enum Nonlinearity {
+        /** {@code h' = tanh(W x + U h + b)}, PyTorch's default. */
+        TANH,
+        /** {@code h' = relu(W x + U h + b)}. */
+        RELU
+    }
 
     private final Nonlinearity nonlinearity;
 
+    /** One tanh layer with biases. */
     public RNN(long inputSize, long hiddenSize) {
         this(inputSize, hiddenSize, 1);
     }
 
+    /** A stack of {@code numLayers} tanh layers. */
     public RNN(long inputSize, long hiddenSize, int numLayers) {
         this(inputSize, hiddenSize, numLayers, Nonlinearity.TANH, true, false, 0.0, false);
     }
@@ -40,6 +47,7 @@ public class RNN extends RecurrentBase {
         this.nonlinearity = nonlinearity;
     }
 
+    /** The step non-linearity. */
     public Nonlinearity nonlinearity() {
         return nonlinearity;
     }

@@ -189,26 +189,32 @@ abstract class RecurrentBase extends Module {
         return biasHh == null ? gh : gh.add(biasHh);
     }
 
+    /** Features per input step. */
     public long inputSize() {
         return inputSize;
     }
 
+    /** Features of the hidden state. */
     public long hiddenSize() {
         return hiddenSize;
     }
 
+    /** Number of stacked layers. */
     public int numLayers() {
         return numLayers;
     }
 
+    /** Whether inputs and outputs are {@code [batch, seq, feature]} rather than {@code [seq, batch, feature]}. */
     public boolean batchFirst() {
         return batchFirst;
     }
 
+    /** Whether each layer also runs backwards over the sequence. */
     public boolean bidirectional() {
         return bidirectional;
     }
 
+    /** Dropout applied between layers in training mode. */
     public double dropout() {
         return dropout;
     }

@@ -19,6 +19,7 @@ import java.util.Map;
 public class Sequential extends Module implements Iterable<Module> {
     private final transient List<Module> layers = new ArrayList<>();
 
+    /** Registers the layers under the names "0", "1", ... and runs them in that order. */
     public Sequential(Module... layers) {
         for (Module m : layers) {
             add(m);
@@ -39,6 +40,7 @@ public class Sequential extends Module implements Iterable<Module> {
         return layers.get(i < 0 ? layers.size() + i : i);
     }
 
+    /** The number of layers. */
     public int size() {
         return layers.size();
     }

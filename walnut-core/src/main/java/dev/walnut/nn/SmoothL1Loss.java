@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Losses;
 
-/** {@link Losses#smoothL1Loss(Tensor, Tensor, String, double)} (beta defaults to 1) as a module: {@code forward(input, target)}. */
+/**
+ * {@link Losses#smoothL1Loss(Tensor, Tensor, String, double)} (beta defaults to 1) as a module: {@code forward(input, target)}.
+ *
+ * <p>Example: {@code new SmoothL1Loss().forward(prediction, target)}
+ */
 public class SmoothL1Loss extends Module {
     private final String reduction;
     private final double beta;
+    /** beta 1 and mean reduction, as in PyTorch. */
     public SmoothL1Loss() {
         this("mean", 1.0);
     }

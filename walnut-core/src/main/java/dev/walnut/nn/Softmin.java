@@ -3,10 +3,15 @@ package dev.walnut.nn;
 import dev.walnut.Tensor;
 import dev.walnut.nn.functional.Activations;
 
-/** Module form of {@link Activations}: softmax(-x) along one dimension. */
+/**
+ * Module form of {@link Activations}: softmax(-x) along one dimension.
+ *
+ * <p>Example: {@code new Softmin(-1).forward(x)}
+ */
 public class Softmin extends Module {
     private final int dim;
 
+    /** Softmin along {@code dim}. */
     public Softmin(int dim) {
         this.dim = dim;
     }

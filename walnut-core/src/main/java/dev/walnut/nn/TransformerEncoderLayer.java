@@ -17,7 +17,12 @@ import dev.walnut.nn.functional.Activations;
  */
 public class TransformerEncoderLayer extends Module {
     /** The feed-forward activation. */
-    public enum Activation { RELU, GELU }
+    public enum Activation {
+        /** ReLU, PyTorch's default. */
+        RELU,
+        /** Exact (erf) GELU. */
+        GELU
+    }
 
     private final boolean normFirst;
     private final Activation activation;
@@ -35,6 +40,7 @@ public class TransformerEncoderLayer extends Module {
         this(dModel, nhead, 2048, 0.1, Activation.RELU, 1e-5, false, false);
     }
 
+    /** Like {@code nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, ...)}. */
     public TransformerEncoderLayer(long dModel, long nhead, long dimFeedforward, double dropout,
                                    Activation activation, double layerNormEps, boolean batchFirst,
                                    boolean normFirst) {
@@ -51,6 +57,7 @@ public class TransformerEncoderLayer extends Module {
         this.dropout2 = registerModule("dropout2", new Dropout(dropout));
     }
 
+    /** The self-attention block. */
     public MultiheadAttention selfAttn() {
         return selfAttn;
     }

@@ -16,6 +16,7 @@ public class Unflatten extends Module {
     private final int dim;
     private final long[] sizes;
 
+    /** Splits dim {@code dim} into {@code sizes}, like {@code nn.Unflatten(dim, sizes)}. */
     public Unflatten(int dim, long... sizes) {
         if (sizes.length == 0) {
             throw new IllegalArgumentException("Unflatten: sizes must not be empty");

@@ -374,6 +374,7 @@ public abstract class Optimizer {
         }
     }
 
+    /** Rejects a negative, infinite or NaN option with a message naming the optimizer and option. */
     protected static void checkNonNegative(String owner, String option, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(owner + ": " + option + " must be >= 0 and finite, got " + value);

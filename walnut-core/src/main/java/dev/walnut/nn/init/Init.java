@@ -21,11 +21,40 @@ public final class Init {
     }
 
     /** Which fan the Kaiming initialisers scale by. */
-    public enum FanMode { FAN_IN, FAN_OUT }
+    public enum FanMode {
+        /** Preserves the variance of activations in the forward pass. */
+        FAN_IN,
+        /** Preserves the variance of gradients in the backward pass. */
+        FAN_OUT
+    }
 
     /** Non-linearities known to {@link #calculateGain}. */
-    public enum Nonlinearity { LINEAR, CONV1D, CONV2D, CONV3D, CONV_TRANSPOSE1D, CONV_TRANSPOSE2D, CONV_TRANSPOSE3D,
-        SIGMOID, TANH, RELU, LEAKY_RELU, SELU }
+    public enum Nonlinearity {
+        /** {@code 'linear'}: gain 1. */
+        LINEAR,
+        /** {@code 'conv1d'}: gain 1. */
+        CONV1D,
+        /** {@code 'conv2d'}: gain 1. */
+        CONV2D,
+        /** {@code 'conv3d'}: gain 1. */
+        CONV3D,
+        /** {@code 'conv_transpose1d'}: gain 1. */
+        CONV_TRANSPOSE1D,
+        /** {@code 'conv_transpose2d'}: gain 1. */
+        CONV_TRANSPOSE2D,
+        /** {@code 'conv_transpose3d'}: gain 1. */
+        CONV_TRANSPOSE3D,
+        /** {@code 'sigmoid'}: gain 1. */
+        SIGMOID,
+        /** {@code 'tanh'}: gain 5/3. */
+        TANH,
+        /** {@code 'relu'}: gain sqrt(2). */
+        RELU,
+        /** {@code 'leaky_relu'}: gain sqrt(2 / (1 + a^2)). */
+        LEAKY_RELU,
+        /** {@code 'selu'}: gain 3/4. */
+        SELU
+    }
 
     /**
      * PyTorch's recommended gain: 1 for linear/conv/sigmoid, 5/3 for tanh, sqrt(2) for relu,
@@ -82,6 +111,7 @@ public final class Init {
         return fill(t, v);
     }
 
+    /** Fills {@code t} from U(a, b) in place, like {@code nn.init.uniform_}. */
     public static Tensor uniform(Tensor t, double a, double b) {
         return uniform(t, a, b, null);
     }
@@ -96,6 +126,7 @@ public final class Init {
         return fill(t, v);
     }
 
+    /** Fills {@code t} from N(mean, std^2) in place, like {@code nn.init.normal_}. */
     public static Tensor normal(Tensor t, double mean, double std) {
         return normal(t, mean, std, null);
     }
@@ -122,10 +153,12 @@ public final class Init {
         return fill(t, v);
     }
 
+    /** {@link #truncNormal(Tensor, double, double, double, double, Generator)} with PyTorch's bounds [-2, 2]. */
     public static Tensor truncNormal(Tensor t, double mean, double std) {
         return truncNormal(t, mean, std, -2.0, 2.0, null);
     }
 
+    /** Fills {@code t} with {@code value} in place, like {@code nn.init.constant_}. */
     public static Tensor constant(Tensor t, double value) {
         Autograd.noGrad(() -> {
             t.fillInPlace(value);
@@ -133,10 +166,12 @@ public final class Init {
         return t;
     }
 
+    /** Fills {@code t} with zeros in place, like {@code nn.init.zeros_}. */
     public static Tensor zeros(Tensor t) {
         return constant(t, 0.0);
     }
 
+    /** Fills {@code t} with ones in place, like {@code nn.init.ones_}. */
     public static Tensor ones(Tensor t) {
         return constant(t, 1.0);
     }
@@ -148,6 +183,7 @@ public final class Init {
         return uniform(t, -a, a, generator);
     }
 
+    /** Glorot uniform with gain 1, like {@code nn.init.xavier_uniform_(t)}. */
     public static Tensor xavierUniform(Tensor t) {
         return xavierUniform(t, 1.0, null);
     }
@@ -158,6 +194,7 @@ public final class Init {
         return normal(t, 0.0, gain * Math.sqrt(2.0 / (f[0] + f[1])), generator);
     }
 
+    /** Glorot normal with gain 1, like {@code nn.init.xavier_normal_(t)}. */
     public static Tensor xavierNormal(Tensor t) {
         return xavierNormal(t, 1.0, null);
     }
@@ -190,6 +227,7 @@ public final class Init {
         return normal(t, 0.0, kaimingStd(t, a, mode, nonlinearity), generator);
     }
 
+    /** PyTorch's {@code kaiming_normal_(t)} defaults: fan-in, leaky ReLU with a = 0. */
     public static Tensor kaimingNormal(Tensor t) {
         return kaimingNormal(t, 0.0, FanMode.FAN_IN, Nonlinearity.LEAKY_RELU, null);
     }
@@ -246,6 +284,7 @@ public final class Init {
         return fill(t, v);
     }
 
+    /** {@link #orthogonal(Tensor, double, Generator)} with gain 1. */
     public static Tensor orthogonal(Tensor t) {
         return orthogonal(t, 1.0, null);
     }

@@ -22,7 +22,12 @@ import java.util.Map;
  */
 public class ReduceLROnPlateau {
     /** Whether lower ({@code MIN}) or higher ({@code MAX}) metric values are better. */
-    public enum Mode { MIN, MAX }
+    public enum Mode {
+        /** A lower metric is better (a loss). */
+        MIN,
+        /** A higher metric is better (an accuracy). */
+        MAX
+    }
 
     private static final double EPS = 1e-8;
     private final Optimizer optimizer;
