@@ -51,14 +51,14 @@ public final class Losses {
         };
     }
 
-    private static void checkFloating(String op, String what, Tensor t) {
+    static void checkFloating(String op, String what, Tensor t) {
         if (!t.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": " + what + " must be floating point, got " + t.dtype());
         }
     }
 
     /** The broadcast shape of {@code a} and {@code b}, or an error naming the op and both shapes. */
-    private static long[] broadcastShape(String op, String nameA, Tensor a, String nameB, Tensor b) {
+    static long[] broadcastShape(String op, String nameA, Tensor a, String nameB, Tensor b) {
         long[] x = a.shape();
         long[] y = b.shape();
         int n = Math.max(x.length, y.length);
@@ -449,33 +449,6 @@ public final class Losses {
 
     // ------------------------------------------------------------------ embeddings and ranking
 
-    /** {@link #cosineSimilarity(Tensor, Tensor, int, double)} along dim 1 with {@code eps = 1e-8}. */
-    public static Tensor cosineSimilarity(Tensor x1, Tensor x2) {
-        return cosineSimilarity(x1, x2, 1, 1e-8);
-    }
-
-    /**
-     * Cosine similarity along {@code dim} ({@code torch.nn.functional.cosine_similarity}):
-     * {@code sum(x1 x2) / (max(|x1|, eps) max(|x2|, eps))}; {@code x1} and {@code x2} broadcast and
-     * {@code dim} may be negative. The result drops {@code dim}.
-     */
-    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim, double eps) {
-        String op = "cosineSimilarity";
-        checkFloating(op, "x1", x1);
-        checkFloating(op, "x2", x2);
-        long[] shape = broadcastShape(op, "x1", x1, "x2", x2);
-        if (dim < -shape.length || dim >= shape.length) {
-            throw new IllegalArgumentException(op + ": dim " + dim + " is out of range for the broadcast shape "
-                    + Arrays.toString(shape));
-        }
-        Tensor a = x1.broadcastTo(shape);
-        Tensor b = x2.broadcastTo(shape);
-        int d = dim < 0 ? dim + shape.length : dim;
-        Tensor na = a.norm(2.0, new int[] {d}, true).clampMin(eps);
-        Tensor nb = b.norm(2.0, new int[] {d}, true).clampMin(eps);
-        return a.div(na).mul(b.div(nb)).sum(d, false);
-    }
-
     /** {@link #cosineEmbeddingLoss(Tensor, Tensor, Tensor, double, String)} with margin 0 and mean. */
     public static Tensor cosineEmbeddingLoss(Tensor x1, Tensor x2, Tensor y) {
         return cosineEmbeddingLoss(x1, x2, y, 0.0, "mean");
@@ -560,16 +533,13 @@ public final class Losses {
             throw new IllegalArgumentException(op + ": inputs must be [N, D] or [D], got shape "
                     + Arrays.toString(anchor.shape()));
         }
-        Tensor positiveDistance = pairwiseDistance(anchor, positive, p, eps);
-        Tensor negativeDistance = pairwiseDistance(anchor, negative, p, eps);
+        Tensor positiveDistance = Distances.pairwiseDistance(anchor, positive, p, eps, false);
+        Tensor negativeDistance = Distances.pairwiseDistance(anchor, negative, p, eps, false);
         if (swap) {
-            negativeDistance = negativeDistance.minimum(pairwiseDistance(positive, negative, p, eps));
+            negativeDistance = negativeDistance.minimum(Distances.pairwiseDistance(positive, negative, p, eps, false));
         }
         Tensor loss = positiveDistance.sub(negativeDistance).add(margin).clampMin(0.0);
         return reduce(op, loss, reduction);
     }
 
-    private static Tensor pairwiseDistance(Tensor x1, Tensor x2, double p, double eps) {
-        return x1.sub(x2).add(eps).norm(p, new int[] {x1.dim() - 1}, false);
-    }
 }

@@ -262,10 +262,10 @@ class LossesTest {
     void cosineSimilarityOfParallelVectorsIsOne() {
         Tensor a = matrix(new double[][] {{1, 2, 3}, {1, 0, 0}});
         Tensor b = matrix(new double[][] {{2, 4, 6}, {0, 1, 0}});
-        assertValuesWithin(TOL, Losses.cosineSimilarity(a, b), DType.F64, shape(2), 1.0, 0.0);
-        assertValuesWithin(TOL, Losses.cosineSimilarity(a, b.neg(), -1, 1e-8), DType.F64, shape(2), -1.0, 0.0);
+        assertValuesWithin(TOL, Distances.cosineSimilarity(a, b), DType.F64, shape(2), 1.0, 0.0);
+        assertValuesWithin(TOL, Distances.cosineSimilarity(a, b.neg(), -1, 1e-8), DType.F64, shape(2), -1.0, 0.0);
         // Zero vectors are clamped by eps, giving 0 rather than NaN.
-        assertEquals(0.0, Losses.cosineSimilarity(f64(0, 0), f64(1, 1), 0, 1e-8).item(), TOL);
+        assertEquals(0.0, Distances.cosineSimilarity(f64(0, 0), f64(1, 1), 0, 1e-8).item(), TOL);
     }
 
     @Test
@@ -374,9 +374,9 @@ class LossesTest {
 
     @Test
     void gradCheckEmbeddingAndRankingLosses() {
-        GradCheck.check(in -> Losses.cosineSimilarity(in[0], in[1]), leaf(39, 1, 3, 4), leaf(40, 1, 3, 4));
-        GradCheck.check(in -> Losses.cosineSimilarity(in[0], in[1], -1, 1e-8), transposedLeaf(41, 3, 4), leaf(42, 1, 4));
-        GradCheck.check(in -> Losses.cosineSimilarity(in[0], in[1], 0, 1e-8), leaf(43, 1, 4, 2), leaf(44, 1, 4, 1));
+        GradCheck.check(in -> Distances.cosineSimilarity(in[0], in[1]), leaf(39, 1, 3, 4), leaf(40, 1, 3, 4));
+        GradCheck.check(in -> Distances.cosineSimilarity(in[0], in[1], -1, 1e-8), transposedLeaf(41, 3, 4), leaf(42, 1, 4));
+        GradCheck.check(in -> Distances.cosineSimilarity(in[0], in[1], 0, 1e-8), leaf(43, 1, 4, 2), leaf(44, 1, 4, 1));
         Tensor y = Tensor.of(1L, -1L, -1L, 1L);
         for (String reduction : new String[] {"mean", "sum", "none"}) {
             GradCheck.check(in -> Losses.cosineEmbeddingLoss(in[0], in[1], y, -0.2, reduction),
@@ -478,5 +478,16 @@ class LossesTest {
                 () -> Losses.huberLoss(f64(1), f64(1), "mean", 0)).getMessage(), "huberLoss", "delta");
         assertContains(assertThrows(IllegalArgumentException.class,
                 () -> Losses.crossEntropy(Tensor.scalar(1.0), Tensor.of(0L))).getMessage(), "crossEntropy", "0-d");
+    }
+
+    @Test
+    void pairwiseDistanceIsThePNormOfTheDifferencePlusEps() {
+        // F.pairwise_distance(torch.tensor([[0., 0.]]), torch.tensor([[3., 4.]]), eps=0) == [5.]
+        Tensor d = Distances.pairwiseDistance(f64(0, 0).reshape(1, 2), f64(3, 4).reshape(1, 2), 2.0, 0.0, false);
+        assertValuesWithin(TOL, d, DType.F64, shape(1), 5.0);
+        assertValuesWithin(TOL, Distances.pairwiseDistance(f64(0, 0).reshape(1, 2), f64(3, 4).reshape(1, 2), 1.0, 0.0, true),
+                DType.F64, shape(1, 1), 7.0);
+        GradCheck.check(in -> Distances.pairwiseDistance(in[0], in[1]), f64(0.5, -1.0, 2.0).reshape(1, 3).setRequiresGrad(true),
+                f64(1.5, 0.3, -0.7).reshape(1, 3).setRequiresGrad(true));
     }
 }
