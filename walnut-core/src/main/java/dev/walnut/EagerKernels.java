@@ -175,6 +175,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw) {
+        return WindowKernels.stride1ConvolutionPays(cIn, cOut, h, w, kh, kw);
+    }
+
+    @Override
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
         return WindowKernels.conv2d(x, weight, bias);
     }

@@ -69,9 +69,23 @@ final class WindowKernels {
 
     // ------------------------------------------------------------------ stride-1 convolution
 
-    private static boolean direct(int cIn, int kh, int kw, int cOut) {
-        int ck = cIn * kh * kw;
+    private static boolean direct(long cIn, int kh, int kw, long cOut) {
+        long ck = cIn * kh * kw;
         return ck < cOut && ck <= DIRECT_MAX_DEPTH;
+    }
+
+    /**
+     * Whether a stride-1, undilated, ungrouped conv of this size should take the fused kernels:
+     * always for the direct engine; for the shifted GEMMs only while the full grid holds at most
+     * twice as many positions as there are windows (3x3 on 13 x 13: 1.4), since the extra
+     * positions cost GEMM work.
+     */
+    static boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw) {
+        if (direct(cIn, kh, kw, cOut)) {
+            return true;
+        }
+        long windows = (long) (h - kh + 1) * (w - kw + 1);
+        return (long) h * w <= 2 * windows;
     }
 
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */

@@ -119,6 +119,9 @@ public interface Kernels {
     /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
     Tensor col2im(Tensor x, int[] outputSize, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride);
 
+    /** Whether the valid stride-1 convolution's fused kernels pay for a conv of this size (else im2col and a GEMM). */
+    boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
+
     /** The valid stride-1 2-d convolution; {@code bias} may be null. */
     Tensor conv2d(Tensor x, Tensor weight, Tensor bias);
 

@@ -2,6 +2,7 @@ package dev.walnut.nn.functional;
 
 import dev.walnut.Tensor;
 import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.internal.Kernels;
 import dev.walnut.ops.NoAttrs;
 import dev.walnut.ops.WindowOps;
 
@@ -11,7 +12,7 @@ import dev.walnut.ops.WindowOps;
  * dilation 1, no padding (the caller pads), one group. Two engines:
  * <ul>
  *   <li>a small product depth {@code C_in * kH * kW} (below {@code C_out}, at most
- *       {@link #DIRECT_MAX_DEPTH}: a first layer on 1 or 3 channels) runs the direct kernels of
+ *       27: a first layer on 1 or 3 channels) runs the direct kernels of
  *       {@code DirectConvKernels}, SIMD along the output rows, for the output and the weight
  *       gradient; im2col would copy the input once per tap for GEMMs too shallow to be
  *       efficient, and the weight gradient was one tiny product per batch item;</li>
@@ -32,9 +33,6 @@ import dev.walnut.ops.WindowOps;
  * The input gradient is only computed when the input requires grad.
  */
 final class DirectConvolution {
-    /** Largest product depth C_in * kH * kW (also below C_out) for the direct kernels. */
-    static final int DIRECT_MAX_DEPTH = 27;
-
     private DirectConvolution() {
     }
 
@@ -45,12 +43,7 @@ final class DirectConvolution {
      * GEMM work.
      */
     static boolean suits(long cIn, long cOut, int h, int w, int kh, int kw) {
-        long ck = cIn * kh * kw;
-        if (ck < cOut && ck <= DIRECT_MAX_DEPTH) {
-            return true;
-        }
-        long windows = (long) (h - kh + 1) * (w - kw + 1);
-        return (long) h * w <= 2 * windows;
+        return Kernels.get().stride1ConvolutionPays(cIn, cOut, h, w, kh, kw);
     }
 
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
