@@ -36,18 +36,12 @@ public final class ElementwiseOps {
     /** {@code a op b} with broadcasting and PyTorch's type promotion. */
     public abstract static class Binary extends OpDef<NoAttrs> {
         final int kernel;
-        private final String nodeName;
 
         Binary(String name, String nodeName, int kernel) {
-            super(name, 1);
+            super(name, 1, nodeName);
             this.kernel = kernel;
-            this.nodeName = nodeName;
         }
 
-        @Override
-        public String nodeName(NoAttrs attrs) {
-            return nodeName;
-        }
 
         DType dtype(DType promoted) {
             return Specs.arithmetic(name(), promoted);
@@ -241,25 +235,19 @@ public final class ElementwiseOps {
 
     /** One-input elementwise math; integer inputs of float-only ops compute in F32, as in PyTorch. */
     public static final class Unary extends OpDef<NoAttrs> {
-        private final String nodeName;
         private final int kernel;
         private final boolean floatOnly;
         private final boolean savesResult;
         private final Chain chain;
 
         Unary(String name, String nodeName, int kernel, boolean floatOnly, boolean savesResult, Chain chain) {
-            super(name, 1);
-            this.nodeName = nodeName;
+            super(name, 1, nodeName);
             this.kernel = kernel;
             this.floatOnly = floatOnly;
             this.savesResult = savesResult;
             this.chain = chain;
         }
 
-        @Override
-        public String nodeName(NoAttrs attrs) {
-            return nodeName;
-        }
 
         private DType dtype(DType dt) {
             if (!dt.isFloatingPoint() && floatOnly) {
@@ -341,19 +329,13 @@ public final class ElementwiseOps {
      * as a copy.
      */
     private static final class Rounding extends OpDef<NoAttrs> {
-        private final String nodeName;
         private final int kernel;
 
         Rounding(String name, String nodeName, int kernel) {
-            super(name, 1);
-            this.nodeName = nodeName;
+            super(name, 1, nodeName);
             this.kernel = kernel;
         }
 
-        @Override
-        public String nodeName(NoAttrs attrs) {
-            return nodeName;
-        }
 
         private DType dtype(DType dt) {
             if (dt == DType.BOOL) {
@@ -406,12 +388,7 @@ public final class ElementwiseOps {
      * gradient rule, and a primitive so that the rule is one pass and still differentiable:
      * linear in {@code g}, piecewise constant in {@code x}.
      */
-    public static final OpDef<Threshold> THRESHOLD_BACKWARD = new OpDef<>("thresholdBackward", 1) {
-        @Override
-        public String nodeName(Threshold attrs) {
-            return "ThresholdBackwardBackward0";
-        }
-
+    public static final OpDef<Threshold> THRESHOLD_BACKWARD = new OpDef<>("thresholdBackward", 1, "ThresholdBackwardBackward0") {
         @Override
         public TensorSpec[] infer(Threshold attrs, TensorSpec... in) {
             check(in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype());
@@ -463,7 +440,6 @@ public final class ElementwiseOps {
 
     /** {@code x op s}: one kernel pass, the node names PyTorch records for the tensor-tensor op. */
     public static final class ScalarOp extends OpDef<Scalar> {
-        private final String nodeName;
         private final int kernel;
         private final boolean keepsInteger;
         private final boolean savesInput;
@@ -478,8 +454,7 @@ public final class ElementwiseOps {
 
         ScalarOp(String name, String nodeName, int kernel, boolean keepsInteger, boolean savesInput, boolean savesResult,
                  ScalarChain chain) {
-            super(name, 1);
-            this.nodeName = nodeName;
+            super(name, 1, nodeName);
             this.kernel = kernel;
             this.keepsInteger = keepsInteger;
             this.savesInput = savesInput;
@@ -487,10 +462,6 @@ public final class ElementwiseOps {
             this.chain = chain;
         }
 
-        @Override
-        public String nodeName(Scalar attrs) {
-            return nodeName;
-        }
 
         private DType dtype(DType dt, Scalar attrs) {
             if (dt.isFloatingPoint()) {
@@ -557,12 +528,7 @@ public final class ElementwiseOps {
     public record Clamp(double min, double max) {
     }
 
-    public static final OpDef<Clamp> CLAMP = new OpDef<>("clamp", 1) {
-        @Override
-        public String nodeName(Clamp attrs) {
-            return "ClampBackward1";
-        }
-
+    public static final OpDef<Clamp> CLAMP = new OpDef<>("clamp", 1, "ClampBackward1") {
         private DType dtype(DType in, Clamp attrs) {
             if (Double.isNaN(attrs.min()) || Double.isNaN(attrs.max())) {
                 throw new IllegalArgumentException("clamp: bounds must not be NaN (min=" + attrs.min() + ", max=" + attrs.max() + ")");
@@ -609,12 +575,7 @@ public final class ElementwiseOps {
     }
 
     /** A converted copy; differentiable between floating types (the engine converts the gradient back). */
-    public static final OpDef<Cast> CAST = new OpDef<>("to", 1) {
-        @Override
-        public String nodeName(Cast attrs) {
-            return "ToCopyBackward0";
-        }
-
+    public static final OpDef<Cast> CAST = new OpDef<>("to", 1, "ToCopyBackward0") {
         @Override
         public TensorSpec[] infer(Cast attrs, TensorSpec... in) {
             return Specs.one(in[0].shape(), attrs.dtype());
@@ -647,12 +608,7 @@ public final class ElementwiseOps {
     };
 
     /** {@code cond ? a : b} with broadcasting; the condition gets no gradient. */
-    public static final OpDef<NoAttrs> WHERE = new OpDef<>("where", 1) {
-        @Override
-        public String nodeName(NoAttrs attrs) {
-            return "WhereBackward0";
-        }
-
+    public static final OpDef<NoAttrs> WHERE = new OpDef<>("where", 1, "WhereBackward0") {
         private void checkCondition(DType cond) {
             if (cond != DType.BOOL) {
                 throw new IllegalArgumentException("where: condition must be a bool tensor, got " + cond

@@ -56,19 +56,13 @@ public final class IndexingOps {
      * standing in for a null one, with the constant it writes (if any) set to zero.
      */
     private abstract static class Linear<A> extends OpDef<A> {
-        private final String node;
         private final int[] data;
 
         Linear(String name, String node, int... data) {
-            super(name, 1);
-            this.node = node;
+            super(name, 1, node);
             this.data = data;
         }
 
-        @Override
-        public String nodeName(A attrs) {
-            return node;
-        }
 
         /** The reverse rule reads the index (or mask), which every op here takes second. */
         @Override

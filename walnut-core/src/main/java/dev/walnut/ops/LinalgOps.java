@@ -36,12 +36,7 @@ public final class LinalgOps {
         return shape[0] > 1 && shape[1] > 1 && strides[0] == 1 && strides[1] == shape[0];
     }
 
-    public static final OpDef<NoAttrs> MATMUL = new OpDef<>("matmul", 1) {
-        @Override
-        public String nodeName(NoAttrs attrs) {
-            return "MmBackward0";
-        }
-
+    public static final OpDef<NoAttrs> MATMUL = new OpDef<>("matmul", 1, "MmBackward0") {
         @Override
         public String nodeName(NoAttrs attrs, Tensor[] in) {
             return in[0].dim() == 2 && in[1].dim() == 2 ? "MmBackward0" : "BmmBackward0";

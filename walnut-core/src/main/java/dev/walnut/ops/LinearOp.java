@@ -11,17 +11,11 @@ import java.util.Arrays;
  * which are what it saves.
  */
 abstract class LinearOp<A> extends OpDef<A> {
-    private final String node;
 
     LinearOp(String name, String node) {
-        super(name, 1);
-        this.node = node;
+        super(name, 1, node);
     }
 
-    @Override
-    public String nodeName(A attrs) {
-        return node;
-    }
 
     @Override
     public Tensor[] save(A attrs, Tensor[] in, Tensor[] out) {

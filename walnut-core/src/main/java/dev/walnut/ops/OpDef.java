@@ -28,10 +28,18 @@ import dev.walnut.autograd.Node;
 public abstract class OpDef<A> {
     private final String name;
     private final int outputs;
+    private final String nodeName;
 
+    /** An op whose node name depends on its attributes: it overrides {@link #nodeName(Object)}. */
     protected OpDef(String name, int outputs) {
+        this(name, outputs, null);
+    }
+
+    /** An op that always records a node named {@code nodeName}. */
+    protected OpDef(String name, int outputs, String nodeName) {
         this.name = name;
         this.outputs = outputs;
+        this.nodeName = nodeName;
     }
 
     /** The op's name in Walnut's vocabulary, e.g. {@code "mul"}; unique in {@link Ops#all()}. */
@@ -45,7 +53,12 @@ public abstract class OpDef<A> {
     }
 
     /** The PyTorch-style name of the node it records, e.g. {@code "MulBackward0"}. */
-    public abstract String nodeName(A attrs);
+    public String nodeName(A attrs) {
+        if (nodeName == null) {
+            throw new IllegalStateException(name + " has no fixed node name and does not override nodeName(attrs)");
+        }
+        return nodeName;
+    }
 
     /**
      * The node name of a call on these inputs; the same as {@link #nodeName(Object)} unless the

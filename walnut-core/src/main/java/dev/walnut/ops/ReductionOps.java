@@ -308,18 +308,12 @@ public final class ReductionOps {
     /** max / min along a dim: values and I64 indices; the gradient goes to the index found. */
     private static final class ArgExtreme extends OpDef<Dim> {
         private final int kernel;
-        private final String node;
 
         ArgExtreme(String name, String node, int kernel) {
-            super(name, 2);
+            super(name, 2, node);
             this.kernel = kernel;
-            this.node = node;
         }
 
-        @Override
-        public String nodeName(Dim attrs) {
-            return node;
-        }
 
         @Override
         public TensorSpec[] infer(Dim attrs, TensorSpec... in) {

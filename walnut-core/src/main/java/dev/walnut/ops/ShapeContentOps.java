@@ -243,12 +243,7 @@ public final class ShapeContentOps {
         }
     };
 
-    public static final OpDef<Dim> CUMPROD = new OpDef<>("cumprod", 1) {
-        @Override
-        public String nodeName(Dim attrs) {
-            return "CumprodBackward0";
-        }
-
+    public static final OpDef<Dim> CUMPROD = new OpDef<>("cumprod", 1, "CumprodBackward0") {
         @Override
         public TensorSpec[] infer(Dim attrs, TensorSpec... in) {
             return Specs.one(in[0].shape(), scanType(in[0].dtype()));
@@ -322,17 +317,11 @@ public final class ShapeContentOps {
 
     /** Values and indices: the values' tangent is the tangent gathered at the indices. */
     private abstract static class Selection<A> extends OpDef<A> {
-        private final String node;
 
         Selection(String name, String node) {
-            super(name, 2);
-            this.node = node;
+            super(name, 2, node);
         }
 
-        @Override
-        public String nodeName(A attrs) {
-            return node;
-        }
 
         @Override
         public Tensor[] save(A attrs, Tensor[] in, Tensor[] out) {

@@ -318,12 +318,7 @@ public final class ViewOps {
     };
 
     /** Concatenation along a dim, in the promoted dtype. */
-    public static final OpDef<Cat> CAT = new OpDef<>("cat", 1) {
-        @Override
-        public String nodeName(Cat attrs) {
-            return "CatBackward0";
-        }
-
+    public static final OpDef<Cat> CAT = new OpDef<>("cat", 1, "CatBackward0") {
         @Override
         public TensorSpec[] infer(Cat attrs, TensorSpec... in) {
             long[] shape = in[0].shape();

@@ -215,12 +215,7 @@ public final class WindowOps {
      * graph, non-finite weights or inputs) the composites {@code col2im(W^T g)} for the input and
      * {@code sum_n g_n im2col(x)_n^T} for the weight, so every order of gradient follows.
      */
-    public static final OpDef<NoAttrs> CONVOLUTION = new OpDef<>("convolution", 1) {
-        @Override
-        public String nodeName(NoAttrs attrs) {
-            return "ConvolutionBackward0";
-        }
-
+    public static final OpDef<NoAttrs> CONVOLUTION = new OpDef<>("convolution", 1, "ConvolutionBackward0") {
         @Override
         public TensorSpec[] infer(NoAttrs attrs, TensorSpec... in) {
             long[] x = in[0].shape();
