@@ -1,5 +1,6 @@
 package dev.walnut;
 
+import dev.walnut.internal.Dims;
 import java.util.Arrays;
 
 /** Shape arithmetic shared by the ops: strides, dim wrapping, broadcasting. */
@@ -52,34 +53,13 @@ final class Shapes {
         return r;
     }
 
-    /** Wraps a possibly negative dim into [0, rank). */
     static int wrapDim(String op, int dim, int rank) {
-        int r = Math.max(rank, 1); // a 0-d tensor accepts dim 0 and -1, like PyTorch
-        if (dim < -r || dim >= r) {
-            throw new IndexOutOfBoundsException(op + ": dim " + dim + " is out of range for a tensor of rank " + rank
-                    + " (expected a value in [" + -r + ", " + (r - 1) + "])");
-        }
-        return dim < 0 ? dim + r : dim;
+        return Dims.wrap(op, dim, rank);
     }
 
     /** Wraps dims and returns a mask of the reduced dims; empty dims mean all dims. */
     static boolean[] dimMask(String op, int[] dims, int rank) {
-        boolean[] mask = new boolean[rank];
-        if (dims == null || dims.length == 0) {
-            Arrays.fill(mask, true);
-            return mask;
-        }
-        for (int d : dims) {
-            int w = wrapDim(op, d, rank);
-            if (rank == 0) {
-                continue;
-            }
-            if (mask[w]) {
-                throw new IllegalArgumentException(op + ": dim " + w + " appears multiple times in " + Arrays.toString(dims));
-            }
-            mask[w] = true;
-        }
-        return mask;
+        return Dims.mask(op, dims, rank);
     }
 
     static int[] broadcast(String op, int[] a, int[] b) {

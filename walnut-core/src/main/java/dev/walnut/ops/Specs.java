@@ -2,6 +2,7 @@ package dev.walnut.ops;
 
 import dev.walnut.DType;
 import dev.walnut.Tensor;
+import dev.walnut.internal.Dims;
 import java.util.Arrays;
 
 /** Shape and dtype rules shared by op definitions; they mirror the eager kernels' checks. */
@@ -102,34 +103,13 @@ final class Specs {
         return fit(a.add(b), out);
     }
 
-    /** A dim in [-rank, rank) made non-negative (a 0-d tensor accepts 0 and -1), with the eager ops' error. */
     static int wrapDim(String op, int dim, int rank) {
-        int r = Math.max(rank, 1);
-        if (dim < -r || dim >= r) {
-            throw new IndexOutOfBoundsException(op + ": dim " + dim + " is out of range for a tensor of rank " + rank
-                    + " (expected a value in [" + -r + ", " + (r - 1) + "])");
-        }
-        return dim < 0 ? dim + r : dim;
+        return Dims.wrap(op, dim, rank);
     }
 
     /** Which dims a reduction over {@code dims} (empty: all) removes. */
     static boolean[] reducedDims(String op, int[] dims, int rank) {
-        boolean[] mask = new boolean[rank];
-        if (dims.length == 0) {
-            Arrays.fill(mask, true);
-            return mask;
-        }
-        for (int d : dims) {
-            int w = wrapDim(op, d, rank);
-            if (rank == 0) {
-                continue;
-            }
-            if (mask[w]) {
-                throw new IllegalArgumentException(op + ": dim " + w + " appears multiple times in " + Arrays.toString(dims));
-            }
-            mask[w] = true;
-        }
-        return mask;
+        return Dims.mask(op, dims, rank);
     }
 
     /** The input shape with reduced dims set to 1 (what keepDim gives). */
