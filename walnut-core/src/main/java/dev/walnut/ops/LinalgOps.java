@@ -68,7 +68,10 @@ public final class LinalgOps {
 
         @Override
         public Tensor[] compute(NoAttrs attrs, Tensor[] in) {
-            infer(attrs, TensorSpec.of(in[0]), TensorSpec.of(in[1]));
+            if (in[0].dim() < 2 || in[1].dim() < 2 || in[0].size(-1) != in[1].size(-2)) {
+                infer(attrs, TensorSpec.of(in[0]), TensorSpec.of(in[1])); // throws the shape error
+            }
+            // The kernel checks the batch dims and the dtype itself: no spec allocation per product.
             return Specs.one(K.matmul(in[0], in[1]));
         }
 
