@@ -1,7 +1,7 @@
 package dev.walnut;
 
-import dev.walnut.backend.Storage;
 import dev.walnut.backend.Layout;
+import dev.walnut.backend.Storage;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.LinalgOps;
 import dev.walnut.ops.NoAttrs;

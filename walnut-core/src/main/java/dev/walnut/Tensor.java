@@ -1,11 +1,11 @@
 package dev.walnut;
 
-import dev.walnut.backend.Layout;
-import dev.walnut.backend.Storage;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.GradOptions;
 import dev.walnut.autograd.HookHandle;
 import dev.walnut.autograd.Node;
+import dev.walnut.backend.Layout;
+import dev.walnut.backend.Storage;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.AutogradInternals;
 import dev.walnut.internal.Kernels;
