@@ -32,12 +32,15 @@ class KernelTwinsUpToDateTest {
         for (Map.Entry<Path, String> e : generated.entrySet()) {
             Path file = e.getKey();
             if (!Files.exists(file)) {
-                stale.add(file + " (missing)");
+                stale.add("walnut-core/" + file + " (missing)");
                 continue;
             }
-            String committed = Files.readString(file, StandardCharsets.UTF_8);
+            // A checkout with CRLF line ends (core.autocrlf) is not stale.
+            String committed = Files.readString(file, StandardCharsets.UTF_8).replace("\r\n", "\n");
             if (!committed.equals(e.getValue())) {
-                stale.add(file + " (" + firstDifference(committed, e.getValue()) + ")");
+                String header = e.getValue().substring(0, e.getValue().indexOf('\n'));
+                stale.add("walnut-core/" + file + " (template " + header.substring("// Generated from ".length(),
+                        header.indexOf(" by ")) + "; " + firstDifference(committed, e.getValue()) + ")");
             }
         }
         if (!stale.isEmpty()) {
