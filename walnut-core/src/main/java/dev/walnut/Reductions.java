@@ -1,7 +1,7 @@
 package dev.walnut;
 
 import dev.walnut.backend.Storage;
-import dev.walnut.backend.cpu.ReduceOp;
+import dev.walnut.backend.ReduceOp;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.ReductionOps;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package dev.walnut.backend.cpu;
 
+import dev.walnut.backend.BinaryOp;
 import dev.walnut.DType;
 import dev.walnut.backend.Backend;
 import dev.walnut.backend.Layout;

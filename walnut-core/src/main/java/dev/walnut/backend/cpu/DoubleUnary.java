@@ -2,6 +2,7 @@
 // Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
+import dev.walnut.backend.UnaryOp;
 import java.util.Arrays;
 
 /**

@@ -2,6 +2,9 @@
 // Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
+import dev.walnut.backend.BinaryOp;
+import dev.walnut.backend.UnaryOp;
+
 /**
  * Elementwise kernels of the pure-Java CPU back end: unary math, binary arithmetic, comparisons,
  * logical ops and {@code where}, over primitive arrays.

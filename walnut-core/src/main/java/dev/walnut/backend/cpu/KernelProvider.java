@@ -1,5 +1,7 @@
 package dev.walnut.backend.cpu;
 
+import dev.walnut.backend.BinaryOp;
+import dev.walnut.backend.UnaryOp;
 import java.util.Optional;
 
 /**

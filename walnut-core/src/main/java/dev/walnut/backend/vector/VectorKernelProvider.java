@@ -1,8 +1,8 @@
 package dev.walnut.backend.vector;
 
+import dev.walnut.backend.UnaryOp;
 import dev.walnut.backend.cpu.KernelProvider;
 import dev.walnut.backend.cpu.PackedMatrix;
-import dev.walnut.backend.cpu.UnaryOp;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;

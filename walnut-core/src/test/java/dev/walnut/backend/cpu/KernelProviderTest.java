@@ -1,5 +1,7 @@
 package dev.walnut.backend.cpu;
 
+import dev.walnut.backend.BinaryOp;
+import dev.walnut.backend.UnaryOp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,5 +1,6 @@
 package dev.walnut.backend.cpu;
 
+import dev.walnut.backend.ReduceOp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.walnut.backend.cpu;
+package dev.walnut.backend;
 
 /**
  * Op codes for {@link ReduceKernels#reduce} and {@link ReduceKernels#argReduce}.

@@ -1,4 +1,4 @@
-package dev.walnut.backend.cpu;
+package dev.walnut.backend;
 
 /**
  * Op codes for {@link ElementwiseKernels#unary}: one input, one output of the same dtype, up to
@@ -111,7 +111,7 @@ public final class UnaryOp {
     }
 
     /** Whether {@code op} is a transcendental (or otherwise costly) op, which earns a smaller parallel grain. */
-    static boolean isCostly(int op) {
+    public static boolean isCostly(int op) {
         switch (op) {
             case EXP: case LOG: case SIN: case COS: case TANH: case SIGMOID: case POW_SCALAR:
             case RPOW_SCALAR: case LOG1P: case EXPM1: case ERF:
