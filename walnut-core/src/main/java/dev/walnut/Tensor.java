@@ -1021,6 +1021,44 @@ public final class Tensor {
         return Dispatcher.call(ElementwiseOps.ATAN2, NoAttrs.NONE, this, other);
     }
 
+    /**
+     * Element-wise C-style remainder {@code this - trunc(this / other) * other}: it has the sign of
+     * {@code this} (Java's {@code %}, PyTorch's {@code torch.fmod}), with broadcasting. Integer
+     * division by zero throws; floats give NaN. Differentiable: d/dthis = 1, d/dother =
+     * -trunc(this / other).
+     *
+     * <pre>{@code
+     * Tensor.of(-3.0, 3.0).fmod(Tensor.of(2.0));   // [-1, 1]
+     * }</pre>
+     */
+    public Tensor fmod(Tensor other) {
+        return Dispatcher.call(ElementwiseOps.FMOD, NoAttrs.NONE, this, other);
+    }
+
+    /** {@link #fmod(Tensor)} by a number. */
+    public Tensor fmod(double other) {
+        return fmod(Elementwise.wrapScalar(this, other));
+    }
+
+    /**
+     * Element-wise Python-style modulo {@code this - floor(this / other) * other}: it has the sign
+     * of {@code other} (Python's {@code %}, PyTorch's {@code torch.remainder}), with broadcasting.
+     * Integer division by zero throws; floats give NaN. Differentiable: d/dthis = 1, d/dother =
+     * -floor(this / other).
+     *
+     * <pre>{@code
+     * Tensor.of(-3.0, 3.0).remainder(Tensor.of(2.0));   // [1, 1]
+     * }</pre>
+     */
+    public Tensor remainder(Tensor other) {
+        return Dispatcher.call(ElementwiseOps.REMAINDER, NoAttrs.NONE, this, other);
+    }
+
+    /** {@link #remainder(Tensor)} by a number. */
+    public Tensor remainder(double other) {
+        return remainder(Elementwise.wrapScalar(this, other));
+    }
+
     /** Elementwise maximum (NaN propagates; ties split the gradient evenly, as in PyTorch). */
     public Tensor maximum(Tensor other) {
         return Dispatcher.call(ElementwiseOps.MAXIMUM, NoAttrs.NONE, this, other);

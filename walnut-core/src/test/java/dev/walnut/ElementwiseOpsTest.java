@@ -421,6 +421,45 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void fmodTakesTheDividendsSignAndRemainderTheDivisors() {
+        // torch.fmod / torch.remainder on [-3, 3, -3.5, 5.5, 4] and [2, -2, 2, -2, 2], float and int.
+        Tensor a = Tensor.fromArray(new double[] {-3, 3, -3.5, 5.5, 4}, 5);
+        Tensor b = Tensor.fromArray(new double[] {2, -2, 2, -2, 2}, 5);
+        assertArrayEquals(new double[] {-1, 1, -1.5, 1.5, 0}, a.fmod(b).toDoubleArray(), 0);
+        assertArrayEquals(new double[] {1, -1, 0.5, -0.5, 0}, a.remainder(b).toDoubleArray(), 0);
+        Tensor ai = Tensor.fromArray(new long[] {-7, 7, -7, 7}, 4);
+        Tensor bi = Tensor.fromArray(new long[] {3, 3, -3, -3}, 4);
+        assertEquals(DType.I64, ai.fmod(bi).dtype());
+        assertArrayEquals(new long[] {-1, 1, -1, 1}, ai.fmod(bi).toLongArray());
+        assertArrayEquals(new long[] {2, 1, -1, -2}, ai.remainder(bi).toLongArray());
+        // Scalars, broadcasting, and an I32 tensor keeping its dtype with a whole-number divisor.
+        assertArrayEquals(new double[] {1, 1, 0.5, 1.5, 0}, a.remainder(2).toDoubleArray(), 0);
+        Tensor i32 = Tensor.fromArray(new int[] {-5, 5}, 2);
+        assertEquals(DType.I32, i32.fmod(3).dtype());
+        assertArrayEquals(new int[] {-2, 2}, i32.fmod(3).toIntArray());
+        assertArrayEquals(new float[] {-0.5f, 0.5f}, i32.to(DType.F32).fmod(1.5).toFloatArray(), 0f);
+        // Division by zero: NaN for floats, an error naming the op for integers.
+        assertTrue(Double.isNaN(a.fmod(0.0).toDoubleArray()[0]));
+        var e = assertThrows(ArithmeticException.class, () -> ai.remainder(Tensor.scalar(0, DType.I64)));
+        assertTrue(e.getMessage().contains("remainder") && e.getMessage().contains("zero"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.of(true).fmod(Tensor.of(true)));
+    }
+
+    @Test
+    void fmodAndRemainderGradientsAreOneAndMinusTheQuotient() {
+        Tensor a = Tensor.fromArray(new double[] {-3.5, 5.5}, 2).setRequiresGrad(true);
+        Tensor b = Tensor.fromArray(new double[] {2, -2}, 2).setRequiresGrad(true);
+        a.fmod(b).sum().backward();
+        assertArrayEquals(new double[] {1, 1}, a.grad().toDoubleArray(), 0);
+        assertArrayEquals(new double[] {1, 2}, b.grad().toDoubleArray(), 0);   // -trunc(a / b) = 1, 2
+        assertEquals("FmodBackward1", a.fmod(b).gradFn().name());
+        a.zeroGrad();
+        b.zeroGrad();
+        a.remainder(b).sum().backward();
+        assertArrayEquals(new double[] {2, 3}, b.grad().toDoubleArray(), 0);   // -floor(a / b) = 2, 3
+    }
+
+    @Test
     void roundingFollowsPyTorchHalvesToEvenAndTheSignOfZero() {
         Tensor x = Tensor.fromArray(new double[] {-2.5, -1.7, -0.5, 0.5, 1.5, 2.5, 1.2}, 7);
         assertArrayEquals(new double[] {-3, -2, -1, 0, 1, 2, 1}, x.floor().toDoubleArray(), 0.0);

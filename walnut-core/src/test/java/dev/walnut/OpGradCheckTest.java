@@ -58,6 +58,8 @@ class OpGradCheckTest {
         rows.addAll(binaryRows(MAXIMUM, Domain.REAL, Domain.REAL, (a, b) -> a.maximum(b)));
         rows.addAll(binaryRows(MINIMUM, Domain.REAL, Domain.REAL, (a, b) -> a.minimum(b)));
         rows.addAll(binaryRows(ATAN2, Domain.REAL, Domain.NONZERO, (a, b) -> a.atan2(b)));
+        rows.addAll(binaryRows(FMOD, Domain.REAL, Domain.NONZERO, (a, b) -> a.fmod(b)));
+        rows.addAll(binaryRows(REMAINDER, Domain.REAL, Domain.NONZERO, (a, b) -> a.remainder(b)));
         rows.add(row(ADD, "add with alpha (x + 2.5 y)", in -> in[0].add(in[1], 2.5), g -> g.of(Domain.REAL, 2, 3), g -> g.of(Domain.REAL, 2, 3)));
         rows.add(row(ADD, "F64 leaf + I64 constant [3] (promotes to F64)", in -> in[0].add(Tensor.of(1L, 2L, 3L)), g -> g.of(Domain.REAL, 2, 3)));
         rows.add(row(MUL, "x * x (same tensor twice)", in -> in[0].mul(in[0]), g -> g.of(Domain.REAL, 3)));

@@ -25,6 +25,8 @@ public enum PrimitiveOp {
     POW("PowBackward1"),
     POW_SCALAR("PowBackward0"),
     ATAN2("Atan2Backward0"),
+    FMOD("FmodBackward1"),
+    REMAINDER("RemainderBackward1"),
     RPOW_SCALAR("PowBackward2"),
     FLOOR("FloorBackward0"),
     CEIL("CeilBackward0"),

@@ -37,32 +37,42 @@ public final class BinaryOp {
     public static final int MINIMUM = 6;
     /** {@code atan2(a, b)}, the angle of the point (b, a); floating point only. */
     public static final int ATAN2 = 7;
+    /**
+     * C's {@code fmod}: {@code a - trunc(a / b) * b}, the sign of the dividend (Java's {@code %});
+     * integer division by zero is an error.
+     */
+    public static final int FMOD = 8;
+    /**
+     * Python's modulo: {@code a - floor(a / b) * b}, the sign of the divisor; integer division by
+     * zero is an error.
+     */
+    public static final int REMAINDER = 9;
 
     /** {@code a == b} (NaN is unequal to everything, itself included). */
-    public static final int EQ = 8;
+    public static final int EQ = 10;
     /** {@code a != b} (true when either is NaN). */
-    public static final int NE = 9;
+    public static final int NE = 11;
     /** {@code a < b}. Booleans order {@code false < true}. */
-    public static final int LT = 10;
+    public static final int LT = 12;
     /** {@code a <= b}. */
-    public static final int LE = 11;
+    public static final int LE = 13;
     /** {@code a > b}. */
-    public static final int GT = 12;
+    public static final int GT = 14;
     /** {@code a >= b}. */
-    public static final int GE = 13;
+    public static final int GE = 15;
 
     /** Logical and; numbers count as true when non-zero (NaN is true). */
-    public static final int LOGICAL_AND = 14;
+    public static final int LOGICAL_AND = 16;
     /** Logical or; numbers count as true when non-zero. */
-    public static final int LOGICAL_OR = 15;
+    public static final int LOGICAL_OR = 17;
     /** Logical exclusive or; numbers count as true when non-zero. */
-    public static final int LOGICAL_XOR = 16;
+    public static final int LOGICAL_XOR = 18;
 
     /** Number of op codes; valid codes are {@code 0 .. COUNT-1}. */
-    public static final int COUNT = 17;
+    public static final int COUNT = 19;
 
     private static final String[] NAMES = {
-        "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le",
+        "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "fmod", "remainder", "eq", "ne", "lt", "le",
         "gt", "ge", "logical_and", "logical_or", "logical_xor",
     };
 

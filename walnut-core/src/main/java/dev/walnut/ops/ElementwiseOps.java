@@ -195,6 +195,42 @@ public final class ElementwiseOps {
         }
     };
 
+    /**
+     * fmod / remainder: {@code a - q(a / b) * b} with {@code q} trunc (C's fmod, the dividend's
+     * sign) or floor (Python's modulo, the divisor's sign). The quotient is piecewise constant,
+     * so d/da = 1 and d/db = -q(a / b), as in PyTorch.
+     */
+    private static final class Modulo extends Binary {
+        private final boolean floor;
+
+        Modulo(String name, String nodeName, int kernel, boolean floor) {
+            super(name, nodeName, kernel);
+            this.floor = floor;
+        }
+
+        private Tensor quotient(Tensor a, Tensor b) {
+            Tensor q = a.div(b);
+            return floor ? q.floor() : q.trunc();
+        }
+
+        @Override
+        public Tensor[] vjp(NoAttrs attrs, Node n, Tensor[] g) {
+            return new Tensor[] {
+                    n.needsInputGrad(0) ? g[0] : null,
+                    n.needsInputGrad(1) ? g[0].mul(quotient(n.saved(0), n.saved(1))).neg() : null};
+        }
+
+        @Override
+        public Tensor[] jvp(NoAttrs attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            return Specs.one(Specs.sum(out[0], t[0], t[1] == null ? null : t[1].mul(quotient(in[0], in[1])).neg()));
+        }
+    }
+
+    /** {@code fmod(a, b)}: the remainder of truncated division, with the dividend's sign ({@code torch.fmod}). */
+    public static final OpDef<NoAttrs> FMOD = new Modulo("fmod", "FmodBackward1", BinaryOp.FMOD, false);
+    /** {@code remainder(a, b)}: Python's {@code a % b}, with the divisor's sign ({@code torch.remainder}). */
+    public static final OpDef<NoAttrs> REMAINDER = new Modulo("remainder", "RemainderBackward1", BinaryOp.REMAINDER, true);
+
     /** maximum / minimum: the gradient goes to the winner, split evenly on ties (PyTorch's rule). */
     private static final class Extremum extends Binary {
         Extremum(String name, String nodeName, int kernel) {
@@ -737,7 +773,7 @@ public final class ElementwiseOps {
     };
 
     /** Every definition of this family, in declaration order. */
-    static final List<OpDef<?>> ALL = List.of(ADD, SUB, MUL, DIV, POW, ATAN2, MAXIMUM, MINIMUM,
+    static final List<OpDef<?>> ALL = List.of(ADD, SUB, MUL, DIV, POW, ATAN2, FMOD, REMAINDER, MAXIMUM, MINIMUM,
             NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, SQUARE, RECIPROCAL, SIN, COS, TANH, SIGMOID, ERF, LOG1P, EXPM1, RELU,
             FLOOR, CEIL, ROUND, TRUNC, THRESHOLD_BACKWARD, ADD_SCALAR, RSUB_SCALAR, MUL_SCALAR, DIV_SCALAR, RDIV_SCALAR,
             RPOW_SCALAR, POW_SCALAR,

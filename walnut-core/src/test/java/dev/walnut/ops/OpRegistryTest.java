@@ -82,6 +82,8 @@ class OpRegistryTest {
         rows.addAll(binary(ElementwiseOps.DIV, Domain.REAL, Domain.AWAY_FROM_ZERO));
         rows.addAll(binary(ElementwiseOps.POW, Domain.POSITIVE, Domain.REAL));
         rows.addAll(binary(ElementwiseOps.ATAN2, Domain.REAL, Domain.AWAY_FROM_ZERO));
+        rows.addAll(binary(ElementwiseOps.FMOD, Domain.REAL, Domain.AWAY_FROM_ZERO));
+        rows.addAll(binary(ElementwiseOps.REMAINDER, Domain.REAL, Domain.AWAY_FROM_ZERO));
         rows.addAll(binary(ElementwiseOps.MAXIMUM, Domain.REAL, Domain.REAL));
         rows.addAll(binary(ElementwiseOps.MINIMUM, Domain.REAL, Domain.REAL));
         rows.add(unary(ElementwiseOps.NEG, Domain.REAL));

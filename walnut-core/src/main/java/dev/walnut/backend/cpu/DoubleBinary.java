@@ -21,7 +21,7 @@ final class DoubleBinary {
 
     /** Whether {@link #run} accepts {@code op}. */
     static boolean supports(int op) {
-        return op >= BinaryOp.ADD && op <= BinaryOp.ATAN2;
+        return op >= BinaryOp.ADD && op <= BinaryOp.REMAINDER;
     }
 
     /** {@code out[o + i] = a[ao + i*as] op b[bo + i*bs]} for {@code i < n}. */
@@ -34,7 +34,7 @@ final class DoubleBinary {
         } else if (as == 0 && bs == 0) {
             strided(op, a, ao, 0, b, bo, 0, out, o, 1);
             Arrays.fill(out, o + 1, o + n, out[o]);
-        } else if (as == 1 && bs == 0 && op != BinaryOp.ATAN2) {
+        } else if (as == 1 && bs == 0 && op <= BinaryOp.MINIMUM) {
             // a - s == a + (-s) exactly in IEEE arithmetic, so SUB can reuse ADD_SCALAR.
             double s = b[bo];
             switch (op) {
@@ -47,7 +47,7 @@ final class DoubleBinary {
                 case BinaryOp.MINIMUM: DoubleUnary.apply(UnaryOp.MIN_SCALAR, s, 0, a, ao, 1, out, o, n); return;
                 default: throw ElementwiseKernels.unsupportedBinary(op, "float64");
             }
-        } else if (as == 0 && bs == 1 && op != BinaryOp.ATAN2) {
+        } else if (as == 0 && bs == 1 && op <= BinaryOp.MINIMUM) {
             // Max and min are symmetric in IEEE terms too (NaN wins either way, max(-0, 0) = 0).
             double s = a[ao];
             switch (op) {
@@ -113,6 +113,12 @@ final class DoubleBinary {
             case BinaryOp.ATAN2:
                 for (int i = 0; i < n; i++) out[o + i] = Math.atan2(a[o + i], b[o + i]);
                 return;
+            case BinaryOp.FMOD:
+                for (int i = 0; i < n; i++) out[o + i] = a[o + i] % b[o + i];
+                return;
+            case BinaryOp.REMAINDER:
+                for (int i = 0; i < n; i++) out[o + i] = remainder(a[o + i], b[o + i]);
+                return;
             default:
                 throw ElementwiseKernels.unsupportedBinary(op, "float64");
         }
@@ -145,8 +151,23 @@ final class DoubleBinary {
             case BinaryOp.ATAN2:
                 for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = Math.atan2(a[ai], b[bi]);
                 return;
+            case BinaryOp.FMOD:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = a[ai] % b[bi];
+                return;
+            case BinaryOp.REMAINDER:
+                for (int i = 0; i < n; i++, ai += as, bi += bs) out[o + i] = remainder(a[ai], b[bi]);
+                return;
             default:
                 throw ElementwiseKernels.unsupportedBinary(op, "float64");
         }
+    }
+
+    /**
+     * Python's modulo, as PyTorch computes it: C's fmod (exact), moved by one divisor when its
+     * sign differs from the divisor's.
+     */
+    static double remainder(double a, double b) {
+        double m = a % b;
+        return m != 0 && (m < 0) != (b < 0) ? m + b : m;
     }
 }

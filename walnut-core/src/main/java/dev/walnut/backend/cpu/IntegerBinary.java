@@ -7,8 +7,8 @@ import java.util.Arrays;
 
 /**
  * {@code int} and {@code long} loops behind the integer overloads of
- * {@link ElementwiseKernels#binary}: ADD, SUB, MUL, MAXIMUM, MINIMUM and POW (non-negative
- * exponents). Arithmetic wraps in two's complement like PyTorch's. Integer DIV and ATAN2 are not
+ * {@link ElementwiseKernels#binary}: ADD, SUB, MUL, MAXIMUM, MINIMUM, POW (non-negative
+ * exponents), FMOD and REMAINDER (non-zero divisors). Arithmetic wraps in two's complement like PyTorch's. Integer DIV and ATAN2 are not
  * kernels: the caller promotes those to floating point first.
  */
 final class IntegerBinary {
@@ -19,7 +19,7 @@ final class IntegerBinary {
     static boolean supports(int op) {
         switch (op) {
             case BinaryOp.ADD: case BinaryOp.SUB: case BinaryOp.MUL: case BinaryOp.MAXIMUM:
-            case BinaryOp.MINIMUM: case BinaryOp.POW:
+            case BinaryOp.MINIMUM: case BinaryOp.POW: case BinaryOp.FMOD: case BinaryOp.REMAINDER:
                 return true;
             default:
                 return false;
@@ -34,6 +34,16 @@ final class IntegerBinary {
         if (op == BinaryOp.POW) {
             // Costly per element anyway; one loop shape is enough.
             for (int i = 0, ai = ao, bi = bo; i < n; i++, ai += as, bi += bs) out[o + i] = pow(a[ai], b[bi]);
+        } else if (op == BinaryOp.FMOD || op == BinaryOp.REMAINDER) {
+            boolean floor = op == BinaryOp.REMAINDER;
+            for (int i = 0, ai = ao, bi = bo; i < n; i++, ai += as, bi += bs) {
+                int d = b[bi];
+                if (d == 0) {
+                    throw new ArithmeticException(BinaryOp.name(op) + ": integer division by zero (a divisor is 0); "
+                            + "use a floating-point dtype to get NaN instead");
+                }
+                out[o + i] = floor ? Math.floorMod(a[ai], d) : a[ai] % d;
+            }
         } else if (as == 1 && bs == 1) {
             contiguous(op, a, ao, b, bo, out, o, n);
         } else if (as == 0 && bs == 0) {
@@ -180,6 +190,16 @@ final class IntegerBinary {
         if (op == BinaryOp.POW) {
             // Costly per element anyway; one loop shape is enough.
             for (int i = 0, ai = ao, bi = bo; i < n; i++, ai += as, bi += bs) out[o + i] = pow(a[ai], b[bi]);
+        } else if (op == BinaryOp.FMOD || op == BinaryOp.REMAINDER) {
+            boolean floor = op == BinaryOp.REMAINDER;
+            for (int i = 0, ai = ao, bi = bo; i < n; i++, ai += as, bi += bs) {
+                long d = b[bi];
+                if (d == 0) {
+                    throw new ArithmeticException(BinaryOp.name(op) + ": integer division by zero (a divisor is 0); "
+                            + "use a floating-point dtype to get NaN instead");
+                }
+                out[o + i] = floor ? Math.floorMod(a[ai], d) : a[ai] % d;
+            }
         } else if (as == 1 && bs == 1) {
             contiguous(op, a, ao, b, bo, out, o, n);
         } else if (as == 0 && bs == 0) {
