@@ -152,8 +152,8 @@ public final class ElementwiseKernels {
 
     /**
      * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for {@code i < n} with
-     * op one of ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM (NaN-propagating) or ATAN2, computed in
-     * float. Comparisons and logical ops go through {@link #compare}.
+     * op one of ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM (NaN-propagating), ATAN2, FMOD or
+     * REMAINDER, computed in float. Comparisons and logical ops go through {@link #compare}.
      */
     public static void binary(int op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, float[] out, int outOff, int n) {
         if (!FloatBinary.supports(op)) {
@@ -174,8 +174,8 @@ public final class ElementwiseKernels {
 
     /**
      * {@code out[outOff + i] = a[aOff + i*aStride] op b[bOff + i*bStride]} for {@code i < n} with
-     * op one of ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM (NaN-propagating) or ATAN2, computed in
-     * double. Comparisons and logical ops go through {@link #compare}.
+     * op one of ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM (NaN-propagating), ATAN2, FMOD or
+     * REMAINDER, computed in double. Comparisons and logical ops go through {@link #compare}.
      */
     public static void binary(int op, double[] a, int aOff, int aStride, double[] b, int bOff, int bStride, double[] out, int outOff, int n) {
         if (!DoubleBinary.supports(op)) {
@@ -196,8 +196,8 @@ public final class ElementwiseKernels {
 
     /**
      * Integer form of {@link #binary(int, float[], int, int, float[], int, int, float[], int, int)}:
-     * ADD, SUB, MUL, MAXIMUM, MINIMUM (wrapping two's-complement arithmetic) and POW with
-     * non-negative exponents. DIV and ATAN2 throw: the caller promotes integer division to a
+     * ADD, SUB, MUL, MAXIMUM, MINIMUM (wrapping two's-complement arithmetic), POW with
+     * non-negative exponents, FMOD and REMAINDER (a zero divisor throws). DIV and ATAN2 throw: the caller promotes integer division to a
      * floating-point dtype first. A negative exponent throws before anything is written.
      */
     public static void binary(int op, int[] a, int aOff, int aStride, int[] b, int bOff, int bStride, int[] out, int outOff, int n) {
@@ -223,8 +223,8 @@ public final class ElementwiseKernels {
 
     /**
      * Integer form of {@link #binary(int, float[], int, int, float[], int, int, float[], int, int)}:
-     * ADD, SUB, MUL, MAXIMUM, MINIMUM (wrapping two's-complement arithmetic) and POW with
-     * non-negative exponents. DIV and ATAN2 throw: the caller promotes integer division to a
+     * ADD, SUB, MUL, MAXIMUM, MINIMUM (wrapping two's-complement arithmetic), POW with
+     * non-negative exponents, FMOD and REMAINDER (a zero divisor throws). DIV and ATAN2 throw: the caller promotes integer division to a
      * floating-point dtype first. A negative exponent throws before anything is written.
      */
     public static void binary(int op, long[] a, int aOff, int aStride, long[] b, int bOff, int bStride, long[] out, int outOff, int n) {

@@ -113,7 +113,7 @@ public abstract class KernelProvider {
 
     /**
      * {@code out[o + i] = a[o + i] op b[o + i]} for {@code i < n}, op one of {@link BinaryOp#ADD}
-     * .. {@link BinaryOp#ATAN2}; any of the arrays may be the same array.
+     * .. {@link BinaryOp#REMAINDER}; any of the arrays may be the same array.
      */
     public abstract void binary(int op, float[] a, float[] b, float[] out, int o, int n);
 
