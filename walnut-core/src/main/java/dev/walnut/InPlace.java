@@ -2,6 +2,7 @@ package dev.walnut;
 
 import dev.walnut.autograd.Autograd;
 import dev.walnut.backend.cpu.CopyKernels;
+import dev.walnut.dispatch.Dispatcher;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
@@ -51,6 +52,7 @@ final class InPlace {
             throw new IllegalStateException(op + ": in-place modification of a view with a value that requires grad is not "
                     + "supported; compute the new value out of place (e.g. with where() or cat())");
         }
+        Dispatcher.notifyInPlaceWrite(op, t, result);
         CopyKernels.copy(result.storage.data, result.offset, result.shape, result.strides, t.storage.data, t.offset,
                 t.strides);
         t.storage.version++;
@@ -67,6 +69,7 @@ final class InPlace {
             return apply("fillInPlace", t, x -> Tensor.where(Tensor.full(x.shape(), 1.0, DType.BOOL),
                     Tensor.fullLike(x, value), x));
         }
+        Dispatcher.notifyInPlaceWrite("fillInPlace", t, null);
         if (t.dtype.isIntegral()) {
             CopyKernels.fill(t.storage.data, t.offset, t.shape, t.strides, (long) value);
         } else {
