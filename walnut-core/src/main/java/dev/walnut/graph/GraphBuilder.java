@@ -112,6 +112,7 @@ final class GraphBuilder {
         final Graph source;
         final GraphBuilder builder;
         private final Map<Value, Value> map = new IdentityHashMap<>();
+        private final Map<Value, Tensor> pendingConstants = new IdentityHashMap<>();
 
         Rebuild(Graph source) {
             this.source = source;
@@ -127,7 +128,8 @@ final class GraphBuilder {
             if (v != null) {
                 return v;
             }
-            v = switch (old.kind()) {
+            Tensor pending = pendingConstants.get(old);
+            v = pending != null ? builder.constant(pending) : switch (old.kind()) {
                 case WEIGHT -> builder.weight(old.name(), old.dtype(), old.dims(), source.boundWeights().get(old.name()));
                 case CONSTANT -> builder.constant(source.constant(old));
                 default -> throw new IllegalStateException(old + " is used before it is defined");
@@ -139,6 +141,11 @@ final class GraphBuilder {
         /** Makes reads of {@code old} read {@code replacement} (a value of the new graph). */
         void replace(Value old, Value replacement) {
             map.put(old, replacement);
+        }
+
+        /** Makes reads of {@code old} read a constant holding {@code t}, added when first read. */
+        void replaceWithConstant(Value old, Tensor t) {
+            pendingConstants.put(old, t);
         }
 
         /** Copies a node unchanged (its inputs mapped). */
