@@ -18,16 +18,24 @@ final class DynamicShapes {
     private DynamicShapes() {
     }
 
-    static Graph generalize(Graph base, List<Symbol> symbols, List<Graph[]> perturbed) {
+    /**
+     * @param perturbed per symbol, the traces with its dims grown by 1 and by 3
+     * @param joint     with several symbols, the trace with every symbol's dims grown by 1 (null
+     *                  for one symbol): it catches sizes that multiply two symbols
+     */
+    static Graph generalize(Graph base, List<Symbol> symbols, List<Graph[]> perturbed, Graph joint) {
         for (int s = 0; s < perturbed.size(); s++) {
             for (Graph g : perturbed.get(s)) {
                 checkStructure(base, g, symbols.get(s));
             }
         }
+        if (joint != null) {
+            checkStructure(base, joint, symbols.get(1));
+        }
         GraphBuilder b = new GraphBuilder(symbols);
         Map<Value, Value> map = new IdentityHashMap<>();
         for (Value v : base.values()) {
-            Dim[] dims = dims(base, v, symbols, perturbed);
+            Dim[] dims = dims(base, v, symbols, perturbed, joint);
             Value nv = switch (v.kind()) {
                 case INPUT -> b.input(v.name(), v.dtype(), dims);
                 case WEIGHT -> b.weight(v.name(), v.dtype(), dims, base.boundWeights().get(v.name()));
@@ -40,10 +48,10 @@ final class DynamicShapes {
         }
         for (int i = 0; i < base.nodes().size(); i++) {
             Node n = base.nodes().get(i);
-            AttrTemplate template = template(base, i, symbols, perturbed);
+            AttrTemplate template = template(base, i, symbols, perturbed, joint);
             Value[] in = n.inputs().stream().map(map::get).toArray(Value[]::new);
             var dtypes = n.outputs().stream().map(Value::dtype).toArray(dev.walnut.DType[]::new);
-            Dim[][] shapes = n.outputs().stream().map(o -> dims(base, o, symbols, perturbed)).toArray(Dim[][]::new);
+            Dim[][] shapes = n.outputs().stream().map(o -> dims(base, o, symbols, perturbed, joint)).toArray(Dim[][]::new);
             Value[] out = b.node(n.op(), n.attrs(), template, in, dtypes, shapes);
             for (int j = 0; j < out.length; j++) {
                 map.put(n.outputs().get(j), out[j]);
@@ -55,12 +63,12 @@ final class DynamicShapes {
         return b.build();
     }
 
-    private static Dim[] dims(Graph base, Value v, List<Symbol> symbols, List<Graph[]> perturbed) {
+    private static Dim[] dims(Graph base, Value v, List<Symbol> symbols, List<Graph[]> perturbed, Graph joint) {
         long[] e0 = v.exampleShape();
         Dim[] dims = new Dim[e0.length];
         for (int d = 0; d < dims.length; d++) {
             final int dim = d;
-            dims[d] = fit(e0[d], symbols, perturbed, g -> g.values().get(v.id()).exampleShape()[dim],
+            dims[d] = fit(e0[d], symbols, perturbed, joint, g -> g.values().get(v.id()).exampleShape()[dim],
                     "dim " + d + " of %" + v.name() + describe(v));
         }
         return dims;
@@ -70,24 +78,27 @@ final class DynamicShapes {
         return v.producer() == null ? "" : " (output of " + v.producer().op().name() + ")";
     }
 
-    private static AttrTemplate template(Graph base, int node, List<Symbol> symbols, List<Graph[]> perturbed) {
+    private static AttrTemplate template(Graph base, int node, List<Symbol> symbols, List<Graph[]> perturbed, Graph joint) {
         Node n = base.nodes().get(node);
         Object tree = Attrs.toTree(n.attrs());
         String what = "node %" + n.outputs().get(0).name() + " = " + n.op().name();
         Map<List<Object>, Boolean> paths = new LinkedHashMap<>();
-        for (Graph[] gs : perturbed) {
-            for (Graph g : gs) {
-                List<List<Object>> diffs = new ArrayList<>();
-                Attrs.diff(tree, Attrs.toTree(g.nodes().get(node).attrs()), List.of(), diffs, what);
-                diffs.forEach(p -> paths.put(p, Boolean.TRUE));
-            }
+        List<Graph> all = new ArrayList<>();
+        perturbed.forEach(gs -> all.addAll(List.of(gs)));
+        if (joint != null) {
+            all.add(joint);
+        }
+        for (Graph g : all) {
+            List<List<Object>> diffs = new ArrayList<>();
+            Attrs.diff(tree, Attrs.toTree(g.nodes().get(node).attrs()), List.of(), diffs, what);
+            diffs.forEach(p -> paths.put(p, Boolean.TRUE));
         }
         if (paths.isEmpty()) {
             return null;
         }
         List<AttrTemplate.Hole> holes = new ArrayList<>();
         for (List<Object> path : paths.keySet()) {
-            Dim value = fit(Attrs.get(tree, path), symbols, perturbed,
+            Dim value = fit(Attrs.get(tree, path), symbols, perturbed, joint,
                     g -> Attrs.get(Attrs.toTree(g.nodes().get(node).attrs()), path), what + ", attribute " + path);
             holes.add(new AttrTemplate.Hole(path, value));
         }
@@ -95,7 +106,7 @@ final class DynamicShapes {
     }
 
     /** Fits {@code constant + sum(k_s * s)} to an integer seen at the traced size and at +1 and +3 per symbol. */
-    private static Dim fit(long v0, List<Symbol> symbols, List<Graph[]> perturbed,
+    private static Dim fit(long v0, List<Symbol> symbols, List<Graph[]> perturbed, Graph joint,
                            java.util.function.ToLongFunction<Graph> read, String what) {
         long[] coef = new long[symbols.size()];
         long constant = v0;
@@ -111,6 +122,18 @@ final class DynamicShapes {
                         + "(Compiler.compile caches one graph per shape instead)");
             }
             constant -= coef[s] * symbols.get(s).example();
+        }
+        if (joint != null) {
+            long predicted = constant;
+            for (int s = 0; s < coef.length; s++) {
+                predicted += coef[s] * (symbols.get(s).example() + 1);
+            }
+            long actual = read.applyAsLong(joint);
+            if (actual != predicted) {
+                throw new GraphCaptureException(what + " is " + actual + " when every dynamic dim grows by 1, not the " + predicted
+                        + " that a sum of terms in each would give: it multiplies dynamic dims (e.g. flattening two of them "
+                        + "into one). Mark only one of them dynamic");
+            }
         }
         return Dim.affine(v0, constant, coef);
     }

@@ -89,6 +89,7 @@ final class GraphBuilder {
                 throw new IllegalStateException("value " + all.get(i) + " already belongs to a graph");
             }
             all.get(i).id = i;
+            all.get(i).symbols = symbols;
         }
         Map<String, Tensor> bound = new LinkedHashMap<>();
         for (Value w : weights) {

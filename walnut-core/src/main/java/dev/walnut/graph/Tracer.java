@@ -40,6 +40,7 @@ public final class Tracer {
     private final Function<Tensor[], Tensor[]> fn;
     private final Module module;
     private final List<int[]> dynamic = new ArrayList<>();
+    private final List<Tensor[]> checks = new ArrayList<>();
     private String[] names;
 
     Tracer(Function<Tensor[], Tensor[]> fn, Module module) {
@@ -83,6 +84,7 @@ public final class Tracer {
         }
         Graph base = capture(examples, List.of());
         if (marks.isEmpty()) {
+            check(base);
             return base;
         }
         // Duck sizing: marked dims of equal traced size are one symbol.
@@ -106,7 +108,54 @@ public final class Tracer {
             Graph g3 = capture(grow(examples, dims, 3), symbols);
             perturbed.add(new Graph[] {g1, g3});
         }
-        return DynamicShapes.generalize(base, symbols, perturbed);
+        Graph joint = null;
+        if (symbols.size() > 1) {
+            List<int[]> all = new ArrayList<>();
+            dimsOf.forEach(all::addAll);
+            joint = capture(grow(examples, all, 1), symbols);
+        }
+        Graph g = DynamicShapes.generalize(base, symbols, perturbed, joint);
+        check(g);
+        return g;
+    }
+
+    /**
+     * Also runs the graph and the function eagerly on {@code inputs} after capture and fails
+     * when they differ, like {@code torch.jit.trace}'s {@code check_inputs}: a guard against
+     * code the tracer cannot see (a kernel called directly, data read through internals).
+     */
+    public Tracer checkInputs(Tensor... inputs) {
+        checks.add(inputs.clone());
+        return this;
+    }
+
+    private void check(Graph g) {
+        for (Tensor[] in : checks) {
+            Tensor[] expected;
+            try (var off = Autograd.noGrad()) {
+                expected = fn.apply(in.clone());
+            }
+            Tensor[] actual = g.run(in);
+            for (int i = 0; i < expected.length; i++) {
+                if (!sameValues(expected[i], actual[i])) {
+                    throw new GraphCaptureException("checkInputs: output " + i + " of the graph differs from the eager function "
+                            + "on the check inputs: the function computes something the tracer does not see (a kernel called "
+                            + "without the dispatcher, tensor data read through internals), which the graph kept as a "
+                            + "constant. Route it through tensor ops, or run it eagerly (Compiler.compile(fn).eagerFallback)");
+                }
+            }
+        }
+    }
+
+    private static boolean sameValues(Tensor a, Tensor b) {
+        if (a.dtype() != b.dtype() || !Arrays.equals(a.shape(), b.shape())) {
+            return false;
+        }
+        if (a.dtype().isFloatingPoint()) {
+            return Arrays.equals(a.toDoubleArray(), b.toDoubleArray());
+        }
+        return a.dtype() == dev.walnut.DType.BOOL ? Arrays.equals(a.toBooleanArray(), b.toBooleanArray())
+                : Arrays.equals(a.toLongArray(), b.toLongArray());
     }
 
     private Tensor[] grow(Tensor[] examples, List<int[]> dims, long delta) {

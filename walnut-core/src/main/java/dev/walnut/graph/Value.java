@@ -13,7 +13,7 @@ import java.util.List;
  * Value x = graph.inputs().get(0);
  * x.name();          // "x0"
  * x.dtype();         // F32
- * x.shapeString();   // "[?,784]"
+ * x.typeString();    // "f32[?,784]"
  * }</pre>
  */
 public final class Value {
@@ -36,6 +36,7 @@ public final class Value {
     int id = -1;
     Node producer;
     int outputIndex;
+    List<Symbol> symbols = List.of();
 
     Value(Kind kind, String name, DType dtype, Dim[] shape) {
         this.kind = kind;
@@ -101,9 +102,9 @@ public final class Value {
         return sb.append(']').toString();
     }
 
-    /** The shape as printed, e.g. {@code [?,784]}. */
-    public String shapeString() {
-        return shapeString(List.of(new Symbol("s0", 0, 0, 0)));
+    /** The dtype and shape as printed, e.g. {@code f32[?,784]}. */
+    public String typeString() {
+        return typeString(symbols);
     }
 
     @Override
