@@ -33,6 +33,11 @@ final class Indexing {
             throw new IllegalArgumentException(op + ": expected " + what + " to be an I64 (or I32) tensor, got "
                     + index.dtype + " (shape " + Shapes.str(index.shape) + "); convert with to(DType.I64)");
         }
+        if (index.dtype != DType.I64 || !index.isContiguous()) {
+            // Converted outside the dispatcher: a tracer must not keep the converted copy as a constant.
+            Dispatcher.notifyDataRead(op + " (indices converted to contiguous I64 outside the dispatcher; pass "
+                    + "indices.to(DType.I64).contiguous())", index);
+        }
         return Creation.contiguousOf(index, DType.I64);
     }
 
@@ -57,6 +62,7 @@ final class Indexing {
         int n = Shapes.numel(idx.shape);
         for (int k = 0; k < n; k++) {
             if (d[idx.offset + k] < 0) {
+                Dispatcher.notifyDataRead("negative indices (wrapped outside the dispatcher)", idx);
                 return new Tensor(new Storage(IndexKernels.wrapNegative(d, idx.offset, n, size), DType.I64),
                         idx.shape.clone());
             }
@@ -313,6 +319,7 @@ final class Indexing {
         int[] shape = Shapes.broadcast(op, x.shape, mask.shape);
         Tensor m = broadcastCopy(mask, shape);
         int total = Shapes.numel(shape);
+        Dispatcher.notifyDataRead("maskedSelect (its size depends on the mask's values)", mask);
         long[] pos = IndexKernels.nonzeroPositions(m.storage.data, m.offset, total);
         Tensor positions = new Tensor(new Storage(pos, DType.I64), new int[] {pos.length});
         return Dispatcher.call(IndexingOps.MASKED_SELECT, NoAttrs.NONE, x, mask, positions);
@@ -344,6 +351,7 @@ final class Indexing {
     // ------------------------------------------------------------------ no-grad index producers
 
     static Tensor nonzero(Tensor x) {
+        Dispatcher.notifyDataRead("nonzero()", x);
         Tensor c = Creation.contiguousOf(x, x.dtype);
         long[] pos = IndexKernels.nonzeroPositions(c.storage.data, c.offset, Shapes.numel(x.shape));
         int rank = x.shape.length;

@@ -27,7 +27,7 @@ public interface Interpreter {
     <A> Tensor[] interpret(OpDef<A> op, A attrs, Tensor[] inputs, Next next);
 
     /**
-     * Called when Java code reads {@code t}'s elements ({@code method} is e.g. {@code "item"})
+     * Called when Java code reads {@code t}'s elements ({@code method} says which, e.g. {@code "item()"})
      * while this interpreter sees new calls; a tracer uses it to refuse values that would steer
      * Java control flow. The default does nothing.
      */

@@ -84,6 +84,13 @@ final class GraphBuilder {
                 all.add(v);
             }
         }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Value v : all) {
+            if (!names.add(v.name())) {
+                throw new IllegalArgumentException("two graph values are named %" + v.name() + "; input and weight names must "
+                        + "differ from each other, from constants (c0, c1, ...) and from node numbers (0, 1, ...)");
+            }
+        }
         for (int i = 0; i < all.size(); i++) {
             if (all.get(i).id >= 0) {
                 throw new IllegalStateException("value " + all.get(i) + " already belongs to a graph");

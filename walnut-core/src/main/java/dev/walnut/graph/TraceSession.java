@@ -154,10 +154,11 @@ final class TraceSession implements Interpreter {
     public void onDataRead(String method, Tensor t) {
         Value v = known.containsKey(t) ? known.get(t) : alias(t);
         if (v != null && live.containsKey(v)) {
-            throw new GraphCaptureException(method + "() reads " + origin.get(v) + ", a value computed from the graph's inputs, "
-                    + "into Java at " + where() + ". A graph keeps only the branch this trace took, so it cannot capture "
-                    + "Java code that depends on tensor values: compute the choice with tensor ops (Tensor.where, clamp, "
-                    + "maximum), or run this function eagerly (Compiler.compile(fn).eagerFallback(true))");
+            throw new GraphCaptureException(method + " reads " + origin.get(v) + ", a value computed from the graph's "
+                    + "inputs, into Java at " + where() + ". A graph keeps what this trace read (the branch taken, a count, "
+                    + "converted indices) fixed, so it cannot capture Java code that depends on tensor values: compute with "
+                    + "tensor ops instead (Tensor.where, clamp, maximum), or run this function eagerly "
+                    + "(Compiler.compile(fn).eagerFallback(true))");
         }
     }
 
@@ -215,7 +216,9 @@ final class TraceSession implements Interpreter {
         return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
                 .filter(f -> {
                     CodeSource cs = f.getDeclaringClass().getProtectionDomain().getCodeSource();
-                    return cs != null && (lib == null || !Objects.equals(cs.getLocation(), lib.getLocation()));
+                    boolean outside = cs != null && (lib == null || !Objects.equals(cs.getLocation(), lib.getLocation()));
+                    // In one fat jar everything shares a code source: then the first class outside dev.walnut.
+                    return outside || cs != null && !f.getClassName().startsWith("dev.walnut.");
                 })
                 .findFirst()
                 .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")

@@ -37,6 +37,7 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class Tracer {
+    private static final System.Logger LOG = System.getLogger("dev.walnut.graph");
     private final Function<Tensor[], Tensor[]> fn;
     private final Module module;
     private final List<int[]> dynamic = new ArrayList<>();
@@ -81,6 +82,11 @@ public final class Tracer {
                         + "differently, so the trace would specialise them)");
             }
             marks.add(new int[] {m[0], d});
+        }
+        if (module != null && module.isTraining()) {
+            LOG.log(System.Logger.Level.WARNING, "tracing " + module.getClass().getSimpleName() + " in training mode: "
+                    + "random masks (Dropout) are captured as constants and BatchNorm's buffer updates cannot be traced; "
+                    + "call eval() first to trace inference");
         }
         Graph base = capture(examples, List.of());
         if (marks.isEmpty()) {

@@ -59,7 +59,7 @@ class GraphCaptureTest {
     /** 784-512-10 like the benchmark's MLP, smaller. */
     private static Module mlp() {
         Tensor.manualSeed(11);
-        return new Sequential(new Flatten(), new Linear(16, 32), new ReLU(), new Linear(32, 10));
+        return new Sequential(new Flatten(), new Linear(16, 32), new ReLU(), new Linear(32, 10)).eval();
     }
 
     @Test
