@@ -1,5 +1,9 @@
 package dev.walnut.graph;
 
+import dev.walnut.DType;
+import dev.walnut.Tensor;
+import dev.walnut.ops.NoAttrs;
+import dev.walnut.ops.ViewOps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -39,18 +43,43 @@ final class DynamicShapes {
             Value nv = switch (v.kind()) {
                 case INPUT -> b.input(v.name(), v.dtype(), dims);
                 case WEIGHT -> b.weight(v.name(), v.dtype(), dims, base.boundWeights().get(v.name()));
-                case CONSTANT -> b.constant(base.constant(v));
+                // A constant whose shape follows a symbol is rebuilt below.
+                case CONSTANT -> Arrays.stream(dims).allMatch(Dim::isStatic) ? b.constant(base.constant(v)) : null;
                 case NODE -> null;
             };
             if (nv != null) {
                 map.put(v, nv);
             }
         }
+        // A filled constant whose shape follows a dynamic dim (Tensor.zeros(batch, n), an RNN's
+        // initial state) becomes clone(expand(a one-element constant)), with the expand shape
+        // following the symbols: the same values, contiguous, as the creation op gave.
+        for (Value c : base.constants()) {
+            Dim[] dims = dims(base, c, symbols, perturbed, joint);
+            if (Arrays.stream(dims).allMatch(Dim::isStatic)) {
+                continue;
+            }
+            Tensor t = base.constant(c);
+            long[] ones = new long[dims.length];
+            Arrays.fill(ones, 1);
+            Tensor seed = t.numel() == 0 ? Tensor.zeros(ones, t.dtype()) : t.reshape(-1).narrow(0, 0, 1).reshape(ones).clone();
+            List<AttrTemplate.Hole> holes = new ArrayList<>();
+            for (int d = 0; d < dims.length; d++) {
+                if (!dims[d].isStatic()) {
+                    holes.add(new AttrTemplate.Hole(List.of("shape", d), dims[d]));
+                }
+            }
+            Value small = b.constant(seed);
+            Value expanded = b.node(ViewOps.EXPAND, new ViewOps.Shape(c.exampleShape()), new AttrTemplate(holes),
+                    new Value[] {small}, new DType[] {c.dtype()}, new Dim[][] {dims})[0];
+            map.put(c, b.node(ViewOps.CLONE, NoAttrs.NONE, null, new Value[] {expanded}, new DType[] {c.dtype()},
+                    new Dim[][] {dims})[0]);
+        }
         for (int i = 0; i < base.nodes().size(); i++) {
             Node n = base.nodes().get(i);
             AttrTemplate template = template(base, i, symbols, perturbed, joint);
             Value[] in = n.inputs().stream().map(map::get).toArray(Value[]::new);
-            var dtypes = n.outputs().stream().map(Value::dtype).toArray(dev.walnut.DType[]::new);
+            var dtypes = n.outputs().stream().map(Value::dtype).toArray(DType[]::new);
             Dim[][] shapes = n.outputs().stream().map(o -> dims(base, o, symbols, perturbed, joint)).toArray(Dim[][]::new);
             Value[] out = b.node(n.op(), n.attrs(), template, in, dtypes, shapes);
             for (int j = 0; j < out.length; j++) {
@@ -138,6 +167,33 @@ final class DynamicShapes {
         return Dim.affine(v0, constant, coef);
     }
 
+    /** The bits of the one value every element holds (as a double's bits or a long), or null. */
+    static Object uniform(Tensor t) {
+        if (t.numel() == 0) {
+            return "empty";
+        }
+        if (t.numel() > (1 << 20)) {
+            return null;
+        }
+        if (t.dtype().isFloatingPoint()) {
+            double[] v = t.toDoubleArray();
+            long bits = Double.doubleToLongBits(v[0]);
+            for (double x : v) {
+                if (Double.doubleToLongBits(x) != bits) {
+                    return null;
+                }
+            }
+            return bits;
+        }
+        long[] v = t.to(DType.I64).toLongArray();
+        for (long x : v) {
+            if (x != v[0]) {
+                return null;
+            }
+        }
+        return v[0];
+    }
+
     private static void checkStructure(Graph base, Graph g, Symbol sym) {
         String when = "when dynamic dim " + sym.dim() + " of input " + sym.input() + " changes from its traced size "
                 + sym.example();
@@ -157,7 +213,9 @@ final class DynamicShapes {
             Value c = base.constants().get(i);
             long[] s0 = c.exampleShape();
             long[] s1 = g.constants().get(i).exampleShape();
-            if (!Arrays.equals(s0, s1) || c.dtype() != g.constants().get(i).dtype()) {
+            boolean liftable = c.dtype() == g.constants().get(i).dtype() && s0.length == s1.length
+                    && uniform(base.constant(c)) != null && uniform(base.constant(c)).equals(uniform(g.constant(g.constants().get(i))));
+            if (!liftable && (!Arrays.equals(s0, s1) || c.dtype() != g.constants().get(i).dtype())) {
                 throw new GraphCaptureException("a tensor created inside the traced function (constant %" + c.name() + ", shape "
                         + Arrays.toString(s0) + ", then " + Arrays.toString(s1) + ") follows a dynamic size " + when
                         + "; tensors created with Tensor.zeros/ones/full... are not primitive ops, so the graph would keep the "

@@ -29,7 +29,10 @@ import java.util.function.Function;
  * change; the graph then stores those expressions and re-derives the attributes for each run.
  * A structure or a non-integer attribute that changes with the size, or an integer that is not
  * affine in it (e.g. a pooled size), fails at capture; at run time every node's shape rule is
- * re-checked once per new size. Marked dims with the same traced size share one symbol.
+ * re-checked once per new size. Marked dims with the same traced size share one symbol. A
+ * filled tensor created inside the function with a dynamic size ({@code Tensor.zeros(batch, n)},
+ * an RNN's initial state) becomes {@code clone(expand(a one-element constant))}; any other
+ * constant whose shape follows a dynamic dim fails at capture.
  *
  * <pre>{@code
  * Graph g = Graph.tracer(model).markDynamic(0, 0).trace(Tensor.randn(8, 1, 28, 28));

@@ -97,4 +97,20 @@ class DynamicDimsTest {
         assertBitIdentical(expected, g.run(state, x)[0]);
         assertEquals(List.of("weight", "bias"), g.weights().stream().map(Value::name).toList());
     }
+
+    @Test
+    void aFilledTensorOfTheBatchSizeFollowsIt() {
+        Graph g = Graph.tracer(in -> in[0].add(Tensor.full(new long[] {in[0].size(0), 4}, 0.5)))
+                .markDynamic(0, 0).trace(randn(1, 5, 4));
+        assertEquals("""
+                graph(%x0: f32[?,4]):
+                  %c0 = constant([[0.5]]) : f32[1,1]
+                  %0 = expand(%c0) {shape=[?, 4]} : f32[?,4]
+                  %1 = clone(%0) : f32[?,4]
+                  %2 = add(%x0, %1) : f32[?,4]
+                  return (%2)
+                """, g.toString());
+        Tensor x = randn(2, 9, 4);
+        assertBitIdentical(x.add(Tensor.full(new long[] {9, 4}, 0.5)), g.run(x)[0]);
+    }
 }
