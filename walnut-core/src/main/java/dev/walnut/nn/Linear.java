@@ -89,13 +89,14 @@ public class Linear extends Module {
     @Override
     public Tensor forward(Tensor input) {
         // Under an interpreter (tracing, forward mode, vmap) every op must be a primitive call,
-        // so the packed fast path, which calls the kernel directly, steps aside.
-        if (needsNoGradient(input) && !Dispatcher.isInterpreting()) {
+        // so the packed fast path, which calls the kernel directly, steps aside (keeping its cache).
+        boolean interpreted = Dispatcher.isInterpreting();
+        if (!interpreted && needsNoGradient(input)) {
             Tensor y = forwardPacked(input);
             if (y != null) {
                 return y;
             }
-        } else if (packed != null) {
+        } else if (!interpreted && packed != null) {
             packed = null;
         }
         Tensor y = input.matmul(weight.t());
