@@ -195,7 +195,7 @@ final class Attrs {
     /** Printed attributes, e.g. {@code {dim0=0, dim1=1}}; empty for a record with no components. */
     static String format(Object attrs) {
         Object tree = toTree(attrs);
-        if (tree instanceof Map<?, ?> m && m.isEmpty()) {
+        if (tree == null || tree instanceof Map<?, ?> m && m.isEmpty()) {
             return "";
         }
         StringBuilder sb = new StringBuilder();

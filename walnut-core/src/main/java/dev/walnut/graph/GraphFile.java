@@ -140,12 +140,12 @@ public final class GraphFile {
     private static Object nodeJson(Node n) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("op", n.op().name());
-        String type = n.attrs().getClass().getName();
-        if (!type.startsWith(OPS_PACKAGE)) {
+        String type = n.attrs() == null ? null : n.attrs().getClass().getName();
+        if (type != null && !type.startsWith(OPS_PACKAGE)) {
             throw new IllegalArgumentException("save: node " + n.outputs().get(0) + " = " + n.op().name() + " has attributes of "
                     + type + "; the graph format stores only attribute records of dev.walnut.ops");
         }
-        m.put("attrsType", type.substring(OPS_PACKAGE.length()));
+        m.put("attrsType", type == null ? null : type.substring(OPS_PACKAGE.length()));
         m.put("attrs", Attrs.toTree(n.attrs()));
         m.put("inputs", n.inputs().stream().map(Value::name).toList());
         List<Object> outs = new ArrayList<>();
@@ -219,7 +219,7 @@ public final class GraphFile {
         for (Object o : list(root.get("nodes"), "nodes")) {
             Map<String, Object> m = map(o, "a node");
             OpDef<?> op = Ops.byName(str(m.get("op")));
-            Object attrs = Attrs.fromTree(attrsType(str(m.get("attrsType"))), m.get("attrs"));
+            Object attrs = m.get("attrsType") == null ? null : Attrs.fromTree(attrsType(str(m.get("attrsType"))), m.get("attrs"));
             List<Object> ins = list(m.get("inputs"), "node inputs");
             Value[] in = new Value[ins.size()];
             for (int i = 0; i < in.length; i++) {
