@@ -1,6 +1,7 @@
 package dev.walnut;
 
 import dev.walnut.autograd.Autograd;
+import dev.walnut.dispatch.Dispatcher;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
@@ -50,6 +51,7 @@ final class InPlace {
             throw new IllegalStateException(op + ": in-place modification of a view with a value that requires grad is not "
                     + "supported; compute the new value out of place (e.g. with where() or cat())");
         }
+        Dispatcher.notifyInPlaceWrite(op, t, result);
         Backends.CPU.copy(result.storage, result.layout(), t.storage, t.layout());
         t.storage.bumpVersion();
         if (recording && result.requiresGrad()) {
@@ -65,6 +67,7 @@ final class InPlace {
             return apply("fillInPlace", t, x -> Tensor.where(Tensor.full(x.shape(), 1.0, DType.BOOL),
                     Tensor.fullLike(x, value), x));
         }
+        Dispatcher.notifyInPlaceWrite("fillInPlace", t, null);
         Backends.CPU.fill(t.storage, t.layout(), value);
         t.storage.bumpVersion();
         return t;

@@ -33,6 +33,11 @@ final class Indexing {
             throw new IllegalArgumentException(op + ": expected " + what + " to be an I64 (or I32) tensor, got "
                     + index.dtype + " (shape " + Shapes.str(index.shape) + "); convert with to(DType.I64)");
         }
+        if (index.dtype != DType.I64 || !index.isContiguous()) {
+            // Converted outside the dispatcher: a tracer must not keep the converted copy as a constant.
+            Dispatcher.notifyDataRead(op + " (indices converted to contiguous I64 outside the dispatcher; pass "
+                    + "indices.to(DType.I64).contiguous())", index);
+        }
         return Creation.contiguousOf(index, DType.I64);
     }
 
@@ -50,7 +55,11 @@ final class Indexing {
     /** {@code idx} with negative values wrapped by {@code size} (itself when none is negative). */
     private static Tensor wrapped(Tensor idx, long size) {
         Storage w = Backends.CPU.wrapNegative(idx.storage, idx.offset, Shapes.numel(idx.shape), size);
-        return w == null ? idx : new Tensor(w, idx.shape.clone());
+        if (w == null) {
+            return idx;
+        }
+        Dispatcher.notifyDataRead("negative indices (wrapped outside the dispatcher)", idx);
+        return new Tensor(w, idx.shape.clone());
     }
 
     /** The shape with 0-d read as [1]. */
@@ -299,6 +308,7 @@ final class Indexing {
         int[] shape = Shapes.broadcast(op, x.shape, mask.shape);
         Tensor m = broadcastCopy(mask, shape);
         int total = Shapes.numel(shape);
+        Dispatcher.notifyDataRead("maskedSelect (its size depends on the mask's values)", mask);
         long[] pos = Backends.CPU.nonzeroPositions(m.storage, m.offset, total);
         Tensor positions = new Tensor(Backends.wrap(pos), new int[] {pos.length});
         return Dispatcher.call(IndexingOps.MASKED_SELECT, NoAttrs.NONE, x, mask, positions);
@@ -330,6 +340,7 @@ final class Indexing {
     // ------------------------------------------------------------------ no-grad index producers
 
     static Tensor nonzero(Tensor x) {
+        Dispatcher.notifyDataRead("nonzero()", x);
         Tensor c = Creation.contiguousOf(x, x.dtype);
         long[] pos = Backends.CPU.nonzeroPositions(c.storage, c.offset, Shapes.numel(x.shape));
         int rank = x.shape.length;

@@ -130,6 +130,21 @@ public final class Tensor {
             }
 
             @Override
+            public Object storageKey(Tensor t) {
+                return t.storage;
+            }
+
+            @Override
+            public int offset(Tensor t) {
+                return t.offset;
+            }
+
+            @Override
+            public int[] strides(Tensor t) {
+                return t.strides;
+            }
+
+            @Override
             public Tensor zeros(int[] shape, DType dtype) {
                 return Creation.full(shape, dtype, 0.0);
             }
@@ -478,6 +493,7 @@ public final class Tensor {
             throw new IllegalStateException("item: a tensor with " + numel() + " elements (shape " + Shapes.str(shape)
                     + ") cannot be converted to a scalar; select an element first");
         }
+        Dispatcher.notifyDataRead("item()", this);
         return Access.getDouble(storage, offset);
     }
 
@@ -487,22 +503,26 @@ public final class Tensor {
             throw new IllegalStateException("itemLong: a tensor with " + numel() + " elements (shape " + Shapes.str(shape)
                     + ") cannot be converted to a scalar");
         }
+        Dispatcher.notifyDataRead("itemLong()", this);
         return Access.getLong(storage, offset);
     }
 
     /** The element at {@code index} (one index per dim), as a double. */
     public double getDouble(long... index) {
+        Dispatcher.notifyDataRead("getDouble()", this);
         return Access.getDouble(storage, Access.flatIndex("getDouble", this, index));
     }
 
     /** The element at {@code index} as a long. */
     public long getLong(long... index) {
+        Dispatcher.notifyDataRead("getLong()", this);
         return Access.getLong(storage, Access.flatIndex("getLong", this, index));
     }
 
     /** Writes one element in place (bumps the version; not allowed on a leaf that requires grad while recording). */
     public Tensor setDouble(double value, long... index) {
         InPlace.checkWritable("setDouble", this);
+        Dispatcher.notifyInPlaceWrite("setDouble", this, null);
         Access.setDouble(storage, Access.flatIndex("setDouble", this, index), value);
         storage.bumpVersion();
         return this;
@@ -510,21 +530,25 @@ public final class Tensor {
 
     /** Copies the elements (row-major) into a new float[], converting from the dtype. */
     public float[] toFloatArray() {
+        Dispatcher.notifyDataRead("toFloatArray()", this);
         return (float[]) Creation.contiguousOf(this, DType.F32).storageArrayCopy();
     }
 
     /** Copies the elements (row-major) into a new double[]. */
     public double[] toDoubleArray() {
+        Dispatcher.notifyDataRead("toDoubleArray()", this);
         return (double[]) Creation.contiguousOf(this, DType.F64).storageArrayCopy();
     }
 
     /** Copies the elements (row-major) into a new long[]. */
     public long[] toLongArray() {
+        Dispatcher.notifyDataRead("toLongArray()", this);
         return (long[]) Creation.contiguousOf(this, DType.I64).storageArrayCopy();
     }
 
     /** Copies the elements (row-major) into a new int[]. */
     public int[] toIntArray() {
+        Dispatcher.notifyDataRead("toIntArray()", this);
         return (int[]) Creation.contiguousOf(this, DType.I32).storageArrayCopy();
     }
 
@@ -611,6 +635,7 @@ public final class Tensor {
 
     /** Copies the elements (row-major) into a new boolean[]. */
     public boolean[] toBooleanArray() {
+        Dispatcher.notifyDataRead("toBooleanArray()", this);
         return (boolean[]) Creation.contiguousOf(this, DType.BOOL).storageArrayCopy();
     }
 

@@ -52,7 +52,8 @@ class ArchitectureTest {
 
     /**
      * DESIGN.md §2, lowest first. Tensor and autograd form one layer ("core"). Layers of equal
-     * rank (nn and optim; io, data and graph) must not depend on each other.
+     * rank (nn and optim; io and data) must not depend on each other. graph sits one above io
+     * and data: a saved graph is graph JSON plus safetensors weights (DESIGN.md §7).
      */
     static final List<Layer> LAYERS = List.of(
             new Layer("backend", 0, List.of("dev.walnut.backend..")),
@@ -62,9 +63,9 @@ class ArchitectureTest {
             new Layer("optim", 2, List.of("dev.walnut.optim..")),
             new Layer("io", 3, List.of("dev.walnut.io..")),
             new Layer("data", 3, List.of("dev.walnut.data..")),
-            new Layer("graph", 3, List.of("dev.walnut.graph..")),
-            new Layer("cli", 4, List.of("dev.walnut.cli..")),
-            new Layer("bench", 4, List.of("dev.walnut.bench..")));
+            new Layer("graph", 4, List.of("dev.walnut.graph..")),
+            new Layer("cli", 5, List.of("dev.walnut.cli..")),
+            new Layer("bench", 5, List.of("dev.walnut.bench..")));
 
     /**
      * Layers that reach kernels only through the op layer (tensor ops, op definitions and the

@@ -61,6 +61,45 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * True when the calling thread has an interpreter that sees new primitive calls. Fast paths
+     * that compute a result without a primitive call (e.g. {@code Linear}'s packed-weight GEMM)
+     * step aside then, so tracing and the other transforms see every op.
+     */
+    public static boolean isInterpreting() {
+        return PUSHED.get() != 0 && FRAME.get().depth > 0;
+    }
+
+    /**
+     * Tells the interpreters that see new calls on this thread that {@code t}'s elements are being
+     * read into Java ({@code item()}, {@code toFloatArray()}, ...), top of the stack first; see
+     * {@link Interpreter#onDataRead}. Costs one volatile read when none is pushed.
+     */
+    public static void notifyDataRead(String method, Tensor t) {
+        if (PUSHED.get() == 0) {
+            return;
+        }
+        Frame f = FRAME.get();
+        for (int i = f.depth - 1; i >= 0; i--) {
+            f.stack[i].onDataRead(method, t);
+        }
+    }
+
+    /**
+     * Tells the interpreters that see new calls on this thread that {@code target} is about to be
+     * overwritten in place with {@code newValue} (null when the new value is not a tensor, e.g.
+     * {@code fillInPlace}); see {@link Interpreter#onInPlaceWrite}.
+     */
+    public static void notifyInPlaceWrite(String method, Tensor target, Tensor newValue) {
+        if (PUSHED.get() == 0) {
+            return;
+        }
+        Frame f = FRAME.get();
+        for (int i = f.depth - 1; i >= 0; i--) {
+            f.stack[i].onInPlaceWrite(method, target, newValue);
+        }
+    }
+
     /** The bottom of every stack: run the kernel, record when needed. */
     private static <A> Tensor[] eager(OpDef<A> op, A attrs, Tensor[] inputs) {
         Tensor[] outputs = op.compute(attrs, inputs);

@@ -26,6 +26,22 @@ public interface Interpreter {
     /** Handles one primitive call and returns its outputs. */
     <A> Tensor[] interpret(OpDef<A> op, A attrs, Tensor[] inputs, Next next);
 
+    /**
+     * Called when Java code reads {@code t}'s elements ({@code method} says which, e.g. {@code "item()"})
+     * while this interpreter sees new calls; a tracer uses it to refuse values that would steer
+     * Java control flow. The default does nothing.
+     */
+    default void onDataRead(String method, Tensor t) {
+    }
+
+    /**
+     * Called before {@code target} is overwritten in place by {@code method} (e.g.
+     * {@code "addInPlace"}) with {@code newValue} (null when it is not a tensor, as for
+     * {@code fillInPlace}) while this interpreter sees new calls. The default does nothing.
+     */
+    default void onInPlaceWrite(String method, Tensor target, Tensor newValue) {
+    }
+
     /** The interpreters below the current one. */
     @FunctionalInterface
     interface Next {

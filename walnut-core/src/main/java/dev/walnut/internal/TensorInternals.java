@@ -26,6 +26,18 @@ public interface TensorInternals {
     /** The shape array itself (not a copy; do not modify). */
     int[] shape(Tensor t);
 
+    /**
+     * An object that identifies {@code t}'s storage: the same for every view of it, compared by
+     * identity (a tracer uses it to recognise aliases). Opaque: nothing can be read through it.
+     */
+    Object storageKey(Tensor t);
+
+    /** The index of {@code t}'s first element in its storage. */
+    int offset(Tensor t);
+
+    /** {@code t}'s strides, in elements (not to be modified). */
+    int[] strides(Tensor t);
+
     /** Zeros of an int[] shape. */
     Tensor zeros(int[] shape, dev.walnut.DType dtype);
 

@@ -3,6 +3,7 @@ package dev.walnut.nn;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.Kernels;
 
 /**
@@ -87,12 +88,15 @@ public class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        if (needsNoGradient(input)) {
+        // Under an interpreter (tracing, forward mode, vmap) every op must be a primitive call,
+        // so the packed fast path, which calls the kernel directly, steps aside (keeping its cache).
+        boolean interpreted = Dispatcher.isInterpreting();
+        if (!interpreted && needsNoGradient(input)) {
             Tensor y = forwardPacked(input);
             if (y != null) {
                 return y;
             }
-        } else if (packed != null) {
+        } else if (!interpreted && packed != null) {
             packed = null;
         }
         Tensor y = input.matmul(weight.t());

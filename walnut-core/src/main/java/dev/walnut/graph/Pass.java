@@ -1,0 +1,41 @@
+package dev.walnut.graph;
+
+import java.util.List;
+
+/**
+ * A graph-to-graph rewrite (like a {@code torch.fx} pass): it returns a new graph that computes
+ * the same outputs from the same inputs; the given graph is left as it is.
+ *
+ * <pre>{@code
+ * Graph smaller = new DeadCodeElimination().apply(graph);
+ * Graph optimized = Pass.run(graph, Pass.defaults());
+ * }</pre>
+ */
+@FunctionalInterface
+public interface Pass {
+    /** The rewritten graph. */
+    Graph apply(Graph graph);
+
+    /** The name printed by a debug run, the class's simple name by default. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * The default pipeline: algebraic simplification, constant folding, common-subexpression
+     * elimination, then dead-code elimination.
+     */
+    static List<Pass> defaults() {
+        return List.of(new AlgebraicSimplification(), new ConstantFolding(), new CommonSubexpressionElimination(),
+                new DeadCodeElimination());
+    }
+
+    /** Applies {@code passes} in order. */
+    static Graph run(Graph graph, List<Pass> passes) {
+        Graph g = graph;
+        for (Pass p : passes) {
+            g = p.apply(g);
+        }
+        return g;
+    }
+}
