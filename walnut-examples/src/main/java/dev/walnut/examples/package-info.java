@@ -13,9 +13,12 @@
  *       with the optimizer's state.</li>
  * </ul>
  *
- * <pre>{@code
- * mvn -q -pl walnut-examples -am install -DskipTests
- * java --add-modules jdk.incubator.vector -cp "walnut-examples/target/classes:..." dev.walnut.examples.MlpClassifier
- * }</pre>
+ * <p>Run one from the repository root (the README's "Examples" section says the same):
+ * <pre>
+ * mvn -q -pl walnut-examples -am compile
+ * java --add-modules jdk.incubator.vector \
+ *     -cp walnut-core/target/classes:walnut-datasets/target/classes:walnut-examples/target/classes \
+ *     dev.walnut.examples.MlpClassifier
+ * </pre>
  */
 package dev.walnut.examples;
