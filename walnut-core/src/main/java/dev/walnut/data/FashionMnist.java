@@ -164,8 +164,8 @@ public final class FashionMnist implements Dataset<Tensor[]> {
     public static FashionMnist bundledSample(boolean train, Transform transformOrNull) {
         BundledData data = findBundledSample();
         if (data == null) {
-            throw new UncheckedIOException(new NoSuchFileException(BundledData.FASHION_MNIST_SAMPLE, null,
-                    MISSING_SAMPLE));
+            throw new UncheckedIOException("FashionMnist: " + MISSING_SAMPLE,
+                    new NoSuchFileException(BundledData.FASHION_MNIST_SAMPLE, null, MISSING_SAMPLE));
         }
         return fromBundled(data, train, transformOrNull);
     }
