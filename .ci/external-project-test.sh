@@ -57,14 +57,22 @@ for f in "$core_jar" "$datasets_jar" "${core_jar%.jar}-sources.jar" "${core_jar%
     [[ -f $f ]] || fail "not installed: $f"
 done
 
+java_bin=""
+if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+    java_bin="$JAVA_HOME/bin/"
+fi
+
 # --- 2. the images are in walnut-datasets, not in walnut-core ---
-if unzip -l "$core_jar" | grep -q 'idx[13]-ubyte'; then
+list() {
+    "${java_bin}jar" tf "$1"
+}
+if list "$core_jar" | grep -q 'idx[13]-ubyte'; then
     fail "walnut-core's jar contains Fashion-MNIST files"
 fi
-if unzip -l "${core_jar%.jar}-sources.jar" | grep -q 'idx[13]-ubyte'; then
+if list "${core_jar%.jar}-sources.jar" | grep -q 'idx[13]-ubyte'; then
     fail "walnut-core's sources jar contains Fashion-MNIST files"
 fi
-[[ $(unzip -l "$datasets_jar" | grep -c 'dev/walnut/datasets/fashion-mnist-sample/.*-idx[13]-ubyte.gz') == 4 ]] \
+[[ $(list "$datasets_jar" | grep -c '^dev/walnut/datasets/fashion-mnist-sample/.*-idx[13]-ubyte.gz$') == 4 ]] \
     || fail "walnut-datasets' jar lacks the four sample files"
 echo "== jars: walnut-core $(stat -c %s "$core_jar") bytes, walnut-datasets $(stat -c %s "$datasets_jar") bytes"
 
@@ -136,12 +144,8 @@ classpath="$app/target/classes:$(cat "$app/classpath.txt")"
     || fail "the external project does not use the installed walnut-core: $classpath"
 [[ $classpath != *"$root/"* ]] || fail "the external project uses the checkout's build output: $classpath"
 
-java_cmd="java"
-if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
-    java_cmd="$JAVA_HOME/bin/java"
-fi
 run() {
-    "$java_cmd" -cp "$classpath" "$@" 2>&1
+    "${java_bin}java" -cp "$classpath" "$@" 2>&1
 }
 out="$(run com.example.App)" || fail "App: $out"
 echo "$out"

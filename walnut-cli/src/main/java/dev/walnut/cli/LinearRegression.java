@@ -48,7 +48,14 @@ public final class LinearRegression {
         }
     }
 
-    /** What training produced: the learned parameters, the last loss, and the wall time. */
+    /**
+     * What training produced: the learned parameters, the last loss, and the wall time.
+     *
+     * @param weight       the learned slope
+     * @param bias         the learned intercept
+     * @param loss         the mean squared error of the last epoch
+     * @param elapsedNanos the training's wall time in nanoseconds
+     */
     public record Result(double weight, double bias, double loss, long elapsedNanos) {
     }
 

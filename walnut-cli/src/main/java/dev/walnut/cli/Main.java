@@ -44,6 +44,10 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage, 130 interrupted (checkpoint saved).",
                 "Run 'walnut <command> --help' for a command's options."})
 public final class Main implements Runnable {
+    /** The top-level command object that {@link #run(String[], PrintStream, PrintStream)} parses into. */
+    Main() {
+    }
+
     /** Exit code of a successful command. */
     public static final int OK = 0;
     /** Exit code when a well-formed command fails while running. */
