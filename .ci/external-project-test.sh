@@ -10,8 +10,10 @@
 # 2. Checks that the core jar carries no images and the datasets jar carries the sample.
 # 3. Generates a project under a temporary directory that depends on walnut-core and
 #    walnut-datasets, compiles a copy of two examples (walnut-examples' LinearRegression and
-#    MlpClassifier) plus a class that uses the wildcard import the README describes, and runs them
-#    on the class path Maven resolves from the installed artifacts; their output is checked.
+#    MlpClassifier) plus a class that uses the wildcard import the README describes and loads the
+#    sample through walnut-core's ServiceLoader lookup, and runs them on the class path Maven
+#    resolves from the installed artifacts (the class also with the jars on the module path);
+#    their output is checked.
 # Not part of `mvn test` (it installs and runs Maven twice, a few minutes); .ci/run calls it once.
 # Options given (such as -o for offline) go to every Maven call. KEEP_TMP=1 keeps the directory.
 set -euo pipefail
@@ -123,6 +125,7 @@ cat > "$app/src/main/java/com/example/App.java" <<'JAVA'
 package com.example;
 
 import dev.walnut.Tensor;
+import dev.walnut.data.FashionMnist;
 import dev.walnut.nn.*;
 import dev.walnut.nn.Module;   // wins over java.lang.Module (the README's note)
 
@@ -132,6 +135,9 @@ public class App {
         Tensor out = model.forward(Tensor.ones(5, 3));
         System.out.println("app: output shape " + java.util.Arrays.toString(out.shape()) + ", "
                 + model.parameters().size() + " parameters");
+        // walnut-core finds walnut-datasets' sample through ServiceLoader.
+        FashionMnist test = FashionMnist.bundledSample(false);
+        System.out.println("app: " + test.size() + " test images, " + test.source());
     }
 }
 JAVA
@@ -149,7 +155,13 @@ run() {
 }
 out="$(run com.example.App)" || fail "App: $out"
 echo "$out"
-[[ $out == *"app: output shape [5, 2], 4 parameters"* ]] || fail "App printed: $out"
+[[ $out == *"app: output shape [5, 2], 4 parameters"* && $out == *"app: 1000 test images, bundled sample"* ]] \
+    || fail "App printed: $out"
+# The same with Walnut's jars on the module path (automatic modules dev.walnut, dev.walnut.datasets).
+out="$("${java_bin}java" -p "$core_jar:$datasets_jar" --add-modules ALL-MODULE-PATH -cp "$app/target/classes" \
+    com.example.App 2>&1)" || fail "App on the module path: $out"
+[[ $out == *"app: 1000 test images, bundled sample"* ]] || fail "App on the module path printed: $out"
+echo "app on the module path: ok"
 out="$(run dev.walnut.examples.LinearRegression)" || fail "LinearRegression: $out"
 echo "$out"
 [[ $out == *"default context: y = 3.000 x -2.00"*"tape size 0"* ]] || fail "LinearRegression printed: $out"

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.walnut.DType;
 import dev.walnut.Tensor;
@@ -105,6 +106,14 @@ class FashionMnistTest {
         assertTrue(e.getCause() instanceof NoSuchFileException, e.toString());
         assertTrue(e.getMessage().contains("walnut-datasets") && e.getMessage().contains("dev.walnut:walnut-datasets"),
                 e.getMessage());
+    }
+
+    @Test
+    void withoutADirectoryTheSystemCopyOrWalnutDatasetsIsNeeded() {
+        assumeFalse(Files.isDirectory(FashionMnist.SYSTEM_DIRECTORY), "the full data set is installed here");
+        var e = assertThrows(NoSuchFileException.class, () -> FashionMnist.load(false));
+        assertTrue(e.getMessage().contains(FashionMnist.SYSTEM_DIRECTORY.toString())
+                && e.getMessage().contains("dev.walnut:walnut-datasets"), e.getMessage());
     }
 
     @Test
