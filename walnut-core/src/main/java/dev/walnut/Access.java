@@ -1,38 +1,21 @@
 package dev.walnut;
 
+import dev.walnut.backend.Storage;
 /** Single-element reads and writes by dtype; used off the hot path (item, getDouble, printing). */
 final class Access {
     private Access() {
     }
 
     static double getDouble(Storage s, int i) {
-        return switch (s.dtype) {
-            case F32 -> ((float[]) s.data)[i];
-            case F64 -> ((double[]) s.data)[i];
-            case I32 -> ((int[]) s.data)[i];
-            case I64 -> ((long[]) s.data)[i];
-            case BOOL -> ((boolean[]) s.data)[i] ? 1.0 : 0.0;
-        };
+        return Backends.CPU.getDouble(s, i);
     }
 
     static long getLong(Storage s, int i) {
-        return switch (s.dtype) {
-            case F32 -> (long) ((float[]) s.data)[i];
-            case F64 -> (long) ((double[]) s.data)[i];
-            case I32 -> ((int[]) s.data)[i];
-            case I64 -> ((long[]) s.data)[i];
-            case BOOL -> ((boolean[]) s.data)[i] ? 1L : 0L;
-        };
+        return Backends.CPU.getLong(s, i);
     }
 
     static void setDouble(Storage s, int i, double v) {
-        switch (s.dtype) {
-            case F32 -> ((float[]) s.data)[i] = (float) v;
-            case F64 -> ((double[]) s.data)[i] = v;
-            case I32 -> ((int[]) s.data)[i] = (int) v;
-            case I64 -> ((long[]) s.data)[i] = (long) v;
-            case BOOL -> ((boolean[]) s.data)[i] = v != 0;
-        }
+        Backends.CPU.setDouble(s, i, v);
     }
 
     static int flatIndex(String op, Tensor t, long[] index) {

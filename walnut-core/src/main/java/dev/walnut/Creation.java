@@ -1,6 +1,6 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.CopyKernels;
+import dev.walnut.backend.Storage;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,17 +44,8 @@ final class Creation {
 
     static Tensor full(int[] shape, DType dtype, double value) {
         int n = Shapes.numel(shape);
-        Storage s = Storage.allocate(dtype, n);
-        if (value != 0.0) {
-            switch (dtype) {
-                case F32 -> Arrays.fill((float[]) s.data, (float) value);
-                case F64 -> Arrays.fill((double[]) s.data, value);
-                case I32 -> Arrays.fill((int[]) s.data, (int) value);
-                case I64 -> Arrays.fill((long[]) s.data, (long) value);
-                case BOOL -> Arrays.fill((boolean[]) s.data, true);
-            }
-        }
-        return new Tensor(s, shape.clone());
+        Backends.checkFits(dtype, n);
+        return new Tensor(Backends.CPU.full(dtype, n, value), shape.clone());
     }
 
     static Tensor fromArray(String op, Object data, int length, long[] shape, DType dtype) {
@@ -64,11 +55,11 @@ final class Creation {
             throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " needs " + n
                     + " elements but the array has " + length);
         }
-        return new Tensor(new Storage(data, dtype), sh);
+        return new Tensor(Backends.wrap(data), sh);
     }
 
     static Tensor fromDoubles(double[] values, int[] shape, DType dtype) {
-        Tensor t = new Tensor(new Storage(values.clone(), DType.F64), shape);
+        Tensor t = new Tensor(Backends.wrap(values.clone()), shape);
         return dtype == DType.F64 ? t : cast(t, dtype);
     }
 
@@ -113,10 +104,12 @@ final class Creation {
                     + "; use float, double, int, long or boolean arrays");
         }
         int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
-        Storage s = Storage.allocate(dtype, Shapes.numel(shape));
+        int n = Shapes.numel(shape);
+        Backends.checkFits(dtype, n);
+        Object flat = java.lang.reflect.Array.newInstance(c, n);
         int[] pos = {0};
-        flatten(nested, 0, shape, s.data, pos);
-        return new Tensor(s, shape);
+        flatten(nested, 0, shape, flat, pos);
+        return new Tensor(Backends.wrap(flat), shape);
     }
 
     private static void flatten(Object arr, int depth, int[] shape, Object out, int[] pos) {
@@ -147,12 +140,12 @@ final class Creation {
         double count = Math.ceil((end - start) / step);
         // A count beyond long saturates to Long.MAX_VALUE, which toInts rejects like any too-large size.
         int n = Shapes.toInts("arange", new long[] {(long) count})[0];
-        Storage s = Storage.allocate(DType.F64, n);
-        double[] d = (double[]) s.data;
+        Backends.checkFits(DType.F64, n);
+        double[] d = new double[n];
         for (int i = 0; i < n; i++) {
             d[i] = start + i * step;
         }
-        Tensor t = new Tensor(s, new int[] {n});
+        Tensor t = new Tensor(Backends.wrap(d), new int[] {n});
         return dtype == DType.F64 ? t : cast(t, dtype);
     }
 
@@ -170,12 +163,12 @@ final class Creation {
         java.math.BigInteger count = qr[1].signum() == 0 ? qr[0] : qr[0].add(java.math.BigInteger.ONE);
         long c = count.bitLength() < 63 ? count.longValue() : Long.MAX_VALUE;
         int n = Shapes.toInts("arange", new long[] {Math.max(c, 0)})[0];
-        Storage s = Storage.allocate(DType.I64, n);
-        long[] d = (long[]) s.data;
+        Backends.checkFits(DType.I64, n);
+        long[] d = new long[n];
         for (int i = 0; i < n; i++) {
             d[i] = start + i * step;
         }
-        Tensor t = new Tensor(s, new int[] {n});
+        Tensor t = new Tensor(Backends.wrap(d), new int[] {n});
         return dtype == DType.I64 ? t : cast(t, dtype);
     }
 
@@ -209,7 +202,7 @@ final class Creation {
                     + " (use randint for integers)");
         }
         int[] sh = Shapes.toInts(op, shape);
-        Storage.checkFits(DType.F64, Shapes.numel(sh)); // the samples are drawn in double first
+        Backends.checkFits(DType.F64, Shapes.numel(sh)); // the samples are drawn in double first
         double[] d = new double[Shapes.numel(sh)];
         if (normal) {
             g.fillNormal(d, 0, 1);
@@ -224,20 +217,22 @@ final class Creation {
             throw new IllegalArgumentException("randint: expects low < high, got low=" + low + ", high=" + high);
         }
         int[] sh = Shapes.toInts("randint", shape);
-        Storage s = Storage.allocate(DType.I64, Shapes.numel(sh));
-        long[] d = (long[]) s.data;
+        int n = Shapes.numel(sh);
+        Backends.checkFits(DType.I64, n);
+        long[] d = new long[n];
         for (int i = 0; i < d.length; i++) {
             d[i] = low + g.nextLong(high - low);
         }
-        return new Tensor(s, sh);
+        return new Tensor(Backends.wrap(d), sh);
     }
 
     /** A contiguous tensor with fresh storage holding {@code t}'s values converted to {@code dtype}. */
     static Tensor cast(Tensor t, DType dtype) {
-        Storage s = Storage.allocate(dtype, Shapes.numel(t.shape));
+        Storage s = Backends.allocate(dtype, Shapes.numel(t.shape));
         int[] sh = t.shape.clone();
-        CopyKernels.copy(t.storage.data, t.offset, t.shape, t.strides, s.data, 0, Shapes.contiguousStrides(sh));
-        return new Tensor(s, sh);
+        Tensor out = new Tensor(s, sh);
+        Backends.CPU.copy(t.storage, t.layout(), s, out.layout());
+        return out;
     }
 
     /** {@code t} itself when contiguous and of {@code dtype}, else a contiguous converted copy (no autograd). */

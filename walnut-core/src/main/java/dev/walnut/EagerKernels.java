@@ -1,7 +1,5 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.ElementwiseKernels;
-import dev.walnut.backend.cpu.Gemm;
 import dev.walnut.backend.cpu.PoolKernels;
 import dev.walnut.internal.Kernels;
 
@@ -45,9 +43,7 @@ final class EagerKernels implements Kernels {
     public Tensor logicalNot(Tensor x) {
         Tensor c = Creation.contiguousOf(x, DType.BOOL);
         int n = Shapes.numel(c.shape);
-        Storage out = Storage.allocate(DType.BOOL, n);
-        ElementwiseKernels.logicalNot((boolean[]) c.storage.data, c.offset, 1, (boolean[]) out.data, 0, n);
-        return new Tensor(out, x.shape.clone());
+        return new Tensor(Backends.CPU.logicalNot(c.storage, c.offset, n), x.shape.clone());
     }
 
     @Override
@@ -267,7 +263,7 @@ final class EagerKernels implements Kernels {
 
     @Override
     public boolean packingPays(int m, int n, int k) {
-        return Gemm.packingPays(m, n, k);
+        return Backends.CPU.packingPays(m, n, k);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.BinaryOp;
-import dev.walnut.backend.cpu.ElementwiseKernels;
+import dev.walnut.backend.Layout;
 import java.util.Arrays;
 
 /**
@@ -45,43 +44,23 @@ final class Elementwise {
 
     static Tensor unaryKernel(int op, double p1, double p2, Tensor x, DType dt) {
         Tensor c = Creation.contiguousOf(x, dt);
-        int n = Shapes.numel(c.shape);
-        Storage out = Storage.allocate(dt, n);
-        switch (dt) {
-            case F32 -> ElementwiseKernels.unary(op, p1, p2, (float[]) c.storage.data, c.offset, 1, (float[]) out.data, 0, n);
-            case F64 -> ElementwiseKernels.unary(op, p1, p2, (double[]) c.storage.data, c.offset, 1, (double[]) out.data, 0, n);
-            case I32 -> ElementwiseKernels.unary(op, p1, p2, (int[]) c.storage.data, c.offset, 1, (int[]) out.data, 0, n);
-            case I64 -> ElementwiseKernels.unary(op, p1, p2, (long[]) c.storage.data, c.offset, 1, (long[]) out.data, 0, n);
-            case BOOL -> throw new IllegalArgumentException(ElementwiseKernels.unaryName(op) + ": not defined for bool tensors");
-        }
-        return new Tensor(out, x.shape.clone());
+        return new Tensor(Backends.CPU.unary(op, p1, p2, c.storage, c.offset, Shapes.numel(c.shape)), x.shape.clone());
     }
 
-    /** Broadcasts a and b (already of dtype dt) and runs a binary kernel into a fresh tensor. */
+    /** The layout of {@code t} read as if broadcast to {@code shape}. */
+    private static Layout broadcast(Tensor t, int[] shape) {
+        return Arrays.equals(t.shape, shape) ? t.layout()
+                : new Layout(shape, Shapes.broadcastStrides(t.shape, t.strides, shape), t.offset);
+    }
+
+    /** Broadcasts a and b, converts both to dt and runs a binary kernel into a fresh tensor of {@code outType}. */
     static Tensor binaryKernel(String name, int op, Tensor a, Tensor b, DType dt, DType outType) {
         int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shapes.broadcast(name, a.shape, b.shape);
         Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
         Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
-        int n = Shapes.numel(shape);
-        Storage out = Storage.allocate(outType, n);
-        Object ad = ac.storage.data;
-        Object bd = bc.storage.data;
-        Object od = out.data;
-        boolean compare = outType == DType.BOOL && op >= BinaryOp.EQ;
-        Loops.Row row = (ao, as, bo, bs, co, cs, oo, len) -> {
-            if (compare) {
-                runCompare(op, dt, ad, ao, as, bd, bo, bs, (boolean[]) od, oo, len);
-            } else {
-                runBinary(op, dt, ad, ao, as, bd, bo, bs, od, oo, len);
-            }
-        };
-        if (ac.isContiguous() && bc.isContiguous() && Arrays.equals(ac.shape, bc.shape)) {
-            row.run(ac.offset, 1, bc.offset, 1, 0, 0, 0, n);
-        } else {
-            Loops.forEachRow(shape, Shapes.broadcastStrides(ac.shape, ac.strides, shape), ac.offset,
-                    Shapes.broadcastStrides(bc.shape, bc.strides, shape), bc.offset, null, 0, row);
-        }
-        return new Tensor(out, shape);
+        Backends.checkFits(outType, Shapes.numel(shape));
+        return new Tensor(Backends.CPU.binary(op, ac.storage, broadcast(ac, shape), bc.storage, broadcast(bc, shape), shape,
+                outType), shape);
     }
 
     /**
@@ -96,43 +75,9 @@ final class Elementwise {
                 || !Arrays.equals(target.shape, other.shape)) {
             return false;
         }
-        DType dt = target.dtype;
-        Object td = target.storage.data;
-        Object od = other.storage.data;
-        int base = target.offset;
-        // Each element is read and then written at the same index, so reading the target while
-        // writing it is safe.
-        if (other.isContiguous()) {
-            runBinary(BinaryOp.ADD, dt, td, base, 1, od, other.offset, 1, td, base, Shapes.numel(target.shape));
-        } else {
-            Loops.forEachRow(target.shape, target.strides, base, other.strides, other.offset, null, 0,
-                    (ao, as, bo, bs, co, cs, oo, len) -> runBinary(BinaryOp.ADD, dt, td, ao, as, od, bo, bs, td, base + oo,
-                            len));
-        }
-        target.storage.version++;
+        Backends.CPU.addInto(target.storage, target.layout(), other.storage, other.layout());
+        target.storage.bumpVersion();
         return true;
-    }
-
-    private static void runBinary(int op, DType dt, Object a, int ao, int as, Object b, int bo, int bs, Object out, int oo,
-                                  int n) {
-        switch (dt) {
-            case F32 -> ElementwiseKernels.binary(op, (float[]) a, ao, as, (float[]) b, bo, bs, (float[]) out, oo, n);
-            case F64 -> ElementwiseKernels.binary(op, (double[]) a, ao, as, (double[]) b, bo, bs, (double[]) out, oo, n);
-            case I32 -> ElementwiseKernels.binary(op, (int[]) a, ao, as, (int[]) b, bo, bs, (int[]) out, oo, n);
-            case I64 -> ElementwiseKernels.binary(op, (long[]) a, ao, as, (long[]) b, bo, bs, (long[]) out, oo, n);
-            case BOOL -> ElementwiseKernels.logical(op, (boolean[]) a, ao, as, (boolean[]) b, bo, bs, (boolean[]) out, oo, n);
-        }
-    }
-
-    private static void runCompare(int op, DType dt, Object a, int ao, int as, Object b, int bo, int bs, boolean[] out,
-                                   int oo, int n) {
-        switch (dt) {
-            case F32 -> ElementwiseKernels.compare(op, (float[]) a, ao, as, (float[]) b, bo, bs, out, oo, n);
-            case F64 -> ElementwiseKernels.compare(op, (double[]) a, ao, as, (double[]) b, bo, bs, out, oo, n);
-            case I32 -> ElementwiseKernels.compare(op, (int[]) a, ao, as, (int[]) b, bo, bs, out, oo, n);
-            case I64 -> ElementwiseKernels.compare(op, (long[]) a, ao, as, (long[]) b, bo, bs, out, oo, n);
-            case BOOL -> ElementwiseKernels.compare(op, (boolean[]) a, ao, as, (boolean[]) b, bo, bs, out, oo, n);
-        }
     }
 
     // ------------------------------------------------------------------ the kernels op definitions run
@@ -141,24 +86,9 @@ final class Elementwise {
         int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
         Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
         Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
-        Storage out = Storage.allocate(dt, Shapes.numel(shape));
-        boolean[] cd = (boolean[]) cond.storage.data;
-        Object ad = ac.storage.data;
-        Object bd = bc.storage.data;
-        Object od = out.data;
-        Loops.forEachRow(shape, Shapes.broadcastStrides(cond.shape, cond.strides, shape), cond.offset,
-                Shapes.broadcastStrides(ac.shape, ac.strides, shape), ac.offset,
-                Shapes.broadcastStrides(bc.shape, bc.strides, shape), bc.offset,
-                (co, cs, ao, as, bo, bs, oo, len) -> {
-                    switch (dt) {
-                        case F32 -> ElementwiseKernels.where(cd, co, cs, (float[]) ad, ao, as, (float[]) bd, bo, bs, (float[]) od, oo, len);
-                        case F64 -> ElementwiseKernels.where(cd, co, cs, (double[]) ad, ao, as, (double[]) bd, bo, bs, (double[]) od, oo, len);
-                        case I32 -> ElementwiseKernels.where(cd, co, cs, (int[]) ad, ao, as, (int[]) bd, bo, bs, (int[]) od, oo, len);
-                        case I64 -> ElementwiseKernels.where(cd, co, cs, (long[]) ad, ao, as, (long[]) bd, bo, bs, (long[]) od, oo, len);
-                        case BOOL -> ElementwiseKernels.where(cd, co, cs, (boolean[]) ad, ao, as, (boolean[]) bd, bo, bs, (boolean[]) od, oo, len);
-                    }
-                });
-        return new Tensor(out, shape);
+        Backends.checkFits(dt, Shapes.numel(shape));
+        return new Tensor(Backends.CPU.where(cond.storage, broadcast(cond, shape), ac.storage, broadcast(ac, shape),
+                bc.storage, broadcast(bc, shape), shape), shape);
     }
 
     /** {@code g} where {@code x > threshold}, else 0 (shapes equal, g float: checked by the op definition). */
@@ -166,16 +96,8 @@ final class Elementwise {
         DType dt = g.dtype;
         Tensor gc = Creation.contiguousOf(g, dt);
         Tensor xc = Creation.contiguousOf(x, dt);
-        int numel = Shapes.numel(g.shape);
-        Storage out = Storage.allocate(dt, numel);
-        if (dt == DType.F32) {
-            ElementwiseKernels.thresholdBackward((float[]) gc.storage.data, gc.offset, (float[]) xc.storage.data, xc.offset,
-                    threshold, (float[]) out.data, numel);
-        } else {
-            ElementwiseKernels.thresholdBackward((double[]) gc.storage.data, gc.offset, (double[]) xc.storage.data, xc.offset,
-                    threshold, (double[]) out.data, numel);
-        }
-        return new Tensor(out, g.shape.clone());
+        return new Tensor(Backends.CPU.thresholdBackward(gc.storage, gc.offset, xc.storage, xc.offset, Shapes.numel(g.shape),
+                threshold), g.shape.clone());
     }
 
     static boolean allClose(Tensor a, Tensor b, double rtol, double atol) {

@@ -1,7 +1,6 @@
 package dev.walnut;
 
 import dev.walnut.autograd.Autograd;
-import dev.walnut.backend.cpu.CopyKernels;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
@@ -51,9 +50,8 @@ final class InPlace {
             throw new IllegalStateException(op + ": in-place modification of a view with a value that requires grad is not "
                     + "supported; compute the new value out of place (e.g. with where() or cat())");
         }
-        CopyKernels.copy(result.storage.data, result.offset, result.shape, result.strides, t.storage.data, t.offset,
-                t.strides);
-        t.storage.version++;
+        Backends.CPU.copy(result.storage, result.layout(), t.storage, t.layout());
+        t.storage.bumpVersion();
         if (recording && result.requiresGrad()) {
             t.takeHistory(result);
         }
@@ -67,12 +65,8 @@ final class InPlace {
             return apply("fillInPlace", t, x -> Tensor.where(Tensor.full(x.shape(), 1.0, DType.BOOL),
                     Tensor.fullLike(x, value), x));
         }
-        if (t.dtype.isIntegral()) {
-            CopyKernels.fill(t.storage.data, t.offset, t.shape, t.strides, (long) value);
-        } else {
-            CopyKernels.fill(t.storage.data, t.offset, t.shape, t.strides, value);
-        }
-        t.storage.version++;
+        Backends.CPU.fill(t.storage, t.layout(), value);
+        t.storage.bumpVersion();
         return t;
     }
 }

@@ -1,6 +1,6 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.IndexKernels;
+import dev.walnut.backend.Storage;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.IndexingOps;
 import dev.walnut.ops.NoAttrs;
@@ -36,32 +36,21 @@ final class Indexing {
         return Creation.contiguousOf(index, DType.I64);
     }
 
-    private static long[] data(Tensor longIndex) {
-        return (long[]) longIndex.storage.data;
-    }
-
     /** Fails with the op, the bad value, the dim and its size when an index is out of range. */
     private static void checkRange(String op, Tensor idx, long size, int dim, boolean allowNegative, String sizeNote) {
         int n = Shapes.numel(idx.shape);
-        int k = IndexKernels.firstOutOfRange(data(idx), idx.offset, n, size, allowNegative);
+        int k = Backends.CPU.firstOutOfRange(idx.storage, idx.offset, n, size, allowNegative);
         if (k >= 0) {
             String range = allowNegative ? "[" + -size + ", " + size + ")" : "[0, " + size + ")";
-            throw new IndexOutOfBoundsException(op + ": index " + data(idx)[idx.offset + k] + " is out of bounds for dim "
+            throw new IndexOutOfBoundsException(op + ": index " + Backends.CPU.getLong(idx.storage, idx.offset + k) + " is out of bounds for dim "
                     + dim + " with size " + size + sizeNote + "; valid indices are in " + range);
         }
     }
 
     /** {@code idx} with negative values wrapped by {@code size} (itself when none is negative). */
     private static Tensor wrapped(Tensor idx, long size) {
-        long[] d = data(idx);
-        int n = Shapes.numel(idx.shape);
-        for (int k = 0; k < n; k++) {
-            if (d[idx.offset + k] < 0) {
-                return new Tensor(new Storage(IndexKernels.wrapNegative(d, idx.offset, n, size), DType.I64),
-                        idx.shape.clone());
-            }
-        }
-        return idx;
+        Storage w = Backends.CPU.wrapNegative(idx.storage, idx.offset, Shapes.numel(idx.shape), size);
+        return w == null ? idx : new Tensor(w, idx.shape.clone());
     }
 
     /** The shape with 0-d read as [1]. */
@@ -116,10 +105,9 @@ final class Indexing {
         Tensor idx = Creation.contiguousOf(index, DType.I64);
         Tensor c = Creation.contiguousOf(x, x.dtype);
         int[] shape = nonEmpty(x.shape);
-        Storage out = Storage.allocate(x.dtype, Shapes.numel(outShape));
-        IndexKernels.indexSelect(c.storage.data, c.offset, product(shape, 0, dim), shape[dim],
-                product(shape, dim + 1, shape.length), data(idx), idx.offset, Shapes.numel(idx.shape), out.data);
-        return new Tensor(out, outShape);
+        Backends.checkFits(x.dtype, Shapes.numel(outShape));
+        return new Tensor(Backends.CPU.indexSelect(c.storage, c.offset, product(shape, 0, dim), shape[dim],
+                product(shape, dim + 1, shape.length), idx.storage, idx.offset, Shapes.numel(idx.shape)), outShape);
     }
 
     // ------------------------------------------------------------------ indexSelect / indexAdd
@@ -181,8 +169,8 @@ final class Indexing {
         int[] xs = nonEmpty(x.shape);
         Tensor out = Creation.cast(x, x.dtype);
         Tensor src = Creation.contiguousOf(source, x.dtype);
-        IndexKernels.indexAdd(out.storage.data, product(xs, 0, d), xs[d], product(xs, d + 1, xs.length), data(idx),
-                idx.offset, Shapes.numel(idx.shape), src.storage.data, src.offset, alpha);
+        Backends.CPU.indexAdd(out.storage, product(xs, 0, d), xs[d], product(xs, d + 1, xs.length), idx.storage,
+                idx.offset, Shapes.numel(idx.shape), src.storage, src.offset, alpha);
         return out;
     }
 
@@ -227,10 +215,8 @@ final class Indexing {
         Tensor idx = Creation.contiguousOf(index, DType.I64);
         int[] box = nonEmpty(idx.shape);
         int[] strides = nonEmptyStrides(x);
-        Storage out = Storage.allocate(x.dtype, Shapes.numel(idx.shape));
-        IndexKernels.gather(x.storage.data, offsets(box, strides, 0, d, x.offset), strides[d],
-                offsets(box, strides, d + 1, box.length, 0), data(idx), idx.offset, box[d], out.data);
-        return new Tensor(out, idx.shape.clone());
+        return new Tensor(Backends.CPU.gather(x.storage, offsets(box, strides, 0, d, x.offset), strides[d],
+                offsets(box, strides, d + 1, box.length, 0), idx.storage, idx.offset, box[d]), idx.shape.clone());
     }
 
     /** Scatter (or, {@code accumulate}, scatterAdd) of {@code src} (a 0-d src: one value) into a copy of {@code x}. */
@@ -242,8 +228,8 @@ final class Indexing {
         // A 0-d src (the value form, or a 0-d self) is read at the same element for every index.
         int[] ss = src.shape.length == 0 ? new int[box.length] : src.strides;
         int srcDimStride = ss[d];
-        IndexKernels.scatter(accumulate, src.storage.data, offsets(box, ss, 0, d, src.offset), srcDimStride,
-                offsets(box, ss, d + 1, box.length, 0), data(idx), idx.offset, box[d], out.storage.data,
+        Backends.CPU.scatter(accumulate, src.storage, offsets(box, ss, 0, d, src.offset), srcDimStride,
+                offsets(box, ss, d + 1, box.length, 0), idx.storage, idx.offset, box[d], out.storage,
                 offsets(box, os, 0, d, 0), os[d], offsets(box, os, d + 1, box.length, 0));
         return out;
     }
@@ -313,8 +299,8 @@ final class Indexing {
         int[] shape = Shapes.broadcast(op, x.shape, mask.shape);
         Tensor m = broadcastCopy(mask, shape);
         int total = Shapes.numel(shape);
-        long[] pos = IndexKernels.nonzeroPositions(m.storage.data, m.offset, total);
-        Tensor positions = new Tensor(new Storage(pos, DType.I64), new int[] {pos.length});
+        long[] pos = Backends.CPU.nonzeroPositions(m.storage, m.offset, total);
+        Tensor positions = new Tensor(Backends.wrap(pos), new int[] {pos.length});
         return Dispatcher.call(IndexingOps.MASKED_SELECT, NoAttrs.NONE, x, mask, positions);
     }
 
@@ -345,18 +331,23 @@ final class Indexing {
 
     static Tensor nonzero(Tensor x) {
         Tensor c = Creation.contiguousOf(x, x.dtype);
-        long[] pos = IndexKernels.nonzeroPositions(c.storage.data, c.offset, Shapes.numel(x.shape));
+        long[] pos = Backends.CPU.nonzeroPositions(c.storage, c.offset, Shapes.numel(x.shape));
         int rank = x.shape.length;
         long[] coords = new long[pos.length * rank];
-        IndexKernels.unravel(pos, x.shape, coords);
-        return new Tensor(new Storage(coords, DType.I64), new int[] {pos.length, rank});
+        for (int p = 0; p < pos.length; p++) {
+            long rem = pos[p];
+            for (int d = rank - 1; d >= 0; d--) {
+                coords[p * rank + d] = rem % x.shape[d];
+                rem /= x.shape[d];
+            }
+        }
+        return new Tensor(Backends.wrap(coords), new int[] {pos.length, rank});
     }
 
     static Tensor oneHot(Tensor indices, long numClasses) {
         String op = "oneHot";
         Tensor idx = longIndex(op, "indices", indices);
         int n = Shapes.numel(idx.shape);
-        long[] d = data(idx);
         long classes = numClasses;
         if (numClasses == -1) {
             if (n == 0) {
@@ -365,23 +356,22 @@ final class Indexing {
             }
             long max = Long.MIN_VALUE;
             for (int k = 0; k < n; k++) {
-                max = Math.max(max, d[idx.offset + k]);
+                max = Math.max(max, Backends.CPU.getLong(idx.storage, idx.offset + k));
             }
             classes = Math.max(max, -1) + 1;
         } else if (numClasses < -1) {
             throw new IllegalArgumentException(op + ": numClasses must be -1 (infer) or non-negative, got " + numClasses);
         }
         int last = idx.shape.length;
-        int k = IndexKernels.firstOutOfRange(d, idx.offset, n, classes, false);
+        int k = Backends.CPU.firstOutOfRange(idx.storage, idx.offset, n, classes, false);
         if (k >= 0) {
-            throw new IndexOutOfBoundsException(op + ": class value " + d[idx.offset + k] + " is out of bounds for dim "
+            throw new IndexOutOfBoundsException(op + ": class value " + Backends.CPU.getLong(idx.storage, idx.offset + k) + " is out of bounds for dim "
                     + last + " (the class dim) with size " + classes + "; class values must be in [0, " + classes + ")");
         }
         int[] outShape = Arrays.copyOf(idx.shape, last + 1);
         outShape[last] = Shapes.toInts(op, new long[] {classes})[0];
-        Storage out = Storage.allocate(DType.I64, Shapes.numel(outShape));
-        IndexKernels.oneHot(d, idx.offset, n, outShape[last], (long[]) out.data);
-        return new Tensor(out, outShape);
+        Backends.checkFits(DType.I64, Shapes.numel(outShape));
+        return new Tensor(Backends.CPU.oneHot(idx.storage, idx.offset, n, outShape[last]), outShape);
     }
 
     // ------------------------------------------------------------------ embedding

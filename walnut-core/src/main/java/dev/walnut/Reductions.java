@@ -1,6 +1,6 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.ReduceKernels;
+import dev.walnut.backend.Storage;
 import dev.walnut.backend.cpu.ReduceOp;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.ReductionOps;
@@ -107,28 +107,9 @@ final class Reductions {
             case I32, BOOL -> rop == ReduceOp.SUM || rop == ReduceOp.PROD ? DType.I64 : x.dtype;
             default -> x.dtype;
         };
-        Storage out = Storage.allocate(outType, n);
-        Object in = src.storage.data;
-        switch (x.dtype) {
-            case F32 -> ReduceKernels.reduce(rop, (float[]) in, src.offset, p.outer, p.len, p.inner, (float[]) out.data, 0);
-            case F64 -> ReduceKernels.reduce(rop, (double[]) in, src.offset, p.outer, p.len, p.inner, (double[]) out.data, 0);
-            case I64 -> ReduceKernels.reduce(rop, (long[]) in, src.offset, p.outer, p.len, p.inner, (long[]) out.data, 0);
-            case I32 -> {
-                if (outType == DType.I64) {
-                    ReduceKernels.reduce(rop, (int[]) in, src.offset, p.outer, p.len, p.inner, (long[]) out.data, 0);
-                } else {
-                    ReduceKernels.reduce(rop, (int[]) in, src.offset, p.outer, p.len, p.inner, (int[]) out.data, 0);
-                }
-            }
-            case BOOL -> {
-                if (outType == DType.I64) {
-                    ReduceKernels.reduce(rop, (boolean[]) in, src.offset, p.outer, p.len, p.inner, (long[]) out.data, 0);
-                } else {
-                    ReduceKernels.reduce(rop, (boolean[]) in, src.offset, p.outer, p.len, p.inner, (boolean[]) out.data, 0);
-                }
-            }
-        }
-        return new Tensor(out, p.outShape.clone());
+        Backends.checkFits(outType, n);
+        return new Tensor(Backends.CPU.reduce(rop, src.storage, src.offset, p.outer, p.len, p.inner, outType),
+                p.outShape.clone());
     }
 
     static int[] keepShape(String op, int[] shape, int[] dims) {
@@ -177,32 +158,18 @@ final class Reductions {
             throw new IllegalArgumentException(op + ": cannot reduce over dim " + dm + " of size 0 (shape "
                     + Shapes.str(x.shape) + ")");
         }
-        Tensor src = p.source;
-        int n = p.outer * p.inner;
-        Storage values = Storage.allocate(x.dtype, n);
-        Storage idx = Storage.allocate(DType.I64, n);
-        long[] id = (long[]) idx.data;
-        Object in = src.storage.data;
-        switch (x.dtype) {
-            case F32 -> ReduceKernels.argReduce(rop, (float[]) in, src.offset, p.outer, p.len, p.inner, (float[]) values.data, 0, id, 0);
-            case F64 -> ReduceKernels.argReduce(rop, (double[]) in, src.offset, p.outer, p.len, p.inner, (double[]) values.data, 0, id, 0);
-            case I32 -> ReduceKernels.argReduce(rop, (int[]) in, src.offset, p.outer, p.len, p.inner, (int[]) values.data, 0, id, 0);
-            case I64 -> ReduceKernels.argReduce(rop, (long[]) in, src.offset, p.outer, p.len, p.inner, (long[]) values.data, 0, id, 0);
-            case BOOL -> throw new IllegalArgumentException(op + ": not supported for bool tensors; convert with to(DType.I64)");
+        if (x.dtype == DType.BOOL) {
+            throw new IllegalArgumentException(op + ": not supported for bool tensors; convert with to(DType.I64)");
         }
-        return new Tensor[] {new Tensor(values, p.outShape.clone()), new Tensor(idx, p.outShape.clone())};
+        Tensor src = p.source;
+        Storage[] r = Backends.CPU.argReduce(rop, src.storage, src.offset, p.outer, p.len, p.inner);
+        return new Tensor[] {new Tensor(r[0], p.outShape.clone()), new Tensor(r[1], p.outShape.clone())};
     }
 
     static Tensor logsumexp(Tensor xf, int[] dims, boolean keepDim) {
         Plan p = plan("logsumexp", xf, dims, keepDim);
         Tensor src = p.source;
-        Storage out = Storage.allocate(xf.dtype, p.outer * p.inner);
-        if (xf.dtype == DType.F32) {
-            ReduceKernels.logSumExp((float[]) src.storage.data, src.offset, p.outer, p.len, p.inner, (float[]) out.data, 0);
-        } else {
-            ReduceKernels.logSumExp((double[]) src.storage.data, src.offset, p.outer, p.len, p.inner, (double[]) out.data, 0);
-        }
-        return new Tensor(out, p.outShape.clone());
+        return new Tensor(Backends.CPU.logSumExp(src.storage, src.offset, p.outer, p.len, p.inner), p.outShape.clone());
     }
 
     static Tensor norm(Tensor x, double p, int[] dims, boolean keepDim) {
@@ -241,13 +208,7 @@ final class Reductions {
             }
         }
         int len = rank == 0 ? 1 : x.shape[dm];
-        Storage out = Storage.allocate(x.dtype, Shapes.numel(x.shape));
-        if (x.dtype == DType.F32) {
-            ReduceKernels.softmax((float[]) c.storage.data, c.offset, outer, len, inner, (float[]) out.data, 0, log);
-        } else {
-            ReduceKernels.softmax((double[]) c.storage.data, c.offset, outer, len, inner, (double[]) out.data, 0, log);
-        }
-        return new Tensor(out, x.shape.clone());
+        return new Tensor(Backends.CPU.softmax(c.storage, c.offset, outer, len, inner, log), x.shape.clone());
     }
 
     /** Sums leading and size-1 target dims so that {@code t} gets {@code shape}. */

@@ -1,8 +1,7 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.CopyKernels;
-import dev.walnut.backend.cpu.ScanKernels;
-import dev.walnut.backend.cpu.SortKernels;
+import dev.walnut.backend.Layout;
+import dev.walnut.backend.Storage;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.ShapeContentOps;
 import java.util.ArrayList;
@@ -147,7 +146,7 @@ final class ShapeOps {
             for (int d = 0; d < rank; d++) {
                 dstOff += dstStart[d] * out.strides[d];
             }
-            CopyKernels.copy(x.storage.data, srcOff, len, x.strides, out.storage.data, dstOff, out.strides);
+            Backends.CPU.copy(x.storage, new Layout(len, x.strides, srcOff), out.storage, new Layout(len, out.strides, dstOff));
         }
         return out;
     }
@@ -179,7 +178,7 @@ final class ShapeOps {
         for (int d : dims) {
             flipped[d] = true;
         }
-        Tensor out = new Tensor(Storage.allocate(x.dtype, Shapes.numel(x.shape)), x.shape.clone());
+        Tensor out = new Tensor(Backends.allocate(x.dtype, Shapes.numel(x.shape)), x.shape.clone());
         if (out.numel() > 0) {
             // Read backwards: start at the last element of each flipped dim with a negated stride.
             int[] strides = x.strides.clone();
@@ -190,7 +189,7 @@ final class ShapeOps {
                     strides[d] = -x.strides[d];
                 }
             }
-            CopyKernels.copy(x.storage.data, off, x.shape, strides, out.storage.data, 0, out.strides);
+            Backends.CPU.copy(x.storage, new Layout(x.shape, strides, off), out.storage, out.layout());
         }
         return out;
     }
@@ -276,9 +275,6 @@ final class ShapeOps {
         return Tensor.where(keep, x, Tensor.scalar(0.0, x.dtype));
     }
 
-    private record Layout(int[] shape, int[] strides, int offset) {
-    }
-
     /** PyTorch's diagonal layout: dims d1, d2 removed, the diagonal appended as the last dim. */
     private static Layout diagonalLayout(int[] shape, int[] strides, int baseOffset, long offset, int d1, int d2) {
         int rank = shape.length;
@@ -323,7 +319,7 @@ final class ShapeOps {
     /** The (offset, d1, d2) diagonal of {@code x} (dims checked) as a view, appended as the last dim. */
     static Tensor diagonalKernel(Tensor x, long offset, int d1, int d2) {
         Layout l = diagonalLayout(x.shape, x.strides, x.offset, offset, d1, d2);
-        return new Tensor(x.storage, l.shape, l.strides, l.offset, x.base != null ? x.base : x);
+        return new Tensor(x.storage, l.shape(), l.strides(), l.offset(), x.base != null ? x.base : x);
     }
 
     /** Zeros of {@code shape} with {@code v} written on the (offset, d1, d2) diagonal: the dual of diagonal. */
@@ -335,11 +331,11 @@ final class ShapeOps {
     static Tensor diagEmbedKernel(Tensor v, int[] shape, long offset, int d1, int d2) {
         Tensor out = Creation.full(shape, v.dtype, 0.0);
         Layout l = diagonalLayout(shape, out.strides, 0, offset, d1, d2);
-        if (!Arrays.equals(l.shape, v.shape)) {
+        if (!Arrays.equals(l.shape(), v.shape)) {
             throw new IllegalArgumentException("diagEmbed: values of shape " + Shapes.str(v.shape)
-                    + " do not fit the diagonal of shape " + Shapes.str(l.shape) + " of a " + Shapes.str(shape) + " tensor");
+                    + " do not fit the diagonal of shape " + Shapes.str(l.shape()) + " of a " + Shapes.str(shape) + " tensor");
         }
-        CopyKernels.copy(v.storage.data, v.offset, v.shape, v.strides, out.storage.data, l.offset, l.strides);
+        Backends.CPU.copy(v.storage, v.layout(), out.storage, l);
         return out;
     }
 
@@ -381,31 +377,7 @@ final class ShapeOps {
         DType dt = x.dtype.isFloatingPoint() ? x.dtype : DType.I64; // integers and bools scan in int64, as in PyTorch
         Tensor src = Creation.contiguousOf(x, dt);
         int[] a = around(x.shape, d);
-        Storage s = Storage.allocate(dt, Shapes.numel(x.shape));
-        Object in = src.storage.data;
-        switch (dt) {
-            case F32 -> {
-                if (prod) {
-                    ScanKernels.cumprod((float[]) in, src.offset, a[0], a[1], a[2], (float[]) s.data);
-                } else {
-                    ScanKernels.cumsum((float[]) in, src.offset, a[0], a[1], a[2], (float[]) s.data);
-                }
-            }
-            case F64 -> {
-                if (prod) {
-                    ScanKernels.cumprod((double[]) in, src.offset, a[0], a[1], a[2], (double[]) s.data);
-                } else {
-                    ScanKernels.cumsum((double[]) in, src.offset, a[0], a[1], a[2], (double[]) s.data);
-                }
-            }
-            default -> {
-                if (prod) {
-                    ScanKernels.cumprod((long[]) in, src.offset, a[0], a[1], a[2], (long[]) s.data);
-                } else {
-                    ScanKernels.cumsum((long[]) in, src.offset, a[0], a[1], a[2], (long[]) s.data);
-                }
-            }
-        }
+        Storage s = Backends.CPU.scan(src.storage, src.offset, a[0], a[1], a[2], prod);
         return new Tensor(s, x.shape.clone());
     }
 
@@ -414,16 +386,7 @@ final class ShapeOps {
     /** The sorting permutation (I64, the shape of x) of every slice along d. */
     private static Tensor argsortKernel(Tensor src, int d, boolean descending) {
         int[] a = around(src.shape, d);
-        long[] perm = new long[Shapes.numel(src.shape)];
-        Object in = src.storage.data;
-        switch (src.dtype) {
-            case F32 -> SortKernels.argsort((float[]) in, src.offset, a[0], a[1], a[2], descending, perm);
-            case F64 -> SortKernels.argsort((double[]) in, src.offset, a[0], a[1], a[2], descending, perm);
-            case I32 -> SortKernels.argsort((int[]) in, src.offset, a[0], a[1], a[2], descending, perm);
-            case I64 -> SortKernels.argsort((long[]) in, src.offset, a[0], a[1], a[2], descending, perm);
-            case BOOL -> SortKernels.argsort((boolean[]) in, src.offset, a[0], a[1], a[2], descending, perm);
-        }
-        return new Tensor(new Storage(perm, DType.I64), src.shape.clone());
+        return new Tensor(Backends.CPU.argsort(src.storage, src.offset, a[0], a[1], a[2], descending), src.shape.clone());
     }
 
     /** The first k entries along d of each slice of src gathered by perm. */
@@ -433,15 +396,12 @@ final class ShapeOps {
         if (shape.length > 0) {
             shape[d] = k;
         }
-        Storage s = Storage.allocate(src.dtype, Shapes.numel(shape));
-        SortKernels.gather(src.storage.data, src.offset, a[0], a[1], a[2], (long[]) perm.storage.data, a[1], k, s.data);
-        return new Tensor(s, shape);
+        return new Tensor(Backends.CPU.takeSorted(src.storage, src.offset, a[0], a[1], a[2], perm.storage, k), shape);
     }
 
     static Tensor inverse(Tensor perm, int d) {
         int[] a = around(perm.shape, d);
-        long[] inv = SortKernels.invert((long[]) perm.storage.data, a[0], a[1], a[2]);
-        return new Tensor(new Storage(inv, DType.I64), perm.shape.clone());
+        return new Tensor(Backends.CPU.invertPermutation(perm.storage, a[0], a[1], a[2]), perm.shape.clone());
     }
 
     static ValuesAndIndices sort(Tensor x, int dim, boolean descending) {

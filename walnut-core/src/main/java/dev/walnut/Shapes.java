@@ -1,5 +1,6 @@
 package dev.walnut;
 
+import dev.walnut.backend.Layout;
 import dev.walnut.internal.Dims;
 import java.util.Arrays;
 
@@ -11,13 +12,7 @@ final class Shapes {
     }
 
     static int[] contiguousStrides(int[] shape) {
-        int[] s = new int[shape.length];
-        int acc = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            s[d] = acc;
-            acc *= Math.max(shape[d], 1);
-        }
-        return s;
+        return Layout.contiguousStrides(shape);
     }
 
     static int numel(int[] shape) {
@@ -91,17 +86,7 @@ final class Shapes {
     }
 
     static boolean isContiguous(int[] shape, int[] strides) {
-        int expected = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            if (shape[d] == 0) {
-                return true;
-            }
-            if (shape[d] != 1 && strides[d] != expected) {
-                return false;
-            }
-            expected *= shape[d];
-        }
-        return true;
+        return Layout.isContiguous(shape, strides);
     }
 
     static String str(int[] shape) {

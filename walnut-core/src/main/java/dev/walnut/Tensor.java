@@ -4,6 +4,8 @@ import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.GradOptions;
 import dev.walnut.autograd.HookHandle;
 import dev.walnut.autograd.Node;
+import dev.walnut.backend.Layout;
+import dev.walnut.backend.Storage;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.AutogradInternals;
 import dev.walnut.internal.Kernels;
@@ -56,15 +58,27 @@ public final class Tensor {
     private Tensor grad;
     private boolean retainsGrad;
     private List<UnaryOperator<Tensor>> hooks;
+    /** {@link #layout()}, made on first use (most tensors reach a back-end call as contiguous data and offset only). */
+    private Layout layout;
 
     Tensor(Storage storage, int[] shape, int[] strides, int offset, Tensor base) {
         this.storage = storage;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
-        this.dtype = storage.dtype;
+        this.dtype = storage.dtype();
         this.base = base;
         this.id = NEXT_ID.getAndIncrement();
+    }
+
+    /** The layout back-end calls read this tensor through; racing first calls make equal layouts. */
+    Layout layout() {
+        Layout l = layout;
+        if (l == null) {
+            l = new Layout(shape, strides, offset);
+            layout = l;
+        }
+        return l;
     }
 
     /** A fresh contiguous tensor over {@code storage}. */
@@ -113,26 +127,6 @@ public final class Tensor {
             @Override
             public int[] shape(Tensor t) {
                 return t.shape;
-            }
-
-            @Override
-            public void markWritten(Tensor t) {
-                t.storage.version++;
-            }
-
-            @Override
-            public Object data(Tensor t) {
-                return t.storage.data;
-            }
-
-            @Override
-            public int offset(Tensor t) {
-                return t.offset;
-            }
-
-            @Override
-            public int[] strides(Tensor t) {
-                return t.strides;
             }
 
             @Override
@@ -475,7 +469,7 @@ public final class Tensor {
 
     /** The version counter shared with every view of the storage; in-place writes bump it. */
     public int version() {
-        return storage.version;
+        return storage.version();
     }
 
     /** The single value of a one-element tensor, as a double. */
@@ -510,7 +504,7 @@ public final class Tensor {
     public Tensor setDouble(double value, long... index) {
         InPlace.checkWritable("setDouble", this);
         Access.setDouble(storage, Access.flatIndex("setDouble", this, index), value);
-        storage.version++;
+        storage.bumpVersion();
         return this;
     }
 
@@ -622,9 +616,8 @@ public final class Tensor {
 
     Object storageArrayCopy() {
         int n = Shapes.numel(shape);
-        Storage s = Storage.allocate(dtype, n);
-        System.arraycopy(storage.data, offset, s.data, 0, n);
-        return s.data;
+        Backends.checkFits(dtype, n);
+        return Backends.CPU.toArray(storage, offset, n);
     }
 
     /** Converts to {@code dtype} (returns this when it already has it); differentiable between float types. */

@@ -1,6 +1,6 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.CopyKernels;
+import dev.walnut.backend.Layout;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.ViewOps;
 import java.util.ArrayList;
@@ -337,7 +337,7 @@ final class Views {
         Tensor out = Creation.full(shape, g.dtype, 0.0);
         int[] strides = out.strides.clone();
         strides[dim] *= step;
-        CopyKernels.copy(g.storage.data, g.offset, g.shape, g.strides, out.storage.data, start * out.strides[dim], strides);
+        Backends.CPU.copy(g.storage, g.layout(), out.storage, new Layout(g.shape, strides, start * out.strides[dim]));
         return out;
     }
 
@@ -396,8 +396,7 @@ final class Views {
         Tensor out = Creation.full(shape, dt, 0.0);
         int pos = 0;
         for (Tensor t : parts) {
-            CopyKernels.copy(t.storage.data, t.offset, t.shape, t.strides, out.storage.data, pos * out.strides[d],
-                    out.strides);
+            Backends.CPU.copy(t.storage, t.layout(), out.storage, new Layout(t.shape, out.strides, pos * out.strides[d]));
             pos += t.shape[d];
         }
         return out;

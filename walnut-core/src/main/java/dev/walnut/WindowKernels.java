@@ -1,9 +1,8 @@
 package dev.walnut;
 
-import dev.walnut.backend.cpu.DirectConvKernels;
+import dev.walnut.backend.Storage;
 import dev.walnut.backend.cpu.Im2ColKernels;
 import dev.walnut.backend.cpu.PoolKernels;
-import dev.walnut.backend.cpu.ShiftedGemmConvKernels;
 import java.util.Arrays;
 
 /**
@@ -16,26 +15,8 @@ final class WindowKernels {
     private WindowKernels() {
     }
 
-    /** Largest product depth C_in * kH * kW (also below C_out) for the direct convolution kernels. */
-    static final int DIRECT_MAX_DEPTH = 27;
-
-    private static Object newLike(Tensor x, int n) {
-        return x.dtype == DType.F64 ? new double[n] : new float[n];
-    }
-
-    private static Tensor wrap(Object data, int... shape) {
-        return new Tensor(new Storage(data, data instanceof double[] ? DType.F64 : DType.F32), shape);
-    }
-
-    /** The tensor's elements in row-major order from index 0 (parameters usually are already). */
-    private static Object dense(Tensor t) {
-        Tensor c = Creation.contiguousOf(t, t.dtype);
-        int len = Shapes.numel(c.shape);
-        if (c.offset == 0) {
-            return c.storage.data;
-        }
-        return c.storage.data instanceof double[] d ? Arrays.copyOfRange(d, c.offset, c.offset + len)
-                : Arrays.copyOfRange((float[]) c.storage.data, c.offset, c.offset + len);
+    private static Tensor wrap(Storage s, int... shape) {
+        return new Tensor(s, shape);
     }
 
     // ------------------------------------------------------------------ im2col / col2im
@@ -45,10 +26,9 @@ final class WindowKernels {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         int[] size = Arrays.copyOfRange(x.shape, 2, x.shape.length);
         var g = new Im2ColKernels.Geometry(size, blocks, kernel, dilation, padding, stride);
-        int planes = x.shape[0] * x.shape[1];
-        Object out = newLike(x, planes * g.kernelVolume() * g.blocksVolume());
-        Im2ColKernels.im2col(x.storage.data, x.offset, out, planes, g);
-        return wrap(out, x.shape[0], x.shape[1] * g.kernelVolume(), g.blocksVolume());
+        Backends.checkFits(x.dtype, x.shape[0] * x.shape[1] * g.kernelVolume() * g.blocksVolume());
+        return wrap(Backends.CPU.im2col(x.storage, x.offset, x.shape[0] * x.shape[1], g), x.shape[0],
+                x.shape[1] * g.kernelVolume(), g.blocksVolume());
     }
 
     /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
@@ -57,118 +37,54 @@ final class WindowKernels {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         var g = new Im2ColKernels.Geometry(outputSize, blocks, kernel, dilation, padding, stride);
         int channels = x.shape[1] / g.kernelVolume();
-        int planes = x.shape[0] * channels;
-        Object out = newLike(x, planes * g.planeSize());
-        Im2ColKernels.col2im(x.storage.data, x.offset, out, planes, g);
         int[] outShape = new int[outputSize.length + 2];
         outShape[0] = x.shape[0];
         outShape[1] = channels;
         System.arraycopy(outputSize, 0, outShape, 2, outputSize.length);
-        return wrap(out, outShape);
+        return wrap(Backends.CPU.col2im(x.storage, x.offset, x.shape[0] * channels, g), outShape);
     }
 
     // ------------------------------------------------------------------ stride-1 convolution
 
-    private static boolean direct(long cIn, int kh, int kw, long cOut) {
-        long ck = cIn * kh * kw;
-        return ck < cOut && ck <= DIRECT_MAX_DEPTH;
-    }
-
-    /**
-     * Whether a stride-1, undilated, ungrouped conv of this size should take the fused kernels:
-     * always for the direct engine; for the shifted GEMMs only while the full grid holds at most
-     * twice as many positions as there are windows (3x3 on 13 x 13: 1.4), since the extra
-     * positions cost GEMM work.
-     */
+    /** Whether a stride-1, undilated, ungrouped conv of this size should take the back end's fused kernels. */
     static boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw) {
-        if (direct(cIn, kh, kw, cOut)) {
-            return true;
-        }
-        long windows = (long) (h - kh + 1) * (w - kw + 1);
-        return (long) h * w <= 2 * windows;
+        return Backends.CPU.stride1ConvolutionPays(cIn, cOut, h, w, kh, kw);
     }
 
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
     static Tensor conv2d(Tensor input, Tensor weight, Tensor bias) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         int n = x.shape[0];
-        int cIn = x.shape[1];
-        int h = x.shape[2];
-        int w = x.shape[3];
         int cOut = weight.shape[0];
         int kh = weight.shape[2];
         int kw = weight.shape[3];
-        int oh = h - kh + 1;
-        int ow = w - kw + 1;
-        Object out = newLike(x, n * cOut * oh * ow);
-        Object wd = dense(weight);
-        Object bd = bias == null ? null : dense(bias);
-        if (direct(cIn, kh, kw, cOut)) {
-            DirectConvKernels.forward(x.storage.data, x.offset, wd, bd, out, n, cIn, h, w, cOut, kh, kw);
-        } else {
-            ShiftedGemmConvKernels.forward(x.storage.data, x.offset, wd, bd, out, n, cIn, h, w, cOut, kh, kw);
-        }
-        return wrap(out, n, cOut, oh, ow);
+        return wrap(Backends.CPU.conv2d(x.storage, x.offset, weight.storage, weight.layout(), bias == null ? null
+                        : bias.storage, bias == null ? null : bias.layout(), n, x.shape[1], x.shape[2], x.shape[3], cOut, kh, kw),
+                n, cOut, x.shape[2] - kh + 1, x.shape[3] - kw + 1);
     }
 
-    /**
-     * The input gradient by the shifted GEMMs, or null when a weight is not finite: those GEMMs
-     * add zero times weights at positions that are not windows, exact only for finite weights.
-     */
+    /** The input gradient by the shifted GEMMs, or null when a weight is not finite (they would not be exact). */
     static Tensor conv2dInputGrad(Tensor gy, Tensor weight, int[] inputShape) {
-        int n = inputShape[0];
-        int cIn = inputShape[1];
-        int h = inputShape[2];
-        int w = inputShape[3];
-        int cOut = weight.shape[0];
-        int kh = weight.shape[2];
-        int kw = weight.shape[3];
-        Object wv = dense(weight);
-        if (!ShiftedGemmConvKernels.allFinite(wv, 0, cOut * cIn * kh * kw)) {
-            return null;
-        }
         Tensor gc = Creation.contiguousOf(gy, gy.dtype);
-        Object dx = newLike(gc, n * cIn * h * w);
-        ShiftedGemmConvKernels.inputGrad(gc.storage.data, gc.offset, wv, dx, n, cIn, h, w, cOut, kh, kw);
-        return wrap(dx, n, cIn, h, w);
+        Storage dx = Backends.CPU.conv2dInputGrad(gc.storage, gc.offset, weight.storage, weight.layout(), inputShape[0],
+                inputShape[1], inputShape[2], inputShape[3], weight.shape[0], weight.shape[2], weight.shape[3]);
+        return dx == null ? null : wrap(dx, inputShape.clone());
     }
 
-    /**
-     * The weight gradient by the direct or the unfolding kernels, or null when the direct kernel
-     * would not be exact (a non-finite input: its masked tail lanes multiply inputs by zero).
-     */
+    /** The weight gradient by the fused kernels, or null when they would not be exact (a non-finite input). */
     static Tensor conv2dWeightGrad(Tensor input, Tensor gy, int[] weightShape) {
         Tensor xc = Creation.contiguousOf(input, input.dtype);
-        int n = xc.shape[0];
-        int cIn = xc.shape[1];
-        int h = xc.shape[2];
-        int w = xc.shape[3];
-        int cOut = weightShape[0];
-        int kh = weightShape[2];
-        int kw = weightShape[3];
-        boolean direct = direct(cIn, kh, kw, cOut);
-        if (direct && !ShiftedGemmConvKernels.allFinite(xc.storage.data, xc.offset, n * cIn * h * w)) {
-            return null;
-        }
         Tensor gc = Creation.contiguousOf(gy, gy.dtype);
-        Object gw = newLike(gc, cOut * cIn * kh * kw);
-        if (direct) {
-            DirectConvKernels.weightGrad(xc.storage.data, xc.offset, gc.storage.data, gc.offset, gw, n, cIn, h, w, cOut,
-                    kh, kw);
-        } else {
-            ShiftedGemmConvKernels.weightGrad(xc.storage.data, xc.offset, gc.storage.data, gc.offset, gw, n, cIn, h, w,
-                    cOut, kh, kw);
-        }
-        return wrap(gw, cOut, cIn, kh, kw);
+        Storage gw = Backends.CPU.conv2dWeightGrad(xc.storage, xc.offset, gc.storage, gc.offset, xc.shape[0], xc.shape[1],
+                xc.shape[2], xc.shape[3], weightShape[0], weightShape[2], weightShape[3]);
+        return gw == null ? null : wrap(gw, weightShape.clone());
     }
 
     /** The bias gradient: {@code gy} summed over batch and positions. */
     static Tensor conv2dBiasGrad(Tensor gy) {
         Tensor gc = Creation.contiguousOf(gy, gy.dtype);
         int cOut = gc.shape[1];
-        Object gb = newLike(gc, cOut);
-        ShiftedGemmConvKernels.biasGrad(gc.storage.data, gc.offset, gb, gc.shape[0], cOut, gc.shape[2] * gc.shape[3]);
-        return wrap(gb, cOut);
+        return wrap(Backends.CPU.conv2dBiasGrad(gc.storage, gc.offset, gc.shape[0], cOut, gc.shape[2] * gc.shape[3]), cOut);
     }
 
     // ------------------------------------------------------------------ pooling
@@ -176,13 +92,9 @@ final class WindowKernels {
     /** Window max and argmax (flat index into each input plane, I64) of {@code [N, C, H, W]}. */
     static Tensor[] maxPool(Tensor input, PoolKernels.Windows g, int outH, int outW) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
-        int planes = x.shape[0] * x.shape[1];
-        int n = planes * g.outputSize();
-        Object out = newLike(x, n);
-        long[] idx = new long[n];
-        PoolKernels.maxForward(x.storage.data, x.offset, out, idx, planes, g);
+        Storage[] r = Backends.CPU.maxPool(x.storage, x.offset, x.shape[0] * x.shape[1], g);
         int[] outShape = {x.shape[0], x.shape[1], outH, outW};
-        return new Tensor[] {wrap(out, outShape), new Tensor(new Storage(idx, DType.I64), outShape.clone())};
+        return new Tensor[] {wrap(r[0], outShape), wrap(r[1], outShape.clone())};
     }
 
     /**
@@ -195,29 +107,22 @@ final class WindowKernels {
         int planes = inputShape[0] * inputShape[1];
         int inPlane = inputShape[2] * inputShape[3];
         int outPlane = Shapes.numel(gc.shape) / Math.max(planes, 1);
-        long[] idx = ic.offset == 0 ? (long[]) ic.storage.data
-                : Arrays.copyOfRange((long[]) ic.storage.data, ic.offset, ic.offset + Shapes.numel(ic.shape));
-        Object out = newLike(gc, planes * inPlane);
-        PoolKernels.maxBackward(gc.storage.data, gc.offset, idx, out, planes, inPlane, outPlane);
-        return wrap(out, inputShape.clone());
+        return wrap(Backends.CPU.maxPoolBackward(gc.storage, gc.offset, ic.storage, ic.offset, planes, inPlane, outPlane),
+                inputShape.clone());
     }
 
     /** Window sums divided by {@code divisor} (one entry per window of a plane). */
     static Tensor avgPool(Tensor input, PoolKernels.Windows g, double[] divisor, int outH, int outW) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
-        int planes = x.shape[0] * x.shape[1];
-        Object out = newLike(x, planes * g.outputSize());
-        PoolKernels.avgForward(x.storage.data, x.offset, out, planes, g, divisor);
-        return wrap(out, x.shape[0], x.shape[1], outH, outW);
+        return wrap(Backends.CPU.avgPool(x.storage, x.offset, x.shape[0] * x.shape[1], g, divisor), x.shape[0], x.shape[1],
+                outH, outW);
     }
 
     /** The adjoint of {@link #avgPool}: {@code [N, C, outH, outW]} to {@code inputShape}. */
     static Tensor avgPoolBackward(Tensor grad, PoolKernels.Windows g, double[] divisor, int[] inputShape) {
         Tensor x = Creation.contiguousOf(grad, grad.dtype);
-        int planes = inputShape[0] * inputShape[1];
-        Object out = newLike(x, planes * g.inputSize());
-        PoolKernels.avgBackward(x.storage.data, x.offset, out, planes, g, divisor);
-        return wrap(out, inputShape.clone());
+        return wrap(Backends.CPU.avgPoolBackward(x.storage, x.offset, inputShape[0] * inputShape[1], g, divisor),
+                inputShape.clone());
     }
 
     /**
@@ -228,16 +133,7 @@ final class WindowKernels {
     static Tensor maxUnpool(String op, Tensor input, Tensor indices, int outH, int outW) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         Tensor ix = Creation.contiguousOf(indices, DType.I64);
-        int planes = x.shape[0] * x.shape[1];
-        int inPlane = x.shape[2] * x.shape[3];
-        int outPlane = outH * outW;
-        Object out = newLike(x, planes * outPlane);
-        long[] id = (long[]) ix.storage.data;
-        long bad = PoolKernels.unpool(x.storage.data, x.offset, id, ix.offset, out, planes, inPlane, outPlane);
-        if (bad >= 0) {
-            throw new IllegalArgumentException(op + ": found an invalid max index: " + id[ix.offset + (int) bad]
-                    + " (output volumes are of size " + outH + "x" + outW + ")");
-        }
-        return wrap(out, x.shape[0], x.shape[1], outH, outW);
+        return wrap(Backends.CPU.maxUnpool(op, x.storage, x.offset, ix.storage, ix.offset, x.shape[0] * x.shape[1],
+                x.shape[2] * x.shape[3], outH * outW, outH + "x" + outW), x.shape[0], x.shape[1], outH, outW);
     }
 }

@@ -32,24 +32,9 @@ public interface TensorInternals {
     /** Sums broadcast dims of {@code t} away to reach {@code shape}. */
     Tensor sumToShape(Tensor t, int[] shape);
 
-    /**
-     * The backing primitive array ({@code float[]}, {@code double[]}, ...) of a tensor, for op
-     * implementations outside {@code dev.walnut} (e.g. {@code dev.walnut.nn}) that run a backend
-     * kernel. Read through {@link #offset} and {@link #strides}; never write into an input.
-     */
-    Object data(Tensor t);
 
-    /** Element offset of {@code t} in {@link #data}. */
-    int offset(Tensor t);
 
-    /** Element strides of {@code t} (not a copy; do not modify). */
-    int[] strides(Tensor t);
 
-    /**
-     * Records an in-place write made directly into {@link #data} of {@code t} (bumps the version
-     * counter shared with its views), as in-place ops do; used by the optimizers' fused updates.
-     */
-    void markWritten(Tensor t);
 
     /** Shorthand for {@code get().shape(t)}. */
     static int[] shapeOf(Tensor t) {

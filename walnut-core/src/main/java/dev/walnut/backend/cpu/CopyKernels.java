@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/CopyKernels.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 import java.util.Arrays;

@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/TypeReduce.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 import java.util.Arrays;
@@ -299,14 +301,14 @@ final class DoubleReduce {
                 if (log) {
                     for (int l = 0; l < len; l++) s += Math.exp(x[base + l] - m);
                     double ls = Math.log(s);
-                    for (int l = 0; l < len; l++) out[ob + l] = (x[base + l] - m) - ls;
+                    for (int l = 0; l < len; l++) out[ob + l] = ((x[base + l] - m) - ls);
                 } else {
                     for (int l = 0; l < len; l++) {
                         double e = Math.exp(x[base + l] - m);
                         out[ob + l] = e;
                         s += e;
                     }
-                    for (int l = 0; l < len; l++) out[ob + l] = out[ob + l] / s;
+                    for (int l = 0; l < len; l++) out[ob + l] = (out[ob + l] / s);
                 }
             }
             return;
@@ -325,7 +327,7 @@ final class DoubleReduce {
                     }
                     for (int j = 0; j < w; j++) s[j] = Math.log(s[j]);
                     for (int l = 0, row = base, orow = ob; l < len; l++, row += inner, orow += inner) {
-                        for (int j = 0; j < w; j++) out[orow + j] = (x[row + j] - m[j]) - s[j];
+                        for (int j = 0; j < w; j++) out[orow + j] = ((x[row + j] - m[j]) - s[j]);
                     }
                 } else {
                     for (int l = 0, row = base, orow = ob; l < len; l++, row += inner, orow += inner) {
@@ -336,7 +338,7 @@ final class DoubleReduce {
                         }
                     }
                     for (int l = 0, orow = ob; l < len; l++, orow += inner) {
-                        for (int j = 0; j < w; j++) out[orow + j] = out[orow + j] / s[j];
+                        for (int j = 0; j < w; j++) out[orow + j] = (out[orow + j] / s[j]);
                     }
                 }
             }
@@ -364,7 +366,7 @@ final class DoubleReduce {
                 }
                 double s = 0;
                 for (int l = 0; l < len; l++) s += Math.exp(x[base + l] - m);
-                out[outOff + o] = m + Math.log(s);
+                out[outOff + o] = (m + Math.log(s));
             }
             return;
         }
@@ -383,7 +385,7 @@ final class DoubleReduce {
                     // -inf (all -inf), +inf and NaN maxima are the answer themselves; computing
                     // them would give NaN for the first two.
                     double mj = m[j];
-                    out[ob + j] = Double.isInfinite(mj) || mj != mj ? mj : mj + Math.log(s[j]);
+                    out[ob + j] = (Double.isInfinite(mj) || mj != mj ? mj : mj + Math.log(s[j]));
                 }
             }
         }

@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/TypeUnary.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 import java.util.Arrays;
@@ -66,7 +68,7 @@ final class DoubleUnary {
                 for (int i = 0; i < n; i++) out[o + i] = Math.sqrt(x[o + i]);
                 return;
             case UnaryOp.RSQRT:
-                for (int i = 0; i < n; i++) out[o + i] = 1.0 / Math.sqrt(x[o + i]);
+                for (int i = 0; i < n; i++) out[o + i] = (1.0 / Math.sqrt(x[o + i]));
                 return;
             case UnaryOp.SQUARE:
                 for (int i = 0; i < n; i++) out[o + i] = x[o + i] * x[o + i];
@@ -164,7 +166,7 @@ final class DoubleUnary {
             case UnaryOp.TRUNC:
                 for (int i = 0; i < n; i++) {
                     double v = x[o + i];
-                    out[o + i] = v >= 0.0 ? Math.floor(v) : Math.ceil(v);
+                    out[o + i] = (v >= 0.0 ? Math.floor(v) : Math.ceil(v));
                 }
                 return;
             case UnaryOp.ERF:
@@ -189,7 +191,7 @@ final class DoubleUnary {
         } else if (p == -1.0) {
             for (int i = 0; i < n; i++) out[o + i] = 1.0 / x[o + i];
         } else if (p == -0.5) {
-            for (int i = 0; i < n; i++) out[o + i] = 1.0 / Math.sqrt(x[o + i]);
+            for (int i = 0; i < n; i++) out[o + i] = (1.0 / Math.sqrt(x[o + i]));
         } else if (p == -2.0) {
             for (int i = 0; i < n; i++) out[o + i] = 1.0 / (x[o + i] * x[o + i]);
         } else if (p == 0.0) {

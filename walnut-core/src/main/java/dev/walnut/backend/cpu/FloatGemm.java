@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/TypeGemm.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 import static dev.walnut.backend.cpu.Gemm.GEMV_GRAIN;
@@ -14,7 +16,7 @@ import java.util.Arrays;
  * The float32 GEMM behind {@link Gemm#sgemm}: the packed, blocked path, the small-product loop
  * and the matrix-vector path. {@link Gemm} checks the arguments and picks the path; the design
  * (why the micro-kernel is a row update, how the loops are blocked) is described there.
- * {@link DoubleGemm} is the float64 twin.
+ * FloatGemm and DoubleGemm are generated from one template, so they stay the same code.
  */
 final class FloatGemm {
     // A 512-wide panel row is 2 KB, long enough that the scalar pre/post loops C2 puts
@@ -22,6 +24,7 @@ final class FloatGemm {
     // panel is 512 KB, which stays in a 1 MB L2 next to the 256 KB packed A block. Measured
     // alternatives (512^3 and 1024^3, one thread): nb 256 lost 18%; nb 1024, kc 128 or 512,
     // mc 128 or 512 and TB 4 or 16 were all within 5% (noise), none consistently faster.
+    // DoubleGemm uses the same byte sizes, half the elements per row.
     private static final int NB = 512;
     private static final int KC = 256;
     private static final int MC = 256;
@@ -34,8 +37,8 @@ final class FloatGemm {
 
     /**
      * Per-thread packing buffers, grown on demand and kept for the thread's life: at most about
-     * 2.3 MB (B rows for a kc x nc block, an mc x kc A block, the tile), and as much again for
-     * double if the thread also runs dgemm.
+     * 2.3 MB (B rows for a kc x nc block, an mc x kc A block, the tile), and as much again if the
+     * thread also runs the GEMM of the other element type.
      */
     private static final class FloatWork {
         float[][] bRows = new float[0][];

@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/TypeUnary.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 import java.util.Arrays;
@@ -93,8 +95,10 @@ final class FloatUnary {
                 for (int i = 0; i < n; i++) out[o + i] = (float) Math.tanh(x[o + i]);
                 return;
             case UnaryOp.SIGMOID:
-                // In double, 1 / (1 + e^-x) is stable at both ends: e^-x overflows to +inf for
-                // x < -709 giving exactly 0, and underflows to 0 for large x giving exactly 1.
+                // A float input computed in double: 1 / (1 + e^-x) is stable at both ends, since
+                // e^-x overflows to +inf for x < -709 giving exactly 0, and underflows to 0 for
+                // large x giving exactly 1. (The double twin cannot lean on a wider type, hence
+                // its two branches.)
                 for (int i = 0; i < n; i++) out[o + i] = (float) (1.0 / (1.0 + Math.exp(-x[o + i])));
                 return;
             case UnaryOp.RELU:

@@ -63,8 +63,9 @@ import java.util.ServiceLoader;
  *
  * <h2>Where the code lives</h2>
  * This class checks the arguments and picks the path for each shape; the kernels are in the
- * package-private {@code FloatGemm} and {@code DoubleGemm} (the latter mirrors the former), and
- * what the two share (the tile height, the thresholds, the thread split) is here.
+ * package-private {@code FloatGemm} and {@code DoubleGemm} (both generated from the template
+ * {@code TypeGemm.java.tmpl}, see CONTRIBUTING.md), and what the two share (the tile height, the
+ * thresholds, the thread split) is here.
  */
 public final class Gemm {
     /** Rows of C whose tiles stay in L1 while four B rows at a time stream past them. */

@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/Im2ColKernels.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 /**
@@ -113,7 +115,8 @@ public final class Im2ColKernels {
         });
     }
 
-    // The float and double loops are identical but for the element type (monomorphic on purpose).
+    // The float and double loops are one template loop: the same code but for the element type,
+    // and monomorphic on purpose.
 
     private static void im2colFloat(float[] in, int inOffset, float[] out, int p0, int p1, Geometry g) {
         int[] sz = g.size;

@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/IndexKernels.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 /**
@@ -493,21 +495,6 @@ public final class IndexKernels {
             }
         }
         return pos;
-    }
-
-    /**
-     * Row-major coordinates of flat positions in a tensor of {@code shape}: {@code out} is
-     * {@code [positions.length, shape.length]} row-major.
-     */
-    public static void unravel(long[] positions, int[] shape, long[] out) {
-        int rank = shape.length;
-        for (int p = 0; p < positions.length; p++) {
-            long rem = positions[p];
-            for (int d = rank - 1; d >= 0; d--) {
-                out[p * rank + d] = rem % shape[d];
-                rem /= shape[d];
-            }
-        }
     }
 
     /** {@code out[k * classes + idx[off + k]] = 1} for {@code k < n}; {@code out} must start zeroed. */

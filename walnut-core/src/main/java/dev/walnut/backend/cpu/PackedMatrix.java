@@ -17,7 +17,7 @@ package dev.walnut.backend.cpu;
  * is immutable, so any number of threads may multiply by it at once. Internal to Walnut's back
  * ends, like {@link KernelProvider}: applications do not call it.
  */
-public final class PackedMatrix {
+public final class PackedMatrix implements dev.walnut.backend.Backend.Packed {
     private final KernelProvider provider;
     private final int rows;
     private final int columns;

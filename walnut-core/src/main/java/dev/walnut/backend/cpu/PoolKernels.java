@@ -1,3 +1,5 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/PoolKernels.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
 /**
@@ -310,7 +312,7 @@ public final class PoolKernels {
                                     s += x[in + r * g.width + c];
                                 }
                             }
-                            y[o] = s / divisor[i * g.colStart.length + j];
+                            y[o] = (s / divisor[i * g.colStart.length + j]);
                         }
                     }
                 }
@@ -351,7 +353,7 @@ public final class PoolKernels {
                     int o = offset + p * g.outputSize();
                     for (int i = 0; i < g.rowStart.length; i++) {
                         for (int j = 0; j < g.colStart.length; j++, o++) {
-                            double v = x[o] / divisor[i * g.colStart.length + j];
+                            double v = (x[o] / divisor[i * g.colStart.length + j]);
                             for (int r = rLo(g, i); r < rHi(g, i); r++) {
                                 for (int c = cLo(g, j); c < cHi(g, j); c++) {
                                     y[base + r * g.width + c] += v;

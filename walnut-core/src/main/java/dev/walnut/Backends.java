@@ -1,32 +1,28 @@
 package dev.walnut;
 
-/**
- * A tensor's elements: one primitive array shared by every view of it, plus the version
- * counter that in-place writes bump (views share it, so a write through any view is seen by the
- * autograd checks of all of them).
- */
-final class Storage {
-    final Object data;
-    final DType dtype;
-    int version;
+import dev.walnut.backend.Backend;
+import dev.walnut.backend.Storage;
+import dev.walnut.backend.cpu.CpuBackend;
 
-    Storage(Object data, DType dtype) {
-        this.data = data;
-        this.dtype = dtype;
+/**
+ * The back end tensors run on (DESIGN.md §7): the one place the tensor layer names an
+ * implementation. Every tensor is on {@link Device#CPU} in this build, so this is the CPU back
+ * end; a device-aware build picks the back end from the tensor's device here.
+ */
+final class Backends {
+    /** The back end of {@link Device#CPU}. */
+    static final Backend CPU = CpuBackend.INSTANCE;
+
+    private Backends() {
     }
 
     /** The JVM's maximum heap, fixed at start (-Xmx); read once, as the call is not free. */
     private static final long MAX_HEAP = Runtime.getRuntime().maxMemory();
 
+    /** {@code n} zeros of {@code dtype}, after {@link #checkFits}. */
     static Storage allocate(DType dtype, int n) {
         checkFits(dtype, n);
-        return new Storage(switch (dtype) {
-            case F32 -> new float[n];
-            case F64 -> new double[n];
-            case I32 -> new int[n];
-            case I64 -> new long[n];
-            case BOOL -> new boolean[n];
-        }, dtype);
+        return CPU.allocate(dtype, n);
     }
 
     /**
@@ -43,13 +39,8 @@ final class Storage {
         }
     }
 
-    int length() {
-        return switch (dtype) {
-            case F32 -> ((float[]) data).length;
-            case F64 -> ((double[]) data).length;
-            case I32 -> ((int[]) data).length;
-            case I64 -> ((long[]) data).length;
-            case BOOL -> ((boolean[]) data).length;
-        };
+    /** A storage over a Java primitive array (shared on the CPU). */
+    static Storage wrap(Object array) {
+        return CPU.fromArray(array);
     }
 }

@@ -1,6 +1,5 @@
-package dev.walnut;
+package dev.walnut.backend.cpu;
 
-import dev.walnut.backend.cpu.Parallel;
 
 /**
  * Row iteration over broadcast operands. The output is contiguous; each operand is read
@@ -23,7 +22,10 @@ final class Loops {
      */
     static void forEachRow(int[] shape, int[] sa, int aOff, int[] sb, int bOff, int[] sc, int cOff, Row body) {
         int rank = shape.length;
-        int total = Shapes.numel(shape);
+        int total = 1;
+        for (int size : shape) {
+            total *= size;
+        }
         if (total == 0) {
             return;
         }

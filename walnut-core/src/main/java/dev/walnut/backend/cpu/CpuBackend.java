@@ -1,0 +1,737 @@
+package dev.walnut.backend.cpu;
+
+import dev.walnut.DType;
+import dev.walnut.backend.Backend;
+import dev.walnut.backend.Layout;
+import dev.walnut.backend.Storage;
+import java.util.Arrays;
+
+/**
+ * The pure-Java back end: {@link Backend} over heap arrays ({@link CpuStorage}). Each method
+ * switches on the dtype once and hands the typed arrays to a monomorphic kernel (scalar, or the
+ * Vector API provider where one is loaded); large work splits across the shared fork-join pool.
+ *
+ * <pre>{@code
+ * Backend cpu = CpuBackend.INSTANCE;
+ * Storage s = cpu.full(DType.F32, 4, 1.0);
+ * }</pre>
+ */
+public final class CpuBackend implements Backend {
+    /** The one instance. */
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {
+    }
+
+    private static Object a(Storage s) {
+        return ((CpuStorage) s).array;
+    }
+
+    private static CpuStorage wrap(Object array, DType dtype) {
+        return new CpuStorage(array, dtype);
+    }
+
+    // ------------------------------------------------------------------ storage
+
+    @Override
+    public Storage allocate(DType dtype, int n) {
+        return wrap(switch (dtype) {
+            case F32 -> new float[n];
+            case F64 -> new double[n];
+            case I32 -> new int[n];
+            case I64 -> new long[n];
+            case BOOL -> new boolean[n];
+        }, dtype);
+    }
+
+    @Override
+    public Storage full(DType dtype, int n, double value) {
+        Storage s = allocate(dtype, n);
+        if (value != 0.0) {
+            switch (dtype) {
+                case F32 -> Arrays.fill((float[]) a(s), (float) value);
+                case F64 -> Arrays.fill((double[]) a(s), value);
+                case I32 -> Arrays.fill((int[]) a(s), (int) value);
+                case I64 -> Arrays.fill((long[]) a(s), (long) value);
+                case BOOL -> Arrays.fill((boolean[]) a(s), true);
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public Storage fromArray(Object array) {
+        DType dt;
+        if (array instanceof float[]) {
+            dt = DType.F32;
+        } else if (array instanceof double[]) {
+            dt = DType.F64;
+        } else if (array instanceof int[]) {
+            dt = DType.I32;
+        } else if (array instanceof long[]) {
+            dt = DType.I64;
+        } else if (array instanceof boolean[]) {
+            dt = DType.BOOL;
+        } else {
+            throw new IllegalArgumentException("fromArray: expected a float[], double[], int[], long[] or boolean[], got "
+                    + (array == null ? "null" : array.getClass().getTypeName()));
+        }
+        return wrap(array, dt);
+    }
+
+    @Override
+    public Object toArray(Storage s, int off, int n) {
+        Object src = a(s);
+        Object out = a(allocate(s.dtype(), n));
+        System.arraycopy(src, off, out, 0, n);
+        return out;
+    }
+
+    @Override
+    public double getDouble(Storage s, int i) {
+        Object d = a(s);
+        return switch (s.dtype()) {
+            case F32 -> ((float[]) d)[i];
+            case F64 -> ((double[]) d)[i];
+            case I32 -> ((int[]) d)[i];
+            case I64 -> ((long[]) d)[i];
+            case BOOL -> ((boolean[]) d)[i] ? 1.0 : 0.0;
+        };
+    }
+
+    @Override
+    public long getLong(Storage s, int i) {
+        Object d = a(s);
+        return switch (s.dtype()) {
+            case F32 -> (long) ((float[]) d)[i];
+            case F64 -> (long) ((double[]) d)[i];
+            case I32 -> ((int[]) d)[i];
+            case I64 -> ((long[]) d)[i];
+            case BOOL -> ((boolean[]) d)[i] ? 1L : 0L;
+        };
+    }
+
+    @Override
+    public void setDouble(Storage s, int i, double v) {
+        Object d = a(s);
+        switch (s.dtype()) {
+            case F32 -> ((float[]) d)[i] = (float) v;
+            case F64 -> ((double[]) d)[i] = v;
+            case I32 -> ((int[]) d)[i] = (int) v;
+            case I64 -> ((long[]) d)[i] = (long) v;
+            case BOOL -> ((boolean[]) d)[i] = v != 0;
+        }
+    }
+
+    @Override
+    public void copy(Storage src, Layout from, Storage dst, Layout to) {
+        CopyKernels.copy(a(src), from.offset(), from.shape(), from.strides(), a(dst), to.offset(), to.strides());
+    }
+
+    @Override
+    public void fill(Storage dst, Layout to, double value) {
+        if (dst.dtype().isIntegral()) {
+            CopyKernels.fill(a(dst), to.offset(), to.shape(), to.strides(), (long) value);
+        } else {
+            CopyKernels.fill(a(dst), to.offset(), to.shape(), to.strides(), value);
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    @Override
+    public Storage unary(int op, double p1, double p2, Storage x, int off, int n) {
+        DType dt = x.dtype();
+        Storage out = allocate(dt, n);
+        Object in = a(x);
+        Object o = a(out);
+        switch (dt) {
+            case F32 -> ElementwiseKernels.unary(op, p1, p2, (float[]) in, off, 1, (float[]) o, 0, n);
+            case F64 -> ElementwiseKernels.unary(op, p1, p2, (double[]) in, off, 1, (double[]) o, 0, n);
+            case I32 -> ElementwiseKernels.unary(op, p1, p2, (int[]) in, off, 1, (int[]) o, 0, n);
+            case I64 -> ElementwiseKernels.unary(op, p1, p2, (long[]) in, off, 1, (long[]) o, 0, n);
+            case BOOL -> throw new IllegalArgumentException(ElementwiseKernels.unaryName(op) + ": not defined for bool tensors");
+        }
+        return out;
+    }
+
+    @Override
+    public Storage binary(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, DType outType) {
+        DType dt = a.dtype();
+        int n = la.numel();
+        Storage out = allocate(outType, n);
+        Object ad = a(a);
+        Object bd = a(b);
+        Object od = a(out);
+        boolean compare = outType == DType.BOOL && op >= BinaryOp.EQ;
+        Loops.Row row = (ao, as, bo, bs, co, cs, oo, len) -> {
+            if (compare) {
+                runCompare(op, dt, ad, ao, as, bd, bo, bs, (boolean[]) od, oo, len);
+            } else {
+                runBinary(op, dt, ad, ao, as, bd, bo, bs, od, oo, len);
+            }
+        };
+        if (la.isContiguous() && lb.isContiguous()) {
+            row.run(la.offset(), 1, lb.offset(), 1, 0, 0, 0, n);
+        } else {
+            Loops.forEachRow(shape, la.strides(), la.offset(), lb.strides(), lb.offset(), null, 0, row);
+        }
+        return out;
+    }
+
+    @Override
+    public void addInto(Storage target, Layout lt, Storage other, Layout lo) {
+        DType dt = target.dtype();
+        Object td = a(target);
+        Object od = a(other);
+        int base = lt.offset();
+        // Each element is read and then written at the same index, so reading the target while
+        // writing it is safe.
+        if (lo.isContiguous()) {
+            runBinary(BinaryOp.ADD, dt, td, base, 1, od, lo.offset(), 1, td, base, lt.numel());
+        } else {
+            Loops.forEachRow(lt.shape(), lt.strides(), base, lo.strides(), lo.offset(), null, 0,
+                    (ao, as, bo, bs, co, cs, oo, len) -> runBinary(BinaryOp.ADD, dt, td, ao, as, od, bo, bs, td, base + oo,
+                            len));
+        }
+    }
+
+    private static void runBinary(int op, DType dt, Object a, int ao, int as, Object b, int bo, int bs, Object out, int oo,
+                                  int n) {
+        switch (dt) {
+            case F32 -> ElementwiseKernels.binary(op, (float[]) a, ao, as, (float[]) b, bo, bs, (float[]) out, oo, n);
+            case F64 -> ElementwiseKernels.binary(op, (double[]) a, ao, as, (double[]) b, bo, bs, (double[]) out, oo, n);
+            case I32 -> ElementwiseKernels.binary(op, (int[]) a, ao, as, (int[]) b, bo, bs, (int[]) out, oo, n);
+            case I64 -> ElementwiseKernels.binary(op, (long[]) a, ao, as, (long[]) b, bo, bs, (long[]) out, oo, n);
+            case BOOL -> ElementwiseKernels.logical(op, (boolean[]) a, ao, as, (boolean[]) b, bo, bs, (boolean[]) out, oo, n);
+        }
+    }
+
+    private static void runCompare(int op, DType dt, Object a, int ao, int as, Object b, int bo, int bs, boolean[] out,
+                                   int oo, int n) {
+        switch (dt) {
+            case F32 -> ElementwiseKernels.compare(op, (float[]) a, ao, as, (float[]) b, bo, bs, out, oo, n);
+            case F64 -> ElementwiseKernels.compare(op, (double[]) a, ao, as, (double[]) b, bo, bs, out, oo, n);
+            case I32 -> ElementwiseKernels.compare(op, (int[]) a, ao, as, (int[]) b, bo, bs, out, oo, n);
+            case I64 -> ElementwiseKernels.compare(op, (long[]) a, ao, as, (long[]) b, bo, bs, out, oo, n);
+            case BOOL -> ElementwiseKernels.compare(op, (boolean[]) a, ao, as, (boolean[]) b, bo, bs, out, oo, n);
+        }
+    }
+
+    @Override
+    public Storage where(Storage cond, Layout lc, Storage a, Layout la, Storage b, Layout lb, int[] shape) {
+        DType dt = a.dtype();
+        Storage out = allocate(dt, la.numel());
+        boolean[] cd = (boolean[]) a(cond);
+        Object ad = a(a);
+        Object bd = a(b);
+        Object od = a(out);
+        Loops.forEachRow(shape, lc.strides(), lc.offset(), la.strides(), la.offset(), lb.strides(), lb.offset(),
+                (co, cs, ao, as, bo, bs, oo, len) -> {
+                    switch (dt) {
+                        case F32 -> ElementwiseKernels.where(cd, co, cs, (float[]) ad, ao, as, (float[]) bd, bo, bs, (float[]) od, oo, len);
+                        case F64 -> ElementwiseKernels.where(cd, co, cs, (double[]) ad, ao, as, (double[]) bd, bo, bs, (double[]) od, oo, len);
+                        case I32 -> ElementwiseKernels.where(cd, co, cs, (int[]) ad, ao, as, (int[]) bd, bo, bs, (int[]) od, oo, len);
+                        case I64 -> ElementwiseKernels.where(cd, co, cs, (long[]) ad, ao, as, (long[]) bd, bo, bs, (long[]) od, oo, len);
+                        case BOOL -> ElementwiseKernels.where(cd, co, cs, (boolean[]) ad, ao, as, (boolean[]) bd, bo, bs, (boolean[]) od, oo, len);
+                    }
+                });
+        return out;
+    }
+
+    @Override
+    public Storage thresholdBackward(Storage g, int gOff, Storage x, int xOff, int n, double threshold) {
+        Storage out = allocate(g.dtype(), n);
+        if (g.dtype() == DType.F32) {
+            ElementwiseKernels.thresholdBackward((float[]) a(g), gOff, (float[]) a(x), xOff, threshold, (float[]) a(out), n);
+        } else {
+            ElementwiseKernels.thresholdBackward((double[]) a(g), gOff, (double[]) a(x), xOff, threshold, (double[]) a(out),
+                    n);
+        }
+        return out;
+    }
+
+    @Override
+    public Storage logicalNot(Storage x, int off, int n) {
+        Storage out = allocate(DType.BOOL, n);
+        ElementwiseKernels.logicalNot((boolean[]) a(x), off, 1, (boolean[]) a(out), 0, n);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ reductions, scans, sorting
+
+    @Override
+    public Storage reduce(int rop, Storage x, int off, int outer, int len, int inner, DType outType) {
+        Storage out = allocate(outType, outer * inner);
+        Object in = a(x);
+        Object o = a(out);
+        switch (x.dtype()) {
+            case F32 -> ReduceKernels.reduce(rop, (float[]) in, off, outer, len, inner, (float[]) o, 0);
+            case F64 -> ReduceKernels.reduce(rop, (double[]) in, off, outer, len, inner, (double[]) o, 0);
+            case I64 -> ReduceKernels.reduce(rop, (long[]) in, off, outer, len, inner, (long[]) o, 0);
+            case I32 -> {
+                if (outType == DType.I64) {
+                    ReduceKernels.reduce(rop, (int[]) in, off, outer, len, inner, (long[]) o, 0);
+                } else {
+                    ReduceKernels.reduce(rop, (int[]) in, off, outer, len, inner, (int[]) o, 0);
+                }
+            }
+            case BOOL -> {
+                if (outType == DType.I64) {
+                    ReduceKernels.reduce(rop, (boolean[]) in, off, outer, len, inner, (long[]) o, 0);
+                } else {
+                    ReduceKernels.reduce(rop, (boolean[]) in, off, outer, len, inner, (boolean[]) o, 0);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Storage[] argReduce(int rop, Storage x, int off, int outer, int len, int inner) {
+        int n = outer * inner;
+        Storage values = allocate(x.dtype(), n);
+        Storage idx = allocate(DType.I64, n);
+        long[] id = (long[]) a(idx);
+        Object in = a(x);
+        Object v = a(values);
+        switch (x.dtype()) {
+            case F32 -> ReduceKernels.argReduce(rop, (float[]) in, off, outer, len, inner, (float[]) v, 0, id, 0);
+            case F64 -> ReduceKernels.argReduce(rop, (double[]) in, off, outer, len, inner, (double[]) v, 0, id, 0);
+            case I32 -> ReduceKernels.argReduce(rop, (int[]) in, off, outer, len, inner, (int[]) v, 0, id, 0);
+            case I64 -> ReduceKernels.argReduce(rop, (long[]) in, off, outer, len, inner, (long[]) v, 0, id, 0);
+            case BOOL -> throw new IllegalArgumentException("argReduce: not supported for bool tensors");
+        }
+        return new Storage[] {values, idx};
+    }
+
+    @Override
+    public Storage logSumExp(Storage x, int off, int outer, int len, int inner) {
+        Storage out = allocate(x.dtype(), outer * inner);
+        if (x.dtype() == DType.F32) {
+            ReduceKernels.logSumExp((float[]) a(x), off, outer, len, inner, (float[]) a(out), 0);
+        } else {
+            ReduceKernels.logSumExp((double[]) a(x), off, outer, len, inner, (double[]) a(out), 0);
+        }
+        return out;
+    }
+
+    @Override
+    public Storage softmax(Storage x, int off, int outer, int len, int inner, boolean log) {
+        Storage out = allocate(x.dtype(), outer * len * inner);
+        if (x.dtype() == DType.F32) {
+            ReduceKernels.softmax((float[]) a(x), off, outer, len, inner, (float[]) a(out), 0, log);
+        } else {
+            ReduceKernels.softmax((double[]) a(x), off, outer, len, inner, (double[]) a(out), 0, log);
+        }
+        return out;
+    }
+
+    @Override
+    public Storage scan(Storage x, int off, int outer, int len, int inner, boolean prod) {
+        DType dt = x.dtype();
+        Storage s = allocate(dt, outer * len * inner);
+        Object in = a(x);
+        Object o = a(s);
+        switch (dt) {
+            case F32 -> {
+                if (prod) {
+                    ScanKernels.cumprod((float[]) in, off, outer, len, inner, (float[]) o);
+                } else {
+                    ScanKernels.cumsum((float[]) in, off, outer, len, inner, (float[]) o);
+                }
+            }
+            case F64 -> {
+                if (prod) {
+                    ScanKernels.cumprod((double[]) in, off, outer, len, inner, (double[]) o);
+                } else {
+                    ScanKernels.cumsum((double[]) in, off, outer, len, inner, (double[]) o);
+                }
+            }
+            case I64 -> {
+                if (prod) {
+                    ScanKernels.cumprod((long[]) in, off, outer, len, inner, (long[]) o);
+                } else {
+                    ScanKernels.cumsum((long[]) in, off, outer, len, inner, (long[]) o);
+                }
+            }
+            default -> throw new IllegalArgumentException("scan: expects F32, F64 or I64, got " + dt);
+        }
+        return s;
+    }
+
+    @Override
+    public Storage argsort(Storage x, int off, int outer, int len, int inner, boolean descending) {
+        long[] perm = new long[outer * len * inner];
+        Object in = a(x);
+        switch (x.dtype()) {
+            case F32 -> SortKernels.argsort((float[]) in, off, outer, len, inner, descending, perm);
+            case F64 -> SortKernels.argsort((double[]) in, off, outer, len, inner, descending, perm);
+            case I32 -> SortKernels.argsort((int[]) in, off, outer, len, inner, descending, perm);
+            case I64 -> SortKernels.argsort((long[]) in, off, outer, len, inner, descending, perm);
+            case BOOL -> SortKernels.argsort((boolean[]) in, off, outer, len, inner, descending, perm);
+        }
+        return wrap(perm, DType.I64);
+    }
+
+    @Override
+    public Storage takeSorted(Storage x, int off, int outer, int len, int inner, Storage perm, int k) {
+        Storage s = allocate(x.dtype(), outer * k * inner);
+        SortKernels.gather(a(x), off, outer, len, inner, (long[]) a(perm), len, k, a(s));
+        return s;
+    }
+
+    @Override
+    public Storage invertPermutation(Storage perm, int outer, int len, int inner) {
+        return wrap(SortKernels.invert((long[]) a(perm), outer, len, inner), DType.I64);
+    }
+
+    // ------------------------------------------------------------------ linear algebra
+
+    @Override
+    public Storage matmul(Storage a, Layout la, Storage b, Layout lb) {
+        DType dt = a.dtype();
+        int ra = la.shape().length;
+        int rb = lb.shape().length;
+        int m = la.shape()[ra - 2];
+        int k = la.shape()[ra - 1];
+        int n = lb.shape()[rb - 1];
+        int[] batch = Arrays.copyOf(la.shape(), ra - 2);
+        int[] sa = la.strides();
+        int[] sb = lb.strides();
+        int batches = 1;
+        for (int size : batch) {
+            batches *= size;
+        }
+        Storage out = allocate(dt, batches * m * n);
+        int aRs = sa[ra - 2];
+        int aCs = sa[ra - 1];
+        int bRs = sb[rb - 2];
+        int bCs = sb[rb - 1];
+        Object ad = a(a);
+        Object bd = a(b);
+        Object od = a(out);
+        Parallel.RangeBody body = (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int rem = t;
+                int ao = la.offset();
+                int bo = lb.offset();
+                for (int d = batch.length - 1; d >= 0; d--) {
+                    int i = rem % batch[d];
+                    rem /= batch[d];
+                    ao += i * sa[d];
+                    bo += i * sb[d];
+                }
+                int co = t * m * n;
+                switch (dt) {
+                    case F32 -> Gemm.sgemm(m, n, k, 1f, (float[]) ad, ao, aRs, aCs, (float[]) bd, bo, bRs, bCs,
+                            (float[]) od, co, n, false);
+                    case F64 -> Gemm.dgemm(m, n, k, 1.0, (double[]) ad, ao, aRs, aCs, (double[]) bd, bo, bRs, bCs,
+                            (double[]) od, co, n, false);
+                    default -> integerGemm(m, n, k, ad, ao, aRs, aCs, bd, bo, bRs, bCs, od, co);
+                }
+            }
+        };
+        long work = (long) m * n * k;
+        if (batches > 1 && work < (1L << 18)) {
+            // Many small products: split across batches; each GEMM then runs single-threaded.
+            Parallel.forRange(batches, (int) Math.max(1, (1L << 18) / Math.max(work, 1)), body);
+        } else {
+            body.apply(0, batches);
+        }
+        return out;
+    }
+
+    private static void integerGemm(int m, int n, int k, Object a, int ao, int aRs, int aCs, Object b, int bo, int bRs,
+                                    int bCs, Object out, int co) {
+        // Integer matmul is rare and never hot; a plain loop keeps it exact (no float rounding).
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long acc = 0;
+                for (int p = 0; p < k; p++) {
+                    int ia = ao + i * aRs + p * aCs;
+                    int ib = bo + p * bRs + j * bCs;
+                    acc += a instanceof long[] la ? la[ia] * ((long[]) b)[ib] : (long) ((int[]) a)[ia] * ((int[]) b)[ib];
+                }
+                if (out instanceof long[] lo) {
+                    lo[co + i * n + j] = acc;
+                } else {
+                    ((int[]) out)[co + i * n + j] = (int) acc;
+                }
+            }
+        }
+    }
+
+    @Override
+    public Storage batchSumOfProducts(Storage g, Layout lg, Storage y, Layout ly) {
+        int batches = lg.shape()[0];
+        int m = lg.shape()[1];
+        int l = lg.shape()[2];
+        int k = ly.shape()[1];
+        int[] gs = lg.strides();
+        int[] ys = ly.strides();
+        Storage out = allocate(g.dtype(), m * k);
+        for (int t = 0; t < batches; t++) {
+            int go = lg.offset() + t * gs[0];
+            int yo = ly.offset() + t * ys[0];
+            // B = y[t]^T: element (p, j) is y[t, j, p].
+            if (g.dtype() == DType.F32) {
+                Gemm.sgemm(m, k, l, 1f, (float[]) a(g), go, gs[1], gs[2], (float[]) a(y), yo, ys[2], ys[1],
+                        (float[]) a(out), 0, k, t > 0);
+            } else {
+                Gemm.dgemm(m, k, l, 1.0, (double[]) a(g), go, gs[1], gs[2], (double[]) a(y), yo, ys[2], ys[1],
+                        (double[]) a(out), 0, k, t > 0);
+            }
+        }
+        return out; // zero (a fresh array) when there are no batch items
+    }
+
+    // ------------------------------------------------------------------ windows
+
+    /** Largest product depth C_in * kH * kW (also below C_out) for the direct convolution kernels. */
+    static final int DIRECT_MAX_DEPTH = 27;
+
+    @Override
+    public Storage im2col(Storage x, int off, int planes, Im2ColKernels.Geometry g) {
+        Storage out = allocate(x.dtype(), planes * g.kernelVolume() * g.blocksVolume());
+        Im2ColKernels.im2col(a(x), off, a(out), planes, g);
+        return out;
+    }
+
+    @Override
+    public Storage col2im(Storage cols, int off, int planes, Im2ColKernels.Geometry g) {
+        Storage out = allocate(cols.dtype(), planes * g.planeSize());
+        Im2ColKernels.col2im(a(cols), off, a(out), planes, g);
+        return out;
+    }
+
+    private static boolean direct(long cIn, int kh, int kw, long cOut) {
+        long ck = cIn * kh * kw;
+        return ck < cOut && ck <= DIRECT_MAX_DEPTH;
+    }
+
+    /**
+     * Always for the direct engine; for the shifted GEMMs only while the full grid holds at most
+     * twice as many positions as there are windows (3x3 on 13 x 13: 1.4), since the extra
+     * positions cost GEMM work.
+     */
+    @Override
+    public boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw) {
+        if (direct(cIn, kh, kw, cOut)) {
+            return true;
+        }
+        long windows = (long) (h - kh + 1) * (w - kw + 1);
+        return (long) h * w <= 2 * windows;
+    }
+
+    /** The elements of {@code s} read through {@code l} in row-major order from index 0 (parameters usually are already). */
+    private Object dense(Storage s, Layout l) {
+        if (l.offset() == 0 && l.isContiguous()) {
+            return a(s);
+        }
+        Storage c = allocate(s.dtype(), l.numel());
+        copy(s, l, c, Layout.contiguous(l.shape()));
+        return a(c);
+    }
+
+    @Override
+    public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, int n, int cIn, int h, int wd,
+                          int cOut, int kh, int kw) {
+        Storage out = allocate(x.dtype(), n * cOut * (h - kh + 1) * (wd - kw + 1));
+        Object wv = dense(w, lw);
+        Object bv = bias == null ? null : dense(bias, lb);
+        if (direct(cIn, kh, kw, cOut)) {
+            DirectConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw);
+        } else {
+            ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw);
+        }
+        return out;
+    }
+
+    /** Null when a weight is not finite: the shifted GEMMs add zero times weights at positions that are not windows. */
+    @Override
+    public Storage conv2dInputGrad(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut,
+                                   int kh, int kw) {
+        Object wv = dense(w, lw);
+        if (!ShiftedGemmConvKernels.allFinite(wv, 0, cOut * cIn * kh * kw)) {
+            return null;
+        }
+        Storage dx = allocate(gy.dtype(), n * cIn * h * wd);
+        ShiftedGemmConvKernels.inputGrad(a(gy), off, wv, a(dx), n, cIn, h, wd, cOut, kh, kw);
+        return dx;
+    }
+
+    /** Null when the direct kernel would not be exact (a non-finite input: its masked tail lanes multiply inputs by zero). */
+    @Override
+    public Storage conv2dWeightGrad(Storage x, int xOff, Storage gy, int gOff, int n, int cIn, int h, int wd, int cOut,
+                                    int kh, int kw) {
+        boolean direct = direct(cIn, kh, kw, cOut);
+        if (direct && !ShiftedGemmConvKernels.allFinite(a(x), xOff, n * cIn * h * wd)) {
+            return null;
+        }
+        Storage gw = allocate(gy.dtype(), cOut * cIn * kh * kw);
+        if (direct) {
+            DirectConvKernels.weightGrad(a(x), xOff, a(gy), gOff, a(gw), n, cIn, h, wd, cOut, kh, kw);
+        } else {
+            ShiftedGemmConvKernels.weightGrad(a(x), xOff, a(gy), gOff, a(gw), n, cIn, h, wd, cOut, kh, kw);
+        }
+        return gw;
+    }
+
+    @Override
+    public Storage conv2dBiasGrad(Storage gy, int off, int n, int cOut, int positions) {
+        Storage gb = allocate(gy.dtype(), cOut);
+        ShiftedGemmConvKernels.biasGrad(a(gy), off, a(gb), n, cOut, positions);
+        return gb;
+    }
+
+    @Override
+    public Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g) {
+        int n = planes * g.outputSize();
+        Storage out = allocate(x.dtype(), n);
+        long[] idx = new long[n];
+        PoolKernels.maxForward(a(x), off, a(out), idx, planes, g);
+        return new Storage[] {out, wrap(idx, DType.I64)};
+    }
+
+    @Override
+    public Storage maxPoolBackward(Storage g, int gOff, Storage indices, int iOff, int planes, int inPlane, int outPlane) {
+        long[] all = (long[]) a(indices);
+        long[] idx = iOff == 0 ? all : Arrays.copyOfRange(all, iOff, iOff + planes * outPlane);
+        Storage out = allocate(g.dtype(), planes * inPlane);
+        PoolKernels.maxBackward(a(g), gOff, idx, a(out), planes, inPlane, outPlane);
+        return out;
+    }
+
+    @Override
+    public Storage avgPool(Storage x, int off, int planes, PoolKernels.Windows g, double[] divisor) {
+        Storage out = allocate(x.dtype(), planes * g.outputSize());
+        PoolKernels.avgForward(a(x), off, a(out), planes, g, divisor);
+        return out;
+    }
+
+    @Override
+    public Storage avgPoolBackward(Storage g, int off, int planes, PoolKernels.Windows w, double[] divisor) {
+        Storage out = allocate(g.dtype(), planes * w.inputSize());
+        PoolKernels.avgBackward(a(g), off, a(out), planes, w, divisor);
+        return out;
+    }
+
+    @Override
+    public Storage maxUnpool(String op, Storage x, int off, Storage indices, int iOff, int planes, int inPlane,
+                             int outPlane, String planeShape) {
+        Storage out = allocate(x.dtype(), planes * outPlane);
+        long[] id = (long[]) a(indices);
+        long bad = PoolKernels.unpool(a(x), off, id, iOff, a(out), planes, inPlane, outPlane);
+        if (bad >= 0) {
+            throw new IllegalArgumentException(op + ": found an invalid max index: " + id[iOff + (int) bad]
+                    + " (output volumes are of size " + planeShape + ")");
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ indexing
+
+    @Override
+    public int firstOutOfRange(Storage idx, int off, int n, long size, boolean allowNegative) {
+        return IndexKernels.firstOutOfRange((long[]) a(idx), off, n, size, allowNegative);
+    }
+
+    @Override
+    public Storage wrapNegative(Storage idx, int off, int n, long size) {
+        long[] d = (long[]) a(idx);
+        for (int k = 0; k < n; k++) {
+            if (d[off + k] < 0) {
+                return wrap(IndexKernels.wrapNegative(d, off, n, size), DType.I64);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public Storage indexSelect(Storage x, int off, int outer, int len, int inner, Storage idx, int idxOff, int n) {
+        Storage out = allocate(x.dtype(), outer * n * inner);
+        IndexKernels.indexSelect(a(x), off, outer, len, inner, (long[]) a(idx), idxOff, n, a(out));
+        return out;
+    }
+
+    @Override
+    public void indexAdd(Storage out, int outer, int len, int inner, Storage idx, int idxOff, int n, Storage src,
+                         int srcOff, double alpha) {
+        IndexKernels.indexAdd(a(out), outer, len, inner, (long[]) a(idx), idxOff, n, a(src), srcOff, alpha);
+    }
+
+    @Override
+    public Storage gather(Storage x, int[] srcOuter, int dimStride, int[] srcInner, Storage idx, int idxOff, int idxLen) {
+        Storage out = allocate(x.dtype(), srcOuter.length * idxLen * srcInner.length);
+        IndexKernels.gather(a(x), srcOuter, dimStride, srcInner, (long[]) a(idx), idxOff, idxLen, a(out));
+        return out;
+    }
+
+    @Override
+    public void scatter(boolean accumulate, Storage src, int[] srcOuter, int srcDimStride, int[] srcInner, Storage idx,
+                        int idxOff, int idxLen, Storage out, int[] outOuter, int outDimStride, int[] outInner) {
+        IndexKernels.scatter(accumulate, a(src), srcOuter, srcDimStride, srcInner, (long[]) a(idx), idxOff, idxLen, a(out),
+                outOuter, outDimStride, outInner);
+    }
+
+    @Override
+    public long[] nonzeroPositions(Storage x, int off, int n) {
+        return IndexKernels.nonzeroPositions(a(x), off, n);
+    }
+
+    @Override
+    public Storage oneHot(Storage idx, int off, int n, int classes) {
+        Storage out = allocate(DType.I64, n * classes);
+        IndexKernels.oneHot((long[]) a(idx), off, n, classes, (long[]) a(out));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ fused kernels
+
+    @Override
+    public void sgdUpdate(Storage param, int po, Storage grad, int go, Storage buf, int bo, int n, boolean negate,
+                          double weightDecay, double momentum, double dampening, boolean nesterov, boolean firstStep,
+                          double lr) {
+        FusedUpdateKernels.sgd(a(param), po, a(grad), go, buf == null ? null : a(buf), bo, n, negate, weightDecay, momentum,
+                dampening, nesterov, firstStep, lr);
+    }
+
+    @Override
+    public void adamUpdate(Storage param, int po, Storage grad, int go, Storage m, int mo, Storage v, int vo, Storage vmax,
+                           int xo, int n, boolean negate, double l2, double decay, double beta1, double beta2, double eps,
+                           double stepSize, double sqrtBias2) {
+        FusedUpdateKernels.adam(a(param), po, a(grad), go, a(m), mo, a(v), vo, vmax == null ? null : a(vmax), xo, n, negate,
+                l2, decay, beta1, beta2, eps, stepSize, sqrtBias2);
+    }
+
+    @Override
+    public boolean packingPays(int m, int n, int k) {
+        return Gemm.packingPays(m, n, k);
+    }
+
+    @Override
+    public Packed packTransposed(Storage w, Layout lw) {
+        // B = W^T: element (p, j) is W[j, p].
+        int[] s = lw.strides();
+        return Gemm.packB(lw.shape()[1], lw.shape()[0], (float[]) a(w), lw.offset(), s[1], s[0]);
+    }
+
+    @Override
+    public Storage linearPacked(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb) {
+        int m = lx.shape()[0];
+        float[] out = new float[m * n];
+        if (bias != null) {
+            float[] bd = (float[]) a(bias);
+            for (int j = 0; j < n; j++) {
+                out[j] = bd[lb.offset() + j * lb.strides()[0]];
+            }
+            for (int i = 1; i < m; i++) {
+                System.arraycopy(out, 0, out, i * n, n);
+            }
+        }
+        Gemm.sgemmPacked(m, 1f, (float[]) a(x), lx.offset(), lx.strides()[0], lx.strides()[1], (PackedMatrix) w, out, 0, n,
+                bias != null);
+        return wrap(out, DType.F32);
+    }
+}
