@@ -117,6 +117,13 @@ class FashionMnistTest {
     }
 
     @Test
+    void theModuleDeclaresThatItLooksUpBundledData() {
+        // Without `uses`, ServiceLoader fails inside the named module dev.walnut (module path).
+        var module = java.lang.module.ModuleFinder.of(Path.of("target/classes")).find("dev.walnut").orElseThrow();
+        assertTrue(module.descriptor().uses().contains(BundledData.class.getName()), module.descriptor().toString());
+    }
+
+    @Test
     void bundledDataIsReadThroughTheServiceInterface() throws IOException {
         Path files = Files.createDirectory(dir.resolve("files"));
         Idx.write(files.resolve("t10k-images-idx3-ubyte.gz"), new int[] {2, 28, 28}, pixels(2));
