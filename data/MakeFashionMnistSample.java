@@ -11,7 +11,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Regenerates the Fashion-MNIST sample bundled in walnut-core: the first 4000 training and the
+ * Regenerates the Fashion-MNIST sample of walnut-datasets: the first 4000 training and the
  * first 1000 test images and labels, as gzip IDX files. Needs only a JDK (17+):
  *
  * <pre>
@@ -19,7 +19,7 @@ import java.util.zip.GZIPOutputStream;
  * </pre>
  *
  * sourceDir defaults to /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist),
- * outputDir to walnut-core/src/main/resources/dev/walnut/data/fashion-mnist-sample. Prints the
+ * outputDir to walnut-datasets/src/main/resources/dev/walnut/datasets/fashion-mnist-sample. Prints the
  * class counts of each part and a SHA-256 of each decompressed file, which README.md records.
  * The gzip bytes themselves depend on the JDK's zlib; the decompressed content does not.
  */
@@ -27,7 +27,7 @@ public class MakeFashionMnistSample {
     public static void main(String[] args) throws Exception {
         Path src = Path.of(args.length > 0 ? args[0] : "/usr/share/datasets/fashion-mnist");
         Path out = Path.of(args.length > 1 ? args[1]
-                : "walnut-core/src/main/resources/dev/walnut/data/fashion-mnist-sample");
+                : "walnut-datasets/src/main/resources/dev/walnut/datasets/fashion-mnist-sample");
         Files.createDirectories(out);
         take(src, out, "train", 4000);
         take(src, out, "t10k", 1000);

@@ -36,4 +36,6 @@ module dev.walnut {
     exports dev.walnut.backend.cpu to dev.walnut.blas;
 
     uses dev.walnut.backend.cpu.GemmProvider;
+    // Data shipped in jars of their own: walnut-datasets' Fashion-MNIST sample (FashionMnist.bundledSample).
+    uses dev.walnut.data.BundledData;
 }

@@ -1,6 +1,8 @@
 package dev.walnut.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,6 +57,35 @@ abstract class BaseCommand implements Callable<Integer> {
 
     PrintStream err() {
         return context.err;
+    }
+
+    /**
+     * The {@code --data} value of {@code eval} and {@code predict}: the one given, else the data
+     * the checkpoint was trained on (its {@link DataIdentity}), else null (installed data, else the
+     * bundled sample) for a checkpoint that does not record them. A recorded directory that no
+     * longer exists is a usage error that says to pass {@code --data}.
+     */
+    Path dataFor(Path given, RunCheckpoint checkpoint) {
+        if (given != null) {
+            checkDataOption(given);
+            return given;
+        }
+        if (checkpoint.data() == null) {
+            return null;
+        }
+        Path recorded = checkpoint.data().option();
+        if (!Data.isBundled(recorded) && !Files.isDirectory(recorded)) {
+            throw usageError("the checkpoint was trained on " + checkpoint.data().source() + ", which is no longer a "
+                    + "directory; pass --data DIR (or --data " + Data.BUNDLED + ")");
+        }
+        return recorded;
+    }
+
+    /** A {@code --data} value that is neither a directory nor {@value Data#BUNDLED} is a usage error. */
+    void checkDataOption(Path data) {
+        if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
+            throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
+        }
     }
 
     /** A usage error (exit code 2) for this command, with {@code message}. */

@@ -22,7 +22,7 @@ final class Data {
     private Data() {
     }
 
-    /** The {@code --data} value that selects the sample bundled in walnut-core. */
+    /** The {@code --data} value that selects the Fashion-MNIST sample of walnut-datasets. */
     static final String BUNDLED = "bundled";
 
     /**

@@ -5,7 +5,6 @@ import dev.walnut.data.DataLoader;
 import dev.walnut.data.FashionMnist;
 import dev.walnut.nn.Module;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +29,7 @@ final class EvalCommand extends BaseCommand {
     Path checkpoint;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Fashion-MNIST directory or 'bundled' (default: installed data, else the bundled sample).")
+            description = "Fashion-MNIST directory or 'bundled' (default: the data the checkpoint was trained on).")
     Path data;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "500",
@@ -57,12 +56,10 @@ final class EvalCommand extends BaseCommand {
         if (workers < 0) {
             throw usageError("--workers must be 0 or more, got " + workers);
         }
-        if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
-            throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
-        }
+        checkDataOption(data);   // before the checkpoint is read
         RunCheckpoint ckpt = RunCheckpoint.read(checkpoint);
         Module model = ckpt.loadModel();
-        FashionMnist test = Data.load(data, false);
+        FashionMnist test = Data.load(dataFor(data, ckpt), false);
         DataLoader<Tensor[]> loader = DataLoader.builder(test).batchSize(batchSize).shuffle(false).workers(workers)
                 .build();
         List<String> classes = ckpt.classes();
@@ -74,6 +71,9 @@ final class EvalCommand extends BaseCommand {
                 Trainer.plural(ckpt.epochs(), "epoch"), Models.parameterCount(model));
         o.printf(Locale.ROOT, "data: %s, %,d test images (%.1f s, %,.0f images/s)%n", test.source(), e.count(), seconds,
                 e.count() / Math.max(seconds, 1e-9));
+        if (ckpt.data() != null && !ckpt.data().test().equals(test.fingerprint())) {
+            o.printf(Locale.ROOT, "note: these are not the test images of the training run (%s)%n", ckpt.data());
+        }
         o.printf(Locale.ROOT, "test loss %.4f, accuracy %.2f%% (%,d / %,d)%n%n", e.loss(), 100 * e.accuracy(),
                 e.correct(), e.count());
         printPerClass(o, e, classes);

@@ -38,17 +38,34 @@ public final class LinearRegression {
      * @param seed   seed for {@link Tensor#manualSeed}, which makes data and results repeatable
      */
     public record Options(int epochs, double lr, long seed) {
-        /** The defaults of {@code walnut train-linear}. */
+        /**
+         * The defaults of {@code walnut train-linear}.
+         *
+         * @return 100 epochs, learning rate 0.1, seed 42
+         */
         public static Options defaults() {
             return new Options(100, 0.1, 42);
         }
     }
 
-    /** What training produced: the learned parameters, the last loss, and the wall time. */
+    /**
+     * What training produced: the learned parameters, the last loss, and the wall time.
+     *
+     * @param weight       the learned slope
+     * @param bias         the learned intercept
+     * @param loss         the mean squared error of the last epoch
+     * @param elapsedNanos the training's wall time in nanoseconds
+     */
     public record Result(double weight, double bias, double loss, long elapsedNanos) {
     }
 
-    /** Trains with {@code options}, printing progress to {@code out}, and returns the learned parameters. */
+    /**
+     * Trains with {@code options}, printing progress to {@code out}.
+     *
+     * @param options epochs, learning rate and seed
+     * @param out     where the progress lines go
+     * @return the learned parameters, the last loss and the wall time
+     */
     public static Result train(Options options, PrintStream out) {
         long start = System.nanoTime();
         Tensor.manualSeed(options.seed());

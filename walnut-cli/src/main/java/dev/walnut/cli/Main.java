@@ -44,6 +44,10 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage, 130 interrupted (checkpoint saved).",
                 "Run 'walnut <command> --help' for a command's options."})
 public final class Main implements Runnable {
+    /** The top-level command object that {@link #run(String[], PrintStream, PrintStream)} parses into. */
+    Main() {
+    }
+
     /** Exit code of a successful command. */
     public static final int OK = 0;
     /** Exit code when a well-formed command fails while running. */
@@ -73,7 +77,11 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Entry point: runs {@link #run} on the standard streams and exits with its code. */
+    /**
+     * Entry point: runs {@link #run} on the standard streams and exits with its code.
+     *
+     * @param args the command line, such as {@code train --model cnn}
+     */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
         var stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
@@ -103,6 +111,11 @@ public final class Main implements Runnable {
     /**
      * Runs the command line {@code args}, printing normal output to {@code out} and errors to
      * {@code err}, and returns the exit code.
+     *
+     * @param args the command line, such as {@code train --model cnn}
+     * @param out  normal output
+     * @param err  errors, warnings and the progress bar
+     * @return the exit code: 0 success, 1 failure, 2 bad usage, 130 training stopped
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         return run(args, out, err, () -> false);

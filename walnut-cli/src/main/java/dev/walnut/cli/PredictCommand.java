@@ -5,7 +5,6 @@ import dev.walnut.autograd.Autograd;
 import dev.walnut.data.FashionMnist;
 import dev.walnut.nn.Module;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +57,7 @@ final class PredictCommand extends BaseCommand {
     long maxPixels;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Fashion-MNIST directory or 'bundled' for --index (default: installed, else bundled).")
+            description = "Fashion-MNIST directory or 'bundled' for --index (default: the checkpoint's training data).")
     Path data;
 
     @Mixin
@@ -80,9 +79,7 @@ final class PredictCommand extends BaseCommand {
         if (input.index != null && input.index < 0) {
             throw usageError("--index must be 0 or more, got " + input.index);
         }
-        if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
-            throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
-        }
+        checkDataOption(data);   // before the checkpoint is read
         RunCheckpoint ckpt = RunCheckpoint.read(checkpoint);
         List<String> classes = ckpt.classes();
         if (top < 1 || top > classes.size()) {
@@ -92,7 +89,7 @@ final class PredictCommand extends BaseCommand {
         PrintStream o = out();
         Tensor image;
         if (input.index != null) {
-            FashionMnist test = Data.load(data, false);
+            FashionMnist test = Data.load(dataFor(data, ckpt), false);
             if (input.index >= test.size()) {
                 throw usageError("--index " + input.index + " is out of range: the test set (" + test.source()
                         + ") has " + test.size() + " images");

@@ -160,9 +160,7 @@ final class TrainCommand extends BaseCommand {
         if (workers < 0) {
             throw usageError("--workers must be 0 or more, got " + workers);
         }
-        if (data != null && !Files.isDirectory(data) && !Data.isBundled(data)) {
-            throw usageError("--data " + data + " is not a directory (nor '" + Data.BUNDLED + "' for the bundled sample)");
-        }
+        checkDataOption(data);
         Path checkpointDir = resumeFile != null ? resumeFile.toAbsolutePath().getParent() : null;
         Path outDir = out != null ? out : checkpointDir != null ? checkpointDir : defaultOutDir(config.model());
         checkOutDir(outDir, checkpointDir);

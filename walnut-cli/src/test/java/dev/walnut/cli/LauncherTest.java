@@ -25,10 +25,11 @@ class LauncherTest {
 
     /** The repository layout with a stand-in {@code java}; the jar exists and is newer than every source. */
     private Path layout() throws IOException {
-        for (String dir : List.of("walnut-core/src/main", "walnut-cli/src/main", "walnut-cli/target/lib", "jdk/bin")) {
+        for (String dir : List.of("walnut-core/src/main", "walnut-datasets/src/main", "walnut-cli/src/main",
+                "walnut-cli/target/lib", "jdk/bin")) {
             Files.createDirectories(root.resolve(dir));
         }
-        for (String pom : List.of("pom.xml", "walnut-core/pom.xml", "walnut-cli/pom.xml")) {
+        for (String pom : List.of("pom.xml", "walnut-core/pom.xml", "walnut-datasets/pom.xml", "walnut-cli/pom.xml")) {
             Files.writeString(root.resolve(pom), "<project/>");
             Files.setLastModifiedTime(root.resolve(pom), FileTime.fromMillis(0));
         }

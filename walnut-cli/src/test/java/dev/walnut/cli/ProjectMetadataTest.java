@@ -19,6 +19,9 @@ class ProjectMetadataTest {
         String pom = Files.readString(ROOT.resolve("pom.xml"));
         assertTrue(pom.matches("(?s).*<licenses>\\s*<license>\\s*<name>Apache-2.0</name>.*"), "no <licenses> in pom.xml");
         assertTrue(pom.contains("<developers>"), "no <developers> in pom.xml");
+        assertTrue(pom.contains("<url>https://github.com/walnut-ml/walnut</url>"), "no project <url> in pom.xml");
+        assertTrue(pom.matches("(?s).*<scm[^>]*>\\s*<connection>scm:git:https://github.com/walnut-ml/walnut.git</connection>.*"),
+                "no <scm> in pom.xml");
     }
 
     @Test
@@ -30,5 +33,7 @@ class ProjectMetadataTest {
                 .contains("<Automatic-Module-Name>dev.walnut.blas</Automatic-Module-Name>"));
         assertTrue(Files.readString(ROOT.resolve("walnut-cli/pom.xml"))
                 .contains("<Automatic-Module-Name>dev.walnut.cli</Automatic-Module-Name>"));
+        assertTrue(Files.readString(ROOT.resolve("walnut-datasets/pom.xml"))
+                .contains("<Automatic-Module-Name>dev.walnut.datasets</Automatic-Module-Name>"));
     }
 }

@@ -169,6 +169,52 @@ class TrainCommandTest {
         assertTrue(image.err().startsWith("walnut: error: ") && image.err().contains("not an image"), image::toString);
     }
 
+    @Test
+    void evalAndPredictDefaultToTheDataTheCheckpointWasTrainedOn() {
+        // No --data: the run's 32-image test split, not the installed data or the 1,000-image bundled sample.
+        Result eval = CliRun.run("eval", "--checkpoint", run.toString(), "--workers", "0");
+        assertEquals(Main.OK, eval.exitCode(), eval::toString);
+        assertTrue(eval.out().contains("data: Fashion-MNIST test split (32 images) from " + data), eval.out());
+        assertTrue(eval.out().contains("(") && eval.out().contains(" / 32)"), eval.out());
+        assertFalse(eval.out().contains("note: these are not the test images"), eval.out());
+        Result index = CliRun.run("predict", "--checkpoint", run.toString(), "--index", "32");
+        assertEquals(Main.USAGE, index.exitCode(), index::toString);
+        assertTrue(index.err().contains("--index 32 is out of range") && index.err().contains("has 32 images")
+                && index.err().contains(data.toString()), index::toString);
+    }
+
+    @Test
+    void evalOnOtherDataThanTheTrainingRunsSaysSo() {
+        Result r = CliRun.run("eval", "--checkpoint", run.toString(), "--data", "bundled", "--workers", "0");
+        assertEquals(Main.OK, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("/ 1,000)"), r.out());
+        assertTrue(r.out().contains("note: these are not the test images of the training run (" + data), r.out());
+    }
+
+    @Test
+    void evalAndPredictWhoseRecordedDataAreGoneAskForData() throws IOException {
+        Path gone = CliRun.writeIdxDataset(shared.resolve("gone-data"), 16, 8, 5);
+        Path out = shared.resolve("gone-run");
+        Result trained = CliRun.run("train", "--epochs", "1", "--batch-size", "16", "--data", gone.toString(), "--out",
+                out.toString(), "--no-progress");
+        assertEquals(Main.OK, trained.exitCode(), trained::toString);
+        try (var files = Files.list(gone)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(gone);
+        for (String[] args : List.of(new String[] {"eval", "--checkpoint", out.toString()},
+                new String[] {"predict", "--checkpoint", out.toString(), "--index", "0"})) {
+            Result r = CliRun.run(args);
+            assertEquals(Main.USAGE, r.exitCode(), r::toString);
+            assertTrue(r.err().contains("the checkpoint was trained on " + gone + ", which is no longer a directory; "
+                    + "pass --data DIR"), r::toString);
+        }
+        Result given = CliRun.run("eval", "--checkpoint", out.toString(), "--data", data.toString(), "--workers", "0");
+        assertEquals(Main.OK, given.exitCode(), given::toString);
+    }
+
     /** A valid 1x1 PNG whose header then claims {@code width x height} (with a correct header CRC). */
     private static byte[] pngClaiming(int width, int height) throws IOException {
         var bytes = new java.io.ByteArrayOutputStream();

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 
 /**
  * Fashion-MNIST (Xiao, Rasul and Vollgraf, Zalando Research, 2017): 28x28 grayscale images of
@@ -37,8 +38,9 @@ import java.util.Objects;
  *   <li>{@link #SYSTEM_DIRECTORY}, where Debian's {@code dataset-fashion-mnist} package
  *       installs the full dataset;</li>
  *   <li>the bundled sample ({@link #bundledSample}): the first 4,000 training and the first
- *       1,000 test images of the real data, shipped with Walnut (MIT licence, see
- *       {@code dev/walnut/data/fashion-mnist-sample/README.md}), enough for a quick demo.</li>
+ *       1,000 test images of the real data, shipped in the {@code walnut-datasets} artifact
+ *       (MIT licence, see {@code dev/walnut/datasets/fashion-mnist-sample/README.md} there),
+ *       enough for a quick demo; walnut-core itself holds no images.</li>
  * </ol>
  *
  * <p>Images are kept as bytes (47 MB for the training split) and converted on each
@@ -61,8 +63,6 @@ public final class FashionMnist implements Dataset<Tensor[]> {
     public static final double STD = 0.3530242;
     /** Image height and width. */
     public static final int SIDE = 28;
-
-    private static final String SAMPLE_RESOURCE_DIR = "fashion-mnist-sample/";
 
     private final byte[] images;
     private final byte[] labels;
@@ -98,10 +98,11 @@ public final class FashionMnist implements Dataset<Tensor[]> {
     /**
      * The training ({@code train = true}) or test split, from {@code directoryOrNull} when it is
      * given, else from {@link #SYSTEM_DIRECTORY} when it holds the files, else from the bundled
-     * sample.
+     * sample when {@code walnut-datasets} is on the class path.
      *
      * @param transformOrNull applied to each image after scaling to [0, 1], or null for none
-     * @throws java.nio.file.NoSuchFileException when a directory is given but lacks a file
+     * @throws java.nio.file.NoSuchFileException when a directory is given but lacks a file, or when
+     *     none is given and neither the system copy nor walnut-datasets is there
      * @throws IOException when a file cannot be read or is not valid Fashion-MNIST IDX data
      */
     public static FashionMnist load(Path directoryOrNull, boolean train, Transform transformOrNull)
@@ -113,7 +114,12 @@ public final class FashionMnist implements Dataset<Tensor[]> {
                 && find(SYSTEM_DIRECTORY, fileName(train, false)) != null) {
             return fromDirectory(SYSTEM_DIRECTORY, train, transformOrNull);
         }
-        return bundledSample(train, transformOrNull);
+        BundledData sample = findBundledSample();
+        if (sample == null) {
+            throw new NoSuchFileException(SYSTEM_DIRECTORY.toString(), null, "Fashion-MNIST is not installed there"
+                    + " and " + MISSING_SAMPLE);
+        }
+        return fromBundled(sample, train, transformOrNull);
     }
 
     /**
@@ -143,20 +149,58 @@ public final class FashionMnist implements Dataset<Tensor[]> {
     }
 
     /**
-     * The sample of Fashion-MNIST bundled with Walnut: the first 4,000 training images
-     * ({@code train = true}) or the first 1,000 test images, with their labels.
+     * The sample of Fashion-MNIST shipped in the {@code walnut-datasets} artifact: the first
+     * 4,000 training images ({@code train = true}) or the first 1,000 test images, with their
+     * labels. walnut-core holds no images; the sample is found on the class path through
+     * {@link BundledData} (a {@link ServiceLoader} lookup), so add {@code dev.walnut:walnut-datasets}
+     * to the project (or call {@code dev.walnut.datasets.FashionMnistSample}, which needs no lookup).
      *
-     * @throws UncheckedIOException when the resources are missing from the class path or damaged
+     * @param train true for the training split, false for the test split
+     * @param transformOrNull applied to each image after scaling to [0, 1], or null for none
+     * @return the sample
+     * @throws UncheckedIOException wrapping a {@link NoSuchFileException} that says how to add
+     *     walnut-datasets when it is not on the class path, or the read error when its files are damaged
      */
     public static FashionMnist bundledSample(boolean train, Transform transformOrNull) {
-        String images = SAMPLE_RESOURCE_DIR + fileName(train, true) + ".gz";
-        String labels = SAMPLE_RESOURCE_DIR + fileName(train, false) + ".gz";
+        BundledData data = findBundledSample();
+        if (data == null) {
+            throw new UncheckedIOException("FashionMnist: " + MISSING_SAMPLE,
+                    new NoSuchFileException(BundledData.FASHION_MNIST_SAMPLE, null, MISSING_SAMPLE));
+        }
+        return fromBundled(data, train, transformOrNull);
+    }
+
+    /**
+     * {@code bundledSample(train, null)}.
+     *
+     * @param train true for the training split, false for the test split
+     * @return the sample
+     */
+    public static FashionMnist bundledSample(boolean train) {
+        return bundledSample(train, null);
+    }
+
+    /**
+     * The split read from the gzip IDX files of {@code data} ({@code train-images-idx3-ubyte.gz},
+     * {@code train-labels-idx1-ubyte.gz}, or {@code t10k-...} for the test split).
+     *
+     * @param data where the files are, such as walnut-datasets' Fashion-MNIST sample
+     * @param train true for the training split, false for the test split
+     * @param transformOrNull applied to each image after scaling to [0, 1], or null for none
+     * @return the data set; its {@link #directory()} is null
+     * @throws UncheckedIOException when a file is missing or not valid Fashion-MNIST IDX data
+     */
+    public static FashionMnist fromBundled(BundledData data, boolean train, Transform transformOrNull) {
+        Objects.requireNonNull(data, "FashionMnist.fromBundled: data");
+        String images = fileName(train, true) + ".gz";
+        String labels = fileName(train, false) + ".gz";
+        String where = data.location();
         try {
-            Idx.Data imageData = readResource(images);
-            Idx.Data labelData = readResource(labels);
-            return create(imageData, resourceName(images), labelData, resourceName(labels), train, transformOrNull,
+            Idx.Data imageData = readBundled(data, images);
+            Idx.Data labelData = readBundled(data, labels);
+            return create(imageData, where + images, labelData, where + labels, train, transformOrNull,
                     "bundled sample of Fashion-MNIST: the first " + labelData.numel() + " images of the "
-                            + split(train) + " split (" + resourceName(SAMPLE_RESOURCE_DIR)
+                            + split(train) + " split (" + where
                             + "; the full data: Debian package dataset-fashion-mnist or "
                             + "https://github.com/zalandoresearch/fashion-mnist)", null);
         } catch (IOException e) {
@@ -164,22 +208,33 @@ public final class FashionMnist implements Dataset<Tensor[]> {
         }
     }
 
-    /** {@code bundledSample(train, null)}. */
-    public static FashionMnist bundledSample(boolean train) {
-        return bundledSample(train, null);
-    }
+    private static final String MISSING_SAMPLE = "the bundled Fashion-MNIST sample is not on the class path; it "
+            + "ships in the walnut-datasets artifact (Maven: dev.walnut:walnut-datasets), or pass a directory "
+            + "with the IDX files";
 
-    private static Idx.Data readResource(String name) throws IOException {
-        try (InputStream in = FashionMnist.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new NoSuchFileException(resourceName(name), null, "not on the class path");
+    /** The provider of {@value BundledData#FASHION_MNIST_SAMPLE}: the context class loader's first, else ours. */
+    private static BundledData findBundledSample() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        for (ClassLoader loader : new ClassLoader[] {context, FashionMnist.class.getClassLoader()}) {
+            if (loader == null) {
+                continue;
             }
-            return Idx.read(in, resourceName(name));
+            for (BundledData d : ServiceLoader.load(BundledData.class, loader)) {
+                if (BundledData.FASHION_MNIST_SAMPLE.equals(d.name())) {
+                    return d;
+                }
+            }
         }
+        return null;
     }
 
-    private static String resourceName(String relative) {
-        return "classpath:dev/walnut/data/" + relative;
+    private static Idx.Data readBundled(BundledData data, String file) throws IOException {
+        try (InputStream in = data.open(file)) {
+            if (in == null) {
+                throw new NoSuchFileException(data.location() + file, null, "not in " + data.name());
+            }
+            return Idx.read(in, data.location() + file);
+        }
     }
 
     private static FashionMnist create(Idx.Data images, String imageName, Idx.Data labels, String labelName,

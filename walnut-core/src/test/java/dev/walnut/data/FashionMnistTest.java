@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.walnut.DType;
 import dev.walnut.Tensor;
@@ -19,67 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FashionMnistTest {
     @TempDir
     Path dir;
-
-    @Test
-    void bundledTrainingSampleHas4000LabelledImages() {
-        FashionMnist train = FashionMnist.bundledSample(true);
-        assertEquals(4000, train.size());
-        assertTrue(train.isTrain());
-        // The class counts of the first 4000 training labels (README.md next to the data).
-        assertArrayEquals(new int[] {373, 440, 404, 409, 395, 391, 400, 413, 380, 395}, train.classCounts());
-        assertTrue(train.source().contains("bundled sample"), train.source());
-        // The first training image of Fashion-MNIST is an ankle boot.
-        assertEquals(9, train.label(0));
-        assertEquals("Ankle boot", FashionMnist.CLASSES.get(train.label(0)));
-    }
-
-    @Test
-    void bundledTestSampleHas1000LabelledImages() {
-        FashionMnist test = FashionMnist.bundledSample(false);
-        assertEquals(1000, test.size());
-        assertFalse(test.isTrain());
-        assertArrayEquals(new int[] {107, 105, 111, 93, 115, 87, 97, 95, 95, 95}, test.classCounts());
-        for (int label : test.labels()) {
-            assertTrue(label >= 0 && label < 10);
-        }
-    }
-
-    @Test
-    void samplesAreUnitRangeImagesAndScalarLabels() {
-        FashionMnist train = FashionMnist.bundledSample(true);
-        Tensor[] s = train.get(0);
-        assertEquals(2, s.length);
-        assertEquals(DType.F32, s[0].dtype());
-        assertArrayEquals(new long[] {1, 28, 28}, s[0].shape());
-        assertEquals(DType.I64, s[1].dtype());
-        assertEquals(0, s[1].dim());
-        assertEquals(9, s[1].itemLong());
-        assertTrue(s[0].min().item() >= 0 && s[0].max().item() <= 1);
-        assertEquals(1.0, s[0].max().item(), 1e-6, "the first image uses the full range");
-        Tensor expected = Transforms.toTensor().apply(train.rawImage(0));
-        assertTrue(expected.equal(s[0]), "get(i) is toTensor applied to the raw bytes");
-    }
-
-    @Test
-    void theTransformIsAppliedAfterScaling() {
-        Transform negate = x -> x.neg();
-        FashionMnist t = FashionMnist.bundledSample(true, negate);
-        assertTrue(t.get(3)[0].equal(FashionMnist.bundledSample(true).get(3)[0].neg()));
-        assertTrue(t.withTransform(null).get(3)[0].min().item() >= 0);
-    }
-
-    @Test
-    void bundledSampleBatchesThroughADataLoader() {
-        var loader = DataLoader.builder(FashionMnist.bundledSample(false)).batchSize(64).shuffle(true).seed(1)
-                .workers(2).build();
-        assertEquals(16, loader.size());
-        long seen = 0;
-        for (Tensor[] batch : loader) {
-            assertArrayEquals(new long[] {batch[1].numel(), 1, 28, 28}, batch[0].shape());
-            seen += batch[1].numel();
-        }
-        assertEquals(1000, seen);
-    }
 
     @Test
     void aGivenDirectoryWithoutTheFilesNamesTheExpectedFiles() {
@@ -129,43 +69,6 @@ class FashionMnistTest {
     }
 
     @Test
-    void withoutADirectoryTheSystemCopyOrTheSampleIsUsed() throws IOException {
-        FashionMnist test = FashionMnist.load(false);
-        boolean system = Files.isRegularFile(FashionMnist.SYSTEM_DIRECTORY.resolve("t10k-images-idx3-ubyte.gz"))
-                && Files.isRegularFile(FashionMnist.SYSTEM_DIRECTORY.resolve("t10k-labels-idx1-ubyte.gz"));
-        assertEquals(system ? 10_000 : 1000, test.size(), test.source());
-        assertTrue(test.source().contains(system ? FashionMnist.SYSTEM_DIRECTORY.toString() : "bundled sample"),
-                test.source());
-        // Either way the sample is the start of the real data.
-        FashionMnist sample = FashionMnist.bundledSample(false);
-        for (int i : new int[] {0, 1, 999}) {
-            assertEquals(sample.label(i), test.label(i));
-            assertTrue(sample.get(i)[0].equal(test.get(i)[0]));
-        }
-    }
-
-    @Test
-    void meanAndStdDescribeTheTrainingPixels() throws IOException {
-        FashionMnist train = FashionMnist.load(true);
-        double sum = 0;
-        double sumSq = 0;
-        long n = 0;
-        for (int i = 0; i < train.size(); i++) {
-            for (float v : train.get(i)[0].toFloatArray()) {
-                sum += v;
-                sumSq += (double) v * v;
-                n++;
-            }
-        }
-        double mean = sum / n;
-        double std = Math.sqrt(sumSq / n - mean * mean);
-        // Exact on the full training split; the 4000-image sample is within 0.01 of it.
-        double tolerance = train.size() == 60_000 ? 1e-6 : 0.01;
-        assertEquals(FashionMnist.MEAN, mean, tolerance);
-        assertEquals(FashionMnist.STD, std, tolerance);
-    }
-
-    @Test
     void classesAreFashionMnistsTenClasses() {
         assertEquals(List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                 "Bag", "Ankle boot"), FashionMnist.CLASSES);
@@ -185,7 +88,6 @@ class FashionMnistTest {
         assertEquals(a.fingerprint(), b.fingerprint());
         assertEquals(a.fingerprint(), a.withTransform(Transforms.toTensor()).fingerprint());
         assertEquals(plain, a.directory());
-        assertEquals(null, FashionMnist.bundledSample(false).directory());
     }
 
     @Test
@@ -195,6 +97,59 @@ class FashionMnistTest {
         String before = FashionMnist.load(dir, false).fingerprint();
         Idx.write(dir.resolve("t10k-labels-idx1-ubyte"), new int[] {3}, new byte[] {4, 0, 8});
         assertFalse(before.equals(FashionMnist.load(dir, false).fingerprint()));
-        assertFalse(FashionMnist.bundledSample(true).fingerprint().equals(FashionMnist.bundledSample(false).fingerprint()));
+    }
+
+    @Test
+    void withoutWalnutDatasetsTheBundledSampleErrorNamesTheArtifact() {
+        // walnut-core's tests run without walnut-datasets on the class path, as a user's application may.
+        var e = assertThrows(java.io.UncheckedIOException.class, () -> FashionMnist.bundledSample(true));
+        assertTrue(e.getCause() instanceof NoSuchFileException, e.toString());
+        assertTrue(e.getMessage().contains("walnut-datasets") && e.getMessage().contains("dev.walnut:walnut-datasets"),
+                e.getMessage());
+    }
+
+    @Test
+    void withoutADirectoryTheSystemCopyOrWalnutDatasetsIsNeeded() {
+        assumeFalse(Files.isDirectory(FashionMnist.SYSTEM_DIRECTORY), "the full data set is installed here");
+        var e = assertThrows(NoSuchFileException.class, () -> FashionMnist.load(false));
+        assertTrue(e.getMessage().contains(FashionMnist.SYSTEM_DIRECTORY.toString())
+                && e.getMessage().contains("dev.walnut:walnut-datasets"), e.getMessage());
+    }
+
+    @Test
+    void theModuleDeclaresThatItLooksUpBundledData() {
+        // Without `uses`, ServiceLoader fails inside the named module dev.walnut (module path).
+        var module = java.lang.module.ModuleFinder.of(Path.of("target/classes")).find("dev.walnut").orElseThrow();
+        assertTrue(module.descriptor().uses().contains(BundledData.class.getName()), module.descriptor().toString());
+    }
+
+    @Test
+    void bundledDataIsReadThroughTheServiceInterface() throws IOException {
+        Path files = Files.createDirectory(dir.resolve("files"));
+        Idx.write(files.resolve("t10k-images-idx3-ubyte.gz"), new int[] {2, 28, 28}, pixels(2));
+        Idx.write(files.resolve("t10k-labels-idx1-ubyte.gz"), new int[] {2}, new byte[] {7, 1});
+        BundledData data = new BundledData() {
+            @Override
+            public String name() {
+                return "test-files";
+            }
+
+            @Override
+            public java.io.InputStream open(String file) throws IOException {
+                Path p = files.resolve(file);
+                return Files.exists(p) ? Files.newInputStream(p) : null;
+            }
+
+            @Override
+            public String location() {
+                return "test:";
+            }
+        };
+        FashionMnist test = FashionMnist.fromBundled(data, false, null);
+        assertArrayEquals(new int[] {7, 1}, test.labels());
+        assertEquals(null, test.directory());
+        assertTrue(test.source().contains("bundled sample") && test.source().contains("test:"), test.source());
+        var missing = assertThrows(java.io.UncheckedIOException.class, () -> FashionMnist.fromBundled(data, true, null));
+        assertTrue(missing.getMessage().contains("test:train-images-idx3-ubyte.gz"), missing.getMessage());
     }
 }
