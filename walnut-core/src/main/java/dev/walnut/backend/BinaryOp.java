@@ -1,9 +1,9 @@
 package dev.walnut.backend;
 
 /**
- * Op codes for the two-input kernels of {@link ElementwiseKernels}: arithmetic
- * ({@link ElementwiseKernels#binary binary}), comparisons ({@link ElementwiseKernels#compare
- * compare}, boolean output) and logical ops ({@link ElementwiseKernels#logical logical}).
+ * Op codes of {@link Backend#binary}, the two-input elementwise kernels: arithmetic, comparisons
+ * (boolean output) and logical ops. The CPU back end's {@code ElementwiseKernels} switches on
+ * them, as the example shows.
  *
  * <pre>{@code
  * float[] a = {1f, 5f}, b = {3f, 2f}, sum = new float[2];

@@ -1,7 +1,8 @@
 package dev.walnut.backend;
 
 /**
- * Op codes for {@link ReduceKernels#reduce} and {@link ReduceKernels#argReduce}.
+ * Op codes of {@link Backend#reduce} and {@link Backend#argReduce} (the CPU back end's
+ * {@code ReduceKernels}).
  *
  * <pre>{@code
  * float[] x = {1f, 2f, 3f, 4f, 5f, 6f}, rowSums = new float[2];

@@ -1,7 +1,7 @@
 package dev.walnut.backend;
 
 /**
- * Op codes for {@link ElementwiseKernels#unary}: one input, one output of the same dtype, up to
+ * Op codes of {@link Backend#unary} (the CPU back end's {@code ElementwiseKernels.unary}): one input, one output of the same dtype, up to
  * two scalar parameters {@code p1} and {@code p2} (ignored by ops that take none).
  *
  * <p>Codes are plain {@code int}s so a kernel can {@code switch} on them once and then run a
