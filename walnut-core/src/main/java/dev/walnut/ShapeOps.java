@@ -401,7 +401,15 @@ final class ShapeOps {
 
     static Tensor inverse(Tensor perm, int d) {
         int[] a = around(perm.shape, d);
-        return new Tensor(Backends.CPU.invertPermutation(perm.storage, a[0], a[1], a[2]), perm.shape.clone());
+        return new Tensor(Backends.CPU.invertPermutation(dense(perm).storage, a[0], a[1], a[2]), perm.shape.clone());
+    }
+
+    /**
+     * The back end reads a permutation as dense I64 from the start of its storage; sort and topk
+     * make it so, but a transform or a traced graph may pass a view (an offset, strides).
+     */
+    private static Tensor dense(Tensor perm) {
+        return perm.offset == 0 && perm.isContiguous() && perm.dtype == DType.I64 ? perm : Creation.cast(perm, DType.I64);
     }
 
     static ValuesAndIndices sort(Tensor x, int dim, boolean descending) {
@@ -450,6 +458,6 @@ final class ShapeOps {
      */
     static Tensor permuteAlongDimKernel(Tensor t, Tensor perm, int d) {
         Tensor src = Creation.contiguousOf(t, t.dtype);
-        return gather(src, perm, d, t.shape.length == 0 ? 1 : t.shape[d]);
+        return gather(src, dense(perm), d, t.shape.length == 0 ? 1 : t.shape[d]);
     }
 }

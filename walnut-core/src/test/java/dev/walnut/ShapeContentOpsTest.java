@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.walnut.OpGradCheckTest.Domain;
 import dev.walnut.OpGradCheckTest.Inputs;
 import dev.walnut.autograd.GradCheck;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.ShapeContentOps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -283,6 +285,29 @@ class ShapeContentOpsTest {
         assertNull(s.indices().gradFn());
         s.values().backward(f64(new double[] {10, 20, 30}, 3));
         assertValues(x.grad(), DType.F64, shape(3), 30, 10, 20);
+    }
+
+    @Test
+    void permuteAlongDimReadsAPermutationThatIsAView() {
+        // A transform (vmap, a traced graph) may hand the op a view of a larger index tensor:
+        // an offset and a non-unit stride that the kernel must honour.
+        Tensor t = f64(new double[] {10, 20, 30, 40, 50, 60}, 2, 3);
+        Tensor perms = Tensor.of(9L, 9L, 9L, 9L, 2L, 9L, 0L, 9L, 1L, 9L, 1L, 9L, 2L, 9L, 0L).reshape(15);
+        Tensor perm = perms.slice(0, 4, 16, 2).reshape(2, 3);
+        Tensor out = Dispatcher.call(ShapeContentOps.PERMUTE_ALONG_DIM, new ShapeContentOps.Dim(1), t, perm);
+        assertValues(out, DType.F64, shape(2, 3), 30, 10, 20, 50, 60, 40);
+        Tensor back = Dispatcher.call(ShapeContentOps.PERMUTE_ALONG_DIM, new ShapeContentOps.Dim(1), t, perm.transpose(0, 1).transpose(0, 1));
+        assertValues(back, DType.F64, shape(2, 3), 30, 10, 20, 50, 60, 40);
+    }
+
+    @Test
+    void permuteAlongDimGradientInvertsAPermutationView() {
+        Tensor t = f64(new double[] {10, 20, 30, 40, 50, 60}, 2, 3).setRequiresGrad(true);
+        Tensor perm = Tensor.of(7L, 7L, 2L, 0L, 1L, 1L, 2L, 0L).slice(0, 2, 8, 1).reshape(2, 3);
+        Tensor out = Dispatcher.call(ShapeContentOps.PERMUTE_ALONG_DIM, new ShapeContentOps.Dim(1), t, perm);
+        out.backward(f64(new double[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        // out[j] = t[perm[j]], so grad t[perm[j]] = g[j].
+        assertValues(t.grad(), DType.F64, shape(2, 3), 2, 3, 1, 6, 4, 5);
     }
 
     @Test
