@@ -8,6 +8,7 @@ import dev.walnut.ops.IndexingOps;
 import dev.walnut.ops.LinalgOps;
 import dev.walnut.ops.OpDef;
 import dev.walnut.ops.ReductionOps;
+import dev.walnut.ops.ShapeContentOps;
 import dev.walnut.ops.TensorSpec;
 import dev.walnut.ops.ViewOps;
 import dev.walnut.ops.WindowOps;
@@ -26,8 +27,11 @@ import java.util.Map;
  * <p>Elementwise ops broadcast, so a batched input only needs its logical dims right-aligned
  * with the others' ({@code [B, 1, ..., 1, logical...]}); reductions, softmax and views shift
  * their dim attributes by one; the matrix product folds the batch into the rows when the other
- * operand is shared. Primitives without a rule here (sorting, cumulative products, pooling
- * backward, some indexing, a reduction of a 0-d example) take the per-example loop
+ * operand is shared; convolution and pooling fold the batch into their examples. Primitives
+ * without a rule here ({@code diagEmbed}, {@code permuteAlongDim}, {@code avgPool2dBackward},
+ * {@code maxUnpool2d}, {@code indexAdd}, {@code maskedFill} with a tensor value,
+ * {@code maskedSelect}, {@code take}, {@code index}, {@code embedding}), and calls a rule declines
+ * (a reduction of a 0-d example, a batched index of {@code indexSelect}), take the per-example loop
  * ({@link #loop}): slice each example, call the primitive, stack the results. That is correct for
  * every primitive, only slower; {@code BatchingRulesTest} checks every primitive against it.
  *
@@ -48,11 +52,13 @@ final class BatchingRules {
     static {
         for (OpDef<?> op : List.of(ADD, SUB, MUL, DIV, POW, ATAN2, FMOD, REMAINDER, MAXIMUM, MINIMUM,
                 NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, SQUARE, RECIPROCAL, SIN, COS, TANH, SIGMOID, ERF, LOG1P, EXPM1, RELU,
-                FLOOR, CEIL, ROUND, TRUNC, THRESHOLD_BACKWARD, ADD_SCALAR, RSUB_SCALAR, MUL_SCALAR, DIV_SCALAR, RDIV_SCALAR,
+                FLOOR, CEIL, ROUND, TRUNC, ADD_SCALAR, RSUB_SCALAR, MUL_SCALAR, DIV_SCALAR, RDIV_SCALAR,
                 RPOW_SCALAR, POW_SCALAR, CLAMP, CAST, WHERE, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR,
                 LOGICAL_NOT)) {
             RULES.put(op, (o, a, x, b, n) -> broadcasting(o, a, x, b, n, false));
         }
+        // The gradient and the input have one shape, without broadcasting.
+        RULES.put(THRESHOLD_BACKWARD, (o, a, x, b, n) -> Dispatcher.callAll(o, a, allBatched(x, b, n)));
         // The mask broadcasts to the input, whose shape the output keeps: a shared input is expanded.
         RULES.put(IndexingOps.MASKED_FILL_SCALAR, (o, a, x, b, n) -> broadcasting(o, a, x, b, n, true));
         for (OpDef<?> op : List.of(ReductionOps.SUM, ReductionOps.MEAN, ReductionOps.PROD, ReductionOps.AMAX,
@@ -119,8 +125,38 @@ final class BatchingRules {
             y[1] = y[1].contiguous();
             return Dispatcher.callAll(o, new IndexingOps.ScatterValue(s.dim() + 1, s.value()), y);
         });
-        RULES.put(IndexingOps.INDEX_SELECT, (o, a, x, b, n) -> b[1] ? null
+        RULES.put(IndexingOps.INDEX_SELECT, (o, a, x, b, n) -> b[1] || x[0].dim() == 1 ? null
                 : Dispatcher.callAll(o, new IndexingOps.Dim(((IndexingOps.Dim) a).dim() + 1), x));
+        RULES.put(ShapeContentOps.FLIP, (o, a, x, b, n) -> {
+            int[] d = ((ShapeContentOps.Dims) a).dims();
+            int r = x[0].dim() - 1;
+            for (int i = 0; i < d.length; i++) {
+                d[i] = wrap(d[i], r) + 1;
+            }
+            return call(o, new ShapeContentOps.Dims(d), x[0]);
+        });
+        for (OpDef<?> op : List.of(ShapeContentOps.CUMSUM, ShapeContentOps.CUMPROD)) {
+            RULES.put(op, (o, a, x, b, n) -> x[0].dim() == 1 ? null
+                    : call(o, new ShapeContentOps.Dim(wrap(((ShapeContentOps.Dim) a).dim(), x[0].dim() - 1) + 1), x[0]));
+        }
+        RULES.put(ShapeContentOps.SORT, (o, a, x, b, n) -> {
+            var s = (ShapeContentOps.Sort) a;
+            return x[0].dim() == 1 ? null
+                    : call(o, new ShapeContentOps.Sort(wrap(s.dim(), x[0].dim() - 1) + 1, s.descending()), x[0]);
+        });
+        RULES.put(ShapeContentOps.TOPK, (o, a, x, b, n) -> {
+            var t = (ShapeContentOps.TopK) a;
+            return x[0].dim() == 1 ? null
+                    : call(o, new ShapeContentOps.TopK(t.k(), wrap(t.dim(), x[0].dim() - 1) + 1, t.largest()), x[0]);
+        });
+        RULES.put(ShapeContentOps.DIAGONAL, (o, a, x, b, n) -> {
+            var g = (ShapeContentOps.Diagonal) a;
+            int r = x[0].dim() - 1;
+            return call(o, new ShapeContentOps.Diagonal(g.offset(), wrap(g.dim1(), r) + 1, wrap(g.dim2(), r) + 1), x[0]);
+        });
+        // Padding reads the last dims only, so the batch dim in front is left alone.
+        RULES.put(ShapeContentOps.PAD, (o, a, x, b, n) -> ((ShapeContentOps.Pad) a).pad().length / 2 > x[0].dim() - 1 ? null
+                : call(o, a, x[0]));
         for (OpDef<?> op : List.of(WindowOps.IM2COL, WindowOps.COL2IM, WindowOps.CONVOLUTION, WindowOps.MAX_POOL2D,
                 WindowOps.AVG_POOL2D)) {
             RULES.put(op, BatchingRules::foldIntoExamples);
