@@ -4,7 +4,7 @@ import dev.walnut.Tensor;
 
 /**
  * A function of tensors with several tensor results: the multi-output form that
- * {@link Func#vjp}, {@link Func#jvp} and {@link Func#vmap(TensorsFunction, int[], int[])} accept
+ * {@link Func#vjpMulti}, {@link Func#jvpMulti} and {@link Func#vmapMulti} accept
  * and that {@link Func#grad(TensorFunction, int...)} returns for several arguments.
  *
  * <pre>{@code
