@@ -1679,18 +1679,26 @@ public final class Tensor {
     }
 
     /**
-     * Basic indexing as Python writes it: {@code x[0]}, {@code x[:, 1:3]}, {@code x[..., None]}.
-     * The result is a view sharing this tensor's storage (and its version counter), recorded for
-     * autograd like the slices and selects it is made of.
+     * Indexing as Python writes it: {@code x[0]}, {@code x[:, 1:3]}, {@code x[..., None]}, and
+     * with {@link Slice#of(Tensor)} PyTorch's advanced indexing {@code x[mask]},
+     * {@code x[:, [0, 2]]}, {@code x[rows, cols]}. Basic indexing gives a view sharing this
+     * tensor's storage (and its version counter), recorded for autograd like the slices and
+     * selects it is made of; an index with an index tensor gives a copy whose gradient scatters
+     * back (see {@link Slice#of(Tensor)} for where the result dims go).
      *
      * <pre>{@code
      * Tensor x = Tensor.arange(12L).reshape(3, 4);
      * x.index(Slice.at(0));                                  // x[0]      -> [0, 1, 2, 3]
      * x.index(Slice.all(), Slice.range(1, 3));               // x[:, 1:3] -> shape [3, 2]
      * x.index(Slice.ellipsis(), Slice.at(-1));               // x[..., -1] -> [3, 7, 11]
+     * x.index(Slice.of(x.gt(8L)));                           // x[x > 8]  -> [9, 10, 11]
+     * x.index(Slice.of(0, 2), Slice.of(1, 3));               // x[[0, 2], [1, 3]] -> [1, 11]
      * }</pre>
      */
     public Tensor index(Slice... slices) {
+        if (AdvancedIndexing.hasTensor(slices)) {
+            return AdvancedIndexing.index(this, slices);
+        }
         int indexed = 0;
         int ellipses = 0;
         for (Slice s : slices) {
@@ -1724,22 +1732,40 @@ public final class Tensor {
 
     /**
      * Writes {@code value} (broadcast) into {@code index(slices)} in place: Python's
-     * {@code x[:, 1:3] = value}. Like every in-place op it bumps the version counter and is an
-     * error on a leaf that requires grad outside {@code noGrad()}.
+     * {@code x[:, 1:3] = value}, {@code x[idx] = value}, {@code x[mask] = value} (PyTorch's
+     * {@code index_put_}). Like every in-place op it bumps the version counter and is an error on
+     * a leaf that requires grad outside {@code noGrad()}. With autograd on, a tensor with history
+     * or a value that requires grad is recorded: the overwritten elements get no gradient and the
+     * value gets the gradient of where it was written.
      *
      * <pre>{@code
-     * x.indexPut(Tensor.scalar(5.0), Slice.at(0));   // x[0] = 5
+     * x.indexPut(Tensor.scalar(5.0), Slice.at(0));                    // x[0] = 5
+     * x.indexPut(Tensor.of(1.0, 2.0), Slice.of(0, 2), Slice.at(1));   // x[[0, 2], 1] = [1, 2]
      * }</pre>
      */
     public Tensor indexPut(Tensor value, Slice... slices) {
-        index(slices).copyInPlace(value);
-        return this;
+        return AdvancedIndexing.indexPut(this, value, false, slices);
     }
 
-    /** {@link #indexPut(Tensor, Slice...)} of one value: {@code x[0, 1:3] = 2.5}. */
+    /**
+     * {@link #indexPut(Tensor, Slice...)} that adds instead of overwriting, with repeated positions
+     * summed: PyTorch's {@code index_put_(indices, values, accumulate=True)}.
+     *
+     * <pre>{@code
+     * Tensor.zeros(3).indexPut(Tensor.of(1.0, 2.0, 4.0), true, Slice.of(0, 2, 0));   // [5, 0, 2]
+     * }</pre>
+     */
+    public Tensor indexPut(Tensor value, boolean accumulate, Slice... slices) {
+        return AdvancedIndexing.indexPut(this, value, accumulate, slices);
+    }
+
+    /** {@link #indexPut(Tensor, Slice...)} of one value: {@code x[0, 1:3] = 2.5}, {@code x[mask] = 0}. */
     public Tensor indexPut(double value, Slice... slices) {
-        index(slices).fillInPlace(value);
-        return this;
+        if (!AdvancedIndexing.hasTensor(slices) && !(Autograd.isGradEnabled() && requiresGrad())) {
+            index(slices).fillInPlace(value);
+            return this;
+        }
+        return AdvancedIndexing.indexPut(this, Tensor.scalar(value, dtype), false, slices);
     }
 
     /**
@@ -1751,6 +1777,11 @@ public final class Tensor {
      * }</pre>
      */
     public Tensor maskedFillInPlace(Tensor mask, double value) {
+        return InPlace.apply("maskedFillInPlace", this, t -> t.maskedFill(mask, value));
+    }
+
+    /** {@link #maskedFillInPlace(Tensor, double)} with a 0-d tensor value, which receives a gradient too. */
+    public Tensor maskedFillInPlace(Tensor mask, Tensor value) {
         return InPlace.apply("maskedFillInPlace", this, t -> t.maskedFill(mask, value));
     }
 
