@@ -497,6 +497,22 @@ public final class Tensor {
         return Access.getDouble(storage, offset);
     }
 
+    /**
+     * The single value of a one-element tensor as a Java boolean, like Python's {@code bool(t)}:
+     * true when it is nonzero (NaN included).
+     *
+     * <pre>{@code
+     * if (loss.isnan().any().itemBoolean()) { ... }   // if torch.isnan(loss).any():
+     * }</pre>
+     */
+    public boolean itemBoolean() {
+        if (numel() != 1) {
+            throw new IllegalStateException("itemBoolean: a tensor with " + numel() + " elements (shape "
+                    + Shapes.str(shape) + ") has no single truth value; reduce it first with any() or all()");
+        }
+        return item() != 0;
+    }
+
     /** The single value of a one-element tensor, as a long (exact for I64). */
     public long itemLong() {
         if (numel() != 1) {
@@ -1296,6 +1312,85 @@ public final class Tensor {
     /** Product over one dim. */
     public Tensor prod(int dim, boolean keepDim) {
         return Dispatcher.call(ReductionOps.PROD, new ReductionOps.Reduce(new int[] {dim}, keepDim), this);
+    }
+
+    /**
+     * Product of all elements; with {@code keepDim} the result keeps this tensor's rank with
+     * every size 1 (like {@link #argmax(boolean)}).
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{1, 2}, {3, 4}}).prod(true);   // [[24]]
+     * }</pre>
+     */
+    public Tensor prod(boolean keepDim) {
+        return Dispatcher.call(ReductionOps.PROD, new ReductionOps.Reduce(null, keepDim), this);
+    }
+
+    /**
+     * Whether every element is nonzero ({@code torch.all(x)}; NaN counts as nonzero, and an
+     * empty tensor gives true): a 0-d BOOL tensor. Not differentiable.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0).gt(0.0).all().itemBoolean();   // true
+     * }</pre>
+     */
+    public Tensor all() {
+        return all(new int[0], false);
+    }
+
+    /** {@link #all()} along one dim ({@code torch.all(x, dim, keepdim)}). */
+    public Tensor all(int dim, boolean keepDim) {
+        return all(new int[] {dim}, keepDim);
+    }
+
+    /** {@link #all()} over {@code dims} (empty: all dims). */
+    public Tensor all(int[] dims, boolean keepDim) {
+        // Count the zeros: a reduction every back end has, and exact in I64.
+        return eq(0.0).to(DType.I64).sum(dims, keepDim).eq(0.0);
+    }
+
+    /**
+     * Whether any element is nonzero ({@code torch.any(x)}; NaN counts as nonzero, and an empty
+     * tensor gives false): a 0-d BOOL tensor. Not differentiable.
+     *
+     * <pre>{@code
+     * Tensor.of(0.0, 2.0).any().itemBoolean();   // true
+     * }</pre>
+     */
+    public Tensor any() {
+        return any(new int[0], false);
+    }
+
+    /** {@link #any()} along one dim ({@code torch.any(x, dim, keepdim)}). */
+    public Tensor any(int dim, boolean keepDim) {
+        return any(new int[] {dim}, keepDim);
+    }
+
+    /** {@link #any()} over {@code dims} (empty: all dims). */
+    public Tensor any(int[] dims, boolean keepDim) {
+        return ne(0.0).to(DType.I64).sum(dims, keepDim).gt(0.0);
+    }
+
+    /**
+     * Where the elements are NaN ({@code torch.isnan}): a BOOL tensor of this shape, all false
+     * for integer dtypes. Not differentiable.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, Double.NaN).isnan();   // [false, true]
+     * }</pre>
+     */
+    public Tensor isnan() {
+        return dtype.isFloatingPoint() ? ne(this) : Tensor.zeros(shape(), DType.BOOL);
+    }
+
+    /** Where the elements are +-infinity ({@code torch.isinf}); all false for integer dtypes. */
+    public Tensor isinf() {
+        return dtype.isFloatingPoint() ? detach().abs().eq(Double.POSITIVE_INFINITY) : Tensor.zeros(shape(), DType.BOOL);
+    }
+
+    /** Where the elements are neither NaN nor infinite ({@code torch.isfinite}); all true for integer dtypes. */
+    public Tensor isfinite() {
+        return dtype.isFloatingPoint() ? detach().abs().lt(Double.POSITIVE_INFINITY) : Tensor.ones(shape(), DType.BOOL);
     }
 
     /** Maximum of all elements (the gradient is split evenly among ties). */
