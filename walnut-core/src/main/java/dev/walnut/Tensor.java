@@ -37,7 +37,10 @@ import java.util.function.UnaryOperator;
  * <p>Conventions: shapes are {@code long...}, dims are {@code int} (negative dims count from
  * the end), ops use PyTorch's names in Java casing, and NumPy broadcasting applies to every
  * elementwise op. Views ({@link #reshape}, {@link #transpose}, {@link #narrow}, ...) never copy.
- * In-place ops are few and end in {@code InPlace} ({@link #addInPlace}, {@link #fillInPlace}).
+ * In-place ops are few and end in {@code InPlace} where PyTorch writes a trailing underscore
+ * ({@code add_} is {@link #addInPlace}, {@code fill_} is {@link #fillInPlace}); each bumps the
+ * version counter. Python's {@code x[...]} is {@link #index(Slice...)}, {@code x[...] = v} is
+ * {@link #indexPut(Tensor, Slice...)}.
  * Tensors are not thread-safe for concurrent writes; autograd state is per thread.
  */
 public final class Tensor {
