@@ -185,4 +185,18 @@ class AdvancedIndexingTest {
         var b = assertThrows(RuntimeException.class, () -> z.sum().backward());
         TensorAssertions.assertContains(b.getMessage(), "in-place operation");
     }
+
+    @Test
+    void aWriteThroughAViewOfATensorWithHistoryPointsToIndexPut() {
+        Tensor x = Tensor.ones(2, 3).setRequiresGrad(true);
+        Tensor y = x.mul(2.0);
+        var e = assertThrows(IllegalStateException.class, () -> y.index(Slice.all(), Slice.at(0)).addInPlace(1.0)); // y[:, 0] += 1
+        TensorAssertions.assertContains(e.getMessage(), "addInPlace", "through a view (shape [2])", "(shape [2, 3])",
+                "indexPut(value, Slice...)");
+        // The recorded spelling: y[:, 0] = y[:, 0] + 1
+        y.indexPut(y.index(Slice.all(), Slice.at(0)).add(1.0), Slice.all(), Slice.at(0));
+        assertEquals(List.of(List.of(3.0, 2.0, 2.0), List.of(3.0, 2.0, 2.0)), y.toList());
+        y.sum().backward();
+        assertEquals(List.of(List.of(2.0, 2.0, 2.0), List.of(2.0, 2.0, 2.0)), x.grad().toList());
+    }
 }
