@@ -25,9 +25,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code ;}, where {@code x0, x1, ...} are the inputs and {@code t0, t1, ...} the results of the
  * earlier steps; the result is the last step:
  *
+ * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} with an optional ReLU, on the
+ * packed GEMM.
+ *
  * <pre>{@code
  * var attrs = new FusedOps.Elementwise("mul(x0, x1); exp(t0); addScalar(t1, 1.0); tanh(t2)");
  * Tensor y = Dispatcher.call(FusedOps.ELEMENTWISE, attrs, a, b);   // a.mul(b).exp().add(1.0).tanh()
+ * Tensor h = Dispatcher.call(FusedOps.LINEAR, new FusedOps.Linear("relu"), x, w, bias);   // relu(x W^T + b)
  * }</pre>
  */
 public final class FusedOps {
@@ -408,8 +412,141 @@ public final class FusedOps {
         }
     };
 
+    // ------------------------------------------------------------------ fused linear
+
+    /**
+     * Attributes of {@link #LINEAR}.
+     *
+     * @param activation {@code "none"} or {@code "relu"}, applied to {@code x W^T + b}
+     */
+    public record Linear(String activation) {
+        /** Checks the activation's name. */
+        public Linear {
+            if (!"none".equals(activation) && !"relu".equals(activation)) {
+                throw new IllegalArgumentException("fusedLinear: activation must be 'none' or 'relu', got '" + activation + "'");
+            }
+        }
+
+        boolean relu() {
+            return "relu".equals(activation);
+        }
+    }
+
+    /**
+     * Packed copies of the weights {@link #LINEAR} has multiplied by, so a compiled model packs
+     * each weight once: weak keys, so a dropped model's weights go, and soft values (the packed
+     * copy holds its weight), so memory pressure can take them too; a weight whose values changed
+     * (version, storage, layout) is repacked.
+     */
+    private static final Map<Tensor, java.lang.ref.SoftReference<Kernels.PackedWeight>> PACKED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static Kernels.PackedWeight packed(Tensor w) {
+        java.lang.ref.SoftReference<Kernels.PackedWeight> ref = PACKED.get(w);
+        Kernels.PackedWeight p = ref == null ? null : ref.get();
+        if (p == null || !p.isFor(w)) {
+            p = K.packLinearWeight(w);
+            PACKED.put(w, new java.lang.ref.SoftReference<>(p));
+        }
+        return p;
+    }
+
+    /**
+     * {@code act(x W^T + b)} for a 2-d {@code x [m, k]}, a weight {@code W [n, k]} and an optional
+     * bias {@code b [n]} (inputs {@code (x, W)} or {@code (x, W, b)}), one float dtype: what
+     * {@code nn.Linear} (+ {@code ReLU}) computes. In F32, where packing pays, it runs the packed
+     * GEMM whose store starts from the bias (as {@code nn.Linear}'s inference path does, with the
+     * weight packed once and kept, see {@code PACKED}), so a compiled model gives the eager
+     * module's bits; otherwise it runs {@code matmul(x, W^T) + b} as the graph did. Its rules are
+     * those of the composition, written with tensor ops.
+     */
+    public static final OpDef<Linear> LINEAR = new OpDef<>("fusedLinear", 1, "FusedLinearBackward0") {
+        @Override
+        public TensorSpec[] infer(Linear attrs, TensorSpec... in) {
+            check(in.length, in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype(),
+                    in.length > 2 ? in[2].shape() : null, in.length > 2 ? in[2].dtype() : null);
+            return Specs.one(new long[] {in[0].shape()[0], in[1].shape()[0]}, in[0].dtype());
+        }
+
+        private void check(int count, long[] x, DType xt, long[] w, DType wt, long[] b, DType bt) {
+            boolean ok = (count == 2 || count == 3) && x.length == 2 && w.length == 2 && x[1] == w[1]
+                    && xt.isFloatingPoint() && wt == xt && (b == null || b.length == 1 && b[0] == w[0] && bt == xt);
+            if (!ok) {
+                throw new IllegalArgumentException("fusedLinear: expected x [m, k], weight [n, k] and an optional bias [n] of "
+                        + "one float dtype, got " + xt + " " + Arrays.toString(x) + ", " + wt + " " + Arrays.toString(w)
+                        + (b == null ? "" : ", " + bt + " " + Arrays.toString(b)));
+            }
+        }
+
+        @Override
+        public Tensor[] compute(Linear attrs, Tensor[] in) {
+            Tensor x = in[0];
+            Tensor w = in[1];
+            Tensor b = in.length > 2 ? in[2] : null;
+            check(in.length, x.shape(), x.dtype(), w.shape(), w.dtype(), b == null ? null : b.shape(),
+                    b == null ? null : b.dtype());
+            int m = (int) x.shape()[0];
+            int n = (int) w.shape()[0];
+            int k = (int) w.shape()[1];
+            Tensor y;
+            if (x.dtype() == DType.F32 && (long) m * n <= Integer.MAX_VALUE && K.packingPays(m, n, k)) {
+                y = K.linearPacked(x, packed(w), b);
+            } else {
+                y = K.matmul(x, Dispatcher.call(ViewOps.TRANSPOSE, new ViewOps.Transpose(0, 1), w));
+                if (b != null) {
+                    y = K.binary("add", BinaryOp.ADD, y, b, y.dtype(), y.dtype());
+                }
+            }
+            return Specs.one(attrs.relu() ? K.unary(UnaryOp.RELU, 0, 0, y, y.dtype()) : y);
+        }
+
+        @Override
+        public Tensor[] save(Linear attrs, Tensor[] in, Tensor[] out) {
+            Tensor[] s = Arrays.copyOf(in, in.length + 1);
+            s[in.length] = out[0];
+            return s;
+        }
+
+        @Override
+        public Tensor[] vjp(Linear attrs, Node n, Tensor[] g) {
+            Tensor x = n.saved(0);
+            Tensor w = n.saved(1);
+            int inputs = n.savedCount() - 1;
+            Tensor y = n.saved(inputs);
+            Tensor gz = attrs.relu() ? ElementwiseOps.thresholdBackward(g[0], y, 0.0) : g[0];
+            Tensor[] out = new Tensor[inputs];
+            out[0] = n.needsInputGrad(0) ? gz.matmul(w) : null;
+            out[1] = n.needsInputGrad(1) ? gz.t().matmul(x) : null;
+            if (inputs > 2) {
+                out[2] = n.needsInputGrad(2) ? gz.sum(0) : null;
+            }
+            return out;
+        }
+
+        @Override
+        public Tensor[] jvp(Linear attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor x = in[0];
+            Tensor w = in[1];
+            Tensor tz = null;
+            if (t[0] != null) {
+                tz = t[0].matmul(w.t());
+            }
+            if (t[1] != null) {
+                Tensor d = x.matmul(t[1].t());
+                tz = tz == null ? d : tz.add(d);
+            }
+            if (in.length > 2 && t[2] != null) {
+                tz = tz == null ? t[2].expand(out[0].shape()) : tz.add(t[2]);
+            }
+            if (tz == null) {
+                return Specs.one(null);
+            }
+            return Specs.one(attrs.relu() ? ElementwiseOps.thresholdBackward(tz, out[0], 0.0) : tz);
+        }
+    };
+
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE);
+    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR);
 
     /** The fused op named {@code name}, or null. */
     public static OpDef<?> byName(String name) {
