@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -57,5 +58,61 @@ class PyTorchExportTest {
     @Test
     void smallCnnMatchesPyTorch() throws Exception {
         check("small_cnn");
+    }
+
+    @Test
+    void resnet18MatchesPyTorch() throws Exception {
+        OnnxModel m = check("resnet18");
+        // PyTorch counts 11,689,512; its exporter folds each BatchNorm into the Conv before it,
+        // so the 4,800 BatchNorm scales and shifts become 4,800 conv biases less.
+        assertEquals(11_689_512L - 4_800L, m.parameterCount());
+    }
+
+    @Test
+    void mobilenetV2MatchesPyTorch() throws Exception {
+        check("mobilenet_v2");
+    }
+
+    @Test
+    void squeezenet10AtOpset14MatchesPyTorch() throws Exception {
+        check("squeezenet1_0");
+    }
+
+    @Test
+    void transformerEncoderMatchesPyTorch() throws Exception {
+        check("transformer");
+    }
+
+    @Test
+    void transformerEncoderWithGeluAtOpset14MatchesPyTorch() throws Exception {
+        check("transformer_gelu");
+    }
+
+    @Test
+    void bidirectionalLstmMatchesPyTorch() throws Exception {
+        check("lstm");
+    }
+
+    @Test
+    void twoLayerGruMatchesPyTorch() throws Exception {
+        check("gru");
+    }
+
+    @Test
+    void batchFirstLstmStackFeedingBidirectionalGruMatchesPyTorch() throws Exception {
+        check("rnns");
+    }
+
+    /** 224x224 inputs through 61M (alexnet) and 133M (vgg11) parameters: run with -Ponnx-large. */
+    @Test
+    @EnabledIfSystemProperty(named = "walnut.onnx.large", matches = "true")
+    void alexnetMatchesPyTorch() throws Exception {
+        check("alexnet");
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "walnut.onnx.large", matches = "true")
+    void vgg11AtOpset16MatchesPyTorch() throws Exception {
+        check("vgg11");
     }
 }
