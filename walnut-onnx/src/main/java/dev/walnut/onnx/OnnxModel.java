@@ -43,7 +43,9 @@ public final class OnnxModel extends Module {
     private final transient String producer;
     private final transient List<NodeProto> nodes;
     private final transient Map<String, Tensor> constants;
-    private final transient Map<String, Tensor> weights;
+    // ONNX initializer name -> dotted name in namedParameters()/namedBuffers(); looked up on
+    // every run, since to(DType) and friends replace the registered tensors.
+    private final transient Map<String, String> weights;
     private final transient List<ValueInfoProto> inputs;
     private final transient List<ValueInfoProto> outputs;
     private final transient Map<String, Integer> lastUse;
@@ -67,6 +69,13 @@ public final class OnnxModel extends Module {
         Scopes scopes = new Scopes(this);
         parameters.forEach((name, t) -> weights.put(name, scopes.register(name, t, true)));
         buffers.forEach((name, t) -> weights.put(name, scopes.register(name, t, false)));
+        for (ValueInfoProto in : this.inputs) {
+            if (TensorProtos.dtype(in.getType().getTensorType().getElemType()) == null) {
+                throw new OnnxException(source + ": input \"" + in.getName() + "\" has type "
+                        + TensorProtos.typeName(in.getType().getTensorType().getElemType())
+                        + ", which Walnut has no dtype for");
+            }
+        }
         // Free each intermediate after the last node that reads it, so a deep model holds only
         // what it still needs (unless the tape keeps it for the backward pass).
         this.lastUse = new HashMap<>();
@@ -232,7 +241,9 @@ public final class OnnxModel extends Module {
      */
     public Map<String, Tensor> run(Map<String, Tensor> feed) {
         Map<String, Tensor> values = new HashMap<>(constants);
-        values.putAll(weights);
+        Map<String, Tensor> registered = new HashMap<>(namedParameters());
+        registered.putAll(namedBuffers());
+        weights.forEach((onnxName, path) -> values.put(onnxName, registered.get(path)));
         for (ValueInfoProto in : inputs) {
             Tensor t = feed.get(in.getName());
             if (t == null) {
@@ -285,7 +296,9 @@ public final class OnnxModel extends Module {
     private void checkInput(ValueInfoProto in, Tensor t) {
         var type = in.getType().getTensorType();
         DType want = TensorProtos.dtype(type.getElemType());
-        if (want != null && want != t.dtype()) {
+        // A float model converted with to(DType.F64) takes F64 inputs (and the reverse).
+        boolean floats = want != null && want.isFloatingPoint() && t.dtype().isFloatingPoint();
+        if (want != null && want != t.dtype() && !floats) {
             throw new OnnxException(source + ": input \"" + in.getName() + "\" must be " + describe(in) + ", got "
                     + t.dtype().pytorchName() + " " + Arrays.toString(t.shape()));
         }
@@ -318,7 +331,8 @@ public final class OnnxModel extends Module {
             this.root = root;
         }
 
-        Tensor register(String name, Tensor t, boolean parameter) {
+        /** Registers an initializer and returns its dotted name in the module tree. */
+        String register(String name, Tensor t, boolean parameter) {
             String[] parts = name.split("\\.", -1);
             boolean nestable = parts.length > 1 && Arrays.stream(parts).noneMatch(String::isEmpty);
             String path = "";
@@ -355,12 +369,20 @@ public final class OnnxModel extends Module {
                     leaf = leaf + "_";
                 }
             }
-            taken.add(owner == root ? leaf : path + "." + leaf);
+            String dotted = owner == root ? leaf : path + "." + leaf;
+            taken.add(dotted);
             if (owner == root) {
-                return parameter ? root.registerParameter(leaf, t) : root.registerBuffer(leaf, t);
+                if (parameter) {
+                    root.registerParameter(leaf, t);
+                } else {
+                    root.registerBuffer(leaf, t);
+                }
+            } else if (parameter) {
+                ((Scope) owner).parameter(leaf, t);
+            } else {
+                ((Scope) owner).buffer(leaf, t);
             }
-            Scope s = (Scope) owner;
-            return parameter ? s.parameter(leaf, t) : s.buffer(leaf, t);
+            return dotted;
         }
     }
 
