@@ -238,6 +238,16 @@ class FuncTest {
     }
 
     @Test
+    void inPlaceWritesOnTransformedTensorsAreRefused() {
+        var e = assertThrows(UnsupportedOperationException.class, () -> Func.jvp(a -> a[0].addInPlace(Tensor.ones(2)),
+                new Tensor[] {Tensor.ones(2)}, new Tensor[] {Tensor.ones(2)}));
+        assertTrue(e.getMessage().contains("jvp") && e.getMessage().contains("out-of-place"), e.getMessage());
+        e = assertThrows(UnsupportedOperationException.class,
+                () -> Func.vmap(a -> a[0].addInPlace(Tensor.ones(2))).apply(Tensor.ones(3, 2)));
+        assertTrue(e.getMessage().contains("vmap"), e.getMessage());
+    }
+
+    @Test
     void functionalCallRunsWithOtherWeightsAndRestoresTheModule() {
         Linear lin = new Linear(3, 2);
         Tensor w = lin.namedParameters().get("weight");
