@@ -283,8 +283,8 @@ public final class Func {
     // ------------------------------------------------------------------ Jacobians and Hessians
 
     /**
-     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by reverse mode (one pullback per
-     * output element): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacrev}).
+     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by reverse mode (the pullback vmapped
+     * over the output's basis): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacrev}).
      *
      * <pre>{@code
      * Tensor j = Func.jacrev(x -> x[0].sin(), 0).apply(x);   // diag(cos(x))
@@ -296,12 +296,15 @@ public final class Func {
             VjpResult r = vjp(x -> f.apply(with(args, argnum, x[0])), args[argnum]);
             Tensor y = r.output();
             int m = Math.toIntExact(y.numel());
-            Tensor eye = Tensor.eye(m, m, y.dtype());
-            Tensor[] rows = new Tensor[m];
-            for (int i = 0; i < m; i++) {
-                rows[i] = r.pullback().apply(eye.select(0, i).reshape(y.shape()))[0];
+            long[] xShape = args[argnum].shape();
+            if (m == 0) {
+                return Tensor.zeros(concat(y.shape(), xShape), args[argnum].dtype());
             }
-            return stackTo(rows, y.shape(), args[argnum].shape(), args[argnum]);
+            // All rows in one backward pass: the pullback vmapped over the basis of the output
+            // space, as torch.func.jacrev does (the batching rules run the reverse rules batched).
+            Tensor basis = Tensor.eye(m, m, y.dtype()).reshape(BatchingRules.prepend(m, y.shape()));
+            Tensor rows = vmap(ct -> r.pullback().apply(ct[0])[0]).apply(basis);
+            return rows.reshape(concat(y.shape(), xShape));
         };
     }
 
@@ -311,30 +314,25 @@ public final class Func {
     }
 
     /**
-     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by forward mode (one {@link #jvp}
-     * per input element): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacfwd}).
+     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by forward mode ({@link #jvp} vmapped
+     * over the input's basis): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacfwd}).
      */
     public static TensorFunction jacfwd(TensorFunction f, int argnum) {
         return args -> {
             checkArgnums("jacfwd", new int[] {argnum}, args.length);
             Tensor x = args[argnum];
             int n = Math.toIntExact(x.numel());
-            Tensor eye = Tensor.eye(n, n, x.dtype());
-            Tensor[] cols = new Tensor[n];
-            long[] yShape = null;
-            for (int k = 0; k < n; k++) {
-                Tensor t = jvp(a -> f.apply(with(args, argnum, a[0])), new Tensor[] {x},
-                        new Tensor[] {eye.select(0, k).reshape(x.shape())}).tangent();
-                yShape = t.shape();
-                cols[k] = t.reshape(-1);
-            }
             if (n == 0) {
                 throw new IllegalArgumentException("jacfwd: argument " + argnum + " has no elements");
             }
-            // cols[k] is column k: stack along the last dim, then split the dims back out.
-            Tensor j = Tensor.stack(cols, 1);
-            long[] shape = concat(yShape, x.shape());
-            return j.reshape(shape);
+            // All columns in one forward pass: jvp vmapped over the basis of the input space,
+            // the columns landing in the last dim (as torch.func.jacfwd does).
+            Tensor basis = Tensor.eye(n, n, x.dtype()).reshape(BatchingRules.prepend(n, x.shape()));
+            TensorFunction column = t -> jvp(a -> f.apply(with(args, argnum, a[0])), new Tensor[] {x},
+                    new Tensor[] {t[0]}).tangent();
+            Tensor cols = vmap(column, null, -1).apply(basis);
+            long[] yShape = java.util.Arrays.copyOf(cols.shape(), cols.dim() - 1);
+            return cols.reshape(concat(yShape, x.shape()));
         };
     }
 
@@ -593,10 +591,4 @@ public final class Func {
         return s;
     }
 
-    private static Tensor stackTo(Tensor[] rows, long[] yShape, long[] xShape, Tensor x) {
-        if (rows.length == 0) {
-            return Tensor.zeros(concat(yShape, xShape), x.dtype());
-        }
-        return Tensor.stack(rows, 0).reshape(concat(yShape, xShape));
-    }
 }
