@@ -310,6 +310,31 @@ class FuncTest {
     }
 
     @Test
+    void misuseGetsErrorsNamingTheTransformAndTheFix() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Func.grad(a -> a[0].exp()).apply(Tensor.ones(3)));
+        assertTrue(e.getMessage().startsWith("grad:") && e.getMessage().contains("sum()"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Func.grad(a -> a[0].sum()).apply(Tensor.of(1L, 2L)));
+        assertTrue(e.getMessage().contains("I64") && e.getMessage().contains("argnums"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Func.vmap(a -> a[0].add(a[1])).apply(Tensor.ones(3, 2), Tensor.ones(4, 2)));
+        assertTrue(e.getMessage().contains("batch size") && e.getMessage().contains("3 vs 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Func.jvp(a -> a[0], new Tensor[] {Tensor.ones(2)}, new Tensor[] {Tensor.ones(3)}));
+        assertTrue(e.getMessage().contains("tangent 0 has shape [3]"), e.getMessage());
+    }
+
+    @Test
+    void vmapWithSeveralOutputsAndOutDims() {
+        Tensor xs = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}});
+        Tensor[] r = Func.vmapMulti(a -> new Tensor[] {a[0].sum(), a[0].mul(2.0)}, null, new int[] {0, 1}).apply(xs);
+        assertClose(Tensor.of(6.0, 15.0), r[0], 0);
+        assertClose(xs.mul(2.0).t(), r[1], 0);
+        // An output that does not depend on the batch is the same for every example.
+        Tensor c = Func.vmap(a -> Tensor.of(7.0)).apply(xs);
+        assertClose(Tensor.of(new double[][] {{7}, {7}}), c, 0);
+    }
+
+    @Test
     void interpretersArePoppedAfterAFailure() {
         assertThrows(IllegalArgumentException.class, () -> Func.vmap(a -> a[0].matmul(Tensor.ones(7, 7))).apply(Tensor.ones(2, 3)));
         assertEquals(0, Dispatcher.stack().size());
