@@ -335,6 +335,19 @@ class FuncTest {
     }
 
     @Test
+    void perSampleGradientsOfAConvolutionEqualSeparateGradients() {
+        Generator gen = new Generator(12);
+        Tensor kernel = randn(gen, 2, 1, 2, 2);
+        Tensor xs = randn(gen, 3, 1, 4, 4);
+        TensorFunction loss = a -> dev.walnut.nn.functional.Convolution.conv2d(a[1].unsqueeze(0), a[0], null)
+                .relu().square().sum();
+        Tensor perSample = Func.vmap(Func.grad(loss), new int[] {Func.UNBATCHED, 0}, 0).apply(kernel, xs);
+        for (int s = 0; s < 3; s++) {
+            assertClose(Func.grad(loss).apply(kernel, xs.select(0, s)), perSample.select(0, s), 1e-12);
+        }
+    }
+
+    @Test
     void interpretersArePoppedAfterAFailure() {
         assertThrows(IllegalArgumentException.class, () -> Func.vmap(a -> a[0].matmul(Tensor.ones(7, 7))).apply(Tensor.ones(2, 3)));
         assertEquals(0, Dispatcher.stack().size());

@@ -111,6 +111,73 @@ class TransformRulesTest {
         check(e, d, inDims);
     }
 
+    /**
+     * Per-example reverse rules: {@code vmap} of the op's pullback (its VJP run on batched
+     * inputs, saved tensors and cotangents, which is what per-sample gradients do) equals the
+     * pullback of each example. Catches reverse rules that reach a kernel without a primitive call.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void reverseRuleUnderVmapEqualsALoop(Example e) {
+        if (!e.op().differentiable(e.attrs())) {
+            return;
+        }
+        Tensor[][] d = draws(e, 500);
+        int n = d[0].length;
+        List<Integer> floating = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (d[0][i].dtype().isFloatingPoint()) {
+                floating.add(i);
+            }
+        }
+        if (floating.isEmpty()) {
+            return;
+        }
+        var gen = new Generator(501);
+        Tensor[][] all = new Tensor[BATCH][];
+        for (int b = 0; b < BATCH; b++) {
+            Tensor[] outs = call(e, d[b]);
+            all[b] = Arrays.copyOf(d[b], n + outs.length);
+            for (int j = 0; j < outs.length; j++) {
+                all[b][n + j] = outs[j].dtype().isFloatingPoint() ? Tensor.randn(outs[j].shape(), outs[j].dtype(), gen)
+                        : Tensor.zeros(outs[j].shape(), outs[j].dtype());
+            }
+        }
+        dev.walnut.func.TensorsFunction pullback = x -> {
+            Tensor[] in = Arrays.copyOf(x, n);
+            Tensor[] primals = floating.stream().map(i -> in[i]).toArray(Tensor[]::new);
+            Func.VjpResult r = Func.vjpMulti(p -> {
+                Tensor[] args = in.clone();
+                for (int k = 0; k < p.length; k++) {
+                    args[floating.get(k)] = p[k];
+                }
+                return call(e, args);
+            }, primals);
+            return r.pullback().apply(Arrays.copyOfRange(x, n, x.length));
+        };
+        Tensor[] batched = new Tensor[all[0].length];
+        for (int i = 0; i < batched.length; i++) {
+            List<Tensor> parts = new ArrayList<>();
+            for (int b = 0; b < BATCH; b++) {
+                parts.add(all[b][i]);
+            }
+            batched[i] = Tensor.stack(parts, 0);
+        }
+        Tensor[] got = Func.vmapMulti(pullback, null, null).apply(batched);
+        for (int b = 0; b < BATCH; b++) {
+            Tensor[] want = pullback.apply(all[b]);
+            for (int k = 0; k < want.length; k++) {
+                String where = e + ": gradient of float input " + k + ", example " + b;
+                double[] w = want[k].to(DType.F64).toDoubleArray();
+                double[] a = got[k].select(0, b).to(DType.F64).toDoubleArray();
+                assertEquals(w.length, a.length, where);
+                for (int q = 0; q < w.length; q++) {
+                    assertEquals(w[q], a[q], 1e-10 * (1 + Math.abs(w[q])), where + ", element " + q);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("examples")
     void jvpInterpreterMatchesCentralDifferences(Example e) {
