@@ -20,8 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The function transforms against the op registry (issue 17): on every example call of
  * {@link OpRegistryTest#examples()}, {@code vmap} of the primitive (its batching rule, or the
  * per-example loop where it has none) equals the primitive called once per example, with the
- * batch dim first, in the middle, and with only the first input batched; and {@code Func.jvp}
- * through the forward-mode interpreter matches float64 central differences.
+ * batch dim first, in the middle, and with only the first input batched; its reverse rule under
+ * {@code vmap} (per-sample gradients) equals the reverse rule per example; {@code Func.jvp}
+ * through the forward-mode interpreter, and forward over reverse (the jvp of the op's pullback),
+ * match float64 central differences.
  */
 class TransformRulesTest {
     private static final int BATCH = 3;
