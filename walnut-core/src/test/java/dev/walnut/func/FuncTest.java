@@ -213,6 +213,22 @@ class FuncTest {
     }
 
     @Test
+    void gradOfVmapDifferentiatesThroughTheBatch() {
+        Generator gen = new Generator(13);
+        Tensor xs = randn(gen, 4, 3);
+        Tensor w = randn(gen, 3);
+        // d/dw sum_b sum_i sin(x_bi w_i) = sum_b x_bi cos(x_bi w_i)
+        TensorFunction f = a -> Func.vmap(b -> b[0].mul(b[1]).sin().sum(), new int[] {0, Func.UNBATCHED}, 0)
+                .apply(a[1], a[0]).sum();
+        Tensor g = Func.grad(f).apply(w, xs);
+        assertClose(xs.mul(xs.mul(w).cos()).sum(0, false), g, 1e-12);
+        // and per-sample second derivatives: vmap(grad(grad)) of sin(x w).sum() w.r.t. w, per example
+        Tensor h = Func.vmap(b -> Func.grad(c -> Func.grad(d -> d[0].mul(d[1]).sin().sum()).apply(c[0], c[1]).sum())
+                .apply(b[0], b[1]), new int[] {Func.UNBATCHED, 0}, 0).apply(w, xs);
+        assertClose(xs.square().mul(xs.mul(w).sin()).neg(), h, 1e-12);
+    }
+
+    @Test
     void itemOnABatchedTensorNamesVmapAndTheFix() {
         var e = assertThrows(UnsupportedOperationException.class,
                 () -> Func.vmap(a -> Tensor.scalar(a[0].sum().item())).apply(Tensor.ones(3, 2)));
