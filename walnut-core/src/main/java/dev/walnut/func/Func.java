@@ -375,7 +375,10 @@ public final class Func {
     /**
      * {@code f} over a batch: every argument is batched along dim 0 and the result gets the batch
      * as dim 0 ({@code torch.func.vmap}). Inside, {@code f} sees one example; its primitives run
-     * batched through their batching rules.
+     * batched through their batching rules. Tensors that {@code f} creates (zeros, random draws,
+     * a dropout mask) are not batched: every example sees the same ones (PyTorch's
+     * {@code randomness="same"}); in-place writes to batched tensors, and reading their values,
+     * are errors.
      *
      * <pre>{@code
      * Tensor perExample = Func.vmap(Func.grad(loss)).apply(xs);    // xs: [64, 784] -> [64, 784]
