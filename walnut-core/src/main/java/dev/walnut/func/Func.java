@@ -308,6 +308,65 @@ public final class Func {
         };
     }
 
+    /**
+     * Jacobians w.r.t. several arguments, one per entry of {@code argnums}, each of shape
+     * {@code f(x).shape ++ x_k.shape}, from one batched backward pass
+     * ({@code torch.func.jacrev(f, argnums=(...))}).
+     *
+     * <pre>{@code
+     * Tensor[] j = Func.jacrev(a -> a[0].mul(a[1]), new int[] {0, 1}).apply(x, y);   // diag(y), diag(x)
+     * }</pre>
+     */
+    public static TensorsFunction jacrev(TensorFunction f, int[] argnums) {
+        int[] nums = argnums.clone();
+        return args -> {
+            checkArgnums("jacrev", nums, args.length);
+            Tensor[] primals = new Tensor[nums.length];
+            for (int k = 0; k < nums.length; k++) {
+                primals[k] = args[nums[k]];
+            }
+            VjpResult r = vjp(x -> {
+                Tensor[] a = args.clone();
+                for (int k = 0; k < nums.length; k++) {
+                    a[nums[k]] = x[k];
+                }
+                return f.apply(a);
+            }, primals);
+            Tensor y = r.output();
+            int m = Math.toIntExact(y.numel());
+            Tensor[] out = new Tensor[nums.length];
+            if (m == 0) {
+                for (int k = 0; k < nums.length; k++) {
+                    out[k] = Tensor.zeros(concat(y.shape(), primals[k].shape()), primals[k].dtype());
+                }
+                return out;
+            }
+            Tensor basis = Tensor.eye(m, m, y.dtype()).reshape(BatchingRules.prepend(m, y.shape()));
+            int[] outDims = new int[nums.length];
+            Tensor[] rows = vmapMulti(ct -> r.pullback().apply(ct[0]), null, outDims).apply(basis);
+            for (int k = 0; k < nums.length; k++) {
+                out[k] = rows[k].reshape(concat(y.shape(), primals[k].shape()));
+            }
+            return out;
+        };
+    }
+
+    /**
+     * Jacobians w.r.t. several arguments by forward mode, one per entry of {@code argnums} (one
+     * batched forward pass per argument).
+     */
+    public static TensorsFunction jacfwd(TensorFunction f, int[] argnums) {
+        int[] nums = argnums.clone();
+        return args -> {
+            checkArgnums("jacfwd", nums, args.length);
+            Tensor[] out = new Tensor[nums.length];
+            for (int k = 0; k < nums.length; k++) {
+                out[k] = jacfwd(f, nums[k]).apply(args);
+            }
+            return out;
+        };
+    }
+
     /** {@link #jacrev(TensorFunction, int)} w.r.t. the first argument. */
     public static TensorFunction jacrev(TensorFunction f) {
         return jacrev(f, 0);

@@ -169,6 +169,21 @@ class FuncTest {
     }
 
     @Test
+    void jacobiansOverSeveralArguments() {
+        Generator gen = new Generator(14);
+        Tensor x = randn(gen, 3);
+        Tensor y = randn(gen, 3);
+        TensorFunction f = a -> a[0].mul(a[1]).sin();
+        Tensor[] jr = Func.jacrev(f, new int[] {0, 1}).apply(x, y);
+        Tensor[] jf = Func.jacfwd(f, new int[] {0, 1}).apply(x, y);
+        Tensor c = x.mul(y).cos();
+        assertClose(y.mul(c).diag(), jr[0], 1e-12);
+        assertClose(x.mul(c).diag(), jr[1], 1e-12);
+        assertClose(jr[0], jf[0], 1e-12);
+        assertClose(jr[1], jf[1], 1e-12);
+    }
+
+    @Test
     void jacrevOfJacrevIsTheHessian() {
         Generator gen = new Generator(5);
         Tensor x = randn(gen, 3);
