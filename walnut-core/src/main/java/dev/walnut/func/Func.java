@@ -29,8 +29,9 @@ import java.util.Map;
  * Func.JvpResult r = Func.jvp(x -> x[0].exp(), new Tensor[] {x}, new Tensor[] {v});   // exp(x), exp(x) * v
  * }</pre>
  *
- * <p>Transforms leave user state alone: the outermost transform records on a gradient context of
- * its own, so the active context's tape is neither read nor extended, no {@code .grad} is
+ * <p>Forward mode ({@code jvp}) and batching ({@code vmap}) are interpreters on the dispatcher;
+ * reverse mode runs the ops' reverse rules on a gradient tape. Transforms leave user state alone:
+ * the outermost transform records on a gradient context of its own, so the active context's tape is neither read nor extended, no {@code .grad} is
  * touched, and they work inside {@code Autograd.noGrad()} and user {@code GradientContext}s.
  * Their results are detached (differentiate through a transform with another transform, not with
  * {@code backward()}). Tensors that the function sees are the transform's own (batched or dual);

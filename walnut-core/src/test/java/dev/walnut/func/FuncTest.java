@@ -82,6 +82,15 @@ class FuncTest {
     }
 
     @Test
+    void linearizeGivesTheValueAndAJvpFunction() {
+        Tensor x = Tensor.of(0.5, 1.0).to(DType.F64);
+        Func.Linearized l = Func.linearize(a -> a[0].exp(), x);
+        assertClose(x.exp(), l.outputs()[0], 1e-12);
+        Tensor v = Tensor.of(2.0, -1.0).to(DType.F64);
+        assertClose(x.exp().mul(v), l.jvp().apply(v)[0], 1e-12);
+    }
+
+    @Test
     void vjpPullbackCanRunTwice() {
         Generator gen = new Generator(2);
         Tensor x = randn(gen, 3);
