@@ -5,7 +5,7 @@
 #
 # Usage: bench/run.sh [--quick] [--only GROUPS] [--soak] [--djl] [--install] [--no-torch] [--no-build]
 #   --quick        1 warmup + 3 measured iterations of 0.5 s (a smoke run, ~4 minutes)
-#   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,memory (default: all)
+#   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,func,memory (default: all)
 #   --soak         also run the 10,000-step memory soak (about 2 more minutes)
 #   --djl          also run the workloads in DJL with its PyTorch engine (module walnut-bench-djl,
 #                  Maven profile djl; the first build downloads ~120 MB of DJL jars from Maven
@@ -30,7 +30,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-install=0 torch=1 build=1 quick=0 soak=0 djl=0 only=chain,gemm,elementwise,mlp,cnn,memory
+install=0 torch=1 build=1 quick=0 soak=0 djl=0 only=chain,gemm,elementwise,mlp,cnn,func,memory
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --install) install=1 ;;
@@ -71,8 +71,10 @@ for g in "${groups[@]}"; do
         elementwise) pattern='(Elementwise|Reduction)Benchmark\.' ;;
         mlp) pattern='Mlp(Train|Inference)Benchmark\.' ;;
         cnn) pattern='CnnBenchmark\.' ;;
+        # No DJL counterpart: DJL has no function transforms.
+        func) includes+=("dev\.walnut\.bench\.FuncBenchmark\."); continue ;;
         memory) continue ;;
-        *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, memory)" >&2; exit 2 ;;
+        *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, func, memory)" >&2; exit 2 ;;
     esac
     includes+=("dev\.walnut\.bench\.$pattern")
     djl_includes+=("dev\.walnut\.bench\.djl\.$pattern")

@@ -9,6 +9,7 @@ import dev.walnut.autograd.GradCheck;
 import dev.walnut.autograd.GradOptions;
 import dev.walnut.data.DataLoader;
 import dev.walnut.data.TensorDataset;
+import dev.walnut.func.Func;
 import dev.walnut.io.SafeTensors;
 import dev.walnut.nn.BatchNorm2d;
 import dev.walnut.nn.Conv2d;
@@ -161,6 +162,10 @@ class CheatSheetTest {
         hook.remove();                                                // handle.remove()
         Tensor jac = Autograd.jacobian(q -> q.mul(q), Tensor.of(1.0, 2.0)); // torch.autograd.functional.jacobian(f, x)
         Tensor hes = Autograd.hessian(q -> q.pow(3).sum(), Tensor.of(1.0, 2.0)); // torch.autograd.functional.hessian(f, x)
+        Tensor fg = Func.grad(q -> q[0].pow(3).sum()).apply(Tensor.of(1.0, 2.0)); // torch.func.grad(f)(x)
+        Tensor fj = Func.jacrev(q -> q[0].sin()).apply(Tensor.of(1.0, 2.0)); // torch.func.jacrev(f)(x)
+        Tensor fh = Func.hessian(q -> q[0].pow(3).sum()).apply(Tensor.of(1.0, 2.0)); // torch.func.hessian(f)(x)
+        Tensor fv = Func.vmap(q -> q[0].dot(q[0])).apply(Tensor.ones(4, 3)); // torch.func.vmap(f)(xs)
         boolean ok = GradCheck.gradcheck(in -> in[0].sin(),
                 Tensor.of(1.0).to(DType.F64).setRequiresGrad(true)); // torch.autograd.gradcheck(torch.sin, (x,))
         // ---- nn -----------------------------------------------------
@@ -239,6 +244,9 @@ class CheatSheetTest {
         assertArrayEquals(new long[] {2, 8, 8, 8}, wide.forward(Tensor.randn(2, 3, 8, 8)).shape());
         assertArrayEquals(new long[] {2, 4, 2, 2}, c2.shape());
         assertTrue(ok && leaf && jac.dim() == 2 && hes.dim() == 2 && h.requiresGrad());
+        assertTrue(fg.equal(Tensor.of(3.0, 12.0)) && fh.equal(Tensor.of(6.0, 12.0).diag()), fg + " " + fh);
+        assertArrayEquals(new long[] {2, 2}, fj.shape());
+        assertTrue(fv.equal(Tensor.full(new long[] {4}, 3.0)), fv::toString);
         Files.delete(file);
     }
 
