@@ -11,21 +11,36 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.graph.Graph;
+import dev.walnut.PadMode;
+import dev.walnut.nn.AdaptiveAvgPool2d;
+import dev.walnut.nn.BatchNorm2d;
+import dev.walnut.nn.Conv2d;
+import dev.walnut.nn.Dropout;
 import dev.walnut.nn.Flatten;
+import dev.walnut.nn.GRU;
+import dev.walnut.nn.LSTM;
+import dev.walnut.nn.MaxPool2d;
+import dev.walnut.nn.TransformerEncoderLayer;
 import dev.walnut.nn.Linear;
 import dev.walnut.nn.Module;
 import dev.walnut.nn.ReLU;
 import dev.walnut.nn.Sequential;
 
+import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +69,7 @@ class OnnxExportTest {
         env.close();
     }
 
-    /** Runs a model file in ONNX Runtime on float inputs, fed in graph-input order. */
+    /** Runs a model file in ONNX Runtime, inputs fed in graph-input order, outputs in graph order. */
     static List<Tensor> runOrt(Path model, Tensor... inputs) throws Exception {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);
@@ -62,17 +77,12 @@ class OnnxExportTest {
                 List<String> names = List.copyOf(session.getInputNames());
                 Map<String, OnnxTensor> feed = new HashMap<>();
                 for (int i = 0; i < inputs.length; i++) {
-                    feed.put(names.get(i), OnnxTensor.createTensor(env, FloatBuffer.wrap(inputs[i].toFloatArray()),
-                            inputs[i].shape()));
+                    feed.put(names.get(i), ortTensor(inputs[i]));
                 }
                 try (OrtSession.Result result = session.run(feed)) {
-                    List<Tensor> outs = new java.util.ArrayList<>();
+                    List<Tensor> outs = new ArrayList<>();
                     for (var entry : result) {
-                        OnnxTensor t = (OnnxTensor) entry.getValue();
-                        FloatBuffer b = t.getFloatBuffer();
-                        float[] data = new float[b.remaining()];
-                        b.get(data);
-                        outs.add(Tensor.fromArray(data, t.getInfo().getShape()));
+                        outs.add(walnutTensor((OnnxTensor) entry.getValue()));
                     }
                     return outs;
                 } finally {
@@ -80,6 +90,48 @@ class OnnxExportTest {
                 }
             }
         }
+    }
+
+    static OnnxTensor ortTensor(Tensor t) throws Exception {
+        return switch (t.dtype()) {
+            case F32 -> OnnxTensor.createTensor(env, FloatBuffer.wrap(t.toFloatArray()), t.shape());
+            case F64 -> OnnxTensor.createTensor(env, DoubleBuffer.wrap(t.toDoubleArray()), t.shape());
+            case I64 -> OnnxTensor.createTensor(env, LongBuffer.wrap(t.toLongArray()), t.shape());
+            default -> throw new IllegalArgumentException("test feeds no " + t.dtype() + " inputs");
+        };
+    }
+
+    static Tensor walnutTensor(OnnxTensor t) {
+        long[] shape = t.getInfo().getShape();
+        return switch (t.getInfo().type) {
+            case FLOAT -> {
+                FloatBuffer b = t.getFloatBuffer();
+                float[] data = new float[b.remaining()];
+                b.get(data);
+                yield Tensor.fromArray(data, shape);
+            }
+            case DOUBLE -> {
+                DoubleBuffer b = t.getDoubleBuffer();
+                double[] data = new double[b.remaining()];
+                b.get(data);
+                yield Tensor.fromArray(data, shape);
+            }
+            case INT64 -> {
+                LongBuffer b = t.getLongBuffer();
+                long[] data = new long[b.remaining()];
+                b.get(data);
+                yield Tensor.fromArray(data, shape);
+            }
+            case BOOL -> {
+                java.nio.ByteBuffer b = t.getByteBuffer();
+                double[] data = new double[b.remaining()];
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = b.get() != 0 ? 1 : 0;
+                }
+                yield Tensor.fromArray(data, shape).to(DType.BOOL);
+            }
+            default -> throw new IllegalArgumentException("unexpected ONNX Runtime output type " + t.getInfo().type);
+        };
     }
 
     static double relativeError(Tensor actual, Tensor expected) {
@@ -128,6 +180,127 @@ class OnnxExportTest {
     @Test
     void mlpMatchesOnnxRuntimeAtAnotherBatchSize() throws Exception {
         checkExport("mlp", mlp(), Tensor.randn(4, 1, 28, 28), Tensor.randn(3, 1, 28, 28));
+    }
+
+    /** The CLI's {@code cnn} model (walnut-cli Models), with a plain Dropout in eval mode. */
+    static Module cnn() {
+        Tensor.manualSeed(12);
+        return new Sequential(new Conv2d(1, 32, 3, 1, 1), new ReLU(), new MaxPool2d(2), new Conv2d(32, 64, 3, 1, 1),
+                new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(64 * 7 * 7, 128), new ReLU(), new Dropout(0.25),
+                new Linear(128, 10));
+    }
+
+    @Test
+    void cliCnnMatchesOnnxRuntime() throws Exception {
+        checkExport("cnn", cnn(), Tensor.randn(2, 1, 28, 28), Tensor.randn(5, 1, 28, 28));
+    }
+
+    /** A ResNet basic block with a strided 1x1 downsample, then global pooling and a classifier. */
+    static final class ResNetBlock extends Module {
+        private final Conv2d conv1 = registerModule("conv1", new Conv2d(8, 16, 3, 2, 1));
+        private final BatchNorm2d bn1 = registerModule("bn1", new BatchNorm2d(16));
+        private final Conv2d conv2 = registerModule("conv2", new Conv2d(16, 16, 3, 1, 1));
+        private final BatchNorm2d bn2 = registerModule("bn2", new BatchNorm2d(16));
+        private final Conv2d down = registerModule("down", new Conv2d(8, 16, 1, 2, 0));
+        private final BatchNorm2d downBn = registerModule("down_bn", new BatchNorm2d(16));
+        private final AdaptiveAvgPool2d pool = registerModule("pool", new AdaptiveAvgPool2d(1));
+        private final Linear fc = registerModule("fc", new Linear(16, 5));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor y = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x)).relu()));
+            Tensor skip = downBn.forward(down.forward(x));
+            return fc.forward(pool.forward(y.add(skip).relu()).flatten(1, -1));
+        }
+    }
+
+    @Test
+    void resNetBlockWithBatchNormInEvalMatchesOnnxRuntime() throws Exception {
+        Tensor.manualSeed(13);
+        ResNetBlock block = new ResNetBlock();
+        // A few training steps' worth of forwards give BatchNorm running statistics that are not 0 and 1.
+        block.train();
+        try (var off = Autograd.noGrad()) {
+            for (int i = 0; i < 3; i++) {
+                block.forward(Tensor.randn(6, 8, 12, 12).mul(2.0).add(0.5));
+            }
+        }
+        checkExport("resnet_block", block, Tensor.randn(2, 8, 12, 12), Tensor.randn(3, 8, 12, 12));
+    }
+
+    @Test
+    void lstmMatchesOnnxRuntime() throws Exception {
+        Tensor.manualSeed(14);
+        checkExport("lstm", new LSTM(6, 8, 2, true, true, 0.0, false), Tensor.randn(2, 5, 6), Tensor.randn(3, 5, 6));
+    }
+
+    @Test
+    void gruMatchesOnnxRuntime() throws Exception {
+        Tensor.manualSeed(15);
+        checkExport("gru", new GRU(6, 8, 2, true, true, 0.0, false), Tensor.randn(2, 5, 6), Tensor.randn(4, 5, 6));
+    }
+
+    @Test
+    void transformerEncoderLayerMatchesOnnxRuntime() throws Exception {
+        Tensor.manualSeed(16);
+        var layer = new TransformerEncoderLayer(16, 4, 32, 0.1, TransformerEncoderLayer.Activation.GELU, 1e-5, true,
+                false);
+        checkExport("transformer", layer, Tensor.randn(2, 7, 16), Tensor.randn(3, 7, 16));
+    }
+
+    /**
+     * Exports a multi-output function over (x, y, index) with a dynamic batch and checks every
+     * output of ONNX Runtime against the graph's own run, values and dtypes.
+     */
+    @Test
+    void elementwiseReductionShapeAndIndexingOpsMatchOnnxRuntime() throws Exception {
+        Graph g = Graph.tracerAll(in -> {
+            Tensor x = in[0];
+            Tensor y = in[1];
+            Tensor idx = in[2];
+            Tensor pos = x.abs().add(0.5);
+            return new Tensor[] {
+                x.add(y).mul(2.0).sub(1.5).div(pos).abs().add(0.1).pow(y.square()),
+                pos.rsqrt().add(pos.log1p()).add(x.expm1()).add(x.sin().mul(x.cos())).add(x.erf().mul(x.tanh())),
+                x.mul(3.0).floor().add(x.mul(3.0).ceil()).add(x.mul(3.0).round()).add(x.mul(3.0).trunc()).add(x.sign()),
+                x.clamp(-0.5, 0.5).add(x.maximum(y)).sub(x.minimum(y)).add(pos.reciprocal()).add(x.neg().relu()),
+                Tensor.where(x.gt(y), x, y).add(x.lt(0.0).logicalOr(y.ge(0.2)).logicalNot().to(DType.F32)),
+                x.fmod(0.7).add(x.remainder(0.7)).add(y.sigmoid().exp().log()).add(x.rsub(2.0)),
+                x.sum(new int[] {1}, true).add(x.mean(1, true)).add(x.amax(1, true)).sub(x.amin(1, true))
+                        .add(x.logsumexp(1, true)).add(x.norm(2.0, new int[] {1}, true)).add(pos.prod(1, true)),
+                x.softmax(1).add(x.logSoftmax(1)),
+                x.max(1, false).values().add(x.min(1, false).values()),
+                x.max(1, true).indices(),
+                Tensor.cat(new Tensor[] {x.flip(1), x.cumsum(1), x.narrow(1, 1, 3), x.slice(1, 0, 6, 2)}, 1),
+                x.topk(2, 1, true, true).values().add(x.select(1, 2).unsqueeze(1)),
+                x.sort(1, false).values(),
+                x.gather(1, idx).add(x.indexSelect(1, idx.select(0, 0))),
+                x.pad(new long[] {1, 2}, PadMode.CONSTANT, 0.25).reshape(-1, 3, 3),
+                x.maskedFill(x.gt(0.5), -1.0).permute(1, 0).expand(2, 6, x.size(0)),
+                x.scatterAdd(1, idx, y),
+            };
+        }).markDynamic(0, 0).markDynamic(1, 0).markDynamic(2, 0).trace(Tensor.randn(4, 6), Tensor.randn(4, 6),
+                Tensor.randint(0, 6, 4, 6));
+        Path file = dir.resolve("ops.onnx");
+        OnnxExport.options().export(g, file);
+        Set<String> written = ModelProto.parseFrom(Files.readAllBytes(file)).getGraph().getNodeList().stream()
+                .map(n -> n.getOpType()).collect(Collectors.toCollection(TreeSet::new));
+        System.out.println("ops test: ONNX op types " + written);
+        assertTrue(written.containsAll(List.of("ArgMax", "Clip", "CumSum", "GatherElements", "Mod", "Pad", "ReduceL2",
+                "ReduceLogSumExp", "ReduceProd", "ScatterElements", "TopK", "Where", "Shape", "Expand")), written.toString());
+        Tensor x = Tensor.randn(3, 6);
+        Tensor y = Tensor.randn(3, 6);
+        Tensor idx = Tensor.randint(0, 6, 3, 6);
+        Tensor[] expected = g.run(x, y, idx);
+        List<Tensor> actual = runOrt(file, x, y, idx);
+        assertEquals(expected.length, actual.size());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i].dtype(), actual.get(i).dtype(), "dtype of output " + i);
+            assertArrayEquals(expected[i].shape(), actual.get(i).shape(), "shape of output " + i);
+            double err = expected[i].dtype().isFloatingPoint() ? relativeError(actual.get(i), expected[i])
+                    : expected[i].to(DType.F64).sub(actual.get(i).to(DType.F64)).abs().max().item();
+            assertTrue(err <= TOLERANCE, "output " + i + " differs from ONNX Runtime's by " + err);
+        }
     }
 
     @Test
