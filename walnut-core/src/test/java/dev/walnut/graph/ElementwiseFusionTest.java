@@ -139,6 +139,35 @@ class ElementwiseFusionTest {
     }
 
     @Test
+    void fourThreadsRunningOneFusedGraphGetTheSequentialBits() throws Exception {
+        CompiledFunction f = Compiler.compile(CHAIN).markDynamic(0, 0).markDynamic(1, 0);
+        int threads = 4;
+        Tensor[][] in = new Tensor[threads * 3][];
+        Tensor[] expected = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            long n = 1000 + 70_000L * i;   // one block up to many, split across the kernel threads
+            in[i] = new Tensor[] {randn(i, DType.F32, n), randn(100 + i, DType.F32, n)};
+            expected[i] = CHAIN.apply(in[i]);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Tensor>> results = new java.util.ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < in.length; i++) {
+                    Tensor[] args = in[i];
+                    results.add(pool.submit(() -> f.apply(args)));
+                }
+            }
+            for (int k = 0; k < results.size(); k++) {
+                assertBitIdentical(expected[k % in.length], results.get(k).get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, f.cachedGraphs());
+    }
+
+    @Test
     void aFusedGraphSavesAndLoads(@TempDir Path dir) throws IOException {
         Tensor x = randn(1, DType.F32, 64);
         Tensor y = randn(2, DType.F32, 64);

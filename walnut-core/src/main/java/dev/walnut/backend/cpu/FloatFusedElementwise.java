@@ -58,8 +58,8 @@ final class FloatFusedElementwise {
                               float[] out, int lo, int hi) {
         int inputs = p.inputs();
         int steps = p.steps();
-        float[][] r = new float[reg[reg.length - 1]][Math.min(BLOCK, hi - lo)];
-        int[] index = new int[shape.length];
+        float[][] r = registers(reg[reg.length - 1]);
+        int[] index = null;
         for (int start = lo; start < hi; start += BLOCK) {
             int m = Math.min(BLOCK, hi - start);
             for (int i = 0; i < inputs; i++) {
@@ -70,6 +70,9 @@ final class FloatFusedElementwise {
                 if (mode[i] == CONTIGUOUS) {
                     System.arraycopy(in[i], l.offset() + start, r[reg[i]], 0, m);
                 } else {
+                    if (index == null) {
+                        index = new int[shape.length];
+                    }
                     gather(in[i], l, start, m, r[reg[i]], index);
                 }
             }
@@ -95,6 +98,22 @@ final class FloatFusedElementwise {
             }
             System.arraycopy(r[reg[inputs + steps - 1]], 0, out, start, m);
         }
+    }
+
+    /**
+     * Each thread's registers, kept between calls: a program runs once per block on a thread, and
+     * never inside another, so one set per thread is enough, and a compiled graph's fused nodes
+     * allocate only their outputs.
+     */
+    private static final ThreadLocal<float[][]> REGISTERS = new ThreadLocal<>();
+
+    private static float[][] registers(int count) {
+        float[][] r = REGISTERS.get();
+        if (r == null || r.length < count) {
+            r = new float[count][BLOCK];
+            REGISTERS.set(r);
+        }
+        return r;
     }
 
     /** {@code dst[0 .. m)} = the elements of flat output positions {@code [start, start + m)} read through {@code l}. */
