@@ -45,6 +45,7 @@ public class CompiledMlpBenchmark {
     public void setUp() {
         input = Models.input(42, batch, 784);
         model = Models.mlp();
+        model.eval(); // traced for inference (the MLP has no dropout or batch norm, so eager is unchanged)
         compiled = Compiler.compile(model).markDynamic(0, 0);
         compiled.apply(input);
     }
