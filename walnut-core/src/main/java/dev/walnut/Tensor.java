@@ -538,7 +538,16 @@ public final class Tensor {
         return Access.getLong(storage, Access.flatIndex("getLong", this, index));
     }
 
-    /** Writes one element in place (bumps the version; not allowed on a leaf that requires grad while recording). */
+    /**
+     * Writes one element in place (bumps the version; not allowed on a leaf that requires grad
+     * while recording): Python's {@code x[1, 2] = 7.0}. The value comes first, as in
+     * {@link #indexPut(double, Slice...)}, because the index is varargs. Not recorded for
+     * autograd; {@code indexPut} is.
+     *
+     * <pre>{@code
+     * x.setDouble(7.0, 1, 2);   // x[1, 2] = 7
+     * }</pre>
+     */
     public Tensor setDouble(double value, long... index) {
         InPlace.checkWritable("setDouble", this);
         Dispatcher.notifyInPlaceWrite("setDouble", this, null);
