@@ -54,6 +54,10 @@ public final class Tensor {
     private final long id;
     /** The tensor this one is a view of (null when it owns its storage's layout). */
     final Tensor base;
+    /** Bumped when this tensor takes over the history of a recorded in-place write. */
+    private int historyEpoch;
+    /** The base's {@link #historyEpoch} when this view was taken (0 for non-views). */
+    private final int baseEpoch;
 
     private boolean requiresGrad;
     private Node gradFn;
@@ -71,6 +75,7 @@ public final class Tensor {
         this.offset = offset;
         this.dtype = storage.dtype();
         this.base = base;
+        this.baseEpoch = base == null ? 0 : base.historyEpoch;
         this.id = NEXT_ID.getAndIncrement();
     }
 
@@ -92,6 +97,17 @@ public final class Tensor {
     static {
         Kernels.register(EagerKernels.INSTANCE);
         TensorInternals.register(new TensorInternals() {
+            @Override
+            public String staleView(String op, Tensor t) {
+                if (t.base == null || t.baseEpoch == t.base.historyEpoch) {
+                    return null;
+                }
+                return op + ": an input is a view (shape " + Shapes.str(t.shape) + ") of a tensor (shape "
+                        + Shapes.str(t.base.shape) + ") that was overwritten by a recorded in-place write after the "
+                        + "view was taken, so the view's history would skip that write; take the view again after "
+                        + "the write (PyTorch regenerates such views)";
+            }
+
             @Override
             public void attachGradFn(Tensor t, Node node, int outputIndex) {
                 t.gradFn = node;
@@ -707,6 +723,7 @@ public final class Tensor {
 
     /** After an in-place op under recording: this tensor now holds {@code value}'s history. */
     void takeHistory(Tensor value) {
+        historyEpoch++;
         gradFn = value.gradFn;
         outputIndex = value.outputIndex;
         requiresGrad = true;

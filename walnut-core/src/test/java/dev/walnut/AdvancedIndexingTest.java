@@ -199,4 +199,32 @@ class AdvancedIndexingTest {
         y.sum().backward();
         assertEquals(List.of(List.of(2.0, 2.0, 2.0), List.of(2.0, 2.0, 2.0)), x.grad().toList());
     }
+
+    @Test
+    void aViewTakenBeforeARecordedWriteMustBeTakenAgain() {
+        Tensor x = Tensor.ones(2, 3).setRequiresGrad(true);
+        Tensor y = x.mul(2.0);
+        Tensor row = y.index(Slice.at(0));                                                  // row = y[0]
+        Tensor w = Tensor.of(5.0, 6.0, 7.0).setRequiresGrad(true);
+        y.indexPut(w, Slice.at(0));                                                         // y[0] = w
+        assertEquals(List.of(5.0, 6.0, 7.0), row.toList(), "the view sees the write");
+        var e = assertThrows(IllegalStateException.class, () -> row.sum());
+        TensorAssertions.assertContains(e.getMessage(), "view (shape [3])", "(shape [2, 3])", "take the view again");
+        y.index(Slice.at(0)).sum().backward();                                              // y[0].sum().backward()
+        assertEquals(List.of(1.0, 1.0, 1.0), w.grad().toList());
+        assertEquals(0.0, x.grad().abs().sum().item(), 0.0, "row 0 of y no longer depends on x");
+
+        Tensor out = Tensor.zeros(2);                                                       // a buffer without history
+        Tensor first = out.index(Slice.at(0));
+        out.indexPut(w.sum(), Slice.at(0));
+        assertThrows(IllegalStateException.class, () -> first.mul(2.0));
+        try (var off = Autograd.noGrad()) {
+            assertEquals(36.0, first.mul(2.0).item(), 0.0, "reading it without recording is fine");
+        }
+
+        Tensor plain = Tensor.zeros(3);                                                     // writes that record nothing
+        Tensor head = plain.index(Slice.range(0, 2));
+        plain.indexPut(1.0, Slice.at(0));
+        assertEquals(1.0, head.mul(Tensor.ones(2).setRequiresGrad(true)).sum().item(), 0.0);
+    }
 }
