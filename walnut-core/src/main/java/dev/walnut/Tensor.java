@@ -1885,6 +1885,10 @@ public final class Tensor {
 
     /** {@link #indexPut(Tensor, Slice...)} of one value: {@code x[0, 1:3] = 2.5}, {@code x[mask] = 0}. */
     public Tensor indexPut(double value, Slice... slices) {
+        if (slices.length == 1 && slices[0].kind == Slice.Kind.TENSOR && slices[0].tensor.dtype == DType.BOOL
+                && Arrays.equals(slices[0].tensor.shape, shape)) {
+            return maskedFillInPlace(slices[0].tensor, value);   // x[mask] = v, without the scatter's pass
+        }
         if (!AdvancedIndexing.hasTensor(slices) && !(Autograd.isGradEnabled() && requiresGrad())) {
             index(slices).fillInPlace(value);
             return this;

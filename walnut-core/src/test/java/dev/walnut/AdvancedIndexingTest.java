@@ -227,4 +227,17 @@ class AdvancedIndexingTest {
         plain.indexPut(1.0, Slice.at(0));
         assertEquals(1.0, head.mul(Tensor.ones(2).setRequiresGrad(true)).sum().item(), 0.0);
     }
+
+    @Test
+    void emptyIndicesSelectAndWriteNothing() {
+        assertArrayEquals(new long[] {0, 4}, X.index(Slice.of(new long[0])).shape());                 // x[[]]
+        assertArrayEquals(new long[] {0}, X.index(Slice.of(X.lt(0L))).shape());                       // x[x < 0]
+        assertArrayEquals(new long[] {3, 0}, X.index(Slice.all(), Slice.of(new long[0])).shape());    // x[:, []]
+        Tensor y = Tensor.ones(2, 2);
+        y.indexPut(7.0, Slice.of(y.gt(5.0)));                                                   // y[y > 5] = 7
+        y.indexPut(Tensor.zeros(0, 2), Slice.of(new long[0]));                                  // y[[]] = empty
+        assertEquals(4.0, y.sum().item(), 0.0);
+        Tensor e = Tensor.zeros(0, 3);
+        assertArrayEquals(new long[] {0, 3}, e.index(Slice.of(e.gt(0.0).any(1, false))).shape());
+    }
 }
