@@ -55,9 +55,9 @@ public final class Tensor {
     /** The tensor this one is a view of (null when it owns its storage's layout). */
     final Tensor base;
     /** Bumped when this tensor takes over the history of a recorded in-place write. */
-    private int historyEpoch;
-    /** The base's {@link #historyEpoch} when this view was taken (0 for non-views). */
-    private final int baseEpoch;
+    int historyEpoch;
+    /** The base's {@link #historyEpoch} when this view was taken or last written (0 for non-views). */
+    int baseEpoch;
 
     private boolean requiresGrad;
     private Node gradFn;
