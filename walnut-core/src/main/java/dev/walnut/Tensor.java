@@ -65,6 +65,8 @@ public final class Tensor {
     private Tensor grad;
     private boolean retainsGrad;
     private List<UnaryOperator<Tensor>> hooks;
+    /** Set on the tensors a function transform hands its function (see {@code TransformTag}); null otherwise. */
+    dev.walnut.dispatch.TransformTag transformTag;
     /** {@link #layout()}, made on first use (most tensors reach a back-end call as contiguous data and offset only). */
     private Layout layout;
 
@@ -171,6 +173,30 @@ public final class Tensor {
             @Override
             public Tensor sumToShape(Tensor t, int[] shape) {
                 return Reductions.sumToShape(t, shape);
+            }
+
+            @Override
+            public dev.walnut.dispatch.TransformTag transformTag(Tensor t) {
+                return t.transformTag;
+            }
+
+            @Override
+            public Tensor tagged(Tensor t, int dropDim, dev.walnut.dispatch.TransformTag tag) {
+                int[] shape = t.shape;
+                int[] strides = t.strides;
+                if (dropDim >= 0) {
+                    shape = new int[t.shape.length - 1];
+                    strides = new int[shape.length];
+                    for (int d = 0, k = 0; d < t.shape.length; d++) {
+                        if (d != dropDim) {
+                            shape[k] = t.shape[d];
+                            strides[k++] = t.strides[d];
+                        }
+                    }
+                }
+                Tensor out = new Tensor(t.storage, shape, strides, t.offset, null);
+                out.transformTag = tag;
+                return out;
             }
         });
     }
@@ -798,8 +824,11 @@ public final class Tensor {
     /** A view sharing storage (and version counter) with no history and no grad requirement. */
     public Tensor detach() {
         // No base: like PyTorch, in-place writes through a detached alias are allowed (they
-        // still bump the shared version counter, so stale saved tensors are caught).
-        return new Tensor(storage, shape, strides, offset, null);
+        // still bump the shared version counter, so stale saved tensors are caught). A transform's
+        // tag stays: the detached tensor is still one of its batched or dual tensors.
+        Tensor d = new Tensor(storage, shape, strides, offset, null);
+        d.transformTag = transformTag;
+        return d;
     }
 
     /**

@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code walnut inspect}: a table of the tensors in a {@code .safetensors} (checkpoints included),
  * {@code .npy} or {@code .npz} file (name, stored dtype, shape, elements, bytes, min, max, mean),
- * then the file's metadata when it has any. The data are streamed in chunks
+ * then the file's metadata when it has any; for an {@code .onnx} model its opset, inputs,
+ * outputs, parameter count and op histogram ({@link OnnxSummary}). The data are streamed in chunks
  * ({@link SafeTensors#summarize}, {@link Npy#summarize}, {@link Npy#summarizeNpz}), so memory stays
  * bounded on multi-GB files and a {@code bfloat16} tensor shows as {@code bfloat16}. Names and
  * metadata are printed with control characters escaped, so a file cannot rewrite the terminal.
@@ -27,13 +28,17 @@ import picocli.CommandLine.Parameters;
  * <pre>{@code
  * walnut inspect runs/mlp-20250101-120000/checkpoint.safetensors
  * walnut inspect weights.npz
+ * walnut inspect resnet18.onnx
  * }</pre>
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"List the tensors and metadata of a .safetensors, .npy or .npz file (checkpoints too).",
-                "Per tensor: name, stored dtype, shape, elements, bytes, min, max and mean (read in chunks)."})
+        description = {"List the tensors of a .safetensors, .npy or .npz file, or summarize an .onnx model.",
+                "Tensor files (checkpoints too): their metadata, and per tensor",
+                "name, stored dtype, shape, elements, bytes, min, max and mean (read in chunks).",
+                "ONNX models: opset, inputs, outputs, op histogram and parameter count."})
 final class InspectCommand extends BaseCommand {
-    @Parameters(paramLabel = "FILE", description = "A .safetensors, .npy or .npz file (the format is told by the name).")
+    @Parameters(paramLabel = "FILE",
+            description = "A .safetensors, .npy, .npz or .onnx file (the format is told by the name).")
     Path file;
 
     @Override
@@ -45,6 +50,10 @@ final class InspectCommand extends BaseCommand {
             throw new NoSuchFileException(file.toString());
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".onnx")) {
+            OnnxSummary.print(out(), file);
+            return Main.OK;
+        }
         List<TensorSummary> tensors;
         Map<String, String> metadata = Map.of();
         String format;
@@ -59,7 +68,7 @@ final class InspectCommand extends BaseCommand {
             tensors = Npy.summarizeNpz(file);
             format = "npz";
         } else {
-            throw usageError("cannot tell the format of " + file + " from its name; expected .safetensors, .npy or .npz");
+            throw usageError("cannot tell the format of " + file + " from its name; expected .safetensors, .npy, .npz or .onnx");
         }
         PrintStream o = out();
         long elements = 0;

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
  * walnut eval --checkpoint runs/mlp-20250101-120000/checkpoint.safetensors
  * walnut predict --checkpoint runs/mlp-20250101-120000 --index 0 --top 3
  * walnut inspect weights.safetensors
+ * walnut run resnet18.onnx --input image.npy --output logits.npy
  * walnut train-linear --epochs 200 --lr 0.05 --seed 7
  * }</pre>
  *
@@ -38,8 +39,8 @@ import picocli.CommandLine.Spec;
  * stopped by Ctrl-C after saving a checkpoint.
  */
 @Command(name = "walnut", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Walnut: train, evaluate and query Fashion-MNIST classifiers, and inspect tensor files.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, InspectCommand.class,
+        description = "Walnut: train, evaluate and query Fashion-MNIST classifiers, inspect tensor files, run ONNX models.",
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, InspectCommand.class, OnnxRunCommand.class,
                 TrainLinearCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage, 130 interrupted (checkpoint saved).",
                 "Run 'walnut <command> --help' for a command's options."})

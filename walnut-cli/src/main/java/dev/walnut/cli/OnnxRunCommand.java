@@ -1,0 +1,107 @@
+package dev.walnut.cli;
+
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
+import dev.walnut.io.Npy;
+import dev.walnut.onnx.Onnx;
+import dev.walnut.onnx.OnnxModel;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code walnut run}: runs an ONNX model (exported by PyTorch or another framework) on inputs
+ * read from {@code .npy} files, prints each output's shape and a summary of its values, and saves
+ * the outputs with {@code --output} ({@code .npy}: the first output, {@code .npz}: all of them by
+ * name).
+ *
+ * <pre>{@code
+ * walnut run resnet18.onnx --input image.npy --output logits.npy
+ * walnut run encoder.onnx --input tokens.npy --input mask.npy --output all.npz
+ * }</pre>
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Run an ONNX model on .npy inputs and print (or save) its outputs.",
+                "Each node runs through Walnut ops; opsets 13 to 18 are supported."})
+final class OnnxRunCommand extends BaseCommand {
+    @Parameters(paramLabel = "MODEL", description = "The .onnx file.")
+    Path model;
+
+    @Option(names = "--input", paramLabel = "FILE", required = true,
+            description = "A .npy file per model input, in the model's input order (repeat the option).")
+    List<Path> inputs = new ArrayList<>();
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Save the outputs: FILE.npy holds the first output, FILE.npz all of them by name.")
+    Path output;
+
+    @Override
+    int execute() throws Exception {
+        if (!Files.isRegularFile(model)) {
+            throw new NoSuchFileException(model.toString());
+        }
+        String outName = output == null ? "" : output.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (output != null && !outName.endsWith(".npy") && !outName.endsWith(".npz")) {
+            throw usageError("--output must name a .npy or .npz file, got " + output);
+        }
+        OnnxModel m = Onnx.load(model);
+        if (inputs.size() != m.inputNames().size()) {
+            throw usageError(model + " takes " + m.inputNames().size() + " input(s) " + m.inputNames() + ", got "
+                    + inputs.size() + " --input file(s)");
+        }
+        Tensor[] feed = new Tensor[inputs.size()];
+        for (int i = 0; i < feed.length; i++) {
+            feed[i] = Npy.load(inputs.get(i));
+        }
+        List<Tensor> outs;
+        long t0 = System.nanoTime();
+        try (var off = Autograd.noGrad()) {
+            outs = m.forwardAll(feed);
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        PrintStream o = out();
+        o.printf(Locale.ROOT, "%s: %d node%s, %.1f ms%n", InspectCommand.escape(model.toString()), m.nodeCount(),
+                m.nodeCount() == 1 ? "" : "s", ms);
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        for (int i = 0; i < outs.size(); i++) {
+            String name = m.outputNames().get(i);
+            Tensor t = outs.get(i);
+            named.put(name, t);
+            o.printf(Locale.ROOT, "  %s: %s %s%s%n", InspectCommand.escape(name), t.dtype().pytorchName(),
+                    Arrays.toString(t.shape()), summary(t));
+        }
+        if (output != null) {
+            if (outName.endsWith(".npy")) {
+                Npy.save(output, outs.get(0));
+            } else {
+                Npy.saveNpz(output, named);
+            }
+            o.println("saved " + (outName.endsWith(".npy") ? "output " + InspectCommand.escape(m.outputNames().get(0))
+                    : outs.size() + " output(s)") + " to " + output);
+        }
+        return Main.OK;
+    }
+
+    /** Min, max and mean of a floating output, and the argmax of each row of a [N, classes] one. */
+    private static String summary(Tensor t) {
+        if (t.numel() == 0 || !t.dtype().isFloatingPoint()) {
+            return "";
+        }
+        String s = String.format(Locale.ROOT, "  min %.4g  max %.4g  mean %.4g", t.min().item(), t.max().item(),
+                t.mean().item());
+        if (t.dim() == 2 && t.size(1) > 1) {
+            s += "  argmax " + Arrays.toString(t.argmax(1, false).toLongArray());
+        }
+        return s;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.walnut.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+import dev.walnut.DType;
+import dev.walnut.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * ONNX semantics the exported models do not exercise, one single-node graph each: opset 18's
+ * axes inputs, negative steps and indices, asymmetric pads, integer division, the edge cases of
+ * Reshape and Squeeze, with expected values written out.
+ */
+class OpSemanticsTest {
+    /** Runs one node of {@code op} on the given inputs (null: left out) and returns its outputs. */
+    private static List<Tensor> run(int opset, String op, int outputs, List<AttributeProto> attrs, Tensor... inputs) {
+        GraphProto.Builder g = GraphProto.newBuilder().setName("one");
+        NodeProto.Builder n = NodeProto.newBuilder().setName("n0").setOpType(op).addAllAttribute(attrs);
+        List<Tensor> feed = new java.util.ArrayList<>();
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] == null) {
+                n.addInput("");
+                continue;
+            }
+            n.addInput("i" + i);
+            g.addInput(ValueInfoProto.newBuilder().setName("i" + i).setType(TypeProto.newBuilder().setTensorType(
+                    TypeProto.Tensor.newBuilder().setElemType(TensorProtos.onnxType(inputs[i].dtype())))));
+            feed.add(inputs[i]);
+        }
+        for (int i = 0; i < outputs; i++) {
+            n.addOutput("o" + i);
+            g.addOutput(ValueInfoProto.newBuilder().setName("o" + i));
+        }
+        g.addNode(n);
+        OnnxModel m = Onnx.load(Models.model(opset, g.build()).toByteArray(), op + "-test");
+        return m.forwardAll(feed.toArray(new Tensor[0]));
+    }
+
+    private static Tensor run1(int opset, String op, List<AttributeProto> attrs, Tensor... inputs) {
+        return run(opset, op, 1, attrs, inputs).get(0);
+    }
+
+    private static AttributeProto ints(String name, long... v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS)
+                .addAllInts(Arrays.stream(v).boxed().toList()).build();
+    }
+
+    private static AttributeProto str(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    private static Tensor arange(long n, long... shape) {
+        return Tensor.arange(0.0, n, 1.0, DType.F32).reshape(shape);
+    }
+
+    private static void assertValues(double[] expected, Tensor actual) {
+        assertArrayEquals(expected, actual.to(DType.F64).contiguous().toDoubleArray(), 1e-6);
+    }
+
+    @Test
+    void reduceMeanTakesAxesAsInputFromOpset18AndAsAttributeBefore() {
+        Tensor x = arange(6, 2, 3);
+        assertValues(new double[] {1, 4}, run1(18, "ReduceMean", List.of(Models.intAttr("keepdims", 0)), x,
+                Tensor.of(1L)));
+        assertValues(new double[] {1, 4}, run1(17, "ReduceMean", List.of(Models.intAttr("keepdims", 0), ints("axes", -1)),
+                x));
+        assertArrayEquals(new long[] {1, 1}, run1(18, "ReduceMean", List.of(), x).shape());
+        assertValues(new double[] {0, 1, 2, 3, 4, 5}, run1(18, "ReduceSum",
+                List.of(Models.intAttr("noop_with_empty_axes", 1)), x));
+    }
+
+    @Test
+    void splitByNumOutputsAtOpset18PutsTheRemainderLast() {
+        List<Tensor> parts = run(18, "Split", 3, List.of(Models.intAttr("num_outputs", 3)), arange(7, 7));
+        assertValues(new double[] {0, 1, 2}, parts.get(0));
+        assertValues(new double[] {3, 4, 5}, parts.get(1));
+        assertValues(new double[] {6}, parts.get(2));
+    }
+
+    @Test
+    void sliceWithNegativeStepWalksBackwardsAndClampsEnds() {
+        Tensor x = arange(6, 6);
+        assertValues(new double[] {5, 3, 1}, run1(13, "Slice", List.of(), x, Tensor.of(-1L), Tensor.of(Long.MIN_VALUE),
+                Tensor.of(0L), Tensor.of(-2L)));
+        assertValues(new double[] {1, 2, 3, 4, 5}, run1(13, "Slice", List.of(), x, Tensor.of(1L),
+                Tensor.of(Long.MAX_VALUE)));
+        assertEquals(0, run1(13, "Slice", List.of(), x, Tensor.of(4L), Tensor.of(2L)).numel());
+    }
+
+    @Test
+    void gatherCountsNegativeIndicesFromTheEndAndKeepsTheIndexShape() {
+        Tensor x = arange(6, 3, 2);
+        Tensor y = run1(13, "Gather", List.of(), x, Tensor.fromArray(new long[] {-1, 0}, 2, 1));
+        assertArrayEquals(new long[] {2, 1, 2}, y.shape());
+        assertValues(new double[] {4, 5, 0, 1}, y);
+        Tensor scalar = run1(13, "Gather", List.of(Models.intAttr("axis", 1)), x, Tensor.scalar(1, DType.I64));
+        assertValues(new double[] {1, 3, 5}, scalar);
+    }
+
+    @Test
+    void reshapeCopiesZeroDimsAndInfersMinusOne() {
+        Tensor y = run1(14, "Reshape", List.of(), arange(24, 2, 3, 4), Tensor.of(0L, -1L));
+        assertArrayEquals(new long[] {2, 12}, y.shape());
+    }
+
+    @Test
+    void expandBroadcastsBothWays() {
+        Tensor y = run1(13, "Expand", List.of(), arange(3, 3, 1), Tensor.of(2L, 1L, 4L));
+        assertArrayEquals(new long[] {2, 3, 4}, y.shape());
+    }
+
+    @Test
+    void integerDivisionTruncatesTowardsZero() {
+        Tensor y = run1(14, "Div", List.of(), Tensor.of(7L, -7L), Tensor.of(2L, 2L));
+        assertEquals(DType.I64, y.dtype());
+        assertArrayEquals(new long[] {3, -3}, y.toLongArray());
+    }
+
+    @Test
+    void padTakesBeginsThenEndsPerAxis() {
+        Tensor y = run1(13, "Pad", List.of(), arange(2, 1, 2), Tensor.of(0L, 1L, 1L, 0L), Tensor.scalar(9.0, DType.F32));
+        assertArrayEquals(new long[] {2, 3}, y.shape());
+        assertValues(new double[] {9, 0, 1, 9, 9, 9}, y);
+    }
+
+    @Test
+    void convWithSameUpperPadsTheFarSideWhenTheTotalIsOdd() {
+        Tensor x = arange(16, 1, 1, 4, 4);
+        Tensor w = Tensor.ones(new long[] {1, 1, 2, 2}, DType.F32);
+        Tensor y = run1(17, "Conv", List.of(str("auto_pad", "SAME_UPPER")), x, w);
+        assertArrayEquals(new long[] {1, 1, 4, 4}, y.shape());
+        // Windows start at each element and run past the bottom/right edge into zeros.
+        assertValues(new double[] {10, 14, 18, 10, 26, 30, 34, 18, 42, 46, 50, 26, 25, 27, 29, 15}, y);
+        Tensor lower = run1(17, "Conv", List.of(str("auto_pad", "SAME_LOWER")), x, w);
+        assertEquals(0.0, lower.getDouble(0, 0, 0, 0));
+    }
+
+    @Test
+    void maxPoolWithAsymmetricPadsNeverPicksThePadding() {
+        // Padding one row and column before (none after): each window sees only the real
+        // values above-left of it; a zero pad would win over these negative values.
+        Tensor x = Tensor.fromArray(new float[] {-4, -3, -2, -1}, 1, 1, 2, 2);
+        Tensor y = run1(17, "MaxPool", List.of(ints("kernel_shape", 2, 2), ints("pads", 1, 1, 0, 0)), x);
+        assertArrayEquals(new long[] {1, 1, 2, 2}, y.shape());
+        assertValues(new double[] {-4, -3, -2, -1}, y);
+    }
+
+    @Test
+    void argMaxWithSelectLastIndexPicksTheLastOfEqualValues() {
+        Tensor x = Tensor.fromArray(new float[] {1, 3, 3, 2}, 4);
+        assertArrayEquals(new long[] {1}, run1(13, "ArgMax", List.of(), x).toLongArray());
+        assertArrayEquals(new long[] {2}, run1(13, "ArgMax", List.of(Models.intAttr("select_last_index", 1)), x)
+                .toLongArray());
+    }
+
+    @Test
+    void squeezeOfANonUnitAxisNamesTheAxis() {
+        OnnxException e = assertThrows(OnnxException.class, () -> run1(13, "Squeeze", List.of(), arange(6, 2, 3),
+                Tensor.of(0L)));
+        assertTrue(e.getMessage().contains("node \"n0\" (Squeeze, opset 13"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot squeeze axis 0 of size 2"), e.getMessage());
+    }
+
+    @Test
+    void gruWithoutLinearBeforeResetAppliesTheResetGateFirst() {
+        // One step, hidden 1, input 1: z = sigmoid(0) = 0.5, r = sigmoid(0) = 0.5,
+        // h~ = tanh(x * 1 + (r * h0) * 2) = tanh(1 + 0.5 * 1 * 2) = tanh(2), h = 0.5 h~ + 0.5 h0.
+        Tensor x = Tensor.fromArray(new float[] {1}, 1, 1, 1);
+        Tensor w = Tensor.fromArray(new float[] {0, 0, 1}, 1, 3, 1);
+        Tensor r = Tensor.fromArray(new float[] {0, 0, 2}, 1, 3, 1);
+        Tensor h0 = Tensor.fromArray(new float[] {1}, 1, 1, 1);
+        List<Tensor> out = run(14, "GRU", 2, List.of(Models.intAttr("hidden_size", 1)), x, w, r, null, null, h0);
+        assertEquals(0.5 * Math.tanh(2) + 0.5, out.get(1).reshape().item(), 1e-6);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.walnut.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Models exported by PyTorch 1.13's ONNX exporter, imported and run by Walnut on the same inputs:
+ * every output within 1e-4 relative to PyTorch's (max abs difference over max abs value).
+ */
+class PyTorchExportTest {
+    static final double TOLERANCE = 1e-4;
+
+    /** Imports a model, runs it on the saved inputs and checks every output against PyTorch's. */
+    static OnnxModel check(String name) throws Exception {
+        Path dir = PyTorchModels.model(name);
+        OnnxModel model = Onnx.load(dir.resolve("model.onnx"));
+        Tensor[] inputs = PyTorchModels.tensors(dir, "input");
+        Tensor[] expected = PyTorchModels.tensors(dir, "output");
+        List<Tensor> actual;
+        try (var ignored = Autograd.noGrad()) {
+            long t0 = System.nanoTime();
+            actual = model.forwardAll(inputs);
+            System.out.printf("%s: %d nodes, %d parameters, forward %.1f ms%n", name, model.nodeCount(),
+                    model.parameterCount(), (System.nanoTime() - t0) / 1e6);
+        }
+        assertEquals(expected.length, actual.size(), name + ": output count");
+        for (int i = 0; i < expected.length; i++) {
+            assertArrayEquals(expected[i].shape(), actual.get(i).shape(), name + ": shape of output " + i);
+            double err = PyTorchModels.relativeError(actual.get(i), expected[i]);
+            System.out.printf("%s: output %d relative error %.2e%n", name, i, err);
+            assertTrue(err <= TOLERANCE, name + ": output " + i + " differs from PyTorch's by " + err + " (relative)");
+        }
+        return model;
+    }
+
+    @Test
+    void mlpWithLayerNormalizationMatchesPyTorch() throws Exception {
+        OnnxModel m = check("mlp");
+        assertEquals(17, m.opsetVersion());
+        assertEquals(List.of("fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight",
+                "norm.bias", "norm.weight"), m.namedParameters().keySet().stream().sorted().toList());
+    }
+
+    @Test
+    void mlpAtOpset13WithDecomposedLayerNormMatchesPyTorch() throws Exception {
+        assertEquals(13, check("mlp_opset13").opsetVersion());
+    }
+
+    @Test
+    void smallCnnMatchesPyTorch() throws Exception {
+        check("small_cnn");
+    }
+
+    @Test
+    void resnet18MatchesPyTorch() throws Exception {
+        OnnxModel m = check("resnet18");
+        // PyTorch counts 11,689,512; its exporter folds each BatchNorm into the Conv before it,
+        // so the 4,800 BatchNorm scales and shifts become 4,800 conv biases less.
+        assertEquals(11_689_512L - 4_800L, m.parameterCount());
+    }
+
+    @Test
+    void mobilenetV2MatchesPyTorch() throws Exception {
+        check("mobilenet_v2");
+    }
+
+    @Test
+    void squeezenet10AtOpset14MatchesPyTorch() throws Exception {
+        check("squeezenet1_0");
+    }
+
+    @Test
+    void transformerEncoderMatchesPyTorch() throws Exception {
+        check("transformer");
+    }
+
+    @Test
+    void transformerEncoderWithGeluAtOpset14MatchesPyTorch() throws Exception {
+        check("transformer_gelu");
+    }
+
+    @Test
+    void bidirectionalLstmMatchesPyTorch() throws Exception {
+        check("lstm");
+    }
+
+    @Test
+    void twoLayerGruMatchesPyTorch() throws Exception {
+        check("gru");
+    }
+
+    @Test
+    void batchFirstLstmStackFeedingBidirectionalGruMatchesPyTorch() throws Exception {
+        check("rnns");
+    }
+
+    /** 224x224 inputs through 61M (alexnet) and 133M (vgg11) parameters: run with -Ponnx-large. */
+    @Test
+    @EnabledIfSystemProperty(named = "walnut.onnx.large", matches = "true")
+    void alexnetMatchesPyTorch() throws Exception {
+        check("alexnet");
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "walnut.onnx.large", matches = "true")
+    void vgg11AtOpset16MatchesPyTorch() throws Exception {
+        check("vgg11");
+    }
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Exports the reference models of the walnut-onnx tests with PyTorch's ONNX exporter.
+
+Usage: export_models.py OUT_DIR NAME [NAME ...]
+
+For each NAME it writes OUT_DIR/NAME/model.onnx, the inputs (input_0.npy, ...) and PyTorch's
+outputs on them (output_0.npy, ...). Weights are random with a fixed seed; nothing is downloaded
+(torchvision models are built with weights=None). For "mlp" it also writes one training step's
+reference: target.npy, loss.npy and grad_<initializer name>.npy for the MSE loss of the output
+against the target, which the fine-tuning test compares with Walnut's gradients.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torchvision
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 32)
+        self.norm = nn.LayerNorm(32)
+        self.fc2 = nn.Linear(32, 16)
+        self.fc3 = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(x))
+        x = self.norm(x)
+        x = torch.tanh(self.fc2(x))
+        return self.fc3(x)
+
+
+class SmallCnn(nn.Module):
+    """The layers of a typical small image model, and a few more ops for coverage."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1, groups=2)
+        self.up = nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.pool = nn.MaxPool2d(2)
+        self.avg = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        self.fc = nn.Linear(8 * 8 * 8, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = nn.functional.leaky_relu(self.conv2(x), 0.1)
+        x = torch.sigmoid(self.up(x)) * x.mean() + nn.functional.elu(self.up(x))
+        x = self.avg(self.pool(x))
+        x = torch.flatten(x, 1)
+        return torch.log_softmax(self.fc(x), dim=1), torch.softmax(self.fc(x).clamp(-1.0, 1.0), dim=-1)
+
+
+class Rnns(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 12, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(12, 8, bidirectional=True, batch_first=True)
+
+    def forward(self, x):
+        y, (h, c) = self.lstm(x)
+        z, hg = self.gru(y)
+        return z, h, c, hg
+
+
+class Lstm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 10, bidirectional=True)
+
+    def forward(self, x):
+        y, (h, c) = self.lstm(x)
+        return y, h, c
+
+
+class Gru(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(6, 10, num_layers=2)
+
+    def forward(self, x):
+        y, h = self.gru(x)
+        return y, h
+
+
+class Transformer(nn.Module):
+    def __init__(self, activation):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(d_model=32, nhead=4, dim_feedforward=64, dropout=0.0,
+                                           activation=activation, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+
+    def forward(self, x):
+        return self.encoder(x)
+
+
+def build(name):
+    """(module, example inputs, opset, dynamic axes of the inputs) for a model name."""
+    if name == "mlp":
+        return Mlp(), [torch.randn(5, 8)], 17
+    if name == "mlp_opset13":
+        return Mlp(), [torch.randn(5, 8)], 13
+    if name == "small_cnn":
+        return SmallCnn(), [torch.randn(2, 3, 16, 16)], 15
+    if name == "resnet18":
+        return torchvision.models.resnet18(weights=None), [torch.randn(2, 3, 64, 64)], 17
+    if name == "mobilenet_v2":
+        return torchvision.models.mobilenet_v2(weights=None), [torch.randn(2, 3, 64, 64)], 17
+    if name == "squeezenet1_0":
+        return torchvision.models.squeezenet1_0(weights=None), [torch.randn(1, 3, 96, 96)], 14
+    if name == "alexnet":
+        return torchvision.models.alexnet(weights=None), [torch.randn(1, 3, 224, 224)], 17
+    if name == "vgg11":
+        return torchvision.models.vgg11(weights=None), [torch.randn(1, 3, 224, 224)], 16
+    if name == "transformer":
+        return Transformer("relu"), [torch.randn(2, 7, 32)], 17
+    if name == "transformer_gelu":
+        return Transformer("gelu"), [torch.randn(2, 7, 32)], 14
+    if name == "lstm":
+        return Lstm(), [torch.randn(5, 3, 6)], 14
+    if name == "gru":
+        return Gru(), [torch.randn(5, 3, 6)], 13
+    if name == "rnns":
+        return Rnns(), [torch.randn(3, 5, 6)], 17
+    raise SystemExit("unknown model " + name)
+
+
+def export(out_dir, name):
+    torch.manual_seed(1234)
+    model, inputs, opset = build(name)
+    model.eval()
+    # BatchNorm statistics that are not the identity, so that importing them is really tested.
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 1.5)
+    d = os.path.join(out_dir, name)
+    os.makedirs(d, exist_ok=True)
+    with torch.no_grad():
+        outputs = model(*inputs)
+    if isinstance(outputs, torch.Tensor):
+        outputs = (outputs,)
+    input_names = ["input_%d" % i for i in range(len(inputs))]
+    output_names = ["output_%d" % i for i in range(len(outputs))]
+    torch.onnx.export(model, tuple(inputs), os.path.join(d, "model.onnx"), opset_version=opset,
+                      input_names=input_names, output_names=output_names,
+                      dynamic_axes={n: {0: "batch"} for n in input_names})
+    for n, t in zip(input_names, inputs):
+        np.save(os.path.join(d, n + ".npy"), t.numpy())
+    for n, t in zip(output_names, outputs):
+        np.save(os.path.join(d, n + ".npy"), t.numpy())
+    if name == "mlp":
+        # One training step's reference: MSE against a fixed target, gradients per parameter.
+        target = torch.randn(outputs[0].shape)
+        loss = nn.functional.mse_loss(model(*inputs), target)
+        loss.backward()
+        np.save(os.path.join(d, "target.npy"), target.numpy())
+        np.save(os.path.join(d, "loss.npy"), loss.detach().numpy())
+        for pname, p in model.named_parameters():
+            np.save(os.path.join(d, "grad_" + pname + ".npy"), p.grad.numpy())
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    torch.set_num_threads(1)
+    for name in sys.argv[2:]:
+        export(sys.argv[1], name)
+        print("exported", name)
+
+
+if __name__ == "__main__":
+    main()
