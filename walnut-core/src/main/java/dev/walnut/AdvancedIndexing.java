@@ -13,9 +13,10 @@ import java.util.List;
  *
  * <p>Reading follows PyTorch's {@code applySlicing} + {@code index}: the basic entries (ranges,
  * integers, {@code None}, {@code ...}) are applied first as views, each BOOL mask becomes the
- * columns of its {@code nonzero()}, and the integer index tensors broadcast together to a shape
- * {@code B}. The indexed dims are flattened into one and read with one integer-index gather
- * ({@link Indexing#index}), whose gradient scatters back. When the advanced dims are adjacent
+ * flat positions of its true elements within the dims it covers (one {@code nonzero()} of the
+ * flattened mask), and the index tensors broadcast together to a shape {@code B}. The indexed
+ * dims are flattened into one and read with one integer-index gather ({@link Indexing#index}),
+ * whose gradient scatters back. When the advanced dims are adjacent
  * in the view, {@code B} takes their place; otherwise it comes first (PyTorch's rule; integers are
  * selections applied before, so unlike NumPy they never split the advanced dims).
  *
