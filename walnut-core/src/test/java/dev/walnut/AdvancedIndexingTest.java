@@ -54,6 +54,7 @@ class AdvancedIndexingTest {
     @Test
     void boolMasksSelectWhereTrue() {
         assertEquals(List.of(9L, 10L, 11L), X.index(Slice.of(X.gt(8L))).toList());                               // x[x > 8]
+        assertEquals(List.of(List.of(4L, 5L, 6L, 7L)), X.index(Slice.of(false, true, false)).toList());         // x[[False, True, False]]
         Tensor rows = Tensor.fromArray(new boolean[] {true, false, true}, 3);
         assertEquals(List.of(List.of(0L, 1L, 2L, 3L), List.of(8L, 9L, 10L, 11L)), X.index(Slice.of(rows)).toList()); // x[rows]
         Tensor cols = Tensor.fromArray(new boolean[] {false, true, false, true}, 4);
