@@ -24,6 +24,7 @@ module dev.walnut {
     exports dev.walnut.backend;
     exports dev.walnut.data;
     exports dev.walnut.dispatch;
+    exports dev.walnut.func;
     exports dev.walnut.graph;
     exports dev.walnut.io;
     exports dev.walnut.nn;

@@ -25,6 +25,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public Tensor elementwise(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs) {
+        return Elementwise.programKernel(program, inputs);
+    }
+
+    @Override
     public Tensor where(Tensor cond, Tensor a, Tensor b, DType dtype) {
         return Elementwise.whereKernel(cond, a, b, dtype);
     }

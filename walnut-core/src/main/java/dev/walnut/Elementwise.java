@@ -1,6 +1,7 @@
 package dev.walnut;
 
 import dev.walnut.backend.Layout;
+import dev.walnut.backend.Storage;
 import java.util.Arrays;
 
 /**
@@ -61,6 +62,24 @@ final class Elementwise {
         Backends.checkFits(outType, Shapes.numel(shape));
         return new Tensor(Backends.CPU.binary(op, ac.storage, broadcast(ac, shape), bc.storage, broadcast(bc, shape), shape,
                 outType), shape);
+    }
+
+    /** A fused elementwise program over inputs of one float dtype, broadcast to one shape. */
+    static Tensor programKernel(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs) {
+        int[] shape = inputs[0].shape.clone();
+        for (int i = 1; i < inputs.length; i++) {
+            if (!Arrays.equals(shape, inputs[i].shape)) {
+                shape = Shapes.broadcast("fusedElementwise", shape, inputs[i].shape);
+            }
+        }
+        Storage[] storages = new Storage[inputs.length];
+        Layout[] layouts = new Layout[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            storages[i] = inputs[i].storage;
+            layouts[i] = broadcast(inputs[i], shape);
+        }
+        Backends.checkFits(inputs[0].dtype, Shapes.numel(shape));
+        return new Tensor(Backends.CPU.elementwise(program, storages, layouts, shape), shape);
     }
 
     /**

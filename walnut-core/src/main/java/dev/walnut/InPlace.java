@@ -33,8 +33,10 @@ final class InPlace {
         boolean recording = Autograd.isGradEnabled();
         boolean hasHistory = recording && t.requiresGrad();
         if (hasHistory && (t.base != null && t.base.requiresGrad())) {
-            throw new IllegalStateException(op + ": in-place modification of a view of a tensor that requires grad is not "
-                    + "supported; compute the new value out of place (e.g. with where() or cat())");
+            throw new IllegalStateException(op + ": in-place write through a view (shape " + Shapes.str(t.shape)
+                    + ") of a tensor that requires grad (shape " + Shapes.str(t.base.shape) + ") is not supported; "
+                    + "write into the tensor itself with indexPut(value, Slice...) (Python's x[...] = v), which is "
+                    + "recorded, or compute the new value out of place (e.g. with where() or cat())");
         }
         // With history, operate on a clone so nodes recorded by this op save the old value,
         // not the storage about to be overwritten.
@@ -48,8 +50,10 @@ final class InPlace {
                     + "type " + t.dtype + " of the in-place target; use the out-of-place op instead");
         }
         if (recording && result.requiresGrad() && t.base != null) {
-            throw new IllegalStateException(op + ": in-place modification of a view with a value that requires grad is not "
-                    + "supported; compute the new value out of place (e.g. with where() or cat())");
+            throw new IllegalStateException(op + ": in-place write of a value that requires grad through a view (shape "
+                    + Shapes.str(t.shape) + ") of a tensor of shape " + Shapes.str(t.base.shape) + " is not supported; "
+                    + "write into the tensor itself with indexPut(value, Slice...) (Python's x[...] = v), which is "
+                    + "recorded, or compute the new value out of place (e.g. with where() or cat())");
         }
         Dispatcher.notifyInPlaceWrite(op, t, result);
         Backends.CPU.copy(result.storage, result.layout(), t.storage, t.layout());

@@ -28,7 +28,7 @@ final class Indexing {
     // ------------------------------------------------------------------ helpers
 
     /** The index as a contiguous I64 tensor (itself when it already is one). */
-    private static Tensor longIndex(String op, String what, Tensor index) {
+    static Tensor longIndex(String op, String what, Tensor index) {
         if (index.dtype != DType.I64 && index.dtype != DType.I32) {
             throw new IllegalArgumentException(op + ": expected " + what + " to be an I64 (or I32) tensor, got "
                     + index.dtype + " (shape " + Shapes.str(index.shape) + "); convert with to(DType.I64)");
@@ -42,7 +42,7 @@ final class Indexing {
     }
 
     /** Fails with the op, the bad value, the dim and its size when an index is out of range. */
-    private static void checkRange(String op, Tensor idx, long size, int dim, boolean allowNegative, String sizeNote) {
+    static void checkRange(String op, Tensor idx, long size, int dim, boolean allowNegative, String sizeNote) {
         int n = Shapes.numel(idx.shape);
         int k = Backends.CPU.firstOutOfRange(idx.storage, idx.offset, n, size, allowNegative);
         if (k >= 0) {
@@ -53,7 +53,7 @@ final class Indexing {
     }
 
     /** {@code idx} with negative values wrapped by {@code size} (itself when none is negative). */
-    private static Tensor wrapped(Tensor idx, long size) {
+    static Tensor wrapped(Tensor idx, long size) {
         Storage w = Backends.CPU.wrapNegative(idx.storage, idx.offset, Shapes.numel(idx.shape), size);
         if (w == null) {
             return idx;

@@ -37,7 +37,10 @@ import java.util.function.UnaryOperator;
  * <p>Conventions: shapes are {@code long...}, dims are {@code int} (negative dims count from
  * the end), ops use PyTorch's names in Java casing, and NumPy broadcasting applies to every
  * elementwise op. Views ({@link #reshape}, {@link #transpose}, {@link #narrow}, ...) never copy.
- * In-place ops are few and end in {@code InPlace} ({@link #addInPlace}, {@link #fillInPlace}).
+ * In-place ops are few and end in {@code InPlace} where PyTorch writes a trailing underscore
+ * ({@code add_} is {@link #addInPlace}, {@code fill_} is {@link #fillInPlace}); each bumps the
+ * version counter. Python's {@code x[...]} is {@link #index(Slice...)}, {@code x[...] = v} is
+ * {@link #indexPut(Tensor, Slice...)}.
  * Tensors are not thread-safe for concurrent writes; autograd state is per thread.
  */
 public final class Tensor {
@@ -58,6 +61,8 @@ public final class Tensor {
     private Tensor grad;
     private boolean retainsGrad;
     private List<UnaryOperator<Tensor>> hooks;
+    /** Set on the tensors a function transform hands its function (see {@code TransformTag}); null otherwise. */
+    dev.walnut.dispatch.TransformTag transformTag;
     /** {@link #layout()}, made on first use (most tensors reach a back-end call as contiguous data and offset only). */
     private Layout layout;
 
@@ -152,6 +157,30 @@ public final class Tensor {
             @Override
             public Tensor sumToShape(Tensor t, int[] shape) {
                 return Reductions.sumToShape(t, shape);
+            }
+
+            @Override
+            public dev.walnut.dispatch.TransformTag transformTag(Tensor t) {
+                return t.transformTag;
+            }
+
+            @Override
+            public Tensor tagged(Tensor t, int dropDim, dev.walnut.dispatch.TransformTag tag) {
+                int[] shape = t.shape;
+                int[] strides = t.strides;
+                if (dropDim >= 0) {
+                    shape = new int[t.shape.length - 1];
+                    strides = new int[shape.length];
+                    for (int d = 0, k = 0; d < t.shape.length; d++) {
+                        if (d != dropDim) {
+                            shape[k] = t.shape[d];
+                            strides[k++] = t.strides[d];
+                        }
+                    }
+                }
+                Tensor out = new Tensor(t.storage, shape, strides, t.offset, null);
+                out.transformTag = tag;
+                return out;
             }
         });
     }
@@ -497,6 +526,22 @@ public final class Tensor {
         return Access.getDouble(storage, offset);
     }
 
+    /**
+     * The single value of a one-element tensor as a Java boolean, like Python's {@code bool(t)}:
+     * true when it is nonzero (NaN included).
+     *
+     * <pre>{@code
+     * if (loss.isnan().any().itemBoolean()) { ... }   // if torch.isnan(loss).any():
+     * }</pre>
+     */
+    public boolean itemBoolean() {
+        if (numel() != 1) {
+            throw new IllegalStateException("itemBoolean: a tensor with " + numel() + " elements (shape "
+                    + Shapes.str(shape) + ") has no single truth value; reduce it first with any() or all()");
+        }
+        return item() != 0;
+    }
+
     /** The single value of a one-element tensor, as a long (exact for I64). */
     public long itemLong() {
         if (numel() != 1) {
@@ -753,8 +798,11 @@ public final class Tensor {
     /** A view sharing storage (and version counter) with no history and no grad requirement. */
     public Tensor detach() {
         // No base: like PyTorch, in-place writes through a detached alias are allowed (they
-        // still bump the shared version counter, so stale saved tensors are caught).
-        return new Tensor(storage, shape, strides, offset, null);
+        // still bump the shared version counter, so stale saved tensors are caught). A transform's
+        // tag stays: the detached tensor is still one of its batched or dual tensors.
+        Tensor d = new Tensor(storage, shape, strides, offset, null);
+        d.transformTag = transformTag;
+        return d;
     }
 
     /**
@@ -1298,6 +1346,85 @@ public final class Tensor {
         return Dispatcher.call(ReductionOps.PROD, new ReductionOps.Reduce(new int[] {dim}, keepDim), this);
     }
 
+    /**
+     * Product of all elements; with {@code keepDim} the result keeps this tensor's rank with
+     * every size 1 (like {@link #argmax(boolean)}).
+     *
+     * <pre>{@code
+     * Tensor.of(new double[][] {{1, 2}, {3, 4}}).prod(true);   // [[24]]
+     * }</pre>
+     */
+    public Tensor prod(boolean keepDim) {
+        return Dispatcher.call(ReductionOps.PROD, new ReductionOps.Reduce(null, keepDim), this);
+    }
+
+    /**
+     * Whether every element is nonzero ({@code torch.all(x)}; NaN counts as nonzero, and an
+     * empty tensor gives true): a 0-d BOOL tensor. Not differentiable.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, 2.0).gt(0.0).all().itemBoolean();   // true
+     * }</pre>
+     */
+    public Tensor all() {
+        return all(new int[0], false);
+    }
+
+    /** {@link #all()} along one dim ({@code torch.all(x, dim, keepdim)}). */
+    public Tensor all(int dim, boolean keepDim) {
+        return all(new int[] {dim}, keepDim);
+    }
+
+    /** {@link #all()} over {@code dims} (empty: all dims). */
+    public Tensor all(int[] dims, boolean keepDim) {
+        // Count the zeros: a reduction every back end has, and exact in I64.
+        return eq(0.0).to(DType.I64).sum(dims, keepDim).eq(0.0);
+    }
+
+    /**
+     * Whether any element is nonzero ({@code torch.any(x)}; NaN counts as nonzero, and an empty
+     * tensor gives false): a 0-d BOOL tensor. Not differentiable.
+     *
+     * <pre>{@code
+     * Tensor.of(0.0, 2.0).any().itemBoolean();   // true
+     * }</pre>
+     */
+    public Tensor any() {
+        return any(new int[0], false);
+    }
+
+    /** {@link #any()} along one dim ({@code torch.any(x, dim, keepdim)}). */
+    public Tensor any(int dim, boolean keepDim) {
+        return any(new int[] {dim}, keepDim);
+    }
+
+    /** {@link #any()} over {@code dims} (empty: all dims). */
+    public Tensor any(int[] dims, boolean keepDim) {
+        return ne(0.0).to(DType.I64).sum(dims, keepDim).gt(0.0);
+    }
+
+    /**
+     * Where the elements are NaN ({@code torch.isnan}): a BOOL tensor of this shape, all false
+     * for integer dtypes. Not differentiable.
+     *
+     * <pre>{@code
+     * Tensor.of(1.0, Double.NaN).isnan();   // [false, true]
+     * }</pre>
+     */
+    public Tensor isnan() {
+        return dtype.isFloatingPoint() ? ne(this) : Tensor.zeros(shape(), DType.BOOL);
+    }
+
+    /** Where the elements are +-infinity ({@code torch.isinf}); all false for integer dtypes. */
+    public Tensor isinf() {
+        return dtype.isFloatingPoint() ? detach().abs().eq(Double.POSITIVE_INFINITY) : Tensor.zeros(shape(), DType.BOOL);
+    }
+
+    /** Where the elements are neither NaN nor infinite ({@code torch.isfinite}); all true for integer dtypes. */
+    public Tensor isfinite() {
+        return dtype.isFloatingPoint() ? detach().abs().lt(Double.POSITIVE_INFINITY) : Tensor.ones(shape(), DType.BOOL);
+    }
+
     /** Maximum of all elements (the gradient is split evenly among ties). */
     public Tensor max() {
         return amax(new int[0], false);
@@ -1679,18 +1806,26 @@ public final class Tensor {
     }
 
     /**
-     * Basic indexing as Python writes it: {@code x[0]}, {@code x[:, 1:3]}, {@code x[..., None]}.
-     * The result is a view sharing this tensor's storage (and its version counter), recorded for
-     * autograd like the slices and selects it is made of.
+     * Indexing as Python writes it: {@code x[0]}, {@code x[:, 1:3]}, {@code x[..., None]}, and
+     * with {@link Slice#of(Tensor)} PyTorch's advanced indexing {@code x[mask]},
+     * {@code x[:, [0, 2]]}, {@code x[rows, cols]}. Basic indexing gives a view sharing this
+     * tensor's storage (and its version counter), recorded for autograd like the slices and
+     * selects it is made of; an index with an index tensor gives a copy whose gradient scatters
+     * back (see {@link Slice#of(Tensor)} for where the result dims go).
      *
      * <pre>{@code
      * Tensor x = Tensor.arange(12L).reshape(3, 4);
      * x.index(Slice.at(0));                                  // x[0]      -> [0, 1, 2, 3]
      * x.index(Slice.all(), Slice.range(1, 3));               // x[:, 1:3] -> shape [3, 2]
      * x.index(Slice.ellipsis(), Slice.at(-1));               // x[..., -1] -> [3, 7, 11]
+     * x.index(Slice.of(x.gt(8L)));                           // x[x > 8]  -> [9, 10, 11]
+     * x.index(Slice.of(0, 2), Slice.of(1, 3));               // x[[0, 2], [1, 3]] -> [1, 11]
      * }</pre>
      */
     public Tensor index(Slice... slices) {
+        if (AdvancedIndexing.hasTensor(slices)) {
+            return AdvancedIndexing.index(this, slices);
+        }
         int indexed = 0;
         int ellipses = 0;
         for (Slice s : slices) {
@@ -1724,22 +1859,40 @@ public final class Tensor {
 
     /**
      * Writes {@code value} (broadcast) into {@code index(slices)} in place: Python's
-     * {@code x[:, 1:3] = value}. Like every in-place op it bumps the version counter and is an
-     * error on a leaf that requires grad outside {@code noGrad()}.
+     * {@code x[:, 1:3] = value}, {@code x[idx] = value}, {@code x[mask] = value} (PyTorch's
+     * {@code index_put_}). Like every in-place op it bumps the version counter and is an error on
+     * a leaf that requires grad outside {@code noGrad()}. With autograd on, a tensor with history
+     * or a value that requires grad is recorded: the overwritten elements get no gradient and the
+     * value gets the gradient of where it was written.
      *
      * <pre>{@code
-     * x.indexPut(Tensor.scalar(5.0), Slice.at(0));   // x[0] = 5
+     * x.indexPut(Tensor.scalar(5.0), Slice.at(0));                    // x[0] = 5
+     * x.indexPut(Tensor.of(1.0, 2.0), Slice.of(0, 2), Slice.at(1));   // x[[0, 2], 1] = [1, 2]
      * }</pre>
      */
     public Tensor indexPut(Tensor value, Slice... slices) {
-        index(slices).copyInPlace(value);
-        return this;
+        return AdvancedIndexing.indexPut(this, value, false, slices);
     }
 
-    /** {@link #indexPut(Tensor, Slice...)} of one value: {@code x[0, 1:3] = 2.5}. */
+    /**
+     * {@link #indexPut(Tensor, Slice...)} that adds instead of overwriting, with repeated positions
+     * summed: PyTorch's {@code index_put_(indices, values, accumulate=True)}.
+     *
+     * <pre>{@code
+     * Tensor.zeros(3).indexPut(Tensor.of(1.0, 2.0, 4.0), true, Slice.of(0, 2, 0));   // [5, 0, 2]
+     * }</pre>
+     */
+    public Tensor indexPut(Tensor value, boolean accumulate, Slice... slices) {
+        return AdvancedIndexing.indexPut(this, value, accumulate, slices);
+    }
+
+    /** {@link #indexPut(Tensor, Slice...)} of one value: {@code x[0, 1:3] = 2.5}, {@code x[mask] = 0}. */
     public Tensor indexPut(double value, Slice... slices) {
-        index(slices).fillInPlace(value);
-        return this;
+        if (!AdvancedIndexing.hasTensor(slices) && !(Autograd.isGradEnabled() && requiresGrad())) {
+            index(slices).fillInPlace(value);
+            return this;
+        }
+        return AdvancedIndexing.indexPut(this, Tensor.scalar(value, dtype), false, slices);
     }
 
     /**
@@ -1751,6 +1904,11 @@ public final class Tensor {
      * }</pre>
      */
     public Tensor maskedFillInPlace(Tensor mask, double value) {
+        return InPlace.apply("maskedFillInPlace", this, t -> t.maskedFill(mask, value));
+    }
+
+    /** {@link #maskedFillInPlace(Tensor, double)} with a 0-d tensor value, which receives a gradient too. */
+    public Tensor maskedFillInPlace(Tensor mask, Tensor value) {
         return InPlace.apply("maskedFillInPlace", this, t -> t.maskedFill(mask, value));
     }
 

@@ -63,6 +63,7 @@ class ArchitectureTest {
             new Layer("optim", 2, List.of("dev.walnut.optim..")),
             new Layer("io", 3, List.of("dev.walnut.io..")),
             new Layer("data", 3, List.of("dev.walnut.data..")),
+            new Layer("func", 3, List.of("dev.walnut.func..")),
             new Layer("graph", 4, List.of("dev.walnut.graph..")),
             new Layer("cli", 5, List.of("dev.walnut.cli..")),
             new Layer("bench", 5, List.of("dev.walnut.bench..")));
@@ -72,7 +73,7 @@ class ArchitectureTest {
      * Kernels bridge), never {@code dev.walnut.backend} itself, so that another back end can
      * replace the CPU one under them.
      */
-    static final Set<String> ABOVE_THE_OPS = Set.of("nn", "optim", "io", "data", "graph");
+    static final Set<String> ABOVE_THE_OPS = Set.of("nn", "optim", "io", "data", "func", "graph");
 
     /**
      * Public classes that sit at the bottom of the diagram although their package is higher:

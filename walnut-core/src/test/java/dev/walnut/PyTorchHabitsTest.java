@@ -140,4 +140,45 @@ class PyTorchHabitsTest {
         }
         assertArrayEquals(new float[] {0.5f, 1.0f}, w.toFloatArray(), 0f);
     }
+
+    @Test
+    void allAndAnyReduceToBoolsLikeTorch() {
+        Tensor m = Tensor.of(new double[][] {{1, 0}, {2, 3}});
+        assertEquals(false, m.all().toList());                                           // m.all()
+        assertEquals(true, m.any().toList());                                            // m.any()
+        assertEquals(List.of(false, true), m.all(1, false).toList());                    // m.all(dim=1)
+        assertEquals(List.of(List.of(true, true)), m.any(0, true).toList());              // m.any(dim=0, keepdim=True)
+        assertEquals(DType.BOOL, m.all().dtype());
+        assertTrue(Tensor.zeros(0).all().itemBoolean(), "all() of nothing is true");
+        assertEquals(false, Tensor.zeros(0).any().itemBoolean(), "any() of nothing is false");
+        assertTrue(Tensor.of(Double.NaN).all().itemBoolean(), "NaN is truthy, as in Python");
+        assertTrue(Tensor.arange(3L).any().itemBoolean(), "integer tensors too");
+    }
+
+    @Test
+    void itemBooleanIsPythonsBool() {
+        assertTrue(Tensor.of(2.0).gt(1.0).itemBoolean());                                 // bool(x > 1)
+        assertEquals(false, Tensor.scalar(0L, DType.I64).itemBoolean());
+        var e = assertThrows(IllegalStateException.class, () -> Tensor.of(1.0, 2.0).itemBoolean());
+        assertTrue(e.getMessage().contains("any() or all()"), e.getMessage());
+    }
+
+    @Test
+    void nanAndInfinityTestsMatchTorch() {
+        Tensor x = Tensor.of(1.0, Double.NaN, Double.NEGATIVE_INFINITY);
+        assertEquals(List.of(false, true, false), x.isnan().toList());                    // torch.isnan(x)
+        assertEquals(List.of(false, false, true), x.isinf().toList());                    // torch.isinf(x)
+        assertEquals(List.of(true, false, false), x.isfinite().toList());                 // torch.isfinite(x)
+        assertEquals(List.of(false, false), Tensor.arange(2L).isnan().toList());
+        assertTrue(x.isnan().any().itemBoolean());                                        // if torch.isnan(x).any():
+    }
+
+    @Test
+    void prodOverAllElementsCanKeepDims() {
+        Tensor m = Tensor.of(new double[][] {{1, 2}, {3, 4}});
+        assertEquals(List.of(List.of(24.0)), m.prod(true).toList());                     // m.prod().reshape(1, 1)
+        assertEquals(24.0, m.prod(false).item(), 0.0);
+        Tensor x = Tensor.randn(new long[] {2, 3}, DType.F64).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> in[0].prod(true), x);
+    }
 }

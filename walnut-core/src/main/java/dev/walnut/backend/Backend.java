@@ -83,6 +83,13 @@ public interface Backend {
     /** Logical not of {@code n} bools. */
     Storage logicalNot(Storage x, int off, int n);
 
+    /**
+     * Runs a fused elementwise program (see {@link ElementwiseProgram}) over F32 or F64 inputs of
+     * one dtype, read through layouts of {@code shape} (broadcast strides allowed), into a fresh
+     * contiguous storage of that dtype: the same bits as its steps run one by one.
+     */
+    Storage elementwise(ElementwiseProgram program, Storage[] inputs, Layout[] layouts, int[] shape);
+
     // ------------------------------------------------------------------ reductions, scans, sorting over [outer, len, inner]
 
     /**

@@ -2,6 +2,7 @@ package dev.walnut.dispatch;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Node;
+import dev.walnut.internal.TensorInternals;
 import dev.walnut.ops.OpDef;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -76,6 +77,10 @@ public final class Dispatcher {
      * {@link Interpreter#onDataRead}. Costs one volatile read when none is pushed.
      */
     public static void notifyDataRead(String method, Tensor t) {
+        TransformTag tag = TensorInternals.get().transformTag(t);
+        if (tag != null) {
+            tag.onDataRead(method, t);
+        }
         if (PUSHED.get() == 0) {
             return;
         }
@@ -102,11 +107,35 @@ public final class Dispatcher {
 
     /** The bottom of every stack: run the kernel, record when needed. */
     private static <A> Tensor[] eager(OpDef<A> op, A attrs, Tensor[] inputs) {
+        TensorInternals access = TensorInternals.get();
+        for (Tensor t : inputs) {
+            if (t != null && access.transformTag(t) != null) {
+                throw unwrapped(op, access.transformTag(t));
+            }
+        }
         Tensor[] outputs = op.compute(attrs, inputs);
         if (op.differentiable(attrs)) {
             Node.record(op, attrs, inputs, outputs);
         }
         return outputs;
+    }
+
+    private static IllegalStateException unwrapped(OpDef<?> op, TransformTag tag) {
+        if (!tag.isActive()) {
+            return tag.escaped(op.name());
+        }
+        return new IllegalStateException(op.name() + ": a tensor of " + tag.transformName() + " reached the kernels "
+                + "without passing through " + tag.transformName() + " (an interpreter pushed inside it handed it on "
+                + "unchanged); this is a bug in that interpreter");
+    }
+
+    /**
+     * True when {@code t} is a function transform's batched or dual tensor ({@code vmap},
+     * {@code jvp}): Java code that would read its elements to check them (e.g. a loss checking its
+     * class indices) skips the check, since a batched tensor's elements are not one tensor's.
+     */
+    public static boolean isTransformed(Tensor t) {
+        return TensorInternals.get().transformTag(t) != null;
     }
 
     /**

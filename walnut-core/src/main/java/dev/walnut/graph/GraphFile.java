@@ -3,6 +3,7 @@ package dev.walnut.graph;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.io.SafeTensors;
+import dev.walnut.ops.FusedOps;
 import dev.walnut.ops.OpDef;
 import dev.walnut.ops.Ops;
 import dev.walnut.ops.TensorSpec;
@@ -218,7 +219,8 @@ public final class GraphFile {
         int next = 0;
         for (Object o : list(root.get("nodes"), "nodes")) {
             Map<String, Object> m = map(o, "a node");
-            OpDef<?> op = Ops.byName(str(m.get("op")));
+            OpDef<?> fused = FusedOps.byName(str(m.get("op")));
+            OpDef<?> op = fused != null ? fused : Ops.byName(str(m.get("op")));
             Object attrs = m.get("attrsType") == null ? null : Attrs.fromTree(attrsType(str(m.get("attrsType"))), m.get("attrs"));
             List<Object> ins = list(m.get("inputs"), "node inputs");
             Value[] in = new Value[ins.size()];

@@ -23,11 +23,12 @@ public interface Pass {
 
     /**
      * The default pipeline: algebraic simplification, constant folding, common-subexpression
-     * elimination, then dead-code elimination.
+     * elimination, linear fusion, dead-code elimination, then elementwise fusion (last, so it
+     * sees each value's final readers).
      */
     static List<Pass> defaults() {
         return List.of(new AlgebraicSimplification(), new ConstantFolding(), new CommonSubexpressionElimination(),
-                new DeadCodeElimination());
+                new LinearFusion(), new DeadCodeElimination(), new ElementwiseFusion());
     }
 
     /** Applies {@code passes} in order. */

@@ -204,6 +204,12 @@ public interface Kernels {
     /** Whether packing the weight pays for an {@code [m, k] x [k, n]} product (else the plain GEMM is as fast). */
     boolean packingPays(int m, int n, int k);
 
+    /**
+     * Runs a fused elementwise program over {@code inputs} (F32 or F64, one dtype, broadcast to
+     * one shape) into a fresh tensor of that dtype and shape.
+     */
+    Tensor elementwise(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs);
+
     /** {@code W^T} of an F32 {@code [n, k]} weight, packed for {@link #linearPacked}. */
     PackedWeight packLinearWeight(Tensor weight);
 

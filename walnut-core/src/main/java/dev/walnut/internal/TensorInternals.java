@@ -44,6 +44,15 @@ public interface TensorInternals {
     /** Sums broadcast dims of {@code t} away to reach {@code shape}. */
     Tensor sumToShape(Tensor t, int[] shape);
 
+    /** The function-transform tag {@code t} carries ({@code vmap}'s batched, {@code jvp}'s dual tensors), or null. */
+    dev.walnut.dispatch.TransformTag transformTag(Tensor t);
+
+    /**
+     * A tensor over {@code t}'s storage with {@code t}'s layout less dim {@code dropDim} (none when
+     * negative), carrying {@code tag}: how a transform makes the tensors its function sees.
+     */
+    Tensor tagged(Tensor t, int dropDim, dev.walnut.dispatch.TransformTag tag);
+
 
 
 

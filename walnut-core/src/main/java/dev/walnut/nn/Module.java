@@ -426,6 +426,51 @@ public abstract class Module {
         return this;
     }
 
+    /**
+     * Replaces tensors throughout the module tree: every parameter or buffer that is a key of
+     * {@code replacements} (by identity), in the registries and in the fields that hold it,
+     * becomes the mapped tensor, as is. Returns the map that undoes it. This is how
+     * {@code Func.functionalCall} runs a module with other weights and then restores it.
+     *
+     * <pre>{@code
+     * Map<Tensor, Tensor> undo = model.replaceTensors(Map.of(linear.weight, otherWeight));
+     * try { model.forward(x); } finally { model.replaceTensors(undo); }
+     * }</pre>
+     */
+    public Map<Tensor, Tensor> replaceTensors(Map<Tensor, Tensor> replacements) {
+        Map<Tensor, Tensor> byIdentity = new IdentityHashMap<>(replacements);
+        Map<Tensor, Tensor> undo = new IdentityHashMap<>();
+        for (Module m : modules()) {
+            m.replaceOwn(byIdentity, undo);
+        }
+        return undo;
+    }
+
+    private void replaceOwn(Map<Tensor, Tensor> replaced, Map<Tensor, Tensor> undo) {
+        java.util.function.BiFunction<String, Tensor, Tensor> swap = (k, v) -> {
+            Tensor r = v == null ? null : replaced.get(v);
+            if (r == null) {
+                return v;
+            }
+            undo.put(r, v);
+            return r;
+        };
+        parameters.replaceAll(swap::apply);
+        buffers.replaceAll(swap::apply);
+        for (Field f : instanceFields(getClass())) {
+            Object value = read(f);
+            if (value instanceof Tensor t && replaced.containsKey(t)) {
+                try {
+                    f.set(this, replaced.get(t));
+                    undo.put(replaced.get(t), t);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException("Module.replaceTensors: cannot update field " + f.getName()
+                            + "; make it non-final", e);
+                }
+            }
+        }
+    }
+
     private void convert(DType dtype) {
         Map<Tensor, Tensor> replaced = new IdentityHashMap<>();
         Autograd.noGrad(() -> {

@@ -4,6 +4,7 @@ import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.Node;
+import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.Kernels;
 import java.util.Arrays;
 import java.util.List;
@@ -90,7 +91,8 @@ public final class LinalgOps {
             if (nd.needsInputGrad(0)) {
                 if (plain && columnMajor(x)) {
                     gx = y.matmul(g[0].t()).t();
-                } else if (x.dim() == 2 && y.dim() == 3 && !Autograd.isGradEnabled() && summable(g[0], y)) {
+                } else if (x.dim() == 2 && y.dim() == 3 && !Autograd.isGradEnabled() && summable(g[0], y)
+                        && !Dispatcher.isInterpreting()) { // the kernel call would bypass a transform
                     gx = K.batchSumOfProducts(g[0], y);
                 } else {
                     gx = g[0].matmul(y.transpose(-1, -2));

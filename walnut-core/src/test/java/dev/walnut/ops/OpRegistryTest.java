@@ -378,7 +378,7 @@ class OpRegistryTest {
     }
 
     /** A random direction for every floating-point input; null (a constant) for the others. */
-    private static Tensor[] tangentsFor(Tensor[] in, Generator gen) {
+    static Tensor[] tangentsFor(Tensor[] in, Generator gen) {
         Tensor[] t = new Tensor[in.length];
         for (int i = 0; i < in.length; i++) {
             if (in[i].dtype().isFloatingPoint()) {
@@ -388,7 +388,7 @@ class OpRegistryTest {
         return t;
     }
 
-    private static Tensor[] shifted(Tensor[] in, Tensor[] tangents, double eps) {
+    static Tensor[] shifted(Tensor[] in, Tensor[] tangents, double eps) {
         Tensor[] out = in.clone();
         for (int i = 0; i < in.length; i++) {
             if (tangents[i] != null) {

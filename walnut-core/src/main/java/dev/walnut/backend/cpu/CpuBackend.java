@@ -3,6 +3,7 @@ package dev.walnut.backend.cpu;
 import dev.walnut.backend.BinaryOp;
 import dev.walnut.DType;
 import dev.walnut.backend.Backend;
+import dev.walnut.backend.ElementwiseProgram;
 import dev.walnut.backend.Layout;
 import dev.walnut.backend.Storage;
 import java.util.Arrays;
@@ -256,6 +257,37 @@ public final class CpuBackend implements Backend {
     public Storage logicalNot(Storage x, int off, int n) {
         Storage out = allocate(DType.BOOL, n);
         ElementwiseKernels.logicalNot((boolean[]) a(x), off, 1, (boolean[]) a(out), 0, n);
+        return out;
+    }
+
+    @Override
+    public Storage elementwise(ElementwiseProgram program, Storage[] inputs, Layout[] layouts, int[] shape) {
+        DType dt = inputs[0].dtype();
+        if (inputs.length != program.inputs() || layouts.length != inputs.length) {
+            throw new IllegalArgumentException("elementwise: the program reads " + program.inputs() + " inputs, got "
+                    + inputs.length + " storages and " + layouts.length + " layouts");
+        }
+        for (Storage s : inputs) {
+            if (s.dtype() != dt || !dt.isFloatingPoint()) {
+                throw new IllegalArgumentException("elementwise: fused programs run on F32 or F64 inputs of one dtype, got "
+                        + Arrays.stream(inputs).map(Storage::dtype).toList());
+            }
+        }
+        int n = Layout.contiguous(shape).numel();
+        Storage out = allocate(dt, n);
+        if (dt == DType.F32) {
+            float[][] in = new float[inputs.length][];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = (float[]) a(inputs[i]);
+            }
+            FloatFusedElementwise.run(program, in, layouts, shape, (float[]) a(out));
+        } else {
+            double[][] in = new double[inputs.length][];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = (double[]) a(inputs[i]);
+            }
+            DoubleFusedElementwise.run(program, in, layouts, shape, (double[]) a(out));
+        }
         return out;
     }
 

@@ -146,6 +146,16 @@ public final class Convolution {
                 new int[] {dilation}, groups);
     }
 
+    /**
+     * 1-d convolution with one-element arrays, as PyTorch accepts {@code stride=(2,)}: every
+     * conv and pool function has an {@code int[]} form (one value per spatial dim, or one for all)
+     * next to its plain-{@code int} form.
+     */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return conv("conv1d", 1, input, weight, bias, stride, padding, null, dilation, groups);
+    }
+
     /** 1-d convolution with {@code padding} "same" or "valid". */
     public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, String padding, int dilation,
                                 int groups) {
@@ -231,6 +241,12 @@ public final class Convolution {
                                          int outputPadding, int groups, int dilation) {
         return convTranspose("convTranspose1d", 1, input, weight, bias, new int[] {stride}, new int[] {padding},
                 new int[] {outputPadding}, groups, new int[] {dilation});
+    }
+
+    /** {@link #convTranspose1d(Tensor, Tensor, Tensor, int, int, int, int, int)} with one-element arrays. */
+    public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return convTranspose("convTranspose1d", 1, input, weight, bias, stride, padding, outputPadding, groups, dilation);
     }
 
     /** 2-d transposed convolution, stride 1, no padding, one group. */

@@ -2,6 +2,7 @@ package dev.walnut.nn.functional;
 
 import dev.walnut.DType;
 import dev.walnut.Tensor;
+import dev.walnut.dispatch.Dispatcher;
 import java.util.Arrays;
 
 /**
@@ -229,6 +230,9 @@ public final class Losses {
             throw new IllegalArgumentException(op + ": input shape " + Arrays.toString(input.shape())
                     + " needs a target of shape " + Arrays.toString(expected) + ", got target shape "
                     + Arrays.toString(target.shape()));
+        }
+        if (Dispatcher.isTransformed(target)) {
+            return; // vmap's batched target: its values are not one tensor's (gather checks each index)
         }
         long classes = input.size(classDim);
         for (long v : target.toLongArray()) {

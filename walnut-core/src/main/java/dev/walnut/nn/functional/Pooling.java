@@ -48,6 +48,12 @@ public final class Pooling {
                 new int[] {padding}, new int[] {dilation}, ceilMode, true, null)[0];
     }
 
+    /** 1-d max pooling with one-element arrays ({@code stride} null means kernelSize), like the 2-d form. */
+    public static Tensor maxPool1d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                                   boolean ceilMode) {
+        return pool("maxPool1d", 1, Kind.MAX, input, kernelSize, stride, padding, dilation, ceilMode, true, null)[0];
+    }
+
     /** {@link #maxPool1d(Tensor, int, int, int, int, boolean)} also returning the argmax indices. */
     public static ValuesAndIndices maxPool1dWithIndices(Tensor input, int kernelSize, int stride, int padding,
                                                         int dilation, boolean ceilMode) {
@@ -104,6 +110,12 @@ public final class Pooling {
                                    boolean countIncludePad) {
         return pool("avgPool1d", 1, Kind.AVG, input, new int[] {kernelSize}, new int[] {stride},
                 new int[] {padding}, ONE, ceilMode, countIncludePad, null)[0];
+    }
+
+    /** 1-d average pooling with one-element arrays ({@code stride} null means kernelSize), like the 2-d form. */
+    public static Tensor avgPool1d(Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        return pool("avgPool1d", 1, Kind.AVG, input, kernelSize, stride, padding, ONE, ceilMode, countIncludePad, null)[0];
     }
 
     /** 2-d average pooling with stride = kernelSize, no padding. */

@@ -1,0 +1,142 @@
+// Generated from walnut-core/src/main/templates/dev/walnut/backend/cpu/TypeFusedElementwise.java.tmpl by KernelTwins; do not edit.
+// Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
+package dev.walnut.backend.cpu;
+
+import dev.walnut.backend.ElementwiseProgram;
+import dev.walnut.backend.Layout;
+import java.util.Arrays;
+
+/**
+ * {@code float} runner of an {@link ElementwiseProgram} (a fused chain or tree of elementwise
+ * ops): the output is walked in blocks of {@link #BLOCK} elements; for each block the inputs are
+ * loaded into registers (contiguous inputs copied, broadcast ones gathered, one-element inputs
+ * read in place with stride 0), every step runs on registers with the same loops the unary and
+ * binary kernels use ({@link FloatUnary#run}, {@link FloatBinary#run}), and the result
+ * register is copied out. A block's registers stay in L1/L2, so a chain of ten ops streams its
+ * inputs and output through memory once instead of ten times, and gives the same bits as the ops
+ * run one by one. Large outputs split across {@link Parallel}, each range with its own registers.
+ */
+final class FloatFusedElementwise {
+    private FloatFusedElementwise() {
+    }
+
+    /** Elements per register: a multiple of every vector length, small enough for a few to sit in L1. */
+    static final int BLOCK = 1024;
+
+    /** How an input is read: copied block by block, gathered through its strides, or one element in place. */
+    private static final int CONTIGUOUS = 0;
+    private static final int GATHER = 1;
+    private static final int SCALAR = 2;
+
+    /**
+     * Runs {@code p} over inputs read through {@code layouts} (each of the output's {@code shape},
+     * broadcast strides allowed) into {@code out[0 .. numel)}.
+     */
+    static void run(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] shape, float[] out) {
+        int n = out.length;
+        int inputs = p.inputs();
+        int[] mode = new int[inputs];
+        boolean[] inRegister = new boolean[inputs];
+        for (int i = 0; i < inputs; i++) {
+            mode[i] = mode(layouts[i]);
+            inRegister[i] = mode[i] != SCALAR;
+        }
+        int[] reg = p.assignRegisters(inRegister);
+        int grain = p.isCostly() ? ElementwiseKernels.COSTLY_GRAIN : ElementwiseKernels.CHEAP_GRAIN;
+        Parallel.forRange(n, grain, (lo, hi) -> range(p, in, layouts, shape, mode, reg, out, lo, hi));
+    }
+
+    private static int mode(Layout l) {
+        boolean scalar = true;
+        for (int d = 0; d < l.shape().length; d++) {
+            scalar &= l.shape()[d] == 1 || l.strides()[d] == 0;
+        }
+        return scalar ? SCALAR : l.isContiguous() ? CONTIGUOUS : GATHER;
+    }
+
+    private static void range(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] shape, int[] mode, int[] reg,
+                              float[] out, int lo, int hi) {
+        int inputs = p.inputs();
+        int steps = p.steps();
+        float[][] r = new float[reg[reg.length - 1]][Math.min(BLOCK, hi - lo)];
+        int[] index = new int[shape.length];
+        for (int start = lo; start < hi; start += BLOCK) {
+            int m = Math.min(BLOCK, hi - start);
+            for (int i = 0; i < inputs; i++) {
+                if (reg[i] < 0) {
+                    continue;
+                }
+                Layout l = layouts[i];
+                if (mode[i] == CONTIGUOUS) {
+                    System.arraycopy(in[i], l.offset() + start, r[reg[i]], 0, m);
+                } else {
+                    gather(in[i], l, start, m, r[reg[i]], index);
+                }
+            }
+            for (int k = 0; k < steps; k++) {
+                float[] dst = r[reg[inputs + k]];
+                int a = p.slot(p.operandA(k));
+                float[] aa = reg[a] >= 0 ? r[reg[a]] : in[a];
+                int ao = reg[a] >= 0 ? 0 : layouts[a].offset();
+                int as = reg[a] >= 0 ? 1 : 0;
+                if (p.kind(k) == ElementwiseProgram.UNARY) {
+                    if (as == 1) {
+                        FloatUnary.run(p.op(k), p.p1(k), p.p2(k), aa, dst, 0, m);
+                    } else {
+                        FloatUnary.apply(p.op(k), p.p1(k), p.p2(k), aa, ao, 0, dst, 0, m);
+                    }
+                } else {
+                    int b = p.slot(p.operandB(k));
+                    float[] bb = reg[b] >= 0 ? r[reg[b]] : in[b];
+                    int bo = reg[b] >= 0 ? 0 : layouts[b].offset();
+                    int bs = reg[b] >= 0 ? 1 : 0;
+                    FloatBinary.run(p.op(k), aa, ao, as, bb, bo, bs, dst, 0, m);
+                }
+            }
+            System.arraycopy(r[reg[inputs + steps - 1]], 0, out, start, m);
+        }
+    }
+
+    /** {@code dst[0 .. m)} = the elements of flat output positions {@code [start, start + m)} read through {@code l}. */
+    private static void gather(float[] src, Layout l, int start, int m, float[] dst, int[] index) {
+        int[] shape = l.shape();
+        int[] strides = l.strides();
+        int last = shape.length - 1;
+        int pos = l.offset();
+        int rem = start;
+        for (int d = last; d >= 0; d--) {
+            index[d] = rem % shape[d];
+            rem /= shape[d];
+            pos += index[d] * strides[d];
+        }
+        int inner = shape[last];
+        int st = strides[last];
+        for (int i = 0; i < m; ) {
+            int run = Math.min(m - i, inner - index[last]);
+            if (st == 1) {
+                System.arraycopy(src, pos, dst, i, run);
+            } else if (st == 0) {
+                Arrays.fill(dst, i, i + run, src[pos]);
+            } else {
+                for (int j = 0; j < run; j++) dst[i + j] = src[pos + j * st];
+            }
+            i += run;
+            pos += run * st;
+            index[last] += run;
+            if (index[last] == inner) {
+                // Carry into the outer dims.
+                pos -= inner * st;
+                index[last] = 0;
+                for (int d = last - 1; d >= 0; d--) {
+                    index[d]++;
+                    pos += strides[d];
+                    if (index[d] < shape[d]) {
+                        break;
+                    }
+                    pos -= shape[d] * strides[d];
+                    index[d] = 0;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.walnut.graph;
+
+import dev.walnut.ops.ElementwiseOps;
+import dev.walnut.ops.FusedOps;
+import dev.walnut.ops.LinalgOps;
+import dev.walnut.ops.ViewOps;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GEMM epilogue fusion for linear layers: {@code matmul(x, transpose(W))} of a 2-d {@code x}
+ * and a 2-d weight, with the bias add that reads it ({@code add} of a 1-d {@code [n]} value) and
+ * then a {@code relu}, becomes one {@code fusedLinear} node ({@link FusedOps#LINEAR}) reading
+ * {@code (x, W, b)}: the bias is where the packed GEMM's store starts and the weight is packed
+ * once, as {@code nn.Linear}'s inference path does. The add and the relu join only when the value
+ * before them has no other reader and is not a graph output. The transpose is left for
+ * {@link DeadCodeElimination}.
+ *
+ * <pre>{@code
+ * // %1 = transpose(%fc.weight)  %2 = matmul(%x0, %1)  %3 = add(%2, %fc.bias)  %4 = relu(%3)
+ * new LinearFusion().apply(g);
+ * // %2 = fusedLinear(%x0, %fc.weight, %fc.bias) {activation=relu}
+ * }</pre>
+ */
+public final class LinearFusion implements Pass {
+    @Override
+    public Graph apply(Graph g) {
+        Map<Value, List<Node>> readers = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            for (Value v : n.inputs()) {
+                readers.computeIfAbsent(v, k -> new ArrayList<>()).add(n);
+            }
+        }
+        Map<Value, Boolean> outputs = new IdentityHashMap<>();
+        g.outputs().forEach(o -> outputs.put(o, true));
+        // The node each fused pattern ends at, with the fused node's attributes and inputs.
+        Map<Node, Object[]> ends = new IdentityHashMap<>();
+        Map<Node, Boolean> absorbed = new IdentityHashMap<>();
+        for (Node m : g.nodes()) {
+            if (m.op() != LinalgOps.MATMUL) {
+                continue;
+            }
+            Value x = m.inputs().get(0);
+            Value t = m.inputs().get(1);
+            Node tr = t.producer();
+            if (tr == null || tr.op() != ViewOps.TRANSPOSE || tr.template() != null || x.dims().length != 2
+                    || ((ViewOps.Transpose) tr.attrs()).dim0() == ((ViewOps.Transpose) tr.attrs()).dim1()
+                    || t.dims().length != 2 || !x.dtype().isFloatingPoint() || x.dtype() != t.dtype()) {
+                continue;
+            }
+            Value w = tr.inputs().get(0);
+            Node end = m;
+            Value bias = null;
+            Node add = soleReader(end, readers, outputs);
+            if (add != null && add.op() == ElementwiseOps.ADD) {
+                Value other = add.inputs().get(0) == end.outputs().get(0) ? add.inputs().get(1) : add.inputs().get(0);
+                Dim[] od = other.dims();
+                if (other != end.outputs().get(0) && od.length == 1 && od[0].equals(m.outputs().get(0).dims()[1])
+                        && other.dtype() == x.dtype()) {
+                    bias = other;
+                    absorbed.put(end, true);
+                    end = add;
+                }
+            }
+            boolean relu = false;
+            Node act = soleReader(end, readers, outputs);
+            if (act != null && act.op() == ElementwiseOps.RELU) {
+                relu = true;
+                absorbed.put(end, true);
+                end = act;
+            }
+            ends.put(end, new Object[] {new FusedOps.Linear(relu ? "relu" : "none"),
+                    bias == null ? new Value[] {x, w} : new Value[] {x, w, bias}});
+        }
+        GraphBuilder.Rebuild r = new GraphBuilder.Rebuild(g);
+        for (Node n : g.nodes()) {
+            Object[] fused = ends.get(n);
+            if (fused != null) {
+                Value[] in = (Value[]) fused[1];
+                Value[] mapped = new Value[in.length];
+                for (int i = 0; i < in.length; i++) {
+                    mapped[i] = r.get(in[i]);
+                }
+                r.emit(n, FusedOps.LINEAR, fused[0], null, mapped);
+            } else if (!absorbed.containsKey(n)) {
+                r.copy(n);
+            }
+        }
+        return r.finish();
+    }
+
+    /** The one node reading {@code n}'s output, or null when it has several readers or is a graph output. */
+    private static Node soleReader(Node n, Map<Value, List<Node>> readers, Map<Value, Boolean> outputs) {
+        Value v = n.outputs().get(0);
+        List<Node> r = readers.get(v);
+        return r == null || r.size() != 1 || outputs.containsKey(v) ? null : r.get(0);
+    }
+}

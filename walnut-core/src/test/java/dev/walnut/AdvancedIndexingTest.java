@@ -1,0 +1,202 @@
+package dev.walnut;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.GradCheck;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PyTorch's advanced indexing and index writes ({@code x[idx]}, {@code x[mask]},
+ * {@code x[rows, cols] = v}), written as the Python line in the comment; the expected values and
+ * shapes are what PyTorch gives for it.
+ */
+class AdvancedIndexingTest {
+    private static final Tensor X = Tensor.arange(12L).reshape(3, 4);
+    private static final Tensor Y = Tensor.arange(24L).reshape(2, 3, 4);
+
+    private static Tensor longs(long... v) {
+        return Tensor.fromArray(v, v.length);
+    }
+
+    private static Tensor param(long... shape) {
+        return Tensor.randn(shape, DType.F64).setRequiresGrad(true);
+    }
+
+    @Test
+    void integerListsPickRows() {
+        assertEquals(List.of(List.of(0L, 1L, 2L, 3L), List.of(8L, 9L, 10L, 11L)), X.index(Slice.of(0, 2)).toList()); // x[[0, 2]]
+        assertEquals(List.of(List.of(8L, 9L, 10L, 11L)), X.index(Slice.of(-1)).toList());                           // x[[-1]]
+        assertEquals(List.of(List.of(3L, 0L), List.of(7L, 4L), List.of(11L, 8L)),
+                X.index(Slice.all(), Slice.of(3, 0)).toList());                                                   // x[:, [3, 0]]
+        assertEquals(List.of(1L, 11L), X.index(Slice.of(0, 2), Slice.of(1, 3)).toList());                        // x[[0, 2], [1, 3]]
+        assertEquals(List.of(4L, 6L), X.index(Slice.at(1), Slice.of(0, 2)).toList());                            // x[1, [0, 2]]
+    }
+
+    @Test
+    void anIndexTensorOfAnyShapeReplacesItsDim() {
+        Tensor idx = Tensor.fromArray(new long[] {0, 1, 2, 0}, 2, 2);
+        assertArrayEquals(new long[] {2, 2, 4}, X.index(Slice.of(idx)).shape());                      // x[idx]
+        assertArrayEquals(new long[] {3, 2, 2}, X.index(Slice.all(), Slice.of(idx)).shape());         // x[:, idx]
+        assertEquals(List.of(List.of(0L, 5L), List.of(10L, 0L)), X.index(Slice.of(idx), Slice.of(idx)).toList()); // x[idx, idx]
+        // x[[[0], [2]], [1, 3]]: the index tensors broadcast to [2, 2]
+        assertEquals(List.of(List.of(1L, 3L), List.of(9L, 11L)),
+                X.index(Slice.of(Tensor.fromArray(new long[] {0, 2}, 2, 1)), Slice.of(1, 3)).toList());
+        assertEquals(List.of(8L, 9L, 10L, 11L), X.index(Slice.of(Tensor.scalar(2, DType.I64))).toList(), "a 0-d index removes the dim");
+        assertEquals(List.of(List.of(4L, 5L, 6L, 7L)), X.index(Slice.of(Tensor.of(1L).to(DType.I32))).toList(),
+                "I32 indices are accepted");
+    }
+
+    @Test
+    void boolMasksSelectWhereTrue() {
+        assertEquals(List.of(9L, 10L, 11L), X.index(Slice.of(X.gt(8L))).toList());                               // x[x > 8]
+        Tensor rows = Tensor.fromArray(new boolean[] {true, false, true}, 3);
+        assertEquals(List.of(List.of(0L, 1L, 2L, 3L), List.of(8L, 9L, 10L, 11L)), X.index(Slice.of(rows)).toList()); // x[rows]
+        Tensor cols = Tensor.fromArray(new boolean[] {false, true, false, true}, 4);
+        assertEquals(List.of(List.of(1L, 3L), List.of(5L, 7L), List.of(9L, 11L)),
+                X.index(Slice.all(), Slice.of(cols)).toList());                                                   // x[:, cols]
+        assertArrayEquals(new long[] {3, 4}, Y.index(Slice.of(Y.index(Slice.all(), Slice.all(), Slice.at(0)).lt(10L))).shape(),
+                "y[y[:, :, 0] < 10]: the rows starting with 0, 4 and 8, with the last dim kept");
+        assertArrayEquals(new long[] {1, 3, 4}, X.index(Slice.of(Tensor.scalar(1.0, DType.BOOL))).shape());        // x[True]
+        assertArrayEquals(new long[] {0, 3, 4}, X.index(Slice.of(Tensor.scalar(0.0, DType.BOOL))).shape());       // x[False]
+    }
+
+    @Test
+    void separatedAdvancedIndicesPutTheirDimsFirst() {
+        // y[[0, 1], :, [1, 2]]: separated by a slice, the broadcast dim comes first -> shape [2, 3]
+        assertEquals(List.of(List.of(1L, 5L, 9L), List.of(14L, 18L, 22L)), Y.index(Slice.of(0, 1), Slice.all(), Slice.of(1, 2)).toList());
+        // y[:, [0, 1], [1, 2]]: adjacent, the broadcast dim stays in place -> shape [2, 2]
+        assertEquals(List.of(List.of(1L, 6L), List.of(13L, 18L)), Y.index(Slice.all(), Slice.of(0, 1), Slice.of(1, 2)).toList());
+        // y[0, :, [0, 1]]: PyTorch selects first (unlike NumPy), so the list stays last -> shape [3, 2]
+        assertEquals(List.of(List.of(0L, 1L), List.of(4L, 5L), List.of(8L, 9L)), Y.index(Slice.at(0), Slice.all(), Slice.of(0, 1)).toList());
+        // y[None, [0, 1], None, [1, 2]] -> shape [2, 1, 1, 4]
+        assertArrayEquals(new long[] {2, 1, 1, 4}, Y.index(Slice.newAxis(), Slice.of(0, 1), Slice.newAxis(), Slice.of(1, 2)).shape());
+        // y[..., [0, 3]] -> shape [2, 3, 2]
+        assertEquals(List.of(20L, 23L), Y.index(Slice.ellipsis(), Slice.of(0, 3)).index(Slice.at(1), Slice.at(2)).toList());
+    }
+
+    @Test
+    void badIndicesNameTheValueTheDimAndItsSize() {
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> X.index(Slice.all(), Slice.of(4)));
+        TensorAssertions.assertContains(e.getMessage(), "index 4 is out of bounds for dim 1 with size 4");
+        var m = assertThrows(IndexOutOfBoundsException.class, () -> X.index(Slice.of(Tensor.fromArray(new boolean[] {true, false}, 2))));
+        TensorAssertions.assertContains(m.getMessage(), "shape of the mask [2] at index 0 does not match", "[3, 4]");
+        var b = assertThrows(IllegalArgumentException.class, () -> X.index(Slice.of(0, 1), Slice.of(0, 1, 2)));
+        TensorAssertions.assertContains(b.getMessage(), "indexing tensors could not be broadcast together");
+        var f = assertThrows(IllegalArgumentException.class, () -> Slice.of(Tensor.of(1.0)));
+        TensorAssertions.assertContains(f.getMessage(), "I64, I32 or BOOL", "F32");
+    }
+
+    @Test
+    void advancedReadsAreCopiesAndBasicReadsViews() {
+        Tensor x = Tensor.zeros(3, 4);
+        x.index(Slice.at(0)).fillInPlace(1.0);
+        x.index(Slice.of(1)).fillInPlace(2.0);
+        assertEquals(4.0, x.sum().item(), 0.0, "x[0] is a view, x[[1]] a copy");
+    }
+
+    @Test
+    void indexingGradientsScatterBackIncludingRepeats() {
+        Tensor x = param(3, 4);
+        GradCheck.check(in -> in[0].index(Slice.of(0, 2, 0), Slice.all()), x);                  // repeated row 0
+        GradCheck.check(in -> in[0].index(Slice.of(0, 2), Slice.of(-1, 1)), x);
+        GradCheck.check(in -> in[0].index(Slice.of(in[0].detach().gt(0.0))), x);
+        GradCheck.check(in -> in[0].index(Slice.of(1, 0), Slice.range(1, 3)).mul(in[0].index(Slice.at(2), Slice.of(3, 3))), x);
+        // d/dx sum(x[[0, 0, 2]]) counts row 0 twice
+        Tensor w = Tensor.ones(new long[] {3, 2}, DType.F64).setRequiresGrad(true);
+        w.index(Slice.of(0, 0, 2)).sum().backward();
+        assertEquals(List.of(List.of(2.0, 2.0), List.of(0.0, 0.0), List.of(1.0, 1.0)), w.grad().toList());
+    }
+
+    @Test
+    void writesWithIndexTensorsAndMasks() {
+        Tensor x = Tensor.zeros(3, 2);
+        x.indexPut(Tensor.of(1.0, 2.0), Slice.of(0, 2), Slice.at(1));                         // x[[0, 2], 1] = [1, 2]
+        x.indexPut(-1.0, Slice.of(x.eq(0.0)));                                               // x[x == 0] = -1
+        assertEquals(List.of(List.of(-1.0, 1.0), List.of(-1.0, -1.0), List.of(-1.0, 2.0)), x.toList());
+        x.indexPut(Tensor.of(5.0, 6.0), Slice.of(Tensor.fromArray(new boolean[] {false, true, false}, 3)), Slice.all()); // x[m] = [5, 6]
+        assertEquals(List.of(5.0, 6.0), x.index(Slice.at(1)).toList());
+        // index_put_ with accumulate=True sums repeats; plain assignment keeps one of them
+        assertEquals(List.of(5.0, 0.0, 2.0), Tensor.zeros(3).indexPut(Tensor.of(1.0, 2.0, 4.0), true, Slice.of(0, 2, 0)).toList());
+        Tensor ints = Tensor.arange(4L);
+        ints.indexPut(9.0, Slice.of(ints.ge(2L)));                                          // i[i >= 2] = 9
+        assertEquals(List.of(0L, 1L, 9L, 9L), ints.toList());
+    }
+
+    @Test
+    void writesBumpTheVersionAndValuesMustBroadcast() {
+        Tensor x = Tensor.zeros(2, 3);
+        int v0 = x.version();
+        x.indexPut(1.0, Slice.of(1));
+        assertEquals(v0 + 1, x.version());
+        x.indexPut(Tensor.ones(1, 3), Slice.at(0));                                          // leading 1s dropped
+        assertEquals(6.0, x.sum().item(), 0.0);
+        var e = assertThrows(IllegalArgumentException.class, () -> x.indexPut(Tensor.ones(2), Slice.of(0, 1), Slice.of(0, 1, 2)));
+        TensorAssertions.assertContains(e.getMessage(), "indexing tensors could not be broadcast");
+        var f = assertThrows(IllegalArgumentException.class, () -> x.indexPut(Tensor.ones(4), Slice.at(0)));
+        TensorAssertions.assertContains(f.getMessage(), "value tensor of shape [4] cannot be broadcast to indexing result of shape [3]");
+    }
+
+    @Test
+    void writesAreRecordedForAutograd() {
+        // y = x * 2; y[[0, 2]] = v; loss = (y * c).sum(): x gets c*2 outside the written rows, v gets c
+        GradCheck.check(in -> {
+            Tensor y = in[0].mul(2.0);
+            y.indexPut(in[1], Slice.of(0, 2));
+            return y.mul(y);
+        }, param(3, 2), param(2));
+        GradCheck.check(in -> {
+            Tensor y = in[0].sin();                                                      // sin saves its input, not y
+            y.indexPut(in[1].sum(), Slice.all(), Slice.range(1, 2));                          // y[:, 1:2] = v.sum()
+            y.indexPut(0.0, Slice.of(in[0].detach().lt(0.0)));                               // y[x < 0] = 0
+            return y;
+        }, param(3, 2), param(2));
+        GradCheck.check(in -> {
+            Tensor out = Tensor.zeros(new long[] {4}, DType.F64);                             // a buffer without history
+            out.indexPut(in[0].sin(), true, Slice.of(1, 3, 1));
+            return out;
+        }, param(3));
+        Tensor w = Tensor.of(1.0, 2.0).setRequiresGrad(true);
+        Tensor y = Tensor.zeros(3);
+        y.indexPut(w, Slice.of(2, 0));
+        assertTrue(y.requiresGrad(), "y took the history of the written value");
+        y.mul(Tensor.of(10.0, 20.0, 30.0)).sum().backward();
+        assertEquals(List.of(30.0, 10.0), w.grad().toList());
+    }
+
+    @Test
+    void writesFollowTheInPlaceRules() {
+        Tensor leaf = Tensor.zeros(3).setRequiresGrad(true);
+        var e = assertThrows(IllegalStateException.class, () -> leaf.indexPut(1.0, Slice.of(0)));
+        TensorAssertions.assertContains(e.getMessage(), "leaf tensor that requires grad", "noGrad");
+        try (var off = Autograd.noGrad()) {
+            leaf.indexPut(1.0, Slice.of(0));
+        }
+        assertEquals(1.0, leaf.sum().item(), 0.0);
+        // A tensor saved for backward and then overwritten: backward names the in-place write.
+        Tensor x = Tensor.of(1.0, 2.0).setRequiresGrad(true);
+        Tensor y = x.mul(1.0);
+        Tensor z = y.mul(y);
+        y.indexPut(0.0, Slice.of(0));
+        var b = assertThrows(RuntimeException.class, () -> z.sum().backward());
+        TensorAssertions.assertContains(b.getMessage(), "in-place operation");
+    }
+
+    @Test
+    void aWriteThroughAViewOfATensorWithHistoryPointsToIndexPut() {
+        Tensor x = Tensor.ones(2, 3).setRequiresGrad(true);
+        Tensor y = x.mul(2.0);
+        var e = assertThrows(IllegalStateException.class, () -> y.index(Slice.all(), Slice.at(0)).addInPlace(1.0)); // y[:, 0] += 1
+        TensorAssertions.assertContains(e.getMessage(), "addInPlace", "through a view (shape [2])", "(shape [2, 3])",
+                "indexPut(value, Slice...)");
+        // The recorded spelling: y[:, 0] = y[:, 0] + 1
+        y.indexPut(y.index(Slice.all(), Slice.at(0)).add(1.0), Slice.all(), Slice.at(0));
+        assertEquals(List.of(List.of(3.0, 2.0, 2.0), List.of(3.0, 2.0, 2.0)), y.toList());
+        y.sum().backward();
+        assertEquals(List.of(List.of(2.0, 2.0, 2.0), List.of(2.0, 2.0, 2.0)), x.grad().toList());
+    }
+}

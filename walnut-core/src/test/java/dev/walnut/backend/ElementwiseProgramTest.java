@@ -1,0 +1,53 @@
+package dev.walnut.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.walnut.backend.cpu.CpuBackend;
+import org.junit.jupiter.api.Test;
+
+/** The register program and the CPU back end's runner. */
+class ElementwiseProgramTest {
+    private static final int X0 = ElementwiseProgram.input(0);
+    private static final int X1 = ElementwiseProgram.input(1);
+
+    @Test
+    void aChainReusesItsRegistersInPlace() {
+        ElementwiseProgram.Builder b = ElementwiseProgram.builder(2);
+        int t0 = b.binary(BinaryOp.MUL, X0, X1);
+        int t1 = b.unary(UnaryOp.EXP, 0, 0, t0);
+        b.unary(UnaryOp.TANH, 0, 0, t1);
+        ElementwiseProgram p = b.build();
+        // x0 -> r0, x1 -> r1; mul overwrites r1 (x1 dies there, freed last), exp and tanh stay in it.
+        assertArrayEquals(new int[] {0, 1, 1, 1, 1, 2}, p.assignRegisters(new boolean[] {true, true}));
+        // A scalar input is read in place and takes no register.
+        assertArrayEquals(new int[] {0, -1, 0, 0, 0, 1}, p.assignRegisters(new boolean[] {true, false}));
+        assertEquals("t0 = mul(x0, x1); t1 = exp(t0, 0.0, 0.0); t2 = tanh(t1, 0.0, 0.0)", p.toString());
+    }
+
+    @Test
+    void runsOnBroadcastAndStridedLayouts() {
+        // y[i, j] = (a[i, j] + b[j]) * a[i, j], with a read transposed from a [3, 2] storage.
+        ElementwiseProgram.Builder b = ElementwiseProgram.builder(2);
+        b.binary(BinaryOp.MUL, b.binary(BinaryOp.ADD, X0, X1), X0);
+        Backend cpu = CpuBackend.INSTANCE;
+        Storage a = cpu.fromArray(new double[] {1, 2, 3, 4, 5, 6});
+        Storage bias = cpu.fromArray(new double[] {10, 20, 30});
+        int[] shape = {2, 3};
+        Storage y = cpu.elementwise(b.build(), new Storage[] {a, bias},
+                new Layout[] {new Layout(shape, new int[] {1, 2}, 0), new Layout(shape, new int[] {0, 1}, 0)}, shape);
+        // a^T = [[1, 3, 5], [2, 4, 6]]
+        assertArrayEquals(new double[] {11, 69, 175, 24, 96, 216}, (double[]) cpu.toArray(y, 0, 6), 0.0);
+    }
+
+    @Test
+    void badProgramsAreRejected() {
+        ElementwiseProgram.Builder b = ElementwiseProgram.builder(1);
+        assertThrows(IllegalArgumentException.class, () -> b.binary(BinaryOp.LT, X0, X0));
+        assertThrows(IllegalArgumentException.class, () -> b.unary(UnaryOp.EXP, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> b.unary(UnaryOp.EXP, 0, 0, X1));
+        assertThrows(IllegalStateException.class, b::build);
+        assertThrows(IllegalArgumentException.class, () -> ElementwiseProgram.builder(0));
+    }
+}

@@ -1,0 +1,164 @@
+package dev.walnut.graph;
+
+import static dev.walnut.graph.GraphTestSupport.assertBitIdentical;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walnut.DType;
+import dev.walnut.Generator;
+import dev.walnut.Tensor;
+import dev.walnut.ops.FusedOps;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Golden graphs of {@link ElementwiseFusion}, and the fused graphs' numbers against eager mode. */
+class ElementwiseFusionTest {
+    private static Tensor randn(long seed, DType dt, long... shape) {
+        return Tensor.randn(shape, dt, new Generator(seed));
+    }
+
+    private static final Function<Tensor[], Tensor> CHAIN = in -> in[0].mul(in[1]).exp().add(1.0).tanh().mul(0.5)
+            .sub(in[1]).sigmoid().square().add(in[0]).relu();
+
+    private static Graph fused(Graph g) {
+        return new ElementwiseFusion().apply(g);
+    }
+
+    @Test
+    void aChainOfElementwiseOpsBecomesOneFusedNode() {
+        Graph g = Graph.trace(in -> in[0].mul(in[1]).exp().add(1.0).tanh(), randn(1, DType.F32, 3), randn(2, DType.F32, 3));
+        assertEquals("""
+                graph(%x0: f32[3], %x1: f32[3]):
+                  %0 = mul(%x0, %x1) : f32[3]
+                  %1 = exp(%0) : f32[3]
+                  %2 = addScalar(%1) {value=1.0, integral=false} : f32[3]
+                  %3 = tanh(%2) : f32[3]
+                  return (%3)
+                """, g.toString());
+        assertEquals("""
+                graph(%x0: f32[3], %x1: f32[3]):
+                  %0 = fusedElementwise(%x0, %x1) {program=mul(x0, x1); exp(t0); addScalar(t1, 1.0); tanh(t2)} : f32[3]
+                  return (%0)
+                """, fused(g).toString());
+    }
+
+    @Test
+    void aValueWithSeveralReadersEndsItsGroup() {
+        Graph g = Graph.trace(in -> {
+            Tensor a = in[0].exp().mul(2.0);
+            return a.add(1.0).mul(a.sin());
+        }, randn(1, DType.F32, 4));
+        assertEquals("""
+                graph(%x0: f32[4]):
+                  %0 = fusedElementwise(%x0) {program=exp(x0); mulScalar(t0, 2.0)} : f32[4]
+                  %1 = fusedElementwise(%0) {program=addScalar(x0, 1.0); sin(x0); mul(t0, t1)} : f32[4]
+                  return (%1)
+                """, fused(g).toString());
+        Tensor x = randn(5, DType.F32, 4);
+        assertBitIdentical(g.run(x), fused(g).run(x));
+    }
+
+    @Test
+    void graphOutputsComparisonsAndSingleNodesStayAsTheyAre() {
+        Graph g = Graph.tracerAll(in -> {
+            Tensor a = in[0].exp().neg();
+            Tensor mask = a.gt(0.0);
+            return new Tensor[] {a, Tensor.where(mask, a.abs().sqrt(), in[0]), in[0].cos()};
+        }).trace(randn(1, DType.F64, 2));
+        assertEquals("""
+                graph(%x0: f64[2]):
+                  %c0 = constant(0.0) : f64[]
+                  %0 = fusedElementwise(%x0) {program=exp(x0); neg(t0)} : f64[2]
+                  %1 = gt(%0, %c0) : bool[2]
+                  %2 = fusedElementwise(%0) {program=abs(x0); sqrt(t0)} : f64[2]
+                  %3 = where(%1, %2, %x0) : f64[2]
+                  %4 = cos(%x0) : f64[2]
+                  return (%0, %3, %4)
+                """, fused(g).toString());
+        Tensor x = randn(2, DType.F64, 2);
+        assertBitIdentical(g.run(x), fused(g).run(x));
+    }
+
+    @Test
+    void fusedChainGivesTheSameBitsAsEagerInFloatAndDouble() {
+        for (DType dt : List.of(DType.F32, DType.F64)) {
+            // 300_001 elements: many blocks, a split across threads, and a partial last block.
+            Tensor x = randn(3, dt, 300_001);
+            Tensor y = randn(4, dt, 300_001);
+            Graph g = fused(Graph.trace(CHAIN, x, y));
+            assertEquals(1, g.nodes().size(), g.toString());
+            assertBitIdentical(CHAIN.apply(new Tensor[] {x, y}), g.run(x, y)[0]);
+        }
+    }
+
+    @Test
+    void broadcastInputsScalarsAndStridedViewsGiveTheSameBitsAsEager() {
+        Tensor x = randn(1, DType.F32, 37, 129);
+        Tensor bias = randn(2, DType.F32, 129);
+        Tensor column = randn(3, DType.F32, 37, 1);
+        Tensor scale = Tensor.scalar(1.5f);
+        Tensor t = randn(4, DType.F32, 129, 37).t();
+        Function<Tensor[], Tensor> fn = in -> in[0].add(in[1]).mul(in[2]).div(in[3]).relu().sub(in[4]).pow(scale).exp();
+        Tensor[] args = {x, bias, column, scale, t};
+        Graph g = fused(Graph.trace(fn, args));
+        assertEquals(1, g.nodes().size(), g.toString());
+        assertBitIdentical(fn.apply(args), g.run(args)[0]);
+    }
+
+    @Test
+    void powOfABroadcastTensorIsNotFused() {
+        Graph g = fused(Graph.trace(in -> in[0].exp().pow(in[1]), randn(1, DType.F32, 2, 3), randn(2, DType.F32, 3)));
+        assertEquals(2, g.nodes().size(), g.toString());
+    }
+
+    @Test
+    void aDynamicBatchRunsOneFusedGraphForEverySize() {
+        Function<Tensor[], Tensor> fn = in -> in[0].mul(2.0).add(in[1]).tanh().mul(in[0]);
+        Graph g = fused(Graph.tracer(fn).markDynamic(0, 0).trace(randn(1, DType.F32, 8, 5), randn(2, DType.F32, 5)));
+        assertTrue(g.toString().contains("fusedElementwise(%x0, %x1) {program=mulScalar(x0, 2.0); add(t0, x1); tanh(t1); "
+                + "mul(t2, x0)} : f32[?,5]"), g.toString());
+        for (long batch : new long[] {1, 3, 2000}) {
+            Tensor[] args = {randn(batch, DType.F32, batch, 5), randn(7, DType.F32, 5)};
+            assertBitIdentical(fn.apply(args), g.run(args)[0]);
+        }
+    }
+
+    @Test
+    void theDefaultPipelineFusesAndTheCompiledFunctionMatchesEager() {
+        CompiledFunction f = Compiler.compile(CHAIN);
+        Tensor x = randn(8, DType.F32, 1000);
+        Tensor y = randn(9, DType.F32, 1000);
+        assertBitIdentical(CHAIN.apply(new Tensor[] {x, y}), f.apply(x, y));
+        assertEquals(FusedOps.ELEMENTWISE, f.graphFor(x, y).nodes().get(0).op());
+    }
+
+    @Test
+    void aFusedGraphSavesAndLoads(@TempDir Path dir) throws IOException {
+        Tensor x = randn(1, DType.F32, 64);
+        Tensor y = randn(2, DType.F32, 64);
+        Graph g = fused(Graph.trace(CHAIN, x, y));
+        Path file = dir.resolve("chain.walnut");
+        g.save(file);
+        Graph loaded = Graph.load(file);
+        assertEquals(g.toString(), loaded.toString());
+        assertBitIdentical(g.run(x, y), loaded.run(x, y));
+    }
+
+    @Test
+    void aTamperedProgramFailsToLoadWithTheStepNamed(@TempDir Path dir) throws IOException {
+        Graph g = fused(Graph.trace(in -> in[0].exp().neg(), randn(1, DType.F32, 4)));
+        Path file = dir.resolve("g.walnut");
+        g.save(file);
+        byte[] bytes = Files.readAllBytes(file);
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).replace("neg(t0)", "nop(t0)");
+        Files.write(file, text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        IOException e = assertThrows(IOException.class, () -> Graph.load(file));
+        assertTrue(e.getMessage().contains("'nop' is not a fusable op"), e.getMessage());
+    }
+}

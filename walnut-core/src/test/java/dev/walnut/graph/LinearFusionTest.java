@@ -1,0 +1,133 @@
+package dev.walnut.graph;
+
+import static dev.walnut.graph.GraphTestSupport.assertBitIdentical;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walnut.DType;
+import dev.walnut.Generator;
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.GradCheck;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.nn.Flatten;
+import dev.walnut.nn.Linear;
+import dev.walnut.nn.Module;
+import dev.walnut.nn.ReLU;
+import dev.walnut.nn.Sequential;
+import dev.walnut.ops.FusedOps;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Golden graphs of {@link LinearFusion} and {@link FusedOps#LINEAR} against {@code nn.Linear}. */
+class LinearFusionTest {
+    private static Tensor randn(long seed, DType dt, long... shape) {
+        return Tensor.randn(shape, dt, new Generator(seed));
+    }
+
+    private static Module mlp(int in, int hidden, int out) {
+        Tensor.manualSeed(5);
+        return new Sequential(new Flatten(), new Linear(in, hidden), new ReLU(), new Linear(hidden, out));
+    }
+
+    @Test
+    void linearBiasAndReluBecomeOneNode() {
+        Graph g = Graph.tracer(mlp(16, 8, 4)).markDynamic(0, 0).trace(randn(1, DType.F32, 3, 4, 4));
+        assertEquals("""
+                graph(%x0: f32[?,4,4], %1.weight: f32[8,16], %1.bias: f32[8], %3.weight: f32[4,8], %3.bias: f32[4]):
+                  %0 = reshape(%x0) {shape=[?, 16]} : f32[?,16]
+                  %1 = fusedLinear(%0, %1.weight, %1.bias) {activation=relu} : f32[?,8]
+                  %2 = fusedLinear(%1, %3.weight, %3.bias) {activation=none} : f32[?,4]
+                  return (%2)
+                """, Pass.run(g, List.of(new LinearFusion(), new DeadCodeElimination())).toString());
+    }
+
+    @Test
+    void aMatmulWhoseOutputIsAlsoReadElsewhereKeepsItsAdd() {
+        Tensor w = randn(1, DType.F32, 3, 5);
+        Tensor b = randn(2, DType.F32, 3);
+        Graph g = Graph.trace(in -> {
+            Tensor y = in[0].matmul(w.t());
+            return y.add(b).relu().add(y);
+        }, randn(3, DType.F32, 2, 5));
+        Graph after = Pass.run(g, List.of(new LinearFusion(), new DeadCodeElimination()));
+        assertEquals("""
+                graph(%x0: f32[2,5]):
+                  %c0 = constant : f32[3,5]
+                  %c1 = constant([0.1726880818605423, -0.4838888645172119, -1.006845474243164]) : f32[3]
+                  %0 = fusedLinear(%x0, %c0) {activation=none} : f32[2,3]
+                  %1 = add(%0, %c1) : f32[2,3]
+                  %2 = relu(%1) : f32[2,3]
+                  %3 = add(%2, %0) : f32[2,3]
+                  return (%3)
+                """.replace("[0.1726880818605423, -0.4838888645172119, -1.006845474243164]", values(b)), after.toString());
+        Tensor x = randn(4, DType.F32, 2, 5);
+        assertBitIdentical(g.run(x), after.run(x));
+    }
+
+    private static String values(Tensor t) {
+        return t.toList().toString();
+    }
+
+    @Test
+    void aCompiledMlpGivesTheEagerModulesBits() {
+        // Large enough for the packed GEMM, which nn.Linear's inference path and fusedLinear share.
+        Module model = mlp(784, 512, 10);
+        CompiledFunction f = Compiler.compile(model).markDynamic(0, 0);
+        for (long batch : new long[] {64, 7}) {
+            Tensor x = randn(batch, DType.F32, batch, 28, 28);
+            Tensor eager;
+            try (var off = Autograd.noGrad()) {
+                eager = model.forward(x);
+            }
+            assertBitIdentical(eager, f.apply(x));
+        }
+        assertTrue(f.graphFor(randn(1, DType.F32, 64, 28, 28)).toString().contains("fusedLinear"));
+    }
+
+    @Test
+    void aFusedMlpSavesAndLoads(@TempDir Path dir) throws Exception {
+        Module model = mlp(16, 8, 4);
+        Graph g = Pass.run(Graph.tracer(model).markDynamic(0, 0).trace(randn(1, DType.F32, 3, 4, 4)), Pass.defaults());
+        Path file = dir.resolve("mlp.walnut");
+        g.save(file);
+        Graph loaded = Graph.load(file);
+        assertEquals(g.toString(), loaded.toString());
+        Tensor x = randn(2, DType.F32, 5, 4, 4);
+        assertBitIdentical(g.run(x), loaded.run(x));
+    }
+
+    @Test
+    void fusedLinearMatchesItsCompositionAndPassesGradcheck() {
+        Tensor x = randn(1, DType.F64, 4, 3).setRequiresGrad(true);
+        Tensor w = randn(2, DType.F64, 5, 3).setRequiresGrad(true);
+        Tensor b = randn(3, DType.F64, 5).setRequiresGrad(true);
+        for (String act : List.of("none", "relu")) {
+            FusedOps.Linear attrs = new FusedOps.Linear(act);
+            Tensor composed = x.matmul(w.t()).add(b);
+            composed = act.equals("relu") ? composed.relu() : composed;
+            assertBitIdentical(composed, Dispatcher.call(FusedOps.LINEAR, attrs, x, w, b));
+            GradCheck.check(in -> Dispatcher.call(FusedOps.LINEAR, attrs, in), x, w, b);
+            GradCheck.check(in -> Dispatcher.call(FusedOps.LINEAR, attrs, in), x, w);
+            GradCheck.checkSecondOrder(in -> Dispatcher.call(FusedOps.LINEAR, attrs, in), x, w, b);
+        }
+    }
+
+    @Test
+    void fusedLinearForwardRuleMatchesCentralDifferences() {
+        Tensor x = randn(1, DType.F64, 4, 3);
+        Tensor w = randn(2, DType.F64, 5, 3);
+        Tensor b = randn(3, DType.F64, 5);
+        Tensor[] t = {randn(4, DType.F64, 4, 3), randn(5, DType.F64, 5, 3), randn(6, DType.F64, 5)};
+        FusedOps.Linear attrs = new FusedOps.Linear("relu");
+        Tensor y = Dispatcher.call(FusedOps.LINEAR, attrs, x, w, b);
+        Tensor jvp = FusedOps.LINEAR.jvp(attrs, new Tensor[] {x, w, b}, new Tensor[] {y}, t)[0];
+        double eps = 1e-6;
+        Tensor plus = Dispatcher.call(FusedOps.LINEAR, attrs, x.add(t[0].mul(eps)), w.add(t[1].mul(eps)), b.add(t[2].mul(eps)));
+        Tensor minus = Dispatcher.call(FusedOps.LINEAR, attrs, x.sub(t[0].mul(eps)), w.sub(t[1].mul(eps)), b.sub(t[2].mul(eps)));
+        double[] fd = plus.sub(minus).div(2 * eps).toDoubleArray();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fd, jvp.toDoubleArray(), 1e-6);
+    }
+}
