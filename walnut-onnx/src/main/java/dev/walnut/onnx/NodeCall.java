@@ -146,7 +146,15 @@ final class NodeCall {
             shapes.append(i == 0 ? "" : ", ");
             shapes.append(inputs[i] == null ? "-" : Arrays.toString(inputs[i].shape()) + " " + inputs[i].dtype());
         }
-        return source + ": node \"" + node.getName() + "\" (" + node.getOpType() + ", opset " + opset
+        return source + ": node " + label(node) + " (" + node.getOpType() + ", opset " + opset
                 + ", inputs " + shapes + ")";
+    }
+
+    /** A node's name in quotes, or for an unnamed node the first output it writes. */
+    static String label(NodeProto node) {
+        if (!node.getName().isEmpty() || node.getOutputCount() == 0) {
+            return "\"" + node.getName() + "\"";
+        }
+        return "writing \"" + node.getOutput(0) + "\"";
     }
 }

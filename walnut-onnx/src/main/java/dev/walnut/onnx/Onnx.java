@@ -190,7 +190,7 @@ public final class Onnx {
             }
         }
         if (first != null) {
-            throw new OnnxException(source + ": node \"" + first.getName() + "\" (" + first.getOpType() + ", opset "
+            throw new OnnxException(source + ": node " + NodeCall.label(first) + " (" + first.getOpType() + ", opset "
                     + opset + "): op type" + (unknown.size() > 1 ? "s " : " ") + unknown
                     + " not supported by Walnut's ONNX import");
         }
@@ -210,7 +210,7 @@ public final class Onnx {
                     continue;
                 }
                 if (available.contains(out) || producer.putIfAbsent(out, i) != null) {
-                    throw new OnnxException(source + ": node \"" + nodes.get(i).getName() + "\" ("
+                    throw new OnnxException(source + ": node " + NodeCall.label(nodes.get(i)) + " ("
                             + nodes.get(i).getOpType() + ", opset " + opset + "): output \"" + out
                             + "\" is already defined by another node, input or initializer");
                 }
@@ -226,7 +226,7 @@ public final class Onnx {
                 }
                 Integer p = producer.get(in);
                 if (p == null) {
-                    throw new OnnxException(source + ": node \"" + n.getName() + "\" (" + n.getOpType() + ", opset "
+                    throw new OnnxException(source + ": node " + NodeCall.label(n) + " (" + n.getOpType() + ", opset "
                             + opset + "): input \"" + in + "\" is not a graph input, an initializer or the output "
                             + "of any node");
                 }
@@ -254,7 +254,7 @@ public final class Onnx {
             List<String> stuck = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
                 if (pending[i] > 0) {
-                    stuck.add("\"" + nodes.get(i).getName() + "\" (" + nodes.get(i).getOpType() + ")");
+                    stuck.add(NodeCall.label(nodes.get(i)) + " (" + nodes.get(i).getOpType() + ")");
                 }
             }
             throw new OnnxException(source + ": the graph has a cycle through node" + (stuck.size() > 1 ? "s " : " ")
