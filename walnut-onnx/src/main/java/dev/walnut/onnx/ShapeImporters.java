@@ -73,7 +73,20 @@ final class ShapeImporters {
             Tensor x = n.required(0);
             return one(x.expand(broadcast(n, x.shape(), n.longs(1))));
         });
-        ops.put("Tile", n -> one(n.required(0).tile(n.longs(1))));
+        ops.put("Tile", n -> {
+            Tensor x = n.required(0);
+            long[] reps = n.longs(1);
+            if (reps.length != x.dim()) {
+                throw n.fail("repeats has " + reps.length + " values for rank " + x.dim());
+            }
+            long[] out = x.shape().clone();
+            for (int i = 0; i < out.length; i++) {
+                out[i] = reps[i] < 0 ? -1 : (reps[i] != 0 && out[i] > Long.MAX_VALUE / reps[i] ? Long.MAX_VALUE
+                        : out[i] * reps[i]);
+            }
+            n.checkAllocation(out, x.dtype());
+            return one(x.tile(reps));
+        });
         ops.put("ConstantOfShape", n -> {
             long[] shape = n.longs(0);
             Tensor value = n.has("value") ? TensorProtos.read(n.attribute("value").getT(), n.describe() + " value",
@@ -81,6 +94,7 @@ final class ShapeImporters {
             if (value.numel() != 1) {
                 throw n.fail("value must hold one element, got shape " + Arrays.toString(value.shape()));
             }
+            n.checkAllocation(shape, value.dtype());
             return one(Tensor.full(shape, value.reshape().item(), value.dtype()));
         });
         ops.put("Range", n -> {
@@ -89,6 +103,8 @@ final class ShapeImporters {
             if (delta == 0) {
                 throw n.fail("delta must not be 0");
             }
+            double count = Math.max(0, Math.ceil((limit - s) / delta));
+            n.checkAllocation(new long[] {count > Long.MAX_VALUE ? Long.MAX_VALUE : (long) count}, start.dtype());
             return one(Tensor.arange(s, limit, delta, start.dtype()));
         });
         ops.put("Pad", ShapeImporters::pad);
@@ -353,6 +369,12 @@ final class ShapeImporters {
             case "edge" -> PadMode.REPLICATE;
             default -> throw n.fail("pad mode \"" + mode + "\" is not supported (constant, reflect, edge are)");
         };
+        long[] out = x.shape().clone();
+        for (int i = 0; i < axes.length; i++) {
+            out[axes[i]] = Math.max(0, out[axes[i]] + Math.min(Long.MAX_VALUE / 4, pads[i])
+                    + Math.min(Long.MAX_VALUE / 4, pads[i + axes.length]));
+        }
+        n.checkAllocation(out, x.dtype());
         return one(x.pad(torchPads, m, value));
     }
 }

@@ -170,6 +170,16 @@ class MalformedModelTest {
         assertTrue(count.getMessage().contains("takes 1 input(s) [x], got 2"), count.getMessage());
     }
 
+    @Test
+    void constantOfShapeAskingForTooMuchMemoryNamesTheNode() throws Exception {
+        GraphProto g = GraphProto.newBuilder().setName("g").addInitializer(Models.longs("shape", 1_000_000, 1_000_000))
+                .addNode(node("huge", "ConstantOfShape", new String[] {"shape"}, Y)).addOutput(floatInput("y")).build();
+        OnnxModel m = Onnx.load(write(model(17, g)));
+        OnnxException e = assertThrows(OnnxException.class, () -> m.forwardAll());
+        assertTrue(e.getMessage().contains("node \"huge\" (ConstantOfShape, opset 17"), e.getMessage());
+        assertTrue(e.getMessage().contains("output shape [1000000, 1000000] needs 4000000000000 bytes"), e.getMessage());
+    }
+
     private static void assertArrayEqualsF(float[] expected, float[] actual) {
         assertEquals(Arrays.toString(expected), Arrays.toString(actual));
     }
