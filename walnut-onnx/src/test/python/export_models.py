@@ -87,6 +87,21 @@ class Gru(nn.Module):
         return y, h
 
 
+class Upsampling(nn.Module):
+    """Resize as PyTorch exports it: nearest (asymmetric, floor), bilinear with and without align_corners."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        x = self.conv(x)
+        a = nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+        b = nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        c = nn.functional.interpolate(x, size=(9, 13), mode="bilinear", align_corners=True)
+        return a + b, c
+
+
 class Transformer(nn.Module):
     def __init__(self, activation):
         super().__init__()
@@ -116,6 +131,8 @@ def build(name):
         return torchvision.models.alexnet(weights=None), [torch.randn(1, 3, 224, 224)], 17
     if name == "vgg11":
         return torchvision.models.vgg11(weights=None), [torch.randn(1, 3, 224, 224)], 16
+    if name == "upsampling":
+        return Upsampling(), [torch.randn(2, 3, 5, 6)], 17
     if name == "transformer":
         return Transformer("relu"), [torch.randn(2, 7, 32)], 17
     if name == "transformer_gelu":

@@ -21,6 +21,7 @@ final class Importers {
         ShapeImporters.register(ops);
         NnImporters.register(ops);
         RecurrentImporters.register(ops);
+        ResizeImporter.register(ops);
         ops.put("Constant", n -> OnnxOp.one(constant(n)));
         OPS = Collections.unmodifiableMap(ops);
     }

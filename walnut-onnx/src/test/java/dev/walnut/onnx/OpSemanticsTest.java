@@ -185,4 +185,30 @@ class OpSemanticsTest {
         List<Tensor> out = run(14, "GRU", 2, List.of(Models.intAttr("hidden_size", 1)), x, w, r, null, null, h0);
         assertEquals(0.5 * Math.tanh(2) + 0.5, out.get(1).reshape().item(), 1e-6);
     }
+
+    @Test
+    void resizeNearestBreaksTiesAsNearestModeSays() {
+        Tensor x = Tensor.fromArray(new float[] {10, 20}, 2);
+        AttributeProto asymmetric = str("coordinate_transformation_mode", "asymmetric");
+        // Output j reads input j / 4: 0, .25, .5, .75, 1, 1.25, 1.5, 1.75 (clamped to the last index).
+        assertValues(new double[] {10, 10, 10, 20, 20, 20, 20, 20}, run1(13, "Resize",
+                List.of(asymmetric), x, null, Tensor.fromArray(new float[] {4}, 1)));
+        assertValues(new double[] {10, 10, 20, 20, 20, 20, 20, 20}, run1(13, "Resize",
+                List.of(asymmetric, str("nearest_mode", "round_prefer_ceil")), x, null, Tensor.fromArray(new float[] {4}, 1)));
+    }
+
+    @Test
+    void resizeLinearWithAlignCornersHitsBothEnds() {
+        Tensor x = Tensor.fromArray(new float[] {0, 10}, 1, 2);
+        Tensor y = run1(13, "Resize", List.of(str("mode", "linear"), str("coordinate_transformation_mode", "align_corners")),
+                x, null, null, Tensor.of(1L, 5L));
+        assertValues(new double[] {0, 2.5, 5, 7.5, 10}, y);
+    }
+
+    @Test
+    void resizeLinearPassesGradCheckInFloat64() {
+        Tensor x = Tensor.randn(new long[] {1, 1, 3, 4}, DType.F64).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> run1(13, "Resize", List.of(str("mode", "linear")), in[0], null,
+                Tensor.fromArray(new float[] {1, 1, 1.5f, 2}, 4)), x);
+    }
 }

@@ -61,6 +61,11 @@ class PyTorchExportTest {
     }
 
     @Test
+    void nearestAndBilinearUpsamplingMatchPyTorch() throws Exception {
+        check("upsampling");
+    }
+
+    @Test
     void resnet18MatchesPyTorch() throws Exception {
         OnnxModel m = check("resnet18");
         // PyTorch counts 11,689,512; its exporter folds each BatchNorm into the Conv before it,
