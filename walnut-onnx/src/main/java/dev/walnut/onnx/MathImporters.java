@@ -38,6 +38,14 @@ final class MathImporters {
         unary(ops, "Cos", Tensor::cos);
         unary(ops, "Sign", Tensor::sign);
         unary(ops, "Not", Tensor::logicalNot);
+        unary(ops, "IsNaN", x -> x.ne(x));
+        ops.put("IsInf", n -> {
+            Tensor x = n.required(0);
+            boolean positive = n.attrInt("detect_positive", 1) != 0, negative = n.attrInt("detect_negative", 1) != 0;
+            Tensor pos = x.eq(Double.POSITIVE_INFINITY), neg = x.eq(Double.NEGATIVE_INFINITY);
+            return one(positive && negative ? pos.logicalOr(neg) : positive ? pos : negative ? neg
+                    : Tensor.zeros(x.shape(), DType.BOOL));
+        });
         unary(ops, "Softsign", x -> x.div(x.abs().add(1.0)));
         unary(ops, "Softplus", Activations::softplus);
         unary(ops, "HardSwish", Activations::hardswish);

@@ -60,6 +60,13 @@ class PyTorchExportTest {
         check("small_cnn");
     }
 
+    /** 21 outputs through 66 op types: activations, reductions, 1-d and 3-d convolutions, RNN, logic, ... */
+    @Test
+    void opsZooMatchesPyTorch() throws Exception {
+        OnnxModel m = check("ops_zoo");
+        assertTrue(m.opHistogram().size() >= 60, m.opHistogram().keySet().toString());
+    }
+
     @Test
     void nearestAndBilinearUpsamplingMatchPyTorch() throws Exception {
         check("upsampling");
