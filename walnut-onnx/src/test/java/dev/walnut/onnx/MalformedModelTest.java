@@ -180,6 +180,51 @@ class MalformedModelTest {
         assertTrue(e.getMessage().contains("output shape [1000000, 1000000] needs 4000000000000 bytes"), e.getMessage());
     }
 
+    /**
+     * Random byte flips, truncations and insertions in a small valid model (fixed seed): each
+     * mutant either loads and runs or fails with an OnnxException; no other exception, no hang.
+     */
+    @Test
+    void mutatedFilesFailOnlyWithOnnxException() throws Exception {
+        GraphProto g = matmulGraph().clearNode()
+                .addNode(node("mm", "MatMul", new String[] {"x", "w"}, new String[] {"h"}))
+                .addNode(node("r", "Reshape", new String[] {"h", "shape"}, new String[] {"hr"}))
+                .addNode(node("act", "Relu", new String[] {"hr"}, Y))
+                .addInitializer(Models.longs("shape", -1, 3)).build();
+        byte[] good = model(17, g).toByteArray();
+        java.util.Random random = new java.util.Random(42);
+        int loaded = 0, refused = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            byte[] b = good.clone();
+            switch (trial % 3) {
+                case 0 -> {
+                    for (int k = 0; k < 1 + random.nextInt(4); k++) {
+                        b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+                    }
+                }
+                case 1 -> b = Arrays.copyOf(b, random.nextInt(b.length));
+                default -> {
+                    int at = random.nextInt(b.length);
+                    byte[] c = new byte[b.length + 1];
+                    System.arraycopy(b, 0, c, 0, at);
+                    c[at] = (byte) random.nextInt(256);
+                    System.arraycopy(b, at, c, at + 1, b.length - at);
+                    b = c;
+                }
+            }
+            try {
+                OnnxModel m = Onnx.load(b, "mutant-" + trial);
+                m.forwardAll(Tensor.ones(1, 2));
+                loaded++;
+            } catch (OnnxException e) {
+                refused++;
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError("mutant " + trial + " failed with " + e, e);
+            }
+        }
+        assertTrue(refused > 100, "refused " + refused + ", loaded " + loaded);
+    }
+
     private static void assertArrayEqualsF(float[] expected, float[] actual) {
         assertEquals(Arrays.toString(expected), Arrays.toString(actual));
     }
