@@ -125,7 +125,7 @@ public final class OnnxModel extends Module {
         return null;
     }
 
-    private static String describe(ValueInfoProto v) {
+    static String describe(ValueInfoProto v) {
         int elem = v.getType().getTensorType().getElemType();
         DType dt = TensorProtos.dtype(elem);
         String type = dt == null ? TensorProtos.typeName(elem) : dt.pytorchName().replace("torch.", "");

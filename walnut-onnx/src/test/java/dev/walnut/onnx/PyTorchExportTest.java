@@ -23,6 +23,11 @@ class PyTorchExportTest {
     static OnnxModel check(String name) throws Exception {
         Path dir = PyTorchModels.model(name);
         OnnxModel model = Onnx.load(dir.resolve("model.onnx"));
+        OnnxModelInfo info = Onnx.describe(dir.resolve("model.onnx"));
+        assertTrue(info.supported(), info.unsupportedOps().toString());
+        assertEquals(model.parameterCount(), info.parameterCount(), name + ": parameter count");
+        assertEquals(model.opHistogram(), info.opHistogram(), name + ": op histogram");
+        assertEquals(model.inputNames(), List.copyOf(info.inputs().keySet()), name + ": inputs");
         Tensor[] inputs = PyTorchModels.tensors(dir, "input");
         Tensor[] expected = PyTorchModels.tensors(dir, "output");
         List<Tensor> actual;
