@@ -144,6 +144,12 @@ class OpsZoo(nn.Module):
         outs.append(torch.remainder(m * 3, 1.3) + torch.fmod(m * 3, 1.3) + (m.abs() + 1).log() + m.sqrt().nan_to_num(0.5))
         outs.append(torch.clamp(m, min=-0.5) + m.clamp(max=0.25) + m.sign() * m.floor() + m.ceil() - m.round())
         outs.append(((m > 0) & (m < 1) | (m > 2)).float() + (~(m > 0) ^ (m < -1)).float())
+        outs.append(nn.functional.pixel_shuffle(x, 2) * 2)          # DepthToSpace (CRD)
+        outs.append(nn.functional.pixel_unshuffle(x[..., :4, :4], 2))  # SpaceToDepth
+        labels = (m[:, 0].abs() * 3).long().clamp(max=4)            # [2, 5] in 0..4
+        outs.append(nn.functional.one_hot(labels, 5).float() * 2)
+        outs.append(torch.zeros(2, 5, 5).scatter(2, labels.unsqueeze(1).expand(2, 5, 5), m)
+                    + torch.ones(2, 5, 5).scatter_add(1, labels.unsqueeze(2).expand(2, 5, 5), m))
         return tuple(outs)
 
 

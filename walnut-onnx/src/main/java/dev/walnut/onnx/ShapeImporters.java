@@ -124,6 +124,65 @@ final class ShapeImporters {
             }
             return one(reverse ? c.flip(axis) : c);
         });
+        ops.put("DepthToSpace", n -> {
+            Tensor x = n.required(0);
+            long b = n.attrInt("blocksize", 0);
+            if (x.dim() != 4 || b <= 0 || x.size(1) % (b * b) != 0) {
+                throw n.fail("expected [N, C, H, W] with C divisible by blocksize^2, blocksize " + b);
+            }
+            long nn = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+            // DCR (default): depth is (block row, block column, channel); CRD: (channel, block row, block column).
+            Tensor y = n.attrString("mode", "DCR").equals("CRD")
+                    ? x.reshape(nn, c / (b * b), b, b, h, w).permute(0, 1, 4, 2, 5, 3)
+                    : x.reshape(nn, b, b, c / (b * b), h, w).permute(0, 3, 4, 1, 5, 2);
+            return one(y.reshape(nn, c / (b * b), h * b, w * b));
+        });
+        ops.put("SpaceToDepth", n -> {
+            Tensor x = n.required(0);
+            long b = n.attrInt("blocksize", 0);
+            if (x.dim() != 4 || b <= 0 || x.size(2) % b != 0 || x.size(3) % b != 0) {
+                throw n.fail("expected [N, C, H, W] with H and W divisible by blocksize " + b);
+            }
+            long nn = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+            return one(x.reshape(nn, c, h / b, b, w / b, b).permute(0, 3, 5, 1, 2, 4).reshape(nn, c * b * b, h / b, w / b));
+        });
+        ops.put("OneHot", n -> {
+            Tensor indices = n.required(0);
+            long depth = (long) n.required(1).reshape().item();
+            Tensor values = n.required(2);
+            if (depth <= 0 || values.numel() != 2) {
+                throw n.fail("depth must be positive and values hold [off, on]");
+            }
+            long[] shape = indices.shape();
+            int axis = n.axis(n.attrInt("axis", -1), shape.length + 1, "axis");
+            n.checkAllocation(java.util.stream.LongStream.concat(java.util.Arrays.stream(shape),
+                    java.util.stream.LongStream.of(depth)).toArray(), values.dtype());
+            Tensor idx = indices.to(DType.I64);
+            idx = Tensor.where(idx.lt(0), idx.add(depth), idx);
+            // Compare each index with 0..depth-1 along a new last axis, then move that axis into place.
+            Tensor hot = idx.unsqueeze(idx.dim()).eq(Tensor.arange(depth));
+            Tensor off = values.select(0, 0), on = values.select(0, 1);
+            Tensor y = Tensor.where(hot, on, off);
+            if (axis == shape.length) {
+                return one(y);
+            }
+            int[] perm = new int[shape.length + 1];
+            for (int i = 0, j = 0; i < perm.length; i++) {
+                perm[i] = i == axis ? shape.length : j++;
+            }
+            return one(y.permute(perm));
+        });
+        ops.put("ScatterElements", n -> {
+            Tensor x = n.required(0);
+            int axis = n.axis(n.attrInt("axis", 0), x.dim(), "axis");
+            Tensor idx = wrapIndices(n.required(1), x.size(axis));
+            String reduction = n.attrString("reduction", "none");
+            return one(switch (reduction) {
+                case "none" -> x.scatter(axis, idx, n.required(2));
+                case "add" -> x.scatterAdd(axis, idx, n.required(2));
+                default -> throw n.fail("reduction \"" + reduction + "\" is not supported (none and add are)");
+            });
+        });
         ops.put("NonZero", n -> one(n.required(0).nonzero().t().contiguous()));
         ops.put("Einsum", n -> {
             Tensor[] in = new Tensor[n.inputCount()];

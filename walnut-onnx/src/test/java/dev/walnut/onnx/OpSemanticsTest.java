@@ -211,4 +211,14 @@ class OpSemanticsTest {
         dev.walnut.autograd.GradCheck.check(in -> run1(13, "Resize", List.of(str("mode", "linear")), in[0], null,
                 Tensor.fromArray(new float[] {1, 1, 1.5f, 2}, 4)), x);
     }
+
+    @Test
+    void spaceToDepthThenDepthToSpaceInDcrModeRoundTrips() {
+        Tensor x = arange(32, 1, 2, 4, 4);
+        Tensor d = run1(13, "SpaceToDepth", List.of(Models.intAttr("blocksize", 2)), x);
+        assertArrayEquals(new long[] {1, 8, 2, 2}, d.shape());
+        // Depth index = (block row * 2 + block column) * C + channel: channel 0's top-left 2x2 block is 0, 1, 4, 5.
+        assertValues(new double[] {0, 1, 4, 5}, d.select(0, 0).select(1, 0).select(1, 0).slice(0, 0, 8, 2));
+        assertValues(x.toDoubleArray(), run1(13, "DepthToSpace", List.of(Models.intAttr("blocksize", 2)), d));
+    }
 }
