@@ -34,11 +34,6 @@ final class Importers {
         return OPS.get(opType);
     }
 
-    /** Every op type Walnut imports, sorted. */
-    static java.util.Set<String> names() {
-        return OPS.keySet();
-    }
-
     /** The value of a Constant node, from whichever value attribute it carries. */
     static Tensor constant(NodeCall n) {
         for (String name : new String[] {"value", "value_float", "value_floats", "value_int", "value_ints"}) {

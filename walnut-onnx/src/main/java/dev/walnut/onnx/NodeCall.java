@@ -35,10 +35,6 @@ final class NodeCall {
         return opset;
     }
 
-    String opType() {
-        return node.getOpType();
-    }
-
     /** Input {@code i}, or null when the node leaves it out (empty name or fewer inputs). */
     Tensor input(int i) {
         return i < inputs.length ? inputs[i] : null;
