@@ -80,6 +80,19 @@ class OnnxCommandsTest {
     }
 
     @Test
+    void runConvertsAFloat64InputToTheModelsFloat32() throws Exception {
+        Path model = writeModel();
+        Path x = dir.resolve("x64.npy");
+        Npy.save(x, Tensor.of(new double[][] {{1, 2}}).to(dev.walnut.DType.F64));
+        assertEquals(dev.walnut.DType.F64, Npy.load(x).dtype());
+        Path y = dir.resolve("y.npy");
+        Result r = CliRun.run("run", model.toString(), "--input", x.toString(), "--output", y.toString());
+        assertEquals(Main.OK, r.exitCode(), r::toString);
+        assertEquals(dev.walnut.DType.F32, Npy.load(y).dtype());
+        assertEquals("[1.0, 2.0, 0.0]", Arrays.toString(Npy.load(y).toFloatArray()));
+    }
+
+    @Test
     void runSavesAllOutputsByNameAsNpz() throws Exception {
         Path model = writeModel();
         Path x = dir.resolve("x.npy");
