@@ -152,6 +152,22 @@ final class MathImporters {
         reduce(ops, "ReduceL2", 18, (x, d, k) -> x.square().sum(d, k).sqrt());
         reduce(ops, "ReduceSumSquare", 18, (x, d, k) -> x.square().sum(d, k));
         reduce(ops, "ReduceLogSumExp", 18, (x, d, k) -> x.logsumexp(d, k));
+        reduce(ops, "ReduceLogSum", 18, (x, d, k) -> x.sum(d, k).log());
+        ops.put("Hardmax", n -> {
+            Tensor x = n.required(0);
+            int axis = n.axis(n.attrInt("axis", -1), x.dim(), "axis");
+            Tensor idx = x.argmax(axis, true);
+            long[] shape = new long[x.dim()];
+            java.util.Arrays.fill(shape, 1);
+            shape[axis] = x.size(axis);
+            return one(idx.eq(Tensor.arange(x.size(axis)).reshape(shape)).to(x.dtype()));
+        });
+        ops.put("Shrink", n -> {
+            Tensor x = n.required(0);
+            double lambd = n.attrFloat("lambd", 0.5), bias = n.attrFloat("bias", 0.0);
+            Tensor zero = Tensor.zerosLike(x);
+            return one(Tensor.where(x.lt(-lambd), x.add(bias), Tensor.where(x.gt(lambd), x.sub(bias), zero)));
+        });
         ops.put("ArgMax", n -> argReduce(n, true));
         ops.put("ArgMin", n -> argReduce(n, false));
         ops.put("TopK", n -> {

@@ -221,4 +221,36 @@ class OpSemanticsTest {
         assertValues(new double[] {0, 1, 4, 5}, d.select(0, 0).select(1, 0).select(1, 0).slice(0, 0, 8, 2));
         assertValues(x.toDoubleArray(), run1(13, "DepthToSpace", List.of(Models.intAttr("blocksize", 2)), d));
     }
+
+    @Test
+    void meanVarianceNormalizationDefaultsToAxes023() {
+        Tensor x = Tensor.fromArray(new float[] {1, 3, 10, 30}, 1, 2, 1, 2);
+        assertValues(new double[] {-1, 1, -1, 1}, run1(13, "MeanVarianceNormalization", List.of(), x));
+    }
+
+    @Test
+    void groupNormalizationAtOpset18ScalesPerGroup() {
+        // Two groups of two channels, one value each: every group normalizes to [-1, 1] (eps aside).
+        Tensor x = Tensor.fromArray(new float[] {1, 3, 10, 30}, 1, 4, 1);
+        Tensor y = run1(18, "GroupNormalization", List.of(Models.intAttr("num_groups", 2),
+                        AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT).setF(0f)
+                                .build()),
+                x, Tensor.fromArray(new float[] {1, 2}, 2), Tensor.fromArray(new float[] {0, 5}, 2));
+        assertValues(new double[] {-1, 1, 3, 7}, y);
+    }
+
+    @Test
+    void hardmaxShrinkLpNormalizationAndReduceLogSum() {
+        Tensor x = Tensor.fromArray(new float[] {1, 3, 3, -2}, 2, 2);
+        assertValues(new double[] {0, 1, 1, 0}, run1(13, "Hardmax", List.of(), x));
+        assertValues(new double[] {1, 3, 3, -2}, run1(13, "Shrink", List.of(), x));   // lambd 0.5, bias 0
+        AttributeProto lambd = AttributeProto.newBuilder().setName("lambd").setType(AttributeProto.AttributeType.FLOAT)
+                .setF(1.5f).build();
+        AttributeProto bias = AttributeProto.newBuilder().setName("bias").setType(AttributeProto.AttributeType.FLOAT)
+                .setF(0.5f).build();
+        assertValues(new double[] {0, 2.5, 2.5, -1.5}, run1(13, "Shrink", List.of(lambd, bias), x));
+        assertValues(new double[] {0.25, 0.75, 0.6, -0.4}, run1(13, "LpNormalization", List.of(Models.intAttr("p", 1)), x));
+        assertValues(new double[] {Math.log(4), Math.log(1)}, run1(18, "ReduceLogSum",
+                List.of(Models.intAttr("keepdims", 0)), x, Tensor.of(1L)));
+    }
 }
