@@ -253,4 +253,45 @@ class OpSemanticsTest {
         assertValues(new double[] {Math.log(4), Math.log(1)}, run1(18, "ReduceLogSum",
                 List.of(Models.intAttr("keepdims", 0)), x, Tensor.of(1L)));
     }
+
+    /** The op types no exported model above uses, each on [-1, 0.5, 2], against java.lang.Math. */
+    @Test
+    void remainingElementwiseOpsMatchTheirFormulas() {
+        double[] v = {-1, 0.5, 2};
+        Tensor x = Tensor.fromArray(new float[] {-1, 0.5f, 2}, 3);
+        java.util.function.DoubleUnaryOperator softplus = t -> Math.log1p(Math.exp(t));
+        java.util.Map<String, java.util.function.DoubleUnaryOperator> expected = new java.util.LinkedHashMap<>();
+        expected.put("Cos", Math::cos);
+        expected.put("Sin", Math::sin);
+        expected.put("Reciprocal", t -> 1 / t);
+        expected.put("Neg", t -> -t);
+        expected.put("Softsign", t -> t / (1 + Math.abs(t)));
+        expected.put("Mish", t -> t * Math.tanh(softplus.applyAsDouble(t)));
+        expected.put("ThresholdedRelu", t -> t > 1 ? t : 0);
+        expected.put("Gelu", t -> 0.5 * t * (1 + erf(t / Math.sqrt(2))));
+        expected.put("Identity", t -> t);
+        expected.put("Dropout", t -> t);
+        for (var e : expected.entrySet()) {
+            double[] want = java.util.Arrays.stream(v).map(e.getValue()).toArray();
+            assertArrayEquals(want, run1(18, e.getKey(), List.of(), x).to(DType.F64).toDoubleArray(), 1e-5, e.getKey());
+        }
+        Tensor y = Tensor.fromArray(new float[] {3, 1, 1}, 3);
+        assertValues(new double[] {1, 0.75, 1.5}, run1(13, "Mean", List.of(), x, y));
+        assertValues(new double[] {2, 1.5, 3}, run1(13, "Sum", List.of(), x, y));
+        assertValues(new double[] {3.5}, run1(18, "ReduceL1", List.of(), x));
+        assertValues(new double[] {Math.sqrt(5.25)}, run1(18, "ReduceL2", List.of(), x));
+        assertValues(new double[] {5.25}, run1(18, "ReduceSumSquare", List.of(), x));
+        assertEquals(DType.I64, run1(13, "CastLike", List.of(), x, Tensor.of(1L)).dtype());
+        assertEquals(3L, run1(13, "Size", List.of(), x).itemLong());
+        assertArrayEquals(new long[] {1, 2}, run1(13, "NonZero", List.of(), Tensor.of(0.0, 1.0, 2.0)).toLongArray());
+        assertValues(new double[] {2}, run1(13, "GlobalMaxPool", List.of(), x.reshape(1, 1, 3)));
+    }
+
+    /** erf by Abramowitz and Stegun 7.1.26 (|error| below 1.5e-7), enough for a 1e-5 check. */
+    private static double erf(double z) {
+        double t = 1 / (1 + 0.3275911 * Math.abs(z));
+        double y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592)
+                * t * Math.exp(-z * z);
+        return z >= 0 ? y : -y;
+    }
 }
