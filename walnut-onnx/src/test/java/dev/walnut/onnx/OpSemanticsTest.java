@@ -294,4 +294,24 @@ class OpSemanticsTest {
                 * t * Math.exp(-z * z);
         return z >= 0 ? y : -y;
     }
+
+    /** PyTorch folds BatchNorm into Conv when it exports in eval mode, so this is its only test. */
+    @Test
+    void batchNormalizationUsesItsStatisticsWhichImportAsBuffers() {
+        GraphProto g = GraphProto.newBuilder().setName("bn").addInput(Models.floatInput("x", -1, 2, 1))
+                .addInitializer(Models.floats("bn.weight", new float[] {2, 1}, 2))
+                .addInitializer(Models.floats("bn.bias", new float[] {0, 1}, 2))
+                .addInitializer(Models.floats("bn.running_mean", new float[] {0, 4}, 2))
+                .addInitializer(Models.floats("bn.running_var", new float[] {1, 4}, 2))
+                .addNode(Models.node("bn", "BatchNormalization",
+                        new String[] {"x", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"},
+                        new String[] {"y"}, AttributeProto.newBuilder().setName("epsilon")
+                                .setType(AttributeProto.AttributeType.FLOAT).setF(0f).build()))
+                .addOutput(Models.floatInput("y", -1, 2, 1)).build();
+        OnnxModel m = Onnx.load(Models.model(15, g).toByteArray(), "bn-test");
+        assertEquals(List.of("bn.weight", "bn.bias"), List.copyOf(m.namedParameters().keySet()));
+        assertEquals(List.of("bn.running_mean", "bn.running_var"), List.copyOf(m.namedBuffers().keySet()));
+        // (1 - 0) / 1 * 2 + 0 = 2 and (5 - 4) / 2 * 1 + 1 = 1.5.
+        assertValues(new double[] {2, 1.5}, m.forward(Tensor.fromArray(new float[] {1, 5}, 1, 2, 1)));
+    }
 }
