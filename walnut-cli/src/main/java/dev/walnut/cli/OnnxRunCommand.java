@@ -1,5 +1,6 @@
 package dev.walnut.cli;
 
+import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.graph.Graph;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Parameters;
  * compiled Walnut model ({@code .walnut}, from {@code walnut export}), on inputs
  * read from {@code .npy} files, prints each output's shape and a summary of its values, and saves
  * the outputs with {@code --output} ({@code .npy}: the first output, {@code .npz}: all of them by
- * name).
+ * name). Floating-point inputs are converted to the dtype the model declares (numpy saves
+ * float64 by default).
  *
  * <pre>{@code
  * walnut run resnet18.onnx --input image.npy --output logits.npy
@@ -67,6 +69,11 @@ final class OnnxRunCommand extends BaseCommand {
         Tensor[] feed = new Tensor[inputs.size()];
         for (int i = 0; i < feed.length; i++) {
             feed[i] = Npy.load(inputs.get(i));
+            // numpy writes float64 by default; a float32 model gets float32 (any other mismatch is an error).
+            DType want = m.inputDType(m.inputNames().get(i));
+            if (want != null && want != feed[i].dtype() && want.isFloatingPoint() && feed[i].dtype().isFloatingPoint()) {
+                feed[i] = feed[i].to(want);
+            }
         }
         List<Tensor> outs;
         long t0 = System.nanoTime();
