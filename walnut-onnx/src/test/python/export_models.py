@@ -87,6 +87,72 @@ class Gru(nn.Module):
         return y, h
 
 
+class Upsampling(nn.Module):
+    """Resize as PyTorch exports it: nearest (asymmetric, floor), bilinear with and without align_corners."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        x = self.conv(x)
+        a = nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+        b = nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        c = nn.functional.interpolate(x, size=(9, 13), mode="bilinear", align_corners=True)
+        return a + b, c
+
+
+class OpsZoo(nn.Module):
+    """Many op types in one graph, for coverage beyond the reference architectures."""
+
+    def __init__(self):
+        super().__init__()
+        self.prelu = nn.PReLU(4)
+        self.inorm = nn.InstanceNorm2d(4, affine=True)
+        self.conv1d = nn.Conv1d(4, 6, 3, padding=2, dilation=2)
+        self.deconv1d = nn.ConvTranspose1d(6, 3, 4, stride=2, padding=1)
+        self.conv3d = nn.Conv3d(1, 2, (1, 3, 3), padding=(0, 1, 1))
+        self.rnn = nn.RNN(5, 7, batch_first=True)
+
+    def forward(self, x):
+        # x: [2, 4, 5, 5]
+        outs = []
+        a = self.prelu(x)
+        outs.append(nn.functional.softplus(a) + nn.functional.hardswish(x) + nn.functional.hardsigmoid(x))
+        outs.append(nn.functional.selu(x) * nn.functional.celu(x, 0.7) + nn.functional.mish(x))
+        outs.append(nn.functional.gelu(x, approximate="tanh") - nn.functional.softsign(x))
+        outs.append(self.inorm(x))
+        b = torch.where(x > 0.1, x, x.exp()) * (x <= 0.5).float() + torch.maximum(x, x.t() if x.dim() == 2 else x.flip(3))
+        outs.append(b)
+        outs.append(torch.minimum(x.sum(dim=(2, 3), keepdim=True), x.amax(dim=1, keepdim=True)))
+        outs.append(torch.stack([x.amin(dim=3), x.prod(dim=3), x.norm(dim=3), x.logsumexp(dim=3)], 0))
+        outs.append(x.argmin(dim=2).float())
+        vals, idx = x.flatten(1).topk(3, dim=1)
+        outs.append(vals * idx.float())
+        outs.append(nn.functional.adaptive_max_pool2d(x, 1) + nn.functional.max_pool2d(x, 3, stride=2, ceil_mode=True).mean())
+        y = x.flatten(2)                      # [2, 4, 25]
+        outs.append(self.deconv1d(self.conv1d(y)))
+        outs.append(nn.functional.avg_pool1d(y, 4, stride=3, padding=1) + nn.functional.max_pool1d(y, 3).sum())
+        outs.append(self.conv3d(x[:, :1].unsqueeze(1)))
+        m = x[:, 0]                           # [2, 5, 5]
+        outs.append(torch.triu(m, 1) + torch.tril(m, -1).cumsum(2))
+        outs.append(torch.einsum("bij,bjk->bik", m, m.transpose(1, 2)))
+        outs.append(m.repeat(1, 2, 3) * torch.arange(15, dtype=torch.float32))
+        outs.append(torch.gather(m, 2, torch.tensor([[[4, 0], [3, 1], [2, 2], [1, 3], [0, 4]]] * 2)))
+        r, h = self.rnn(m)
+        outs.append(r + h.transpose(0, 1))
+        outs.append(torch.remainder(m * 3, 1.3) + torch.fmod(m * 3, 1.3) + (m.abs() + 1).log() + m.sqrt().nan_to_num(0.5))
+        outs.append(torch.clamp(m, min=-0.5) + m.clamp(max=0.25) + m.sign() * m.floor() + m.ceil() - m.round())
+        outs.append(((m > 0) & (m < 1) | (m > 2)).float() + (~(m > 0) ^ (m < -1)).float())
+        outs.append(nn.functional.pixel_shuffle(x, 2) * 2)          # DepthToSpace (CRD)
+        outs.append(nn.functional.pixel_unshuffle(x[..., :4, :4], 2))  # SpaceToDepth
+        labels = (m[:, 0].abs() * 3).long().clamp(max=4)            # [2, 5] in 0..4
+        outs.append(nn.functional.one_hot(labels, 5).float() * 2)
+        outs.append(torch.zeros(2, 5, 5).scatter(2, labels.unsqueeze(1).expand(2, 5, 5), m)
+                    + torch.ones(2, 5, 5).scatter_add(1, labels.unsqueeze(2).expand(2, 5, 5), m))
+        return tuple(outs)
+
+
 class Transformer(nn.Module):
     def __init__(self, activation):
         super().__init__()
@@ -116,6 +182,10 @@ def build(name):
         return torchvision.models.alexnet(weights=None), [torch.randn(1, 3, 224, 224)], 17
     if name == "vgg11":
         return torchvision.models.vgg11(weights=None), [torch.randn(1, 3, 224, 224)], 16
+    if name == "ops_zoo":
+        return OpsZoo(), [torch.randn(2, 4, 5, 5)], 17
+    if name == "upsampling":
+        return Upsampling(), [torch.randn(2, 3, 5, 6)], 17
     if name == "transformer":
         return Transformer("relu"), [torch.randn(2, 7, 32)], 17
     if name == "transformer_gelu":

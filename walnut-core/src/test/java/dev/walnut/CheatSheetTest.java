@@ -114,6 +114,7 @@ class CheatSheetTest {
         o.maskedFillInPlace(o.gt(0.5), 0.0);                          // o[o > 0.5] = 0
         z.indexPut(Tensor.of(1.0, 2.0), Slice.of(1, 0), Slice.at(2)); // z[[1, 0], 2] = torch.tensor([1., 2.])
         z.indexPut(-1.0, Slice.of(z.eq(0.0)));                        // z[z == 0] = -1
+        z.index(Slice.all(), Slice.at(0)).addInPlace(1.0);            // z[:, 0] += 1
         Tensor w = Tensor.where(a.gt(2.0), a, Tensor.scalar(0.0));    // torch.where(a > 2, a, 0.)
         // ---- math ---------------------------------------------------
         Tensor mm = a.matmul(a);                                      // a @ a
@@ -233,7 +234,8 @@ class CheatSheetTest {
         assertEquals(12.0, dx.item(), 0.0, "3 x^2 at 2");
         assertEquals(12.0, g.item(), 0.0);
         assertEquals(0.8, xd.item(), 1e-6, "2 - 0.1 * 12");
-        assertEquals(List.of(List.of(5.0, 5.0, 2.0), List.of(-1.0, -1.0, 1.0)), z.toList(), "z[0] = 5, z[[1, 0], 2] = [1, 2], z[z == 0] = -1");
+        assertEquals(List.of(List.of(6.0, 5.0, 2.0), List.of(0.0, -1.0, 1.0)), z.toList(),
+                "z[0] = 5, z[[1, 0], 2] = [1, 2], z[z == 0] = -1, z[:, 0] += 1");
         assertEquals(0.0, o.sum().item(), 0.0);
         assertEquals(loss.item(), loss2.item(), 1e-6);
         assertTrue(sgd.lr() == 0.01 && act.dim() == 2 && mm.dim() == 2 && pw.dim() == 2 && st.dim() == 3);

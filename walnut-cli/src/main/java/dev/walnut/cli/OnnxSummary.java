@@ -1,7 +1,7 @@
 package dev.walnut.cli;
 
 import dev.walnut.onnx.Onnx;
-import dev.walnut.onnx.OnnxModel;
+import dev.walnut.onnx.OnnxModelInfo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -11,35 +11,37 @@ import java.util.Map;
 
 /**
  * What {@code walnut inspect model.onnx} prints: opset, producer, inputs and outputs with their
- * declared types and shapes, the parameter count, and how many nodes of each op type the graph has.
+ * declared types and shapes, the parameter count, and how many nodes of each op type the graph
+ * has. The file is described, not imported, so a model Walnut cannot run is still shown, with
+ * the op types (or opset) that stop it.
  */
 final class OnnxSummary {
     private OnnxSummary() {
     }
 
     static void print(PrintStream o, Path file) throws IOException {
-        OnnxModel m = Onnx.load(file);
-        long bytes = m.parameters().stream().mapToLong(t -> t.numel() * t.dtype().byteSize()).sum();
-        o.printf(Locale.ROOT, "%s: ONNX model, opset %d, producer %s, %d node%s, %,d parameters (%s, file %s)%n",
-                InspectCommand.escape(file.toString()), m.opsetVersion(),
-                m.producer().isEmpty() ? "-" : InspectCommand.escape(m.producer()),
-                m.opHistogram().values().stream().mapToInt(Integer::intValue).sum(),
-                m.opHistogram().size() == 1 ? "" : "s", m.parameterCount(), InspectCommand.bytes(bytes),
-                InspectCommand.bytes(Files.size(file)));
+        OnnxModelInfo m = Onnx.describe(file);
+        int nodes = m.opHistogram().values().stream().mapToInt(Integer::intValue).sum();
+        o.printf(Locale.ROOT, "%s: ONNX model, opset %d, producer %s, %d node%s, %,d parameters (file %s)%n",
+                InspectCommand.escape(file.toString()), m.opset(),
+                m.producer().isEmpty() ? "-" : InspectCommand.escape(m.producer()), nodes, nodes == 1 ? "" : "s",
+                m.parameterCount(), InspectCommand.bytes(Files.size(file)));
+        if (!m.unsupportedOps().isEmpty()) {
+            o.println("not imported by Walnut: " + InspectCommand.escape(String.join(", ", m.unsupportedOps())));
+        }
+        if (m.unsupportedOps().isEmpty() && !m.supported()) {
+            o.println("not imported by Walnut: opset " + m.opset() + " (opsets 13 to 18 are)");
+        }
         o.println();
         o.println("inputs:");
-        for (String name : m.inputNames()) {
-            o.println("  " + InspectCommand.escape(name) + "  " + m.describeValue(name));
-        }
+        m.inputs().forEach((name, type) -> o.println("  " + InspectCommand.escape(name) + "  " + type));
         o.println("outputs:");
-        for (String name : m.outputNames()) {
-            o.println("  " + InspectCommand.escape(name) + "  " + m.describeValue(name));
-        }
+        m.outputs().forEach((name, type) -> o.println("  " + InspectCommand.escape(name) + "  " + type));
         o.println();
         o.println("ops:");
         int width = m.opHistogram().keySet().stream().mapToInt(String::length).max().orElse(0);
         for (Map.Entry<String, Integer> e : m.opHistogram().entrySet()) {
-            o.printf(Locale.ROOT, "  %-" + width + "s %5d%n", e.getKey(), e.getValue());
+            o.printf(Locale.ROOT, "  %-" + width + "s %5d%n", InspectCommand.escape(e.getKey()), e.getValue());
         }
     }
 }

@@ -47,13 +47,17 @@ class OnnxCommandsTest {
     }
 
     private Path writeModel() throws Exception {
+        return writeModel("Relu");
+    }
+
+    private Path writeModel(String activation) throws Exception {
         GraphProto g = GraphProto.newBuilder().setName("tiny").addInput(value("x", -1, 2))
                 .addInitializer(floats("fc.weight", List.of(1f, 0f, 0f, 1f, -1f, -1f), 3, 2))
                 .addInitializer(floats("fc.bias", List.of(0f, 0f, 0.5f), 3))
                 .addNode(NodeProto.newBuilder().setName("gemm").setOpType("Gemm").addInput("x").addInput("fc.weight")
                         .addInput("fc.bias").addOutput("h").addAttribute(AttributeProto.newBuilder().setName("transB")
                                 .setType(AttributeProto.AttributeType.INT).setI(1)))
-                .addNode(NodeProto.newBuilder().setName("relu").setOpType("Relu").addInput("h").addOutput("y"))
+                .addNode(NodeProto.newBuilder().setName("relu").setOpType(activation).addInput("h").addOutput("y"))
                 .addOutput(value("y", -1, 3)).build();
         ModelProto m = ModelProto.newBuilder().setIrVersion(8).setProducerName("test").setProducerVersion("1.0")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17)).setGraph(g).build();
@@ -73,6 +77,19 @@ class OnnxCommandsTest {
         Tensor out = Npy.load(y);
         assertArrayEquals(new long[] {2, 3}, out.shape());
         assertEquals("[1.0, 2.0, 0.0, 0.0, 0.0, 3.5]", Arrays.toString(out.toFloatArray()));
+    }
+
+    @Test
+    void runConvertsAFloat64InputToTheModelsFloat32() throws Exception {
+        Path model = writeModel();
+        Path x = dir.resolve("x64.npy");
+        Npy.save(x, Tensor.of(new double[][] {{1, 2}}).to(dev.walnut.DType.F64));
+        assertEquals(dev.walnut.DType.F64, Npy.load(x).dtype());
+        Path y = dir.resolve("y.npy");
+        Result r = CliRun.run("run", model.toString(), "--input", x.toString(), "--output", y.toString());
+        assertEquals(Main.OK, r.exitCode(), r::toString);
+        assertEquals(dev.walnut.DType.F32, Npy.load(y).dtype());
+        assertEquals("[1.0, 2.0, 0.0]", Arrays.toString(Npy.load(y).toFloatArray()));
     }
 
     @Test
@@ -119,5 +136,19 @@ class OnnxCommandsTest {
         assertTrue(r.out().contains("inputs:\n  x  float32 [batch, 2]\n"), r.out());
         assertTrue(r.out().contains("outputs:\n  y  float32 [batch, 3]\n"), r.out());
         assertTrue(r.out().contains("ops:\n  Gemm     1\n  Relu     1\n"), r.out());
+        assertTrue(!r.out().contains("not imported"), r.out());
+    }
+
+    @Test
+    void inspectShowsAModelWalnutCannotRunAndWhy() throws Exception {
+        Path model = writeModel("FancyActivation");
+        Result r = CliRun.run("inspect", model.toString());
+        assertEquals(Main.OK, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("\nnot imported by Walnut: FancyActivation\n"), r.out());
+        assertTrue(r.out().contains("  FancyActivation     1\n"), r.out());
+        Result run = CliRun.run("run", model.toString(), "--input", model.toString());
+        assertEquals(Main.FAILED, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("node \"relu\" (FancyActivation, opset 17): op type [FancyActivation] not supported"),
+                run.err());
     }
 }

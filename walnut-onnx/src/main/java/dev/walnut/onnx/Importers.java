@@ -21,6 +21,7 @@ final class Importers {
         ShapeImporters.register(ops);
         NnImporters.register(ops);
         RecurrentImporters.register(ops);
+        ResizeImporter.register(ops);
         ops.put("Constant", n -> OnnxOp.one(constant(n)));
         OPS = Collections.unmodifiableMap(ops);
     }
@@ -31,11 +32,6 @@ final class Importers {
     /** The implementation of an op type, or null when Walnut does not import it. */
     static OnnxOp get(String opType) {
         return OPS.get(opType);
-    }
-
-    /** Every op type Walnut imports, sorted. */
-    static java.util.Set<String> names() {
-        return OPS.keySet();
     }
 
     /** The value of a Constant node, from whichever value attribute it carries. */

@@ -38,6 +38,14 @@ final class MathImporters {
         unary(ops, "Cos", Tensor::cos);
         unary(ops, "Sign", Tensor::sign);
         unary(ops, "Not", Tensor::logicalNot);
+        unary(ops, "IsNaN", x -> x.ne(x));
+        ops.put("IsInf", n -> {
+            Tensor x = n.required(0);
+            boolean positive = n.attrInt("detect_positive", 1) != 0, negative = n.attrInt("detect_negative", 1) != 0;
+            Tensor pos = x.eq(Double.POSITIVE_INFINITY), neg = x.eq(Double.NEGATIVE_INFINITY);
+            return one(positive && negative ? pos.logicalOr(neg) : positive ? pos : negative ? neg
+                    : Tensor.zeros(x.shape(), DType.BOOL));
+        });
         unary(ops, "Softsign", x -> x.div(x.abs().add(1.0)));
         unary(ops, "Softplus", Activations::softplus);
         unary(ops, "HardSwish", Activations::hardswish);
@@ -144,6 +152,22 @@ final class MathImporters {
         reduce(ops, "ReduceL2", 18, (x, d, k) -> x.square().sum(d, k).sqrt());
         reduce(ops, "ReduceSumSquare", 18, (x, d, k) -> x.square().sum(d, k));
         reduce(ops, "ReduceLogSumExp", 18, (x, d, k) -> x.logsumexp(d, k));
+        reduce(ops, "ReduceLogSum", 18, (x, d, k) -> x.sum(d, k).log());
+        ops.put("Hardmax", n -> {
+            Tensor x = n.required(0);
+            int axis = n.axis(n.attrInt("axis", -1), x.dim(), "axis");
+            Tensor idx = x.argmax(axis, true);
+            long[] shape = new long[x.dim()];
+            java.util.Arrays.fill(shape, 1);
+            shape[axis] = x.size(axis);
+            return one(idx.eq(Tensor.arange(x.size(axis)).reshape(shape)).to(x.dtype()));
+        });
+        ops.put("Shrink", n -> {
+            Tensor x = n.required(0);
+            double lambd = n.attrFloat("lambd", 0.5), bias = n.attrFloat("bias", 0.0);
+            Tensor zero = Tensor.zerosLike(x);
+            return one(Tensor.where(x.lt(-lambd), x.add(bias), Tensor.where(x.gt(lambd), x.sub(bias), zero)));
+        });
         ops.put("ArgMax", n -> argReduce(n, true));
         ops.put("ArgMin", n -> argReduce(n, false));
         ops.put("TopK", n -> {

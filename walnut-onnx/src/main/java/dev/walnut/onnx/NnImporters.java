@@ -31,6 +31,26 @@ final class NnImporters {
         ops.put("InstanceNormalization", n -> one(Normalization.instanceNorm(n.required(0), null, null,
                 n.required(1), n.required(2), true, 0.1, n.attrFloat("epsilon", 1e-5))));
         ops.put("LayerNormalization", NnImporters::layerNorm);
+        ops.put("GroupNormalization", NnImporters::groupNorm);
+        ops.put("MeanVarianceNormalization", n -> {
+            Tensor x = n.required(0);
+            long[] axes = n.attrInts("axes");
+            int[] dims = axes == null ? new int[] {0, 2, 3} : new int[axes.length];
+            for (int i = 0; axes != null && i < axes.length; i++) {
+                dims[i] = n.axis(axes[i], x.dim(), "axis");
+            }
+            Tensor centered = x.sub(x.mean(dims, true));
+            return one(centered.div(centered.square().mean(dims, true).add(1e-9).sqrt()));
+        });
+        ops.put("LpNormalization", n -> {
+            Tensor x = n.required(0);
+            int axis = n.axis(n.attrInt("axis", -1), x.dim(), "axis");
+            long p = n.attrInt("p", 2);
+            if (p != 1 && p != 2) {
+                throw n.fail("p must be 1 or 2, got " + p);
+            }
+            return one(x.div(x.norm(p, new int[] {axis}, true)));
+        });
     }
 
     private static int[] spatial(Tensor x) {
@@ -225,6 +245,31 @@ final class NnImporters {
             return one(Normalization.batchNorm(x, null, null, scale, bias, true, 0.1, eps));
         }
         return one(Normalization.batchNorm(x, mean, var, scale, bias, false, 0.1, eps));
+    }
+
+    /**
+     * Opset 18's GroupNormalization: statistics per (sample, group); scale and bias have one value
+     * per group (opset 21 changed them to one per channel, which is also accepted).
+     */
+    private static Tensor[] groupNorm(NodeCall n) {
+        Tensor x = n.required(0), scale = n.required(1), bias = n.required(2);
+        long groups = n.attrInt("num_groups", 0);
+        if (x.dim() < 2 || groups <= 0 || x.size(1) % groups != 0) {
+            throw n.fail("expected [N, C, *] with C divisible by num_groups " + groups);
+        }
+        long c = x.size(1);
+        Tensor y = Normalization.groupNorm(x, groups, null, null, n.attrFloat("epsilon", 1e-5));
+        if (scale.numel() == groups && groups != c) {
+            // Spread each group's value over its channels.
+            scale = scale.reshape(groups, 1).expand(groups, c / groups).reshape(c);
+            bias = bias.reshape(groups, 1).expand(groups, c / groups).reshape(c);
+        } else if (scale.numel() != c || bias.numel() != c) {
+            throw n.fail("scale and bias must have num_groups (" + groups + ") or C (" + c + ") elements");
+        }
+        long[] shape = new long[x.dim()];
+        java.util.Arrays.fill(shape, 1);
+        shape[1] = c;
+        return one(y.mul(scale.reshape(shape)).add(bias.reshape(shape)));
     }
 
     private static Tensor[] layerNorm(NodeCall n) {

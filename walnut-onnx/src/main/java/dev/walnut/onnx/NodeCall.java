@@ -35,10 +35,6 @@ final class NodeCall {
         return opset;
     }
 
-    String opType() {
-        return node.getOpType();
-    }
-
     /** Input {@code i}, or null when the node leaves it out (empty name or fewer inputs). */
     Tensor input(int i) {
         return i < inputs.length ? inputs[i] : null;
@@ -131,6 +127,26 @@ final class NodeCall {
         return t.toLongArray();
     }
 
+    /**
+     * Checks that an output of {@code shape} fits in the JVM's heap before an op allocates it, so
+     * that a file asking for a huge tensor (ConstantOfShape, Tile, Range, Pad) gets an error naming
+     * the node rather than an OutOfMemoryError.
+     */
+    void checkAllocation(long[] shape, dev.walnut.DType dtype) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw fail("negative dimension in output shape " + Arrays.toString(shape));
+            }
+            n = d == 0 ? 0 : (n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d);
+        }
+        long bytes = n > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : n * dtype.byteSize();
+        if (n > Integer.MAX_VALUE - 8 || bytes > Runtime.getRuntime().maxMemory()) {
+            throw fail("output shape " + Arrays.toString(shape) + " needs " + bytes + " bytes, more than the JVM's heap ("
+                    + Runtime.getRuntime().maxMemory() + " bytes) or a Java array holds");
+        }
+    }
+
     /** An error naming the file, the node, its op type and opset, and the shapes of its inputs. */
     OnnxException fail(String problem) {
         return new OnnxException(describe() + ": " + problem);
@@ -146,7 +162,15 @@ final class NodeCall {
             shapes.append(i == 0 ? "" : ", ");
             shapes.append(inputs[i] == null ? "-" : Arrays.toString(inputs[i].shape()) + " " + inputs[i].dtype());
         }
-        return source + ": node \"" + node.getName() + "\" (" + node.getOpType() + ", opset " + opset
+        return source + ": node " + label(node) + " (" + node.getOpType() + ", opset " + opset
                 + ", inputs " + shapes + ")";
+    }
+
+    /** A node's name in quotes, or for an unnamed node the first output it writes. */
+    static String label(NodeProto node) {
+        if (!node.getName().isEmpty() || node.getOutputCount() == 0) {
+            return "\"" + node.getName() + "\"";
+        }
+        return "writing \"" + node.getOutput(0) + "\"";
     }
 }

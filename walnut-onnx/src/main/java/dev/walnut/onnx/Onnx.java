@@ -82,6 +82,90 @@ public final class Onnx {
         return load(bytes, source, null);
     }
 
+    /**
+     * Reads what a model file declares (opset, inputs, outputs, op histogram, parameter count, the
+     * op types Walnut does not import) without importing it, so it works for any well-formed file.
+     *
+     * @param path the {@code .onnx} file
+     * @return the declared facts
+     * @throws OnnxException if the file cannot be read or is not a valid ONNX protobuf
+     */
+    public static OnnxModelInfo describe(Path path) {
+        byte[] bytes;
+        try {
+            if (Files.size(path) > MAX_FILE_BYTES) {
+                throw new OnnxException(path + ": more than a protobuf message may hold (2 GiB)");
+            }
+            bytes = Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new OnnxException(path + ": cannot read the model: " + e, e);
+        }
+        String source = path.toString();
+        ModelProto model = parse(bytes, source);
+        if (!model.hasGraph()) {
+            throw new OnnxException(source + ": not an ONNX model (no graph; " + bytes.length + " bytes)");
+        }
+        int opset = 0;
+        for (OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                opset = (int) o.getVersion();
+            }
+        }
+        GraphProto g = model.getGraph();
+        Set<String> statistics = statistics(g);
+        Set<String> initializers = new HashSet<>();
+        long parameters = 0;
+        for (TensorProto t : g.getInitializerList()) {
+            initializers.add(t.getName());
+            int type = t.getDataType();
+            boolean floating = type == TensorProtos.FLOAT || type == TensorProtos.DOUBLE
+                    || type == TensorProtos.FLOAT16 || type == TensorProtos.BFLOAT16;
+            if (floating && !statistics.contains(t.getName())) {
+                long n = 1;
+                for (long d : t.getDimsList()) {
+                    n = d <= 0 ? 0 : (n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d);
+                }
+                parameters = n > Long.MAX_VALUE - parameters ? Long.MAX_VALUE : parameters + n;
+            }
+        }
+        Map<String, String> inputs = new LinkedHashMap<>();
+        for (ValueInfoProto v : g.getInputList()) {
+            if (!initializers.contains(v.getName())) {
+                inputs.put(v.getName(), OnnxModel.describe(v));
+            }
+        }
+        Map<String, String> outputs = new LinkedHashMap<>();
+        for (ValueInfoProto v : g.getOutputList()) {
+            outputs.put(v.getName(), OnnxModel.describe(v));
+        }
+        Map<String, Integer> histogram = new java.util.TreeMap<>();
+        Set<String> unsupported = new TreeSet<>();
+        for (NodeProto n : g.getNodeList()) {
+            histogram.merge(n.getOpType(), 1, Integer::sum);
+            boolean defaultDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
+            if (!defaultDomain || Importers.get(n.getOpType()) == null) {
+                unsupported.add(defaultDomain ? n.getOpType() : n.getDomain() + "::" + n.getOpType());
+            }
+        }
+        String producer = (model.getProducerName() + " " + model.getProducerVersion()).trim();
+        return new OnnxModelInfo(source, opset, producer, java.util.Collections.unmodifiableMap(inputs),
+                java.util.Collections.unmodifiableMap(outputs), java.util.Collections.unmodifiableMap(histogram),
+                parameters, java.util.Collections.unmodifiableSet(unsupported));
+    }
+
+    /** BatchNormalization's running mean and variance: imported as buffers, not parameters. */
+    private static Set<String> statistics(GraphProto g) {
+        Set<String> statistics = new HashSet<>();
+        for (NodeProto n : g.getNodeList()) {
+            if (n.getOpType().equals("BatchNormalization")) {
+                for (int i = 3; i < Math.min(5, n.getInputCount()); i++) {
+                    statistics.add(n.getInput(i));
+                }
+            }
+        }
+        return statistics;
+    }
+
     /** Parses the protobuf of a model; a malformed one is an OnnxException naming the source. */
     static ModelProto parse(byte[] bytes, String source) {
         try {
@@ -107,14 +191,7 @@ public final class Onnx {
 
         // Initializers: floating-point ones are trainable, the rest (shapes, indices) constants;
         // BatchNormalization's statistics are buffers.
-        Set<String> statistics = new HashSet<>();
-        for (NodeProto n : g.getNodeList()) {
-            if (n.getOpType().equals("BatchNormalization")) {
-                for (int i = 3; i < Math.min(5, n.getInputCount()); i++) {
-                    statistics.add(n.getInput(i));
-                }
-            }
-        }
+        Set<String> statistics = statistics(g);
         Map<String, Tensor> parameters = new LinkedHashMap<>();
         Map<String, Tensor> buffers = new LinkedHashMap<>();
         Map<String, Tensor> constants = new HashMap<>();
@@ -190,7 +267,7 @@ public final class Onnx {
             }
         }
         if (first != null) {
-            throw new OnnxException(source + ": node \"" + first.getName() + "\" (" + first.getOpType() + ", opset "
+            throw new OnnxException(source + ": node " + NodeCall.label(first) + " (" + first.getOpType() + ", opset "
                     + opset + "): op type" + (unknown.size() > 1 ? "s " : " ") + unknown
                     + " not supported by Walnut's ONNX import");
         }
@@ -210,7 +287,7 @@ public final class Onnx {
                     continue;
                 }
                 if (available.contains(out) || producer.putIfAbsent(out, i) != null) {
-                    throw new OnnxException(source + ": node \"" + nodes.get(i).getName() + "\" ("
+                    throw new OnnxException(source + ": node " + NodeCall.label(nodes.get(i)) + " ("
                             + nodes.get(i).getOpType() + ", opset " + opset + "): output \"" + out
                             + "\" is already defined by another node, input or initializer");
                 }
@@ -226,7 +303,7 @@ public final class Onnx {
                 }
                 Integer p = producer.get(in);
                 if (p == null) {
-                    throw new OnnxException(source + ": node \"" + n.getName() + "\" (" + n.getOpType() + ", opset "
+                    throw new OnnxException(source + ": node " + NodeCall.label(n) + " (" + n.getOpType() + ", opset "
                             + opset + "): input \"" + in + "\" is not a graph input, an initializer or the output "
                             + "of any node");
                 }
@@ -254,7 +331,7 @@ public final class Onnx {
             List<String> stuck = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
                 if (pending[i] > 0) {
-                    stuck.add("\"" + nodes.get(i).getName() + "\" (" + nodes.get(i).getOpType() + ")");
+                    stuck.add(NodeCall.label(nodes.get(i)) + " (" + nodes.get(i).getOpType() + ")");
                 }
             }
             throw new OnnxException(source + ": the graph has a cycle through node" + (stuck.size() > 1 ? "s " : " ")

@@ -125,7 +125,22 @@ public final class OnnxModel extends Module {
         return null;
     }
 
-    private static String describe(ValueInfoProto v) {
+    /**
+     * The dtype a graph input declares.
+     *
+     * @param name an input name
+     * @return its dtype, or null for an unknown name
+     */
+    public DType inputDType(String name) {
+        for (ValueInfoProto v : inputs) {
+            if (v.getName().equals(name)) {
+                return TensorProtos.dtype(v.getType().getTensorType().getElemType());
+            }
+        }
+        return null;
+    }
+
+    static String describe(ValueInfoProto v) {
         int elem = v.getType().getTensorType().getElemType();
         DType dt = TensorProtos.dtype(elem);
         String type = dt == null ? TensorProtos.typeName(elem) : dt.pytorchName().replace("torch.", "");

@@ -73,7 +73,20 @@ final class ShapeImporters {
             Tensor x = n.required(0);
             return one(x.expand(broadcast(n, x.shape(), n.longs(1))));
         });
-        ops.put("Tile", n -> one(n.required(0).tile(n.longs(1))));
+        ops.put("Tile", n -> {
+            Tensor x = n.required(0);
+            long[] reps = n.longs(1);
+            if (reps.length != x.dim()) {
+                throw n.fail("repeats has " + reps.length + " values for rank " + x.dim());
+            }
+            long[] out = x.shape().clone();
+            for (int i = 0; i < out.length; i++) {
+                out[i] = reps[i] < 0 ? -1 : (reps[i] != 0 && out[i] > Long.MAX_VALUE / reps[i] ? Long.MAX_VALUE
+                        : out[i] * reps[i]);
+            }
+            n.checkAllocation(out, x.dtype());
+            return one(x.tile(reps));
+        });
         ops.put("ConstantOfShape", n -> {
             long[] shape = n.longs(0);
             Tensor value = n.has("value") ? TensorProtos.read(n.attribute("value").getT(), n.describe() + " value",
@@ -81,6 +94,7 @@ final class ShapeImporters {
             if (value.numel() != 1) {
                 throw n.fail("value must hold one element, got shape " + Arrays.toString(value.shape()));
             }
+            n.checkAllocation(shape, value.dtype());
             return one(Tensor.full(shape, value.reshape().item(), value.dtype()));
         });
         ops.put("Range", n -> {
@@ -89,6 +103,8 @@ final class ShapeImporters {
             if (delta == 0) {
                 throw n.fail("delta must not be 0");
             }
+            double count = Math.max(0, Math.ceil((limit - s) / delta));
+            n.checkAllocation(new long[] {count > Long.MAX_VALUE ? Long.MAX_VALUE : (long) count}, start.dtype());
             return one(Tensor.arange(s, limit, delta, start.dtype()));
         });
         ops.put("Pad", ShapeImporters::pad);
@@ -107,6 +123,65 @@ final class ShapeImporters {
                 c = c.sub(y);
             }
             return one(reverse ? c.flip(axis) : c);
+        });
+        ops.put("DepthToSpace", n -> {
+            Tensor x = n.required(0);
+            long b = n.attrInt("blocksize", 0);
+            if (x.dim() != 4 || b <= 0 || x.size(1) % (b * b) != 0) {
+                throw n.fail("expected [N, C, H, W] with C divisible by blocksize^2, blocksize " + b);
+            }
+            long nn = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+            // DCR (default): depth is (block row, block column, channel); CRD: (channel, block row, block column).
+            Tensor y = n.attrString("mode", "DCR").equals("CRD")
+                    ? x.reshape(nn, c / (b * b), b, b, h, w).permute(0, 1, 4, 2, 5, 3)
+                    : x.reshape(nn, b, b, c / (b * b), h, w).permute(0, 3, 4, 1, 5, 2);
+            return one(y.reshape(nn, c / (b * b), h * b, w * b));
+        });
+        ops.put("SpaceToDepth", n -> {
+            Tensor x = n.required(0);
+            long b = n.attrInt("blocksize", 0);
+            if (x.dim() != 4 || b <= 0 || x.size(2) % b != 0 || x.size(3) % b != 0) {
+                throw n.fail("expected [N, C, H, W] with H and W divisible by blocksize " + b);
+            }
+            long nn = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+            return one(x.reshape(nn, c, h / b, b, w / b, b).permute(0, 3, 5, 1, 2, 4).reshape(nn, c * b * b, h / b, w / b));
+        });
+        ops.put("OneHot", n -> {
+            Tensor indices = n.required(0);
+            long depth = (long) n.required(1).reshape().item();
+            Tensor values = n.required(2);
+            if (depth <= 0 || values.numel() != 2) {
+                throw n.fail("depth must be positive and values hold [off, on]");
+            }
+            long[] shape = indices.shape();
+            int axis = n.axis(n.attrInt("axis", -1), shape.length + 1, "axis");
+            n.checkAllocation(java.util.stream.LongStream.concat(java.util.Arrays.stream(shape),
+                    java.util.stream.LongStream.of(depth)).toArray(), values.dtype());
+            Tensor idx = indices.to(DType.I64);
+            idx = Tensor.where(idx.lt(0), idx.add(depth), idx);
+            // Compare each index with 0..depth-1 along a new last axis, then move that axis into place.
+            Tensor hot = idx.unsqueeze(idx.dim()).eq(Tensor.arange(depth));
+            Tensor off = values.select(0, 0), on = values.select(0, 1);
+            Tensor y = Tensor.where(hot, on, off);
+            if (axis == shape.length) {
+                return one(y);
+            }
+            int[] perm = new int[shape.length + 1];
+            for (int i = 0, j = 0; i < perm.length; i++) {
+                perm[i] = i == axis ? shape.length : j++;
+            }
+            return one(y.permute(perm));
+        });
+        ops.put("ScatterElements", n -> {
+            Tensor x = n.required(0);
+            int axis = n.axis(n.attrInt("axis", 0), x.dim(), "axis");
+            Tensor idx = wrapIndices(n.required(1), x.size(axis));
+            String reduction = n.attrString("reduction", "none");
+            return one(switch (reduction) {
+                case "none" -> x.scatter(axis, idx, n.required(2));
+                case "add" -> x.scatterAdd(axis, idx, n.required(2));
+                default -> throw n.fail("reduction \"" + reduction + "\" is not supported (none and add are)");
+            });
         });
         ops.put("NonZero", n -> one(n.required(0).nonzero().t().contiguous()));
         ops.put("Einsum", n -> {
@@ -353,6 +428,12 @@ final class ShapeImporters {
             case "edge" -> PadMode.REPLICATE;
             default -> throw n.fail("pad mode \"" + mode + "\" is not supported (constant, reflect, edge are)");
         };
+        long[] out = x.shape().clone();
+        for (int i = 0; i < axes.length; i++) {
+            out[axes[i]] = Math.max(0, out[axes[i]] + Math.min(Long.MAX_VALUE / 4, pads[i])
+                    + Math.min(Long.MAX_VALUE / 4, pads[i + axes.length]));
+        }
+        n.checkAllocation(out, x.dtype());
         return one(x.pad(torchPads, m, value));
     }
 }

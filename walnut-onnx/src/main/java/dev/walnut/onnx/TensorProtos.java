@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * TensorProto ⇄ Walnut tensors. Every size a file states is checked against the bytes it really
@@ -327,9 +326,5 @@ final class TensorProtos {
             case I64 -> INT64;
             case BOOL -> BOOL;
         };
-    }
-
-    static String shapeString(long[] shape) {
-        return Arrays.toString(shape);
     }
 }

@@ -170,6 +170,61 @@ class MalformedModelTest {
         assertTrue(count.getMessage().contains("takes 1 input(s) [x], got 2"), count.getMessage());
     }
 
+    @Test
+    void constantOfShapeAskingForTooMuchMemoryNamesTheNode() throws Exception {
+        GraphProto g = GraphProto.newBuilder().setName("g").addInitializer(Models.longs("shape", 1_000_000, 1_000_000))
+                .addNode(node("huge", "ConstantOfShape", new String[] {"shape"}, Y)).addOutput(floatInput("y")).build();
+        OnnxModel m = Onnx.load(write(model(17, g)));
+        OnnxException e = assertThrows(OnnxException.class, () -> m.forwardAll());
+        assertTrue(e.getMessage().contains("node \"huge\" (ConstantOfShape, opset 17"), e.getMessage());
+        assertTrue(e.getMessage().contains("output shape [1000000, 1000000] needs 4000000000000 bytes"), e.getMessage());
+    }
+
+    /**
+     * Random byte flips, truncations and insertions in a small valid model (fixed seed): each
+     * mutant either loads and runs or fails with an OnnxException; no other exception, no hang.
+     */
+    @Test
+    void mutatedFilesFailOnlyWithOnnxException() throws Exception {
+        GraphProto g = matmulGraph().clearNode()
+                .addNode(node("mm", "MatMul", new String[] {"x", "w"}, new String[] {"h"}))
+                .addNode(node("r", "Reshape", new String[] {"h", "shape"}, new String[] {"hr"}))
+                .addNode(node("act", "Relu", new String[] {"hr"}, Y))
+                .addInitializer(Models.longs("shape", -1, 3)).build();
+        byte[] good = model(17, g).toByteArray();
+        java.util.Random random = new java.util.Random(42);
+        int loaded = 0, refused = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            byte[] b = good.clone();
+            switch (trial % 3) {
+                case 0 -> {
+                    for (int k = 0; k < 1 + random.nextInt(4); k++) {
+                        b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+                    }
+                }
+                case 1 -> b = Arrays.copyOf(b, random.nextInt(b.length));
+                default -> {
+                    int at = random.nextInt(b.length);
+                    byte[] c = new byte[b.length + 1];
+                    System.arraycopy(b, 0, c, 0, at);
+                    c[at] = (byte) random.nextInt(256);
+                    System.arraycopy(b, at, c, at + 1, b.length - at);
+                    b = c;
+                }
+            }
+            try {
+                OnnxModel m = Onnx.load(b, "mutant-" + trial);
+                m.forwardAll(Tensor.ones(1, 2));
+                loaded++;
+            } catch (OnnxException e) {
+                refused++;
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError("mutant " + trial + " failed with " + e, e);
+            }
+        }
+        assertTrue(refused > 100, "refused " + refused + ", loaded " + loaded);
+    }
+
     private static void assertArrayEqualsF(float[] expected, float[] actual) {
         assertEquals(Arrays.toString(expected), Arrays.toString(actual));
     }

@@ -185,4 +185,133 @@ class OpSemanticsTest {
         List<Tensor> out = run(14, "GRU", 2, List.of(Models.intAttr("hidden_size", 1)), x, w, r, null, null, h0);
         assertEquals(0.5 * Math.tanh(2) + 0.5, out.get(1).reshape().item(), 1e-6);
     }
+
+    @Test
+    void resizeNearestBreaksTiesAsNearestModeSays() {
+        Tensor x = Tensor.fromArray(new float[] {10, 20}, 2);
+        AttributeProto asymmetric = str("coordinate_transformation_mode", "asymmetric");
+        // Output j reads input j / 4: 0, .25, .5, .75, 1, 1.25, 1.5, 1.75 (clamped to the last index).
+        assertValues(new double[] {10, 10, 10, 20, 20, 20, 20, 20}, run1(13, "Resize",
+                List.of(asymmetric), x, null, Tensor.fromArray(new float[] {4}, 1)));
+        assertValues(new double[] {10, 10, 20, 20, 20, 20, 20, 20}, run1(13, "Resize",
+                List.of(asymmetric, str("nearest_mode", "round_prefer_ceil")), x, null, Tensor.fromArray(new float[] {4}, 1)));
+    }
+
+    @Test
+    void resizeLinearWithAlignCornersHitsBothEnds() {
+        Tensor x = Tensor.fromArray(new float[] {0, 10}, 1, 2);
+        Tensor y = run1(13, "Resize", List.of(str("mode", "linear"), str("coordinate_transformation_mode", "align_corners")),
+                x, null, null, Tensor.of(1L, 5L));
+        assertValues(new double[] {0, 2.5, 5, 7.5, 10}, y);
+    }
+
+    @Test
+    void resizeLinearPassesGradCheckInFloat64() {
+        Tensor x = Tensor.randn(new long[] {1, 1, 3, 4}, DType.F64).setRequiresGrad(true);
+        dev.walnut.autograd.GradCheck.check(in -> run1(13, "Resize", List.of(str("mode", "linear")), in[0], null,
+                Tensor.fromArray(new float[] {1, 1, 1.5f, 2}, 4)), x);
+    }
+
+    @Test
+    void spaceToDepthThenDepthToSpaceInDcrModeRoundTrips() {
+        Tensor x = arange(32, 1, 2, 4, 4);
+        Tensor d = run1(13, "SpaceToDepth", List.of(Models.intAttr("blocksize", 2)), x);
+        assertArrayEquals(new long[] {1, 8, 2, 2}, d.shape());
+        // Depth index = (block row * 2 + block column) * C + channel: channel 0's top-left 2x2 block is 0, 1, 4, 5.
+        assertValues(new double[] {0, 1, 4, 5}, d.select(0, 0).select(1, 0).select(1, 0).slice(0, 0, 8, 2));
+        assertValues(x.toDoubleArray(), run1(13, "DepthToSpace", List.of(Models.intAttr("blocksize", 2)), d));
+    }
+
+    @Test
+    void meanVarianceNormalizationDefaultsToAxes023() {
+        Tensor x = Tensor.fromArray(new float[] {1, 3, 10, 30}, 1, 2, 1, 2);
+        assertValues(new double[] {-1, 1, -1, 1}, run1(13, "MeanVarianceNormalization", List.of(), x));
+    }
+
+    @Test
+    void groupNormalizationAtOpset18ScalesPerGroup() {
+        // Two groups of two channels, one value each: every group normalizes to [-1, 1] (eps aside).
+        Tensor x = Tensor.fromArray(new float[] {1, 3, 10, 30}, 1, 4, 1);
+        Tensor y = run1(18, "GroupNormalization", List.of(Models.intAttr("num_groups", 2),
+                        AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT).setF(0f)
+                                .build()),
+                x, Tensor.fromArray(new float[] {1, 2}, 2), Tensor.fromArray(new float[] {0, 5}, 2));
+        assertValues(new double[] {-1, 1, 3, 7}, y);
+    }
+
+    @Test
+    void hardmaxShrinkLpNormalizationAndReduceLogSum() {
+        Tensor x = Tensor.fromArray(new float[] {1, 3, 3, -2}, 2, 2);
+        assertValues(new double[] {0, 1, 1, 0}, run1(13, "Hardmax", List.of(), x));
+        assertValues(new double[] {1, 3, 3, -2}, run1(13, "Shrink", List.of(), x));   // lambd 0.5, bias 0
+        AttributeProto lambd = AttributeProto.newBuilder().setName("lambd").setType(AttributeProto.AttributeType.FLOAT)
+                .setF(1.5f).build();
+        AttributeProto bias = AttributeProto.newBuilder().setName("bias").setType(AttributeProto.AttributeType.FLOAT)
+                .setF(0.5f).build();
+        assertValues(new double[] {0, 2.5, 2.5, -1.5}, run1(13, "Shrink", List.of(lambd, bias), x));
+        assertValues(new double[] {0.25, 0.75, 0.6, -0.4}, run1(13, "LpNormalization", List.of(Models.intAttr("p", 1)), x));
+        assertValues(new double[] {Math.log(4), Math.log(1)}, run1(18, "ReduceLogSum",
+                List.of(Models.intAttr("keepdims", 0)), x, Tensor.of(1L)));
+    }
+
+    /** The op types no exported model above uses, each on [-1, 0.5, 2], against java.lang.Math. */
+    @Test
+    void remainingElementwiseOpsMatchTheirFormulas() {
+        double[] v = {-1, 0.5, 2};
+        Tensor x = Tensor.fromArray(new float[] {-1, 0.5f, 2}, 3);
+        java.util.function.DoubleUnaryOperator softplus = t -> Math.log1p(Math.exp(t));
+        java.util.Map<String, java.util.function.DoubleUnaryOperator> expected = new java.util.LinkedHashMap<>();
+        expected.put("Cos", Math::cos);
+        expected.put("Sin", Math::sin);
+        expected.put("Reciprocal", t -> 1 / t);
+        expected.put("Neg", t -> -t);
+        expected.put("Softsign", t -> t / (1 + Math.abs(t)));
+        expected.put("Mish", t -> t * Math.tanh(softplus.applyAsDouble(t)));
+        expected.put("ThresholdedRelu", t -> t > 1 ? t : 0);
+        expected.put("Gelu", t -> 0.5 * t * (1 + erf(t / Math.sqrt(2))));
+        expected.put("Identity", t -> t);
+        expected.put("Dropout", t -> t);
+        for (var e : expected.entrySet()) {
+            double[] want = java.util.Arrays.stream(v).map(e.getValue()).toArray();
+            assertArrayEquals(want, run1(18, e.getKey(), List.of(), x).to(DType.F64).toDoubleArray(), 1e-5, e.getKey());
+        }
+        Tensor y = Tensor.fromArray(new float[] {3, 1, 1}, 3);
+        assertValues(new double[] {1, 0.75, 1.5}, run1(13, "Mean", List.of(), x, y));
+        assertValues(new double[] {2, 1.5, 3}, run1(13, "Sum", List.of(), x, y));
+        assertValues(new double[] {3.5}, run1(18, "ReduceL1", List.of(), x));
+        assertValues(new double[] {Math.sqrt(5.25)}, run1(18, "ReduceL2", List.of(), x));
+        assertValues(new double[] {5.25}, run1(18, "ReduceSumSquare", List.of(), x));
+        assertEquals(DType.I64, run1(13, "CastLike", List.of(), x, Tensor.of(1L)).dtype());
+        assertEquals(3L, run1(13, "Size", List.of(), x).itemLong());
+        assertArrayEquals(new long[] {1, 2}, run1(13, "NonZero", List.of(), Tensor.of(0.0, 1.0, 2.0)).toLongArray());
+        assertValues(new double[] {2}, run1(13, "GlobalMaxPool", List.of(), x.reshape(1, 1, 3)));
+    }
+
+    /** erf by Abramowitz and Stegun 7.1.26 (|error| below 1.5e-7), enough for a 1e-5 check. */
+    private static double erf(double z) {
+        double t = 1 / (1 + 0.3275911 * Math.abs(z));
+        double y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592)
+                * t * Math.exp(-z * z);
+        return z >= 0 ? y : -y;
+    }
+
+    /** PyTorch folds BatchNorm into Conv when it exports in eval mode, so this is its only test. */
+    @Test
+    void batchNormalizationUsesItsStatisticsWhichImportAsBuffers() {
+        GraphProto g = GraphProto.newBuilder().setName("bn").addInput(Models.floatInput("x", -1, 2, 1))
+                .addInitializer(Models.floats("bn.weight", new float[] {2, 1}, 2))
+                .addInitializer(Models.floats("bn.bias", new float[] {0, 1}, 2))
+                .addInitializer(Models.floats("bn.running_mean", new float[] {0, 4}, 2))
+                .addInitializer(Models.floats("bn.running_var", new float[] {1, 4}, 2))
+                .addNode(Models.node("bn", "BatchNormalization",
+                        new String[] {"x", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"},
+                        new String[] {"y"}, AttributeProto.newBuilder().setName("epsilon")
+                                .setType(AttributeProto.AttributeType.FLOAT).setF(0f).build()))
+                .addOutput(Models.floatInput("y", -1, 2, 1)).build();
+        OnnxModel m = Onnx.load(Models.model(15, g).toByteArray(), "bn-test");
+        assertEquals(List.of("bn.weight", "bn.bias"), List.copyOf(m.namedParameters().keySet()));
+        assertEquals(List.of("bn.running_mean", "bn.running_var"), List.copyOf(m.namedBuffers().keySet()));
+        // (1 - 0) / 1 * 2 + 0 = 2 and (5 - 4) / 2 * 1 + 1 = 1.5.
+        assertValues(new double[] {2, 1.5}, m.forward(Tensor.fromArray(new float[] {1, 5}, 1, 2, 1)));
+    }
 }
