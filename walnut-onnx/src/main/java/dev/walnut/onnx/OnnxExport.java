@@ -59,12 +59,21 @@ public final class OnnxExport {
     private OnnxExport() {
     }
 
-    /** Export options with the defaults: opset 17, dim 0 of every input dynamic. */
+    /**
+     * Export options with the defaults: opset 17, dim 0 of every input dynamic.
+     *
+     * @return new options
+     */
     public static OnnxExport options() {
         return new OnnxExport();
     }
 
-    /** The opset to write: 17 or 18. */
+    /**
+     * The opset to write.
+     *
+     * @param opset 17 or 18
+     * @return these options
+     */
     public OnnxExport opset(int opset) {
         if (opset < 17 || opset > 18) {
             throw new IllegalArgumentException("ONNX export writes opset 17 or 18, not " + opset);
@@ -73,7 +82,12 @@ public final class OnnxExport {
         return this;
     }
 
-    /** Whether dim 0 of every input is a dynamic (symbolic) batch dim; true by default. */
+    /**
+     * Whether dim 0 of every input is a dynamic (symbolic) batch dim; true by default.
+     *
+     * @param dynamic false to write the example inputs' batch size as a fixed dim
+     * @return these options
+     */
     public OnnxExport dynamicBatch(boolean dynamic) {
         this.dynamicBatch = dynamic;
         return this;
@@ -82,19 +96,33 @@ public final class OnnxExport {
     /**
      * Marks dim {@code dim} of input {@code input} dynamic (e.g. dim 1, the batch of a
      * sequence-first LSTM); once any dim is marked, {@link #dynamicBatch} no longer applies.
+     *
+     * @param input the input's index
+     * @param dim the dim (negative counts from the end)
+     * @return these options
      */
     public OnnxExport markDynamic(int input, int dim) {
         dynamicDims.add(new int[] {input, dim});
         return this;
     }
 
-    /** Names of the graph inputs (default {@code x0, x1, ...}). */
+    /**
+     * Names of the graph inputs (default {@code x0, x1, ...}).
+     *
+     * @param names one per input, in order
+     * @return these options
+     */
     public OnnxExport inputNames(String... names) {
         this.inputNames = List.of(names);
         return this;
     }
 
-    /** Names of the graph outputs (default {@code output0, output1, ...}). */
+    /**
+     * Names of the graph outputs (default {@code output} for one, else {@code output0, output1, ...}).
+     *
+     * @param names one per output, in order
+     * @return these options
+     */
     public OnnxExport outputNames(String... names) {
         this.outputNames = List.of(names);
         return this;
@@ -104,18 +132,34 @@ public final class OnnxExport {
      * Traces {@code module} in eval mode on {@code exampleInputs} and writes the model to
      * {@code path}; the module's training flag is restored afterwards.
      *
+     * @param module the model
+     * @param exampleInputs inputs of the shapes it takes (size 2 or more along dynamic dims)
+     * @param path the {@code .onnx} file to write
      * @throws OnnxException if an op cannot be exported or the file cannot be written
      */
     public void export(Module module, Tensor[] exampleInputs, Path path) {
         write(toModel(module, exampleInputs), path);
     }
 
-    /** Writes an already traced graph (its bound weights become the initializers). */
+    /**
+     * Writes an already traced graph (its bound weights become the initializers).
+     *
+     * @param graph a graph from {@link Graph#tracer}, unfused
+     * @param path the {@code .onnx} file to write
+     * @throws OnnxException if an op cannot be exported or the file cannot be written
+     */
     public void export(Graph graph, Path path) {
         write(toModel(graph), path);
     }
 
-    /** The ONNX model of {@code module} traced on {@code exampleInputs}, without writing it. */
+    /**
+     * The ONNX model of {@code module} traced on {@code exampleInputs}, without writing it.
+     *
+     * @param module the model, traced in eval mode
+     * @param exampleInputs inputs of the shapes it takes
+     * @return the model message, e.g. to write with {@code writeTo}
+     * @throws OnnxException if an op cannot be exported
+     */
     public ModelProto toModel(Module module, Tensor... exampleInputs) {
         boolean training = module.isTraining();
         module.eval();
@@ -139,7 +183,13 @@ public final class OnnxExport {
         }
     }
 
-    /** The ONNX model of a traced graph, after the simplification passes. */
+    /**
+     * The ONNX model of a traced graph, after the simplification passes.
+     *
+     * @param traced a graph from {@link Graph#tracer}, unfused
+     * @return the model message
+     * @throws OnnxException if an op cannot be exported
+     */
     public ModelProto toModel(Graph traced) {
         Graph graph = Pass.run(traced, List.of(new AlgebraicSimplification(), new ConstantFolding(),
                 new CommonSubexpressionElimination(), new DeadCodeElimination()));
