@@ -216,6 +216,10 @@ class OnnxExportTest {
 
     @Test
     void resNetBlockWithBatchNormInEvalMatchesOnnxRuntime() throws Exception {
+        checkExport("resnet_block", resNetBlock(), Tensor.randn(2, 8, 12, 12), Tensor.randn(3, 8, 12, 12));
+    }
+
+    static ResNetBlock resNetBlock() {
         Tensor.manualSeed(13);
         ResNetBlock block = new ResNetBlock();
         // A few training steps' worth of forwards give BatchNorm running statistics that are not 0 and 1.
@@ -225,7 +229,65 @@ class OnnxExportTest {
                 block.forward(Tensor.randn(6, 8, 12, 12).mul(2.0).add(0.5));
             }
         }
-        checkExport("resnet_block", block, Tensor.randn(2, 8, 12, 12), Tensor.randn(3, 8, 12, 12));
+        return block;
+    }
+
+    /**
+     * ONNX's own checker (python3-onnx, with full shape inference) accepts every exported model:
+     * the declared shapes agree with what ONNX infers from the nodes.
+     */
+    @Test
+    void exportedModelsPassOnnxCheckerWithShapeInference() throws Exception {
+        String python = pythonWithOnnx();
+        List<String> files = new ArrayList<>();
+        Map<String, Object[]> models = new java.util.LinkedHashMap<>();
+        models.put("mlp", new Object[] {mlp(), Tensor.randn(4, 1, 28, 28)});
+        models.put("cnn", new Object[] {cnn(), Tensor.randn(2, 1, 28, 28)});
+        models.put("resnet_block", new Object[] {resNetBlock(), Tensor.randn(2, 8, 12, 12)});
+        models.put("lstm", new Object[] {new LSTM(6, 8, 2, true, true, 0.0, false), Tensor.randn(2, 5, 6)});
+        models.put("gru", new Object[] {new GRU(6, 8, 2, true, true, 0.0, false), Tensor.randn(2, 5, 6)});
+        models.put("transformer", new Object[] {new TransformerEncoderLayer(16, 4, 32, 0.1,
+                TransformerEncoderLayer.Activation.GELU, 1e-5, true, false), Tensor.randn(2, 7, 16)});
+        for (var e : models.entrySet()) {
+            Path file = dir.resolve(e.getKey() + ".onnx");
+            Onnx.export((Module) e.getValue()[0], new Tensor[] {(Tensor) e.getValue()[1]}, file);
+            files.add(file.toString());
+        }
+        Path ops = dir.resolve("ops.onnx");
+        OnnxExport.options().export(opsGraph(), ops);
+        files.add(ops.toString());
+        List<String> command = new ArrayList<>(List.of(python, "-c", "import sys, onnx\n"
+                + "for f in sys.argv[1:]:\n"
+                + "    onnx.checker.check_model(onnx.load(f), full_check=True)\n"
+                + "    print('onnx.checker: ok', f)\n"));
+        command.addAll(files);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "onnx.checker timed out");
+        System.out.print(out);
+        assertEquals(0, p.exitValue(), "onnx.checker rejected an exported model:\n" + out);
+        assertEquals(files.size(), out.lines().filter(l -> l.startsWith("onnx.checker: ok")).count(), out);
+    }
+
+    /** /usr/bin/python3 (or python3) that imports onnx; skips without one, except in CI where .ci/run installs it. */
+    static String pythonWithOnnx() {
+        for (String candidate : List.of("/usr/bin/python3", "python3")) {
+            try {
+                Process p = new ProcessBuilder(candidate, "-c", "import onnx").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return candidate;
+                }
+            } catch (java.io.IOException | InterruptedException ignored) {
+                // try the next candidate
+            }
+        }
+        String message = "no python3 with onnx found; install python3-onnx to run onnx.checker on exported models";
+        if ("true".equals(System.getenv("CI"))) {
+            org.junit.jupiter.api.Assertions.fail(message + " -- required in CI");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(false, message);
+        return null;
     }
 
     @Test
@@ -248,13 +310,9 @@ class OnnxExportTest {
         checkExport("transformer", layer, Tensor.randn(2, 7, 16), Tensor.randn(3, 7, 16));
     }
 
-    /**
-     * Exports a multi-output function over (x, y, index) with a dynamic batch and checks every
-     * output of ONNX Runtime against the graph's own run, values and dtypes.
-     */
-    @Test
-    void elementwiseReductionShapeAndIndexingOpsMatchOnnxRuntime() throws Exception {
-        Graph g = Graph.tracerAll(in -> {
+    /** A function of (x, y, index) with a dynamic batch that uses most of the export rules. */
+    static Graph opsGraph() {
+        return Graph.tracerAll(in -> {
             Tensor x = in[0];
             Tensor y = in[1];
             Tensor idx = in[2];
@@ -281,6 +339,15 @@ class OnnxExportTest {
             };
         }).markDynamic(0, 0).markDynamic(1, 0).markDynamic(2, 0).trace(Tensor.randn(4, 6), Tensor.randn(4, 6),
                 Tensor.randint(0, 6, 4, 6));
+    }
+
+    /**
+     * Exports a multi-output function over (x, y, index) with a dynamic batch and checks every
+     * output of ONNX Runtime against the graph's own run, values and dtypes.
+     */
+    @Test
+    void elementwiseReductionShapeAndIndexingOpsMatchOnnxRuntime() throws Exception {
+        Graph g = opsGraph();
         Path file = dir.resolve("ops.onnx");
         OnnxExport.options().export(g, file);
         Set<String> written = ModelProto.parseFrom(Files.readAllBytes(file)).getGraph().getNodeList().stream()
