@@ -80,6 +80,8 @@ final class ExportOps {
             w.emitTo("Sub", List.of(a, w.emit("Mul", List.of(q, b))), List.of(w.out(0)));
         });
 
+        RULES.put("atan2", ExportOps::atan2);
+
         unary("neg", "Neg");
         unary("abs", "Abs");
         unary("sign", "Sign");
@@ -273,6 +275,26 @@ final class ExportOps {
             w.emitTo("Where", List.of(w.inAs(1, DType.BOOL), w.scalar(((IndexingOps.Fill) w.node().attrs()).value(), dt),
                     w.in(0)), List.of(w.out(0)));
         });
+        RULES.put("permuteAlongDim", w -> w.emitTo("GatherElements", List.of(w.in(0), w.in(1)), List.of(w.out(0)),
+                attr("axis", ((ShapeContentOps.Dim) w.node().attrs()).dim())));
+        RULES.put("indexAdd", w -> {
+            // The 1-d index, shaped to broadcast along its dim and expanded to the source's shape,
+            // is ScatterElements' index; reduction=add accumulates duplicates as index_add does.
+            var a = (IndexingOps.IndexAdd) w.node().attrs();
+            DType dt = w.outValue(0).dtype();
+            int rank = w.inValue(2).shape().size();
+            long[] along = new long[rank];
+            Arrays.fill(along, 1);
+            along[axis(a.dim(), rank)] = -1;
+            String sourceShape = w.emit("Shape", List.of(w.in(2)));
+            String index = w.emit("Expand", List.of(w.emit("Reshape", List.of(w.in(1), w.ints(along))), sourceShape));
+            String source = w.inAs(2, dt);
+            if (a.alpha() != 1) {
+                source = w.emit("Mul", List.of(source, w.scalar(a.alpha(), dt)));
+            }
+            w.emitTo("ScatterElements", List.of(w.in(0), index, source), List.of(w.out(0)), attr("axis", a.dim()),
+                    attr("reduction", "add"));
+        });
         RULES.put("take", w -> w.emitTo("Gather", List.of(w.emit("Reshape", List.of(w.in(0), w.ints(-1))), w.in(1)),
                 List.of(w.out(0)), attr("axis", 0)));
 
@@ -288,13 +310,10 @@ final class ExportOps {
         RULES.put("maxPool2d", ExportOps::maxPool);
         RULES.put("avgPool2d", ExportOps::avgPool);
 
-        UNSUPPORTED.put("atan2", "ONNX has no atan2 operator");
         UNSUPPORTED.put("cumprod", "ONNX has no cumulative product operator");
         UNSUPPORTED.put("maskedSelect", "its output size depends on the data (ONNX shapes cannot express it here)");
         UNSUPPORTED.put("diagonal", "ONNX has no diagonal operator");
         UNSUPPORTED.put("diagEmbed", "ONNX has no diagonal-embedding operator");
-        UNSUPPORTED.put("indexAdd", "not exported yet (ScatterND with reduction=add could express it)");
-        UNSUPPORTED.put("permuteAlongDim", "not exported yet");
         for (String backward : List.of("thresholdBackward", "sliceBackward", "col2im", "avgPool2dBackward", "maxUnpool2d")) {
             UNSUPPORTED.put(backward, "it appears in backward graphs, which ONNX export does not cover; export an "
                     + "inference graph (a module's forward, traced in eval mode)");
@@ -393,6 +412,24 @@ final class ExportOps {
             }
             w.emitTo(argOp, List.of(w.in(0)), List.of(w.out(1)), attr("axis", a.dim()), attr("keepdims", keep));
         });
+    }
+
+    /**
+     * atan2(y, x) from Atan(y / x) and the quadrant: +-pi where x < 0, +-pi/2 (or 0) where x == 0.
+     * Division by zero only feeds branches Where discards.
+     */
+    private static void atan2(ExportWriter w) {
+        DType dt = w.outValue(0).dtype();
+        String y = w.inAs(0, dt);
+        String x = w.inAs(1, dt);
+        String zero = w.scalar(0, dt);
+        String q = w.emit("Atan", List.of(w.emit("Div", List.of(y, x))));
+        String left = w.emit("Where", List.of(w.emit("GreaterOrEqual", List.of(y, zero)),
+                w.emit("Add", List.of(q, w.scalar(Math.PI, dt))), w.emit("Sub", List.of(q, w.scalar(Math.PI, dt)))));
+        String axis = w.emit("Where", List.of(w.emit("Greater", List.of(y, zero)), w.scalar(Math.PI / 2, dt),
+                w.emit("Where", List.of(w.emit("Less", List.of(y, zero)), w.scalar(-Math.PI / 2, dt), zero))));
+        String notRight = w.emit("Where", List.of(w.emit("Less", List.of(x, zero)), left, axis));
+        w.emitTo("Where", List.of(w.emit("Greater", List.of(x, zero)), q, notRight), List.of(w.out(0)));
     }
 
     /**

@@ -14,7 +14,10 @@ import ai.onnxruntime.OrtSession;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.graph.Graph;
+import dev.walnut.graph.Pass;
+import dev.walnut.ops.ShapeContentOps;
 import dev.walnut.PadMode;
 import dev.walnut.nn.AdaptiveAvgPool2d;
 import dev.walnut.nn.BatchNorm2d;
@@ -336,6 +339,9 @@ class OnnxExportTest {
                 x.pad(new long[] {1, 2}, PadMode.CONSTANT, 0.25).reshape(-1, 3, 3),
                 x.maskedFill(x.gt(0.5), -1.0).permute(1, 0).expand(2, 6, x.size(0)),
                 x.scatterAdd(1, idx, y),
+                y.atan2(x).add(y.atan2(Tensor.zeros(6)).mul(2.0)),
+                x.indexAdd(1, idx.select(0, 0), y, 0.5),
+                Dispatcher.call(ShapeContentOps.PERMUTE_ALONG_DIM, new ShapeContentOps.Dim(1), x, y.sort(1, false).indices()),
             };
         }).markDynamic(0, 0).markDynamic(1, 0).markDynamic(2, 0).trace(Tensor.randn(4, 6), Tensor.randn(4, 6),
                 Tensor.randint(0, 6, 4, 6));
@@ -354,7 +360,8 @@ class OnnxExportTest {
                 .map(n -> n.getOpType()).collect(Collectors.toCollection(TreeSet::new));
         System.out.println("ops test: ONNX op types " + written);
         assertTrue(written.containsAll(List.of("ArgMax", "Clip", "CumSum", "GatherElements", "Mod", "Pad", "ReduceL2",
-                "ReduceLogSumExp", "ReduceProd", "ScatterElements", "TopK", "Where", "Shape", "Expand")), written.toString());
+                "ReduceLogSumExp", "ReduceProd", "ScatterElements", "TopK", "Where", "Shape", "Expand", "Atan")),
+                written.toString());
         Tensor x = Tensor.randn(3, 6);
         Tensor y = Tensor.randn(3, 6);
         Tensor idx = Tensor.randint(0, 6, 3, 6);
@@ -401,12 +408,22 @@ class OnnxExportTest {
 
     @Test
     void opWithoutOnnxFormIsAnErrorNamingOpAndNode() {
-        Graph g = Graph.trace(in -> in[0].atan2(in[1]).relu(), Tensor.randn(2, 3), Tensor.randn(2, 3));
+        Graph g = Graph.trace(in -> in[0].cumprod(1).relu(), Tensor.randn(2, 3));
         OnnxException e = assertThrows(OnnxException.class,
-                () -> OnnxExport.options().export(g, dir.resolve("atan2.onnx")));
-        assertTrue(e.getMessage().contains("'atan2'") && e.getMessage().contains("%0 = atan2(%x0: f32[2,3]"),
+                () -> OnnxExport.options().export(g, dir.resolve("cumprod.onnx")));
+        assertTrue(e.getMessage().contains("'cumprod'") && e.getMessage().contains("%0 = cumprod(%x0: f32[2,3])"),
                 e.getMessage());
-        assertTrue(e.getMessage().contains("ONNX has no atan2"), e.getMessage());
+        assertTrue(e.getMessage().contains("ONNX has no cumulative product"), e.getMessage());
+        assertTrue(!Files.exists(dir.resolve("cumprod.onnx")));
+    }
+
+    @Test
+    void fusedGraphIsAnErrorThatSaysToExportBeforeFusion() {
+        Graph fused = Pass.run(Graph.tracer(mlp()).markDynamic(0, 0).trace(Tensor.randn(4, 1, 28, 28)), Pass.defaults());
+        OnnxException e = assertThrows(OnnxException.class,
+                () -> OnnxExport.options().export(fused, dir.resolve("fused.onnx")));
+        assertTrue(e.getMessage().contains("'fused") && e.getMessage().contains("export the graph before fusion"),
+                e.getMessage());
     }
 
     @Test
