@@ -108,6 +108,10 @@ class ExportOnnxCommandTest {
         Result r = CliRun.run("run", shared.resolve("mlp.onnx").toString(), "--input", input.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("logits: float32 [3, 10]"), r.out());
+        Result inspect = CliRun.run("inspect", shared.resolve("mlp.onnx").toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().contains("walnut"), inspect.out());
+        assertTrue(inspect.out().contains("images"), inspect.out());
     }
 
     @Test

@@ -17,6 +17,8 @@ import dev.walnut.autograd.Autograd;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.graph.Graph;
 import dev.walnut.graph.Pass;
+import dev.walnut.ops.OpDef;
+import dev.walnut.ops.Ops;
 import dev.walnut.ops.ShapeContentOps;
 import dev.walnut.PadMode;
 import dev.walnut.nn.AdaptiveAvgPool2d;
@@ -424,6 +426,35 @@ class OnnxExportTest {
                 () -> OnnxExport.options().export(fused, dir.resolve("fused.onnx")));
         assertTrue(e.getMessage().contains("'fused") && e.getMessage().contains("export the graph before fusion"),
                 e.getMessage());
+    }
+
+    @Test
+    void everyRegistryOpHasAnExportRuleOrAStatedReason() {
+        for (OpDef<?> op : Ops.all()) {
+            boolean rule = ExportOps.rule(op.name()) != null;
+            boolean reason = !ExportOps.reason(op.name()).equals("no ONNX export rule for this op");
+            assertTrue(rule != reason, op.name() + ": needs exactly one of an export rule and a reason it has none");
+        }
+    }
+
+    @Test
+    void sequenceFirstLstmWithItsBatchDimMarkedDynamic() throws Exception {
+        Tensor.manualSeed(17);
+        LSTM lstm = new LSTM(4, 6);   // [seq, batch, features]
+        lstm.eval();
+        Path file = dir.resolve("lstm_seq_first.onnx");
+        OnnxExport.options().markDynamic(0, 1).export(lstm, new Tensor[] {Tensor.randn(5, 2, 4)}, file);
+        ModelProto m = ModelProto.parseFrom(Files.readAllBytes(file));
+        TensorShapeProto in = m.getGraph().getInput(0).getType().getTensorType().getShape();
+        assertEquals(5, in.getDim(0).getDimValue());
+        assertEquals("batch", in.getDim(1).getDimParam());
+        Tensor x = Tensor.randn(5, 3, 4);
+        Tensor expected;
+        try (var off = Autograd.noGrad()) {
+            expected = lstm.forward(x);
+        }
+        double err = relativeError(runOrt(file, x).get(0), expected);
+        assertTrue(err <= TOLERANCE, "sequence-first LSTM differs from ONNX Runtime by " + err);
     }
 
     @Test
