@@ -167,7 +167,13 @@ final class ExportOps {
 
         // Views and shapes. Sizes come from the output's dims, so a reshape target or an expand
         // shape that follows the batch is computed from the input's runtime shape.
-        Rule reshape = w -> w.emitTo("Reshape", List.of(w.in(0), w.shape(w.outValue(0).shape())), List.of(w.out(0)));
+        Rule reshape = w -> {
+            List<Dim> target = w.outValue(0).shape();
+            // ONNX reads a 0 in the target as "keep the input's dim" unless allowzero is set.
+            boolean empty = target.stream().anyMatch(d -> d.isStatic() && d.example() == 0);
+            w.emitTo("Reshape", List.of(w.in(0), w.shape(target)), List.of(w.out(0)),
+                    empty ? new AttributeProto[] {attr("allowzero", 1)} : new AttributeProto[0]);
+        };
         RULES.put("reshape", reshape);
         RULES.put("view", reshape);
         RULES.put("expand", w -> w.emitTo("Expand", List.of(w.in(0), w.shape(w.outValue(0).shape())), List.of(w.out(0))));

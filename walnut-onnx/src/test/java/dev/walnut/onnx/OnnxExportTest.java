@@ -458,6 +458,15 @@ class OnnxExportTest {
     }
 
     @Test
+    void reshapeToAnEmptyShapeKeepsItsZeroDim() throws Exception {
+        Graph g = Graph.trace(in -> in[0].reshape(0, 5).add(1.0), Tensor.zeros(3, 0));
+        Path file = dir.resolve("empty.onnx");
+        OnnxExport.options().export(g, file);
+        List<Tensor> out = runOrt(file, Tensor.zeros(3, 0));
+        assertArrayEquals(new long[] {0, 5}, out.get(0).shape());
+    }
+
+    @Test
     void unsupportedOpsetIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> OnnxExport.options().opset(16));
     }
