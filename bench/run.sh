@@ -5,7 +5,7 @@
 #
 # Usage: bench/run.sh [--quick] [--only GROUPS] [--soak] [--djl] [--install] [--no-torch] [--no-build]
 #   --quick        1 warmup + 3 measured iterations of 0.5 s (a smoke run, ~4 minutes)
-#   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,memory (default: all)
+#   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,func,memory (default: all)
 #   --soak         also run the 10,000-step memory soak (about 2 more minutes)
 #   --djl          also run the workloads in DJL with its PyTorch engine (module walnut-bench-djl,
 #                  Maven profile djl; the first build downloads ~120 MB of DJL jars from Maven
@@ -30,7 +30,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-install=0 torch=1 build=1 quick=0 soak=0 djl=0 only=chain,gemm,elementwise,mlp,cnn,memory
+install=0 torch=1 build=1 quick=0 soak=0 djl=0 only=chain,gemm,elementwise,mlp,cnn,func,memory
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --install) install=1 ;;
@@ -60,6 +60,43 @@ jmh_json=walnut-bench/target/jmh.json
 # The Vector API kernel provider is picked up when this module is present (DESIGN §1).
 jvm_flags="--add-modules jdk.incubator.vector -Dwalnut.threads=$threads"
 
+# --- group "compiled" (issue 15, graph compiler): the ten-op elementwise chain (CompiledBenchmark:
+# eager, compiled, and the stream floor x.add(y)) and the MLP (CompiledMlpBenchmark: eager,
+# compiled), Walnut only, printed with their ratios. Not among the default groups: ask for it
+# with --only compiled (alone or with other groups). Self-contained: it builds, runs and prints
+# here, then the script goes on with the other groups, if any.
+if [[ ,$only, == *,compiled,* ]]; then
+    only=$(echo ",$only," | sed 's/,compiled,/,/g; s/^,*//; s/,*$//')
+    if [[ $build == 1 ]]; then
+        echo "== building walnut-bench"
+        mvn -q -B -pl walnut-bench -am package -DskipTests
+        [[ $djl == 1 ]] || build=0
+    fi
+    compiled_json=walnut-bench/target/jmh-compiled.json
+    echo "== JMH (compiled): -f 1 -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
+    java -jar "$jar" 'dev\.walnut\.bench\.Compiled(Mlp)?Benchmark\.' -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" \
+        -r "${ms}ms" -jvmArgsAppend "$jvm_flags" -rf json -rff "$compiled_json"
+    if command -v python3 >/dev/null 2>&1; then
+        python3 - "$compiled_json" <<'PY'
+import json, sys
+rows = {}
+for r in json.load(open(sys.argv[1])):
+    cls, meth = r["benchmark"].split(".")[-2:]
+    params = ", ".join(f"{k}={v}" for k, v in sorted(r.get("params", {}).items()))
+    rows.setdefault((cls.replace("Benchmark", ""), params), {})[meth] = r["primaryMetric"]["score"]
+fmt = "{:<28} {:>10} {:>12} {:>10} {:>16} {:>17}"
+print(fmt.format("workload", "eager ms", "compiled ms", "stream ms", "eager/compiled", "compiled/stream"))
+for (cls, params), m in sorted(rows.items()):
+    e, c, s = m.get("eager"), m.get("compiled"), m.get("stream")
+    f = lambda v: "-" if v is None else f"{v:.3f}"
+    ratio = lambda a, b: "-" if a is None or b is None else f"{a / b:.2f}x"
+    print(fmt.format(f"{cls} {params}", f(e), f(c), f(s), ratio(e, c), ratio(c, s)))
+print("stream = x.add(y): reads both inputs and writes one output once, the memory floor of the chain")
+PY
+    fi
+    [[ -n $only ]] || exit 0
+fi
+
 # JMH include patterns per workload group; walnut-bench-djl mirrors the class and method names
 # in package dev.walnut.bench.djl.
 includes=() djl_includes=()
@@ -71,8 +108,10 @@ for g in "${groups[@]}"; do
         elementwise) pattern='(Elementwise|Reduction)Benchmark\.' ;;
         mlp) pattern='Mlp(Train|Inference)Benchmark\.' ;;
         cnn) pattern='CnnBenchmark\.' ;;
+        # No DJL counterpart: DJL has no function transforms.
+        func) includes+=("dev\.walnut\.bench\.FuncBenchmark\."); continue ;;
         memory) continue ;;
-        *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, memory)" >&2; exit 2 ;;
+        *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, func, memory)" >&2; exit 2 ;;
     esac
     includes+=("dev\.walnut\.bench\.$pattern")
     djl_includes+=("dev\.walnut\.bench\.djl\.$pattern")

@@ -52,6 +52,8 @@ SUM_SIZE = 1 << 24
 BYTES_MOVED = {"add": 12, "mul": 12, "exp": 8, "sum": 4}  # F32 bytes read+written per element
 MLP_BATCHES = (64, 256)
 CNN_BATCH = 64
+FUNC_BATCH = 64
+FUNC_PER_SAMPLE_LIMIT, FUNC_JVP_LIMIT = 3.0, 1.5
 MEMORY_STEPS = 200
 # A timing counts as disturbed when other processes used more than this share of all CPUs meanwhile.
 FOREIGN_LIMIT = 0.10
@@ -66,13 +68,14 @@ TARGETS = {
     ("mlp_train", "sgd", 256): 0.9, ("mlp_train", "adam", 256): 0.9,
     ("mlp_infer", 64): 0.8, ("mlp_infer", 256): 0.8,
     ("cnn_train", CNN_BATCH): 1.0,
+    ("func", "perSampleGrads"): 1.0, ("func", "hvp"): 1.0,
 }
 TARGET_RSS_RATIO = 0.6
 TARGET_SGEMM_SHARE = 0.6  # pure-Java SGEMM 1024 at >= 0.6 of OpenBLAS's GFLOP/s (PyTorch's BLAS here)
 
 OP_PKG = "dev.walnut.bench."
 DJL_PKG = "dev.walnut.bench.djl."  # walnut-bench-djl: same class, method and parameter names
-GROUPS = ("chain", "gemm", "elementwise", "mlp", "cnn", "memory")
+GROUPS = ("chain", "gemm", "elementwise", "mlp", "cnn", "func", "memory")
 
 
 # --------------------------------------------------------------------------- workloads
@@ -108,6 +111,10 @@ def workloads():
         rows.append(Workload(("mlp_infer", b), f"MLP inference b{b}", "model", "mlp"))
     rows.append(Workload(("cnn_train", CNN_BATCH), f"CNN train SGD b{CNN_BATCH}", "model", "cnn"))
     rows.append(Workload(("cnn_infer", CNN_BATCH), f"CNN inference b{CNN_BATCH}", "model", "cnn"))
+    # Function transforms on the MLP at batch 64 (issue 17); PyTorch runs them with functorch.
+    for method, label in (("perSampleGrads", "per-sample grads vmap(grad)"), ("batchedGrad", "batched grad"),
+                          ("forward", "forward noGrad"), ("jvp", "jvp (forward mode)"), ("hvp", "hvp of the loss")):
+        rows.append(Workload(("func", method), f"MLP b{FUNC_BATCH} {label}", "model", "func"))
     return rows
 
 
@@ -138,10 +145,60 @@ def torch_train_step(torch, model, opt, x, y):
     return loss
 
 
+def torch_func_callable(torch, method):
+    """FuncBenchmark's workloads in functorch (bundled with Debian's PyTorch 1.13; torch.func in 2.x)."""
+    try:
+        from torch.func import functional_call, grad, vmap, jvp
+    except ImportError:  # PyTorch 1.13: functorch's transforms, functional_call from torch.nn.utils.stateless
+        from functorch import grad, vmap, jvp, vjp
+        from torch.nn.utils.stateless import functional_call
+    else:
+        from torch.func import vjp
+    gen = torch.Generator().manual_seed(42)
+    torch.manual_seed(42)
+    model = torch_mlp(torch)
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x = torch.randn(FUNC_BATCH, 784, generator=gen)
+    t = torch.randn(FUNC_BATCH, 784, generator=gen)
+    y = torch.randint(0, 10, (FUNC_BATCH,), generator=gen)
+    ct = {k: torch.randn(v.shape, generator=gen) for k, v in params.items()}
+    ce = torch.nn.functional.cross_entropy
+
+    def example_loss(p, xi, yi):
+        return ce(functional_call(model, p, (xi.unsqueeze(0),)), yi.unsqueeze(0))
+
+    def batch_loss(p):
+        return ce(functional_call(model, p, (x,)), y)
+
+    per_sample = vmap(grad(example_loss), in_dims=(None, 0, 0))
+
+    def forward():
+        with torch.no_grad():
+            return model(x)
+
+    def hvp():
+        try:
+            return jvp(grad(batch_loss), (params,), (ct,))
+        except NotImplementedError:
+            # PyTorch 1.13 has no forward rule for nll_loss_backward: reverse over reverse instead.
+            return vjp(grad(batch_loss), params)[1](ct)
+
+    fns = {
+        "perSampleGrads": lambda: per_sample(params, x, y),
+        "batchedGrad": lambda: grad(batch_loss)(params),
+        "forward": forward,
+        "jvp": lambda: jvp(lambda xi: functional_call(model, params, (xi,)), (x,), (t,)),
+        "hvp": hvp,
+    }
+    return fns[method], 1
+
+
 def torch_callable(torch, key):
     """(callable, ops per call) for one workload key; the chain rows count 2000 ops per call."""
     gen = torch.Generator().manual_seed(42)
     kind = key[0]
+    if kind == "func":
+        return torch_func_callable(torch, key[1])
     if kind == "chain":
         x = torch.ones(1, dtype=torch.float32, requires_grad=True)
 
@@ -257,6 +314,8 @@ def walnut_key(cls, method, params):
         return ("mlp_train", params["optimizer"], int(params["batch"]))
     if cls == "MlpInferenceBenchmark":
         return ("mlp_infer", int(params["batch"]))
+    if cls == "FuncBenchmark":
+        return ("func", method)
     if cls == "CnnBenchmark":
         return ("cnn_train" if method == "trainStep" else "cnn_infer", int(params["batch"]))
     return None
@@ -628,6 +687,7 @@ def main():
                      f"{env.get('cpu_used_by_other_processes', 'not measured')}; over {FOREIGN_LIMIT:.0%} counts as "
                      "busy), so the numbers are unreliable, PyTorch's most (its OpenMP threads spin while "
                      "waiting). Rerun on an idle machine before judging the targets.")
+    notes.extend(func_notes(walnut, theirs))
     if torch_note:
         notes.append(torch_note)
 
@@ -636,6 +696,20 @@ def main():
     print(md)
     write_results(args.results, env, table, memory, soak, notes, md)
     return 0
+
+
+def func_notes(walnut, theirs):
+    """Issue 17's targets within one side: per-sample grads <= 3x the batched grad, jvp <= 1.5x the forward."""
+    out = []
+    for side, times in (("Walnut", walnut), ("PyTorch", theirs)):
+        for num, den, limit, what in (("perSampleGrads", "batchedGrad", FUNC_PER_SAMPLE_LIMIT, "per-sample grads / batched grad"),
+                                      ("jvp", "forward", FUNC_JVP_LIMIT, "jvp / forward")):
+            a, b = times.get(("func", num)), times.get(("func", den))
+            if a and b:
+                r = statistics.median(a) / statistics.median(b)
+                verdict = f" (target ≤ {limit}: {'met' if r <= limit else 'NOT met'})" if side == "Walnut" else ""
+                out.append(f"func, {side}: {what} = {r:.2f}{verdict}.")
+    return out
 
 
 def memory_lines(memory, soak):

@@ -13,9 +13,10 @@ import java.util.List;
  *
  * <p>Reading follows PyTorch's {@code applySlicing} + {@code index}: the basic entries (ranges,
  * integers, {@code None}, {@code ...}) are applied first as views, each BOOL mask becomes the
- * columns of its {@code nonzero()}, and the integer index tensors broadcast together to a shape
- * {@code B}. The indexed dims are flattened into one and read with one integer-index gather
- * ({@link Indexing#index}), whose gradient scatters back. When the advanced dims are adjacent
+ * flat positions of its true elements within the dims it covers (one {@code nonzero()} of the
+ * flattened mask), and the index tensors broadcast together to a shape {@code B}. The indexed
+ * dims are flattened into one and read with one integer-index gather ({@link Indexing#index}),
+ * whose gradient scatters back. When the advanced dims are adjacent
  * in the view, {@code B} takes their place; otherwise it comes first (PyTorch's rule; integers are
  * selections applied before, so unlike NumPy they never split the advanced dims).
  *
@@ -58,9 +59,11 @@ final class AdvancedIndexing {
             throw new IndexOutOfBoundsException(where + ": too many indices for a tensor of rank " + x.shape.length
                     + " (shape " + Shapes.str(x.shape) + ")");
         }
-        List<Integer> positions = new ArrayList<>();   // dims of the view that take an index tensor
-        List<Integer> sourceDims = new ArrayList<>();  // the same dims numbered in x, for messages
+        // Each advanced entry covers a block of view dims: one for an integer tensor, the mask's
+        // rank for a BOOL mask (whose true positions, flat within the block, come from one nonzero).
+        List<int[]> blocks = new ArrayList<>();        // {first view dim, number of dims, dim in x}
         List<Tensor> indices = new ArrayList<>();
+        List<Boolean> checked = new ArrayList<>();     // mask positions are valid by construction
         Tensor t = x;
         int d = 0;
         int src = 0;
@@ -86,74 +89,87 @@ final class AdvancedIndexing {
                 case TENSOR -> {
                     Tensor idx = s.tensor;
                     if (idx.dtype != DType.BOOL) {
-                        positions.add(d++);
-                        sourceDims.add(src++);
+                        blocks.add(new int[] {d++, 1, src++});
                         indices.add(idx);
+                        checked.add(false);
                     } else if (idx.shape.length == 0) {
                         // x[True] adds a dim of size 1 and x[False] one of size 0, as in PyTorch.
                         t = t.unsqueeze(d);
-                        positions.add(d++);
-                        sourceDims.add(src);
+                        blocks.add(new int[] {d++, 1, src});
                         indices.add(idx.item() != 0 ? Tensor.zeros(new long[] {1}, DType.I64)
                                 : Tensor.zeros(new long[] {0}, DType.I64));
+                        checked.add(true);
                     } else {
-                        for (int k = 0; k < idx.shape.length; k++) {
-                            if (idx.shape[k] != t.shape[d + k]) {
+                        int k = idx.shape.length;
+                        for (int j = 0; j < k; j++) {
+                            if (idx.shape[j] != t.shape[d + j]) {
                                 throw new IndexOutOfBoundsException(where + ": the shape of the mask "
-                                        + Shapes.str(idx.shape) + " at index " + k + " does not match the shape of the "
-                                        + "indexed tensor " + Shapes.str(x.shape) + " at index " + (src + k));
+                                        + Shapes.str(idx.shape) + " at index " + j + " does not match the shape of the "
+                                        + "indexed tensor " + Shapes.str(x.shape) + " at index " + (src + j));
                             }
                         }
-                        Tensor nz = idx.nonzero();
-                        for (int k = 0; k < idx.shape.length; k++) {
-                            positions.add(d++);
-                            sourceDims.add(src++);
-                            indices.add(nz.select(1, k).contiguous());
-                        }
+                        blocks.add(new int[] {d, k, src});
+                        indices.add(idx.reshape(-1).nonzero().reshape(-1));
+                        checked.add(true);
+                        d += k;
+                        src += k;
                     }
                 }
             }
         }
-        int m = positions.size();
+        int m = blocks.size();
         int[] broadcast = new int[0];
         for (Tensor idx : indices) {
             broadcast = Shapes.broadcast(where + " (shape mismatch: indexing tensors could not be broadcast together)",
                     broadcast, idx.shape);
         }
-        // Wrap negative positions and check every index against its own dim, then fold the m
-        // indexed dims into one: flat = sum_j idx_j * prod_{k > j} size_k.
+        // Wrap negative positions and check every index against its own dim, then fold the
+        // indexed blocks into one dim: flat = sum_e idx_e * prod_{f > e} size_f.
         Tensor flat = null;
         long multiplier = 1;
-        for (int j = m - 1; j >= 0; j--) {
-            int size = t.shape[positions.get(j)];
-            Tensor idx = Indexing.longIndex("index", "indices", indices.get(j));
-            Indexing.checkRange("index", idx, size, sourceDims.get(j), true, "");
-            idx = Indexing.wrapped(idx, size);
+        int advancedDims = 0;
+        for (int e = m - 1; e >= 0; e--) {
+            int[] block = blocks.get(e);
+            long size = 1;
+            for (int j = 0; j < block[1]; j++) {
+                size *= t.shape[block[0] + j];
+            }
+            Tensor idx = indices.get(e);
+            if (!checked.get(e)) {
+                idx = Indexing.longIndex("index", "indices", idx);
+                Indexing.checkRange("index", idx, size, block[2], true, "");
+                idx = Indexing.wrapped(idx, size);
+            }
             Tensor term = multiplier == 1 ? idx : idx.mul(multiplier);
             flat = flat == null ? term : term.add(flat);
             multiplier *= size;
+            advancedDims += block[1];
         }
         flat = flat.expand(Shapes.toLongs(broadcast));
         boolean adjacent = true;
-        for (int j = 1; j < m; j++) {
-            adjacent &= positions.get(j) == positions.get(0) + j;
+        int first = blocks.get(0)[0];
+        for (int e = 1, next = first + blocks.get(0)[1]; e < m; next += blocks.get(e)[1], e++) {
+            adjacent &= blocks.get(e)[0] == next;
         }
         if (adjacent) {
-            int first = positions.get(0);
-            Tensor folded = m == 1 ? t : t.flatten(first, first + m - 1);
+            Tensor folded = advancedDims == 1 ? t : t.flatten(first, first + advancedDims - 1);
             return Indexing.index(folded, first, flat);
         }
         int[] perm = new int[t.shape.length];
+        boolean[] advanced = new boolean[t.shape.length];
         int p = 0;
-        for (int pos : positions) {
-            perm[p++] = pos;
+        for (int[] block : blocks) {
+            for (int j = 0; j < block[1]; j++) {
+                advanced[block[0] + j] = true;
+                perm[p++] = block[0] + j;
+            }
         }
         for (int k = 0; k < t.shape.length; k++) {
-            if (!positions.contains(k)) {
+            if (!advanced[k]) {
                 perm[p++] = k;
             }
         }
-        return Indexing.index(t.permute(perm).flatten(0, m - 1), 0, flat);
+        return Indexing.index(t.permute(perm).flatten(0, advancedDims - 1), 0, flat);
     }
 
     /**

@@ -79,7 +79,7 @@ final class Elementwise {
             layouts[i] = broadcast(inputs[i], shape);
         }
         Backends.checkFits(inputs[0].dtype, Shapes.numel(shape));
-        return new Tensor(Backends.CPU.elementwise(program, storages, layouts, shape), shape);
+        return new Tensor(Backends.CPU.elementwise(program, storages, layouts, shape), program.sumsResult() ? new int[0] : shape);
     }
 
     /**

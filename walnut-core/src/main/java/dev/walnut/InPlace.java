@@ -8,7 +8,8 @@ import java.util.function.UnaryOperator;
 /**
  * In-place ops: compute the new value out of place, then write it into the tensor's own
  * (possibly strided) storage and bump the version counter. When the write is recorded, the
- * tensor takes over the history of the new value.
+ * tensor takes over the history of the new value; a recorded write through a view rewrites the
+ * view's base (see {@code throughView}).
  */
 final class InPlace {
     private InPlace() {
@@ -32,12 +33,6 @@ final class InPlace {
         checkWritable(op, t);
         boolean recording = Autograd.isGradEnabled();
         boolean hasHistory = recording && t.requiresGrad();
-        if (hasHistory && (t.base != null && t.base.requiresGrad())) {
-            throw new IllegalStateException(op + ": in-place write through a view (shape " + Shapes.str(t.shape)
-                    + ") of a tensor that requires grad (shape " + Shapes.str(t.base.shape) + ") is not supported; "
-                    + "write into the tensor itself with indexPut(value, Slice...) (Python's x[...] = v), which is "
-                    + "recorded, or compute the new value out of place (e.g. with where() or cat())");
-        }
         // With history, operate on a clone so nodes recorded by this op save the old value,
         // not the storage about to be overwritten.
         Tensor result = value.apply(hasHistory ? t.clone() : t);
@@ -49,11 +44,8 @@ final class InPlace {
             throw new IllegalArgumentException(op + ": result type " + result.dtype + " can't be cast to the desired output "
                     + "type " + t.dtype + " of the in-place target; use the out-of-place op instead");
         }
-        if (recording && result.requiresGrad() && t.base != null) {
-            throw new IllegalStateException(op + ": in-place write of a value that requires grad through a view (shape "
-                    + Shapes.str(t.shape) + ") of a tensor of shape " + Shapes.str(t.base.shape) + " is not supported; "
-                    + "write into the tensor itself with indexPut(value, Slice...) (Python's x[...] = v), which is "
-                    + "recorded, or compute the new value out of place (e.g. with where() or cat())");
+        if (recording && t.base != null && (t.base.requiresGrad() || result.requiresGrad())) {
+            return throughView(op, t, result);
         }
         Dispatcher.notifyInPlaceWrite(op, t, result);
         Backends.CPU.copy(result.storage, result.layout(), t.storage, t.layout());
@@ -61,6 +53,35 @@ final class InPlace {
         if (recording && result.requiresGrad()) {
             t.takeHistory(result);
         }
+        return t;
+    }
+
+    /**
+     * A recorded write through a view, PyTorch's {@code CopySlices}: the base is rewritten out of
+     * place with the view's elements replaced (a scatter at their flat positions, so the
+     * overwritten elements get no gradient and the new value gets theirs), the base takes that
+     * history, and the view takes the history of its elements read back from the new base.
+     * Other views of the base taken before become stale (recording through them fails).
+     */
+    private static Tensor throughView(String op, Tensor t, Tensor result) {
+        Tensor b = t.base;
+        if (!b.isContiguous()) {
+            throw new IllegalStateException(op + ": in-place write through a view (shape " + Shapes.str(t.shape)
+                    + ") of a non-contiguous tensor that requires grad (shape " + Shapes.str(b.shape) + ") is not "
+                    + "supported; write into the tensor itself with indexPut(value, Slice...) (Python's x[...] = v), "
+                    + "or compute the new value out of place (e.g. with where() or cat())");
+        }
+        // The flat (row-major) position in b of every element of t: b is contiguous, so an
+        // element's position is its storage index minus b's offset, read through t's layout.
+        Tensor all = Tensor.arange((long) Shapes.numel(b.shape));
+        Tensor positions = new Tensor(all.storage, t.shape.clone(), t.strides.clone(), t.offset - b.offset, all)
+                .contiguous().reshape(-1);
+        Tensor src = result.to(b.dtype).reshape(-1);
+        apply(op, b, whole -> whole.reshape(-1).scatter(0, positions, src).reshape(b.shape()));
+        if (b.requiresGrad()) {
+            t.takeHistory(b.reshape(-1).take(positions).reshape(t.shape()));
+        }
+        t.baseEpoch = b.historyEpoch;
         return t;
     }
 

@@ -344,6 +344,9 @@ final class Indexing {
         Tensor c = Creation.contiguousOf(x, x.dtype);
         long[] pos = Backends.CPU.nonzeroPositions(c.storage, c.offset, Shapes.numel(x.shape));
         int rank = x.shape.length;
+        if (rank == 1) {
+            return new Tensor(Backends.wrap(pos), new int[] {pos.length, 1});   // the positions are the coordinates
+        }
         long[] coords = new long[pos.length * rank];
         for (int p = 0; p < pos.length; p++) {
             long rem = pos[p];

@@ -128,6 +128,17 @@ public final class Slice {
         return of(Tensor.fromArray(positions.clone(), positions.length));
     }
 
+    /**
+     * A literal mask along one dim, Python's {@code x[[True, False, True]]}: {@link #of(Tensor)}
+     * of a 1-d BOOL tensor.
+     *
+     * @param mask true for the positions to keep
+     * @return the index entry
+     */
+    public static Slice of(boolean... mask) {
+        return of(Tensor.fromArray(mask.clone(), mask.length));
+    }
+
     @Override
     public String toString() {
         return switch (kind) {

@@ -54,6 +54,10 @@ public final class Tensor {
     private final long id;
     /** The tensor this one is a view of (null when it owns its storage's layout). */
     final Tensor base;
+    /** Bumped when this tensor takes over the history of a recorded in-place write. */
+    int historyEpoch;
+    /** The base's {@link #historyEpoch} when this view was taken or last written (0 for non-views). */
+    int baseEpoch;
 
     private boolean requiresGrad;
     private Node gradFn;
@@ -73,6 +77,7 @@ public final class Tensor {
         this.offset = offset;
         this.dtype = storage.dtype();
         this.base = base;
+        this.baseEpoch = base == null ? 0 : base.historyEpoch;
         this.id = NEXT_ID.getAndIncrement();
     }
 
@@ -94,6 +99,17 @@ public final class Tensor {
     static {
         Kernels.register(EagerKernels.INSTANCE);
         TensorInternals.register(new TensorInternals() {
+            @Override
+            public String staleView(String op, Tensor t) {
+                if (t.base == null || t.baseEpoch == t.base.historyEpoch) {
+                    return null;
+                }
+                return op + ": an input is a view (shape " + Shapes.str(t.shape) + ") of a tensor (shape "
+                        + Shapes.str(t.base.shape) + ") that was overwritten by a recorded in-place write after the "
+                        + "view was taken, so the view's history would skip that write; take the view again after "
+                        + "the write (PyTorch regenerates such views)";
+            }
+
             @Override
             public void attachGradFn(Tensor t, Node node, int outputIndex) {
                 t.gradFn = node;
@@ -564,7 +580,16 @@ public final class Tensor {
         return Access.getLong(storage, Access.flatIndex("getLong", this, index));
     }
 
-    /** Writes one element in place (bumps the version; not allowed on a leaf that requires grad while recording). */
+    /**
+     * Writes one element in place (bumps the version; not allowed on a leaf that requires grad
+     * while recording): Python's {@code x[1, 2] = 7.0}. The value comes first, as in
+     * {@link #indexPut(double, Slice...)}, because the index is varargs. Not recorded for
+     * autograd; {@code indexPut} is.
+     *
+     * <pre>{@code
+     * x.setDouble(7.0, 1, 2);   // x[1, 2] = 7
+     * }</pre>
+     */
     public Tensor setDouble(double value, long... index) {
         InPlace.checkWritable("setDouble", this);
         Dispatcher.notifyInPlaceWrite("setDouble", this, null);
@@ -724,6 +749,7 @@ public final class Tensor {
 
     /** After an in-place op under recording: this tensor now holds {@code value}'s history. */
     void takeHistory(Tensor value) {
+        historyEpoch++;
         gradFn = value.gradFn;
         outputIndex = value.outputIndex;
         requiresGrad = true;
@@ -1863,7 +1889,9 @@ public final class Tensor {
      * {@code index_put_}). Like every in-place op it bumps the version counter and is an error on
      * a leaf that requires grad outside {@code noGrad()}. With autograd on, a tensor with history
      * or a value that requires grad is recorded: the overwritten elements get no gradient and the
-     * value gets the gradient of where it was written.
+     * value gets the gradient of where it was written. Basic indices without autograd write
+     * through a view; index tensors and recorded writes rebuild the tensor with a scatter (a
+     * pass over all of it), and {@code x[mask] = v} with a full-shape mask is a masked fill.
      *
      * <pre>{@code
      * x.indexPut(Tensor.scalar(5.0), Slice.at(0));                    // x[0] = 5
@@ -1888,6 +1916,10 @@ public final class Tensor {
 
     /** {@link #indexPut(Tensor, Slice...)} of one value: {@code x[0, 1:3] = 2.5}, {@code x[mask] = 0}. */
     public Tensor indexPut(double value, Slice... slices) {
+        if (slices.length == 1 && slices[0].kind == Slice.Kind.TENSOR && slices[0].tensor.dtype == DType.BOOL
+                && Arrays.equals(slices[0].tensor.shape, shape)) {
+            return maskedFillInPlace(slices[0].tensor, value);   // x[mask] = v, without the scatter's pass
+        }
         if (!AdvancedIndexing.hasTensor(slices) && !(Autograd.isGradEnabled() && requiresGrad())) {
             index(slices).fillInPlace(value);
             return this;

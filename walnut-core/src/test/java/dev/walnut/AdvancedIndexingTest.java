@@ -54,6 +54,7 @@ class AdvancedIndexingTest {
     @Test
     void boolMasksSelectWhereTrue() {
         assertEquals(List.of(9L, 10L, 11L), X.index(Slice.of(X.gt(8L))).toList());                               // x[x > 8]
+        assertEquals(List.of(List.of(4L, 5L, 6L, 7L)), X.index(Slice.of(false, true, false)).toList());         // x[[False, True, False]]
         Tensor rows = Tensor.fromArray(new boolean[] {true, false, true}, 3);
         assertEquals(List.of(List.of(0L, 1L, 2L, 3L), List.of(8L, 9L, 10L, 11L)), X.index(Slice.of(rows)).toList()); // x[rows]
         Tensor cols = Tensor.fromArray(new boolean[] {false, true, false, true}, 4);
@@ -187,16 +188,85 @@ class AdvancedIndexingTest {
     }
 
     @Test
-    void aWriteThroughAViewOfATensorWithHistoryPointsToIndexPut() {
+    void writesThroughViewsAreRecordedLikeTorch() {
+        // y = x * 2; y[:, 0] += 1   (Python runs the += on the view y[:, 0])
         Tensor x = Tensor.ones(2, 3).setRequiresGrad(true);
         Tensor y = x.mul(2.0);
-        var e = assertThrows(IllegalStateException.class, () -> y.index(Slice.all(), Slice.at(0)).addInPlace(1.0)); // y[:, 0] += 1
-        TensorAssertions.assertContains(e.getMessage(), "addInPlace", "through a view (shape [2])", "(shape [2, 3])",
-                "indexPut(value, Slice...)");
-        // The recorded spelling: y[:, 0] = y[:, 0] + 1
-        y.indexPut(y.index(Slice.all(), Slice.at(0)).add(1.0), Slice.all(), Slice.at(0));
+        Tensor col = y.index(Slice.all(), Slice.at(0));
+        col.addInPlace(1.0);
         assertEquals(List.of(List.of(3.0, 2.0, 2.0), List.of(3.0, 2.0, 2.0)), y.toList());
         y.sum().backward();
         assertEquals(List.of(List.of(2.0, 2.0, 2.0), List.of(2.0, 2.0, 2.0)), x.grad().toList());
+        // y[:, 0] *= v, checked against finite differences, for y and for the written view itself
+        GradCheck.check(in -> {
+            Tensor t = in[0].mul(1.0);
+            t.index(Slice.all(), Slice.at(0)).mulInPlace(in[1]);
+            return t;
+        }, param(2, 3), param(2));
+        GradCheck.check(in -> {
+            Tensor t = in[0].sin();
+            Tensor c = t.index(Slice.at(1));
+            c.addInPlace(in[1]);                                                               // t[1] += v
+            return c.mul(t.index(Slice.at(0)));                                                // the view keeps being used
+        }, param(2, 3), param(3));
+        GradCheck.check(in -> {
+            Tensor t = in[0].exp().clone();
+            t.t().diagonal(0, 0, 1).fillInPlace(0.0);                                          // a strided view of a view
+            t.index(Slice.at(1), Slice.range(0, 3, 2)).copyInPlace(in[1]);                    // t[1, ::2] = v
+            return t;
+        }, param(3, 3), param(2));
+        GradCheck.check(in -> {
+            Tensor out = Tensor.zeros(new long[] {2, 3}, DType.F64);                            // a buffer without history
+            out.index(Slice.at(1)).copyInPlace(in[0].tanh());                                  // out[1] = tanh(v)
+            return out;
+        }, param(3));
+    }
+
+    @Test
+    void aViewOfALeafThatRequiresGradStillCannotBeWritten() {
+        Tensor leaf = Tensor.ones(2, 3).setRequiresGrad(true);
+        var e = assertThrows(IllegalStateException.class, () -> leaf.index(Slice.at(0)).fillInPlace(0.0));
+        TensorAssertions.assertContains(e.getMessage(), "a view (shape [3]) of a leaf tensor that requires grad (shape [2, 3])");
+    }
+
+    @Test
+    void aViewTakenBeforeARecordedWriteMustBeTakenAgain() {
+        Tensor x = Tensor.ones(2, 3).setRequiresGrad(true);
+        Tensor y = x.mul(2.0);
+        Tensor row = y.index(Slice.at(0));                                                  // row = y[0]
+        Tensor w = Tensor.of(5.0, 6.0, 7.0).setRequiresGrad(true);
+        y.indexPut(w, Slice.at(0));                                                         // y[0] = w
+        assertEquals(List.of(5.0, 6.0, 7.0), row.toList(), "the view sees the write");
+        var e = assertThrows(IllegalStateException.class, () -> row.sum());
+        TensorAssertions.assertContains(e.getMessage(), "view (shape [3])", "(shape [2, 3])", "take the view again");
+        y.index(Slice.at(0)).sum().backward();                                              // y[0].sum().backward()
+        assertEquals(List.of(1.0, 1.0, 1.0), w.grad().toList());
+        assertEquals(0.0, x.grad().abs().sum().item(), 0.0, "row 0 of y no longer depends on x");
+
+        Tensor out = Tensor.zeros(2);                                                       // a buffer without history
+        Tensor first = out.index(Slice.at(0));
+        out.indexPut(w.sum(), Slice.at(0));
+        assertThrows(IllegalStateException.class, () -> first.mul(2.0));
+        try (var off = Autograd.noGrad()) {
+            assertEquals(36.0, first.mul(2.0).item(), 0.0, "reading it without recording is fine");
+        }
+
+        Tensor plain = Tensor.zeros(3);                                                     // writes that record nothing
+        Tensor head = plain.index(Slice.range(0, 2));
+        plain.indexPut(1.0, Slice.at(0));
+        assertEquals(1.0, head.mul(Tensor.ones(2).setRequiresGrad(true)).sum().item(), 0.0);
+    }
+
+    @Test
+    void emptyIndicesSelectAndWriteNothing() {
+        assertArrayEquals(new long[] {0, 4}, X.index(Slice.of(new long[0])).shape());                 // x[[]]
+        assertArrayEquals(new long[] {0}, X.index(Slice.of(X.lt(0L))).shape());                       // x[x < 0]
+        assertArrayEquals(new long[] {3, 0}, X.index(Slice.all(), Slice.of(new long[0])).shape());    // x[:, []]
+        Tensor y = Tensor.ones(2, 2);
+        y.indexPut(7.0, Slice.of(y.gt(5.0)));                                                   // y[y > 5] = 7
+        y.indexPut(Tensor.zeros(0, 2), Slice.of(new long[0]));                                  // y[[]] = empty
+        assertEquals(4.0, y.sum().item(), 0.0);
+        Tensor e = Tensor.zeros(0, 3);
+        assertArrayEquals(new long[] {0, 3}, e.index(Slice.of(e.gt(0.0).any(1, false))).shape());
     }
 }

@@ -9,6 +9,7 @@ import dev.walnut.autograd.GradCheck;
 import dev.walnut.autograd.GradOptions;
 import dev.walnut.data.DataLoader;
 import dev.walnut.data.TensorDataset;
+import dev.walnut.func.Func;
 import dev.walnut.io.SafeTensors;
 import dev.walnut.nn.BatchNorm2d;
 import dev.walnut.nn.Conv2d;
@@ -113,6 +114,7 @@ class CheatSheetTest {
         o.maskedFillInPlace(o.gt(0.5), 0.0);                          // o[o > 0.5] = 0
         z.indexPut(Tensor.of(1.0, 2.0), Slice.of(1, 0), Slice.at(2)); // z[[1, 0], 2] = torch.tensor([1., 2.])
         z.indexPut(-1.0, Slice.of(z.eq(0.0)));                        // z[z == 0] = -1
+        z.index(Slice.all(), Slice.at(0)).addInPlace(1.0);            // z[:, 0] += 1
         Tensor w = Tensor.where(a.gt(2.0), a, Tensor.scalar(0.0));    // torch.where(a > 2, a, 0.)
         // ---- math ---------------------------------------------------
         Tensor mm = a.matmul(a);                                      // a @ a
@@ -161,6 +163,10 @@ class CheatSheetTest {
         hook.remove();                                                // handle.remove()
         Tensor jac = Autograd.jacobian(q -> q.mul(q), Tensor.of(1.0, 2.0)); // torch.autograd.functional.jacobian(f, x)
         Tensor hes = Autograd.hessian(q -> q.pow(3).sum(), Tensor.of(1.0, 2.0)); // torch.autograd.functional.hessian(f, x)
+        Tensor fg = Func.grad(q -> q[0].pow(3).sum()).apply(Tensor.of(1.0, 2.0)); // torch.func.grad(f)(x)
+        Tensor fj = Func.jacrev(q -> q[0].sin()).apply(Tensor.of(1.0, 2.0)); // torch.func.jacrev(f)(x)
+        Tensor fh = Func.hessian(q -> q[0].pow(3).sum()).apply(Tensor.of(1.0, 2.0)); // torch.func.hessian(f)(x)
+        Tensor fv = Func.vmap(q -> q[0].dot(q[0])).apply(Tensor.ones(4, 3)); // torch.func.vmap(f)(xs)
         boolean ok = GradCheck.gradcheck(in -> in[0].sin(),
                 Tensor.of(1.0).to(DType.F64).setRequiresGrad(true)); // torch.autograd.gradcheck(torch.sin, (x,))
         // ---- nn -----------------------------------------------------
@@ -228,7 +234,8 @@ class CheatSheetTest {
         assertEquals(12.0, dx.item(), 0.0, "3 x^2 at 2");
         assertEquals(12.0, g.item(), 0.0);
         assertEquals(0.8, xd.item(), 1e-6, "2 - 0.1 * 12");
-        assertEquals(List.of(List.of(5.0, 5.0, 2.0), List.of(-1.0, -1.0, 1.0)), z.toList(), "z[0] = 5, z[[1, 0], 2] = [1, 2], z[z == 0] = -1");
+        assertEquals(List.of(List.of(6.0, 5.0, 2.0), List.of(0.0, -1.0, 1.0)), z.toList(),
+                "z[0] = 5, z[[1, 0], 2] = [1, 2], z[z == 0] = -1, z[:, 0] += 1");
         assertEquals(0.0, o.sum().item(), 0.0);
         assertEquals(loss.item(), loss2.item(), 1e-6);
         assertTrue(sgd.lr() == 0.01 && act.dim() == 2 && mm.dim() == 2 && pw.dim() == 2 && st.dim() == 3);
@@ -239,6 +246,9 @@ class CheatSheetTest {
         assertArrayEquals(new long[] {2, 8, 8, 8}, wide.forward(Tensor.randn(2, 3, 8, 8)).shape());
         assertArrayEquals(new long[] {2, 4, 2, 2}, c2.shape());
         assertTrue(ok && leaf && jac.dim() == 2 && hes.dim() == 2 && h.requiresGrad());
+        assertTrue(fg.equal(Tensor.of(3.0, 12.0)) && fh.equal(Tensor.of(6.0, 12.0).diag()), fg + " " + fh);
+        assertArrayEquals(new long[] {2, 2}, fj.shape());
+        assertTrue(fv.equal(Tensor.full(new long[] {4}, 3.0)), fv::toString);
         Files.delete(file);
     }
 

@@ -267,6 +267,7 @@ class OpGradCheckTest {
         rows.addAll(ConvolutionOpCases.rows());
         rows.addAll(ShapeContentOpCases.rows());
         rows.addAll(IndexingOpCases.rows());
+        rows.addAll(FusedOpCases.rows());
         return rows;
     }
 

@@ -105,7 +105,10 @@ public enum PrimitiveOp {
     TAKE("TakeBackward0"),
     INDEX("IndexBackward0"),
     EMBEDDING("EmbeddingBackward0"),
-    CAT("CatBackward0");
+    CAT("CatBackward0"),
+    /** The graph compiler's fused ops (dev.walnut.ops.FusedOps), checked in FusedOpCases. */
+    FUSED_ELEMENTWISE("FusedElementwiseBackward0"),
+    FUSED_LINEAR("FusedLinearBackward0");
 
     private final String[] nodeNames;
 

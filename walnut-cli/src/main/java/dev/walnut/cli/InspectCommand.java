@@ -67,8 +67,14 @@ final class InspectCommand extends BaseCommand {
         } else if (name.endsWith(".npz")) {
             tensors = Npy.summarizeNpz(file);
             format = "npz";
+        } else if (name.endsWith(".walnut")) {
+            // A compiled model (walnut export): its graph, then its weights and constants.
+            out().print(escape(dev.walnut.graph.Graph.load(file).toString()));
+            tensors = SafeTensors.summarize(file);
+            format = "safetensors (Walnut compiled model)";
         } else {
-            throw usageError("cannot tell the format of " + file + " from its name; expected .safetensors, .npy, .npz or .onnx");
+            throw usageError("cannot tell the format of " + file + " from its name; expected .safetensors, .npy, .npz, "
+                    + ".onnx or .walnut");
         }
         PrintStream o = out();
         long elements = 0;

@@ -39,9 +39,10 @@ import picocli.CommandLine.Spec;
  * stopped by Ctrl-C after saving a checkpoint.
  */
 @Command(name = "walnut", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Walnut: train, evaluate and query Fashion-MNIST classifiers, inspect tensor files, run ONNX models.",
+        description = "Walnut: train, evaluate and query Fashion-MNIST classifiers, inspect tensor files, run ONNX models,"
+                + " export compiled models.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, InspectCommand.class, OnnxRunCommand.class,
-                TrainLinearCommand.class, CommandLine.HelpCommand.class},
+                ExportCommand.class, TrainLinearCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage, 130 interrupted (checkpoint saved).",
                 "Run 'walnut <command> --help' for a command's options."})
 public final class Main implements Runnable {

@@ -3,6 +3,7 @@ package dev.walnut.cli;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.graph.Graph;
 import dev.walnut.io.Npy;
 import dev.walnut.onnx.Onnx;
 import dev.walnut.onnx.OnnxModel;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code walnut run}: runs an ONNX model (exported by PyTorch or another framework) on inputs
+ * {@code walnut run}: runs an ONNX model (exported by PyTorch or another framework), or a
+ * compiled Walnut model ({@code .walnut}, from {@code walnut export}), on inputs
  * read from {@code .npy} files, prints each output's shape and a summary of its values, and saves
  * the outputs with {@code --output} ({@code .npy}: the first output, {@code .npz}: all of them by
  * name). Floating-point inputs are converted to the dtype the model declares (numpy saves
@@ -33,10 +35,10 @@ import picocli.CommandLine.Parameters;
  * }</pre>
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"Run an ONNX model on .npy inputs and print (or save) its outputs.",
+        description = {"Run an ONNX model (or a .walnut compiled model) on .npy inputs and print (or save) its outputs.",
                 "Each node runs through Walnut ops; opsets 13 to 18 are supported."})
 final class OnnxRunCommand extends BaseCommand {
-    @Parameters(paramLabel = "MODEL", description = "The .onnx file.")
+    @Parameters(paramLabel = "MODEL", description = "The .onnx file, or a .walnut file written by 'walnut export'.")
     Path model;
 
     @Option(names = "--input", paramLabel = "FILE", required = true,
@@ -55,6 +57,9 @@ final class OnnxRunCommand extends BaseCommand {
         String outName = output == null ? "" : output.getFileName().toString().toLowerCase(Locale.ROOT);
         if (output != null && !outName.endsWith(".npy") && !outName.endsWith(".npz")) {
             throw usageError("--output must name a .npy or .npz file, got " + output);
+        }
+        if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".walnut")) {
+            return runCompiled(outName);
         }
         OnnxModel m = Onnx.load(model);
         if (inputs.size() != m.inputNames().size()) {
@@ -95,6 +100,44 @@ final class OnnxRunCommand extends BaseCommand {
             }
             o.println("saved " + (outName.endsWith(".npy") ? "output " + InspectCommand.escape(m.outputNames().get(0))
                     : outs.size() + " output(s)") + " to " + output);
+        }
+        return Main.OK;
+    }
+
+    /** A compiled model written by {@code walnut export} (or {@code Graph.save}): its outputs are output0, output1, ... */
+    private int runCompiled(String outName) throws Exception {
+        Graph g = Graph.load(model);
+        if (inputs.size() != g.inputs().size()) {
+            throw usageError(model + " takes " + g.inputs().size() + " input(s), got " + inputs.size() + " --input file(s)");
+        }
+        Tensor[] feed = new Tensor[inputs.size()];
+        for (int i = 0; i < feed.length; i++) {
+            feed[i] = Npy.load(inputs.get(i));
+        }
+        long t0 = System.nanoTime();
+        Tensor[] outs;
+        try {
+            outs = g.run(feed);
+        } catch (IllegalArgumentException e) {
+            throw usageError(e.getMessage());
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        PrintStream o = out();
+        o.printf(Locale.ROOT, "%s: %d node%s, %.1f ms%n", InspectCommand.escape(model.toString()), g.nodes().size(),
+                g.nodes().size() == 1 ? "" : "s", ms);
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        for (int i = 0; i < outs.length; i++) {
+            named.put("output" + i, outs[i]);
+            o.printf(Locale.ROOT, "  output%d: %s %s%s%n", i, outs[i].dtype().pytorchName(), Arrays.toString(outs[i].shape()),
+                    summary(outs[i]));
+        }
+        if (output != null) {
+            if (outName.endsWith(".npy")) {
+                Npy.save(output, outs[0]);
+            } else {
+                Npy.saveNpz(output, named);
+            }
+            o.println("saved " + (outName.endsWith(".npy") ? "output output0" : outs.length + " output(s)") + " to " + output);
         }
         return Main.OK;
     }

@@ -129,7 +129,11 @@ public final class Node {
      */
     public static Node record(String name, Rule rule, Tensor[] inputs, Tensor[] outputs, Tensor... toSave) {
         ThreadState ts = ThreadState.get();
-        if (!ts.gradEnabled || !anyRequiresGrad(inputs)) {
+        if (!ts.gradEnabled) {
+            return null;
+        }
+        checkFreshViews(name, inputs);
+        if (!anyRequiresGrad(inputs)) {
             return null;
         }
         return attach(new Node(ts, name, rule, null, null, inputs, outputs, toSave), outputs);
@@ -144,7 +148,11 @@ public final class Node {
     @SuppressWarnings("unchecked")
     public static <A> Node record(OpDef<A> op, A attrs, Tensor[] inputs, Tensor[] outputs) {
         ThreadState ts = ThreadState.get();
-        if (!ts.gradEnabled || !anyRequiresGrad(inputs)) {
+        if (!ts.gradEnabled) {
+            return null;
+        }
+        checkFreshViews(op.name(), inputs);
+        if (!anyRequiresGrad(inputs)) {
             return null;
         }
         return attach(new Node(ts, op.nodeName(attrs, inputs), null, (OpDef<Object>) op, attrs, inputs, outputs,
@@ -170,6 +178,26 @@ public final class Node {
     /** True when grad mode is on and at least one input requires grad. */
     public static boolean needsRecording(Tensor... inputs) {
         return ThreadState.get().gradEnabled && anyRequiresGrad(inputs);
+    }
+
+    /**
+     * A view taken before its base was overwritten by a recorded in-place write still carries the
+     * base's old history, so recording through it would silently route gradients around the
+     * write (PyTorch regenerates such views; Walnut asks for the view to be taken again).
+     */
+    private static void checkFreshViews(String op, Tensor[] inputs) {
+        TensorInternals access = null;
+        for (Tensor t : inputs) {
+            if (t != null) {
+                if (access == null) {
+                    access = TensorInternals.get();
+                }
+                String why = access.staleView(op, t);
+                if (why != null) {
+                    throw new IllegalStateException(why);
+                }
+            }
+        }
     }
 
     private static boolean anyRequiresGrad(Tensor[] inputs) {

@@ -86,7 +86,9 @@ public interface Backend {
     /**
      * Runs a fused elementwise program (see {@link ElementwiseProgram}) over F32 or F64 inputs of
      * one dtype, read through layouts of {@code shape} (broadcast strides allowed), into a fresh
-     * contiguous storage of that dtype: the same bits as its steps run one by one.
+     * contiguous storage of that dtype: the same bits as its steps run one by one. A program that
+     * ends with a sum ({@link ElementwiseProgram#sumsResult()}) returns one element, summed in
+     * double.
      */
     Storage elementwise(ElementwiseProgram program, Storage[] inputs, Layout[] layouts, int[] shape);
 

@@ -12,7 +12,8 @@ import java.util.List;
  * step is a {@link UnaryOp} (with its parameters {@code p1}, {@code p2}) or a {@link BinaryOp}
  * (arithmetic only: {@code ADD} through {@code REMAINDER}); an operand is an input of the program
  * ({@link #input(int)}, a negative number) or the result of an earlier step (its index). The
- * program's result is its last step.
+ * program's result is its last step, or, for a program built with {@link Builder#sum()}, the sum
+ * of all its elements (one element, accumulated in double as the back end's sum is).
  *
  * <p>Steps run the same per-element code as the back end's unary and binary kernels, so a
  * program gives the same bits as running its steps one by one.
@@ -40,8 +41,11 @@ public final class ElementwiseProgram {
     private final double[] p1;
     private final double[] p2;
     private final boolean costly;
+    private final boolean sum;
 
-    private ElementwiseProgram(int inputs, int[] kind, int[] op, int[] a, int[] b, double[] p1, double[] p2) {
+    private ElementwiseProgram(int inputs, int[] kind, int[] op, int[] a, int[] b, double[] p1, double[] p2,
+                               boolean sum) {
+        this.sum = sum;
         this.inputs = inputs;
         this.kind = kind;
         this.op = op;
@@ -112,6 +116,11 @@ public final class ElementwiseProgram {
         return p2[step];
     }
 
+    /** Whether the result is the sum of the last step's elements (one element) rather than the last step. */
+    public boolean sumsResult() {
+        return sum;
+    }
+
     /** Whether a step is a transcendental, which earns a smaller parallel grain. */
     public boolean isCostly() {
         return costly;
@@ -176,7 +185,7 @@ public final class ElementwiseProgram {
                         .append(')');
             }
         }
-        return sb.toString();
+        return sb.append(sum ? "; sum" : "").toString();
     }
 
     private static String operand(int o) {
@@ -194,6 +203,7 @@ public final class ElementwiseProgram {
     public static final class Builder {
         private final int inputs;
         private final List<double[]> steps = new ArrayList<>();
+        private boolean sum;
 
         private Builder(int inputs) {
             this.inputs = inputs;
@@ -228,7 +238,13 @@ public final class ElementwiseProgram {
             }
         }
 
-        /** The program; its result is the last step. */
+        /** Makes the program's result the sum of all the last step's elements (a reduction at its end). */
+        public Builder sum() {
+            sum = true;
+            return this;
+        }
+
+        /** The program; its result is the last step (or its sum). */
         public ElementwiseProgram build() {
             if (steps.isEmpty()) {
                 throw new IllegalStateException("elementwise program: no steps");
@@ -249,7 +265,7 @@ public final class ElementwiseProgram {
                 p1[k] = s[4];
                 p2[k] = s[5];
             }
-            return new ElementwiseProgram(inputs, kind, op, a, b, p1, p2);
+            return new ElementwiseProgram(inputs, kind, op, a, b, p1, p2, sum);
         }
     }
 }

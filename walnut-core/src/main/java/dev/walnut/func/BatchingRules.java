@@ -302,7 +302,14 @@ final class BatchingRules {
             return one(y.reshape(out));
         }
         int r = Math.max(logicalRank(a, batched[0]), logicalRank(b, batched[1]));
-        return call(op, attrs, batched[0] ? padded(a, r) : a, batched[1] ? padded(b, r) : b);
+        a = batched[0] ? padded(a, r) : a;
+        b = batched[1] ? padded(b, r) : b;
+        if (a.size(-1) == 1 && a.dtype() == b.dtype()) {
+            // An outer product per example (a per-sample weight gradient, x^T g): a broadcasting
+            // multiply writes it in one pass, where a GEMM of inner size 1 per example would pack.
+            return one(a.mul(b));
+        }
+        return call(op, attrs, a, b);
     }
 
     /** Ops over {@code [N, ...]} examples (convolution, pooling): the batch joins N when only the input is batched. */

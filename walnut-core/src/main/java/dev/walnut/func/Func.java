@@ -29,8 +29,9 @@ import java.util.Map;
  * Func.JvpResult r = Func.jvp(x -> x[0].exp(), new Tensor[] {x}, new Tensor[] {v});   // exp(x), exp(x) * v
  * }</pre>
  *
- * <p>Transforms leave user state alone: the outermost transform records on a gradient context of
- * its own, so the active context's tape is neither read nor extended, no {@code .grad} is
+ * <p>Forward mode ({@code jvp}) and batching ({@code vmap}) are interpreters on the dispatcher;
+ * reverse mode runs the ops' reverse rules on a gradient tape. Transforms leave user state alone:
+ * the outermost transform records on a gradient context of its own, so the active context's tape is neither read nor extended, no {@code .grad} is
  * touched, and they work inside {@code Autograd.noGrad()} and user {@code GradientContext}s.
  * Their results are detached (differentiate through a transform with another transform, not with
  * {@code backward()}). Tensors that the function sees are the transform's own (batched or dual);
@@ -283,8 +284,8 @@ public final class Func {
     // ------------------------------------------------------------------ Jacobians and Hessians
 
     /**
-     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by reverse mode (one pullback per
-     * output element): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacrev}).
+     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by reverse mode (the pullback vmapped
+     * over the output's basis): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacrev}).
      *
      * <pre>{@code
      * Tensor j = Func.jacrev(x -> x[0].sin(), 0).apply(x);   // diag(cos(x))
@@ -296,12 +297,74 @@ public final class Func {
             VjpResult r = vjp(x -> f.apply(with(args, argnum, x[0])), args[argnum]);
             Tensor y = r.output();
             int m = Math.toIntExact(y.numel());
-            Tensor eye = Tensor.eye(m, m, y.dtype());
-            Tensor[] rows = new Tensor[m];
-            for (int i = 0; i < m; i++) {
-                rows[i] = r.pullback().apply(eye.select(0, i).reshape(y.shape()))[0];
+            long[] xShape = args[argnum].shape();
+            if (m == 0) {
+                return Tensor.zeros(concat(y.shape(), xShape), args[argnum].dtype());
             }
-            return stackTo(rows, y.shape(), args[argnum].shape(), args[argnum]);
+            // All rows in one backward pass: the pullback vmapped over the basis of the output
+            // space, as torch.func.jacrev does (the batching rules run the reverse rules batched).
+            Tensor basis = Tensor.eye(m, m, y.dtype()).reshape(BatchingRules.prepend(m, y.shape()));
+            Tensor rows = vmap(ct -> r.pullback().apply(ct[0])[0]).apply(basis);
+            return rows.reshape(concat(y.shape(), xShape));
+        };
+    }
+
+    /**
+     * Jacobians w.r.t. several arguments, one per entry of {@code argnums}, each of shape
+     * {@code f(x).shape ++ x_k.shape}, from one batched backward pass
+     * ({@code torch.func.jacrev(f, argnums=(...))}).
+     *
+     * <pre>{@code
+     * Tensor[] j = Func.jacrev(a -> a[0].mul(a[1]), new int[] {0, 1}).apply(x, y);   // diag(y), diag(x)
+     * }</pre>
+     */
+    public static TensorsFunction jacrev(TensorFunction f, int[] argnums) {
+        int[] nums = argnums.clone();
+        return args -> {
+            checkArgnums("jacrev", nums, args.length);
+            Tensor[] primals = new Tensor[nums.length];
+            for (int k = 0; k < nums.length; k++) {
+                primals[k] = args[nums[k]];
+            }
+            VjpResult r = vjp(x -> {
+                Tensor[] a = args.clone();
+                for (int k = 0; k < nums.length; k++) {
+                    a[nums[k]] = x[k];
+                }
+                return f.apply(a);
+            }, primals);
+            Tensor y = r.output();
+            int m = Math.toIntExact(y.numel());
+            Tensor[] out = new Tensor[nums.length];
+            if (m == 0) {
+                for (int k = 0; k < nums.length; k++) {
+                    out[k] = Tensor.zeros(concat(y.shape(), primals[k].shape()), primals[k].dtype());
+                }
+                return out;
+            }
+            Tensor basis = Tensor.eye(m, m, y.dtype()).reshape(BatchingRules.prepend(m, y.shape()));
+            int[] outDims = new int[nums.length];
+            Tensor[] rows = vmapMulti(ct -> r.pullback().apply(ct[0]), null, outDims).apply(basis);
+            for (int k = 0; k < nums.length; k++) {
+                out[k] = rows[k].reshape(concat(y.shape(), primals[k].shape()));
+            }
+            return out;
+        };
+    }
+
+    /**
+     * Jacobians w.r.t. several arguments by forward mode, one per entry of {@code argnums} (one
+     * batched forward pass per argument).
+     */
+    public static TensorsFunction jacfwd(TensorFunction f, int[] argnums) {
+        int[] nums = argnums.clone();
+        return args -> {
+            checkArgnums("jacfwd", nums, args.length);
+            Tensor[] out = new Tensor[nums.length];
+            for (int k = 0; k < nums.length; k++) {
+                out[k] = jacfwd(f, nums[k]).apply(args);
+            }
+            return out;
         };
     }
 
@@ -311,30 +374,25 @@ public final class Func {
     }
 
     /**
-     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by forward mode (one {@link #jvp}
-     * per input element): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacfwd}).
+     * The Jacobian of {@code f} w.r.t. argument {@code argnum} by forward mode ({@link #jvp} vmapped
+     * over the input's basis): shape {@code f(x).shape ++ x.shape} ({@code torch.func.jacfwd}).
      */
     public static TensorFunction jacfwd(TensorFunction f, int argnum) {
         return args -> {
             checkArgnums("jacfwd", new int[] {argnum}, args.length);
             Tensor x = args[argnum];
             int n = Math.toIntExact(x.numel());
-            Tensor eye = Tensor.eye(n, n, x.dtype());
-            Tensor[] cols = new Tensor[n];
-            long[] yShape = null;
-            for (int k = 0; k < n; k++) {
-                Tensor t = jvp(a -> f.apply(with(args, argnum, a[0])), new Tensor[] {x},
-                        new Tensor[] {eye.select(0, k).reshape(x.shape())}).tangent();
-                yShape = t.shape();
-                cols[k] = t.reshape(-1);
-            }
             if (n == 0) {
                 throw new IllegalArgumentException("jacfwd: argument " + argnum + " has no elements");
             }
-            // cols[k] is column k: stack along the last dim, then split the dims back out.
-            Tensor j = Tensor.stack(cols, 1);
-            long[] shape = concat(yShape, x.shape());
-            return j.reshape(shape);
+            // All columns in one forward pass: jvp vmapped over the basis of the input space,
+            // the columns landing in the last dim (as torch.func.jacfwd does).
+            Tensor basis = Tensor.eye(n, n, x.dtype()).reshape(BatchingRules.prepend(n, x.shape()));
+            TensorFunction column = t -> jvp(a -> f.apply(with(args, argnum, a[0])), new Tensor[] {x},
+                    new Tensor[] {t[0]}).tangent();
+            Tensor cols = vmap(column, null, -1).apply(basis);
+            long[] yShape = java.util.Arrays.copyOf(cols.shape(), cols.dim() - 1);
+            return cols.reshape(concat(yShape, x.shape()));
         };
     }
 
@@ -377,7 +435,10 @@ public final class Func {
     /**
      * {@code f} over a batch: every argument is batched along dim 0 and the result gets the batch
      * as dim 0 ({@code torch.func.vmap}). Inside, {@code f} sees one example; its primitives run
-     * batched through their batching rules.
+     * batched through their batching rules. Tensors that {@code f} creates (zeros, random draws,
+     * a dropout mask) are not batched: every example sees the same ones (PyTorch's
+     * {@code randomness="same"}); in-place writes to batched tensors, and reading their values,
+     * are errors.
      *
      * <pre>{@code
      * Tensor perExample = Func.vmap(Func.grad(loss)).apply(xs);    // xs: [64, 784] -> [64, 784]
@@ -593,10 +654,4 @@ public final class Func {
         return s;
     }
 
-    private static Tensor stackTo(Tensor[] rows, long[] yShape, long[] xShape, Tensor x) {
-        if (rows.length == 0) {
-            return Tensor.zeros(concat(yShape, xShape), x.dtype());
-        }
-        return Tensor.stack(rows, 0).reshape(concat(yShape, xShape));
-    }
 }

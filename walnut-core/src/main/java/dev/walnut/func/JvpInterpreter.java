@@ -96,6 +96,16 @@ final class JvpInterpreter implements Interpreter {
     }
 
     @Override
+    public void onInPlaceWrite(String method, Tensor target, Tensor newValue) {
+        // The write would change the primal's storage but not the tangent the tag holds.
+        if (dualOf(target) != null || dualOf(newValue) != null) {
+            throw new UnsupportedOperationException(method + ": in-place writes are not supported on or from the "
+                    + "tensors that " + level.transform + " carries tangents for; use the out-of-place op (e.g. add "
+                    + "instead of addInPlace) inside the function");
+        }
+    }
+
+    @Override
     public String toString() {
         return level.transform + " (forward mode)";
     }

@@ -17,8 +17,11 @@ import java.util.Map;
  * ({@link FusedOps#isFusable}: arithmetic, math, scalar forms, clamp; not comparisons, casts or
  * {@code where}). Inputs of a group may broadcast; {@code pow} of two tensors joins only when
  * neither operand is broadcast, since the kernel's broadcast-scalar fast paths are what eager
- * mode runs there. A group of one node is left as it is. The fused node gives the same bits as
- * the nodes it replaces.
+ * mode runs there. A {@code sum} over every element ({@code x.sum()}) of a group's result ends
+ * the group: the program sums as it goes, so the summed tensor is never written (the sum is
+ * accumulated in double like the eager one, but in another order: equal within a few ulp, not
+ * bit for bit). A group of one node is left as it is. Otherwise the fused node gives the same
+ * bits as the nodes it replaces.
  *
  * <pre>{@code
  * // %0 = mul(%x0, %x1)  %1 = exp(%0)  %2 = addScalar(%1) {value=1.0}  %3 = tanh(%2)
@@ -49,8 +52,18 @@ public final class ElementwiseFusion implements Pass {
 
         // group[i]: the group node i belongs to (a list of node indices in order), or null.
         List<List<Integer>> group = new ArrayList<>();
+        // Groups that end with a sum: nothing joins them after it.
+        Map<List<Integer>, Boolean> closed = new IdentityHashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
+            if (endsGroup(n, readers, isOutput, group, index)
+                    && !closed.containsKey(group.get(index.get(n.inputs().get(0).producer())))) {
+                List<Integer> members = group.get(index.get(n.inputs().get(0).producer()));
+                members.add(i);
+                group.add(members);
+                closed.put(members, true);
+                continue;
+            }
             if (!fusable(n)) {
                 group.add(null);
                 continue;
@@ -63,7 +76,8 @@ public final class ElementwiseFusion implements Pass {
                     continue;
                 }
                 List<Integer> pg = group.get(index.get(p));
-                if (pg == null || pg == members || v.dtype() != out.dtype() || !Arrays.equals(v.dims(), out.dims())) {
+                if (pg == null || pg == members || closed.containsKey(pg) || v.dtype() != out.dtype()
+                        || !Arrays.equals(v.dims(), out.dims())) {
                     continue;
                 }
                 members.addAll(pg);
@@ -111,6 +125,18 @@ public final class ElementwiseFusion implements Pass {
         Node root = g.nodes().get(members.get(members.size() - 1));
         r.emit(root, FusedOps.ELEMENTWISE, new FusedOps.Elementwise(String.join("; ", steps)), null,
                 inputs.stream().map(r::get).toArray(Value[]::new));
+    }
+
+    /** Whether {@code n} is a sum over every element of a group's result that no one else reads. */
+    private static boolean endsGroup(Node n, Map<Value, List<Node>> readers, Map<Value, Boolean> isOutput,
+                                     List<List<Integer>> group, Map<Node, Integer> index) {
+        if (!FusedOps.isFusableReduction(n.op(), n.attrs())) {
+            return false;
+        }
+        Value v = n.inputs().get(0);
+        Node p = v.producer();
+        return p != null && group.get(index.get(p)) != null && !isOutput.containsKey(v) && readers.get(v).size() == 1
+                && v.dtype().isFloatingPoint() && n.outputs().get(0).dtype() == v.dtype();
     }
 
     private static boolean fusable(Node n) {

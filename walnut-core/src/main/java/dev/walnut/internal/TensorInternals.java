@@ -44,6 +44,12 @@ public interface TensorInternals {
     /** Sums broadcast dims of {@code t} away to reach {@code shape}. */
     Tensor sumToShape(Tensor t, int[] shape);
 
+    /**
+     * Null, or why {@code t} cannot be recorded: it is a view taken before its base was
+     * overwritten by a recorded in-place write, so its history would skip that write.
+     */
+    String staleView(String op, Tensor t);
+
     /** The function-transform tag {@code t} carries ({@code vmap}'s batched, {@code jvp}'s dual tensors), or null. */
     dev.walnut.dispatch.TransformTag transformTag(Tensor t);
 

@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>{@link #ELEMENTWISE} runs a chain or tree of float elementwise primitives as one loop over
  * memory ({@link ElementwiseProgram}); its attributes are the program as text, one step per
  * {@code ;}, where {@code x0, x1, ...} are the inputs and {@code t0, t1, ...} the results of the
- * earlier steps; the result is the last step:
+ * earlier steps; the result is the last step, unless that is {@code sum(tK)} of the step before
+ * it, a reduction over every element fused into the same loop:
  *
  * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} with an optional ReLU, on the
  * packed GEMM.
@@ -41,7 +42,7 @@ public final class FusedOps {
     private static final Kernels K = Kernels.get();
 
     /** How a fusable primitive becomes a program step. */
-    private enum Kind { UNARY, SCALAR, CLAMP, BINARY }
+    private enum Kind { UNARY, SCALAR, CLAMP, BINARY, SUM }
 
     private record Fusable(OpDef<?> op, Kind kind, int code) {
     }
@@ -92,7 +93,11 @@ public final class FusedOps {
         fusable(ElementwiseOps.POW_SCALAR, Kind.SCALAR, UnaryOp.POW_SCALAR);
         fusable(ElementwiseOps.RPOW_SCALAR, Kind.SCALAR, UnaryOp.RPOW_SCALAR);
         fusable(ElementwiseOps.CLAMP, Kind.CLAMP, UnaryOp.CLAMP);
+        fusable(ReductionOps.SUM, Kind.SUM, -1);
     }
+
+    /** The attributes of a sum over every element ({@code x.sum()}), the one reduction a program may end with. */
+    private static final ReductionOps.Reduce SUM_ALL = new ReductionOps.Reduce(new int[0], false);
 
     /**
      * Whether {@link #ELEMENTWISE} can run {@code op}: float elementwise arithmetic and math whose
@@ -100,12 +105,20 @@ public final class FusedOps {
      */
     public static boolean isFusable(OpDef<?> op) {
         Fusable f = FUSABLE.get(op.name());
-        return f != null && f.op() == op;
+        return f != null && f.op() == op && f.kind() != Kind.SUM;
+    }
+
+    /**
+     * Whether a program may end with this reduction: {@code sum} over every element, without
+     * keeping dims ({@code x.sum()}).
+     */
+    public static boolean isFusableReduction(OpDef<?> op, Object attrs) {
+        return op == ReductionOps.SUM && attrs instanceof ReductionOps.Reduce r && r.dims().length == 0 && !r.keepDim();
     }
 
     /** The text of one program step: {@code name(args)}, with a scalar op's value and clamp's bounds as arguments. */
     public static String step(OpDef<?> op, Object attrs, List<String> args) {
-        if (!isFusable(op)) {
+        if (!isFusable(op) && !isFusableReduction(op, attrs)) {
             throw new IllegalArgumentException("fusedElementwise: " + op.name() + " cannot be fused");
         }
         List<String> all = new ArrayList<>(args);
@@ -178,6 +191,10 @@ public final class FusedOps {
                         + "op; known: " + FUSABLE.keySet());
             }
             String[] args = s.substring(open + 1, s.length() - 1).split(",");
+            if (!steps.isEmpty() && steps.get(steps.size() - 1).f().kind() == Kind.SUM) {
+                throw new IllegalArgumentException("fusedElementwise: step " + steps.size() + " '" + s + "' follows the sum, "
+                        + "which must be the last step");
+            }
             int operands = f.kind() == Kind.BINARY ? 2 : 1;
             int params = f.kind() == Kind.SCALAR ? 1 : f.kind() == Kind.CLAMP ? 2 : 0;
             if (args.length != operands + params) {
@@ -205,6 +222,12 @@ public final class FusedOps {
                 attrs = new ElementwiseOps.Scalar(number(v, s), integral);
             } else if (f.kind() == Kind.CLAMP) {
                 attrs = new ElementwiseOps.Clamp(number(args[1].strip(), s), number(args[2].strip(), s));
+            } else if (f.kind() == Kind.SUM) {
+                if (steps.isEmpty() || ops[0] != steps.size() - 1) {
+                    throw new IllegalArgumentException("fusedElementwise: step " + steps.size() + " '" + s + "': the sum "
+                            + "must read the step before it");
+                }
+                attrs = SUM_ALL;
             }
             steps.add(new Step(f, attrs, ops));
         }
@@ -225,6 +248,7 @@ public final class FusedOps {
                     ElementwiseOps.Clamp c = (ElementwiseOps.Clamp) st.attrs();
                     b.unary(st.f().code(), c.min(), c.max(), st.operands()[0]);
                 }
+                case SUM -> b.sum();
             }
         }
         for (int i = 0; i < read.length; i++) {
@@ -359,6 +383,11 @@ public final class FusedOps {
                 }
                 Step s = p.steps().get(k);
                 Tensor[] a = args(s, in, t);
+                if (s.f().kind() == Kind.SUM) {
+                    // The sum's rule is not its JVP transposed: the gradient spreads over its input.
+                    gt[s.operands()[0]] = gt[k].expand(a[0].shape());
+                    continue;
+                }
                 long[] shape = t[k].shape();
                 Tensor[] full = new Tensor[a.length];
                 for (int i = 0; i < a.length; i++) {

@@ -302,7 +302,10 @@ public final class ShapeContentOps {
      */
     private static Tensor cumprodGrad(Tensor g, Tensor x, Tensor y, int d) {
         Tensor isZero = x.eq(0.0);
-        if (isZero.sum().itemLong() == 0) {
+        Tensor zeroCount = isZero.sum();
+        // The shortcut reads a value; a vmap-batched count has one per example, so it takes the
+        // general form, which is exact without zeros too.
+        if (!Dispatcher.isTransformed(zeroCount) && zeroCount.itemLong() == 0) {
             return reverseCumsum(g.mul(y), d).div(x);
         }
         Tensor zerosSoFar = isZero.cumsum(d);
@@ -357,7 +360,7 @@ public final class ShapeContentOps {
 
         @Override
         public Tensor[] vjp(Sort attrs, Node n, Tensor[] g) {
-            return Specs.one(permuteAlongDim(g[0], K.invertPermutation(n.saved(0), attrs.dim()), attrs.dim()));
+            return Specs.one(unpermute(g[0], n.saved(0), attrs.dim()));
         }
     };
 
@@ -409,7 +412,7 @@ public final class ShapeContentOps {
 
         @Override
         public Tensor[] vjp(Dim attrs, Node n, Tensor[] g) {
-            return new Tensor[] {permuteAlongDim(g[0], K.invertPermutation(n.saved(0), attrs.dim()), attrs.dim()), null};
+            return new Tensor[] {unpermute(g[0], n.saved(0), attrs.dim()), null};
         }
     };
 
@@ -418,5 +421,18 @@ public final class ShapeContentOps {
     }
 
     /** Every definition of this family. */
+    /**
+     * {@code g} moved back through the permutation {@code perm} along {@code dim} (the reverse rule
+     * of a gather by a permutation). The inverse permutation is computed by a kernel that reads
+     * {@code perm}'s values directly, so under a transform (whose tensors' values are not one
+     * tensor's) the same result comes from a scatter, a primitive.
+     */
+    private static Tensor unpermute(Tensor g, Tensor perm, int dim) {
+        if (Dispatcher.isInterpreting()) {
+            return Tensor.zeros(g.shape(), g.dtype()).scatter(dim, perm, g);
+        }
+        return permuteAlongDim(g, K.invertPermutation(perm, dim), dim);
+    }
+
     static final List<OpDef<?>> ALL = List.of(PAD, FLIP, DIAGONAL, DIAG_EMBED, CUMSUM, CUMPROD, SORT, TOPK, PERMUTE_ALONG_DIM);
 }

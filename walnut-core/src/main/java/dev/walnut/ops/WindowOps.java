@@ -246,7 +246,9 @@ public final class WindowOps {
             int[] blocks = {(int) (xs[2] - ws[2] + 1), (int) (xs[3] - ws[3] + 1)};
             Window window = new Window(blocks, new int[] {(int) ws[2], (int) ws[3]}, UNIT, ZERO, UNIT);
             long positions = (long) blocks[0] * blocks[1];
-            boolean recorded = Autograd.isGradEnabled();
+            // The fused kernels take the tensors as they are: under a transform (vmap, jvp) the
+            // gradients must be primitive calls, like the recorded form.
+            boolean recorded = Autograd.isGradEnabled() || Dispatcher.isInterpreting();
             Tensor[] grads = new Tensor[nd.inputCount()];
             if (nd.needsInputGrad(0)) {
                 grads[0] = recorded ? null : K.conv2dInputGrad(gy, w, xs);
@@ -320,7 +322,7 @@ public final class WindowOps {
         public Tensor[] vjp(Pool attrs, Node n, Tensor[] g) {
             long[] s = n.inputShape(0);
             Tensor indices = n.saved(0);
-            if (!Autograd.isGradEnabled()) {
+            if (!Autograd.isGradEnabled() && !Dispatcher.isInterpreting()) {
                 return Specs.one(K.maxPoolBackward(g[0], indices, s));
             }
             long planeOut = (long) attrs.outH() * attrs.outW();

@@ -42,6 +42,21 @@ class ElementwiseProgramTest {
     }
 
     @Test
+    void aProgramEndingWithASumReturnsOneElement() {
+        // sum over [2, 3] of a^T * b, with b a broadcast row: (1*10 + 3*20 + 5*30) + (2*10 + 4*20 + 6*30) = 500.
+        ElementwiseProgram.Builder b = ElementwiseProgram.builder(2);
+        b.binary(BinaryOp.MUL, X0, X1);
+        ElementwiseProgram p = b.sum().build();
+        assertEquals("t0 = mul(x0, x1); sum", p.toString());
+        Backend cpu = CpuBackend.INSTANCE;
+        int[] shape = {2, 3};
+        Storage y = cpu.elementwise(p, new Storage[] {cpu.fromArray(new float[] {1, 2, 3, 4, 5, 6}),
+                cpu.fromArray(new float[] {10, 20, 30})},
+                new Layout[] {new Layout(shape, new int[] {1, 2}, 0), new Layout(shape, new int[] {0, 1}, 0)}, shape);
+        assertArrayEquals(new float[] {500f}, (float[]) cpu.toArray(y, 0, 1), 0f);
+    }
+
+    @Test
     void badProgramsAreRejected() {
         ElementwiseProgram.Builder b = ElementwiseProgram.builder(1);
         assertThrows(IllegalArgumentException.class, () -> b.binary(BinaryOp.LT, X0, X0));

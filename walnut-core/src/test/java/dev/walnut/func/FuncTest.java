@@ -82,6 +82,15 @@ class FuncTest {
     }
 
     @Test
+    void linearizeGivesTheValueAndAJvpFunction() {
+        Tensor x = Tensor.of(0.5, 1.0).to(DType.F64);
+        Func.Linearized l = Func.linearize(a -> a[0].exp(), x);
+        assertClose(x.exp(), l.outputs()[0], 1e-12);
+        Tensor v = Tensor.of(2.0, -1.0).to(DType.F64);
+        assertClose(x.exp().mul(v), l.jvp().apply(v)[0], 1e-12);
+    }
+
+    @Test
     void vjpPullbackCanRunTwice() {
         Generator gen = new Generator(2);
         Tensor x = randn(gen, 3);
@@ -169,6 +178,21 @@ class FuncTest {
     }
 
     @Test
+    void jacobiansOverSeveralArguments() {
+        Generator gen = new Generator(14);
+        Tensor x = randn(gen, 3);
+        Tensor y = randn(gen, 3);
+        TensorFunction f = a -> a[0].mul(a[1]).sin();
+        Tensor[] jr = Func.jacrev(f, new int[] {0, 1}).apply(x, y);
+        Tensor[] jf = Func.jacfwd(f, new int[] {0, 1}).apply(x, y);
+        Tensor c = x.mul(y).cos();
+        assertClose(y.mul(c).diag(), jr[0], 1e-12);
+        assertClose(x.mul(c).diag(), jr[1], 1e-12);
+        assertClose(jr[0], jf[0], 1e-12);
+        assertClose(jr[1], jf[1], 1e-12);
+    }
+
+    @Test
     void jacrevOfJacrevIsTheHessian() {
         Generator gen = new Generator(5);
         Tensor x = randn(gen, 3);
@@ -213,6 +237,22 @@ class FuncTest {
     }
 
     @Test
+    void gradOfVmapDifferentiatesThroughTheBatch() {
+        Generator gen = new Generator(13);
+        Tensor xs = randn(gen, 4, 3);
+        Tensor w = randn(gen, 3);
+        // d/dw sum_b sum_i sin(x_bi w_i) = sum_b x_bi cos(x_bi w_i)
+        TensorFunction f = a -> Func.vmap(b -> b[0].mul(b[1]).sin().sum(), new int[] {0, Func.UNBATCHED}, 0)
+                .apply(a[1], a[0]).sum();
+        Tensor g = Func.grad(f).apply(w, xs);
+        assertClose(xs.mul(xs.mul(w).cos()).sum(0, false), g, 1e-12);
+        // and per-sample second derivatives: vmap(grad(grad)) of sin(x w).sum() w.r.t. w, per example
+        Tensor h = Func.vmap(b -> Func.grad(c -> Func.grad(d -> d[0].mul(d[1]).sin().sum()).apply(c[0], c[1]).sum())
+                .apply(b[0], b[1]), new int[] {Func.UNBATCHED, 0}, 0).apply(w, xs);
+        assertClose(xs.square().mul(xs.mul(w).sin()).neg(), h, 1e-12);
+    }
+
+    @Test
     void itemOnABatchedTensorNamesVmapAndTheFix() {
         var e = assertThrows(UnsupportedOperationException.class,
                 () -> Func.vmap(a -> Tensor.scalar(a[0].sum().item())).apply(Tensor.ones(3, 2)));
@@ -235,6 +275,16 @@ class FuncTest {
         }, new Tensor[] {Tensor.ones(2)}, new Tensor[] {Tensor.ones(2)});
         e = assertThrows(IllegalStateException.class, () -> leaked[0].exp());
         assertTrue(e.getMessage().contains("jvp"), e.getMessage());
+    }
+
+    @Test
+    void inPlaceWritesOnTransformedTensorsAreRefused() {
+        var e = assertThrows(UnsupportedOperationException.class, () -> Func.jvp(a -> a[0].addInPlace(Tensor.ones(2)),
+                new Tensor[] {Tensor.ones(2)}, new Tensor[] {Tensor.ones(2)}));
+        assertTrue(e.getMessage().contains("jvp") && e.getMessage().contains("out-of-place"), e.getMessage());
+        e = assertThrows(UnsupportedOperationException.class,
+                () -> Func.vmap(a -> a[0].addInPlace(Tensor.ones(2))).apply(Tensor.ones(3, 2)));
+        assertTrue(e.getMessage().contains("vmap"), e.getMessage());
     }
 
     @Test
@@ -297,6 +347,44 @@ class FuncTest {
         }
         assertEquals(tapeBefore, GradientContext.current().tapeSize());
         assertNull(params.get(names.get(0)).grad());
+    }
+
+    @Test
+    void misuseGetsErrorsNamingTheTransformAndTheFix() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Func.grad(a -> a[0].exp()).apply(Tensor.ones(3)));
+        assertTrue(e.getMessage().startsWith("grad:") && e.getMessage().contains("sum()"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Func.grad(a -> a[0].sum()).apply(Tensor.of(1L, 2L)));
+        assertTrue(e.getMessage().contains("I64") && e.getMessage().contains("argnums"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Func.vmap(a -> a[0].add(a[1])).apply(Tensor.ones(3, 2), Tensor.ones(4, 2)));
+        assertTrue(e.getMessage().contains("batch size") && e.getMessage().contains("3 vs 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Func.jvp(a -> a[0], new Tensor[] {Tensor.ones(2)}, new Tensor[] {Tensor.ones(3)}));
+        assertTrue(e.getMessage().contains("tangent 0 has shape [3]"), e.getMessage());
+    }
+
+    @Test
+    void vmapWithSeveralOutputsAndOutDims() {
+        Tensor xs = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}});
+        Tensor[] r = Func.vmapMulti(a -> new Tensor[] {a[0].sum(), a[0].mul(2.0)}, null, new int[] {0, 1}).apply(xs);
+        assertClose(Tensor.of(6.0, 15.0), r[0], 0);
+        assertClose(xs.mul(2.0).t(), r[1], 0);
+        // An output that does not depend on the batch is the same for every example.
+        Tensor c = Func.vmap(a -> Tensor.of(7.0)).apply(xs);
+        assertClose(Tensor.of(new double[][] {{7}, {7}}), c, 0);
+    }
+
+    @Test
+    void perSampleGradientsOfAConvolutionEqualSeparateGradients() {
+        Generator gen = new Generator(12);
+        Tensor kernel = randn(gen, 2, 1, 2, 2);
+        Tensor xs = randn(gen, 3, 1, 4, 4);
+        TensorFunction loss = a -> dev.walnut.nn.functional.Convolution.conv2d(a[1].unsqueeze(0), a[0], null)
+                .relu().square().sum();
+        Tensor perSample = Func.vmap(Func.grad(loss), new int[] {Func.UNBATCHED, 0}, 0).apply(kernel, xs);
+        for (int s = 0; s < 3; s++) {
+            assertClose(Func.grad(loss).apply(kernel, xs.select(0, s)), perSample.select(0, s), 1e-12);
+        }
     }
 
     @Test

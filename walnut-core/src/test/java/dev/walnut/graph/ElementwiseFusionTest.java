@@ -112,6 +112,41 @@ class ElementwiseFusionTest {
     }
 
     @Test
+    void aSumOverEveryElementEndsTheGroup() {
+        Graph g = fused(Graph.trace(in -> in[0].sub(in[1]).square().sum().mul(0.5), randn(1, DType.F32, 4, 3),
+                randn(2, DType.F32, 3)));
+        assertEquals("""
+                graph(%x0: f32[4,3], %x1: f32[3]):
+                  %0 = fusedElementwise(%x0, %x1) {program=sub(x0, x1); square(t0); sum(t1)} : f32[]
+                  %1 = mulScalar(%0) {value=0.5, integral=false} : f32[]
+                  return (%1)
+                """, g.toString());
+        // A sum along a dim, a sum of a value read twice, and a sum of a sum stay as they are.
+        Graph h = fused(Graph.trace(in -> {
+            Tensor e = in[0].exp().neg();
+            return e.sum(0).sum().add(e.sum()).add(e.mean());
+        }, randn(1, DType.F32, 4, 3)));
+        assertTrue(h.toString().contains("program=exp(x0); neg(t0)}"), h.toString());
+        assertTrue(!h.toString().contains("sum(t"), h.toString());
+        assertEquals(3, h.nodes().stream().filter(n -> n.op().name().equals("sum")).count(), h.toString());
+    }
+
+    @Test
+    void aFusedSumMatchesEagerWithinAFewUlp() {
+        for (DType dt : List.of(DType.F32, DType.F64)) {
+            Function<Tensor[], Tensor> loss = in -> in[0].sub(in[1]).square().mul(0.5).sum();
+            Tensor[] args = {randn(11, dt, 300_001), randn(12, dt, 300_001)};
+            Graph g = fused(Graph.trace(loss, args));
+            assertEquals(1, g.nodes().size(), g.toString());
+            double expected = loss.apply(args).item();
+            double actual = g.run(args)[0].item();
+            assertEquals(expected, actual, Math.abs(expected) * (dt == DType.F32 ? 1e-6 : 1e-12));
+            Tensor[] empty = {Tensor.zeros(new long[] {0}, dt), Tensor.zeros(new long[] {0}, dt)};
+            assertEquals(0, fused(Graph.trace(loss, empty)).run(empty)[0].item(), 0.0);
+        }
+    }
+
+    @Test
     void powOfABroadcastTensorIsNotFused() {
         Graph g = fused(Graph.trace(in -> in[0].exp().pow(in[1]), randn(1, DType.F32, 2, 3), randn(2, DType.F32, 3)));
         assertEquals(2, g.nodes().size(), g.toString());
@@ -136,6 +171,35 @@ class ElementwiseFusionTest {
         Tensor y = randn(9, DType.F32, 1000);
         assertBitIdentical(CHAIN.apply(new Tensor[] {x, y}), f.apply(x, y));
         assertEquals(FusedOps.ELEMENTWISE, f.graphFor(x, y).nodes().get(0).op());
+    }
+
+    @Test
+    void fourThreadsRunningOneFusedGraphGetTheSequentialBits() throws Exception {
+        CompiledFunction f = Compiler.compile(CHAIN).markDynamic(0, 0).markDynamic(1, 0);
+        int threads = 4;
+        Tensor[][] in = new Tensor[threads * 3][];
+        Tensor[] expected = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            long n = 1000 + 70_000L * i;   // one block up to many, split across the kernel threads
+            in[i] = new Tensor[] {randn(i, DType.F32, n), randn(100 + i, DType.F32, n)};
+            expected[i] = CHAIN.apply(in[i]);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Tensor>> results = new java.util.ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < in.length; i++) {
+                    Tensor[] args = in[i];
+                    results.add(pool.submit(() -> f.apply(args)));
+                }
+            }
+            for (int k = 0; k < results.size(); k++) {
+                assertBitIdentical(expected[k % in.length], results.get(k).get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, f.cachedGraphs());
     }
 
     @Test

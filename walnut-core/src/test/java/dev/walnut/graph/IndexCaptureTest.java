@@ -68,4 +68,18 @@ class IndexCaptureTest {
         Tensor x = randn(2, 3);
         assertBitIdentical(x.maskedSelect(mask), g.run(x)[0]);
     }
+
+    @Test
+    void advancedIndexingWithTracedIndicesRunsOnNewIndices() {
+        Tensor x = randn(3, 3, 4);
+        Graph g = Graph.trace(in -> in[0].index(dev.walnut.Slice.all(), dev.walnut.Slice.of(in[1])), x,
+                Tensor.fromArray(new long[] {2, 0}, 2));                                  // x[:, idx]
+        Tensor idx = Tensor.fromArray(new long[] {1, 3}, 2);
+        assertBitIdentical(x.index(dev.walnut.Slice.all(), dev.walnut.Slice.of(idx)), g.run(x, idx)[0]);
+        Graph pairs = Graph.trace(in -> in[0].index(dev.walnut.Slice.of(in[1]), dev.walnut.Slice.of(in[2])), x,
+                Tensor.fromArray(new long[] {0, 2}, 2), Tensor.fromArray(new long[] {1, 3}, 2)); // x[rows, cols]
+        Tensor rows = Tensor.fromArray(new long[] {2, 1}, 2);
+        Tensor cols = Tensor.fromArray(new long[] {0, 0}, 2);
+        assertBitIdentical(x.index(dev.walnut.Slice.of(rows), dev.walnut.Slice.of(cols)), pairs.run(x, rows, cols)[0]);
+    }
 }

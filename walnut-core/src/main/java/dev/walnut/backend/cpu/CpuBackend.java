@@ -273,7 +273,7 @@ public final class CpuBackend implements Backend {
                         + Arrays.stream(inputs).map(Storage::dtype).toList());
             }
         }
-        int n = Layout.contiguous(shape).numel();
+        int n = program.sumsResult() ? 1 : Layout.contiguous(shape).numel();
         Storage out = allocate(dt, n);
         if (dt == DType.F32) {
             float[][] in = new float[inputs.length][];

@@ -12,7 +12,9 @@ import java.util.Arrays;
  * loaded into registers (contiguous inputs copied, broadcast ones gathered, one-element inputs
  * read in place with stride 0), every step runs on registers with the same loops the unary and
  * binary kernels use ({@link FloatUnary#run}, {@link FloatBinary#run}), and the result
- * register is copied out. A block's registers stay in L1/L2, so a chain of ten ops streams its
+ * register is copied out (or, for a program that ends with a sum, summed in double with the
+ * reduction kernels' pairwise sum, block by block, and the parts added in a fixed order, so the
+ * result does not depend on how many threads were free). A block's registers stay in L1/L2, so a chain of ten ops streams its
  * inputs and output through memory once instead of ten times, and gives the same bits as the ops
  * run one by one. Large outputs split across {@link Parallel}, each range with its own registers.
  */
@@ -30,10 +32,10 @@ final class FloatFusedElementwise {
 
     /**
      * Runs {@code p} over inputs read through {@code layouts} (each of the output's {@code shape},
-     * broadcast strides allowed) into {@code out[0 .. numel)}.
+     * broadcast strides allowed) into {@code out[0 .. numel)}, or its sum into {@code out[0]}.
      */
     static void run(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] shape, float[] out) {
-        int n = out.length;
+        int n = Layout.contiguous(shape).numel();
         int inputs = p.inputs();
         int[] mode = new int[inputs];
         boolean[] inRegister = new boolean[inputs];
@@ -43,7 +45,24 @@ final class FloatFusedElementwise {
         }
         int[] reg = p.assignRegisters(inRegister);
         int grain = p.isCostly() ? ElementwiseKernels.COSTLY_GRAIN : ElementwiseKernels.CHEAP_GRAIN;
-        Parallel.forRange(n, grain, (lo, hi) -> range(p, in, layouts, shape, mode, reg, out, lo, hi));
+        if (!p.sumsResult()) {
+            Parallel.forRange(n, grain, (lo, hi) -> range(p, in, layouts, shape, mode, reg, out, lo, hi, null, 0));
+            return;
+        }
+        // Parts fixed by n alone (not by which threads are free), added in order.
+        int parts = Math.max(1, Math.min(Parallel.threads(), n / grain));
+        double[] part = new double[parts];
+        Parallel.forRange(parts, 1, (cLo, cHi) -> {
+            for (int c = cLo; c < cHi; c++) {
+                range(p, in, layouts, shape, mode, reg, null, (int) ((long) n * c / parts),
+                        (int) ((long) n * (c + 1) / parts), part, c);
+            }
+        });
+        double total = 0;
+        for (double x : part) {
+            total += x;
+        }
+        out[0] = (float) total;
     }
 
     private static int mode(Layout l) {
@@ -54,12 +73,14 @@ final class FloatFusedElementwise {
         return scalar ? SCALAR : l.isContiguous() ? CONTIGUOUS : GATHER;
     }
 
+    /** Blocks {@code [lo, hi)} into {@code out}, or, when {@code out} is null, their sum into {@code sums[part]}. */
     private static void range(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] shape, int[] mode, int[] reg,
-                              float[] out, int lo, int hi) {
+                              float[] out, int lo, int hi, double[] sums, int part) {
+        double sum = 0;
         int inputs = p.inputs();
         int steps = p.steps();
-        float[][] r = new float[reg[reg.length - 1]][Math.min(BLOCK, hi - lo)];
-        int[] index = new int[shape.length];
+        float[][] r = registers(reg[reg.length - 1]);
+        int[] index = null;
         for (int start = lo; start < hi; start += BLOCK) {
             int m = Math.min(BLOCK, hi - start);
             for (int i = 0; i < inputs; i++) {
@@ -70,6 +91,9 @@ final class FloatFusedElementwise {
                 if (mode[i] == CONTIGUOUS) {
                     System.arraycopy(in[i], l.offset() + start, r[reg[i]], 0, m);
                 } else {
+                    if (index == null) {
+                        index = new int[shape.length];
+                    }
                     gather(in[i], l, start, m, r[reg[i]], index);
                 }
             }
@@ -93,8 +117,31 @@ final class FloatFusedElementwise {
                     FloatBinary.run(p.op(k), aa, ao, as, bb, bo, bs, dst, 0, m);
                 }
             }
-            System.arraycopy(r[reg[inputs + steps - 1]], 0, out, start, m);
+            if (out != null) {
+                System.arraycopy(r[reg[inputs + steps - 1]], 0, out, start, m);
+            } else {
+                sum += FloatReduce.sum(r[reg[inputs + steps - 1]], 0, m);
+            }
         }
+        if (sums != null) {
+            sums[part] = sum;
+        }
+    }
+
+    /**
+     * Each thread's registers, kept between calls: a program runs once per block on a thread, and
+     * never inside another, so one set per thread is enough, and a compiled graph's fused nodes
+     * allocate only their outputs.
+     */
+    private static final ThreadLocal<float[][]> REGISTERS = new ThreadLocal<>();
+
+    private static float[][] registers(int count) {
+        float[][] r = REGISTERS.get();
+        if (r == null || r.length < count) {
+            r = new float[count][BLOCK];
+            REGISTERS.set(r);
+        }
+        return r;
     }
 
     /** {@code dst[0 .. m)} = the elements of flat output positions {@code [start, start + m)} read through {@code l}. */
