@@ -6,8 +6,8 @@ Usage: export_models.py OUT_DIR NAME [NAME ...]
 For each NAME it writes OUT_DIR/NAME/model.onnx, the inputs (input_0.npy, ...) and PyTorch's
 outputs on them (output_0.npy, ...). Weights are random with a fixed seed; nothing is downloaded
 (torchvision models are built with weights=None). For "mlp" it also writes one training step's
-reference: target.npy, loss.npy and grad_<initializer name>.npy for the MSE loss of the output
-against the target, which the fine-tuning test compares with Walnut's gradients.
+reference (also for "cnn_plain" and "lstm"): target.npy, loss.npy and grad_<parameter name>.npy for
+the MSE loss of the first output against the target, which FineTuneTest compares with Walnut's.
 """
 import os
 import sys
@@ -53,6 +53,21 @@ class SmallCnn(nn.Module):
         x = self.avg(self.pool(x))
         x = torch.flatten(x, 1)
         return torch.log_softmax(self.fc(x), dim=1), torch.softmax(self.fc(x).clamp(-1.0, 1.0), dim=-1)
+
+
+class PlainCnn(nn.Module):
+    """Convolutions and pooling without BatchNorm, whose weights the exporter keeps as they are."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 3, padding=1)
+        self.conv2 = nn.Conv2d(6, 8, 3, stride=2, padding=1)
+        self.fc = nn.Linear(8 * 2 * 2, 5)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = nn.functional.avg_pool2d(torch.tanh(self.conv2(x)), 2)
+        return self.fc(torch.flatten(x, 1))
 
 
 class Rnns(nn.Module):
@@ -164,12 +179,18 @@ class Transformer(nn.Module):
         return self.encoder(x)
 
 
+# Models whose export also writes one training step's reference (target, loss, gradients).
+GRADIENT_MODELS = ("mlp", "cnn_plain", "lstm")
+
+
 def build(name):
     """(module, example inputs, opset, dynamic axes of the inputs) for a model name."""
     if name == "mlp":
         return Mlp(), [torch.randn(5, 8)], 17
     if name == "mlp_opset13":
         return Mlp(), [torch.randn(5, 8)], 13
+    if name == "cnn_plain":
+        return PlainCnn(), [torch.randn(2, 3, 16, 16)], 17
     if name == "small_cnn":
         return SmallCnn(), [torch.randn(2, 3, 16, 16)], 15
     if name == "resnet18":
@@ -223,10 +244,11 @@ def export(out_dir, name):
         np.save(os.path.join(d, n + ".npy"), t.numpy())
     for n, t in zip(output_names, outputs):
         np.save(os.path.join(d, n + ".npy"), t.numpy())
-    if name == "mlp":
+    if name in GRADIENT_MODELS:
         # One training step's reference: MSE against a fixed target, gradients per parameter.
         target = torch.randn(outputs[0].shape)
-        loss = nn.functional.mse_loss(model(*inputs), target)
+        out = model(*inputs)
+        loss = nn.functional.mse_loss(out if isinstance(out, torch.Tensor) else out[0], target)
         loss.backward()
         np.save(os.path.join(d, "target.npy"), target.numpy())
         np.save(os.path.join(d, "loss.npy"), loss.detach().numpy())

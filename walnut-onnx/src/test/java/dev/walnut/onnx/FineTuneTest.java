@@ -19,23 +19,84 @@ import java.util.Map;
  * float64 finite differences, and an optimizer lowers their loss.
  */
 class FineTuneTest {
-    @Test
-    void mlpLossAndEveryParameterGradientMatchPyTorchForOneStep() throws Exception {
-        Path dir = PyTorchModels.model("mlp");
+    /** Runs one MSE step on an exported model; checks the loss and returns the imported model. */
+    private static OnnxModel oneStep(String name) throws Exception {
+        Path dir = PyTorchModels.model(name);
         OnnxModel model = Onnx.load(dir.resolve("model.onnx"));
         Tensor x = Npy.load(dir.resolve("input_0.npy"));
         Tensor target = Npy.load(dir.resolve("target.npy"));
         Tensor loss = Losses.mseLoss(model.forward(x), target);
         loss.backward();
-        assertTrue(PyTorchModels.relativeError(loss, Npy.load(dir.resolve("loss.npy"))) <= 1e-4, "loss");
+        double err = PyTorchModels.relativeError(loss, Npy.load(dir.resolve("loss.npy")));
+        assertTrue(err <= 1e-4, name + ": loss differs from PyTorch's by " + err);
+        return model;
+    }
+
+    private static void assertGradient(String what, Tensor actual, Tensor expected) {
+        double err = PyTorchModels.relativeError(actual, expected);
+        System.out.printf("%s gradient relative error %.2e%n", what, err);
+        assertTrue(err <= 1e-4, what + ": gradient differs from PyTorch's by " + err + " (relative)");
+    }
+
+    /** Every parameter keeps its PyTorch name, so each gradient is compared with PyTorch's by name. */
+    private static void gradientsMatchByName(String name, int parameters) throws Exception {
+        OnnxModel model = oneStep(name);
+        Path dir = PyTorchModels.model(name);
         Map<String, Tensor> params = model.namedParameters();
-        assertEquals(8, params.size());
+        assertEquals(parameters, params.size());
         for (var e : params.entrySet()) {
-            Tensor expected = Npy.load(dir.resolve("grad_" + e.getKey() + ".npy"));
-            double err = PyTorchModels.relativeError(e.getValue().grad(), expected);
-            System.out.printf("mlp grad %s relative error %.2e%n", e.getKey(), err);
-            assertTrue(err <= 1e-4, e.getKey() + ": gradient differs from PyTorch's by " + err + " (relative)");
+            assertGradient(name + " " + e.getKey(), e.getValue().grad(), Npy.load(dir.resolve("grad_" + e.getKey() + ".npy")));
         }
+    }
+
+    @Test
+    void mlpLossAndEveryParameterGradientMatchPyTorchForOneStep() throws Exception {
+        gradientsMatchByName("mlp", 8);
+    }
+
+    @Test
+    void convolutionAndPoolingGradientsMatchPyTorchForOneStep() throws Exception {
+        gradientsMatchByName("cnn_plain", 6);
+    }
+
+    /**
+     * The exporter packs a bidirectional LSTM's eight tensors into ONNX's W, R and B, reordering
+     * the gates from PyTorch's (i, f, g, o) to ONNX's (i, o, f, c); the gradients are unpacked the
+     * same way and compared with PyTorch's.
+     */
+    @Test
+    void lstmGradientsMatchPyTorchForOneStep() throws Exception {
+        OnnxModel model = oneStep("lstm");
+        Path dir = PyTorchModels.model("lstm");
+        Tensor w = null, r = null, b = null;
+        for (Tensor p : model.parameters()) {
+            long[] s = p.shape();
+            if (s.length == 2) {
+                b = p;                                  // [dirs, 8 * hidden]
+            } else if (s[2] == 6) {
+                w = p;                                  // [dirs, 4 * hidden, input]
+            } else {
+                r = p;                                  // [dirs, 4 * hidden, hidden]
+            }
+        }
+        for (int d = 0; d < 2; d++) {
+            String suffix = d == 0 ? "_l0" : "_l0_reverse";
+            assertGradient("lstm weight_ih" + suffix, torchGateOrder(w.grad().select(0, d)),
+                    Npy.load(dir.resolve("grad_lstm.weight_ih" + suffix + ".npy")));
+            assertGradient("lstm weight_hh" + suffix, torchGateOrder(r.grad().select(0, d)),
+                    Npy.load(dir.resolve("grad_lstm.weight_hh" + suffix + ".npy")));
+            Tensor bd = b.grad().select(0, d);
+            assertGradient("lstm bias_ih" + suffix, torchGateOrder(bd.narrow(0, 0, 40)),
+                    Npy.load(dir.resolve("grad_lstm.bias_ih" + suffix + ".npy")));
+            assertGradient("lstm bias_hh" + suffix, torchGateOrder(bd.narrow(0, 40, 40)),
+                    Npy.load(dir.resolve("grad_lstm.bias_hh" + suffix + ".npy")));
+        }
+    }
+
+    /** ONNX gate blocks (i, o, f, c) along dim 0, put back in PyTorch's order (i, f, g = c, o). */
+    private static Tensor torchGateOrder(Tensor onnx) {
+        var g = onnx.chunk(4, 0);
+        return Tensor.cat(new Tensor[] {g.get(0), g.get(2), g.get(3), g.get(1)}, 0);
     }
 
     @Test

@@ -63,6 +63,11 @@ class PyTorchExportTest {
     }
 
     @Test
+    void plainCnnMatchesPyTorch() throws Exception {
+        check("cnn_plain");
+    }
+
+    @Test
     void smallCnnMatchesPyTorch() throws Exception {
         check("small_cnn");
     }
