@@ -237,6 +237,7 @@ final class ExportOps {
             w.emitTo("Slice", List.of(w.in(0), w.ints(starts), w.ints(ends),
                     w.ints(Arrays.stream(dims).asLongStream().toArray()), w.ints(steps)), List.of(w.out(0)));
         });
+        RULES.put("diagonal", ExportOps::diagonal);
         RULES.put("cumsum", w -> w.emitTo("CumSum", List.of(w.inAs(0, w.outValue(0).dtype()),
                 w.scalar(((ShapeContentOps.Dim) w.node().attrs()).dim(), DType.I64)), List.of(w.out(0))));
         RULES.put("topk", w -> {
@@ -318,7 +319,6 @@ final class ExportOps {
 
         UNSUPPORTED.put("cumprod", "ONNX has no cumulative product operator");
         UNSUPPORTED.put("maskedSelect", "its output size depends on the data (ONNX shapes cannot express it here)");
-        UNSUPPORTED.put("diagonal", "ONNX has no diagonal operator");
         UNSUPPORTED.put("diagEmbed", "ONNX has no diagonal-embedding operator");
         for (String backward : List.of("thresholdBackward", "sliceBackward", "col2im", "avgPool2dBackward", "maxUnpool2d")) {
             UNSUPPORTED.put(backward, "it appears in backward graphs, which ONNX export does not cover; export an "
@@ -418,6 +418,40 @@ final class ExportOps {
             }
             w.emitTo(argOp, List.of(w.in(0)), List.of(w.out(1)), attr("axis", a.dim()), attr("keepdims", keep));
         });
+    }
+
+    /**
+     * The diagonal as a Gather: the two dims moved last and flattened into one, then the flat
+     * positions {@code (i, i + offset)} picked (the diagonal is the output's last dim, as in PyTorch).
+     */
+    private static void diagonal(ExportWriter w) {
+        var a = (ShapeContentOps.Diagonal) w.node().attrs();
+        List<Dim> in = w.inValue(0).shape();
+        int rank = in.size();
+        Dim n = in.get(a.dim1());
+        Dim m = in.get(a.dim2());
+        if (!n.isStatic() || !m.isStatic()) {
+            throw w.fail("the diagonal's dims must be static");
+        }
+        int[] perm = new int[rank];
+        for (int d = 0, k = 0; d < rank; d++) {
+            if (d != a.dim1() && d != a.dim2()) {
+                perm[k++] = d;
+            }
+        }
+        perm[rank - 2] = a.dim1();
+        perm[rank - 1] = a.dim2();
+        String moved = w.emit("Transpose", List.of(w.in(0)), attr("perm", perm));
+        List<Dim> flat = new ArrayList<>(w.outValue(0).shape().subList(0, rank - 2));
+        flat.add(Dim.of(n.example() * m.example()));
+        String flattened = w.emit("Reshape", List.of(moved, w.shape(flat)));
+        long length = w.outValue(0).shape().get(rank - 2).example();
+        long[] picks = new long[(int) length];
+        long o = a.offset();
+        for (int i = 0; i < picks.length; i++) {
+            picks[i] = o >= 0 ? i * m.example() + i + o : (i - o) * m.example() + i;
+        }
+        w.emitTo("Gather", List.of(flattened, w.ints(picks)), List.of(w.out(0)), attr("axis", rank - 2));
     }
 
     /**

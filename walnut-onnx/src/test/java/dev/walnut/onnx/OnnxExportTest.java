@@ -343,6 +343,7 @@ class OnnxExportTest {
                 x.scatterAdd(1, idx, y),
                 y.atan2(x).add(y.atan2(Tensor.zeros(6)).mul(2.0)),
                 x.indexAdd(1, idx.select(0, 0), y, 0.5),
+                x.reshape(-1, 2, 3).diagonal(1, 1, 2).add(x.reshape(-1, 3, 2).diagonal(-1, 2, 1).mul(3.0)),
                 Dispatcher.call(ShapeContentOps.PERMUTE_ALONG_DIM, new ShapeContentOps.Dim(1), x, y.sort(1, false).indices()),
             };
         }).markDynamic(0, 0).markDynamic(1, 0).markDynamic(2, 0).trace(Tensor.randn(4, 6), Tensor.randn(4, 6),
