@@ -316,11 +316,17 @@ final class ExportOps {
         RULES.put("im2col", ExportOps::im2col);
         RULES.put("maxPool2d", ExportOps::maxPool);
         RULES.put("avgPool2d", ExportOps::avgPool);
+        RULES.put("maxUnpool2d", ExportOps::maxUnpool);
+        RULES.put("thresholdBackward", w -> {
+            double t = ((ElementwiseOps.Threshold) w.node().attrs()).threshold();
+            String above = w.emit("Greater", List.of(w.in(1), w.scalar(t, w.inValue(1).dtype())));
+            w.emitTo("Where", List.of(above, w.in(0), w.scalar(0, w.outValue(0).dtype())), List.of(w.out(0)));
+        });
 
         UNSUPPORTED.put("cumprod", "ONNX has no cumulative product operator");
         UNSUPPORTED.put("maskedSelect", "its output size depends on the data (ONNX shapes cannot express it here)");
         UNSUPPORTED.put("diagEmbed", "ONNX has no diagonal-embedding operator");
-        for (String backward : List.of("thresholdBackward", "sliceBackward", "col2im", "avgPool2dBackward", "maxUnpool2d")) {
+        for (String backward : List.of("sliceBackward", "col2im", "avgPool2dBackward")) {
             UNSUPPORTED.put(backward, "it appears in backward graphs, which ONNX export does not cover; export an "
                     + "inference graph (a module's forward, traced in eval mode)");
         }
@@ -578,6 +584,25 @@ final class ExportOps {
             }
         }
         w.emitTo("AveragePool", List.of(w.in(0)), List.of(w.out(0)), attrs.toArray(AttributeProto[]::new));
+    }
+
+    /**
+     * Max unpooling as ScatterElements of each plane's values, at their flat in-plane indices,
+     * into a zero plane of the output's size.
+     */
+    private static void maxUnpool(ExportWriter w) {
+        var u = (WindowOps.Unpool) w.node().attrs();
+        List<Dim> in = w.inValue(0).shape();
+        if (!in.get(2).isStatic() || !in.get(3).isStatic()) {
+            throw w.fail("max unpooling needs static spatial dims");
+        }
+        List<Dim> planes = List.of(in.get(0), in.get(1), Dim.of(in.get(2).example() * in.get(3).example()));
+        List<Dim> outPlanes = List.of(in.get(0), in.get(1), Dim.of((long) u.outH() * u.outW()));
+        String values = w.emit("Reshape", List.of(w.in(0), w.shape(planes)));
+        String index = w.emit("Reshape", List.of(w.in(1), w.shape(planes)));
+        String zeros = w.emit("Expand", List.of(w.scalar(0, w.outValue(0).dtype()), w.shape(outPlanes)));
+        String scattered = w.emit("ScatterElements", List.of(zeros, index, values), attr("axis", 2));
+        w.emitTo("Reshape", List.of(scattered, w.shape(w.outValue(0).shape())), List.of(w.out(0)));
     }
 
     /** The divisor of each window, counting padding or not, as PyTorch's avg_pool2d does. */

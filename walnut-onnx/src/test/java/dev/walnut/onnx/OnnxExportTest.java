@@ -17,6 +17,9 @@ import dev.walnut.autograd.Autograd;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.graph.Graph;
 import dev.walnut.graph.Pass;
+import dev.walnut.ValuesAndIndices;
+import dev.walnut.nn.functional.Pooling;
+import dev.walnut.ops.ElementwiseOps;
 import dev.walnut.ops.OpDef;
 import dev.walnut.ops.Ops;
 import dev.walnut.ops.ShapeContentOps;
@@ -456,6 +459,27 @@ class OnnxExportTest {
         }
         double err = relativeError(runOrt(file, x).get(0), expected);
         assertTrue(err <= TOLERANCE, "sequence-first LSTM differs from ONNX Runtime by " + err);
+    }
+
+    /** Max pooling's indices (ONNX counts them over the whole tensor, Walnut per plane) and unpooling. */
+    @Test
+    void maxPoolIndicesUnpoolingAndThresholdBackwardMatchOnnxRuntime() throws Exception {
+        Graph g = Graph.tracerAll(in -> {
+            ValuesAndIndices p = Pooling.maxPool2dWithIndices(in[0], 2, 2, 0, 1, false);
+            Tensor unpooled = Pooling.maxUnpool2d(p.values().mul(2.0), p.indices(), 2, 2, 0);
+            return new Tensor[] {p.indices(), unpooled, ElementwiseOps.thresholdBackward(in[0].mul(3.0), in[0], 0.1)};
+        }).markDynamic(0, 0).trace(Tensor.randn(2, 3, 6, 4));
+        Path file = dir.resolve("unpool.onnx");
+        OnnxExport.options().export(g, file);
+        Tensor x = Tensor.randn(3, 3, 6, 4);
+        Tensor[] expected = g.run(x);
+        List<Tensor> actual = runOrt(file, x);
+        assertArrayEquals(expected[0].toLongArray(), actual.get(0).toLongArray(), "max pooling indices");
+        assertArrayEquals(expected[0].shape(), actual.get(0).shape());
+        for (int i = 1; i < 3; i++) {
+            assertArrayEquals(expected[i].shape(), actual.get(i).shape());
+            assertTrue(relativeError(actual.get(i), expected[i]) <= TOLERANCE, "output " + i);
+        }
     }
 
     @Test
