@@ -482,6 +482,29 @@ class OnnxExportTest {
         }
     }
 
+    /** Batch and sequence length both symbolic: two dim params, reshape targets computed from both. */
+    @Test
+    void transformerWithDynamicBatchAndSequenceLength() throws Exception {
+        Tensor.manualSeed(18);
+        var layer = new TransformerEncoderLayer(8, 2, 16, 0.0, TransformerEncoderLayer.Activation.RELU, 1e-5, true,
+                false);
+        layer.eval();
+        Path file = dir.resolve("transformer_dynamic.onnx");
+        OnnxExport.options().markDynamic(0, 0).markDynamic(0, 1).export(layer, new Tensor[] {Tensor.randn(2, 5, 8)},
+                file);
+        TensorShapeProto in = ModelProto.parseFrom(Files.readAllBytes(file)).getGraph().getInput(0).getType()
+                .getTensorType().getShape();
+        assertEquals("s0", in.getDim(0).getDimParam());
+        assertEquals("s1", in.getDim(1).getDimParam());
+        Tensor x = Tensor.randn(3, 9, 8);
+        Tensor expected;
+        try (var off = Autograd.noGrad()) {
+            expected = layer.forward(x);
+        }
+        double err = relativeError(runOrt(file, x).get(0), expected);
+        assertTrue(err <= TOLERANCE, "dynamic-length transformer differs from ONNX Runtime by " + err);
+    }
+
     @Test
     void reshapeToAnEmptyShapeKeepsItsZeroDim() throws Exception {
         Graph g = Graph.trace(in -> in[0].reshape(0, 5).add(1.0), Tensor.zeros(3, 0));
