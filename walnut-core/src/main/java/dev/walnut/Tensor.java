@@ -851,7 +851,7 @@ public final class Tensor {
 
     /** Backward from this single-element tensor (like {@code loss.backward()}). */
     public void backward() {
-        Autograd.backward(this, null, false, false);
+        Autograd.backward(this, null, GradOptions.defaults());
     }
 
     /**
@@ -868,7 +868,7 @@ public final class Tensor {
 
     /** Backward with an explicit gradient of the final objective w.r.t. this tensor. */
     public void backward(Tensor gradOutput) {
-        Autograd.backward(this, gradOutput, false, false);
+        Autograd.backward(this, gradOutput, GradOptions.defaults());
     }
 
     /** Backward with an explicit gradient and options (see {@link Autograd#backward(Tensor, Tensor, GradOptions)}). */

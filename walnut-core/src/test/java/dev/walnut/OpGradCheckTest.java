@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.GradOptions;
 import dev.walnut.autograd.GradCheck;
 import dev.walnut.autograd.GradientContext;
 import dev.walnut.autograd.Node;
@@ -559,7 +560,7 @@ class OpGradCheckTest {
     static Tensor gradOfSquaredSum(Tensor x, Function<Tensor, Tensor> view) {
         try (var on = Autograd.enableGrad()) {
             Tensor y = view.apply(x).square().sum();
-            return Autograd.grad(new Tensor[] {y}, new Tensor[] {x}, null, true, true, false)[0];
+            return Autograd.grad(new Tensor[] {y}, new Tensor[] {x}, null, GradOptions.defaults().createGraph())[0];
         }
     }
 
