@@ -181,6 +181,36 @@ public final class Tensor {
             }
 
             @Override
+            public Tensor longIndex(String op, String what, Tensor index) {
+                return Indexing.longIndex(op, what, index);
+            }
+
+            @Override
+            public Long firstOutOfRange(Tensor index, long size, boolean allowNegative) {
+                int k = Backends.CPU.firstOutOfRange(index.storage, index.offset, Shapes.numel(index.shape), size,
+                        allowNegative);
+                return k < 0 ? null : Backends.CPU.getLong(index.storage, index.offset + k);
+            }
+
+            @Override
+            public long maxValue(Tensor index) {
+                long max = Long.MIN_VALUE;
+                for (int k = 0, n = Shapes.numel(index.shape); k < n; k++) {
+                    max = Math.max(max, Backends.CPU.getLong(index.storage, index.offset + k));
+                }
+                return max;
+            }
+
+            @Override
+            public Tensor oneHot(Tensor index, int classes) {
+                int[] outShape = Arrays.copyOf(index.shape, index.shape.length + 1);
+                outShape[index.shape.length] = classes;
+                Backends.checkFits(DType.I64, Shapes.numel(outShape));
+                return new Tensor(Backends.CPU.oneHot(index.storage, index.offset, Shapes.numel(index.shape), classes),
+                        outShape);
+            }
+
+            @Override
             public Tensor tagged(Tensor t, int dropDim, dev.walnut.dispatch.TransformTag tag) {
                 int[] shape = t.shape;
                 int[] strides = t.strides;
@@ -1980,52 +2010,6 @@ public final class Tensor {
      */
     public Tensor nonzero() {
         return Indexing.nonzero(this);
-    }
-
-    /**
-     * One-hot encoding with the number of classes inferred as {@code max + 1}
-     * ({@code F.one_hot(indices)}).
-     */
-    public static Tensor oneHot(Tensor indices) {
-        return Indexing.oneHot(indices, -1);
-    }
-
-    /**
-     * One-hot encoding (like {@code torch.nn.functional.one_hot}): an I64 tensor of shape
-     * {@code indices.shape + [numClasses]} with 1 at each class value; {@code numClasses = -1}
-     * infers {@code max + 1}. Class values must lie in {@code [0, numClasses)}.
-     *
-     * <pre>{@code
-     * Tensor.oneHot(Tensor.of(0L, 2L), 3);   // [[1, 0, 0], [0, 0, 1]]
-     * }</pre>
-     */
-    public static Tensor oneHot(Tensor indices, long numClasses) {
-        return Indexing.oneHot(indices, numClasses);
-    }
-
-    /**
-     * Rows of {@code weight} ({@code [numEmbeddings, embeddingDim]}) looked up by {@code indices}
-     * of any shape (like {@code torch.nn.functional.embedding} without {@code padding_idx}); the
-     * result has shape {@code indices.shape + [embeddingDim]}. Indices must be in
-     * {@code [0, numEmbeddings)}.
-     *
-     * <pre>{@code
-     * Tensor w = Tensor.randn(10, 3).setRequiresGrad(true);
-     * Tensor e = Tensor.embedding(Tensor.fromArray(new long[] {1, 2, 4, 5}, 2, 2), w);   // [2, 2, 3]
-     * }</pre>
-     */
-    public static Tensor embedding(Tensor indices, Tensor weight) {
-        return Indexing.embedding(indices, weight, null);
-    }
-
-    /**
-     * {@link #embedding(Tensor, Tensor)} with PyTorch's {@code padding_idx}: lookups of row
-     * {@code paddingIdx} contribute nothing to the gradient of {@code weight}. As in PyTorch a
-     * negative {@code paddingIdx} counts from the end ({@code -1} is the last row, not "none");
-     * for no padding use the two-argument overload.
-     */
-    public static Tensor embedding(Tensor indices, Tensor weight, long paddingIdx) {
-        return Indexing.embedding(indices, weight, paddingIdx);
     }
 
     // ------------------------------------------------------------------ shape and content
