@@ -989,27 +989,15 @@ public final class Tensor {
     }
 
     /**
-     * {@code base ^ this}, element-wise, for a scalar base (Python's {@code 2.0 ** x}); integer
-     * tensors give F32.
-     *
-     * <pre>{@code
-     * Tensor.of(0.0, 1.0, 3.0).rpow(2.0);   // [1, 2, 8]
-     * }</pre>
-     */
-    public Tensor rpow(double base) {
-        return Dispatcher.call(ElementwiseOps.RPOW_SCALAR, new ElementwiseOps.Scalar(base, false), this);
-    }
-
-    /**
-     * {@code base ^ exponent} for a scalar base: PyTorch's {@code torch.pow(2.0, x)}; the same as
-     * {@code exponent.rpow(base)}.
+     * {@code base ^ exponent}, element-wise, for a scalar base: PyTorch's {@code torch.pow(2.0, x)}
+     * (Python's {@code 2.0 ** x}); integer tensors give F32.
      *
      * <pre>{@code
      * Tensor.pow(10.0, Tensor.of(0.0, 2.0));   // [1, 100]
      * }</pre>
      */
     public static Tensor pow(double base, Tensor exponent) {
-        return exponent.rpow(base);
+        return Dispatcher.call(ElementwiseOps.RPOW_SCALAR, new ElementwiseOps.Scalar(base, false), exponent);
     }
 
     /** Rounds down to an integral value (floor); integer tensors are returned as a copy. Its gradient is 0. */
@@ -2161,11 +2149,6 @@ public final class Tensor {
      */
     public Tensor diag(long diagonal) {
         return ShapeOps.diag(this, diagonal);
-    }
-
-    /** {@code input.diag(diagonal)}. */
-    public static Tensor diag(Tensor input, long diagonal) {
-        return ShapeOps.diag(input, diagonal);
     }
 
     /**
