@@ -1907,9 +1907,10 @@ public final class Tensor {
      * {@code index_put_}). Like every in-place op it bumps the version counter and is an error on
      * a leaf that requires grad outside {@code noGrad()}. With autograd on, a tensor with history
      * or a value that requires grad is recorded: the overwritten elements get no gradient and the
-     * value gets the gradient of where it was written. Basic indices without autograd write
-     * through a view; index tensors and recorded writes rebuild the tensor with a scatter (a
-     * pass over all of it), and {@code x[mask] = v} with a full-shape mask is a masked fill.
+     * value gets the gradient of where it was written. Without autograd, basic indices write
+     * through a view and index tensors scatter into the indexed elements only (the cost follows
+     * the number of written elements); recorded writes rebuild the tensor with a scatter (a pass
+     * over all of it), and {@code x[mask] = v} with a full-shape mask is a masked fill.
      *
      * <pre>{@code
      * x.indexPut(Tensor.scalar(5.0), Slice.at(0));                    // x[0] = 5
