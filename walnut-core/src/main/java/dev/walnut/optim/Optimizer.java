@@ -2,6 +2,7 @@ package dev.walnut.optim;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.internal.OptimizerInternals;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -40,6 +41,27 @@ public abstract class Optimizer {
     private final List<ParamGroup> groups = new ArrayList<>();
     private final Map<String, Object> defaults;
     private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+
+    static {
+        // Compiled training steps (dev.walnut.graph) read and advance the same state as step().
+        OptimizerInternals.register(new OptimizerInternals() {
+            @Override
+            public long step(Optimizer o, Tensor p) {
+                ParamState s = o.state.get(p);
+                return s == null ? 0 : s.step;
+            }
+
+            @Override
+            public Map<String, Tensor> buffers(Optimizer o, Tensor p) {
+                return o.state.computeIfAbsent(p, k -> new ParamState()).buffers;
+            }
+
+            @Override
+            public void setStep(Optimizer o, Tensor p, long step) {
+                o.state.computeIfAbsent(p, k -> new ParamState()).step = step;
+            }
+        });
+    }
 
     /** Per-parameter state: named buffers, named scalars and the step count. */
     protected static final class ParamState {
