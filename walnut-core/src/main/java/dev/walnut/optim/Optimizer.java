@@ -46,18 +46,21 @@ public abstract class Optimizer {
         // Compiled training steps (dev.walnut.graph) read and advance the same state as step().
         OptimizerInternals.register(new OptimizerInternals() {
             @Override
-            public long step(Optimizer o, Tensor p) {
+            public long step(Object optimizer, Tensor p) {
+                Optimizer o = (Optimizer) optimizer;
                 ParamState s = o.state.get(p);
                 return s == null ? 0 : s.step;
             }
 
             @Override
-            public Map<String, Tensor> buffers(Optimizer o, Tensor p) {
+            public Map<String, Tensor> buffers(Object optimizer, Tensor p) {
+                Optimizer o = (Optimizer) optimizer;
                 return o.state.computeIfAbsent(p, k -> new ParamState()).buffers;
             }
 
             @Override
-            public void setStep(Optimizer o, Tensor p, long step) {
+            public void setStep(Object optimizer, Tensor p, long step) {
+                Optimizer o = (Optimizer) optimizer;
                 o.state.computeIfAbsent(p, k -> new ParamState()).step = step;
             }
         });
