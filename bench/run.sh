@@ -6,6 +6,7 @@
 # Usage: bench/run.sh [--quick] [--only GROUPS] [--soak] [--djl] [--install] [--no-torch] [--no-build]
 #   --quick        1 warmup + 3 measured iterations of 0.5 s (a smoke run, ~4 minutes)
 #   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,func,memory (default: all)
+#                  or compiled (Walnut eager vs compiled graphs, ratios only; not in the default)
 #   --soak         also run the 10,000-step memory soak (about 2 more minutes)
 #   --djl          also run the workloads in DJL with its PyTorch engine (module walnut-bench-djl,
 #                  Maven profile djl; the first build downloads ~120 MB of DJL jars from Maven
@@ -41,7 +42,7 @@ while [[ $# -gt 0 ]]; do
         --djl) djl=1 ;;
         --only) [[ $# -ge 2 ]] || { echo "run.sh: --only needs a value" >&2; exit 2; }; only=$2; shift ;;
         --only=*) only=${1#--only=} ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
