@@ -78,8 +78,11 @@ public final class CompiledTrainStep {
     /** The update a parameter gets, from its optimizer and group. */
     private enum Kind { SGD, SGD_MOMENTUM, ADAM, ADAMW }
 
-    /** One compiled graph: which parameters it updates (those the loss depends on). */
-    private record Plan(Graph graph, boolean[] updated) {
+    /**
+     * One compiled graph: which parameters it updates (those the loss depends on), and whether
+     * its update nodes may write in place (see {@link OptimizerUpdateOps}).
+     */
+    private record Plan(Graph graph, boolean[] updated, boolean inPlace) {
     }
 
     private final Module model;
@@ -175,9 +178,8 @@ public final class CompiledTrainStep {
     public synchronized Tensor step(Tensor... inputs) {
         started = true;
         long[] next = new long[params.length];
-        Tensor[] all = withState(inputs, next);
-        Plan plan = planFor(inputs, all);
-        Tensor[] out = plan.graph.run(all);
+        Plan plan = planFor(inputs);
+        Tensor[] out = plan.graph.run(withState(inputs, next, plan.inPlace));
         try (var off = Autograd.noGrad()) {
             int k = 1;
             for (int i = 0; i < params.length; i++) {
@@ -186,7 +188,10 @@ public final class CompiledTrainStep {
                 }
                 Tensor p = params[i];
                 state.setStep(optimizer, p, next[i]);
-                p.copyInPlace(out[k++]);
+                Tensor updatedParam = out[k++];
+                if (updatedParam != p) {
+                    p.copyInPlace(updatedParam);
+                }
                 Map<String, Tensor> buffers = state.buffers(optimizer, p);
                 switch (kind(groups[i])) {
                     case SGD_MOMENTUM -> buffers.put("momentum_buffer", out[k++]);
@@ -205,7 +210,7 @@ public final class CompiledTrainStep {
     /** Compiles the graph for inputs like these now (the warm-up a first {@link #step} would do) and returns it. */
     public synchronized Graph graphFor(Tensor... inputs) {
         started = true;
-        return planFor(inputs, withState(inputs, new long[params.length])).graph;
+        return planFor(inputs).graph;
     }
 
     /** The graphs compiled so far, one per input signature and set of optimizer options. */
@@ -213,7 +218,7 @@ public final class CompiledTrainStep {
         return cache.size();
     }
 
-    private Plan planFor(Tensor[] inputs, Tensor[] all) {
+    private Plan planFor(Tensor[] inputs) {
         List<Object> key = key(inputs);
         Plan plan = cache.get(key);
         if (plan == null) {
@@ -221,7 +226,8 @@ public final class CompiledTrainStep {
                 LOG.log(Level.INFO, "compileTrainStep: recompiling the " + name + " for " + key + " (" + cache.size()
                         + " graph(s) cached); mark the dims that vary dynamic to share one graph");
             }
-            plan = compile(inputs.length, all);
+            // Traced with the functional updates: tracing runs every node, and must change nothing.
+            plan = compile(inputs.length, withState(inputs, new long[params.length], false));
             cache.put(key, plan);
         }
         return plan;
@@ -232,7 +238,8 @@ public final class CompiledTrainStep {
      * scalars of {@link OptimizerUpdateOps}); {@code next} receives each parameter's step count
      * after this step. Missing buffers are zeros, as the eager optimizers create them.
      */
-    private Tensor[] withState(Tensor[] inputs, long[] next) {
+    private Tensor[] withState(Tensor[] inputs, long[] next, boolean inPlace) {
+        double flag = inPlace ? 1 : 0;
         List<Tensor> all = new ArrayList<>(Arrays.asList(inputs));
         try (var off = Autograd.noGrad()) {
             for (int i = 0; i < params.length; i++) {
@@ -243,11 +250,11 @@ public final class CompiledTrainStep {
                 Map<String, Tensor> buffers = t == 1 ? Map.of() : state.buffers(optimizer, p);
                 double lr = g.lr();
                 switch (kind(g)) {
-                    case SGD -> all.add(scalars(lr));
+                    case SGD -> all.add(scalars(lr, flag));
                     case SGD_MOMENTUM -> {
                         Tensor buf = buffers.get("momentum_buffer");
                         all.add(buf != null ? buf : Tensor.zerosLike(p));
-                        all.add(scalars(lr, buf == null ? 1 : 0));
+                        all.add(scalars(lr, buf == null ? 1 : 0, flag));
                     }
                     case ADAM, ADAMW -> {
                         Tensor m = buffers.get("exp_avg");
@@ -259,7 +266,7 @@ public final class CompiledTrainStep {
                         double bias2 = 1 - Math.pow(g.getDouble("beta2"), t);
                         double wd = g.getDouble("weightDecay");
                         double decay = kind(g) == Kind.ADAMW && wd != 0 ? 1 - lr * wd : 1.0;
-                        all.add(scalars(lr / bias1, Math.sqrt(bias2), decay));
+                        all.add(scalars(lr / bias1, Math.sqrt(bias2), decay, flag));
                     }
                     default -> throw new IllegalStateException();
                 }
@@ -305,7 +312,30 @@ public final class CompiledTrainStep {
         for (Pass p : passes) {
             g = p.apply(g);
         }
-        return new Plan(g, updated);
+        return new Plan(g, updated, updatesLast(g, updated));
+    }
+
+    /** True when the graph ends with its update nodes, so that writing the parameters in place is safe. */
+    private static boolean updatesLast(Graph g, boolean[] updated) {
+        int count = 0;
+        for (boolean u : updated) {
+            count += u ? 1 : 0;
+        }
+        List<Node> nodes = g.nodes();
+        int updates = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (isUpdate(nodes.get(i).op())) {
+                if (i < nodes.size() - count) {
+                    return false;
+                }
+                updates++;
+            }
+        }
+        return updates == count;
+    }
+
+    private static boolean isUpdate(OpDef<?> op) {
+        return op == OptimizerUpdateOps.SGD || op == OptimizerUpdateOps.SGD_MOMENTUM || op == OptimizerUpdateOps.ADAM;
     }
 
     /**

@@ -333,4 +333,22 @@ class CompiledTrainStepTest {
         assertTrue(e.getMessage().contains("divScalar"), e.getMessage());
         assertEquals(0, step.cachedGraphs());
     }
+
+    /** The update nodes end the graph, so they write into the parameters and Adam's moments: no copies per step. */
+    @Test
+    void laterStepsUpdateTheStateBuffersInPlace() {
+        Module model = mlp();
+        Optimizer opt = new Adam(model.parameters(), 1e-2);
+        CompiledTrainStep step = Compiler.compileTrainStep(model, Losses::mseLoss, opt);
+        Tensor w = model.parameters().get(0);
+        var state = dev.walnut.internal.OptimizerInternals.get();
+        step.step(randn(1, 6, 8), randn(2, 6, 4));
+        Tensor m = state.buffers(opt, w).get("exp_avg");
+        double[] before = m.toDoubleArray();
+        step.step(randn(3, 6, 8), randn(4, 6, 4));
+        assertSame(m, state.buffers(opt, w).get("exp_avg"));
+        assertTrue(!java.util.Arrays.equals(before, m.toDoubleArray()), "exp_avg was updated");
+        assertSame(w, model.parameters().get(0));
+        assertEquals(2, state.step(opt, w));
+    }
 }
