@@ -351,4 +351,30 @@ class CompiledTrainStepTest {
         assertSame(w, model.parameters().get(0));
         assertEquals(2, state.step(opt, w));
     }
+
+    @Test
+    void aSeedStyleOptimizerUpdatesTheModelsParameters() {
+        Module eager = mlp();
+        Module compiled = mlp();
+        SGD eagerOpt = new SGD(0.1);
+        CompiledTrainStep step = Compiler.compileTrainStep(compiled, Losses::mseLoss, new SGD(0.1)).passes(List.of());
+        for (int s = 0; s < 2; s++) {
+            Tensor x = randn(1400 + s, 6, 8);
+            Tensor y = randn(1500 + s, 6, 4);
+            Losses.mseLoss(eager.forward(x), y).backward();
+            eagerOpt.step(eager.parameters());
+            eagerOpt.zeroGrad(eager.parameters(), true);
+            step.step(x, y);
+        }
+        assertSameParameters(eager, compiled);
+    }
+
+    @Test
+    void trainingModeBatchNormFailsAtCaptureNamingTheInPlaceWrite() {
+        Tensor.manualSeed(5);
+        Module model = new Sequential(new Linear(8, 16), new dev.walnut.nn.BatchNorm1d(16), new ReLU(), new Linear(16, 4));
+        CompiledTrainStep step = Compiler.compileTrainStep(model, Losses::mseLoss, new SGD(model.parameters(), 0.1));
+        var e = assertThrows(GraphCaptureException.class, () -> step.step(randn(1, 6, 8), randn(2, 6, 4)));
+        assertTrue(e.getMessage().contains("in place"), e.getMessage());
+    }
 }
