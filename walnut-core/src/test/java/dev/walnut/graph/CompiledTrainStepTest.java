@@ -377,4 +377,20 @@ class CompiledTrainStepTest {
         var e = assertThrows(GraphCaptureException.class, () -> step.step(randn(1, 6, 8), randn(2, 6, 4)));
         assertTrue(e.getMessage().contains("in place"), e.getMessage());
     }
+
+    @Test
+    void aFloat64ModelWithMaximizingAdamWEqualsTheEagerStep() {
+        Module eager = mlp().to(DType.F64);
+        Module compiled = mlp().to(DType.F64);
+        Optimizer eagerOpt = AdamW.builder().optLr(1e-2).optMaximize(true).build(eager.parameters());
+        Optimizer compiledOpt = AdamW.builder().optLr(1e-2).optMaximize(true).build(compiled.parameters());
+        CompiledTrainStep step = Compiler.compileTrainStep(compiled, Losses::mseLoss, compiledOpt).passes(List.of());
+        for (int s = 0; s < 3; s++) {
+            Tensor x = randn(1600 + s, 6, 8).to(DType.F64);
+            Tensor y = randn(1700 + s, 6, 4).to(DType.F64);
+            assertBitIdentical(eagerStep(eager, eagerOpt, Losses::mseLoss, x, y), step.step(x, y));
+        }
+        assertSameParameters(eager, compiled);
+        assertSameState(eagerOpt, compiledOpt);
+    }
 }
