@@ -299,6 +299,8 @@ class CompiledTrainStepTest {
         long updates = g.nodes().stream().filter(n -> n.op() == OptimizerUpdateOps.ADAM).count();
         assertEquals(4, updates, g.toString());
         assertEquals(1 + 4 * 3, g.outputs().size());
+        assertTrue(g.nodes().stream().noneMatch(n -> n.op() == dev.walnut.ops.FusedOps.LINEAR), "no fusedLinear by default");
+        assertTrue(g.nodes().stream().anyMatch(n -> n.op() == dev.walnut.ops.FusedOps.ELEMENTWISE), g.toString());
     }
 
     @Test
