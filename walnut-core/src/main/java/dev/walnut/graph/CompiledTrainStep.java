@@ -160,7 +160,8 @@ public final class CompiledTrainStep {
      * The passes a training step runs by default: {@link Pass#defaults()} without
      * {@link LinearFusion}, whose packed copy of each weight pays off when the weight stays
      * fixed; a training step changes every weight, so it would repack them all at every step
-     * (measured on the benchmark MLP at batch 64: about 2.3 MB allocated and 10-20% slower per step).
+     * (measured on the benchmark MLP: about 2.3 MB more allocated and 20-40% more time per step, best of
+     * interleaved runs on a shared machine).
      */
     public static List<Pass> defaultPasses() {
         return Pass.defaults().stream().filter(p -> !(p instanceof LinearFusion)).toList();
