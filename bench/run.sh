@@ -7,6 +7,9 @@
 #   --quick        1 warmup + 3 measured iterations of 0.5 s (a smoke run, ~4 minutes)
 #   --only GROUPS  comma-separated subset of chain,gemm,elementwise,mlp,cnn,func,memory (default: all)
 #                  or compiled (Walnut eager vs compiled graphs, ratios only; not in the default)
+#                  or onnx (imported resnet18, mobilenet_v2 and a transformer encoder, batch 1 and 8:
+#                  Walnut compiled vs ONNX Runtime vs PyTorch eager; not in the default: it needs
+#                  python3 with torch and torchvision to export the models, ~10 minutes)
 #   --soak         also run the 10,000-step memory soak (about 2 more minutes)
 #   --djl          also run the workloads in DJL with its PyTorch engine (module walnut-bench-djl,
 #                  Maven profile djl; the first build downloads ~120 MB of DJL jars from Maven
@@ -42,7 +45,7 @@ while [[ $# -gt 0 ]]; do
         --djl) djl=1 ;;
         --only) [[ $# -ge 2 ]] || { echo "run.sh: --only needs a value" >&2; exit 2; }; only=$2; shift ;;
         --only=*) only=${1#--only=} ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -111,8 +114,10 @@ for g in "${groups[@]}"; do
         cnn) pattern='CnnBenchmark\.' ;;
         # No DJL counterpart: DJL has no function transforms.
         func) includes+=("dev\.walnut\.bench\.FuncBenchmark\."); continue ;;
+        # Walnut (OnnxModelBenchmark) and ONNX Runtime (OrtBenchmark) in the same JMH run; no DJL twin.
+        onnx) includes+=("dev\.walnut\.bench\.(OnnxModel|Ort)Benchmark\."); continue ;;
         memory) continue ;;
-        *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, func, memory)" >&2; exit 2 ;;
+        *) echo "run.sh: unknown group '$g' (chain, gemm, elementwise, mlp, cnn, func, memory, onnx, compiled)" >&2; exit 2 ;;
     esac
     includes+=("dev\.walnut\.bench\.$pattern")
     djl_includes+=("dev\.walnut\.bench\.djl\.$pattern")
@@ -167,6 +172,29 @@ if [[ $torch == 1 && $have_torch == 0 ]]; then
         echo "   Install it with 'apt-get install -y python3-torch python3-numpy libopenblas0-pthread'" >&2
         echo "   or rerun with --install." >&2
     fi
+fi
+
+# --- group "onnx" (issue 16): PyTorch exports the models (random weights, fixed seed, nothing
+# downloaded) with walnut-onnx's export script, once; OnnxBenchModels reads them from here.
+if [[ ,$only, == *,onnx,* ]]; then
+    onnx_dir=$PWD/walnut-bench/target/onnx-models
+    export_script=walnut-onnx/src/test/python/export_models.py
+    onnx_names=(resnet18_224 mobilenet_v2_224 transformer_encoder)
+    missing=()
+    for n in "${onnx_names[@]}"; do
+        [[ -f $onnx_dir/$n/model.onnx && $onnx_dir/$n/model.onnx -nt $export_script ]] || missing+=("$n")
+    done
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        if [[ $have_torch == 0 ]] || ! "$python" -c 'import torchvision' >/dev/null 2>&1; then
+            echo "run.sh: group onnx needs python3 with torch and torchvision to export the models" >&2
+            echo "   (apt-get install -y python3-torch python3-torchvision python3-numpy)" >&2
+            exit 1
+        fi
+        echo "== exporting ONNX models with PyTorch: ${missing[*]}"
+        mkdir -p "$onnx_dir"
+        "$python" "$export_script" "$onnx_dir" "${missing[@]}"
+    fi
+    jvm_flags+=" -Dwalnut.bench.onnx=$onnx_dir"
 fi
 
 # Benchmarks on a busy machine measure the other processes; say so before spending minutes.

@@ -20,6 +20,12 @@ Workloads (kept identical to the JMH classes in walnut-bench and to Models.java)
     (lr 1e-3); inference under no_grad at batch 64 and 256
   * CNN conv(1->32,3)-ReLU-maxpool2-conv(32->64,3)-ReLU-maxpool2-linear(1600->10), batch 64,
     28x28: train step (SGD lr 0.01) and inference
+  * imported ONNX models (group onnx, not among the defaults): torchvision resnet18 and
+    mobilenet_v2 on 224x224 and a 4-layer nn.TransformerEncoder (d_model 256, 128 tokens) at
+    batch 1 and 8, inference under no_grad: PyTorch eager runs the modules that
+    walnut-onnx/src/test/python/export_models.py exported (same seed, so the same weights); the
+    Walnut JMH file carries OnnxModelBenchmark (eager, compiled) and OrtBenchmark (ONNX Runtime,
+    Java API, same threads), shown in a table of their own with the ratio Walnut compiled / ORT
   * memory (--memory): peak RSS of 200 MLP training steps (batch 64, Adam), each side in a
     process of its own; with --soak also 10,000 steps, RSS (and Walnut's heap) every 1,000
 
@@ -75,7 +81,15 @@ TARGET_SGEMM_SHARE = 0.6  # pure-Java SGEMM 1024 at >= 0.6 of OpenBLAS's GFLOP/s
 
 OP_PKG = "dev.walnut.bench."
 DJL_PKG = "dev.walnut.bench.djl."  # walnut-bench-djl: same class, method and parameter names
-GROUPS = ("chain", "gemm", "elementwise", "mlp", "cnn", "func", "memory")
+GROUPS = ("chain", "gemm", "elementwise", "mlp", "cnn", "func", "memory", "onnx")
+# Imported-model rows (OnnxBenchModels.java): benchmark name -> (export_models.py name, input shape
+# without the batch), and issue 16's target, Walnut compiled time / ONNX Runtime time.
+ONNX_MODELS = {"resnet18": ("resnet18_224", (3, 224, 224)), "mobilenet_v2": ("mobilenet_v2_224", (3, 224, 224)),
+               "transformer": ("transformer_encoder", (128, 256))}
+ONNX_LABELS = {"resnet18": "resnet18 224px", "mobilenet_v2": "mobilenet_v2 224px",
+               "transformer": "TransformerEncoder 4x256, 128 tok"}
+ONNX_BATCHES = (1, 8)
+TARGET_ORT_RATIO = 1.0
 
 
 # --------------------------------------------------------------------------- workloads
@@ -115,6 +129,9 @@ def workloads():
     for method, label in (("perSampleGrads", "per-sample grads vmap(grad)"), ("batchedGrad", "batched grad"),
                           ("forward", "forward noGrad"), ("jvp", "jvp (forward mode)"), ("hvp", "hvp of the loss")):
         rows.append(Workload(("func", method), f"MLP b{FUNC_BATCH} {label}", "model", "func"))
+    for model in ONNX_MODELS:
+        for b in ONNX_BATCHES:
+            rows.append(Workload(("onnx", model, b), f"{ONNX_LABELS[model]} b{b}", "model", "onnx"))
     return rows
 
 
@@ -193,10 +210,27 @@ def torch_func_callable(torch, method):
     return fns[method], 1
 
 
+def torch_onnx_model(torch, name):
+    """The PyTorch module an imported-model row's ONNX file was exported from (export_models.prepare)."""
+    script_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "walnut-onnx", "src", "test", "python")
+    if script_dir not in sys.path:
+        sys.path.insert(0, script_dir)
+    import export_models
+    return export_models.prepare(ONNX_MODELS[name][0])[0]
+
+
 def torch_callable(torch, key):
     """(callable, ops per call) for one workload key; the chain rows count 2000 ops per call."""
     gen = torch.Generator().manual_seed(42)
     kind = key[0]
+    if kind == "onnx":
+        model, x = torch_onnx_model(torch, key[1]), torch.randn(key[2], *ONNX_MODELS[key[1]][1], generator=gen)
+
+        def infer():
+            with torch.no_grad():
+                return model(x)
+
+        return infer, 1
     if kind == "func":
         return torch_func_callable(torch, key[1])
     if kind == "chain":
@@ -318,6 +352,10 @@ def walnut_key(cls, method, params):
         return ("func", method)
     if cls == "CnnBenchmark":
         return ("cnn_train" if method == "trainStep" else "cnn_infer", int(params["batch"]))
+    if cls == "OnnxModelBenchmark":  # method: eager or compiled
+        return ("onnx", params["model"], int(params["batch"]), method)
+    if cls == "OrtBenchmark":
+        return ("onnx", params["model"], int(params["batch"]), "ort")
     return None
 
 
@@ -642,6 +680,8 @@ def main():
     # ---- table rows
     table = []
     for w in rows:
+        if w.group == "onnx":  # their own table below: three runtimes, not two
+            continue
         mine, other, peer = walnut.get(w.key), theirs.get(w.key), djl.get(w.key)
         if not mine and not other and not peer:
             continue
@@ -673,6 +713,8 @@ def main():
         "are GFLOP/s and the ratio is still the time ratio, i.e. PyTorch GFLOP/s ÷ Walnut GFLOP/s.",
         f"op chain: {CHAIN_LENGTH} x (mul, add) on a 1-element F32 tensor = {OPS_PER_CHAIN} ops; µs per op.",
     ]
+    if not table:  # only the imported-model table: the notes above describe the main one
+        notes = notes[:1]
     if with_djl:
         notes.append("DJL: the same workloads in DJL with its PyTorch engine (walnut-bench-djl, JMH, same schedule "
                      "and threads); ratio W/D = Walnut time / DJL time (medians), < 1 means Walnut is faster. "
@@ -691,11 +733,57 @@ def main():
     if torch_note:
         notes.append(torch_note)
 
-    md = render_markdown(env, table, memory, soak, notes, with_djl)
+    onnx = onnx_rows([w for w in rows if w.group == "onnx"], walnut, theirs, loaded)
+    if onnx:
+        notes.append("Imported ONNX models: Walnut compiled = Compiler.compile of the imported OnnxModel under noGrad "
+                     "(eager = node by node); ORT = ONNX Runtime's Java API on the CPU, the same file and input, "
+                     f"{args.threads} intra-op threads, all graph optimizations; PyTorch = the exported nn.Module, "
+                     "eager, no_grad. W/ORT and W/P use Walnut compiled. Walnut and ORT ran in the same JMH run.")
+
+    md = render_markdown(env, table, memory, soak, notes, with_djl, onnx)
     print()
     print(md)
-    write_results(args.results, env, table, memory, soak, notes, md)
+    write_results(args.results, env, table, memory, soak, notes, md, onnx)
     return 0
+
+
+def onnx_rows(rows, walnut, theirs, loaded):
+    """Issue 16's rows: Walnut compiled and eager, ONNX Runtime and PyTorch eager per model and batch."""
+    out = []
+    ms = lambda secs: cell(Workload(None, "", "model", "onnx"), secs)
+    for w in rows:
+        _, model, batch = w.key
+        compiled, eager, ort = (walnut.get(("onnx", model, batch, m)) for m in ("compiled", "eager", "ort"))
+        other = theirs.get(w.key)
+        if not (compiled or eager or ort or other):
+            continue
+        med = lambda secs: statistics.median(secs) if secs else None
+        r_ort = med(compiled) / med(ort) if compiled and ort else None
+        r_pt = med(compiled) / med(other) if compiled and other else None
+        target = f"≤ {TARGET_ORT_RATIO}x ORT"
+        if r_ort is not None:
+            target += f": {'met' if r_ort <= TARGET_ORT_RATIO else 'NOT met'}" + (" (loaded machine: unreliable)"
+                                                                                 if loaded else "")
+        out.append({"workload": w.label, "unit": "ms", "walnut_compiled": ms(compiled), "walnut_eager": ms(eager),
+                    "ort": ms(ort), "pytorch": ms(other),
+                    "ratio_ort": None if r_ort is None else round(r_ort, 3),
+                    "ratio_pytorch": None if r_pt is None else round(r_pt, 3), "target": target,
+                    "walnut_compiled_seconds": compiled, "walnut_eager_seconds": eager, "ort_seconds": ort,
+                    "pytorch_seconds": other})
+    return out
+
+
+def onnx_lines(onnx):
+    if not onnx:
+        return []
+    f = lambda r: "" if r is None else f"{r:.2f}"
+    out = ["", "### Imported ONNX models: Walnut vs ONNX Runtime vs PyTorch (inference, ms per forward pass)", "",
+           "| workload | Walnut compiled | Walnut eager | ONNX Runtime | PyTorch eager | ratio W/ORT | ratio W/P | target |",
+           "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in onnx:
+        out.append(f"| {r['workload']} | {r['walnut_compiled']} | {r['walnut_eager']} | {r['ort']} | {r['pytorch']} | "
+                   f"{f(r['ratio_ort'])} | {f(r['ratio_pytorch'])} | {r['target']} |")
+    return out
 
 
 def func_notes(walnut, theirs):
@@ -740,14 +828,15 @@ def memory_lines(memory, soak):
     return out
 
 
-def render_markdown(env, table, memory, soak, notes, with_djl=False):
+def render_markdown(env, table, memory, soak, notes, with_djl=False, onnx=None):
     out = [f"## Walnut vs PyTorch{' and DJL' if with_djl else ''} ({env['date']})", ""]
     for k in ("host", "walnut", "pytorch", "djl", "schedule", "threads", "load_before", "cpu_used_by_other_processes"):
         if env.get(k) is not None:
             out.append(f"- {k.replace('_', ' ')}: {env[k]}")
     djl_head, djl_rule = (" DJL median [min–max] | ratio W/D |", "---:|---:|") if with_djl else ("", "")
-    out += ["", "| workload | unit | Walnut median [min–max] | PyTorch median [min–max] | ratio W/P |" + djl_head
-            + " target | note |", "|---|---|---:|---:|---:|" + djl_rule + "---|---|"]
+    if table:
+        out += ["", "| workload | unit | Walnut median [min–max] | PyTorch median [min–max] | ratio W/P |" + djl_head
+                + " target | note |", "|---|---|---:|---:|---:|" + djl_rule + "---|---|"]
     for r in table:
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         djl_cells = ""
@@ -755,15 +844,16 @@ def render_markdown(env, table, memory, soak, notes, with_djl=False):
             djl_cells = f" {r['djl']} | {'' if r['ratio_djl'] is None else format(r['ratio_djl'], '.2f')} |"
         out.append(f"| {r['workload']} | {r['unit']} | {r['walnut']} | {r['pytorch']} | {ratio} |{djl_cells} "
                    f"{r['target']} | {r['note']} |")
+    out += onnx_lines(onnx)
     out += memory_lines(memory, soak)
     out += [""] + [f"- {n}" for n in notes]
     return "\n".join(out) + "\n"
 
 
-def write_results(directory, env, table, memory, soak, notes, md):
+def write_results(directory, env, table, memory, soak, notes, md, onnx=None):
     os.makedirs(directory, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    doc = {"environment": env, "rows": table, "memory": memory, "soak": soak, "notes": notes}
+    doc = {"environment": env, "rows": table, "onnx": onnx or [], "memory": memory, "soak": soak, "notes": notes}
     base = os.path.join(directory, f"bench-{stamp}")
     with open(base + ".json", "w") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)

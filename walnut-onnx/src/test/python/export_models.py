@@ -169,11 +169,11 @@ class OpsZoo(nn.Module):
 
 
 class Transformer(nn.Module):
-    def __init__(self, activation):
+    def __init__(self, activation, d_model=32, nhead=4, dim_feedforward=64, num_layers=2):
         super().__init__()
-        layer = nn.TransformerEncoderLayer(d_model=32, nhead=4, dim_feedforward=64, dropout=0.0,
-                                           activation=activation, batch_first=True)
-        self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+        layer = nn.TransformerEncoderLayer(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward,
+                                           dropout=0.0, activation=activation, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=num_layers, enable_nested_tensor=False)
 
     def forward(self, x):
         return self.encoder(x)
@@ -217,10 +217,21 @@ def build(name):
         return Gru(), [torch.randn(5, 3, 6)], 13
     if name == "rnns":
         return Rnns(), [torch.randn(3, 5, 6)], 17
+    # The benchmark models of walnut-bench (OnnxModelBenchmark, bench/run.sh --only onnx): the
+    # image models at ImageNet's 224x224, an encoder of BERT-mini proportions over 128 tokens.
+    if name == "resnet18_224":
+        return torchvision.models.resnet18(weights=None), [torch.randn(1, 3, 224, 224)], 17
+    if name == "mobilenet_v2_224":
+        return torchvision.models.mobilenet_v2(weights=None), [torch.randn(1, 3, 224, 224)], 17
+    if name == "transformer_encoder":
+        return Transformer("relu", d_model=256, nhead=4, dim_feedforward=1024, num_layers=4), \
+            [torch.randn(2, 128, 256)], 17
     raise SystemExit("unknown model " + name)
 
 
-def export(out_dir, name):
+def prepare(name):
+    """build(name) with the fixed seed and BatchNorm statistics of the export, in eval mode: the
+    model the ONNX file holds (bench/torch_compare.py times it as PyTorch's side)."""
     torch.manual_seed(1234)
     model, inputs, opset = build(name)
     model.eval()
@@ -229,6 +240,11 @@ def export(out_dir, name):
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.uniform_(-0.5, 0.5)
             m.running_var.uniform_(0.5, 1.5)
+    return model, inputs, opset
+
+
+def export(out_dir, name):
+    model, inputs, opset = prepare(name)
     d = os.path.join(out_dir, name)
     os.makedirs(d, exist_ok=True)
     with torch.no_grad():
