@@ -36,6 +36,8 @@ public final class CompiledFunction {
     private volatile boolean eagerFallback;
     private volatile boolean debug;
     private volatile boolean started;
+    private volatile CompileMode mode = CompileMode.DEFAULT;
+    private final ArenaExecutors arenas = new ArenaExecutors();
 
     CompiledFunction(Tracer tracer, java.util.function.Function<Tensor[], Tensor[]> eager, String name) {
         this.tracer = tracer;
@@ -67,6 +69,18 @@ public final class CompiledFunction {
         return this;
     }
 
+    /** How calls run (before the first call): {@link CompileMode#DEFAULT} or {@link CompileMode#REDUCE_OVERHEAD}. */
+    public CompiledFunction mode(CompileMode mode) {
+        checkNotStarted("mode");
+        this.mode = java.util.Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
+    /** The mode calls run in. */
+    public CompileMode mode() {
+        return mode;
+    }
+
     /** When true, logs the graph after capture and after each pass (INFO). */
     public CompiledFunction debug(boolean enabled) {
         this.debug = enabled;
@@ -88,6 +102,13 @@ public final class CompiledFunction {
     /** Runs the compiled function and returns all its outputs. */
     public Tensor[] applyAll(Tensor... inputs) {
         started = true;
+        boolean arena = mode == CompileMode.REDUCE_OVERHEAD;
+        if (arena) {
+            ArenaExecutor x = arenas.find(inputs); // no signature to build when the shapes were seen
+            if (x != null) {
+                return x.run(x.weights(), inputs);
+            }
+        }
         List<Object> key = signature(inputs);
         Graph g = cache.get(key);
         if (g == null) {
@@ -98,6 +119,10 @@ public final class CompiledFunction {
             if (g == null) {
                 return runEagerly(inputs);
             }
+        }
+        if (arena) {
+            ArenaExecutor x = arenas.create(g, inputs);
+            return x.run(x.weights(), inputs);
         }
         return g.run(inputs);
     }

@@ -307,6 +307,16 @@ public final class ElementwiseOps {
         }
 
         @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.unaryInto(kernel, 0, 0, in[0], out[0]);
+        }
+
+        @Override
         public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
             return Specs.one(savesResult ? out[0] : in[0]);
         }
