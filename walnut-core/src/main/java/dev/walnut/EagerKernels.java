@@ -282,6 +282,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void binaryInto(String name, int op, Tensor a, Tensor b, DType compute, Tensor out) {
+        Elementwise.binaryIntoKernel(name, op, a, b, compute, out);
+    }
+
+    @Override
     public void unaryInto(int op, double p1, double p2, Tensor x, Tensor out) {
         Elementwise.unaryIntoKernel(op, p1, p2, x, out);
     }

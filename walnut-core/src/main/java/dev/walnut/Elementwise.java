@@ -93,6 +93,17 @@ final class Elementwise {
         out.storage.bumpVersion();
     }
 
+    /** {@link #binaryKernel} into a contiguous {@code out} of the broadcast shape (its dtype is the result's). */
+    static void binaryIntoKernel(String name, int op, Tensor a, Tensor b, DType dt, Tensor out) {
+        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape : Shapes.broadcast(name, a.shape, b.shape);
+        checkOut(name, out, out.dtype, shape);
+        Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
+        Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
+        Backends.CPU.binaryInto(op, ac.storage, broadcast(ac, shape), bc.storage, broadcast(bc, shape), shape, out.storage,
+                out.offset);
+        out.storage.bumpVersion();
+    }
+
     /** {@link #programKernel} into a contiguous {@code out} at offset 0 that does not overlap the inputs. */
     static void programIntoKernel(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs, Tensor out) {
         int[] shape = inputs[0].shape;

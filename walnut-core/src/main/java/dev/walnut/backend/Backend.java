@@ -78,6 +78,13 @@ public interface Backend {
      */
     Storage binary(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, DType out);
 
+    /**
+     * {@link #binary} into {@code numel(shape)} contiguous elements of {@code out} from
+     * {@code outOff} (its dtype is the result's), for executors that preallocate; {@code out} must
+     * not overlap {@code a} or {@code b}.
+     */
+    void binaryInto(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, Storage out, int outOff);
+
     /** {@code target += other} in place: {@code target} contiguous of {@code other}'s shape and dtype. */
     void addInto(Storage target, Layout lt, Storage other, Layout lo);
 

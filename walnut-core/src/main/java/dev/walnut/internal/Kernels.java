@@ -220,6 +220,9 @@ public interface Kernels {
     // into a contiguous {@code out} of the result's shape and dtype, which must not overlap the
     // inputs unless said otherwise, and fails naming the op when {@code out} does not fit.
 
+    /** {@link #binary} into {@code out} of the broadcast shape and dtype {@code out.dtype()}; {@code name} names the op. */
+    void binaryInto(String name, int op, Tensor a, Tensor b, DType compute, Tensor out);
+
     /** {@link #unary} into {@code out} of x's shape, in out's dtype; {@code out} may be {@code x} itself. */
     void unaryInto(int op, double p1, double p2, Tensor x, Tensor out);
 

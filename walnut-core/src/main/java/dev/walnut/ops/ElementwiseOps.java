@@ -59,6 +59,16 @@ public final class ElementwiseOps {
         }
 
         @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.binaryInto(name(), kernel, in[0], in[1], dtype(Specs.resultType(in[0], in[1])), out[0]);
+        }
+
+        @Override
         public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
             return in;
         }

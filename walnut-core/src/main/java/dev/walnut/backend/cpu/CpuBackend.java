@@ -164,18 +164,24 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage binary(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, DType outType) {
+        Storage out = allocate(outType, la.numel());
+        binaryInto(op, a, la, b, lb, shape, out, 0);
+        return out;
+    }
+
+    @Override
+    public void binaryInto(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, Storage out, int outOff) {
         DType dt = a.dtype();
         int n = la.numel();
-        Storage out = allocate(outType, n);
         Object ad = a(a);
         Object bd = a(b);
         Object od = a(out);
-        boolean compare = outType == DType.BOOL && op >= BinaryOp.EQ;
+        boolean compare = out.dtype() == DType.BOOL && op >= BinaryOp.EQ;
         Loops.Row row = (ao, as, bo, bs, co, cs, oo, len) -> {
             if (compare) {
-                runCompare(op, dt, ad, ao, as, bd, bo, bs, (boolean[]) od, oo, len);
+                runCompare(op, dt, ad, ao, as, bd, bo, bs, (boolean[]) od, outOff + oo, len);
             } else {
-                runBinary(op, dt, ad, ao, as, bd, bo, bs, od, oo, len);
+                runBinary(op, dt, ad, ao, as, bd, bo, bs, od, outOff + oo, len);
             }
         };
         if (la.isContiguous() && lb.isContiguous()) {
@@ -183,7 +189,6 @@ public final class CpuBackend implements Backend {
         } else {
             Loops.forEachRow(shape, la.strides(), la.offset(), lb.strides(), lb.offset(), null, 0, row);
         }
-        return out;
     }
 
     @Override
