@@ -537,6 +537,16 @@ public final class ElementwiseOps {
         }
 
         @Override
+        public boolean hasOutKernel(Scalar attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Scalar attrs, Tensor[] in, Tensor[] out) {
+            K.unaryInto(kernel, attrs.value(), 0, in[0], out[0]);
+        }
+
+        @Override
         public Tensor[] save(Scalar attrs, Tensor[] in, Tensor[] out) {
             if (savesInput && savesResult) {
                 return new Tensor[] {in[0], out[0]};
@@ -603,6 +613,16 @@ public final class ElementwiseOps {
         @Override
         public Tensor[] compute(Clamp attrs, Tensor[] in) {
             return Specs.one(K.unary(UnaryOp.CLAMP, attrs.min(), attrs.max(), in[0], dtype(in[0].dtype(), attrs)));
+        }
+
+        @Override
+        public boolean hasOutKernel(Clamp attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Clamp attrs, Tensor[] in, Tensor[] out) {
+            K.unaryInto(UnaryOp.CLAMP, attrs.min(), attrs.max(), in[0], out[0]);
         }
 
         @Override

@@ -23,7 +23,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.RegistryExamples;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@link CompileMode#REDUCE_OVERHEAD}: the {@link MemoryPlan}, the {@link ArenaExecutor}, against the default executor. */
 class ArenaExecutorTest {
@@ -216,6 +220,56 @@ class ArenaExecutorTest {
             best = Math.min(best, (bean.getThreadAllocatedBytes(id) - before) / 10);
         }
         return best;
+    }
+
+    static List<RegistryExamples.Case> examples() {
+        return RegistryExamples.all();
+    }
+
+    /**
+     * Every op of the registry: an out= kernel writes compute's bits into a preallocated view of
+     * a larger buffer full of other values (as an arena's tensors are), and a one-node graph run by
+     * the arena executor (first call: discovery, later calls: the plan) gives the default
+     * executor's bits on new inputs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("examples")
+    void everyRegisteredOpRunsInTheArenaWithTheDefaultBits(RegistryExamples.Case e) {
+        Tensor[] in = e.inputs().apply(new Generator(31));
+        if (e.op().hasOutKernel(e.attrs())) {
+            Tensor[] expected = e.op().compute(e.attrs(), in);
+            Tensor[] outs = new Tensor[expected.length];
+            try (var off = Autograd.noGrad()) {
+                for (int j = 0; j < outs.length; j++) {
+                    long numel = expected[j].numel();
+                    outs[j] = Tensor.full(new long[] {numel + 3}, 7.0, expected[j].dtype()).narrow(0, 0, numel)
+                            .view(expected[j].shape());
+                }
+            }
+            e.op().computeInto(e.attrs(), in, outs);
+            assertBitIdentical(expected, outs);
+        }
+        Graph g = Graph.tracerAll(x -> Dispatcher.callAll(e.op(), e.attrs(), x)).trace(in);
+        ArenaExecutor ex = new ArenaExecutor(g, in);
+        for (int call = 0; call < 3; call++) {
+            Tensor[] fresh = e.inputs().apply(new Generator(40 + call));
+            assertBitIdentical(g.run(fresh), ex.run(g.boundWeights(), fresh));
+        }
+    }
+
+    /** Two chained ops of the registry's unary and binary float ops, so the first writes into an arena buffer. */
+    @Test
+    void chainedOpsWithBroadcastingAndPromotionMatch() {
+        Function<Tensor[], Tensor> f = in -> in[0].mul(in[1]).add(in[2]).clamp(-0.5, 0.5).sub(in[1].mul(2.0))
+                .maximum(in[0]).div(in[2].abs().add(1.0));
+        CompiledFunction plain = Compiler.compile(f).passes(List.of());
+        CompiledFunction arena = Compiler.compile(f).passes(List.of()).mode(CompileMode.REDUCE_OVERHEAD);
+        for (int call = 0; call < 3; call++) {
+            Tensor a = randn(50 + call, DType.F32, 5, 1, 4);
+            Tensor b = randn(60 + call, DType.F64, 3, 4);
+            Tensor c = Tensor.arange(4).reshape(1, 4); // I64, promoted
+            assertBitIdentical(plain.apply(a, b, c), arena.apply(a, b, c));
+        }
     }
 
     @Test
