@@ -15,12 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * the optimization passes and caches the graph; later calls with that signature run the cached
  * graph. Each further signature compiles again, with one log line ({@code System.Logger}
  * {@code dev.walnut.graph}, INFO) saying so; marking dims dynamic avoids that. Compiled calls
- * record nothing on any tape and may run on several threads at once.
+ * record nothing on any tape and may run on several threads at once. {@link #mode} picks how
+ * calls run: {@link CompileMode#REDUCE_OVERHEAD} runs each input shape from a preplanned memory
+ * arena (no intermediate allocated per call; outputs fresh), {@link CompileMode#DEFAULT} allocates
+ * as eager mode does.
  *
  * <pre>{@code
  * CompiledFunction f = Compiler.compile(model).markDynamic(0, 0);
  * Tensor y = f.apply(x);               // traces, optimizes, runs
  * Tensor y2 = f.apply(otherBatch);      // reuses the graph
+ * CompiledFunction fast = Compiler.compile(model).mode(CompileMode.REDUCE_OVERHEAD);
  * }</pre>
  */
 public final class CompiledFunction {
