@@ -181,6 +181,36 @@ public final class Tensor {
             }
 
             @Override
+            public Tensor longIndex(String op, String what, Tensor index) {
+                return Indexing.longIndex(op, what, index);
+            }
+
+            @Override
+            public Long firstOutOfRange(Tensor index, long size, boolean allowNegative) {
+                int k = Backends.CPU.firstOutOfRange(index.storage, index.offset, Shapes.numel(index.shape), size,
+                        allowNegative);
+                return k < 0 ? null : Backends.CPU.getLong(index.storage, index.offset + k);
+            }
+
+            @Override
+            public long maxValue(Tensor index) {
+                long max = Long.MIN_VALUE;
+                for (int k = 0, n = Shapes.numel(index.shape); k < n; k++) {
+                    max = Math.max(max, Backends.CPU.getLong(index.storage, index.offset + k));
+                }
+                return max;
+            }
+
+            @Override
+            public Tensor oneHot(Tensor index, int classes) {
+                int[] outShape = Arrays.copyOf(index.shape, index.shape.length + 1);
+                outShape[index.shape.length] = classes;
+                Backends.checkFits(DType.I64, Shapes.numel(outShape));
+                return new Tensor(Backends.CPU.oneHot(index.storage, index.offset, Shapes.numel(index.shape), classes),
+                        outShape);
+            }
+
+            @Override
             public Tensor tagged(Tensor t, int dropDim, dev.walnut.dispatch.TransformTag tag) {
                 int[] shape = t.shape;
                 int[] strides = t.strides;
@@ -851,7 +881,7 @@ public final class Tensor {
 
     /** Backward from this single-element tensor (like {@code loss.backward()}). */
     public void backward() {
-        Autograd.backward(this, null, false, false);
+        Autograd.backward(this, null, GradOptions.defaults());
     }
 
     /**
@@ -868,7 +898,7 @@ public final class Tensor {
 
     /** Backward with an explicit gradient of the final objective w.r.t. this tensor. */
     public void backward(Tensor gradOutput) {
-        Autograd.backward(this, gradOutput, false, false);
+        Autograd.backward(this, gradOutput, GradOptions.defaults());
     }
 
     /** Backward with an explicit gradient and options (see {@link Autograd#backward(Tensor, Tensor, GradOptions)}). */
@@ -959,27 +989,15 @@ public final class Tensor {
     }
 
     /**
-     * {@code base ^ this}, element-wise, for a scalar base (Python's {@code 2.0 ** x}); integer
-     * tensors give F32.
-     *
-     * <pre>{@code
-     * Tensor.of(0.0, 1.0, 3.0).rpow(2.0);   // [1, 2, 8]
-     * }</pre>
-     */
-    public Tensor rpow(double base) {
-        return Dispatcher.call(ElementwiseOps.RPOW_SCALAR, new ElementwiseOps.Scalar(base, false), this);
-    }
-
-    /**
-     * {@code base ^ exponent} for a scalar base: PyTorch's {@code torch.pow(2.0, x)}; the same as
-     * {@code exponent.rpow(base)}.
+     * {@code base ^ exponent}, element-wise, for a scalar base: PyTorch's {@code torch.pow(2.0, x)}
+     * (Python's {@code 2.0 ** x}); integer tensors give F32.
      *
      * <pre>{@code
      * Tensor.pow(10.0, Tensor.of(0.0, 2.0));   // [1, 100]
      * }</pre>
      */
     public static Tensor pow(double base, Tensor exponent) {
-        return exponent.rpow(base);
+        return Dispatcher.call(ElementwiseOps.RPOW_SCALAR, new ElementwiseOps.Scalar(base, false), exponent);
     }
 
     /** Rounds down to an integral value (floor); integer tensors are returned as a copy. Its gradient is 0. */
@@ -1889,9 +1907,10 @@ public final class Tensor {
      * {@code index_put_}). Like every in-place op it bumps the version counter and is an error on
      * a leaf that requires grad outside {@code noGrad()}. With autograd on, a tensor with history
      * or a value that requires grad is recorded: the overwritten elements get no gradient and the
-     * value gets the gradient of where it was written. Basic indices without autograd write
-     * through a view; index tensors and recorded writes rebuild the tensor with a scatter (a
-     * pass over all of it), and {@code x[mask] = v} with a full-shape mask is a masked fill.
+     * value gets the gradient of where it was written. Without autograd, basic indices write
+     * through a view and index tensors scatter into the indexed elements only (the cost follows
+     * the number of written elements); recorded writes rebuild the tensor with a scatter (a pass
+     * over all of it), and {@code x[mask] = v} with a full-shape mask is a masked fill.
      *
      * <pre>{@code
      * x.indexPut(Tensor.scalar(5.0), Slice.at(0));                    // x[0] = 5
@@ -1980,52 +1999,6 @@ public final class Tensor {
      */
     public Tensor nonzero() {
         return Indexing.nonzero(this);
-    }
-
-    /**
-     * One-hot encoding with the number of classes inferred as {@code max + 1}
-     * ({@code F.one_hot(indices)}).
-     */
-    public static Tensor oneHot(Tensor indices) {
-        return Indexing.oneHot(indices, -1);
-    }
-
-    /**
-     * One-hot encoding (like {@code torch.nn.functional.one_hot}): an I64 tensor of shape
-     * {@code indices.shape + [numClasses]} with 1 at each class value; {@code numClasses = -1}
-     * infers {@code max + 1}. Class values must lie in {@code [0, numClasses)}.
-     *
-     * <pre>{@code
-     * Tensor.oneHot(Tensor.of(0L, 2L), 3);   // [[1, 0, 0], [0, 0, 1]]
-     * }</pre>
-     */
-    public static Tensor oneHot(Tensor indices, long numClasses) {
-        return Indexing.oneHot(indices, numClasses);
-    }
-
-    /**
-     * Rows of {@code weight} ({@code [numEmbeddings, embeddingDim]}) looked up by {@code indices}
-     * of any shape (like {@code torch.nn.functional.embedding} without {@code padding_idx}); the
-     * result has shape {@code indices.shape + [embeddingDim]}. Indices must be in
-     * {@code [0, numEmbeddings)}.
-     *
-     * <pre>{@code
-     * Tensor w = Tensor.randn(10, 3).setRequiresGrad(true);
-     * Tensor e = Tensor.embedding(Tensor.fromArray(new long[] {1, 2, 4, 5}, 2, 2), w);   // [2, 2, 3]
-     * }</pre>
-     */
-    public static Tensor embedding(Tensor indices, Tensor weight) {
-        return Indexing.embedding(indices, weight, null);
-    }
-
-    /**
-     * {@link #embedding(Tensor, Tensor)} with PyTorch's {@code padding_idx}: lookups of row
-     * {@code paddingIdx} contribute nothing to the gradient of {@code weight}. As in PyTorch a
-     * negative {@code paddingIdx} counts from the end ({@code -1} is the last row, not "none");
-     * for no padding use the two-argument overload.
-     */
-    public static Tensor embedding(Tensor indices, Tensor weight, long paddingIdx) {
-        return Indexing.embedding(indices, weight, paddingIdx);
     }
 
     // ------------------------------------------------------------------ shape and content
@@ -2177,11 +2150,6 @@ public final class Tensor {
      */
     public Tensor diag(long diagonal) {
         return ShapeOps.diag(this, diagonal);
-    }
-
-    /** {@code input.diag(diagonal)}. */
-    public static Tensor diag(Tensor input, long diagonal) {
-        return ShapeOps.diag(input, diagonal);
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.GradCheck;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -268,5 +269,77 @@ class AdvancedIndexingTest {
         assertEquals(4.0, y.sum().item(), 0.0);
         Tensor e = Tensor.zeros(0, 3);
         assertArrayEquals(new long[] {0, 3}, e.index(Slice.of(e.gt(0.0).any(1, false))).shape());
+    }
+
+    /** Index patterns for the write comparison: each is one Python subscript of a [4, 3, 5] tensor. */
+    private static List<Slice[]> writePatterns() {
+        Tensor mask35 = Tensor.fromArray(new boolean[] {true, false, false, true, true, false, true, false, false, false,
+            false, false, true, false, true}, 3, 5);
+        return List.of(
+                new Slice[] {Slice.of(2, 0, -1)},                                            // x[[2, 0, -1]]
+                new Slice[] {Slice.all(), Slice.of(1, 1, 0)},                                 // x[:, [1, 1, 0]]
+                new Slice[] {Slice.of(0, 3), Slice.all(), Slice.of(4, 2)},                    // x[[0, 3], :, [4, 2]] (apart)
+                new Slice[] {Slice.range(1, 4, 2), Slice.of(2, 0), Slice.of(1, 3)},           // x[1:4:2, [2, 0], [1, 3]]
+                new Slice[] {Slice.at(1), Slice.of(Tensor.fromArray(new long[] {0, 2, 1, 0}, 2, 2))}, // x[1, [[0, 2], [1, 0]]]
+                new Slice[] {Slice.of(Tensor.fromArray(new long[] {3, 0}, 2, 1)), Slice.of(1, 2)}, // x[[[3], [0]], [1, 2]]
+                new Slice[] {Slice.of(true, false, true, true)},                              // x[[True, False, True, True]]
+                new Slice[] {Slice.all(), Slice.of(mask35)},                                  // x[:, m]
+                new Slice[] {Slice.of(1, 2), Slice.newAxis(), Slice.ellipsis(), Slice.at(-1)}, // x[[1, 2], None, ..., -1]
+                new Slice[] {Slice.of(Tensor.scalar(3, DType.I64))},                          // x[tensor(3)]
+                new Slice[] {Slice.of(new long[0])});                                         // x[[]]
+    }
+
+    /** A [4, 3, 5] tensor over {@code base} [5, 4, 6]: a contiguous copy, a permuted view or a strided view. */
+    private static Tensor writeTarget(Tensor base, int layout) {
+        return switch (layout) {
+            case 0 -> base.index(Slice.range(0, 4), Slice.range(0, 3), Slice.range(0, 5)).contiguous();
+            case 1 -> base.permute(1, 0, 2).index(Slice.all(), Slice.range(1, 4), Slice.range(1, 6));
+            default -> base.index(Slice.range(1, 5), Slice.all(), Slice.range(0, 6, 1)).index(Slice.all(),
+                    Slice.range(1, 4), Slice.range(0, 5));
+        };
+    }
+
+    @Test
+    void unrecordedWritesScatterInPlaceAndMatchTheRecordedPath() {
+        // The no-grad path writes straight into the storage at the indexed offsets; the recorded
+        // path (taken when the value requires grad) rebuilds the tensor with a scatter. Both must
+        // give PyTorch's x[idx] = v and x.index_put_(idx, v, accumulate=True), also through views,
+        // whose base changes exactly where the view was written.
+        for (Slice[] pattern : writePatterns()) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+                for (int layout = 0; layout < 3; layout++) {
+                    String what = Arrays.toString(pattern) + " accumulate=" + accumulate + " layout " + layout;
+                    Tensor base = Tensor.randn(new long[] {5, 4, 6}, DType.F64);
+                    Tensor expectedBase = base.clone();
+                    Tensor fast = writeTarget(base, layout);
+                    Tensor slow = fast.clone();
+                    Tensor value = Tensor.randn(slow.index(pattern).shape(), DType.F64);
+                    int version = fast.version();
+                    fast.indexPut(value, accumulate, pattern);
+                    slow.indexPut(value.clone().setRequiresGrad(true), accumulate, pattern);
+                    assertArrayEquals(slow.detach().toDoubleArray(), fast.toDoubleArray(), 1e-12, what);
+                    assertEquals(version + 1, fast.version(), what + ": the write bumps the version");
+                    if (layout > 0) {
+                        writeTarget(expectedBase, layout).copyInPlace(slow.detach());
+                        assertArrayEquals(expectedBase.toDoubleArray(), base.toDoubleArray(), 1e-12, what + ": base");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void unrecordedScalarAndIntegerWrites() {
+        Tensor ints = Tensor.arange(10L);
+        ints.indexPut(Tensor.scalar(7, DType.I64), Slice.of(1, 8, 1));                          // i[[1, 8, 1]] = 7
+        assertEquals(List.of(0L, 7L, 2L, 3L, 4L, 5L, 6L, 7L, 7L, 9L), ints.toList());
+        Tensor counts = Tensor.zeros(new long[] {3}, DType.I64);
+        counts.indexPut(Tensor.ones(new long[] {5}, DType.I64), true, Slice.of(0, 2, 2, 0, 2));   // bincount by index_put_
+        assertEquals(List.of(2L, 0L, 3L), counts.toList());
+        Tensor flags = Tensor.zeros(new long[] {4}, DType.BOOL);
+        flags.indexPut(1.0, Slice.of(3, 1));                                                    // b[[3, 1]] = True
+        assertEquals(List.of(false, true, false, true), flags.toList());
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> Tensor.zeros(3).indexPut(1.0, Slice.of(0, 3)));
+        TensorAssertions.assertContains(e.getMessage(), "index 3", "size 3");
     }
 }

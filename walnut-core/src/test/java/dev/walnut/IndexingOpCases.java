@@ -5,6 +5,7 @@ import static dev.walnut.PrimitiveOp.*;
 
 import dev.walnut.OpGradCheckTest.Case;
 import dev.walnut.OpGradCheckTest.Domain;
+import dev.walnut.nn.functional.Sparse;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -121,15 +122,15 @@ final class IndexingOpCases {
         // embedding: duplicates, padding (masked out of the output so that finite differences
         // agree with the rule's zero gradient for that row), non-contiguous weight.
         Tensor ids = longs(new long[] {1, 4, 1, 0, 3, 1}, 2, 3);
-        rows.add(row(EMBEDDING, "embedding([2,3] with duplicates, weight [5,3])", in -> Tensor.embedding(ids, in[0]),
+        rows.add(row(EMBEDDING, "embedding([2,3] with duplicates, weight [5,3])", in -> Sparse.embedding(ids, in[0]),
                 g -> g.of(Domain.REAL, 5, 3)));
         Tensor notPad = ids.ne(1.0).unsqueeze(-1).to(DType.F64);
         rows.add(row(EMBEDDING, "embedding with paddingIdx 1, padded lookups masked out",
-                in -> Tensor.embedding(ids, in[0], 1).mul(notPad), g -> g.of(Domain.REAL, 5, 3)));
+                in -> Sparse.embedding(ids, in[0], 1).mul(notPad), g -> g.of(Domain.REAL, 5, 3)));
         rows.add(row(EMBEDDING, "embedding of transposed weight with paddingIdx -1 (row 4)",
-                in -> Tensor.embedding(ids, in[0], -1).mul(ids.ne(4.0).unsqueeze(-1).to(DType.F64)),
+                in -> Sparse.embedding(ids, in[0], -1).mul(ids.ne(4.0).unsqueeze(-1).to(DType.F64)),
                 g -> g.transposed(Domain.REAL, 5, 3)));
-        rows.add(row(EMBEDDING, "embedding of a 0-d index", in -> Tensor.embedding(Tensor.scalar(2, DType.I64), in[0]),
+        rows.add(row(EMBEDDING, "embedding of a 0-d index", in -> Sparse.embedding(Tensor.scalar(2, DType.I64), in[0]),
                 g -> g.of(Domain.REAL, 4, 2)));
         return rows;
     }

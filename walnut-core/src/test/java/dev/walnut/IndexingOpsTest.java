@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.walnut.OpGradCheckTest.Domain;
 import dev.walnut.OpGradCheckTest.Inputs;
 import dev.walnut.autograd.GradCheck;
+import dev.walnut.nn.functional.Sparse;
 import dev.walnut.ops.IndexingOps;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -405,21 +406,21 @@ class IndexingOpsTest {
     @Test
     void oneHotFollowsPyTorchsExamples() {
         Tensor labels = Tensor.of(0L, 1L, 2L, 0L, 1L);
-        assertValues(Tensor.oneHot(labels), DType.I64, shape(5, 3), 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0);
-        Tensor five = Tensor.oneHot(labels, 5);
+        assertValues(Sparse.oneHot(labels), DType.I64, shape(5, 3), 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0);
+        Tensor five = Sparse.oneHot(labels, 5);
         assertValues(five.select(0, 2), DType.I64, shape(5), 0, 0, 1, 0, 0);
-        assertValues(Tensor.oneHot(Tensor.fromArray(new int[] {0, 1, 2, 0, 1, 2}, 3, 2)).select(1, 1), DType.I64,
+        assertValues(Sparse.oneHot(Tensor.fromArray(new int[] {0, 1, 2, 0, 1, 2}, 3, 2)).select(1, 1), DType.I64,
                 shape(3, 3), 0, 1, 0, 1, 0, 0, 0, 0, 1);
-        assertValues(Tensor.oneHot(Tensor.fromArray(new long[0], 0), 4), DType.I64, shape(0, 4));
+        assertValues(Sparse.oneHot(Tensor.fromArray(new long[0], 0), 4), DType.I64, shape(0, 4));
     }
 
     @Test
     void oneHotRejectsOutOfRangeClassValues() {
-        assertIndexError(() -> Tensor.oneHot(Tensor.of(0L, 3L), 3), "oneHot", "class value 3", "size 3");
-        assertIndexError(() -> Tensor.oneHot(Tensor.of(0L, -1L)), "oneHot", "class value -1");
-        assertArgumentError(() -> Tensor.oneHot(Tensor.fromArray(new long[0], 0)), "oneHot", "empty");
-        assertArgumentError(() -> Tensor.oneHot(Tensor.of(1L), -2), "oneHot", "numClasses");
-        assertArgumentError(() -> Tensor.oneHot(Tensor.of(1.0)), "oneHot", "I64", "F32");
+        assertIndexError(() -> Sparse.oneHot(Tensor.of(0L, 3L), 3), "oneHot", "class value 3", "size 3");
+        assertIndexError(() -> Sparse.oneHot(Tensor.of(0L, -1L)), "oneHot", "class value -1");
+        assertArgumentError(() -> Sparse.oneHot(Tensor.fromArray(new long[0], 0)), "oneHot", "empty");
+        assertArgumentError(() -> Sparse.oneHot(Tensor.of(1L), -2), "oneHot", "numClasses");
+        assertArgumentError(() -> Sparse.oneHot(Tensor.of(1.0)), "oneHot", "I64", "F32");
     }
 
     // ------------------------------------------------------------------ embedding
@@ -427,16 +428,16 @@ class IndexingOpsTest {
     @Test
     void embeddingLooksUpRowsForIndicesOfAnyShape() {
         Tensor w = Tensor.arange(0.0, 10.0, 1.0).reshape(5, 2);
-        Tensor e = Tensor.embedding(longs(new long[] {4, 0, 1, 4}, 2, 2), w);
+        Tensor e = Sparse.embedding(longs(new long[] {4, 0, 1, 4}, 2, 2), w);
         assertValues(e, DType.F32, shape(2, 2, 2), 8, 9, 0, 1, 2, 3, 8, 9);
-        assertValues(Tensor.embedding(Tensor.scalar(3, DType.I64), w), DType.F32, shape(2), 6, 7);
+        assertValues(Sparse.embedding(Tensor.scalar(3, DType.I64), w), DType.F32, shape(2), 6, 7);
     }
 
     @Test
     void embeddingGradientAccumulatesRepeatsAndSkipsThePaddingRow() {
         // F.embedding(torch.tensor([[0, 2, 0, 5]]), weight, padding_idx=0): row 0 gets no gradient.
         Tensor w = Tensor.randn(10, 3).setRequiresGrad(true);
-        Tensor e = Tensor.embedding(longs(new long[] {0, 2, 0, 5, 2}, 1, 5), w, 0);
+        Tensor e = Sparse.embedding(longs(new long[] {0, 2, 0, 5, 2}, 1, 5), w, 0);
         assertEquals("EmbeddingBackward0", e.gradFn().name());
         assertValues(e.select(1, 0), DType.F32, shape(1, 3), w.select(0, 0).toDoubleArray()); // still looked up
         e.sum().backward();
@@ -452,18 +453,18 @@ class IndexingOpsTest {
     @Test
     void embeddingNegativePaddingIdxCountsFromTheEnd() {
         Tensor w = Tensor.zeros(4, 2).setRequiresGrad(true);
-        Tensor.embedding(Tensor.of(3L, 1L), w, -1).sum().backward();
+        Sparse.embedding(Tensor.of(3L, 1L), w, -1).sum().backward();
         assertValues(w.grad(), DType.F32, shape(4, 2), 0, 0, 1, 1, 0, 0, 0, 0);
     }
 
     @Test
     void embeddingChecksWeightIndicesAndPaddingIdx() {
         Tensor w = Tensor.zeros(10, 3);
-        assertIndexError(() -> Tensor.embedding(Tensor.of(1L, 10L), w), "embedding", "index 10", "dim 0", "size 10");
-        assertIndexError(() -> Tensor.embedding(Tensor.of(-1L), w), "embedding", "index -1", "size 10");
-        assertArgumentError(() -> Tensor.embedding(Tensor.of(1L), Tensor.zeros(10)), "embedding", "2-d", "[10]");
-        assertArgumentError(() -> Tensor.embedding(Tensor.of(1L), w, 10), "embedding", "paddingIdx 10", "[-10, 10)");
-        assertArgumentError(() -> Tensor.embedding(Tensor.of(1.0), w), "embedding", "I64", "F32");
+        assertIndexError(() -> Sparse.embedding(Tensor.of(1L, 10L), w), "embedding", "index 10", "dim 0", "size 10");
+        assertIndexError(() -> Sparse.embedding(Tensor.of(-1L), w), "embedding", "index -1", "size 10");
+        assertArgumentError(() -> Sparse.embedding(Tensor.of(1L), Tensor.zeros(10)), "embedding", "2-d", "[10]");
+        assertArgumentError(() -> Sparse.embedding(Tensor.of(1L), w, 10), "embedding", "paddingIdx 10", "[-10, 10)");
+        assertArgumentError(() -> Sparse.embedding(Tensor.of(1.0), w), "embedding", "I64", "F32");
     }
 
     // ------------------------------------------------------------------ second order
@@ -498,10 +499,10 @@ class IndexingOpsTest {
     void embeddingIsTwiceDifferentiable() {
         Inputs g = new Inputs(13);
         Tensor ids = longs(new long[] {1, 4, 1, 0, 3, 1}, 2, 3);
-        secondOrder("embedding, squared", in -> Tensor.embedding(ids, in[0]).square(), g.of(Domain.REAL, 5, 3));
+        secondOrder("embedding, squared", in -> Sparse.embedding(ids, in[0]).square(), g.of(Domain.REAL, 5, 3));
         Tensor notPad = ids.ne(1.0).unsqueeze(-1).to(DType.F64);
         secondOrder("embedding with paddingIdx 1, times a vector, tanh",
-                in -> Tensor.embedding(ids, in[0], 1).mul(notPad).mul(in[1]).tanh(),
+                in -> Sparse.embedding(ids, in[0], 1).mul(notPad).mul(in[1]).tanh(),
                 g.of(Domain.REAL, 5, 3), g.of(Domain.REAL, 3));
     }
 
@@ -552,9 +553,9 @@ class IndexingOpsTest {
         assertEquals(IndexingOps.TAKE, x.take(Tensor.of(-1L)).gradFn().op());
         assertEquals(new IndexingOps.Dim(0), x.index(-2, Tensor.of(-1L)).gradFn().attrs());
         Tensor w = Tensor.zeros(5, 2).setRequiresGrad(true);
-        assertEquals(new IndexingOps.Embedding(4), Tensor.embedding(Tensor.of(1L), w, -1).gradFn().attrs(),
+        assertEquals(new IndexingOps.Embedding(4), Sparse.embedding(Tensor.of(1L), w, -1).gradFn().attrs(),
                 "paddingIdx -1 counts from the end");
-        assertEquals(new IndexingOps.Embedding(-1), Tensor.embedding(Tensor.of(1L), w).gradFn().attrs(), "no padding");
+        assertEquals(new IndexingOps.Embedding(-1), Sparse.embedding(Tensor.of(1L), w).gradFn().attrs(), "no padding");
     }
 
     @Test

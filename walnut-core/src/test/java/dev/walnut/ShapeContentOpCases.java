@@ -47,7 +47,7 @@ final class ShapeContentOpCases {
         rows.add(row(DIAGONAL, "diag(-1) of [3,3] (2-d)", in -> in[0].diag(-1), g -> g.of(Domain.REAL, 3, 3)));
         rows.add(row(DIAG_EMBED, "diag() of [3]", in -> in[0].diag(), g -> g.of(Domain.REAL, 3)));
         rows.add(row(DIAG_EMBED, "diag(2) of [2]", in -> in[0].diag(2), g -> g.of(Domain.REAL, 2)));
-        rows.add(row(DIAG_EMBED, "Tensor.diag(x, -1) of step slice [3]", in -> Tensor.diag(in[0], -1), g -> g.stepSliced(Domain.REAL, 3)));
+        rows.add(row(DIAG_EMBED, "diag(-1) of step slice [3]", in -> in[0].diag(-1), g -> g.stepSliced(Domain.REAL, 3)));
         rows.add(row(DIAG_EMBED, "gradient of diagonal(1, 0, 1), differentiated",
                 in -> gradOfSquaredSum(in[0], x -> x.diagonal(1, 0, 1)), g -> g.of(Domain.REAL, 3, 4)));
 

@@ -202,7 +202,7 @@ class ShapeContentOpsTest {
     @Test
     void diagBuildsAMatrixFromAVectorAndViceVersa() {
         assertValues(Tensor.of(1.0, 2.0).diag(1), DType.F32, shape(3, 3), 0, 1, 0, 0, 0, 2, 0, 0, 0);
-        assertValues(Tensor.diag(Tensor.of(1.0, 2.0), -1), DType.F32, shape(3, 3), 0, 0, 0, 1, 0, 0, 0, 2, 0);
+        assertValues(Tensor.of(1.0, 2.0).diag(-1), DType.F32, shape(3, 3), 0, 0, 0, 1, 0, 0, 0, 2, 0);
         Tensor m = m23();
         Tensor d = m.diag();
         assertValues(d, DType.F64, shape(2), 1, 5);

@@ -13,9 +13,10 @@ import java.util.function.UnaryOperator;
  * functional gradients ({@link #grad}, {@link #jacobian}, {@link #hessian}, {@link #vjp},
  * {@link #jvp}, {@link #hvp}).
  *
- * <p>The preferred way to pass PyTorch's {@code create_graph}/{@code retain_graph}/
- * {@code allow_unused} is a {@link GradOptions}; the older forms with positional booleans are
- * kept for existing code.
+ * <p>PyTorch's {@code create_graph}/{@code retain_graph}/{@code allow_unused} keyword arguments
+ * are passed as one {@link GradOptions}, so that no positional boolean can be mistaken for another
+ * (in PyTorch a positional {@code True} is {@code retain_graph} for {@code backward} but a reader
+ * of {@code grad(y, x, true)} would guess {@code create_graph}).
  *
  * <pre>{@code
  * Tensor x = Tensor.scalar(2.0).setRequiresGrad(true);
@@ -38,7 +39,7 @@ public final class Autograd {
 
     /** Backward from a scalar loss on the active context's tape; gradients accumulate into {@code .grad}. */
     public static void computeGradients(Tensor loss) {
-        backward(loss, null, false, false);
+        backward(loss, null, GradOptions.defaults());
     }
 
     /**
@@ -69,21 +70,6 @@ public final class Autograd {
         Tensor standIn = TensorInternals.get().zeros(n.outputShapes[outputIndex], n.outputDTypes[outputIndex]);
         TensorInternals.get().attachGradFn(standIn, n, outputIndex);
         Engine.run("computeGradients", new Tensor[] {standIn}, null, false, false, null, false);
-    }
-
-    /**
-     * Backward from {@code output}.
-     *
-     * @param gradOutput  gradient of the final objective w.r.t. {@code output}; null means ones
-     *                    (allowed only for single-element outputs)
-     * @param retainGraph keep saved tensors so the graph can be walked again
-     * @param createGraph record the backward pass so the gradients are differentiable
-     * @see #backward(Tensor, Tensor, GradOptions) the preferred form
-     */
-    public static void backward(Tensor output, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
-        Objects.requireNonNull(output, "output");
-        Engine.run("backward", new Tensor[] {output}, new Tensor[] {gradOutput}, retainGraph || createGraph, createGraph,
-                null, false);
     }
 
     /**
@@ -126,7 +112,11 @@ public final class Autograd {
      */
     public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, GradOptions options) {
         Objects.requireNonNull(options, "options: pass GradOptions.defaults() for PyTorch's defaults");
-        return grad(outputs, inputs, gradOutputs, options.isRetainGraph(), options.isCreateGraph(),
+        if (gradOutputs != null && gradOutputs.length != outputs.length) {
+            throw new IllegalArgumentException("grad: got " + gradOutputs.length + " gradOutputs for " + outputs.length
+                    + " outputs");
+        }
+        return Engine.run("grad", outputs, gradOutputs, options.isRetainGraph(), options.isCreateGraph(), inputs,
                 options.isAllowUnused());
     }
 
@@ -144,35 +134,9 @@ public final class Autograd {
         return grad(new Tensor[] {output}, new Tensor[] {input}, null, options)[0];
     }
 
-    /**
-     * Gradients of {@code outputs} w.r.t. {@code inputs}, returned rather than accumulated into
-     * {@code .grad}.
-     *
-     * @param gradOutputs one per output, or null (ones for single-element outputs)
-     * @param allowUnused return null for inputs that do not influence the outputs instead of failing
-     * @see #grad(Tensor[], Tensor[], Tensor[], GradOptions) the preferred form
-     */
-    public static Tensor[] grad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, boolean retainGraph,
-                                boolean createGraph, boolean allowUnused) {
-        if (gradOutputs != null && gradOutputs.length != outputs.length) {
-            throw new IllegalArgumentException("grad: got " + gradOutputs.length + " gradOutputs for " + outputs.length
-                    + " outputs");
-        }
-        return Engine.run("grad", outputs, gradOutputs, retainGraph || createGraph, createGraph, inputs, allowUnused);
-    }
-
     /** Gradient of a single-element {@code output} w.r.t. {@code input} with PyTorch's defaults; frees the graph. */
     public static Tensor grad(Tensor output, Tensor input) {
-        return grad(output, input, false);
-    }
-
-    /**
-     * Like {@link #grad(Tensor, Tensor)}; with {@code createGraph} the result is differentiable
-     * (and the graph kept). Prefer {@link #grad(Tensor, Tensor, GradOptions)}, which cannot be
-     * confused with {@code backward(retainGraph)}.
-     */
-    public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
-        return grad(new Tensor[] {output}, new Tensor[] {input}, null, createGraph, createGraph, false)[0];
+        return grad(output, input, GradOptions.defaults());
     }
 
     /**
@@ -216,7 +180,8 @@ public final class Autograd {
             try (var off = noGrad()) {
                 g.select(0, i).fillInPlace(1.0);
             }
-            Tensor r = grad(new Tensor[] {flatY}, new Tensor[] {in}, new Tensor[] {g}, true, createGraph, true)[0];
+            Tensor r = grad(new Tensor[] {flatY}, new Tensor[] {in}, new Tensor[] {g},
+                    GradOptions.defaults().createGraph(createGraph).retainGraph().allowUnused())[0];
             rows[i] = r == null ? Tensor.zerosLike(x) : r;
         }
         return Tensor.stack(rows, 0).reshape(jShape);
@@ -230,7 +195,7 @@ public final class Autograd {
                 throw new IllegalArgumentException("hessian: f must return a single-element tensor, got shape "
                         + Arrays.toString(TensorInternals.shapeOf(y)));
             }
-            Tensor g = grad(new Tensor[] {y}, new Tensor[] {z}, null, true, true, true)[0];
+            Tensor g = grad(new Tensor[] {y}, new Tensor[] {z}, null, GradOptions.defaults().createGraph().allowUnused())[0];
             return g == null ? Tensor.zerosLike(z) : g;
         }, x);
     }

@@ -28,7 +28,8 @@ final class FunctionalGradients {
             Tensor[] in = leaves("hessian", inputs);
             Tensor y = evaluate("hessian", f, in);
             requireSingleElement("hessian", y);
-            Tensor[] g = y.requiresGrad() ? Autograd.grad(new Tensor[] {y}, in, null, true, true, true)
+            Tensor[] g = y.requiresGrad() ? Autograd.grad(new Tensor[] {y}, in, null,
+                    GradOptions.defaults().createGraph().allowUnused())
                     : new Tensor[in.length];
             Tensor[][] h = new Tensor[in.length][];
             for (int i = 0; i < in.length; i++) {
@@ -46,7 +47,7 @@ final class FunctionalGradients {
             Tensor y = evaluate("vjp", f, in);
             Tensor gv = vectorOrOnes("vjp", "v", v, y, "the output of f");
             Tensor[] g = y.requiresGrad()
-                    ? Autograd.grad(new Tensor[] {y}, in, new Tensor[] {gv}, false, false, true)
+                    ? Autograd.grad(new Tensor[] {y}, in, new Tensor[] {gv}, GradOptions.defaults().allowUnused())
                     : new Tensor[in.length];
             return new ValueAndProduct(y.detach(), zerosForNull(g, in));
         }
@@ -63,7 +64,8 @@ final class FunctionalGradients {
             // The double-vjp trick (as torch.autograd.functional.jvp): g(u) = J^T u is linear in
             // u, so the vjp of g with the tangent v is (J^T)^T v = J v.
             Tensor u = Tensor.zeros(y.shape(), y.dtype()).setRequiresGrad(true);
-            Tensor[] g = Autograd.grad(new Tensor[] {y}, in, new Tensor[] {u}, true, true, true);
+            Tensor[] g = Autograd.grad(new Tensor[] {y}, in, new Tensor[] {u},
+                    GradOptions.defaults().createGraph().allowUnused());
             Tensor jv = vjpOfUsed(g, tangents, new Tensor[] {u})[0];
             return new ValueAndProduct(y.detach(), new Tensor[] {jv != null ? jv : Tensor.zerosLike(y)});
         }
@@ -78,7 +80,7 @@ final class FunctionalGradients {
             if (!y.requiresGrad()) {
                 return new ValueAndProduct(y.detach(), zerosForNull(new Tensor[in.length], in));
             }
-            Tensor[] g = Autograd.grad(new Tensor[] {y}, in, null, true, true, true);
+            Tensor[] g = Autograd.grad(new Tensor[] {y}, in, null, GradOptions.defaults().createGraph().allowUnused());
             return new ValueAndProduct(y.detach(), zerosForNull(vjpOfUsed(g, vs, in), in));
         }
     }
@@ -96,7 +98,8 @@ final class FunctionalGradients {
         if (outs.isEmpty()) {
             return new Tensor[wrt.length];
         }
-        return Autograd.grad(outs.toArray(Tensor[]::new), wrt, ws.toArray(Tensor[]::new), false, false, true);
+        return Autograd.grad(outs.toArray(Tensor[]::new), wrt, ws.toArray(Tensor[]::new),
+                GradOptions.defaults().allowUnused());
     }
 
     /** One tensor per input, of shape {@code y.shape ++ in[j].shape}; one backward per element of {@code y}. */
@@ -116,7 +119,8 @@ final class FunctionalGradients {
             try (var off = Autograd.noGrad()) {
                 e.select(0, i).fillInPlace(1.0);
             }
-            Tensor[] r = Autograd.grad(new Tensor[] {flatY}, in, new Tensor[] {e}, true, false, true);
+            Tensor[] r = Autograd.grad(new Tensor[] {flatY}, in, new Tensor[] {e},
+                    GradOptions.defaults().retainGraph().allowUnused());
             for (int j = 0; j < in.length; j++) {
                 rows[j][i] = r[j] != null ? r[j] : Tensor.zerosLike(in[j]);
             }

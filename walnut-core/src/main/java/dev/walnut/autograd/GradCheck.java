@@ -206,7 +206,8 @@ public final class GradCheck {
             try (var on = Autograd.enableGrad()) {
                 Tensor y = fn.apply(in).to(DType.F64).mul(weights).sum();
                 Tensor[] diffInputs = Arrays.stream(diffIdx).mapToObj(i -> in[i]).toArray(Tensor[]::new);
-                Tensor[] g = Autograd.grad(new Tensor[] {y}, diffInputs, null, true, true, true);
+                Tensor[] g = Autograd.grad(new Tensor[] {y}, diffInputs, null,
+                        GradOptions.defaults().createGraph().allowUnused());
                 Tensor total = Tensor.zeros(new long[0], DType.F64);
                 for (int k = 0; k < diffIdx.length; k++) {
                     if (g[k] != null) {
@@ -252,7 +253,7 @@ public final class GradCheck {
         try (var on = Autograd.enableGrad()) {
             Tensor y = scalarFn.apply(inputs);
             analytic = y.requiresGrad()
-                    ? Autograd.grad(new Tensor[] {y}, diffInputs, null, false, false, true)
+                    ? Autograd.grad(new Tensor[] {y}, diffInputs, null, GradOptions.defaults().allowUnused())
                     : new Tensor[diffInputs.length];
         }
         double maxAbs = 0;

@@ -3,6 +3,7 @@ package dev.walnut.func;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.GradOptions;
 import dev.walnut.autograd.GradientContext;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.nn.Module;
@@ -116,7 +117,8 @@ public final class Func {
                         + "; reduce it (sum(), mean()) or use vjp / jacrev for other outputs");
             }
             Tensor[] g = y.requiresGrad()
-                    ? Autograd.grad(new Tensor[] {y}, wrt, null, nested, nested, true)
+                    ? Autograd.grad(new Tensor[] {y}, wrt, null,
+                            GradOptions.defaults().createGraph(nested).allowUnused())
                     : new Tensor[wrt.length];
             Tensor[] out = Arrays.copyOf(g, g.length + (withValue ? 1 : 0));
             for (int k = 0; k < g.length; k++) {
@@ -189,7 +191,8 @@ public final class Func {
                 boolean nested = Level.insideGrad();
                 try (var entered = ctx != null && !ctx.isActive() ? ctx.enter() : null;
                      var on = Autograd.enableGrad()) {
-                    g = Autograd.grad(used.toArray(new Tensor[0]), in, seeds.toArray(new Tensor[0]), true, nested, true);
+                    g = Autograd.grad(used.toArray(new Tensor[0]), in, seeds.toArray(new Tensor[0]),
+                            GradOptions.defaults().createGraph(nested).retainGraph().allowUnused());
                 }
             }
             for (int i = 0; i < g.length; i++) {

@@ -59,6 +59,27 @@ public interface TensorInternals {
      */
     Tensor tagged(Tensor t, int dropDim, dev.walnut.dispatch.TransformTag tag);
 
+    /**
+     * {@code index} as a contiguous I64 tensor; fails naming {@code op} and {@code what} unless it
+     * is I64 or I32. A conversion happens outside the dispatcher, so it is reported to tracers.
+     */
+    Tensor longIndex(String op, String what, Tensor index);
+
+    /**
+     * The first value of the contiguous I64 {@code index} outside {@code [0, size)} (or
+     * {@code [-size, size)} with {@code allowNegative}), or null when all are in range.
+     */
+    Long firstOutOfRange(Tensor index, long size, boolean allowNegative);
+
+    /** The largest value of the contiguous I64 {@code index} ({@code Long.MIN_VALUE} when empty). */
+    long maxValue(Tensor index);
+
+    /**
+     * The one-hot kernel: an I64 tensor of shape {@code index.shape + [classes]} for the contiguous
+     * I64 {@code index}, whose values the caller has checked to be in {@code [0, classes)}.
+     */
+    Tensor oneHot(Tensor index, int classes);
+
 
 
 

@@ -2,6 +2,7 @@ package dev.walnut.nn;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.nn.functional.Sparse;
 import dev.walnut.nn.init.Init;
 
 /**
@@ -54,7 +55,7 @@ public class Embedding extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return paddingIdx == null ? Tensor.embedding(input, weight) : Tensor.embedding(input, weight, paddingIdx);
+        return paddingIdx == null ? Sparse.embedding(input, weight) : Sparse.embedding(input, weight, paddingIdx);
     }
 
     @Override

@@ -173,7 +173,8 @@ class GraphOwnershipTest {
             // A second pass over h's node while the outer pass is processing it (hooks run with
             // grad mode off, as the backward is not being recorded).
             Tensor y = Autograd.enableGrad(() -> h.mul(3.0).sum());
-            inner[0] = Autograd.grad(new Tensor[] {y}, new Tensor[] {x}, null, true, false, false)[0].item();
+            inner[0] = Autograd.grad(new Tensor[] {y}, new Tensor[] {x}, null,
+                    GradOptions.defaults().retainGraph())[0].item();
             return g;
         });
         h.sum().backward();

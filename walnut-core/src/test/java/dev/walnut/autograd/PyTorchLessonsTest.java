@@ -125,7 +125,7 @@ class PyTorchLessonsTest {
     void secondDerivativeOfXCubedAtTwoIs12ViaGradWithCreateGraph() {
         Tensor x = leaf(2.0);
         Tensor y = x.pow(3);
-        Tensor grad1 = Autograd.grad(y, x, true);
+        Tensor grad1 = Autograd.grad(y, x, GradOptions.defaults().createGraph());
         assertEquals(12.0, grad1.item(), 0.0, "3x^2");
         assertTrue(grad1.requiresGrad(), "createGraph makes the gradient differentiable");
         Tensor grad2 = Autograd.grad(grad1, x);
@@ -136,8 +136,8 @@ class PyTorchLessonsTest {
     @Test
     void thirdDerivativeOfXToTheFourthAtTwoIs48() {
         Tensor x = leaf64(2.0);
-        Tensor g1 = Autograd.grad(x.pow(4), x, true);
-        Tensor g2 = Autograd.grad(g1, x, true);
+        Tensor g1 = Autograd.grad(x.pow(4), x, GradOptions.defaults().createGraph());
+        Tensor g2 = Autograd.grad(g1, x, GradOptions.defaults().createGraph());
         Tensor g3 = Autograd.grad(g2, x);
         assertEquals(32.0, g1.item(), 0.0, "4x^3");
         assertEquals(48.0, g2.item(), 0.0, "12x^2");
@@ -347,7 +347,8 @@ class PyTorchLessonsTest {
         Tensor x = leaf(1.0, 2.0);
         Tensor unused = leaf(7.0);
         Tensor y = x.mul(2.0).sum();
-        Tensor[] g = Autograd.grad(new Tensor[] {y}, new Tensor[] {x, unused}, null, false, false, true);
+        Tensor[] g = Autograd.grad(new Tensor[] {y}, new Tensor[] {x, unused}, null,
+                GradOptions.defaults().allowUnused());
         assertArrayEquals(new float[] {2, 2}, g[0].toFloatArray(), 0.0f);
         assertNull(g[1]);
     }
@@ -358,7 +359,7 @@ class PyTorchLessonsTest {
         Tensor unused = leaf(7.0);
         Tensor y = x.mul(2.0).sum();
         var e = assertThrows(IllegalArgumentException.class,
-                () -> Autograd.grad(new Tensor[] {y}, new Tensor[] {x, unused}, null, false, false, false));
+                () -> Autograd.grad(new Tensor[] {y}, new Tensor[] {x, unused}, null, GradOptions.defaults()));
         assertContains(e.getMessage(), "input 1", "allowUnused");
     }
 

@@ -9,6 +9,7 @@ import dev.walnut.Generator;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.nn.Embedding;
+import dev.walnut.nn.functional.Sparse;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,11 +39,11 @@ class IndexCaptureTest {
     void indicesThatNeedConversionFail() {
         Tensor table = randn(1, 10, 4);
         var e = assertThrows(GraphCaptureException.class,
-                () -> Graph.trace(in -> Tensor.embedding(in[0], table), Tensor.fromArray(new int[] {1, 2}, 2)));
+                () -> Graph.trace(in -> Sparse.embedding(in[0], table), Tensor.fromArray(new int[] {1, 2}, 2)));
         assertTrue(e.getMessage().startsWith("embedding (indices converted to contiguous I64"), e.getMessage());
-        Graph ok = Graph.trace(in -> Tensor.embedding(in[0].to(DType.I64), table), Tensor.fromArray(new int[] {1, 2}, 2));
+        Graph ok = Graph.trace(in -> Sparse.embedding(in[0].to(DType.I64), table), Tensor.fromArray(new int[] {1, 2}, 2));
         Tensor ids = Tensor.fromArray(new int[] {7, 3}, 2);
-        assertBitIdentical(Tensor.embedding(ids.to(DType.I64), table), ok.run(ids)[0]);
+        assertBitIdentical(Sparse.embedding(ids.to(DType.I64), table), ok.run(ids)[0]);
     }
 
     @Test

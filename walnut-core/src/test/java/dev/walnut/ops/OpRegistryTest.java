@@ -12,6 +12,7 @@ import dev.walnut.Generator;
 import dev.walnut.PrimitiveOp;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.autograd.GradOptions;
 import dev.walnut.dispatch.Dispatcher;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -367,7 +368,7 @@ class OpRegistryTest {
             }
         }
         Tensor[] vjp = Autograd.grad(roots.toArray(Tensor[]::new), wrt.toArray(Tensor[]::new), u.toArray(Tensor[]::new),
-                false, false, true);
+                GradOptions.defaults().allowUnused());
         double rhs = 0; // <J^T u, v>
         for (int i = 0; i < vjp.length; i++) {
             if (vjp[i] != null) {

@@ -346,4 +346,18 @@ public final class Onnx {
         }
         return order;
     }
+
+    /**
+     * Exports a module as an ONNX model (opset 17, dim 0 of each input dynamic, weights as
+     * initializers); {@link OnnxExport#options()} chooses the opset, dynamic dims and names.
+     *
+     * @param module the model; traced in eval mode on the example inputs
+     * @param exampleInputs inputs of the shapes the model takes (batch size 2 or more)
+     * @param path the {@code .onnx} file to write
+     * @throws OnnxException if an op has no ONNX form (the error names the op and node) or the
+     *     file cannot be written
+     */
+    public static void export(dev.walnut.nn.Module module, Tensor[] exampleInputs, Path path) {
+        OnnxExport.options().export(module, exampleInputs, path);
+    }
 }

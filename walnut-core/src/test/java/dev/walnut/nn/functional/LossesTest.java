@@ -106,7 +106,7 @@ class LossesTest {
     void oneHotProbabilityTargetsEqualIndexTargets() {
         Tensor x = matrix(new double[][] {{1, 2, 3}, {1, 0, -1}});
         Tensor indices = Tensor.of(2L, 0L);
-        Tensor oneHot = Tensor.oneHot(indices, 3).to(DType.F64);
+        Tensor oneHot = Sparse.oneHot(indices, 3).to(DType.F64);
         assertEquals(Losses.crossEntropy(x, indices, null, -100, "mean", 0.2).item(),
                 Losses.crossEntropy(x, oneHot, null, -100, "mean", 0.2).item(), TOL);
     }
