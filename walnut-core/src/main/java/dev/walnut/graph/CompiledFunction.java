@@ -73,7 +73,7 @@ public final class CompiledFunction {
         return this;
     }
 
-    /** How calls run (before the first call): {@link CompileMode#DEFAULT} or {@link CompileMode#REDUCE_OVERHEAD}. */
+    /** How calls run (before the first call); see {@link CompileMode}. */
     public CompiledFunction mode(CompileMode mode) {
         checkNotStarted("mode");
         this.mode = java.util.Objects.requireNonNull(mode, "mode");
@@ -106,7 +106,7 @@ public final class CompiledFunction {
     /** Runs the compiled function and returns all its outputs. */
     public Tensor[] applyAll(Tensor... inputs) {
         started = true;
-        boolean arena = mode == CompileMode.REDUCE_OVERHEAD;
+        boolean arena = mode != CompileMode.DEFAULT;
         if (arena) {
             ArenaExecutor x = arenas.find(inputs); // no signature to build when the shapes were seen
             if (x != null) {
@@ -159,10 +159,17 @@ public final class CompiledFunction {
         if (debug) {
             LOG.log(Level.INFO, "compile: " + name + " captured:\n" + g);
         }
-        for (Pass p : passes) {
-            g = p.apply(g);
+        if (mode == CompileMode.MAX_AUTOTUNE) {
+            g = Autotuner.pick(g, passes, inputs, name);
             if (debug) {
-                LOG.log(Level.INFO, "compile: " + name + " after " + p.name() + ":\n" + g);
+                LOG.log(Level.INFO, "compile: " + name + " after autotuning:\n" + g);
+            }
+        } else {
+            for (Pass p : passes) {
+                g = p.apply(g);
+                if (debug) {
+                    LOG.log(Level.INFO, "compile: " + name + " after " + p.name() + ":\n" + g);
+                }
             }
         }
         cache.put(key, g);

@@ -273,6 +273,33 @@ class ArenaExecutorTest {
     }
 
     @Test
+    void maxAutotuneKeepsOneOfItsCandidatesWithTheSameBits() {
+        assertEquals(List.of("all passes", "no elementwise fusion"),
+                List.copyOf(Autotuner.candidates(Pass.defaults()).keySet()));
+        assertEquals(List.of("all passes"), List.copyOf(Autotuner.candidates(List.of(new DeadCodeElimination())).keySet()));
+        Module model = mlp(784, 512, 10);
+        Function<Tensor[], Tensor> chain = in -> in[0].mul(in[1]).add(1.0).exp().mul(0.5).tanh().sub(in[1]).relu();
+        CompiledFunction plainMlp = Compiler.compile(model).markDynamic(0, 0);
+        CompiledFunction tunedMlp = Compiler.compile(model).markDynamic(0, 0).mode(CompileMode.MAX_AUTOTUNE);
+        CompiledFunction plainChain = Compiler.compile(chain);
+        CompiledFunction tunedChain = Compiler.compile(chain).mode(CompileMode.MAX_AUTOTUNE);
+        for (int call = 0; call < 3; call++) {
+            Tensor x = randn(70 + call, DType.F32, call == 1 ? 5 : 32, 784);
+            assertBitIdentical(plainMlp.apply(x), tunedMlp.apply(x));
+            Tensor a = randn(80 + call, DType.F32, 3000);
+            Tensor b = randn(90 + call, DType.F32, 3000);
+            assertBitIdentical(plainChain.apply(a, b), tunedChain.apply(a, b));
+        }
+        Tensor x = randn(1, DType.F32, 32, 784);
+        Graph captured = Graph.tracer(model).markDynamic(0, 0).trace(x);
+        List<String> options = Autotuner.candidates(Pass.defaults()).values().stream()
+                .map(p -> Pass.run(captured, p).toString()).toList();
+        String kept = tunedMlp.graphFor(x).toString();
+        assertTrue(options.contains(kept), kept);
+        assertEquals(1, tunedMlp.cachedGraphs());
+    }
+
+    @Test
     void inputsOfAnotherShapeFailNamingTheInput() {
         Tensor x = randn(1, DType.F32, 4, 6);
         Tensor y = randn(2, DType.F32, 6, 4);
