@@ -23,7 +23,7 @@ import java.util.Map;
  */
 final class Autotuner {
     private static final System.Logger LOG = System.getLogger("dev.walnut.graph");
-    static final int RUNS = 3;
+    static final int RUNS = 5;
 
     private Autotuner() {
     }

@@ -35,9 +35,9 @@ public enum CompileMode {
     /**
      * {@code mode="max-autotune"}: as {@link #REDUCE_OVERHEAD}, but the first call with each
      * input signature optimizes the captured graph with each fusion grouping (all passes, and
-     * without elementwise fusion), times each on that call's inputs (best of three interleaved arena runs)
+     * without elementwise fusion), times each on that call's inputs (best of five interleaved arena runs)
      * and keeps the fastest, with one log line naming the times; same bits either way. Costs a
-     * first call about ten runs longer; kernel parameters (GEMM blocking, convolution algorithm)
+     * first call about fourteen runs longer; kernel parameters (GEMM blocking, convolution algorithm)
      * are not searched yet.
      */
     MAX_AUTOTUNE
