@@ -62,8 +62,9 @@ jmh_json=walnut-bench/target/jmh.json
 jvm_flags="--add-modules jdk.incubator.vector -Dwalnut.threads=$threads"
 
 # --- group "compiled" (issue 15, graph compiler): the ten-op elementwise chain (CompiledBenchmark:
-# eager, compiled, and the stream floor x.add(y)) and the MLP (CompiledMlpBenchmark: eager,
-# compiled, reduceOverhead = CompileMode.REDUCE_OVERHEAD), Walnut only, printed with their ratios. Not among the default groups: ask for it
+# eager, compiled, and the stream floor x.add(y)), the MLP (CompiledMlpBenchmark: eager,
+# compiled, reduceOverhead = CompileMode.REDUCE_OVERHEAD) and the MLP train step
+# (CompiledTrainBenchmark: SGD and Adam), Walnut only, printed with their ratios. Not among the default groups: ask for it
 # with --only compiled (alone or with other groups). Self-contained: it builds, runs and prints
 # here, then the script goes on with the other groups, if any.
 if [[ ,$only, == *,compiled,* ]]; then
@@ -75,7 +76,7 @@ if [[ ,$only, == *,compiled,* ]]; then
     fi
     compiled_json=walnut-bench/target/jmh-compiled.json
     echo "== JMH (compiled): -f 1 -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
-    java -jar "$jar" 'dev\.walnut\.bench\.Compiled(Mlp)?Benchmark\.' -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" \
+    java -jar "$jar" 'dev\.walnut\.bench\.Compiled(Mlp|Train)?Benchmark\.' -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" \
         -r "${ms}ms" -jvmArgsAppend "$jvm_flags" -rf json -rff "$compiled_json"
     if command -v python3 >/dev/null 2>&1; then
         python3 - "$compiled_json" <<'PY'

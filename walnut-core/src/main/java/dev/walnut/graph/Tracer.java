@@ -46,6 +46,8 @@ public final class Tracer {
     private final List<int[]> dynamic = new ArrayList<>();
     private final List<Tensor[]> checks = new ArrayList<>();
     private String[] names;
+    /** Set by {@link CompiledTrainStep}: it traces training mode on purpose, so no warning. */
+    boolean trainStep;
 
     Tracer(Function<Tensor[], Tensor[]> fn, Module module) {
         this.fn = fn;
@@ -86,7 +88,7 @@ public final class Tracer {
             }
             marks.add(new int[] {m[0], d});
         }
-        if (module != null && module.isTraining()) {
+        if (module != null && module.isTraining() && !trainStep) {
             LOG.log(System.Logger.Level.WARNING, "tracing " + module.getClass().getSimpleName() + " in training mode: "
                     + "random masks (Dropout) are captured as constants and BatchNorm's buffer updates cannot be traced; "
                     + "call eval() first to trace inference");

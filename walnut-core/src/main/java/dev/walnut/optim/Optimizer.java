@@ -2,6 +2,7 @@ package dev.walnut.optim;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.internal.OptimizerInternals;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -40,6 +41,30 @@ public abstract class Optimizer {
     private final List<ParamGroup> groups = new ArrayList<>();
     private final Map<String, Object> defaults;
     private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+
+    static {
+        // Compiled training steps (dev.walnut.graph) read and advance the same state as step().
+        OptimizerInternals.register(new OptimizerInternals() {
+            @Override
+            public long step(Object optimizer, Tensor p) {
+                Optimizer o = (Optimizer) optimizer;
+                ParamState s = o.state.get(p);
+                return s == null ? 0 : s.step;
+            }
+
+            @Override
+            public Map<String, Tensor> buffers(Object optimizer, Tensor p) {
+                Optimizer o = (Optimizer) optimizer;
+                return o.state.computeIfAbsent(p, k -> new ParamState()).buffers;
+            }
+
+            @Override
+            public void setStep(Object optimizer, Tensor p, long step) {
+                Optimizer o = (Optimizer) optimizer;
+                o.state.computeIfAbsent(p, k -> new ParamState()).step = step;
+            }
+        });
+    }
 
     /** Per-parameter state: named buffers, named scalars and the step count. */
     protected static final class ParamState {

@@ -231,8 +231,10 @@ public final class Losses {
                     + " needs a target of shape " + Arrays.toString(expected) + ", got target shape "
                     + Arrays.toString(target.shape()));
         }
-        if (Dispatcher.isTransformed(target)) {
-            return; // vmap's batched target: its values are not one tensor's (gather checks each index)
+        if (Dispatcher.isTransformed(target) || Dispatcher.isInterpreting()) {
+            // vmap's batched target: its values are not one tensor's; under a tracer they are one
+            // example's, and reading them would tie the graph to them. gather checks each index.
+            return;
         }
         long classes = input.size(classDim);
         for (long v : target.toLongArray()) {
