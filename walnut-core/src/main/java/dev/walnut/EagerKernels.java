@@ -280,4 +280,24 @@ final class EagerKernels implements Kernels {
     public Tensor linearPacked(Tensor x, PackedWeight weight, Tensor bias) {
         return ((PackedLinearWeight) weight).apply(x, bias);
     }
+
+    @Override
+    public void binaryInto(String name, int op, Tensor a, Tensor b, DType compute, Tensor out) {
+        Elementwise.binaryIntoKernel(name, op, a, b, compute, out);
+    }
+
+    @Override
+    public void unaryInto(int op, double p1, double p2, Tensor x, Tensor out) {
+        Elementwise.unaryIntoKernel(op, p1, p2, x, out);
+    }
+
+    @Override
+    public void elementwiseInto(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+        Elementwise.programIntoKernel(program, inputs, out);
+    }
+
+    @Override
+    public void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, Tensor out) {
+        ((PackedLinearWeight) weight).applyInto(x, bias, out);
+    }
 }

@@ -83,6 +83,60 @@ final class Elementwise {
     }
 
     /**
+     * {@link #unaryKernel} into a contiguous {@code out} of x's shape, computed in out's dtype
+     * (x converted to it first where they differ); {@code out} may be {@code x}.
+     */
+    static void unaryIntoKernel(int op, double p1, double p2, Tensor x, Tensor out) {
+        checkOut("unary", out, out.dtype, x.shape);
+        Tensor c = Creation.contiguousOf(x, out.dtype);
+        Backends.CPU.unaryInto(op, p1, p2, c.storage, c.offset, Shapes.numel(c.shape), out.storage, out.offset);
+        out.storage.bumpVersion();
+    }
+
+    /** {@link #binaryKernel} into a contiguous {@code out} of the broadcast shape (its dtype is the result's). */
+    static void binaryIntoKernel(String name, int op, Tensor a, Tensor b, DType dt, Tensor out) {
+        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape : Shapes.broadcast(name, a.shape, b.shape);
+        checkOut(name, out, out.dtype, shape);
+        Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
+        Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
+        Backends.CPU.binaryInto(op, ac.storage, broadcast(ac, shape), bc.storage, broadcast(bc, shape), shape, out.storage,
+                out.offset);
+        out.storage.bumpVersion();
+    }
+
+    /** {@link #programKernel} into a contiguous {@code out} at offset 0 that does not overlap the inputs. */
+    static void programIntoKernel(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+        int[] shape = inputs[0].shape;
+        for (int i = 1; i < inputs.length; i++) {
+            if (!Arrays.equals(shape, inputs[i].shape)) {
+                shape = Shapes.broadcast("fusedElementwise", shape, inputs[i].shape);
+            }
+        }
+        checkOut("fusedElementwise", out, inputs[0].dtype, program.sumsResult() ? new int[0] : shape);
+        if (out.offset != 0) {
+            throw new IllegalArgumentException("fusedElementwise: the output must start its storage, it starts at "
+                    + out.offset);
+        }
+        Storage[] storages = new Storage[inputs.length];
+        Layout[] layouts = new Layout[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            storages[i] = inputs[i].storage;
+            layouts[i] = broadcast(inputs[i], shape);
+        }
+        Backends.CPU.elementwiseInto(program, storages, layouts, shape, out.storage);
+        out.storage.bumpVersion();
+    }
+
+    /** Fails naming {@code op} unless {@code out} is a contiguous tensor of {@code dtype} and {@code shape}. */
+    static void checkOut(String op, Tensor out, DType dtype, int... shape) {
+        if (out.dtype != dtype || !Arrays.equals(out.shape, shape) || !out.isContiguous()) {
+            throw new IllegalArgumentException(op + ": the preallocated output is " + out.dtype + " "
+                    + Arrays.toString(out.shape) + (out.isContiguous() ? "" : " (not contiguous)") + " but the result is "
+                    + dtype + " " + Arrays.toString(shape) + ", contiguous");
+        }
+    }
+
+    /**
      * {@code target += other} written straight into {@code target}'s storage, for gradient
      * accumulation: no temporary and no copy back, unlike an in-place op (which computes out of
      * place first so that recorded nodes can save the old value; nothing is recorded here).

@@ -46,4 +46,12 @@ final class PackedLinearWeight implements Kernels.PackedWeight {
         return new Tensor(Backends.CPU.linearPacked(x.storage, x.layout(), matrix, n, bias == null ? null : bias.storage,
                 bias == null ? null : bias.layout()), new int[] {x.shape[0], n});
     }
+
+    /** {@link #apply} into a contiguous F32 {@code out} of shape {@code [m, n]} (not overlapping x or the bias). */
+    void applyInto(Tensor x, Tensor bias, Tensor out) {
+        Elementwise.checkOut("fusedLinear", out, DType.F32, x.shape[0], n);
+        Backends.CPU.linearPackedInto(x.storage, x.layout(), matrix, n, bias == null ? null : bias.storage,
+                bias == null ? null : bias.layout(), out.storage, out.offset);
+        out.storage.bumpVersion();
+    }
 }

@@ -1,6 +1,7 @@
 package dev.walnut.bench;
 
 import dev.walnut.Tensor;
+import dev.walnut.graph.CompileMode;
 import dev.walnut.graph.CompiledFunction;
 import dev.walnut.graph.Compiler;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,7 @@ public class CompiledBenchmark {
     private Tensor x;
     private Tensor y;
     private CompiledFunction compiled;
+    private CompiledFunction reduceOverhead;
 
     /** The ten-op chain. */
     public static Tensor chain(Tensor x, Tensor y) {
@@ -57,6 +59,8 @@ public class CompiledBenchmark {
         y = Tensor.rand(size);
         compiled = Compiler.compile(in -> chain(in[0], in[1]));
         compiled.apply(x, y); // capture and compile outside the measurement
+        reduceOverhead = Compiler.compile(in -> chain(in[0], in[1])).mode(CompileMode.REDUCE_OVERHEAD);
+        reduceOverhead.apply(x, y); // capture, compile and plan the arena outside the measurement
     }
 
     @Benchmark
@@ -67,6 +71,12 @@ public class CompiledBenchmark {
     @Benchmark
     public Tensor compiled() {
         return compiled.apply(x, y);
+    }
+
+    /** {@link CompileMode#REDUCE_OVERHEAD}: the same graph run from a preplanned arena. */
+    @Benchmark
+    public Tensor reduceOverhead() {
+        return reduceOverhead.apply(x, y);
     }
 
     @Benchmark

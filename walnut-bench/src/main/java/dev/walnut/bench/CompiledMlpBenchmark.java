@@ -1,6 +1,7 @@
 package dev.walnut.bench;
 
 import dev.walnut.Tensor;
+import dev.walnut.graph.CompileMode;
 import dev.walnut.graph.CompiledFunction;
 import dev.walnut.graph.Compiler;
 import dev.walnut.nn.Module;
@@ -40,6 +41,7 @@ public class CompiledMlpBenchmark {
     private Module model;
     private Tensor input;
     private CompiledFunction compiled;
+    private CompiledFunction reduceOverhead;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -48,6 +50,8 @@ public class CompiledMlpBenchmark {
         model.eval(); // traced for inference (the MLP has no dropout or batch norm, so eager is unchanged)
         compiled = Compiler.compile(model).markDynamic(0, 0);
         compiled.apply(input);
+        reduceOverhead = Compiler.compile(model).markDynamic(0, 0).mode(CompileMode.REDUCE_OVERHEAD);
+        reduceOverhead.apply(input); // capture, compile and plan the arena outside the measurement
     }
 
     @Benchmark
@@ -58,5 +62,11 @@ public class CompiledMlpBenchmark {
     @Benchmark
     public Tensor compiled() {
         return compiled.apply(input);
+    }
+
+    /** {@link CompileMode#REDUCE_OVERHEAD}: the same graph run from a preplanned arena. */
+    @Benchmark
+    public Tensor reduceOverhead() {
+        return reduceOverhead.apply(input);
     }
 }

@@ -65,11 +65,25 @@ public interface Backend {
     Storage unary(int op, double p1, double p2, Storage x, int off, int n);
 
     /**
+     * {@link #unary} into {@code n} contiguous elements of {@code out} (the storage's dtype) from
+     * {@code outOff}, for executors that preallocate ({@code out} may be {@code x}: each element
+     * is read before it is written).
+     */
+    void unaryInto(int op, double p1, double p2, Storage x, int off, int n, Storage out, int outOff);
+
+    /**
      * Binary op {@code op} of {@code a} and {@code b} (one dtype) read through layouts of
      * {@code shape} (broadcast strides allowed), into {@code out}: their dtype, or BOOL for
      * comparisons.
      */
     Storage binary(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, DType out);
+
+    /**
+     * {@link #binary} into {@code numel(shape)} contiguous elements of {@code out} from
+     * {@code outOff} (its dtype is the result's), for executors that preallocate; {@code out} must
+     * not overlap {@code a} or {@code b}.
+     */
+    void binaryInto(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, Storage out, int outOff);
 
     /** {@code target += other} in place: {@code target} contiguous of {@code other}'s shape and dtype. */
     void addInto(Storage target, Layout lt, Storage other, Layout lo);
@@ -91,6 +105,12 @@ public interface Backend {
      * double.
      */
     Storage elementwise(ElementwiseProgram program, Storage[] inputs, Layout[] layouts, int[] shape);
+
+    /**
+     * {@link #elementwise} into the preallocated contiguous {@code out} from its first element
+     * (at least as many elements as the result); {@code out} must not overlap the inputs.
+     */
+    void elementwiseInto(ElementwiseProgram program, Storage[] inputs, Layout[] layouts, int[] shape, Storage out);
 
     // ------------------------------------------------------------------ reductions, scans, sorting over [outer, len, inner]
 
@@ -243,4 +263,10 @@ public interface Backend {
 
     /** {@code x W^T (+ bias)} for an F32 {@code [m, k]} x through a packed weight: {@code [m, n]}. */
     Storage linearPacked(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb);
+
+    /**
+     * {@link #linearPacked} into {@code m * n} contiguous F32 elements of {@code out} from
+     * {@code outOff} ({@code out} must not overlap {@code x} or the bias).
+     */
+    void linearPackedInto(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb, Storage out, int outOff);
 }

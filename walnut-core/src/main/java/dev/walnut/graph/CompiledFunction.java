@@ -15,12 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * the optimization passes and caches the graph; later calls with that signature run the cached
  * graph. Each further signature compiles again, with one log line ({@code System.Logger}
  * {@code dev.walnut.graph}, INFO) saying so; marking dims dynamic avoids that. Compiled calls
- * record nothing on any tape and may run on several threads at once.
+ * record nothing on any tape and may run on several threads at once. {@link #mode} picks how
+ * calls run: {@link CompileMode#REDUCE_OVERHEAD} runs each input shape from a preplanned memory
+ * arena (no intermediate allocated per call; outputs fresh), {@link CompileMode#DEFAULT} allocates
+ * as eager mode does.
  *
  * <pre>{@code
  * CompiledFunction f = Compiler.compile(model).markDynamic(0, 0);
  * Tensor y = f.apply(x);               // traces, optimizes, runs
  * Tensor y2 = f.apply(otherBatch);      // reuses the graph
+ * CompiledFunction fast = Compiler.compile(model).mode(CompileMode.REDUCE_OVERHEAD);
  * }</pre>
  */
 public final class CompiledFunction {
@@ -36,6 +40,8 @@ public final class CompiledFunction {
     private volatile boolean eagerFallback;
     private volatile boolean debug;
     private volatile boolean started;
+    private volatile CompileMode mode = CompileMode.DEFAULT;
+    private final ArenaExecutors arenas = new ArenaExecutors();
 
     CompiledFunction(Tracer tracer, java.util.function.Function<Tensor[], Tensor[]> eager, String name) {
         this.tracer = tracer;
@@ -67,6 +73,18 @@ public final class CompiledFunction {
         return this;
     }
 
+    /** How calls run (before the first call); see {@link CompileMode}. */
+    public CompiledFunction mode(CompileMode mode) {
+        checkNotStarted("mode");
+        this.mode = java.util.Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
+    /** The mode calls run in. */
+    public CompileMode mode() {
+        return mode;
+    }
+
     /** When true, logs the graph after capture and after each pass (INFO). */
     public CompiledFunction debug(boolean enabled) {
         this.debug = enabled;
@@ -88,6 +106,13 @@ public final class CompiledFunction {
     /** Runs the compiled function and returns all its outputs. */
     public Tensor[] applyAll(Tensor... inputs) {
         started = true;
+        boolean arena = mode != CompileMode.DEFAULT;
+        if (arena) {
+            ArenaExecutor x = arenas.find(inputs); // no signature to build when the shapes were seen
+            if (x != null) {
+                return x.run(x.weights(), inputs);
+            }
+        }
         List<Object> key = signature(inputs);
         Graph g = cache.get(key);
         if (g == null) {
@@ -98,6 +123,10 @@ public final class CompiledFunction {
             if (g == null) {
                 return runEagerly(inputs);
             }
+        }
+        if (arena) {
+            ArenaExecutor x = arenas.create(g, inputs);
+            return x.run(x.weights(), inputs);
         }
         return g.run(inputs);
     }
@@ -130,10 +159,17 @@ public final class CompiledFunction {
         if (debug) {
             LOG.log(Level.INFO, "compile: " + name + " captured:\n" + g);
         }
-        for (Pass p : passes) {
-            g = p.apply(g);
+        if (mode == CompileMode.MAX_AUTOTUNE) {
+            g = Autotuner.pick(g, passes, inputs, name);
             if (debug) {
-                LOG.log(Level.INFO, "compile: " + name + " after " + p.name() + ":\n" + g);
+                LOG.log(Level.INFO, "compile: " + name + " after autotuning:\n" + g);
+            }
+        } else {
+            for (Pass p : passes) {
+                g = p.apply(g);
+                if (debug) {
+                    LOG.log(Level.INFO, "compile: " + name + " after " + p.name() + ":\n" + g);
+                }
             }
         }
         cache.put(key, g);

@@ -253,7 +253,7 @@ public final class Graph {
     }
 
     /** Checks the inputs and returns the symbol values they give. */
-    private long[] bind(Tensor[] args) {
+    long[] bind(Tensor[] args) {
         if (args.length != inputs.size()) {
             throw new IllegalArgumentException("run: the graph takes " + inputs.size() + " input(s), got " + args.length);
         }

@@ -216,6 +216,22 @@ public interface Kernels {
     /** {@code x W^T (+ bias)} for an F32 {@code [m, k]} x through a packed weight: [m, n]. */
     Tensor linearPacked(Tensor x, PackedWeight weight, Tensor bias);
 
+    // The "out=" forms, for executors that preallocate (the compiled graph's arena): each writes
+    // into a contiguous {@code out} of the result's shape and dtype, which must not overlap the
+    // inputs unless said otherwise, and fails naming the op when {@code out} does not fit.
+
+    /** {@link #binary} into {@code out} of the broadcast shape and dtype {@code out.dtype()}; {@code name} names the op. */
+    void binaryInto(String name, int op, Tensor a, Tensor b, DType compute, Tensor out);
+
+    /** {@link #unary} into {@code out} of x's shape, in out's dtype; {@code out} may be {@code x} itself. */
+    void unaryInto(int op, double p1, double p2, Tensor x, Tensor out);
+
+    /** {@link #elementwise} into {@code out}. */
+    void elementwiseInto(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs, Tensor out);
+
+    /** {@link #linearPacked} into {@code out} [m, n]. */
+    void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, Tensor out);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

@@ -59,6 +59,16 @@ public final class ElementwiseOps {
         }
 
         @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.binaryInto(name(), kernel, in[0], in[1], dtype(Specs.resultType(in[0], in[1])), out[0]);
+        }
+
+        @Override
         public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
             return in;
         }
@@ -307,6 +317,16 @@ public final class ElementwiseOps {
         }
 
         @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.unaryInto(kernel, 0, 0, in[0], out[0]);
+        }
+
+        @Override
         public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
             return Specs.one(savesResult ? out[0] : in[0]);
         }
@@ -517,6 +537,16 @@ public final class ElementwiseOps {
         }
 
         @Override
+        public boolean hasOutKernel(Scalar attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Scalar attrs, Tensor[] in, Tensor[] out) {
+            K.unaryInto(kernel, attrs.value(), 0, in[0], out[0]);
+        }
+
+        @Override
         public Tensor[] save(Scalar attrs, Tensor[] in, Tensor[] out) {
             if (savesInput && savesResult) {
                 return new Tensor[] {in[0], out[0]};
@@ -583,6 +613,16 @@ public final class ElementwiseOps {
         @Override
         public Tensor[] compute(Clamp attrs, Tensor[] in) {
             return Specs.one(K.unary(UnaryOp.CLAMP, attrs.min(), attrs.max(), in[0], dtype(in[0].dtype(), attrs)));
+        }
+
+        @Override
+        public boolean hasOutKernel(Clamp attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Clamp attrs, Tensor[] in, Tensor[] out) {
+            K.unaryInto(UnaryOp.CLAMP, attrs.min(), attrs.max(), in[0], out[0]);
         }
 
         @Override

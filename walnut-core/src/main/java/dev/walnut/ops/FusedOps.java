@@ -362,6 +362,18 @@ public final class FusedOps {
         }
 
         @Override
+        public boolean hasOutKernel(Elementwise attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Elementwise attrs, Tensor[] in, Tensor[] out) {
+            Parsed p = parse(attrs.program());
+            check(p, in.length, Arrays.stream(in).map(Tensor::dtype).toArray(DType[]::new));
+            K.elementwiseInto(p.program(), in, out[0]);
+        }
+
+        @Override
         public Tensor[] save(Elementwise attrs, Tensor[] in, Tensor[] out) {
             return in;
         }
@@ -527,6 +539,35 @@ public final class FusedOps {
                 }
             }
             return Specs.one(attrs.relu() ? K.unary(UnaryOp.RELU, 0, 0, y, y.dtype()) : y);
+        }
+
+        /** Only the packed F32 path has an out= kernel; the others compute and copy (see computeInto). */
+        @Override
+        public boolean hasOutKernel(Linear attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Linear attrs, Tensor[] in, Tensor[] out) {
+            Tensor x = in[0];
+            Tensor w = in[1];
+            Tensor b = in.length > 2 ? in[2] : null;
+            int m = (int) x.size(0);
+            int n = (int) w.size(0);
+            int k = (int) w.size(1);
+            if (x.dtype() == DType.F32 && w.dtype() == DType.F32 && (b == null || b.dtype() == DType.F32) && x.dim() == 2
+                    && w.dim() == 2 && x.size(1) == k && (long) m * n <= Integer.MAX_VALUE && K.packingPays(m, n, k)) {
+                K.linearPackedInto(x, packed(w), b, out[0]);
+                if (attrs.relu()) {
+                    K.unaryInto(UnaryOp.RELU, 0, 0, out[0], out[0]); // in place: each element is read, then written
+                }
+            } else {
+                // The unpacked path is matmul + add + relu, each allocating; copying keeps the bits.
+                Tensor y = compute(attrs, in)[0];
+                try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+                    out[0].copyInPlace(y);
+                }
+            }
         }
 
         @Override

@@ -78,6 +78,24 @@ public abstract class OpDef<A> {
     public abstract Tensor[] compute(A attrs, Tensor[] inputs);
 
     /**
+     * True when {@link #computeInto} can write this op's outputs into preallocated tensors: what
+     * a compiled graph's arena executor ({@code CompileMode.REDUCE_OVERHEAD}) needs to run a node
+     * without allocating. False by default; the executor then calls {@link #compute}.
+     */
+    public boolean hasOutKernel(A attrs) {
+        return false;
+    }
+
+    /**
+     * {@link #compute} into {@code outputs}: contiguous tensors of the shapes and dtypes
+     * {@link #infer} gives, not overlapping the inputs, with the same bits as {@code compute};
+     * only for ops whose {@link #hasOutKernel} is true.
+     */
+    public void computeInto(A attrs, Tensor[] inputs, Tensor[] outputs) {
+        throw new UnsupportedOperationException(name + ": no out= kernel (hasOutKernel is false); call compute");
+    }
+
+    /**
      * False for ops without a derivative (comparisons, casts to integers, ...): they never
      * record, and their outputs' tangents are zero.
      */

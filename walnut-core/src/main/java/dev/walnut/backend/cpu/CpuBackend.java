@@ -143,34 +143,45 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage unary(int op, double p1, double p2, Storage x, int off, int n) {
-        DType dt = x.dtype();
-        Storage out = allocate(dt, n);
-        Object in = a(x);
-        Object o = a(out);
-        switch (dt) {
-            case F32 -> ElementwiseKernels.unary(op, p1, p2, (float[]) in, off, 1, (float[]) o, 0, n);
-            case F64 -> ElementwiseKernels.unary(op, p1, p2, (double[]) in, off, 1, (double[]) o, 0, n);
-            case I32 -> ElementwiseKernels.unary(op, p1, p2, (int[]) in, off, 1, (int[]) o, 0, n);
-            case I64 -> ElementwiseKernels.unary(op, p1, p2, (long[]) in, off, 1, (long[]) o, 0, n);
-            case BOOL -> throw new IllegalArgumentException(ElementwiseKernels.unaryName(op) + ": not defined for bool tensors");
-        }
+        Storage out = allocate(x.dtype(), n);
+        unaryInto(op, p1, p2, x, off, n, out, 0);
         return out;
     }
 
     @Override
+    public void unaryInto(int op, double p1, double p2, Storage x, int off, int n, Storage out, int outOff) {
+        DType dt = x.dtype();
+        Object in = a(x);
+        Object o = a(out);
+        switch (dt) {
+            case F32 -> ElementwiseKernels.unary(op, p1, p2, (float[]) in, off, 1, (float[]) o, outOff, n);
+            case F64 -> ElementwiseKernels.unary(op, p1, p2, (double[]) in, off, 1, (double[]) o, outOff, n);
+            case I32 -> ElementwiseKernels.unary(op, p1, p2, (int[]) in, off, 1, (int[]) o, outOff, n);
+            case I64 -> ElementwiseKernels.unary(op, p1, p2, (long[]) in, off, 1, (long[]) o, outOff, n);
+            case BOOL -> throw new IllegalArgumentException(ElementwiseKernels.unaryName(op) + ": not defined for bool tensors");
+        }
+    }
+
+    @Override
     public Storage binary(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, DType outType) {
+        Storage out = allocate(outType, la.numel());
+        binaryInto(op, a, la, b, lb, shape, out, 0);
+        return out;
+    }
+
+    @Override
+    public void binaryInto(int op, Storage a, Layout la, Storage b, Layout lb, int[] shape, Storage out, int outOff) {
         DType dt = a.dtype();
         int n = la.numel();
-        Storage out = allocate(outType, n);
         Object ad = a(a);
         Object bd = a(b);
         Object od = a(out);
-        boolean compare = outType == DType.BOOL && op >= BinaryOp.EQ;
+        boolean compare = out.dtype() == DType.BOOL && op >= BinaryOp.EQ;
         Loops.Row row = (ao, as, bo, bs, co, cs, oo, len) -> {
             if (compare) {
-                runCompare(op, dt, ad, ao, as, bd, bo, bs, (boolean[]) od, oo, len);
+                runCompare(op, dt, ad, ao, as, bd, bo, bs, (boolean[]) od, outOff + oo, len);
             } else {
-                runBinary(op, dt, ad, ao, as, bd, bo, bs, od, oo, len);
+                runBinary(op, dt, ad, ao, as, bd, bo, bs, od, outOff + oo, len);
             }
         };
         if (la.isContiguous() && lb.isContiguous()) {
@@ -178,7 +189,6 @@ public final class CpuBackend implements Backend {
         } else {
             Loops.forEachRow(shape, la.strides(), la.offset(), lb.strides(), lb.offset(), null, 0, row);
         }
-        return out;
     }
 
     @Override
@@ -262,6 +272,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage elementwise(ElementwiseProgram program, Storage[] inputs, Layout[] layouts, int[] shape) {
+        Storage out = allocate(inputs.length == 0 ? DType.F32 : inputs[0].dtype(),
+                program.sumsResult() ? 1 : Layout.contiguous(shape).numel());
+        elementwiseInto(program, inputs, layouts, shape, out);
+        return out;
+    }
+
+    @Override
+    public void elementwiseInto(ElementwiseProgram program, Storage[] inputs, Layout[] layouts, int[] shape, Storage out) {
         DType dt = inputs[0].dtype();
         if (inputs.length != program.inputs() || layouts.length != inputs.length) {
             throw new IllegalArgumentException("elementwise: the program reads " + program.inputs() + " inputs, got "
@@ -273,8 +291,9 @@ public final class CpuBackend implements Backend {
                         + Arrays.stream(inputs).map(Storage::dtype).toList());
             }
         }
-        int n = program.sumsResult() ? 1 : Layout.contiguous(shape).numel();
-        Storage out = allocate(dt, n);
+        if (out.dtype() != dt) {
+            throw new IllegalArgumentException("elementwise: the output storage is " + out.dtype() + ", the inputs " + dt);
+        }
         if (dt == DType.F32) {
             float[][] in = new float[inputs.length][];
             for (int i = 0; i < in.length; i++) {
@@ -288,7 +307,6 @@ public final class CpuBackend implements Backend {
             }
             DoubleFusedElementwise.run(program, in, layouts, shape, (double[]) a(out));
         }
-        return out;
     }
 
     // ------------------------------------------------------------------ reductions, scans, sorting
@@ -752,19 +770,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage linearPacked(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb) {
+        Storage out = allocate(DType.F32, lx.shape()[0] * n);
+        linearPackedInto(x, lx, w, n, bias, lb, out, 0);
+        return out;
+    }
+
+    @Override
+    public void linearPackedInto(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb, Storage out, int outOff) {
         int m = lx.shape()[0];
-        float[] out = new float[m * n];
+        float[] o = (float[]) a(out);
         if (bias != null) {
             float[] bd = (float[]) a(bias);
             for (int j = 0; j < n; j++) {
-                out[j] = bd[lb.offset() + j * lb.strides()[0]];
+                o[outOff + j] = bd[lb.offset() + j * lb.strides()[0]];
             }
             for (int i = 1; i < m; i++) {
-                System.arraycopy(out, 0, out, i * n, n);
+                System.arraycopy(o, outOff, o, outOff + i * n, n);
             }
         }
-        Gemm.sgemmPacked(m, 1f, (float[]) a(x), lx.offset(), lx.strides()[0], lx.strides()[1], (PackedMatrix) w, out, 0, n,
+        Gemm.sgemmPacked(m, 1f, (float[]) a(x), lx.offset(), lx.strides()[0], lx.strides()[1], (PackedMatrix) w, o, outOff, n,
                 bias != null);
-        return wrap(out, DType.F32);
     }
 }

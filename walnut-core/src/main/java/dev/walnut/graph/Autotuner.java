@@ -1,0 +1,82 @@
+package dev.walnut.graph;
+
+import dev.walnut.Tensor;
+import java.lang.System.Logger.Level;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@link CompileMode#MAX_AUTOTUNE}'s choice: the captured graph is optimized with each candidate
+ * fusion grouping (the configured passes, and, where elementwise fusion is among them, the same
+ * without it; a candidate that gives the same graph as an earlier one is dropped), each runs on
+ * the first call's inputs in an arena (one discovery run, one untimed run, then the best of
+ * {@link #RUNS} timed runs, interleaved across candidates), and the fastest is kept; one log
+ * line ({@code dev.walnut.graph}, INFO) names the times. Elementwise fusion keeps the eager bits (a
+ * fused sum aside), so the choice changes time only. Linear fusion is not a candidate to drop:
+ * it runs what eager {@code nn.Linear} inference runs (the packed GEMM, bias first in its store),
+ * and the unfused {@code matmul + add} rounds differently.
+ *
+ * <pre>{@code
+ * Graph best = Autotuner.pick(captured, Pass.defaults(), inputs, "MLP");
+ * }</pre>
+ */
+final class Autotuner {
+    private static final System.Logger LOG = System.getLogger("dev.walnut.graph");
+    static final int RUNS = 5;
+
+    private Autotuner() {
+    }
+
+    /** The candidate pass lists for {@code passes}, named; the first is {@code passes} itself. */
+    static Map<String, List<Pass>> candidates(List<Pass> passes) {
+        Map<String, List<Pass>> c = new LinkedHashMap<>();
+        c.put("all passes", passes);
+        if (passes.stream().anyMatch(p -> p instanceof ElementwiseFusion)) {
+            c.put("no elementwise fusion", passes.stream().filter(p -> !(p instanceof ElementwiseFusion)).toList());
+        }
+        return c;
+    }
+
+    /** The fastest optimization of {@code captured} on {@code inputs}; see the class comment. */
+    static Graph pick(Graph captured, List<Pass> passes, Tensor[] inputs, String name) {
+        Map<String, Graph> distinct = new LinkedHashMap<>();
+        Map<String, String> seen = new java.util.HashMap<>();
+        candidates(passes).forEach((n, p) -> {
+            Graph g = Pass.run(captured, p);
+            if (seen.putIfAbsent(g.toString(), n) == null) {
+                distinct.put(n, g);
+            }
+        });
+        if (distinct.size() == 1) {
+            return distinct.values().iterator().next();
+        }
+        List<String> names = List.copyOf(distinct.keySet());
+        Graph[] graphs = new Graph[names.size()];
+        ArenaExecutor[] executors = new ArenaExecutor[names.size()];
+        long[] nanos = new long[names.size()];
+        for (int i = 0; i < graphs.length; i++) {
+            graphs[i] = distinct.get(names.get(i));
+            executors[i] = new ArenaExecutor(graphs[i], inputs);
+            executors[i].run(graphs[i].boundWeights(), inputs); // discovery and plan
+            executors[i].run(graphs[i].boundWeights(), inputs); // one arena run before timing
+            nanos[i] = Long.MAX_VALUE;
+        }
+        // Interleaved rounds, so that a JIT compilation or a noisy neighbour hits every candidate alike.
+        for (int r = 0; r < RUNS; r++) {
+            for (int i = 0; i < graphs.length; i++) {
+                long t0 = System.nanoTime();
+                executors[i].run(graphs[i].boundWeights(), inputs);
+                nanos[i] = Math.min(nanos[i], System.nanoTime() - t0);
+            }
+        }
+        int best = 0;
+        StringBuilder times = new StringBuilder();
+        for (int i = 0; i < graphs.length; i++) {
+            best = nanos[i] < nanos[best] ? i : best;
+            times.append(i == 0 ? "" : ", ").append(names.get(i)).append(' ').append(String.format("%.3f ms", nanos[i] / 1e6));
+        }
+        LOG.log(Level.INFO, "compile: maxAutotune for " + name + " keeps " + names.get(best) + " (" + times + ")");
+        return graphs[best];
+    }
+}
