@@ -46,11 +46,13 @@ public final class AlgebraicSimplification implements Pass {
     private boolean simplify(Graph g, GraphBuilder.Rebuild r, Node n) {
         OpDef<?> op = n.op();
         Value out = n.outputs().get(0);
+        // A scalar with a template follows a dynamic dim (a count): 1 or 0 at the traced size only.
+        boolean fixed = n.template() == null;
         if (op == ElementwiseOps.MUL_SCALAR || op == ElementwiseOps.DIV_SCALAR) {
-            return ((ElementwiseOps.Scalar) n.attrs()).value() == 1.0 && forward(r, n, n.inputs().get(0));
+            return fixed && ((ElementwiseOps.Scalar) n.attrs()).value() == 1.0 && forward(r, n, n.inputs().get(0));
         }
         if (op == ElementwiseOps.ADD_SCALAR) {
-            return ((ElementwiseOps.Scalar) n.attrs()).value() == 0.0 && forward(r, n, n.inputs().get(0));
+            return fixed && ((ElementwiseOps.Scalar) n.attrs()).value() == 0.0 && forward(r, n, n.inputs().get(0));
         }
         if (op == ElementwiseOps.MUL) {
             return isConstant(g, n.inputs().get(1), 1.0) && forward(r, n, n.inputs().get(0))

@@ -163,7 +163,15 @@ final class Attrs {
         if (v instanceof Integer || v instanceof Long) {
             return ((Number) v).longValue();
         }
+        if (wholeDouble(v)) {
+            return (long) (double) (Double) v;
+        }
         throw new IllegalArgumentException("expected an integer, got " + v);
+    }
+
+    /** A double holding a whole number that a long represents exactly (|v| <= 2^53). */
+    private static boolean wholeDouble(Object v) {
+        return v instanceof Double d && d == Math.rint(d) && Math.abs(d) <= 0x1p53;
     }
 
     private static double real(Object v) {
@@ -249,7 +257,7 @@ final class Attrs {
         return integral(v);
     }
 
-    /** Writes the integer at {@code path}, keeping its type (int or long). */
+    /** Writes the integer at {@code path}, keeping its type (int, long or a whole double). */
     @SuppressWarnings("unchecked")
     static void set(Object tree, List<Object> path, long value) {
         Object parent = tree;
@@ -259,7 +267,8 @@ final class Attrs {
         }
         Object last = path.get(path.size() - 1);
         Object old = last instanceof String k ? ((Map<?, ?>) parent).get(k) : ((List<?>) parent).get((Integer) last);
-        Object boxed = old instanceof Integer ? (Object) Math.toIntExact(value) : (Object) value;
+        Object boxed = old instanceof Integer ? (Object) Math.toIntExact(value)
+                : old instanceof Double ? (Object) (double) value : (Object) value;
         if (last instanceof String k) {
             ((Map<String, Object>) parent).put(k, boxed);
         } else {
@@ -294,9 +303,18 @@ final class Attrs {
             }
             return;
         }
+        // A whole-number double that changes with the size is a size-derived scalar, e.g. the
+        // element count that mean's gradient divides by (divScalar): it follows the dynamic dim
+        // like an integer attribute (torch.compile's SymInt-valued scalars do the same).
+        if (wholeDouble(a) && wholeDouble(b)) {
+            if ((Double) a != (double) (Double) b) {
+                integralDiffs.add(path);
+            }
+            return;
+        }
         if (a == null ? b != null : !a.equals(b)) {
             throw new GraphCaptureException(what + ": attribute " + (path.isEmpty() ? "" : path + " ") + "is " + a
-                    + " for the traced size but " + b + " for another; only integer attributes can follow a dynamic dim. "
+                    + " for the traced size but " + b + " for another; only integer (or whole-number) attributes can follow a dynamic dim. "
                     + "Trace without marking that dim dynamic (compile() then caches one graph per shape)");
         }
     }

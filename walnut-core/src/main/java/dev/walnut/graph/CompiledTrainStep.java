@@ -56,11 +56,12 @@ import java.util.function.Function;
  * (convolution's weight and input gradients), the traced backward is the primitive composite
  * (im2col and matmul), equal up to summation order (~1e-7 relative in F32).
  *
- * <p><b>Dynamic batch.</b> {@link #markDynamic} works when nothing in the step embeds a
- * non-integer that depends on the batch: {@code crossEntropy}'s mean divides by a summed weight
- * tensor and works; {@code mean()} divides its gradient by the element count, a float attribute,
- * so e.g. {@code mseLoss} with a dynamic batch fails at capture naming that node (compile one
- * graph per batch size instead, the default).
+ * <p><b>Dynamic batch.</b> {@link #markDynamic} makes one graph serve every batch size:
+ * sizes in attributes (reshape targets, expand shapes) and whole-number scalars derived from
+ * sizes (the element count that {@code mean()}'s gradient divides by, so {@code mseLoss} and
+ * {@code crossEntropy} both work) follow the batch, bit-identical to the eager step. A
+ * non-integer scalar that depends on the batch (e.g. {@code 1.0 / batch}) fails at capture
+ * naming the node (compile one graph per batch size instead, the default).
  *
  * <pre>{@code
  * var model = new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 10));

@@ -27,7 +27,9 @@ import java.util.function.Function;
  * reshape target, an expand shape, a slice length), are found by tracing again with that dim
  * grown by 1 and by 3 and fitting {@code constant + coefficient * size} to the integers that
  * change; the graph then stores those expressions and re-derives the attributes for each run.
- * A structure or a non-integer attribute that changes with the size, or an integer that is not
+ * A whole-number double attribute is fitted the same way, so a scalar derived from a size
+ * (the element count that {@code mean()}'s gradient divides by) follows it, as torch.compile's
+ * symbolic scalars do. A structure or another attribute that changes with the size, or an integer that is not
  * affine in it (e.g. a pooled size), fails at capture; at run time every node's shape rule is
  * re-checked once per new size. Marked dims with the same traced size share one symbol. A
  * filled tensor created inside the function with a dynamic size ({@code Tensor.zeros(batch, n)},

@@ -10,6 +10,7 @@ import dev.walnut.Generator;
 import dev.walnut.Tensor;
 import dev.walnut.nn.Linear;
 import dev.walnut.nn.Module;
+import dev.walnut.nn.functional.Losses;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,61 @@ class DynamicDimsTest {
         assertBitIdentical(x.mul(y).sum(1), g.run(x, y)[0]);
         var e = assertThrows(IllegalArgumentException.class, () -> g.run(randn(3, 8, 4), randn(4, 7, 1)));
         assertTrue(e.getMessage().contains("input 1"), e.getMessage());
+    }
+
+    /** A mean over (or across) the dynamic batch divides by a count that follows it: one graph per function. */
+    @Test
+    void meansAndAMeanSquaredErrorOverADynamicBatchMatchEager() {
+        Tensor.manualSeed(3);
+        Module model = new Linear(8, 4);
+        List<java.util.function.Function<Tensor[], Tensor>> fns = List.of(in -> in[0].mean(), in -> in[0].mean(0),
+                in -> in[0].mean(new int[] {0}, true), in -> Losses.mseLoss(model.forward(in[0]), in[1]));
+        for (var fn : fns) {
+            CompiledFunction f = Compiler.compile(fn).markDynamic(0, 0).markDynamic(1, 0);
+            for (int batch : new int[] {6, 3, 9}) {
+                Tensor x = randn(10 + batch, batch, 8);
+                Tensor y = randn(20 + batch, batch, 4);
+                Tensor expected;
+                try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+                    expected = fn.apply(new Tensor[] {x, y});
+                }
+                assertBitIdentical(expected, f.apply(x, y));
+            }
+            assertEquals(1, f.cachedGraphs());
+        }
+    }
+
+    /**
+     * A whole-number scalar derived from a dynamic size (here in user code, as in mean's
+     * gradient) becomes {@code constant + k * s0}; it survives save and load, and the default
+     * passes do not drop it where it is 1 at the traced size.
+     */
+    @Test
+    void aScalarThatCountsADynamicDimFollowsItAndSurvivesSaveAndLoad(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.util.function.Function<Tensor[], Tensor> fn = in -> in[0].sum(0).div((double) (in[0].size(0) - 2))
+                .add(in[0].size(0) * 3.0);
+        Graph g = Graph.tracer(fn).markDynamic(0, 0).trace(randn(1, 3, 5));
+        assertTrue(g.toString().contains("divScalar(%0) {value=?-2, integral=false}"), g.toString());
+        Graph optimized = Pass.run(g, Pass.defaults());
+        java.nio.file.Path file = dir.resolve("count.walnut");
+        g.save(file);
+        Graph back = Graph.load(file);
+        assertEquals(g.toString(), back.toString());
+        for (int batch : new int[] {3, 6, 11}) {
+            Tensor x = randn(30 + batch, batch, 5);
+            Tensor expected = fn.apply(new Tensor[] {x});
+            assertBitIdentical(expected, g.run(x)[0]);
+            assertBitIdentical(expected, back.run(x)[0]);
+            assertBitIdentical(expected, optimized.run(x)[0]);
+        }
+    }
+
+    @Test
+    void aScalarThatIsNotAWholeNumberOfADynamicSizeStillFailsAtCapture() {
+        var e = assertThrows(GraphCaptureException.class, () -> Graph.tracer(in -> in[0].mul(1.0 / in[0].size(0)))
+                .markDynamic(0, 0).trace(randn(1, 4, 2)));
+        assertTrue(e.getMessage().contains("mulScalar"), e.getMessage());
     }
 
     @Test

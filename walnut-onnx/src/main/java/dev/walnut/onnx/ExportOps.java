@@ -367,6 +367,10 @@ final class ExportOps {
 
     private static void scalarOp(String op, String onnx, boolean reversed) {
         RULES.put(op, w -> {
+            if (w.node().hasDynamicAttrs()) {
+                // A size-derived scalar (e.g. x / x.size(0)): an ONNX constant would keep the traced size.
+                throw w.fail("its scalar follows a dynamic dim; export with that dim static");
+            }
             DType dt = w.outValue(0).dtype();
             String s = w.scalar(((ElementwiseOps.Scalar) w.node().attrs()).value(), dt);
             String x = x(w);

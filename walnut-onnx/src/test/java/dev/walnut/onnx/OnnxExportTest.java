@@ -424,6 +424,15 @@ class OnnxExportTest {
     }
 
     @Test
+    void aScalarThatFollowsADynamicDimIsAnErrorNotABakedConstant() {
+        Graph g = Graph.tracer(in -> in[0].sum(0).div((double) in[0].size(0))).markDynamic(0, 0).trace(Tensor.randn(4, 3));
+        OnnxException e = assertThrows(OnnxException.class,
+                () -> OnnxExport.options().export(g, dir.resolve("count.onnx")));
+        assertTrue(e.getMessage().contains("= divScalar(") && e.getMessage().contains("follows a dynamic dim"),
+                e.getMessage());
+    }
+
+    @Test
     void fusedGraphIsAnErrorThatSaysToExportBeforeFusion() {
         Graph fused = Pass.run(Graph.tracer(mlp()).markDynamic(0, 0).trace(Tensor.randn(4, 1, 28, 28)), Pass.defaults());
         OnnxException e = assertThrows(OnnxException.class,
