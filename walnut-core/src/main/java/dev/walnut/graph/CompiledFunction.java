@@ -176,8 +176,15 @@ public final class CompiledFunction {
         return g;
     }
 
-    /** Dtypes and shapes, with dynamic dims as -1. */
     private List<Object> signature(Tensor[] inputs) {
+        return signature(inputs, dynamic);
+    }
+
+    /**
+     * Dtypes and shapes, with the dynamic dims ({input, dim} pairs, dim possibly negative) as -1:
+     * the cache key of a compiled function, and the start of a compiled train step's.
+     */
+    static List<Object> signature(Tensor[] inputs, List<int[]> dynamic) {
         List<Object> key = new ArrayList<>(inputs.length * 2);
         for (int i = 0; i < inputs.length; i++) {
             long[] shape = inputs[i].shape();

@@ -426,18 +426,7 @@ public final class CompiledTrainStep {
 
     /** Input dtypes and shapes (dynamic dims as -1) and every group's options but the learning rate. */
     private List<Object> key(Tensor[] inputs) {
-        List<Object> key = new ArrayList<>();
-        for (int i = 0; i < inputs.length; i++) {
-            long[] shape = inputs[i].shape();
-            for (int[] d : dynamic) {
-                int dim = d[1] < 0 ? d[1] + shape.length : d[1];
-                if (d[0] == i && dim >= 0 && dim < shape.length) {
-                    shape[dim] = -1;
-                }
-            }
-            key.add(inputs[i].dtype());
-            key.add(Arrays.toString(shape));
-        }
+        List<Object> key = CompiledFunction.signature(inputs, dynamic);
         for (ParamGroup g : optimizer.paramGroups()) {
             TreeMap<String, Object> options = new TreeMap<>(g.options());
             options.remove("lr");
