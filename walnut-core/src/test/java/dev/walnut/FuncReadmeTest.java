@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -73,32 +72,8 @@ class FuncReadmeTest {
         String readme = Files.readString(moduleDir.resolve("../README.md").normalize(), StandardCharsets.UTF_8);
         String source = Files.readString(moduleDir.resolve("src/test/java/dev/walnut/FuncReadmeTest.java"),
                 StandardCharsets.UTF_8);
-        List<String> src = source.lines().toList();
-        int begin = -1;
-        int end = -1;
-        for (int i = 0; i < src.size(); i++) {
-            if (src.get(i).strip().equals("// README-FUNC-BEGIN")) {
-                begin = i;
-            } else if (src.get(i).strip().equals("// README-FUNC-END")) {
-                end = i;
-            }
-        }
-        String fromTest = ReadmeTourTest.normalize(src.subList(begin + 1, end));
-        List<String> lines = readme.lines().toList();
-        int h = 0;
-        while (h < lines.size() && !lines.get(h).matches("#{1,6}\\s+Function transforms\\s*")) {
-            h++;
-        }
-        assertTrue(h < lines.size(), "README.md has no 'Function transforms' heading");
-        int start = h + 1;
-        while (!lines.get(start).strip().equals("```java")) {
-            start++;
-        }
-        int stop = start + 1;
-        while (!lines.get(stop).strip().equals("```")) {
-            stop++;
-        }
-        assertEquals(fromTest, ReadmeTourTest.normalize(lines.subList(start + 1, stop)),
+        assertEquals(ReadmeTourTest.markedRegion(source, "// README-FUNC-BEGIN", "// README-FUNC-END"),
+                ReadmeTourTest.javaBlockUnder(readme, "Function transforms"),
                 "the README's function-transforms example differs from FuncReadmeTest; change both together");
     }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,12 +139,17 @@ class ReadmeTourTest {
         assertEquals("int z = 1;", tourBlock(readme));
     }
 
-    /** The lines strictly between the markers, normalized. */
+    /** The lines strictly between the README-TOUR markers, normalized. */
     static String markedRegion(String source) {
+        return markedRegion(source, BEGIN, END);
+    }
+
+    /** The lines strictly between the {@code begin} and {@code end} marker lines, normalized. */
+    static String markedRegion(String source, String beginMarker, String endMarker) {
         List<String> lines = source.lines().toList();
-        int begin = indexOfOnly(lines, BEGIN);
-        int end = indexOfOnly(lines, END);
-        assertTrue(begin < end, "README-TOUR-BEGIN must come before README-TOUR-END");
+        int begin = indexOfOnly(lines, beginMarker);
+        int end = indexOfOnly(lines, endMarker);
+        assertTrue(begin < end, beginMarker + " must come before " + endMarker);
         return normalize(lines.subList(begin + 1, end));
     }
 
@@ -161,24 +167,29 @@ class ReadmeTourTest {
 
     /** The first ```java fenced block after the "API tour" heading, normalized. */
     static String tourBlock(String readme) {
+        return javaBlockUnder(readme, "API tour");
+    }
+
+    /** The first ```java fenced block after the heading {@code heading}, normalized. */
+    static String javaBlockUnder(String readme, String heading) {
         List<String> lines = readme.lines().toList();
         int i = 0;
-        while (i < lines.size() && !lines.get(i).matches("#{1,6}\\s+API tour\\s*")) {
+        while (i < lines.size() && !lines.get(i).matches("#{1,6}\\s+" + Pattern.quote(heading) + "\\s*")) {
             i++;
         }
-        assertTrue(i < lines.size(), "README.md has no 'API tour' heading");
+        assertTrue(i < lines.size(), "README.md has no '" + heading + "' heading");
         i++;
         while (i < lines.size() && !lines.get(i).strip().equals("```java")) {
-            assertFalse(lines.get(i).matches("#{1,6}\\s.*"), "no ```java block under 'API tour' before the next heading");
+            assertFalse(lines.get(i).matches("#{1,6}\\s.*"), "no ```java block under '" + heading + "' before the next heading");
             i++;
         }
-        assertTrue(i < lines.size(), "README.md has no ```java block under 'API tour'");
+        assertTrue(i < lines.size(), "README.md has no ```java block under '" + heading + "'");
         int start = i + 1;
         int end = start;
         while (end < lines.size() && !lines.get(end).strip().equals("```")) {
             end++;
         }
-        assertTrue(end < lines.size(), "the ```java block under 'API tour' is not closed");
+        assertTrue(end < lines.size(), "the ```java block under '" + heading + "' is not closed");
         return normalize(lines.subList(start, end));
     }
 
