@@ -462,6 +462,11 @@ public final class CpuBackend implements Backend {
         Object ad = a(a);
         Object bd = a(b);
         Object od = a(out);
+        if (k == 1 && (dt == DType.F32 || dt == DType.F64)) {
+            // Outer products (vmap's per-sample weight gradients): store-bound, no packing.
+            OuterProducts.batched(ad, la.offset(), aRs, sa, bd, lb.offset(), bCs, sb, batch, od, m, n);
+            return out;
+        }
         Parallel.RangeBody body = (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int rem = t;
