@@ -1,5 +1,7 @@
 package dev.walnut.backend.cpu;
 
+import dev.walnut.backend.BinaryOp;
+
 /**
  * The batched matrix product of inner size 1: {@code C[t] = a[t] b[t]} for an {@code [m, 1]}
  * column and a {@code [1, n]} row per batch item, {@code C[t][i][j] = a[t][i] * b[t][j]}.
@@ -8,8 +10,7 @@ package dev.walnut.backend.cpu;
  * {@code g^T x}: {@code [B, out, 1] x [B, 1, in]}), and its output is the whole per-sample
  * gradient. The blocked GEMM would pack a 1-deep panel of each operand per batch item and run a
  * register tile that does one multiply per element it stores; here each output row is one
- * scaled copy of {@code b[t]}, so the product runs at the machine's store bandwidth. Each
- * element is the single rounded product, as an elementwise multiply gives it.
+ * scaled copy of {@code b[t]}, so the product runs at the machine's store bandwidth.
  *
  * <pre>{@code
  * // C[2][3][4] = a[2][3][1] x b[2][1][4], all contiguous
@@ -53,13 +54,15 @@ final class OuterProducts {
         }
         int rows = batches * m;
         int grain = Math.max(1, GRAIN_ELEMENTS / Math.max(1, n));
+        // Each row is b[t] times a scalar: the elementwise multiply's scalar-broadcast kernel
+        // (a copy and an in-place scale within L1, both vectorized), so the bits are a multiply's.
         if (a instanceof float[] af) {
             float[] bf = (float[]) b;
             float[] of = (float[]) out;
             Parallel.forRange(rows, grain, (lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
                     int t = r / m;
-                    rowF(af[ao[t] + (r - t * m) * aRs], bf, bo[t], bCs, of, r * n, n);
+                    FloatBinary.run(BinaryOp.MUL, af, ao[t] + (r - t * m) * aRs, 0, bf, bo[t], bCs, of, r * n, n);
                 }
             });
         } else {
@@ -69,33 +72,9 @@ final class OuterProducts {
             Parallel.forRange(rows, grain, (lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
                     int t = r / m;
-                    rowD(ad[ao[t] + (r - t * m) * aRs], bd, bo[t], bCs, od, r * n, n);
+                    DoubleBinary.run(BinaryOp.MUL, ad, ao[t] + (r - t * m) * aRs, 0, bd, bo[t], bCs, od, r * n, n);
                 }
             });
-        }
-    }
-
-    private static void rowF(float s, float[] b, int bo, int bCs, float[] out, int o, int n) {
-        if (bCs == 1) {
-            for (int j = 0; j < n; j++) {
-                out[o + j] = s * b[bo + j];
-            }
-        } else {
-            for (int j = 0; j < n; j++) {
-                out[o + j] = s * b[bo + j * bCs];
-            }
-        }
-    }
-
-    private static void rowD(double s, double[] b, int bo, int bCs, double[] out, int o, int n) {
-        if (bCs == 1) {
-            for (int j = 0; j < n; j++) {
-                out[o + j] = s * b[bo + j];
-            }
-        } else {
-            for (int j = 0; j < n; j++) {
-                out[o + j] = s * b[bo + j * bCs];
-            }
         }
     }
 }
