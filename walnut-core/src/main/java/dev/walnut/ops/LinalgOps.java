@@ -130,7 +130,7 @@ public final class LinalgOps {
          * A tangent on the rows only, times a shared matrix without one (a linear layer's
          * activations, jvp w.r.t. the input): {@code [x; dx] W} in one GEMM of twice the rows.
          * The matrix is packed once instead of twice, and the taller product runs at a higher
-         * rate (784x512 on the development machine: 124 GFLOP/s at 128 rows, 100 at 64), for
+         * rate (784x512 on two threads: about 120 GFLOP/s at 128 rows, 90 at 64), for
          * the price of copying the rows together. Past {@code STACKED_ROWS} rows a product
          * already runs near its peak and the copy would not pay.
          */

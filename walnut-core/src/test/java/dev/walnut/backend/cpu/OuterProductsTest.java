@@ -72,6 +72,23 @@ class OuterProductsTest {
         }
     }
 
+    /**
+     * The products written out element by element, in float64. The product of two floats is
+     * exact in double, so rounding it to float gives the float32 kernel's one rounding.
+     */
+    private static double[] reference(Case c, double[] a, double[] b) {
+        double[] want = new double[c.batches() * c.m() * c.n()];
+        for (int t = 0; t < c.batches(); t++) {
+            int[] o = c.offsets(t);
+            for (int i = 0; i < c.m(); i++) {
+                for (int j = 0; j < c.n(); j++) {
+                    want[(t * c.m() + i) * c.n() + j] = a[o[0] + i * c.aRs()] * b[o[1] + j * c.bCs()];
+                }
+            }
+        }
+        return want;
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void float32MatchesElementByElement(long seed) {
@@ -88,16 +105,20 @@ class OuterProductsTest {
         float[] got = new float[c.batches() * c.m() * c.n()];
         OuterProducts.batched(a, c.aOff(), c.aRs(), c.aBatchStrides(), b, c.bOff(), c.bCs(), c.bBatchStrides(),
                 c.batch(), got, c.m(), c.n());
-        float[] want = new float[got.length];
-        for (int t = 0; t < c.batches(); t++) {
-            int[] o = c.offsets(t);
-            for (int i = 0; i < c.m(); i++) {
-                for (int j = 0; j < c.n(); j++) {
-                    want[(t * c.m() + i) * c.n() + j] = a[o[0] + i * c.aRs()] * b[o[1] + j * c.bCs()];
-                }
-            }
+        double[] ref = reference(c, widen(a), widen(b));
+        float[] want = new float[ref.length];
+        for (int i = 0; i < ref.length; i++) {
+            want[i] = (float) ref[i];
         }
         assertArrayEquals(want, got);
+    }
+
+    private static double[] widen(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
     }
 
     @ParameterizedTest
@@ -110,16 +131,7 @@ class OuterProductsTest {
         double[] got = new double[c.batches() * c.m() * c.n()];
         OuterProducts.batched(a, c.aOff(), c.aRs(), c.aBatchStrides(), b, c.bOff(), c.bCs(), c.bBatchStrides(),
                 c.batch(), got, c.m(), c.n());
-        double[] want = new double[got.length];
-        for (int t = 0; t < c.batches(); t++) {
-            int[] o = c.offsets(t);
-            for (int i = 0; i < c.m(); i++) {
-                for (int j = 0; j < c.n(); j++) {
-                    want[(t * c.m() + i) * c.n() + j] = a[o[0] + i * c.aRs()] * b[o[1] + j * c.bCs()];
-                }
-            }
-        }
-        assertArrayEquals(want, got);
+        assertArrayEquals(reference(c, a, b), got);
     }
 
     @ParameterizedTest
