@@ -9,6 +9,7 @@ import dev.walnut.OpGradCheckTest.Domain;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.nn.functional.Convolution;
 import dev.walnut.nn.functional.Pooling;
+import dev.walnut.ops.NoAttrs;
 import dev.walnut.ops.WindowOps;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +84,11 @@ final class ConvolutionOpCases {
         rows.add(row(CONVOLUTION_WEIGHT_GRAD, "gradient of conv2d w.r.t. its weight, differentiated",
                 in -> gradOfSquaredSum(in[0], w -> Convolution.conv2d(DIRECT_WEIGHT.reshape(1, 1, 5, 4), w, null)),
                 g -> g.of(Domain.REAL, 3, 1, 2, 2)));
+        rows.add(row(CONVOLUTION_BIAS_GRAD, "convolution bias gradient of [2,3,4,5]",
+                in -> Dispatcher.call(WindowOps.CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, in[0]), g -> g.of(Domain.REAL, 2, 3, 4, 5)));
+        rows.add(row(CONVOLUTION_BIAS_GRAD, "gradient of conv2d w.r.t. its bias, differentiated",
+                in -> gradOfSquaredSum(in[0], b -> Convolution.conv2d(DIRECT_WEIGHT.reshape(1, 1, 5, 4), DIRECT_WEIGHT, b)),
+                g -> g.of(Domain.REAL, 5)));
         rows.add(row(MAX_POOL2D_BACKWARD, "max pooling's adjoint at fixed indices",
                 in -> Dispatcher.call(WindowOps.MAX_POOL2D_BACKWARD, new WindowOps.Plane(4, 4), in[0], POOL_INDICES),
                 g -> g.of(Domain.REAL, 1, 2, 2, 2)));

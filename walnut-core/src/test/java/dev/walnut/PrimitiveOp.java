@@ -89,6 +89,7 @@ public enum PrimitiveOp {
     CONVOLUTION("ConvolutionBackward0"),
     CONVOLUTION_INPUT_GRAD("ConvolutionInputGradBackward0"),
     CONVOLUTION_WEIGHT_GRAD("ConvolutionWeightGradBackward0"),
+    CONVOLUTION_BIAS_GRAD("ConvolutionBiasGradBackward0"),
     MAX_POOL2D_BACKWARD("MaxPool2DWithIndicesBackwardBackward0"),
     MAX_POOL2D("MaxPool2DWithIndicesBackward0"),
     AVG_POOL2D("AvgPool2DBackward0"),

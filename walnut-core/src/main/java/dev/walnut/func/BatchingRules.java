@@ -162,6 +162,12 @@ final class BatchingRules {
             RULES.put(op, BatchingRules::foldIntoExamples);
         }
         RULES.put(WindowOps.MAX_POOL2D_BACKWARD, BatchingRules::foldAllIntoExamples);
+        // Sums over the examples: the batch joins the channels instead, [N, B * C, h, w].
+        RULES.put(WindowOps.CONVOLUTION_BIAS_GRAD, (o, a, x, b, n) -> {
+            long[] s = x[0].shape();
+            Tensor channels = x[0].transpose(0, 1).reshape(s[1], s[0] * s[2], s[3], s[4]);
+            return one(call(o, a, channels)[0].reshape(s[0], s[2]));
+        });
     }
 
     /** True when {@code op} has a rule of its own (else every call takes the per-example loop). */

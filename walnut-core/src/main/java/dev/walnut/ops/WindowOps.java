@@ -258,8 +258,7 @@ public final class WindowOps {
                 grads[1] = Dispatcher.call(CONVOLUTION_WEIGHT_GRAD, new Plane((int) ws[2], (int) ws[3]), x, gy);
             }
             if (grads.length == 3 && nd.needsInputGrad(2)) {
-                boolean recorded = Autograd.isGradEnabled() || Dispatcher.isInterpreting();
-                grads[2] = recorded ? gy.sum(0, 2, 3) : K.conv2dBiasGrad(gy);
+                grads[2] = Dispatcher.call(CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, gy);
             }
             return grads;
         }
@@ -514,6 +513,29 @@ public final class WindowOps {
         }
     };
 
+    /**
+     * The bias gradient of {@link #CONVOLUTION}: {@code [N, C_out, H, W]} summed to
+     * {@code [C_out]} (one plane-sum kernel, where {@code sum(0, 2, 3)} would reduce over strided
+     * dims). Its reverse rule broadcasts the gradient back over batch and positions.
+     */
+    public static final OpDef<NoAttrs> CONVOLUTION_BIAS_GRAD = new LinearOp<>("convolutionBiasGrad",
+            "ConvolutionBiasGradBackward0") {
+        @Override
+        public TensorSpec[] infer(NoAttrs attrs, TensorSpec... in) {
+            return Specs.one(new long[] {in[0].shape()[1]}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(NoAttrs attrs, Tensor[] in) {
+            return Specs.one(K.conv2dBiasGrad(in[0]));
+        }
+
+        @Override
+        public Tensor[] vjp(NoAttrs attrs, Node n, Tensor[] g) {
+            return Specs.one(g[0].reshape(1, -1, 1, 1).expand(n.inputShape(0)));
+        }
+    };
+
     /** The window of the valid stride-1 convolution of an input of shape {@code xs} by weights of shape {@code ws}. */
     private static Window convolutionWindow(long[] xs, long[] ws) {
         return new Window(new int[] {(int) (xs[2] - ws[2] + 1), (int) (xs[3] - ws[3] + 1)},
@@ -560,5 +582,5 @@ public final class WindowOps {
 
     /** Every definition of this family. */
     static final List<OpDef<?>> ALL = List.of(IM2COL, COL2IM, CONVOLUTION, MAX_POOL2D, AVG_POOL2D, AVG_POOL2D_BACKWARD,
-            MAX_UNPOOL2D, CONVOLUTION_INPUT_GRAD, CONVOLUTION_WEIGHT_GRAD, MAX_POOL2D_BACKWARD);
+            MAX_UNPOOL2D, CONVOLUTION_INPUT_GRAD, CONVOLUTION_WEIGHT_GRAD, CONVOLUTION_BIAS_GRAD, MAX_POOL2D_BACKWARD);
 }
