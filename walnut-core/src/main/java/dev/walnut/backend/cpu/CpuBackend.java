@@ -471,7 +471,7 @@ public final class CpuBackend implements Backend {
             Object rowData = ad;
             int ao = la.offset();
             int cs = aCs;
-            if (rs < 0) {
+            if (rs == UNEVEN) {
                 // A's rows are not one stride apart (a permuted [T, B, k] view): gather them into
                 // [rows, k] first, O(rows * k) next to the product's O(rows * k * n).
                 rowData = gatherRows(dt, ad, la.offset(), batch, sa, m, k, aRs, aCs);
@@ -530,30 +530,31 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
+    /** {@link #foldedRowStride}'s answer when A's rows are not evenly spaced (any real stride is larger). */
+    private static final int UNEVEN = Integer.MIN_VALUE;
+
     /**
      * The one stride between consecutive rows of A's batch dims and its m rows taken together
-     * (row {@code t * m + i} at {@code offset + r * stride}), or -1 when they are not evenly
-     * spaced. Dims of size 1 have no say.
+     * (row {@code r = t * m + i} at {@code offset + r * stride}), or {@link #UNEVEN}. Dims of
+     * size 1 have no say.
      */
     private static int foldedRowStride(int[] batch, int[] sa, int m, int aRs) {
-        int stride = -1;
-        long next = -1; // where the next outer dim of size > 1 must step for the rows to stay evenly spaced
-        if (m > 1) {
-            stride = aRs;
-            next = (long) aRs * m;
-        }
+        boolean found = m > 1; // whether an inner dim of size > 1 has fixed the stride yet
+        int stride = m > 1 ? aRs : 0;
+        long next = (long) aRs * m; // where the next outer dim of size > 1 must step
         for (int d = batch.length - 1; d >= 0; d--) {
             if (batch[d] == 1) {
                 continue;
             }
-            if (next < 0) {
+            if (!found) {
                 stride = sa[d];
+                found = true;
             } else if (sa[d] != next) {
-                return -1;
+                return UNEVEN;
             }
             next = (long) sa[d] * batch[d];
         }
-        return stride < 0 ? 0 : stride;
+        return stride;
     }
 
     /** A's rows over its batch dims and m, gathered contiguously: [batches * m, k]. */
