@@ -6,6 +6,7 @@ import dev.walnut.Tensor;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.ops.IndexingOps;
 import dev.walnut.ops.LinalgOps;
+import dev.walnut.ops.NoAttrs;
 import dev.walnut.ops.OpDef;
 import dev.walnut.ops.ReductionOps;
 import dev.walnut.ops.ShapeContentOps;
@@ -278,7 +279,44 @@ final class BatchingRules {
                 shifted[i] = wrap(dims[i], r) + 1;
             }
         }
+        boolean[] ones = (Object) op == ReductionOps.SUM || (Object) op == ReductionOps.MEAN ? sizeOneDims(x[0], shifted) : null;
+        if (ones != null && x[0].dtype().isFloatingPoint()) {
+            // Autograd's sum back to a broadcast shape ([1, n] per example to [n]) reduces dims of
+            // size 1: a copy, where the reduction kernel would run one tiny reduction per element.
+            return call(ViewOps.CLONE, NoAttrs.NONE, reduced(x[0], ones, a.keepDim()));
+        }
         return call(op, new ReductionOps.Reduce(shifted, a.keepDim()), x[0]);
+    }
+
+    /**
+     * The dims of {@code t} that {@code dims} names, when they are distinct, in range and all of
+     * size 1; else null (the reduction itself reports bad dims).
+     */
+    private static boolean[] sizeOneDims(Tensor t, int[] dims) {
+        boolean[] mask = new boolean[t.dim()];
+        for (int d : dims) {
+            if (d < 1 || d >= mask.length || mask[d] || t.size(d) != 1) {
+                return null;
+            }
+            mask[d] = true;
+        }
+        return mask;
+    }
+
+    /** {@code t} without the dims {@code mask} marks (all of size 1), or {@code t} itself when they are kept. */
+    private static Tensor reduced(Tensor t, boolean[] mask, boolean keepDim) {
+        if (keepDim) {
+            return t;
+        }
+        long[] s = t.shape();
+        long[] kept = new long[s.length];
+        int n = 0;
+        for (int d = 0; d < s.length; d++) {
+            if (!mask[d]) {
+                kept[n++] = s[d];
+            }
+        }
+        return t.reshape(Arrays.copyOf(kept, n));
     }
 
     private static Tensor[] reduceDim(OpDef<Object> op, Object attrs, Tensor[] x, boolean[] batched, int size) {
@@ -311,11 +349,8 @@ final class BatchingRules {
         int r = Math.max(logicalRank(a, batched[0]), logicalRank(b, batched[1]));
         a = batched[0] ? padded(a, r) : a;
         b = batched[1] ? padded(b, r) : b;
-        if (a.size(-1) == 1 && a.dtype() == b.dtype()) {
-            // An outer product per example (a per-sample weight gradient, x^T g): a broadcasting
-            // multiply writes it in one pass, where a GEMM of inner size 1 per example would pack.
-            return one(a.mul(b));
-        }
+        // One batched product. An outer product per example (a per-sample weight gradient,
+        // g^T x: inner size 1) is the backend's store-bound outer-product kernel, no packing.
         return call(op, attrs, a, b);
     }
 

@@ -412,6 +412,48 @@ public final class Func {
         return jacfwd(jacrev(f, argnum), argnum);
     }
 
+    /**
+     * The Hessian of a single-element function w.r.t. several arguments, forward over reverse
+     * ({@code torch.func.hessian(f, argnums=(...))}): the blocks {@code d2f / dx_i dx_j} for
+     * {@code i, j} over {@code argnums}, row by row ({@code i * argnums.length + j}), each of shape
+     * {@code f(x).shape ++ x_i.shape ++ x_j.shape}. One batched reverse pass gives every gradient;
+     * its forward derivative along argument {@code j}'s basis, one batched forward pass per
+     * argument, gives column {@code j} of the blocks.
+     *
+     * <pre>{@code
+     * Tensor[] h = Func.hessian(a -> a[0].mul(a[1]).sum(), new int[] {0, 1}).apply(x, y);
+     * // h[0] = 0, h[1] = I (d2/dx dy), h[2] = I, h[3] = 0
+     * }</pre>
+     */
+    public static TensorsFunction hessian(TensorFunction f, int[] argnums) {
+        int[] nums = argnums.clone();
+        TensorsFunction grads = jacrev(f, nums);
+        return args -> {
+            checkArgnums("hessian", nums, args.length);
+            int n = nums.length;
+            Tensor[] blocks = new Tensor[n * n];
+            int[] outDims = new int[n];
+            java.util.Arrays.fill(outDims, -1);
+            for (int j = 0; j < n; j++) {
+                int argnum = nums[j];
+                Tensor x = args[argnum];
+                int size = Math.toIntExact(x.numel());
+                if (size == 0) {
+                    throw new IllegalArgumentException("hessian: argument " + argnum + " has no elements");
+                }
+                Tensor basis = Tensor.eye(size, size, x.dtype()).reshape(BatchingRules.prepend(size, x.shape()));
+                TensorsFunction columns = t -> jvpMulti(a -> grads.apply(with(args, argnum, a[0])), new Tensor[] {x},
+                        new Tensor[] {t[0]}).tangents();
+                Tensor[] cols = vmapMulti(columns, null, outDims).apply(basis);
+                for (int i = 0; i < n; i++) {
+                    long[] gradShape = java.util.Arrays.copyOf(cols[i].shape(), cols[i].dim() - 1);
+                    blocks[i * n + j] = cols[i].reshape(concat(gradShape, x.shape()));
+                }
+            }
+            return blocks;
+        };
+    }
+
     /** {@link #hessian(TensorFunction, int)} w.r.t. the first argument. */
     public static TensorFunction hessian(TensorFunction f) {
         return hessian(f, 0);

@@ -76,11 +76,14 @@ final class JvpInterpreter implements Interpreter {
         if (primals == null) {
             return next.call(op, attrs, inputs);
         }
-        Tensor[] outs = next.call(op, attrs, primals);
         if (!op.differentiable(attrs)) {
-            return outs;
+            return next.call(op, attrs, primals);
         }
-        Tensor[] outTangents = op.jvp(attrs, primals, outs, tangents);
+        // Some ops compute outputs and tangents cheaper together (the matrix product: one GEMM
+        // for the primal and tangent rows); their tensor ops run below this interpreter too.
+        Tensor[][] joint = op.computeWithJvp(attrs, primals, tangents);
+        Tensor[] outs = joint != null ? joint[0] : next.call(op, attrs, primals);
+        Tensor[] outTangents = joint != null ? joint[1] : op.jvp(attrs, primals, outs, tangents);
         boolean record = level.gradInside();
         Tensor[] result = new Tensor[outs.length];
         for (int j = 0; j < outs.length; j++) {

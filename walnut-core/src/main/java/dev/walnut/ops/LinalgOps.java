@@ -37,6 +37,9 @@ public final class LinalgOps {
         return shape[0] > 1 && shape[1] > 1 && strides[0] == 1 && strides[1] == shape[0];
     }
 
+    /** The most rows (per operand) that forward mode stacks with their tangent's into one product. */
+    static final long STACKED_ROWS = 512;
+
     public static final OpDef<NoAttrs> MATMUL = new OpDef<>("matmul", 1, "MmBackward0") {
         @Override
         public String nodeName(NoAttrs attrs, Tensor[] in) {
@@ -121,6 +124,33 @@ public final class LinalgOps {
         @Override
         public Tensor[] jvp(NoAttrs attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
             return Specs.one(Specs.sum(out[0], t[0] == null ? null : t[0].matmul(in[1]), t[1] == null ? null : in[0].matmul(t[1])));
+        }
+
+        /**
+         * A tangent on the rows only, times a shared matrix without one (a linear layer's
+         * activations, jvp w.r.t. the input): {@code [x; dx] W} in one GEMM of twice the rows.
+         * The matrix is packed once instead of twice, and the taller product runs at a higher
+         * rate (784x512 on two threads: about 120 GFLOP/s at 128 rows, 90 at 64), for
+         * the price of copying the rows together. Past {@code STACKED_ROWS} rows a product
+         * already runs near its peak and the copy would not pay.
+         */
+        @Override
+        public Tensor[][] computeWithJvp(NoAttrs attrs, Tensor[] in, Tensor[] t) {
+            Tensor a = in[0];
+            Tensor b = in[1];
+            if (t[0] == null || t[1] != null || b.dim() != 2 || a.dim() < 2 || a.size(-1) != b.size(0)
+                    || !a.dtype().isFloatingPoint() || a.dtype() != b.dtype() || t[0].dtype() != a.dtype()) {
+                return null;
+            }
+            long k = a.size(-1);
+            long rows = a.numel() / Math.max(1, k);
+            if (rows == 0 || rows > STACKED_ROWS) {
+                return null;
+            }
+            Tensor y = Tensor.cat(new Tensor[] {a.reshape(rows, k), t[0].reshape(rows, k)}, 0).matmul(b);
+            long[] shape = a.shape();
+            shape[shape.length - 1] = b.size(1);
+            return new Tensor[][] {{y.narrow(0, 0, rows).reshape(shape)}, {y.narrow(0, rows, rows).reshape(shape)}};
         }
     };
 

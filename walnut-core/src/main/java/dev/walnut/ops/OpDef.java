@@ -121,6 +121,17 @@ public abstract class OpDef<A> {
      */
     public abstract Tensor[] jvp(A attrs, Tensor[] inputs, Tensor[] outputs, Tensor[] tangents);
 
+    /**
+     * Forward mode in one step: {@code {outputs, tangents}} computed together, for the calls
+     * where that is cheaper than {@link #compute} followed by {@link #jvp} (the matrix product
+     * multiplies the primal and tangent rows by a shared matrix in one GEMM), or null to take
+     * the two steps. Written with public tensor ops, like {@link #jvp}; the outputs must equal
+     * what {@code compute} gives up to rounding. The default returns null.
+     */
+    public Tensor[][] computeWithJvp(A attrs, Tensor[] inputs, Tensor[] tangents) {
+        return null;
+    }
+
     @Override
     public String toString() {
         return name;

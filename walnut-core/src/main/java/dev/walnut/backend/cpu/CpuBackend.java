@@ -462,6 +462,11 @@ public final class CpuBackend implements Backend {
         Object ad = a(a);
         Object bd = a(b);
         Object od = a(out);
+        if (k == 1 && (dt == DType.F32 || dt == DType.F64)) {
+            // Outer products (vmap's per-sample weight gradients): store-bound, no packing.
+            OuterProducts.batched(ad, la.offset(), aRs, sa, bd, lb.offset(), bCs, sb, batch, od, m, n);
+            return out;
+        }
         if (batches > 1 && (dt == DType.F32 || dt == DType.F64) && broadcastAcross(batch, sb)) {
             // One B for every batch item (x [B, T, k] times a weight [k, n]): fold the batch into
             // the rows of one product, so B is packed once and the GEMM sees a tall A it can split
