@@ -269,6 +269,17 @@ final class ArenaExecutor {
         op.computeInto((A) attrs, args, out);
     }
 
+    /**
+     * A training step's fused optimizer update run in place, allocating nothing: it writes its
+     * parameter and buffer inputs, which become its outputs (see {@link OptimizerUpdateOps}).
+     * False for every other node, and for an update that must run functionally.
+     */
+    @SuppressWarnings("unchecked")
+    private static <A> boolean updateInPlace(OpDef<A> op, Object attrs, Tensor[] args, Tensor[] out) {
+        return op instanceof OptimizerUpdateOps.Update<?> && ((OptimizerUpdateOps.Update<A>) op).updateInPlace((A) attrs,
+                args, out);
+    }
+
     /** One call's memory: the planned buffers, the tensors over them, and the per-node argument arrays. */
     private final class Arena {
         private final Tensor[] env;
@@ -329,7 +340,7 @@ final class ArenaExecutor {
                         // A view of the same tensors as last time is the same view: the arena's tensors and the
                         // weights keep their identity across calls, and the view sees their new contents.
                         System.arraycopy(viewOuts[i], 0, out, 0, out.length);
-                    } else {
+                    } else if (!updateInPlace(ops[i], attrs[i], a, out)) {
                         Tensor[] r = compute(ops[i], attrs[i], a);
                         System.arraycopy(r, 0, out, 0, out.length);
                         if (views[i]) {
