@@ -51,6 +51,7 @@ final class ArenaExecutor {
     private final ArrayDeque<Arena> pool = new ArrayDeque<>();
     private volatile MemoryPlan plan;
     private volatile boolean[] cachedViews;
+    private volatile List<String> allocating;
 
     /** Prepares {@code graph} for inputs with the dtypes and shapes of {@code example}; checks them. */
     ArenaExecutor(Graph graph, Tensor[] example) {
@@ -144,6 +145,15 @@ final class ArenaExecutor {
         return plan;
     }
 
+    /**
+     * The ops of the nodes that allocate their outputs on every call after warm-up (no out=
+     * kernel, not a cached view, not an optimizer update run in place), in program order; null
+     * before the first run.
+     */
+    List<String> allocatingNodes() {
+        return allocating;
+    }
+
     /** Runs the graph on inputs that {@link #matches} with {@code weights} by name. */
     Tensor[] run(Map<String, Tensor> weights, Tensor[] inputs) {
         if (!matches(inputs)) {
@@ -228,6 +238,15 @@ final class ArenaExecutor {
             }
         }
         cachedViews = cacheable;
+        List<String> computed = new java.util.ArrayList<>();
+        for (int i = 0; i < ops.length; i++) {
+            // An update that returned its own inputs ran in place, as it will on later calls.
+            boolean inPlaceUpdate = ops[i] instanceof OptimizerUpdateOps.Update<?> && views[i];
+            if (!outKernel[i] && !cacheable[i] && !inPlaceUpdate) {
+                computed.add(ops[i].name());
+            }
+        }
+        allocating = List.copyOf(computed);
         plan = p;
         Tensor[] result = new Tensor[outputIds.length];
         for (int i = 0; i < result.length; i++) {

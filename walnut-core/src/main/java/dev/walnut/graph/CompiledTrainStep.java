@@ -108,6 +108,7 @@ public final class CompiledTrainStep {
     // parameter's scalars tensor and step count. With them a step after warm-up allocates only
     // the loss it returns.
     private Plan last;
+    private ArenaExecutor lastExecutor;
     private Object[][] lastOptions;
     private Tensor[] callInputs = new Tensor[0];
     private final Tensor[] scalarInputs;
@@ -221,6 +222,7 @@ public final class CompiledTrainStep {
                 x = plan.arenas.create(plan.graph, all);
             }
         }
+        lastExecutor = x;
         Tensor[] out = x.run(x.weights(), callInputs);
         Arrays.fill(callInputs, null); // hold no caller tensors between steps
         try (var off = Autograd.noGrad()) {
@@ -286,6 +288,11 @@ public final class CompiledTrainStep {
     public synchronized Graph graphFor(Tensor... inputs) {
         started = true;
         return planFor(inputs).graph;
+    }
+
+    /** The executor the last step ran (null before the first): for tests of its plan. */
+    synchronized ArenaExecutor lastExecutor() {
+        return lastExecutor;
     }
 
     /** The graphs compiled so far, one per input signature and set of optimizer options. */
