@@ -20,7 +20,10 @@ import java.util.Map;
  * input (they share its storage); the plan is built from that. Later runs write each node with
  * an out= kernel into its planned buffer, so after warm-up they allocate only what reaches the
  * caller (the outputs, fresh on every call: a caller's tensors are never overwritten by a later
- * call) and what nodes without an out= kernel allocate.
+ * call) and what nodes without an out= kernel allocate. A training step's fused optimizer
+ * updates ({@link OptimizerUpdateOps}) that ran in place on the first run (they returned their
+ * parameter and buffer inputs) run in place again without allocating, so a {@link CompiledTrainStep}
+ * gets the same plan: its outputs are the updated parameters and buffers themselves.
  *
  * <p>Thread-safe: each call takes an arena (buffers and the tensors over them) from a pool and
  * gives it back, so concurrent calls use different arenas and the pool holds as many arenas as

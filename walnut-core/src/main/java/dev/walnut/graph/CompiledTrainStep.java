@@ -59,6 +59,16 @@ import java.util.function.Function;
  * (convolution's weight and input gradients), the traced backward is the primitive composite
  * (im2col and matmul), equal up to summation order (~1e-7 relative in F32).
  *
+ * <p><b>Memory.</b> A step runs its graph on an {@link ArenaExecutor} (what
+ * {@link CompileMode#REDUCE_OVERHEAD} gives a compiled function, here always on: it costs
+ * nothing and saves every activation and gradient allocation): one static {@link MemoryPlan} per
+ * input shape, values with disjoint lifetimes sharing buffers, each node writing with its out=
+ * kernel, and the fused updates writing the parameters and the optimizer's buffers in place.
+ * After warm-up a step of an MLP allocates only the loss it returns and a few small objects
+ * (kernel bookkeeping, well under a hundredth of one activation). Nodes without an out= kernel
+ * still run, allocating their outputs as before. The arena is held by the step (one per input
+ * shape, at most {@code ArenaExecutors.LIMIT}), as large as the live activations and gradients.
+ *
  * <p><b>Dynamic batch.</b> {@link #markDynamic} makes one graph serve every batch size:
  * sizes in attributes (reshape targets, expand shapes) and whole-number scalars derived from
  * sizes (the element count that {@code mean()}'s gradient divides by, so {@code mseLoss} and
