@@ -121,8 +121,7 @@ final class OptimizerUpdateOps {
                 Tensor[] buffers = Arrays.copyOfRange(args, 2, arity - 1);
                 // In place only when the parameter itself can take the kernel (a contiguous one);
                 // otherwise the result is a fresh tensor, which the compiled step copies back.
-                boolean inPlace = lastScalar(scalars) != 0
-                        && K.fusedUpdateApplies(in[0], args[1], buffers);
+                boolean inPlace = lastScalar(scalars) != 0 && K.fusedUpdateApplies(in[0], args[1], buffers);
                 Tensor[] out = new Tensor[outputCount()];
                 out[0] = inPlace ? in[0] : in[0].detach().clone();
                 for (int j = 1; j < out.length; j++) {
@@ -146,8 +145,7 @@ final class OptimizerUpdateOps {
          */
         boolean updateInPlace(A attrs, Tensor[] in, Tensor[] out) {
             Tensor scalars = in[arity - 1];
-            if (scalars.dtype() != DType.F64 || !scalars.isContiguous()
-                    || lastScalar(scalars) == 0) {
+            if (scalars.dtype() != DType.F64 || !scalars.isContiguous() || lastScalar(scalars) == 0) {
                 return false;
             }
             for (int i = 1; i < arity - 1; i++) {

@@ -1,5 +1,6 @@
 package dev.walnut.graph;
 
+import static dev.walnut.graph.GraphTestSupport.allocatedPerCall;
 import static dev.walnut.graph.GraphTestSupport.assertBitIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -16,7 +17,6 @@ import dev.walnut.nn.functional.Losses;
 import dev.walnut.optim.Adam;
 import dev.walnut.optim.Optimizer;
 import dev.walnut.optim.SGD;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +49,7 @@ class CompiledTrainStepArenaTest {
     }
 
     private static Tensor eagerStep(Module m, Optimizer opt, Tensor x, Tensor y) {
-        opt.zeroGrad(true);
-        Tensor loss = Losses.crossEntropy(m.forward(x), y);
-        loss.backward();
-        opt.step();
-        return loss.detach();
+        return CompiledTrainStepTest.eagerStep(m, opt, Losses::crossEntropy, x, y);
     }
 
     private static void assertSameParameters(Module expected, Module actual) {
@@ -144,11 +140,12 @@ class CompiledTrainStepArenaTest {
                 int thread = t;
                 Tensor[] out = new Tensor[steps];
                 losses.add(out);
+                // Built here: the models' initialisation draws from the shared default generator.
+                Module m = mlp(40 + t, 16, 12, 4);
+                Function<Tensor[], Tensor> loss = in -> Losses.crossEntropy(m.forward(in[0]), in[1]);
+                CompiledTrainStep step = Compiler.compileTrainStepOf(m, loss, optimizer(t % 2 == 0 ? "sgd" : "adam", m))
+                        .passes(List.of()).markDynamic(0, 0).markDynamic(1, 0);
                 futures.add(pool.submit(() -> {
-                    Module m = mlp(40 + thread, 16, 12, 4);
-                    Function<Tensor[], Tensor> loss = in -> Losses.crossEntropy(m.forward(in[0]), in[1]);
-                    CompiledTrainStep step = Compiler.compileTrainStepOf(m, loss, optimizer(thread % 2 == 0 ? "sgd" : "adam", m))
-                            .passes(List.of()).markDynamic(0, 0).markDynamic(1, 0);
                     for (int i = 0; i < steps; i++) {
                         out[i] = step.step(xs[thread][i], ys[thread][i]);
                     }
@@ -201,20 +198,4 @@ class CompiledTrainStepArenaTest {
                 "default: " + plainBytes + " B per step, arena: " + stepBytes + " B per step");
     }
 
-    private static long allocatedPerCall(Runnable call) {
-        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long id = Thread.currentThread().getId();
-        for (int i = 0; i < 30; i++) {
-            call.run();
-        }
-        long best = Long.MAX_VALUE;
-        for (int rep = 0; rep < 5; rep++) {
-            long before = bean.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 10; i++) {
-                call.run();
-            }
-            best = Math.min(best, (bean.getThreadAllocatedBytes(id) - before) / 10);
-        }
-        return best;
-    }
 }
