@@ -235,6 +235,13 @@ final class Creation {
         return out;
     }
 
+    /** A converted copy of {@code t} into a contiguous {@code out} of t's shape (out's dtype). */
+    static void castInto(Tensor t, Tensor out) {
+        Elementwise.checkOut("clone", out, out.dtype, t.shape);
+        Backends.CPU.copy(t.storage, t.layout(), out.storage, out.layout());
+        out.storage.bumpVersion();
+    }
+
     /** {@code t} itself when contiguous and of {@code dtype}, else a contiguous converted copy (no autograd). */
     static Tensor contiguousOf(Tensor t, DType dtype) {
         return t.dtype == dtype && t.isContiguous() ? t : cast(t, dtype);

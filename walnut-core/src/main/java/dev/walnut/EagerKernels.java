@@ -300,4 +300,55 @@ final class EagerKernels implements Kernels {
     public void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, Tensor out) {
         ((PackedLinearWeight) weight).applyInto(x, bias, out);
     }
+
+    @Override
+    public void matmulInto(Tensor a, Tensor b, Tensor out) {
+        Linalg.batchedIntoKernel(a, b, out);
+    }
+
+    @Override
+    public void thresholdBackwardInto(Tensor g, Tensor x, double threshold, Tensor out) {
+        Elementwise.thresholdBackwardIntoKernel(g, x, threshold, out);
+    }
+
+    @Override
+    public void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out) {
+        Reductions.kernelReduceInto(name, rop, x, dims, keepDim, out);
+    }
+
+    @Override
+    public void softmaxInto(Tensor x, int dim, boolean log, Tensor out) {
+        Reductions.softmaxInto(x, dim, log, out);
+    }
+
+    @Override
+    public void castInto(Tensor x, Tensor out) {
+        Creation.castInto(x, out);
+    }
+
+    @Override
+    public void whereInto(Tensor cond, Tensor a, Tensor b, DType dtype, Tensor out) {
+        Elementwise.whereIntoKernel(cond, a, b, dtype, out);
+    }
+
+    @Override
+    public void gatherInto(Tensor x, int dim, Tensor index, Tensor out) {
+        Indexing.gatherIntoKernel(x, dim, index, out);
+    }
+
+    @Override
+    public void scatterInto(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate, Tensor out) {
+        Indexing.scatterIntoKernel(accumulate, x, dim, index, src, out);
+    }
+
+    @Override
+    public double elementAt(Tensor t, int i) {
+        return Access.getDouble(t.storage, t.offset + i);
+    }
+
+    @Override
+    public void setElementAt(Tensor t, int i, double value) {
+        Access.setDouble(t.storage, t.offset + i, value);
+        t.storage.bumpVersion();
+    }
 }

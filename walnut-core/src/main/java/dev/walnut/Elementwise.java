@@ -113,10 +113,7 @@ final class Elementwise {
             }
         }
         checkOut("fusedElementwise", out, inputs[0].dtype, program.sumsResult() ? new int[0] : shape);
-        if (out.offset != 0) {
-            throw new IllegalArgumentException("fusedElementwise: the output must start its storage, it starts at "
-                    + out.offset);
-        }
+        checkStart("fusedElementwise", out);
         Storage[] storages = new Storage[inputs.length];
         Layout[] layouts = new Layout[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
@@ -171,6 +168,36 @@ final class Elementwise {
         Tensor xc = Creation.contiguousOf(x, dt);
         return new Tensor(Backends.CPU.thresholdBackward(gc.storage, gc.offset, xc.storage, xc.offset, Shapes.numel(g.shape),
                 threshold), g.shape.clone());
+    }
+
+    /** {@link #thresholdBackwardKernel} into a contiguous {@code out} of g's shape and dtype starting its storage. */
+    static void thresholdBackwardIntoKernel(Tensor g, Tensor x, double threshold, Tensor out) {
+        checkOut("thresholdBackward", out, g.dtype, g.shape);
+        checkStart("thresholdBackward", out);
+        Tensor gc = Creation.contiguousOf(g, g.dtype);
+        Tensor xc = Creation.contiguousOf(x, g.dtype);
+        Backends.CPU.thresholdBackwardInto(gc.storage, gc.offset, xc.storage, xc.offset, Shapes.numel(g.shape), threshold,
+                out.storage);
+        out.storage.bumpVersion();
+    }
+
+    /** {@link #whereKernel} into a contiguous {@code out} of the broadcast shape and dtype {@code dt}. */
+    static void whereIntoKernel(Tensor cond, Tensor a, Tensor b, DType dt, Tensor out) {
+        int[] shape = Arrays.equals(cond.shape, a.shape) && Arrays.equals(a.shape, b.shape) ? a.shape
+                : Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
+        checkOut("where", out, dt, shape);
+        Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
+        Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
+        Backends.CPU.whereInto(cond.storage, broadcast(cond, shape), ac.storage, broadcast(ac, shape), bc.storage,
+                broadcast(bc, shape), shape, out.storage, out.offset);
+        out.storage.bumpVersion();
+    }
+
+    /** Fails naming {@code op} unless {@code out} starts its storage (kernels without an output offset). */
+    static void checkStart(String op, Tensor out) {
+        if (out.offset != 0) {
+            throw new IllegalArgumentException(op + ": the output must start its storage, it starts at " + out.offset);
+        }
     }
 
     static boolean allClose(Tensor a, Tensor b, double rtol, double atol) {

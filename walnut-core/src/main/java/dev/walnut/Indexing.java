@@ -228,19 +228,43 @@ final class Indexing {
                 offsets(box, strides, d + 1, box.length, 0), idx.storage, idx.offset, box[d]), idx.shape.clone());
     }
 
-    /** Scatter (or, {@code accumulate}, scatterAdd) of {@code src} (a 0-d src: one value) into a copy of {@code x}. */
-    static Tensor scatterKernel(boolean accumulate, Tensor x, int d, Tensor index, Tensor src) {
+    /** {@link #gatherKernel} into a contiguous {@code out} of the index's shape and x's dtype starting its storage. */
+    static void gatherIntoKernel(Tensor x, int d, Tensor index, Tensor out) {
+        Elementwise.checkOut("gather", out, x.dtype, index.shape);
+        Elementwise.checkStart("gather", out);
         Tensor idx = Creation.contiguousOf(index, DType.I64);
         int[] box = nonEmpty(idx.shape);
+        int[] strides = nonEmptyStrides(x);
+        Backends.CPU.gatherInto(x.storage, offsets(box, strides, 0, d, x.offset), strides[d],
+                offsets(box, strides, d + 1, box.length, 0), idx.storage, idx.offset, box[d], out.storage);
+        out.storage.bumpVersion();
+    }
+
+    /** {@link #scatterKernel} into a contiguous {@code out} of x's shape and dtype (x copied into it first). */
+    static void scatterIntoKernel(boolean accumulate, Tensor x, int d, Tensor index, Tensor src, Tensor out) {
+        Creation.castInto(x, out);
+        scatterOnto(accumulate, d, index, src, out);
+    }
+
+    /** Scatter (or, {@code accumulate}, scatterAdd) of {@code src} (a 0-d src: one value) into a copy of {@code x}. */
+    static Tensor scatterKernel(boolean accumulate, Tensor x, int d, Tensor index, Tensor src) {
         Tensor out = Creation.cast(x, x.dtype);
+        scatterOnto(accumulate, d, index, src, out);
+        return out;
+    }
+
+    /** Writes (or adds) {@code src} into {@code out} (a contiguous copy of self) at {@code index} along {@code d}. */
+    private static void scatterOnto(boolean accumulate, int d, Tensor index, Tensor src, Tensor out) {
+        Tensor idx = Creation.contiguousOf(index, DType.I64);
+        int[] box = nonEmpty(idx.shape);
         int[] os = nonEmptyStrides(out);
         // A 0-d src (the value form, or a 0-d self) is read at the same element for every index.
         int[] ss = src.shape.length == 0 ? new int[box.length] : src.strides;
         int srcDimStride = ss[d];
         Backends.CPU.scatter(accumulate, src.storage, offsets(box, ss, 0, d, src.offset), srcDimStride,
                 offsets(box, ss, d + 1, box.length, 0), idx.storage, idx.offset, box[d], out.storage,
-                offsets(box, os, 0, d, 0), os[d], offsets(box, os, d + 1, box.length, 0));
-        return out;
+                offsets(box, os, 0, d, out.offset), os[d], offsets(box, os, d + 1, box.length, 0));
+        out.storage.bumpVersion();
     }
 
     static Tensor scatter(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate) {

@@ -70,6 +70,25 @@ final class Linalg {
         return new Tensor(Backends.CPU.matmul(ac.storage, la, bc.storage, lb), outShape);
     }
 
+    /**
+     * {@link #batchedKernel} into a contiguous {@code out} of the product's shape and dtype that
+     * does not overlap the operands. Two 2-d operands of out's dtype (the hot case: a layer's
+     * forward and both gradient products) are passed with their own layouts, so nothing is
+     * allocated; other cases build the batch layouts as {@code batchedKernel} does.
+     */
+    static void batchedIntoKernel(Tensor a, Tensor b, Tensor out) {
+        if (a.shape.length == 2 && b.shape.length == 2 && a.dtype == out.dtype && b.dtype == out.dtype
+                && a.shape[1] == b.shape[0] && out.isContiguous() && out.shape.length == 2 && out.shape[0] == a.shape[0]
+                && out.shape[1] == b.shape[1]) {
+            Backends.CPU.matmulInto(a.storage, a.layout(), b.storage, b.layout(), out.storage, out.offset);
+        } else {
+            Tensor r = batchedKernel(a, b);
+            Elementwise.checkOut("matmul", out, r.dtype, r.shape);
+            Backends.CPU.copy(r.storage, r.layout(), out.storage, out.layout());
+        }
+        out.storage.bumpVersion();
+    }
+
     /** {@code batch} followed by {@code rows, cols}. */
     private static int[] withMatrix(int[] batch, int rows, int cols) {
         int[] r = Arrays.copyOf(batch, batch.length + 2);

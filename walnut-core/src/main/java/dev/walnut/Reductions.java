@@ -103,13 +103,31 @@ final class Reductions {
             throw new IllegalArgumentException(op + ": cannot reduce over a zero-size dimension (shape "
                     + Shapes.str(x.shape) + "); the result would have no identity");
         }
-        DType outType = switch (x.dtype) {
-            case I32, BOOL -> rop == ReduceOp.SUM || rop == ReduceOp.PROD ? DType.I64 : x.dtype;
-            default -> x.dtype;
-        };
+        DType outType = reducedType(rop, x.dtype);
         Backends.checkFits(outType, n);
         return new Tensor(Backends.CPU.reduce(rop, src.storage, src.offset, p.outer, p.len, p.inner, outType),
                 p.outShape.clone());
+    }
+
+    /** {@link #kernelReduce} into a contiguous {@code out} of the result's shape and dtype. */
+    static void kernelReduceInto(String op, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out) {
+        Plan p = plan(op, x, dims, keepDim);
+        Tensor src = p.source;
+        if (p.len == 0 && (rop == ReduceOp.MAX || rop == ReduceOp.MIN)) {
+            throw new IllegalArgumentException(op + ": cannot reduce over a zero-size dimension (shape "
+                    + Shapes.str(x.shape) + "); the result would have no identity");
+        }
+        Elementwise.checkOut(op, out, reducedType(rop, x.dtype), p.outShape);
+        Backends.CPU.reduceInto(rop, src.storage, src.offset, p.outer, p.len, p.inner, out.storage, out.offset);
+        out.storage.bumpVersion();
+    }
+
+    /** Integer and bool sums and products give I64; everything else keeps x's dtype. */
+    private static DType reducedType(int rop, DType x) {
+        return switch (x) {
+            case I32, BOOL -> rop == ReduceOp.SUM || rop == ReduceOp.PROD ? DType.I64 : x;
+            default -> x;
+        };
     }
 
     static int[] keepShape(String op, int[] shape, int[] dims) {
@@ -194,9 +212,17 @@ final class Reductions {
     }
 
     static Tensor softmax(Tensor x, int dim, boolean log) {
+        Tensor out = new Tensor(Backends.allocate(x.dtype, Shapes.numel(x.shape)), x.shape.clone());
+        softmaxInto(x, dim, log, out);
+        return out;
+    }
+
+    /** {@link #softmax} into a contiguous {@code out} of x's shape and dtype. */
+    static void softmaxInto(Tensor x, int dim, boolean log, Tensor out) {
         String op = log ? "logSoftmax" : "softmax";
         int rank = x.shape.length;
         int dm = Shapes.wrapDim(op, dim, rank);
+        Elementwise.checkOut(op, out, x.dtype, x.shape);
         Tensor c = Creation.contiguousOf(x, x.dtype);
         int outer = 1;
         int inner = 1;
@@ -208,7 +234,8 @@ final class Reductions {
             }
         }
         int len = rank == 0 ? 1 : x.shape[dm];
-        return new Tensor(Backends.CPU.softmax(c.storage, c.offset, outer, len, inner, log), x.shape.clone());
+        Backends.CPU.softmaxInto(c.storage, c.offset, outer, len, inner, log, out.storage, out.offset);
+        out.storage.bumpVersion();
     }
 
     /** Sums leading and size-1 target dims so that {@code t} gets {@code shape}. */

@@ -29,14 +29,21 @@ import org.openjdk.jmh.annotations.Warmup;
  * graph for forward, loss, backward and the fused update), with SGD and Adam. Each method trains
  * its own copy of the model. Milliseconds per step.
  *
+ * <p>The compiled step runs on a static memory plan (see {@code CompiledTrainStep}), so with
+ * {@code -prof gc} its {@code gc.alloc.rate.norm} is a few KB per step (the loss, kernel
+ * bookkeeping) where the eager step allocates every activation and gradient. The warm-up is
+ * long because the Vector API GEMM runs boxed, allocating hundreds of KB per product, until C2
+ * has compiled it, which took 20 s and more on a shared two-core machine; a short warm-up
+ * measures the JIT, not the step.
+ *
  * <pre>{@code
- * java -jar walnut-bench/target/walnut-bench.jar CompiledTrainBenchmark -p batch=64
+ * java --add-modules jdk.incubator.vector -jar walnut-bench/target/walnut-bench.jar CompiledTrainBenchmark -prof gc
  * }</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 12, time = 2)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class CompiledTrainBenchmark {

@@ -91,8 +91,14 @@ public interface Backend {
     /** {@code cond ? a : b} (cond bool; a and b one dtype) through layouts of {@code shape}. */
     Storage where(Storage cond, Layout lc, Storage a, Layout la, Storage b, Layout lb, int[] shape);
 
+    /** {@link #where} into {@code numel(shape)} contiguous elements of {@code out} from {@code outOff}; no overlap. */
+    void whereInto(Storage cond, Layout lc, Storage a, Layout la, Storage b, Layout lb, int[] shape, Storage out, int outOff);
+
     /** {@code g} where {@code x > threshold}, else 0, over {@code n} float elements of one dtype. */
     Storage thresholdBackward(Storage g, int gOff, Storage x, int xOff, int n, double threshold);
+
+    /** {@link #thresholdBackward} into {@code n} contiguous elements of {@code out} from its first; no overlap with the inputs. */
+    void thresholdBackwardInto(Storage g, int gOff, Storage x, int xOff, int n, double threshold, Storage out);
 
     /** Logical not of {@code n} bools. */
     Storage logicalNot(Storage x, int off, int n);
@@ -120,6 +126,12 @@ public interface Backend {
      */
     Storage reduce(int rop, Storage x, int off, int outer, int len, int inner, DType out);
 
+    /**
+     * {@link #reduce} into {@code outer * inner} contiguous elements of {@code out} from
+     * {@code outOff} (its dtype is the result's), for executors that preallocate.
+     */
+    void reduceInto(int rop, Storage x, int off, int outer, int len, int inner, Storage out, int outOff);
+
     /** Values and I64 indices of the max ({@code ReduceOp.ARGMAX}) or min over the middle axis (not bool). */
     Storage[] argReduce(int rop, Storage x, int off, int outer, int len, int inner);
 
@@ -128,6 +140,9 @@ public interface Backend {
 
     /** Softmax (or log-softmax) over the middle axis of a float tensor. */
     Storage softmax(Storage x, int off, int outer, int len, int inner, boolean log);
+
+    /** {@link #softmax} into {@code outer * len * inner} contiguous elements of {@code out} from {@code outOff}. */
+    void softmaxInto(Storage x, int off, int outer, int len, int inner, boolean log, Storage out, int outOff);
 
     /** Cumulative sum or product over the middle axis (F32, F64 or I64). */
     Storage scan(Storage x, int off, int outer, int len, int inner, boolean prod);
@@ -149,6 +164,13 @@ public interface Backend {
      * strides allowed); the result is {@code batch + [m, n]}.
      */
     Storage matmul(Storage a, Layout la, Storage b, Layout lb);
+
+    /**
+     * {@link #matmul} into the contiguous {@code batch + [m, n]} elements of {@code out} from
+     * {@code outOff}, for executors that preallocate; {@code out} must not overlap {@code a} or
+     * {@code b}. A plain 2-d product allocates nothing here (the GEMM packs into per-thread buffers).
+     */
+    void matmulInto(Storage a, Layout la, Storage b, Layout lb, Storage out, int outOff);
 
     /** {@code sum_t g[t] @ y[t]^T} for {@code g: [T, M, L]} and {@code y: [T, K, L]} (one float dtype): [M, K]. */
     Storage batchSumOfProducts(Storage g, Layout lg, Storage y, Layout ly);
@@ -224,6 +246,10 @@ public interface Backend {
      * the element at {@code srcOuter[o] + idx * dimStride + srcInner[i]}, in row-major order.
      */
     Storage gather(Storage x, int[] srcOuter, int dimStride, int[] srcInner, Storage idx, int idxOff, int idxLen);
+
+    /** {@link #gather} into the contiguous {@code out} from its first element; no overlap with the inputs. */
+    void gatherInto(Storage x, int[] srcOuter, int dimStride, int[] srcInner, Storage idx, int idxOff, int idxLen,
+                    Storage out);
 
     /** The adjoint layout walk of {@link #gather}: writes (or adds) {@code src} into {@code out} in place. */
     void scatter(boolean accumulate, Storage src, int[] srcOuter, int srcDimStride, int[] srcInner, Storage idx,

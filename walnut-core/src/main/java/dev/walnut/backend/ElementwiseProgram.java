@@ -42,6 +42,7 @@ public final class ElementwiseProgram {
     private final double[] p2;
     private final boolean costly;
     private final boolean sum;
+    private volatile Registers lastRegisters;
 
     private ElementwiseProgram(int inputs, int[] kind, int[] op, int[] a, int[] b, double[] p1, double[] p2,
                                boolean sum) {
@@ -165,6 +166,30 @@ public final class ElementwiseProgram {
         }
         reg[inputs + steps] = count;
         return reg;
+    }
+
+    /**
+     * {@link #assignRegisters} for the inputs whose bit is set in {@code inRegister} (input
+     * {@code i} is bit {@code i}), remembered for the last mask: a compiled graph runs a program
+     * with the same layouts on every call, so it computes (and allocates) the assignment once.
+     * The result is shared: callers only read it. Only for programs of at most 64 inputs.
+     */
+    public int[] registers(long inRegister) {
+        Registers last = lastRegisters;
+        if (last != null && last.mask == inRegister) {
+            return last.reg;
+        }
+        boolean[] mask = new boolean[inputs];
+        for (int i = 0; i < inputs; i++) {
+            mask[i] = (inRegister >>> i & 1) != 0;
+        }
+        int[] reg = assignRegisters(mask);
+        lastRegisters = new Registers(inRegister, reg);
+        return reg;
+    }
+
+    /** An assignment and the mask it was made for. */
+    private record Registers(long mask, int[] reg) {
     }
 
     /** The index of an operand in {@link #assignRegisters}' result. */

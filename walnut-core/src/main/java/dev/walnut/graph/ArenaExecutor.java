@@ -20,7 +20,10 @@ import java.util.Map;
  * input (they share its storage); the plan is built from that. Later runs write each node with
  * an out= kernel into its planned buffer, so after warm-up they allocate only what reaches the
  * caller (the outputs, fresh on every call: a caller's tensors are never overwritten by a later
- * call) and what nodes without an out= kernel allocate.
+ * call) and what nodes without an out= kernel allocate. A training step's fused optimizer
+ * updates ({@link OptimizerUpdateOps}) that ran in place on the first run (they returned their
+ * parameter and buffer inputs) run in place again without allocating, so a {@link CompiledTrainStep}
+ * gets the same plan: its outputs are the updated parameters and buffers themselves.
  *
  * <p>Thread-safe: each call takes an arena (buffers and the tensors over them) from a pool and
  * gives it back, so concurrent calls use different arenas and the pool holds as many arenas as
@@ -51,6 +54,7 @@ final class ArenaExecutor {
     private final ArrayDeque<Arena> pool = new ArrayDeque<>();
     private volatile MemoryPlan plan;
     private volatile boolean[] cachedViews;
+    private volatile List<String> allocating;
 
     /** Prepares {@code graph} for inputs with the dtypes and shapes of {@code example}; checks them. */
     ArenaExecutor(Graph graph, Tensor[] example) {
@@ -144,6 +148,15 @@ final class ArenaExecutor {
         return plan;
     }
 
+    /**
+     * The ops of the nodes that allocate their outputs on every call after warm-up (no out=
+     * kernel, not a cached view, not an optimizer update run in place), in program order; null
+     * before the first run.
+     */
+    List<String> allocatingNodes() {
+        return allocating;
+    }
+
     /** Runs the graph on inputs that {@link #matches} with {@code weights} by name. */
     Tensor[] run(Map<String, Tensor> weights, Tensor[] inputs) {
         if (!matches(inputs)) {
@@ -228,6 +241,15 @@ final class ArenaExecutor {
             }
         }
         cachedViews = cacheable;
+        List<String> computed = new java.util.ArrayList<>();
+        for (int i = 0; i < ops.length; i++) {
+            // An update that returned its own inputs ran in place, as it will on later calls.
+            boolean inPlaceUpdate = ops[i] instanceof OptimizerUpdateOps.Update<?> && views[i];
+            if (!outKernel[i] && !cacheable[i] && !inPlaceUpdate) {
+                computed.add(ops[i].name());
+            }
+        }
+        allocating = List.copyOf(computed);
         plan = p;
         Tensor[] result = new Tensor[outputIds.length];
         for (int i = 0; i < result.length; i++) {
@@ -267,6 +289,17 @@ final class ArenaExecutor {
     @SuppressWarnings("unchecked")
     private static <A> void computeInto(OpDef<A> op, Object attrs, Tensor[] args, Tensor[] out) {
         op.computeInto((A) attrs, args, out);
+    }
+
+    /**
+     * A training step's fused optimizer update run in place, allocating nothing: it writes its
+     * parameter and buffer inputs, which become its outputs (see {@link OptimizerUpdateOps}).
+     * False for every other node, and for an update that must run functionally.
+     */
+    @SuppressWarnings("unchecked")
+    private static <A> boolean updateInPlace(OpDef<A> op, Object attrs, Tensor[] args, Tensor[] out) {
+        return op instanceof OptimizerUpdateOps.Update<?> && ((OptimizerUpdateOps.Update<A>) op).updateInPlace((A) attrs,
+                args, out);
     }
 
     /** One call's memory: the planned buffers, the tensors over them, and the per-node argument arrays. */
@@ -329,7 +362,7 @@ final class ArenaExecutor {
                         // A view of the same tensors as last time is the same view: the arena's tensors and the
                         // weights keep their identity across calls, and the view sees their new contents.
                         System.arraycopy(viewOuts[i], 0, out, 0, out.length);
-                    } else {
+                    } else if (!updateInPlace(ops[i], attrs[i], a, out)) {
                         Tensor[] r = compute(ops[i], attrs[i], a);
                         System.arraycopy(r, 0, out, 0, out.length);
                         if (views[i]) {

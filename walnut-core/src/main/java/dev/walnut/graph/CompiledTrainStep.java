@@ -1,10 +1,12 @@
 package dev.walnut.graph;
 
+import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.GradOptions;
 import dev.walnut.autograd.GradientContext;
 import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.internal.Kernels;
 import dev.walnut.internal.OptimizerInternals;
 import dev.walnut.nn.Module;
 import dev.walnut.ops.OpDef;
@@ -19,6 +21,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -56,6 +59,16 @@ import java.util.function.Function;
  * (convolution's weight and input gradients), the traced backward is the primitive composite
  * (im2col and matmul), equal up to summation order (~1e-7 relative in F32).
  *
+ * <p><b>Memory.</b> A step runs its graph on an {@link ArenaExecutor} (what
+ * {@link CompileMode#REDUCE_OVERHEAD} gives a compiled function, here always on: it costs
+ * nothing and saves every activation and gradient allocation): one static {@link MemoryPlan} per
+ * input shape, values with disjoint lifetimes sharing buffers, each node writing with its out=
+ * kernel, and the fused updates writing the parameters and the optimizer's buffers in place.
+ * After warm-up a step of an MLP allocates only the loss it returns and a few small objects
+ * (kernel bookkeeping, well under a hundredth of one activation). Nodes without an out= kernel
+ * still run, allocating their outputs as before. The arena is held by the step (one per input
+ * shape, at most {@code ArenaExecutors.LIMIT}), as large as the live activations and gradients.
+ *
  * <p><b>Dynamic batch.</b> {@link #markDynamic} makes one graph serve every batch size:
  * sizes in attributes (reshape targets, expand shapes) and whole-number scalars derived from
  * sizes (the element count that {@code mean()}'s gradient divides by, so {@code mseLoss} and
@@ -83,8 +96,10 @@ public final class CompiledTrainStep {
      * One compiled graph: which parameters it updates (those the loss depends on), and whether
      * its update nodes may write in place (see {@link OptimizerUpdateOps}).
      */
-    private record Plan(Graph graph, boolean[] updated, boolean inPlace) {
+    private record Plan(Graph graph, boolean[] updated, boolean inPlace, ArenaExecutors arenas) {
     }
+
+    private static final Kernels K = Kernels.get();
 
     private final Module model;
     private final Function<Tensor[], Tensor> loss;
@@ -97,6 +112,17 @@ public final class CompiledTrainStep {
     private final Map<List<Object>, Plan> cache = new ConcurrentHashMap<>();
     private volatile List<Pass> passes = defaultPasses();
     private volatile boolean started;
+
+    // What a step reuses from the last (step is synchronized, so one call at a time uses them):
+    // the plan and the options it was compiled for, the executor's input array, each
+    // parameter's scalars tensor and step count. With them a step after warm-up allocates only
+    // the loss it returns.
+    private Plan last;
+    private ArenaExecutor lastExecutor;
+    private Object[][] lastOptions;
+    private Tensor[] callInputs = new Tensor[0];
+    private final Tensor[] scalarInputs;
+    private final long[] next;
 
     CompiledTrainStep(Module model, Function<Tensor[], Tensor> loss, Optimizer optimizer) {
         this.model = model;
@@ -130,6 +156,8 @@ public final class CompiledTrainStep {
         }
         this.params = ps.toArray(Tensor[]::new);
         this.groups = gs.toArray(ParamGroup[]::new);
+        this.scalarInputs = new Tensor[params.length];
+        this.next = new long[params.length];
         for (ParamGroup g : groups) {
             kind(g); // fails early for an optimizer or option without a compiled update
         }
@@ -189,9 +217,24 @@ public final class CompiledTrainStep {
      */
     public synchronized Tensor step(Tensor... inputs) {
         started = true;
-        long[] next = new long[params.length];
-        Plan plan = planFor(inputs);
-        Tensor[] out = plan.graph.run(withState(inputs, next, plan.inPlace));
+        Plan plan = last;
+        ArenaExecutor x = null;
+        if (plan != null && sameOptions()) {
+            x = plan.arenas.find(withState(inputs, next, plan.inPlace, true));
+        }
+        if (x == null) {
+            plan = planFor(inputs);
+            last = plan;
+            lastOptions = options();
+            Tensor[] all = withState(inputs, next, plan.inPlace, true);
+            x = plan.arenas.find(all);
+            if (x == null) {
+                x = plan.arenas.create(plan.graph, all);
+            }
+        }
+        lastExecutor = x;
+        Tensor[] out = x.run(x.weights(), callInputs);
+        Arrays.fill(callInputs, null); // hold no caller tensors between steps
         try (var off = Autograd.noGrad()) {
             int k = 1;
             for (int i = 0; i < params.length; i++) {
@@ -219,10 +262,47 @@ public final class CompiledTrainStep {
         return out[0];
     }
 
+    /** Every group's options now, as keys and values (lr included, though {@link #sameOptions} skips it). */
+    private Object[][] options() {
+        Object[][] snapshot = new Object[groups.length * 2][];
+        for (int i = 0; i < groups.length; i++) {
+            Map<String, Object> o = groups[i].options();
+            snapshot[2 * i] = o.keySet().toArray();
+            snapshot[2 * i + 1] = o.values().toArray();
+        }
+        return snapshot;
+    }
+
+    /**
+     * True when no group's options but the learning rate changed since {@link #last} was picked,
+     * checked without allocating (a changed option picks another graph, see {@link #key}).
+     */
+    private boolean sameOptions() {
+        for (int i = 0; i < groups.length; i++) {
+            Map<String, Object> o = groups[i].options();
+            Object[] keys = lastOptions[2 * i];
+            Object[] values = lastOptions[2 * i + 1];
+            if (o.size() != keys.length) {
+                return false;
+            }
+            for (int j = 0; j < keys.length; j++) {
+                if (!keys[j].equals("lr") && !keys[j].equals("initialLr") && !Objects.equals(o.get(keys[j]), values[j])) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Compiles the graph for inputs like these now (the warm-up a first {@link #step} would do) and returns it. */
     public synchronized Graph graphFor(Tensor... inputs) {
         started = true;
         return planFor(inputs).graph;
+    }
+
+    /** The executor the last step ran (null before the first): for tests of its plan. */
+    synchronized ArenaExecutor lastExecutor() {
+        return lastExecutor;
     }
 
     /** The graphs compiled so far, one per input signature and set of optimizer options. */
@@ -239,7 +319,7 @@ public final class CompiledTrainStep {
                         + " graph(s) cached); mark the dims that vary dynamic to share one graph");
             }
             // Traced with the functional updates: tracing runs every node, and must change nothing.
-            plan = compile(inputs.length, withState(inputs, new long[params.length], false));
+            plan = compile(inputs.length, withState(inputs, new long[params.length], false, false));
             cache.put(key, plan);
         }
         return plan;
@@ -248,11 +328,27 @@ public final class CompiledTrainStep {
     /**
      * The user's inputs followed by each parameter's state inputs (buffers, then the per-step
      * scalars of {@link OptimizerUpdateOps}); {@code next} receives each parameter's step count
-     * after this step. Missing buffers are zeros, as the eager optimizers create them.
+     * after this step. Missing buffers are zeros, as the eager optimizers create them. With
+     * {@code reuse}, the array is {@link #callInputs} and the scalars are written into
+     * {@link #scalarInputs} (nothing allocated once they exist); else everything is fresh (for
+     * tracing, which keeps its example inputs).
      */
-    private Tensor[] withState(Tensor[] inputs, long[] next, boolean inPlace) {
+    private Tensor[] withState(Tensor[] inputs, long[] next, boolean inPlace, boolean reuse) {
         double flag = inPlace ? 1 : 0;
-        List<Tensor> all = new ArrayList<>(Arrays.asList(inputs));
+        int count = inputs.length;
+        for (ParamGroup g : groups) {
+            count += switch (kind(g)) {
+                case SGD -> 1;
+                case SGD_MOMENTUM -> 2;
+                default -> 3;
+            };
+        }
+        Tensor[] all = reuse && callInputs.length == count ? callInputs : new Tensor[count];
+        if (reuse) {
+            callInputs = all;
+        }
+        System.arraycopy(inputs, 0, all, 0, inputs.length);
+        int s = inputs.length;
         try (var off = Autograd.noGrad()) {
             for (int i = 0; i < params.length; i++) {
                 Tensor p = params[i];
@@ -262,33 +358,49 @@ public final class CompiledTrainStep {
                 Map<String, Tensor> buffers = t == 1 ? Map.of() : state.buffers(optimizer, p);
                 double lr = g.lr();
                 switch (kind(g)) {
-                    case SGD -> all.add(scalars(lr, flag));
+                    case SGD -> all[s++] = scalars(i, reuse, lr, flag, 0, 0, 2);
                     case SGD_MOMENTUM -> {
                         Tensor buf = buffers.get("momentum_buffer");
-                        all.add(buf != null ? buf : Tensor.zerosLike(p));
-                        all.add(scalars(lr, buf == null ? 1 : 0, flag));
+                        all[s++] = buf != null ? buf : Tensor.zerosLike(p);
+                        all[s++] = scalars(i, reuse, lr, buf == null ? 1 : 0, flag, 0, 3);
                     }
                     case ADAM, ADAMW -> {
                         Tensor m = buffers.get("exp_avg");
                         Tensor v = buffers.get("exp_avg_sq");
-                        all.add(m != null ? m : Tensor.zerosLike(p));
-                        all.add(v != null ? v : Tensor.zerosLike(p));
+                        all[s++] = m != null ? m : Tensor.zerosLike(p);
+                        all[s++] = v != null ? v : Tensor.zerosLike(p);
                         // The same doubles as the eager Adam.fusedAdam / AdamW.fusedUpdate compute.
                         double bias1 = 1 - Math.pow(g.getDouble("beta1"), t);
                         double bias2 = 1 - Math.pow(g.getDouble("beta2"), t);
                         double wd = g.getDouble("weightDecay");
                         double decay = kind(g) == Kind.ADAMW && wd != 0 ? 1 - lr * wd : 1.0;
-                        all.add(scalars(lr / bias1, Math.sqrt(bias2), decay, flag));
+                        all[s++] = scalars(i, reuse, lr / bias1, Math.sqrt(bias2), decay, flag, 4);
                     }
                     default -> throw new IllegalStateException();
                 }
             }
         }
-        return all.toArray(Tensor[]::new);
+        return all;
     }
 
-    private static Tensor scalars(double... values) {
-        return Tensor.fromArray(values, values.length);
+    /** Parameter {@code i}'s F64 scalars input: the first {@code n} of {@code a, b, c, d}, in a reused or fresh tensor. */
+    private Tensor scalars(int i, boolean reuse, double a, double b, double c, double d, int n) {
+        Tensor t = reuse ? scalarInputs[i] : null;
+        if (t == null || t.numel() != n) {
+            t = Tensor.zeros(new long[] {n}, DType.F64);
+            if (reuse) {
+                scalarInputs[i] = t;
+            }
+        }
+        K.setElementAt(t, 0, a);
+        K.setElementAt(t, 1, b);
+        if (n > 2) {
+            K.setElementAt(t, 2, c);
+        }
+        if (n > 3) {
+            K.setElementAt(t, 3, d);
+        }
+        return t;
     }
 
     private Plan compile(int userInputs, Tensor[] examples) {
@@ -324,7 +436,7 @@ public final class CompiledTrainStep {
         for (Pass p : passes) {
             g = p.apply(g);
         }
-        return new Plan(g, updated, updatesLast(g, updated));
+        return new Plan(g, updated, updatesLast(g, updated), new ArenaExecutors());
     }
 
     /** True when the graph ends with its update nodes, so that writing the parameters in place is safe. */

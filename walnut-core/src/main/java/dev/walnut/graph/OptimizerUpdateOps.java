@@ -1,5 +1,6 @@
 package dev.walnut.graph;
 
+import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.autograd.Node;
@@ -48,20 +49,17 @@ final class OptimizerUpdateOps {
     /** Inputs {@code param, grad, scalars [lr, inPlace]}; output the new parameter. */
     static final OpDef<Sgd> SGD = new Update<>("sgdUpdate", 1, 3) {
         @Override
-        Tensor[] run(Sgd a, Tensor p, Tensor[] in, double[] s, boolean inPlace) {
-            K.sgdUpdate(p, in[1], a.maximize(), a.weightDecay(), 0, a.dampening(), false, null, false, s[0]);
-            return new Tensor[] {p};
+        void update(Sgd a, Tensor p, Tensor g, Tensor b0, Tensor b1, Tensor s) {
+            K.sgdUpdate(p, g, a.maximize(), a.weightDecay(), 0, a.dampening(), false, null, false, K.elementAt(s, 0));
         }
     };
 
     /** Inputs {@code param, grad, momentum_buffer, scalars [lr, firstStep, inPlace]}; outputs the new parameter and buffer. */
     static final OpDef<Sgd> SGD_MOMENTUM = new Update<>("sgdMomentumUpdate", 2, 4) {
         @Override
-        Tensor[] run(Sgd a, Tensor p, Tensor[] in, double[] s, boolean inPlace) {
-            Tensor buf = inPlace ? in[2] : in[2].clone();
-            K.sgdUpdate(p, in[1], a.maximize(), a.weightDecay(), a.momentum(), a.dampening(), a.nesterov(), buf,
-                    s[1] != 0, s[0]);
-            return new Tensor[] {p, buf};
+        void update(Sgd a, Tensor p, Tensor g, Tensor buf, Tensor b1, Tensor s) {
+            K.sgdUpdate(p, g, a.maximize(), a.weightDecay(), a.momentum(), a.dampening(), a.nesterov(), buf,
+                    K.elementAt(s, 1) != 0, K.elementAt(s, 0));
         }
     };
 
@@ -72,16 +70,14 @@ final class OptimizerUpdateOps {
      */
     static final OpDef<Adam> ADAM = new Update<>("adamUpdate", 3, 5) {
         @Override
-        Tensor[] run(Adam a, Tensor p, Tensor[] in, double[] s, boolean inPlace) {
-            Tensor m = inPlace ? in[2] : in[2].clone();
-            Tensor v = inPlace ? in[3] : in[3].clone();
-            K.adamUpdate(p, in[1], a.maximize(), a.l2(), s[2], m, v, null, a.beta1(), a.beta2(), a.eps(), s[0], s[1]);
-            return new Tensor[] {p, m, v};
+        void update(Adam a, Tensor p, Tensor g, Tensor m, Tensor v, Tensor s) {
+            K.adamUpdate(p, g, a.maximize(), a.l2(), K.elementAt(s, 2), m, v, null, a.beta1(), a.beta2(), a.eps(),
+                    K.elementAt(s, 0), K.elementAt(s, 1));
         }
     };
 
     /** Shared shape rule and checks: every output is like the parameter; not differentiable. */
-    private abstract static class Update<A> extends OpDef<A> {
+    abstract static class Update<A> extends OpDef<A> {
         private final int arity;
 
         Update(String name, int outputs, int arity) {
@@ -89,8 +85,12 @@ final class OptimizerUpdateOps {
             this.arity = arity;
         }
 
-        /** The update on {@code param} (already the output tensor); buffers are cloned first unless {@code inPlace}. */
-        abstract Tensor[] run(A attrs, Tensor param, Tensor[] inputs, double[] scalars, boolean inPlace);
+        /**
+         * The fused kernel on {@code param} and the state buffers {@code b0}, {@code b1} (null where
+         * the update has fewer), all written in place, with gradient {@code grad} and the contiguous
+         * F64 {@code scalars}.
+         */
+        abstract void update(A attrs, Tensor param, Tensor grad, Tensor b0, Tensor b1, Tensor scalars);
 
         @Override
         public TensorSpec[] infer(A attrs, TensorSpec... in) {
@@ -117,18 +117,59 @@ final class OptimizerUpdateOps {
                 for (int i = 1; i < arity - 1; i++) {
                     args[i] = args[i].isContiguous() ? args[i] : args[i].contiguous();
                 }
-                double[] scalars = in[arity - 1].toDoubleArray();
+                Tensor scalars = scalars(in);
                 Tensor[] buffers = Arrays.copyOfRange(args, 2, arity - 1);
                 // In place only when the parameter itself can take the kernel (a contiguous one);
                 // otherwise the result is a fresh tensor, which the compiled step copies back.
-                boolean inPlace = scalars[scalars.length - 1] != 0 && K.fusedUpdateApplies(in[0], args[1], buffers);
-                Tensor p = inPlace ? in[0] : in[0].detach().clone();
-                if (!K.fusedUpdateApplies(p, args[1], buffers)) {
+                boolean inPlace = lastScalar(scalars) != 0 && K.fusedUpdateApplies(in[0], args[1], buffers);
+                Tensor[] out = new Tensor[outputCount()];
+                out[0] = inPlace ? in[0] : in[0].detach().clone();
+                for (int j = 1; j < out.length; j++) {
+                    out[j] = inPlace ? args[1 + j] : args[1 + j].clone();
+                }
+                if (!K.fusedUpdateApplies(out[0], args[1], Arrays.copyOfRange(out, 1, out.length))) {
                     throw new IllegalArgumentException(name() + ": the fused update needs F32 or F64 tensors, got parameter "
                             + TensorSpec.of(in[0]) + " and gradient " + TensorSpec.of(in[1]));
                 }
-                return run(attrs, p, args, scalars, inPlace);
+                update(attrs, out[0], args[1], out.length > 1 ? out[1] : null, out.length > 2 ? out[2] : null, scalars);
+                return out;
             }
+        }
+
+        /**
+         * The update written in place into the parameter and buffer inputs, which become the
+         * outputs: what the arena executor runs after warm-up, allocating nothing. Returns false,
+         * having done nothing, unless the scalars ask for the update in place and the operands
+         * fit the fused kernel as they are (contiguous, one float dtype); the caller then runs
+         * {@link #compute}.
+         */
+        boolean updateInPlace(A attrs, Tensor[] in, Tensor[] out) {
+            Tensor scalars = in[arity - 1];
+            if (scalars.dtype() != DType.F64 || !scalars.isContiguous() || lastScalar(scalars) == 0) {
+                return false;
+            }
+            for (int i = 1; i < arity - 1; i++) {
+                if (!K.fusedUpdateApplies(in[0], in[i])) {
+                    return false;
+                }
+            }
+            out[0] = in[0];
+            for (int j = 1; j < out.length; j++) {
+                out[j] = in[1 + j];
+            }
+            update(attrs, in[0], in[1], out.length > 1 ? out[1] : null, out.length > 2 ? out[2] : null, scalars);
+            return true;
+        }
+
+        /** The scalars input as a contiguous F64 tensor (what the compiled step passes already is one). */
+        private Tensor scalars(Tensor[] in) {
+            Tensor s = in[arity - 1];
+            return s.dtype() == DType.F64 && s.isContiguous() ? s : s.to(DType.F64).contiguous();
+        }
+
+        /** The scalars' last element: nonzero asks for the update in place. */
+        private static double lastScalar(Tensor scalars) {
+            return K.elementAt(scalars, (int) scalars.numel() - 1);
         }
 
         @Override

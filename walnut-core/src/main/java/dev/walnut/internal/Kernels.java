@@ -232,6 +232,40 @@ public interface Kernels {
     /** {@link #linearPacked} into {@code out} [m, n]. */
     void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, Tensor out);
 
+    /** {@link #matmul} into {@code out}; two 2-d operands of out's dtype allocate nothing. */
+    void matmulInto(Tensor a, Tensor b, Tensor out);
+
+    /** {@link #thresholdBackward} into {@code out} (starting its storage). */
+    void thresholdBackwardInto(Tensor g, Tensor x, double threshold, Tensor out);
+
+    /** {@link #reduce} into {@code out}. */
+    void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out);
+
+    /** {@link #softmax} into {@code out}. */
+    void softmaxInto(Tensor x, int dim, boolean log, Tensor out);
+
+    /** {@link #cast} into {@code out}: a copy of {@code x} converted to out's dtype. */
+    void castInto(Tensor x, Tensor out);
+
+    /** {@link #where} into {@code out}. */
+    void whereInto(Tensor cond, Tensor a, Tensor b, DType dtype, Tensor out);
+
+    /** {@link #gather} into {@code out} (starting its storage). */
+    void gatherInto(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** {@link #scatter} into {@code out}: a copy of {@code x} with {@code src} written (or added) at {@code index}. */
+    void scatterInto(Tensor x, int dim, Tensor index, Tensor src, boolean accumulate, Tensor out);
+
+    /**
+     * Element {@code i} (in storage order from the offset) of a contiguous tensor as a double,
+     * without the index array and checks of {@code Tensor.getDouble}: for executors that read
+     * small parameter tensors on every call.
+     */
+    double elementAt(Tensor t, int i);
+
+    /** Sets element {@code i} of a contiguous tensor (see {@link #elementAt}) and bumps its version. */
+    void setElementAt(Tensor t, int i, double value);
+
     /** The instance registered by {@code Tensor}. */
     static Kernels get() {
         Kernels k = Holder.instance;

@@ -465,6 +465,17 @@ public final class ElementwiseOps {
         }
 
         @Override
+        public boolean hasOutKernel(Threshold attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Threshold attrs, Tensor[] in, Tensor[] out) {
+            check(in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype());
+            K.thresholdBackwardInto(in[0], in[1], attrs.threshold(), out[0]);
+        }
+
+        @Override
         public Tensor[] save(Threshold attrs, Tensor[] in, Tensor[] out) {
             return Specs.one(in[1]);
         }
@@ -787,6 +798,20 @@ public final class ElementwiseOps {
                 return Specs.one(K.binary(name(), kernel, a, b, DType.BOOL, DType.BOOL));
             }
             return Specs.one(K.binary(name(), kernel, in[0], in[1], Specs.resultType(in[0], in[1]), DType.BOOL));
+        }
+
+        /** Comparisons only: the logical ops convert their operands to bool first. */
+        @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return !logical;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            if (logical) {
+                super.computeInto(attrs, in, out);
+            }
+            K.binaryInto(name(), kernel, in[0], in[1], Specs.resultType(in[0], in[1]), out[0]);
         }
     }
 

@@ -183,6 +183,16 @@ public final class IndexingOps {
         }
 
         @Override
+        public boolean hasOutKernel(Dim attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Dim attrs, Tensor[] in, Tensor[] out) {
+            K.gatherInto(in[0], attrs.dim(), in[1], out[0]);
+        }
+
+        @Override
         public Tensor[] vjp(Dim attrs, Node n, Tensor[] g) {
             return new Tensor[] {Tensor.zeros(n.inputShape(0), g[0].dtype()).scatterAdd(attrs.dim(), n.saved(0), g[0]), null};
         }
@@ -205,6 +215,16 @@ public final class IndexingOps {
         @Override
         public Tensor[] compute(Dim attrs, Tensor[] in) {
             return Specs.one(K.scatter(in[0], attrs.dim(), in[1], in[2], accumulate));
+        }
+
+        @Override
+        public boolean hasOutKernel(Dim attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Dim attrs, Tensor[] in, Tensor[] out) {
+            K.scatterInto(in[0], attrs.dim(), in[1], in[2], accumulate, out[0]);
         }
 
         @Override
@@ -266,6 +286,16 @@ public final class IndexingOps {
         }
 
         @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.whereInto(in[1], in[2], in[0], in[0].dtype(), out[0]);
+        }
+
+        @Override
         public Tensor[] vjp(NoAttrs attrs, Node n, Tensor[] g) {
             Tensor m = n.saved(0);
             return new Tensor[] {n.needsInputGrad(0) ? outsideMask(m, g[0]) : null, null,
@@ -283,6 +313,16 @@ public final class IndexingOps {
         @Override
         public Tensor[] compute(Fill attrs, Tensor[] in) {
             return Specs.one(K.where(in[1], Tensor.scalar(attrs.value(), in[0].dtype()), in[0], in[0].dtype()));
+        }
+
+        @Override
+        public boolean hasOutKernel(Fill attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Fill attrs, Tensor[] in, Tensor[] out) {
+            K.whereInto(in[1], Tensor.scalar(attrs.value(), in[0].dtype()), in[0], in[0].dtype(), out[0]);
         }
 
         @Override

@@ -80,6 +80,19 @@ public final class LinalgOps {
         }
 
         @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            if (in[0].dim() < 2 || in[1].dim() < 2 || in[0].size(-1) != in[1].size(-2)) {
+                infer(attrs, TensorSpec.of(in[0]), TensorSpec.of(in[1])); // throws the shape error
+            }
+            K.matmulInto(in[0], in[1], out[0]);
+        }
+
+        @Override
         public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
             return in;
         }

@@ -118,6 +118,16 @@ public final class ReductionOps {
         }
 
         @Override
+        public boolean hasOutKernel(Reduce attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Reduce attrs, Tensor[] in, Tensor[] out) {
+            K.reduceInto("sum", ReduceOp.SUM, in[0], attrs.dims, attrs.keepDim(), out[0]);
+        }
+
+        @Override
         public Tensor[] save(Reduce attrs, Tensor[] in, Tensor[] out) {
             return Specs.NONE;
         }
@@ -148,6 +158,19 @@ public final class ReductionOps {
             DType dt = dtype(in[0].dtype());
             Tensor sum = K.reduce("mean", ReduceOp.SUM, in[0], attrs.dims, attrs.keepDim());
             return Specs.one(K.unary(UnaryOp.DIV_SCALAR, Specs.reducedCount("mean", in[0].shape(), attrs.dims), 0, sum, dt));
+        }
+
+        @Override
+        public boolean hasOutKernel(Reduce attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Reduce attrs, Tensor[] in, Tensor[] out) {
+            dtype(in[0].dtype());
+            K.reduceInto("mean", ReduceOp.SUM, in[0], attrs.dims, attrs.keepDim(), out[0]);
+            // In place: the division reads each element before writing it, as compute's fresh division does.
+            K.unaryInto(UnaryOp.DIV_SCALAR, Specs.reducedCount("mean", in[0].shape(), attrs.dims), 0, out[0], out[0]);
         }
 
         @Override
@@ -490,6 +513,17 @@ public final class ReductionOps {
         public Tensor[] compute(Softmax attrs, Tensor[] in) {
             checkFloat(name(), in[0].dtype());
             return Specs.one(K.softmax(in[0], attrs.dim(), log));
+        }
+
+        @Override
+        public boolean hasOutKernel(Softmax attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Softmax attrs, Tensor[] in, Tensor[] out) {
+            checkFloat(name(), in[0].dtype());
+            K.softmaxInto(in[0], attrs.dim(), log, out[0]);
         }
 
         @Override

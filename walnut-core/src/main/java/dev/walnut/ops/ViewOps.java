@@ -312,6 +312,16 @@ public final class ViewOps {
         }
 
         @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.castInto(in[0], out[0]);
+        }
+
+        @Override
         public Tensor[] vjp(NoAttrs attrs, Node n, Tensor[] g) {
             return g;
         }

@@ -55,7 +55,7 @@ class CompiledTrainStepTest {
     }
 
     /** The eager step a compiled step must equal: PyTorch's loop with zero_grad(set_to_none). */
-    private static Tensor eagerStep(Module m, Optimizer opt, BiFunction<Tensor, Tensor, Tensor> lossFn, Tensor x, Tensor y) {
+    static Tensor eagerStep(Module m, Optimizer opt, BiFunction<Tensor, Tensor, Tensor> lossFn, Tensor x, Tensor y) {
         opt.zeroGrad(true);
         Tensor loss = lossFn.apply(m.forward(x), y);
         loss.backward();

@@ -34,4 +34,25 @@ final class GraphTestSupport {
             assertBitIdentical(expected[i], actual[i]);
         }
     }
+
+    /**
+     * Bytes the calling thread allocates per {@code call}, after warm-up: the least of five
+     * rounds of ten calls, so that a round in which the JIT was still compiling does not count.
+     */
+    static long allocatedPerCall(Runnable call) {
+        var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        for (int i = 0; i < 30; i++) {
+            call.run();
+        }
+        long best = Long.MAX_VALUE;
+        for (int rep = 0; rep < 5; rep++) {
+            long before = bean.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 10; i++) {
+                call.run();
+            }
+            best = Math.min(best, (bean.getThreadAllocatedBytes(id) - before) / 10);
+        }
+        return best;
+    }
 }

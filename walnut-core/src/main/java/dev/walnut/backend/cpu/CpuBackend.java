@@ -232,8 +232,15 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage where(Storage cond, Layout lc, Storage a, Layout la, Storage b, Layout lb, int[] shape) {
+        Storage out = allocate(a.dtype(), la.numel());
+        whereInto(cond, lc, a, la, b, lb, shape, out, 0);
+        return out;
+    }
+
+    @Override
+    public void whereInto(Storage cond, Layout lc, Storage a, Layout la, Storage b, Layout lb, int[] shape, Storage out,
+                          int outOff) {
         DType dt = a.dtype();
-        Storage out = allocate(dt, la.numel());
         boolean[] cd = (boolean[]) a(cond);
         Object ad = a(a);
         Object bd = a(b);
@@ -241,26 +248,30 @@ public final class CpuBackend implements Backend {
         Loops.forEachRow(shape, lc.strides(), lc.offset(), la.strides(), la.offset(), lb.strides(), lb.offset(),
                 (co, cs, ao, as, bo, bs, oo, len) -> {
                     switch (dt) {
-                        case F32 -> ElementwiseKernels.where(cd, co, cs, (float[]) ad, ao, as, (float[]) bd, bo, bs, (float[]) od, oo, len);
-                        case F64 -> ElementwiseKernels.where(cd, co, cs, (double[]) ad, ao, as, (double[]) bd, bo, bs, (double[]) od, oo, len);
-                        case I32 -> ElementwiseKernels.where(cd, co, cs, (int[]) ad, ao, as, (int[]) bd, bo, bs, (int[]) od, oo, len);
-                        case I64 -> ElementwiseKernels.where(cd, co, cs, (long[]) ad, ao, as, (long[]) bd, bo, bs, (long[]) od, oo, len);
-                        case BOOL -> ElementwiseKernels.where(cd, co, cs, (boolean[]) ad, ao, as, (boolean[]) bd, bo, bs, (boolean[]) od, oo, len);
+                        case F32 -> ElementwiseKernels.where(cd, co, cs, (float[]) ad, ao, as, (float[]) bd, bo, bs, (float[]) od, outOff + oo, len);
+                        case F64 -> ElementwiseKernels.where(cd, co, cs, (double[]) ad, ao, as, (double[]) bd, bo, bs, (double[]) od, outOff + oo, len);
+                        case I32 -> ElementwiseKernels.where(cd, co, cs, (int[]) ad, ao, as, (int[]) bd, bo, bs, (int[]) od, outOff + oo, len);
+                        case I64 -> ElementwiseKernels.where(cd, co, cs, (long[]) ad, ao, as, (long[]) bd, bo, bs, (long[]) od, outOff + oo, len);
+                        case BOOL -> ElementwiseKernels.where(cd, co, cs, (boolean[]) ad, ao, as, (boolean[]) bd, bo, bs, (boolean[]) od, outOff + oo, len);
                     }
                 });
-        return out;
     }
 
     @Override
     public Storage thresholdBackward(Storage g, int gOff, Storage x, int xOff, int n, double threshold) {
         Storage out = allocate(g.dtype(), n);
+        thresholdBackwardInto(g, gOff, x, xOff, n, threshold, out);
+        return out;
+    }
+
+    @Override
+    public void thresholdBackwardInto(Storage g, int gOff, Storage x, int xOff, int n, double threshold, Storage out) {
         if (g.dtype() == DType.F32) {
             ElementwiseKernels.thresholdBackward((float[]) a(g), gOff, (float[]) a(x), xOff, threshold, (float[]) a(out), n);
         } else {
             ElementwiseKernels.thresholdBackward((double[]) a(g), gOff, (double[]) a(x), xOff, threshold, (double[]) a(out),
                     n);
         }
-        return out;
     }
 
     @Override
@@ -314,28 +325,34 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage reduce(int rop, Storage x, int off, int outer, int len, int inner, DType outType) {
         Storage out = allocate(outType, outer * inner);
+        reduceInto(rop, x, off, outer, len, inner, out, 0);
+        return out;
+    }
+
+    @Override
+    public void reduceInto(int rop, Storage x, int off, int outer, int len, int inner, Storage out, int outOff) {
+        DType outType = out.dtype();
         Object in = a(x);
         Object o = a(out);
         switch (x.dtype()) {
-            case F32 -> ReduceKernels.reduce(rop, (float[]) in, off, outer, len, inner, (float[]) o, 0);
-            case F64 -> ReduceKernels.reduce(rop, (double[]) in, off, outer, len, inner, (double[]) o, 0);
-            case I64 -> ReduceKernels.reduce(rop, (long[]) in, off, outer, len, inner, (long[]) o, 0);
+            case F32 -> ReduceKernels.reduce(rop, (float[]) in, off, outer, len, inner, (float[]) o, outOff);
+            case F64 -> ReduceKernels.reduce(rop, (double[]) in, off, outer, len, inner, (double[]) o, outOff);
+            case I64 -> ReduceKernels.reduce(rop, (long[]) in, off, outer, len, inner, (long[]) o, outOff);
             case I32 -> {
                 if (outType == DType.I64) {
-                    ReduceKernels.reduce(rop, (int[]) in, off, outer, len, inner, (long[]) o, 0);
+                    ReduceKernels.reduce(rop, (int[]) in, off, outer, len, inner, (long[]) o, outOff);
                 } else {
-                    ReduceKernels.reduce(rop, (int[]) in, off, outer, len, inner, (int[]) o, 0);
+                    ReduceKernels.reduce(rop, (int[]) in, off, outer, len, inner, (int[]) o, outOff);
                 }
             }
             case BOOL -> {
                 if (outType == DType.I64) {
-                    ReduceKernels.reduce(rop, (boolean[]) in, off, outer, len, inner, (long[]) o, 0);
+                    ReduceKernels.reduce(rop, (boolean[]) in, off, outer, len, inner, (long[]) o, outOff);
                 } else {
-                    ReduceKernels.reduce(rop, (boolean[]) in, off, outer, len, inner, (boolean[]) o, 0);
+                    ReduceKernels.reduce(rop, (boolean[]) in, off, outer, len, inner, (boolean[]) o, outOff);
                 }
             }
         }
-        return out;
     }
 
     @Override
@@ -370,12 +387,17 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage softmax(Storage x, int off, int outer, int len, int inner, boolean log) {
         Storage out = allocate(x.dtype(), outer * len * inner);
-        if (x.dtype() == DType.F32) {
-            ReduceKernels.softmax((float[]) a(x), off, outer, len, inner, (float[]) a(out), 0, log);
-        } else {
-            ReduceKernels.softmax((double[]) a(x), off, outer, len, inner, (double[]) a(out), 0, log);
-        }
+        softmaxInto(x, off, outer, len, inner, log, out, 0);
         return out;
+    }
+
+    @Override
+    public void softmaxInto(Storage x, int off, int outer, int len, int inner, boolean log, Storage out, int outOff) {
+        if (x.dtype() == DType.F32) {
+            ReduceKernels.softmax((float[]) a(x), off, outer, len, inner, (float[]) a(out), outOff, log);
+        } else {
+            ReduceKernels.softmax((double[]) a(x), off, outer, len, inner, (double[]) a(out), outOff, log);
+        }
     }
 
     @Override
@@ -441,20 +463,26 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage matmul(Storage a, Layout la, Storage b, Layout lb) {
+        int ra = la.shape().length;
+        int batches = 1;
+        for (int d = 0; d < ra - 2; d++) {
+            batches *= la.shape()[d];
+        }
+        Storage out = allocate(a.dtype(), batches * la.shape()[ra - 2] * lb.shape()[lb.shape().length - 1]);
+        matmulInto(a, la, b, lb, out, 0);
+        return out;
+    }
+
+    @Override
+    public void matmulInto(Storage a, Layout la, Storage b, Layout lb, Storage out, int outOff) {
         DType dt = a.dtype();
         int ra = la.shape().length;
         int rb = lb.shape().length;
         int m = la.shape()[ra - 2];
         int k = la.shape()[ra - 1];
         int n = lb.shape()[rb - 1];
-        int[] batch = Arrays.copyOf(la.shape(), ra - 2);
         int[] sa = la.strides();
         int[] sb = lb.strides();
-        int batches = 1;
-        for (int size : batch) {
-            batches *= size;
-        }
-        Storage out = allocate(dt, batches * m * n);
         int aRs = sa[ra - 2];
         int aCs = sa[ra - 1];
         int bRs = sb[rb - 2];
@@ -462,10 +490,20 @@ public final class CpuBackend implements Backend {
         Object ad = a(a);
         Object bd = a(b);
         Object od = a(out);
+        if (ra == 2 && k != 1) {
+            // One product: no batch index and no lambda, so a preallocating executor allocates nothing here.
+            gemm(dt, m, n, k, ad, la.offset(), aRs, aCs, bd, lb.offset(), bRs, bCs, od, outOff);
+            return;
+        }
+        int[] batch = Arrays.copyOf(la.shape(), ra - 2);
+        int batches = 1;
+        for (int size : batch) {
+            batches *= size;
+        }
         if (k == 1 && (dt == DType.F32 || dt == DType.F64)) {
             // Outer products (vmap's per-sample weight gradients): store-bound, no packing.
-            OuterProducts.batched(ad, la.offset(), aRs, sa, bd, lb.offset(), bCs, sb, batch, od, m, n);
-            return out;
+            OuterProducts.batched(ad, la.offset(), aRs, sa, bd, lb.offset(), bCs, sb, batch, od, outOff, m, n);
+            return;
         }
         if (batches > 1 && (dt == DType.F32 || dt == DType.F64) && broadcastAcross(batch, sb)) {
             // One B for every batch item (x [B, T, k] times a weight [k, n]): fold the batch into
@@ -484,14 +522,8 @@ public final class CpuBackend implements Backend {
                 rs = k;
                 cs = 1;
             }
-            if (dt == DType.F32) {
-                Gemm.sgemm(rows, n, k, 1f, (float[]) rowData, ao, rs, cs, (float[]) bd, lb.offset(), bRs, bCs,
-                        (float[]) od, 0, n, false);
-            } else {
-                Gemm.dgemm(rows, n, k, 1.0, (double[]) rowData, ao, rs, cs, (double[]) bd, lb.offset(), bRs, bCs,
-                        (double[]) od, 0, n, false);
-            }
-            return out;
+            gemm(dt, rows, n, k, rowData, ao, rs, cs, bd, lb.offset(), bRs, bCs, od, outOff);
+            return;
         }
         Parallel.RangeBody body = (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
@@ -504,14 +536,7 @@ public final class CpuBackend implements Backend {
                     ao += i * sa[d];
                     bo += i * sb[d];
                 }
-                int co = t * m * n;
-                switch (dt) {
-                    case F32 -> Gemm.sgemm(m, n, k, 1f, (float[]) ad, ao, aRs, aCs, (float[]) bd, bo, bRs, bCs,
-                            (float[]) od, co, n, false);
-                    case F64 -> Gemm.dgemm(m, n, k, 1.0, (double[]) ad, ao, aRs, aCs, (double[]) bd, bo, bRs, bCs,
-                            (double[]) od, co, n, false);
-                    default -> integerGemm(m, n, k, ad, ao, aRs, aCs, bd, bo, bRs, bCs, od, co);
-                }
+                gemm(dt, m, n, k, ad, ao, aRs, aCs, bd, bo, bRs, bCs, od, outOff + t * m * n);
             }
         };
         long work = (long) m * n * k;
@@ -522,7 +547,18 @@ public final class CpuBackend implements Backend {
         } else {
             body.apply(0, batches);
         }
-        return out;
+    }
+
+    /** One {@code [m, k] x [k, n]} product of dtype {@code dt} into the row-major C at {@code co}. */
+    private static void gemm(DType dt, int m, int n, int k, Object ad, int ao, int aRs, int aCs, Object bd, int bo,
+                             int bRs, int bCs, Object od, int co) {
+        switch (dt) {
+            case F32 -> Gemm.sgemm(m, n, k, 1f, (float[]) ad, ao, aRs, aCs, (float[]) bd, bo, bRs, bCs, (float[]) od, co, n,
+                    false);
+            case F64 -> Gemm.dgemm(m, n, k, 1.0, (double[]) ad, ao, aRs, aCs, (double[]) bd, bo, bRs, bCs, (double[]) od, co,
+                    n, false);
+            default -> integerGemm(m, n, k, ad, ao, aRs, aCs, bd, bo, bRs, bCs, od, co);
+        }
     }
 
     /** True when every batch dim of size above 1 has stride 0: the same matrix for every batch item. */
@@ -822,8 +858,14 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage gather(Storage x, int[] srcOuter, int dimStride, int[] srcInner, Storage idx, int idxOff, int idxLen) {
         Storage out = allocate(x.dtype(), srcOuter.length * idxLen * srcInner.length);
-        IndexKernels.gather(a(x), srcOuter, dimStride, srcInner, (long[]) a(idx), idxOff, idxLen, a(out));
+        gatherInto(x, srcOuter, dimStride, srcInner, idx, idxOff, idxLen, out);
         return out;
+    }
+
+    @Override
+    public void gatherInto(Storage x, int[] srcOuter, int dimStride, int[] srcInner, Storage idx, int idxOff, int idxLen,
+                           Storage out) {
+        IndexKernels.gather(a(x), srcOuter, dimStride, srcInner, (long[]) a(idx), idxOff, idxLen, a(out));
     }
 
     @Override

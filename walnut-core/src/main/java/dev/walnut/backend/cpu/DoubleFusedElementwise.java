@@ -39,14 +39,22 @@ final class DoubleFusedElementwise {
         int inputs = p.inputs();
         int[] mode = new int[inputs];
         boolean[] inRegister = new boolean[inputs];
+        long mask = 0;
         for (int i = 0; i < inputs; i++) {
             mode[i] = mode(layouts[i]);
             inRegister[i] = mode[i] != SCALAR;
+            mask |= inRegister[i] ? 1L << i : 0;
         }
-        int[] reg = p.assignRegisters(inRegister);
+        // The remembered assignment saves its lists and arrays on every run of a compiled graph.
+        int[] reg = inputs <= Long.SIZE ? p.registers(mask) : p.assignRegisters(inRegister);
         int grain = p.isCostly() ? ElementwiseKernels.COSTLY_GRAIN : ElementwiseKernels.CHEAP_GRAIN;
         if (!p.sumsResult()) {
-            Parallel.forRange(n, grain, (lo, hi) -> range(p, in, layouts, shape, mode, reg, out, lo, hi, null, 0));
+            if (Parallel.serial(n, grain)) {
+                // What forRange would do, without the lambda: a small program allocates nothing here.
+                range(p, in, layouts, shape, mode, reg, out, 0, n, null, 0);
+            } else {
+                Parallel.forRange(n, grain, (lo, hi) -> range(p, in, layouts, shape, mode, reg, out, lo, hi, null, 0));
+            }
             return;
         }
         // Parts fixed by n alone (not by which threads are free), added in order.

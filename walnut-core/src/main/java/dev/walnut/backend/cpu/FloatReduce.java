@@ -21,6 +21,12 @@ final class FloatReduce {
 
     /** Columns handled per accumulator block when inner > 1. */
     static final int COLUMN_BLOCK = 1024;
+    /**
+     * Each thread's column accumulators, kept between calls (a block is never reduced inside
+     * another on one thread), so that a bias gradient's sum over the batch allocates only its
+     * output, and nothing when written into a compiled graph's arena.
+     */
+    private static final ThreadLocal<double[]> ACCUMULATORS = ThreadLocal.withInitial(() -> new double[COLUMN_BLOCK]);
     /** Rows up to this length are summed directly; longer ones are halved (pairwise summation). */
     private static final int PAIRWISE_BASE = 256;
 
@@ -56,7 +62,7 @@ final class FloatReduce {
                     throw new AssertionError(op);
             }
         }
-        double[] acc = op == ReduceOp.SUM || op == ReduceOp.PROD ? new double[Math.min(COLUMN_BLOCK, iHi - iLo)] : null;
+        double[] acc = op == ReduceOp.SUM || op == ReduceOp.PROD ? ACCUMULATORS.get() : null;
         for (int o = oLo; o < oHi; o++) {
             for (int c = iLo; c < iHi; c += COLUMN_BLOCK) {
                 int w = Math.min(COLUMN_BLOCK, iHi - c);

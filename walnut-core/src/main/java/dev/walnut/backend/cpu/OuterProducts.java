@@ -14,7 +14,7 @@ import dev.walnut.backend.BinaryOp;
  *
  * <pre>{@code
  * // C[2][3][4] = a[2][3][1] x b[2][1][4], all contiguous
- * OuterProducts.batched(a, 0, 1, new int[] {3}, b, 0, 1, new int[] {4}, new int[] {2}, c, 3, 4);
+ * OuterProducts.batched(a, 0, 1, new int[] {3}, b, 0, 1, new int[] {4}, new int[] {2}, c, 0, 3, 4);
  * }</pre>
  */
 final class OuterProducts {
@@ -25,14 +25,14 @@ final class OuterProducts {
     }
 
     /**
-     * Writes {@code out[(t*m + i)*n + j] = a[ao(t) + i*aRs] * b[bo(t) + j*bCs]} for every batch
+     * Writes {@code out[outOff + (t*m + i)*n + j] = a[ao(t) + i*aRs] * b[bo(t) + j*bCs]} for every batch
      * index {@code t} of {@code batch} (row-major), where {@code ao(t)} and {@code bo(t)} add
      * {@code t}'s coordinates times {@code aBatchStrides} and {@code bBatchStrides} (0 for a
      * broadcast batch dim) to {@code aOff} and {@code bOff}. {@code a}, {@code b} and
      * {@code out} are all {@code float[]} or all {@code double[]}.
      */
     static void batched(Object a, int aOff, int aRs, int[] aBatchStrides, Object b, int bOff, int bCs,
-                        int[] bBatchStrides, int[] batch, Object out, int m, int n) {
+                        int[] bBatchStrides, int[] batch, Object out, int outOff, int m, int n) {
         int batches = 1;
         for (int size : batch) {
             batches *= size;
@@ -62,7 +62,7 @@ final class OuterProducts {
             Parallel.forRange(rows, grain, (lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
                     int t = r / m;
-                    FloatBinary.run(BinaryOp.MUL, af, ao[t] + (r - t * m) * aRs, 0, bf, bo[t], bCs, of, r * n, n);
+                    FloatBinary.run(BinaryOp.MUL, af, ao[t] + (r - t * m) * aRs, 0, bf, bo[t], bCs, of, outOff + r * n, n);
                 }
             });
         } else {
@@ -72,7 +72,7 @@ final class OuterProducts {
             Parallel.forRange(rows, grain, (lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
                     int t = r / m;
-                    DoubleBinary.run(BinaryOp.MUL, ad, ao[t] + (r - t * m) * aRs, 0, bd, bo[t], bCs, od, r * n, n);
+                    DoubleBinary.run(BinaryOp.MUL, ad, ao[t] + (r - t * m) * aRs, 0, bd, bo[t], bCs, od, outOff + r * n, n);
                 }
             });
         }

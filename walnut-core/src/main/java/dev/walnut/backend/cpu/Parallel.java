@@ -57,6 +57,14 @@ public final class Parallel {
      * per-chunk reduction gives the same bits either way.
      * A failure in any chunk is rethrown to the caller after every chunk has finished.
      */
+    /**
+     * True when {@link #forRange} with these arguments runs its body once, over {@code [0, n)},
+     * on the calling thread: a caller that checks first can skip creating the body.
+     */
+    public static boolean serial(int n, int grain) {
+        return n > 0 && (TEAM == null || Math.min(THREADS, Math.max(1, n / Math.max(1, grain))) <= 1);
+    }
+
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) {
             return;

@@ -95,9 +95,21 @@ public final class VectorKernelProvider extends KernelProvider {
      * the budget within which C2 intrinsifies the Vector API, and the widening casts ran boxed
      * (see {@code VectorMath.apply}).
      */
+    /** Each thread's buffer for the lanes of {@link #sum}: a row sum (a bias gradient's, a loss's) allocates nothing. */
+    private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[DS.length()]);
+
     @Override
     public double sum(float[] x, int off, int n) {
         int step = DS.length();
+        if (n < step) {
+            // No whole vector: the lanes below would all be +0.0, so adding the elements in order
+            // to 0.0 gives the same bits, without touching the lane buffer.
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                total += x[off + i];
+            }
+            return total;
+        }
         DoubleVector s0 = DoubleVector.zero(DS);
         DoubleVector s1 = DoubleVector.zero(DS);
         DoubleVector s2 = DoubleVector.zero(DS);
@@ -125,7 +137,7 @@ public final class VectorKernelProvider extends KernelProvider {
         // Lanes summed in a fixed order: reduceLanes(ADD)'s order is unspecified and differs
         // between the intrinsic and the interpreter's fallback, which would make a sum depend on
         // when the JIT compiled this method.
-        double[] lanes = new double[step];
+        double[] lanes = LANES.get();
         // zero(DS) as the receiver gives the stored vector an exact class (see VectorGemm.kernel).
         DoubleVector.zero(DS).add(s0.add(s1)).add(s2.add(s3)).add(s4.add(s5).add(s6.add(s7))).intoArray(lanes, 0);
         double total = 0;

@@ -104,7 +104,7 @@ class OuterProductsTest {
         }
         float[] got = new float[c.batches() * c.m() * c.n()];
         OuterProducts.batched(a, c.aOff(), c.aRs(), c.aBatchStrides(), b, c.bOff(), c.bCs(), c.bBatchStrides(),
-                c.batch(), got, c.m(), c.n());
+                c.batch(), got, 0, c.m(), c.n());
         double[] ref = reference(c, widen(a), widen(b));
         float[] want = new float[ref.length];
         for (int i = 0; i < ref.length; i++) {
@@ -128,10 +128,13 @@ class OuterProductsTest {
         Case c = Case.random(rnd);
         double[] a = rnd.doubles(c.aLen()).toArray();
         double[] b = rnd.doubles(c.bLen(), -1, 1).toArray();
-        double[] got = new double[c.batches() * c.m() * c.n()];
+        // Written at an offset into a larger array (an arena buffer), the elements before it untouched.
+        int outOff = 5;
+        double[] got = new double[outOff + c.batches() * c.m() * c.n()];
         OuterProducts.batched(a, c.aOff(), c.aRs(), c.aBatchStrides(), b, c.bOff(), c.bCs(), c.bBatchStrides(),
-                c.batch(), got, c.m(), c.n());
-        assertArrayEquals(reference(c, a, b), got);
+                c.batch(), got, outOff, c.m(), c.n());
+        assertArrayEquals(new double[outOff], java.util.Arrays.copyOf(got, outOff));
+        assertArrayEquals(reference(c, a, b), java.util.Arrays.copyOfRange(got, outOff, got.length));
     }
 
     @ParameterizedTest
@@ -150,7 +153,7 @@ class OuterProductsTest {
             b[i] = (float) rnd.nextGaussian();
         }
         float[] got = new float[batches * m * n];
-        OuterProducts.batched(a, 0, 1, new int[] {m}, b, 0, 1, new int[] {n}, new int[] {batches}, got, m, n);
+        OuterProducts.batched(a, 0, 1, new int[] {m}, b, 0, 1, new int[] {n}, new int[] {batches}, got, 0, m, n);
         float[] want = new float[got.length];
         for (int t = 0; t < batches; t++) {
             for (int i = 0; i < m; i++) {
