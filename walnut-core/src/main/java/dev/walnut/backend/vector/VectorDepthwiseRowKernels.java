@@ -1,0 +1,90 @@
+package dev.walnut.backend.vector;
+
+import dev.walnut.backend.cpu.DepthwiseRowKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API {@link DepthwiseRowKernels}: every row kernel runs along the output row, a
+ * vector of outputs at a time, with unaligned loads of the shifted scratch rows (the scratch
+ * plane is phase-split, so they are contiguous for any stride). The forward keeps one vector
+ * accumulator in a register across all taps (one store per vector instead of one per tap).
+ * Loaded reflectively (see {@link DepthwiseRowKernels#get()}); nothing else may refer to this
+ * class, or the core would stop running without the {@code jdk.incubator.vector} module.
+ *
+ * <pre>{@code
+ * // java --add-modules jdk.incubator.vector ...
+ * DepthwiseRowKernels.get();   // a VectorDepthwiseRowKernels
+ * }</pre>
+ */
+public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /**
+     * Creates the provider (called reflectively).
+     *
+     * @throws UnsupportedOperationException when the preferred float vector holds fewer than 4
+     *         lanes (no usable SIMD)
+     */
+    public VectorDepthwiseRowKernels() {
+        if (L < 4) {
+            throw new UnsupportedOperationException("preferred float species " + S + " is narrower than 128 bits");
+        }
+    }
+
+    @Override
+    public void forwardRow(float[] p, int base, int[] taps, int k, float[] w, int wOff, float bias, float[] out,
+                           int o, int len) {
+        int j = 0;
+        for (; j <= len - L; j += L) {
+            FloatVector acc = FloatVector.broadcast(S, bias);
+            for (int t = 0; t < k; t++) {
+                acc = FloatVector.fromArray(S, p, base + taps[t] + j).fma(FloatVector.broadcast(S, w[wOff + t]), acc);
+            }
+            acc.intoArray(out, o + j);
+        }
+        for (; j < len; j++) {
+            float acc = bias;
+            for (int t = 0; t < k; t++) {
+                acc = Math.fma(p[base + taps[t] + j], w[wOff + t], acc);
+            }
+            out[o + j] = acc;
+        }
+    }
+
+    @Override
+    public void scatterRow(float[] g, int gOff, int len, float[] w, int wOff, int[] taps, int k, float[] p, int base) {
+        for (int t = 0; t < k; t++) {
+            float wt = w[wOff + t];
+            FloatVector wv = FloatVector.broadcast(S, wt);
+            int at = base + taps[t];
+            int j = 0;
+            for (; j <= len - L; j += L) {
+                FloatVector.fromArray(S, g, gOff + j).fma(wv, FloatVector.fromArray(S, p, at + j)).intoArray(p, at + j);
+            }
+            for (; j < len; j++) {
+                p[at + j] = Math.fma(g[gOff + j], wt, p[at + j]);
+            }
+        }
+    }
+
+    @Override
+    public void weightGradRow(float[] g, int gOff, int len, float[] p, int base, int[] taps, int k, float[] acc,
+                              int accOff) {
+        for (int t = 0; t < k; t++) {
+            int at = base + taps[t];
+            FloatVector s = FloatVector.zero(S);
+            int j = 0;
+            for (; j <= len - L; j += L) {
+                s = FloatVector.fromArray(S, g, gOff + j).fma(FloatVector.fromArray(S, p, at + j), s);
+            }
+            float r = s.reduceLanes(VectorOperators.ADD);
+            for (; j < len; j++) {
+                r = Math.fma(g[gOff + j], p[at + j], r);
+            }
+            acc[accOff + t] += r;
+        }
+    }
+}
