@@ -158,9 +158,19 @@ public final class DepthwiseConvKernels {
             }
             return;
         }
+        // Phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
+        int sw = g.strideW();
+        int q = g.phase();
+        int pw = g.padW();
+        int rowLength = g.rowLength();
         for (int y = 0; y < h; y++) {
-            for (int c = 0; c < w; c++) {
-                p[g.scratchIndex(y, c)] = x[xOff + y * w + c];
+            int row = (y + g.padH()) * rowLength;
+            int in = xOff + y * w;
+            for (int r = 0; r < sw; r++) {
+                int c0 = Math.floorMod(r - pw, sw); // first input column of this phase
+                for (int c = c0, at = row + r * q + (c0 + pw) / sw; c < w; c += sw, at++) {
+                    p[at] = x[in + c];
+                }
             }
         }
     }
@@ -215,9 +225,7 @@ public final class DepthwiseConvKernels {
                 if (g.strideW() == 1) {
                     System.arraycopy(p, g.scratchIndex(y, 0), dx, dOff + y * wd, wd);
                 } else {
-                    for (int col = 0; col < wd; col++) {
-                        dx[dOff + y * wd + col] = p[g.scratchIndex(y, col)];
-                    }
+                    unpackRow(p, y, dx, dOff + y * wd, g);
                 }
             }
         }
@@ -254,6 +262,20 @@ public final class DepthwiseConvKernels {
             }
             for (int t = 0; t < m * k; t++) {
                 gw[c * m * k + t] = (float) sum[t];
+            }
+        }
+    }
+
+    /** Input row {@code y} of the phase-split scratch plane {@code p} into {@code dx[at ..]} (the inverse of {@link #pack}'s copy). */
+    private static void unpackRow(float[] p, int y, float[] dx, int at, Geometry g) {
+        int sw = g.strideW();
+        int q = g.phase();
+        int pw = g.padW();
+        int row = (y + g.padH()) * g.rowLength();
+        for (int r = 0; r < sw; r++) {
+            int c0 = Math.floorMod(r - pw, sw);
+            for (int c = c0, from = row + r * q + (c0 + pw) / sw; c < g.w(); c += sw, from++) {
+                dx[at + c] = p[from];
             }
         }
     }
@@ -305,9 +327,19 @@ public final class DepthwiseConvKernels {
             }
             return;
         }
+        // Phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
+        int sw = g.strideW();
+        int q = g.phase();
+        int pw = g.padW();
+        int rowLength = g.rowLength();
         for (int y = 0; y < h; y++) {
-            for (int c = 0; c < w; c++) {
-                p[g.scratchIndex(y, c)] = x[xOff + y * w + c];
+            int row = (y + g.padH()) * rowLength;
+            int in = xOff + y * w;
+            for (int r = 0; r < sw; r++) {
+                int c0 = Math.floorMod(r - pw, sw); // first input column of this phase
+                for (int c = c0, at = row + r * q + (c0 + pw) / sw; c < w; c += sw, at++) {
+                    p[at] = x[in + c];
+                }
             }
         }
     }
@@ -360,9 +392,7 @@ public final class DepthwiseConvKernels {
                 if (g.strideW() == 1) {
                     System.arraycopy(p, g.scratchIndex(y, 0), dx, dOff + y * wd, wd);
                 } else {
-                    for (int col = 0; col < wd; col++) {
-                        dx[dOff + y * wd + col] = p[g.scratchIndex(y, col)];
-                    }
+                    unpackRow(p, y, dx, dOff + y * wd, g);
                 }
             }
         }
@@ -398,6 +428,20 @@ public final class DepthwiseConvKernels {
             }
             for (int t = 0; t < m * k; t++) {
                 gw[c * m * k + t] = (double) sum[t];
+            }
+        }
+    }
+
+    /** Input row {@code y} of the phase-split scratch plane {@code p} into {@code dx[at ..]} (the inverse of {@link #pack}'s copy). */
+    private static void unpackRow(double[] p, int y, double[] dx, int at, Geometry g) {
+        int sw = g.strideW();
+        int q = g.phase();
+        int pw = g.padW();
+        int row = (y + g.padH()) * g.rowLength();
+        for (int r = 0; r < sw; r++) {
+            int c0 = Math.floorMod(r - pw, sw);
+            for (int c = c0, from = row + r * q + (c0 + pw) / sw; c < g.w(); c += sw, from++) {
+                dx[at + c] = p[from];
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.walnut.backend.vector;
 
 import dev.walnut.backend.cpu.DepthwiseRowKernels;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -45,12 +46,14 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
             }
             acc.intoArray(out, o + j);
         }
-        for (; j < len; j++) {
-            float acc = bias;
+        if (j < len) {
+            // Masked rather than scalar: MobileNet's late rows (7, 14 or 28 wide) are mostly tail.
+            VectorMask<Float> m = S.indexInRange(j, len);
+            FloatVector acc = FloatVector.broadcast(S, bias);
             for (int t = 0; t < k; t++) {
-                acc = Math.fma(p[base + taps[t] + j], w[wOff + t], acc);
+                acc = FloatVector.fromArray(S, p, base + taps[t] + j, m).fma(FloatVector.broadcast(S, w[wOff + t]), acc);
             }
-            out[o + j] = acc;
+            acc.intoArray(out, o + j, m);
         }
     }
 
