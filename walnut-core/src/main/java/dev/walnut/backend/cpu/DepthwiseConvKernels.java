@@ -86,6 +86,14 @@ public final class DepthwiseConvKernels {
             return h + 2 * padH;
         }
 
+        /**
+         * Elements of a scratch plane: the padded rows, plus a slack of 64 so that a SIMD row
+         * kernel may load whole vectors past the end of the last row (the lanes it drops).
+         */
+        int scratchSize() {
+            return rows() * rowLength() + 64;
+        }
+
         /** Offset of tap (a, b) from the start of an output row's first window, in the scratch plane. */
         int[] tapOffsets() {
             int[] t = new int[taps()];
@@ -183,7 +191,7 @@ public final class DepthwiseConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         int rowStep = g.strideH() * g.rowLength();
-        float[] p = new float[g.rows() * g.rowLength()];
+        float[] p = new float[g.scratchSize()];
         DepthwiseRowKernels rows = DepthwiseRowKernels.get();
         for (int pl = p0; pl < p1; pl++) {
             int c = pl % g.channels();
@@ -208,7 +216,7 @@ public final class DepthwiseConvKernels {
         int h = g.h();
         int wd = g.w();
         int rowStep = g.strideH() * g.rowLength();
-        float[] p = new float[g.rows() * g.rowLength()];
+        float[] p = new float[g.scratchSize()];
         DepthwiseRowKernels rows = DepthwiseRowKernels.get();
         for (int pl = p0; pl < p1; pl++) {
             int c = pl % g.channels();
@@ -239,7 +247,7 @@ public final class DepthwiseConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         int rowStep = g.strideH() * g.rowLength();
-        float[] p = new float[g.rows() * g.rowLength()];
+        float[] p = new float[g.scratchSize()];
         // Per plane in T, then across the batch in double: the batch sums stay accurate in float32.
         float[] plane = new float[m * k];
         double[] sum = new double[m * k];
@@ -352,7 +360,7 @@ public final class DepthwiseConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         int rowStep = g.strideH() * g.rowLength();
-        double[] p = new double[g.rows() * g.rowLength()];
+        double[] p = new double[g.scratchSize()];
         for (int pl = p0; pl < p1; pl++) {
             int c = pl % g.channels();
             pack(x, xOff + pl * g.h() * g.w(), p, g);
@@ -376,7 +384,7 @@ public final class DepthwiseConvKernels {
         int h = g.h();
         int wd = g.w();
         int rowStep = g.strideH() * g.rowLength();
-        double[] p = new double[g.rows() * g.rowLength()];
+        double[] p = new double[g.scratchSize()];
         for (int pl = p0; pl < p1; pl++) {
             int c = pl % g.channels();
             Arrays.fill(p, 0.0);
@@ -406,7 +414,7 @@ public final class DepthwiseConvKernels {
         int oh = g.outH();
         int ow = g.outW();
         int rowStep = g.strideH() * g.rowLength();
-        double[] p = new double[g.rows() * g.rowLength()];
+        double[] p = new double[g.scratchSize()];
         // Per plane in T, then across the batch in double: the batch sums stay accurate in float32.
         double[] plane = new double[m * k];
         double[] sum = new double[m * k];
