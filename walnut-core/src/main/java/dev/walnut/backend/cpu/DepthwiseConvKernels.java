@@ -155,9 +155,12 @@ public final class DepthwiseConvKernels {
     // DepthwiseRowKernels provider (Vector API when available), the double rows run the scalar
     // loops below.
 
-    /** Copies plane {@code x[xOff ..]} into the zeroed, padded, phase-split scratch plane {@code p}. */
+    /**
+     * Copies plane {@code x[xOff ..]} into the padded, phase-split scratch plane {@code p}, whose
+     * padding was zeroed when it was allocated: every plane writes the same interior positions,
+     * so the padding stays zero from plane to plane.
+     */
     private static void pack(float[] x, int xOff, float[] p, Geometry g) {
-        Arrays.fill(p, 0f);
         int h = g.h();
         int w = g.w();
         if (g.strideW() == 1) {
@@ -324,9 +327,12 @@ public final class DepthwiseConvKernels {
         }
     }
 
-    /** Copies plane {@code x[xOff ..]} into the zeroed, padded, phase-split scratch plane {@code p}. */
+    /**
+     * Copies plane {@code x[xOff ..]} into the padded, phase-split scratch plane {@code p}, whose
+     * padding was zeroed when it was allocated: every plane writes the same interior positions,
+     * so the padding stays zero from plane to plane.
+     */
     private static void pack(double[] x, int xOff, double[] p, Geometry g) {
-        Arrays.fill(p, 0.0);
         int h = g.h();
         int w = g.w();
         if (g.strideW() == 1) {

@@ -38,6 +38,9 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
     public void forwardRow(float[] p, int base, int[] taps, int k, float[] w, int wOff, float bias, float[] out,
                            int o, int len) {
         int j = 0;
+        if (k == 9) {
+            j = forwardRow3x3(p, base, taps, w, wOff, bias, out, o, len);
+        }
         for (; j <= len - L; j += L) {
             FloatVector acc = FloatVector.broadcast(S, bias);
             for (int t = 0; t < k; t++) {
@@ -72,6 +75,49 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
             }
             out[o + j] = acc;
         }
+    }
+
+    /**
+     * The whole vectors of a 3x3 row (MobileNet's every depthwise layer) with the taps' offsets
+     * and weights hoisted out of the loop: with the offsets read from the array inside it, the
+     * nine loads' bounds checks could not be hoisted and took a quarter of a MobileNet profile.
+     * Returns the first column not written.
+     */
+    private static int forwardRow3x3(float[] p, int base, int[] taps, float[] w, int wOff, float bias, float[] out,
+                                     int o, int len) {
+        int t0 = base + taps[0];
+        int t1 = base + taps[1];
+        int t2 = base + taps[2];
+        int t3 = base + taps[3];
+        int t4 = base + taps[4];
+        int t5 = base + taps[5];
+        int t6 = base + taps[6];
+        int t7 = base + taps[7];
+        int t8 = base + taps[8];
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector b = FloatVector.broadcast(S, bias);
+        int j = 0;
+        for (; j <= len - L; j += L) {
+            FloatVector acc = FloatVector.fromArray(S, p, t0 + j).fma(w0, b);
+            acc = FloatVector.fromArray(S, p, t1 + j).fma(w1, acc);
+            acc = FloatVector.fromArray(S, p, t2 + j).fma(w2, acc);
+            acc = FloatVector.fromArray(S, p, t3 + j).fma(w3, acc);
+            acc = FloatVector.fromArray(S, p, t4 + j).fma(w4, acc);
+            acc = FloatVector.fromArray(S, p, t5 + j).fma(w5, acc);
+            acc = FloatVector.fromArray(S, p, t6 + j).fma(w6, acc);
+            acc = FloatVector.fromArray(S, p, t7 + j).fma(w7, acc);
+            acc = FloatVector.fromArray(S, p, t8 + j).fma(w8, acc);
+            acc.intoArray(out, o + j);
+        }
+        return j;
     }
 
     @Override
