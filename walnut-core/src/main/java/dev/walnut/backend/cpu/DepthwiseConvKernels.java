@@ -14,10 +14,13 @@ import java.util.Arrays;
  * <p>Why not im2col and a GEMM: each output channel is a product of depth {@code kH * kW} (9),
  * so the batched tiny GEMMs spend their time on the column matrix and on overhead. Here every
  * input plane is first copied into a zero-padded, <em>phase-split</em> scratch plane: padded
- * column {@code x'} of a row goes to {@code (x' mod sW) * Q + x' / sW} ({@code Q = ceil(W_padded / sW)}),
- * so that for every tap the input columns that one output row reads are contiguous, whatever
- * the stride, and no bounds are checked in the inner loops. One output row is then a sum of
- * {@code kH * kW} shifted rows of the scratch plane ({@link DepthwiseRowKernels#forwardRow}),
+ * element {@code (y', x')} goes to sub-plane {@code (y' mod sH, x' mod sW)} at row
+ * {@code y' / sH}, column {@code x' / sW} (sub-planes of {@code ceil(H_padded / sH) x Q},
+ * {@code Q = ceil(W_padded / sW)}), so that for every tap the inputs that output
+ * {@code (i, j)} reads sit at {@code i * Q + j} plus a per-tap offset, whatever the stride, and
+ * no bounds are checked in the inner loops. A whole output plane is then one long row (rows
+ * {@code Q} apart, the {@code Q - W_out} extra columns computed and dropped), a sum of
+ * {@code kH * kW} shifted runs of the scratch plane ({@link DepthwiseRowKernels#forwardRow}),
  * which the Vector API provider computes a vector of outputs at a time in registers. The input
  * gradient scatters into a scratch plane the same way and unpacks it; the weight gradient sums
  * dot products of gradient rows with the shifted rows. Planes are independent, so the work
@@ -72,37 +75,37 @@ public final class DepthwiseConvKernels {
             return kh * kw;
         }
 
-        /** Columns of one phase of a scratch row: ceil(padded width / strideW). */
+        /** Columns of a scratch sub-plane: ceil(padded width / strideW). */
         int phase() {
             return (w + 2 * padW + strideW - 1) / strideW;
         }
 
-        int rowLength() {
-            return strideW * phase();
-        }
-
-        /** Scratch rows: the padded height (windows read a prefix of it, the input fills all of it). */
-        int rows() {
-            return h + 2 * padH;
+        /** Rows of a scratch sub-plane: ceil(padded height / strideH). */
+        int phaseRows() {
+            return (h + 2 * padH + strideH - 1) / strideH;
         }
 
         /**
-         * Elements of a scratch plane: the padded rows, plus a slack of 64 so that a SIMD row
-         * kernel may load whole vectors past the end of the last row (the lanes it drops).
+         * Elements of a scratch plane: the {@code strideH * strideW} sub-planes, plus a slack so
+         * that a SIMD row kernel may load whole vectors past the last row (lanes it drops).
          */
         int scratchSize() {
-            return rows() * rowLength() + 64;
+            return strideH * strideW * phaseRows() * phase() + phase() + 64;
         }
 
-        /** Offset of tap (a, b) from the start of an output row's first window, in the scratch plane. */
+        /** Scratch index of the first element of padded row {@code yp}'s column phase {@code r}. */
+        int subRow(int yp, int r) {
+            return (((yp % strideH) * strideW + r) * phaseRows() + yp / strideH) * phase();
+        }
+
+        /** Offset of tap (a, b) from output (i, j)'s index {@code i * phase() + j} in the scratch plane. */
         int[] tapOffsets() {
             int[] t = new int[taps()];
-            int q = phase();
-            int r = rowLength();
             for (int a = 0; a < kh; a++) {
                 for (int b = 0; b < kw; b++) {
+                    int y = a * dilationH;
                     int x = b * dilationW;
-                    t[a * kw + b] = a * dilationH * r + (x % strideW) * q + x / strideW;
+                    t[a * kw + b] = subRow(y, x % strideW) + x / strideW;
                 }
             }
             return t;
@@ -111,7 +114,7 @@ public final class DepthwiseConvKernels {
         /** Scratch index of input element (y, x) (unpadded coordinates). */
         int scratchIndex(int y, int x) {
             int xp = x + padW;
-            return (y + padH) * rowLength() + (xp % strideW) * phase() + xp / strideW;
+            return subRow(y + padH, xp % strideW) + xp / strideW;
         }
     }
 
@@ -169,17 +172,14 @@ public final class DepthwiseConvKernels {
             }
             return;
         }
-        // Phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
+        // Column phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
         int sw = g.strideW();
-        int q = g.phase();
         int pw = g.padW();
-        int rowLength = g.rowLength();
         for (int y = 0; y < h; y++) {
-            int row = (y + g.padH()) * rowLength;
             int in = xOff + y * w;
             for (int r = 0; r < sw; r++) {
                 int c0 = Math.floorMod(r - pw, sw); // first input column of this phase
-                for (int c = c0, at = row + r * q + (c0 + pw) / sw; c < w; c += sw, at++) {
+                for (int c = c0, at = g.subRow(y + g.padH(), r) + (c0 + pw) / sw; c < w; c += sw, at++) {
                     p[at] = x[in + c];
                 }
             }
@@ -193,8 +193,9 @@ public final class DepthwiseConvKernels {
         int m = g.multiplier();
         int oh = g.outH();
         int ow = g.outW();
-        int rowStep = g.strideH() * g.rowLength();
+        int rowStep = g.phase();
         float[] p = new float[g.scratchSize()];
+        float[] flat = new float[oh * rowStep];
         DepthwiseRowKernels rows = DepthwiseRowKernels.get();
         for (int pl = p0; pl < p1; pl++) {
             int c = pl % g.channels();
@@ -203,8 +204,12 @@ public final class DepthwiseConvKernels {
                 int o = c * m + mm;
                 float b = bias == null ? 0f : bias[o];
                 int outOff = (pl * m + mm) * oh * ow;
+                // Output row i starts rowStep after row i - 1 in the scratch plane, so the whole
+                // plane is one long row (plus rowStep - ow dropped columns per row): one call,
+                // one tail, instead of oh short rows.
+                rows.forwardRow(p, 0, taps, k, w, o * k, b, flat, 0, oh * rowStep);
                 for (int i = 0; i < oh; i++) {
-                    rows.forwardRow(p, i * rowStep, taps, k, w, o * k, b, out, outOff + i * ow, ow);
+                    System.arraycopy(flat, i * rowStep, out, outOff + i * ow, ow);
                 }
             }
         }
@@ -218,7 +223,7 @@ public final class DepthwiseConvKernels {
         int ow = g.outW();
         int h = g.h();
         int wd = g.w();
-        int rowStep = g.strideH() * g.rowLength();
+        int rowStep = g.phase();
         float[] p = new float[g.scratchSize()];
         DepthwiseRowKernels rows = DepthwiseRowKernels.get();
         for (int pl = p0; pl < p1; pl++) {
@@ -249,7 +254,7 @@ public final class DepthwiseConvKernels {
         int m = g.multiplier();
         int oh = g.outH();
         int ow = g.outW();
-        int rowStep = g.strideH() * g.rowLength();
+        int rowStep = g.phase();
         float[] p = new float[g.scratchSize()];
         // Per plane in T, then across the batch in double: the batch sums stay accurate in float32.
         float[] plane = new float[m * k];
@@ -280,12 +285,10 @@ public final class DepthwiseConvKernels {
     /** Input row {@code y} of the phase-split scratch plane {@code p} into {@code dx[at ..]} (the inverse of {@link #pack}'s copy). */
     private static void unpackRow(float[] p, int y, float[] dx, int at, Geometry g) {
         int sw = g.strideW();
-        int q = g.phase();
         int pw = g.padW();
-        int row = (y + g.padH()) * g.rowLength();
         for (int r = 0; r < sw; r++) {
             int c0 = Math.floorMod(r - pw, sw);
-            for (int c = c0, from = row + r * q + (c0 + pw) / sw; c < g.w(); c += sw, from++) {
+            for (int c = c0, from = g.subRow(y + g.padH(), r) + (c0 + pw) / sw; c < g.w(); c += sw, from++) {
                 dx[at + c] = p[from];
             }
         }
@@ -341,17 +344,14 @@ public final class DepthwiseConvKernels {
             }
             return;
         }
-        // Phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
+        // Column phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
         int sw = g.strideW();
-        int q = g.phase();
         int pw = g.padW();
-        int rowLength = g.rowLength();
         for (int y = 0; y < h; y++) {
-            int row = (y + g.padH()) * rowLength;
             int in = xOff + y * w;
             for (int r = 0; r < sw; r++) {
                 int c0 = Math.floorMod(r - pw, sw); // first input column of this phase
-                for (int c = c0, at = row + r * q + (c0 + pw) / sw; c < w; c += sw, at++) {
+                for (int c = c0, at = g.subRow(y + g.padH(), r) + (c0 + pw) / sw; c < w; c += sw, at++) {
                     p[at] = x[in + c];
                 }
             }
@@ -365,8 +365,9 @@ public final class DepthwiseConvKernels {
         int m = g.multiplier();
         int oh = g.outH();
         int ow = g.outW();
-        int rowStep = g.strideH() * g.rowLength();
+        int rowStep = g.phase();
         double[] p = new double[g.scratchSize()];
+        double[] flat = new double[oh * rowStep];
         for (int pl = p0; pl < p1; pl++) {
             int c = pl % g.channels();
             pack(x, xOff + pl * g.h() * g.w(), p, g);
@@ -374,8 +375,12 @@ public final class DepthwiseConvKernels {
                 int o = c * m + mm;
                 double b = bias == null ? 0.0 : bias[o];
                 int outOff = (pl * m + mm) * oh * ow;
+                // Output row i starts rowStep after row i - 1 in the scratch plane, so the whole
+                // plane is one long row (plus rowStep - ow dropped columns per row): one call,
+                // one tail, instead of oh short rows.
+                forwardRow(p, 0, taps, k, w, o * k, b, flat, 0, oh * rowStep);
                 for (int i = 0; i < oh; i++) {
-                    forwardRow(p, i * rowStep, taps, k, w, o * k, b, out, outOff + i * ow, ow);
+                    System.arraycopy(flat, i * rowStep, out, outOff + i * ow, ow);
                 }
             }
         }
@@ -389,7 +394,7 @@ public final class DepthwiseConvKernels {
         int ow = g.outW();
         int h = g.h();
         int wd = g.w();
-        int rowStep = g.strideH() * g.rowLength();
+        int rowStep = g.phase();
         double[] p = new double[g.scratchSize()];
         for (int pl = p0; pl < p1; pl++) {
             int c = pl % g.channels();
@@ -419,7 +424,7 @@ public final class DepthwiseConvKernels {
         int m = g.multiplier();
         int oh = g.outH();
         int ow = g.outW();
-        int rowStep = g.strideH() * g.rowLength();
+        int rowStep = g.phase();
         double[] p = new double[g.scratchSize()];
         // Per plane in T, then across the batch in double: the batch sums stay accurate in float32.
         double[] plane = new double[m * k];
@@ -449,12 +454,10 @@ public final class DepthwiseConvKernels {
     /** Input row {@code y} of the phase-split scratch plane {@code p} into {@code dx[at ..]} (the inverse of {@link #pack}'s copy). */
     private static void unpackRow(double[] p, int y, double[] dx, int at, Geometry g) {
         int sw = g.strideW();
-        int q = g.phase();
         int pw = g.padW();
-        int row = (y + g.padH()) * g.rowLength();
         for (int r = 0; r < sw; r++) {
             int c0 = Math.floorMod(r - pw, sw);
-            for (int c = c0, from = row + r * q + (c0 + pw) / sw; c < g.w(); c += sw, from++) {
+            for (int c = c0, from = g.subRow(y + g.padH(), r) + (c0 + pw) / sw; c < g.w(); c += sw, from++) {
                 dx[at + c] = p[from];
             }
         }
