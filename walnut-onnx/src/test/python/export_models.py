@@ -117,6 +117,17 @@ class Upsampling(nn.Module):
         return a + b, c
 
 
+class IndexPutBicubic(nn.Module):
+    """x[i, j] = v (ScatterND) and bicubic interpolation (Resize in cubic mode, a = -0.75)."""
+
+    def forward(self, x, i, j):
+        y = x.clone()
+        y[i, j] = 0.5 * x[i, j] + 1
+        b = nn.functional.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)
+        c = nn.functional.interpolate(x, size=(7, 9), mode="bicubic", align_corners=True)
+        return y, b, c
+
+
 class OpsZoo(nn.Module):
     """Many op types in one graph, for coverage beyond the reference architectures."""
 
@@ -207,6 +218,8 @@ def build(name):
         return OpsZoo(), [torch.randn(2, 4, 5, 5)], 17
     if name == "upsampling":
         return Upsampling(), [torch.randn(2, 3, 5, 6)], 17
+    if name == "index_put_bicubic":
+        return IndexPutBicubic(), [torch.randn(3, 4, 5, 6), torch.tensor([0, 2, -1]), torch.tensor([3, 0, 1])], 17
     if name == "transformer":
         return Transformer("relu"), [torch.randn(2, 7, 32)], 17
     if name == "transformer_gelu":

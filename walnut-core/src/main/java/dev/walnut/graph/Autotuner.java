@@ -1,24 +1,33 @@
 package dev.walnut.graph;
 
 import dev.walnut.Tensor;
+import dev.walnut.internal.ConvolutionChoice;
+import dev.walnut.ops.WindowOps;
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@link CompileMode#MAX_AUTOTUNE}'s choice: the captured graph is optimized with each candidate
  * fusion grouping (the configured passes, and, where elementwise fusion is among them, the same
- * without it; a candidate that gives the same graph as an earlier one is dropped), each runs on
+ * without it); when it holds a convolution, the function is also traced once per convolution
+ * algorithm ({@link ConvolutionChoice}: the fused convolution kernels, one batch-wide im2col GEMM,
+ * im2col and a GEMM per item; one algorithm for all of the graph's convolutions) and each trace
+ * is optimized the same ways. A candidate that gives the same graph as an earlier one is
+ * dropped; each runs on
  * the first call's inputs in an arena (one discovery run, one untimed run, then the best of
  * {@link #RUNS} timed runs, interleaved across candidates), and the fastest is kept; one log
  * line ({@code dev.walnut.graph}, INFO) names the times. Elementwise fusion keeps the eager bits (a
- * fused sum aside), so the choice changes time only. Linear fusion is not a candidate to drop:
+ * fused sum aside), so the fusion choice changes time only; the convolution algorithms sum in
+ * different orders (results within rounding of each other). Linear fusion is not a candidate to drop:
  * it runs what eager {@code nn.Linear} inference runs (the packed GEMM, bias first in its store),
  * and the unfused {@code matmul + add} rounds differently.
  *
  * <pre>{@code
- * Graph best = Autotuner.pick(captured, Pass.defaults(), inputs, "MLP");
+ * Graph best = Autotuner.pick(choice -> tracer.trace(inputs), Pass.defaults(), inputs, "CNN");
  * }</pre>
  */
 final class Autotuner {
@@ -26,6 +35,11 @@ final class Autotuner {
     static final int RUNS = 5;
 
     private Autotuner() {
+    }
+
+    /** True when {@code g} convolves: the fused convolution primitive or im2col columns. */
+    private static boolean hasConvolution(Graph g) {
+        return g.nodes().stream().anyMatch(n -> n.op() == WindowOps.CONVOLUTION || n.op() == WindowOps.IM2COL);
     }
 
     /** The candidate pass lists for {@code passes}, named; the first is {@code passes} itself. */
@@ -38,16 +52,30 @@ final class Autotuner {
         return c;
     }
 
-    /** The fastest optimization of {@code captured} on {@code inputs}; see the class comment. */
-    static Graph pick(Graph captured, List<Pass> passes, Tensor[] inputs, String name) {
+    /**
+     * The fastest optimization on {@code inputs} of the graph {@code capture} traces (under
+     * {@link ConvolutionChoice#AUTO} first, then under the other algorithms when that graph
+     * holds a convolution); see the class comment.
+     */
+    static Graph pick(Function<ConvolutionChoice, Graph> capture, List<Pass> passes, Tensor[] inputs, String name) {
+        Map<String, Graph> traces = new LinkedHashMap<>();
+        Graph auto = capture.apply(ConvolutionChoice.AUTO);
+        traces.put("", auto);
+        if (hasConvolution(auto)) {
+            for (ConvolutionChoice c : ConvolutionChoice.values()) {
+                if (c != ConvolutionChoice.AUTO) {
+                    traces.put(", convolution " + c.name().toLowerCase(Locale.ROOT), capture.apply(c));
+                }
+            }
+        }
         Map<String, Graph> distinct = new LinkedHashMap<>();
         Map<String, String> seen = new java.util.HashMap<>();
-        candidates(passes).forEach((n, p) -> {
+        traces.forEach((traceName, captured) -> candidates(passes).forEach((n, p) -> {
             Graph g = Pass.run(captured, p);
-            if (seen.putIfAbsent(g.toString(), n) == null) {
-                distinct.put(n, g);
+            if (seen.putIfAbsent(g.toString(), n + traceName) == null) {
+                distinct.put(n + traceName, g);
             }
-        });
+        }));
         if (distinct.size() == 1) {
             return distinct.values().iterator().next();
         }

@@ -35,10 +35,13 @@ public enum CompileMode {
     /**
      * {@code mode="max-autotune"}: as {@link #REDUCE_OVERHEAD}, but the first call with each
      * input signature optimizes the captured graph with each fusion grouping (all passes, and
-     * without elementwise fusion), times each on that call's inputs (best of five interleaved arena runs)
-     * and keeps the fastest, with one log line naming the times; same bits either way. Costs a
-     * first call about fourteen runs longer; kernel parameters (GEMM blocking, convolution algorithm)
-     * are not searched yet.
+     * without elementwise fusion) and, when the model convolves, traces it again with each
+     * convolution algorithm (fused kernels, one batch-wide im2col GEMM, im2col per item: one
+     * algorithm for all its convolutions), times each distinct graph on that call's inputs (best
+     * of five interleaved arena runs) and keeps the fastest, with one log line naming the times.
+     * Fusion choices keep the bits; convolution algorithms agree within rounding. Costs a first
+     * call about seven runs longer per candidate (up to eight for a CNN); GEMM blocking is not
+     * searched.
      */
     MAX_AUTOTUNE
 }

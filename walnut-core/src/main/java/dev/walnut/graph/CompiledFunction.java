@@ -2,6 +2,7 @@ package dev.walnut.graph;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.internal.ConvolutionChoice;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -160,7 +161,11 @@ public final class CompiledFunction {
             LOG.log(Level.INFO, "compile: " + name + " captured:\n" + g);
         }
         if (mode == CompileMode.MAX_AUTOTUNE) {
-            g = Autotuner.pick(g, passes, inputs, name);
+            // Other convolution algorithms trace the same ops in other lowerings, so a capture
+            // that succeeded once succeeds again.
+            Graph auto = g;
+            g = Autotuner.pick(c -> c == ConvolutionChoice.AUTO ? auto
+                    : ConvolutionChoice.with(c, () -> tracer.trace(inputs)), passes, inputs, name);
             if (debug) {
                 LOG.log(Level.INFO, "compile: " + name + " after autotuning:\n" + g);
             }

@@ -42,6 +42,19 @@ public final class Dim {
         return new Dim(example, constant, coefficients.clone());
     }
 
+    /**
+     * {@code this + factor * other + constant}, an affine size again (e.g. the end of a slice,
+     * {@code start + step * length + 1 - step}, from its start and length).
+     */
+    public Dim plus(Dim other, long factor, long constant) {
+        int n = Math.max(symbolCount(), other.symbolCount());
+        long[] c = new long[n];
+        for (int i = 0; i < n; i++) {
+            c[i] = coefficient(i) + factor * other.coefficient(i);
+        }
+        return affine(example + factor * other.example + constant, this.constant + factor * other.constant + constant, c);
+    }
+
     /** Fixed sizes of a shape. */
     static Dim[] fixed(long[] shape) {
         Dim[] d = new Dim[shape.length];

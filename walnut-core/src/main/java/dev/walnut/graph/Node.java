@@ -50,6 +50,23 @@ public final class Node {
         return template;
     }
 
+    /**
+     * The size expression of the integer attribute {@code name} (a component of the attributes
+     * record, e.g. a slice's {@code length}) when it follows the graph's dynamic dims; null when
+     * its traced value holds for every run. ONNX export computes such attributes from the
+     * inputs' runtime shapes.
+     */
+    public Dim dynamicAttr(String name) {
+        if (template != null) {
+            for (AttrTemplate.Hole h : template.holes()) {
+                if (h.path().equals(List.of(name))) {
+                    return h.value();
+                }
+            }
+        }
+        return null;
+    }
+
     /** The attributes for these symbol values (the traced ones when none is dynamic). */
     Object attrsFor(long[] symbols) {
         return template == null ? attrs : template.materialize(attrs, symbols);

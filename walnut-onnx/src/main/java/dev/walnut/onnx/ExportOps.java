@@ -191,16 +191,34 @@ final class ExportOps {
             w.emitTo("Transpose", List.of(w.in(0)), List.of(w.out(0)), attr("perm", perm));
         });
         RULES.put("slice", w -> {
-            staticAttrs(w);
             var a = (ViewOps.Slice) w.node().attrs();
-            long end = a.length() == 0 ? a.start() : a.start() + (a.length() - 1) * a.step() + 1;
-            w.emitTo("Slice", List.of(w.in(0), w.ints(a.start()), w.ints(end), w.ints(a.dim()), w.ints(a.step())),
+            Dim start = attrDim(w, "start", a.start());
+            Dim length = attrDim(w, "length", a.length());
+            String end;
+            if (start.isStatic() && length.isStatic()) {
+                end = w.ints(a.length() == 0 ? a.start() : a.start() + (a.length() - 1) * a.step() + 1);
+            } else {
+                // One past the last element: start + (length - 1) * step + 1, never below start (an
+                // empty run's end would otherwise turn negative, which ONNX counts from the back).
+                end = w.dimValue(start.plus(length, a.step(), 1 - a.step()));
+                if (a.step() > 1) {
+                    end = w.emit("Max", List.of(end, w.dimValue(start)));
+                }
+            }
+            w.emitTo("Slice", List.of(w.in(0), w.dimValue(start), end, w.ints(a.dim()), w.ints(a.step())),
                     List.of(w.out(0)));
         });
         RULES.put("select", w -> {
-            staticAttrs(w);
             var a = (ViewOps.Select) w.node().attrs();
-            w.emitTo("Gather", List.of(w.in(0), w.scalar(a.index(), DType.I64)), List.of(w.out(0)), attr("axis", a.dim()));
+            Dim index = attrDim(w, "index", a.index());
+            if (index.isStatic()) {
+                w.emitTo("Gather", List.of(w.in(0), w.scalar(a.index(), DType.I64)), List.of(w.out(0)),
+                        attr("axis", a.dim()));
+            } else {
+                // A [1] index keeps the dim; Squeeze drops it (axes as an input since opset 13).
+                String picked = w.emit("Gather", List.of(w.in(0), w.dimValue(index)), attr("axis", a.dim()));
+                w.emitTo("Squeeze", List.of(picked, w.ints(a.dim())), List.of(w.out(0)));
+            }
         });
         RULES.put("clone", w -> w.emitTo("Identity", List.of(w.in(0)), List.of(w.out(0))));
         RULES.put("cat", w -> {
@@ -349,11 +367,12 @@ final class ExportOps {
         return d < 0 ? d + rank : d;
     }
 
-    private static void staticAttrs(ExportWriter w) {
-        if (w.node().hasDynamicAttrs()) {
-            throw w.fail("its index follows a dynamic dim; export with that dim static");
-        }
+    /** Integer attribute {@code name} of the node: its size expression, or the traced value. */
+    private static Dim attrDim(ExportWriter w, String name, long traced) {
+        Dim d = w.node().dynamicAttr(name);
+        return d == null ? Dim.of(traced) : d;
     }
+
 
     private static void binary(String op, String onnx) {
         RULES.put(op, w -> {

@@ -219,7 +219,10 @@ final class ExportWriter {
     }
 
     /** A [1] int64 tensor holding {@code constant + sum(coefficient_i * symbol_i)}. */
-    private String dimValue(Dim d) {
+    String dimValue(Dim d) {
+        if (d.isStatic()) {
+            return ints(d.example());
+        }
         String acc = null;
         long constant = d.eval(new long[graph.symbols().size()]);
         for (int s = 0; s < graph.symbols().size(); s++) {

@@ -22,6 +22,7 @@ final class Importers {
         NnImporters.register(ops);
         RecurrentImporters.register(ops);
         ResizeImporter.register(ops);
+        IndexingImporters.register(ops);
         ops.put("Constant", n -> OnnxOp.one(constant(n)));
         OPS = Collections.unmodifiableMap(ops);
     }

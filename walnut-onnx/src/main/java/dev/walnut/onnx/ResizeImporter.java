@@ -9,11 +9,13 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * ONNX Resize in modes {@code nearest} and {@code linear} (bilinear, trilinear: linear is
- * separable, so it is done one axis at a time), for the coordinate transformations PyTorch and
- * others export: {@code half_pixel}, {@code pytorch_half_pixel}, {@code align_corners},
- * {@code asymmetric}. Each axis becomes index selects (and for linear a weighted sum of two),
- * so the result is differentiable in the input.
+ * ONNX Resize in modes {@code nearest}, {@code linear} (bilinear, trilinear) and {@code cubic}
+ * (bicubic: Keys' cubic convolution with {@code cubic_coeff_a}, -0.75 as PyTorch's
+ * {@code interpolate(mode="bicubic")} exports it, or -0.5 as TensorFlow's; {@code exclude_outside}),
+ * for the coordinate transformations PyTorch and others export: {@code half_pixel},
+ * {@code pytorch_half_pixel}, {@code align_corners}, {@code asymmetric}. All three modes are
+ * separable, so they are done one axis at a time: each axis becomes index selects and, for linear
+ * and cubic, a weighted sum of two or four of them, so the result is differentiable in the input.
  */
 final class ResizeImporter {
     private ResizeImporter() {
@@ -26,8 +28,8 @@ final class ResizeImporter {
     private static Tensor[] resize(NodeCall n) {
         Tensor x = n.required(0);
         String mode = n.attrString("mode", "nearest");
-        if (!mode.equals("nearest") && !mode.equals("linear")) {
-            throw n.fail("mode \"" + mode + "\" is not supported (nearest and linear are)");
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("cubic")) {
+            throw n.fail("mode \"" + mode + "\" is not supported (nearest, linear and cubic are)");
         }
         if (n.attrInt("antialias", 0) != 0) {
             throw n.fail("antialias = 1 is not supported");
@@ -91,7 +93,12 @@ final class ResizeImporter {
             for (int j = 0; j < out; j++) {
                 coord[j] = original(n, transform, j, scales[i], in, out);
             }
-            y = mode.equals("nearest") ? nearest(n, y, axes[i], coord, in, nearestMode) : linear(y, axes[i], coord, in);
+            y = switch (mode) {
+                case "nearest" -> nearest(n, y, axes[i], coord, in, nearestMode);
+                case "linear" -> linear(y, axes[i], coord, in);
+                default -> cubic(y, axes[i], coord, in, n.attrFloat("cubic_coeff_a", -0.75f),
+                        n.attrInt("exclude_outside", 0) != 0);
+            };
         }
         return one(y);
     }
@@ -139,12 +146,65 @@ final class ResizeImporter {
             hi[j] = Math.min(in - 1, lo[j] + 1);
             w[j] = c - lo[j];
         }
-        long[] wShape = new long[y.dim()];
-        Arrays.fill(wShape, 1);
-        wShape[axis] = out;
-        Tensor weight = Tensor.fromArray(w, wShape).to(y.dtype());
         Tensor a = y.indexSelect(axis, Tensor.fromArray(lo, out));
         Tensor b = y.indexSelect(axis, Tensor.fromArray(hi, out));
-        return a.add(b.sub(a).mul(weight));
+        return a.add(b.sub(a).mul(alongAxis(w, y, axis)));
+    }
+
+    /**
+     * Four taps around each coordinate, {@code floor(c) - 1 .. floor(c) + 2}, weighted by Keys'
+     * kernel with parameter {@code a}. Unlike linear, the coordinate is not clamped first (as in
+     * ONNX Runtime and PyTorch's bicubic): taps beyond the edge read the edge element, or with
+     * {@code excludeOutside} get weight 0 and the others are renormalized.
+     */
+    private static Tensor cubic(Tensor y, int axis, double[] coord, long in, double a, boolean excludeOutside) {
+        int out = coord.length;
+        Tensor sum = null;
+        long[][] taps = new long[4][out];
+        double[][] w = new double[4][out];
+        for (int j = 0; j < out; j++) {
+            double f = Math.floor(coord[j]);
+            double t = coord[j] - f;
+            double total = 0;
+            for (int k = 0; k < 4; k++) {
+                long at = (long) f - 1 + k;
+                double weight = keys(Math.abs(t - (k - 1)), a);
+                if (excludeOutside && (at < 0 || at >= in)) {
+                    weight = 0;
+                }
+                taps[k][j] = Math.max(0, Math.min(in - 1, at));
+                w[k][j] = weight;
+                total += weight;
+            }
+            if (excludeOutside && total != 0) {
+                for (int k = 0; k < 4; k++) {
+                    w[k][j] /= total;
+                }
+            }
+        }
+        for (int k = 0; k < 4; k++) {
+            Tensor term = y.indexSelect(axis, Tensor.fromArray(taps[k], out)).mul(alongAxis(w[k], y, axis));
+            sum = sum == null ? term : sum.add(term);
+        }
+        return sum;
+    }
+
+    /** Keys' cubic convolution kernel at distance {@code x >= 0}. */
+    private static double keys(double x, double a) {
+        if (x <= 1) {
+            return ((a + 2) * x - (a + 3)) * x * x + 1;
+        }
+        if (x < 2) {
+            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+        }
+        return 0;
+    }
+
+    /** Per-position weights shaped to broadcast along {@code axis} of {@code y}, in its dtype. */
+    private static Tensor alongAxis(double[] w, Tensor y, int axis) {
+        long[] shape = new long[y.dim()];
+        Arrays.fill(shape, 1);
+        shape[axis] = w.length;
+        return Tensor.fromArray(w, shape).to(y.dtype());
     }
 }

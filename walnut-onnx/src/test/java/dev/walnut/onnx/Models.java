@@ -48,6 +48,40 @@ final class Models {
         return b.build();
     }
 
+    /**
+     * A model of one node of {@code op} whose inputs {@code i0, i1, ...} are graph inputs of the
+     * given tensors' dtypes (a null tensor: the input is left out, an empty name), with
+     * {@code outputs} outputs {@code o0, o1, ...}.
+     */
+    static ModelProto singleNode(int opset, String op, int outputs, java.util.List<AttributeProto> attrs,
+                                 dev.walnut.Tensor... inputs) {
+        GraphProto.Builder g = GraphProto.newBuilder().setName("one");
+        NodeProto.Builder n = NodeProto.newBuilder().setName("n0").setOpType(op).addAllAttribute(attrs);
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] == null) {
+                n.addInput("");
+                continue;
+            }
+            n.addInput("i" + i);
+            g.addInput(ValueInfoProto.newBuilder().setName("i" + i).setType(TypeProto.newBuilder().setTensorType(
+                    TypeProto.Tensor.newBuilder().setElemType(TensorProtos.onnxType(inputs[i].dtype())))));
+        }
+        for (int i = 0; i < outputs; i++) {
+            n.addOutput("o" + i);
+            g.addOutput(ValueInfoProto.newBuilder().setName("o" + i));
+        }
+        return model(opset, g.addNode(n).build());
+    }
+
+    static AttributeProto strAttr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+
     static AttributeProto intAttr(String name, long v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
     }

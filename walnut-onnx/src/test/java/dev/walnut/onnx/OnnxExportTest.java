@@ -500,6 +500,38 @@ class OnnxExportTest {
         }
     }
 
+    /**
+     * Slices and selects whose positions follow a dynamic dim (a positional table cut to the
+     * sequence length, the last token, the last three, all but the first, two of the last four)
+     * are computed from
+     * the input's runtime shape, not baked in at the traced length.
+     */
+    @Test
+    void slicesAndSelectsThatFollowADynamicDimAreComputedAtRunTime() throws Exception {
+        Tensor table = Tensor.randn(32, 4);
+        Graph g = Graph.tracerAll(in -> {
+            Tensor x = in[0];
+            long len = x.size(1);
+            Tensor positioned = x.add(table.narrow(0, 0, len));
+            Tensor last = x.select(1, len - 1);
+            Tensor lastThree = x.narrow(1, len - 3, 3);
+            Tensor rest = x.slice(1, 1, len, 1);
+            Tensor strided = x.slice(1, len - 4, len, 2);
+            return new Tensor[] {positioned, last, lastThree, rest, strided};
+        }).markDynamic(0, 0).markDynamic(0, 1).trace(Tensor.randn(2, 6, 4));
+        Path file = dir.resolve("dynamic_slices.onnx");
+        OnnxExport.options().export(g, file);
+        for (long len : new long[] {6, 9, 4}) {
+            Tensor x = Tensor.randn(3, len, 4);
+            Tensor[] expected = g.run(x);
+            List<Tensor> actual = runOrt(file, x);
+            for (int i = 0; i < expected.length; i++) {
+                assertArrayEquals(expected[i].shape(), actual.get(i).shape(), "length " + len + ", output " + i);
+                assertTrue(relativeError(actual.get(i), expected[i]) <= TOLERANCE, "length " + len + ", output " + i);
+            }
+        }
+    }
+
     /** Batch and sequence length both symbolic: two dim params, reshape targets computed from both. */
     @Test
     void transformerWithDynamicBatchAndSequenceLength() throws Exception {

@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import com.google.protobuf.ByteString;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * ONNX semantics the exported models do not exercise, one single-node graph each: opset 18's
@@ -26,26 +23,8 @@ import java.util.List;
 class OpSemanticsTest {
     /** Runs one node of {@code op} on the given inputs (null: left out) and returns its outputs. */
     private static List<Tensor> run(int opset, String op, int outputs, List<AttributeProto> attrs, Tensor... inputs) {
-        GraphProto.Builder g = GraphProto.newBuilder().setName("one");
-        NodeProto.Builder n = NodeProto.newBuilder().setName("n0").setOpType(op).addAllAttribute(attrs);
-        List<Tensor> feed = new java.util.ArrayList<>();
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i] == null) {
-                n.addInput("");
-                continue;
-            }
-            n.addInput("i" + i);
-            g.addInput(ValueInfoProto.newBuilder().setName("i" + i).setType(TypeProto.newBuilder().setTensorType(
-                    TypeProto.Tensor.newBuilder().setElemType(TensorProtos.onnxType(inputs[i].dtype())))));
-            feed.add(inputs[i]);
-        }
-        for (int i = 0; i < outputs; i++) {
-            n.addOutput("o" + i);
-            g.addOutput(ValueInfoProto.newBuilder().setName("o" + i));
-        }
-        g.addNode(n);
-        OnnxModel m = Onnx.load(Models.model(opset, g.build()).toByteArray(), op + "-test");
-        return m.forwardAll(feed.toArray(new Tensor[0]));
+        OnnxModel m = Onnx.load(Models.singleNode(opset, op, outputs, attrs, inputs).toByteArray(), op + "-test");
+        return m.forwardAll(Arrays.stream(inputs).filter(Objects::nonNull).toArray(Tensor[]::new));
     }
 
     private static Tensor run1(int opset, String op, List<AttributeProto> attrs, Tensor... inputs) {
@@ -57,10 +36,6 @@ class OpSemanticsTest {
                 .addAllInts(Arrays.stream(v).boxed().toList()).build();
     }
 
-    private static AttributeProto str(String name, String v) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
-                .setS(ByteString.copyFromUtf8(v)).build();
-    }
 
     private static Tensor arange(long n, long... shape) {
         return Tensor.arange(0.0, n, 1.0, DType.F32).reshape(shape);
@@ -140,11 +115,11 @@ class OpSemanticsTest {
     void convWithSameUpperPadsTheFarSideWhenTheTotalIsOdd() {
         Tensor x = arange(16, 1, 1, 4, 4);
         Tensor w = Tensor.ones(new long[] {1, 1, 2, 2}, DType.F32);
-        Tensor y = run1(17, "Conv", List.of(str("auto_pad", "SAME_UPPER")), x, w);
+        Tensor y = run1(17, "Conv", List.of(Models.strAttr("auto_pad", "SAME_UPPER")), x, w);
         assertArrayEquals(new long[] {1, 1, 4, 4}, y.shape());
         // Windows start at each element and run past the bottom/right edge into zeros.
         assertValues(new double[] {10, 14, 18, 10, 26, 30, 34, 18, 42, 46, 50, 26, 25, 27, 29, 15}, y);
-        Tensor lower = run1(17, "Conv", List.of(str("auto_pad", "SAME_LOWER")), x, w);
+        Tensor lower = run1(17, "Conv", List.of(Models.strAttr("auto_pad", "SAME_LOWER")), x, w);
         assertEquals(0.0, lower.getDouble(0, 0, 0, 0));
     }
 
@@ -189,18 +164,18 @@ class OpSemanticsTest {
     @Test
     void resizeNearestBreaksTiesAsNearestModeSays() {
         Tensor x = Tensor.fromArray(new float[] {10, 20}, 2);
-        AttributeProto asymmetric = str("coordinate_transformation_mode", "asymmetric");
+        AttributeProto asymmetric = Models.strAttr("coordinate_transformation_mode", "asymmetric");
         // Output j reads input j / 4: 0, .25, .5, .75, 1, 1.25, 1.5, 1.75 (clamped to the last index).
         assertValues(new double[] {10, 10, 10, 20, 20, 20, 20, 20}, run1(13, "Resize",
                 List.of(asymmetric), x, null, Tensor.fromArray(new float[] {4}, 1)));
         assertValues(new double[] {10, 10, 20, 20, 20, 20, 20, 20}, run1(13, "Resize",
-                List.of(asymmetric, str("nearest_mode", "round_prefer_ceil")), x, null, Tensor.fromArray(new float[] {4}, 1)));
+                List.of(asymmetric, Models.strAttr("nearest_mode", "round_prefer_ceil")), x, null, Tensor.fromArray(new float[] {4}, 1)));
     }
 
     @Test
     void resizeLinearWithAlignCornersHitsBothEnds() {
         Tensor x = Tensor.fromArray(new float[] {0, 10}, 1, 2);
-        Tensor y = run1(13, "Resize", List.of(str("mode", "linear"), str("coordinate_transformation_mode", "align_corners")),
+        Tensor y = run1(13, "Resize", List.of(Models.strAttr("mode", "linear"), Models.strAttr("coordinate_transformation_mode", "align_corners")),
                 x, null, null, Tensor.of(1L, 5L));
         assertValues(new double[] {0, 2.5, 5, 7.5, 10}, y);
     }
@@ -208,7 +183,7 @@ class OpSemanticsTest {
     @Test
     void resizeLinearPassesGradCheckInFloat64() {
         Tensor x = Tensor.randn(new long[] {1, 1, 3, 4}, DType.F64).setRequiresGrad(true);
-        dev.walnut.autograd.GradCheck.check(in -> run1(13, "Resize", List.of(str("mode", "linear")), in[0], null,
+        dev.walnut.autograd.GradCheck.check(in -> run1(13, "Resize", List.of(Models.strAttr("mode", "linear")), in[0], null,
                 Tensor.fromArray(new float[] {1, 1, 1.5f, 2}, 4)), x);
     }
 

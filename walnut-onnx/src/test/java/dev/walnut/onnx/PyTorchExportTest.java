@@ -84,6 +84,14 @@ class PyTorchExportTest {
         check("upsampling");
     }
 
+    /** {@code x[i, j] = v} exports as ScatterND, bicubic interpolation as Resize in cubic mode. */
+    @Test
+    void indexPutAndBicubicUpsamplingMatchPyTorch() throws Exception {
+        OnnxModel m = check("index_put_bicubic");
+        assertTrue(m.opHistogram().containsKey("ScatterND"), m.opHistogram().toString());
+        assertEquals(2, m.opHistogram().get("Resize"));
+    }
+
     @Test
     void resnet18MatchesPyTorch() throws Exception {
         OnnxModel m = check("resnet18");

@@ -3,6 +3,7 @@ package dev.walnut.nn.functional;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.internal.ConvolutionChoice;
 import dev.walnut.ops.WindowOps;
 import java.util.Arrays;
 
@@ -370,12 +371,19 @@ public final class Convolution {
             return bias == null ? Dispatcher.call(WindowOps.DEPTHWISE_CONV2D, window, input, weight)
                     : Dispatcher.call(WindowOps.DEPTHWISE_CONV2D, window, input, weight, bias);
         }
-        if (nd == 2 && groups == 1 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1
-                && DirectConvolution.suits(cIn, cOut, size[0] + 2 * p[0], size[1] + 2 * p[1], k[0], k[1])) {
+        // The compiler's max-autotune traces once per choice; a choice that does not apply here
+        // leaves this convolution to the heuristic.
+        ConvolutionChoice choice = ConvolutionChoice.current();
+        boolean directApplies = nd == 2 && groups == 1 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1;
+        boolean stackedApplies = nd == 2 && groups == 1 && s[0] == 1 && n > 1;
+        boolean heuristic = choice == ConvolutionChoice.AUTO || choice == ConvolutionChoice.DIRECT && !directApplies
+                || choice == ConvolutionChoice.STACKED && !stackedApplies;
+        if (directApplies && (choice == ConvolutionChoice.DIRECT
+                || heuristic && DirectConvolution.suits(cIn, cOut, size[0] + 2 * p[0], size[1] + 2 * p[1], k[0], k[1]))) {
             Tensor x = p[0] > 0 || p[1] > 0 ? input.pad(p[1], p[1], p[0], p[0]) : input;
             return DirectConvolution.conv2d(x, weight, bias);
         }
-        if (nd == 2 && groups == 1 && s[0] == 1 && n > 1 && ck >= cOut) {
+        if (stackedApplies && (choice == ConvolutionChoice.STACKED || heuristic && ck >= cOut)) {
             Tensor out = stackedConv2d(input, weight, p, k, d, s, blocks, cOut, ck);
             return bias == null ? out : out.add(bias.reshape(biasShape(cOut, nd)));
         }
