@@ -112,6 +112,9 @@ for g in "${groups[@]}"; do
         gemm) pattern='GemmBenchmark\.matmul$' ;;
         elementwise) pattern='(Elementwise|Reduction)Benchmark\.' ;;
         mlp) pattern='Mlp(Train|Inference)Benchmark\.' ;;
+        # Eager and compiled train step and inference; the compiled rows are compared with PyTorch
+        # eager (targets in torch_compare.py: train 0.9x, compiled train 0.7x, compiled inference 0.5x).
+        # walnut-bench-djl has the eager rows only.
         cnn) pattern='CnnBenchmark\.' ;;
         # No DJL counterpart: DJL has no function transforms.
         func) includes+=("dev\.walnut\.bench\.FuncBenchmark\."); continue ;;

@@ -6,7 +6,11 @@ import static dev.walnut.PrimitiveOp.*;
 
 import dev.walnut.OpGradCheckTest.Case;
 import dev.walnut.OpGradCheckTest.Domain;
+import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.nn.functional.Convolution;
+import dev.walnut.nn.functional.Pooling;
+import dev.walnut.ops.NoAttrs;
+import dev.walnut.ops.WindowOps;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,8 +80,38 @@ final class ConvolutionOpCases {
         rows.add(row(CONVOLUTION, "gradient of depthwise conv2d w.r.t. input and weight, differentiated",
                 in -> gradOfSquaredSum(in[0], x -> Convolution.conv2d(x, in[1], null, 2, 1, 1, 2)),
                 g -> g.of(Domain.REAL, 1, 2, 4, 5), g -> g.of(Domain.REAL, 2, 1, 3, 2)));
+        // The convolution's adjoints, each differentiated w.r.t. both of its inputs, called
+        // directly and reached through create-graph.
+        rows.add(row(CONVOLUTION_INPUT_GRAD, "convolution input gradient, shifted GEMMs, 3 -> 2 channels, k[2,3]",
+                in -> Dispatcher.call(WindowOps.CONVOLUTION_INPUT_GRAD, new WindowOps.Plane(5, 6), in[0], in[1]),
+                g -> g.of(Domain.REAL, 2, 2, 4, 4), g -> g.of(Domain.REAL, 2, 3, 2, 3)));
+        rows.add(row(CONVOLUTION_INPUT_GRAD, "convolution input gradient, 1 -> 6 channels, of a transposed gradient",
+                in -> Dispatcher.call(WindowOps.CONVOLUTION_INPUT_GRAD, new WindowOps.Plane(5, 4), in[0].reshape(1, 6, 4, 3),
+                        in[1]), g -> g.transposed(Domain.REAL, 12, 6), g -> g.of(Domain.REAL, 6, 1, 2, 2)));
+        rows.add(row(CONVOLUTION_WEIGHT_GRAD, "convolution weight gradient, shifted GEMMs, 3 -> 2 channels, k2",
+                in -> Dispatcher.call(WindowOps.CONVOLUTION_WEIGHT_GRAD, new WindowOps.Plane(2, 2), in[0], in[1]),
+                g -> g.of(Domain.REAL, 2, 3, 4, 5), g -> g.of(Domain.REAL, 2, 2, 3, 4)));
+        rows.add(row(CONVOLUTION_WEIGHT_GRAD, "convolution weight gradient, direct, 1 -> 7 channels, k[2,3]",
+                in -> Dispatcher.call(WindowOps.CONVOLUTION_WEIGHT_GRAD, new WindowOps.Plane(2, 3), in[0], in[1]),
+                g -> g.of(Domain.REAL, 2, 1, 4, 5), g -> g.of(Domain.REAL, 2, 7, 3, 3)));
+        rows.add(row(CONVOLUTION_WEIGHT_GRAD, "gradient of conv2d w.r.t. its weight, differentiated",
+                in -> gradOfSquaredSum(in[0], w -> Convolution.conv2d(DIRECT_WEIGHT.reshape(1, 1, 5, 4), w, null)),
+                g -> g.of(Domain.REAL, 3, 1, 2, 2)));
+        rows.add(row(CONVOLUTION_BIAS_GRAD, "convolution bias gradient of [2,3,4,5]",
+                in -> Dispatcher.call(WindowOps.CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, in[0]), g -> g.of(Domain.REAL, 2, 3, 4, 5)));
+        rows.add(row(CONVOLUTION_BIAS_GRAD, "gradient of conv2d w.r.t. its bias, differentiated",
+                in -> gradOfSquaredSum(in[0], b -> Convolution.conv2d(DIRECT_WEIGHT.reshape(1, 1, 5, 4), DIRECT_WEIGHT, b)),
+                g -> g.of(Domain.REAL, 5)));
+        rows.add(row(MAX_POOL2D_BACKWARD, "max pooling's adjoint at fixed indices",
+                in -> Dispatcher.call(WindowOps.MAX_POOL2D_BACKWARD, new WindowOps.Plane(4, 4), in[0], POOL_INDICES),
+                g -> g.of(Domain.REAL, 1, 2, 2, 2)));
+        rows.add(row(MAX_POOL2D_BACKWARD, "gradient of maxPool2d k2, differentiated",
+                in -> gradOfSquaredSum(in[0], x -> Pooling.maxPool2d(x, 2)), g -> g.of(Domain.REAL, 2, 2, 4, 6)));
         return rows;
     }
+
+    /** Argmax indices of 2x2 windows over a 4x4 plane, two channels (each in its own window). */
+    private static final Tensor POOL_INDICES = Tensor.fromArray(new long[] {5, 2, 12, 15, 0, 7, 9, 10}, 1, 2, 2, 2);
 
     private static final Tensor DIRECT_WEIGHT = Tensor.fromArray(
             new double[] {0.5, -1, 0.25, 2, -0.75, 1.5, 1, 0.5, -0.5, 0.25, -2, 1, 1.25, 0.75, -1.5, 0.5, 2, -0.25, 1, -1},

@@ -110,6 +110,65 @@ class MatmulTest {
         assertClose(naiveBatched(a, b.expand(3, 4, 5)), c, 1e-12);
     }
 
+    /**
+     * A matrix shared by every batch item is one product over the folded rows: A's rows evenly
+     * spaced (contiguous batch, a size-1 dim in between) are read in place, a permuted A
+     * ({@code [T, B, k]} viewed from {@code [B, T, k]}, as an ONNX-exported attention projects its
+     * input) is gathered first, a transposed B stays a view; random sizes that cross the GEMM's
+     * small, packed and narrow paths, in both float dtypes, against the per-item loop.
+     */
+    @Test
+    void batchTimesSharedMatrixMatchesTheLoopForEveryLayoutOfTheBatch() {
+        java.util.Random r = new java.util.Random(17);
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            double tol = dt == DType.F32 ? 1e-4 : 1e-12;
+            for (int trial = 0; trial < 6; trial++) {
+                int bs = 1 + r.nextInt(4);
+                int t = 1 + r.nextInt(40);
+                int k = 1 + r.nextInt(70);
+                int n = 1 + r.nextInt(300);
+                Tensor w = randn(100 + trial, dt, k, n);
+                Tensor wt = randn(200 + trial, dt, n, k).t(); // [k, n], column-major
+                Tensor x = randn(300 + trial, dt, bs, t, k);
+                Tensor permuted = randn(400 + trial, dt, t, bs, k).permute(1, 0, 2); // [bs, t, k], rows not evenly spaced
+                Tensor gapped = randn(500 + trial, dt, bs, 1, t, k).expand(bs, 1, t, k); // a size-1 batch dim
+                Tensor columns = randn(600 + trial, dt, bs, k, t).transpose(1, 2); // k strided
+                for (Tensor a : new Tensor[] {x, permuted, columns}) {
+                    for (Tensor b : new Tensor[] {w, wt}) {
+                        String what = dt + " " + java.util.Arrays.toString(a.shape()) + " strides "
+                                + java.util.Arrays.toString(a.stride()) + " x " + java.util.Arrays.toString(b.shape());
+                        Tensor c = a.matmul(b);
+                        assertArrayEquals(shape(bs, t, n), c.shape(), what);
+                        assertClose(naiveBatched(a, b.expand(bs, k, n)), c, tol);
+                    }
+                }
+                Tensor c = gapped.matmul(w);
+                assertArrayEquals(shape(bs, 1, t, n), c.shape());
+                assertClose(naiveBatched(gapped.reshape(bs, t, k), w.expand(bs, k, n)), c, tol);
+            }
+        }
+    }
+
+    @Test
+    void matrixBroadcastAgainstABroadcastBatchRepeatsTheRows() {
+        // Both operands the same for every batch item (A expanded, stride 0): every item equals the 2-d product.
+        Tensor a = randn(13, DType.F32, 1, 24, 20).expand(3, 24, 20);
+        Tensor b = randn(14, DType.F32, 20, 40);
+        Tensor c = a.matmul(b);
+        double[] one = naive2d(a.select(0, 0), b);
+        for (int t = 0; t < 3; t++) {
+            assertClose(one, c.select(0, t), 1e-4);
+        }
+    }
+
+    @Test
+    void manySmallProductsSplitAcrossBatchItemsMatchTheLoop() {
+        // Attention's scores: [B*h, T, d] x [B*h, d, T], each product too small for the GEMM to split.
+        Tensor q = randn(15, DType.F32, 8, 64, 16);
+        Tensor kt = randn(16, DType.F32, 8, 64, 16).transpose(1, 2);
+        assertClose(naiveBatched(q, kt), q.matmul(kt), 1e-4);
+    }
+
     @Test
     void vectorTimesBatchedMatrix() {
         Tensor v = randn(9, DType.F64, 4);

@@ -2,7 +2,11 @@ package dev.walnut.bench;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.GradientContext;
+import dev.walnut.graph.CompiledFunction;
+import dev.walnut.graph.CompiledTrainStep;
+import dev.walnut.graph.Compiler;
 import dev.walnut.nn.Module;
+import dev.walnut.nn.functional.Losses;
 import dev.walnut.optim.Optimizer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,10 +26,13 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The small CNN of {@link Models#cnn()} on random {@code [batch, 1, 28, 28]} inputs: a training
  * step (forward, cross-entropy, backward, SGD step with lr 0.01, {@code zeroGrad}) and inference
- * with grad mode off. The score is milliseconds per call.
+ * with grad mode off, each eager and compiled: {@code Compiler.compileTrainStep} (one graph for
+ * forward, loss, backward and the SGD update) and {@code Compiler.compile} of the model in eval
+ * mode, both with a dynamic batch. Each form trains or runs its own copy of the model. The score
+ * is milliseconds per call.
  *
  * <pre>{@code
- * java -jar walnut-bench/target/walnut-bench.jar CnnBenchmark.trainStep
+ * java -jar walnut-bench/target/walnut-bench.jar 'CnnBenchmark.(trainStep|compiledTrainStep)'
  * }</pre>
  */
 @State(Scope.Thread)
@@ -42,6 +49,8 @@ public class CnnBenchmark {
     private Optimizer opt;
     private Tensor input;
     private Tensor target;
+    private CompiledTrainStep compiledStep;
+    private CompiledFunction compiledForward;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -49,6 +58,14 @@ public class CnnBenchmark {
         target = Models.labels(batch);
         model = Models.cnn();
         opt = Models.optimizer("sgd", model);
+        Module trained = Models.cnn();
+        compiledStep = Compiler.compileTrainStep(trained, Losses::crossEntropy, Models.optimizer("sgd", trained))
+                .markDynamic(0, 0).markDynamic(1, 0);
+        compiledStep.step(input, target); // capture and compile outside the measurement
+        Module inferred = Models.cnn();
+        inferred.eval();
+        compiledForward = Compiler.compile(inferred).markDynamic(0, 0);
+        compiledForward.apply(input);
     }
 
     @Benchmark
@@ -59,6 +76,16 @@ public class CnnBenchmark {
     @Benchmark
     public Tensor inference() {
         return Models.inference(model, input);
+    }
+
+    @Benchmark
+    public Tensor compiledTrainStep() {
+        return compiledStep.step(input, target);
+    }
+
+    @Benchmark
+    public Tensor compiledInference() {
+        return compiledForward.apply(input);
     }
 
     /** A tape that kept growing would make every step slower: fail instead of reporting it. */

@@ -29,7 +29,7 @@ import java.util.Map;
  * their dim attributes by one; the matrix product folds the batch into the rows when the other
  * operand is shared; convolution and pooling fold the batch into their examples. Primitives
  * without a rule here ({@code diagEmbed}, {@code permuteAlongDim}, {@code avgPool2dBackward},
- * {@code maxUnpool2d}, {@code indexAdd}, {@code maskedFill} with a tensor value,
+ * {@code maxUnpool2d}, {@code convolutionWeightGrad} (it sums over the examples), {@code indexAdd}, {@code maskedFill} with a tensor value,
  * {@code maskedSelect}, {@code take}, {@code index}, {@code embedding}), and calls a rule declines
  * (a reduction of a 0-d example, a batched index of {@code indexSelect}), take the per-example loop
  * ({@link #loop}): slice each example, call the primitive, stack the results. That is correct for
@@ -158,9 +158,16 @@ final class BatchingRules {
         RULES.put(ShapeContentOps.PAD, (o, a, x, b, n) -> ((ShapeContentOps.Pad) a).pad().length / 2 > x[0].dim() - 1 ? null
                 : call(o, a, x[0]));
         for (OpDef<?> op : List.of(WindowOps.IM2COL, WindowOps.COL2IM, WindowOps.CONVOLUTION, WindowOps.DEPTHWISE_CONV2D,
-                WindowOps.MAX_POOL2D, WindowOps.AVG_POOL2D)) {
+                WindowOps.MAX_POOL2D, WindowOps.AVG_POOL2D, WindowOps.CONVOLUTION_INPUT_GRAD)) {
             RULES.put(op, BatchingRules::foldIntoExamples);
         }
+        RULES.put(WindowOps.MAX_POOL2D_BACKWARD, BatchingRules::foldAllIntoExamples);
+        // Sums over the examples: the batch joins the channels instead, [N, B * C, h, w].
+        RULES.put(WindowOps.CONVOLUTION_BIAS_GRAD, (o, a, x, b, n) -> {
+            long[] s = x[0].shape();
+            Tensor channels = x[0].transpose(0, 1).reshape(s[1], s[0] * s[2], s[3], s[4]);
+            return one(call(o, a, channels)[0].reshape(s[0], s[2]));
+        });
     }
 
     /** True when {@code op} has a rule of its own (else every call takes the per-example loop). */
@@ -327,12 +334,40 @@ final class BatchingRules {
         folded[0] = s[0] * s[1];
         Tensor[] args = x.clone();
         args[0] = x[0].reshape(folded);
-        Tensor[] out = Dispatcher.callAll(op, attrs, args);
+        return unfoldExamples(Dispatcher.callAll(op, attrs, args), size, s[1]);
+    }
+
+    /**
+     * Ops whose every input is {@code [N, ...]} examples (max pooling's adjoint: the gradient and
+     * the indices): all of them join N, an unbatched one expanded over the batch first.
+     */
+    private static Tensor[] foldAllIntoExamples(OpDef<Object> op, Object attrs, Tensor[] x, boolean[] batched, int size) {
+        Tensor[] args = new Tensor[x.length];
+        long[] s = null;
+        for (int i = 0; i < x.length; i++) {
+            Tensor b = x[i];
+            if (!batched[i]) {
+                long[] shape = new long[b.dim() + 1];
+                shape[0] = size;
+                System.arraycopy(b.shape(), 0, shape, 1, b.dim());
+                b = b.unsqueeze(0).expand(shape);
+            }
+            long[] bs = b.shape();
+            long[] folded = Arrays.copyOfRange(bs, 1, bs.length);
+            folded[0] = bs[0] * bs[1];
+            args[i] = b.reshape(folded);
+            s = bs;
+        }
+        return unfoldExamples(Dispatcher.callAll(op, attrs, args), size, s[1]);
+    }
+
+    /** Outputs {@code [size * n, ...]} of a folded call back to {@code [size, n, ...]}. */
+    private static Tensor[] unfoldExamples(Tensor[] out, int size, long n) {
         for (int j = 0; j < out.length; j++) {
             long[] o = out[j].shape();
             long[] unfolded = new long[o.length + 1];
             unfolded[0] = size;
-            unfolded[1] = s[1];
+            unfolded[1] = n;
             System.arraycopy(o, 1, unfolded, 2, o.length - 1);
             out[j] = out[j].reshape(unfolded);
         }

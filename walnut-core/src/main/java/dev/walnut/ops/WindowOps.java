@@ -153,6 +153,15 @@ public final class WindowOps {
     public record Unpool(String op, int outH, int outW) {
     }
 
+    /**
+     * A 2-d extent, the attribute of the adjoints below: the input plane a convolution's input
+     * gradient or max pooling's adjoint maps back to, or the kernel of a convolution's weight
+     * gradient. Batch and channel counts come from the inputs, so a call batched by
+     * {@code vmap} (folded into the examples) keeps its attributes.
+     */
+    public record Plane(int height, int width) {
+    }
+
     private static int[] ints(long[] a) {
         int[] r = new int[a.length];
         for (int i = 0; i < a.length; i++) {
@@ -210,10 +219,9 @@ public final class WindowOps {
 
     /**
      * The valid 2-d convolution with stride 1, no dilation and one group:
-     * {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])}. Its reverse rule runs the fused
-     * kernels where they are exact and the backward is not itself recorded; otherwise (create-
-     * graph, non-finite weights or inputs) the composites {@code col2im(W^T g)} for the input and
-     * {@code sum_n g_n im2col(x)_n^T} for the weight, so every order of gradient follows.
+     * {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])}. Its reverse rule calls its two
+     * adjoints, {@link #CONVOLUTION_INPUT_GRAD} and {@link #CONVOLUTION_WEIGHT_GRAD}, each a
+     * primitive with reverse and forward rules of its own, so every order of gradient follows.
      */
     public static final OpDef<NoAttrs> CONVOLUTION = new OpDef<>("convolution", 1, "ConvolutionBackward0") {
         @Override
@@ -240,32 +248,17 @@ public final class WindowOps {
             Tensor gy = g[0];
             long[] xs = x.shape();
             long[] ws = w.shape();
-            long n = xs[0];
-            long cOut = ws[0];
-            long ck = ws[1] * ws[2] * ws[3];
-            int[] blocks = {(int) (xs[2] - ws[2] + 1), (int) (xs[3] - ws[3] + 1)};
-            Window window = new Window(blocks, new int[] {(int) ws[2], (int) ws[3]}, UNIT, ZERO, UNIT);
-            long positions = (long) blocks[0] * blocks[1];
-            // The fused kernels take the tensors as they are: under a transform (vmap, jvp) the
-            // gradients must be primitive calls, like the recorded form.
-            boolean recorded = Autograd.isGradEnabled() || Dispatcher.isInterpreting();
+            // The adjoints are primitives of their own, so a recorded backward (create-graph) and a
+            // traced one (compiled train steps) run the same fused kernels as the eager backward.
             Tensor[] grads = new Tensor[nd.inputCount()];
             if (nd.needsInputGrad(0)) {
-                grads[0] = recorded ? null : K.conv2dInputGrad(gy, w, xs);
-                if (grads[0] == null) {
-                    Tensor cols = w.reshape(cOut, ck).t().matmul(gy.reshape(n, cOut, positions));
-                    grads[0] = Dispatcher.call(COL2IM, new Fold(new int[] {(int) xs[2], (int) xs[3]}, window), cols);
-                }
+                grads[0] = Dispatcher.call(CONVOLUTION_INPUT_GRAD, new Plane((int) xs[2], (int) xs[3]), gy, w);
             }
             if (nd.needsInputGrad(1)) {
-                grads[1] = recorded ? null : K.conv2dWeightGrad(x, gy, ws);
-                if (grads[1] == null) {
-                    grads[1] = gy.reshape(n, cOut, positions)
-                            .matmul(Dispatcher.call(IM2COL, window, x).transpose(1, 2)).sum(0).reshape(ws);
-                }
+                grads[1] = Dispatcher.call(CONVOLUTION_WEIGHT_GRAD, new Plane((int) ws[2], (int) ws[3]), x, gy);
             }
             if (grads.length == 3 && nd.needsInputGrad(2)) {
-                grads[2] = recorded ? gy.sum(0, 2, 3) : K.conv2dBiasGrad(gy);
+                grads[2] = Dispatcher.call(CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, gy);
             }
             return grads;
         }
@@ -374,7 +367,7 @@ public final class WindowOps {
                 }
             }
             if (grads.length == 3 && nd.needsInputGrad(2)) {
-                grads[2] = recorded ? gy.sum(0, 2, 3) : K.conv2dBiasGrad(gy);
+                grads[2] = Dispatcher.call(CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, gy);
             }
             return grads;
         }
@@ -382,11 +375,7 @@ public final class WindowOps {
         /** Bilinear in (x, w), affine in b. */
         @Override
         public Tensor[] jvp(DepthwiseWindow a, Tensor[] in, Tensor[] out, Tensor[] t) {
-            Tensor r = t[0] == null ? null : Dispatcher.call(this, a, t[0], in[1]);
-            if (t[1] != null) {
-                Tensor term = Dispatcher.call(this, a, in[0], t[1]);
-                r = r == null ? term : r.add(term);
-            }
+            Tensor r = bilinearTangent(this, a, in, t);
             if (in.length > 2 && t[2] != null) {
                 Tensor term = t[2].reshape(1, -1, 1, 1);
                 r = r == null ? term.expand(out[0].shape()) : r.add(term);
@@ -420,21 +409,11 @@ public final class WindowOps {
             return Specs.one(out[1]);
         }
 
-        /**
-         * g scatter-added into zeros at the argmax indices: a scatterAdd when recorded (its own
-         * gradient is a gather, so second order works), else one fused pass.
-         */
+        /** g added into zeros at the argmax indices: the primitive {@link #MAX_POOL2D_BACKWARD}. */
         @Override
         public Tensor[] vjp(Pool attrs, Node n, Tensor[] g) {
             long[] s = n.inputShape(0);
-            Tensor indices = n.saved(0);
-            if (!Autograd.isGradEnabled() && !Dispatcher.isInterpreting()) {
-                return Specs.one(K.maxPoolBackward(g[0], indices, s));
-            }
-            long planeOut = (long) attrs.outH() * attrs.outW();
-            return Specs.one(Tensor.zeros(new long[] {s[0], s[1], s[2] * s[3]}, g[0].dtype())
-                    .scatterAdd(2, indices.reshape(s[0], s[1], planeOut), g[0].reshape(s[0], s[1], planeOut))
-                    .reshape(s));
+            return Specs.one(Dispatcher.call(MAX_POOL2D_BACKWARD, new Plane((int) s[2], (int) s[3]), g[0], n.saved(0)));
         }
 
         @Override
@@ -522,7 +501,189 @@ public final class WindowOps {
         }
     };
 
+    /**
+     * The input gradient of {@link #CONVOLUTION} (a full correlation with the flipped kernels):
+     * {@code [N, C_out, H - kH + 1, W - kW + 1]} and the weight {@code [C_out, C_in, kH, kW]} to
+     * {@code [N, C_in, H, W]}, the attribute being {@code H, W}. Bilinear: its reverse rule is the
+     * convolution for the gradient and the weight gradient for the weight, from
+     * {@code <dx(g, w), u> = <g, conv(u, w)>}.
+     */
+    public static final OpDef<Plane> CONVOLUTION_INPUT_GRAD = new OpDef<>("convolutionInputGrad", 1,
+            "ConvolutionInputGradBackward0") {
+        @Override
+        public TensorSpec[] infer(Plane attrs, TensorSpec... in) {
+            return Specs.one(new long[] {in[0].shape()[0], in[1].shape()[1], attrs.height(), attrs.width()}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Plane attrs, Tensor[] in) {
+            Tensor gy = in[0];
+            Tensor w = in[1];
+            long[] xs = {gy.size(0), w.size(1), attrs.height(), attrs.width()};
+            Tensor dx = K.conv2dInputGrad(gy, w, xs);
+            if (dx != null) {
+                return Specs.one(dx);
+            }
+            // A non-finite weight: the shifted GEMMs would add 0 * inf at non-window positions,
+            // so fold the columns W^T g instead.
+            long[] ws = w.shape();
+            Tensor wt = K.permute(K.reshape(w, new long[] {ws[0], ws[1] * ws[2] * ws[3]}, false), new int[] {1, 0});
+            Tensor cols = K.matmul(wt, K.reshape(gy, new long[] {xs[0], ws[0], gy.size(2) * gy.size(3)}, false));
+            Window window = convolutionWindow(xs, ws);
+            return Specs.one(K.col2im(cols, new int[] {attrs.height(), attrs.width()}, window.blocks, window.kernel,
+                    UNIT, ZERO, UNIT));
+        }
+
+        @Override
+        public Tensor[] save(Plane attrs, Tensor[] in, Tensor[] out) {
+            return in.clone();
+        }
+
+        @Override
+        public Tensor[] vjp(Plane attrs, Node nd, Tensor[] g) {
+            Tensor gy = nd.saved(0);
+            Tensor w = nd.saved(1);
+            Tensor[] grads = new Tensor[2];
+            if (nd.needsInputGrad(0)) {
+                grads[0] = Dispatcher.call(CONVOLUTION, NoAttrs.NONE, g[0], w);
+            }
+            if (nd.needsInputGrad(1)) {
+                grads[1] = Dispatcher.call(CONVOLUTION_WEIGHT_GRAD, new Plane((int) w.size(2), (int) w.size(3)), g[0], gy);
+            }
+            return grads;
+        }
+
+        @Override
+        public Tensor[] jvp(Plane attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            return Specs.one(bilinearTangent(this, attrs, in, t));
+        }
+    };
+
+    /**
+     * The weight gradient of {@link #CONVOLUTION}: the input {@code [N, C_in, H, W]} and the
+     * output gradient {@code [N, C_out, H - kH + 1, W - kW + 1]} to {@code [C_out, C_in, kH, kW]},
+     * the attribute being {@code kH, kW}. Bilinear: its reverse rule is the input gradient for
+     * the input and the convolution for the output gradient, from {@code <dw(x, g), v> = <g, conv(x, v)>}.
+     */
+    public static final OpDef<Plane> CONVOLUTION_WEIGHT_GRAD = new OpDef<>("convolutionWeightGrad", 1,
+            "ConvolutionWeightGradBackward0") {
+        @Override
+        public TensorSpec[] infer(Plane attrs, TensorSpec... in) {
+            return Specs.one(new long[] {in[1].shape()[1], in[0].shape()[1], attrs.height(), attrs.width()}, in[1].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Plane attrs, Tensor[] in) {
+            Tensor x = in[0];
+            Tensor gy = in[1];
+            long[] ws = {gy.size(1), x.size(1), attrs.height(), attrs.width()};
+            Tensor dw = K.conv2dWeightGrad(x, gy, ws);
+            if (dw != null) {
+                return Specs.one(dw);
+            }
+            // A non-finite input: the direct kernel's masked tail lanes would multiply it by zero,
+            // so sum the per-example products g_n im2col(x)_n^T instead.
+            long[] xs = x.shape();
+            Window window = convolutionWindow(xs, ws);
+            Tensor cols = K.im2col(x, window.blocks, window.kernel, UNIT, ZERO, UNIT);
+            Tensor g3 = K.reshape(gy, new long[] {xs[0], ws[0], gy.size(2) * gy.size(3)}, false);
+            return Specs.one(K.reshape(K.batchSumOfProducts(g3, cols), ws, false));
+        }
+
+        @Override
+        public Tensor[] save(Plane attrs, Tensor[] in, Tensor[] out) {
+            return in.clone();
+        }
+
+        @Override
+        public Tensor[] vjp(Plane attrs, Node nd, Tensor[] g) {
+            Tensor x = nd.saved(0);
+            Tensor gy = nd.saved(1);
+            Tensor[] grads = new Tensor[2];
+            if (nd.needsInputGrad(0)) {
+                grads[0] = Dispatcher.call(CONVOLUTION_INPUT_GRAD, new Plane((int) x.size(2), (int) x.size(3)), gy, g[0]);
+            }
+            if (nd.needsInputGrad(1)) {
+                grads[1] = Dispatcher.call(CONVOLUTION, NoAttrs.NONE, x, g[0]);
+            }
+            return grads;
+        }
+
+        @Override
+        public Tensor[] jvp(Plane attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            return Specs.one(bilinearTangent(this, attrs, in, t));
+        }
+    };
+
+    /**
+     * The bias gradient of {@link #CONVOLUTION}: {@code [N, C_out, H, W]} summed to
+     * {@code [C_out]} (one plane-sum kernel, where {@code sum(0, 2, 3)} would reduce over strided
+     * dims). Its reverse rule broadcasts the gradient back over batch and positions.
+     */
+    public static final OpDef<NoAttrs> CONVOLUTION_BIAS_GRAD = new LinearOp<>("convolutionBiasGrad",
+            "ConvolutionBiasGradBackward0") {
+        @Override
+        public TensorSpec[] infer(NoAttrs attrs, TensorSpec... in) {
+            return Specs.one(new long[] {in[0].shape()[1]}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(NoAttrs attrs, Tensor[] in) {
+            return Specs.one(K.conv2dBiasGrad(in[0]));
+        }
+
+        @Override
+        public Tensor[] vjp(NoAttrs attrs, Node n, Tensor[] g) {
+            return Specs.one(g[0].reshape(1, -1, 1, 1).expand(n.inputShape(0)));
+        }
+    };
+
+    /** The window of the valid stride-1 convolution of an input of shape {@code xs} by weights of shape {@code ws}. */
+    private static Window convolutionWindow(long[] xs, long[] ws) {
+        return new Window(new int[] {(int) (xs[2] - ws[2] + 1), (int) (xs[3] - ws[3] + 1)},
+                new int[] {(int) ws[2], (int) ws[3]}, UNIT, ZERO, UNIT);
+    }
+
+    /** The tangent of a bilinear op {@code f(a, b)}: {@code f(ta, b) + f(a, tb)}, null when both tangents are. */
+    private static <A> Tensor bilinearTangent(OpDef<A> op, A attrs, Tensor[] in, Tensor[] t) {
+        Tensor r = t[0] == null ? null : Dispatcher.call(op, attrs, t[0], in[1]);
+        if (t[1] != null) {
+            Tensor term = Dispatcher.call(op, attrs, in[0], t[1]);
+            r = r == null ? term : r.add(term);
+        }
+        return r;
+    }
+
+    /**
+     * Max pooling's adjoint: {@code g [N, C, outH, outW]} added into zeros {@code [N, C, H, W]} at
+     * the pooling's in-plane argmax indices (an I64 input, constant), the attribute being
+     * {@code H, W}. Its reverse rule is a gather at the same indices.
+     */
+    public static final OpDef<Plane> MAX_POOL2D_BACKWARD = new LinearOp<>("maxPool2dBackward",
+            "MaxPool2DWithIndicesBackwardBackward0") {
+        @Override
+        public TensorSpec[] infer(Plane attrs, TensorSpec... in) {
+            long[] s = in[0].shape();
+            return Specs.one(new long[] {s[0], s[1], attrs.height(), attrs.width()}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Plane attrs, Tensor[] in) {
+            long[] s = in[0].shape();
+            return Specs.one(K.maxPoolBackward(in[0], in[1], new long[] {s[0], s[1], attrs.height(), attrs.width()}));
+        }
+
+        @Override
+        public Tensor[] vjp(Plane attrs, Node n, Tensor[] g) {
+            long[] s = n.inputShape(0);
+            long plane = (long) attrs.height() * attrs.width();
+            return new Tensor[] {g[0].reshape(s[0], s[1], plane).gather(2, n.saved(0).reshape(s[0], s[1], s[2] * s[3]))
+                    .reshape(s), null};
+        }
+    };
+
     /** Every definition of this family. */
     static final List<OpDef<?>> ALL = List.of(IM2COL, COL2IM, CONVOLUTION, DEPTHWISE_CONV2D, MAX_POOL2D, AVG_POOL2D,
-            AVG_POOL2D_BACKWARD, MAX_UNPOOL2D);
+            AVG_POOL2D_BACKWARD, MAX_UNPOOL2D, CONVOLUTION_INPUT_GRAD, CONVOLUTION_WEIGHT_GRAD, CONVOLUTION_BIAS_GRAD,
+            MAX_POOL2D_BACKWARD);
 }

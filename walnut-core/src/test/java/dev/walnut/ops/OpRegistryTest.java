@@ -224,6 +224,17 @@ class OpRegistryTest {
                 g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 2, 2)}));
         rows.add(ex(WindowOps.MAX_UNPOOL2D, new WindowOps.Unpool("maxUnpool2d", 4, 4), "", g -> new Tensor[] {
                 f64(g, Domain.REAL, 1, 1, 2, 2), Tensor.fromArray(new long[] {0, 3, 9, 14}, 1, 1, 2, 2)}));
+        rows.add(ex(WindowOps.CONVOLUTION_INPUT_GRAD, new WindowOps.Plane(5, 4), "shifted GEMMs", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 3, 3, 3), f64(g, Domain.REAL, 3, 2, 3, 2)}));
+        rows.add(ex(WindowOps.CONVOLUTION_INPUT_GRAD, new WindowOps.Plane(5, 5), "one input channel", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 6, 4, 4), f64(g, Domain.REAL, 6, 1, 2, 2)}));
+        rows.add(ex(WindowOps.CONVOLUTION_WEIGHT_GRAD, new WindowOps.Plane(3, 2), "shifted GEMMs", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 2, 5, 4), f64(g, Domain.REAL, 2, 3, 3, 3)}));
+        rows.add(ex(WindowOps.CONVOLUTION_WEIGHT_GRAD, new WindowOps.Plane(2, 2), "direct kernels (shallow)",
+                g -> new Tensor[] {f64(g, Domain.REAL, 2, 1, 5, 5), f64(g, Domain.REAL, 2, 6, 4, 4)}));
+        rows.add(ex(WindowOps.CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, "", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 4, 5)}));
+        rows.add(ex(WindowOps.MAX_POOL2D_BACKWARD, new WindowOps.Plane(4, 4), "2x2 windows", g -> new Tensor[] {
+                f64(g, Domain.REAL, 1, 2, 2, 2), Tensor.fromArray(new long[] {5, 2, 12, 15, 0, 7, 9, 10}, 1, 2, 2, 2)}));
         rows.addAll(IndexingOpExamples.rows());
         return rows;
     }

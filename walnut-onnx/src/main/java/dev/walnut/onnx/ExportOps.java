@@ -345,7 +345,8 @@ final class ExportOps {
         UNSUPPORTED.put("cumprod", "ONNX has no cumulative product operator");
         UNSUPPORTED.put("maskedSelect", "its output size depends on the data (ONNX shapes cannot express it here)");
         UNSUPPORTED.put("diagEmbed", "ONNX has no diagonal-embedding operator");
-        for (String backward : List.of("sliceBackward", "col2im", "avgPool2dBackward")) {
+        for (String backward : List.of("sliceBackward", "col2im", "avgPool2dBackward", "convolutionInputGrad",
+                "convolutionWeightGrad", "convolutionBiasGrad", "maxPool2dBackward")) {
             UNSUPPORTED.put(backward, "it appears in backward graphs, which ONNX export does not cover; export an "
                     + "inference graph (a module's forward, traced in eval mode)");
         }

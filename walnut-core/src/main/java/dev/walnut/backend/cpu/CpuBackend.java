@@ -462,6 +462,32 @@ public final class CpuBackend implements Backend {
         Object ad = a(a);
         Object bd = a(b);
         Object od = a(out);
+        if (batches > 1 && (dt == DType.F32 || dt == DType.F64) && broadcastAcross(batch, sb)) {
+            // One B for every batch item (x [B, T, k] times a weight [k, n]): fold the batch into
+            // the rows of one product, so B is packed once and the GEMM sees a tall A it can split
+            // across threads, instead of packing B again for each of many short products.
+            int rows = batches * m;
+            int rs = foldedRowStride(batch, sa, m, aRs);
+            Object rowData = ad;
+            int ao = la.offset();
+            int cs = aCs;
+            if (rs == UNEVEN) {
+                // A's rows are not one stride apart (a permuted [T, B, k] view): gather them into
+                // [rows, k] first, O(rows * k) next to the product's O(rows * k * n).
+                rowData = gatherRows(dt, ad, la.offset(), batch, sa, m, k, aRs, aCs);
+                ao = 0;
+                rs = k;
+                cs = 1;
+            }
+            if (dt == DType.F32) {
+                Gemm.sgemm(rows, n, k, 1f, (float[]) rowData, ao, rs, cs, (float[]) bd, lb.offset(), bRs, bCs,
+                        (float[]) od, 0, n, false);
+            } else {
+                Gemm.dgemm(rows, n, k, 1.0, (double[]) rowData, ao, rs, cs, (double[]) bd, lb.offset(), bRs, bCs,
+                        (double[]) od, 0, n, false);
+            }
+            return out;
+        }
         Parallel.RangeBody body = (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int rem = t;
@@ -484,13 +510,89 @@ public final class CpuBackend implements Backend {
             }
         };
         long work = (long) m * n * k;
-        if (batches > 1 && work < (1L << 18)) {
-            // Many small products: split across batches; each GEMM then runs single-threaded.
+        if (batches > 1 && work < Gemm.PARALLEL_MIN) {
+            // Products too small for the GEMM to split (attention's [B*h, T, d] x [B*h, d, T]):
+            // split across batch items instead; each GEMM then runs single-threaded.
             Parallel.forRange(batches, (int) Math.max(1, (1L << 18) / Math.max(work, 1)), body);
         } else {
             body.apply(0, batches);
         }
         return out;
+    }
+
+    /** True when every batch dim of size above 1 has stride 0: the same matrix for every batch item. */
+    private static boolean broadcastAcross(int[] batch, int[] strides) {
+        for (int d = 0; d < batch.length; d++) {
+            if (batch[d] > 1 && strides[d] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #foldedRowStride}'s answer when A's rows are not evenly spaced (any real stride is larger). */
+    private static final int UNEVEN = Integer.MIN_VALUE;
+
+    /**
+     * The one stride between consecutive rows of A's batch dims and its m rows taken together
+     * (row {@code r = t * m + i} at {@code offset + r * stride}), or {@link #UNEVEN}. Dims of
+     * size 1 have no say.
+     */
+    private static int foldedRowStride(int[] batch, int[] sa, int m, int aRs) {
+        boolean found = m > 1; // whether an inner dim of size > 1 has fixed the stride yet
+        int stride = m > 1 ? aRs : 0;
+        long next = (long) aRs * m; // where the next outer dim of size > 1 must step
+        for (int d = batch.length - 1; d >= 0; d--) {
+            if (batch[d] == 1) {
+                continue;
+            }
+            if (!found) {
+                stride = sa[d];
+                found = true;
+            } else if (sa[d] != next) {
+                return UNEVEN;
+            }
+            next = (long) sa[d] * batch[d];
+        }
+        return stride;
+    }
+
+    /** A's rows over its batch dims and m, gathered contiguously: [batches * m, k]. */
+    private static Object gatherRows(DType dt, Object a, int off, int[] batch, int[] sa, int m, int k, int aRs, int aCs) {
+        int batches = 1;
+        for (int size : batch) {
+            batches *= size;
+        }
+        int size = Math.multiplyExact(Math.multiplyExact(batches, m), k);
+        Object dst = dt == DType.F32 ? new float[size] : new double[size];
+        for (int t = 0; t < batches; t++) {
+            int rem = t;
+            int ao = off;
+            for (int d = batch.length - 1; d >= 0; d--) {
+                ao += (rem % batch[d]) * sa[d];
+                rem /= batch[d];
+            }
+            for (int i = 0; i < m; i++) {
+                int src = ao + i * aRs;
+                int to = (t * m + i) * k;
+                if (aCs == 1) {
+                    System.arraycopy(a, src, dst, to, k);
+                } else if (dt == DType.F32) {
+                    float[] s = (float[]) a;
+                    float[] o = (float[]) dst;
+                    for (int p = 0; p < k; p++) {
+                        o[to + p] = s[src + p * aCs];
+                    }
+                } else {
+                    double[] s = (double[]) a;
+                    double[] o = (double[]) dst;
+                    for (int p = 0; p < k; p++) {
+                        o[to + p] = s[src + p * aCs];
+                    }
+                }
+            }
+        }
+        return dst;
     }
 
     private static void integerGemm(int m, int n, int k, Object a, int ao, int aRs, int aCs, Object b, int bo, int bRs,

@@ -6,7 +6,6 @@ import dev.walnut.backend.cpu.PackedMatrix;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,9 +28,6 @@ public final class VectorKernelProvider extends KernelProvider {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
-    /** Floats as many as DS has doubles, so widening is a same-lane-count cast. */
-    private static final VectorSpecies<Float> FH =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(DS.vectorBitSize() / 2));
 
     /**
      * Whether SGEMM runs {@link VectorGemm}: {@code -Dwalnut.vector.gemm=true|false}, by default
@@ -39,12 +35,14 @@ public final class VectorKernelProvider extends KernelProvider {
      *
      * <p>The switch exists because JDK 17 used to be bimodal here: in about two starts of three
      * the MLP training step (batch 64) settled at 13-20 ms instead of 2.5. The cause was not
-     * compilation order but type-profile pollution: {@link #sum} widens through a 256-bit float
-     * species, so {@code FloatVector.intoArray}'s shared profile saw {@code Float256Vector} too,
-     * and where C2 did not know the exact class of the kernel's accumulators (loop phis) it
+     * compilation order but type-profile pollution: {@link #sum} widened through a half-width
+     * float species, so {@code FloatVector.intoArray}'s shared profile saw {@code Float256Vector}
+     * too, and where C2 did not know the exact class of the kernel's accumulators (loop phis) it
      * inlined a second store branch it could not intrinsify and boxed all sixteen accumulators on
-     * every k step. The kernel now stores only vectors computed with an exact receiver (see
-     * {@code VectorGemm.kernel}). Measured after that on JDK 17.0.15, machine shared with another
+     * every k step. The kernel stores only vectors computed with an exact receiver (see
+     * {@code VectorGemm.kernel}), and since that alone still lost the class in some compilations
+     * (the imported transformer encoder spent most of its GEMM time in boxed stores), {@code sum}
+     * now widens the two halves of a preferred-width vector, so no other float species exists. Measured after that on JDK 17.0.15, machine shared with another
      * benchmark: 8 of 8 starts at 2.7-3.6 ms (1 thread) and 8 of 8 at 3.2-5.1 ms (2 threads;
      * scalar GEMM 5.1-5.6, JDK 25 3.2-4.0 under the same load); SGEMM 128-2048 at 176-213
      * GFLOP/s on JDK 17 and 156-207 on JDK 25 against 51-74 for the scalar GEMM. Set it to false
@@ -111,8 +109,10 @@ public final class VectorKernelProvider extends KernelProvider {
     /**
      * Each float is widened to double and accumulated in eight double vectors, so the result is
      * as accurate as the scalar provider's double sum (the float32 reduction tests ask for the
-     * correctly rounded sum within one ulp). Eight accumulators cover the add latency of two
-     * vector adders; they also keep this method's bytecode above C2's hot-call inlining limit
+     * correctly rounded sum within one ulp). Each preferred-width load is widened half by half
+     * ({@code convert(F2D, part)}): loading through a half-width species would make a second float
+     * vector class and pollute the Vector API's shared type profiles (see {@link #VECTOR_GEMM}).
+     * Eight accumulators cover the add latency of two vector adders; they also keep this method's bytecode above C2's hot-call inlining limit
      * (325 bytes), which matters: inlined into the reduction driver, the compilation outgrew
      * the budget within which C2 intrinsifies the Vector API, and the widening casts ran boxed
      * (see {@code VectorMath.apply}).
@@ -131,17 +131,18 @@ public final class VectorKernelProvider extends KernelProvider {
         int i = 0;
         for (; i + 8 * step <= n; i += 8 * step) {
             int b = off + i;
-            s0 = s0.add((DoubleVector) FloatVector.fromArray(FH, x, b).castShape(DS, 0));
-            s1 = s1.add((DoubleVector) FloatVector.fromArray(FH, x, b + step).castShape(DS, 0));
-            s2 = s2.add((DoubleVector) FloatVector.fromArray(FH, x, b + 2 * step).castShape(DS, 0));
-            s3 = s3.add((DoubleVector) FloatVector.fromArray(FH, x, b + 3 * step).castShape(DS, 0));
-            s4 = s4.add((DoubleVector) FloatVector.fromArray(FH, x, b + 4 * step).castShape(DS, 0));
-            s5 = s5.add((DoubleVector) FloatVector.fromArray(FH, x, b + 5 * step).castShape(DS, 0));
-            s6 = s6.add((DoubleVector) FloatVector.fromArray(FH, x, b + 6 * step).castShape(DS, 0));
-            s7 = s7.add((DoubleVector) FloatVector.fromArray(FH, x, b + 7 * step).castShape(DS, 0));
-        }
-        for (; i + step <= n; i += step) {
-            s0 = s0.add((DoubleVector) FloatVector.fromArray(FH, x, off + i).castShape(DS, 0));
+            FloatVector v = FloatVector.fromArray(S, x, b);
+            s0 = s0.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
+            s1 = s1.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
+            v = FloatVector.fromArray(S, x, b + 2 * step);
+            s2 = s2.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
+            s3 = s3.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
+            v = FloatVector.fromArray(S, x, b + 4 * step);
+            s4 = s4.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
+            s5 = s5.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
+            v = FloatVector.fromArray(S, x, b + 6 * step);
+            s6 = s6.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
+            s7 = s7.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
         }
         // Lanes summed in a fixed order: reduceLanes(ADD)'s order is unspecified and differs
         // between the intrinsic and the interpreter's fallback, which would make a sum depend on

@@ -23,13 +23,14 @@ import dev.walnut.ops.WindowOps;
  *       unfolds once for a single GEMM.</li>
  * </ul>
  *
- * <p>Gradient rule: when the backward is itself recorded (create-graph), the composites
- * {@code col2im(W^T g)} for the input and {@code sum_n g_n im2col(x)_n^T} for the weight, so
- * every order of gradient follows from matmul's and the im2col primitives' rules. Otherwise the
- * kernels above, where exact: the shifted GEMMs of the input gradient add zero times weights at
- * positions that are not windows, exact only for finite weights, so a non-finite weight takes
- * the composite instead; so does a non-finite input for the direct weight gradient, whose
- * masked tail lanes multiply inputs by zero. The bias gradient sums g.
+ * <p>Gradient rule: the primitives {@code convolutionInputGrad}, {@code convolutionWeightGrad}
+ * and {@code convolutionBiasGrad}, each with reverse and forward rules of its own, so a recorded
+ * (create-graph) or traced (compiled train step) backward runs the same kernels as the eager
+ * one and every order of gradient follows. They run the kernels above where exact: the shifted
+ * GEMMs of the input gradient add zero times weights at positions that are not windows, exact
+ * only for finite weights, so a non-finite weight takes {@code col2im(W^T g)} instead; a
+ * non-finite input for the direct weight gradient, whose masked tail lanes multiply inputs by
+ * zero, takes {@code sum_n g_n im2col(x)_n^T}. The bias gradient sums g.
  * The input gradient is only computed when the input requires grad.
  */
 final class DirectConvolution {
