@@ -201,6 +201,21 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window) {
+        return DepthwiseConvolution.forward(x, weight, bias, window);
+    }
+
+    @Override
+    public Tensor depthwiseConv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape, int[] window) {
+        return DepthwiseConvolution.inputGrad(gradOutput, weight, Shapes.toInts("depthwiseConv2d", inputShape), window);
+    }
+
+    @Override
+    public Tensor depthwiseConv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape, int[] window) {
+        return DepthwiseConvolution.weightGrad(x, gradOutput, Shapes.toInts("depthwiseConv2d", weightShape), window);
+    }
+
+    @Override
     public Tensor[] maxPool(Tensor x, PoolKernels.Windows windows, int outH, int outW) {
         return WindowKernels.maxPool(x, windows, outH, outW);
     }

@@ -67,6 +67,19 @@ final class ConvolutionOpCases {
         rows.add(row(CONVOLUTION, "gradient of conv2d direct w.r.t. its input, differentiated",
                 in -> gradOfSquaredSum(in[0], x -> Convolution.conv2d(x, DIRECT_WEIGHT, null)),
                 g -> g.of(Domain.REAL, 1, 1, 4, 4)));
+        // The depthwise primitive (groups == C_in): strides, paddings, dilations, multipliers.
+        rows.add(row(CONVOLUTION, "depthwise conv2d, 3 channels, k3, stride 2, padding 1, bias",
+                in -> Convolution.conv2d(in[0], in[1], in[2], 2, 1, 1, 3),
+                g -> g.of(Domain.REAL, 2, 3, 5, 6), g -> g.of(Domain.REAL, 3, 1, 3, 3), g -> g.of(Domain.REAL, 3)));
+        rows.add(row(CONVOLUTION, "depthwise conv2d, multiplier 2, k[2,3], stride [1,2], padding [0,2], dilation [2,1]",
+                in -> Convolution.conv2d(in[0], in[1], null, ints(1, 2), ints(0, 2), ints(2, 1), 2),
+                g -> g.of(Domain.REAL, 1, 2, 5, 4), g -> g.of(Domain.REAL, 4, 1, 2, 3)));
+        rows.add(row(CONVOLUTION, "depthwise conv2d of a transposed (non-contiguous) input",
+                in -> Convolution.conv2d(in[0].reshape(1, 2, 3, 4), in[1], null, 1, 1, 1, 2),
+                g -> g.transposed(Domain.REAL, 4, 6), g -> g.of(Domain.REAL, 2, 1, 2, 2)));
+        rows.add(row(CONVOLUTION, "gradient of depthwise conv2d w.r.t. input and weight, differentiated",
+                in -> gradOfSquaredSum(in[0], x -> Convolution.conv2d(x, in[1], null, 2, 1, 1, 2)),
+                g -> g.of(Domain.REAL, 1, 2, 4, 5), g -> g.of(Domain.REAL, 2, 1, 3, 2)));
         // The convolution's adjoints, each differentiated w.r.t. both of its inputs, called
         // directly and reached through create-graph.
         rows.add(row(CONVOLUTION_INPUT_GRAD, "convolution input gradient, shifted GEMMs, 3 -> 2 channels, k[2,3]",

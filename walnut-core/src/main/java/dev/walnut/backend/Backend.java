@@ -1,6 +1,7 @@
 package dev.walnut.backend;
 
 import dev.walnut.DType;
+import dev.walnut.backend.cpu.DepthwiseConvKernels;
 import dev.walnut.backend.cpu.Im2ColKernels;
 import dev.walnut.backend.cpu.PoolKernels;
 
@@ -203,6 +204,19 @@ public interface Backend {
 
     /** Its bias gradient: {@code gy [n, cOut, positions]} summed over batch and positions. */
     Storage conv2dBiasGrad(Storage gy, int off, int n, int cOut, int positions);
+
+    /**
+     * The depthwise 2-d convolution of a contiguous {@code [n, channels, h, w]} input with a
+     * {@code [channels * multiplier, 1, kh, kw]} weight and an optional bias (null storage).
+     */
+    Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
+                            DepthwiseConvKernels.Geometry g);
+
+    /** Its input gradient from a contiguous output gradient. */
+    Storage depthwiseConv2dInputGrad(Storage gy, int off, Storage w, Layout lw, DepthwiseConvKernels.Geometry g);
+
+    /** Its weight gradient, summed over the batch, from a contiguous input and output gradient. */
+    Storage depthwiseConv2dWeightGrad(Storage x, int xOff, Storage gy, int gOff, DepthwiseConvKernels.Geometry g);
 
     /** Window max and I64 argmax (flat in-plane index) of {@code planes} contiguous planes. */
     Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g);

@@ -134,6 +134,19 @@ public interface Kernels {
     /** Its bias gradient: {@code gradOutput} summed over batch and positions. */
     Tensor conv2dBiasGrad(Tensor gradOutput);
 
+    /**
+     * The depthwise 2-d convolution {@code [N, C, H, W] * [C * m, 1, kH, kW] (+ [C * m])};
+     * {@code window} is {@code {strideH, strideW, padH, padW, dilationH, dilationW}}; {@code bias}
+     * may be null.
+     */
+    Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window);
+
+    /** Its input gradient, of {@code inputShape}. */
+    Tensor depthwiseConv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape, int[] window);
+
+    /** Its weight gradient, of {@code weightShape}, summed over the batch. */
+    Tensor depthwiseConv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape, int[] window);
+
     /** Window max and I64 argmax (flat in-plane index) over [N, C, H, W]. */
     Tensor[] maxPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
 

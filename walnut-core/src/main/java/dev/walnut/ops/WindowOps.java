@@ -282,6 +282,108 @@ public final class WindowOps {
         }
     };
 
+    /**
+     * Attributes of the depthwise 2-d convolution: stride, padding (both sides) and dilation per
+     * spatial dim.
+     */
+    public record DepthwiseWindow(int strideH, int strideW, int padH, int padW, int dilationH, int dilationW) {
+        /** {@code {strideH, strideW, padH, padW, dilationH, dilationW}}, as the kernels take it. */
+        int[] array() {
+            return new int[] {strideH, strideW, padH, padW, dilationH, dilationW};
+        }
+
+        /** The im2col windows of this convolution over an {@code outH x outW} grid with a {@code kH x kW} kernel. */
+        Window window(long outH, long outW, long kh, long kw) {
+            return new Window(new int[] {(int) outH, (int) outW}, new int[] {(int) kh, (int) kw},
+                    new int[] {dilationH, dilationW}, new int[] {padH, padW}, new int[] {strideH, strideW});
+        }
+    }
+
+    /**
+     * The depthwise 2-d convolution, {@code groups == C_in}:
+     * {@code [N, C, H, W] * [C * m, 1, kH, kW] (+ [C * m])} to {@code [N, C * m, H_out, W_out]},
+     * output channel {@code c * m + j} reading input channel {@code c} only, with any stride,
+     * padding and dilation. A primitive only for speed (MobileNet's layers): it is
+     * {@code conv2d(x, w, b, stride, padding, dilation, groups = C)}, the grouped im2col + matmul
+     * composite, which spends its time on the column matrix and C products of depth kH * kW.
+     * Its reverse rule runs the direct kernels when the backward is not itself recorded; otherwise
+     * the composites {@code col2im(W^T g)} and {@code sum_n g_n im2col(x)_n^T} per channel, so
+     * every order of gradient follows.
+     */
+    public static final OpDef<DepthwiseWindow> DEPTHWISE_CONV2D = new OpDef<>("depthwiseConv2d", 1,
+            "ConvolutionBackward0") {
+        @Override
+        public TensorSpec[] infer(DepthwiseWindow a, TensorSpec... in) {
+            long[] x = in[0].shape();
+            long[] w = in[1].shape();
+            long oh = (x[2] + 2L * a.padH() - (long) a.dilationH() * (w[2] - 1) - 1) / a.strideH() + 1;
+            long ow = (x[3] + 2L * a.padW() - (long) a.dilationW() * (w[3] - 1) - 1) / a.strideW() + 1;
+            return Specs.one(new long[] {x[0], w[0], oh, ow}, in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(DepthwiseWindow a, Tensor[] in) {
+            return Specs.one(K.depthwiseConv2d(in[0], in[1], in.length > 2 ? in[2] : null, a.array()));
+        }
+
+        @Override
+        public Tensor[] save(DepthwiseWindow a, Tensor[] in, Tensor[] out) {
+            return new Tensor[] {in[0], in[1]};
+        }
+
+        @Override
+        public Tensor[] vjp(DepthwiseWindow a, Node nd, Tensor[] g) {
+            Tensor x = nd.saved(0);
+            Tensor w = nd.saved(1);
+            Tensor gy = g[0];
+            long[] xs = x.shape();
+            long[] ws = w.shape();
+            long[] ys = gy.shape();
+            long n = xs[0];
+            long c = xs[1];
+            long m = ws[0] / c;
+            long k = ws[2] * ws[3];
+            long positions = ys[2] * ys[3];
+            Window window = a.window(ys[2], ys[3], ws[2], ws[3]);
+            // As for CONVOLUTION: under a transform (vmap, jvp) or create-graph the gradients must
+            // be primitive calls, like the recorded form.
+            boolean recorded = Autograd.isGradEnabled() || Dispatcher.isInterpreting();
+            Tensor[] grads = new Tensor[nd.inputCount()];
+            Tensor g4 = gy.reshape(n, c, m, positions);
+            if (nd.needsInputGrad(0)) {
+                if (recorded) {
+                    Tensor cols = w.reshape(c, m, k).transpose(1, 2).matmul(g4).reshape(n, c * k, positions);
+                    grads[0] = Dispatcher.call(COL2IM, new Fold(new int[] {(int) xs[2], (int) xs[3]}, window), cols);
+                } else {
+                    grads[0] = K.depthwiseConv2dInputGrad(gy, w, xs, a.array());
+                }
+            }
+            if (nd.needsInputGrad(1)) {
+                if (recorded) {
+                    Tensor cols = Dispatcher.call(IM2COL, window, x).reshape(n, c, k, positions);
+                    grads[1] = g4.matmul(cols.transpose(2, 3)).sum(0).reshape(ws);
+                } else {
+                    grads[1] = K.depthwiseConv2dWeightGrad(x, gy, ws, a.array());
+                }
+            }
+            if (grads.length == 3 && nd.needsInputGrad(2)) {
+                grads[2] = Dispatcher.call(CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, gy);
+            }
+            return grads;
+        }
+
+        /** Bilinear in (x, w), affine in b. */
+        @Override
+        public Tensor[] jvp(DepthwiseWindow a, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor r = bilinearTangent(this, a, in, t);
+            if (in.length > 2 && t[2] != null) {
+                Tensor term = t[2].reshape(1, -1, 1, 1);
+                r = r == null ? term.expand(out[0].shape()) : r.add(term);
+            }
+            return Specs.one(r);
+        }
+    };
+
     /** Window max and its index (flat, into each input plane) over [N, C, H, W]. */
     public static final OpDef<Pool> MAX_POOL2D = new OpDef<>("maxPool2d", 2) {
         @Override
@@ -581,6 +683,7 @@ public final class WindowOps {
     };
 
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(IM2COL, COL2IM, CONVOLUTION, MAX_POOL2D, AVG_POOL2D, AVG_POOL2D_BACKWARD,
-            MAX_UNPOOL2D, CONVOLUTION_INPUT_GRAD, CONVOLUTION_WEIGHT_GRAD, CONVOLUTION_BIAS_GRAD, MAX_POOL2D_BACKWARD);
+    static final List<OpDef<?>> ALL = List.of(IM2COL, COL2IM, CONVOLUTION, DEPTHWISE_CONV2D, MAX_POOL2D, AVG_POOL2D,
+            AVG_POOL2D_BACKWARD, MAX_UNPOOL2D, CONVOLUTION_INPUT_GRAD, CONVOLUTION_WEIGHT_GRAD, CONVOLUTION_BIAS_GRAD,
+            MAX_POOL2D_BACKWARD);
 }

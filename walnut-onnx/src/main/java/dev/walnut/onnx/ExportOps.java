@@ -332,6 +332,7 @@ final class ExportOps {
             w.emitTo("Conv", ins, List.of(w.out(0)));
         });
         RULES.put("im2col", ExportOps::im2col);
+        RULES.put("depthwiseConv2d", ExportOps::depthwiseConv);
         RULES.put("maxPool2d", ExportOps::maxPool);
         RULES.put("avgPool2d", ExportOps::avgPool);
         RULES.put("maxUnpool2d", ExportOps::maxUnpool);
@@ -541,6 +542,23 @@ final class ExportOps {
         String cols = w.emit("Conv", List.of(w.in(0), weight), attr("group", c), attr("kernel_shape", kernel),
                 attr("strides", a.stride()), attr("dilations", a.dilation()), attr("pads", pads));
         w.emitTo("Reshape", List.of(cols, w.shape(w.outValue(0).shape())), List.of(w.out(0)));
+    }
+
+    /** The depthwise convolution primitive as ONNX's grouped Conv with one group per input channel. */
+    private static void depthwiseConv(ExportWriter w) {
+        var a = (WindowOps.DepthwiseWindow) w.node().attrs();
+        Dim channels = w.inValue(0).shape().get(1);
+        if (!channels.isStatic()) {
+            throw w.fail("the channel dim must be static");
+        }
+        List<String> ins = new ArrayList<>(List.of(w.in(0), w.in(1)));
+        if (w.inputCount() > 2) {
+            ins.add(w.in(2));
+        }
+        w.emitTo("Conv", ins, List.of(w.out(0)), attr("group", (int) channels.example()),
+                attr("strides", new int[] {a.strideH(), a.strideW()}),
+                attr("dilations", new int[] {a.dilationH(), a.dilationW()}),
+                attr("pads", new long[] {a.padH(), a.padW(), a.padH(), a.padW()}));
     }
 
     /** The 2-d pooling attributes, or an error for windows ONNX pooling cannot express. */

@@ -203,6 +203,15 @@ class OnnxExportTest {
         checkExport("cnn", cnn(), Tensor.randn(2, 1, 28, 28), Tensor.randn(5, 1, 28, 28));
     }
 
+    /** MobileNet's depthwise convolutions (the depthwiseConv2d primitive): stride 2 with multiplier 2, then dilated. */
+    @Test
+    void depthwiseConvolutionsMatchOnnxRuntime() throws Exception {
+        Tensor.manualSeed(14);
+        Module m = new Sequential(new Conv2d(4, 8, 3, 2, 1, 1, 4, true), new ReLU(), new Conv2d(8, 8, 3, 1, 2, 2, 8, false),
+                new Conv2d(8, 6, 1, 1, 0));
+        checkExport("depthwise", m, Tensor.randn(2, 4, 11, 12), Tensor.randn(3, 4, 11, 12));
+    }
+
     /** A ResNet basic block with a strided 1x1 downsample, then global pooling and a classifier. */
     static final class ResNetBlock extends Module {
         private final Conv2d conv1 = registerModule("conv1", new Conv2d(8, 16, 3, 2, 1));

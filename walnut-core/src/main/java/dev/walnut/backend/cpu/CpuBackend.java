@@ -780,6 +780,28 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
+                                   DepthwiseConvKernels.Geometry g) {
+        Storage out = allocate(x.dtype(), g.outputSize());
+        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g);
+        return out;
+    }
+
+    @Override
+    public Storage depthwiseConv2dInputGrad(Storage gy, int off, Storage w, Layout lw, DepthwiseConvKernels.Geometry g) {
+        Storage dx = allocate(gy.dtype(), g.inputSize());
+        DepthwiseConvKernels.inputGrad(a(gy), off, dense(w, lw), a(dx), g);
+        return dx;
+    }
+
+    @Override
+    public Storage depthwiseConv2dWeightGrad(Storage x, int xOff, Storage gy, int gOff, DepthwiseConvKernels.Geometry g) {
+        Storage gw = allocate(gy.dtype(), g.weightSize());
+        DepthwiseConvKernels.weightGrad(a(x), xOff, a(gy), gOff, a(gw), g);
+        return gw;
+    }
+
+    @Override
     public Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g) {
         int n = planes * g.outputSize();
         Storage out = allocate(x.dtype(), n);

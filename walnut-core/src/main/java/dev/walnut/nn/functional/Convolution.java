@@ -2,7 +2,9 @@ package dev.walnut.nn.functional;
 
 import dev.walnut.DType;
 import dev.walnut.Tensor;
+import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.ConvolutionChoice;
+import dev.walnut.ops.WindowOps;
 import java.util.Arrays;
 
 /**
@@ -363,6 +365,12 @@ public final class Convolution {
             l *= b;
         }
         long ck = weight.numel() / cOut; // (C_in / groups) * prod(k)
+        if (nd == 2 && groups > 1 && groups == cIn) {
+            // Depthwise: its own primitive, far faster than C products of depth kH * kW.
+            var window = new WindowOps.DepthwiseWindow(s[0], s[1], p[0], p[1], d[0], d[1]);
+            return bias == null ? Dispatcher.call(WindowOps.DEPTHWISE_CONV2D, window, input, weight)
+                    : Dispatcher.call(WindowOps.DEPTHWISE_CONV2D, window, input, weight, bias);
+        }
         // The compiler's max-autotune traces once per choice; a choice that does not apply here
         // leaves this convolution to the heuristic.
         ConvolutionChoice choice = ConvolutionChoice.current();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -200,6 +201,30 @@ class KernelProviderTest {
         java.util.Arrays.fill(x, 0.1f);
         // Naive float accumulation ends near 100958; blocked or pairwise sums stay at 0.1f * n.
         assertEquals(0.1f * 1_000_000.0, provider.sum(x, 0, x.length), 1e-6 * 1e5);
+    }
+
+    /** ReLU, clamp (ReLU6, Hardtanh) and the scalar max/min give the scalar loops' exact bits on NaN, -0.0 and infinities. */
+    @ParameterizedTest
+    @MethodSource("providers")
+    void clampFamilyMatchesTheScalarLoopsBitForBit(KernelProvider provider) {
+        float[] special = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 6f, -1f, 7.5f, 3f};
+        float[] x = new float[53];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = special[i % special.length];
+        }
+        double[][] bounds = {{0, 6}, {-0.0, 0.0}, {-1, 1}, {Double.NaN, 2}, {3, 1}};
+        for (int op : new int[] {UnaryOp.RELU, UnaryOp.CLAMP, UnaryOp.MAX_SCALAR, UnaryOp.MIN_SCALAR}) {
+            for (double[] b : bounds) {
+                float[] want = new float[x.length];
+                float[] got = new float[x.length];
+                FloatUnary.runScalar(op, b[0], b[1], x, want, 1, 50);
+                provider.unary(op, b[0], b[1], x, got, 1, 50);
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                            UnaryOp.name(op) + " " + Arrays.toString(b) + " x=" + x[i]);
+                }
+            }
+        }
     }
 
     @ParameterizedTest
