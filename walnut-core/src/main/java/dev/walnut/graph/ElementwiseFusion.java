@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Fuses chains and trees of float elementwise nodes into one {@code fusedElementwise} node
@@ -38,17 +39,8 @@ public final class ElementwiseFusion implements Pass {
             index.put(nodes.get(i), i);
         }
         // Who reads each value: a value can join a group only when its one reader is the next member.
-        Map<Value, List<Node>> readers = new IdentityHashMap<>();
-        for (Node n : nodes) {
-            for (Value v : n.inputs()) {
-                List<Node> r = readers.computeIfAbsent(v, k -> new ArrayList<>());
-                if (!r.contains(n)) {
-                    r.add(n);
-                }
-            }
-        }
-        Map<Value, Boolean> isOutput = new IdentityHashMap<>();
-        g.outputs().forEach(o -> isOutput.put(o, true));
+        Map<Value, List<Node>> readers = g.readers();
+        Set<Value> isOutput = g.outputSet();
 
         // group[i]: the group node i belongs to (a list of node indices in order), or null.
         List<List<Integer>> group = new ArrayList<>();
@@ -72,7 +64,7 @@ public final class ElementwiseFusion implements Pass {
             Value out = n.outputs().get(0);
             for (Value v : n.inputs()) {
                 Node p = v.producer();
-                if (p == null || isOutput.containsKey(v) || readers.get(v).size() != 1) {
+                if (p == null || isOutput.contains(v) || readers.get(v).size() != 1) {
                     continue;
                 }
                 List<Integer> pg = group.get(index.get(p));
@@ -128,14 +120,14 @@ public final class ElementwiseFusion implements Pass {
     }
 
     /** Whether {@code n} is a sum over every element of a group's result that no one else reads. */
-    private static boolean endsGroup(Node n, Map<Value, List<Node>> readers, Map<Value, Boolean> isOutput,
+    private static boolean endsGroup(Node n, Map<Value, List<Node>> readers, Set<Value> isOutput,
                                      List<List<Integer>> group, Map<Node, Integer> index) {
         if (!FusedOps.isFusableReduction(n.op(), n.attrs())) {
             return false;
         }
         Value v = n.inputs().get(0);
         Node p = v.producer();
-        return p != null && group.get(index.get(p)) != null && !isOutput.containsKey(v) && readers.get(v).size() == 1
+        return p != null && group.get(index.get(p)) != null && !isOutput.contains(v) && readers.get(v).size() == 1
                 && v.dtype().isFloatingPoint() && n.outputs().get(0).dtype() == v.dtype();
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,6 +163,30 @@ public final class Graph {
 
     /** The outputs. */
     public List<Value> outputs() {
+        return outputs;
+    }
+
+    /**
+     * Who reads each value, each reader once and in node order (values by identity): the
+     * def-use chains the rewriting passes match patterns on.
+     */
+    Map<Value, List<Node>> readers() {
+        Map<Value, List<Node>> readers = new IdentityHashMap<>();
+        for (Node n : nodes()) {
+            for (Value v : n.inputs()) {
+                List<Node> r = readers.computeIfAbsent(v, k -> new ArrayList<>());
+                if (!r.contains(n)) {
+                    r.add(n);
+                }
+            }
+        }
+        return readers;
+    }
+
+    /** The graph's outputs as a set by identity. */
+    Set<Value> outputSet() {
+        Set<Value> outputs = Collections.newSetFromMap(new IdentityHashMap<>());
+        outputs.addAll(outputs());
         return outputs;
     }
 

@@ -4,10 +4,10 @@ import dev.walnut.ops.ElementwiseOps;
 import dev.walnut.ops.FusedOps;
 import dev.walnut.ops.LinalgOps;
 import dev.walnut.ops.ViewOps;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * GEMM epilogue fusion for linear layers: {@code matmul(x, transpose(W))} of a 2-d {@code x}
@@ -27,14 +27,8 @@ import java.util.Map;
 public final class LinearFusion implements Pass {
     @Override
     public Graph apply(Graph g) {
-        Map<Value, List<Node>> readers = new IdentityHashMap<>();
-        for (Node n : g.nodes()) {
-            for (Value v : n.inputs()) {
-                readers.computeIfAbsent(v, k -> new ArrayList<>()).add(n);
-            }
-        }
-        Map<Value, Boolean> outputs = new IdentityHashMap<>();
-        g.outputs().forEach(o -> outputs.put(o, true));
+        Map<Value, List<Node>> readers = g.readers();
+        Set<Value> outputs = g.outputSet();
         // The node each fused pattern ends at, with the fused node's attributes and inputs.
         Map<Node, Object[]> ends = new IdentityHashMap<>();
         Map<Node, Boolean> absorbed = new IdentityHashMap<>();
@@ -92,9 +86,9 @@ public final class LinearFusion implements Pass {
     }
 
     /** The one node reading {@code n}'s output, or null when it has several readers or is a graph output. */
-    private static Node soleReader(Node n, Map<Value, List<Node>> readers, Map<Value, Boolean> outputs) {
+    private static Node soleReader(Node n, Map<Value, List<Node>> readers, Set<Value> outputs) {
         Value v = n.outputs().get(0);
         List<Node> r = readers.get(v);
-        return r == null || r.size() != 1 || outputs.containsKey(v) ? null : r.get(0);
+        return r == null || r.size() != 1 || outputs.contains(v) ? null : r.get(0);
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Max pooling of a ReLU, {@code maxPool2d(relu(x))}, becomes {@code relu(maxPool2d(x))}: the
@@ -36,14 +37,8 @@ public final class MaxPoolReluSwap implements Pass {
 
     @Override
     public Graph apply(Graph g) {
-        Map<Value, List<Node>> readers = new IdentityHashMap<>();
-        for (Node n : g.nodes()) {
-            for (Value v : n.inputs()) {
-                readers.computeIfAbsent(v, k -> new ArrayList<>()).add(n);
-            }
-        }
-        Map<Value, Boolean> outputs = new IdentityHashMap<>();
-        g.outputs().forEach(o -> outputs.put(o, true));
+        Map<Value, List<Node>> readers = g.readers();
+        Set<Value> outputs = g.outputSet();
         Map<Node, Match> byPool = new IdentityHashMap<>();
         Map<Node, Match> byThreshold = new IdentityHashMap<>();
         Map<Node, Boolean> skipped = new IdentityHashMap<>();
@@ -85,15 +80,15 @@ public final class MaxPoolReluSwap implements Pass {
     }
 
     /** The pattern ending at {@code pool}, or null. */
-    private static Match match(Node pool, Map<Value, List<Node>> readers, Map<Value, Boolean> outputs) {
+    private static Match match(Node pool, Map<Value, List<Node>> readers, Set<Value> outputs) {
         if (pool.op() != WindowOps.MAX_POOL2D) {
             return null;
         }
         Value activated = pool.inputs().get(0);
         Node relu = activated.producer();
         Value indices = pool.outputs().get(1);
-        if (relu == null || relu.op() != ElementwiseOps.RELU || outputs.containsKey(activated)
-                || outputs.containsKey(indices)) {
+        if (relu == null || relu.op() != ElementwiseOps.RELU || outputs.contains(activated)
+                || outputs.contains(indices)) {
             return null;
         }
         List<Node[]> adjoints = new ArrayList<>();
@@ -106,7 +101,7 @@ public final class MaxPoolReluSwap implements Pass {
                     && reader.inputs().get(0) != activated ? reader.inputs().get(0).producer() : null;
             if (adjoint == null || ((ElementwiseOps.Threshold) reader.attrs()).threshold() != 0.0
                     || adjoint.op() != WindowOps.MAX_POOL2D_BACKWARD || adjoint.inputs().get(1) != indices
-                    || readers.get(adjoint.outputs().get(0)).size() != 1 || outputs.containsKey(adjoint.outputs().get(0))) {
+                    || readers.get(adjoint.outputs().get(0)).size() != 1 || outputs.contains(adjoint.outputs().get(0))) {
                 return null;
             }
             adjoints.add(new Node[] {adjoint, reader});
