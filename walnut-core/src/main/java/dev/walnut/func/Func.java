@@ -384,24 +384,32 @@ public final class Func {
         return args -> {
             checkArgnums("jacfwd", new int[] {argnum}, args.length);
             Tensor x = args[argnum];
-            int n = Math.toIntExact(x.numel());
-            if (n == 0) {
-                throw new IllegalArgumentException("jacfwd: argument " + argnum + " has no elements");
-            }
             // All columns in one forward pass: jvp vmapped over the basis of the input space,
             // the columns landing in the last dim (as torch.func.jacfwd does).
-            Tensor basis = Tensor.eye(n, n, x.dtype()).reshape(BatchingRules.prepend(n, x.shape()));
             TensorFunction column = t -> jvp(a -> f.apply(with(args, argnum, a[0])), new Tensor[] {x},
                     new Tensor[] {t[0]}).tangent();
-            Tensor cols = vmap(column, null, -1).apply(basis);
-            long[] yShape = java.util.Arrays.copyOf(cols.shape(), cols.dim() - 1);
-            return cols.reshape(concat(yShape, x.shape()));
+            return columnsAsBlock(vmap(column, null, -1).apply(basis("jacfwd", x, argnum)), x);
         };
     }
 
     /** {@link #jacfwd(TensorFunction, int)} w.r.t. the first argument. */
     public static TensorFunction jacfwd(TensorFunction f) {
         return jacfwd(f, 0);
+    }
+
+    /** The standard basis of {@code x}'s space, one direction per leading index: {@code [n] ++ x.shape}. */
+    private static Tensor basis(String transform, Tensor x, int argnum) {
+        int n = Math.toIntExact(x.numel());
+        if (n == 0) {
+            throw new IllegalArgumentException(transform + ": argument " + argnum + " has no elements");
+        }
+        return Tensor.eye(n, n, x.dtype()).reshape(BatchingRules.prepend(n, x.shape()));
+    }
+
+    /** Forward-mode columns stacked in the last dim, reshaped to {@code y.shape ++ x.shape}. */
+    private static Tensor columnsAsBlock(Tensor cols, Tensor x) {
+        long[] yShape = java.util.Arrays.copyOf(cols.shape(), cols.dim() - 1);
+        return cols.reshape(concat(yShape, x.shape()));
     }
 
     /**
@@ -437,17 +445,11 @@ public final class Func {
             for (int j = 0; j < n; j++) {
                 int argnum = nums[j];
                 Tensor x = args[argnum];
-                int size = Math.toIntExact(x.numel());
-                if (size == 0) {
-                    throw new IllegalArgumentException("hessian: argument " + argnum + " has no elements");
-                }
-                Tensor basis = Tensor.eye(size, size, x.dtype()).reshape(BatchingRules.prepend(size, x.shape()));
                 TensorsFunction columns = t -> jvpMulti(a -> grads.apply(with(args, argnum, a[0])), new Tensor[] {x},
                         new Tensor[] {t[0]}).tangents();
-                Tensor[] cols = vmapMulti(columns, null, outDims).apply(basis);
+                Tensor[] cols = vmapMulti(columns, null, outDims).apply(basis("hessian", x, argnum));
                 for (int i = 0; i < n; i++) {
-                    long[] gradShape = java.util.Arrays.copyOf(cols[i].shape(), cols[i].dim() - 1);
-                    blocks[i * n + j] = cols[i].reshape(concat(gradShape, x.shape()));
+                    blocks[i * n + j] = columnsAsBlock(cols[i], x);
                 }
             }
             return blocks;
