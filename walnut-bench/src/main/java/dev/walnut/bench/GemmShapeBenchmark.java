@@ -3,7 +3,6 @@ package dev.walnut.bench;
 import dev.walnut.backend.cpu.Gemm;
 import dev.walnut.backend.cpu.GemmBlocking;
 import dev.walnut.backend.cpu.PackedMatrix;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -64,8 +63,8 @@ public class GemmShapeBenchmark {
         k = Integer.parseInt(s[2]);
         String[] bl = blocking.split("x");
         chosen = new GemmBlocking(Integer.parseInt(bl[0]), Integer.parseInt(bl[1]));
-        a = random(m * k, 1);
-        b = random(k * n, 2);
+        a = GemmBenchmark.random(m * k, 1);
+        b = GemmBenchmark.random(k * n, 2);
         c = new float[m * n];
         // B = W^T for a weight W [n x k], as nn.Linear packs it.
         packed = shape.endsWith("P") ? GemmBlocking.with(chosen, () -> Gemm.packB(k, n, b, 0, 1, k)) : null;
@@ -81,14 +80,5 @@ public class GemmShapeBenchmark {
             }
             return c;
         });
-    }
-
-    private static float[] random(int size, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] x = new float[size];
-        for (int i = 0; i < size; i++) {
-            x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return x;
     }
 }
