@@ -28,8 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  * block; {@link #blockPacked} runs the same loops over it. There, with k contiguous in A, the
  * tile reads A's rows in place ({@link #kernelRows}) instead of packing them: with B already
  * packed, packing a 64-row A was the largest cost left outside the kernel. {@link #block} reads A
- * in place too when k is contiguous in A and the product is at most {@link #DIRECT_PANELS} panels
- * wide: each packed A block would then serve only a few B panels, and packing it cost as much as
+ * in place too when k is contiguous in A, at least {@link #DIRECT_MIN_DEPTH} deep and the product
+ * at most {@link #DIRECT_PANELS} panels wide: each packed A block would then serve only a few B panels, and packing it cost as much as
  * the multiply-adds (a 3x3 convolution of 512 channels on a 7 x 7 image: A is the 512 x 4609
  * weights, B two panels of the 61 grid columns; 70 GFLOP/s packed, 140 read in place).
  */
@@ -45,6 +45,12 @@ final class VectorGemm {
      * 70 packed vs 140 in place, 7 panels 90 vs 140, 16 panels within the noise either way.
      */
     static final int DIRECT_PANELS = 8;
+    /**
+     * Shallowest product (k) whose A is read in place by {@link #block}: mobilenet_v2's 1x1
+     * convolutions (k up to 961) ran 5-10x slower with A in place than packed (compiled batch 1:
+     * 190-430 ms instead of 27), so in-place A stays with the deep products it was measured on.
+     */
+    static final int DIRECT_MIN_DEPTH = 1024;
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
@@ -74,7 +80,7 @@ final class VectorGemm {
                 float[] bp = work.bPack;
                 packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp, 0);
                 rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp, 0, c,
-                        cOff + jc * cCs, cRs, cCs, accumulate || pc > 0, bPanels <= DIRECT_PANELS);
+                        cOff + jc * cCs, cRs, cCs, accumulate || pc > 0, bPanels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH);
             }
         }
     }

@@ -114,11 +114,13 @@ class GemmTest {
 
     /**
      * Shapes for the blockings: tails of the 8 x 32 tile in m and n, k over several k blocks of
-     * each depth, narrow products the vector provider no longer transposes (n of 61, 222: A read
-     * in place) and the widest whose A it reads in place (256 columns, 8 panels) and one past it.
+     * each depth, narrow products the vector provider no longer transposes (n of 61, 222), the
+     * widest it may read A in place for (256 columns, 8 panels) and one past it, and a product
+     * deep enough (k >= 1024) that it does read A in place.
      */
     static Stream<Arguments> blockingShapes() {
-        int[][] shapes = {{61, 33, 300}, {130, 61, 530}, {300, 222, 70}, {77, 256, 129}, {40, 257, 33}, {9, 45, 17}};
+        int[][] shapes = {{61, 33, 300}, {130, 61, 530}, {300, 222, 70}, {77, 256, 129}, {40, 257, 33}, {9, 45, 17},
+            {37, 61, 1100}};
         List<Arguments> out = new ArrayList<>();
         List<GemmBlocking> blockings = new ArrayList<>(GemmBlocking.candidates());
         blockings.add(new GemmBlocking(16, 8));
