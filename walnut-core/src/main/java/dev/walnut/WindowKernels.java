@@ -52,14 +52,14 @@ final class WindowKernels {
     }
 
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
-    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias) {
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, double min, double max) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         int n = x.shape[0];
         int cOut = weight.shape[0];
         int kh = weight.shape[2];
         int kw = weight.shape[3];
         return wrap(Backends.CPU.conv2d(x.storage, x.offset, weight.storage, weight.layout(), bias == null ? null
-                        : bias.storage, bias == null ? null : bias.layout(), n, x.shape[1], x.shape[2], x.shape[3], cOut, kh, kw),
+                        : bias.storage, bias == null ? null : bias.layout(), n, x.shape[1], x.shape[2], x.shape[3], cOut, kh, kw, min, max),
                 n, cOut, x.shape[2] - kh + 1, x.shape[3] - kw + 1);
     }
 
