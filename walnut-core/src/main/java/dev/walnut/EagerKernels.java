@@ -216,6 +216,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public Tensor maxPoolValues(Tensor x, PoolKernels.Windows windows, int outH, int outW) {
+        return WindowKernels.maxPoolValues(x, windows, outH, outW);
+    }
+
+    @Override
     public Tensor[] maxPool(Tensor x, PoolKernels.Windows windows, int outH, int outW) {
         return WindowKernels.maxPool(x, windows, outH, outW);
     }

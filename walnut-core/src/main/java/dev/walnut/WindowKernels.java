@@ -90,6 +90,12 @@ final class WindowKernels {
     // ------------------------------------------------------------------ pooling
 
     /** Window max and argmax (flat index into each input plane, I64) of {@code [N, C, H, W]}. */
+    static Tensor maxPoolValues(Tensor input, PoolKernels.Windows g, int outH, int outW) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        return wrap(Backends.CPU.maxPoolValues(x.storage, x.offset, x.shape[0] * x.shape[1], g), x.shape[0], x.shape[1],
+                outH, outW);
+    }
+
     static Tensor[] maxPool(Tensor input, PoolKernels.Windows g, int outH, int outW) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         Storage[] r = Backends.CPU.maxPool(x.storage, x.offset, x.shape[0] * x.shape[1], g);

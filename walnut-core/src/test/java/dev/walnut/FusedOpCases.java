@@ -4,6 +4,7 @@ import static dev.walnut.OpGradCheckTest.row;
 import static dev.walnut.PrimitiveOp.FUSED_CONV2D;
 import static dev.walnut.PrimitiveOp.FUSED_ELEMENTWISE;
 import static dev.walnut.PrimitiveOp.FUSED_LINEAR;
+import static dev.walnut.PrimitiveOp.FUSED_MAX_POOL2D_VALUES;
 
 import dev.walnut.OpGradCheckTest.Case;
 import dev.walnut.OpGradCheckTest.Domain;
@@ -17,7 +18,8 @@ import java.util.List;
  * Float64 gradient-check rows for the graph compiler's fused ops ({@link FusedOps}), added to
  * {@link OpGradCheckTest}'s table: a fused elementwise tree with a broadcast row and a 0-d
  * input, the fused linear layer with and without bias and ReLU, and the fused convolution (dense
- * with bias and ReLU, depthwise strided with a two-sided clamp, a 1x1 with ReLU6).
+ * with bias and ReLU, depthwise strided with a two-sided clamp, a 1x1 with ReLU6), and max
+ * pooling without indices (overlapping padded windows).
  */
 final class FusedOpCases {
     private FusedOpCases() {
@@ -47,6 +49,9 @@ final class FusedOpCases {
                 in -> Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(new WindowOps.DepthwiseWindow(2, 2, 1, 1, 1, 1),
                         -0.5, 0.5), in),
                 g -> g.of(Domain.REAL, 2, 2, 5, 6), g -> g.of(Domain.REAL, 2, 1, 3, 3), g -> g.of(Domain.REAL, 2)));
+        rows.add(row(FUSED_MAX_POOL2D_VALUES, "max pooling values, k3 stride 2 padding 1",
+                in -> Dispatcher.call(FusedOps.MAX_POOL2D_VALUES, new WindowOps.Pool(new int[] {3, 3, 2, 2, 1, 1, 1, 1}, 3, 3,
+                        null), in), g -> g.of(Domain.REAL, 2, 2, 5, 6)));
         return rows;
     }
 }

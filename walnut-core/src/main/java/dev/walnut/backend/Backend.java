@@ -220,6 +220,9 @@ public interface Backend {
     /** Its weight gradient, summed over the batch, from a contiguous input and output gradient. */
     Storage depthwiseConv2dWeightGrad(Storage x, int xOff, Storage gy, int gOff, DepthwiseConvKernels.Geometry g);
 
+    /** Window max of {@code planes} contiguous planes, without the argmax (inference). */
+    Storage maxPoolValues(Storage x, int off, int planes, PoolKernels.Windows g);
+
     /** Window max and I64 argmax (flat in-plane index) of {@code planes} contiguous planes. */
     Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g);
 

@@ -151,6 +151,9 @@ public interface Kernels {
     /** Its weight gradient, of {@code weightShape}, summed over the batch. */
     Tensor depthwiseConv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape, int[] window);
 
+    /** Window max over [N, C, H, W] without the argmax. */
+    Tensor maxPoolValues(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
+
     /** Window max and I64 argmax (flat in-plane index) over [N, C, H, W]. */
     Tensor[] maxPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
 

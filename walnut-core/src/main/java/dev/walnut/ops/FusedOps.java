@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} with an optional ReLU, on the
  * packed GEMM. {@link #CONV2D} is a convolution with its bias and a clamp activation (ReLU,
- * ReLU6) applied in the kernel's store.
+ * ReLU6) applied in the kernel's store. {@link #MAX_POOL2D_VALUES} is max pooling without its
+ * indices.
  *
  * <pre>{@code
  * var attrs = new FusedOps.Elementwise("mul(x0, x1); exp(t0); addScalar(t1, 1.0); tanh(t2)");
@@ -707,8 +708,51 @@ public final class FusedOps {
         }
     };
 
+    // ------------------------------------------------------------------ max pooling without indices
+
+    /**
+     * {@link WindowOps#MAX_POOL2D}'s values without its argmax output, for graphs that never read
+     * the indices (inference): a separable kernel of long contiguous max loops, and no 8-byte
+     * index per output. Same attributes and values as {@code maxPool2d} (a tie of {@code -0.0}
+     * and {@code 0.0} may give either zero). Its rules recompute the indices with
+     * {@code maxPool2d} and use that op's own, so its gradients are max pooling's.
+     */
+    public static final OpDef<WindowOps.Pool> MAX_POOL2D_VALUES = new OpDef<>("maxPool2dValues", 1,
+            "MaxPool2DValuesBackward0") {
+        @Override
+        public TensorSpec[] infer(WindowOps.Pool attrs, TensorSpec... in) {
+            return Specs.one(WindowOps.MAX_POOL2D.infer(attrs, in)[0].shape(), in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(WindowOps.Pool attrs, Tensor[] in) {
+            long[] s = in[0].shape();
+            return Specs.one(K.maxPoolValues(in[0], attrs.windows(s[2], s[3]), attrs.outH(), attrs.outW()));
+        }
+
+        @Override
+        public Tensor[] save(WindowOps.Pool attrs, Tensor[] in, Tensor[] out) {
+            return in;
+        }
+
+        @Override
+        public Tensor[] vjp(WindowOps.Pool attrs, Node n, Tensor[] g) {
+            Tensor x = n.saved(0);
+            long[] s = x.shape();
+            Tensor indices = Dispatcher.callAll(WindowOps.MAX_POOL2D, attrs, x)[1];
+            return Specs.one(Dispatcher.call(WindowOps.MAX_POOL2D_BACKWARD, new WindowOps.Plane((int) s[2], (int) s[3]),
+                    g[0], indices));
+        }
+
+        @Override
+        public Tensor[] jvp(WindowOps.Pool attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor[] full = Dispatcher.callAll(WindowOps.MAX_POOL2D, attrs, in[0]);
+            return Specs.one(WindowOps.MAX_POOL2D.jvp(attrs, in, full, t)[0]);
+        }
+    };
+
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR, CONV2D);
+    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR, CONV2D, MAX_POOL2D_VALUES);
 
     /** The fused op named {@code name}, or null. */
     public static OpDef<?> byName(String name) {

@@ -802,6 +802,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Storage maxPoolValues(Storage x, int off, int planes, PoolKernels.Windows g) {
+        Storage out = allocate(x.dtype(), planes * g.outputSize());
+        PoolKernels.maxValues(a(x), off, a(out), planes, g);
+        return out;
+    }
+
+    @Override
     public Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g) {
         int n = planes * g.outputSize();
         Storage out = allocate(x.dtype(), n);
