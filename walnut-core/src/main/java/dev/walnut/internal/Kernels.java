@@ -122,8 +122,11 @@ public interface Kernels {
     /** Whether the valid stride-1 convolution's fused kernels pay for a conv of this size (else im2col and a GEMM). */
     boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
 
-    /** The valid stride-1 2-d convolution; {@code bias} may be null. */
-    Tensor conv2d(Tensor x, Tensor weight, Tensor bias);
+    /**
+     * The valid stride-1 2-d convolution; {@code bias} may be null; the output is clamped to
+     * {@code [min, max]} as it is stored (infinite bounds for none, {@code [0, inf]} for ReLU).
+     */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, double min, double max);
 
     /** Its input gradient by the fused kernels, or null where they would not be exact (non-finite weights). */
     Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape);
@@ -137,15 +140,19 @@ public interface Kernels {
     /**
      * The depthwise 2-d convolution {@code [N, C, H, W] * [C * m, 1, kH, kW] (+ [C * m])};
      * {@code window} is {@code {strideH, strideW, padH, padW, dilationH, dilationW}}; {@code bias}
-     * may be null.
+     * may be null; the output is clamped to {@code [min, max]} as it is stored (infinite bounds for
+     * none).
      */
-    Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window);
+    Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max);
 
     /** Its input gradient, of {@code inputShape}. */
     Tensor depthwiseConv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape, int[] window);
 
     /** Its weight gradient, of {@code weightShape}, summed over the batch. */
     Tensor depthwiseConv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape, int[] window);
+
+    /** Window max over [N, C, H, W] without the argmax. */
+    Tensor maxPoolValues(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
 
     /** Window max and I64 argmax (flat in-plane index) over [N, C, H, W]. */
     Tensor[] maxPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);

@@ -27,12 +27,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * it, a reduction over every element fused into the same loop:
  *
  * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} with an optional ReLU, on the
- * packed GEMM.
+ * packed GEMM. {@link #CONV2D} is a convolution with its bias and a clamp activation (ReLU,
+ * ReLU6) applied in the kernel's store. {@link #MAX_POOL2D_VALUES} is max pooling without its
+ * indices.
  *
  * <pre>{@code
  * var attrs = new FusedOps.Elementwise("mul(x0, x1); exp(t0); addScalar(t1, 1.0); tanh(t2)");
  * Tensor y = Dispatcher.call(FusedOps.ELEMENTWISE, attrs, a, b);   // a.mul(b).exp().add(1.0).tanh()
  * Tensor h = Dispatcher.call(FusedOps.LINEAR, new FusedOps.Linear("relu"), x, w, bias);   // relu(x W^T + b)
+ * Tensor c = Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, 6), x, w, bias);  // relu6(conv(x, w) + b)
  * }</pre>
  */
 public final class FusedOps {
@@ -615,8 +618,141 @@ public final class FusedOps {
         }
     };
 
+    // ------------------------------------------------------------------ fused convolution
+
+    /**
+     * Attributes of {@link #CONV2D}.
+     *
+     * @param depthwise the window of a {@link WindowOps#DEPTHWISE_CONV2D}, or null for the valid
+     *                  stride-1 {@link WindowOps#CONVOLUTION}
+     * @param min       the activation's lower bound ({@code -Infinity} for none, 0 for ReLU)
+     * @param max       its upper bound ({@code Infinity} for none, 6 for ReLU6)
+     */
+    public record Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max) {
+        /** Checks the bounds. */
+        public Conv2d {
+            if (Double.isNaN(min) || Double.isNaN(max) || min > max) {
+                throw new IllegalArgumentException("fusedConv2d: expected activation bounds min <= max, not NaN, got min="
+                        + min + ", max=" + max);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        OpDef<Object> base() {
+            return (OpDef<Object>) (OpDef<?>) (depthwise == null ? WindowOps.CONVOLUTION : WindowOps.DEPTHWISE_CONV2D);
+        }
+
+        Object baseAttrs() {
+            return depthwise == null ? NoAttrs.NONE : depthwise;
+        }
+    }
+
+    /**
+     * {@code d} passed where {@code min < y < max}: the reverse and forward rule of the clamp
+     * that produced {@code y}, from its output alone. At the bounds it follows ReLU's rule (zero
+     * where {@code y == 0}); clamp's own rule passes where the input equals a bound, which differs
+     * only where the pre-activation is exactly {@code min} or {@code max}.
+     */
+    private static Tensor inside(Tensor d, Tensor y, Conv2d attrs) {
+        Tensor r = d;
+        if (attrs.min() != Double.NEGATIVE_INFINITY) {
+            r = ElementwiseOps.thresholdBackward(r, y, attrs.min());
+        }
+        if (attrs.max() != Double.POSITIVE_INFINITY) {
+            r = ElementwiseOps.thresholdBackward(r, y.neg(), -attrs.max());
+        }
+        return r;
+    }
+
+    /**
+     * {@code clamp(conv(x, W) + b, min, max)}: a convolution ({@link WindowOps#CONVOLUTION}, or
+     * {@link WindowOps#DEPTHWISE_CONV2D} with its window) with its bias and a ReLU/ReLU6/clamp
+     * activation applied by the convolution kernel as it stores each output plane, while it is
+     * in cache, instead of by a pass over the whole output (MobileNet's 35 Clip layers, ResNet's
+     * ReLUs). Inputs {@code (x, W)} or {@code (x, W, b)}. Its rules are those of the composition:
+     * the activation's mask (see {@code inside}) then the convolution's own reverse and forward
+     * rules, so the gradients are the convolution's kernels'.
+     */
+    public static final OpDef<Conv2d> CONV2D = new OpDef<>("fusedConv2d", 1, "FusedConv2DBackward0") {
+        @Override
+        public TensorSpec[] infer(Conv2d attrs, TensorSpec... in) {
+            if (in.length < 2 || in.length > 3 || !in[0].dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("fusedConv2d: expected a float input, a weight and an optional bias, got "
+                        + in.length + " inputs" + (in.length > 0 ? " (input " + in[0].dtype() + ")" : ""));
+            }
+            return attrs.base().infer(attrs.baseAttrs(), in);
+        }
+
+        @Override
+        public Tensor[] compute(Conv2d attrs, Tensor[] in) {
+            Tensor b = in.length > 2 ? in[2] : null;
+            return Specs.one(attrs.depthwise() == null ? K.conv2d(in[0], in[1], b, attrs.min(), attrs.max())
+                    : K.depthwiseConv2d(in[0], in[1], b, attrs.depthwise().array(), attrs.min(), attrs.max()));
+        }
+
+        @Override
+        public Tensor[] save(Conv2d attrs, Tensor[] in, Tensor[] out) {
+            return new Tensor[] {in[0], in[1], out[0]};
+        }
+
+        /** The convolution's rule (which reads saved x and W, as this node saves them) on the masked gradient. */
+        @Override
+        public Tensor[] vjp(Conv2d attrs, Node n, Tensor[] g) {
+            return attrs.base().vjp(attrs.baseAttrs(), n, new Tensor[] {inside(g[0], n.saved(2), attrs)});
+        }
+
+        @Override
+        public Tensor[] jvp(Conv2d attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor tz = attrs.base().jvp(attrs.baseAttrs(), in, out, t)[0];
+            return Specs.one(tz == null ? null : inside(tz, out[0], attrs));
+        }
+    };
+
+    // ------------------------------------------------------------------ max pooling without indices
+
+    /**
+     * {@link WindowOps#MAX_POOL2D}'s values without its argmax output, for graphs that never read
+     * the indices (inference): a separable kernel of long contiguous max loops, and no 8-byte
+     * index per output. Same attributes and values as {@code maxPool2d} (a tie of {@code -0.0}
+     * and {@code 0.0} may give either zero). Its rules recompute the indices with
+     * {@code maxPool2d} and use that op's own, so its gradients are max pooling's.
+     */
+    public static final OpDef<WindowOps.Pool> MAX_POOL2D_VALUES = new OpDef<>("maxPool2dValues", 1,
+            "MaxPool2DValuesBackward0") {
+        @Override
+        public TensorSpec[] infer(WindowOps.Pool attrs, TensorSpec... in) {
+            return Specs.one(WindowOps.MAX_POOL2D.infer(attrs, in)[0].shape(), in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(WindowOps.Pool attrs, Tensor[] in) {
+            long[] s = in[0].shape();
+            return Specs.one(K.maxPoolValues(in[0], attrs.windows(s[2], s[3]), attrs.outH(), attrs.outW()));
+        }
+
+        @Override
+        public Tensor[] save(WindowOps.Pool attrs, Tensor[] in, Tensor[] out) {
+            return in;
+        }
+
+        @Override
+        public Tensor[] vjp(WindowOps.Pool attrs, Node n, Tensor[] g) {
+            Tensor x = n.saved(0);
+            long[] s = x.shape();
+            Tensor indices = Dispatcher.callAll(WindowOps.MAX_POOL2D, attrs, x)[1];
+            return Specs.one(Dispatcher.call(WindowOps.MAX_POOL2D_BACKWARD, new WindowOps.Plane((int) s[2], (int) s[3]),
+                    g[0], indices));
+        }
+
+        @Override
+        public Tensor[] jvp(WindowOps.Pool attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor[] full = Dispatcher.callAll(WindowOps.MAX_POOL2D, attrs, in[0]);
+            return Specs.one(WindowOps.MAX_POOL2D.jvp(attrs, in, full, t)[0]);
+        }
+    };
+
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR);
+    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR, CONV2D, MAX_POOL2D_VALUES);
 
     /** The fused op named {@code name}, or null. */
     public static OpDef<?> byName(String name) {

@@ -730,14 +730,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, int n, int cIn, int h, int wd,
-                          int cOut, int kh, int kw) {
+                          int cOut, int kh, int kw, double min, double max) {
         Storage out = allocate(x.dtype(), n * cOut * (h - kh + 1) * (wd - kw + 1));
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
         if (direct(cIn, kh, kw, cOut)) {
-            DirectConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw);
+            DirectConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw, min, max);
         } else {
-            ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw);
+            ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw, min, max);
         }
         return out;
     }
@@ -781,9 +781,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
-                                   DepthwiseConvKernels.Geometry g) {
+                                   DepthwiseConvKernels.Geometry g, double min, double max) {
         Storage out = allocate(x.dtype(), g.outputSize());
-        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g);
+        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g, min, max);
         return out;
     }
 
@@ -799,6 +799,13 @@ public final class CpuBackend implements Backend {
         Storage gw = allocate(gy.dtype(), g.weightSize());
         DepthwiseConvKernels.weightGrad(a(x), xOff, a(gy), gOff, a(gw), g);
         return gw;
+    }
+
+    @Override
+    public Storage maxPoolValues(Storage x, int off, int planes, PoolKernels.Windows g) {
+        Storage out = allocate(x.dtype(), planes * g.outputSize());
+        PoolKernels.maxValues(a(x), off, a(out), planes, g);
+        return out;
     }
 
     @Override
