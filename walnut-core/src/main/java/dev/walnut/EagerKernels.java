@@ -287,8 +287,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public PackedWeight packLinearWeight(Tensor weight) {
-        return new PackedLinearWeight(weight);
+    public PackedWeight packLinearWeight(Tensor weight, boolean kn) {
+        return new PackedLinearWeight(weight, kn);
     }
 
     @Override

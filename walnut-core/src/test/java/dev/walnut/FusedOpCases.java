@@ -34,6 +34,9 @@ final class FusedOpCases {
         rows.add(row(FUSED_LINEAR, "fused linear without bias",
                 in -> Dispatcher.call(FusedOps.LINEAR, new FusedOps.Linear("none"), in), g -> g.of(Domain.REAL, 2, 3),
                 g -> g.of(Domain.REAL, 4, 3)));
+        rows.add(row(FUSED_LINEAR, "fused linear of a [k, n] weight on 3-d x + bias + relu",
+                in -> Dispatcher.call(FusedOps.LINEAR, new FusedOps.Linear("relu", true), in),
+                g -> g.of(Domain.NONZERO, 2, 4, 3), g -> g.of(Domain.REAL, 3, 5), g -> g.of(Domain.REAL, 5)));
         return rows;
     }
 }

@@ -224,7 +224,15 @@ public interface Kernels {
     Tensor elementwise(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs);
 
     /** {@code W^T} of an F32 {@code [n, k]} weight, packed for {@link #linearPacked}. */
-    PackedWeight packLinearWeight(Tensor weight);
+    default PackedWeight packLinearWeight(Tensor weight) {
+        return packLinearWeight(weight, false);
+    }
+
+    /**
+     * An F32 weight packed for {@link #linearPacked} as the {@code [k, n]} right operand: {@code W^T}
+     * of a {@code [n, k]} weight, or with {@code kn} a {@code [k, n]} weight as it is (ONNX's MatMul).
+     */
+    PackedWeight packLinearWeight(Tensor weight, boolean kn);
 
     /** {@code x W^T (+ bias)} for an F32 {@code [m, k]} x through a packed weight: [m, n]. */
     Tensor linearPacked(Tensor x, PackedWeight weight, Tensor bias);

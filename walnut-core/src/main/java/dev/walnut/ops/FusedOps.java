@@ -26,8 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * earlier steps; the result is the last step, unless that is {@code sum(tK)} of the step before
  * it, a reduction over every element fused into the same loop:
  *
- * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} with an optional ReLU, on the
- * packed GEMM.
+ * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} (or ONNX's {@code x W + b}) with
+ * an optional ReLU, on the packed GEMM.
  *
  * <pre>{@code
  * var attrs = new FusedOps.Elementwise("mul(x0, x1); exp(t0); addScalar(t1, 1.0); tanh(t2)");
@@ -459,13 +459,21 @@ public final class FusedOps {
      * Attributes of {@link #LINEAR}.
      *
      * @param activation {@code "none"} or {@code "relu"}, applied to {@code x W^T + b}
+     * @param weightKN false for {@code nn.Linear}'s weight {@code [n, k]} (the product is
+     *     {@code x W^T}), true for a weight stored {@code [k, n]} as ONNX's {@code MatMul}
+     *     reads it (the product is {@code x W})
      */
-    public record Linear(String activation) {
+    public record Linear(String activation, boolean weightKN) {
         /** Checks the activation's name. */
         public Linear {
             if (!"none".equals(activation) && !"relu".equals(activation)) {
                 throw new IllegalArgumentException("fusedLinear: activation must be 'none' or 'relu', got '" + activation + "'");
             }
+        }
+
+        /** {@code nn.Linear}'s layout: a weight {@code [n, k]}. */
+        public Linear(String activation) {
+            this(activation, false);
         }
 
         boolean relu() {
@@ -477,68 +485,112 @@ public final class FusedOps {
      * Packed copies of the weights {@link #LINEAR} has multiplied by, so a compiled model packs
      * each weight once: weak keys, so a dropped model's weights go, and soft values (the packed
      * copy holds its weight), so memory pressure can take them too; a weight whose values changed
-     * (version, storage, layout) is repacked.
+     * (version, storage, layout) is repacked. One map per weight layout, since a packed copy
+     * says which tensor it came from, not how it was read.
      */
     private static final Map<Tensor, java.lang.ref.SoftReference<Kernels.PackedWeight>> PACKED =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<Tensor, java.lang.ref.SoftReference<Kernels.PackedWeight>> PACKED_KN =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
-    private static Kernels.PackedWeight packed(Tensor w) {
-        java.lang.ref.SoftReference<Kernels.PackedWeight> ref = PACKED.get(w);
+    private static Kernels.PackedWeight packed(Tensor w, boolean kn) {
+        Map<Tensor, java.lang.ref.SoftReference<Kernels.PackedWeight>> cache = kn ? PACKED_KN : PACKED;
+        java.lang.ref.SoftReference<Kernels.PackedWeight> ref = cache.get(w);
         Kernels.PackedWeight p = ref == null ? null : ref.get();
         if (p == null || !p.isFor(w)) {
-            p = K.packLinearWeight(w);
-            PACKED.put(w, new java.lang.ref.SoftReference<>(p));
+            p = K.packLinearWeight(w, kn);
+            cache.put(w, new java.lang.ref.SoftReference<>(p));
         }
         return p;
     }
 
+    /** {@code W^T} of a {@code [n, k]} weight, or a {@code [k, n]} weight as it is: the {@code [k, n]} right operand. */
+    private static Tensor rightOperand(Tensor w, boolean kn) {
+        return kn ? w : Dispatcher.call(ViewOps.TRANSPOSE, new ViewOps.Transpose(0, 1), w);
+    }
+
+    /** {@code x} as the 2-d {@code [rows, k]} of its leading dims folded (a view where the strides allow, else a copy). */
+    private static Tensor rows(Tensor x) {
+        if (x.dim() == 2) {
+            return x;
+        }
+        long k = x.size(-1);
+        return K.reshape(x, new long[] {k == 0 ? 0 : x.numel() / k, k}, false);
+    }
+
+    /** The output shape: x's leading dims, then {@code n}. */
+    private static long[] outShape(long[] x, long n) {
+        long[] s = x.clone();
+        s[s.length - 1] = n;
+        return s;
+    }
+
     /**
-     * {@code act(x W^T + b)} for a 2-d {@code x [m, k]}, a weight {@code W [n, k]} and an optional
+     * {@code act(x W^T + b)} for {@code x [..., k]} (2-d or more), a weight {@code W [n, k]} (or
+     * {@code [k, n]} with {@link Linear#weightKN}, the product then {@code x W}) and an optional
      * bias {@code b [n]} (inputs {@code (x, W)} or {@code (x, W, b)}), one float dtype: what
-     * {@code nn.Linear} (+ {@code ReLU}) computes. In F32, where packing pays, it runs the packed
-     * GEMM whose store starts from the bias (as {@code nn.Linear}'s inference path does, with the
-     * weight packed once and kept, see {@code PACKED}), so a compiled model gives the eager
-     * module's bits; otherwise it runs {@code matmul(x, W^T) + b} as the graph did. Its rules are
-     * those of the composition, written with tensor ops.
+     * {@code nn.Linear} (+ {@code ReLU}) computes, and what ONNX's {@code MatMul} + {@code Add}
+     * of a constant weight does. The leading dims of x are folded into the rows of one product.
+     * In F32, where packing pays, it runs the packed GEMM whose store starts from the bias (as
+     * {@code nn.Linear}'s inference path does, with the weight packed once and kept, see
+     * {@code PACKED}), so a compiled model gives the eager module's bits; otherwise it runs
+     * {@code matmul(x, W^T) + b} as the graph did. Its rules are those of the composition,
+     * written with tensor ops.
      */
     public static final OpDef<Linear> LINEAR = new OpDef<>("fusedLinear", 1, "FusedLinearBackward0") {
         @Override
         public TensorSpec[] infer(Linear attrs, TensorSpec... in) {
-            check(in.length, in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype(),
+            check(attrs, in.length, in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype(),
                     in.length > 2 ? in[2].shape() : null, in.length > 2 ? in[2].dtype() : null);
-            return Specs.one(new long[] {in[0].shape()[0], in[1].shape()[0]}, in[0].dtype());
+            return Specs.one(outShape(in[0].shape(), in[1].shape()[attrs.weightKN() ? 1 : 0]), in[0].dtype());
         }
 
-        private void check(int count, long[] x, DType xt, long[] w, DType wt, long[] b, DType bt) {
-            boolean ok = (count == 2 || count == 3) && x.length == 2 && w.length == 2 && x[1] == w[1]
-                    && xt.isFloatingPoint() && wt == xt && (b == null || b.length == 1 && b[0] == w[0] && bt == xt);
+        private void check(Linear attrs, int count, long[] x, DType xt, long[] w, DType wt, long[] b, DType bt) {
+            int kDim = attrs.weightKN() ? 0 : 1;
+            boolean ok = (count == 2 || count == 3) && x.length >= 2 && w.length == 2 && x[x.length - 1] == w[kDim]
+                    && xt.isFloatingPoint() && wt == xt && (b == null || b.length == 1 && b[0] == w[1 - kDim] && bt == xt);
             if (!ok) {
-                throw new IllegalArgumentException("fusedLinear: expected x [m, k], weight [n, k] and an optional bias [n] of "
-                        + "one float dtype, got " + xt + " " + Arrays.toString(x) + ", " + wt + " " + Arrays.toString(w)
+                throw new IllegalArgumentException("fusedLinear: expected x [..., k], weight "
+                        + (attrs.weightKN() ? "[k, n]" : "[n, k]") + " and an optional bias [n] of one float dtype, got "
+                        + xt + " " + Arrays.toString(x) + ", " + wt + " " + Arrays.toString(w)
                         + (b == null ? "" : ", " + bt + " " + Arrays.toString(b)));
             }
         }
 
+        private void check(Linear attrs, Tensor[] in) {
+            Tensor b = in.length > 2 ? in[2] : null;
+            check(attrs, in.length, in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype(), b == null ? null : b.shape(),
+                    b == null ? null : b.dtype());
+        }
+
+        /** Whether the packed F32 GEMM runs this product. */
+        private boolean packs(Linear attrs, Tensor x, Tensor w) {
+            long k = x.size(-1);
+            long m = k == 0 ? 0 : x.numel() / k;
+            long n = w.size(attrs.weightKN() ? 1 : 0);
+            return x.dtype() == DType.F32 && m * n <= Integer.MAX_VALUE && m <= Integer.MAX_VALUE
+                    && K.packingPays((int) m, (int) n, (int) k);
+        }
+
         @Override
         public Tensor[] compute(Linear attrs, Tensor[] in) {
-            Tensor x = in[0];
+            check(attrs, in);
+            Tensor x = rows(in[0]);
             Tensor w = in[1];
             Tensor b = in.length > 2 ? in[2] : null;
-            check(in.length, x.shape(), x.dtype(), w.shape(), w.dtype(), b == null ? null : b.shape(),
-                    b == null ? null : b.dtype());
-            int m = (int) x.shape()[0];
-            int n = (int) w.shape()[0];
-            int k = (int) w.shape()[1];
             Tensor y;
-            if (x.dtype() == DType.F32 && (long) m * n <= Integer.MAX_VALUE && K.packingPays(m, n, k)) {
-                y = K.linearPacked(x, packed(w), b);
+            if (packs(attrs, in[0], w)) {
+                y = K.linearPacked(x, packed(w, attrs.weightKN()), b);
             } else {
-                y = K.matmul(x, Dispatcher.call(ViewOps.TRANSPOSE, new ViewOps.Transpose(0, 1), w));
+                y = K.matmul(x, rightOperand(w, attrs.weightKN()));
                 if (b != null) {
                     y = K.binary("add", BinaryOp.ADD, y, b, y.dtype(), y.dtype());
                 }
             }
-            return Specs.one(attrs.relu() ? K.unary(UnaryOp.RELU, 0, 0, y, y.dtype()) : y);
+            if (attrs.relu()) {
+                y = K.unary(UnaryOp.RELU, 0, 0, y, y.dtype());
+            }
+            return Specs.one(in[0].dim() == 2 ? y : K.reshape(y, outShape(in[0].shape(), y.size(1)), false));
         }
 
         /** Only the packed F32 path has an out= kernel; the others compute and copy (see computeInto). */
@@ -549,17 +601,15 @@ public final class FusedOps {
 
         @Override
         public void computeInto(Linear attrs, Tensor[] in, Tensor[] out) {
-            Tensor x = in[0];
+            check(attrs, in);
             Tensor w = in[1];
             Tensor b = in.length > 2 ? in[2] : null;
-            int m = (int) x.size(0);
-            int n = (int) w.size(0);
-            int k = (int) w.size(1);
-            if (x.dtype() == DType.F32 && w.dtype() == DType.F32 && (b == null || b.dtype() == DType.F32) && x.dim() == 2
-                    && w.dim() == 2 && x.size(1) == k && (long) m * n <= Integer.MAX_VALUE && K.packingPays(m, n, k)) {
-                K.linearPackedInto(x, packed(w), b, out[0]);
+            if (packs(attrs, in[0], w) && out[0].isContiguous()) {
+                // out is contiguous, so its [rows, n] reshape is a view the GEMM writes through.
+                Tensor o = out[0].dim() == 2 ? out[0] : K.reshape(out[0], new long[] {out[0].numel() / Math.max(1, out[0].size(-1)), out[0].size(-1)}, true);
+                K.linearPackedInto(rows(in[0]), packed(w, attrs.weightKN()), b, o);
                 if (attrs.relu()) {
-                    K.unaryInto(UnaryOp.RELU, 0, 0, out[0], out[0]); // in place: each element is read, then written
+                    K.unaryInto(UnaryOp.RELU, 0, 0, o, o); // in place: each element is read, then written
                 }
             } else {
                 // The unpacked path is matmul + add + relu, each allocating; copying keeps the bits.
@@ -584,11 +634,16 @@ public final class FusedOps {
             int inputs = n.savedCount() - 1;
             Tensor y = n.saved(inputs);
             Tensor gz = attrs.relu() ? ElementwiseOps.thresholdBackward(g[0], y, 0.0) : g[0];
+            boolean kn = attrs.weightKN();
             Tensor[] out = new Tensor[inputs];
-            out[0] = n.needsInputGrad(0) ? gz.matmul(w) : null;
-            out[1] = n.needsInputGrad(1) ? gz.t().matmul(x) : null;
+            out[0] = n.needsInputGrad(0) ? gz.matmul(kn ? w.t() : w) : null;
+            Tensor gz2 = gz.dim() == 2 ? gz : gz.reshape(-1, gz.size(-1));
+            if (n.needsInputGrad(1)) {
+                Tensor x2 = x.dim() == 2 ? x : x.reshape(-1, x.size(-1));
+                out[1] = kn ? x2.t().matmul(gz2) : gz2.t().matmul(x2);
+            }
             if (inputs > 2) {
-                out[2] = n.needsInputGrad(2) ? gz.sum(0) : null;
+                out[2] = n.needsInputGrad(2) ? gz2.sum(0) : null;
             }
             return out;
         }
@@ -597,12 +652,13 @@ public final class FusedOps {
         public Tensor[] jvp(Linear attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
             Tensor x = in[0];
             Tensor w = in[1];
+            boolean kn = attrs.weightKN();
             Tensor tz = null;
             if (t[0] != null) {
-                tz = t[0].matmul(w.t());
+                tz = t[0].matmul(kn ? w : w.t());
             }
             if (t[1] != null) {
-                Tensor d = x.matmul(t[1].t());
+                Tensor d = x.matmul(kn ? t[1] : t[1].t());
                 tz = tz == null ? d : tz.add(d);
             }
             if (in.length > 2 && t[2] != null) {
