@@ -332,6 +332,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out) {
+        Reductions.layerNormInto(x, residual, weight, bias, eps, out);
+    }
+
+    @Override
     public void softmaxInto(Tensor x, int dim, boolean log, Tensor out) {
         Reductions.softmaxInto(x, dim, log, out);
     }

@@ -2,6 +2,7 @@ package dev.walnut;
 
 import static dev.walnut.OpGradCheckTest.row;
 import static dev.walnut.PrimitiveOp.FUSED_ELEMENTWISE;
+import static dev.walnut.PrimitiveOp.FUSED_LAYER_NORM;
 import static dev.walnut.PrimitiveOp.FUSED_LINEAR;
 
 import dev.walnut.OpGradCheckTest.Case;
@@ -37,6 +38,13 @@ final class FusedOpCases {
         rows.add(row(FUSED_LINEAR, "fused linear of a [k, n] weight on 3-d x + bias + relu",
                 in -> Dispatcher.call(FusedOps.LINEAR, new FusedOps.Linear("relu", true), in),
                 g -> g.of(Domain.NONZERO, 2, 4, 3), g -> g.of(Domain.REAL, 3, 5), g -> g.of(Domain.REAL, 5)));
+        rows.add(row(FUSED_LAYER_NORM, "fused layer norm of a residual sum, weight and bias",
+                in -> Dispatcher.call(FusedOps.LAYER_NORM, new FusedOps.LayerNorm(1e-5, true, true, true), in),
+                g -> g.of(Domain.REAL, 2, 3, 4), g -> g.of(Domain.REAL, 2, 3, 4), g -> g.of(Domain.REAL, 4),
+                g -> g.of(Domain.REAL, 4)));
+        rows.add(row(FUSED_LAYER_NORM, "fused layer norm without affine",
+                in -> Dispatcher.call(FusedOps.LAYER_NORM, new FusedOps.LayerNorm(1e-3, false, false, false), in),
+                g -> g.of(Domain.REAL, 3, 5)));
         return rows;
     }
 }

@@ -112,7 +112,8 @@ public enum PrimitiveOp {
     CAT("CatBackward0"),
     /** The graph compiler's fused ops (dev.walnut.ops.FusedOps), checked in FusedOpCases. */
     FUSED_ELEMENTWISE("FusedElementwiseBackward0"),
-    FUSED_LINEAR("FusedLinearBackward0");
+    FUSED_LINEAR("FusedLinearBackward0"),
+    FUSED_LAYER_NORM("FusedLayerNormBackward0");
 
     private final String[] nodeNames;
 

@@ -262,6 +262,13 @@ public interface Kernels {
     /** {@link #reduce} into {@code out}. */
     void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out);
 
+    /**
+     * Layer norm over the last dim of F32 {@code x} (plus {@code residual} of x's shape, when
+     * not null), times {@code weight} and plus {@code bias} (1-d, the last dim's size; either
+     * may be null), into a contiguous F32 {@code out} of x's shape.
+     */
+    void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out);
+
     /** {@link #softmax} into {@code out}. */
     void softmaxInto(Tensor x, int dim, boolean log, Tensor out);
 

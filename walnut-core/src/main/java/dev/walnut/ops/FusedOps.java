@@ -671,8 +671,193 @@ public final class FusedOps {
         }
     };
 
+    // ------------------------------------------------------------------ fused layer norm
+
+    /**
+     * Attributes of {@link #LAYER_NORM}: inputs {@code x}, then {@code r} when {@code residual},
+     * {@code weight} when {@code weight}, {@code bias} when {@code bias}.
+     *
+     * @param eps added to the variance
+     * @param residual whether a second input of x's shape is added to x first
+     * @param weight whether a 1-d weight (the last dim's size) scales the result
+     * @param bias whether a 1-d bias (the last dim's size) is added last
+     */
+    public record LayerNorm(double eps, boolean residual, boolean weight, boolean bias) {
+        /** Checks eps. */
+        public LayerNorm {
+            if (!(eps >= 0) || Double.isInfinite(eps)) {
+                throw new IllegalArgumentException("fusedLayerNorm: eps must be finite and non-negative, got " + eps);
+            }
+        }
+
+        int inputs() {
+            return 1 + (residual ? 1 : 0) + (weight ? 1 : 0) + (bias ? 1 : 0);
+        }
+    }
+
+    /** The layer-norm inputs by role: x, r, weight, bias (null where absent). */
+    private static Tensor[] roles(LayerNorm a, Tensor[] in) {
+        int i = 1;
+        Tensor r = a.residual() ? in[i++] : null;
+        Tensor w = a.weight() ? in[i++] : null;
+        Tensor b = a.bias() ? in[i] : null;
+        return new Tensor[] {in[0], r, w, b};
+    }
+
+    /**
+     * Layer norm over the last dim of {@code x} (plus a residual {@code r} of x's shape, added
+     * first), with an optional weight and bias: {@code z = x + r},
+     * {@code (z - mean(z)) * rsqrt(var(z) + eps) * weight + bias}, the biased variance, as
+     * {@code nn.LayerNorm} over the last dim, and ONNX's {@code LayerNormalization}, compute it.
+     * The compiler's {@code LayerNormFusion} makes it from that decomposition (and the residual
+     * add in front of it), so a transformer's norm reads each row once instead of about ten
+     * passes over the activation. F32 runs the one-pass row kernel; F64 (gradient checks) runs
+     * the composition. Its rules are those of the composition, written with tensor ops.
+     */
+    public static final OpDef<LayerNorm> LAYER_NORM = new OpDef<>("fusedLayerNorm", 1, "FusedLayerNormBackward0") {
+        @Override
+        public TensorSpec[] infer(LayerNorm attrs, TensorSpec... in) {
+            check(attrs, Arrays.stream(in).map(TensorSpec::shape).toArray(long[][]::new),
+                    Arrays.stream(in).map(TensorSpec::dtype).toArray(DType[]::new));
+            return Specs.one(in[0].shape(), in[0].dtype());
+        }
+
+        private void check(LayerNorm a, long[][] shapes, DType[] dtypes) {
+            boolean ok = shapes.length == a.inputs() && shapes[0].length >= 1 && dtypes[0].isFloatingPoint();
+            long n = shapes[0].length >= 1 ? shapes[0][shapes[0].length - 1] : -1;
+            for (int i = 1; ok && i < shapes.length; i++) {
+                boolean isResidual = a.residual() && i == 1;
+                ok = dtypes[i] == dtypes[0] && (isResidual ? Arrays.equals(shapes[i], shapes[0])
+                        : shapes[i].length == 1 && shapes[i][0] == n);
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("fusedLayerNorm: expected x [..., n] of a float dtype"
+                        + (a.residual() ? ", a residual of x's shape" : "") + (a.weight() ? ", a weight [n]" : "")
+                        + (a.bias() ? ", a bias [n]" : "") + ", one dtype; got " + shapes.length + " input(s): "
+                        + Arrays.stream(shapes).map(Arrays::toString).toList() + " " + Arrays.toString(dtypes));
+            }
+        }
+
+        private void check(LayerNorm a, Tensor[] in) {
+            check(a, Arrays.stream(in).map(Tensor::shape).toArray(long[][]::new),
+                    Arrays.stream(in).map(Tensor::dtype).toArray(DType[]::new));
+        }
+
+        @Override
+        public Tensor[] compute(LayerNorm attrs, Tensor[] in) {
+            check(attrs, in);
+            Tensor[] t = roles(attrs, in);
+            if (in[0].dtype() == DType.F32) {
+                Tensor out = Tensor.zeros(in[0].shape(), DType.F32);
+                K.layerNormInto(t[0], t[1], t[2], t[3], attrs.eps(), out);
+                return Specs.one(out);
+            }
+            DType dt = in[0].dtype();
+            int[] last = {in[0].dim() - 1};
+            Tensor z = t[1] == null ? t[0] : K.binary("add", BinaryOp.ADD, t[0], t[1], dt, dt);
+            Tensor mean = K.unary(UnaryOp.DIV_SCALAR, z.size(-1), 0, K.reduce("sum", dev.walnut.backend.ReduceOp.SUM, z, last,
+                    true), dt);
+            Tensor d = K.binary("sub", BinaryOp.SUB, z, mean, dt, dt);
+            Tensor var = K.unary(UnaryOp.DIV_SCALAR, z.size(-1), 0, K.reduce("sum", dev.walnut.backend.ReduceOp.SUM,
+                    K.unary(UnaryOp.SQUARE, 0, 0, d, dt), last, true), dt);
+            Tensor rstd = K.unary(UnaryOp.RSQRT, 0, 0, K.unary(UnaryOp.ADD_SCALAR, attrs.eps(), 0, var, dt), dt);
+            Tensor y = K.binary("mul", BinaryOp.MUL, d, rstd, dt, dt);
+            y = t[2] == null ? y : K.binary("mul", BinaryOp.MUL, y, t[2], dt, dt);
+            return Specs.one(t[3] == null ? y : K.binary("add", BinaryOp.ADD, y, t[3], dt, dt));
+        }
+
+        @Override
+        public boolean hasOutKernel(LayerNorm attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(LayerNorm attrs, Tensor[] in, Tensor[] out) {
+            check(attrs, in);
+            if (in[0].dtype() == DType.F32 && out[0].dtype() == DType.F32 && out[0].isContiguous()) {
+                Tensor[] t = roles(attrs, in);
+                K.layerNormInto(t[0], t[1], t[2], t[3], attrs.eps(), out[0]);
+            } else {
+                Tensor y = compute(attrs, in)[0];
+                try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+                    out[0].copyInPlace(y);
+                }
+            }
+        }
+
+        @Override
+        public Tensor[] save(LayerNorm attrs, Tensor[] in, Tensor[] out) {
+            return in;
+        }
+
+        /** z - mean(z) and rsqrt(var(z) + eps) of the saved or given inputs, with tensor ops (differentiable). */
+        private Tensor[] centeredAndRstd(LayerNorm a, Tensor[] t) {
+            Tensor z = t[1] == null ? t[0] : t[0].add(t[1]);
+            int last = z.dim() - 1;
+            Tensor d = z.sub(z.mean(last, true));
+            return new Tensor[] {d, d.square().mean(last, true).add(a.eps()).rsqrt()};
+        }
+
+        @Override
+        public Tensor[] vjp(LayerNorm attrs, Node n, Tensor[] g) {
+            Tensor[] in = new Tensor[attrs.inputs()];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = n.saved(i);
+            }
+            Tensor[] t = roles(attrs, in);
+            Tensor[] dr = centeredAndRstd(attrs, t);
+            Tensor xhat = dr[0].mul(dr[1]);
+            int last = xhat.dim() - 1;
+            Tensor gxhat = t[2] == null ? g[0] : g[0].mul(t[2]);
+            // d/dz of (z - mean) * rstd: rstd * (g - mean(g) - xhat * mean(g * xhat)).
+            Tensor gz = dr[1].mul(gxhat.sub(gxhat.mean(last, true)).sub(xhat.mul(gxhat.mul(xhat).mean(last, true))));
+            long[] vec = {xhat.size(-1)};
+            Tensor[] out = new Tensor[in.length];
+            int i = 0;
+            out[i] = n.needsInputGrad(i) ? gz : null;
+            i++;
+            if (attrs.residual()) {
+                out[i] = n.needsInputGrad(i) ? gz : null;
+                i++;
+            }
+            if (attrs.weight()) {
+                out[i] = n.needsInputGrad(i) ? g[0].mul(xhat).sumToShape(vec) : null;
+                i++;
+            }
+            if (attrs.bias()) {
+                out[i] = n.needsInputGrad(i) ? g[0].sumToShape(vec) : null;
+            }
+            return out;
+        }
+
+        @Override
+        public Tensor[] jvp(LayerNorm attrs, Tensor[] in, Tensor[] out, Tensor[] tangents) {
+            Tensor[] t = roles(attrs, in);
+            Tensor[] dt = roles(attrs, tangents);
+            Tensor tz = dt[0] == null ? dt[1] : dt[1] == null ? dt[0] : dt[0].add(dt[1]);
+            Tensor[] dr = centeredAndRstd(attrs, t);
+            Tensor ty = null;
+            if (tz != null) {
+                int last = tz.dim() - 1;
+                Tensor td = tz.sub(tz.mean(last, true));
+                // xhat = d * rstd; d(rstd) = -rstd^3 * mean(d * td), so d(xhat) = rstd * (td - xhat * mean(xhat * td)).
+                Tensor xhat = dr[0].mul(dr[1]);
+                Tensor txhat = dr[1].mul(td.sub(xhat.mul(xhat.mul(td).mean(last, true))));
+                ty = t[2] == null ? txhat : txhat.mul(t[2]);
+            }
+            if (dt[2] != null) {
+                Tensor d = dr[0].mul(dr[1]).mul(dt[2]);
+                ty = ty == null ? d : ty.add(d);
+            }
+            if (dt[3] != null) {
+                ty = ty == null ? dt[3].expand(out[0].shape()) : ty.add(dt[3]);
+            }
+            return Specs.one(ty);
+        }
+    };
+
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR);
+    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR, LAYER_NORM);
 
     /** The fused op named {@code name}, or null. */
     public static OpDef<?> byName(String name) {

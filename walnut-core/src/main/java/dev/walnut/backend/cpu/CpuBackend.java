@@ -392,6 +392,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void layerNormInto(Storage x, int xOff, Storage r, int rOff, Storage w, int wOff, Storage b, int bOff, int rows,
+                              int n, double eps, Storage out, int outOff) {
+        NormKernels.layerNorm((float[]) a(x), xOff, r == null ? null : (float[]) a(r), rOff, w == null ? null : (float[]) a(w),
+                wOff, b == null ? null : (float[]) a(b), bOff, rows, n, eps, (float[]) a(out), outOff);
+    }
+
+    @Override
     public void softmaxInto(Storage x, int off, int outer, int len, int inner, boolean log, Storage out, int outOff) {
         if (x.dtype() == DType.F32) {
             ReduceKernels.softmax((float[]) a(x), off, outer, len, inner, (float[]) a(out), outOff, log);
