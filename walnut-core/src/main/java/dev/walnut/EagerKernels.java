@@ -332,6 +332,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out) {
+        Linalg.attentionInto(q, k, v, scale, out);
+    }
+
+    @Override
     public void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out) {
         Reductions.layerNormInto(x, residual, weight, bias, eps, out);
     }

@@ -2,6 +2,7 @@ package dev.walnut;
 
 import static dev.walnut.OpGradCheckTest.row;
 import static dev.walnut.PrimitiveOp.FUSED_ELEMENTWISE;
+import static dev.walnut.PrimitiveOp.FUSED_ATTENTION;
 import static dev.walnut.PrimitiveOp.FUSED_LAYER_NORM;
 import static dev.walnut.PrimitiveOp.FUSED_LINEAR;
 
@@ -45,6 +46,9 @@ final class FusedOpCases {
         rows.add(row(FUSED_LAYER_NORM, "fused layer norm without affine",
                 in -> Dispatcher.call(FusedOps.LAYER_NORM, new FusedOps.LayerNorm(1e-3, false, false, false), in),
                 g -> g.of(Domain.REAL, 3, 5)));
+        rows.add(row(FUSED_ATTENTION, "fused scaled dot-product attention",
+                in -> Dispatcher.call(FusedOps.ATTENTION, new FusedOps.Attention(0.5), in), g -> g.of(Domain.REAL, 2, 3, 4),
+                g -> g.of(Domain.REAL, 2, 5, 4), g -> g.of(Domain.REAL, 2, 5, 3)));
         return rows;
     }
 }

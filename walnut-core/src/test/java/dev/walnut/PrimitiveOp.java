@@ -113,7 +113,8 @@ public enum PrimitiveOp {
     /** The graph compiler's fused ops (dev.walnut.ops.FusedOps), checked in FusedOpCases. */
     FUSED_ELEMENTWISE("FusedElementwiseBackward0"),
     FUSED_LINEAR("FusedLinearBackward0"),
-    FUSED_LAYER_NORM("FusedLayerNormBackward0");
+    FUSED_LAYER_NORM("FusedLayerNormBackward0"),
+    FUSED_ATTENTION("FusedAttentionBackward0");
 
     private final String[] nodeNames;
 

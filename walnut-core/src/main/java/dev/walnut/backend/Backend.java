@@ -151,6 +151,13 @@ public interface Backend {
      * and plus the bias ({@code n} contiguous elements each, either may be null), into
      * {@code rows * n} contiguous elements of {@code out} from {@code outOff}.
      */
+    /**
+     * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
+     * {@code v [items, S, dv]} read through their layouts, into {@code items * L * dv} contiguous
+     * elements of {@code out} from {@code outOff}.
+     */
+    void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out, int outOff);
+
     void layerNormInto(Storage x, int xOff, Storage r, int rOff, Storage w, int wOff, Storage b, int bOff, int rows, int n,
                        double eps, Storage out, int outOff);
 

@@ -263,6 +263,12 @@ public interface Kernels {
     void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out);
 
     /**
+     * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
+     * {@code v [items, S, dv]} (any strides) into a contiguous F32 {@code out [items, L, dv]}.
+     */
+    void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out);
+
+    /**
      * Layer norm over the last dim of F32 {@code x} (plus {@code residual} of x's shape, when
      * not null), times {@code weight} and plus {@code bias} (1-d, the last dim's size; either
      * may be null), into a contiguous F32 {@code out} of x's shape.

@@ -856,8 +856,124 @@ public final class FusedOps {
         }
     };
 
+    // ------------------------------------------------------------------ fused attention
+
+    /**
+     * Attributes of {@link #ATTENTION}.
+     *
+     * @param scale the factor on the scores {@code q k^T} before the softmax (finite)
+     */
+    public record Attention(double scale) {
+        /** Checks the scale. */
+        public Attention {
+            if (!Double.isFinite(scale)) {
+                throw new IllegalArgumentException("fusedAttention: scale must be finite, got " + scale);
+            }
+        }
+    }
+
+    /** {@code softmax(scale * q k^T)} over the last dim, with tensor ops (differentiable). */
+    private static Tensor attentionWeights(Attention a, Tensor q, Tensor k) {
+        return q.matmul(k.transpose(1, 2)).mul(a.scale()).softmax(2);
+    }
+
+    /**
+     * Scaled dot-product attention {@code softmax(scale * q k^T) v} over the last dim, for
+     * {@code q [B, L, d]}, {@code k [B, S, d]} and {@code v [B, S, dv]} of one float dtype ({@code B}
+     * items, e.g. batch times heads): what an imported {@code MultiheadAttention} computes
+     * between its projections. The compiler's {@code AttentionFusion} makes it from
+     * {@code matmul(softmax(matmul(q * c, k^T)), v)}. F32 runs a kernel that keeps each block of
+     * scores in cache (the {@code [B, L, S]} scores are never stored); F64 runs the composition.
+     * Its rules are those of the composition, written with tensor ops.
+     */
+    public static final OpDef<Attention> ATTENTION = new OpDef<>("fusedAttention", 1, "FusedAttentionBackward0") {
+        @Override
+        public TensorSpec[] infer(Attention attrs, TensorSpec... in) {
+            check(in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
+            return Specs.one(new long[] {in[0].shape()[0], in[0].shape()[1], in[2].shape()[2]}, in[0].dtype());
+        }
+
+        private void check(int count, long[] q, long[] k, long[] v, DType qt, DType kt, DType vt) {
+            boolean ok = count == 3 && q.length == 3 && k.length == 3 && v.length == 3 && q[0] == k[0] && k[0] == v[0]
+                    && q[2] == k[2] && k[1] == v[1] && qt.isFloatingPoint() && kt == qt && vt == qt;
+            if (!ok) {
+                throw new IllegalArgumentException("fusedAttention: expected q [B, L, d], k [B, S, d] and v [B, S, dv] of one "
+                        + "float dtype, got " + qt + " " + Arrays.toString(q) + ", " + kt + " " + Arrays.toString(k) + ", "
+                        + vt + " " + Arrays.toString(v));
+            }
+        }
+
+        private void check(Tensor[] in) {
+            check(in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Attention attrs, Tensor[] in) {
+            check(in);
+            Tensor q = in[0];
+            Tensor k = in[1];
+            Tensor v = in[2];
+            if (q.dtype() == DType.F32 && q.numel() + k.numel() + v.numel() <= Integer.MAX_VALUE
+                    && q.size(0) * q.size(1) * k.size(1) <= Integer.MAX_VALUE) {
+                Tensor out = Tensor.zeros(new long[] {q.size(0), q.size(1), v.size(2)}, DType.F32);
+                K.attentionInto(q, k, v, attrs.scale(), out);
+                return Specs.one(out);
+            }
+            DType dt = q.dtype();
+            Tensor s = K.unary(UnaryOp.MUL_SCALAR, attrs.scale(), 0, K.matmul(q, Dispatcher.call(ViewOps.TRANSPOSE,
+                    new ViewOps.Transpose(1, 2), k)), dt);
+            return Specs.one(K.matmul(K.softmax(s, 2, false), v));
+        }
+
+        @Override
+        public Tensor[] save(Attention attrs, Tensor[] in, Tensor[] out) {
+            return in;
+        }
+
+        @Override
+        public Tensor[] vjp(Attention attrs, Node n, Tensor[] g) {
+            Tensor q = n.saved(0);
+            Tensor k = n.saved(1);
+            Tensor v = n.saved(2);
+            Tensor p = attentionWeights(attrs, q, k);
+            Tensor gp = g[0].matmul(v.transpose(1, 2));
+            // The softmax's rule: p * (gp - sum(gp * p)) over the last dim; then the scale.
+            Tensor gs = p.mul(gp.sub(gp.mul(p).sum(2, true))).mul(attrs.scale());
+            return new Tensor[] {
+                n.needsInputGrad(0) ? gs.matmul(k) : null,
+                n.needsInputGrad(1) ? gs.transpose(1, 2).matmul(q) : null,
+                n.needsInputGrad(2) ? p.transpose(1, 2).matmul(g[0]) : null};
+        }
+
+        @Override
+        public Tensor[] jvp(Attention attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor q = in[0];
+            Tensor k = in[1];
+            Tensor v = in[2];
+            Tensor p = attentionWeights(attrs, q, k);
+            Tensor ts = null;
+            if (t[0] != null) {
+                ts = t[0].matmul(k.transpose(1, 2));
+            }
+            if (t[1] != null) {
+                Tensor d = q.matmul(t[1].transpose(1, 2));
+                ts = ts == null ? d : ts.add(d);
+            }
+            Tensor to = null;
+            if (ts != null) {
+                ts = ts.mul(attrs.scale());
+                to = p.mul(ts.sub(p.mul(ts).sum(2, true))).matmul(v);
+            }
+            if (t[2] != null) {
+                Tensor d = p.matmul(t[2]);
+                to = to == null ? d : to.add(d);
+            }
+            return Specs.one(to);
+        }
+    };
+
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR, LAYER_NORM);
+    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR, LAYER_NORM, ATTENTION);
 
     /** The fused op named {@code name}, or null. */
     public static OpDef<?> byName(String name) {
