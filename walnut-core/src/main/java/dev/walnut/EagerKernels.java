@@ -292,8 +292,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public PackedWeight packLinearWeight(Tensor weight) {
-        return new PackedLinearWeight(weight);
+    public PackedWeight packLinearWeight(Tensor weight, boolean kn) {
+        return new PackedLinearWeight(weight, kn);
     }
 
     @Override
@@ -334,6 +334,16 @@ final class EagerKernels implements Kernels {
     @Override
     public void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out) {
         Reductions.kernelReduceInto(name, rop, x, dims, keepDim, out);
+    }
+
+    @Override
+    public void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out) {
+        Linalg.attentionInto(q, k, v, scale, out);
+    }
+
+    @Override
+    public void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out) {
+        Reductions.layerNormInto(x, residual, weight, bias, eps, out);
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.walnut;
 
 import static dev.walnut.OpGradCheckTest.row;
+import static dev.walnut.PrimitiveOp.FUSED_ATTENTION;
 import static dev.walnut.PrimitiveOp.FUSED_CONV2D;
 import static dev.walnut.PrimitiveOp.FUSED_ELEMENTWISE;
+import static dev.walnut.PrimitiveOp.FUSED_LAYER_NORM;
 import static dev.walnut.PrimitiveOp.FUSED_LINEAR;
 import static dev.walnut.PrimitiveOp.FUSED_MAX_POOL2D_VALUES;
 
@@ -17,7 +19,9 @@ import java.util.List;
 /**
  * Float64 gradient-check rows for the graph compiler's fused ops ({@link FusedOps}), added to
  * {@link OpGradCheckTest}'s table: a fused elementwise tree with a broadcast row and a 0-d
- * input, the fused linear layer with and without bias and ReLU, and the fused convolution (dense
+ * input, the fused linear layer with and without bias and ReLU (and of an ONNX [k, n] weight on
+ * a 3-d input), the fused layer norm (residual and affine, or neither), fused attention, the
+ * fused convolution (dense
  * with bias and ReLU, depthwise strided with a two-sided clamp, a 1x1 with ReLU6), and max
  * pooling without indices (overlapping padded windows).
  */
@@ -52,6 +56,19 @@ final class FusedOpCases {
         rows.add(row(FUSED_MAX_POOL2D_VALUES, "max pooling values, k3 stride 2 padding 1",
                 in -> Dispatcher.call(FusedOps.MAX_POOL2D_VALUES, new WindowOps.Pool(new int[] {3, 3, 2, 2, 1, 1, 1, 1}, 3, 3,
                         null), in), g -> g.of(Domain.REAL, 2, 2, 5, 6)));
+        rows.add(row(FUSED_LINEAR, "fused linear of a [k, n] weight on 3-d x + bias + relu",
+                in -> Dispatcher.call(FusedOps.LINEAR, new FusedOps.Linear("relu", true), in),
+                g -> g.of(Domain.NONZERO, 2, 4, 3), g -> g.of(Domain.REAL, 3, 5), g -> g.of(Domain.REAL, 5)));
+        rows.add(row(FUSED_LAYER_NORM, "fused layer norm of a residual sum, weight and bias",
+                in -> Dispatcher.call(FusedOps.LAYER_NORM, new FusedOps.LayerNorm(1e-5, true, true, true), in),
+                g -> g.of(Domain.REAL, 2, 3, 4), g -> g.of(Domain.REAL, 2, 3, 4), g -> g.of(Domain.REAL, 4),
+                g -> g.of(Domain.REAL, 4)));
+        rows.add(row(FUSED_LAYER_NORM, "fused layer norm without affine",
+                in -> Dispatcher.call(FusedOps.LAYER_NORM, new FusedOps.LayerNorm(1e-3, false, false, false), in),
+                g -> g.of(Domain.REAL, 3, 5)));
+        rows.add(row(FUSED_ATTENTION, "fused scaled dot-product attention",
+                in -> Dispatcher.call(FusedOps.ATTENTION, new FusedOps.Attention(0.5), in), g -> g.of(Domain.REAL, 2, 3, 4),
+                g -> g.of(Domain.REAL, 2, 5, 4), g -> g.of(Domain.REAL, 2, 5, 3)));
         return rows;
     }
 }

@@ -145,6 +145,22 @@ public interface Backend {
     /** {@link #softmax} into {@code outer * len * inner} contiguous elements of {@code out} from {@code outOff}. */
     void softmaxInto(Storage x, int off, int outer, int len, int inner, boolean log, Storage out, int outOff);
 
+    /**
+     * Layer norm of {@code rows} contiguous F32 rows of {@code n} from {@code xOff}, plus the
+     * residual rows of {@code r} from {@code rOff} when {@code r} is not null, times the weight
+     * and plus the bias ({@code n} contiguous elements each, either may be null), into
+     * {@code rows * n} contiguous elements of {@code out} from {@code outOff}.
+     */
+    /**
+     * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
+     * {@code v [items, S, dv]} read through their layouts, into {@code items * L * dv} contiguous
+     * elements of {@code out} from {@code outOff}.
+     */
+    void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out, int outOff);
+
+    void layerNormInto(Storage x, int xOff, Storage r, int rOff, Storage w, int wOff, Storage b, int bOff, int rows, int n,
+                       double eps, Storage out, int outOff);
+
     /** Cumulative sum or product over the middle axis (F32, F64 or I64). */
     Storage scan(Storage x, int off, int outer, int len, int inner, boolean prod);
 

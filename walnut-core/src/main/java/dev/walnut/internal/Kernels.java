@@ -231,7 +231,15 @@ public interface Kernels {
     Tensor elementwise(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs);
 
     /** {@code W^T} of an F32 {@code [n, k]} weight, packed for {@link #linearPacked}. */
-    PackedWeight packLinearWeight(Tensor weight);
+    default PackedWeight packLinearWeight(Tensor weight) {
+        return packLinearWeight(weight, false);
+    }
+
+    /**
+     * An F32 weight packed for {@link #linearPacked} as the {@code [k, n]} right operand: {@code W^T}
+     * of a {@code [n, k]} weight, or with {@code kn} a {@code [k, n]} weight as it is (ONNX's MatMul).
+     */
+    PackedWeight packLinearWeight(Tensor weight, boolean kn);
 
     /** {@code x W^T (+ bias)} for an F32 {@code [m, k]} x through a packed weight: [m, n]. */
     Tensor linearPacked(Tensor x, PackedWeight weight, Tensor bias);
@@ -260,6 +268,19 @@ public interface Kernels {
 
     /** {@link #reduce} into {@code out}. */
     void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out);
+
+    /**
+     * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
+     * {@code v [items, S, dv]} (any strides) into a contiguous F32 {@code out [items, L, dv]}.
+     */
+    void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out);
+
+    /**
+     * Layer norm over the last dim of F32 {@code x} (plus {@code residual} of x's shape, when
+     * not null), times {@code weight} and plus {@code bias} (1-d, the last dim's size; either
+     * may be null), into a contiguous F32 {@code out} of x's shape.
+     */
+    void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out);
 
     /** {@link #softmax} into {@code out}. */
     void softmaxInto(Tensor x, int dim, boolean log, Tensor out);

@@ -392,6 +392,24 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out,
+                              int outOff) {
+        int[] qs = lq.strides();
+        int[] ks = lk.strides();
+        int[] vs = lv.strides();
+        AttentionKernels.attention(lq.shape()[0], lq.shape()[1], lk.shape()[1], lq.shape()[2], lv.shape()[2], scale,
+                (float[]) a(q), lq.offset(), qs[0], qs[1], qs[2], (float[]) a(k), lk.offset(), ks[0], ks[1], ks[2],
+                (float[]) a(v), lv.offset(), vs[0], vs[1], vs[2], (float[]) a(out), outOff);
+    }
+
+    @Override
+    public void layerNormInto(Storage x, int xOff, Storage r, int rOff, Storage w, int wOff, Storage b, int bOff, int rows,
+                              int n, double eps, Storage out, int outOff) {
+        NormKernels.layerNorm((float[]) a(x), xOff, r == null ? null : (float[]) a(r), rOff, w == null ? null : (float[]) a(w),
+                wOff, b == null ? null : (float[]) a(b), bOff, rows, n, eps, (float[]) a(out), outOff);
+    }
+
+    @Override
     public void softmaxInto(Storage x, int off, int outer, int len, int inner, boolean log, Storage out, int outOff) {
         if (x.dtype() == DType.F32) {
             ReduceKernels.softmax((float[]) a(x), off, outer, len, inner, (float[]) a(out), outOff, log);
