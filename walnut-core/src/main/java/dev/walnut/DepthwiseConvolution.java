@@ -22,11 +22,11 @@ final class DepthwiseConvolution {
         return new int[] {g.n(), g.channels() * g.multiplier(), g.outH(), g.outW()};
     }
 
-    static Tensor forward(Tensor input, Tensor weight, Tensor bias, int[] window) {
+    static Tensor forward(Tensor input, Tensor weight, Tensor bias, int[] window, double min, double max) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         var g = geometry(x.shape, weight.shape, window);
         return new Tensor(Backends.CPU.depthwiseConv2d(x.storage, x.offset, weight.storage, weight.layout(),
-                bias == null ? null : bias.storage, bias == null ? null : bias.layout(), g), outShape(g));
+                bias == null ? null : bias.storage, bias == null ? null : bias.layout(), g, min, max), outShape(g));
     }
 
     static Tensor inputGrad(Tensor gy, Tensor weight, int[] inputShape, int[] window) {

@@ -181,8 +181,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
-        return WindowKernels.conv2d(x, weight, bias);
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, double min, double max) {
+        return WindowKernels.conv2d(x, weight, bias, min, max);
     }
 
     @Override
@@ -201,8 +201,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window) {
-        return DepthwiseConvolution.forward(x, weight, bias, window);
+    public Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max) {
+        return DepthwiseConvolution.forward(x, weight, bias, window, min, max);
     }
 
     @Override
@@ -213,6 +213,11 @@ final class EagerKernels implements Kernels {
     @Override
     public Tensor depthwiseConv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape, int[] window) {
         return DepthwiseConvolution.weightGrad(x, gradOutput, Shapes.toInts("depthwiseConv2d", weightShape), window);
+    }
+
+    @Override
+    public Tensor maxPoolValues(Tensor x, PoolKernels.Windows windows, int outH, int outW) {
+        return WindowKernels.maxPoolValues(x, windows, outH, outW);
     }
 
     @Override
@@ -287,8 +292,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public PackedWeight packLinearWeight(Tensor weight) {
-        return new PackedLinearWeight(weight);
+    public PackedWeight packLinearWeight(Tensor weight, boolean kn) {
+        return new PackedLinearWeight(weight, kn);
     }
 
     @Override
@@ -329,6 +334,16 @@ final class EagerKernels implements Kernels {
     @Override
     public void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out) {
         Reductions.kernelReduceInto(name, rop, x, dims, keepDim, out);
+    }
+
+    @Override
+    public void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out) {
+        Linalg.attentionInto(q, k, v, scale, out);
+    }
+
+    @Override
+    public void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out) {
+        Reductions.layerNormInto(x, residual, weight, bias, eps, out);
     }
 
     @Override

@@ -89,6 +89,14 @@ final class Linalg {
         out.storage.bumpVersion();
     }
 
+    /** {@code Kernels.attentionInto}: the F32 operands through their layouts, one pass per block of query rows. */
+    static void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out) {
+        Elementwise.checkOut("fusedAttention", out, DType.F32, q.shape[0], q.shape[1], v.shape[2]);
+        Backends.CPU.attentionInto(q.storage, q.layout(), k.storage, k.layout(), v.storage, v.layout(), (float) scale,
+                out.storage, out.offset);
+        out.storage.bumpVersion();
+    }
+
     /** {@code batch} followed by {@code rows, cols}. */
     private static int[] withMatrix(int[] batch, int rows, int cols) {
         int[] r = Arrays.copyOf(batch, batch.length + 2);

@@ -1,13 +1,14 @@
 package dev.walnut;
 
 import dev.walnut.backend.Backend;
+import dev.walnut.backend.Layout;
 import dev.walnut.backend.Storage;
 import dev.walnut.internal.Kernels;
 import java.util.Arrays;
 
 /**
- * {@code W^T} of an F32 {@code [n, k]} weight packed once by the back end
- * ({@code Backend.packTransposed}), so inference reuses it while W is unchanged (nn's
+ * {@code W^T} of an F32 {@code [n, k]} weight (or a {@code [k, n]} weight as it is, ONNX's
+ * layout) packed once by the back end ({@code Backend.packTransposed}), so inference reuses it while W is unchanged (nn's
  * {@code Linear} keeps one). Keyed by everything that identifies W's current values: the
  * tensor, its storage, offset, strides and version.
  */
@@ -20,14 +21,17 @@ final class PackedLinearWeight implements Kernels.PackedWeight {
     private final Backend.Packed matrix;
     private final int n;
 
-    PackedLinearWeight(Tensor w) {
+    PackedLinearWeight(Tensor w, boolean kn) {
         source = w;
         storage = w.storage;
         offset = w.offset;
         strides = w.strides.clone();
         version = w.version();
-        n = w.shape[0];
-        matrix = Backends.CPU.packTransposed(w.storage, w.layout());
+        n = w.shape[kn ? 1 : 0];
+        // packTransposed packs the transpose of what it reads: a [k, n] weight is read as its [n, k] transpose.
+        Layout l = kn ? new Layout(new int[] {w.shape[1], w.shape[0]}, new int[] {w.strides[1], w.strides[0]}, w.offset)
+                : w.layout();
+        matrix = Backends.CPU.packTransposed(w.storage, l);
     }
 
     @Override

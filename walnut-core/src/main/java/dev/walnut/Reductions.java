@@ -238,6 +238,21 @@ final class Reductions {
         out.storage.bumpVersion();
     }
 
+    /** {@code Kernels.layerNormInto}: the operands made contiguous, then one pass per row. */
+    static void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out) {
+        Elementwise.checkOut("fusedLayerNorm", out, DType.F32, x.shape);
+        int n = x.shape.length == 0 ? 1 : x.shape[x.shape.length - 1];
+        Tensor xc = Creation.contiguousOf(x, DType.F32);
+        Tensor rc = residual == null ? null : Creation.contiguousOf(residual, DType.F32);
+        Tensor wc = weight == null ? null : Creation.contiguousOf(weight, DType.F32);
+        Tensor bc = bias == null ? null : Creation.contiguousOf(bias, DType.F32);
+        int rows = n == 0 ? 0 : Shapes.numel(x.shape) / n;
+        Backends.CPU.layerNormInto(xc.storage, xc.offset, rc == null ? null : rc.storage, rc == null ? 0 : rc.offset,
+                wc == null ? null : wc.storage, wc == null ? 0 : wc.offset, bc == null ? null : bc.storage,
+                bc == null ? 0 : bc.offset, rows, n, eps, out.storage, out.offset);
+        out.storage.bumpVersion();
+    }
+
     /** Sums leading and size-1 target dims so that {@code t} gets {@code shape}. */
     static Tensor sumToShape(Tensor t, int[] shape) {
         if (Arrays.equals(t.shape, shape)) {

@@ -52,14 +52,14 @@ final class WindowKernels {
     }
 
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
-    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias) {
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, double min, double max) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         int n = x.shape[0];
         int cOut = weight.shape[0];
         int kh = weight.shape[2];
         int kw = weight.shape[3];
         return wrap(Backends.CPU.conv2d(x.storage, x.offset, weight.storage, weight.layout(), bias == null ? null
-                        : bias.storage, bias == null ? null : bias.layout(), n, x.shape[1], x.shape[2], x.shape[3], cOut, kh, kw),
+                        : bias.storage, bias == null ? null : bias.layout(), n, x.shape[1], x.shape[2], x.shape[3], cOut, kh, kw, min, max),
                 n, cOut, x.shape[2] - kh + 1, x.shape[3] - kw + 1);
     }
 
@@ -90,6 +90,12 @@ final class WindowKernels {
     // ------------------------------------------------------------------ pooling
 
     /** Window max and argmax (flat index into each input plane, I64) of {@code [N, C, H, W]}. */
+    static Tensor maxPoolValues(Tensor input, PoolKernels.Windows g, int outH, int outW) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        return wrap(Backends.CPU.maxPoolValues(x.storage, x.offset, x.shape[0] * x.shape[1], g), x.shape[0], x.shape[1],
+                outH, outW);
+    }
+
     static Tensor[] maxPool(Tensor input, PoolKernels.Windows g, int outH, int outW) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         Storage[] r = Backends.CPU.maxPool(x.storage, x.offset, x.shape[0] * x.shape[1], g);

@@ -112,7 +112,11 @@ public enum PrimitiveOp {
     CAT("CatBackward0"),
     /** The graph compiler's fused ops (dev.walnut.ops.FusedOps), checked in FusedOpCases. */
     FUSED_ELEMENTWISE("FusedElementwiseBackward0"),
-    FUSED_LINEAR("FusedLinearBackward0");
+    FUSED_LINEAR("FusedLinearBackward0"),
+    FUSED_LAYER_NORM("FusedLayerNormBackward0"),
+    FUSED_ATTENTION("FusedAttentionBackward0"),
+    FUSED_CONV2D("FusedConv2DBackward0"),
+    FUSED_MAX_POOL2D_VALUES("MaxPool2DValuesBackward0");
 
     private final String[] nodeNames;
 

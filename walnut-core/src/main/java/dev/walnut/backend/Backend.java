@@ -145,6 +145,22 @@ public interface Backend {
     /** {@link #softmax} into {@code outer * len * inner} contiguous elements of {@code out} from {@code outOff}. */
     void softmaxInto(Storage x, int off, int outer, int len, int inner, boolean log, Storage out, int outOff);
 
+    /**
+     * Layer norm of {@code rows} contiguous F32 rows of {@code n} from {@code xOff}, plus the
+     * residual rows of {@code r} from {@code rOff} when {@code r} is not null, times the weight
+     * and plus the bias ({@code n} contiguous elements each, either may be null), into
+     * {@code rows * n} contiguous elements of {@code out} from {@code outOff}.
+     */
+    /**
+     * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
+     * {@code v [items, S, dv]} read through their layouts, into {@code items * L * dv} contiguous
+     * elements of {@code out} from {@code outOff}.
+     */
+    void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out, int outOff);
+
+    void layerNormInto(Storage x, int xOff, Storage r, int rOff, Storage w, int wOff, Storage b, int bOff, int rows, int n,
+                       double eps, Storage out, int outOff);
+
     /** Cumulative sum or product over the middle axis (F32, F64 or I64). */
     Storage scan(Storage x, int off, int outer, int len, int inner, boolean prod);
 
@@ -189,10 +205,11 @@ public interface Backend {
 
     /**
      * The valid stride-1 2-d convolution of a contiguous {@code [n, cIn, h, w]} input with a
-     * {@code [cOut, cIn, kh, kw]} weight and an optional {@code [cOut]} bias (null storage).
+     * {@code [cOut, cIn, kh, kw]} weight and an optional {@code [cOut]} bias (null storage),
+     * clamped to {@code [min, max]} as it is stored (infinite bounds for none).
      */
     Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, int n, int cIn, int h, int wd,
-                   int cOut, int kh, int kw);
+                   int cOut, int kh, int kw, double min, double max);
 
     /** Its input gradient, or null where the fused kernels would not be exact (non-finite weights). */
     Storage conv2dInputGrad(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut, int kh,
@@ -207,16 +224,20 @@ public interface Backend {
 
     /**
      * The depthwise 2-d convolution of a contiguous {@code [n, channels, h, w]} input with a
-     * {@code [channels * multiplier, 1, kh, kw]} weight and an optional bias (null storage).
+     * {@code [channels * multiplier, 1, kh, kw]} weight and an optional bias (null storage),
+     * clamped to {@code [min, max]} as it is stored (infinite bounds for none).
      */
     Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
-                            DepthwiseConvKernels.Geometry g);
+                            DepthwiseConvKernels.Geometry g, double min, double max);
 
     /** Its input gradient from a contiguous output gradient. */
     Storage depthwiseConv2dInputGrad(Storage gy, int off, Storage w, Layout lw, DepthwiseConvKernels.Geometry g);
 
     /** Its weight gradient, summed over the batch, from a contiguous input and output gradient. */
     Storage depthwiseConv2dWeightGrad(Storage x, int xOff, Storage gy, int gOff, DepthwiseConvKernels.Geometry g);
+
+    /** Window max of {@code planes} contiguous planes, without the argmax (inference). */
+    Storage maxPoolValues(Storage x, int off, int planes, PoolKernels.Windows g);
 
     /** Window max and I64 argmax (flat in-plane index) of {@code planes} contiguous planes. */
     Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g);

@@ -4,6 +4,7 @@ import static dev.walnut.ops.ElementwiseOps.*;
 
 import dev.walnut.Tensor;
 import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.ops.FusedOps;
 import dev.walnut.ops.IndexingOps;
 import dev.walnut.ops.LinalgOps;
 import dev.walnut.ops.NoAttrs;
@@ -159,7 +160,8 @@ final class BatchingRules {
         RULES.put(ShapeContentOps.PAD, (o, a, x, b, n) -> ((ShapeContentOps.Pad) a).pad().length / 2 > x[0].dim() - 1 ? null
                 : call(o, a, x[0]));
         for (OpDef<?> op : List.of(WindowOps.IM2COL, WindowOps.COL2IM, WindowOps.CONVOLUTION, WindowOps.DEPTHWISE_CONV2D,
-                WindowOps.MAX_POOL2D, WindowOps.AVG_POOL2D, WindowOps.CONVOLUTION_INPUT_GRAD)) {
+                WindowOps.MAX_POOL2D, WindowOps.AVG_POOL2D, WindowOps.CONVOLUTION_INPUT_GRAD, FusedOps.CONV2D,
+                FusedOps.MAX_POOL2D_VALUES)) {
             RULES.put(op, BatchingRules::foldIntoExamples);
         }
         RULES.put(WindowOps.MAX_POOL2D_BACKWARD, BatchingRules::foldAllIntoExamples);

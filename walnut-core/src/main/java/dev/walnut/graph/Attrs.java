@@ -136,14 +136,22 @@ final class Attrs {
             RecordComponent[] comps = type.getRecordComponents();
             Class<?>[] types = new Class<?>[comps.length];
             Object[] args = new Object[comps.length];
+            int present = 0;
             for (int i = 0; i < comps.length; i++) {
                 types[i] = comps[i].getType();
                 if (!m.containsKey(comps[i].getName())) {
+                    // A boolean flag added to an op after files were written (fusedLinear's
+                    // weightKN) is absent from those files; false is what they meant.
+                    if (types[i] == boolean.class) {
+                        args[i] = false;
+                        continue;
+                    }
                     throw new IllegalArgumentException(type.getSimpleName() + ": missing attribute '" + comps[i].getName() + "'");
                 }
                 args[i] = fromTree(types[i], m.get(comps[i].getName()));
+                present++;
             }
-            if (m.size() != comps.length) {
+            if (m.size() != present) {
                 throw new IllegalArgumentException(type.getSimpleName() + ": unexpected attributes in " + m.keySet());
             }
             try {

@@ -190,6 +190,12 @@ public final class Graph {
         return readers;
     }
 
+    /** The one node reading {@code v}, or null when it has no reader, several, or is a graph output. */
+    static Node soleReader(Value v, Map<Value, List<Node>> readers, Set<Value> outputs) {
+        List<Node> r = readers.get(v);
+        return r == null || r.size() != 1 || outputs.contains(v) ? null : r.get(0);
+    }
+
     /** The graph's outputs as a set by identity. */
     Set<Value> outputSet() {
         Set<Value> outputs = Collections.newSetFromMap(new IdentityHashMap<>());

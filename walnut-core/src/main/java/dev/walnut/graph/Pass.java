@@ -23,12 +23,15 @@ public interface Pass {
 
     /**
      * The default pipeline: algebraic simplification, constant folding, common-subexpression
-     * elimination, linear fusion, max pooling before ReLU, dead-code elimination, then
+     * elimination, linear fusion, layer-norm fusion, attention fusion, max pooling before ReLU,
+     * convolution epilogue fusion, max pooling without unread indices, dead-code elimination, then
      * elementwise fusion (last, so it sees each value's final readers).
      */
     static List<Pass> defaults() {
         return List.of(new AlgebraicSimplification(), new ConstantFolding(), new CommonSubexpressionElimination(),
-                new LinearFusion(), new MaxPoolReluSwap(), new DeadCodeElimination(), new ElementwiseFusion());
+                new LinearFusion(), new LayerNormFusion(), new AttentionFusion(), new MaxPoolReluSwap(),
+                new ConvolutionFusion(), new MaxPoolIndicesElimination(), new DeadCodeElimination(),
+                new ElementwiseFusion());
     }
 
     /** Applies {@code passes} in order. */

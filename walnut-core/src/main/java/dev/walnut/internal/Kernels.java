@@ -122,8 +122,11 @@ public interface Kernels {
     /** Whether the valid stride-1 convolution's fused kernels pay for a conv of this size (else im2col and a GEMM). */
     boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
 
-    /** The valid stride-1 2-d convolution; {@code bias} may be null. */
-    Tensor conv2d(Tensor x, Tensor weight, Tensor bias);
+    /**
+     * The valid stride-1 2-d convolution; {@code bias} may be null; the output is clamped to
+     * {@code [min, max]} as it is stored (infinite bounds for none, {@code [0, inf]} for ReLU).
+     */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, double min, double max);
 
     /** Its input gradient by the fused kernels, or null where they would not be exact (non-finite weights). */
     Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape);
@@ -137,15 +140,19 @@ public interface Kernels {
     /**
      * The depthwise 2-d convolution {@code [N, C, H, W] * [C * m, 1, kH, kW] (+ [C * m])};
      * {@code window} is {@code {strideH, strideW, padH, padW, dilationH, dilationW}}; {@code bias}
-     * may be null.
+     * may be null; the output is clamped to {@code [min, max]} as it is stored (infinite bounds for
+     * none).
      */
-    Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window);
+    Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max);
 
     /** Its input gradient, of {@code inputShape}. */
     Tensor depthwiseConv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape, int[] window);
 
     /** Its weight gradient, of {@code weightShape}, summed over the batch. */
     Tensor depthwiseConv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape, int[] window);
+
+    /** Window max over [N, C, H, W] without the argmax. */
+    Tensor maxPoolValues(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
 
     /** Window max and I64 argmax (flat in-plane index) over [N, C, H, W]. */
     Tensor[] maxPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
@@ -224,7 +231,15 @@ public interface Kernels {
     Tensor elementwise(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs);
 
     /** {@code W^T} of an F32 {@code [n, k]} weight, packed for {@link #linearPacked}. */
-    PackedWeight packLinearWeight(Tensor weight);
+    default PackedWeight packLinearWeight(Tensor weight) {
+        return packLinearWeight(weight, false);
+    }
+
+    /**
+     * An F32 weight packed for {@link #linearPacked} as the {@code [k, n]} right operand: {@code W^T}
+     * of a {@code [n, k]} weight, or with {@code kn} a {@code [k, n]} weight as it is (ONNX's MatMul).
+     */
+    PackedWeight packLinearWeight(Tensor weight, boolean kn);
 
     /** {@code x W^T (+ bias)} for an F32 {@code [m, k]} x through a packed weight: [m, n]. */
     Tensor linearPacked(Tensor x, PackedWeight weight, Tensor bias);
@@ -253,6 +268,19 @@ public interface Kernels {
 
     /** {@link #reduce} into {@code out}. */
     void reduceInto(String name, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out);
+
+    /**
+     * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
+     * {@code v [items, S, dv]} (any strides) into a contiguous F32 {@code out [items, L, dv]}.
+     */
+    void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out);
+
+    /**
+     * Layer norm over the last dim of F32 {@code x} (plus {@code residual} of x's shape, when
+     * not null), times {@code weight} and plus {@code bias} (1-d, the last dim's size; either
+     * may be null), into a contiguous F32 {@code out} of x's shape.
+     */
+    void layerNormInto(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps, Tensor out);
 
     /** {@link #softmax} into {@code out}. */
     void softmaxInto(Tensor x, int dim, boolean log, Tensor out);

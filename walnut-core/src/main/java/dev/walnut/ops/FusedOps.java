@@ -26,13 +26,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * earlier steps; the result is the last step, unless that is {@code sum(tK)} of the step before
  * it, a reduction over every element fused into the same loop:
  *
- * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} with an optional ReLU, on the
- * packed GEMM.
+ * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} (or ONNX's {@code x W + b}) with
+ * an optional ReLU, on the packed GEMM. {@link #LAYER_NORM} is a last-dim layer norm (with the
+ * residual add before it), {@link #ATTENTION} scaled dot-product attention on 3-d heads.
+ * {@link #CONV2D} is a convolution with its bias and a clamp activation (ReLU, ReLU6) applied in
+ * the kernel's store. {@link #MAX_POOL2D_VALUES} is max pooling without its indices.
  *
  * <pre>{@code
  * var attrs = new FusedOps.Elementwise("mul(x0, x1); exp(t0); addScalar(t1, 1.0); tanh(t2)");
  * Tensor y = Dispatcher.call(FusedOps.ELEMENTWISE, attrs, a, b);   // a.mul(b).exp().add(1.0).tanh()
  * Tensor h = Dispatcher.call(FusedOps.LINEAR, new FusedOps.Linear("relu"), x, w, bias);   // relu(x W^T + b)
+ * Tensor c = Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, 6), x, w, bias);  // relu6(conv(x, w) + b)
  * }</pre>
  */
 public final class FusedOps {
@@ -459,13 +463,21 @@ public final class FusedOps {
      * Attributes of {@link #LINEAR}.
      *
      * @param activation {@code "none"} or {@code "relu"}, applied to {@code x W^T + b}
+     * @param weightKN false for {@code nn.Linear}'s weight {@code [n, k]} (the product is
+     *     {@code x W^T}), true for a weight stored {@code [k, n]} as ONNX's {@code MatMul}
+     *     reads it (the product is {@code x W})
      */
-    public record Linear(String activation) {
+    public record Linear(String activation, boolean weightKN) {
         /** Checks the activation's name. */
         public Linear {
             if (!"none".equals(activation) && !"relu".equals(activation)) {
                 throw new IllegalArgumentException("fusedLinear: activation must be 'none' or 'relu', got '" + activation + "'");
             }
+        }
+
+        /** {@code nn.Linear}'s layout: a weight {@code [n, k]}. */
+        public Linear(String activation) {
+            this(activation, false);
         }
 
         boolean relu() {
@@ -477,68 +489,112 @@ public final class FusedOps {
      * Packed copies of the weights {@link #LINEAR} has multiplied by, so a compiled model packs
      * each weight once: weak keys, so a dropped model's weights go, and soft values (the packed
      * copy holds its weight), so memory pressure can take them too; a weight whose values changed
-     * (version, storage, layout) is repacked.
+     * (version, storage, layout) is repacked. One map per weight layout, since a packed copy
+     * says which tensor it came from, not how it was read.
      */
     private static final Map<Tensor, java.lang.ref.SoftReference<Kernels.PackedWeight>> PACKED =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<Tensor, java.lang.ref.SoftReference<Kernels.PackedWeight>> PACKED_KN =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
-    private static Kernels.PackedWeight packed(Tensor w) {
-        java.lang.ref.SoftReference<Kernels.PackedWeight> ref = PACKED.get(w);
+    private static Kernels.PackedWeight packed(Tensor w, boolean kn) {
+        Map<Tensor, java.lang.ref.SoftReference<Kernels.PackedWeight>> cache = kn ? PACKED_KN : PACKED;
+        java.lang.ref.SoftReference<Kernels.PackedWeight> ref = cache.get(w);
         Kernels.PackedWeight p = ref == null ? null : ref.get();
         if (p == null || !p.isFor(w)) {
-            p = K.packLinearWeight(w);
-            PACKED.put(w, new java.lang.ref.SoftReference<>(p));
+            p = K.packLinearWeight(w, kn);
+            cache.put(w, new java.lang.ref.SoftReference<>(p));
         }
         return p;
     }
 
+    /** {@code W^T} of a {@code [n, k]} weight, or a {@code [k, n]} weight as it is: the {@code [k, n]} right operand. */
+    private static Tensor rightOperand(Tensor w, boolean kn) {
+        return kn ? w : Dispatcher.call(ViewOps.TRANSPOSE, new ViewOps.Transpose(0, 1), w);
+    }
+
+    /** {@code x} as the 2-d {@code [rows, k]} of its leading dims folded (a view where the strides allow, else a copy). */
+    private static Tensor rows(Tensor x) {
+        if (x.dim() == 2) {
+            return x;
+        }
+        long k = x.size(-1);
+        return K.reshape(x, new long[] {k == 0 ? 0 : x.numel() / k, k}, false);
+    }
+
+    /** The output shape: x's leading dims, then {@code n}. */
+    private static long[] outShape(long[] x, long n) {
+        long[] s = x.clone();
+        s[s.length - 1] = n;
+        return s;
+    }
+
     /**
-     * {@code act(x W^T + b)} for a 2-d {@code x [m, k]}, a weight {@code W [n, k]} and an optional
+     * {@code act(x W^T + b)} for {@code x [..., k]} (2-d or more), a weight {@code W [n, k]} (or
+     * {@code [k, n]} with {@link Linear#weightKN}, the product then {@code x W}) and an optional
      * bias {@code b [n]} (inputs {@code (x, W)} or {@code (x, W, b)}), one float dtype: what
-     * {@code nn.Linear} (+ {@code ReLU}) computes. In F32, where packing pays, it runs the packed
-     * GEMM whose store starts from the bias (as {@code nn.Linear}'s inference path does, with the
-     * weight packed once and kept, see {@code PACKED}), so a compiled model gives the eager
-     * module's bits; otherwise it runs {@code matmul(x, W^T) + b} as the graph did. Its rules are
-     * those of the composition, written with tensor ops.
+     * {@code nn.Linear} (+ {@code ReLU}) computes, and what ONNX's {@code MatMul} + {@code Add}
+     * of a constant weight does. The leading dims of x are folded into the rows of one product.
+     * In F32, where packing pays, it runs the packed GEMM whose store starts from the bias (as
+     * {@code nn.Linear}'s inference path does, with the weight packed once and kept, see
+     * {@code PACKED}), so a compiled model gives the eager module's bits; otherwise it runs
+     * {@code matmul(x, W^T) + b} as the graph did. Its rules are those of the composition,
+     * written with tensor ops.
      */
     public static final OpDef<Linear> LINEAR = new OpDef<>("fusedLinear", 1, "FusedLinearBackward0") {
         @Override
         public TensorSpec[] infer(Linear attrs, TensorSpec... in) {
-            check(in.length, in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype(),
+            check(attrs, in.length, in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype(),
                     in.length > 2 ? in[2].shape() : null, in.length > 2 ? in[2].dtype() : null);
-            return Specs.one(new long[] {in[0].shape()[0], in[1].shape()[0]}, in[0].dtype());
+            return Specs.one(outShape(in[0].shape(), in[1].shape()[attrs.weightKN() ? 1 : 0]), in[0].dtype());
         }
 
-        private void check(int count, long[] x, DType xt, long[] w, DType wt, long[] b, DType bt) {
-            boolean ok = (count == 2 || count == 3) && x.length == 2 && w.length == 2 && x[1] == w[1]
-                    && xt.isFloatingPoint() && wt == xt && (b == null || b.length == 1 && b[0] == w[0] && bt == xt);
+        private void check(Linear attrs, int count, long[] x, DType xt, long[] w, DType wt, long[] b, DType bt) {
+            int kDim = attrs.weightKN() ? 0 : 1;
+            boolean ok = (count == 2 || count == 3) && x.length >= 2 && w.length == 2 && x[x.length - 1] == w[kDim]
+                    && xt.isFloatingPoint() && wt == xt && (b == null || b.length == 1 && b[0] == w[1 - kDim] && bt == xt);
             if (!ok) {
-                throw new IllegalArgumentException("fusedLinear: expected x [m, k], weight [n, k] and an optional bias [n] of "
-                        + "one float dtype, got " + xt + " " + Arrays.toString(x) + ", " + wt + " " + Arrays.toString(w)
+                throw new IllegalArgumentException("fusedLinear: expected x [..., k], weight "
+                        + (attrs.weightKN() ? "[k, n]" : "[n, k]") + " and an optional bias [n] of one float dtype, got "
+                        + xt + " " + Arrays.toString(x) + ", " + wt + " " + Arrays.toString(w)
                         + (b == null ? "" : ", " + bt + " " + Arrays.toString(b)));
             }
         }
 
+        private void check(Linear attrs, Tensor[] in) {
+            Tensor b = in.length > 2 ? in[2] : null;
+            check(attrs, in.length, in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype(), b == null ? null : b.shape(),
+                    b == null ? null : b.dtype());
+        }
+
+        /** Whether the packed F32 GEMM runs this product. */
+        private boolean packs(Linear attrs, Tensor x, Tensor w) {
+            long k = x.size(-1);
+            long m = k == 0 ? 0 : x.numel() / k;
+            long n = w.size(attrs.weightKN() ? 1 : 0);
+            return x.dtype() == DType.F32 && m * n <= Integer.MAX_VALUE && m <= Integer.MAX_VALUE
+                    && K.packingPays((int) m, (int) n, (int) k);
+        }
+
         @Override
         public Tensor[] compute(Linear attrs, Tensor[] in) {
-            Tensor x = in[0];
+            check(attrs, in);
+            Tensor x = rows(in[0]);
             Tensor w = in[1];
             Tensor b = in.length > 2 ? in[2] : null;
-            check(in.length, x.shape(), x.dtype(), w.shape(), w.dtype(), b == null ? null : b.shape(),
-                    b == null ? null : b.dtype());
-            int m = (int) x.shape()[0];
-            int n = (int) w.shape()[0];
-            int k = (int) w.shape()[1];
             Tensor y;
-            if (x.dtype() == DType.F32 && (long) m * n <= Integer.MAX_VALUE && K.packingPays(m, n, k)) {
-                y = K.linearPacked(x, packed(w), b);
+            if (packs(attrs, in[0], w)) {
+                y = K.linearPacked(x, packed(w, attrs.weightKN()), b);
             } else {
-                y = K.matmul(x, Dispatcher.call(ViewOps.TRANSPOSE, new ViewOps.Transpose(0, 1), w));
+                y = K.matmul(x, rightOperand(w, attrs.weightKN()));
                 if (b != null) {
                     y = K.binary("add", BinaryOp.ADD, y, b, y.dtype(), y.dtype());
                 }
             }
-            return Specs.one(attrs.relu() ? K.unary(UnaryOp.RELU, 0, 0, y, y.dtype()) : y);
+            if (attrs.relu()) {
+                y = K.unary(UnaryOp.RELU, 0, 0, y, y.dtype());
+            }
+            return Specs.one(in[0].dim() == 2 ? y : K.reshape(y, outShape(in[0].shape(), y.size(1)), false));
         }
 
         /** Only the packed F32 path has an out= kernel; the others compute and copy (see computeInto). */
@@ -549,17 +605,15 @@ public final class FusedOps {
 
         @Override
         public void computeInto(Linear attrs, Tensor[] in, Tensor[] out) {
-            Tensor x = in[0];
+            check(attrs, in);
             Tensor w = in[1];
             Tensor b = in.length > 2 ? in[2] : null;
-            int m = (int) x.size(0);
-            int n = (int) w.size(0);
-            int k = (int) w.size(1);
-            if (x.dtype() == DType.F32 && w.dtype() == DType.F32 && (b == null || b.dtype() == DType.F32) && x.dim() == 2
-                    && w.dim() == 2 && x.size(1) == k && (long) m * n <= Integer.MAX_VALUE && K.packingPays(m, n, k)) {
-                K.linearPackedInto(x, packed(w), b, out[0]);
+            if (packs(attrs, in[0], w) && out[0].isContiguous()) {
+                // out is contiguous, so its [rows, n] reshape is a view the GEMM writes through.
+                Tensor o = out[0].dim() == 2 ? out[0] : K.reshape(out[0], new long[] {out[0].numel() / Math.max(1, out[0].size(-1)), out[0].size(-1)}, true);
+                K.linearPackedInto(rows(in[0]), packed(w, attrs.weightKN()), b, o);
                 if (attrs.relu()) {
-                    K.unaryInto(UnaryOp.RELU, 0, 0, out[0], out[0]); // in place: each element is read, then written
+                    K.unaryInto(UnaryOp.RELU, 0, 0, o, o); // in place: each element is read, then written
                 }
             } else {
                 // The unpacked path is matmul + add + relu, each allocating; copying keeps the bits.
@@ -584,11 +638,16 @@ public final class FusedOps {
             int inputs = n.savedCount() - 1;
             Tensor y = n.saved(inputs);
             Tensor gz = attrs.relu() ? ElementwiseOps.thresholdBackward(g[0], y, 0.0) : g[0];
+            boolean kn = attrs.weightKN();
             Tensor[] out = new Tensor[inputs];
-            out[0] = n.needsInputGrad(0) ? gz.matmul(w) : null;
-            out[1] = n.needsInputGrad(1) ? gz.t().matmul(x) : null;
+            out[0] = n.needsInputGrad(0) ? gz.matmul(kn ? w.t() : w) : null;
+            Tensor gz2 = gz.dim() == 2 ? gz : gz.reshape(-1, gz.size(-1));
+            if (n.needsInputGrad(1)) {
+                Tensor x2 = x.dim() == 2 ? x : x.reshape(-1, x.size(-1));
+                out[1] = kn ? x2.t().matmul(gz2) : gz2.t().matmul(x2);
+            }
             if (inputs > 2) {
-                out[2] = n.needsInputGrad(2) ? gz.sum(0) : null;
+                out[2] = n.needsInputGrad(2) ? gz2.sum(0) : null;
             }
             return out;
         }
@@ -597,12 +656,13 @@ public final class FusedOps {
         public Tensor[] jvp(Linear attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
             Tensor x = in[0];
             Tensor w = in[1];
+            boolean kn = attrs.weightKN();
             Tensor tz = null;
             if (t[0] != null) {
-                tz = t[0].matmul(w.t());
+                tz = t[0].matmul(kn ? w : w.t());
             }
             if (t[1] != null) {
-                Tensor d = x.matmul(t[1].t());
+                Tensor d = x.matmul(kn ? t[1] : t[1].t());
                 tz = tz == null ? d : tz.add(d);
             }
             if (in.length > 2 && t[2] != null) {
@@ -615,8 +675,442 @@ public final class FusedOps {
         }
     };
 
+    // ------------------------------------------------------------------ fused layer norm
+
+    /**
+     * Attributes of {@link #LAYER_NORM}: inputs {@code x}, then {@code r} when {@code residual},
+     * {@code weight} when {@code weight}, {@code bias} when {@code bias}.
+     *
+     * @param eps added to the variance
+     * @param residual whether a second input of x's shape is added to x first
+     * @param weight whether a 1-d weight (the last dim's size) scales the result
+     * @param bias whether a 1-d bias (the last dim's size) is added last
+     */
+    public record LayerNorm(double eps, boolean residual, boolean weight, boolean bias) {
+        /** Checks eps. */
+        public LayerNorm {
+            if (!(eps >= 0) || Double.isInfinite(eps)) {
+                throw new IllegalArgumentException("fusedLayerNorm: eps must be finite and non-negative, got " + eps);
+            }
+        }
+
+        int inputs() {
+            return 1 + (residual ? 1 : 0) + (weight ? 1 : 0) + (bias ? 1 : 0);
+        }
+    }
+
+    /** The layer-norm inputs by role: x, r, weight, bias (null where absent). */
+    private static Tensor[] roles(LayerNorm a, Tensor[] in) {
+        int i = 1;
+        Tensor r = a.residual() ? in[i++] : null;
+        Tensor w = a.weight() ? in[i++] : null;
+        Tensor b = a.bias() ? in[i] : null;
+        return new Tensor[] {in[0], r, w, b};
+    }
+
+    /**
+     * Layer norm over the last dim of {@code x} (plus a residual {@code r} of x's shape, added
+     * first), with an optional weight and bias: {@code z = x + r},
+     * {@code (z - mean(z)) * rsqrt(var(z) + eps) * weight + bias}, the biased variance, as
+     * {@code nn.LayerNorm} over the last dim, and ONNX's {@code LayerNormalization}, compute it.
+     * The compiler's {@code LayerNormFusion} makes it from that decomposition (and the residual
+     * add in front of it), so a transformer's norm reads each row once instead of about ten
+     * passes over the activation. F32 runs the one-pass row kernel; F64 (gradient checks) runs
+     * the composition. Its rules are those of the composition, written with tensor ops.
+     */
+    public static final OpDef<LayerNorm> LAYER_NORM = new OpDef<>("fusedLayerNorm", 1, "FusedLayerNormBackward0") {
+        @Override
+        public TensorSpec[] infer(LayerNorm attrs, TensorSpec... in) {
+            check(attrs, Arrays.stream(in).map(TensorSpec::shape).toArray(long[][]::new),
+                    Arrays.stream(in).map(TensorSpec::dtype).toArray(DType[]::new));
+            return Specs.one(in[0].shape(), in[0].dtype());
+        }
+
+        private void check(LayerNorm a, long[][] shapes, DType[] dtypes) {
+            boolean ok = shapes.length == a.inputs() && shapes[0].length >= 1 && dtypes[0].isFloatingPoint();
+            long n = shapes[0].length >= 1 ? shapes[0][shapes[0].length - 1] : -1;
+            for (int i = 1; ok && i < shapes.length; i++) {
+                boolean isResidual = a.residual() && i == 1;
+                ok = dtypes[i] == dtypes[0] && (isResidual ? Arrays.equals(shapes[i], shapes[0])
+                        : shapes[i].length == 1 && shapes[i][0] == n);
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("fusedLayerNorm: expected x [..., n] of a float dtype"
+                        + (a.residual() ? ", a residual of x's shape" : "") + (a.weight() ? ", a weight [n]" : "")
+                        + (a.bias() ? ", a bias [n]" : "") + ", one dtype; got " + shapes.length + " input(s): "
+                        + Arrays.stream(shapes).map(Arrays::toString).toList() + " " + Arrays.toString(dtypes));
+            }
+        }
+
+        private void check(LayerNorm a, Tensor[] in) {
+            check(a, Arrays.stream(in).map(Tensor::shape).toArray(long[][]::new),
+                    Arrays.stream(in).map(Tensor::dtype).toArray(DType[]::new));
+        }
+
+        @Override
+        public Tensor[] compute(LayerNorm attrs, Tensor[] in) {
+            check(attrs, in);
+            Tensor[] t = roles(attrs, in);
+            if (in[0].dtype() == DType.F32) {
+                Tensor out = Tensor.zeros(in[0].shape(), DType.F32);
+                K.layerNormInto(t[0], t[1], t[2], t[3], attrs.eps(), out);
+                return Specs.one(out);
+            }
+            DType dt = in[0].dtype();
+            int[] last = {in[0].dim() - 1};
+            Tensor z = t[1] == null ? t[0] : K.binary("add", BinaryOp.ADD, t[0], t[1], dt, dt);
+            Tensor mean = K.unary(UnaryOp.DIV_SCALAR, z.size(-1), 0, K.reduce("sum", dev.walnut.backend.ReduceOp.SUM, z, last,
+                    true), dt);
+            Tensor d = K.binary("sub", BinaryOp.SUB, z, mean, dt, dt);
+            Tensor var = K.unary(UnaryOp.DIV_SCALAR, z.size(-1), 0, K.reduce("sum", dev.walnut.backend.ReduceOp.SUM,
+                    K.unary(UnaryOp.SQUARE, 0, 0, d, dt), last, true), dt);
+            Tensor rstd = K.unary(UnaryOp.RSQRT, 0, 0, K.unary(UnaryOp.ADD_SCALAR, attrs.eps(), 0, var, dt), dt);
+            Tensor y = K.binary("mul", BinaryOp.MUL, d, rstd, dt, dt);
+            y = t[2] == null ? y : K.binary("mul", BinaryOp.MUL, y, t[2], dt, dt);
+            return Specs.one(t[3] == null ? y : K.binary("add", BinaryOp.ADD, y, t[3], dt, dt));
+        }
+
+        @Override
+        public boolean hasOutKernel(LayerNorm attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(LayerNorm attrs, Tensor[] in, Tensor[] out) {
+            check(attrs, in);
+            if (in[0].dtype() == DType.F32 && out[0].dtype() == DType.F32 && out[0].isContiguous()) {
+                Tensor[] t = roles(attrs, in);
+                K.layerNormInto(t[0], t[1], t[2], t[3], attrs.eps(), out[0]);
+            } else {
+                Tensor y = compute(attrs, in)[0];
+                try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+                    out[0].copyInPlace(y);
+                }
+            }
+        }
+
+        @Override
+        public Tensor[] save(LayerNorm attrs, Tensor[] in, Tensor[] out) {
+            return in;
+        }
+
+        /** z - mean(z) and rsqrt(var(z) + eps) of the saved or given inputs, with tensor ops (differentiable). */
+        private Tensor[] centeredAndRstd(LayerNorm a, Tensor[] t) {
+            Tensor z = t[1] == null ? t[0] : t[0].add(t[1]);
+            int last = z.dim() - 1;
+            Tensor d = z.sub(z.mean(last, true));
+            return new Tensor[] {d, d.square().mean(last, true).add(a.eps()).rsqrt()};
+        }
+
+        @Override
+        public Tensor[] vjp(LayerNorm attrs, Node n, Tensor[] g) {
+            Tensor[] in = new Tensor[attrs.inputs()];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = n.saved(i);
+            }
+            Tensor[] t = roles(attrs, in);
+            Tensor[] dr = centeredAndRstd(attrs, t);
+            Tensor xhat = dr[0].mul(dr[1]);
+            int last = xhat.dim() - 1;
+            Tensor gxhat = t[2] == null ? g[0] : g[0].mul(t[2]);
+            // d/dz of (z - mean) * rstd: rstd * (g - mean(g) - xhat * mean(g * xhat)).
+            Tensor gz = dr[1].mul(gxhat.sub(gxhat.mean(last, true)).sub(xhat.mul(gxhat.mul(xhat).mean(last, true))));
+            long[] vec = {xhat.size(-1)};
+            Tensor[] out = new Tensor[in.length];
+            int i = 0;
+            out[i] = n.needsInputGrad(i) ? gz : null;
+            i++;
+            if (attrs.residual()) {
+                out[i] = n.needsInputGrad(i) ? gz : null;
+                i++;
+            }
+            if (attrs.weight()) {
+                out[i] = n.needsInputGrad(i) ? g[0].mul(xhat).sumToShape(vec) : null;
+                i++;
+            }
+            if (attrs.bias()) {
+                out[i] = n.needsInputGrad(i) ? g[0].sumToShape(vec) : null;
+            }
+            return out;
+        }
+
+        @Override
+        public Tensor[] jvp(LayerNorm attrs, Tensor[] in, Tensor[] out, Tensor[] tangents) {
+            Tensor[] t = roles(attrs, in);
+            Tensor[] dt = roles(attrs, tangents);
+            Tensor tz = dt[0] == null ? dt[1] : dt[1] == null ? dt[0] : dt[0].add(dt[1]);
+            Tensor[] dr = centeredAndRstd(attrs, t);
+            Tensor ty = null;
+            if (tz != null) {
+                int last = tz.dim() - 1;
+                Tensor td = tz.sub(tz.mean(last, true));
+                // xhat = d * rstd; d(rstd) = -rstd^3 * mean(d * td), so d(xhat) = rstd * (td - xhat * mean(xhat * td)).
+                Tensor xhat = dr[0].mul(dr[1]);
+                Tensor txhat = dr[1].mul(td.sub(xhat.mul(xhat.mul(td).mean(last, true))));
+                ty = t[2] == null ? txhat : txhat.mul(t[2]);
+            }
+            if (dt[2] != null) {
+                Tensor d = dr[0].mul(dr[1]).mul(dt[2]);
+                ty = ty == null ? d : ty.add(d);
+            }
+            if (dt[3] != null) {
+                ty = ty == null ? dt[3].expand(out[0].shape()) : ty.add(dt[3]);
+            }
+            return Specs.one(ty);
+        }
+    };
+
+    // ------------------------------------------------------------------ fused attention
+
+    /**
+     * Attributes of {@link #ATTENTION}.
+     *
+     * @param scale the factor on the scores {@code q k^T} before the softmax (finite)
+     */
+    public record Attention(double scale) {
+        /** Checks the scale. */
+        public Attention {
+            if (!Double.isFinite(scale)) {
+                throw new IllegalArgumentException("fusedAttention: scale must be finite, got " + scale);
+            }
+        }
+    }
+
+    /** {@code softmax(scale * q k^T)} over the last dim, with tensor ops (differentiable). */
+    private static Tensor attentionWeights(Attention a, Tensor q, Tensor k) {
+        return q.matmul(k.transpose(1, 2)).mul(a.scale()).softmax(2);
+    }
+
+    /**
+     * Scaled dot-product attention {@code softmax(scale * q k^T) v} over the last dim, for
+     * {@code q [B, L, d]}, {@code k [B, S, d]} and {@code v [B, S, dv]} of one float dtype ({@code B}
+     * items, e.g. batch times heads): what an imported {@code MultiheadAttention} computes
+     * between its projections. The compiler's {@code AttentionFusion} makes it from
+     * {@code matmul(softmax(matmul(q * c, k^T)), v)}. F32 runs a kernel that keeps each block of
+     * scores in cache (the {@code [B, L, S]} scores are never stored); F64 runs the composition.
+     * Its rules are those of the composition, written with tensor ops.
+     */
+    public static final OpDef<Attention> ATTENTION = new OpDef<>("fusedAttention", 1, "FusedAttentionBackward0") {
+        @Override
+        public TensorSpec[] infer(Attention attrs, TensorSpec... in) {
+            check(in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
+            return Specs.one(new long[] {in[0].shape()[0], in[0].shape()[1], in[2].shape()[2]}, in[0].dtype());
+        }
+
+        private void check(int count, long[] q, long[] k, long[] v, DType qt, DType kt, DType vt) {
+            boolean ok = count == 3 && q.length == 3 && k.length == 3 && v.length == 3 && q[0] == k[0] && k[0] == v[0]
+                    && q[2] == k[2] && k[1] == v[1] && qt.isFloatingPoint() && kt == qt && vt == qt;
+            if (!ok) {
+                throw new IllegalArgumentException("fusedAttention: expected q [B, L, d], k [B, S, d] and v [B, S, dv] of one "
+                        + "float dtype, got " + qt + " " + Arrays.toString(q) + ", " + kt + " " + Arrays.toString(k) + ", "
+                        + vt + " " + Arrays.toString(v));
+            }
+        }
+
+        private void check(Tensor[] in) {
+            check(in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Attention attrs, Tensor[] in) {
+            check(in);
+            Tensor q = in[0];
+            Tensor k = in[1];
+            Tensor v = in[2];
+            if (q.dtype() == DType.F32 && q.numel() + k.numel() + v.numel() <= Integer.MAX_VALUE
+                    && q.size(0) * q.size(1) * k.size(1) <= Integer.MAX_VALUE) {
+                Tensor out = Tensor.zeros(new long[] {q.size(0), q.size(1), v.size(2)}, DType.F32);
+                K.attentionInto(q, k, v, attrs.scale(), out);
+                return Specs.one(out);
+            }
+            DType dt = q.dtype();
+            Tensor s = K.unary(UnaryOp.MUL_SCALAR, attrs.scale(), 0, K.matmul(q, Dispatcher.call(ViewOps.TRANSPOSE,
+                    new ViewOps.Transpose(1, 2), k)), dt);
+            return Specs.one(K.matmul(K.softmax(s, 2, false), v));
+        }
+
+        @Override
+        public Tensor[] save(Attention attrs, Tensor[] in, Tensor[] out) {
+            return in;
+        }
+
+        @Override
+        public Tensor[] vjp(Attention attrs, Node n, Tensor[] g) {
+            Tensor q = n.saved(0);
+            Tensor k = n.saved(1);
+            Tensor v = n.saved(2);
+            Tensor p = attentionWeights(attrs, q, k);
+            Tensor gp = g[0].matmul(v.transpose(1, 2));
+            // The softmax's rule: p * (gp - sum(gp * p)) over the last dim; then the scale.
+            Tensor gs = p.mul(gp.sub(gp.mul(p).sum(2, true))).mul(attrs.scale());
+            return new Tensor[] {
+                n.needsInputGrad(0) ? gs.matmul(k) : null,
+                n.needsInputGrad(1) ? gs.transpose(1, 2).matmul(q) : null,
+                n.needsInputGrad(2) ? p.transpose(1, 2).matmul(g[0]) : null};
+        }
+
+        @Override
+        public Tensor[] jvp(Attention attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor q = in[0];
+            Tensor k = in[1];
+            Tensor v = in[2];
+            Tensor p = attentionWeights(attrs, q, k);
+            Tensor ts = null;
+            if (t[0] != null) {
+                ts = t[0].matmul(k.transpose(1, 2));
+            }
+            if (t[1] != null) {
+                Tensor d = q.matmul(t[1].transpose(1, 2));
+                ts = ts == null ? d : ts.add(d);
+            }
+            Tensor to = null;
+            if (ts != null) {
+                ts = ts.mul(attrs.scale());
+                to = p.mul(ts.sub(p.mul(ts).sum(2, true))).matmul(v);
+            }
+            if (t[2] != null) {
+                Tensor d = p.matmul(t[2]);
+                to = to == null ? d : to.add(d);
+            }
+            return Specs.one(to);
+        }
+    };
+
+    // ------------------------------------------------------------------ fused convolution
+
+    /**
+     * Attributes of {@link #CONV2D}.
+     *
+     * @param depthwise the window of a {@link WindowOps#DEPTHWISE_CONV2D}, or null for the valid
+     *                  stride-1 {@link WindowOps#CONVOLUTION}
+     * @param min       the activation's lower bound ({@code -Infinity} for none, 0 for ReLU)
+     * @param max       its upper bound ({@code Infinity} for none, 6 for ReLU6)
+     */
+    public record Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max) {
+        /** Checks the bounds. */
+        public Conv2d {
+            if (Double.isNaN(min) || Double.isNaN(max) || min > max) {
+                throw new IllegalArgumentException("fusedConv2d: expected activation bounds min <= max, not NaN, got min="
+                        + min + ", max=" + max);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        OpDef<Object> base() {
+            return (OpDef<Object>) (OpDef<?>) (depthwise == null ? WindowOps.CONVOLUTION : WindowOps.DEPTHWISE_CONV2D);
+        }
+
+        Object baseAttrs() {
+            return depthwise == null ? NoAttrs.NONE : depthwise;
+        }
+    }
+
+    /**
+     * {@code d} passed where {@code min < y < max}: the reverse and forward rule of the clamp
+     * that produced {@code y}, from its output alone. At the bounds it follows ReLU's rule (zero
+     * where {@code y == 0}); clamp's own rule passes where the input equals a bound, which differs
+     * only where the pre-activation is exactly {@code min} or {@code max}.
+     */
+    private static Tensor inside(Tensor d, Tensor y, Conv2d attrs) {
+        Tensor r = d;
+        if (attrs.min() != Double.NEGATIVE_INFINITY) {
+            r = ElementwiseOps.thresholdBackward(r, y, attrs.min());
+        }
+        if (attrs.max() != Double.POSITIVE_INFINITY) {
+            r = ElementwiseOps.thresholdBackward(r, y.neg(), -attrs.max());
+        }
+        return r;
+    }
+
+    /**
+     * {@code clamp(conv(x, W) + b, min, max)}: a convolution ({@link WindowOps#CONVOLUTION}, or
+     * {@link WindowOps#DEPTHWISE_CONV2D} with its window) with its bias and a ReLU/ReLU6/clamp
+     * activation applied by the convolution kernel as it stores each output plane, while it is
+     * in cache, instead of by a pass over the whole output (MobileNet's 35 Clip layers, ResNet's
+     * ReLUs). Inputs {@code (x, W)} or {@code (x, W, b)}. Its rules are those of the composition:
+     * the activation's mask (see {@code inside}) then the convolution's own reverse and forward
+     * rules, so the gradients are the convolution's kernels'.
+     */
+    public static final OpDef<Conv2d> CONV2D = new OpDef<>("fusedConv2d", 1, "FusedConv2DBackward0") {
+        @Override
+        public TensorSpec[] infer(Conv2d attrs, TensorSpec... in) {
+            if (in.length < 2 || in.length > 3 || !in[0].dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("fusedConv2d: expected a float input, a weight and an optional bias, got "
+                        + in.length + " inputs" + (in.length > 0 ? " (input " + in[0].dtype() + ")" : ""));
+            }
+            return attrs.base().infer(attrs.baseAttrs(), in);
+        }
+
+        @Override
+        public Tensor[] compute(Conv2d attrs, Tensor[] in) {
+            Tensor b = in.length > 2 ? in[2] : null;
+            return Specs.one(attrs.depthwise() == null ? K.conv2d(in[0], in[1], b, attrs.min(), attrs.max())
+                    : K.depthwiseConv2d(in[0], in[1], b, attrs.depthwise().array(), attrs.min(), attrs.max()));
+        }
+
+        @Override
+        public Tensor[] save(Conv2d attrs, Tensor[] in, Tensor[] out) {
+            return new Tensor[] {in[0], in[1], out[0]};
+        }
+
+        /** The convolution's rule (which reads saved x and W, as this node saves them) on the masked gradient. */
+        @Override
+        public Tensor[] vjp(Conv2d attrs, Node n, Tensor[] g) {
+            return attrs.base().vjp(attrs.baseAttrs(), n, new Tensor[] {inside(g[0], n.saved(2), attrs)});
+        }
+
+        @Override
+        public Tensor[] jvp(Conv2d attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor tz = attrs.base().jvp(attrs.baseAttrs(), in, out, t)[0];
+            return Specs.one(tz == null ? null : inside(tz, out[0], attrs));
+        }
+    };
+
+    // ------------------------------------------------------------------ max pooling without indices
+
+    /**
+     * {@link WindowOps#MAX_POOL2D}'s values without its argmax output, for graphs that never read
+     * the indices (inference): a separable kernel of long contiguous max loops, and no 8-byte
+     * index per output. Same attributes and values as {@code maxPool2d} (a tie of {@code -0.0}
+     * and {@code 0.0} may give either zero). Its rules recompute the indices with
+     * {@code maxPool2d} and use that op's own, so its gradients are max pooling's.
+     */
+    public static final OpDef<WindowOps.Pool> MAX_POOL2D_VALUES = new OpDef<>("maxPool2dValues", 1,
+            "MaxPool2DValuesBackward0") {
+        @Override
+        public TensorSpec[] infer(WindowOps.Pool attrs, TensorSpec... in) {
+            return Specs.one(WindowOps.MAX_POOL2D.infer(attrs, in)[0].shape(), in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(WindowOps.Pool attrs, Tensor[] in) {
+            long[] s = in[0].shape();
+            return Specs.one(K.maxPoolValues(in[0], attrs.windows(s[2], s[3]), attrs.outH(), attrs.outW()));
+        }
+
+        @Override
+        public Tensor[] save(WindowOps.Pool attrs, Tensor[] in, Tensor[] out) {
+            return in;
+        }
+
+        @Override
+        public Tensor[] vjp(WindowOps.Pool attrs, Node n, Tensor[] g) {
+            Tensor x = n.saved(0);
+            long[] s = x.shape();
+            Tensor indices = Dispatcher.callAll(WindowOps.MAX_POOL2D, attrs, x)[1];
+            return Specs.one(Dispatcher.call(WindowOps.MAX_POOL2D_BACKWARD, new WindowOps.Plane((int) s[2], (int) s[3]),
+                    g[0], indices));
+        }
+
+        @Override
+        public Tensor[] jvp(WindowOps.Pool attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor[] full = Dispatcher.callAll(WindowOps.MAX_POOL2D, attrs, in[0]);
+            return Specs.one(WindowOps.MAX_POOL2D.jvp(attrs, in, full, t)[0]);
+        }
+    };
+
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR);
+    static final List<OpDef<?>> ALL = List.of(ELEMENTWISE, LINEAR, LAYER_NORM, ATTENTION, CONV2D, MAX_POOL2D_VALUES);
 
     /** The fused op named {@code name}, or null. */
     public static OpDef<?> byName(String name) {

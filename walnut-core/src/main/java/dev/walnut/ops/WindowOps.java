@@ -233,7 +233,8 @@ public final class WindowOps {
 
         @Override
         public Tensor[] compute(NoAttrs attrs, Tensor[] in) {
-            return Specs.one(K.conv2d(in[0], in[1], in.length > 2 ? in[2] : null));
+            return Specs.one(K.conv2d(in[0], in[1], in.length > 2 ? in[2] : null, Double.NEGATIVE_INFINITY,
+                    Double.POSITIVE_INFINITY));
         }
 
         @Override
@@ -323,7 +324,8 @@ public final class WindowOps {
 
         @Override
         public Tensor[] compute(DepthwiseWindow a, Tensor[] in) {
-            return Specs.one(K.depthwiseConv2d(in[0], in[1], in.length > 2 ? in[2] : null, a.array()));
+            return Specs.one(K.depthwiseConv2d(in[0], in[1], in.length > 2 ? in[2] : null, a.array(),
+                    Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
         }
 
         @Override

@@ -97,6 +97,34 @@ class ElementwiseFusionTest {
         }
     }
 
+    /**
+     * The benchmark's ten-op chain (issue 15's target) compiled, against eager, bit for bit: sizes
+     * below, at and just past one vector, block and thread split (the transcendentals' whole-vector
+     * and padded-tail paths), NaN, infinities and zeros among the inputs, and a broadcast row.
+     */
+    @Test
+    void theBenchmarkChainMatchesEagerOnTailsSpecialValuesAndBroadcasts() {
+        Function<Tensor[], Tensor> chain = in -> in[0].mul(in[1]).add(1.0).exp().mul(0.5).tanh().mul(in[0]).sub(in[1])
+                .mul(2.0).add(in[0]).relu();
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1e-40f, 60f, -60f};
+        for (int n : new int[] {1, 15, 16, 17, 1023, 1025, 4097, 65_537}) {
+            Tensor x = randn(n, DType.F32, n);
+            Tensor y = randn(n + 1, DType.F32, n);
+            float[] xs = x.toFloatArray();
+            for (int i = 0; i < n; i += 7) {
+                xs[i] = specials[i % specials.length];
+            }
+            x = Tensor.fromArray(xs, n);
+            CompiledFunction f = Compiler.compile(chain);
+            assertBitIdentical(chain.apply(new Tensor[] {x, y}), f.apply(x, y));
+            assertEquals(FusedOps.ELEMENTWISE, f.graphFor(x, y).nodes().get(0).op());
+        }
+        Tensor m = randn(5, DType.F32, 33, 47);
+        Tensor row = randn(6, DType.F32, 47);
+        CompiledFunction f = Compiler.compile(chain);
+        assertBitIdentical(chain.apply(new Tensor[] {m, row}), f.apply(m, row));
+    }
+
     @Test
     void broadcastInputsScalarsAndStridedViewsGiveTheSameBitsAsEager() {
         Tensor x = randn(1, DType.F32, 37, 129);

@@ -97,6 +97,25 @@ class GraphFileTest {
     }
 
     @Test
+    void aFileWrittenBeforeABooleanAttributeExistedStillLoads() throws IOException {
+        // fusedLinear gained weightKN; files saved before it lack the key and meant false.
+        Module model = new Sequential(new Linear(3, 4), new ReLU());
+        Graph g = new LinearFusion().apply(Graph.trace(model, randn(1, 2, 3)));
+        String json = GraphFile.toJson(g);
+        assertTrue(json.contains(", \"weightKN\": false"), json);
+        Path file = dir.resolve("linear.walnut");
+        g.save(file);
+        Map<String, Tensor> weights = SafeTensors.load(file);
+        Graph old = GraphFile.fromJson(json.replace(", \"weightKN\": false", ""), weights);
+        assertEquals(g.toString(), old.toString());
+        Tensor x = randn(2, 2, 3);
+        assertBitIdentical(g.run(x)[0], old.run(x)[0]);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> GraphFile.fromJson(json.replace("\"activation\": \"relu\", ", ""), weights));
+        assertTrue(e.getMessage().contains("missing attribute 'activation'"), e.getMessage());
+    }
+
+    @Test
     void aMissingWeightIsNamed() throws IOException {
         Module model = new Linear(3, 2);
         Graph g = Graph.trace(model, randn(1, 4, 3));

@@ -173,8 +173,8 @@ class PassesTest {
         assertEquals("""
                 graph(%x0: f32[?,4,4], %1.weight: f32[8,16], %1.bias: f32[8], %3.weight: f32[4,8], %3.bias: f32[4]):
                   %0 = reshape(%x0) {shape=[?, 16]} : f32[?,16]
-                  %1 = fusedLinear(%0, %1.weight, %1.bias) {activation=relu} : f32[?,8]
-                  %2 = fusedLinear(%1, %3.weight, %3.bias) {activation=none} : f32[?,4]
+                  %1 = fusedLinear(%0, %1.weight, %1.bias) {activation=relu, weightKN=false} : f32[?,8]
+                  %2 = fusedLinear(%1, %3.weight, %3.bias) {activation=none, weightKN=false} : f32[?,4]
                   return (%2)
                 """, after.toString());
         Tensor x = randn(2, 5, 4, 4);

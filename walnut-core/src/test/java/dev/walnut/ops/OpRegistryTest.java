@@ -211,6 +211,13 @@ class OpRegistryTest {
                         f64(g, Domain.REAL, 2, 2, 5, 6), f64(g, Domain.REAL, 4, 1, 3, 2), f64(g, Domain.REAL, 4)}));
         rows.add(ex(WindowOps.DEPTHWISE_CONV2D, new WindowOps.DepthwiseWindow(1, 1, 1, 1, 1, 1), "3x3 same, no bias",
                 g -> new Tensor[] {f64(g, Domain.REAL, 1, 3, 4, 4), f64(g, Domain.REAL, 3, 1, 3, 3)}));
+        rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, Double.POSITIVE_INFINITY), "dense + bias + relu",
+                g -> new Tensor[] {f64(g, Domain.REAL, 2, 2, 5, 4), f64(g, Domain.REAL, 3, 2, 3, 2), f64(g, Domain.REAL, 3)}));
+        rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(new WindowOps.DepthwiseWindow(2, 1, 1, 0, 1, 1), -0.5, 0.5),
+                "depthwise + bias + clamp", g -> new Tensor[] {f64(g, Domain.REAL, 2, 2, 5, 6),
+                        f64(g, Domain.REAL, 2, 1, 3, 2), f64(g, Domain.REAL, 2)}));
+        rows.add(ex(FusedOps.MAX_POOL2D_VALUES, new WindowOps.Pool(new int[] {3, 3, 2, 2, 1, 1, 1, 1}, 3, 3, null),
+                "values only, k3 stride 2 padding 1", g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 5, 6)}));
         int[] geometry = {2, 2, 2, 2, 0, 0, 1, 1};
         rows.add(ex(WindowOps.MAX_POOL2D, new WindowOps.Pool(geometry, 2, 2, null), "2x2 stride 2",
                 g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));

@@ -350,7 +350,7 @@ final class ExportOps {
             UNSUPPORTED.put(backward, "it appears in backward graphs, which ONNX export does not cover; export an "
                     + "inference graph (a module's forward, traced in eval mode)");
         }
-        for (String fused : List.of("fusedElementwise", "fusedLinear")) {
+        for (String fused : List.of("fusedElementwise", "fusedLinear", "fusedLayerNorm", "fusedAttention")) {
             UNSUPPORTED.put(fused, "it is made by the compiler's fusion passes; export the graph before fusion "
                     + "(OnnxExport runs only simplification passes)");
         }

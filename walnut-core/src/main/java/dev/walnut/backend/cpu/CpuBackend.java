@@ -392,6 +392,24 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out,
+                              int outOff) {
+        int[] qs = lq.strides();
+        int[] ks = lk.strides();
+        int[] vs = lv.strides();
+        AttentionKernels.attention(lq.shape()[0], lq.shape()[1], lk.shape()[1], lq.shape()[2], lv.shape()[2], scale,
+                (float[]) a(q), lq.offset(), qs[0], qs[1], qs[2], (float[]) a(k), lk.offset(), ks[0], ks[1], ks[2],
+                (float[]) a(v), lv.offset(), vs[0], vs[1], vs[2], (float[]) a(out), outOff);
+    }
+
+    @Override
+    public void layerNormInto(Storage x, int xOff, Storage r, int rOff, Storage w, int wOff, Storage b, int bOff, int rows,
+                              int n, double eps, Storage out, int outOff) {
+        NormKernels.layerNorm((float[]) a(x), xOff, r == null ? null : (float[]) a(r), rOff, w == null ? null : (float[]) a(w),
+                wOff, b == null ? null : (float[]) a(b), bOff, rows, n, eps, (float[]) a(out), outOff);
+    }
+
+    @Override
     public void softmaxInto(Storage x, int off, int outer, int len, int inner, boolean log, Storage out, int outOff) {
         if (x.dtype() == DType.F32) {
             ReduceKernels.softmax((float[]) a(x), off, outer, len, inner, (float[]) a(out), outOff, log);
@@ -730,14 +748,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, int n, int cIn, int h, int wd,
-                          int cOut, int kh, int kw) {
+                          int cOut, int kh, int kw, double min, double max) {
         Storage out = allocate(x.dtype(), n * cOut * (h - kh + 1) * (wd - kw + 1));
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
         if (direct(cIn, kh, kw, cOut)) {
-            DirectConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw);
+            DirectConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw, min, max);
         } else {
-            ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw);
+            ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw, min, max);
         }
         return out;
     }
@@ -781,9 +799,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
-                                   DepthwiseConvKernels.Geometry g) {
+                                   DepthwiseConvKernels.Geometry g, double min, double max) {
         Storage out = allocate(x.dtype(), g.outputSize());
-        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g);
+        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g, min, max);
         return out;
     }
 
@@ -799,6 +817,13 @@ public final class CpuBackend implements Backend {
         Storage gw = allocate(gy.dtype(), g.weightSize());
         DepthwiseConvKernels.weightGrad(a(x), xOff, a(gy), gOff, a(gw), g);
         return gw;
+    }
+
+    @Override
+    public Storage maxPoolValues(Storage x, int off, int planes, PoolKernels.Windows g) {
+        Storage out = allocate(x.dtype(), planes * g.outputSize());
+        PoolKernels.maxValues(a(x), off, a(out), planes, g);
+        return out;
     }
 
     @Override

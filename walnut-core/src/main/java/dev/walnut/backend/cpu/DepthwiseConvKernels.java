@@ -30,7 +30,7 @@ import java.util.Arrays;
  * <pre>{@code
  * var g = new DepthwiseConvKernels.Geometry(8, 32, 1, 112, 112, 3, 3, 1, 1, 1, 1, 1, 1);
  * float[] out = new float[g.outputSize()];
- * DepthwiseConvKernels.forward(x, 0, w, bias, out, g);   // bias may be null
+ * DepthwiseConvKernels.forward(x, 0, w, bias, out, g, 0, 6);   // bias may be null; ReLU6
  * }</pre>
  */
 public final class DepthwiseConvKernels {
@@ -118,14 +118,19 @@ public final class DepthwiseConvKernels {
         }
     }
 
-    /** Forward: {@code out [n, channels * multiplier, outH, outW]} (fully written) of {@code x} from {@code xOff}. */
-    public static void forward(Object x, int xOff, Object w, Object bias, Object out, Geometry g) {
+    /**
+     * Forward: {@code out [n, channels * multiplier, outH, outW]} (fully written) of {@code x} from
+     * {@code xOff}, clamped to {@code [min, max]} (infinite bounds for none; {@code [0, inf]} is
+     * ReLU, {@code [0, 6]} ReLU6) while each plane is still in the scratch row.
+     */
+    public static void forward(Object x, int xOff, Object w, Object bias, Object out, Geometry g, double min,
+                               double max) {
         int work = g.multiplier() * g.outH() * g.outW() * g.taps();
         Parallel.forRange(g.n() * g.channels(), Math.max(1, GRAIN / Math.max(1, work)), (lo, hi) -> {
             if (x instanceof float[] f) {
-                forwardFloat(f, xOff, (float[]) w, (float[]) bias, (float[]) out, lo, hi, g);
+                forwardFloat(f, xOff, (float[]) w, (float[]) bias, (float[]) out, lo, hi, g, min, max);
             } else {
-                forwardDouble((double[]) x, xOff, (double[]) w, (double[]) bias, (double[]) out, lo, hi, g);
+                forwardDouble((double[]) x, xOff, (double[]) w, (double[]) bias, (double[]) out, lo, hi, g, min, max);
             }
         });
     }
@@ -175,6 +180,29 @@ public final class DepthwiseConvKernels {
         // Column phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
         int sw = g.strideW();
         int pw = g.padW();
+        if (sw == 2) {
+            // MobileNet's strided layers: one sequential pass over each row writing both phases,
+            // instead of one strided pass per phase (a quarter of a MobileNet v2 profile).
+            int c0 = pw & 1; // the first input column of an even padded column (phase 0)
+            for (int y = 0; y < h; y++) {
+                int in = xOff + y * w;
+                int even = g.subRow(y + g.padH(), 0);
+                int odd = g.subRow(y + g.padH(), 1);
+                if (c0 == 1) {
+                    p[odd + (pw >> 1)] = x[in];
+                }
+                // Columns c (even padded column) and c + 1 (odd) share position (c + pW) / 2.
+                int c = c0;
+                for (int k = even + ((c0 + pw) >> 1), d = odd - even; c + 1 < w; c += 2, k++) {
+                    p[k] = x[in + c];
+                    p[k + d] = x[in + c + 1];
+                }
+                if (c < w) {
+                    p[even + ((c + pw) >> 1)] = x[in + c];
+                }
+            }
+            return;
+        }
         for (int y = 0; y < h; y++) {
             int in = xOff + y * w;
             for (int r = 0; r < sw; r++) {
@@ -187,7 +215,7 @@ public final class DepthwiseConvKernels {
     }
 
     private static void forwardFloat(float[] x, int xOff, float[] w, float[] bias, float[] out, int p0, int p1,
-                                      Geometry g) {
+                                      Geometry g, double min, double max) {
         int[] taps = g.tapOffsets();
         int k = g.taps();
         int m = g.multiplier();
@@ -208,6 +236,7 @@ public final class DepthwiseConvKernels {
                 // plane is one long row (plus rowStep - ow dropped columns per row): one call,
                 // one tail, instead of oh short rows.
                 rows.forwardRow(p, 0, taps, k, w, o * k, b, flat, 0, oh * rowStep);
+                ShiftedGemmConvKernels.clamp(flat, 0, oh * rowStep, min, max);
                 for (int i = 0; i < oh; i++) {
                     System.arraycopy(flat, i * rowStep, out, outOff + i * ow, ow);
                 }
@@ -347,6 +376,29 @@ public final class DepthwiseConvKernels {
         // Column phase r of a row holds the padded columns r, r + sW, ...: input columns r - pW + q sW.
         int sw = g.strideW();
         int pw = g.padW();
+        if (sw == 2) {
+            // MobileNet's strided layers: one sequential pass over each row writing both phases,
+            // instead of one strided pass per phase (a quarter of a MobileNet v2 profile).
+            int c0 = pw & 1; // the first input column of an even padded column (phase 0)
+            for (int y = 0; y < h; y++) {
+                int in = xOff + y * w;
+                int even = g.subRow(y + g.padH(), 0);
+                int odd = g.subRow(y + g.padH(), 1);
+                if (c0 == 1) {
+                    p[odd + (pw >> 1)] = x[in];
+                }
+                // Columns c (even padded column) and c + 1 (odd) share position (c + pW) / 2.
+                int c = c0;
+                for (int k = even + ((c0 + pw) >> 1), d = odd - even; c + 1 < w; c += 2, k++) {
+                    p[k] = x[in + c];
+                    p[k + d] = x[in + c + 1];
+                }
+                if (c < w) {
+                    p[even + ((c + pw) >> 1)] = x[in + c];
+                }
+            }
+            return;
+        }
         for (int y = 0; y < h; y++) {
             int in = xOff + y * w;
             for (int r = 0; r < sw; r++) {
@@ -359,7 +411,7 @@ public final class DepthwiseConvKernels {
     }
 
     private static void forwardDouble(double[] x, int xOff, double[] w, double[] bias, double[] out, int p0, int p1,
-                                      Geometry g) {
+                                      Geometry g, double min, double max) {
         int[] taps = g.tapOffsets();
         int k = g.taps();
         int m = g.multiplier();
@@ -379,6 +431,7 @@ public final class DepthwiseConvKernels {
                 // plane is one long row (plus rowStep - ow dropped columns per row): one call,
                 // one tail, instead of oh short rows.
                 forwardRow(p, 0, taps, k, w, o * k, b, flat, 0, oh * rowStep);
+                ShiftedGemmConvKernels.clamp(flat, 0, oh * rowStep, min, max);
                 for (int i = 0; i < oh; i++) {
                     System.arraycopy(flat, i * rowStep, out, outOff + i * ow, ow);
                 }

@@ -11,7 +11,7 @@ package dev.walnut.backend.cpu;
  *
  * <pre>{@code
  * // x [64, 1, 28, 28], w [32, 1, 3, 3] -> y [64, 32, 26, 26]
- * DirectConvKernels.forward(x, 0, w, bias, y, 64, 1, 28, 28, 32, 3, 3);
+ * DirectConvKernels.forward(x, 0, w, bias, y, 64, 1, 28, 28, 32, 3, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
  * }</pre>
  */
 public final class DirectConvKernels {
@@ -20,18 +20,27 @@ public final class DirectConvKernels {
     private DirectConvKernels() {
     }
 
-    /** See {@link WindowKernelProvider#conv2dForward}; {@code bias} may be null. */
+    /**
+     * See {@link WindowKernelProvider#conv2dForward}; {@code bias} may be null. The outputs are
+     * then clamped to {@code [min, max]} (infinite for none), each item's right after it is computed.
+     */
     public static void forward(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int h, int width,
-                               int cOut, int kh, int kw) {
+                               int cOut, int kh, int kw, double min, double max) {
         long perItem = (long) cOut * cIn * kh * kw * (h - kh + 1) * (width - kw + 1);
         int grain = (int) Math.max(1, GRAIN / Math.max(1, perItem));
+        int outItem = cOut * (h - kh + 1) * (width - kw + 1);
         if (x instanceof float[] xf) {
             WindowKernelProvider k = WindowKernelProvider.get();
-            Parallel.forRange(n, grain, (lo, hi) -> k.conv2dForward(xf, xOff, (float[]) w, (float[]) bias,
-                    (float[]) out, lo, hi, cIn, h, width, cOut, kh, kw));
+            Parallel.forRange(n, grain, (lo, hi) -> {
+                k.conv2dForward(xf, xOff, (float[]) w, (float[]) bias, (float[]) out, lo, hi, cIn, h, width, cOut, kh, kw);
+                ShiftedGemmConvKernels.clamp(out, lo * outItem, (hi - lo) * outItem, min, max);
+            });
         } else {
-            Parallel.forRange(n, grain, (lo, hi) -> ScalarWindowKernels.conv2dForward((double[]) x, xOff,
-                    (double[]) w, (double[]) bias, (double[]) out, lo, hi, cIn, h, width, cOut, kh, kw));
+            Parallel.forRange(n, grain, (lo, hi) -> {
+                ScalarWindowKernels.conv2dForward((double[]) x, xOff, (double[]) w, (double[]) bias, (double[]) out, lo,
+                        hi, cIn, h, width, cOut, kh, kw);
+                ShiftedGemmConvKernels.clamp(out, lo * outItem, (hi - lo) * outItem, min, max);
+            });
         }
     }
 

@@ -24,7 +24,7 @@ package dev.walnut.backend.cpu;
  *
  * <pre>{@code
  * // x [64, 32, 13, 13], w [64, 32, 3, 3] -> y [64, 64, 11, 11]
- * ShiftedGemmConvKernels.forward(x, 0, w, bias, y, 64, 32, 13, 13, 64, 3, 3);
+ * ShiftedGemmConvKernels.forward(x, 0, w, bias, y, 64, 32, 13, 13, 64, 3, 3, 0, Double.POSITIVE_INFINITY); // + ReLU
  * }</pre>
  */
 public final class ShiftedGemmConvKernels {
@@ -38,11 +38,17 @@ public final class ShiftedGemmConvKernels {
     }
 
     /**
-     * {@code out [n, cOut, h-kh+1, width-kw+1] = conv(x [n, cIn, h, width] from xOff, w [cOut, cIn,
-     * kh, kw]) + bias} (bias null or {@code [cOut]}); all float[] or all double[].
+     * {@code out [n, cOut, h-kh+1, width-kw+1] = clamp(conv(x [n, cIn, h, width] from xOff, w [cOut, cIn,
+     * kh, kw]) + bias, min, max)} (bias null or {@code [cOut]}; infinite bounds for no activation,
+     * {@code [0, inf]} is ReLU); all float[] or all double[]. The clamp is applied to each output
+     * plane as it is stored, while it is in cache, instead of in a pass of its own.
      */
     public static void forward(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int h,
-                               int width, int cOut, int kh, int kw) {
+                               int width, int cOut, int kh, int kw, double min, double max) {
+        if (kh == 1 && kw == 1) {
+            pointwise(x, xOff, w, bias, out, n, cIn, h * width, cOut, min, max);
+            return;
+        }
         int hw = h * width;
         int grid = n * hw;
         int span = (kh - 1) * width + kw - 1;
@@ -93,9 +99,86 @@ public final class ShiftedGemmConvKernels {
                     for (int r = 0; r < oh; r++) {
                         System.arraycopy(full, o * grid + i * hw + r * width, out, ((i * cOut + o) * oh + r) * ow, ow);
                     }
+                    clamp(out, (i * cOut + o) * oh * ow, oh * ow, min, max);
                 }
             }
         });
+    }
+
+    /**
+     * The 1x1 convolution straight on NCHW: for each item, {@code out_i [cOut, hw] = W [cOut, cIn] x
+     * x_i [cIn, hw]} is a GEMM that reads the input and writes the output in place (row strides
+     * {@code hw}), so no shifted panel, channel-major copy or full-grid buffer is made (those were
+     * three copies of the data for a product of depth {@code cIn}, MobileNet's most common layer).
+     * The work is cut into blocks of columns sized so that a block of output rows stays in cache
+     * for the bias and clamp that follow its product, and into row blocks when there are too few
+     * column blocks to keep every thread busy (7 x 7 planes at batch 1).
+     */
+    static void pointwise(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int hw, int cOut,
+                          double lo, double hi) {
+        boolean f64 = x instanceof double[];
+        // About 256 KB of output per block, at least one vector row wide.
+        int cols = Math.min(hw, Math.max(64, (1 << 16) / Math.max(1, cOut) / 16 * 16));
+        int colBlocks = (hw + cols - 1) / cols;
+        int wanted = 2 * Parallel.threads();
+        int rowBlocks = n * colBlocks >= wanted ? 1 : Math.max(1, Math.min(cOut / 16,
+                (wanted + n * colBlocks - 1) / (n * colBlocks)));
+        int perItem = colBlocks * rowBlocks;
+        Parallel.forRange(n * perItem, 1, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int i = t / perItem;
+                int cb = t % perItem / rowBlocks;
+                int rb = t % rowBlocks;
+                int q0 = cb * cols;
+                int len = Math.min(cols, hw - q0);
+                int o0 = (int) ((long) cOut * rb / rowBlocks);
+                int o1 = (int) ((long) cOut * (rb + 1) / rowBlocks);
+                int c0 = (i * cOut + o0) * hw + q0;
+                gemm(f64, o1 - o0, len, cIn, w, o0 * cIn, cIn, 1, x, xOff + i * cIn * hw + q0, hw, 1, out, c0, hw, false);
+                for (int o = o0; o < o1; o++) {
+                    int off = (i * cOut + o) * hw + q0;
+                    if (bias != null) {
+                        addScalar(out, off, len, bias, o);
+                    }
+                    clamp(out, off, len, lo, hi);
+                }
+            }
+        });
+    }
+
+    /** {@code data[off .. off+len) += bias[o]}. */
+    private static void addScalar(Object data, int off, int len, Object bias, int o) {
+        if (data instanceof float[] f) {
+            float b = ((float[]) bias)[o];
+            for (int j = off; j < off + len; j++) {
+                f[j] += b;
+            }
+        } else {
+            double[] d = (double[]) data;
+            double b = ((double[]) bias)[o];
+            for (int j = off; j < off + len; j++) {
+                d[j] += b;
+            }
+        }
+    }
+
+    /**
+     * {@code data[off .. off+len) = min(max(data, lo), hi)} in place, with {@code Math.max} and
+     * {@code Math.min}'s rules (NaN stays NaN), as the {@code clamp} and {@code relu} kernels
+     * compute, so a fused convolution's activation gives their bits; nothing for infinite bounds.
+     */
+    public static void clamp(Object data, int off, int len, double lo, double hi) {
+        if (lo == Double.NEGATIVE_INFINITY && hi == Double.POSITIVE_INFINITY) {
+            return;
+        }
+        if (data instanceof float[] f) {
+            KernelProvider.get().unary(dev.walnut.backend.UnaryOp.CLAMP, lo, hi, f, f, off, len);
+        } else {
+            double[] d = (double[]) data;
+            for (int j = off; j < off + len; j++) {
+                d[j] = Math.min(Math.max(d[j], lo), hi);
+            }
+        }
     }
 
     /**

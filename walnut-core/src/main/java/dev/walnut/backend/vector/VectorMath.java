@@ -37,14 +37,12 @@ final class VectorMath {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Elements per scratch block (2 KB, in L1). */
-    private static final int BLOCK = 512;
     /**
-     * One scratch block per thread: the fused elementwise runner calls these functions once per
-     * 1024-element block, where allocating (and zeroing) a fresh block per call cost about 6% of
-     * an exp. The functions never call each other, so one block per thread is enough.
+     * One vector of scratch per thread, for the last, partial vector of a call: the fused
+     * elementwise runner calls these functions once per block, where allocating it per call would
+     * be its only allocation. The functions never call each other, so one per thread is enough.
      */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[L]);
 
     private VectorMath() {
     }
@@ -53,9 +51,11 @@ final class VectorMath {
      * {@code out[o + i] = fn(x[o + i])} for {@code i < n}, fn one of {@link #EXP}, {@link #LOG},
      * {@link #TANH}, {@link #SIGMOID}; {@code x == out} is allowed.
      *
-     * <p>Each function copies its input into a zero-padded scratch block of at most {@code BLOCK}
-     * floats and transforms it there, so its vector loop runs over whole vectors only: no masked
-     * tail (slow on JDK 17) and no scalar tail (whose results would differ from the lanes').
+     * <p>Each function reads and writes whole vectors in place; only the last, partial vector is
+     * copied into a zero-padded scratch vector ({@link #tail}) and transformed there: no masked
+     * tail (slow on JDK 17) and no scalar tail (whose results would differ from the lanes'). (They
+     * used to copy every 512-element block through scratch; the copies and the fill cost about
+     * 40% of an exp on 1024 floats in L1, measured on JDK 17.)
      *
      * <p>Why each function is one self-contained method, with {@code exp} written out again inside
      * {@code tanh} and {@code sigmoid}: C2 compiles Vector API code to SIMD instructions only while
@@ -64,7 +64,7 @@ final class VectorMath {
      * and allocate gigabytes per second (measured on JDK 17, whenever these loops were inlined
      * into each other or into their callers). So the math lives in the loop bodies (only the
      * tiny {@link #horner} and {@link #madd} are called), and each function's bytecode is kept
-     * above C2's hot-call inlining limit ({@code FreqInlineSize}, 325 bytes: exp is 364) so that
+     * above C2's hot-call inlining limit ({@code FreqInlineSize}, 325 bytes: exp is 343) so that
      * it is always compiled as a root of its own.
      */
     static void apply(int fn, float[] x, float[] out, int o, int n) {
@@ -94,171 +94,178 @@ final class VectorMath {
     private static final float ROUND_MAGIC = 12582912f;
     private static final int ROUND_MAGIC_BITS = 0x4B400000;
 
-    /** {@code out[o + i] = e^x[o + i]} for {@code i < n}, one padded block at a time (see {@link #apply}). */
+    /** {@code out[o + i] = e^x[o + i]} for {@code i < n}, vector by vector (see {@link #apply}). */
     private static void exp(float[] src, float[] dst, int off, int count) {
-        float[] a = SCRATCH.get();
-        for (int start = 0; start < count; start += BLOCK) {
-            int len = Math.min(BLOCK, count - start);
-            int padded = (len + L - 1) / L * L;
-            System.arraycopy(src, off + start, a, 0, len);
-            Arrays.fill(a, len, padded, 0f);
-            for (int i = 0; i < padded; i += L) {
-                FloatVector x = FloatVector.fromArray(S, a, i);
-                FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-                FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
-                FloatVector n = t.sub(ROUND_MAGIC);
-                IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-                FloatVector r = madd(n, -LN2_HI, xc);
-                r = madd(n, -LN2_LO, r);
-                FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-                p = horner(p, r, 8.3334519073e-3f);
-                p = horner(p, r, 4.1665795894e-2f);
-                p = horner(p, r, 1.6666665459e-1f);
-                p = horner(p, r, 5.0000001201e-1f);
-                p = p.fma(r.mul(r), r).add(1f);
-                IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-                FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector s2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector y = p.mul(s1).mul(s2);
-                y.intoArray(a, i);
+        for (int i = 0; i < count; i += L) {
+            boolean whole = count - i >= L;
+            float[] a = whole ? src : tail(src, off + i, count - i);
+            float[] b = whole ? dst : a;
+            int at = whole ? off + i : 0;
+            FloatVector x = FloatVector.fromArray(S, a, at);
+            FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+            FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
+            FloatVector n = t.sub(ROUND_MAGIC);
+            IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            FloatVector r = madd(n, -LN2_HI, xc);
+            r = madd(n, -LN2_LO, r);
+            FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+            p = horner(p, r, 8.3334519073e-3f);
+            p = horner(p, r, 4.1665795894e-2f);
+            p = horner(p, r, 1.6666665459e-1f);
+            p = horner(p, r, 5.0000001201e-1f);
+            p = p.fma(r.mul(r), r).add(1f);
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector y = p.mul(s1).mul(s2);
+            y.intoArray(b, at);
+            if (!whole) {
+                System.arraycopy(a, 0, dst, off + i, count - i);
             }
-            System.arraycopy(a, 0, dst, off + start, len);
         }
     }
 
     private static final float SQRT_HALF = 0.707106781186547524f;
 
-    /** {@code out[o + i] = log(x[o + i])} for {@code i < n}, one padded block at a time (see {@link #apply}). */
+    /** {@code out[o + i] = log(x[o + i])} for {@code i < n}, vector by vector (see {@link #apply}). */
     private static void log(float[] src, float[] dst, int off, int count) {
-        float[] a = SCRATCH.get();
-        for (int start = 0; start < count; start += BLOCK) {
-            int len = Math.min(BLOCK, count - start);
-            int padded = (len + L - 1) / L * L;
-            System.arraycopy(src, off + start, a, 0, len);
-            Arrays.fill(a, len, padded, 0f);
-            for (int i = 0; i < padded; i += L) {
-                FloatVector x = FloatVector.fromArray(S, a, i);
-                // Subnormals are scaled into the normal range first, so the exponent field is meaningful.
-                VectorMask<Float> sub = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
-                FloatVector xs = x.blend(x.mul(8388608f), sub);
-                IntVector bits = xs.reinterpretAsInts();
-                FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
-                        .convert(VectorOperators.I2F, 0);
-                e = e.blend(e.sub(23f), sub);
-                // Mantissa in [0.5, 1); then moved to [sqrt(1/2), sqrt(2)) - 1 so the polynomial's
-                // argument is small on both sides of 1.
-                FloatVector m = bits.and(0x807FFFFF).or(0x3F000000).reinterpretAsFloats();
-                VectorMask<Float> low = m.compare(VectorOperators.LT, SQRT_HALF);
-                e = e.blend(e.sub(1f), low);
-                m = m.sub(1f).blend(m.add(m).sub(1f), low);
-                FloatVector z = m.mul(m);
-                FloatVector y = m.fma(7.0376836292e-2f, -1.1514610310e-1f);
-                y = horner(y, m, 1.1676998740e-1f);
-                y = horner(y, m, -1.2420140846e-1f);
-                y = horner(y, m, 1.4249322787e-1f);
-                y = horner(y, m, -1.6668057665e-1f);
-                y = horner(y, m, 2.0000714765e-1f);
-                y = horner(y, m, -2.4999993993e-1f);
-                y = horner(y, m, 3.3333331174e-1f);
-                y = y.mul(m).mul(z);
-                y = madd(e, LN2_LO, y);
-                y = madd(z, -0.5f, y);
-                FloatVector result = m.add(y);
-                result = madd(e, LN2_HI, result);
-                // IEEE edge cases, in increasing priority: +inf, 0 (either sign), negative or NaN.
-                result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
-                result = result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
-                VectorMask<Float> invalid = x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN));
-                result.blend(Float.NaN, invalid).intoArray(a, i);
+        for (int i = 0; i < count; i += L) {
+            boolean whole = count - i >= L;
+            float[] a = whole ? src : tail(src, off + i, count - i);
+            float[] b = whole ? dst : a;
+            int at = whole ? off + i : 0;
+            FloatVector x = FloatVector.fromArray(S, a, at);
+            // Subnormals are scaled into the normal range first, so the exponent field is meaningful.
+            VectorMask<Float> sub = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
+            FloatVector xs = x.blend(x.mul(8388608f), sub);
+            IntVector bits = xs.reinterpretAsInts();
+            FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
+                    .convert(VectorOperators.I2F, 0);
+            e = e.blend(e.sub(23f), sub);
+            // Mantissa in [0.5, 1); then moved to [sqrt(1/2), sqrt(2)) - 1 so the polynomial's
+            // argument is small on both sides of 1.
+            FloatVector m = bits.and(0x807FFFFF).or(0x3F000000).reinterpretAsFloats();
+            VectorMask<Float> low = m.compare(VectorOperators.LT, SQRT_HALF);
+            e = e.blend(e.sub(1f), low);
+            m = m.sub(1f).blend(m.add(m).sub(1f), low);
+            FloatVector z = m.mul(m);
+            FloatVector y = m.fma(7.0376836292e-2f, -1.1514610310e-1f);
+            y = horner(y, m, 1.1676998740e-1f);
+            y = horner(y, m, -1.2420140846e-1f);
+            y = horner(y, m, 1.4249322787e-1f);
+            y = horner(y, m, -1.6668057665e-1f);
+            y = horner(y, m, 2.0000714765e-1f);
+            y = horner(y, m, -2.4999993993e-1f);
+            y = horner(y, m, 3.3333331174e-1f);
+            y = y.mul(m).mul(z);
+            y = madd(e, LN2_LO, y);
+            y = madd(z, -0.5f, y);
+            FloatVector result = m.add(y);
+            result = madd(e, LN2_HI, result);
+            // IEEE edge cases, in increasing priority: +inf, 0 (either sign), negative or NaN.
+            result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+            result = result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
+            VectorMask<Float> invalid = x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN));
+            result.blend(Float.NaN, invalid).intoArray(b, at);
+            if (!whole) {
+                System.arraycopy(a, 0, dst, off + i, count - i);
             }
-            System.arraycopy(a, 0, dst, off + start, len);
         }
     }
 
-    /** {@code out[o + i] = tanh(x[o + i])} for {@code i < n}, one padded block at a time (see {@link #apply}). */
+    /** {@code out[o + i] = tanh(x[o + i])} for {@code i < n}, vector by vector (see {@link #apply}). */
     private static void tanh(float[] src, float[] dst, int off, int count) {
-        float[] a = SCRATCH.get();
-        for (int start = 0; start < count; start += BLOCK) {
-            int len = Math.min(BLOCK, count - start);
-            int padded = (len + L - 1) / L * L;
-            System.arraycopy(src, off + start, a, 0, len);
-            Arrays.fill(a, len, padded, 0f);
-            for (int i = 0; i < padded; i += L) {
-                FloatVector x = FloatVector.fromArray(S, a, i);
-                FloatVector ax = x.abs();
-                // |x| >= 0.625: (1 - e) / (1 + e) with e = e^-2|x|, and the sign of x put back. e is
-                // in [0, 0.29] there, so nothing overflows or cancels; for large |x| the quotient
-                // rounds to exactly 1, and NaN stays NaN. Once e is below 2^-126 it no longer
-                // matters, so the argument is clamped to keep 2^n normal and the scale is a single
-                // factor: this loop is kept shorter than exp's on purpose (see apply).
-                FloatVector w = ax.mul(-2f).max(-87f);
-                FloatVector wt = w.fma(LOG2E, ROUND_MAGIC);
-                FloatVector wn = wt.sub(ROUND_MAGIC);
-                IntVector wni = wt.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-                FloatVector wr = madd(wn, -LN2_HI, w);
-                wr = madd(wn, -LN2_LO, wr);
-                FloatVector wp = wr.fma(1.9875691500e-4f, 1.3981999507e-3f);
-                wp = horner(wp, wr, 8.3334519073e-3f);
-                wp = horner(wp, wr, 4.1665795894e-2f);
-                wp = horner(wp, wr, 1.6666665459e-1f);
-                wp = horner(wp, wr, 5.0000001201e-1f);
-                wp = wp.fma(wr.mul(wr), wr).add(1f);
-                FloatVector e = wp.mul(wni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                FloatVector large = one.sub(e).div(one.add(e));
-                large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
-                // |x| < 0.625: odd polynomial, x + x^3 P(x^2).
-                FloatVector z = x.mul(x);
-                FloatVector small = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
-                small = horner(small, z, -5.37397155531e-2f);
-                small = horner(small, z, 1.33314422036e-1f);
-                small = horner(small, z, -3.33332819422e-1f);
-                small = small.mul(z).fma(x, x);
-                // Below 2^-12, x itself is tanh(x) correctly rounded; taking it also keeps -0 (the
-                // polynomial would turn -0 into +0).
-                large.blend(small, ax.compare(VectorOperators.LT, 0.625f))
-                        .blend(x, ax.compare(VectorOperators.LT, 0x1p-12f))
-                        .intoArray(a, i);
+        for (int i = 0; i < count; i += L) {
+            boolean whole = count - i >= L;
+            float[] a = whole ? src : tail(src, off + i, count - i);
+            float[] b = whole ? dst : a;
+            int at = whole ? off + i : 0;
+            FloatVector x = FloatVector.fromArray(S, a, at);
+            FloatVector ax = x.abs();
+            // |x| >= 0.625: (1 - e) / (1 + e) with e = e^-2|x|, and the sign of x put back. e is
+            // in [0, 0.29] there, so nothing overflows or cancels; for large |x| the quotient
+            // rounds to exactly 1, and NaN stays NaN. Once e is below 2^-126 it no longer
+            // matters, so the argument is clamped to keep 2^n normal and the scale is a single
+            // factor: this loop is kept shorter than exp's on purpose (see apply).
+            FloatVector w = ax.mul(-2f).max(-87f);
+            FloatVector wt = w.fma(LOG2E, ROUND_MAGIC);
+            FloatVector wn = wt.sub(ROUND_MAGIC);
+            IntVector wni = wt.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            FloatVector wr = madd(wn, -LN2_HI, w);
+            wr = madd(wn, -LN2_LO, wr);
+            FloatVector wp = wr.fma(1.9875691500e-4f, 1.3981999507e-3f);
+            wp = horner(wp, wr, 8.3334519073e-3f);
+            wp = horner(wp, wr, 4.1665795894e-2f);
+            wp = horner(wp, wr, 1.6666665459e-1f);
+            wp = horner(wp, wr, 5.0000001201e-1f);
+            wp = wp.fma(wr.mul(wr), wr).add(1f);
+            FloatVector e = wp.mul(wni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            FloatVector large = one.sub(e).div(one.add(e));
+            large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
+            // |x| < 0.625: odd polynomial, x + x^3 P(x^2).
+            FloatVector z = x.mul(x);
+            FloatVector small = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+            small = horner(small, z, -5.37397155531e-2f);
+            small = horner(small, z, 1.33314422036e-1f);
+            small = horner(small, z, -3.33332819422e-1f);
+            small = small.mul(z).fma(x, x);
+            // Below 2^-12, x itself is tanh(x) correctly rounded; taking it also keeps -0 (the
+            // polynomial would turn -0 into +0).
+            large.blend(small, ax.compare(VectorOperators.LT, 0.625f))
+                    .blend(x, ax.compare(VectorOperators.LT, 0x1p-12f))
+                    .intoArray(b, at);
+            if (!whole) {
+                System.arraycopy(a, 0, dst, off + i, count - i);
             }
-            System.arraycopy(a, 0, dst, off + start, len);
         }
     }
 
-    /** {@code out[o + i] = sigmoid(x[o + i])} for {@code i < n}, one padded block at a time (see {@link #apply}). */
+    /** {@code out[o + i] = sigmoid(x[o + i])} for {@code i < n}, vector by vector (see {@link #apply}). */
     private static void sigmoid(float[] src, float[] dst, int off, int count) {
-        float[] a = SCRATCH.get();
-        for (int start = 0; start < count; start += BLOCK) {
-            int len = Math.min(BLOCK, count - start);
-            int padded = (len + L - 1) / L * L;
-            System.arraycopy(src, off + start, a, 0, len);
-            Arrays.fill(a, len, padded, 0f);
-            for (int i = 0; i < padded; i += L) {
-                FloatVector x = FloatVector.fromArray(S, a, i);
-                // e = e^-|x| never overflows: for x >= 0 the result is 1 / (1 + e); for x < 0 it is
-                // e / (1 + e), which keeps full relative accuracy down to the subnormal results.
-                FloatVector negAbs = x.abs().neg();
-                FloatVector exc = negAbs.max(EXP_LO).min(EXP_HI);
-                FloatVector et = exc.fma(LOG2E, ROUND_MAGIC);
-                FloatVector en = et.sub(ROUND_MAGIC);
-                IntVector eni = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-                FloatVector er = madd(en, -LN2_HI, exc);
-                er = madd(en, -LN2_LO, er);
-                FloatVector ep = er.fma(1.9875691500e-4f, 1.3981999507e-3f);
-                ep = horner(ep, er, 8.3334519073e-3f);
-                ep = horner(ep, er, 4.1665795894e-2f);
-                ep = horner(ep, er, 1.6666665459e-1f);
-                ep = horner(ep, er, 5.0000001201e-1f);
-                ep = ep.fma(er.mul(er), er).add(1f);
-                IntVector en1 = eni.lanewise(VectorOperators.ASHR, 1);
-                FloatVector es1 = en1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector es2 = eni.sub(en1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector e = ep.mul(es1).mul(es2);
-                FloatVector.broadcast(S, 1f).blend(e, x.compare(VectorOperators.LT, 0f))
-                        .div(e.add(1f))
-                        .intoArray(a, i);
+        for (int i = 0; i < count; i += L) {
+            boolean whole = count - i >= L;
+            float[] a = whole ? src : tail(src, off + i, count - i);
+            float[] b = whole ? dst : a;
+            int at = whole ? off + i : 0;
+            FloatVector x = FloatVector.fromArray(S, a, at);
+            // e = e^-|x| never overflows: for x >= 0 the result is 1 / (1 + e); for x < 0 it is
+            // e / (1 + e), which keeps full relative accuracy down to the subnormal results.
+            FloatVector negAbs = x.abs().neg();
+            FloatVector exc = negAbs.max(EXP_LO).min(EXP_HI);
+            FloatVector et = exc.fma(LOG2E, ROUND_MAGIC);
+            FloatVector en = et.sub(ROUND_MAGIC);
+            IntVector eni = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            FloatVector er = madd(en, -LN2_HI, exc);
+            er = madd(en, -LN2_LO, er);
+            FloatVector ep = er.fma(1.9875691500e-4f, 1.3981999507e-3f);
+            ep = horner(ep, er, 8.3334519073e-3f);
+            ep = horner(ep, er, 4.1665795894e-2f);
+            ep = horner(ep, er, 1.6666665459e-1f);
+            ep = horner(ep, er, 5.0000001201e-1f);
+            ep = ep.fma(er.mul(er), er).add(1f);
+            IntVector en1 = eni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector es1 = en1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector es2 = eni.sub(en1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = ep.mul(es1).mul(es2);
+            FloatVector.broadcast(S, 1f).blend(e, x.compare(VectorOperators.LT, 0f))
+                    .div(e.add(1f))
+                    .intoArray(b, at);
+            if (!whole) {
+                System.arraycopy(a, 0, dst, off + i, count - i);
             }
-            System.arraycopy(a, 0, dst, off + start, len);
         }
+    }
+
+    /**
+     * The thread's scratch vector holding {@code src[from .. from + len)}, {@code len < L},
+     * zero-padded: the input of a call's last, partial vector, which is transformed in place there.
+     */
+    private static float[] tail(float[] src, int from, int len) {
+        float[] a = SCRATCH.get();
+        System.arraycopy(src, from, a, 0, len);
+        Arrays.fill(a, len, L, 0f);
+        return a;
     }
 
     /** {@code p * r + c}, one rounding: a Horner step. */
