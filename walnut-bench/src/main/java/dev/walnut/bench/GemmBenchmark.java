@@ -87,7 +87,8 @@ public class GemmBenchmark {
         return c;
     }
 
-    private static float[] random(int n, long seed) {
+    /** n uniform floats in [-1, 1) from {@code seed}. */
+    static float[] random(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {

@@ -3,6 +3,7 @@ package dev.walnut.graph;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.internal.GemmChoice;
 import dev.walnut.internal.TensorInternals;
 import dev.walnut.ops.OpDef;
 import dev.walnut.ops.TensorSpec;
@@ -157,8 +158,16 @@ final class ArenaExecutor {
         return allocating;
     }
 
-    /** Runs the graph on inputs that {@link #matches} with {@code weights} by name. */
+    /**
+     * Runs the graph on inputs that {@link #matches} with {@code weights} by name, under the
+     * graph's GEMM blocking.
+     */
     Tensor[] run(Map<String, Tensor> weights, Tensor[] inputs) {
+        int choice = graph.gemmChoice();
+        return choice == 0 ? runArena(weights, inputs) : GemmChoice.with(choice, () -> runArena(weights, inputs));
+    }
+
+    private Tensor[] runArena(Map<String, Tensor> weights, Tensor[] inputs) {
         if (!matches(inputs)) {
             graph.bind(inputs); // fails naming the input that differs
             throw new IllegalArgumentException("run: the inputs are " + Arrays.toString(Arrays.stream(inputs)
@@ -187,7 +196,7 @@ final class ArenaExecutor {
     /** The first run: computes every node like Graph.run, notes views, builds the plan. */
     private synchronized Tensor[] discover(Map<String, Tensor> weights, Tensor[] inputs) {
         if (plan != null) {
-            return run(weights, inputs);
+            return runArena(weights, inputs);
         }
         Tensor[] env = new Tensor[valueShapes.length];
         bindLeaves(env, weights, inputs);

@@ -2,6 +2,9 @@ package dev.walnut.graph;
 
 import dev.walnut.Tensor;
 import dev.walnut.internal.ConvolutionChoice;
+import dev.walnut.internal.GemmChoice;
+import dev.walnut.ops.FusedOps;
+import dev.walnut.ops.LinalgOps;
 import dev.walnut.ops.WindowOps;
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashMap;
@@ -22,7 +25,11 @@ import java.util.function.Function;
  * {@link #RUNS} timed runs, interleaved across candidates), and the fastest is kept; one log
  * line ({@code dev.walnut.graph}, INFO) names the times. Elementwise fusion keeps the eager bits (a
  * fused sum aside), so the fusion choice changes time only; the convolution algorithms sum in
- * different orders (results within rounding of each other). Linear fusion is not a candidate to drop:
+ * different orders (results within rounding of each other). The kept graph is then timed the same
+ * way under each GEMM cache blocking ({@link GemmChoice}: KC and MC of the packed SGEMM) when it
+ * multiplies matrices, and runs from then on under the fastest (the default unless another is
+ * at least {@link #MARGIN} faster, so that noise does not flip it); the blockings sum k in
+ * different blocks (results within rounding of each other). Linear fusion is not a candidate to drop:
  * it runs what eager {@code nn.Linear} inference runs (the packed GEMM, bias first in its store),
  * and the unfused {@code matmul + add} rounds differently.
  *
@@ -33,8 +40,16 @@ import java.util.function.Function;
 final class Autotuner {
     private static final System.Logger LOG = System.getLogger("dev.walnut.graph");
     static final int RUNS = 5;
+    /** A blocking other than the default must beat it by this fraction of its time to be kept. */
+    static final double MARGIN = 0.03;
 
     private Autotuner() {
+    }
+
+    /** True when {@code g} multiplies matrices: matmul, fused linear or a convolution. */
+    private static boolean hasGemm(Graph g) {
+        return hasConvolution(g) || g.nodes().stream().anyMatch(n -> n.op() == LinalgOps.MATMUL
+                || n.op() == FusedOps.LINEAR);
     }
 
     /** True when {@code g} convolves: the fused convolution primitive or im2col columns. */
@@ -77,7 +92,13 @@ final class Autotuner {
             }
         }));
         if (distinct.size() == 1) {
-            return distinct.values().iterator().next();
+            Graph only = distinct.values().iterator().next();
+            if (hasGemm(only)) {
+                ArenaExecutor x = new ArenaExecutor(only, inputs);
+                x.run(only.boundWeights(), inputs); // discovery and plan
+                only.gemmChoice(pickBlocking(only, x, inputs, name));
+            }
+            return only;
         }
         List<String> names = List.copyOf(distinct.keySet());
         Graph[] graphs = new Graph[names.size()];
@@ -105,6 +126,41 @@ final class Autotuner {
             times.append(i == 0 ? "" : ", ").append(names.get(i)).append(' ').append(String.format("%.3f ms", nanos[i] / 1e6));
         }
         LOG.log(Level.INFO, "compile: maxAutotune for " + name + " keeps " + names.get(best) + " (" + times + ")");
+        if (hasGemm(graphs[best])) {
+            graphs[best].gemmChoice(pickBlocking(graphs[best], executors[best], inputs, name));
+        }
         return graphs[best];
+    }
+
+    /**
+     * The {@link GemmChoice} under which {@code executor} (planned for {@code g}) runs fastest on
+     * {@code inputs}: one untimed run under each, then the best of {@link #RUNS} interleaved runs.
+     */
+    static int pickBlocking(Graph g, ArenaExecutor executor, Tensor[] inputs, String name) {
+        int count = GemmChoice.count();
+        long[] nanos = new long[count];
+        for (int i = 0; i < count; i++) {
+            GemmChoice.with(i, () -> executor.run(g.boundWeights(), inputs));
+            nanos[i] = Long.MAX_VALUE;
+        }
+        for (int r = 0; r < RUNS; r++) {
+            for (int i = 0; i < count; i++) {
+                long t0 = System.nanoTime();
+                GemmChoice.with(i, () -> executor.run(g.boundWeights(), inputs));
+                nanos[i] = Math.min(nanos[i], System.nanoTime() - t0);
+            }
+        }
+        int best = 0;
+        StringBuilder times = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            if (nanos[i] < nanos[best] && nanos[i] < (1 - MARGIN) * nanos[0]) {
+                best = i;
+            }
+            times.append(i == 0 ? "" : ", ").append(GemmChoice.name(i)).append(' ')
+                    .append(String.format("%.3f ms", nanos[i] / 1e6));
+        }
+        LOG.log(Level.INFO, "compile: maxAutotune for " + name + " keeps GEMM blocking " + GemmChoice.name(best)
+                + " (" + times + ")");
+        return best;
     }
 }

@@ -38,10 +38,12 @@ public enum CompileMode {
      * without elementwise fusion) and, when the model convolves, traces it again with each
      * convolution algorithm (fused kernels, one batch-wide im2col GEMM, im2col per item: one
      * algorithm for all its convolutions), times each distinct graph on that call's inputs (best
-     * of five interleaved arena runs) and keeps the fastest, with one log line naming the times.
-     * Fusion choices keep the bits; convolution algorithms agree within rounding. Costs a first
-     * call about seven runs longer per candidate (up to eight for a CNN); GEMM blocking is not
-     * searched.
+     * of five interleaved arena runs) and keeps the fastest, with one log line naming the times;
+     * when the kept graph multiplies matrices, it is then timed the same way under each GEMM cache
+     * blocking (KC x MC of the packed SGEMM, four candidates) and runs under the fastest from then
+     * on (the default unless another wins by 3%), with a second log line. Fusion choices keep the
+     * bits; convolution algorithms and blockings agree within rounding. Costs a first call about
+     * seven runs longer per candidate (up to eight for a CNN), plus six runs per blocking.
      */
     MAX_AUTOTUNE
 }

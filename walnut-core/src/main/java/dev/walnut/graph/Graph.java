@@ -3,6 +3,7 @@ package dev.walnut.graph;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.internal.GemmChoice;
 import dev.walnut.nn.Module;
 import dev.walnut.ops.OpDef;
 import dev.walnut.ops.TensorSpec;
@@ -55,6 +56,12 @@ public final class Graph {
     private final int[][] freeAfter;
     private final int[] outputIds;
     private final Set<List<Long>> checkedSizes = ConcurrentHashMap.newKeySet();
+    /**
+     * The GEMM blocking ({@link GemmChoice} index, 0: the default) max-autotune tuned this graph
+     * to; set once before the graph is published, applied by every run. Not part of the graph's
+     * text or file form: a loaded graph runs under the default until compiled again.
+     */
+    private volatile int gemmChoice;
 
     Graph(List<Symbol> symbols, List<Value> inputs, List<Value> weights, List<Value> constants, List<Node> nodes,
           List<Value> outputs, List<Value> values, Tensor[] constantData, Map<String, Tensor> boundWeights) {
@@ -218,7 +225,19 @@ public final class Graph {
             r.replace(w, r.builder.weight(w.name(), w.dtype(), w.dims(), weights.get(w.name())));
         }
         nodes.forEach(r::copy);
-        return r.finish();
+        Graph g = r.finish();
+        g.gemmChoice = gemmChoice;
+        return g;
+    }
+
+    /** The GEMM blocking this graph runs under, as a {@link GemmChoice} index (0: the default). */
+    int gemmChoice() {
+        return gemmChoice;
+    }
+
+    /** Makes every run of this graph use GEMM blocking {@code choice}; for the autotuner, before publishing. */
+    void gemmChoice(int choice) {
+        gemmChoice = choice;
     }
 
     // ------------------------------------------------------------------ execution
@@ -233,6 +252,11 @@ public final class Graph {
      * against the traced ones, dynamic dims excepted.
      */
     public Tensor[] run(Map<String, Tensor> weights, Tensor... inputs) {
+        int choice = gemmChoice;
+        return choice == 0 ? interpret(weights, inputs) : GemmChoice.with(choice, () -> interpret(weights, inputs));
+    }
+
+    private Tensor[] interpret(Map<String, Tensor> weights, Tensor[] inputs) {
         long[] sizes = bind(inputs);
         Tensor[] env = new Tensor[values.size()];
         for (int i = 0; i < inputs.length; i++) {

@@ -159,9 +159,23 @@ public abstract class KernelProvider {
     public abstract void sgemmPackedBlock(int r0, int r1, int c0, int c1, float alpha, float[] a, int aOff, int aRs,
                                           int aCs, PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate);
 
-    /** Wraps {@code data}, packed in this provider's layout, for {@link #sgemmPackedBlock}. */
-    protected final PackedMatrix packedMatrix(int k, int n, int columnUnit, float[] data) {
-        return new PackedMatrix(this, k, n, columnUnit, data);
+    /**
+     * Whether {@link Gemm#sgemm} should hand this provider a narrow product ({@code n} below 256
+     * columns, fewer than its {@code m} rows) transposed, as {@code C^T = B^T A^T}, so that the
+     * rows the kernel vectorizes along are the long side. {@code aCs} is A's column stride. True
+     * here (the scalar kernel's rows are whole rows of C); the vector provider declines where its
+     * panels waste little of n and A can be read in place.
+     */
+    public boolean transposesNarrow(int n, int aCs) {
+        return true;
+    }
+
+    /**
+     * Wraps {@code data}, packed in this provider's layout with k blocks of {@code blockDepth}
+     * rows (0: not blocked), for {@link #sgemmPackedBlock}.
+     */
+    protected final PackedMatrix packedMatrix(int k, int n, int columnUnit, int blockDepth, float[] data) {
+        return new PackedMatrix(this, k, n, columnUnit, blockDepth, data);
     }
 
     /** Refuses a matrix packed in another provider's layout (names both providers). */

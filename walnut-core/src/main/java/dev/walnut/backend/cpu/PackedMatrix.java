@@ -22,13 +22,15 @@ public final class PackedMatrix implements dev.walnut.backend.Backend.Packed {
     private final int rows;
     private final int columns;
     private final int columnUnit;
+    private final int blockDepth;
     private final float[] data;
 
-    PackedMatrix(KernelProvider provider, int rows, int columns, int columnUnit, float[] data) {
+    PackedMatrix(KernelProvider provider, int rows, int columns, int columnUnit, int blockDepth, float[] data) {
         this.provider = provider;
         this.rows = rows;
         this.columns = columns;
         this.columnUnit = columnUnit;
+        this.blockDepth = blockDepth;
         this.data = data;
     }
 
@@ -48,6 +50,15 @@ public final class PackedMatrix implements dev.walnut.backend.Backend.Packed {
      */
     public int columnUnit() {
         return columnUnit;
+    }
+
+    /**
+     * Rows of B (k) per packed block in the provider's layout, 0 where the layout is not blocked
+     * in k: the {@link GemmBlocking#depth()} in effect when the matrix was packed, which every
+     * product with it then uses (so it rounds as {@link Gemm#sgemm} did under that blocking).
+     */
+    public int blockDepth() {
+        return blockDepth;
     }
 
     /** The provider whose layout {@link #data} is in (only it can multiply by this matrix). */

@@ -92,6 +92,8 @@ public final class Parallel {
         final int n;
         final int chunks;
         final Thread caller;
+        /** The caller's GEMM blocking, which the workers take on for this job's chunks (the autotuner's choice). */
+        final GemmBlocking blocking = GemmBlocking.current();
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
@@ -212,6 +214,7 @@ public final class Parallel {
                 seen = generation;
                 Job j = job;
                 if (j != null) {
+                    GemmBlocking.set(j.blocking);
                     j.work();
                 }
             }

@@ -52,7 +52,7 @@ final class ScalarKernelProvider extends KernelProvider {
     public PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs) {
         float[] copy = new float[Math.multiplyExact(k, n)];
         CopyKernels.copy(b, bOff, new int[] {k, n}, new int[] {bRs, bCs}, copy, 0, new int[] {n, 1});
-        return packedMatrix(k, n, 16, copy);
+        return packedMatrix(k, n, 16, 0, copy);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.walnut.backend.vector;
 
+import dev.walnut.backend.cpu.GemmBlocking;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,81 +21,100 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code NC}, k by {@code KC} (one packed B block), rows by {@code MC} (one packed A block),
  * then B panels and A panels; a kc x NR panel of B stays in L1 while every A panel of the block
  * streams past it from L2. Edge tiles run the same kernel into a scratch tile and are copied out.
+ * KC and MC come from the caller's {@link GemmBlocking} (the compiler's max-autotune mode may pick
+ * other than the default).
  *
  * <p>A B packed once ({@link #packAll}, for {@code Gemm.packB}) holds the panels of every k
  * block; {@link #blockPacked} runs the same loops over it. There, with k contiguous in A, the
  * tile reads A's rows in place ({@link #kernelRows}) instead of packing them: with B already
- * packed, packing a 64-row A was the largest cost left outside the kernel.
+ * packed, packing a 64-row A was the largest cost left outside the kernel. {@link #block} reads A
+ * in place too when k is contiguous in A, at least {@link #DIRECT_MIN_DEPTH} deep and the product
+ * at most {@link #DIRECT_PANELS} panels wide: each packed A block would then serve only a few B panels, and packing it cost as much as
+ * the multiply-adds (a 3x3 convolution of 512 channels on a 7 x 7 image: A is the 512 x 4609
+ * weights, B two panels of the 61 grid columns; 70 GFLOP/s packed, 140 read in place).
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     static final int MR = 8;
     static final int NR = 2 * L;
-    // Tuned on AMD Zen 5 (48 KB L1d, 1 MB L2 per core): see walnut-bench/results/vector-provider-notes.md.
-    private static final int KC = 256;
-    private static final int MC = 128;
     private static final int NC = 2048;
+    /**
+     * Widest product (in B panels) whose A is read in place rather than packed, when k is
+     * contiguous in A. Measured on resnet18's convolution GEMMs (one thread, GFLOP/s): 2 panels
+     * 70 packed vs 140 in place, 7 panels 90 vs 140, 16 panels within the noise either way.
+     */
+    static final int DIRECT_PANELS = 8;
+    /**
+     * Shallowest product (k) whose A is read in place by {@link #block}: mobilenet_v2's 1x1
+     * convolutions (k up to 961) ran 5-10x slower with A in place than packed (compiled batch 1:
+     * 190-430 ms instead of 27), so in-place A stays with the deep products it was measured on.
+     */
+    static final int DIRECT_MIN_DEPTH = 1024;
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     private VectorGemm() {
     }
 
-    /** Per-thread packing buffers, grown on demand: at most (KC x NC + MC x KC) floats, about 2.1 MB. */
+    /** Per-thread packing buffers, grown on demand: at most (KC x NC + MC x KC) floats, about 2.1 MB by default. */
     private static final class Work {
         float[] aPack = new float[0];
         float[] bPack = new float[0];
         final float[] edge = new float[MR * NR];
     }
 
-    static void block(int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff, int aRs, int aCs,
-                      float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+    static void block(GemmBlocking blocking, int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff,
+                      int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
                       boolean accumulate) {
         Work work = WORK.get();
+        int kcMax = blocking.depth();
         for (int jc = c0; jc < c1; jc += NC) {
             int nc = Math.min(NC, c1 - jc);
             int bPanels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
                 if (work.bPack.length < bPanels * NR * kc) {
-                    work.bPack = new float[bPanels * NR * Math.min(KC, k)];
+                    work.bPack = new float[bPanels * NR * Math.min(kcMax, k)];
                 }
                 float[] bp = work.bPack;
                 packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp, 0);
-                rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp, 0, c, cOff + jc * cCs, cRs, cCs,
-                        accumulate || pc > 0, false);
+                rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp, 0, c,
+                        cOff + jc * cCs, cRs, cCs, accumulate || pc > 0, bPanels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH);
             }
         }
     }
 
     /**
-     * B [k x n] packed as {@link #block} packs it, for every k block at once: block {@code pc}
-     * (rows {@code pc .. pc+kc}) starts at {@code pc * panels * NR} and holds the same panels
-     * that {@code block} packs for it, all {@code ceil(n / NR)} of them.
+     * B [k x n] packed as {@link #block} packs it with k blocks of {@code kcMax} rows, for every
+     * k block at once: block {@code pc} (rows {@code pc .. pc+kc}) starts at {@code pc * panels * NR}
+     * and holds the same panels that {@code block} packs for it, all {@code ceil(n / NR)} of them.
      */
-    static float[] packAll(int k, int n, float[] b, int bOff, int bRs, int bCs) {
+    static float[] packAll(int kcMax, int k, int n, float[] b, int bOff, int bRs, int bCs) {
         int panels = (n + NR - 1) / NR;
         float[] bp = new float[Math.multiplyExact(k, panels * NR)];
-        for (int pc = 0; pc < k; pc += KC) {
-            packB(b, bOff + pc * bRs, bRs, bCs, Math.min(KC, k - pc), n, bp, pc * panels * NR);
+        for (int pc = 0; pc < k; pc += kcMax) {
+            packB(b, bOff + pc * bRs, bRs, bCs, Math.min(kcMax, k - pc), n, bp, pc * panels * NR);
         }
         return bp;
     }
 
     /**
-     * {@link #block} with B from {@link #packAll}; {@code c0} is a multiple of {@link #NR}. The
-     * loops, and so every element's summation order, are those of {@code block}.
+     * {@link #block} with B from {@link #packAll} (packed with k blocks of {@code kcMax} rows,
+     * which the matrix keeps whatever the caller's blocking); {@code c0} is a multiple of
+     * {@link #NR}. The loops, and so every element's summation order, are those of {@code block}
+     * with that depth.
      */
-    static void blockPacked(int r0, int r1, int c0, int c1, int k, int n, float alpha, float[] a, int aOff, int aRs,
-                            int aCs, float[] bp, float[] c, int cOff, int ldc, boolean accumulate) {
+    static void blockPacked(GemmBlocking blocking, int kcMax, int r0, int r1, int c0, int c1, int k, int n,
+                            float alpha, float[] a, int aOff, int aRs, int aCs, float[] bp, float[] c, int cOff,
+                            int ldc, boolean accumulate) {
         Work work = WORK.get();
         int panels = (n + NR - 1) / NR;
         for (int jc = c0; jc < c1; jc += NC) {
             int nc = Math.min(NC, c1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                rowBlocks(work, r0, r1, k, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp,
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp,
                         pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1, accumulate || pc > 0, true);
             }
         }
@@ -107,17 +127,17 @@ final class VectorGemm {
      * With {@code directA} and k contiguous in A, whole A panels are read in place
      * ({@link #kernelRows}) and only a last partial panel is packed.
      */
-    private static void rowBlocks(Work work, int r0, int r1, int k, int pc, int kc, int nc, float alpha, float[] a,
-                                  int aOff, int aRs, int aCs, float[] bp, int bo, float[] c, int cOff, int cRs,
-                                  int cCs, boolean add, boolean directA) {
+    private static void rowBlocks(Work work, int mcMax, int r0, int r1, int k, int kcMax, int pc, int kc, int nc,
+                                  float alpha, float[] a, int aOff, int aRs, int aCs, float[] bp, int bo, float[] c,
+                                  int cOff, int cRs, int cCs, boolean add, boolean directA) {
         float[] edge = work.edge;
         int bPanels = (nc + NR - 1) / NR;
         boolean direct = directA && aCs == 1;
-        for (int ic = r0; ic < r1; ic += MC) {
-            int mc = Math.min(MC, r1 - ic);
+        for (int ic = r0; ic < r1; ic += mcMax) {
+            int mc = Math.min(mcMax, r1 - ic);
             int aPanels = (mc + MR - 1) / MR;
             if (work.aPack.length < aPanels * MR * kc) {
-                work.aPack = new float[((Math.min(MC, r1 - r0) + MR - 1) / MR) * MR * Math.min(KC, k)];
+                work.aPack = new float[((Math.min(mcMax, r1 - r0) + MR - 1) / MR) * MR * Math.min(kcMax, k)];
             }
             float[] ap = work.aPack;
             int full = mc / MR;

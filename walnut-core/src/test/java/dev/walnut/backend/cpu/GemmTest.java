@@ -113,6 +113,44 @@ class GemmTest {
     }
 
     /**
+     * Shapes for the blockings: tails of the 8 x 32 tile in m and n, k over several k blocks of
+     * each depth, narrow products the vector provider no longer transposes (n of 61, 222), the
+     * widest it may read A in place for (256 columns, 8 panels) and one past it, and a product
+     * deep enough (k >= 1024) that it does read A in place.
+     */
+    static Stream<Arguments> blockingShapes() {
+        int[][] shapes = {{61, 33, 300}, {130, 61, 530}, {300, 222, 70}, {77, 256, 129}, {40, 257, 33}, {9, 45, 17},
+            {37, 61, 1100}};
+        List<Arguments> out = new ArrayList<>();
+        List<GemmBlocking> blockings = new ArrayList<>(GemmBlocking.candidates());
+        blockings.add(new GemmBlocking(16, 8));
+        blockings.add(new GemmBlocking(48, 24));
+        for (GemmBlocking bl : blockings) {
+            for (int[] s : shapes) {
+                out.add(Arguments.of(bl, s[0], s[1], s[2]));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "sgemm {1}x{2}x{3} under {0}")
+    @MethodSource("blockingShapes")
+    void sgemmUnderEveryBlockingMatchesFloat64Reference(GemmBlocking blocking, int m, int n, int k) {
+        SplittableRandom rnd = new SplittableRandom(31L * m + 17L * n + k + blocking.depth());
+        GemmBlocking.with(blocking, () -> {
+            for (Layout la : List.of(Layout.ROW_MAJOR, Layout.TRANSPOSED, Layout.PADDED)) {
+                for (Layout lb : List.of(Layout.ROW_MAJOR, Layout.TRANSPOSED, Layout.FLIPPED)) {
+                    int ldc = n + (rnd.nextBoolean() ? 0 : 4);
+                    checkFloat(m, n, k, la, lb, ldc, 1f, false, rnd);
+                    checkFloat(m, n, k, la, lb, ldc, -1.5f, true, rnd);
+                }
+            }
+            return null;
+        });
+        assertEquals(GemmBlocking.DEFAULT, GemmBlocking.current(), "with() restores the caller's blocking");
+    }
+
+    /**
      * Layout pairs checked for large shapes (the reference loop dominates the test's run time):
      * each layout against row-major on either side, plus both transposed.
      */
