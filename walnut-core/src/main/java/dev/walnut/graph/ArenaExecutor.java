@@ -20,7 +20,11 @@ import java.util.Map;
  * input (they share its storage); the plan is built from that. Later runs write each node with
  * an out= kernel into its planned buffer, so after warm-up they allocate only what reaches the
  * caller (the outputs, fresh on every call: a caller's tensors are never overwritten by a later
- * call) and what nodes without an out= kernel allocate. A training step's fused optimizer
+ * call; {@link #reuseOutputs} trades that for no allocation) and what nodes without an out=
+ * kernel allocate. The out= kernels, the CPU kernels under them and {@code Parallel} allocate
+ * nothing per call once the JIT has compiled them (per-thread range bodies and scratch arrays,
+ * memoized offset tables and broadcast layouts; JMH {@code -prof gc} on
+ * {@code CompiledTrainBenchmark} and {@code CompiledMlpBenchmark} measures it). A training step's fused optimizer
  * updates ({@link OptimizerUpdateOps}) that ran in place on the first run (they returned their
  * parameter and buffer inputs) run in place again without allocating, so a {@link CompiledTrainStep}
  * gets the same plan: its outputs are the updated parameters and buffers themselves.

@@ -64,9 +64,11 @@ import java.util.function.Function;
  * nothing and saves every activation and gradient allocation): one static {@link MemoryPlan} per
  * input shape, values with disjoint lifetimes sharing buffers, each node writing with its out=
  * kernel, and the fused updates writing the parameters and the optimizer's buffers in place.
- * After warm-up a step of an MLP allocates only the loss it returns and a few small objects
- * (kernel bookkeeping, well under a hundredth of one activation). Nodes without an out= kernel
- * still run, allocating their outputs as before. The arena is held by the step (one per input
+ * After warm-up (the first step per input shape, and the JIT's compiling of the kernels) a
+ * step of an MLP allocates only the loss tensor {@link #step} returns, a copy of the arena's;
+ * {@link #stepLoss} returns it as a double and allocates nothing ({@code -prof gc} on
+ * {@code CompiledTrainBenchmark.compiledLoss}). Nodes without an out= kernel still run,
+ * allocating their outputs as before. The arena is held by the step (one per input
  * shape, at most {@code ArenaExecutors.LIMIT}), as large as the live activations and gradients.
  *
  * <p><b>Dynamic batch.</b> {@link #markDynamic} makes one graph serve every batch size:
