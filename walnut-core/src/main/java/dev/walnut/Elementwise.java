@@ -50,8 +50,7 @@ final class Elementwise {
 
     /** The layout of {@code t} read as if broadcast to {@code shape}. */
     private static Layout broadcast(Tensor t, int[] shape) {
-        return Arrays.equals(t.shape, shape) ? t.layout()
-                : new Layout(shape, Shapes.broadcastStrides(t.shape, t.strides, shape), t.offset);
+        return t.broadcastLayout(shape);
     }
 
     /** Broadcasts a and b, converts both to dt and runs a binary kernel into a fresh tensor of {@code outType}. */
@@ -95,7 +94,7 @@ final class Elementwise {
 
     /** {@link #binaryKernel} into a contiguous {@code out} of the broadcast shape (its dtype is the result's). */
     static void binaryIntoKernel(String name, int op, Tensor a, Tensor b, DType dt, Tensor out) {
-        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape : Shapes.broadcast(name, a.shape, b.shape);
+        int[] shape = Shapes.broadcastShared(name, a.shape, b.shape);
         checkOut(name, out, out.dtype, shape);
         Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
         Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);
@@ -108,21 +107,58 @@ final class Elementwise {
     static void programIntoKernel(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs, Tensor out) {
         int[] shape = inputs[0].shape;
         for (int i = 1; i < inputs.length; i++) {
-            if (!Arrays.equals(shape, inputs[i].shape)) {
-                shape = Shapes.broadcast("fusedElementwise", shape, inputs[i].shape);
-            }
+            shape = Shapes.broadcastShared("fusedElementwise", shape, inputs[i].shape);
         }
-        checkOut("fusedElementwise", out, inputs[0].dtype, program.sumsResult() ? new int[0] : shape);
+        checkOut("fusedElementwise", out, inputs[0].dtype, program.sumsResult() ? Shapes.SCALAR : shape);
         checkStart("fusedElementwise", out);
-        Storage[] storages = new Storage[inputs.length];
-        Layout[] layouts = new Layout[inputs.length];
-        for (int i = 0; i < inputs.length; i++) {
-            storages[i] = inputs[i].storage;
-            layouts[i] = broadcast(inputs[i], shape);
+        ProgramArgs args = PROGRAM_ARGS.get();
+        Storage[] storages = args.storages(inputs.length);
+        Layout[] layouts = args.layouts(inputs.length);
+        try {
+            for (int i = 0; i < inputs.length; i++) {
+                storages[i] = inputs[i].storage;
+                layouts[i] = broadcast(inputs[i], shape);
+            }
+            Backends.CPU.elementwiseInto(program, storages, layouts, shape, out.storage);
+        } finally {
+            Arrays.fill(storages, null); // keep no caller's data alive
+            Arrays.fill(layouts, null);
         }
-        Backends.CPU.elementwiseInto(program, storages, layouts, shape, out.storage);
         out.storage.bumpVersion();
     }
+
+    /**
+     * Each thread's argument arrays for {@link #programIntoKernel}, one pair per input count
+     * (the back end wants arrays of exactly that length), emptied after each call: a compiled
+     * graph's fused nodes then make no arrays per run.
+     */
+    private static final class ProgramArgs {
+        private static final int KEPT = 16;
+        private final Storage[][] storages = new Storage[KEPT][];
+        private final Layout[][] layouts = new Layout[KEPT][];
+
+        Storage[] storages(int n) {
+            if (n >= KEPT) {
+                return new Storage[n];
+            }
+            if (storages[n] == null) {
+                storages[n] = new Storage[n];
+            }
+            return storages[n];
+        }
+
+        Layout[] layouts(int n) {
+            if (n >= KEPT) {
+                return new Layout[n];
+            }
+            if (layouts[n] == null) {
+                layouts[n] = new Layout[n];
+            }
+            return layouts[n];
+        }
+    }
+
+    private static final ThreadLocal<ProgramArgs> PROGRAM_ARGS = ThreadLocal.withInitial(ProgramArgs::new);
 
     /** Fails naming {@code op} unless {@code out} is a contiguous tensor of {@code dtype} and {@code shape}. */
     static void checkOut(String op, Tensor out, DType dtype, int... shape) {
@@ -183,8 +219,7 @@ final class Elementwise {
 
     /** {@link #whereKernel} into a contiguous {@code out} of the broadcast shape and dtype {@code dt}. */
     static void whereIntoKernel(Tensor cond, Tensor a, Tensor b, DType dt, Tensor out) {
-        int[] shape = Arrays.equals(cond.shape, a.shape) && Arrays.equals(a.shape, b.shape) ? a.shape
-                : Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
+        int[] shape = Shapes.broadcastShared("where", Shapes.broadcastShared("where", cond.shape, a.shape), b.shape);
         checkOut("where", out, dt, shape);
         Tensor ac = a.dtype == dt ? a : Creation.cast(a, dt);
         Tensor bc = b.dtype == dt ? b : Creation.cast(b, dt);

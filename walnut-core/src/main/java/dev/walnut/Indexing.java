@@ -84,6 +84,52 @@ final class Indexing {
      * dims {@code [from, to)}, in row-major order.
      */
     private static int[] offsets(int[] box, int[] strides, int from, int to, int base) {
+        return OFFSETS.get().get(box, strides, from, to, base);
+    }
+
+    /**
+     * The offset tables of this thread's last few gathers and scatters, by their arguments: a
+     * compiled graph's gather and scatter nodes (cross-entropy's and its gradient's) ask for the
+     * same tables at every run, and a table over the batch is as long as the batch. The kernels
+     * only read them. Tables over {@link #MAX_KEPT} entries are made afresh each time (their work
+     * dwarfs the allocation), which also bounds what a thread keeps.
+     */
+    private static final class OffsetTables {
+        private static final int SIZE = 8;
+        private static final int MAX_KEPT = 1 << 14;
+        private final int[][] boxes = new int[SIZE][];
+        private final int[][] strides = new int[SIZE][];
+        private final int[] from = new int[SIZE];
+        private final int[] to = new int[SIZE];
+        private final int[] base = new int[SIZE];
+        private final int[][] tables = new int[SIZE][];
+        private int next;
+
+        int[] get(int[] box, int[] st, int f, int t, int b) {
+            for (int i = 0; i < SIZE; i++) {
+                if (tables[i] != null && from[i] == f && to[i] == t && base[i] == b && Arrays.equals(boxes[i], box)
+                        && Arrays.equals(strides[i], st)) {
+                    return tables[i];
+                }
+            }
+            int[] table = compute(box, st, f, t, b);
+            if (table.length <= MAX_KEPT) {
+                int i = next;
+                next = (next + 1) % SIZE;
+                boxes[i] = box.clone();
+                strides[i] = st.clone();
+                from[i] = f;
+                to[i] = t;
+                base[i] = b;
+                tables[i] = table;
+            }
+            return table;
+        }
+    }
+
+    private static final ThreadLocal<OffsetTables> OFFSETS = ThreadLocal.withInitial(OffsetTables::new);
+
+    private static int[] compute(int[] box, int[] strides, int from, int to, int base) {
         int[] out = new int[product(box, from, to)];
         if (out.length == 0) {
             return out;

@@ -111,6 +111,9 @@ final class Reductions {
 
     /** {@link #kernelReduce} into a contiguous {@code out} of the result's shape and dtype. */
     static void kernelReduceInto(String op, int rop, Tensor x, int[] dims, boolean keepDim, Tensor out) {
+        if (reduceRunInto(rop, x, dims, keepDim, out)) {
+            return;
+        }
         Plan p = plan(op, x, dims, keepDim);
         Tensor src = p.source;
         if (p.len == 0 && (rop == ReduceOp.MAX || rop == ReduceOp.MIN)) {
@@ -120,6 +123,75 @@ final class Reductions {
         Elementwise.checkOut(op, out, reducedType(rop, x.dtype), p.outShape);
         Backends.CPU.reduceInto(rop, src.storage, src.offset, p.outer, p.len, p.inner, out.storage, out.offset);
         out.storage.bumpVersion();
+    }
+
+    /**
+     * {@link #kernelReduceInto}'s common case without a {@link Plan}: a contiguous x whose
+     * reduced dims (of size above 1) form one run, into an {@code out} of the result's shape,
+     * dtype and contiguity, computed as the plan would (the same outer, len and inner). Nothing is
+     * allocated, so a compiled graph's sums make no arrays per run. False, with nothing done,
+     * for anything else (the plan's path handles it and reports errors).
+     */
+    private static boolean reduceRunInto(int rop, Tensor x, int[] dims, boolean keepDim, Tensor out) {
+        int rank = x.shape.length;
+        if (rank == 0 || rank > Long.SIZE || !x.isContiguous() || !out.isContiguous()
+                || out.dtype != reducedType(rop, x.dtype) || rop == ReduceOp.MAX || rop == ReduceOp.MIN) {
+            return false;
+        }
+        long mask = 0;
+        if (dims == null || dims.length == 0) {
+            mask = rank == Long.SIZE ? -1L : (1L << rank) - 1;
+        } else {
+            for (int d : dims) {
+                int w = d < 0 ? d + rank : d;
+                if (w < 0 || w >= rank || (mask & 1L << w) != 0) {
+                    return false;
+                }
+                mask |= 1L << w;
+            }
+        }
+        int first = -1;
+        int last = -1;
+        int outer = 1;
+        int len = 1;
+        int inner = 1;
+        int k = 0;
+        for (int d = 0; d < rank; d++) {
+            boolean reduced = (mask & 1L << d) != 0;
+            int size = x.shape[d];
+            if (keepDim || !reduced) {
+                int want = reduced ? 1 : size;
+                if (k >= out.shape.length || out.shape[k++] != want) {
+                    return false;
+                }
+            }
+            if (reduced && size != 1) {
+                if (first >= 0 && last < d - 1) {
+                    for (int e = last + 1; e < d; e++) {
+                        if (x.shape[e] != 1) {
+                            return false; // not one run: the plan permutes
+                        }
+                    }
+                }
+                first = first < 0 ? d : first;
+                last = d;
+            }
+        }
+        if (k != out.shape.length) {
+            return false;
+        }
+        for (int d = 0; d < rank; d++) {
+            if (first < 0 || d < first) {
+                outer *= x.shape[d];
+            } else if (d <= last) {
+                len *= x.shape[d];
+            } else {
+                inner *= x.shape[d];
+            }
+        }
+        Backends.CPU.reduceInto(rop, x.storage, x.offset, outer, len, inner, out.storage, out.offset);
+        out.storage.bumpVersion();
+        return true;
     }
 
     /** Integer and bool sums and products give I64; everything else keeps x's dtype. */

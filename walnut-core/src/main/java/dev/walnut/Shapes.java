@@ -57,6 +57,32 @@ final class Shapes {
         return Dims.mask(op, dims, rank);
     }
 
+    /**
+     * {@link #broadcast}, returning {@code a} or {@code b} itself when the other broadcasts to it
+     * (a bias to its activations, a mask to its tensor): the out= kernels then make no shape
+     * array per call. The result is shared, never to be written.
+     */
+    static int[] broadcastShared(String op, int[] a, int[] b) {
+        if (expandsTo(b, a)) {
+            return a;
+        }
+        return expandsTo(a, b) ? b : broadcast(op, a, b);
+    }
+
+    /** True when {@code from} broadcasts to exactly {@code to}. */
+    private static boolean expandsTo(int[] from, int[] to) {
+        int off = to.length - from.length;
+        if (off < 0) {
+            return false;
+        }
+        for (int i = 0; i < from.length; i++) {
+            if (from[i] != 1 && from[i] != to[i + off]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static int[] broadcast(String op, int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);
         int[] out = new int[rank];

@@ -81,6 +81,26 @@ public final class Tensor {
         this.id = NEXT_ID.getAndIncrement();
     }
 
+    /** The last layout {@link #broadcastLayout} made; racing calls make equal layouts. */
+    private Layout broadcastLayout;
+
+    /**
+     * This tensor read as if expanded to {@code target} (a shape it broadcasts to), remembered
+     * for the last target: a weight broadcast against the same activations at every step (a
+     * bias) then gets no new layout per call.
+     */
+    Layout broadcastLayout(int[] target) {
+        if (Arrays.equals(shape, target)) {
+            return layout();
+        }
+        Layout l = broadcastLayout;
+        if (l == null || !Arrays.equals(l.shape(), target)) {
+            l = new Layout(target.clone(), Shapes.broadcastStrides(shape, strides, target), offset);
+            broadcastLayout = l;
+        }
+        return l;
+    }
+
     /** The layout back-end calls read this tensor through; racing first calls make equal layouts. */
     Layout layout() {
         Layout l = layout;

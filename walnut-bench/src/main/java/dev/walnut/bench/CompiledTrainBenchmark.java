@@ -30,8 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * its own copy of the model. Milliseconds per step.
  *
  * <p>The compiled step runs on a static memory plan (see {@code CompiledTrainStep}), so with
- * {@code -prof gc} its {@code gc.alloc.rate.norm} is a few KB per step (the loss, kernel
- * bookkeeping) where the eager step allocates every activation and gradient. The warm-up is
+ * {@code -prof gc} its {@code gc.alloc.rate.norm} is about the loss tensor it returns
+ * ({@code compiled}), and about nothing with {@code stepLoss} ({@code compiledLoss}), where the
+ * eager step allocates every activation and gradient. The warm-up is
  * long because the Vector API GEMM runs boxed, allocating hundreds of KB per product, until C2
  * has compiled it, which took 20 s and more on a shared two-core machine; a short warm-up
  * measures the JIT, not the step.
@@ -79,6 +80,12 @@ public class CompiledTrainBenchmark {
     @Benchmark
     public Tensor compiled() {
         return compiled.step(input, target);
+    }
+
+    /** The same step returning the loss as a double ({@code stepLoss}): nothing allocated per step after warm-up. */
+    @Benchmark
+    public double compiledLoss() {
+        return compiled.stepLoss(input, target);
     }
 
     /** Neither form may leave nodes on the tape: a growing tape would slow every step. */

@@ -21,7 +21,11 @@ import java.util.Map;
  * input (they share its storage); the plan is built from that. Later runs write each node with
  * an out= kernel into its planned buffer, so after warm-up they allocate only what reaches the
  * caller (the outputs, fresh on every call: a caller's tensors are never overwritten by a later
- * call) and what nodes without an out= kernel allocate. A training step's fused optimizer
+ * call; {@link #reuseOutputs} trades that for no allocation) and what nodes without an out=
+ * kernel allocate. The out= kernels, the CPU kernels under them and {@code Parallel} allocate
+ * nothing per call once the JIT has compiled them (per-thread range bodies and scratch arrays,
+ * memoized offset tables and broadcast layouts; JMH {@code -prof gc} on
+ * {@code CompiledTrainBenchmark} and {@code CompiledMlpBenchmark} measures it). A training step's fused optimizer
  * updates ({@link OptimizerUpdateOps}) that ran in place on the first run (they returned their
  * parameter and buffer inputs) run in place again without allocating, so a {@link CompiledTrainStep}
  * gets the same plan: its outputs are the updated parameters and buffers themselves.
@@ -43,6 +47,11 @@ final class ArenaExecutor {
     private final int[][] inputShapes;
     private final Value[] weightValues;
     private final int[][] weightShapes;
+    // The leaves' value ids and the constants' tensors as arrays: binding them each call walks
+    // no list (an iterator per list per call is garbage a preplanned run should not make).
+    private final int[] inputIds;
+    private final int[] constantIds;
+    private final Tensor[] constantTensors;
     private final OpDef<?>[] ops;
     private final Object[] attrs;
     private final int[][] nodeInputs;
@@ -53,6 +62,7 @@ final class ArenaExecutor {
     private final boolean[] outKernel;
     private final boolean[] returned;
     private final ArrayDeque<Arena> pool = new ArrayDeque<>();
+    private volatile boolean reuseOutputs;
     private volatile MemoryPlan plan;
     private volatile boolean[] cachedViews;
     private volatile List<String> allocating;
@@ -72,6 +82,9 @@ final class ArenaExecutor {
         for (int i = 0; i < weightValues.length; i++) {
             weightShapes[i] = Arrays.stream(weightValues[i].exampleShape()).mapToInt(s -> (int) s).toArray();
         }
+        inputIds = graph.inputs().stream().mapToInt(Value::id).toArray();
+        constantIds = graph.constants().stream().mapToInt(Value::id).toArray();
+        constantTensors = graph.constants().stream().map(graph::constant).toArray(Tensor[]::new);
         List<Node> nodes = graph.nodes();
         int count = nodes.size();
         ops = new OpDef<?>[count];
@@ -126,6 +139,19 @@ final class ArenaExecutor {
         return op.hasOutKernel((A) attrs);
     }
 
+    /**
+     * Makes later calls write the outputs that an out= kernel computes into tensors their arena
+     * keeps, instead of fresh ones: a call then allocates nothing for them, but its outputs are
+     * overwritten by a later call that gets the same arena, so only a caller that reads them
+     * (or copies them) before its next call and never calls concurrently may ask for it, as
+     * {@link CompiledTrainStep} does with its loss. Outputs that are inputs, weights or updated
+     * buffers are what they were either way.
+     */
+    ArenaExecutor reuseOutputs() {
+        reuseOutputs = true;
+        return this;
+    }
+
     /** True when {@code inputs} have exactly the dtypes and shapes this executor was prepared for. */
     boolean matches(Tensor[] inputs) {
         if (inputs.length != inputTypes.length) {
@@ -163,11 +189,21 @@ final class ArenaExecutor {
      * graph's GEMM blocking.
      */
     Tensor[] run(Map<String, Tensor> weights, Tensor[] inputs) {
-        int choice = graph.gemmChoice();
-        return choice == 0 ? runArena(weights, inputs) : GemmChoice.with(choice, () -> runArena(weights, inputs));
+        return run(weights, inputs, null);
     }
 
-    private Tensor[] runArena(Map<String, Tensor> weights, Tensor[] inputs) {
+    /**
+     * {@link #run(Map, Tensor[])} writing the outputs into {@code result} (one slot per graph
+     * output) when it is not null, so that a caller that reuses its array allocates nothing for
+     * it; returns the array the outputs are in.
+     */
+    Tensor[] run(Map<String, Tensor> weights, Tensor[] inputs, Tensor[] result) {
+        int choice = graph.gemmChoice();
+        return choice == 0 ? runArena(weights, inputs, result)
+                : GemmChoice.with(choice, () -> runArena(weights, inputs, result));
+    }
+
+    private Tensor[] runArena(Map<String, Tensor> weights, Tensor[] inputs, Tensor[] result) {
         if (!matches(inputs)) {
             graph.bind(inputs); // fails naming the input that differs
             throw new IllegalArgumentException("run: the inputs are " + Arrays.toString(Arrays.stream(inputs)
@@ -175,7 +211,12 @@ final class ArenaExecutor {
                     + "; Compiler.compile(...).mode(REDUCE_OVERHEAD) plans one arena per input shape");
         }
         if (plan == null) {
-            return discover(weights, inputs);
+            Tensor[] first = discover(weights, inputs);
+            if (result == null) {
+                return first;
+            }
+            System.arraycopy(first, 0, result, 0, first.length);
+            return result;
         }
         Arena arena;
         synchronized (pool) {
@@ -185,7 +226,7 @@ final class ArenaExecutor {
             arena = new Arena(plan, cachedViews);
         }
         try {
-            return arena.run(weights, inputs);
+            return arena.run(weights, inputs, result != null ? result : new Tensor[outputIds.length]);
         } finally {
             synchronized (pool) {
                 pool.push(arena);
@@ -196,7 +237,7 @@ final class ArenaExecutor {
     /** The first run: computes every node like Graph.run, notes views, builds the plan. */
     private synchronized Tensor[] discover(Map<String, Tensor> weights, Tensor[] inputs) {
         if (plan != null) {
-            return runArena(weights, inputs);
+            return runArena(weights, inputs, null);
         }
         Tensor[] env = new Tensor[valueShapes.length];
         bindLeaves(env, weights, inputs);
@@ -268,9 +309,8 @@ final class ArenaExecutor {
     }
 
     private void bindLeaves(Tensor[] env, Map<String, Tensor> weights, Tensor[] inputs) {
-        List<Value> in = graph.inputs();
         for (int i = 0; i < inputs.length; i++) {
-            env[in.get(i).id()] = inputs[i];
+            env[inputIds[i]] = inputs[i];
         }
         for (int i = 0; i < weightValues.length; i++) {
             Value w = weightValues[i];
@@ -285,8 +325,8 @@ final class ArenaExecutor {
             }
             env[w.id()] = t;
         }
-        for (Value c : graph.constants()) {
-            env[c.id()] = graph.constant(c);
+        for (int i = 0; i < constantIds.length; i++) {
+            env[constantIds[i]] = constantTensors[i];
         }
     }
 
@@ -320,6 +360,8 @@ final class ArenaExecutor {
         private final boolean[] views;
         private final Tensor[][] viewArgs;
         private final Tensor[][] viewOuts;
+        /** The outputs' tensors when {@link #reuseOutputs} is on, made on first use. */
+        private final Tensor[] kept;
 
         Arena(MemoryPlan plan, boolean[] views) {
             this.views = views;
@@ -343,15 +385,19 @@ final class ArenaExecutor {
             outs = new Tensor[ops.length][];
             viewArgs = new Tensor[ops.length][];
             viewOuts = new Tensor[ops.length][];
+            kept = new Tensor[count];
             for (int i = 0; i < ops.length; i++) {
                 args[i] = new Tensor[nodeInputs[i].length];
                 outs[i] = new Tensor[nodeOutputs[i].length];
             }
         }
 
-        Tensor[] run(Map<String, Tensor> weights, Tensor[] inputs) {
+        Tensor[] run(Map<String, Tensor> weights, Tensor[] inputs, Tensor[] result) {
             bindLeaves(env, weights, inputs);
-            try (var off = Autograd.noGrad()) {
+            // Set and restored by hand: Autograd.noGrad() would allocate its scope object per call.
+            boolean gradWas = Autograd.isGradEnabled();
+            Autograd.setGradEnabled(false);
+            try {
                 for (int i = 0; i < ops.length; i++) {
                     Tensor[] a = args[i];
                     int[] in = nodeInputs[i];
@@ -363,8 +409,8 @@ final class ArenaExecutor {
                     if (outKernel[i]) {
                         for (int j = 0; j < ids.length; j++) {
                             Tensor t = planned[ids[j]];
-                            // Outputs that reach the caller are fresh on every call.
-                            out[j] = t != null ? t : Tensor.zeros(valueShapes[ids[j]], graph.values().get(ids[j]).dtype());
+                            // Outputs that reach the caller are fresh on every call, unless it asked to reuse them.
+                            out[j] = t != null ? t : reuseOutputs ? keptOutput(ids[j]) : newOutput(ids[j]);
                         }
                         computeInto(ops[i], attrs[i], a, out);
                     } else if (views[i] && sameArgs(i, a)) {
@@ -386,8 +432,7 @@ final class ArenaExecutor {
                         env[id] = null;
                     }
                 }
-                Tensor[] result = new Tensor[outputIds.length];
-                for (int i = 0; i < result.length; i++) {
+                for (int i = 0; i < outputIds.length; i++) {
                     result[i] = env[outputIds[i]];
                 }
                 Arrays.fill(env, null); // the arena holds no caller tensors between calls
@@ -395,7 +440,22 @@ final class ArenaExecutor {
                     Arrays.fill(a, null);
                 }
                 return result;
+            } finally {
+                Autograd.setGradEnabled(gradWas);
             }
+        }
+
+        private Tensor keptOutput(int id) {
+            Tensor t = kept[id];
+            if (t == null) {
+                t = newOutput(id);
+                kept[id] = t;
+            }
+            return t;
+        }
+
+        private Tensor newOutput(int id) {
+            return Tensor.zeros(valueShapes[id], graph.values().get(id).dtype());
         }
 
         private boolean sameArgs(int i, Tensor[] a) {

@@ -26,7 +26,9 @@ public enum CompileMode {
      * work and write every node that has an out= kernel into its buffer. Each concurrent call
      * takes its own arena from a pool. Outputs are fresh tensors on every call (the safe default;
      * CUDA graphs in PyTorch instead overwrite them on the next run), so the per-call allocation
-     * after warm-up is the outputs plus what nodes without an out= kernel allocate. Costs: one
+     * after warm-up is the outputs plus what nodes without an out= kernel allocate (the benchmark
+     * MLP, batch 64: about 3.1 KB per call with JMH {@code -prof gc}, 2.5 KB of it the output's
+     * data; the rest is the output tensor's objects and the result array). Costs: one
      * arena's memory (the plan's peak, not the sum of the intermediates) per shape and per call
      * that ran at once, kept while the function lives.
      */

@@ -64,9 +64,11 @@ import java.util.function.Function;
  * nothing and saves every activation and gradient allocation): one static {@link MemoryPlan} per
  * input shape, values with disjoint lifetimes sharing buffers, each node writing with its out=
  * kernel, and the fused updates writing the parameters and the optimizer's buffers in place.
- * After warm-up a step of an MLP allocates only the loss it returns and a few small objects
- * (kernel bookkeeping, well under a hundredth of one activation). Nodes without an out= kernel
- * still run, allocating their outputs as before. The arena is held by the step (one per input
+ * After warm-up (the first step per input shape, and the JIT's compiling of the kernels) a
+ * step of an MLP allocates only the loss tensor {@link #step} returns, a copy of the arena's;
+ * {@link #stepLoss} returns it as a double and allocates nothing ({@code -prof gc} on
+ * {@code CompiledTrainBenchmark.compiledLoss}). Nodes without an out= kernel still run,
+ * allocating their outputs as before. The arena is held by the step (one per input
  * shape, at most {@code ArenaExecutors.LIMIT}), as large as the live activations and gradients.
  *
  * <p><b>Dynamic batch.</b> {@link #markDynamic} makes one graph serve every batch size:
@@ -121,6 +123,8 @@ public final class CompiledTrainStep {
     private ArenaExecutor lastExecutor;
     private Object[][] lastOptions;
     private Tensor[] callInputs = new Tensor[0];
+    private Tensor[] results = new Tensor[0];
+    private final Tensor[] pair = new Tensor[2];
     private final Tensor[] scalarInputs;
     private final long[] next;
 
@@ -213,9 +217,55 @@ public final class CompiledTrainStep {
     /**
      * Runs one training step on {@code inputs} (the model's inputs, then the targets, as the
      * loss function takes them): updates the parameters and the optimizer state in place and
-     * returns the loss (computed before the update), a tensor that requires no grad.
+     * returns the loss (computed before the update), a fresh tensor that requires no grad (the
+     * one allocation of a step after warm-up; {@link #stepLoss} avoids it).
      */
     public synchronized Tensor step(Tensor... inputs) {
+        return run(inputs).clone(); // the arena's loss tensor is rewritten by the next step
+    }
+
+    /**
+     * {@link #step} returning the loss as a number, {@code step(inputs).item()} without the
+     * tensor: after warm-up (the first step for an input shape) it allocates nothing, as
+     * measured with JMH's {@code -prof gc} ({@code CompiledTrainBenchmark.compiledLoss}) and
+     * asserted by {@code CompiledTrainStepAllocationTest}.
+     *
+     * <pre>{@code
+     * double loss = step.stepLoss(x, y);   // forward, backward and update; nothing allocated
+     * }</pre>
+     */
+    public synchronized double stepLoss(Tensor... inputs) {
+        return K.elementAt(run(inputs), 0);
+    }
+
+    /**
+     * {@link #stepLoss(Tensor...)} for the usual two inputs (the model's input and the
+     * targets), without the varargs array a call would otherwise make.
+     */
+    public synchronized double stepLoss(Tensor input, Tensor target) {
+        pair[0] = input;
+        pair[1] = target;
+        try {
+            return K.elementAt(run(pair), 0);
+        } finally {
+            pair[0] = null; // hold no caller tensors between steps
+            pair[1] = null;
+        }
+    }
+
+    /** One step; returns the loss in the arena (valid until the next step). */
+    private Tensor run(Tensor[] inputs) {
+        // Recording off, set and restored by hand: Autograd.noGrad() would allocate its scope object per step.
+        boolean gradWas = Autograd.isGradEnabled();
+        Autograd.setGradEnabled(false);
+        try {
+            return runWithoutGrad(inputs);
+        } finally {
+            Autograd.setGradEnabled(gradWas);
+        }
+    }
+
+    private Tensor runWithoutGrad(Tensor[] inputs) {
         started = true;
         Plan plan = last;
         ArenaExecutor x = null;
@@ -229,37 +279,42 @@ public final class CompiledTrainStep {
             Tensor[] all = withState(inputs, next, plan.inPlace, true);
             x = plan.arenas.find(all);
             if (x == null) {
-                x = plan.arenas.create(plan.graph, all);
+                // The loss is read (or copied) before the next step: it may stay in the arena.
+                x = plan.arenas.create(plan.graph, all).reuseOutputs();
             }
         }
         lastExecutor = x;
-        Tensor[] out = x.run(x.weights(), callInputs);
+        int outputs = plan.graph.outputs().size();
+        if (results.length != outputs) {
+            results = new Tensor[outputs];
+        }
+        Tensor[] out = x.run(x.weights(), callInputs, results);
         Arrays.fill(callInputs, null); // hold no caller tensors between steps
-        try (var off = Autograd.noGrad()) {
-            int k = 1;
-            for (int i = 0; i < params.length; i++) {
-                if (!plan.updated[i]) {
-                    continue; // like the eager step, which skips a parameter without a gradient
+        int k = 1;
+        for (int i = 0; i < params.length; i++) {
+            if (!plan.updated[i]) {
+                continue; // like the eager step, which skips a parameter without a gradient
+            }
+            Tensor p = params[i];
+            state.setStep(optimizer, p, next[i]);
+            Tensor updatedParam = out[k++];
+            if (updatedParam != p) {
+                p.copyInPlace(updatedParam);
+            }
+            Map<String, Tensor> buffers = state.buffers(optimizer, p);
+            switch (kind(groups[i])) {
+                case SGD_MOMENTUM -> buffers.put("momentum_buffer", out[k++]);
+                case ADAM, ADAMW -> {
+                    buffers.put("exp_avg", out[k++]);
+                    buffers.put("exp_avg_sq", out[k++]);
                 }
-                Tensor p = params[i];
-                state.setStep(optimizer, p, next[i]);
-                Tensor updatedParam = out[k++];
-                if (updatedParam != p) {
-                    p.copyInPlace(updatedParam);
-                }
-                Map<String, Tensor> buffers = state.buffers(optimizer, p);
-                switch (kind(groups[i])) {
-                    case SGD_MOMENTUM -> buffers.put("momentum_buffer", out[k++]);
-                    case ADAM, ADAMW -> {
-                        buffers.put("exp_avg", out[k++]);
-                        buffers.put("exp_avg_sq", out[k++]);
-                    }
-                    default -> {
-                    }
+                default -> {
                 }
             }
         }
-        return out[0];
+        Tensor loss = out[0];
+        Arrays.fill(out, null); // hold no tensors between steps
+        return loss;
     }
 
     /** Every group's options now, as keys and values (lr included, though {@link #sameOptions} skips it). */
@@ -349,35 +404,34 @@ public final class CompiledTrainStep {
         }
         System.arraycopy(inputs, 0, all, 0, inputs.length);
         int s = inputs.length;
-        try (var off = Autograd.noGrad()) {
-            for (int i = 0; i < params.length; i++) {
-                Tensor p = params[i];
-                ParamGroup g = groups[i];
-                long t = state.step(optimizer, p) + 1;
-                next[i] = t;
-                Map<String, Tensor> buffers = t == 1 ? Map.of() : state.buffers(optimizer, p);
-                double lr = g.lr();
-                switch (kind(g)) {
-                    case SGD -> all[s++] = scalars(i, reuse, lr, flag, 0, 0, 2);
-                    case SGD_MOMENTUM -> {
-                        Tensor buf = buffers.get("momentum_buffer");
-                        all[s++] = buf != null ? buf : Tensor.zerosLike(p);
-                        all[s++] = scalars(i, reuse, lr, buf == null ? 1 : 0, flag, 0, 3);
-                    }
-                    case ADAM, ADAMW -> {
-                        Tensor m = buffers.get("exp_avg");
-                        Tensor v = buffers.get("exp_avg_sq");
-                        all[s++] = m != null ? m : Tensor.zerosLike(p);
-                        all[s++] = v != null ? v : Tensor.zerosLike(p);
-                        // The same doubles as the eager Adam.fusedAdam / AdamW.fusedUpdate compute.
-                        double bias1 = 1 - Math.pow(g.getDouble("beta1"), t);
-                        double bias2 = 1 - Math.pow(g.getDouble("beta2"), t);
-                        double wd = g.getDouble("weightDecay");
-                        double decay = kind(g) == Kind.ADAMW && wd != 0 ? 1 - lr * wd : 1.0;
-                        all[s++] = scalars(i, reuse, lr / bias1, Math.sqrt(bias2), decay, flag, 4);
-                    }
-                    default -> throw new IllegalStateException();
+        // Nothing here records (fresh zeros, raw element writes): no noGrad scope needed.
+        for (int i = 0; i < params.length; i++) {
+            Tensor p = params[i];
+            ParamGroup g = groups[i];
+            long t = state.step(optimizer, p) + 1;
+            next[i] = t;
+            Map<String, Tensor> buffers = t == 1 ? Map.of() : state.buffers(optimizer, p);
+            double lr = g.lr();
+            switch (kind(g)) {
+                case SGD -> all[s++] = scalars(i, reuse, lr, flag, 0, 0, 2);
+                case SGD_MOMENTUM -> {
+                    Tensor buf = buffers.get("momentum_buffer");
+                    all[s++] = buf != null ? buf : Tensor.zerosLike(p);
+                    all[s++] = scalars(i, reuse, lr, buf == null ? 1 : 0, flag, 0, 3);
                 }
+                case ADAM, ADAMW -> {
+                    Tensor m = buffers.get("exp_avg");
+                    Tensor v = buffers.get("exp_avg_sq");
+                    all[s++] = m != null ? m : Tensor.zerosLike(p);
+                    all[s++] = v != null ? v : Tensor.zerosLike(p);
+                    // The same doubles as the eager Adam.fusedAdam / AdamW.fusedUpdate compute.
+                    double bias1 = 1 - Math.pow(g.getDouble("beta1"), t);
+                    double bias2 = 1 - Math.pow(g.getDouble("beta2"), t);
+                    double wd = g.getDouble("weightDecay");
+                    double decay = kind(g) == Kind.ADAMW && wd != 0 ? 1 - lr * wd : 1.0;
+                    all[s++] = scalars(i, reuse, lr / bias1, Math.sqrt(bias2), decay, flag, 4);
+                }
+                default -> throw new IllegalStateException();
             }
         }
         return all;

@@ -471,7 +471,9 @@ public final class ElementwiseOps {
 
         @Override
         public void computeInto(Threshold attrs, Tensor[] in, Tensor[] out) {
-            check(in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype());
+            if (!Specs.sameShape(in[0], in[1]) || !in[0].dtype().isFloatingPoint()) {
+                check(in[0].shape(), in[0].dtype(), in[1].shape(), in[1].dtype()); // throws, naming the shapes
+            }
             K.thresholdBackwardInto(in[0], in[1], attrs.threshold(), out[0]);
         }
 

@@ -373,7 +373,14 @@ public final class FusedOps {
         @Override
         public void computeInto(Elementwise attrs, Tensor[] in, Tensor[] out) {
             Parsed p = parse(attrs.program());
-            check(p, in.length, Arrays.stream(in).map(Tensor::dtype).toArray(DType[]::new));
+            DType first = in.length == 0 ? null : in[0].dtype();
+            boolean ok = in.length == p.inputs() && first != null && first.isFloatingPoint();
+            for (int i = 1; ok && i < in.length; i++) {
+                ok = in[i].dtype() == first;
+            }
+            if (!ok) { // checked without building the dtype array, which a compiled graph's run would allocate
+                check(p, in.length, Arrays.stream(in).map(Tensor::dtype).toArray(DType[]::new));
+            }
             K.elementwiseInto(p.program(), in, out[0]);
         }
 

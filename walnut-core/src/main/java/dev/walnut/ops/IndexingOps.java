@@ -1,11 +1,13 @@
 package dev.walnut.ops;
 
+import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Node;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.Kernels;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The indexing primitives: indexSelect and indexAdd, gather, scatter and scatterAdd (and scatter
@@ -303,6 +305,26 @@ public final class IndexingOps {
         }
     };
 
+    /** A fill value and its 0-d tensor. */
+    private record FillValue(double value, Tensor tensor) {
+    }
+
+    /**
+     * The last fill value of each dtype as a 0-d tensor, which where() only reads: a compiled
+     * graph's maskedFillScalar nodes (cross-entropy's ignore-index masks) then make no tensor
+     * per run. Shared by threads, and never written.
+     */
+    private static final AtomicReferenceArray<FillValue> FILL_VALUES = new AtomicReferenceArray<>(DType.values().length);
+
+    private static Tensor fillValue(double value, DType dtype) {
+        FillValue f = FILL_VALUES.get(dtype.ordinal());
+        if (f == null || Double.compare(f.value(), value) != 0) {
+            f = new FillValue(value, Tensor.scalar(value, dtype));
+            FILL_VALUES.set(dtype.ordinal(), f);
+        }
+        return f.tensor();
+    }
+
     /** {@link #MASKED_FILL} with a scalar value; inputs (x, mask). */
     public static final OpDef<Fill> MASKED_FILL_SCALAR = new Linear<>("maskedFillScalar", "MaskedFillBackward0", 0) {
         @Override
@@ -322,7 +344,7 @@ public final class IndexingOps {
 
         @Override
         public void computeInto(Fill attrs, Tensor[] in, Tensor[] out) {
-            K.whereInto(in[1], Tensor.scalar(attrs.value(), in[0].dtype()), in[0], in[0].dtype(), out[0]);
+            K.whereInto(in[1], fillValue(attrs.value(), in[0].dtype()), in[0], in[0].dtype(), out[0]);
         }
 
         @Override

@@ -10,6 +10,20 @@ final class Specs {
     private Specs() {
     }
 
+    /** True when a and b have the same shape, compared without copying either shape (for the out= paths). */
+    static boolean sameShape(Tensor a, Tensor b) {
+        int rank = a.dim();
+        if (b.dim() != rank) {
+            return false;
+        }
+        for (int d = 0; d < rank; d++) {
+            if (a.size(d) != b.size(d)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static final Tensor[] NONE = new Tensor[0];
 
     /** NumPy broadcasting of two shapes, with the eager ops' error message. */

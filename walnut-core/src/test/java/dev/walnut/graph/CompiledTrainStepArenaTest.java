@@ -114,6 +114,24 @@ class CompiledTrainStepArenaTest {
         assertTrue(values.get(3) < values.get(0), "training on one batch lowers its loss: " + values);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "adam"})
+    void stepLossReturnsTheLossOfStepAndTrainsTheSame(String name) {
+        Module viaStep = mlp(11, 7, 9, 3);
+        Module viaLoss = mlp(11, 7, 9, 3);
+        CompiledTrainStep a = Compiler.compileTrainStep(viaStep, Losses::crossEntropy, optimizer(name, viaStep));
+        CompiledTrainStep b = Compiler.compileTrainStep(viaLoss, Losses::crossEntropy, optimizer(name, viaLoss));
+        for (int i = 0; i < 4; i++) {
+            Tensor x = Tensor.randn(new long[] {5, 7}, DType.F32, new Generator(30 + i));
+            Tensor y = labels(40 + i, 5, 3);
+            double expected = a.step(x, y).item();
+            // The two-argument form and the varargs form run the same step.
+            double actual = i % 2 == 0 ? b.stepLoss(x, y) : b.stepLoss(new Tensor[] {x, y});
+            assertEquals(expected, actual, "loss of step " + i);
+            assertSameParameters(viaStep, viaLoss);
+        }
+    }
+
     @Test
     void fourThreadsTrainingTheirOwnModelsGiveTheSequentialResults() throws Exception {
         int threads = 4;

@@ -57,7 +57,8 @@ public final class CopyKernels {
                     + srcStrides.length + " (source) and " + dstStrides.length + " (destination)");
         }
         int nd = Math.max(1, shape.length);
-        int[] sh = new int[nd], ss = new int[nd], ds = new int[nd];
+        Scratch scratch = SCRATCH.get();
+        int[] sh = scratch.sh(nd), ss = scratch.ss, ds = scratch.ds;
         int k = collapse(shape, srcStrides, dstStrides, sh, ss, ds);
         if (k == 0) {
             return;
@@ -146,7 +147,7 @@ public final class CopyKernels {
     private static void rows(int pair, Object src, int srcOff, Object dst, int dstOff, int[] sh, int[] ss, int[] ds,
             int k, int lo, int hi) {
         int outer = k - 1;
-        int[] idx = new int[outer];
+        int[] idx = SCRATCH.get().idx(outer);
         int so = srcOff, dof = dstOff;
         for (int d = outer - 1, r = lo; d >= 0; d--) {
             idx[d] = r % sh[d];
@@ -169,6 +170,38 @@ public final class CopyKernels {
             }
         }
     }
+
+    /**
+     * Each thread's arrays for {@link #copy}'s collapsed dims and {@link #rows}' odometer, grown on
+     * demand: a copy allocates nothing (it runs for every clone and contiguous() in a compiled
+     * graph). Only {@code collapse}'s first {@code k} entries and the odometer's first
+     * {@code outer} are meaningful, so longer arrays are fine.
+     */
+    private static final class Scratch {
+        int[] sh = new int[0];
+        int[] ss = new int[0];
+        int[] ds = new int[0];
+        private int[] idx = new int[0];
+
+        int[] sh(int nd) {
+            if (sh.length < nd) {
+                sh = new int[nd];
+                ss = new int[nd];
+                ds = new int[nd];
+            }
+            return sh;
+        }
+
+        int[] idx(int outer) {
+            if (idx.length < outer) {
+                idx = new int[outer];
+            }
+            // The odometer starts from the row's position, which rows() writes for every dim first.
+            return idx;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static int typeCode(Object array, String role) {
         if (array instanceof float[]) return F;

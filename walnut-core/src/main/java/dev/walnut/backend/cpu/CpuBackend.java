@@ -177,19 +177,58 @@ public final class CpuBackend implements Backend {
         Object bd = a(b);
         Object od = a(out);
         boolean compare = out.dtype() == DType.BOOL && op >= BinaryOp.EQ;
-        Loops.Row row = (ao, as, bo, bs, co, cs, oo, len) -> {
-            if (compare) {
-                runCompare(op, dt, ad, ao, as, bd, bo, bs, (boolean[]) od, outOff + oo, len);
+        BinaryRow row = BINARY_ROW.get();
+        row.set(op, dt, compare, ad, bd, od, outOff);
+        try {
+            if (la.isContiguous() && lb.isContiguous()) {
+                row.run(la.offset(), 1, lb.offset(), 1, 0, 0, 0, n);
             } else {
-                runBinary(op, dt, ad, ao, as, bd, bo, bs, od, outOff + oo, len);
+                Loops.forEachRow(shape, la.strides(), la.offset(), lb.strides(), lb.offset(), null, 0, row);
             }
-        };
-        if (la.isContiguous() && lb.isContiguous()) {
-            row.run(la.offset(), 1, lb.offset(), 1, 0, 0, 0, n);
-        } else {
-            Loops.forEachRow(shape, la.strides(), la.offset(), lb.strides(), lb.offset(), null, 0, row);
+        } finally {
+            row.clear();
         }
     }
+
+    /**
+     * A binary op's row body, one per thread, refilled per call: a binary kernel allocates
+     * nothing (a capturing lambda would be an object per call), which a compiled graph's runs
+     * need. The caller waits for every row, so the fields stay put while threads read them.
+     */
+    private static final class BinaryRow implements Loops.Row {
+        private int op;
+        private DType dt;
+        private boolean compare;
+        private Object a;
+        private Object b;
+        private Object out;
+        private int outOff;
+
+        void set(int op, DType dt, boolean compare, Object a, Object b, Object out, int outOff) {
+            this.op = op;
+            this.dt = dt;
+            this.compare = compare;
+            this.a = a;
+            this.b = b;
+            this.out = out;
+            this.outOff = outOff;
+        }
+
+        void clear() {
+            a = b = out = null; // keep no caller's arrays alive
+        }
+
+        @Override
+        public void run(int ao, int as, int bo, int bs, int co, int cs, int oo, int len) {
+            if (compare) {
+                runCompare(op, dt, a, ao, as, b, bo, bs, (boolean[]) out, outOff + oo, len);
+            } else {
+                runBinary(op, dt, a, ao, as, b, bo, bs, out, outOff + oo, len);
+            }
+        }
+    }
+
+    private static final ThreadLocal<BinaryRow> BINARY_ROW = ThreadLocal.withInitial(BinaryRow::new);
 
     @Override
     public void addInto(Storage target, Layout lt, Storage other, Layout lo) {
@@ -245,17 +284,51 @@ public final class CpuBackend implements Backend {
         Object ad = a(a);
         Object bd = a(b);
         Object od = a(out);
-        Loops.forEachRow(shape, lc.strides(), lc.offset(), la.strides(), la.offset(), lb.strides(), lb.offset(),
-                (co, cs, ao, as, bo, bs, oo, len) -> {
-                    switch (dt) {
-                        case F32 -> ElementwiseKernels.where(cd, co, cs, (float[]) ad, ao, as, (float[]) bd, bo, bs, (float[]) od, outOff + oo, len);
-                        case F64 -> ElementwiseKernels.where(cd, co, cs, (double[]) ad, ao, as, (double[]) bd, bo, bs, (double[]) od, outOff + oo, len);
-                        case I32 -> ElementwiseKernels.where(cd, co, cs, (int[]) ad, ao, as, (int[]) bd, bo, bs, (int[]) od, outOff + oo, len);
-                        case I64 -> ElementwiseKernels.where(cd, co, cs, (long[]) ad, ao, as, (long[]) bd, bo, bs, (long[]) od, outOff + oo, len);
-                        case BOOL -> ElementwiseKernels.where(cd, co, cs, (boolean[]) ad, ao, as, (boolean[]) bd, bo, bs, (boolean[]) od, outOff + oo, len);
-                    }
-                });
+        WhereRow row = WHERE_ROW.get();
+        row.set(dt, cd, ad, bd, od, outOff);
+        try {
+            Loops.forEachRow(shape, lc.strides(), lc.offset(), la.strides(), la.offset(), lb.strides(), lb.offset(), row);
+        } finally {
+            row.clear();
+        }
     }
+
+    /** where()'s row body, one per thread like {@link BinaryRow}. */
+    private static final class WhereRow implements Loops.Row {
+        private DType dt;
+        private boolean[] cd;
+        private Object ad;
+        private Object bd;
+        private Object od;
+        private int outOff;
+
+        void set(DType dt, boolean[] cd, Object ad, Object bd, Object od, int outOff) {
+            this.dt = dt;
+            this.cd = cd;
+            this.ad = ad;
+            this.bd = bd;
+            this.od = od;
+            this.outOff = outOff;
+        }
+
+        void clear() {
+            cd = null; // keep no caller's arrays alive
+            ad = bd = od = null;
+        }
+
+        @Override
+        public void run(int co, int cs, int ao, int as, int bo, int bs, int oo, int len) {
+            switch (dt) {
+                case F32 -> ElementwiseKernels.where(cd, co, cs, (float[]) ad, ao, as, (float[]) bd, bo, bs, (float[]) od, outOff + oo, len);
+                case F64 -> ElementwiseKernels.where(cd, co, cs, (double[]) ad, ao, as, (double[]) bd, bo, bs, (double[]) od, outOff + oo, len);
+                case I32 -> ElementwiseKernels.where(cd, co, cs, (int[]) ad, ao, as, (int[]) bd, bo, bs, (int[]) od, outOff + oo, len);
+                case I64 -> ElementwiseKernels.where(cd, co, cs, (long[]) ad, ao, as, (long[]) bd, bo, bs, (long[]) od, outOff + oo, len);
+                case BOOL -> ElementwiseKernels.where(cd, co, cs, (boolean[]) ad, ao, as, (boolean[]) bd, bo, bs, (boolean[]) od, outOff + oo, len);
+            }
+        }
+    }
+
+    private static final ThreadLocal<WhereRow> WHERE_ROW = ThreadLocal.withInitial(WhereRow::new);
 
     @Override
     public Storage thresholdBackward(Storage g, int gOff, Storage x, int xOff, int n, double threshold) {
@@ -305,15 +378,16 @@ public final class CpuBackend implements Backend {
         if (out.dtype() != dt) {
             throw new IllegalArgumentException("elementwise: the output storage is " + out.dtype() + ", the inputs " + dt);
         }
+        // The runners' own per-thread slots (at least as many as the inputs), emptied after the run.
         if (dt == DType.F32) {
-            float[][] in = new float[inputs.length][];
-            for (int i = 0; i < in.length; i++) {
+            float[][] in = FloatFusedElementwise.inputSlots(inputs.length);
+            for (int i = 0; i < inputs.length; i++) {
                 in[i] = (float[]) a(inputs[i]);
             }
             FloatFusedElementwise.run(program, in, layouts, shape, (float[]) a(out));
         } else {
-            double[][] in = new double[inputs.length][];
-            for (int i = 0; i < in.length; i++) {
+            double[][] in = DoubleFusedElementwise.inputSlots(inputs.length);
+            for (int i = 0; i < inputs.length; i++) {
                 in[i] = (double[]) a(inputs[i]);
             }
             DoubleFusedElementwise.run(program, in, layouts, shape, (double[]) a(out));

@@ -35,42 +35,63 @@ final class DoubleFusedElementwise {
      * broadcast strides allowed) into {@code out[0 .. numel)}, or its sum into {@code out[0]}.
      */
     static void run(ElementwiseProgram p, double[][] in, Layout[] layouts, int[] shape, double[] out) {
-        int n = Layout.contiguous(shape).numel();
+        int n = 1;
+        for (int size : shape) {
+            n *= size;
+        }
         int inputs = p.inputs();
-        int[] mode = new int[inputs];
-        boolean[] inRegister = new boolean[inputs];
+        // The caller's own work object carries this run to the threads that share it (each
+        // range uses its own thread's registers): a run allocates nothing, no lambda included.
+        Work w = WORK.get();
+        int[] mode = w.mode(inputs);
         long mask = 0;
         for (int i = 0; i < inputs; i++) {
             mode[i] = mode(layouts[i]);
-            inRegister[i] = mode[i] != SCALAR;
-            mask |= inRegister[i] ? 1L << i : 0;
+            mask |= mode[i] != SCALAR ? 1L << i : 0;
         }
         // The remembered assignment saves its lists and arrays on every run of a compiled graph.
-        int[] reg = inputs <= Long.SIZE ? p.registers(mask) : p.assignRegisters(inRegister);
+        int[] reg = inputs <= Long.SIZE ? p.registers(mask) : p.assignRegisters(inRegister(mode, inputs));
         int grain = p.isCostly() ? ElementwiseKernels.COSTLY_GRAIN : ElementwiseKernels.CHEAP_GRAIN;
-        if (!p.sumsResult()) {
-            if (Parallel.serial(n, grain)) {
-                // What forRange would do, without the lambda: a small program allocates nothing here.
-                range(p, in, layouts, shape, mode, reg, out, 0, n, null, 0);
-            } else {
-                Parallel.forRange(n, grain, (lo, hi) -> range(p, in, layouts, shape, mode, reg, out, lo, hi, null, 0));
+        w.set(p, in, layouts, shape, reg, n);
+        try {
+            if (!p.sumsResult()) {
+                w.out = out;
+                Parallel.forRange(n, grain, w);
+                return;
             }
-            return;
-        }
-        // Parts fixed by n alone (not by which threads are free), added in order.
-        int parts = Math.max(1, Math.min(Parallel.threads(), n / grain));
-        double[] part = new double[parts];
-        Parallel.forRange(parts, 1, (cLo, cHi) -> {
-            for (int c = cLo; c < cHi; c++) {
-                range(p, in, layouts, shape, mode, reg, null, (int) ((long) n * c / parts),
-                        (int) ((long) n * (c + 1) / parts), part, c);
+            // Parts fixed by n alone (not by which threads are free), added in order.
+            int parts = Math.max(1, Math.min(Parallel.threads(), n / grain));
+            w.parts = parts;
+            double[] part = w.sums(parts);
+            Parallel.forRange(parts, 1, w);
+            double total = 0;
+            for (int c = 0; c < parts; c++) {
+                total += part[c];
             }
-        });
-        double total = 0;
-        for (double x : part) {
-            total += x;
+            out[0] = (double) total;
+        } finally {
+            w.clear();
         }
-        out[0] = (double) total;
+    }
+
+    private static boolean[] inRegister(int[] mode, int inputs) {
+        boolean[] r = new boolean[inputs];
+        for (int i = 0; i < inputs; i++) {
+            r[i] = mode[i] != SCALAR;
+        }
+        return r;
+    }
+
+    /**
+     * An array of at least {@code n} input slots for {@link #run}, the calling thread's own
+     * (emptied when a run ends), so that the back end passes the inputs without making one.
+     */
+    static double[][] inputSlots(int n) {
+        Work w = WORK.get();
+        if (w.slots.length < n) {
+            w.slots = new double[n][];
+        }
+        return w.slots;
     }
 
     private static int mode(Layout l) {
@@ -87,7 +108,8 @@ final class DoubleFusedElementwise {
         double sum = 0;
         int inputs = p.inputs();
         int steps = p.steps();
-        double[][] r = registers(reg[reg.length - 1]);
+        Work w = WORK.get();
+        double[][] r = registers(w, reg[reg.length - 1]);
         int[] index = null;
         for (int start = lo; start < hi; start += BLOCK) {
             int m = Math.min(BLOCK, hi - start);
@@ -100,7 +122,10 @@ final class DoubleFusedElementwise {
                     System.arraycopy(in[i], l.offset() + start, r[reg[i]], 0, m);
                 } else {
                     if (index == null) {
-                        index = new int[shape.length];
+                        if (w.index.length < shape.length) {
+                            w.index = new int[shape.length];
+                        }
+                        index = w.index;
                     }
                     gather(in[i], l, start, m, r[reg[i]], index);
                 }
@@ -137,19 +162,80 @@ final class DoubleFusedElementwise {
     }
 
     /**
-     * Each thread's registers, kept between calls: a program runs once per block on a thread, and
-     * never inside another, so one set per thread is enough, and a compiled graph's fused nodes
-     * allocate only their outputs.
+     * Each thread's registers and scratch, kept between calls: a program runs once per block on
+     * a thread, and never inside another, so one set per thread is enough, and a compiled
+     * graph's fused nodes allocate nothing. The calling thread's object also holds the run's
+     * arguments while it runs, as the range body every thread calls.
      */
-    private static final ThreadLocal<double[][]> REGISTERS = new ThreadLocal<>();
+    private static final class Work implements Parallel.RangeBody {
+        double[][] registers = new double[0][];
+        double[][] slots = new double[0][];
+        int[] index = new int[0];
+        private int[] mode = new int[0];
+        private double[] sums = new double[0];
+        private ElementwiseProgram p;
+        private double[][] in;
+        private Layout[] layouts;
+        private int[] shape;
+        private int[] reg;
+        private double[] out;
+        private int n;
+        private int parts;
 
-    private static double[][] registers(int count) {
-        double[][] r = REGISTERS.get();
-        if (r == null || r.length < count) {
-            r = new double[count][BLOCK];
-            REGISTERS.set(r);
+        int[] mode(int inputs) {
+            if (mode.length < inputs) {
+                mode = new int[inputs];
+            }
+            return mode;
         }
-        return r;
+
+        double[] sums(int count) {
+            if (sums.length < count) {
+                sums = new double[count];
+            }
+            return sums;
+        }
+
+        void set(ElementwiseProgram p, double[][] in, Layout[] layouts, int[] shape, int[] reg, int n) {
+            this.p = p;
+            this.in = in;
+            this.layouts = layouts;
+            this.shape = shape;
+            this.reg = reg;
+            this.n = n;
+        }
+
+        /** Drops the run's arrays, so that a thread keeps no caller's data alive. */
+        void clear() {
+            Arrays.fill(slots, null);
+            p = null;
+            in = null;
+            layouts = null;
+            shape = null;
+            reg = null;
+            out = null;
+        }
+
+        @Override
+        public void apply(int lo, int hi) {
+            if (out != null) {
+                range(p, in, layouts, shape, mode, reg, out, lo, hi, null, 0);
+                return;
+            }
+            for (int c = lo; c < hi; c++) {
+                range(p, in, layouts, shape, mode, reg, null, (int) ((long) n * c / parts),
+                        (int) ((long) n * (c + 1) / parts), sums, c);
+            }
+        }
+    }
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+
+    private static double[][] registers(Work w, int count) {
+        if (w.registers.length < count) {
+            w.registers = new double[count][BLOCK];
+        }
+        return w.registers;
     }
 
     /** {@code dst[0 .. m)} = the elements of flat output positions {@code [start, start + m)} read through {@code l}. */

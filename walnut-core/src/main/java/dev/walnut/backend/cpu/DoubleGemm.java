@@ -7,7 +7,6 @@ import static dev.walnut.backend.cpu.Gemm.GEMV_PARALLEL_MIN;
 import static dev.walnut.backend.cpu.Gemm.PARALLEL_MIN;
 import static dev.walnut.backend.cpu.Gemm.TB;
 import static dev.walnut.backend.cpu.Gemm.panelWidth;
-import static dev.walnut.backend.cpu.Gemm.splitAcrossThreads;
 import static dev.walnut.backend.cpu.Gemm.widthClass;
 
 import java.util.Arrays;
@@ -45,6 +44,7 @@ final class DoubleGemm {
         double[] aPack = new double[0];
         final double[][] tile = new double[TB][NB];
         double[] vector = new double[0];
+        final Product product = new Product();
 
         double[][] rows(int count) {
             if (bRows.length < count) {
@@ -69,12 +69,73 @@ final class DoubleGemm {
                        double[] b, int bOff, int bRs, int bCs, double[] c, int cOff, int cRs, int cCs,
                        boolean accumulate) {
         if ((long) m * n * k < PARALLEL_MIN || Parallel.threads() <= 1) {
-            // Decided here, before any lambda exists, so small calls allocate nothing.
+            // Decided here, before any split exists, so small calls take the shortest path.
             // float64 has no Vector API block kernel: the scalar block runs directly.
             block(0, m, 0, n, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate);
         } else {
-            splitAcrossThreads(m, n, (r0, r1, c0, c1) -> block(r0, r1, c0, c1, k, alpha,
-                    a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate));
+            DoubleWork work = WORK.get();
+            // The thread's own product object: reused, so the split allocates nothing; a nested
+            // product on this thread (none today) would get a fresh one.
+            Product p = work.product.busy ? new Product() : work.product;
+            p.set(k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate);
+            try {
+                p.split(m, n, 16);
+            } finally {
+                p.clear();
+            }
+        }
+    }
+
+    /** One packed product's arguments, as the split's block body. */
+    private static final class Product extends Gemm.Split {
+        private int k;
+        private double alpha;
+        private double[] a;
+        private int aOff;
+        private int aRs;
+        private int aCs;
+        private double[] b;
+        private int bOff;
+        private int bRs;
+        private int bCs;
+        private double[] c;
+        private int cOff;
+        private int cRs;
+        private int cCs;
+        private boolean accumulate;
+        private boolean busy;
+
+        void set(int k, double alpha, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs, int bCs,
+                 double[] c, int cOff, int cRs, int cCs, boolean accumulate) {
+            this.k = k;
+            this.alpha = alpha;
+            this.a = a;
+            this.aOff = aOff;
+            this.aRs = aRs;
+            this.aCs = aCs;
+            this.b = b;
+            this.bOff = bOff;
+            this.bRs = bRs;
+            this.bCs = bCs;
+            this.c = c;
+            this.cOff = cOff;
+            this.cRs = cRs;
+            this.cCs = cCs;
+            this.accumulate = accumulate;
+            busy = true;
+        }
+
+        /** Drops the matrices, so that the thread's product keeps no caller's arrays alive. */
+        void clear() {
+            a = null;
+            b = null;
+            c = null;
+            busy = false;
+        }
+
+        @Override
+        public void run(int r0, int r1, int c0, int c1) {
+            block(r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate);
         }
     }
 

@@ -36,11 +36,49 @@ final class DoubleReduce {
         if (ReducePlan.serial(outer, len, inner)) {
             block(op, x, xOff, 0, outer, len, inner, 0, inner, out, outOff);
         } else {
-            ReducePlan.split(outer, len, inner,
-                    (oLo, oHi, iLo, iHi) -> block(op, x, xOff, oLo, oHi, len, inner, iLo, iHi, out, outOff),
-                    o -> out[outOff + o] = row(op, x, xOff + o * len, len));
+            Reduction r = REDUCTION.get();
+            r.set(op, x, xOff, len, inner, out, outOff);
+            try {
+                r.split(outer, len, inner);
+            } finally {
+                r.x = null; // keep no caller's arrays alive
+                r.out = null;
+            }
         }
     }
+
+    /** One reduction's arguments as its split's body, kept per thread: a split reduction allocates nothing. */
+    private static final class Reduction extends ReducePlan.Split {
+        private int op;
+        private double[] x;
+        private int xOff;
+        private int len;
+        private int inner;
+        private double[] out;
+        private int outOff;
+
+        void set(int op, double[] x, int xOff, int len, int inner, double[] out, int outOff) {
+            this.op = op;
+            this.x = x;
+            this.xOff = xOff;
+            this.len = len;
+            this.inner = inner;
+            this.out = out;
+            this.outOff = outOff;
+        }
+
+        @Override
+        public void apply(int oLo, int oHi, int iLo, int iHi) {
+            block(op, x, xOff, oLo, oHi, len, inner, iLo, iHi, out, outOff);
+        }
+
+        @Override
+        public void apply(int o) {
+            out[outOff + o] = row(op, x, xOff + o * len, len);
+        }
+    }
+
+    private static final ThreadLocal<Reduction> REDUCTION = ThreadLocal.withInitial(Reduction::new);
 
     private static void block(int op, double[] x, int xOff, int oLo, int oHi, int len, int inner, int iLo, int iHi,
             double[] out, int outOff) {

@@ -268,25 +268,93 @@ public final class ElementwiseKernels {
         // mispredicts about every other element (and JDK 17's C2 emits a branch, not a blend, for
         // a float ternary). The mask is all ones where key(x) > key(t), and the gradient's bits
         // are ANDed with it: a kept g is bit-exact (NaN payload included), a dropped one is +0.
-        int tk = floatOrderKey(t, 0);
-        if (t == 0f) {
-            // ReLU's threshold: x > 0 exactly when its bits, as an int, lie in (0, +inf's bits].
-            Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+        Threshold task = THRESHOLD.get();
+        task.gf = g;
+        task.xf = x;
+        task.outf = out;
+        task.gOff = gOff;
+        task.xOff = xOff;
+        task.tk = floatOrderKey(t, 0);
+        task.relu = t == 0f;
+        try {
+            Parallel.forRange(n, CHEAP_GRAIN, task);
+        } finally {
+            task.gf = task.xf = task.outf = null; // keep no caller's arrays alive
+        }
+    }
+
+    /** {@link #thresholdBackward(float[], int, float[], int, double, float[], int)} for double data. */
+    public static void thresholdBackward(double[] g, int gOff, double[] x, int xOff, double threshold, double[] out, int n) {
+        checkCount(n);
+        Threshold task = THRESHOLD.get();
+        task.gd = g;
+        task.xd = x;
+        task.outd = out;
+        task.gOff = gOff;
+        task.xOff = xOff;
+        task.threshold = threshold;
+        try {
+            Parallel.forRange(n, CHEAP_GRAIN, task);
+        } finally {
+            task.gd = task.xd = task.outd = null; // keep no caller's arrays alive
+        }
+    }
+
+    /**
+     * A thresholdBackward call's arguments as its range body (the float or the double arrays
+     * set), one per thread and refilled per call: ReLU's gradient, which runs for every layer
+     * of every training step, then allocates nothing.
+     */
+    private static final class Threshold implements Parallel.RangeBody {
+        float[] gf;
+        float[] xf;
+        float[] outf;
+        double[] gd;
+        double[] xd;
+        double[] outd;
+        int gOff;
+        int xOff;
+        int tk;
+        boolean relu;
+        double threshold;
+
+        @Override
+        public void apply(int lo, int hi) {
+            if (gf != null) {
+                applyFloat(gf, gOff, xf, xOff, outf, lo, hi);
+            } else {
+                applyDouble(gd, gOff, xd, xOff, outd, lo, hi);
+            }
+        }
+
+        private void applyFloat(float[] g, int gOff, float[] x, int xOff, float[] out, int lo, int hi) {
+            if (relu) {
+                // ReLU's threshold: x > 0 exactly when its bits, as an int, lie in (0, +inf's bits].
                 for (int i = lo; i < hi; i++) {
                     int b = Float.floatToRawIntBits(x[xOff + i]);
                     int mask = (-b & b - 0x7F800001) >> 31;
                     out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[gOff + i]) & mask);
                 }
-            });
-            return;
-        }
-        Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
+                return;
+            }
+            int tk = this.tk;
             for (int i = lo; i < hi; i++) {
                 int mask = (int) (((long) tk - floatOrderKey(x[xOff + i], Integer.MIN_VALUE)) >> 63);
                 out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[gOff + i]) & mask);
             }
-        });
+        }
+
+        private void applyDouble(double[] g, int gOff, double[] x, int xOff, double[] out, int lo, int hi) {
+            double threshold = this.threshold;
+            if (gOff == 0 && xOff == 0) {
+                for (int i = lo; i < hi; i++) out[i] = x[i] > threshold ? g[i] : 0.0;
+            } else {
+                for (int i = lo; i < hi; i++) out[i] = x[xOff + i] > threshold ? g[gOff + i] : 0.0;
+            }
+        }
     }
+
+    private static final ThreadLocal<Threshold> THRESHOLD = ThreadLocal.withInitial(Threshold::new);
 
     /**
      * An int that orders like the float: {@code a < b} exactly when {@code key(a) < key(b)},
@@ -301,18 +369,6 @@ public final class ElementwiseKernels {
         int key = (magnitude ^ sign) - sign; // -magnitude for negatives, so -0.0 -> 0
         int nan = (0x7F800000 - magnitude) >> 31;
         return key & ~nan | nanKey & nan;
-    }
-
-    /** {@link #thresholdBackward(float[], int, float[], int, double, float[], int)} for double data. */
-    public static void thresholdBackward(double[] g, int gOff, double[] x, int xOff, double threshold, double[] out, int n) {
-        checkCount(n);
-        Parallel.forRange(n, CHEAP_GRAIN, (lo, hi) -> {
-            if (gOff == 0 && xOff == 0) {
-                for (int i = lo; i < hi; i++) out[i] = x[i] > threshold ? g[i] : 0.0;
-            } else {
-                for (int i = lo; i < hi; i++) out[i] = x[xOff + i] > threshold ? g[gOff + i] : 0.0;
-            }
-        });
     }
 
     // ------------------------------------------------------------------- compare and logical

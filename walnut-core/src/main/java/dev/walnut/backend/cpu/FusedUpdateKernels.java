@@ -27,22 +27,62 @@ final class FusedUpdateKernels {
      */
     static void sgd(Object p, int po, Object g, int go, Object b, int bo, int n, boolean negate, double weightDecay,
                     double momentum, double dampening, boolean nesterov, boolean firstStep, double lr) {
-        if (p instanceof float[] pf) {
-            float[] gf = (float[]) g;
-            float[] bf = (float[]) b;
-            float wd = (float) weightDecay;
-            float mom = (float) momentum;
-            float keep = (float) (1 - dampening);
-            float step = (float) -lr;
-            if (!negate && weightDecay == 0 && bf == null && go == po) {
-                Parallel.forRange(n, GRAIN, (lo, hi) -> {
+        Sgd t = SGD.get();
+        t.p = p;
+        t.po = po;
+        t.g = g;
+        t.go = go;
+        t.b = b;
+        t.bo = bo;
+        t.negate = negate;
+        t.weightDecay = weightDecay;
+        t.momentum = momentum;
+        t.dampening = dampening;
+        t.nesterov = nesterov;
+        t.firstStep = firstStep;
+        t.lr = lr;
+        try {
+            Parallel.forRange(n, GRAIN, t);
+        } finally {
+            t.p = t.g = t.b = null; // keep no caller's arrays alive
+        }
+    }
+
+    /**
+     * An SGD update's arguments as the range body: each thread keeps one and refills it per
+     * call (the caller waits for every range), so an update allocates nothing, where a
+     * capturing lambda would be one object per parameter per step.
+     */
+    private static final class Sgd implements Parallel.RangeBody {
+        Object p;
+        int po;
+        Object g;
+        int go;
+        Object b;
+        int bo;
+        boolean negate;
+        double weightDecay;
+        double momentum;
+        double dampening;
+        boolean nesterov;
+        boolean firstStep;
+        double lr;
+
+        @Override
+        public void apply(int lo, int hi) {
+            if (p instanceof float[] pf) {
+                float[] gf = (float[]) g;
+                float[] bf = (float[]) b;
+                float wd = (float) weightDecay;
+                float mom = (float) momentum;
+                float keep = (float) (1 - dampening);
+                float step = (float) -lr;
+                if (!negate && weightDecay == 0 && bf == null && go == po) {
                     for (int i = po + lo; i < po + hi; i++) {
                         pf[i] = pf[i] + gf[i] * step;
                     }
-                });
-                return;
-            }
-            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                    return;
+                }
                 for (int i = lo; i < hi; i++) {
                     float d = negate ? -gf[go + i] : gf[go + i];
                     if (weightDecay != 0) {
@@ -55,14 +95,12 @@ final class FusedUpdateKernels {
                     }
                     pf[po + i] = pf[po + i] + d * step;
                 }
-            });
-        } else {
-            double[] pd = (double[]) p;
-            double[] gd = (double[]) g;
-            double[] bd = (double[]) b;
-            double keep = 1 - dampening;
-            double step = -lr;
-            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+            } else {
+                double[] pd = (double[]) p;
+                double[] gd = (double[]) g;
+                double[] bd = (double[]) b;
+                double keep = 1 - dampening;
+                double step = -lr;
                 for (int i = lo; i < hi; i++) {
                     double d = negate ? -gd[go + i] : gd[go + i];
                     if (weightDecay != 0) {
@@ -75,9 +113,11 @@ final class FusedUpdateKernels {
                     }
                     pd[po + i] = pd[po + i] + d * step;
                 }
-            });
+            }
         }
     }
+
+    private static final ThreadLocal<Sgd> SGD = ThreadLocal.withInitial(Sgd::new);
 
     /**
      * Adam ({@code Adam.adamUpdate}'s formula) with an optional L2 term ({@code l2}, added to the
@@ -87,27 +127,75 @@ final class FusedUpdateKernels {
     static void adam(Object param, int po, Object grad, int go, Object m, int mo, Object v, int vo, Object vmax, int xo,
                      int n, boolean negate, double l2, double decay, double beta1, double beta2, double eps, double stepSize,
                      double sqrtBias2) {
-        boolean decoupled = decay != 1.0;
-        if (param instanceof float[] p) {
-            float[] g = (float[]) grad;
-            float[] mf = (float[]) m;
-            float[] vf = (float[]) v;
-            float[] xf = (float[]) vmax;
-            float wd = (float) l2;
-            float keep = (float) decay;
-            float b1 = (float) beta1;
-            float c1 = (float) (1 - beta1);
-            float b2 = (float) beta2;
-            float c2 = (float) (1 - beta2);
-            float e = (float) eps;
-            float s2 = (float) sqrtBias2;
-            float step = (float) -stepSize;
-            if (!negate && l2 == 0 && !decoupled && xf == null && go == po && mo == po && vo == po) {
-                // The default options with one offset for all arrays (fresh tensors have offset
-                // 0): a branch-free loop with a single index, the shape C2 vectorizes (sqrt and
-                // divide included; with distinct offsets it cannot rule out aliasing). The two
-                // divisions and the square root per element dominate the scalar loop.
-                Parallel.forRange(n, GRAIN, (lo, hi) -> {
+        Adam t = ADAM.get();
+        t.param = param;
+        t.po = po;
+        t.grad = grad;
+        t.go = go;
+        t.m = m;
+        t.mo = mo;
+        t.v = v;
+        t.vo = vo;
+        t.vmax = vmax;
+        t.xo = xo;
+        t.negate = negate;
+        t.l2 = l2;
+        t.decay = decay;
+        t.beta1 = beta1;
+        t.beta2 = beta2;
+        t.eps = eps;
+        t.stepSize = stepSize;
+        t.sqrtBias2 = sqrtBias2;
+        try {
+            Parallel.forRange(n, GRAIN, t);
+        } finally {
+            t.param = t.grad = t.m = t.v = t.vmax = null; // keep no caller's arrays alive
+        }
+    }
+
+    /** An Adam update's arguments as the range body, kept per thread as {@link Sgd} is. */
+    private static final class Adam implements Parallel.RangeBody {
+        Object param;
+        int po;
+        Object grad;
+        int go;
+        Object m;
+        int mo;
+        Object v;
+        int vo;
+        Object vmax;
+        int xo;
+        boolean negate;
+        double l2;
+        double decay;
+        double beta1;
+        double beta2;
+        double eps;
+        double stepSize;
+        double sqrtBias2;
+
+        @Override
+        public void apply(int lo, int hi) {
+            boolean decoupled = decay != 1.0;
+            if (param instanceof float[] p) {
+                float[] g = (float[]) grad;
+                float[] mf = (float[]) m;
+                float[] vf = (float[]) v;
+                float[] xf = (float[]) vmax;
+                float wd = (float) l2;
+                float keep = (float) decay;
+                float b1 = (float) beta1;
+                float c1 = (float) (1 - beta1);
+                float b2 = (float) beta2;
+                float c2 = (float) (1 - beta2);
+                float e = (float) eps;
+                float s2 = (float) sqrtBias2;
+                float step = (float) -stepSize;
+                if (!negate && l2 == 0 && !decoupled && xf == null && go == po && mo == po && vo == po) {
+                    // The default options with one offset for all arrays (fresh tensors have offset
+                    // 0): a branch-free loop with a single index, the shape C2 vectorizes (sqrt and
+                    // divide included; with distinct offsets it cannot rule out aliasing). The two
+                    // divisions and the square root per element dominate the scalar loop.
                     for (int i = po + lo; i < po + hi; i++) {
                         float d = g[i];
                         float mi = mf[i] * b1 + d * c1;
@@ -116,10 +204,8 @@ final class FusedUpdateKernels {
                         vf[i] = vi;
                         p[i] = p[i] + (mi / ((float) Math.sqrt(vi) / s2 + e)) * step;
                     }
-                });
-                return;
-            }
-            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                    return;
+                }
                 for (int i = lo; i < hi; i++) {
                     float d = negate ? -g[go + i] : g[go + i];
                     float w = p[po + i];
@@ -140,17 +226,15 @@ final class FusedUpdateKernels {
                     float denom = (float) Math.sqrt(vi) / s2 + e;
                     p[po + i] = w + (mi / denom) * step;
                 }
-            });
-        } else {
-            double[] p = (double[]) param;
-            double[] g = (double[]) grad;
-            double[] md = (double[]) m;
-            double[] vd = (double[]) v;
-            double[] xd = (double[]) vmax;
-            double c1 = 1 - beta1;
-            double c2 = 1 - beta2;
-            double step = -stepSize;
-            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+            } else {
+                double[] p = (double[]) param;
+                double[] g = (double[]) grad;
+                double[] md = (double[]) m;
+                double[] vd = (double[]) v;
+                double[] xd = (double[]) vmax;
+                double c1 = 1 - beta1;
+                double c2 = 1 - beta2;
+                double step = -stepSize;
                 for (int i = lo; i < hi; i++) {
                     double d = negate ? -g[go + i] : g[go + i];
                     double w = p[po + i];
@@ -171,7 +255,9 @@ final class FusedUpdateKernels {
                     double denom = Math.sqrt(vi) / sqrtBias2 + eps;
                     p[po + i] = w + (mi / denom) * step;
                 }
-            });
+            }
         }
     }
+
+    private static final ThreadLocal<Adam> ADAM = ThreadLocal.withInitial(Adam::new);
 }

@@ -279,13 +279,50 @@ public final class Gemm {
 
     /** {@link #splitAcrossThreads(int, int, BlockBody)} with column ranges starting at multiples of {@code unit}. */
     static void splitAcrossThreads(int m, int n, int unit, BlockBody body) {
-        if (m < n && n >= 2 * MIN_SPLIT_COLUMNS) {
-            Parallel.forRange((n + unit - 1) / unit, Math.max(1, MIN_SPLIT_COLUMNS / unit),
-                    (lo, hi) -> body.run(0, m, lo * unit, Math.min(n, hi * unit)));
-        } else if (m >= 2 * TB) {
-            Parallel.forRange((m + TB - 1) / TB, 1, (lo, hi) -> body.run(lo * TB, Math.min(m, hi * TB), 0, n));
-        } else {
-            body.run(0, m, 0, n);
+        Split split = body instanceof Split own ? own : new Split() {
+            @Override
+            public void run(int r0, int r1, int c0, int c1) {
+                body.run(r0, r1, c0, c1);
+            }
+        };
+        split.split(m, n, unit);
+    }
+
+    /**
+     * A block body that splits C across threads itself, holding the split in fields: a body
+     * kept per thread and given each product's arguments runs a parallel product without
+     * allocating (no capturing lambda; {@link Parallel} reuses its job), which the compiled
+     * training step needs to allocate nothing per step.
+     */
+    abstract static class Split implements BlockBody, Parallel.RangeBody {
+        private int rows;
+        private int columns;
+        private int unit;
+        private boolean byColumns;
+
+        /** Runs this body over C [m x n], split as {@link #splitAcrossThreads(int, int, BlockBody)} describes. */
+        final void split(int m, int n, int unit) {
+            this.rows = m;
+            this.columns = n;
+            this.unit = unit;
+            if (m < n && n >= 2 * MIN_SPLIT_COLUMNS) {
+                byColumns = true;
+                Parallel.forRange((n + unit - 1) / unit, Math.max(1, MIN_SPLIT_COLUMNS / unit), this);
+            } else if (m >= 2 * TB) {
+                byColumns = false;
+                Parallel.forRange((m + TB - 1) / TB, 1, this);
+            } else {
+                run(0, m, 0, n);
+            }
+        }
+
+        @Override
+        public final void apply(int lo, int hi) {
+            if (byColumns) {
+                run(0, rows, lo * unit, Math.min(columns, hi * unit));
+            } else {
+                run(lo * TB, Math.min(rows, hi * TB), 0, columns);
+            }
         }
     }
 

@@ -239,6 +239,8 @@ public final class IndexKernels {
     /**
      * {@code out[o, j, i] = src[srcOuter[o] + idx[o, j, i] * srcDimStride + srcInner[i]]}, with
      * {@code idx} and {@code out} contiguous of shape {@code [srcOuter.length, n, srcInner.length]}.
+     * Work under one grain runs here without a lambda (and so without allocating), as
+     * {@link Parallel#forRange} would run it.
      */
     public static void gather(Object src, int[] srcOuter, int srcDimStride, int[] srcInner, long[] idx, int idxOff,
                               int n, Object out) {
@@ -248,67 +250,113 @@ public final class IndexKernels {
             return;
         }
         int grain = Math.max(1, GRAIN / Math.max(1, n * inner));
+        boolean serial = Parallel.serial(outer, grain);
         if (src instanceof float[] a) {
             float[] b = (float[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    int base = srcOuter[o];
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        for (int i = 0; i < inner; i++, k++) {
-                            b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
-                        }
-                    }
-                }
-            });
+            if (serial) {
+                gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff,
+                        n, b, lo, hi));
+            }
         } else if (src instanceof double[] a) {
             double[] b = (double[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    int base = srcOuter[o];
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        for (int i = 0; i < inner; i++, k++) {
-                            b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
-                        }
-                    }
-                }
-            });
+            if (serial) {
+                gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff,
+                        n, b, lo, hi));
+            }
         } else if (src instanceof int[] a) {
             int[] b = (int[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    int base = srcOuter[o];
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        for (int i = 0; i < inner; i++, k++) {
-                            b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
-                        }
-                    }
-                }
-            });
+            if (serial) {
+                gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff,
+                        n, b, lo, hi));
+            }
         } else if (src instanceof long[] a) {
             long[] b = (long[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    int base = srcOuter[o];
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        for (int i = 0; i < inner; i++, k++) {
-                            b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
-                        }
-                    }
-                }
-            });
+            if (serial) {
+                gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff,
+                        n, b, lo, hi));
+            }
         } else {
             boolean[] a = (boolean[]) src;
             boolean[] b = (boolean[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    int base = srcOuter[o];
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        for (int i = 0; i < inner; i++, k++) {
-                            b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
-                        }
-                    }
+            if (serial) {
+                gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> gatherRows(a, srcOuter, srcDimStride, srcInner, idx, idxOff,
+                        n, b, lo, hi));
+            }
+        }
+    }
+
+    private static void gatherRows(float[] a, int[] srcOuter, int srcDimStride, int[] srcInner, long[] idx, int idxOff,
+                                   int n, float[] b, int lo, int hi) {
+        int inner = srcInner.length;
+        for (int o = lo; o < hi; o++) {
+            int base = srcOuter[o];
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                for (int i = 0; i < inner; i++, k++) {
+                    b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
                 }
-            });
+            }
+        }
+    }
+
+    private static void gatherRows(double[] a, int[] srcOuter, int srcDimStride, int[] srcInner, long[] idx, int idxOff,
+                                   int n, double[] b, int lo, int hi) {
+        int inner = srcInner.length;
+        for (int o = lo; o < hi; o++) {
+            int base = srcOuter[o];
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                for (int i = 0; i < inner; i++, k++) {
+                    b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
+                }
+            }
+        }
+    }
+
+    private static void gatherRows(int[] a, int[] srcOuter, int srcDimStride, int[] srcInner, long[] idx, int idxOff,
+                                   int n, int[] b, int lo, int hi) {
+        int inner = srcInner.length;
+        for (int o = lo; o < hi; o++) {
+            int base = srcOuter[o];
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                for (int i = 0; i < inner; i++, k++) {
+                    b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
+                }
+            }
+        }
+    }
+
+    private static void gatherRows(long[] a, int[] srcOuter, int srcDimStride, int[] srcInner, long[] idx, int idxOff,
+                                   int n, long[] b, int lo, int hi) {
+        int inner = srcInner.length;
+        for (int o = lo; o < hi; o++) {
+            int base = srcOuter[o];
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                for (int i = 0; i < inner; i++, k++) {
+                    b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
+                }
+            }
+        }
+    }
+
+    private static void gatherRows(boolean[] a, int[] srcOuter, int srcDimStride, int[] srcInner, long[] idx, int idxOff,
+                                   int n, boolean[] b, int lo, int hi) {
+        int inner = srcInner.length;
+        for (int o = lo; o < hi; o++) {
+            int base = srcOuter[o];
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                for (int i = 0; i < inner; i++, k++) {
+                    b[k] = a[base + (int) idx[idxOff + k] * srcDimStride + srcInner[i]];
+                }
+            }
         }
     }
 
@@ -319,6 +367,7 @@ public final class IndexKernels {
      * {@code out[outOuter[o] + idx[o, j, i] * outDimStride + outInner[i]]}. With duplicate indices
      * the last {@code j} wins (plain scatter) or all contributions add up, in order of {@code j}.
      * {@code src} and {@code out} hold the same element type; accumulation needs a numeric one.
+     * Work under one grain runs here without a lambda, as {@link #gather}'s does.
      */
     public static void scatter(boolean accumulate, Object src, int[] srcOuter, int srcDimStride, int[] srcInner,
                                long[] idx, int idxOff, int n, Object out, int[] outOuter, int outDimStride,
@@ -331,108 +380,161 @@ public final class IndexKernels {
         // Distinct o (and i) address distinct positions of out in every dim but `dim`, so
         // splitting over o never lets two threads write the same element.
         int grain = Math.max(1, GRAIN / Math.max(1, n * inner));
+        boolean serial = Parallel.serial(outer, grain);
         if (src instanceof float[] a) {
             float[] b = (float[]) out;
-            if (accumulate && inner == 1) {
-                // Scatter-add along the last dim (max-pool backward adds each window's gradient
-                // at its argmax): one flat loop per row instead of a one-trip inner loop.
-                int si = srcInner[0];
-                int ti = outInner[0];
-                Parallel.forRange(outer, grain, (lo, hi) -> {
-                    for (int o = lo; o < hi; o++) {
-                        int s = srcOuter[o] + si;
-                        int t = outOuter[o] + ti;
-                        int k = idxOff + o * n;
-                        for (int j = 0; j < n; j++) {
-                            b[t + (int) idx[k + j] * outDimStride] += a[s + j * srcDimStride];
-                        }
-                    }
-                });
-                return;
+            if (serial) {
+                scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, outOuter, outDimStride,
+                        outInner, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner,
+                        idx, idxOff, n, b, outOuter, outDimStride, outInner, lo, hi));
             }
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        int s = srcOuter[o] + j * srcDimStride;
-                        for (int i = 0; i < inner; i++, k++) {
-                            int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
-                            b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
-                        }
-                    }
-                }
-            });
         } else if (src instanceof double[] a) {
             double[] b = (double[]) out;
-            if (accumulate && inner == 1) {
-                // Scatter-add along the last dim (max-pool backward adds each window's gradient
-                // at its argmax): one flat loop per row instead of a one-trip inner loop.
-                int si = srcInner[0];
-                int ti = outInner[0];
-                Parallel.forRange(outer, grain, (lo, hi) -> {
-                    for (int o = lo; o < hi; o++) {
-                        int s = srcOuter[o] + si;
-                        int t = outOuter[o] + ti;
-                        int k = idxOff + o * n;
-                        for (int j = 0; j < n; j++) {
-                            b[t + (int) idx[k + j] * outDimStride] += a[s + j * srcDimStride];
-                        }
-                    }
-                });
-                return;
+            if (serial) {
+                scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, outOuter, outDimStride,
+                        outInner, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner,
+                        idx, idxOff, n, b, outOuter, outDimStride, outInner, lo, hi));
             }
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        int s = srcOuter[o] + j * srcDimStride;
-                        for (int i = 0; i < inner; i++, k++) {
-                            int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
-                            b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
-                        }
-                    }
-                }
-            });
         } else if (src instanceof int[] a) {
             int[] b = (int[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        int s = srcOuter[o] + j * srcDimStride;
-                        for (int i = 0; i < inner; i++, k++) {
-                            int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
-                            b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
-                        }
-                    }
-                }
-            });
+            if (serial) {
+                scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, outOuter, outDimStride,
+                        outInner, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner,
+                        idx, idxOff, n, b, outOuter, outDimStride, outInner, lo, hi));
+            }
         } else if (src instanceof long[] a) {
             long[] b = (long[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        int s = srcOuter[o] + j * srcDimStride;
-                        for (int i = 0; i < inner; i++, k++) {
-                            int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
-                            b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
-                        }
-                    }
-                }
-            });
+            if (serial) {
+                scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, outOuter, outDimStride,
+                        outInner, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner,
+                        idx, idxOff, n, b, outOuter, outDimStride, outInner, lo, hi));
+            }
         } else {
             if (accumulate) {
                 throw new IllegalArgumentException("scatterAdd: not defined for boolean storage");
             }
             boolean[] a = (boolean[]) src;
             boolean[] b = (boolean[]) out;
-            Parallel.forRange(outer, grain, (lo, hi) -> {
-                for (int o = lo; o < hi; o++) {
-                    for (int k = o * n * inner, j = 0; j < n; j++) {
-                        int s = srcOuter[o] + j * srcDimStride;
-                        for (int i = 0; i < inner; i++, k++) {
-                            b[outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i]] = a[s + srcInner[i]];
-                        }
-                    }
+            if (serial) {
+                scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner, idx, idxOff, n, b, outOuter, outDimStride,
+                        outInner, 0, outer);
+            } else {
+                Parallel.forRange(outer, grain, (lo, hi) -> scatterRows(accumulate, a, srcOuter, srcDimStride, srcInner,
+                        idx, idxOff, n, b, outOuter, outDimStride, outInner, lo, hi));
+            }
+        }
+    }
+
+    private static void scatterRows(boolean accumulate, float[] a, int[] srcOuter, int srcDimStride, int[] srcInner,
+                                    long[] idx, int idxOff, int n, float[] b, int[] outOuter, int outDimStride,
+                                    int[] outInner, int lo, int hi) {
+        int inner = outInner.length;
+        if (accumulate && inner == 1) {
+            // Scatter-add along the last dim (max-pool backward adds each window's gradient
+            // at its argmax): one flat loop per row instead of a one-trip inner loop.
+            int si = srcInner[0];
+            int ti = outInner[0];
+            for (int o = lo; o < hi; o++) {
+                int s = srcOuter[o] + si;
+                int t = outOuter[o] + ti;
+                int k = idxOff + o * n;
+                for (int j = 0; j < n; j++) {
+                    b[t + (int) idx[k + j] * outDimStride] += a[s + j * srcDimStride];
                 }
-            });
+            }
+            return;
+        }
+        for (int o = lo; o < hi; o++) {
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                int s = srcOuter[o] + j * srcDimStride;
+                for (int i = 0; i < inner; i++, k++) {
+                    int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
+                    b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
+                }
+            }
+        }
+    }
+
+    private static void scatterRows(boolean accumulate, double[] a, int[] srcOuter, int srcDimStride, int[] srcInner,
+                                    long[] idx, int idxOff, int n, double[] b, int[] outOuter, int outDimStride,
+                                    int[] outInner, int lo, int hi) {
+        int inner = outInner.length;
+        if (accumulate && inner == 1) {
+            // Scatter-add along the last dim (max-pool backward adds each window's gradient
+            // at its argmax): one flat loop per row instead of a one-trip inner loop.
+            int si = srcInner[0];
+            int ti = outInner[0];
+            for (int o = lo; o < hi; o++) {
+                int s = srcOuter[o] + si;
+                int t = outOuter[o] + ti;
+                int k = idxOff + o * n;
+                for (int j = 0; j < n; j++) {
+                    b[t + (int) idx[k + j] * outDimStride] += a[s + j * srcDimStride];
+                }
+            }
+            return;
+        }
+        for (int o = lo; o < hi; o++) {
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                int s = srcOuter[o] + j * srcDimStride;
+                for (int i = 0; i < inner; i++, k++) {
+                    int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
+                    b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
+                }
+            }
+        }
+    }
+
+    private static void scatterRows(boolean accumulate, int[] a, int[] srcOuter, int srcDimStride, int[] srcInner,
+                                    long[] idx, int idxOff, int n, int[] b, int[] outOuter, int outDimStride,
+                                    int[] outInner, int lo, int hi) {
+        int inner = outInner.length;
+        for (int o = lo; o < hi; o++) {
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                int s = srcOuter[o] + j * srcDimStride;
+                for (int i = 0; i < inner; i++, k++) {
+                    int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
+                    b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
+                }
+            }
+        }
+    }
+
+    private static void scatterRows(boolean accumulate, long[] a, int[] srcOuter, int srcDimStride, int[] srcInner,
+                                    long[] idx, int idxOff, int n, long[] b, int[] outOuter, int outDimStride,
+                                    int[] outInner, int lo, int hi) {
+        int inner = outInner.length;
+        for (int o = lo; o < hi; o++) {
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                int s = srcOuter[o] + j * srcDimStride;
+                for (int i = 0; i < inner; i++, k++) {
+                    int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
+                    b[t] = accumulate ? b[t] + a[s + srcInner[i]] : a[s + srcInner[i]];
+                }
+            }
+        }
+    }
+
+    private static void scatterRows(boolean accumulate, boolean[] a, int[] srcOuter, int srcDimStride, int[] srcInner,
+                                    long[] idx, int idxOff, int n, boolean[] b, int[] outOuter, int outDimStride,
+                                    int[] outInner, int lo, int hi) {
+        int inner = outInner.length;
+        for (int o = lo; o < hi; o++) {
+            for (int k = o * n * inner, j = 0; j < n; j++) {
+                int s = srcOuter[o] + j * srcDimStride;
+                for (int i = 0; i < inner; i++, k++) {
+                    int t = outOuter[o] + (int) idx[idxOff + k] * outDimStride + outInner[i];
+                    b[t] = a[s + srcInner[i]];
+                }
+            }
         }
     }
 

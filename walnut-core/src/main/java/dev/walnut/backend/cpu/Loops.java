@@ -33,11 +33,13 @@ final class Loops {
             body.run(aOff, 0, bOff, 0, cOff, 0, 0, 1);
             return;
         }
-        // Collapse dim d into d+1 when every operand steps through them as one.
-        int[] sh = new int[rank];
-        int[] a = new int[rank];
-        int[] b = new int[rank];
-        int[] c = new int[rank];
+        // Collapse dim d into d+1 when every operand steps through them as one. The arrays are
+        // the thread's own (only the first r entries are read), so a call allocates nothing.
+        Scratch scratch = SCRATCH.get().fit(rank);
+        int[] sh = scratch.sh;
+        int[] a = scratch.a;
+        int[] b = scratch.b;
+        int[] c = scratch.c;
         int r = 0;
         for (int d = 0; d < rank; d++) {
             if (shape[d] == 1) {
@@ -74,21 +76,50 @@ final class Loops {
         }
         int outer = r - 1;
         int grainRows = Math.max(1, (1 << 15) / Math.max(n, 1));
-        Parallel.forRange(rows, grainRows, (lo, hi) -> {
-            for (int row = lo; row < hi; row++) {
-                int rem = row;
-                int oa = aOff;
-                int ob = bOff;
-                int oc = cOff;
-                for (int d = outer - 1; d >= 0; d--) {
-                    int i = rem % sh[d];
-                    rem /= sh[d];
-                    oa += i * a[d];
-                    ob += i * b[d];
-                    oc += i * c[d];
-                }
-                body.run(oa, as, ob, bs, oc, cs, row * n, n);
-            }
-        });
+        if (Parallel.serial(rows, grainRows)) {
+            // What forRange would do, without creating its lambda.
+            rows(sh, a, b, c, outer, aOff, bOff, cOff, as, bs, cs, n, body, 0, rows);
+        } else {
+            Parallel.forRange(rows, grainRows, (lo, hi) -> rows(sh, a, b, c, outer, aOff, bOff, cOff, as, bs, cs, n, body,
+                    lo, hi));
+        }
     }
+
+    private static void rows(int[] sh, int[] a, int[] b, int[] c, int outer, int aOff, int bOff, int cOff, int as, int bs,
+                             int cs, int n, Row body, int lo, int hi) {
+        for (int row = lo; row < hi; row++) {
+            int rem = row;
+            int oa = aOff;
+            int ob = bOff;
+            int oc = cOff;
+            for (int d = outer - 1; d >= 0; d--) {
+                int i = rem % sh[d];
+                rem /= sh[d];
+                oa += i * a[d];
+                ob += i * b[d];
+                oc += i * c[d];
+            }
+            body.run(oa, as, ob, bs, oc, cs, row * n, n);
+        }
+    }
+
+    /** Each thread's arrays for {@link #forEachRow}'s collapsed dims, grown on demand. */
+    private static final class Scratch {
+        int[] sh = new int[0];
+        int[] a = new int[0];
+        int[] b = new int[0];
+        int[] c = new int[0];
+
+        Scratch fit(int rank) {
+            if (sh.length < rank) {
+                sh = new int[rank];
+                a = new int[rank];
+                b = new int[rank];
+                c = new int[rank];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 }

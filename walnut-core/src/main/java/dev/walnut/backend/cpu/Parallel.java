@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -86,29 +87,48 @@ public final class Parallel {
         return (int) ((long) n * c / chunks);
     }
 
-    /** One call's chunks; claimed one at a time by the caller and the workers. */
+    /**
+     * The team's one job, reused by every call so that a parallel call allocates nothing: its
+     * fields are rewritten for each call (calls never overlap, see {@link Team#busy}), and chunks
+     * are claimed one at a time by the caller and the workers. A claim carries the call's number
+     * in its high 32 bits, so a worker that comes late, after the call it woke for has ended and
+     * the job was reset for the next one, finds another number and claims nothing of it.
+     */
     private static final class Job {
-        final RangeBody body;
-        final int n;
-        final int chunks;
-        final Thread caller;
-        /** The caller's GEMM blocking, which the workers take on for this job's chunks (the autotuner's choice). */
-        final GemmBlocking blocking = GemmBlocking.current();
-        final AtomicInteger next = new AtomicInteger();
+        RangeBody body;
+        int n;
+        int chunks;
+        Thread caller;
+        /** The caller's GEMM blocking, which the workers take on for this call's chunks (the autotuner's choice). */
+        GemmBlocking blocking;
+        /** The call's number (high 32 bits) and its next unclaimed chunk (low 32 bits). */
+        final AtomicLong next = new AtomicLong();
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(RangeBody body, int n, int chunks, Thread caller) {
+        /** Prepares call {@code call}; the volatile write of {@link #next} publishes the plain fields. */
+        void reset(int call, RangeBody body, int n, int chunks, Thread caller) {
             this.body = body;
             this.n = n;
             this.chunks = chunks;
             this.caller = caller;
+            this.blocking = GemmBlocking.current();
+            failure = null;
+            done.set(0);
+            next.set((long) call << 32);
         }
 
-        /** Runs unclaimed chunks until none is left. */
-        void work() {
-            int c;
-            while ((c = next.getAndIncrement()) < chunks) {
+        /** Runs unclaimed chunks of call {@code call} until none is left. */
+        void work(int call) {
+            while (true) {
+                long claim = next.get();
+                int c = (int) claim;
+                if ((int) (claim >>> 32) != call || c >= chunks) {
+                    return;
+                }
+                if (!next.compareAndSet(claim, claim + 1)) {
+                    continue;
+                }
                 try {
                     if (failure == null) {
                         body.apply(bound(n, c, chunks), bound(n, c + 1, chunks));
@@ -135,7 +155,7 @@ public final class Parallel {
         /** Set while one caller's job runs; a second caller runs its work inline instead. */
         private final AtomicBoolean busy = new AtomicBoolean();
         private final ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> Boolean.FALSE);
-        private volatile Job job;
+        private final Job job = new Job();
         private volatile int generation;
         /** 1 while worker i is parked (or about to park); volatile reads and writes. */
         private final AtomicIntegerArray parked;
@@ -159,9 +179,10 @@ public final class Parallel {
             }
             inside.set(Boolean.TRUE);
             try {
-                Job j = new Job(body, n, chunks, Thread.currentThread());
-                job = j;
-                generation++;
+                Job j = job;
+                int call = generation + 1;
+                j.reset(call, body, n, chunks, Thread.currentThread());
+                generation = call;
                 // The volatile generation write above and a worker's volatile parked write are
                 // ordered: either this read sees the worker parked, or the worker sees the new
                 // generation before it parks.
@@ -170,7 +191,7 @@ public final class Parallel {
                         LockSupport.unpark(workers[i]);
                     }
                 }
-                j.work();
+                j.work(call);
                 long spinUntil = System.nanoTime() + SPIN_NANOS;
                 while (j.done.get() < chunks) {
                     if (System.nanoTime() < spinUntil) {
@@ -179,7 +200,7 @@ public final class Parallel {
                         LockSupport.park(this);
                     }
                 }
-                job = null;
+                j.body = null; // hold no kernel's arrays between calls
                 Throwable failure = j.failure;
                 if (failure instanceof RuntimeException e) {
                     throw e;
@@ -212,11 +233,9 @@ public final class Parallel {
                     }
                 }
                 seen = generation;
-                Job j = job;
-                if (j != null) {
-                    GemmBlocking.set(j.blocking);
-                    j.work();
-                }
+                // A late worker may read the next call's blocking; it then claims nothing of this one.
+                GemmBlocking.set(job.blocking);
+                job.work(seen);
             }
         }
     }

@@ -4,8 +4,9 @@ package dev.walnut.backend.cpu;
  * How a reduction over the middle axis of a contiguous {@code [outer, len, inner]} block is split
  * across {@link Parallel}; shared by every dtype so the policy lives in one place.
  *
- * <p>Callers first test {@link #serial} and, when it holds, call their block kernel directly:
- * the lambdas below are only allocated for work big enough to be worth splitting.
+ * <p>Callers first test {@link #serial} and, when it holds, call their block kernel directly;
+ * split work allocates its body only through {@link #split(int, int, int, Block, Row)}, not
+ * through a {@link Split} the caller keeps per thread.
  */
 final class ReducePlan {
     private ReducePlan() {
@@ -37,17 +38,64 @@ final class ReducePlan {
      * {@code longRow} means the op cannot split a row, so rows are split however few they are.
      */
     static void split(int outer, int len, int inner, Block block, Row longRow) {
-        int threads = Parallel.threads();
-        long rowWork = Math.max(1L, (long) len * inner);
-        if (outer >= threads || inner == 1 && longRow == null) {
-            int grainRows = (int) Math.max(1, GRAIN / rowWork);
-            Parallel.forRange(outer, grainRows, (lo, hi) -> block.apply(lo, hi, 0, inner));
-        } else if (inner > 1) {
-            int grainCols = (int) Math.max(1, GRAIN / Math.max(1L, (long) outer * len));
-            Parallel.forRange(inner, grainCols, (lo, hi) -> block.apply(0, outer, lo, hi));
-        } else {
-            for (int o = 0; o < outer; o++) {
+        new Split() {
+            @Override
+            public void apply(int oLo, int oHi, int iLo, int iHi) {
+                block.apply(oLo, oHi, iLo, iHi);
+            }
+
+            @Override
+            public void apply(int o) {
                 longRow.apply(o);
+            }
+
+            @Override
+            boolean splitsRows() {
+                return longRow != null;
+            }
+        }.split(outer, len, inner);
+    }
+
+    /**
+     * A block and long-row body that splits itself, {@link #split(int, int, int, Block, Row)}'s
+     * way, holding the split in fields: kept per thread and refilled per call, it splits a
+     * reduction across threads without allocating (a compiled graph's sums run every step).
+     */
+    abstract static class Split implements Block, Row, Parallel.RangeBody {
+        private int outer;
+        private int inner;
+        private boolean byRows;
+
+        /** False when the op cannot split one long row (the long-row body is then never called). */
+        boolean splitsRows() {
+            return true;
+        }
+
+        /** Reduces the {@code [outer, len, inner]} block across threads. */
+        final void split(int outer, int len, int inner) {
+            this.outer = outer;
+            this.inner = inner;
+            int threads = Parallel.threads();
+            long rowWork = Math.max(1L, (long) len * inner);
+            if (outer >= threads || inner == 1 && !splitsRows()) {
+                byRows = true;
+                Parallel.forRange(outer, (int) Math.max(1, GRAIN / rowWork), this);
+            } else if (inner > 1) {
+                byRows = false;
+                Parallel.forRange(inner, (int) Math.max(1, GRAIN / Math.max(1L, (long) outer * len)), this);
+            } else {
+                for (int o = 0; o < outer; o++) {
+                    apply(o);
+                }
+            }
+        }
+
+        @Override
+        public final void apply(int lo, int hi) {
+            if (byRows) {
+                apply(lo, hi, 0, inner);
+            } else {
+                apply(0, outer, lo, hi);
             }
         }
     }
