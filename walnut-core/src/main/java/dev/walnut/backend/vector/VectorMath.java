@@ -237,7 +237,9 @@ final class VectorMath {
      * skipped. A separate loop rather than a branch per vector: on JDK 17 a branch inside the
      * vector loop made C2 lose the vectors' exact classes (lanewise calls without a static
      * binding, 18 KB boxed per 1024 floats, tanh 2.5 to 4 times slower on JDK 25 and 17). Its
-     * bytecode stays above the 325-byte inlining limit like the others' (see {@link #apply}).
+     * body is tanh's large side written out again, for the reason exp is written out inside tanh
+     * (see {@link #apply}): a shared vector helper would shrink both loops below the 325-byte
+     * inlining limit that keeps each one a compilation root of its own.
      */
     private static void tanhLarge(float[] src, float[] dst, int off, int count) {
         for (int i = 0; i < count; i += L) {
