@@ -47,11 +47,16 @@ final class GraphTestSupport {
      * after N calls".
      */
     static long fewestBytesPerRound(Runnable call, int rounds, long seconds) {
+        return fewestBytesPerRound(call, rounds, seconds, 0);
+    }
+
+    /** {@link #fewestBytesPerRound(Runnable, int, long)} stopping once a round allocates at most {@code enough} bytes. */
+    static long fewestBytesPerRound(Runnable call, int rounds, long seconds, long enough) {
         var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         long best = Long.MAX_VALUE;
-        while (best > 0 && System.nanoTime() < end) {
+        while (best > enough && System.nanoTime() < end) {
             long before = bean.getThreadAllocatedBytes(id);
             for (int i = 0; i < rounds; i++) {
                 call.run();
