@@ -468,12 +468,24 @@ public final class CpuBackend implements Backend {
     @Override
     public void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out,
                               int outOff) {
-        int[] qs = lq.strides();
-        int[] ks = lk.strides();
-        int[] vs = lv.strides();
-        AttentionKernels.attention(lq.shape()[0], lq.shape()[1], lk.shape()[1], lq.shape()[2], lv.shape()[2], scale,
-                (float[]) a(q), lq.offset(), qs[0], qs[1], qs[2], (float[]) a(k), lk.offset(), ks[0], ks[1], ks[2],
-                (float[]) a(v), lv.offset(), vs[0], vs[1], vs[2], (float[]) a(out), outOff);
+        int[] shape = lq.shape();
+        boolean headsLast = shape.length == 4;
+        int batches = shape[0];
+        int heads = headsLast ? shape[2] : 1;
+        int l = shape[1];
+        int s = lk.shape()[1];
+        int dv = lv.shape()[lv.shape().length - 1];
+        // Out is contiguous [B, L, dv] or [B, L, H, dv]: {batch, head, row} strides.
+        int[] os = headsLast ? new int[] {l * heads * dv, dv, heads * dv} : new int[] {l * dv, 0, dv};
+        AttentionKernels.attention(batches, heads, l, s, shape[shape.length - 1], dv, scale, (float[]) a(q), lq.offset(),
+                attentionStrides(lq), (float[]) a(k), lk.offset(), attentionStrides(lk), (float[]) a(v), lv.offset(),
+                attentionStrides(lv), (float[]) a(out), outOff, os);
+    }
+
+    /** {batch, head, row, column} strides of a 3-d [B, L, d] or heads-last 4-d [B, L, H, d] operand. */
+    private static int[] attentionStrides(Layout l) {
+        int[] st = l.strides();
+        return st.length == 4 ? new int[] {st[0], st[2], st[1], st[3]} : new int[] {st[0], 0, st[1], st[2]};
     }
 
     @Override
