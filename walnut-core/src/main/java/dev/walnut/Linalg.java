@@ -91,7 +91,9 @@ final class Linalg {
 
     /** {@code Kernels.attentionInto}: the F32 operands through their layouts, one pass per block of query rows. */
     static void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out) {
-        Elementwise.checkOut("fusedAttention", out, DType.F32, q.shape[0], q.shape[1], v.shape[2]);
+        int[] shape = q.shape.clone(); // [B, L, dv] or heads-last [B, L, H, dv]
+        shape[shape.length - 1] = v.shape[v.shape.length - 1];
+        Elementwise.checkOut("fusedAttention", out, DType.F32, shape);
         Backends.CPU.attentionInto(q.storage, q.layout(), k.storage, k.layout(), v.storage, v.layout(), (float) scale,
                 out.storage, out.offset);
         out.storage.bumpVersion();

@@ -69,6 +69,9 @@ final class FusedOpCases {
         rows.add(row(FUSED_ATTENTION, "fused scaled dot-product attention",
                 in -> Dispatcher.call(FusedOps.ATTENTION, new FusedOps.Attention(0.5), in), g -> g.of(Domain.REAL, 2, 3, 4),
                 g -> g.of(Domain.REAL, 2, 5, 4), g -> g.of(Domain.REAL, 2, 5, 3)));
+        rows.add(row(FUSED_ATTENTION, "fused attention, heads-last [B, L, H, d]",
+                in -> Dispatcher.call(FusedOps.ATTENTION, new FusedOps.Attention(0.5, true), in),
+                g -> g.of(Domain.REAL, 2, 3, 2, 4), g -> g.of(Domain.REAL, 2, 5, 2, 4), g -> g.of(Domain.REAL, 2, 5, 2, 3)));
         return rows;
     }
 }

@@ -154,7 +154,9 @@ public interface Backend {
     /**
      * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
      * {@code v [items, S, dv]} read through their layouts, into {@code items * L * dv} contiguous
-     * elements of {@code out} from {@code outOff}.
+     * elements of {@code out} from {@code outOff}; or, for 4-d layouts, the heads-last form
+     * {@code q [B, L, H, d]}, {@code k [B, S, H, d]}, {@code v [B, S, H, dv]} into a contiguous
+     * {@code [B, L, H, dv]} (each head attends on its own).
      */
     void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out, int outOff);
 

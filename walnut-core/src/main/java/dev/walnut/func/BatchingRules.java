@@ -165,6 +165,8 @@ final class BatchingRules {
             RULES.put(op, BatchingRules::foldIntoExamples);
         }
         RULES.put(WindowOps.MAX_POOL2D_BACKWARD, BatchingRules::foldAllIntoExamples);
+        // Attention's items (and heads) are independent: the batch joins its first dim.
+        RULES.put(FusedOps.ATTENTION, BatchingRules::foldAllIntoExamples);
         // Sums over the examples: the batch joins the channels instead, [N, B * C, h, w].
         RULES.put(WindowOps.CONVOLUTION_BIAS_GRAD, (o, a, x, b, n) -> {
             long[] s = x[0].shape();

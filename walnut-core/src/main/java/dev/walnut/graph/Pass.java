@@ -23,13 +23,14 @@ public interface Pass {
 
     /**
      * The default pipeline: algebraic simplification, constant folding, common-subexpression
-     * elimination, linear fusion, layer-norm fusion, attention fusion, max pooling before ReLU,
+     * elimination, linear fusion, layer-norm fusion, attention fusion, attention layout folding,
+     * max pooling before ReLU,
      * convolution epilogue fusion, max pooling without unread indices, dead-code elimination, then
      * elementwise fusion (last, so it sees each value's final readers).
      */
     static List<Pass> defaults() {
         return List.of(new AlgebraicSimplification(), new ConstantFolding(), new CommonSubexpressionElimination(),
-                new LinearFusion(), new LayerNormFusion(), new AttentionFusion(), new MaxPoolReluSwap(),
+                new LinearFusion(), new LayerNormFusion(), new AttentionFusion(), new AttentionLayoutFolding(), new MaxPoolReluSwap(),
                 new ConvolutionFusion(), new MaxPoolIndicesElimination(), new DeadCodeElimination(),
                 new ElementwiseFusion());
     }

@@ -271,7 +271,8 @@ public interface Kernels {
 
     /**
      * {@code softmax(scale * q k^T) v} of F32 {@code q [items, L, d]}, {@code k [items, S, d]} and
-     * {@code v [items, S, dv]} (any strides) into a contiguous F32 {@code out [items, L, dv]}.
+     * {@code v [items, S, dv]} (any strides) into a contiguous F32 {@code out [items, L, dv]}; 4-d
+     * operands are heads-last, {@code q [B, L, H, d]} into {@code out [B, L, H, dv]}.
      */
     void attentionInto(Tensor q, Tensor k, Tensor v, double scale, Tensor out);
 

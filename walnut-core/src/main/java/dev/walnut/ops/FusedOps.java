@@ -873,67 +873,122 @@ public final class FusedOps {
      * Attributes of {@link #ATTENTION}.
      *
      * @param scale the factor on the scores {@code q k^T} before the softmax (finite)
+     * @param headsLast false for 3-d operands {@code [B, L, d]} (B items, e.g. batch times heads),
+     *     true for 4-d heads-last operands {@code [B, L, H, d]}, the layout a projection writes
+     *     and the out-projection reads (FlashAttention's {@code bshd}); each head attends on its own
      */
-    public record Attention(double scale) {
+    public record Attention(double scale, boolean headsLast) {
         /** Checks the scale. */
         public Attention {
             if (!Double.isFinite(scale)) {
                 throw new IllegalArgumentException("fusedAttention: scale must be finite, got " + scale);
             }
         }
+
+        /** 3-d operands {@code [B, L, d]}. */
+        public Attention(double scale) {
+            this(scale, false);
+        }
     }
 
-    /** {@code softmax(scale * q k^T)} over the last dim, with tensor ops (differentiable). */
+    /** A heads-last operand {@code [B, L, H, d]} as {@code [B, H, L, d]} (a view), else the operand itself. */
+    private static Tensor headsFirst(Attention a, Tensor t) {
+        return a.headsLast() && t != null ? t.transpose(1, 2) : t;
+    }
+
+    /** {@code softmax(scale * q k^T)} over the last dim of heads-first operands, with tensor ops (differentiable). */
     private static Tensor attentionWeights(Attention a, Tensor q, Tensor k) {
-        return q.matmul(k.transpose(1, 2)).mul(a.scale()).softmax(2);
+        return q.matmul(k.transpose(-2, -1)).mul(a.scale()).softmax(-1);
     }
 
     /**
      * Scaled dot-product attention {@code softmax(scale * q k^T) v} over the last dim, for
      * {@code q [B, L, d]}, {@code k [B, S, d]} and {@code v [B, S, dv]} of one float dtype ({@code B}
-     * items, e.g. batch times heads): what an imported {@code MultiheadAttention} computes
-     * between its projections. The compiler's {@code AttentionFusion} makes it from
-     * {@code matmul(softmax(matmul(q * c, k^T)), v)}. F32 runs a kernel that keeps each block of
-     * scores in cache (the {@code [B, L, S]} scores are never stored); F64 runs the composition.
-     * Its rules are those of the composition, written with tensor ops.
+     * items, e.g. batch times heads), or with {@link Attention#headsLast} for
+     * {@code q [B, L, H, d]}, {@code k [B, S, H, d]}, {@code v [B, S, H, dv]} into
+     * {@code [B, L, H, dv]}: what an imported {@code MultiheadAttention} computes between its
+     * projections. The compiler's {@code AttentionFusion} makes it from
+     * {@code matmul(softmax(matmul(q * c, k^T)), v)}, and {@code AttentionLayoutFolding} the
+     * heads-last form, which reads the heads where the input projection wrote them and writes
+     * the rows the out-projection reads. F32 runs a kernel that keeps each block of scores in
+     * cache (the {@code [B, L, S]} scores are never stored); F64 runs the composition. Its rules
+     * are those of the composition, written with tensor ops.
      */
     public static final OpDef<Attention> ATTENTION = new OpDef<>("fusedAttention", 1, "FusedAttentionBackward0") {
         @Override
         public TensorSpec[] infer(Attention attrs, TensorSpec... in) {
-            check(in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
-            return Specs.one(new long[] {in[0].shape()[0], in[0].shape()[1], in[2].shape()[2]}, in[0].dtype());
+            check(attrs, in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
+            return Specs.one(outShape(in[0].shape(), in[2].shape()), in[0].dtype());
         }
 
-        private void check(int count, long[] q, long[] k, long[] v, DType qt, DType kt, DType vt) {
-            boolean ok = count == 3 && q.length == 3 && k.length == 3 && v.length == 3 && q[0] == k[0] && k[0] == v[0]
-                    && q[2] == k[2] && k[1] == v[1] && qt.isFloatingPoint() && kt == qt && vt == qt;
+        /** q's shape with the last dim v's. */
+        private long[] outShape(long[] q, long[] v) {
+            long[] s = q.clone();
+            s[s.length - 1] = v[v.length - 1];
+            return s;
+        }
+
+        private void check(Attention a, int count, long[] q, long[] k, long[] v, DType qt, DType kt, DType vt) {
+            int rank = a.headsLast() ? 4 : 3;
+            boolean ok = count == 3 && q.length == rank && k.length == rank && v.length == rank && q[0] == k[0]
+                    && k[0] == v[0] && q[rank - 1] == k[rank - 1] && k[1] == v[1] && qt.isFloatingPoint() && kt == qt
+                    && vt == qt && (rank == 3 || q[2] == k[2] && k[2] == v[2]);
             if (!ok) {
-                throw new IllegalArgumentException("fusedAttention: expected q [B, L, d], k [B, S, d] and v [B, S, dv] of one "
-                        + "float dtype, got " + qt + " " + Arrays.toString(q) + ", " + kt + " " + Arrays.toString(k) + ", "
-                        + vt + " " + Arrays.toString(v));
+                throw new IllegalArgumentException("fusedAttention: expected " + (a.headsLast()
+                        ? "q [B, L, H, d], k [B, S, H, d] and v [B, S, H, dv]" : "q [B, L, d], k [B, S, d] and v [B, S, dv]")
+                        + " of one float dtype, got " + qt + " " + Arrays.toString(q) + ", " + kt + " " + Arrays.toString(k)
+                        + ", " + vt + " " + Arrays.toString(v));
             }
         }
 
-        private void check(Tensor[] in) {
-            check(in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
+        private void check(Attention a, Tensor[] in) {
+            check(a, in.length, in[0].shape(), in[1].shape(), in[2].shape(), in[0].dtype(), in[1].dtype(), in[2].dtype());
+        }
+
+        /** Whether the F32 kernel runs this call (int-indexed operands and scores). */
+        private boolean kernel(Tensor[] in) {
+            Tensor q = in[0];
+            return q.dtype() == DType.F32 && q.numel() + in[1].numel() + in[2].numel() <= Integer.MAX_VALUE
+                    && q.numel() / q.size(-1) * in[1].size(1) <= Integer.MAX_VALUE;
         }
 
         @Override
         public Tensor[] compute(Attention attrs, Tensor[] in) {
-            check(in);
-            Tensor q = in[0];
-            Tensor k = in[1];
-            Tensor v = in[2];
-            if (q.dtype() == DType.F32 && q.numel() + k.numel() + v.numel() <= Integer.MAX_VALUE
-                    && q.size(0) * q.size(1) * k.size(1) <= Integer.MAX_VALUE) {
-                Tensor out = Tensor.zeros(new long[] {q.size(0), q.size(1), v.size(2)}, DType.F32);
-                K.attentionInto(q, k, v, attrs.scale(), out);
+            check(attrs, in);
+            if (kernel(in)) {
+                Tensor out = Tensor.zeros(outShape(in[0].shape(), in[2].shape()), DType.F32);
+                K.attentionInto(in[0], in[1], in[2], attrs.scale(), out);
                 return Specs.one(out);
             }
+            // The composition on heads-first views: [B, L, d], or [B, H, L, d] for heads-last operands.
+            int[] swap = attrs.headsLast() ? new int[] {0, 2, 1, 3} : new int[] {0, 1, 2};
+            int r = swap.length;
+            Tensor q = K.permute(in[0], swap);
+            int[] kt = swap.clone();
+            kt[r - 2] = swap[r - 1];
+            kt[r - 1] = swap[r - 2];
             DType dt = q.dtype();
-            Tensor s = K.unary(UnaryOp.MUL_SCALAR, attrs.scale(), 0, K.matmul(q, Dispatcher.call(ViewOps.TRANSPOSE,
-                    new ViewOps.Transpose(1, 2), k)), dt);
-            return Specs.one(K.matmul(K.softmax(s, 2, false), v));
+            Tensor s = K.unary(UnaryOp.MUL_SCALAR, attrs.scale(), 0, K.matmul(q, K.permute(in[1], kt)), dt);
+            Tensor o = K.matmul(K.softmax(s, r - 1, false), K.permute(in[2], swap));
+            return Specs.one(attrs.headsLast() ? K.permute(o, swap) : o);
+        }
+
+        @Override
+        public boolean hasOutKernel(Attention attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Attention attrs, Tensor[] in, Tensor[] out) {
+            check(attrs, in);
+            if (kernel(in) && out[0].dtype() == DType.F32 && out[0].isContiguous()) {
+                K.attentionInto(in[0], in[1], in[2], attrs.scale(), out[0]);
+            } else {
+                Tensor y = compute(attrs, in)[0];
+                try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+                    out[0].copyInPlace(y);
+                }
+            }
         }
 
         @Override
@@ -943,43 +998,44 @@ public final class FusedOps {
 
         @Override
         public Tensor[] vjp(Attention attrs, Node n, Tensor[] g) {
-            Tensor q = n.saved(0);
-            Tensor k = n.saved(1);
-            Tensor v = n.saved(2);
+            Tensor q = headsFirst(attrs, n.saved(0));
+            Tensor k = headsFirst(attrs, n.saved(1));
+            Tensor v = headsFirst(attrs, n.saved(2));
+            Tensor go = headsFirst(attrs, g[0]);
             Tensor p = attentionWeights(attrs, q, k);
-            Tensor gp = g[0].matmul(v.transpose(1, 2));
+            Tensor gp = go.matmul(v.transpose(-2, -1));
             // The softmax's rule: p * (gp - sum(gp * p)) over the last dim; then the scale.
-            Tensor gs = p.mul(gp.sub(gp.mul(p).sum(2, true))).mul(attrs.scale());
+            Tensor gs = p.mul(gp.sub(gp.mul(p).sum(-1, true))).mul(attrs.scale());
             return new Tensor[] {
-                n.needsInputGrad(0) ? gs.matmul(k) : null,
-                n.needsInputGrad(1) ? gs.transpose(1, 2).matmul(q) : null,
-                n.needsInputGrad(2) ? p.transpose(1, 2).matmul(g[0]) : null};
+                n.needsInputGrad(0) ? headsFirst(attrs, gs.matmul(k)) : null,
+                n.needsInputGrad(1) ? headsFirst(attrs, gs.transpose(-2, -1).matmul(q)) : null,
+                n.needsInputGrad(2) ? headsFirst(attrs, p.transpose(-2, -1).matmul(go)) : null};
         }
 
         @Override
         public Tensor[] jvp(Attention attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
-            Tensor q = in[0];
-            Tensor k = in[1];
-            Tensor v = in[2];
+            Tensor q = headsFirst(attrs, in[0]);
+            Tensor k = headsFirst(attrs, in[1]);
+            Tensor v = headsFirst(attrs, in[2]);
             Tensor p = attentionWeights(attrs, q, k);
             Tensor ts = null;
             if (t[0] != null) {
-                ts = t[0].matmul(k.transpose(1, 2));
+                ts = headsFirst(attrs, t[0]).matmul(k.transpose(-2, -1));
             }
             if (t[1] != null) {
-                Tensor d = q.matmul(t[1].transpose(1, 2));
+                Tensor d = q.matmul(headsFirst(attrs, t[1]).transpose(-2, -1));
                 ts = ts == null ? d : ts.add(d);
             }
             Tensor to = null;
             if (ts != null) {
                 ts = ts.mul(attrs.scale());
-                to = p.mul(ts.sub(p.mul(ts).sum(2, true))).matmul(v);
+                to = p.mul(ts.sub(p.mul(ts).sum(-1, true))).matmul(v);
             }
             if (t[2] != null) {
-                Tensor d = p.matmul(t[2]);
+                Tensor d = p.matmul(headsFirst(attrs, t[2]));
                 to = to == null ? d : to.add(d);
             }
-            return Specs.one(to);
+            return Specs.one(headsFirst(attrs, to));
         }
     };
 

@@ -22,7 +22,7 @@ class AttentionFusionTest {
     }
 
     /** Max |a - e| over max |e|. */
-    private static double relativeError(Tensor expected, Tensor actual) {
+    static double relativeError(Tensor expected, Tensor actual) {
         assertEquals(Arrays.toString(expected.shape()), Arrays.toString(actual.shape()));
         double[] e = expected.toDoubleArray();
         double[] a = actual.toDoubleArray();
@@ -58,7 +58,7 @@ class AttentionFusionTest {
                   %3 = reshape(%x2) {shape=[6, 8, 8]} : f32[6,8,8]
                   %4 = permute(%3) {dims=[1, 0, 2]} : f32[8,6,8]
                   %5 = permute(%2) {dims=[1, 0, 2]} : f32[8,6,8]
-                  %6 = fusedAttention(%1, %5, %4) {scale=0.3535533966440824} : f32[8,6,8]
+                  %6 = fusedAttention(%1, %5, %4) {scale=0.3535533966440824, headsLast=false} : f32[8,6,8]
                   return (%6)
                 """, after.toString());
         Tensor[] x = {randn(4, DType.F32, 6, 2, 32), randn(5, DType.F32, 6, 2, 32), randn(6, DType.F32, 6, 2, 32)};
@@ -103,6 +103,25 @@ class AttentionFusionTest {
         // Strided (transposed) F32 operands are read in place.
         Tensor actual = Dispatcher.call(FusedOps.ATTENTION, attrs, q.to(DType.F32), k.to(DType.F32).transpose(1, 2)
                 .contiguous().transpose(1, 2), v.to(DType.F32));
+        assertTrue(relativeError(expected, actual) <= 1e-6, "" + relativeError(expected, actual));
+    }
+
+    @Test
+    void theHeadsLastF32KernelReadsStridedHeadsAndMatchesTheF64Composition() {
+        // q, k, v as slices of one [B, L, 3 * H * d] projection, split into [B, L, H, d] views.
+        Tensor qkv = randn(4, DType.F64, 2, 70, 3 * 3 * 16);
+        FusedOps.Attention attrs = new FusedOps.Attention(0.25, true);
+        Tensor[] in = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            in[i] = qkv.narrow(2, i * 48, 48).reshape(2, 70, 3, 16);
+        }
+        Tensor expected = Dispatcher.call(FusedOps.ATTENTION, attrs, in);
+        Tensor reference = in[0].transpose(1, 2).matmul(in[1].transpose(1, 2).transpose(2, 3)).mul(0.25).softmax(3)
+                .matmul(in[2].transpose(1, 2)).transpose(1, 2);
+        assertTrue(relativeError(reference, expected) <= 1e-12);
+        Tensor rows = qkv.to(DType.F32);
+        Tensor actual = Dispatcher.call(FusedOps.ATTENTION, attrs, rows.narrow(2, 0, 48).reshape(2, 70, 3, 16),
+                rows.narrow(2, 48, 48).reshape(2, 70, 3, 16), rows.narrow(2, 96, 48).reshape(2, 70, 3, 16));
         assertTrue(relativeError(expected, actual) <= 1e-6, "" + relativeError(expected, actual));
     }
 

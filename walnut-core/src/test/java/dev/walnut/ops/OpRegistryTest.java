@@ -218,6 +218,10 @@ class OpRegistryTest {
                         f64(g, Domain.REAL, 2, 1, 3, 2), f64(g, Domain.REAL, 2)}));
         rows.add(ex(FusedOps.MAX_POOL2D_VALUES, new WindowOps.Pool(new int[] {3, 3, 2, 2, 1, 1, 1, 1}, 3, 3, null),
                 "values only, k3 stride 2 padding 1", g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 5, 6)}));
+        rows.add(ex(FusedOps.ATTENTION, new FusedOps.Attention(0.5), "[B, L, d] items", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 3, 4), f64(g, Domain.REAL, 2, 5, 4), f64(g, Domain.REAL, 2, 5, 3)}));
+        rows.add(ex(FusedOps.ATTENTION, new FusedOps.Attention(0.5, true), "heads-last [B, L, H, d]", g -> new Tensor[] {
+                f64(g, Domain.REAL, 2, 3, 2, 4), f64(g, Domain.REAL, 2, 5, 2, 4), f64(g, Domain.REAL, 2, 5, 2, 3)}));
         int[] geometry = {2, 2, 2, 2, 0, 0, 1, 1};
         rows.add(ex(WindowOps.MAX_POOL2D, new WindowOps.Pool(geometry, 2, 2, null), "2x2 stride 2",
                 g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 4, 4)}));

@@ -44,4 +44,14 @@ class CompiledImportTest {
     void compiledTransformerEncoderMatchesPyTorch() throws Exception {
         compiledMatchesPyTorch("transformer");
     }
+
+    /** The encoder's attention runs on batch-first rows: no permute (a copy at batch > 1) is left between its layers. */
+    @Test
+    void compiledTransformerEncoderRunsHeadsLastAttentionWithoutPermutes() throws Exception {
+        Path dir = PyTorchModels.model("transformer");
+        OnnxModel model = Onnx.load(dir.resolve("model.onnx"));
+        Tensor x = PyTorchModels.tensors(dir, "input")[0];
+        String graph = Compiler.compile(model).eagerFallback(false).graphFor(x).toString();
+        assertTrue(graph.contains("headsLast=true") && !graph.contains("permute"), graph);
+    }
 }

@@ -468,12 +468,24 @@ public final class CpuBackend implements Backend {
     @Override
     public void attentionInto(Storage q, Layout lq, Storage k, Layout lk, Storage v, Layout lv, float scale, Storage out,
                               int outOff) {
-        int[] qs = lq.strides();
-        int[] ks = lk.strides();
-        int[] vs = lv.strides();
-        AttentionKernels.attention(lq.shape()[0], lq.shape()[1], lk.shape()[1], lq.shape()[2], lv.shape()[2], scale,
-                (float[]) a(q), lq.offset(), qs[0], qs[1], qs[2], (float[]) a(k), lk.offset(), ks[0], ks[1], ks[2],
-                (float[]) a(v), lv.offset(), vs[0], vs[1], vs[2], (float[]) a(out), outOff);
+        int[] shape = lq.shape();
+        boolean headsLast = shape.length == 4;
+        int batches = shape[0];
+        int heads = headsLast ? shape[2] : 1;
+        int l = shape[1];
+        int s = lk.shape()[1];
+        int dv = lv.shape()[lv.shape().length - 1];
+        // Out is contiguous [B, L, dv] or [B, L, H, dv]: {batch, head, row} strides.
+        int[] os = headsLast ? new int[] {l * heads * dv, dv, heads * dv} : new int[] {l * dv, 0, dv};
+        AttentionKernels.attention(batches, heads, l, s, shape[shape.length - 1], dv, scale, (float[]) a(q), lq.offset(),
+                attentionStrides(lq), (float[]) a(k), lk.offset(), attentionStrides(lk), (float[]) a(v), lv.offset(),
+                attentionStrides(lv), (float[]) a(out), outOff, os);
+    }
+
+    /** {batch, head, row, column} strides of a 3-d [B, L, d] or heads-last 4-d [B, L, H, d] operand. */
+    private static int[] attentionStrides(Layout l) {
+        int[] st = l.strides();
+        return st.length == 4 ? new int[] {st[0], st[2], st[1], st[3]} : new int[] {st[0], 0, st[1], st[2]};
     }
 
     @Override
@@ -1049,16 +1061,44 @@ public final class CpuBackend implements Backend {
     public void linearPackedInto(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb, Storage out, int outOff) {
         int m = lx.shape()[0];
         float[] o = (float[]) a(out);
-        if (bias != null) {
-            float[] bd = (float[]) a(bias);
-            for (int j = 0; j < n; j++) {
-                o[outOff + j] = bd[lb.offset() + j * lb.strides()[0]];
+        PackedMatrix p = (PackedMatrix) w;
+        if (bias == null || m == 0 || n == 0 || p.rows() == 0) {
+            if (bias != null) {
+                fillBias(o, outOff, n, (float[]) a(bias), lb, 0, m, 0, n);
             }
-            for (int i = 1; i < m; i++) {
-                System.arraycopy(o, outOff, o, outOff + i * n, n);
-            }
+            Gemm.sgemmPacked(m, 1f, (float[]) a(x), lx.offset(), lx.strides()[0], lx.strides()[1], p, o, outOff, n,
+                    bias != null);
+            return;
         }
-        Gemm.sgemmPacked(m, 1f, (float[]) a(x), lx.offset(), lx.strides()[0], lx.strides()[1], (PackedMatrix) w, o, outOff, n,
-                bias != null);
+        // The product accumulates onto the bias rows, written by each thread for its own
+        // rectangle, a row block at a time, just before the block's product reads them back
+        // (the same sums as a whole-output fill first, which ran on one thread and from memory).
+        float[] xa = (float[]) a(x);
+        float[] bd = (float[]) a(bias);
+        int block = Math.max(1, GemmBlocking.current().rows());
+        Gemm.forPackedBlocks(m, p, (r0, r1, c0, c1) -> {
+            for (int i = r0; i < r1; i += block) {
+                int i1 = Math.min(r1, i + block);
+                fillBias(o, outOff, n, bd, lb, i, i1, c0, c1);
+                p.provider().sgemmPackedBlock(i, i1, c0, c1, 1f, xa, lx.offset(), lx.strides()[0], lx.strides()[1], p, o,
+                        outOff, n, true);
+            }
+        });
+    }
+
+    /** Rows [r0, r1) x columns [c0, c1) of the row-major C (row stride n) set to the bias. */
+    private static void fillBias(float[] o, int outOff, int n, float[] bd, Layout lb, int r0, int r1, int c0, int c1) {
+        if (r0 >= r1) {
+            return;
+        }
+        int bo = lb.offset();
+        int bs = lb.strides()[0];
+        int row = outOff + r0 * n;
+        for (int j = c0; j < c1; j++) {
+            o[row + j] = bd[bo + j * bs];
+        }
+        for (int i = r0 + 1; i < r1; i++) {
+            System.arraycopy(o, row + c0, o, outOff + i * n + c0, c1 - c0);
+        }
     }
 }

@@ -193,11 +193,22 @@ public final class Gemm {
             return;
         }
         KernelProvider provider = b.provider();
-        if ((long) m * n * k < PARALLEL_MIN || Parallel.threads() <= 1) {
-            provider.sgemmPackedBlock(0, m, 0, n, alpha, a, aOff, aRs, aCs, b, c, cOff, ldc, accumulate);
+        forPackedBlocks(m, b, (r0, r1, c0, c1) -> provider.sgemmPackedBlock(r0, r1, c0, c1, alpha, a, aOff, aRs, aCs, b,
+                c, cOff, ldc, accumulate));
+    }
+
+    /**
+     * Runs {@code body} over C [m x b.columns()] as {@link #sgemmPacked} splits a product with
+     * {@code b}: whole on the calling thread when it is small, else one rectangle per thread
+     * (column ranges on panel edges), so a caller can do its own work on each rectangle (a
+     * linear layer writes its bias rows there, while they are in cache for the product).
+     */
+    static void forPackedBlocks(int m, PackedMatrix b, BlockBody body) {
+        int n = b.columns();
+        if ((long) m * n * b.rows() < PARALLEL_MIN || Parallel.threads() <= 1) {
+            body.run(0, m, 0, n);
         } else {
-            splitAcrossThreads(m, n, b.columnUnit(), (r0, r1, c0, c1) -> provider.sgemmPackedBlock(r0, r1, c0, c1,
-                    alpha, a, aOff, aRs, aCs, b, c, cOff, ldc, accumulate));
+            splitAcrossThreads(m, n, b.columnUnit(), body);
         }
     }
 
