@@ -1,8 +1,10 @@
 package dev.walnut.backend.vector;
 
+import dev.walnut.backend.cpu.DepthwiseConvKernels;
 import dev.walnut.backend.cpu.DepthwiseRowKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -10,6 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * vector of outputs at a time, with unaligned loads of the shifted scratch rows (the scratch
  * plane is phase-split, so they are contiguous for any stride). The forward keeps one vector
  * accumulator in a register across all taps (one store per vector instead of one per tap).
+ * The forward of 3-wide kernels skips the scratch plane altogether ({@link #forwardDirect}).
  * Loaded reflectively (see {@link DepthwiseRowKernels#get()}); nothing else may refer to this
  * class, or the core would stop running without the {@code jdk.incubator.vector} module.
  *
@@ -21,6 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Lanes 0, 2, 4, ... of two vectors side by side: the stride-2 outputs among 2L stride-1 ones. */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.iota(S, 0, 2, false);
 
     /**
      * Creates the provider (called reflectively).
@@ -152,5 +157,211 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
             }
             acc[accOff + t] += r;
         }
+    }
+
+    /**
+     * 3-wide kernels of any height, padding and vertical stride, horizontal stride 1 or 2, no
+     * dilation: every depthwise layer of MobileNet v2 (3x3, stride 1 or 2, padding 1).
+     */
+    @Override
+    public boolean direct(DepthwiseConvKernels.Geometry g) {
+        return g.kw() == 3 && g.dilationH() == 1 && g.dilationW() == 1 && (g.strideW() == 1 || g.strideW() == 2);
+    }
+
+    /**
+     * Reads the input plane where it lies: the padded, phase-split copy of the row-kernel path
+     * cost as much as the arithmetic (the layers are memory bound), and its separate clamp pass
+     * and row copies more. The columns whose taps are all inside the row run a vector of outputs
+     * at a time (the last vector overlapping the one before it rather than a scalar tail), the
+     * few columns whose taps reach into the padding run scalar with bounds checks, and rows
+     * whose taps reach into the vertical padding sum the kernel rows inside the plane only, so
+     * padding contributes nothing (not {@code 0 * x}: that would turn an infinite input into a
+     * NaN). A stride-1 "same" 3x3 plane (the output as wide as the input) is one long row over
+     * its inner rows, so that 7- and 14-wide planes run whole vectors too; the lanes that wrap
+     * from one row to the next fall on the border columns, which are then recomputed. Stride 2
+     * computes the stride-1 outputs of 2L columns and keeps the even lanes ({@link #EVEN}).
+     */
+    @Override
+    public void forwardDirect(float[] x, int xOff, float[] w, int wOff, float bias, float[] out, int oOff,
+                              DepthwiseConvKernels.Geometry g, int i0, int i1, float min, float max) {
+        int h = g.h();
+        int wd = g.w();
+        int ow = g.outW();
+        int sw = g.strideW();
+        int pw = g.padW();
+        int jL = Math.min(ow, (pw + sw - 1) / sw);
+        int jR = wd - 3 + pw >= 0 ? Math.min(ow, (wd - 3 + pw) / sw + 1) : 0;
+        int f0 = i0;
+        int f1 = i0;
+        if (sw == 1 && g.strideH() == 1 && g.kh() == 3 && pw == 1 && g.padH() == 1) {
+            f0 = Math.max(i0, 1);
+            f1 = Math.min(i1, h - 1);
+            if (f1 > f0 && (f1 - f0) * wd - 2 >= L) {
+                // Output q = i * wd + j reads x[q + (a - 1) * wd + b - 1]: one row from the
+                // first inner column of row f0 to the last of row f1 - 1.
+                rows3x3(x, xOff - wd - 1, xOff - 1, xOff + wd - 1, 1, w, wOff, bias, out, oOff, f0 * wd + 1,
+                        f1 * wd - 1, min, max);
+                for (int i = f0; i < f1; i++) {
+                    out[oOff + i * wd] = point(x, xOff, g, i, 0, w, wOff, bias, min, max);
+                    out[oOff + i * wd + wd - 1] = point(x, xOff, g, i, wd - 1, w, wOff, bias, min, max);
+                }
+            } else {
+                f1 = f0;
+            }
+        }
+        for (int i = i0; i < i1; i++) {
+            if (i < f0 || i >= f1) {
+                row(x, xOff, w, wOff, bias, out, oOff + i * ow, g, i, jL, jR, min, max);
+            }
+        }
+    }
+
+    /** Output row {@code i} into {@code out[o ..]}: vectors over the inner columns {@code [jL, jR)}, scalar elsewhere. */
+    private static void row(float[] x, int xOff, float[] w, int wOff, float bias, float[] out, int o,
+                            DepthwiseConvKernels.Geometry g, int i, int jL, int jR, float min, float max) {
+        int wd = g.w();
+        int sw = g.strideW();
+        int y0 = i * g.strideH() - g.padH();
+        int aLo = Math.max(0, -y0);
+        int aHi = Math.min(g.kh(), g.h() - y0);
+        // Input index of kernel row 0, column 0 for output column 0: tap (a, b) of output j is at
+        // rb + a * wd + j * sw + b.
+        int rb = xOff + y0 * wd - g.padW();
+        int done = jL;
+        if (aHi > aLo) {
+            int jEnd = jR;
+            if (sw == 2) {
+                // The odd lanes past the last output read one column past its taps: stop the
+                // vectors before that column falls off the end of the array.
+                int last = rb + (aHi - 1) * wd + 2 * L + 1;
+                jEnd = Math.min(jR, Math.floorDiv(x.length - 1 - last, 2) + L);
+            }
+            if (jEnd - jL >= L) {
+                if (aLo == 0 && aHi == 3) {
+                    rows3x3(x, rb, rb + wd, rb + 2 * wd, sw, w, wOff, bias, out, o, jL, jEnd, min, max);
+                } else {
+                    rowsAny(x, rb, aLo, aHi, wd, sw, w, wOff, bias, out, o, jL, jEnd, min, max);
+                }
+                done = jEnd;
+            }
+        }
+        for (int j = 0; j < jL; j++) {
+            out[o + j] = point(x, xOff, g, i, j, w, wOff, bias, min, max);
+        }
+        for (int j = done; j < g.outW(); j++) {
+            out[o + j] = point(x, xOff, g, i, j, w, wOff, bias, min, max);
+        }
+    }
+
+    /**
+     * {@code out[o + j] = clamp(bias + sum_{a < 3, b < 3} w[wOff + 3a + b] x[r_a + s j + b])} for
+     * {@code j} in {@code [j0, j1)}, {@code j1 - j0 >= L}, weights hoisted into registers. The
+     * last vector ends at {@code j1}, overlapping the one before: it rewrites the same values.
+     */
+    private static void rows3x3(float[] x, int r0, int r1, int r2, int s, float[] w, int wOff, float bias,
+                                float[] out, int o, int j0, int j1, float min, float max) {
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector b = FloatVector.broadcast(S, bias);
+        FloatVector lo = FloatVector.broadcast(S, min);
+        FloatVector hi = FloatVector.broadcast(S, max);
+        int last = j1 - L;
+        if (s == 1) {
+            for (int j = j0; ; j = Math.min(j + L, last)) {
+                FloatVector acc = FloatVector.fromArray(S, x, r0 + j).fma(w0, b);
+                acc = FloatVector.fromArray(S, x, r0 + j + 1).fma(w1, acc);
+                acc = FloatVector.fromArray(S, x, r0 + j + 2).fma(w2, acc);
+                acc = FloatVector.fromArray(S, x, r1 + j).fma(w3, acc);
+                acc = FloatVector.fromArray(S, x, r1 + j + 1).fma(w4, acc);
+                acc = FloatVector.fromArray(S, x, r1 + j + 2).fma(w5, acc);
+                acc = FloatVector.fromArray(S, x, r2 + j).fma(w6, acc);
+                acc = FloatVector.fromArray(S, x, r2 + j + 1).fma(w7, acc);
+                acc = FloatVector.fromArray(S, x, r2 + j + 2).fma(w8, acc);
+                acc.max(lo).min(hi).intoArray(out, o + j);
+                if (j == last) {
+                    break;
+                }
+            }
+            return;
+        }
+        for (int j = j0; ; j = Math.min(j + L, last)) {
+            // Stride-1 outputs at input columns 2j .. 2j + 2L - 1 (relative), in two vectors.
+            int u = 2 * j;
+            FloatVector e = FloatVector.fromArray(S, x, r0 + u).fma(w0, b);
+            FloatVector f = FloatVector.fromArray(S, x, r0 + u + L).fma(w0, b);
+            e = FloatVector.fromArray(S, x, r0 + u + 1).fma(w1, e);
+            f = FloatVector.fromArray(S, x, r0 + u + L + 1).fma(w1, f);
+            e = FloatVector.fromArray(S, x, r0 + u + 2).fma(w2, e);
+            f = FloatVector.fromArray(S, x, r0 + u + L + 2).fma(w2, f);
+            e = FloatVector.fromArray(S, x, r1 + u).fma(w3, e);
+            f = FloatVector.fromArray(S, x, r1 + u + L).fma(w3, f);
+            e = FloatVector.fromArray(S, x, r1 + u + 1).fma(w4, e);
+            f = FloatVector.fromArray(S, x, r1 + u + L + 1).fma(w4, f);
+            e = FloatVector.fromArray(S, x, r1 + u + 2).fma(w5, e);
+            f = FloatVector.fromArray(S, x, r1 + u + L + 2).fma(w5, f);
+            e = FloatVector.fromArray(S, x, r2 + u).fma(w6, e);
+            f = FloatVector.fromArray(S, x, r2 + u + L).fma(w6, f);
+            e = FloatVector.fromArray(S, x, r2 + u + 1).fma(w7, e);
+            f = FloatVector.fromArray(S, x, r2 + u + L + 1).fma(w7, f);
+            e = FloatVector.fromArray(S, x, r2 + u + 2).fma(w8, e);
+            f = FloatVector.fromArray(S, x, r2 + u + L + 2).fma(w8, f);
+            e.rearrange(EVEN, f).max(lo).min(hi).intoArray(out, o + j);
+            if (j == last) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * {@link #rows3x3} for the kernel rows {@code [aLo, aHi)} only (rows at the vertical padding,
+     * kernels of other heights): tap (a, b) of output j at {@code rb + a * wd + s j + b}.
+     */
+    private static void rowsAny(float[] x, int rb, int aLo, int aHi, int wd, int s, float[] w, int wOff, float bias,
+                                float[] out, int o, int j0, int j1, float min, float max) {
+        FloatVector b = FloatVector.broadcast(S, bias);
+        FloatVector lo = FloatVector.broadcast(S, min);
+        FloatVector hi = FloatVector.broadcast(S, max);
+        int last = j1 - L;
+        for (int j = j0; ; j = Math.min(j + L, last)) {
+            FloatVector e = b;
+            FloatVector f = b;
+            for (int a = aLo; a < aHi; a++) {
+                int at = rb + a * wd + s * j;
+                for (int t = 0; t < 3; t++) {
+                    FloatVector wt = FloatVector.broadcast(S, w[wOff + 3 * a + t]);
+                    e = FloatVector.fromArray(S, x, at + t).fma(wt, e);
+                    if (s == 2) {
+                        f = FloatVector.fromArray(S, x, at + t + L).fma(wt, f);
+                    }
+                }
+            }
+            (s == 2 ? e.rearrange(EVEN, f) : e).max(lo).min(hi).intoArray(out, o + j);
+            if (j == last) {
+                break;
+            }
+        }
+    }
+
+    /** Output (i, j) with every tap bounds-checked: the border columns and the planes too narrow for a vector. */
+    private static float point(float[] x, int xOff, DepthwiseConvKernels.Geometry g, int i, int j, float[] w, int wOff,
+                               float bias, float min, float max) {
+        int wd = g.w();
+        int y0 = i * g.strideH() - g.padH();
+        int c0 = j * g.strideW() - g.padW();
+        float acc = bias;
+        for (int a = Math.max(0, -y0), aHi = Math.min(g.kh(), g.h() - y0); a < aHi; a++) {
+            int row = xOff + (y0 + a) * wd;
+            for (int b = Math.max(0, -c0), bHi = Math.min(3, wd - c0); b < bHi; b++) {
+                acc = Math.fma(x[row + c0 + b], w[wOff + 3 * a + b], acc);
+            }
+        }
+        return Math.min(Math.max(acc, min), max);
     }
 }
