@@ -155,14 +155,16 @@ public final class DepthwiseConvKernels {
         int blocks = Math.min(oh, Math.max(1, 4 * Parallel.threads() / planes));
         int per = (oh + blocks - 1) / blocks;
         int inPlane = g.h() * g.w();
+        int scratch = rows.directScratch(g);
         Parallel.forRange(planes * blocks, Math.max(1, GRAIN / Math.max(1, per * ow * k)), (lo, hi) -> {
+            float[] s = new float[scratch];
             for (int u = lo; u < hi; u++) {
                 int plane = u / blocks;
                 int i0 = (u % blocks) * per;
                 int o = plane % (g.channels() * m);
                 int in = plane / m; // n * channels + c: output plane n, c * m + mm reads input plane n, c
                 rows.forwardDirect(x, xOff + in * inPlane, w, o * k, bias == null ? 0f : bias[o], out,
-                        plane * oh * ow, g, i0, Math.min(oh, i0 + per), min, max);
+                        plane * oh * ow, g, i0, Math.min(oh, i0 + per), min, max, s);
             }
         });
     }

@@ -168,22 +168,35 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         return g.kw() == 3 && g.dilationH() == 1 && g.dilationW() == 1 && (g.strideW() == 1 || g.strideW() == 2);
     }
 
+    /** A zero-bordered copy of the plane, with slack for the lanes past the last row and one vector to store through. */
+    @Override
+    public int directScratch(DepthwiseConvKernels.Geometry g) {
+        return g.outW() < L ? (g.h() + 2 * g.padH()) * (g.w() + 2 * g.padW()) + 3 * L + 2 : 0;
+    }
+
     /**
      * Reads the input plane where it lies: the padded, phase-split copy of the row-kernel path
      * cost as much as the arithmetic (the layers are memory bound), and its separate clamp pass
      * and row copies more. The columns whose taps are all inside the row run a vector of outputs
      * at a time (the last vector overlapping the one before it rather than a scalar tail), the
-     * few columns whose taps reach into the padding run scalar with bounds checks, and rows
+     * one or two columns at each end whose taps reach into the padding run scalar, and rows
      * whose taps reach into the vertical padding sum the kernel rows inside the plane only, so
      * padding contributes nothing (not {@code 0 * x}: that would turn an infinite input into a
      * NaN). A stride-1 "same" 3x3 plane (the output as wide as the input) is one long row over
-     * its inner rows, so that 7- and 14-wide planes run whole vectors too; the lanes that wrap
-     * from one row to the next fall on the border columns, which are then recomputed. Stride 2
-     * computes the stride-1 outputs of 2L columns and keeps the even lanes ({@link #EVEN}).
+     * its inner rows, the lanes that wrap from one row to the next falling on the border
+     * columns, which are then recomputed. Stride 2 computes the stride-1 outputs of 2L columns
+     * and keeps the even lanes ({@link #EVEN}). Output rows narrower than a vector (MobileNet's
+     * 14- and 7-wide layers) would be all border: there the plane is copied into the
+     * zero-bordered {@code scratch} (in L1, a few hundred floats) and each row is one vector.
      */
     @Override
     public void forwardDirect(float[] x, int xOff, float[] w, int wOff, float bias, float[] out, int oOff,
-                              DepthwiseConvKernels.Geometry g, int i0, int i1, float min, float max) {
+                              DepthwiseConvKernels.Geometry g, int i0, int i1, float min, float max,
+                              float[] scratch) {
+        if (g.outW() < L) {
+            narrow(x, xOff, w, wOff, bias, out, oOff, g, i0, i1, min, max, scratch);
+            return;
+        }
         int h = g.h();
         int wd = g.w();
         int ow = g.outW();
@@ -202,8 +215,10 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
                 rows3x3(x, xOff - wd - 1, xOff - 1, xOff + wd - 1, 1, w, wOff, bias, out, oOff, f0 * wd + 1,
                         f1 * wd - 1, min, max);
                 for (int i = f0; i < f1; i++) {
-                    out[oOff + i * wd] = point(x, xOff, g, i, 0, w, wOff, bias, min, max);
-                    out[oOff + i * wd + wd - 1] = point(x, xOff, g, i, wd - 1, w, wOff, bias, min, max);
+                    int r0 = xOff + (i - 1) * wd;
+                    out[oOff + i * wd] = edge3(x, r0, r0 + wd, r0 + 2 * wd, -1, wd, w, wOff, bias, min, max);
+                    out[oOff + i * wd + wd - 1] = edge3(x, r0, r0 + wd, r0 + 2 * wd, wd - 2, wd, w, wOff, bias, min,
+                            max);
                 }
             } else {
                 f1 = f0;
@@ -212,6 +227,44 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         for (int i = i0; i < i1; i++) {
             if (i < f0 || i >= f1) {
                 row(x, xOff, w, wOff, bias, out, oOff + i * ow, g, i, jL, jR, min, max);
+            }
+        }
+    }
+
+    /**
+     * {@link #forwardDirect} for rows narrower than a vector: the input rows the block reads go
+     * into the zero-bordered copy (rows {@code w + 2 pW} apart; the border was zeroed when the
+     * scratch was allocated and no plane writes it), then each output row is one vector, stored
+     * whole: the lanes past the row land on the rows after it, which overwrite them, except for
+     * the block's last rows (those whose lanes would leave it), stored through the scratch's
+     * last vector.
+     */
+    private static void narrow(float[] x, int xOff, float[] w, int wOff, float bias, float[] out, int oOff,
+                               DepthwiseConvKernels.Geometry g, int i0, int i1, float min, float max, float[] p) {
+        int wd = g.w();
+        int wp = wd + 2 * g.padW();
+        int sh = g.strideH();
+        int kh = g.kh();
+        int ow = g.outW();
+        int y1 = Math.min(g.h(), (i1 - 1) * sh - g.padH() + kh);
+        for (int y = Math.max(0, i0 * sh - g.padH()); y < y1; y++) {
+            for (int c = 0, from = xOff + y * wd, to = (y + g.padH()) * wp + g.padW(); c < wd; c++) {
+                p[to + c] = x[from + c];
+            }
+        }
+        int last = p.length - L;
+        for (int i = i0; i < i1; i++) {
+            int rb = i * sh * wp;
+            boolean through = i * ow + L > i1 * ow; // the lanes past the row would leave the block
+            float[] dst = through ? p : out;
+            int o = through ? last : oOff + i * ow;
+            if (kh == 3) {
+                rows3x3(p, rb, rb + wp, rb + 2 * wp, g.strideW(), w, wOff, bias, dst, o, 0, L, min, max);
+            } else {
+                rowsAny(p, rb, 0, kh, wp, g.strideW(), w, wOff, bias, dst, o, 0, L, min, max);
+            }
+            if (through) {
+                System.arraycopy(p, last, out, oOff + i * ow, ow);
             }
         }
     }
@@ -227,6 +280,7 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         // Input index of kernel row 0, column 0 for output column 0: tap (a, b) of output j is at
         // rb + a * wd + j * sw + b.
         int rb = xOff + y0 * wd - g.padW();
+        boolean full = aLo == 0 && aHi == 3 && g.padW() <= 1;
         int done = jL;
         if (aHi > aLo) {
             int jEnd = jR;
@@ -245,11 +299,14 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
                 done = jEnd;
             }
         }
+        int r0 = xOff + y0 * wd;
         for (int j = 0; j < jL; j++) {
-            out[o + j] = point(x, xOff, g, i, j, w, wOff, bias, min, max);
+            out[o + j] = full ? edge3(x, r0, r0 + wd, r0 + 2 * wd, j * sw - g.padW(), wd, w, wOff, bias, min, max)
+                    : point(x, xOff, g, i, j, w, wOff, bias, min, max);
         }
         for (int j = done; j < g.outW(); j++) {
-            out[o + j] = point(x, xOff, g, i, j, w, wOff, bias, min, max);
+            out[o + j] = full ? edge3(x, r0, r0 + wd, r0 + 2 * wd, j * sw - g.padW(), wd, w, wOff, bias, min, max)
+                    : point(x, xOff, g, i, j, w, wOff, bias, min, max);
         }
     }
 
@@ -349,7 +406,42 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         }
     }
 
-    /** Output (i, j) with every tap bounds-checked: the border columns and the planes too narrow for a vector. */
+    /**
+     * Output column {@code c0 / sW} (input column {@code c0} under tap column 0) of a row whose
+     * three kernel rows start at {@code r0, r1, r2} inside the plane, with padding at most 1 (the
+     * middle tap column is inside the row): the border columns of the inner rows, unrolled, in
+     * {@link #point}'s order.
+     */
+    private static float edge3(float[] x, int r0, int r1, int r2, int c0, int wd, float[] w, int wOff, float bias,
+                               float min, float max) {
+        boolean left = c0 >= 0;
+        boolean right = c0 + 2 < wd;
+        float acc = bias;
+        if (left) {
+            acc = Math.fma(x[r0 + c0], w[wOff], acc);
+        }
+        acc = Math.fma(x[r0 + c0 + 1], w[wOff + 1], acc);
+        if (right) {
+            acc = Math.fma(x[r0 + c0 + 2], w[wOff + 2], acc);
+        }
+        if (left) {
+            acc = Math.fma(x[r1 + c0], w[wOff + 3], acc);
+        }
+        acc = Math.fma(x[r1 + c0 + 1], w[wOff + 4], acc);
+        if (right) {
+            acc = Math.fma(x[r1 + c0 + 2], w[wOff + 5], acc);
+        }
+        if (left) {
+            acc = Math.fma(x[r2 + c0], w[wOff + 6], acc);
+        }
+        acc = Math.fma(x[r2 + c0 + 1], w[wOff + 7], acc);
+        if (right) {
+            acc = Math.fma(x[r2 + c0 + 2], w[wOff + 8], acc);
+        }
+        return Math.min(Math.max(acc, min), max);
+    }
+
+    /** Output (i, j) with every tap bounds-checked: the border columns of the rows at the vertical padding. */
     private static float point(float[] x, int xOff, DepthwiseConvKernels.Geometry g, int i, int j, float[] w, int wOff,
                                float bias, float min, float max) {
         int wd = g.w();

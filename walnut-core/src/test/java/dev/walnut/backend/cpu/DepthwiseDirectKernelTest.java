@@ -95,11 +95,13 @@ class DepthwiseDirectKernelTest {
         float[] expected = reference(x, 0, wt, new float[] {0.25f}, g, 0, 6);
         int oh = g.outH();
         int ow = g.outW();
+        // One scratch for every block, as a thread reuses it across the planes and blocks it runs.
+        float[] scratch = new float[v.directScratch(g)];
         for (int i0 = 0; i0 < oh; i0 += 1 + oh / 5) {
             for (int i1 = i0 + 1; i1 <= oh; i1 += 1 + oh / 4) {
                 float[] out = new float[g.outputSize()];
                 Arrays.fill(out, Float.NaN);
-                v.forwardDirect(x, 0, wt, 0, 0.25f, out, 0, g, i0, i1, 0f, 6f);
+                v.forwardDirect(x, 0, wt, 0, 0.25f, out, 0, g, i0, i1, 0f, 6f, scratch);
                 for (int i = 0; i < oh; i++) {
                     for (int j = 0; j < ow; j++) {
                         float got = out[i * ow + j];
@@ -144,7 +146,8 @@ class DepthwiseDirectKernelTest {
         DepthwiseRowKernels s = DepthwiseRowKernels.scalar();
         assertFalse(s.direct(g));
         var e = assertThrows(UnsupportedOperationException.class,
-                () -> s.forwardDirect(new float[64], 0, new float[9], 0, 0f, new float[64], 0, g, 0, 8, 0f, 6f));
+                () -> s.forwardDirect(new float[64], 0, new float[9], 0, 0f, new float[64], 0, g, 0, 8, 0f, 6f,
+                        new float[0]));
         assertTrue(e.getMessage().contains("direct(g)"), e.getMessage());
         assertFalse(vectorKernels().direct(new DepthwiseConvKernels.Geometry(1, 1, 1, 8, 8, 3, 3, 1, 1, 1, 1, 2, 1)));
     }
