@@ -238,7 +238,13 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
                 // first inner column of row ia to the last of row ib - 1.
                 rows3x3(x, xOff - wd - 1, xOff - 1, xOff + wd - 1, 0, 1, w, wOff, bias, out, oOff, 0, 1,
                         ia * wd + 1, ib * wd - 1, min, max);
-                edges(x, xOff, w, wOff, bias, out, oOff, g, ia, ib, 1, wd - 1, min, max);
+                for (int i = ia; i < ib; i++) {
+                    // The wrapped lanes' columns, with constant column offsets (edge3 then has no branches).
+                    int r0 = xOff + (i - 1) * wd;
+                    out[oOff + i * wd] = edge3(x, r0, r0 + wd, r0 + 2 * wd, -1, wd, w, wOff, bias, min, max);
+                    out[oOff + i * wd + wd - 1] = edge3(x, r0, r0 + wd, r0 + 2 * wd, wd - 2, wd, w, wOff, bias, min,
+                            max);
+                }
             } else {
                 ib = ia;
             }
@@ -401,7 +407,8 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         FloatVector hi = FloatVector.broadcast(S, max);
         int last = j1 - L;
         for (int r = 0; r < rows; r++, r0 += inStep, r1 += inStep, r2 += inStep, o += outStep) {
-            for (int j = j0; ; j = Math.min(j + L, last)) {
+            for (int k = j0; k < j1; k += L) {
+                int j = Math.min(k, last);
                 FloatVector acc = FloatVector.fromArray(S, x, r0 + j).fma(w0, b);
                 acc = FloatVector.fromArray(S, x, r0 + j + 1).fma(w1, acc);
                 acc = FloatVector.fromArray(S, x, r0 + j + 2).fma(w2, acc);
@@ -412,9 +419,6 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
                 acc = FloatVector.fromArray(S, x, r2 + j + 1).fma(w7, acc);
                 acc = FloatVector.fromArray(S, x, r2 + j + 2).fma(w8, acc);
                 acc.max(lo).min(hi).intoArray(out, o + j);
-                if (j == last) {
-                    break;
-                }
             }
         }
     }
@@ -435,7 +439,8 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         FloatVector hi = FloatVector.broadcast(S, max);
         int last = j1 - L;
         for (int r = 0; r < rows; r++, r0 += inStep, r1 += inStep, r2 += inStep, o += outStep) {
-            for (int j = j0; ; j = Math.min(j + L, last)) {
+            for (int k = j0; k < j1; k += L) {
+                int j = Math.min(k, last);
                 // Stride-1 outputs at input columns 2j .. 2j + 2L - 1 (relative), in two vectors.
                 int u = 2 * j;
                 FloatVector e = FloatVector.fromArray(S, x, r0 + u).fma(w0, b);
@@ -457,9 +462,6 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
                 e = FloatVector.fromArray(S, x, r2 + u + 2).fma(w8, e);
                 f = FloatVector.fromArray(S, x, r2 + u + L + 2).fma(w8, f);
                 even(e, f).max(lo).min(hi).intoArray(out, o + j);
-                if (j == last) {
-                    break;
-                }
             }
         }
     }
