@@ -20,8 +20,12 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * F32 GEMM on the shapes models run, not squares: the products of resnet18's stride-1 3x3
  * convolutions as {@code ShiftedGemmConvKernels} issues them (M = output channels, K = input
- * channels x 9 + 1 for the bias, N = grid columns per block of at most 512: 7 x 7 and 14 x 14
- * images at batch 1 give N = 61 and 222) and the MLP's layers (784-512-512-10, batch 64 and
+ * channels x 9, N = grid columns per block of at most 512, in whole 32-column panels and shared
+ * evenly by two threads: at batch 1, 416 for 56 x 56 images, 448 for 28 x 28, 222 and 61 for
+ * 14 x 14 and 7 x 7, 512 at batch 8; the rows with K = channels x 9 + 1 are the same products as
+ * they were with the bias riding in them), the im2col products of its strided convolutions per
+ * image (7 x 7 stride 2 on 3 channels: 64x12544x147; 3 x 3 stride 2: 128x784x576, 256x196x1152,
+ * 512x49x2304) and the MLP's layers (784-512-512-10, batch 64 and
  * 256; {@code P} marks a weight packed once, as {@code nn.Linear} inference multiplies it), each
  * under a {@link GemmBlocking} ({@code KCxMC}) as max-autotune would try it.
  *
@@ -39,6 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class GemmShapeBenchmark {
     /** {@code MxNxK}, with a trailing {@code P} for a B packed once. */
     @Param({"64x512x577", "128x512x1153", "256x222x2305", "256x512x2305", "512x61x4609", "512x512x4609",
+        "64x416x576", "128x448x1152", "256x222x2304", "512x61x4608", "64x512x576",
+        "64x12544x147", "128x784x576", "256x196x1152", "512x49x2304",
         "64x512x784P", "64x512x512P", "256x512x784P", "64x10x512P", "512x784x64", "64x784x512"})
     public String shape;
 

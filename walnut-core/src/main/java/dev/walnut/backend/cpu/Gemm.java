@@ -150,7 +150,7 @@ public final class Gemm {
             FloatGemm.gemvRows(n, k, alpha, b, bOff, bCs, a, aOff, aCs, c, cOff, 1, accumulate);
         } else if (work <= TINY || Math.max(m, n) < MIN_ROW) {
             FloatGemm.simple(m, n, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, 1, accumulate);
-        } else if (n < NARROW && m > n && KernelProvider.get().transposesNarrow(n, aCs)) {
+        } else if (n < NARROW && m > n && KernelProvider.get().transposesNarrow(n, k, aCs)) {
             // C^T = B^T A^T: the kernel vectorizes along a row of C, so give the rows the long side.
             FloatGemm.packed(n, m, k, alpha, b, bOff, bCs, bRs, a, aOff, aCs, aRs, c, cOff, 1, ldc, accumulate);
         } else {

@@ -162,11 +162,12 @@ public abstract class KernelProvider {
     /**
      * Whether {@link Gemm#sgemm} should hand this provider a narrow product ({@code n} below 256
      * columns, fewer than its {@code m} rows) transposed, as {@code C^T = B^T A^T}, so that the
-     * rows the kernel vectorizes along are the long side. {@code aCs} is A's column stride. True
+     * rows the kernel vectorizes along are the long side. {@code k} is the product's depth and
+     * {@code aCs} A's column stride. True
      * here (the scalar kernel's rows are whole rows of C); the vector provider declines where its
      * panels waste little of n and A can be read in place.
      */
-    public boolean transposesNarrow(int n, int aCs) {
+    public boolean transposesNarrow(int n, int k, int aCs) {
         return true;
     }
 

@@ -17,10 +17,12 @@ package dev.walnut.backend.cpu;
  * <p>Work on the full grid is {@code H*W / (H_out*W_out)} times the windows' (1.4x for 13 x 13
  * with a 3x3 kernel). The input gradient adds zero times the weights at positions that are not
  * windows, exact only for finite weights: callers check ({@link #allFinite}) and otherwise use
- * im2col. Every product overwrites its output (never {@code accumulate}): one GEMM per tap
- * accumulating into the output measured about 10% faster, but the accumulating epilogue of
- * {@code VectorGemm.kernel} compiled with boxed stores in about one JVM start in three (steps
- * at 25-30 ms instead of 15). Blocks spread across {@link Parallel}.
+ * im2col. The forward product accumulates onto the bias (its output rows are filled with it
+ * first); the products of the gradients overwrite their outputs. (One GEMM per tap accumulating
+ * into the output measured about 10% faster than one deep product, but it was tried before the
+ * accumulating epilogue of {@code VectorGemm.kernel} stopped compiling with boxed stores in some
+ * JVM starts; a deep product runs that epilogue anyway for every k block after the first.)
+ * Blocks spread across {@link Parallel}.
  *
  * <pre>{@code
  * // x [64, 32, 13, 13], w [64, 32, 3, 3] -> y [64, 64, 11, 11]
@@ -29,10 +31,12 @@ package dev.walnut.backend.cpu;
  */
 public final class ShiftedGemmConvKernels {
     /**
-     * Grid columns per block: a 288-row float panel of them is 576 KB, within L2 (1 MB here).
+     * Most grid columns per block: a 288-row float panel of them is 576 KB, within L2 (1 MB here).
      * CNN step, one thread: 128 columns 18.4 ms, 256 17.0-17.7, 512 16.2-17.3, 1024 16.4-17.1.
      */
     private static final int BLOCK = 512;
+    /** Block widths are whole multiples of this: the vector GEMM's panel width (AVX-512: 32 floats). */
+    private static final int UNIT = 32;
 
     private ShiftedGemmConvKernels() {
     }
@@ -54,41 +58,35 @@ public final class ShiftedGemmConvKernels {
         int span = (kh - 1) * width + kw - 1;
         int cols = grid - span; // the last window sits at grid - 1 - span
         boolean f64 = x instanceof double[];
-        Object xs = channelMajor(x, xOff, n, cIn, hw);
+        // One image is already channel-major: read it in place.
+        Object xs = n == 1 ? x : channelMajor(x, xOff, n, cIn, hw);
+        int xsOff = n == 1 ? xOff : 0;
         int kk = kh * kw;
         int ck = cIn * kk;
-        // With a bias, A = [W | bias] and B gets a last row of ones: the bias rides in the product.
-        int depth = bias == null ? ck : ck + 1;
-        Object a = w;
-        if (bias != null) {
-            a = f64 ? new double[cOut * depth] : new float[cOut * depth];
-            for (int o = 0; o < cOut; o++) {
-                System.arraycopy(w, o * ck, a, o * depth, ck);
-                System.arraycopy(bias, o, a, o * depth + ck, 1);
-            }
-        }
-        Object aw = a;
+        // The bias rides in C: a block's output rows start as the bias and the product
+        // accumulates onto them, so A is the weight array itself. (A [W | bias] matrix with a row
+        // of ones in B was built on every call, moving all the weights through memory: at batch 1
+        // as long as the product itself for resnet18's 512-channel layer.)
         Object full = f64 ? new double[cOut * grid] : new float[cOut * grid];
-        int blocks = (cols + BLOCK - 1) / BLOCK;
+        int len0 = blockColumns(cols);
+        int blocks = (cols + len0 - 1) / len0;
         Parallel.forRange(blocks, 1, (lo, hi) -> {
-            Object panel = f64 ? new double[depth * BLOCK] : new float[depth * BLOCK];
+            Object panel = f64 ? new double[ck * len0] : new float[ck * len0];
             for (int blk = lo; blk < hi; blk++) {
-                int q0 = blk * BLOCK;
-                int len = Math.min(BLOCK, cols - q0);
+                int q0 = blk * len0;
+                int len = Math.min(len0, cols - q0);
                 for (int c = 0; c < cIn; c++) {
                     for (int t = 0; t < kk; t++) {
                         int shift = (t / kw) * width + t % kw;
-                        System.arraycopy(xs, c * grid + q0 + shift, panel, (c * kk + t) * len, len);
+                        System.arraycopy(xs, xsOff + c * grid + q0 + shift, panel, (c * kk + t) * len, len);
                     }
                 }
-                if (depth > ck) {
-                    if (f64) {
-                        java.util.Arrays.fill((double[]) panel, ck * len, (ck + 1) * len, 1.0);
-                    } else {
-                        java.util.Arrays.fill((float[]) panel, ck * len, (ck + 1) * len, 1f);
+                if (bias != null) {
+                    for (int o = 0; o < cOut; o++) {
+                        fill(full, o * grid + q0, len, bias, o);
                     }
                 }
-                gemm(f64, cOut, len, depth, aw, 0, depth, 1, panel, 0, len, 1, full, q0, grid, false);
+                gemm(f64, cOut, len, ck, w, 0, ck, 1, panel, 0, len, 1, full, q0, grid, bias != null);
             }
         });
         int oh = h - kh + 1;
@@ -144,6 +142,15 @@ public final class ShiftedGemmConvKernels {
                 }
             }
         });
+    }
+
+    /** {@code data[off .. off+len) = bias[o]}. */
+    private static void fill(Object data, int off, int len, Object bias, int o) {
+        if (data instanceof float[] f) {
+            java.util.Arrays.fill(f, off, off + len, ((float[]) bias)[o]);
+        } else {
+            java.util.Arrays.fill((double[]) data, off, off + len, ((double[]) bias)[o]);
+        }
     }
 
     /** {@code data[off .. off+len) += bias[o]}. */
@@ -387,6 +394,25 @@ public final class ShiftedGemmConvKernels {
             }
         });
         return gs;
+    }
+
+    /**
+     * Columns per block of the forward grid: at most {@link #BLOCK}, whole {@link #UNIT}s, and
+     * blocks in a multiple of the thread count when there are at least as many blocks as threads,
+     * so every thread gets the same share. (Blocks of 512 left resnet18's 56 x 56 layer at batch
+     * 1 with 4 blocks on one thread and 3 on the other, and its 28 x 28 layer with 512 columns on
+     * one and 326 on the other.) Fewer columns than threads' worth stay one block, which the GEMM
+     * splits by rows itself.
+     */
+    static int blockColumns(int cols) {
+        int blocks = (cols + BLOCK - 1) / BLOCK;
+        int threads = Parallel.threads();
+        if (blocks > 1 || cols >= threads * 8 * UNIT) {
+            blocks = Math.max(blocks, threads);
+            blocks = (blocks + threads - 1) / threads * threads;
+        }
+        int len = (cols + blocks - 1) / blocks;
+        return Math.min(BLOCK, (len + UNIT - 1) / UNIT * UNIT);
     }
 
     /** Items per parallel chunk of a copy loop moving {@code perItem} elements per item. */

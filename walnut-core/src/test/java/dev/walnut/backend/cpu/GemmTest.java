@@ -116,11 +116,13 @@ class GemmTest {
      * Shapes for the blockings: tails of the 8 x 32 tile in m and n, k over several k blocks of
      * each depth, narrow products the vector provider no longer transposes (n of 61, 222), the
      * widest it may read A in place for (256 columns, 8 panels) and one past it, and a product
-     * deep enough (k >= 1024) that it does read A in place.
+     * deep enough (k >= 1024) that it does read A in place; and narrow, deep products that it
+     * keeps untransposed although up to half their width is padding (n of 49 and 100, as
+     * resnet18's strided convolutions).
      */
     static Stream<Arguments> blockingShapes() {
         int[][] shapes = {{61, 33, 300}, {130, 61, 530}, {300, 222, 70}, {77, 256, 129}, {40, 257, 33}, {9, 45, 17},
-            {37, 61, 1100}};
+            {37, 61, 1100}, {100, 49, 1100}, {130, 100, 1024}};
         List<Arguments> out = new ArrayList<>();
         List<GemmBlocking> blockings = new ArrayList<>(GemmBlocking.candidates());
         blockings.add(new GemmBlocking(16, 8));

@@ -212,7 +212,10 @@ class KernelProviderTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = special[i % special.length];
         }
-        double[][] bounds = {{0, 6}, {-0.0, 0.0}, {-1, 1}, {Double.NaN, 2}, {3, 1}};
+        // Infinite bounds take the Vector API provider's one-sided loops (max only, min only).
+        double[][] bounds = {{0, 6}, {-0.0, 0.0}, {-1, 1}, {Double.NaN, 2}, {3, 1}, {Double.NEGATIVE_INFINITY, 2},
+            {-1, Double.POSITIVE_INFINITY}, {Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY},
+            {Double.NaN, Double.POSITIVE_INFINITY}, {Double.NEGATIVE_INFINITY, Double.NaN}};
         for (int op : new int[] {UnaryOp.RELU, UnaryOp.CLAMP, UnaryOp.MAX_SCALAR, UnaryOp.MIN_SCALAR}) {
             for (double[] b : bounds) {
                 float[] want = new float[x.length];

@@ -3,6 +3,7 @@ package dev.walnut.backend.vector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -115,6 +116,33 @@ class VectorMathTest {
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dst[i]),
                             "fn " + fn + ", x = " + x[i] + " at " + i + " of a call over [" + off + ", " + (off + n) + ")");
                 }
+            }
+        }
+    }
+
+    /**
+     * A call whose every {@code |x|} is at least 0.625 runs tanh's exponential form alone; the
+     * same values in a call with one small value run both forms and blend: the bits must agree,
+     * across the threshold itself, both signs, infinities and the padded tail.
+     */
+    @Test
+    void tanhOfOnlyLargeInputsGivesTheBitsOfAMixedCall() {
+        java.util.Random rnd = new java.util.Random(16);
+        float[] specials = {0.625f, -0.625f, Math.nextUp(0.625f), 9.5f, -9.5f, 87f, Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int n : new int[] {1, 15, 16, 17, 1000, 1031}) {
+            float[] mixed = new float[n + 1];
+            for (int i = 0; i < n; i++) {
+                float m = rnd.nextInt(4) == 0 ? specials[rnd.nextInt(specials.length)] : 0.625f + rnd.nextFloat() * 12;
+                mixed[i] = rnd.nextBoolean() ? m : -m;
+            }
+            mixed[n] = 0.1f; // one small lane: this call takes the blended path
+            float[] large = Arrays.copyOf(mixed, n);
+            float[] want = apply(VectorMath.TANH, mixed);
+            float[] got = apply(VectorMath.TANH, large);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                        "tanh(" + large[i] + ") at " + i + " of " + n);
             }
         }
     }
