@@ -125,12 +125,46 @@ public final class DepthwiseConvKernels {
      */
     public static void forward(Object x, int xOff, Object w, Object bias, Object out, Geometry g, double min,
                                double max) {
+        DepthwiseRowKernels rows = DepthwiseRowKernels.get();
+        if (x instanceof float[] f && rows.direct(g)) {
+            forwardDirect(rows, f, xOff, (float[]) w, (float[]) bias, (float[]) out, g, (float) min, (float) max);
+            return;
+        }
         int work = g.multiplier() * g.outH() * g.outW() * g.taps();
         Parallel.forRange(g.n() * g.channels(), Math.max(1, GRAIN / Math.max(1, work)), (lo, hi) -> {
             if (x instanceof float[] f) {
                 forwardFloat(f, xOff, (float[]) w, (float[]) bias, (float[]) out, lo, hi, g, min, max);
             } else {
                 forwardDouble((double[]) x, xOff, (double[]) w, (double[]) bias, (double[]) out, lo, hi, g, min, max);
+            }
+        });
+    }
+
+    /**
+     * The float forward through {@link DepthwiseRowKernels#forwardDirect}: no scratch plane, so
+     * the work splits over output planes and, when there are too few planes to keep every
+     * thread busy (a batch-1 layer with few channels), over blocks of rows of each plane.
+     */
+    private static void forwardDirect(DepthwiseRowKernels rows, float[] x, int xOff, float[] w, float[] bias,
+                                      float[] out, Geometry g, float min, float max) {
+        int k = g.taps();
+        int m = g.multiplier();
+        int oh = g.outH();
+        int ow = g.outW();
+        int planes = g.n() * g.channels() * m;
+        int blocks = Math.min(oh, Math.max(1, 4 * Parallel.threads() / planes));
+        int per = (oh + blocks - 1) / blocks;
+        int inPlane = g.h() * g.w();
+        int scratch = rows.directScratch(g);
+        Parallel.forRange(planes * blocks, Math.max(1, GRAIN / Math.max(1, per * ow * k)), (lo, hi) -> {
+            float[] s = new float[scratch];
+            for (int u = lo; u < hi; u++) {
+                int plane = u / blocks;
+                int i0 = (u % blocks) * per;
+                int o = plane % (g.channels() * m);
+                int in = plane / m; // n * channels + c: output plane n, c * m + mm reads input plane n, c
+                rows.forwardDirect(x, xOff + in * inPlane, w, o * k, bias == null ? 0f : bias[o], out,
+                        plane * oh * ow, g, i0, Math.min(oh, i0 + per), min, max, s);
             }
         });
     }

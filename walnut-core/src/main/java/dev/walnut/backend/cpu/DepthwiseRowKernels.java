@@ -67,6 +67,40 @@ public abstract class DepthwiseRowKernels {
     public abstract void weightGradRow(float[] g, int gOff, int len, float[] p, int base, int[] taps, int k,
                                        float[] acc, int accOff);
 
+    /**
+     * True when {@link #forwardDirect} computes geometry {@code g}; false (the default) sends
+     * the forward through the packed scratch plane and {@link #forwardRow}.
+     */
+    public boolean direct(DepthwiseConvKernels.Geometry g) {
+        return false;
+    }
+
+    /**
+     * Elements of the scratch array that {@link #forwardDirect} needs for geometry {@code g}
+     * (0 for none); the caller allocates it zeroed, once for any number of calls.
+     */
+    public int directScratch(DepthwiseConvKernels.Geometry g) {
+        return 0;
+    }
+
+    /**
+     * Output rows {@code [i0, i1)} of one output plane from its input plane, with the bias added
+     * and the result clamped to {@code [min, max]} as it is stored:
+     * {@code out[oOff + i * outW + j] = clamp(bias + sum_{a, b} w[wOff + a * kw + b] *
+     * x[xOff + (i sH - pH + a) * w + j sW - pW + b])} over the taps inside the plane. Only
+     * called when {@link #direct} accepts {@code g}, with a {@code scratch} of
+     * {@link #directScratch} elements, zeroed when allocated and passed back unchanged between
+     * calls of the same geometry.
+     *
+     * @throws UnsupportedOperationException when this provider has no direct kernel (see {@link #direct})
+     */
+    public void forwardDirect(float[] x, int xOff, float[] w, int wOff, float bias, float[] out, int oOff,
+                              DepthwiseConvKernels.Geometry g, int i0, int i1, float min, float max,
+                              float[] scratch) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no direct depthwise kernel for "
+                + g + "; check direct(g) first and use forwardRow on a packed plane otherwise");
+    }
+
     /** The plain loops of {@link DepthwiseConvKernels}, shared with its float64 twin. */
     private static final class Scalar extends DepthwiseRowKernels {
         static final Scalar INSTANCE = new Scalar();
