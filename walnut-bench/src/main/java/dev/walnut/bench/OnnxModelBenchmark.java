@@ -2,6 +2,7 @@ package dev.walnut.bench;
 
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.graph.CompileMode;
 import dev.walnut.graph.CompiledFunction;
 import dev.walnut.graph.Compiler;
 import dev.walnut.onnx.Onnx;
@@ -52,6 +53,7 @@ public class OnnxModelBenchmark {
 
     private OnnxModel onnx;
     private CompiledFunction compiledModel;
+    private CompiledFunction arenaModel;
     private Tensor input;
 
     @Setup(Level.Trial)
@@ -60,14 +62,17 @@ public class OnnxModelBenchmark {
         onnx.eval();
         input = OnnxBenchModels.input(model, batch);
         compiledModel = Compiler.compile(onnx).eagerFallback(false);
+        arenaModel = Compiler.compile(onnx).eagerFallback(false).mode(CompileMode.REDUCE_OVERHEAD);
         try (var off = Autograd.noGrad()) {
             Tensor expected = onnx.forward(input);
-            Tensor actual = compiledModel.apply(input); // trace and compile outside the measurement
-            double err = relativeError(actual, expected);
-            // Both run the same Walnut kernels; a larger gap means the compiled graph is wrong.
-            if (!(err <= 1e-3)) {
-                throw new IllegalStateException(model + " batch " + batch + ": compiled output differs from eager by "
-                        + err + " (relative)");
+            for (CompiledFunction f : new CompiledFunction[] {compiledModel, arenaModel}) {
+                Tensor actual = f.apply(input); // trace and compile (and plan) outside the measurement
+                double err = relativeError(actual, expected);
+                // Both run the same Walnut kernels; a larger gap means the compiled graph is wrong.
+                if (!(err <= 1e-3)) {
+                    throw new IllegalStateException(model + " batch " + batch + ": compiled output differs from eager by "
+                            + err + " (relative)");
+                }
             }
         }
     }
@@ -75,9 +80,11 @@ public class OnnxModelBenchmark {
     /** The compiled rows must have run one compiled graph, not re-traced per call. */
     @TearDown(Level.Trial)
     public void checkOneGraph() {
-        if (compiledModel.cachedGraphs() != 1) {
-            throw new IllegalStateException(model + " batch " + batch + ": " + compiledModel.cachedGraphs()
-                    + " compiled graphs for one input shape");
+        for (CompiledFunction f : new CompiledFunction[] {compiledModel, arenaModel}) {
+            if (f.cachedGraphs() != 1) {
+                throw new IllegalStateException(model + " batch " + batch + ": " + f.cachedGraphs()
+                        + " compiled graphs for one input shape");
+            }
         }
     }
 
@@ -102,6 +109,18 @@ public class OnnxModelBenchmark {
     public Tensor compiled() {
         try (var off = Autograd.noGrad()) {
             return compiledModel.apply(input);
+        }
+    }
+
+    /**
+     * The same graph in {@link CompileMode#REDUCE_OVERHEAD}, as a deployment would run it: the
+     * intermediates live in a planned arena instead of fresh, zeroed arrays on every call (ONNX
+     * Runtime plans its memory too).
+     */
+    @Benchmark
+    public Tensor reduceOverhead() {
+        try (var off = Autograd.noGrad()) {
+            return arenaModel.apply(input);
         }
     }
 }
