@@ -228,7 +228,7 @@ public final class CompiledTrainStep {
      * {@link #step} returning the loss as a number, {@code step(inputs).item()} without the
      * tensor: after warm-up (the first step for an input shape) it allocates nothing, as
      * measured with JMH's {@code -prof gc} ({@code CompiledTrainBenchmark.compiledLoss}) and
-     * asserted by {@code CompiledTrainStepAllocationTest}.
+     * asserted by {@code CompiledTrainStepArenaTest.stepLossAllocatesNothingOnceCompiled}.
      *
      * <pre>{@code
      * double loss = step.stepLoss(x, y);   // forward, backward and update; nothing allocated

@@ -78,6 +78,11 @@ final class OptimizerUpdateOps {
 
     /** Shared shape rule and checks: every output is like the parameter; not differentiable. */
     abstract static class Update<A> extends OpDef<A> {
+        /**
+         * The varargs of a per-step check, made once: where C2 did not inline the interface call
+         * (a JVM that had run other kernels first), each check allocated an empty array.
+         */
+        private static final Tensor[] NO_BUFFERS = new Tensor[0];
         private final int arity;
 
         Update(String name, int outputs, int arity) {
@@ -149,7 +154,7 @@ final class OptimizerUpdateOps {
                 return false;
             }
             for (int i = 1; i < arity - 1; i++) {
-                if (!K.fusedUpdateApplies(in[0], in[i])) {
+                if (!K.fusedUpdateApplies(in[0], in[i], NO_BUFFERS)) {
                     return false;
                 }
             }

@@ -2,6 +2,7 @@ package dev.walnut.graph;
 
 import static dev.walnut.graph.GraphTestSupport.allocatedPerCall;
 import static dev.walnut.graph.GraphTestSupport.assertBitIdentical;
+import static dev.walnut.graph.GraphTestSupport.fewestBytesPerRound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -216,4 +217,22 @@ class CompiledTrainStepArenaTest {
                 "default: " + plainBytes + " B per step, arena: " + stepBytes + " B per step");
     }
 
+
+    /**
+     * {@code stepLoss} allocates nothing once compiled, Adam's state and the loss's reductions
+     * included: a round of 100 steps must reach zero bytes on the calling thread (the workers of
+     * the parallel kernels reuse their task objects). The bound is generous because C2's
+     * compilation time varies with the machine's load; a step that allocates on every call never
+     * reaches zero and fails with the fewest bytes seen.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "adam"})
+    void stepLossAllocatesNothingOnceCompiled(String name) {
+        Module model = mlp(41, 196, 128, 10);
+        CompiledTrainStep step = Compiler.compileTrainStep(model, Losses::crossEntropy, optimizer(name, model));
+        Tensor x = Tensor.randn(new long[] {64, 196}, DType.F32, new Generator(42));
+        Tensor y = labels(43, 64, 10);
+        long bytes = fewestBytesPerRound(() -> step.stepLoss(x, y), 100, 120);
+        assertEquals(0, bytes, "fewest bytes allocated by 100 steps of " + name + " (" + bytes / 100.0 + " per step)");
+    }
 }
