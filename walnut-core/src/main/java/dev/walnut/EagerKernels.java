@@ -181,8 +181,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, double min, double max) {
-        return WindowKernels.conv2d(x, weight, bias, min, max);
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
+        return WindowKernels.conv2d(x, weight, bias, residual, pad, min, max);
     }
 
     @Override

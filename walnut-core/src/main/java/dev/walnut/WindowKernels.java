@@ -52,15 +52,21 @@ final class WindowKernels {
     }
 
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
-    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, double min, double max) {
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
+        Tensor r = residual == null ? null : Creation.contiguousOf(residual, residual.dtype);
         int n = x.shape[0];
         int cOut = weight.shape[0];
         int kh = weight.shape[2];
         int kw = weight.shape[3];
+        // The kernels take {top, bottom, left, right}.
+        int[] p = pad == null ? null : new int[] {(int) pad[2], (int) pad[3], (int) pad[0], (int) pad[1]};
+        int oh = x.shape[2] + (p == null ? 0 : p[0] + p[1]) - kh + 1;
+        int ow = x.shape[3] + (p == null ? 0 : p[2] + p[3]) - kw + 1;
         return wrap(Backends.CPU.conv2d(x.storage, x.offset, weight.storage, weight.layout(), bias == null ? null
-                        : bias.storage, bias == null ? null : bias.layout(), n, x.shape[1], x.shape[2], x.shape[3], cOut, kh, kw, min, max),
-                n, cOut, x.shape[2] - kh + 1, x.shape[3] - kw + 1);
+                        : bias.storage, bias == null ? null : bias.layout(), r == null ? null : r.storage,
+                        r == null ? 0 : r.offset, n, x.shape[1], x.shape[2], x.shape[3], p, cOut, kh, kw, min, max),
+                n, cOut, oh, ow);
     }
 
     /** The input gradient by the shifted GEMMs, or null when a weight is not finite (they would not be exact). */

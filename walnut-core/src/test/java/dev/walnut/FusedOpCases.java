@@ -53,6 +53,15 @@ final class FusedOpCases {
                 in -> Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(new WindowOps.DepthwiseWindow(2, 2, 1, 1, 1, 1),
                         -0.5, 0.5), in),
                 g -> g.of(Domain.REAL, 2, 2, 5, 6), g -> g.of(Domain.REAL, 2, 1, 3, 3), g -> g.of(Domain.REAL, 2)));
+        rows.add(row(FUSED_CONV2D, "fused convolution, asymmetric pad, bias, residual + relu",
+                in -> Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, Double.POSITIVE_INFINITY,
+                        new long[] {1, 0, 2, 1}, true), in),
+                g -> g.of(Domain.REAL, 2, 2, 5, 4), g -> g.of(Domain.REAL, 3, 2, 3, 2), g -> g.of(Domain.REAL, 3),
+                g -> g.of(Domain.REAL, 2, 3, 6, 4)));
+        rows.add(row(FUSED_CONV2D, "fused 1x1 convolution + residual, no bias, no activation",
+                in -> Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(null, Double.NEGATIVE_INFINITY,
+                        Double.POSITIVE_INFINITY, null, true), in),
+                g -> g.of(Domain.REAL, 2, 3, 3, 3), g -> g.of(Domain.REAL, 4, 3, 1, 1), g -> g.of(Domain.REAL, 2, 4, 3, 3)));
         rows.add(row(FUSED_MAX_POOL2D_VALUES, "max pooling values, k3 stride 2 padding 1",
                 in -> Dispatcher.call(FusedOps.MAX_POOL2D_VALUES, new WindowOps.Pool(new int[] {3, 3, 2, 2, 1, 1, 1, 1}, 3, 3,
                         null), in), g -> g.of(Domain.REAL, 2, 2, 5, 6)));

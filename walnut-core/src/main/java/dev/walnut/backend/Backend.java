@@ -206,12 +206,14 @@ public interface Backend {
     boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
 
     /**
-     * The valid stride-1 2-d convolution of a contiguous {@code [n, cIn, h, w]} input with a
-     * {@code [cOut, cIn, kh, kw]} weight and an optional {@code [cOut]} bias (null storage),
-     * clamped to {@code [min, max]} as it is stored (infinite bounds for none).
+     * The valid stride-1 2-d convolution of a contiguous {@code [n, cIn, h, w]} input, padded with
+     * zeros by {@code pad} ({@code {top, bottom, left, right}}, or null for none), with a
+     * {@code [cOut, cIn, kh, kw]} weight and an optional {@code [cOut]} bias (null storage), plus
+     * an optional contiguous residual the output's shape (null storage, else read from
+     * {@code rOff}), clamped to {@code [min, max]} as it is stored (infinite bounds for none).
      */
-    Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, int n, int cIn, int h, int wd,
-                   int cOut, int kh, int kw, double min, double max);
+    Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff, int n,
+                   int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max);
 
     /** Its input gradient, or null where the fused kernels would not be exact (non-finite weights). */
     Storage conv2dInputGrad(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut, int kh,

@@ -160,10 +160,20 @@ final class BatchingRules {
         RULES.put(ShapeContentOps.PAD, (o, a, x, b, n) -> ((ShapeContentOps.Pad) a).pad().length / 2 > x[0].dim() - 1 ? null
                 : call(o, a, x[0]));
         for (OpDef<?> op : List.of(WindowOps.IM2COL, WindowOps.COL2IM, WindowOps.CONVOLUTION, WindowOps.DEPTHWISE_CONV2D,
-                WindowOps.MAX_POOL2D, WindowOps.AVG_POOL2D, WindowOps.CONVOLUTION_INPUT_GRAD, FusedOps.CONV2D,
+                WindowOps.MAX_POOL2D, WindowOps.AVG_POOL2D, WindowOps.CONVOLUTION_INPUT_GRAD,
                 FusedOps.MAX_POOL2D_VALUES)) {
             RULES.put(op, BatchingRules::foldIntoExamples);
         }
+        // A fused convolution's residual is examples like its input: both join N.
+        RULES.put(FusedOps.CONV2D, (o, a, x, b, n) -> {
+            if (!((FusedOps.Conv2d) a).residual()) {
+                return foldIntoExamples(o, a, x, b, n);
+            }
+            boolean[] examples = new boolean[x.length];
+            examples[0] = true;
+            examples[x.length - 1] = true;
+            return foldIntoExamples(o, a, x, b, n, examples);
+        });
         RULES.put(WindowOps.MAX_POOL2D_BACKWARD, BatchingRules::foldAllIntoExamples);
         // Attention's items (and heads) are independent: the batch joins its first dim.
         RULES.put(FusedOps.ATTENTION, BatchingRules::foldAllIntoExamples);
@@ -381,9 +391,28 @@ final class BatchingRules {
      * the indices): all of them join N, an unbatched one expanded over the batch first.
      */
     private static Tensor[] foldAllIntoExamples(OpDef<Object> op, Object attrs, Tensor[] x, boolean[] batched, int size) {
-        Tensor[] args = new Tensor[x.length];
+        boolean[] examples = new boolean[x.length];
+        Arrays.fill(examples, true);
+        return foldIntoExamples(op, attrs, x, batched, size, examples);
+    }
+
+    /**
+     * Ops whose inputs marked in {@code examples} are {@code [N, ...]} examples and whose others
+     * are shared (the fused convolution's input and residual; its weight and bias): the examples
+     * join N, an unbatched one expanded over the batch first; a batched shared input takes the
+     * per-example loop (null).
+     */
+    private static Tensor[] foldIntoExamples(OpDef<Object> op, Object attrs, Tensor[] x, boolean[] batched, int size,
+                                             boolean[] examples) {
+        Tensor[] args = x.clone();
         long[] s = null;
         for (int i = 0; i < x.length; i++) {
+            if (!examples[i]) {
+                if (batched[i]) {
+                    return null;
+                }
+                continue;
+            }
             Tensor b = x[i];
             if (!batched[i]) {
                 long[] shape = new long[b.dim() + 1];

@@ -137,13 +137,20 @@ final class Attrs {
             Class<?>[] types = new Class<?>[comps.length];
             Object[] args = new Object[comps.length];
             int present = 0;
+            String defaultedArray = null;
             for (int i = 0; i < comps.length; i++) {
                 types[i] = comps[i].getType();
                 if (!m.containsKey(comps[i].getName())) {
                     // A boolean flag added to an op after files were written (fusedLinear's
-                    // weightKN) is absent from those files; false is what they meant.
+                    // weightKN) is absent from those files; false is what they meant. Likewise an
+                    // optional array added later (fusedConv2d's pad) is absent, meaning none.
                     if (types[i] == boolean.class) {
                         args[i] = false;
+                        continue;
+                    }
+                    if (types[i].isArray()) {
+                        args[i] = null;
+                        defaultedArray = defaultedArray == null ? comps[i].getName() : defaultedArray;
                         continue;
                     }
                     throw new IllegalArgumentException(type.getSimpleName() + ": missing attribute '" + comps[i].getName() + "'");
@@ -159,6 +166,11 @@ final class Attrs {
                 ctor.setAccessible(true);
                 return ctor.newInstance(args);
             } catch (InvocationTargetException e) {
+                if (defaultedArray != null) {
+                    // The record needs that array: the file lacks it rather than predates it.
+                    throw new IllegalArgumentException(type.getSimpleName() + ": missing attribute '" + defaultedArray + "'",
+                            e.getCause());
+                }
                 throw new IllegalArgumentException(type.getSimpleName() + ": " + e.getCause().getMessage(), e.getCause());
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("cannot construct " + type.getName(), e);

@@ -126,7 +126,17 @@ public interface Kernels {
      * The valid stride-1 2-d convolution; {@code bias} may be null; the output is clamped to
      * {@code [min, max]} as it is stored (infinite bounds for none, {@code [0, inf]} for ReLU).
      */
-    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, double min, double max);
+    default Tensor conv2d(Tensor x, Tensor weight, Tensor bias, double min, double max) {
+        return conv2d(x, weight, bias, null, null, min, max);
+    }
+
+    /**
+     * {@link #conv2d(Tensor, Tensor, Tensor, double, double)} of {@code x} padded with zeros by
+     * {@code pad} ({@code constantPad}'s {@code {left, right, top, bottom}}, or null), plus
+     * {@code residual} (null, or a tensor the output's shape) before the clamp: the padding is
+     * laid out by the kernel with its input, the residual added as each output plane is stored.
+     */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max);
 
     /** Its input gradient by the fused kernels, or null where they would not be exact (non-finite weights). */
     Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape);

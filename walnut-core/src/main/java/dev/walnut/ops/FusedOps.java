@@ -29,8 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>{@link #LINEAR} is {@code nn.Linear}'s {@code x W^T + b} (or ONNX's {@code x W + b}) with
  * an optional ReLU, on the packed GEMM. {@link #LAYER_NORM} is a last-dim layer norm (with the
  * residual add before it), {@link #ATTENTION} scaled dot-product attention on 3-d heads.
- * {@link #CONV2D} is a convolution with its bias and a clamp activation (ReLU, ReLU6) applied in
- * the kernel's store. {@link #MAX_POOL2D_VALUES} is max pooling without its indices.
+ * {@link #CONV2D} is a convolution with its bias, input padding, a residual add and a clamp
+ * activation (ReLU, ReLU6) applied by the kernel as it lays out its input and stores its output.
+ * {@link #MAX_POOL2D_VALUES} is max pooling without its indices.
  *
  * <pre>{@code
  * var attrs = new FusedOps.Elementwise("mul(x0, x1); exp(t0); addScalar(t1, 1.0); tanh(t2)");
@@ -1048,14 +1049,56 @@ public final class FusedOps {
      *                  stride-1 {@link WindowOps#CONVOLUTION}
      * @param min       the activation's lower bound ({@code -Infinity} for none, 0 for ReLU)
      * @param max       its upper bound ({@code Infinity} for none, 6 for ReLU6)
+     * @param pad       zeros around the input's planes before the dense convolution, in
+     *                  {@code constantPad}'s order {@code {left, right, top, bottom}}; null (or all
+     *                  zeros, kept as null) for none
+     * @param residual  whether the last input is a residual {@code r} the shape of the output,
+     *                  added before the activation (ResNet's {@code relu(conv(x) + b + r)})
      */
-    public record Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max) {
-        /** Checks the bounds. */
+    public record Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max, long[] pad, boolean residual) {
+        /** Checks the bounds and the padding. */
         public Conv2d {
             if (Double.isNaN(min) || Double.isNaN(max) || min > max) {
                 throw new IllegalArgumentException("fusedConv2d: expected activation bounds min <= max, not NaN, got min="
                         + min + ", max=" + max);
             }
+            if (pad != null && (pad.length != 4 || Arrays.stream(pad).anyMatch(p -> p < 0 || p > Integer.MAX_VALUE))) {
+                throw new IllegalArgumentException("fusedConv2d: expected pad {left, right, top, bottom}, each >= 0, got "
+                        + Arrays.toString(pad));
+            }
+            pad = pad == null || Arrays.stream(pad).allMatch(p -> p == 0) ? null : pad.clone();
+            if (depthwise != null && (pad != null || residual)) {
+                throw new IllegalArgumentException("fusedConv2d: a depthwise convolution takes neither pad nor a residual "
+                        + "(its window has its own padding); got pad=" + Arrays.toString(pad) + ", residual=" + residual);
+            }
+        }
+
+        /** A convolution with its activation only: no padding, no residual. */
+        public Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max) {
+            this(depthwise, min, max, null, false);
+        }
+
+        @Override
+        public long[] pad() {
+            return pad == null ? null : pad.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Conv2d c && java.util.Objects.equals(depthwise, c.depthwise)
+                    && Double.compare(min, c.min) == 0 && Double.compare(max, c.max) == 0 && Arrays.equals(pad, c.pad)
+                    && residual == c.residual;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(depthwise, min, max, Arrays.hashCode(pad), residual);
+        }
+
+        @Override
+        public String toString() {
+            return "Conv2d[depthwise=" + depthwise + ", min=" + min + ", max=" + max + ", pad=" + Arrays.toString(pad)
+                    + ", residual=" + residual + "]";
         }
 
         @SuppressWarnings("unchecked")
@@ -1065,6 +1108,11 @@ public final class FusedOps {
 
         Object baseAttrs() {
             return depthwise == null ? NoAttrs.NONE : depthwise;
+        }
+
+        /** {@code t} with this padding (or as it is): what the convolution proper reads. */
+        Tensor padded(Tensor t) {
+            return pad == null || t == null ? t : Dispatcher.call(ShapeContentOps.PAD, new ShapeContentOps.Pad(pad, 0.0), t);
         }
     }
 
@@ -1086,29 +1134,66 @@ public final class FusedOps {
     }
 
     /**
-     * {@code clamp(conv(x, W) + b, min, max)}: a convolution ({@link WindowOps#CONVOLUTION}, or
-     * {@link WindowOps#DEPTHWISE_CONV2D} with its window) with its bias and a ReLU/ReLU6/clamp
-     * activation applied by the convolution kernel as it stores each output plane, while it is
-     * in cache, instead of by a pass over the whole output (MobileNet's 35 Clip layers, ResNet's
-     * ReLUs). Inputs {@code (x, W)} or {@code (x, W, b)}. Its rules are those of the composition:
-     * the activation's mask (see {@code inside}) then the convolution's own reverse and forward
-     * rules, so the gradients are the convolution's kernels'.
+     * {@code clamp(conv(pad(x), W) + b + r, min, max)}: a convolution ({@link WindowOps#CONVOLUTION},
+     * or {@link WindowOps#DEPTHWISE_CONV2D} with its window) with its bias, the zero padding of
+     * its input, a residual and a ReLU/ReLU6/clamp activation applied by the convolution kernel:
+     * the padding as it lays out the input for its GEMMs (a copy it makes anyway), the residual
+     * and the activation as it stores each output plane, while it is in cache, instead of by
+     * passes over the whole tensors (ResNet's 16 pads before its 3x3 convolutions and its
+     * residual add + ReLU, MobileNet's 35 Clip layers and residual adds). Inputs
+     * {@code (x, W)}, {@code (x, W, b)}, then {@code r} when {@code residual}. Its rules are those of
+     * the composition: the activation's mask (see {@code inside}), which is also the residual's
+     * gradient, then the convolution's own adjoints on the padded input, the input gradient
+     * cropped back as {@code constantPad}'s rule does, so the gradients are the convolution's
+     * kernels'.
      */
     public static final OpDef<Conv2d> CONV2D = new OpDef<>("fusedConv2d", 1, "FusedConv2DBackward0") {
         @Override
         public TensorSpec[] infer(Conv2d attrs, TensorSpec... in) {
-            if (in.length < 2 || in.length > 3 || !in[0].dtype().isFloatingPoint()) {
-                throw new IllegalArgumentException("fusedConv2d: expected a float input, a weight and an optional bias, got "
-                        + in.length + " inputs" + (in.length > 0 ? " (input " + in[0].dtype() + ")" : ""));
+            int convInputs = in.length - (attrs.residual() ? 1 : 0);
+            if (convInputs < 2 || convInputs > 3 || !in[0].dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("fusedConv2d: expected a float input, a weight, an optional bias"
+                        + (attrs.residual() ? " and a residual" : "") + ", got " + in.length + " inputs"
+                        + (in.length > 0 ? " (input " + in[0].dtype() + ")" : ""));
             }
-            return attrs.base().infer(attrs.baseAttrs(), in);
+            TensorSpec[] conv = Arrays.copyOf(in, convInputs);
+            long[] pad = attrs.pad();
+            if (pad != null) {
+                long[] s = in[0].shape();
+                if (s.length != 4) {
+                    throw new IllegalArgumentException("fusedConv2d: padding needs a [N, C, H, W] input, got "
+                            + Arrays.toString(s));
+                }
+                s[3] += pad[0] + pad[1];
+                s[2] += pad[2] + pad[3];
+                conv[0] = new TensorSpec(s, in[0].dtype());
+            }
+            TensorSpec[] out = attrs.base().infer(attrs.baseAttrs(), conv);
+            if (attrs.residual()) {
+                TensorSpec r = in[in.length - 1];
+                if (!Arrays.equals(r.shape(), out[0].shape()) || r.dtype() != out[0].dtype()) {
+                    throw new IllegalArgumentException("fusedConv2d: the residual must have the output's shape and dtype "
+                            + Arrays.toString(out[0].shape()) + " " + out[0].dtype() + ", got "
+                            + Arrays.toString(r.shape()) + " " + r.dtype());
+                }
+            }
+            return out;
         }
 
         @Override
         public Tensor[] compute(Conv2d attrs, Tensor[] in) {
-            Tensor b = in.length > 2 ? in[2] : null;
-            return Specs.one(attrs.depthwise() == null ? K.conv2d(in[0], in[1], b, attrs.min(), attrs.max())
-                    : K.depthwiseConv2d(in[0], in[1], b, attrs.depthwise().array(), attrs.min(), attrs.max()));
+            int convInputs = in.length - (attrs.residual() ? 1 : 0);
+            Tensor b = convInputs > 2 ? in[2] : null;
+            if (attrs.depthwise() != null) {
+                return Specs.one(K.depthwiseConv2d(in[0], in[1], b, attrs.depthwise().array(), attrs.min(), attrs.max()));
+            }
+            Tensor r = null;
+            if (attrs.residual()) {
+                // The kernel reads the residual at the output's indices: its shape is checked first.
+                infer(attrs, Arrays.stream(in).map(TensorSpec::of).toArray(TensorSpec[]::new));
+                r = in[in.length - 1];
+            }
+            return Specs.one(K.conv2d(in[0], in[1], b, r, attrs.pad(), attrs.min(), attrs.max()));
         }
 
         @Override
@@ -1116,15 +1201,53 @@ public final class FusedOps {
             return new Tensor[] {in[0], in[1], out[0]};
         }
 
-        /** The convolution's rule (which reads saved x and W, as this node saves them) on the masked gradient. */
+        /**
+         * The depthwise convolution's own rule; for the dense one the convolution's adjoints on
+         * the padded input (as its rule calls them), the residual taking the masked gradient.
+         */
         @Override
         public Tensor[] vjp(Conv2d attrs, Node n, Tensor[] g) {
-            return attrs.base().vjp(attrs.baseAttrs(), n, new Tensor[] {inside(g[0], n.saved(2), attrs)});
+            Tensor gz = inside(g[0], n.saved(2), attrs);
+            if (attrs.depthwise() != null) {
+                return attrs.base().vjp(attrs.baseAttrs(), n, new Tensor[] {gz});
+            }
+            Tensor xp = attrs.padded(n.saved(0));
+            Tensor w = n.saved(1);
+            Tensor[] grads = new Tensor[n.inputCount()];
+            if (n.needsInputGrad(0)) {
+                long[] s = xp.shape();
+                Tensor gx = Dispatcher.call(WindowOps.CONVOLUTION_INPUT_GRAD, new WindowOps.Plane((int) s[2], (int) s[3]),
+                        gz, w);
+                long[] pad = attrs.pad();
+                grads[0] = pad == null ? gx : Dispatcher.call(ShapeContentOps.PAD,
+                        new ShapeContentOps.Pad(Arrays.stream(pad).map(p -> -p).toArray(), 0.0), gx);
+            }
+            if (n.needsInputGrad(1)) {
+                long[] ws = w.shape();
+                grads[1] = Dispatcher.call(WindowOps.CONVOLUTION_WEIGHT_GRAD, new WindowOps.Plane((int) ws[2], (int) ws[3]),
+                        xp, gz);
+            }
+            int convInputs = grads.length - (attrs.residual() ? 1 : 0);
+            if (convInputs > 2 && n.needsInputGrad(2)) {
+                grads[2] = Dispatcher.call(WindowOps.CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, gz);
+            }
+            if (attrs.residual() && n.needsInputGrad(grads.length - 1)) {
+                grads[grads.length - 1] = gz;
+            }
+            return grads;
         }
 
         @Override
         public Tensor[] jvp(Conv2d attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
-            Tensor tz = attrs.base().jvp(attrs.baseAttrs(), in, out, t)[0];
+            int convInputs = in.length - (attrs.residual() ? 1 : 0);
+            Tensor[] conv = Arrays.copyOf(in, convInputs);
+            Tensor[] tc = Arrays.copyOf(t, convInputs);
+            conv[0] = attrs.padded(conv[0]);
+            tc[0] = attrs.padded(tc[0]);
+            Tensor tz = attrs.base().jvp(attrs.baseAttrs(), conv, out, tc)[0];
+            if (attrs.residual() && t[in.length - 1] != null) {
+                tz = tz == null ? t[in.length - 1] : tz.add(t[in.length - 1]);
+            }
             return Specs.one(tz == null ? null : inside(tz, out[0], attrs));
         }
     };

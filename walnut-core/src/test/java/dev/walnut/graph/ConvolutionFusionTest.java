@@ -67,15 +67,95 @@ class ConvolutionFusionTest {
         Graph after = new ConvolutionFusion().apply(g);
         assertEquals("""
                 graph(%x0: f32[2,4,9,9], %x1: f32[8,4,1,1], %x2: f32[8], %x3: f32[8,1,3,3], %x4: f32[8], %x5: f32[6,8,1,1], %x6: f32[6], %x7: f32[5,6,3,3], %x8: f32[5]):
-                  %0 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=0.0, max=6.0} : f32[2,8,9,9]
-                  %1 = fusedConv2d(%0, %x3, %x4) {depthwise={strideH=2, strideW=2, padH=1, padW=1, dilationH=1, dilationW=1}, min=0.0, max=6.0} : f32[2,8,5,5]
+                  %0 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=0.0, max=6.0, pad=null, residual=false} : f32[2,8,9,9]
+                  %1 = fusedConv2d(%0, %x3, %x4) {depthwise={strideH=2, strideW=2, padH=1, padW=1, dilationH=1, dilationW=1}, min=0.0, max=6.0, pad=null, residual=false} : f32[2,8,5,5]
                   %2 = convolution(%1, %x5, %x6) : f32[2,6,5,5]
-                  %3 = constantPad(%2) {pad=[1, 1, 1, 1], value=0.0} : f32[2,6,7,7]
-                  %4 = fusedConv2d(%3, %x7, %x8) {depthwise=null, min=0.0, max=Infinity} : f32[2,5,5,5]
-                  return (%4)
+                  %3 = fusedConv2d(%2, %x7, %x8) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=false} : f32[2,5,5,5]
+                  return (%3)
                 """, after.toString());
         Tensor[] in = blockInputs(DType.F32, 2, 9);
         assertBitIdentical(g.run(in), after.run(in));
+    }
+
+    /**
+     * A ResNet basic block (3x3 + ReLU, 3x3, add the block's input, ReLU) and a MobileNet v2
+     * residual (1x1 projection without activation, add): the pads before the 3x3 convolutions and
+     * the residual adds join the convolutions.
+     */
+    private static final Function<Tensor[], Tensor> RESIDUAL_BLOCKS = in -> {
+        Tensor h = Convolution.conv2d(in[0], in[1], in[2], 1, 1, 1, 1).relu();
+        h = Convolution.conv2d(h, in[3], in[4], 1, 1, 1, 1);
+        Tensor y = h.add(in[0]).relu();
+        return in[6].add(Convolution.conv2d(y, in[5], null));
+    };
+
+    private static Tensor[] residualInputs(DType dt, long n, long size) {
+        return new Tensor[] {randn(1, dt, n, 4, size, size), randn(2, dt, 4, 4, 3, 3), randn(3, dt, 4),
+                randn(4, dt, 4, 4, 3, 3), randn(5, dt, 4), randn(6, dt, 3, 4, 1, 1), randn(7, dt, n, 3, size, size)};
+    }
+
+    @Test
+    void padsAndResidualAddsJoinTheirConvolutions() {
+        Graph g = Graph.trace(RESIDUAL_BLOCKS, residualInputs(DType.F32, 2, 9));
+        assertEquals("""
+                graph(%x0: f32[2,4,9,9], %x1: f32[4,4,3,3], %x2: f32[4], %x3: f32[4,4,3,3], %x4: f32[4], %x5: f32[3,4,1,1], %x6: f32[2,3,9,9]):
+                  %0 = constantPad(%x0) {pad=[1, 1, 1, 1], value=0.0} : f32[2,4,11,11]
+                  %1 = convolution(%0, %x1, %x2) : f32[2,4,9,9]
+                  %2 = relu(%1) : f32[2,4,9,9]
+                  %3 = constantPad(%2) {pad=[1, 1, 1, 1], value=0.0} : f32[2,4,11,11]
+                  %4 = convolution(%3, %x3, %x4) : f32[2,4,9,9]
+                  %5 = add(%4, %x0) : f32[2,4,9,9]
+                  %6 = relu(%5) : f32[2,4,9,9]
+                  %7 = convolution(%6, %x5) : f32[2,3,9,9]
+                  %8 = add(%x6, %7) : f32[2,3,9,9]
+                  return (%8)
+                """, g.toString());
+        Graph after = new ConvolutionFusion().apply(g);
+        assertEquals("""
+                graph(%x0: f32[2,4,9,9], %x1: f32[4,4,3,3], %x2: f32[4], %x3: f32[4,4,3,3], %x4: f32[4], %x5: f32[3,4,1,1], %x6: f32[2,3,9,9]):
+                  %0 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=false} : f32[2,4,9,9]
+                  %1 = fusedConv2d(%0, %x3, %x4, %x0) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=true} : f32[2,4,9,9]
+                  %2 = fusedConv2d(%1, %x5, %x6) {depthwise=null, min=-Infinity, max=Infinity, pad=null, residual=true} : f32[2,3,9,9]
+                  return (%2)
+                """, after.toString());
+        Tensor[] in = residualInputs(DType.F32, 2, 9);
+        assertBitIdentical(g.run(in), after.run(in));
+        Tensor[] in64 = residualInputs(DType.F64, 2, 9);
+        Graph g64 = Graph.trace(RESIDUAL_BLOCKS, in64);
+        assertBitIdentical(g64.run(in64), new ConvolutionFusion().apply(g64).run(in64));
+    }
+
+    @Test
+    void asymmetricAndSuccessivePadsAddUpAndAPadWithAnotherReaderStays() {
+        Function<Tensor[], Tensor[]> fn = in -> {
+            Tensor p = in[0].pad(0, 1, 2, 0);
+            Tensor y = Convolution.conv2d(p.pad(1, 1, 0, 1), in[1], in[2]);
+            return new Tensor[] {y, p.sum()};
+        };
+        Tensor[] in = {randn(1, DType.F32, 2, 3, 6, 5), randn(2, DType.F32, 4, 3, 3, 2), randn(3, DType.F32, 4)};
+        Graph g = Graph.tracerAll(fn).trace(in);
+        Graph after = new ConvolutionFusion().apply(g);
+        assertEquals("""
+                graph(%x0: f32[2,3,6,5], %x1: f32[4,3,3,2], %x2: f32[4]):
+                  %0 = constantPad(%x0) {pad=[0, 1, 2, 0], value=0.0} : f32[2,3,8,6]
+                  %1 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=-Infinity, max=Infinity, pad=[1, 2, 2, 1], residual=false} : f32[2,4,7,7]
+                  %2 = sum(%0) {dims=[], keepDim=false} : f32[]
+                  return (%1, %2)
+                """, after.toString());
+        assertBitIdentical(g.run(in), after.run(in));
+    }
+
+    @Test
+    void nonZeroPadsCropsAndBroadcastResidualsAreLeftAlone() {
+        Function<Tensor[], Tensor[]> fn = in -> {
+            Tensor a = Convolution.conv2d(in[0].pad(new long[] {1, 1, 1, 1}, dev.walnut.PadMode.CONSTANT, 0.5), in[1], null);
+            Tensor b = Convolution.conv2d(in[0].pad(-1, 0, 0, 0), in[1], null).add(in[2]);
+            return new Tensor[] {a, b};
+        };
+        Tensor[] in = {randn(1, DType.F32, 1, 2, 9, 9), randn(2, DType.F32, 3, 2, 3, 3), randn(3, DType.F32, 3, 1, 1)};
+        Graph g = Graph.tracerAll(fn).trace(in);
+        Graph after = new ConvolutionFusion().apply(g);
+        assertEquals(g.toString(), after.toString());
     }
 
     @Test
@@ -99,7 +179,7 @@ class ConvolutionFusionTest {
         Graph after = new ConvolutionFusion().apply(g);
         assertEquals("""
                 graph(%x0: f32[1,2,4,4], %x1: f32[3,2,1,1]):
-                  %0 = fusedConv2d(%x0, %x1) {depthwise=null, min=-1.0, max=0.5} : f32[1,3,4,4]
+                  %0 = fusedConv2d(%x0, %x1) {depthwise=null, min=-1.0, max=0.5, pad=null, residual=false} : f32[1,3,4,4]
                   %1 = clamp(%0) {min=1.0, max=2.0} : f32[1,3,4,4]
                   %2 = exp(%1) : f32[1,3,4,4]
                   return (%2)
@@ -176,6 +256,39 @@ class ConvolutionFusionTest {
         assertEquals(g.toString(), loaded.toString());
         Tensor[] in = blockInputs(DType.F32, 1, 9);
         assertBitIdentical(g.run(in), loaded.run(in));
+    }
+
+    @Test
+    void aCompiledResidualBlockMatchesEagerAtSeveralBatches() {
+        CompiledFunction f = Compiler.compile(RESIDUAL_BLOCKS);
+        for (long n : new long[] {1, 3}) {
+            for (DType dt : List.of(DType.F32, DType.F64)) {
+                Tensor[] in = residualInputs(dt, n, 14);
+                Tensor eager;
+                try (var off = Autograd.noGrad()) {
+                    eager = RESIDUAL_BLOCKS.apply(in);
+                }
+                assertBitIdentical(eager, f.apply(in));
+            }
+        }
+        String compiled = f.graphFor(residualInputs(DType.F32, 3, 14)).toString();
+        assertTrue(compiled.contains("residual=true") && !compiled.contains("constantPad"), compiled);
+    }
+
+    @Test
+    void paddingAndAResidualAreRefusedForADepthwiseConvolutionAndAResidualOfTheWrongShape() {
+        var window = new WindowOps.DepthwiseWindow(1, 1, 1, 1, 1, 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> new FusedOps.Conv2d(window, 0, 6, null, true));
+        assertTrue(e.getMessage().contains("depthwise"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new FusedOps.Conv2d(null, 0, 6, new long[] {1, -1, 0, 0},
+                false));
+        assertTrue(e.getMessage().contains("pad"), e.getMessage());
+        Tensor x = randn(1, DType.F32, 1, 2, 4, 4);
+        Tensor w = randn(2, DType.F32, 3, 2, 3, 3);
+        Tensor r = randn(3, DType.F32, 1, 3, 4, 4);
+        e = assertThrows(IllegalArgumentException.class, () -> Dispatcher.call(FusedOps.CONV2D,
+                new FusedOps.Conv2d(null, 0, 6, null, true), x, w, r));
+        assertTrue(e.getMessage().contains("residual must have the output's shape"), e.getMessage());
     }
 
     @Test

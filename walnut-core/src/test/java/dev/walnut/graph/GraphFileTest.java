@@ -116,6 +116,29 @@ class GraphFileTest {
     }
 
     @Test
+    void aFusedConvolutionWrittenBeforePaddingAndResidualsStillLoads() throws IOException {
+        // fusedConv2d gained pad and residual; files saved before lack both keys and meant neither.
+        Module model = new Sequential(new Conv2d(2, 3, 1), new ReLU());
+        Graph g = new ConvolutionFusion().apply(Graph.trace(model, randn(1, 1, 2, 5, 5)));
+        String json = GraphFile.toJson(g);
+        String added = ", \"pad\": null, \"residual\": false";
+        assertTrue(json.contains(added), json);
+        Path file = dir.resolve("conv.walnut");
+        g.save(file);
+        Map<String, Tensor> weights = SafeTensors.load(file);
+        Graph old = GraphFile.fromJson(json.replace(added, ""), weights);
+        assertEquals(g.toString(), old.toString());
+        Tensor x = randn(2, 1, 2, 5, 5);
+        assertBitIdentical(g.run(x)[0], old.run(x)[0]);
+        // An array attribute that is required is still named when it is missing.
+        Graph padded = Graph.trace(in -> in[0].pad(1, 1), randn(3, 2, 3));
+        String pad = GraphFile.toJson(padded);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> GraphFile.fromJson(pad.replaceAll("\"pad\": \\[[0-9, ]*\\], ", ""), Map.of()));
+        assertTrue(e.getMessage().contains("missing attribute 'pad'"), e.getMessage());
+    }
+
+    @Test
     void aMissingWeightIsNamed() throws IOException {
         Module model = new Linear(3, 2);
         Graph g = Graph.trace(model, randn(1, 4, 3));

@@ -54,8 +54,10 @@ class MaxPoolIndicesEliminationTest {
 
     @Test
     void valuesEqualMaxPool2dForEveryWindowShape() {
-        // {kernel, stride, padding, dilation, ceilMode}: ResNet's stem, 2x2, padded, dilated, ceil mode.
-        int[][] cases = {{3, 2, 1, 1, 0}, {2, 2, 0, 1, 0}, {3, 1, 1, 1, 0}, {3, 2, 1, 2, 0}, {3, 2, 0, 1, 1}, {5, 3, 2, 1, 1}};
+        // {kernel, stride, padding, dilation, ceilMode}: ResNet's stem, 2x2, padded, dilated, ceil mode,
+        // and 2-tap windows that are not the 2x2 blocks (overlapping, padded).
+        int[][] cases = {{3, 2, 1, 1, 0}, {2, 2, 0, 1, 0}, {3, 1, 1, 1, 0}, {3, 2, 1, 2, 0}, {3, 2, 0, 1, 1}, {5, 3, 2, 1, 1},
+                {2, 1, 0, 1, 0}, {2, 2, 1, 1, 0}, {2, 1, 1, 2, 1}};
         for (int[] c : cases) {
             for (DType dt : List.of(DType.F32, DType.F64)) {
                 Tensor x = randn(c[0] * 7L + c[1], dt, 2, 3, 11, 14);

@@ -216,6 +216,12 @@ class OpRegistryTest {
         rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(new WindowOps.DepthwiseWindow(2, 1, 1, 0, 1, 1), -0.5, 0.5),
                 "depthwise + bias + clamp", g -> new Tensor[] {f64(g, Domain.REAL, 2, 2, 5, 6),
                         f64(g, Domain.REAL, 2, 1, 3, 2), f64(g, Domain.REAL, 2)}));
+        rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, 6, new long[] {0, 1, 1, 2}, true),
+                "dense, asymmetric pad, bias, residual + relu6", g -> new Tensor[] {f64(g, Domain.REAL, 2, 2, 4, 5),
+                        f64(g, Domain.REAL, 3, 2, 3, 2), f64(g, Domain.REAL, 3), f64(g, Domain.REAL, 2, 3, 5, 5)}));
+        rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(null, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, null,
+                true), "1x1, residual, no bias", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 3, 3),
+                        f64(g, Domain.REAL, 4, 3, 1, 1), f64(g, Domain.REAL, 2, 4, 3, 3)}));
         rows.add(ex(FusedOps.MAX_POOL2D_VALUES, new WindowOps.Pool(new int[] {3, 3, 2, 2, 1, 1, 1, 1}, 3, 3, null),
                 "values only, k3 stride 2 padding 1", g -> new Tensor[] {f64(g, Domain.REAL, 1, 2, 5, 6)}));
         rows.add(ex(FusedOps.ATTENTION, new FusedOps.Attention(0.5), "[B, L, d] items", g -> new Tensor[] {

@@ -833,15 +833,28 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, int n, int cIn, int h, int wd,
-                          int cOut, int kh, int kw, double min, double max) {
-        Storage out = allocate(x.dtype(), n * cOut * (h - kh + 1) * (wd - kw + 1));
+    public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff,
+                          int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max) {
+        int[] p = pad == null ? new int[4] : pad;
+        int hp = h + p[0] + p[1];
+        int wp = wd + p[2] + p[3];
+        int outSize = n * cOut * (hp - kh + 1) * (wp - kw + 1);
+        Storage out = allocate(x.dtype(), outSize);
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
+        var epilogue = new ConvEpilogue(residual == null ? null : a(residual), rOff, min, max);
         if (direct(cIn, kh, kw, cOut)) {
-            DirectConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw, min, max);
+            // The direct kernels read a padded input and clamp only; a residual takes a pass of its own.
+            boolean padded = hp != h || wp != wd;
+            Object xin = padded ? ShiftedGemmConvKernels.padPlanes(a(x), off, n, cIn, h, wd, p, false) : a(x);
+            ConvEpilogue inKernel = residual == null ? epilogue : ConvEpilogue.NONE;
+            DirectConvKernels.forward(xin, padded ? 0 : off, wv, bv, a(out), n, cIn, hp, wp, cOut, kh, kw, inKernel.min(),
+                    inKernel.max());
+            if (residual != null) {
+                epilogue.apply(a(out), 0, outSize);
+            }
         } else {
-            ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, cOut, kh, kw, min, max);
+            ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw, epilogue);
         }
         return out;
     }

@@ -253,32 +253,56 @@ public final class PoolKernels {
         });
     }
 
+    /**
+     * Separable window max of one plane: per output row, the max of its window's rows (the first
+     * copied, the others maxed in), then per output the max of its window's columns, written out
+     * for the 2- and 3-tap windows of most CNNs (a tap loop of runtime length cost three times
+     * the rest on ResNet's 3x3 stride-2 pooling). {@code Math.max} is associative and
+     * commutative on every value (NaN wins, {@code +0.0} beats {@code -0.0}), so any order of
+     * taps gives the same bits.
+     */
     private static void maxValuesPlane(double[] x, int in, double[] y, int out, Windows g, double[] rowMax) {
         int width = g.width;
         int outW = g.colStart.length;
+        int d = g.colDilation;
         int o = out;
         for (int i = 0; i < g.rowStart.length; i++) {
-            java.util.Arrays.fill(rowMax, Double.NEGATIVE_INFINITY);
+            boolean any = false;
             for (int a = 0; a < g.rowTaps[i]; a++) {
                 int r = g.rowStart[i] + a * g.rowDilation;
                 if (r < 0 || r >= g.height) {
                     continue;
                 }
                 int row = in + r * width;
-                for (int c = 0; c < width; c++) {
-                    rowMax[c] = Math.max(rowMax[c], x[row + c]);
+                if (!any) {
+                    System.arraycopy(x, row, rowMax, 0, width);
+                    any = true;
+                } else {
+                    for (int c = 0; c < width; c++) {
+                        rowMax[c] = Math.max(rowMax[c], x[row + c]);
+                    }
                 }
             }
+            if (!any) {
+                java.util.Arrays.fill(rowMax, Double.NEGATIVE_INFINITY);
+            }
             for (int j = 0; j < outW; j++, o++) {
-                double best = Double.NEGATIVE_INFINITY;
                 int c = g.colStart[j];
                 int taps = g.colTaps[j];
-                int d = g.colDilation;
+                double best;
                 if (c >= 0 && c + (taps - 1) * d < width) {
-                    for (int b = 0; b < taps; b++, c += d) {
-                        best = Math.max(best, rowMax[c]);
+                    if (taps == 3) {
+                        best = Math.max(Math.max(rowMax[c], rowMax[c + d]), rowMax[c + 2 * d]);
+                    } else if (taps == 2) {
+                        best = Math.max(rowMax[c], rowMax[c + d]);
+                    } else {
+                        best = Double.NEGATIVE_INFINITY;
+                        for (int b = 0; b < taps; b++, c += d) {
+                            best = Math.max(best, rowMax[c]);
+                        }
                     }
                 } else {
+                    best = Double.NEGATIVE_INFINITY;
                     for (int b = 0; b < taps; b++, c += d) {
                         if (c >= 0 && c < width) {
                             best = Math.max(best, rowMax[c]);
@@ -293,29 +317,45 @@ public final class PoolKernels {
     private static void maxValuesPlane(float[] x, int in, float[] y, int out, Windows g, float[] rowMax) {
         int width = g.width;
         int outW = g.colStart.length;
+        int d = g.colDilation;
         int o = out;
         for (int i = 0; i < g.rowStart.length; i++) {
-            java.util.Arrays.fill(rowMax, Float.NEGATIVE_INFINITY);
+            boolean any = false;
             for (int a = 0; a < g.rowTaps[i]; a++) {
                 int r = g.rowStart[i] + a * g.rowDilation;
                 if (r < 0 || r >= g.height) {
                     continue;
                 }
                 int row = in + r * width;
-                for (int c = 0; c < width; c++) {
-                    rowMax[c] = Math.max(rowMax[c], x[row + c]);
+                if (!any) {
+                    System.arraycopy(x, row, rowMax, 0, width);
+                    any = true;
+                } else {
+                    for (int c = 0; c < width; c++) {
+                        rowMax[c] = Math.max(rowMax[c], x[row + c]);
+                    }
                 }
             }
+            if (!any) {
+                java.util.Arrays.fill(rowMax, Float.NEGATIVE_INFINITY);
+            }
             for (int j = 0; j < outW; j++, o++) {
-                float best = Float.NEGATIVE_INFINITY;
                 int c = g.colStart[j];
                 int taps = g.colTaps[j];
-                int d = g.colDilation;
+                float best;
                 if (c >= 0 && c + (taps - 1) * d < width) {
-                    for (int b = 0; b < taps; b++, c += d) {
-                        best = Math.max(best, rowMax[c]);
+                    if (taps == 3) {
+                        best = Math.max(Math.max(rowMax[c], rowMax[c + d]), rowMax[c + 2 * d]);
+                    } else if (taps == 2) {
+                        best = Math.max(rowMax[c], rowMax[c + d]);
+                    } else {
+                        best = Float.NEGATIVE_INFINITY;
+                        for (int b = 0; b < taps; b++, c += d) {
+                            best = Math.max(best, rowMax[c]);
+                        }
                     }
                 } else {
+                    best = Float.NEGATIVE_INFINITY;
                     for (int b = 0; b < taps; b++, c += d) {
                         if (c >= 0 && c < width) {
                             best = Math.max(best, rowMax[c]);

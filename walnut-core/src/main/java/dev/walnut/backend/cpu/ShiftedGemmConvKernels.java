@@ -1,8 +1,9 @@
 package dev.walnut.backend.cpu;
 
 /**
- * 2-d convolution (stride 1, dilation 1, no padding, one group) without a column matrix in
- * memory: with the batch's images laid out channel-major, {@code xs[c][n*H*W + y*W + x]}, window
+ * 2-d convolution (stride 1, dilation 1, one group) without a column matrix in memory: with
+ * the batch's images laid out channel-major (and padded with zeros there when the convolution
+ * pads: that copy is made anyway, so the padding costs no pass of its own), {@code xs[c][n*H*W + y*W + x]}, window
  * tap {@code t = (a, b)} of output position {@code p} (numbered on the input grid) reads
  * {@code xs[c][p + a*W + b]}, a plain shift. The grid's positions are cut into blocks; for each
  * block the {@code C_in*kH*kW} shifted rows are copied into a panel that stays in L2 and one GEMM
@@ -26,7 +27,8 @@ package dev.walnut.backend.cpu;
  *
  * <pre>{@code
  * // x [64, 32, 13, 13], w [64, 32, 3, 3] -> y [64, 64, 11, 11]
- * ShiftedGemmConvKernels.forward(x, 0, w, bias, y, 64, 32, 13, 13, 64, 3, 3, 0, Double.POSITIVE_INFINITY); // + ReLU
+ * ShiftedGemmConvKernels.forward(x, 0, w, bias, y, 64, 32, 13, 13, null, 64, 3, 3,
+ *         new ConvEpilogue(null, 0, 0, Double.POSITIVE_INFINITY));                          // + ReLU
  * }</pre>
  */
 public final class ShiftedGemmConvKernels {
@@ -42,25 +44,31 @@ public final class ShiftedGemmConvKernels {
     }
 
     /**
-     * {@code out [n, cOut, h-kh+1, width-kw+1] = clamp(conv(x [n, cIn, h, width] from xOff, w [cOut, cIn,
-     * kh, kw]) + bias, min, max)} (bias null or {@code [cOut]}; infinite bounds for no activation,
-     * {@code [0, inf]} is ReLU); all float[] or all double[]. The clamp is applied to each output
-     * plane as it is stored, while it is in cache, instead of in a pass of its own.
+     * {@code out [n, cOut, h'-kh+1, width'-kw+1] = epilogue(conv(pad(x [n, cIn, h, width] from xOff), w [cOut,
+     * cIn, kh, kw]) + bias)} (bias null or {@code [cOut]}; pad null or {@code {top, bottom, left, right}}
+     * zeros, giving {@code h' x width'} planes); all float[] or all double[]. The epilogue (a
+     * residual add and a clamp) is applied to each output plane as it is stored, while it is in
+     * cache, instead of in passes of its own.
      */
-    public static void forward(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int h,
-                               int width, int cOut, int kh, int kw, double min, double max) {
-        if (kh == 1 && kw == 1) {
-            pointwise(x, xOff, w, bias, out, n, cIn, h * width, cOut, min, max);
+    public static void forward(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int h0,
+                               int w0, int[] pad, int cOut, int kh, int kw, ConvEpilogue epilogue) {
+        int[] p = pad == null ? new int[4] : pad;
+        boolean padded = (p[0] | p[1] | p[2] | p[3]) != 0;
+        if (kh == 1 && kw == 1 && !padded) {
+            pointwise(x, xOff, w, bias, out, n, cIn, h0 * w0, cOut, epilogue);
             return;
         }
+        int h = h0 + p[0] + p[1];
+        int width = w0 + p[2] + p[3];
         int hw = h * width;
         int grid = n * hw;
         int span = (kh - 1) * width + kw - 1;
         int cols = grid - span; // the last window sits at grid - 1 - span
         boolean f64 = x instanceof double[];
-        // One image is already channel-major: read it in place.
-        Object xs = n == 1 ? x : channelMajor(x, xOff, n, cIn, hw);
-        int xsOff = n == 1 ? xOff : 0;
+        // One unpadded image is already channel-major: read it in place.
+        boolean inPlace = n == 1 && !padded;
+        Object xs = inPlace ? x : padPlanes(x, xOff, n, cIn, h0, w0, p, true);
+        int xsOff = inPlace ? xOff : 0;
         int kk = kh * kw;
         int ck = cIn * kk;
         // The bias rides in C: a block's output rows start as the bias and the product
@@ -91,14 +99,15 @@ public final class ShiftedGemmConvKernels {
         });
         int oh = h - kh + 1;
         int ow = width - kw + 1;
-        Parallel.forRange(n, copyGrain(cOut * oh * ow), (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                for (int o = 0; o < cOut; o++) {
-                    for (int r = 0; r < oh; r++) {
-                        System.arraycopy(full, o * grid + i * hw + r * width, out, ((i * cOut + o) * oh + r) * ow, ow);
-                    }
-                    clamp(out, (i * cOut + o) * oh * ow, oh * ow, min, max);
+        // Planes rather than items in parallel: at batch 1 there is one item.
+        Parallel.forRange(n * cOut, copyGrain(oh * ow), (lo, hi) -> {
+            for (int plane = lo; plane < hi; plane++) {
+                int i = plane / cOut;
+                int o = plane % cOut;
+                for (int r = 0; r < oh; r++) {
+                    epilogue.store(full, o * grid + i * hw + r * width, out, (plane * oh + r) * ow, ow);
                 }
+                epilogue.clamp(out, plane * oh * ow, oh * ow);
             }
         });
     }
@@ -113,7 +122,7 @@ public final class ShiftedGemmConvKernels {
      * column blocks to keep every thread busy (7 x 7 planes at batch 1).
      */
     static void pointwise(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int hw, int cOut,
-                          double lo, double hi) {
+                          ConvEpilogue epilogue) {
         boolean f64 = x instanceof double[];
         // About 256 KB of output per block, at least one vector row wide.
         int cols = Math.min(hw, Math.max(64, (1 << 16) / Math.max(1, cOut) / 16 * 16));
@@ -138,7 +147,7 @@ public final class ShiftedGemmConvKernels {
                     if (bias != null) {
                         addScalar(out, off, len, bias, o);
                     }
-                    clamp(out, off, len, lo, hi);
+                    epilogue.apply(out, off, len);
                 }
             }
         });
@@ -362,13 +371,30 @@ public final class ShiftedGemmConvKernels {
         return true;
     }
 
-    /** {@code [n, c, hw]} from {@code off} to {@code [c][n * hw]}. */
-    private static Object channelMajor(Object x, int off, int n, int c, int hw) {
-        Object xs = x instanceof double[] ? new double[n * c * hw] : new float[n * c * hw];
-        Parallel.forRange(n, copyGrain(c * hw), (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                for (int ch = 0; ch < c; ch++) {
-                    System.arraycopy(x, off + (i * c + ch) * hw, xs, (ch * n + i) * hw, hw);
+    /**
+     * {@code x [n, c, h, w]} from {@code off}, each plane padded with zeros by {@code pad}
+     * ({@code {top, bottom, left, right}}) to {@code hp x wp}, as {@code [c][n * hp * wp]} when
+     * {@code channelMajor} (the shifted GEMMs' layout), else {@code [n, c, hp, wp]}. The new array
+     * is zero, so only the rows are copied.
+     */
+    static Object padPlanes(Object x, int off, int n, int c, int h, int w, int[] pad, boolean channelMajor) {
+        int hp = h + pad[0] + pad[1];
+        int wp = w + pad[2] + pad[3];
+        int hw = h * w;
+        int plane = hp * wp;
+        int first = pad[0] * wp + pad[2];
+        Object xs = x instanceof double[] ? new double[n * c * plane] : new float[n * c * plane];
+        // Planes rather than items in parallel: at batch 1 there is one item.
+        Parallel.forRange(n * c, copyGrain(hw), (lo, hi) -> {
+            for (int q = lo; q < hi; q++) {
+                int src = off + q * hw;
+                int dst = (channelMajor ? q % c * n + q / c : q) * plane + first;
+                if (wp == w) {
+                    System.arraycopy(x, src, xs, dst, hw);
+                } else {
+                    for (int r = 0; r < h; r++) {
+                        System.arraycopy(x, src + r * w, xs, dst + r * wp, w);
+                    }
                 }
             }
         });

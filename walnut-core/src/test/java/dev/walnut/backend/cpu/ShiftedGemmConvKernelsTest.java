@@ -41,14 +41,15 @@ class ShiftedGemmConvKernelsTest {
         double[] expected = reference(x, xOff, wt, b, n, cIn, h, w, cOut, kh, kw, lo);
 
         double[] out64 = new double[n * cOut * oh * ow];
-        ShiftedGemmConvKernels.forward(x, xOff, wt, b, out64, n, cIn, h, w, cOut, kh, kw, lo, Double.POSITIVE_INFINITY);
+        ConvEpilogue epilogue = new ConvEpilogue(null, 0, lo, Double.POSITIVE_INFINITY);
+        ShiftedGemmConvKernels.forward(x, xOff, wt, b, out64, n, cIn, h, w, null, cOut, kh, kw, epilogue);
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], out64[i], 1e-12 * (1 + Math.abs(expected[i])) * cIn * kh * kw, "f64 at " + i);
         }
 
         float[] out32 = new float[n * cOut * oh * ow];
         ShiftedGemmConvKernels.forward(toFloat(x), xOff, toFloat(wt), b == null ? null : toFloat(b), out32, n, cIn, h, w,
-                cOut, kh, kw, lo, Double.POSITIVE_INFINITY);
+                null, cOut, kh, kw, epilogue);
         double tol = 1e-5 * Math.sqrt(cIn * kh * kw);
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], out32[i], tol * (1 + Math.abs(expected[i])), "f32 at " + i);
