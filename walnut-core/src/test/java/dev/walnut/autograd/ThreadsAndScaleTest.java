@@ -164,7 +164,6 @@ class ThreadsAndScaleTest {
     void backwardThroughAChainOfAMillionNodesNeedsNoDeepStack() throws Exception {
         // A 512 KiB stack: any recursion per node in backward (or in clearing the tape) would overflow it.
         long[] result = onNewThread("deep-chain", 512 * 1024, () -> {
-            long t0 = System.nanoTime();
             Tensor x = Tensor.scalar(1.5).setRequiresGrad(true);
             Tensor y = x;
             for (int i = 0; i < 1_000_000; i++) {
@@ -175,13 +174,11 @@ class ThreadsAndScaleTest {
             double grad = x.grad().item();
             Autograd.clearTape();
             int after = GradientContext.current().tapeSize();
-            long millis = (System.nanoTime() - t0) / 1_000_000;
-            return new long[] {tapeSize, (long) grad, after, millis};
+            return new long[] {tapeSize, (long) grad, after};
         });
         assertEquals(1_000_000, result[0], "tapeSize() after the forward chain");
         assertEquals(1, result[1], "d(x * 1^1000000)/dx");
         assertEquals(0, result[2]);
-        assertTrue(result[3] < 20_000, "forward + backward of 1e6 nodes took " + result[3] + " ms");
     }
 
     // ------------------------------------------------------------------ introspection
