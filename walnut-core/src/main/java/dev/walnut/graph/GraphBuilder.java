@@ -146,6 +146,15 @@ final class GraphBuilder {
             return v;
         }
 
+        /** The new values for old ones, in order: a fused node's inputs. */
+        Value[] get(Value[] old) {
+            Value[] mapped = new Value[old.length];
+            for (int i = 0; i < old.length; i++) {
+                mapped[i] = get(old[i]);
+            }
+            return mapped;
+        }
+
         /** Makes reads of {@code old} read {@code replacement} (a value of the new graph). */
         void replace(Value old, Value replacement) {
             map.put(old, replacement);

@@ -53,11 +53,7 @@ public final class LayerNormFusion implements Pass {
         for (Node n : g.nodes()) {
             Match m = ends.get(n);
             if (m != null) {
-                Value[] mapped = new Value[m.inputs().length];
-                for (int i = 0; i < mapped.length; i++) {
-                    mapped[i] = r.get(m.inputs()[i]);
-                }
-                r.emit(n, FusedOps.LAYER_NORM, m.attrs(), null, mapped);
+                r.emit(n, FusedOps.LAYER_NORM, m.attrs(), null, r.get(m.inputs()));
             } else if (!absorbed.containsKey(n)) {
                 r.copy(n);
             }

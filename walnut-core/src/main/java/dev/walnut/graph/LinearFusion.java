@@ -86,12 +86,7 @@ public final class LinearFusion implements Pass {
         for (Node n : g.nodes()) {
             Object[] fused = ends.get(n);
             if (fused != null) {
-                Value[] in = (Value[]) fused[1];
-                Value[] mapped = new Value[in.length];
-                for (int i = 0; i < in.length; i++) {
-                    mapped[i] = r.get(in[i]);
-                }
-                r.emit(n, FusedOps.LINEAR, fused[0], null, mapped);
+                r.emit(n, FusedOps.LINEAR, fused[0], null, r.get((Value[]) fused[1]));
             } else if (!absorbed.containsKey(n)) {
                 r.copy(n);
             }
