@@ -186,6 +186,12 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max,
+                           Tensor out) {
+        WindowKernels.conv2dInto(x, weight, bias, residual, pad, min, max, out);
+    }
+
+    @Override
     public Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape) {
         return WindowKernels.conv2dInputGrad(gradOutput, weight, Shapes.toInts("convolution", inputShape));
     }
@@ -203,6 +209,12 @@ final class EagerKernels implements Kernels {
     @Override
     public Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max) {
         return DepthwiseConvolution.forward(x, weight, bias, window, min, max);
+    }
+
+    @Override
+    public void depthwiseConv2dInto(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max,
+                                    Tensor out) {
+        DepthwiseConvolution.forwardInto(x, weight, bias, window, min, max, out);
     }
 
     @Override

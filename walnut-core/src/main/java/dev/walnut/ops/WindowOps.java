@@ -237,6 +237,18 @@ public final class WindowOps {
                     Double.POSITIVE_INFINITY));
         }
 
+        /** The kernel stores into a preplanned output (a compiled graph's arena) as well. */
+        @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.conv2dInto(in[0], in[1], in.length > 2 ? in[2] : null, null, null, Double.NEGATIVE_INFINITY,
+                    Double.POSITIVE_INFINITY, out[0]);
+        }
+
         @Override
         public Tensor[] save(NoAttrs attrs, Tensor[] in, Tensor[] out) {
             return new Tensor[] {in[0], in[1]};
@@ -326,6 +338,18 @@ public final class WindowOps {
         public Tensor[] compute(DepthwiseWindow a, Tensor[] in) {
             return Specs.one(K.depthwiseConv2d(in[0], in[1], in.length > 2 ? in[2] : null, a.array(),
                     Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
+        }
+
+        /** The kernel stores into a preplanned output (a compiled graph's arena) as well. */
+        @Override
+        public boolean hasOutKernel(DepthwiseWindow a) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(DepthwiseWindow a, Tensor[] in, Tensor[] out) {
+            K.depthwiseConv2dInto(in[0], in[1], in.length > 2 ? in[2] : null, a.array(), Double.NEGATIVE_INFINITY,
+                    Double.POSITIVE_INFINITY, out[0]);
         }
 
         @Override
