@@ -171,6 +171,12 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void im2colInto(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride,
+                           Tensor out) {
+        WindowKernels.im2colInto(x, blocks, kernel, dilation, padding, stride, out);
+    }
+
+    @Override
     public Tensor col2im(Tensor x, int[] outputSize, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride) {
         return WindowKernels.col2im(x, outputSize, blocks, kernel, dilation, padding, stride);
     }

@@ -24,11 +24,34 @@ final class WindowKernels {
     /** [N, C, *size] -> [N, C * prod(kernel), prod(blocks)]. */
     static Tensor im2col(Tensor input, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
-        int[] size = Arrays.copyOfRange(x.shape, 2, x.shape.length);
-        var g = new Im2ColKernels.Geometry(size, blocks, kernel, dilation, padding, stride);
+        var g = im2colGeometry(x, blocks, kernel, dilation, padding, stride);
         Backends.checkFits(x.dtype, x.shape[0] * x.shape[1] * g.kernelVolume() * g.blocksVolume());
         return wrap(Backends.CPU.im2col(x.storage, x.offset, x.shape[0] * x.shape[1], g), x.shape[0],
                 x.shape[1] * g.kernelVolume(), g.blocksVolume());
+    }
+
+    /**
+     * {@link #im2col} into a contiguous {@code out} of the result's shape and dtype (a strided
+     * convolution's columns in a compiled graph's arena, the largest tensor such a layer makes);
+     * an {@code out} that does not start its storage or shares the input's is filled by a copy.
+     */
+    static void im2colInto(Tensor input, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride,
+                           Tensor out) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        var g = im2colGeometry(x, blocks, kernel, dilation, padding, stride);
+        Elementwise.checkOut("im2col", out, x.dtype, x.shape[0], x.shape[1] * g.kernelVolume(), g.blocksVolume());
+        if (out.offset != 0 || out.storage == x.storage) {
+            Creation.castInto(im2col(input, blocks, kernel, dilation, padding, stride), out);
+            return;
+        }
+        Backends.CPU.im2colInto(x.storage, x.offset, x.shape[0] * x.shape[1], g, out.storage);
+        out.storage.bumpVersion();
+    }
+
+    private static Im2ColKernels.Geometry im2colGeometry(Tensor x, int[] blocks, int[] kernel, int[] dilation,
+                                                         int[] padding, int[] stride) {
+        int[] size = Arrays.copyOfRange(x.shape, 2, x.shape.length);
+        return new Im2ColKernels.Geometry(size, blocks, kernel, dilation, padding, stride);
     }
 
     /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */

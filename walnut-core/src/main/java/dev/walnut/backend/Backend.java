@@ -199,6 +199,9 @@ public interface Backend {
     /** [N, C, *size] (contiguous, float) to [N, C * prod(kernel), prod(blocks)]; {@code planes} = N * C. */
     Storage im2col(Storage x, int off, int planes, Im2ColKernels.Geometry g);
 
+    /** {@link #im2col} written into {@code out} from its element 0 (every element; old contents never read), not {@code x}'s storage. */
+    void im2colInto(Storage x, int off, int planes, Im2ColKernels.Geometry g, Storage out);
+
     /** The adjoint of {@link #im2col}, summing overlapping windows into [N, C, *size]. */
     Storage col2im(Storage cols, int off, int planes, Im2ColKernels.Geometry g);
 

@@ -116,6 +116,9 @@ public interface Kernels {
     /** [N, C, *size] -> [N, C * prod(kernel), prod(blocks)]. */
     Tensor im2col(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride);
 
+    /** {@link #im2col} into {@code out} (see the out= forms below). */
+    void im2colInto(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride, Tensor out);
+
     /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
     Tensor col2im(Tensor x, int[] outputSize, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride);
 

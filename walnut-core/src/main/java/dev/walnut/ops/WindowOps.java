@@ -183,6 +183,17 @@ public final class WindowOps {
             return Specs.one(K.im2col(in[0], attrs.blocks, attrs.kernel, attrs.dilation, attrs.padding, attrs.stride));
         }
 
+        /** The kernel writes every element, so it stores into a preplanned output (a compiled graph's arena) too. */
+        @Override
+        public boolean hasOutKernel(Window attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Window attrs, Tensor[] in, Tensor[] out) {
+            K.im2colInto(in[0], attrs.blocks, attrs.kernel, attrs.dilation, attrs.padding, attrs.stride, out[0]);
+        }
+
         @Override
         public Tensor[] vjp(Window attrs, Node n, Tensor[] g) {
             long[] s = n.inputShape(0);

@@ -792,8 +792,13 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage im2col(Storage x, int off, int planes, Im2ColKernels.Geometry g) {
         Storage out = allocate(x.dtype(), planes * g.kernelVolume() * g.blocksVolume());
-        Im2ColKernels.im2col(a(x), off, a(out), planes, g);
+        im2colInto(x, off, planes, g, out);
         return out;
+    }
+
+    @Override
+    public void im2colInto(Storage x, int off, int planes, Im2ColKernels.Geometry g, Storage out) {
+        Im2ColKernels.im2col(a(x), off, a(out), planes, g);
     }
 
     @Override
