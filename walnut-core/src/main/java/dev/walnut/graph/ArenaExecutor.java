@@ -429,11 +429,13 @@ final class ArenaExecutor {
                         env[ids[j]] = out[j];
                     }
                     // The node's argument and output slots let go at once, as env does after a
-                    // value's last use: kept to the end of the call (or, for outputs, to the next
-                    // call) they held every tensor a node allocated, so a batch-8 CNN kept all its
-                    // fresh activations (230 MB for mobilenet_v2) reachable from this long-lived
-                    // arena, where the default executor's die young; G1 then copied or promoted
-                    // them (large arrays are humongous) instead of dropping them, 30 ms per call.
+                    // value's last use. Kept to the end of the call (arguments) or to the next
+                    // call (outputs), they held every tensor the nodes without an out= kernel
+                    // allocated reachable from this long-lived arena: at batch 8 all of
+                    // mobilenet_v2's activations (230 MB per call), which in the default executor
+                    // die young. G1 logs showed young pauses that freed next to nothing
+                    // (1317M->1297M), pauses of 20-165 ms against 2-10 ms, and twice the
+                    // concurrent cycles: reduce-overhead ran slower than the default mode.
                     Arrays.fill(a, null);
                     Arrays.fill(out, null);
                     for (int id : freeAfter[i]) {

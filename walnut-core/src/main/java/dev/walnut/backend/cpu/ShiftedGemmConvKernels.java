@@ -23,7 +23,9 @@ package dev.walnut.backend.cpu;
  * into the output measured about 10% faster than one deep product, but it was tried before the
  * accumulating epilogue of {@code VectorGemm.kernel} stopped compiling with boxed stores in some
  * JVM starts; a deep product runs that epilogue anyway for every k block after the first.)
- * Blocks spread across {@link Parallel}.
+ * Blocks spread across {@link Parallel}. The forward's scratch (the padded channel-major input,
+ * the full grid, each range body's panel) is the thread's {@link ConvScratch}, kept from call to
+ * call: fresh, it was most of what a compiled ResNet inference allocated besides its outputs.
  *
  * <pre>{@code
  * // x [64, 32, 13, 13], w [64, 32, 3, 3] -> y [64, 64, 11, 11]
