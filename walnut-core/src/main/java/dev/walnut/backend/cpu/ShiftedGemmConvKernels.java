@@ -24,7 +24,7 @@ package dev.walnut.backend.cpu;
  * accumulating epilogue of {@code VectorGemm.kernel} stopped compiling with boxed stores in some
  * JVM starts; a deep product runs that epilogue anyway for every k block after the first.)
  * Blocks spread across {@link Parallel}. The forward's scratch (the padded channel-major input,
- * the full grid, each range body's panel) is the thread's {@link ConvScratch}, kept from call to
+ * the full grid, each range body's panel) is the thread's {@code ConvScratch}, kept from call to
  * call: fresh, it was most of what a compiled ResNet inference allocated besides its outputs.
  *
  * <pre>{@code
