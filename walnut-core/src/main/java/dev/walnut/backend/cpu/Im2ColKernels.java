@@ -12,8 +12,9 @@ import java.util.Arrays;
  * columns hold, per plane, {@code kernelVolume} rows of {@code blocksVolume} entries (so
  * {@code [N*C, prod(k), L]}, i.e. PyTorch's {@code [N, C*prod(k), L]}). Window position
  * {@code b} along a dim reads input coordinate {@code b*stride - padding + j*dilation}; positions
- * outside the input read zero (im2col) or are dropped (col2im). Both kernels write into a freshly
- * allocated, zeroed output; col2im sums overlapping windows. Planes are independent, so large
+ * outside the input read zero (im2col) or are dropped (col2im). im2col writes every element of
+ * its output, those zeros included, so the output may be a reused buffer (a compiled graph's
+ * arena); col2im sums overlapping windows into a freshly allocated, zeroed output. Planes are independent, so large
  * work splits across {@link Parallel} by plane.
  *
  * <pre>{@code
