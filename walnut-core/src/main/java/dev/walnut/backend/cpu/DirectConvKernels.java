@@ -21,26 +21,23 @@ public final class DirectConvKernels {
     }
 
     /**
-     * See {@link WindowKernelProvider#conv2dForward}; {@code bias} may be null. The outputs are
-     * then clamped to {@code [min, max]} (infinite for none), each item's right after it is computed.
+     * See {@link WindowKernelProvider#conv2dForward}; {@code bias} may be null, and the outputs
+     * are clamped to {@code [min, max]} (infinite for none) as they are stored. Split across
+     * {@link Parallel} by output rows of the whole batch, not by items, so that a single image
+     * (inference at batch 1) keeps every thread busy.
      */
     public static void forward(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int h, int width,
                                int cOut, int kh, int kw, double min, double max) {
-        long perItem = (long) cOut * cIn * kh * kw * (h - kh + 1) * (width - kw + 1);
-        int grain = (int) Math.max(1, GRAIN / Math.max(1, perItem));
-        int outItem = cOut * (h - kh + 1) * (width - kw + 1);
+        int oh = h - kh + 1;
+        long perRow = (long) cOut * cIn * kh * kw * (width - kw + 1);
+        int grain = (int) Math.max(1, GRAIN / Math.max(1, perRow));
         if (x instanceof float[] xf) {
             WindowKernelProvider k = WindowKernelProvider.get();
-            Parallel.forRange(n, grain, (lo, hi) -> {
-                k.conv2dForward(xf, xOff, (float[]) w, (float[]) bias, (float[]) out, lo, hi, cIn, h, width, cOut, kh, kw);
-                ShiftedGemmConvKernels.clamp(out, lo * outItem, (hi - lo) * outItem, min, max);
-            });
+            Parallel.forRange(n * oh, grain, (lo, hi) -> k.conv2dForward(xf, xOff, (float[]) w, (float[]) bias,
+                    (float[]) out, lo, hi, cIn, h, width, cOut, kh, kw, (float) min, (float) max));
         } else {
-            Parallel.forRange(n, grain, (lo, hi) -> {
-                ScalarWindowKernels.conv2dForward((double[]) x, xOff, (double[]) w, (double[]) bias, (double[]) out, lo,
-                        hi, cIn, h, width, cOut, kh, kw);
-                ShiftedGemmConvKernels.clamp(out, lo * outItem, (hi - lo) * outItem, min, max);
-            });
+            Parallel.forRange(n * oh, grain, (lo, hi) -> ScalarWindowKernels.conv2dForward((double[]) x, xOff,
+                    (double[]) w, (double[]) bias, (double[]) out, lo, hi, cIn, h, width, cOut, kh, kw, min, max));
         }
     }
 
