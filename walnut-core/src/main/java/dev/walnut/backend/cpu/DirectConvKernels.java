@@ -3,9 +3,9 @@ package dev.walnut.backend.cpu;
 /**
  * Direct (im2col-free) 2-d convolution kernels over contiguous {@code float[]}/{@code double[]}
  * data, stride 1, dilation 1, no padding, one group: the forward pass with bias and the weight
- * gradient summed over the batch. Meant for a small product depth {@code C_in * kH * kW} (a
- * first layer on 1 or 3 channels), where im2col copies the input {@code kH * kW} times for a
- * GEMM too shallow to be efficient. Float data runs {@link WindowKernelProvider#get()} (SIMD when
+ * gradient summed over the batch. Meant for few input channels (a first layer on 1 or 3
+ * channels, or its phase-split form when strided: 12 channels of a 2x2 or 4x4 kernel), where
+ * im2col copies the input {@code kH * kW} times for a GEMM too shallow to be efficient. Float data runs {@link WindowKernelProvider#get()} (SIMD when
  * available); double data runs the scalar loops. The forward splits items across
  * {@link Parallel}, the weight gradient splits output channels.
  *

@@ -16,7 +16,9 @@ import java.util.Arrays;
  * and the primitives' rules. The common 2-d case (stride 1, no dilation, one group) runs the
  * {@code ConvolutionBackward0} primitive ({@code DirectConvolution}) instead, which never
  * writes the column matrix to memory; its gradients fall back to the same composites when the
- * backward is itself recorded, so every order still works.
+ * backward is itself recorded, so every order still works. A strided one on a few input
+ * channels (a CNN's first layer) runs that primitive too, on its input split into phases
+ * ({@code PhaseSplitConvolution}).
  *
  * <p>Per-dim arguments ({@code int[]}) take one value per spatial dim, or a single value used
  * for every dim; {@code int} shorthands use the value for every dim. Inputs are batched
