@@ -792,6 +792,9 @@ public final class CpuBackend implements Backend {
     /** Most input channels of a deeper product that still runs direct (a phase-split first layer: 4 channels x 2 x 2 phases). */
     static final int DIRECT_MAX_CHANNELS = 16;
 
+    /** Largest product depth on those few channels (4 channels x 2 x 2 phases x a 4 x 4 kernel: ResNet's split 7x7 stem). */
+    static final int DIRECT_MAX_CHANNEL_DEPTH = 256;
+
     /** Most channels of a strided first layer that runs phase-split (grey, RGB, RGBA). */
     static final int PHASE_SPLIT_MAX_CHANNELS = 4;
 
@@ -819,7 +822,7 @@ public final class CpuBackend implements Backend {
     private static boolean direct(long cIn, int kh, int kw, long cOut) {
         long ck = cIn * kh * kw;
         return ck < cOut && ck <= DIRECT_MAX_DEPTH
-                || cIn <= DIRECT_MAX_CHANNELS && ck <= 256 && cOut >= 16;
+                || cIn <= DIRECT_MAX_CHANNELS && ck <= DIRECT_MAX_CHANNEL_DEPTH && cOut >= 16;
     }
 
     /** For up to 4 input channels when the phase-split convolution runs the direct kernels. */
