@@ -187,6 +187,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        return Backends.CPU.phaseSplitConvolutionPays(cIn, cOut, sh, sw, kh, kw);
+    }
+
+    @Override
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
         return WindowKernels.conv2d(x, weight, bias, residual, pad, min, max);
     }

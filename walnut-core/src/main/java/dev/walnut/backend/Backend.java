@@ -209,6 +209,13 @@ public interface Backend {
     boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
 
     /**
+     * Whether a strided ({@code sH x sW}), undilated, ungrouped {@code kH x kW} conv should run as the
+     * stride-1 convolution of its phase-split input ({@code C_in sH sW} channels, a
+     * {@code ceil(kH / sH) x ceil(kW / sW)} kernel), else im2col and a GEMM.
+     */
+    boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw);
+
+    /**
      * The valid stride-1 2-d convolution of a contiguous {@code [n, cIn, h, w]} input, padded with
      * zeros by {@code pad} ({@code {top, bottom, left, right}}, or null for none), with a
      * {@code [cOut, cIn, kh, kw]} weight and an optional {@code [cOut]} bias (null storage), plus

@@ -126,6 +126,13 @@ public interface Kernels {
     boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
 
     /**
+     * Whether a strided ({@code sH x sW}), undilated, ungrouped {@code kH x kW} conv should run as the
+     * stride-1 convolution of its phase-split input ({@code C_in sH sW} channels, a
+     * {@code ceil(kH / sH) x ceil(kW / sW)} kernel), else im2col and a GEMM.
+     */
+    boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw);
+
+    /**
      * The valid stride-1 2-d convolution; {@code bias} may be null; the output is clamped to
      * {@code [min, max]} as it is stored (infinite bounds for none, {@code [0, inf]} for ReLU).
      */

@@ -789,6 +789,15 @@ public final class CpuBackend implements Backend {
     /** Largest product depth C_in * kH * kW (also below C_out) for the direct convolution kernels. */
     static final int DIRECT_MAX_DEPTH = 27;
 
+    /** Most input channels of a deeper product that still runs direct (a phase-split first layer: 4 channels x 2 x 2 phases). */
+    static final int DIRECT_MAX_CHANNELS = 16;
+
+    /** Largest product depth on those few channels (4 channels x 2 x 2 phases x a 4 x 4 kernel: ResNet's split 7x7 stem). */
+    static final int DIRECT_MAX_CHANNEL_DEPTH = 256;
+
+    /** Most channels of a strided first layer that runs phase-split (grey, RGB, RGBA). */
+    static final int PHASE_SPLIT_MAX_CHANNELS = 4;
+
     @Override
     public Storage im2col(Storage x, int off, int planes, Im2ColKernels.Geometry g) {
         Storage out = allocate(x.dtype(), planes * g.kernelVolume() * g.blocksVolume());
@@ -808,9 +817,24 @@ public final class CpuBackend implements Backend {
         return out;
     }
 
+    /**
+     * The direct kernels: for a product depth {@code C_in kH kW} of at most 27 below {@code C_out},
+     * and for up to 16 input channels at any depth up to 256 when {@code C_out} fills two blocks of
+     * eight channels. Their input rows stay in L1 whatever the depth on so few channels, and each
+     * loaded vector feeds eight FMAs, while a shifted GEMM only {@code C_in} deep per tap packs
+     * more than it multiplies.
+     */
     private static boolean direct(long cIn, int kh, int kw, long cOut) {
         long ck = cIn * kh * kw;
-        return ck < cOut && ck <= DIRECT_MAX_DEPTH;
+        return ck < cOut && ck <= DIRECT_MAX_DEPTH
+                || cIn <= DIRECT_MAX_CHANNELS && ck <= DIRECT_MAX_CHANNEL_DEPTH && cOut >= 16;
+    }
+
+    /** For up to 4 input channels when the phase-split convolution runs the direct kernels. */
+    @Override
+    public boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        return cIn <= PHASE_SPLIT_MAX_CHANNELS && (sh > 1 || sw > 1)
+                && direct(cIn * sh * sw, (kh + sh - 1) / sh, (kw + sw - 1) / sw, cOut);
     }
 
     /**
