@@ -147,6 +147,44 @@ class VectorMathTest {
         }
     }
 
+    /**
+     * A call whose every x is in [-86, 88] scales by 2^n in one step ({@code expOneScale}); the
+     * same values next to one NaN (which sends the call to the two-factor loop) must give the same
+     * bits: every 97th float of the range plus its ends, zeros, subnormals and the padded tail.
+     */
+    @Test
+    void expInTheOneScaleRangeGivesTheBitsOfTheTwoFactorPath() {
+        float[] edges = {-86f, 88f, Math.nextUp(-86f), Math.nextDown(88f), 0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE,
+            Float.MIN_NORMAL, 1f, -1f, 87.5f, -85.9f};
+        float[] range = new float[BATCH];
+        int filled = 0;
+        long compared = 0;
+        for (long bits = 0; bits <= 0xFFFF_FFFFL; bits += STEP) {
+            float v = Float.intBitsToFloat((int) bits);
+            if (v >= -86f && v <= 88f) {
+                range[filled++] = v;
+            }
+            boolean last = bits + STEP > 0xFFFF_FFFFL;
+            if (filled == range.length || last) {
+                // One call per batch with the edges first, and an odd length for the padded tail.
+                float[] in = new float[filled + edges.length];
+                System.arraycopy(edges, 0, in, 0, edges.length);
+                System.arraycopy(range, 0, in, edges.length, filled);
+                float[] mixed = Arrays.copyOf(in, in.length + 1);
+                mixed[in.length] = Float.NaN;
+                float[] want = apply(VectorMath.EXP, mixed);
+                float[] got = apply(VectorMath.EXP, in);
+                for (int i = 0; i < in.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "exp(" + in[i] + ")");
+                }
+                compared += in.length;
+                filled = 0;
+            }
+        }
+        assertTrue(compared > 20_000_000, "swept " + compared);
+        assertTrue(maxUlps(VectorMath.EXP, Math::exp, -86f, 88f) <= 1.5);
+    }
+
     @Test
     void expEdgeCases() {
         float[] r = apply(VectorMath.EXP, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f, -0f,
