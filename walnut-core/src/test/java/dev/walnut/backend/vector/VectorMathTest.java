@@ -233,6 +233,13 @@ class VectorMathTest {
         assertTrue(worst <= 1.5, "tanh max error " + worst + " ulp");
     }
 
+    /** Calls whose every |x| is at least 0.625 run tanhLarge (integer scale and sign): its own sweep, each sign alone. */
+    @Test
+    void tanhOfOnlyLargeInputsIsWithinOneAndAHalfUlp() {
+        assertTrue(maxUlps(VectorMath.TANH, Math::tanh, 0.625f, Float.POSITIVE_INFINITY) <= 1.5);
+        assertTrue(maxUlps(VectorMath.TANH, Math::tanh, Float.NEGATIVE_INFINITY, -0.625f) <= 1.5);
+    }
+
     @Test
     void tanhEdgeCases() {
         float[] r = apply(VectorMath.TANH, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0f, 0f,
