@@ -78,7 +78,7 @@ final class VectorMath {
                 break;
             case LOG: log(x, out, o, n); break;
             case TANH:
-                if (allWithin(x, o, n, 0x7FFFFFFF, TANH_SMALL, Float.POSITIVE_INFINITY)) {
+                if (allWithin(x, o, n, 0x7FFFFFFF, TANH_SMALL, TANH_LARGE_HI)) {
                     tanhLarge(x, out, o, n);
                 } else {
                     tanh(x, out, o, n);
@@ -181,6 +181,13 @@ final class VectorMath {
 
     /** Below this {@code |x|}, tanh takes its odd polynomial; at or above it, the exponential form. */
     private static final float TANH_SMALL = 0.625f;
+    /**
+     * Up to this {@code |x|}, -2|x| >= -86 keeps tanh's 2^n normal without a clamp, so
+     * {@link #tanhLarge} needs none (a lane-wise max is several instructions on x86 with Java's
+     * NaN and -0 rules); tanh rounds to +-1 from |x| = 9.01 on, so larger values are rare in calls
+     * that are not saturated anyway, and those calls take {@link #tanh}.
+     */
+    private static final float TANH_LARGE_HI = 43f;
 
     private static final float SQRT_HALF = 0.707106781186547524f;
 
@@ -279,7 +286,8 @@ final class VectorMath {
     }
 
     /**
-     * {@link #tanh} for calls whose every {@code |x|} is at least {@link #TANH_SMALL}: only the
+     * {@link #tanh} for calls whose every {@code |x|} is in [{@link #TANH_SMALL},
+     * {@link #TANH_LARGE_HI}]: only the
      * large side's formula, whose lanes are the ones tanh would have kept, so the bits are the
      * same; the small side's polynomial and both blends (about a quarter of tanh's work) are
      * skipped, and with NaN excluded the scale and the sign are put in with integer ops (three
@@ -297,7 +305,7 @@ final class VectorMath {
             float[] b = whole ? dst : a;
             int at = whole ? off + i : 0;
             FloatVector x = FloatVector.fromArray(S, a, at);
-            FloatVector w = x.abs().mul(-2f).max(-87f);
+            FloatVector w = x.abs().mul(-2f);
             FloatVector wt = w.fma(LOG2E, ROUND_MAGIC);
             FloatVector wn = wt.sub(ROUND_MAGIC);
             FloatVector wr = madd(wn, -LN2_HI, w);
@@ -308,9 +316,8 @@ final class VectorMath {
             wp = horner(wp, wr, 1.6666665459e-1f);
             wp = horner(wp, wr, 5.0000001201e-1f);
             wp = wp.fma(wr.mul(wr), wr).add(1f);
-            // 2^n applied as n added to the exponent field (see expOneScale): exact while e is
-            // normal; where n = -126 and p < 1 it gives a tiny non-negative e instead of the
-            // subnormal, and both turn the quotient into exactly 1. NaN never gets here.
+            // |x| <= 43, so n >= -124 and 2^n is applied exactly as n added to the exponent field
+            // (see expOneScale), with no clamp. NaN never gets here.
             FloatVector e = wp.reinterpretAsInts()
                     .add(wt.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23))
                     .reinterpretAsFloats();
