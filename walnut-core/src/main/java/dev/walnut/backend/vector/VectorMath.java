@@ -23,11 +23,17 @@ import jdk.incubator.vector.VectorSpecies;
  *       results are rounded once, onto the subnormal grid;</li>
  *   <li>{@code log}: 0.79 ulp measured (asserted 1) for every positive float, subnormals
  *       included;</li>
- *   <li>{@code tanh}: 1.31 ulp measured (asserted 1.5);</li>
+ *   <li>{@code tanh}: 1.31 ulp measured (asserted 1.5); a denser sweep (every 3rd float) finds
+ *       1.509 ulp at x = -1.2711887, from the three roundings of {@code (1 - e) / (1 + e)};</li>
  *   <li>{@code sigmoid}: 2.28 ulp measured (asserted 2.5), worst for negative x, where it is
  *       {@code e^x / (1 + e^x)}.</li>
  * </ul>
  * Lanes are independent, so a value gets the same result wherever it sits in an array.
+ *
+ * <p>Two loops are chosen per call, after a scan of the input: {@code exp} of a call whose every
+ * x is in [-86, 88] and {@code tanh} of a call whose every |x| is in [0.625, 43] skip the clamps
+ * and apply 2^n as an add to the exponent field. They give the same bits as the general loops
+ * (tested over sweeps of both ranges) in about 40% (exp) and 20% (tanh) less time.
  */
 final class VectorMath {
     static final int EXP = 0;
