@@ -156,7 +156,9 @@ final class VectorMath {
      * scale applied as one integer add to the exponent field. n's bits are the low bits of
      * {@code t}'s (t = x log2 e + 1.5 2^23), and {@code (t_bits - ROUND_MAGIC_BITS) << 23} equals
      * {@code t_bits << 23} because the magic's low 23 bits shift out, which saves the subtraction.
-     * A separate loop chosen per call, as {@link #tanhLarge} is, for the same reason.
+     * A separate loop chosen per call, as {@link #tanhLarge} is, for the same reason; its body
+     * repeats exp's reduction and polynomial rather than sharing a vector helper, for the reason
+     * exp is written out inside tanh (see {@link #apply}).
      */
     private static void expOneScale(float[] src, float[] dst, int off, int count) {
         for (int i = 0; i < count; i += L) {
