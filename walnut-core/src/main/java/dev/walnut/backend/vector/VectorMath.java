@@ -20,8 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * with some margin by {@code VectorMathTest}:
  * <ul>
  *   <li>{@code exp}: 1.003 ulp measured (1.010 over every float; asserted 1.5) over the whole
- *       float range; subnormal
- *       results are rounded once, onto the subnormal grid;</li>
+ *       float range; subnormal results are rounded once, onto the subnormal grid;</li>
  *   <li>{@code log}: 0.79 ulp measured (asserted 1) for every positive float, subnormals
  *       included;</li>
  *   <li>{@code tanh}: 1.31 ulp measured (asserted 1.5); a sweep of every float finds 1.509 ulp
