@@ -3,9 +3,9 @@ package dev.walnut.backend.cpu;
 /**
  * Scaled dot-product attention {@code softmax(scale * Q K^T) V} over a batch of (head) items, for
  * the compiler's fused attention: each task computes a block of query rows' scores into a
- * scratch block, normalizes them in place and multiplies by V while the block is in cache, so the
- * {@code [items, L, S]} scores are never written out, read back by the softmax and read again by
- * the second product.
+ * scratch block, exponentiates them in place and multiplies by V while the block is in cache,
+ * dividing each output row by its softmax denominator last, so the {@code [items, L, S]} scores
+ * are never written out, read back by the softmax and read again by the second product.
  *
  * <p>Items are {@code batches x heads}, each with its own offset stride for Q, K, V and the
  * output, so an imported model's heads are read where its projection wrote them (strided views
@@ -50,6 +50,7 @@ public final class AttentionKernels {
         int tasks = perItem ? items : items * blocks;
         Parallel.forRange(tasks, 1, (lo, hi) -> {
             float[] scores = new float[rows * Math.max(s, 1)];
+            float[] sums = new float[rows];
             for (int t = lo; t < hi; t++) {
                 int item = perItem ? t : t / blocks;
                 int b = item / heads;
@@ -61,7 +62,7 @@ public final class AttentionKernels {
                 int r0 = perItem ? 0 : (t % blocks) * rows;
                 int r1 = perItem ? l : Math.min(l, r0 + rows);
                 if (s > 0 && d > 0) {
-                    packed(r0, r1, rows, s, d, dv, scale, q, qo, qSt, k, ko, kSt, v, vo, vSt, out, oo, oSt[2], scores);
+                    packed(r0, r1, rows, s, d, dv, scale, q, qo, qSt, k, ko, kSt, v, vo, vSt, out, oo, oSt[2], scores, sums);
                 } else {
                     // No keys, or empty heads: the general GEMM gives C = 0 and a uniform softmax.
                     for (int i = r0; i < r1; i += rows) {
@@ -82,15 +83,28 @@ public final class AttentionKernels {
      */
     private static void packed(int r0, int r1, int rows, int s, int d, int dv, float scale, float[] q, int qo, int[] qSt,
                                float[] k, int ko, int[] kSt, float[] v, int vo, int[] vSt, float[] out, int oo, int ldo,
-                               float[] scores) {
+                               float[] scores, float[] sums) {
         KernelProvider p = KernelProvider.get();
         PackedMatrix kt = p.packB(d, s, k, ko, kSt[3], kSt[2]);
         PackedMatrix vp = p.packB(s, dv, v, vo, vSt[2], vSt[3]);
         for (int i = r0; i < r1; i += rows) {
             int m = Math.min(rows, r1 - i);
             p.sgemmPackedBlock(0, m, 0, s, scale, q, qo + i * qSt[2], qSt[2], qSt[3], kt, scores, 0, s, false);
-            ReduceKernels.softmax(scores, 0, m, s, 1, scores, 0, false);
+            // The softmax's numerators in place, its denominators kept: the normalization is
+            // applied to the dv-wide output rows after the product instead of to the s-wide score
+            // rows before it (one pass fewer over the scores, and a narrower one).
+            for (int r = 0; r < m; r++) {
+                int ro = r * s;
+                sums[r] = p.rowExpSum(scores, ro, s, p.max(scores, ro, s));
+            }
             p.sgemmPackedBlock(0, m, 0, dv, 1f, scores, 0, s, 1, vp, out, oo + i * ldo, ldo, false);
+            for (int r = 0; r < m; r++) {
+                int o = oo + (i + r) * ldo;
+                float sum = sums[r];
+                for (int j = 0; j < dv; j++) {
+                    out[o + j] /= sum;
+                }
+            }
         }
     }
 }

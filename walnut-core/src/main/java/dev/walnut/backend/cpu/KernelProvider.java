@@ -130,6 +130,41 @@ public abstract class KernelProvider {
     /** NaN-propagating minimum of a non-empty run ({@code min(-0, 0)} is {@code -0}). */
     public abstract float min(float[] x, int off, int n);
 
+    // Row kernels of the fused layer norm and attention softmax (NormKernels, AttentionKernels):
+    // short rows (a transformer's 256 features, 128 keys) that are already in cache, where the
+    // double-lane sum's conversions and the extra passes over the row were the cost. Their sums
+    // may run in float lanes (a vector provider does): the fused ops they serve are specified
+    // to within 1e-6 relative of their compositions, not to the composition's bits. The forms
+    // here are the reference (double sums, as sum).
+
+    /** Sum of {@code x[off .. off+n)}, in float lanes where a provider vectorizes it. */
+    public float rowSum(float[] x, int off, int n) {
+        return (float) sum(x, off, n);
+    }
+
+    /** {@code sum((x[i] - c)^2)} over {@code x[off .. off+n)}, each square rounded to float: a row's variance times n. */
+    public float rowSquaredDeviations(float[] x, int off, int n, float c) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            float d = x[off + i] - c;
+            s += d * d;
+        }
+        return (float) s;
+    }
+
+    /**
+     * {@code x[i] = exp(x[i] - shift)} in place over {@code x[off .. off+n)} (the exponential of
+     * {@link #unary}'s EXP), returning the sum of the results: a softmax row's numerators and
+     * denominator, with {@code shift} the row's max.
+     */
+    public float rowExpSum(float[] x, int off, int n, float shift) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] -= shift;
+        }
+        unary(UnaryOp.EXP, 0, 0, x, x, off, n);
+        return rowSum(x, off, n);
+    }
+
     /**
      * The rectangle rows {@code [r0, r1)} x columns {@code [c0, c1)} of the packed SGEMM
      * {@code C (=|+=) alpha * A * B}, on the calling thread (operands as in {@link Gemm#sgemm},

@@ -210,6 +210,23 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public float rowSum(float[] x, int off, int n) {
+        return VectorRowKernels.sum(x, off, n);
+    }
+
+    @Override
+    public float rowSquaredDeviations(float[] x, int off, int n, float c) {
+        return VectorRowKernels.squaredDeviations(x, off, n, c);
+    }
+
+    @Override
+    public float rowExpSum(float[] x, int off, int n, float shift) {
+        VectorRowKernels.shift(x, off, n, shift);
+        VectorMath.apply(VectorMath.EXP, x, x, off, n);
+        return VectorRowKernels.sum(x, off, n);
+    }
+
+    @Override
     public float min(float[] x, int off, int n) {
         if (n < 2 * L) {
             return scalarMaxMin(false, x, off, n);

@@ -196,6 +196,43 @@ class KernelProviderTest {
 
     @ParameterizedTest
     @MethodSource("providers")
+    void rowKernelsOfTheFusedNormAndSoftmaxAreWithinFloatRoundingOfFloat64(KernelProvider provider) {
+        var rnd = new SplittableRandom(9);
+        for (int n : LENGTHS) {
+            float[] x = random(rnd, n + 5, -4, 6);
+            double exact = 0, magnitude = 0;
+            for (int i = 5; i < n + 5; i++) {
+                exact += x[i];
+                magnitude += Math.abs(x[i]);
+            }
+            // Float lanes: each partial sum rounds at most n times, a float ulp each time.
+            assertEquals(exact, provider.rowSum(x, 5, n), 0x1p-23 * n * magnitude, "rowSum n=" + n);
+            float c = (float) (exact / n);
+            double squares = 0;
+            for (int i = 5; i < n + 5; i++) {
+                squares += (double) (x[i] - c) * (x[i] - c);
+            }
+            assertEquals(squares, provider.rowSquaredDeviations(x, 5, n, c), 0x1p-23 * (n + 2) * squares,
+                    "rowSquaredDeviations n=" + n);
+            float[] e = x.clone();
+            float shift = provider.max(x, 5, n);
+            float sum = provider.rowExpSum(e, 5, n, shift);
+            double total = 0;
+            for (int i = 0; i < n + 5; i++) {
+                if (i < 5) {
+                    assertEquals(x[i], e[i], "rowExpSum wrote outside its row, n=" + n);
+                    continue;
+                }
+                double want = Math.exp((double) x[i] - shift);
+                assertEquals(want, e[i], 1e-6 * want, "rowExpSum element " + i + ", n=" + n);
+                total += e[i];
+            }
+            assertEquals(total, sum, 0x1p-23 * (n + 1) * total, "rowExpSum's sum, n=" + n);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
     void sumOfAMillionTenthsDoesNotDrift(KernelProvider provider) {
         float[] x = new float[1_000_000];
         java.util.Arrays.fill(x, 0.1f);
