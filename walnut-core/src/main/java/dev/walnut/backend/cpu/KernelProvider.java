@@ -142,6 +142,37 @@ public abstract class KernelProvider {
         return (float) sum(x, off, n);
     }
 
+    /**
+     * {@code out[oo + i] = x[xo + i] + r[ro + i]} (or a copy of x where {@code r} is null) for
+     * {@code i < n}, returning the sum of the results: a layer norm's residual add and the sum for
+     * its mean in one pass. {@code out} may be {@code x} or {@code r} at the same offset.
+     */
+    public float rowAddSum(float[] x, int xo, float[] r, int ro, float[] out, int oo, int n) {
+        if (r != null) {
+            for (int i = 0; i < n; i++) {
+                out[oo + i] = x[xo + i] + r[ro + i];
+            }
+        } else if (out != x || oo != xo) {
+            System.arraycopy(x, xo, out, oo, n);
+        }
+        return rowSum(out, oo, n);
+    }
+
+    /**
+     * {@code z[zo + i] = ((z[zo + i] - mean) * rstd) * w[wo + i] + b[bo + i]} in place for
+     * {@code i < n}, each operation rounded on its own (no fused multiply-add); a null {@code w}
+     * or {@code b} is left out: a layer norm's normalization and affine.
+     */
+    public void rowNormalize(float[] z, int zo, int n, float mean, float rstd, float[] w, int wo, float[] b, int bo) {
+        for (int i = 0; i < n; i++) {
+            float y = (z[zo + i] - mean) * rstd;
+            if (w != null) {
+                y *= w[wo + i];
+            }
+            z[zo + i] = b == null ? y : y + b[bo + i];
+        }
+    }
+
     /** {@code sum((x[i] - c)^2)} over {@code x[off .. off+n)}, each square rounded to float: a row's variance times n. */
     public float rowSquaredDeviations(float[] x, int off, int n, float c) {
         double s = 0;

@@ -43,34 +43,16 @@ public final class NormKernels {
     }
 
     /**
-     * One row in four passes, all in cache: the residual add (or copy), the sum, the squared
-     * deviations from the mean (summed without storing them), and the normalization with the
-     * affine, which forms {@code ((z - mean) * rstd) * w + b} as the decomposition rounds it.
+     * One row in three passes, all in cache, on the provider's row kernels: the residual add (or
+     * copy) with the sum, the squared deviations from the mean (summed without storing them),
+     * and the normalization with the affine, {@code ((z - mean) * rstd) * w + b} rounded as the
+     * decomposition rounds it.
      */
     private static void row(KernelProvider p, float[] x, int xo, float[] r, int ro, float[] w, int wo, float[] b, int bo,
                             int n, double eps, float[] out, int oo) {
-        if (r != null) {
-            for (int j = 0; j < n; j++) {
-                out[oo + j] = x[xo + j] + r[ro + j];
-            }
-        } else if (out != x || oo != xo) {
-            System.arraycopy(x, xo, out, oo, n);
-        }
-        float mean = p.rowSum(out, oo, n) / n;
+        float mean = p.rowAddSum(x, xo, r, ro, out, oo, n) / n;
         float var = p.rowSquaredDeviations(out, oo, n, mean) / n;
         float rstd = (float) (1.0 / Math.sqrt((double) (var + (float) eps)));
-        if (w != null && b != null) {
-            for (int j = 0; j < n; j++) {
-                out[oo + j] = (out[oo + j] - mean) * rstd * w[wo + j] + b[bo + j];
-            }
-        } else if (w != null) {
-            for (int j = 0; j < n; j++) {
-                out[oo + j] = (out[oo + j] - mean) * rstd * w[wo + j];
-            }
-        } else {
-            for (int j = 0; j < n; j++) {
-                out[oo + j] = (out[oo + j] - mean) * rstd + (b == null ? 0f : b[bo + j]);
-            }
-        }
+        p.rowNormalize(out, oo, n, mean, rstd, w, wo, b, bo);
     }
 }

@@ -215,6 +215,16 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public float rowAddSum(float[] x, int xo, float[] r, int ro, float[] out, int oo, int n) {
+        return VectorRowKernels.addSum(x, xo, r, ro, out, oo, n);
+    }
+
+    @Override
+    public void rowNormalize(float[] z, int zo, int n, float mean, float rstd, float[] w, int wo, float[] b, int bo) {
+        VectorRowKernels.normalize(z, zo, n, mean, rstd, w, wo, b, bo);
+    }
+
+    @Override
     public float rowSquaredDeviations(float[] x, int off, int n, float c) {
         return VectorRowKernels.squaredDeviations(x, off, n, c);
     }

@@ -44,6 +44,48 @@ final class VectorRowKernels {
         return s;
     }
 
+    /** {@code out = x + r} (or x copied where r is null), returning the sum of out: float lanes, then the tail in order. */
+    static float addSum(float[] x, int xo, float[] r, int ro, float[] out, int oo, int n) {
+        if (r == null) {
+            if (out != x || oo != xo) {
+                System.arraycopy(x, xo, out, oo, n);
+            }
+            return sum(out, oo, n);
+        }
+        FloatVector s0 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector z = FloatVector.fromArray(S, x, xo + i).add(FloatVector.fromArray(S, r, ro + i));
+            z.intoArray(out, oo + i);
+            s0 = s0.add(z);
+        }
+        float s = s0.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float z = x[xo + i] + r[ro + i];
+            out[oo + i] = z;
+            s += z;
+        }
+        return s;
+    }
+
+    /** {@code z = ((z - mean) * rstd) * w + b} in place, w and b optional, each operation rounded on its own. */
+    static void normalize(float[] z, int zo, int n, float mean, float rstd, float[] w, int wo, float[] b, int bo) {
+        int i = 0;
+        if (w != null && b != null) {
+            for (; i + L <= n; i += L) {
+                FloatVector.fromArray(S, z, zo + i).sub(mean).mul(rstd).mul(FloatVector.fromArray(S, w, wo + i))
+                        .add(FloatVector.fromArray(S, b, bo + i)).intoArray(z, zo + i);
+            }
+        }
+        for (; i < n; i++) {
+            float y = (z[zo + i] - mean) * rstd;
+            if (w != null) {
+                y *= w[wo + i];
+            }
+            z[zo + i] = b == null ? y : y + b[bo + i];
+        }
+    }
+
     /** {@code sum((x[i] - c)^2)} over {@code x[off .. off+n)}, each square rounded to float. */
     static float squaredDeviations(float[] x, int off, int n, float c) {
         FloatVector s0 = FloatVector.zero(S);

@@ -233,6 +233,43 @@ class KernelProviderTest {
 
     @ParameterizedTest
     @MethodSource("providers")
+    void layerNormRowKernelsGiveTheScalarLoopsElementsBitForBit(KernelProvider provider) {
+        var rnd = new SplittableRandom(10);
+        for (int n : LENGTHS) {
+            float[] x = random(rnd, n + 3, -2, 5);
+            float[] r = random(rnd, n + 1, -1, 1);
+            float[] w = random(rnd, n + 2, 0.5, 1.5);
+            float[] b = random(rnd, n + 4, -1, 1);
+            float[] z = new float[n + 6];
+            float sum = provider.rowAddSum(x, 3, r, 1, z, 6, n);
+            double exact = 0, magnitude = 0;
+            for (int i = 0; i < n; i++) {
+                assertEquals(x[3 + i] + r[1 + i], z[6 + i], "rowAddSum element " + i + ", n=" + n);
+                exact += z[6 + i];
+                magnitude += Math.abs(z[6 + i]);
+            }
+            assertEquals(exact, sum, 0x1p-23 * n * magnitude, "rowAddSum's sum, n=" + n);
+            float[] copy = new float[n + 6];
+            assertEquals(provider.rowSum(x, 3, n), provider.rowAddSum(x, 3, null, 0, copy, 6, n), "n=" + n);
+            assertTrue(Arrays.equals(x, 3, n + 3, copy, 6, n + 6), "rowAddSum without a residual copies x, n=" + n);
+            for (int mask = 0; mask < 4; mask++) {
+                float[] ww = (mask & 1) != 0 ? w : null;
+                float[] bb = (mask & 2) != 0 ? b : null;
+                float[] y = z.clone();
+                provider.rowNormalize(y, 6, n, 0.25f, 1.5f, ww, 2, bb, 4);
+                for (int i = 0; i < n; i++) {
+                    float want = (z[6 + i] - 0.25f) * 1.5f;
+                    want = ww == null ? want : want * w[2 + i];
+                    want = bb == null ? want : want + b[4 + i];
+                    assertEquals(want, y[6 + i], "rowNormalize element " + i + ", n=" + n + ", mask " + mask);
+                }
+                assertTrue(Arrays.equals(z, 0, 6, y, 0, 6), "rowNormalize wrote before its row");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
     void sumOfAMillionTenthsDoesNotDrift(KernelProvider provider) {
         float[] x = new float[1_000_000];
         java.util.Arrays.fill(x, 0.1f);
