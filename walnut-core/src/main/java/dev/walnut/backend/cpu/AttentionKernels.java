@@ -3,9 +3,9 @@ package dev.walnut.backend.cpu;
 /**
  * Scaled dot-product attention {@code softmax(scale * Q K^T) V} over a batch of (head) items, for
  * the compiler's fused attention: each task computes a block of query rows' scores into a
- * scratch block, exponentiates them in place and multiplies by V while the block is in cache,
- * dividing each output row by its softmax denominator last, so the {@code [items, L, S]} scores
- * are never written out, read back by the softmax and read again by the second product.
+ * scratch block, normalizes them in place and multiplies by V while the block is in cache, so the
+ * {@code [items, L, S]} scores are never written out, read back by the softmax and read again by
+ * the second product.
  *
  * <p>Items are {@code batches x heads}, each with its own offset stride for Q, K, V and the
  * output, so an imported model's heads are read where its projection wrote them (strided views
@@ -16,7 +16,7 @@ package dev.walnut.backend.cpu;
  * provider's blocked GEMM ({@link KernelProvider#sgemmBlock}), which packs K^T, V and the row
  * blocks into the thread's reused buffers: packing K and V once per item as separate matrices
  * allocated 64 KB per item (8 MB per batch-8 encoder call), and that allocation was a quarter of
- * the encoder's time in a profile. The per-thread scores and sums are reused too.
+ * the encoder's time in a profile. The per-thread scores block is reused too.
  *
  * <pre>{@code
  * // q, k, v [4, 128, 64] contiguous items; out the same
@@ -32,19 +32,15 @@ public final class AttentionKernels {
     /** Query rows per block: the scores block ({@code ROWS * S} floats) stays in L2 for typical S. */
     private static final int ROWS = 128;
 
-    /** Per-thread scratch: a block's scores, then its row sums; grown on demand, never shrunk. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
-        new float[0], new float[0]});
+    /** Per-thread scratch for a block's scores; grown on demand, never shrunk. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
-    private static float[][] scratch(int scores, int rows) {
+    private static float[] scratch(int size) {
         float[][] w = SCRATCH.get();
-        if (w[0].length < scores) {
-            w[0] = new float[scores];
+        if (w[0].length < size) {
+            w[0] = new float[size];
         }
-        if (w[1].length < rows) {
-            w[1] = new float[rows];
-        }
-        return w;
+        return w[0];
     }
 
     /**
@@ -67,9 +63,7 @@ public final class AttentionKernels {
         boolean perItem = blocks == 1 || items >= Parallel.threads();
         int tasks = perItem ? items : items * blocks;
         Parallel.forRange(tasks, 1, (lo, hi) -> {
-            float[][] w = scratch(rows * Math.max(s, 1), rows);
-            float[] scores = w[0];
-            float[] sums = w[1];
+            float[] scores = scratch(rows * Math.max(s, 1));
             for (int t = lo; t < hi; t++) {
                 int item = perItem ? t : t / blocks;
                 int b = item / heads;
@@ -81,7 +75,7 @@ public final class AttentionKernels {
                 int r0 = perItem ? 0 : (t % blocks) * rows;
                 int r1 = perItem ? l : Math.min(l, r0 + rows);
                 if (s > 0 && d > 0) {
-                    rows(r0, r1, rows, s, d, dv, scale, q, qo, qSt, k, ko, kSt, v, vo, vSt, out, oo, oSt[2], scores, sums);
+                    rows(r0, r1, rows, s, d, dv, scale, q, qo, qSt, k, ko, kSt, v, vo, vSt, out, oo, oSt[2], scores);
                 } else {
                     // No keys, or empty heads: the general GEMM gives C = 0 and a uniform softmax.
                     for (int i = r0; i < r1; i += rows) {
@@ -98,31 +92,19 @@ public final class AttentionKernels {
 
     /**
      * Rows {@code [r0, r1)} of one item, a block of {@code rows} at a time: the scores
-     * {@code scale * Q K^T} (B = K^T read through K's strides), the softmax's numerators in place
-     * with the denominators kept, the product with V, and the normalization of the dv-wide output
-     * rows (instead of the s-wide score rows before the product: one pass fewer over the scores,
-     * and a narrower one).
+     * {@code scale * Q K^T} (B = K^T read through K's strides), their softmax in place (the eager
+     * softmax's row kernel), and the product with V, each as the eager ops round it.
      */
     private static void rows(int r0, int r1, int rows, int s, int d, int dv, float scale, float[] q, int qo, int[] qSt,
                              float[] k, int ko, int[] kSt, float[] v, int vo, int[] vSt, float[] out, int oo, int ldo,
-                             float[] scores, float[] sums) {
+                             float[] scores) {
         KernelProvider p = KernelProvider.get();
         for (int i = r0; i < r1; i += rows) {
             int m = Math.min(rows, r1 - i);
             p.sgemmBlock(0, m, 0, s, d, scale, q, qo + i * qSt[2], qSt[2], qSt[3], k, ko, kSt[3], kSt[2], scores, 0, s, 1,
                     false);
-            for (int r = 0; r < m; r++) {
-                int ro = r * s;
-                sums[r] = p.rowExpSum(scores, ro, s, p.max(scores, ro, s));
-            }
+            ReduceKernels.softmax(scores, 0, m, s, 1, scores, 0, false);
             p.sgemmBlock(0, m, 0, dv, s, 1f, scores, 0, s, 1, v, vo, vSt[2], vSt[3], out, oo + i * ldo, ldo, 1, false);
-            for (int r = 0; r < m; r++) {
-                int o = oo + (i + r) * ldo;
-                float sum = sums[r];
-                for (int j = 0; j < dv; j++) {
-                    out[o + j] /= sum;
-                }
-            }
         }
     }
 }

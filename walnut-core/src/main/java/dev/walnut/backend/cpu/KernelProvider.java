@@ -130,32 +130,17 @@ public abstract class KernelProvider {
     /** NaN-propagating minimum of a non-empty run ({@code min(-0, 0)} is {@code -0}). */
     public abstract float min(float[] x, int off, int n);
 
-    // Row kernels of the fused layer norm and attention softmax (NormKernels, AttentionKernels):
-    // short rows (a transformer's 256 features, 128 keys) that are already in cache, where the
-    // double-lane sum's conversions and the extra passes over the row were the cost. Their sums
-    // may run in float lanes (a vector provider does): the fused ops they serve are specified
-    // to within 1e-6 relative of their compositions, not to the composition's bits. The forms
-    // here are the reference (double sums, as sum).
+    // Row kernels of the fused layer norm (NormKernels): short rows (a transformer's 256
+    // features) already in cache, where the passes over the row were the cost. Each result
+    // element is one IEEE operation chain on its own inputs, so every provider gives the same
+    // bits and the fused norm keeps the decomposition's (its sums stay on sum).
 
-    /** Sum of {@code x[off .. off+n)}, in float lanes where a provider vectorizes it. */
-    public float rowSum(float[] x, int off, int n) {
-        return (float) sum(x, off, n);
-    }
-
-    /**
-     * {@code out[oo + i] = x[xo + i] + r[ro + i]} (or a copy of x where {@code r} is null) for
-     * {@code i < n}, returning the sum of the results: a layer norm's residual add and the sum for
-     * its mean in one pass. {@code out} may be {@code x} or {@code r} at the same offset.
-     */
-    public float rowAddSum(float[] x, int xo, float[] r, int ro, float[] out, int oo, int n) {
-        if (r != null) {
-            for (int i = 0; i < n; i++) {
-                out[oo + i] = x[xo + i] + r[ro + i];
-            }
-        } else if (out != x || oo != xo) {
-            System.arraycopy(x, xo, out, oo, n);
+    /** {@code sq[i] = (x[off + i] - c) * (x[off + i] - c)} for {@code i < n}, the difference rounded to float first. */
+    public void rowSquaredDeviations(float[] x, int off, int n, float c, float[] sq) {
+        for (int i = 0; i < n; i++) {
+            float d = x[off + i] - c;
+            sq[i] = d * d;
         }
-        return rowSum(out, oo, n);
     }
 
     /**
@@ -171,29 +156,6 @@ public abstract class KernelProvider {
             }
             z[zo + i] = b == null ? y : y + b[bo + i];
         }
-    }
-
-    /** {@code sum((x[i] - c)^2)} over {@code x[off .. off+n)}, each square rounded to float: a row's variance times n. */
-    public float rowSquaredDeviations(float[] x, int off, int n, float c) {
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            float d = x[off + i] - c;
-            s += d * d;
-        }
-        return (float) s;
-    }
-
-    /**
-     * {@code x[i] = exp(x[i] - shift)} in place over {@code x[off .. off+n)} (the exponential of
-     * {@link #unary}'s EXP), returning the sum of the results: a softmax row's numerators and
-     * denominator, with {@code shift} the row's max.
-     */
-    public float rowExpSum(float[] x, int off, int n, float shift) {
-        for (int i = 0; i < n; i++) {
-            x[off + i] -= shift;
-        }
-        unary(UnaryOp.EXP, 0, 0, x, x, off, n);
-        return rowSum(x, off, n);
     }
 
     /**

@@ -6,8 +6,8 @@ package dev.walnut.backend.cpu;
  * row of {@code n}. The decomposition a traced {@code LayerNorm} leaves (mean, subtract, square,
  * sum, scale, rsqrt, multiply, affine; plus the residual add in front of it) reads and writes the
  * whole activation about ten times; here each row is read once and written in place while it is
- * in cache. The sums run on the active {@link KernelProvider}'s row kernels (float lanes with the
- * Vector API; the fused op is specified to within 1e-6 relative of the decomposition).
+ * in cache. The sums run on the active {@link KernelProvider}'s vector row kernels, accumulated
+ * in double, as the eager reductions are, so the fused norm gives the decomposition's bits.
  *
  * <pre>{@code
  * NormKernels.layerNorm(x, 0, residual, 0, gamma, 0, beta, 0, rows, 256, 1e-5, out, 0);
@@ -36,22 +36,32 @@ public final class NormKernels {
         }
         Parallel.forRange(rows, Math.max(1, GRAIN_ELEMENTS / n), (lo, hi) -> {
             KernelProvider p = KernelProvider.get();
+            float[] sq = new float[n];
             for (int i = lo; i < hi; i++) {
-                row(p, x, xOff + i * n, r, rOff + i * n, w, wOff, b, bOff, n, eps, out, outOff + i * n);
+                row(p, x, xOff + i * n, r, rOff + i * n, w, wOff, b, bOff, n, eps, out, outOff + i * n, sq);
             }
         });
     }
 
     /**
-     * One row in three passes, all in cache, on the provider's row kernels: the residual add (or
-     * copy) with the sum, the squared deviations from the mean (summed without storing them),
-     * and the normalization with the affine, {@code ((z - mean) * rstd) * w + b} rounded as the
-     * decomposition rounds it.
+     * One row in five passes, all in cache: the residual add (or copy), the sum, the squared
+     * deviations from the mean into a scratch row, their sum, and the normalization with the
+     * affine, {@code ((z - mean) * rstd) * w + b}. Each step rounds as the decomposition's op
+     * does (the sums are the eager reductions' double-lane {@code sum}), so the fused norm gives
+     * its bits; the deviations are formed twice instead of being stored between the passes.
      */
     private static void row(KernelProvider p, float[] x, int xo, float[] r, int ro, float[] w, int wo, float[] b, int bo,
-                            int n, double eps, float[] out, int oo) {
-        float mean = p.rowAddSum(x, xo, r, ro, out, oo, n) / n;
-        float var = p.rowSquaredDeviations(out, oo, n, mean) / n;
+                            int n, double eps, float[] out, int oo, float[] sq) {
+        if (r != null) {
+            for (int j = 0; j < n; j++) {
+                out[oo + j] = x[xo + j] + r[ro + j];
+            }
+        } else if (out != x || oo != xo) {
+            System.arraycopy(x, xo, out, oo, n);
+        }
+        float mean = (float) (p.sum(out, oo, n) / n);
+        p.rowSquaredDeviations(out, oo, n, mean, sq);
+        float var = (float) (p.sum(sq, 0, n) / n);
         float rstd = (float) (1.0 / Math.sqrt((double) (var + (float) eps)));
         p.rowNormalize(out, oo, n, mean, rstd, w, wo, b, bo);
     }

@@ -210,30 +210,13 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
-    public float rowSum(float[] x, int off, int n) {
-        return VectorRowKernels.sum(x, off, n);
-    }
-
-    @Override
-    public float rowAddSum(float[] x, int xo, float[] r, int ro, float[] out, int oo, int n) {
-        return VectorRowKernels.addSum(x, xo, r, ro, out, oo, n);
+    public void rowSquaredDeviations(float[] x, int off, int n, float c, float[] sq) {
+        VectorRowKernels.squaredDeviations(x, off, n, c, sq);
     }
 
     @Override
     public void rowNormalize(float[] z, int zo, int n, float mean, float rstd, float[] w, int wo, float[] b, int bo) {
         VectorRowKernels.normalize(z, zo, n, mean, rstd, w, wo, b, bo);
-    }
-
-    @Override
-    public float rowSquaredDeviations(float[] x, int off, int n, float c) {
-        return VectorRowKernels.squaredDeviations(x, off, n, c);
-    }
-
-    @Override
-    public float rowExpSum(float[] x, int off, int n, float shift) {
-        VectorRowKernels.shift(x, off, n, shift);
-        VectorMath.apply(VectorMath.EXP, x, x, off, n);
-        return VectorRowKernels.sum(x, off, n);
     }
 
     @Override
