@@ -340,8 +340,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, Tensor out) {
-        ((PackedLinearWeight) weight).applyInto(x, bias, out);
+    public void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, boolean relu, Tensor out) {
+        ((PackedLinearWeight) weight).applyInto(x, bias, relu, out);
     }
 
     @Override

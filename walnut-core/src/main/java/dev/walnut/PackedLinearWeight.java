@@ -51,11 +51,14 @@ final class PackedLinearWeight implements Kernels.PackedWeight {
                 bias == null ? null : bias.layout()), new int[] {x.shape[0], n});
     }
 
-    /** {@link #apply} into a contiguous F32 {@code out} of shape {@code [m, n]} (not overlapping x or the bias). */
-    void applyInto(Tensor x, Tensor bias, Tensor out) {
+    /**
+     * {@link #apply} into a contiguous F32 {@code out} of shape {@code [m, n]} (not overlapping x or
+     * the bias), then a ReLU with {@code relu}.
+     */
+    void applyInto(Tensor x, Tensor bias, boolean relu, Tensor out) {
         Elementwise.checkOut("fusedLinear", out, DType.F32, x.shape[0], n);
         Backends.CPU.linearPackedInto(x.storage, x.layout(), matrix, n, bias == null ? null : bias.storage,
-                bias == null ? null : bias.layout(), out.storage, out.offset);
+                bias == null ? null : bias.layout(), relu, out.storage, out.offset);
         out.storage.bumpVersion();
     }
 }

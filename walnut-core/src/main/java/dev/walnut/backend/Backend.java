@@ -357,7 +357,10 @@ public interface Backend {
 
     /**
      * {@link #linearPacked} into {@code m * n} contiguous F32 elements of {@code out} from
-     * {@code outOff} ({@code out} must not overlap {@code x} or the bias).
+     * {@code outOff} ({@code out} must not overlap {@code x} or the bias), with {@code relu} a ReLU
+     * applied to each block of the product as it is stored (while it is in cache), not by a
+     * second pass over the whole output.
      */
-    void linearPackedInto(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb, Storage out, int outOff);
+    void linearPackedInto(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb, boolean relu, Storage out,
+                          int outOff);
 }

@@ -283,8 +283,8 @@ public interface Kernels {
     /** {@link #elementwise} into {@code out}. */
     void elementwiseInto(dev.walnut.backend.ElementwiseProgram program, Tensor[] inputs, Tensor out);
 
-    /** {@link #linearPacked} into {@code out} [m, n]. */
-    void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, Tensor out);
+    /** {@link #linearPacked} into {@code out} [m, n], then a ReLU with {@code relu} (applied block by block as the product is stored). */
+    void linearPackedInto(Tensor x, PackedWeight weight, Tensor bias, boolean relu, Tensor out);
 
     /** {@link #matmul} into {@code out}; two 2-d operands of out's dtype allocate nothing. */
     void matmulInto(Tensor a, Tensor b, Tensor out);

@@ -592,15 +592,17 @@ public final class FusedOps {
             Tensor b = in.length > 2 ? in[2] : null;
             Tensor y;
             if (packs(attrs, in[0], w)) {
-                y = K.linearPacked(x, packed(w, attrs.weightKN()), b);
+                // One output, the ReLU applied as its blocks are stored (not a second tensor).
+                y = Tensor.zeros(new long[] {x.size(0), w.size(attrs.weightKN() ? 1 : 0)}, DType.F32);
+                K.linearPackedInto(x, packed(w, attrs.weightKN()), b, attrs.relu(), y);
             } else {
                 y = K.matmul(x, rightOperand(w, attrs.weightKN()));
                 if (b != null) {
                     y = K.binary("add", BinaryOp.ADD, y, b, y.dtype(), y.dtype());
                 }
-            }
-            if (attrs.relu()) {
-                y = K.unary(UnaryOp.RELU, 0, 0, y, y.dtype());
+                if (attrs.relu()) {
+                    y = K.unary(UnaryOp.RELU, 0, 0, y, y.dtype());
+                }
             }
             return Specs.one(in[0].dim() == 2 ? y : K.reshape(y, outShape(in[0].shape(), y.size(1)), false));
         }
@@ -619,10 +621,7 @@ public final class FusedOps {
             if (packs(attrs, in[0], w) && out[0].isContiguous()) {
                 // out is contiguous, so its [rows, n] reshape is a view the GEMM writes through.
                 Tensor o = out[0].dim() == 2 ? out[0] : K.reshape(out[0], new long[] {out[0].numel() / Math.max(1, out[0].size(-1)), out[0].size(-1)}, true);
-                K.linearPackedInto(rows(in[0]), packed(w, attrs.weightKN()), b, o);
-                if (attrs.relu()) {
-                    K.unaryInto(UnaryOp.RELU, 0, 0, o, o); // in place: each element is read, then written
-                }
+                K.linearPackedInto(rows(in[0]), packed(w, attrs.weightKN()), b, attrs.relu(), o);
             } else {
                 // The unpacked path is matmul + add + relu, each allocating; copying keeps the bits.
                 Tensor y = compute(attrs, in)[0];

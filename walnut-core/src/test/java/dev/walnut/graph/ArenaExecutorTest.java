@@ -197,8 +197,9 @@ class ArenaExecutorTest {
         // Rounds until the arena's calls allocate at most one hidden tensor each: until C2 has
         // compiled the GEMM, its boxed vectors would hide what the plan saves.
         long arenaBytes = fewestBytesPerRound(() -> arena.apply(x), 10, 60, 10L * hidden) / 10;
-        // The default executor allocates four [64, 512] hidden tensors (two linear outputs, two
-        // ReLU outputs) and the output; the arena writes the hidden ones into its two buffers, so
+        // The default executor allocates two [64, 512] hidden tensors (the fused linear outputs,
+        // each ReLU applied as its blocks are stored) and the output; the arena writes the hidden
+        // ones into its buffers, so
         // a call allocates only the [64, 10] output and a few small objects (the input's flattening
         // view, layouts): 3.2 KB when run alone. What the GEMM itself allocates is the same work in
         // both modes but not a fixed amount: after some other tests in the same JVM it was seen to
@@ -207,8 +208,8 @@ class ArenaExecutorTest {
         // machine delays by tens of seconds; so the check is on what the arena saves, measured
         // once the arena's calls have come down (under load a full suite once saw 7.4 MB per call
         // in both modes, and a rerun of this check alone passed).
-        assertTrue(plainBytes > 4 * hidden, "default: " + plainBytes + " B per call");
-        assertTrue(plainBytes - arenaBytes > 2 * hidden,
+        assertTrue(plainBytes > 2 * hidden, "default: " + plainBytes + " B per call");
+        assertTrue(plainBytes - arenaBytes > hidden,
                 "default: " + plainBytes + " B per call, reduce-overhead: " + arenaBytes + " B per call");
     }
 

@@ -107,6 +107,21 @@ class AttentionFusionTest {
     }
 
     @Test
+    void longSequencesRunInSeveralRowBlocksAndMatchTheF64Composition() {
+        // 300 query rows: three row blocks per item, split across threads for one item and
+        // within each task for five items; 200 keys, value width 7 (a partial GEMM panel).
+        for (long items : new long[] {1, 5}) {
+            Tensor q = randn(5, DType.F64, items, 300, 16);
+            Tensor k = randn(6, DType.F64, items, 200, 16);
+            Tensor v = randn(7, DType.F64, items, 200, 7).mul(3.0);
+            FusedOps.Attention attrs = new FusedOps.Attention(0.5);
+            Tensor expected = q.matmul(k.transpose(1, 2)).mul(0.5).softmax(2).matmul(v);
+            Tensor actual = Dispatcher.call(FusedOps.ATTENTION, attrs, q.to(DType.F32), k.to(DType.F32), v.to(DType.F32));
+            assertTrue(relativeError(expected, actual) <= 1e-6, items + " items: " + relativeError(expected, actual));
+        }
+    }
+
+    @Test
     void theHeadsLastF32KernelReadsStridedHeadsAndMatchesTheF64Composition() {
         // q, k, v as slices of one [B, L, 3 * H * d] projection, split into [B, L, H, d] views.
         Tensor qkv = randn(4, DType.F64, 2, 70, 3 * 3 * 16);

@@ -219,6 +219,30 @@ class LinearFusionTest {
     }
 
     @Test
+    void thePackedLinearAppliesItsReluBlockByBlockWithTheBitsOfAReluAfterIt() {
+        // Large enough for the packed GEMM split across threads (each thread's row blocks get the
+        // ReLU as they are stored), with and without a bias, allocating (compute) and into a
+        // preallocated output (computeInto, the arena's path): ReLU is exact, so the fused result
+        // must equal the activation-free product with a ReLU after it, bit for bit.
+        Tensor x = randn(11, DType.F32, 2, 160, 96);
+        Tensor w = randn(12, DType.F32, 96, 300);
+        Tensor b = randn(13, DType.F32, 300);
+        FusedOps.Linear relu = new FusedOps.Linear("relu", true);
+        FusedOps.Linear none = new FusedOps.Linear("none", true);
+        for (Tensor[] in : List.of(new Tensor[] {x, w, b}, new Tensor[] {x, w})) {
+            Tensor linear = Dispatcher.call(FusedOps.LINEAR, none, in);
+            Tensor composed = in.length == 3 ? x.matmul(w).add(b) : x.matmul(w);
+            assertTrue(relativeError(composed, linear) <= 1e-6, "inputs " + in.length);
+            Tensor expected = linear.relu();
+            assertTrue(expected.lt(0.0).sum().item() == 0 && expected.eq(0.0).sum().item() > 0, "inputs " + in.length);
+            assertBitIdentical(expected, Dispatcher.call(FusedOps.LINEAR, relu, in));
+            Tensor out = Tensor.full(expected.shape(), -1.0, DType.F32);
+            FusedOps.LINEAR.computeInto(relu, in, new Tensor[] {out});
+            assertBitIdentical(expected, out);
+        }
+    }
+
+    @Test
     void aCompiledLinearOn3dInputGivesTheEagerModulesBits() {
         Tensor.manualSeed(6);
         Module model = new Sequential(new Linear(64, 96), new ReLU(), new Linear(96, 32));

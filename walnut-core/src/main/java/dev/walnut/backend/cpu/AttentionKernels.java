@@ -11,9 +11,12 @@ package dev.walnut.backend.cpu;
  * output, so an imported model's heads are read where its projection wrote them (strided views
  * of one {@code [.., L, 3E]} activation) and written where the out-projection reads them
  * ({@code [B, L, H, dv]} rows), with no permute copies on either side. Where there are enough
- * items to keep every thread busy, a task is one item: its {@code K^T} and {@code V} are packed
- * once for all its row blocks, and the packed products read Q's rows and the score rows in
- * place (the GEMM's fastest path).
+ * items to keep every thread busy, a task is one item, whose rows are one block for sequences
+ * up to 128 rows; fewer items than threads split their rows too. Both products run on the
+ * provider's blocked GEMM ({@link KernelProvider#sgemmBlock}), which packs K^T, V and the row
+ * blocks into the thread's reused buffers: packing K and V once per item as separate matrices
+ * allocated 64 KB per item (8 MB per batch-8 encoder call), and that allocation was a quarter of
+ * the encoder's time in a profile. The per-thread scores block is reused too.
  *
  * <pre>{@code
  * // q, k, v [4, 128, 64] contiguous items; out the same
@@ -27,7 +30,18 @@ public final class AttentionKernels {
     }
 
     /** Query rows per block: the scores block ({@code ROWS * S} floats) stays in L2 for typical S. */
-    private static final int ROWS = 64;
+    private static final int ROWS = 128;
+
+    /** Per-thread scratch for a block's scores; grown on demand, never shrunk. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    private static float[] scratch(int size) {
+        float[][] w = SCRATCH.get();
+        if (w[0].length < size) {
+            w[0] = new float[size];
+        }
+        return w[0];
+    }
 
     /**
      * {@code out[b, h] = softmax(scale * q[b, h] k[b, h]^T) v[b, h]} for {@code batches x heads}
@@ -45,11 +59,11 @@ public final class AttentionKernels {
         }
         int rows = Math.min(ROWS, l);
         int blocks = (l + rows - 1) / rows;
-        // One item per task packs its K and V once; fewer items than threads split their rows too.
+        // One item per task; fewer items than threads split their rows too.
         boolean perItem = blocks == 1 || items >= Parallel.threads();
         int tasks = perItem ? items : items * blocks;
         Parallel.forRange(tasks, 1, (lo, hi) -> {
-            float[] scores = new float[rows * Math.max(s, 1)];
+            float[] scores = scratch(rows * Math.max(s, 1));
             for (int t = lo; t < hi; t++) {
                 int item = perItem ? t : t / blocks;
                 int b = item / heads;
@@ -61,7 +75,7 @@ public final class AttentionKernels {
                 int r0 = perItem ? 0 : (t % blocks) * rows;
                 int r1 = perItem ? l : Math.min(l, r0 + rows);
                 if (s > 0 && d > 0) {
-                    packed(r0, r1, rows, s, d, dv, scale, q, qo, qSt, k, ko, kSt, v, vo, vSt, out, oo, oSt[2], scores);
+                    rows(r0, r1, rows, s, d, dv, scale, q, qo, qSt, k, ko, kSt, v, vo, vSt, out, oo, oSt[2], scores);
                 } else {
                     // No keys, or empty heads: the general GEMM gives C = 0 and a uniform softmax.
                     for (int i = r0; i < r1; i += rows) {
@@ -77,20 +91,20 @@ public final class AttentionKernels {
     }
 
     /**
-     * Rows {@code [r0, r1)} of one item with B packed once: {@code K^T} (element (p, j) is
-     * {@code k[j, p]}) and V, each multiplied by every row block of the item.
+     * Rows {@code [r0, r1)} of one item, a block of {@code rows} at a time: the scores
+     * {@code scale * Q K^T} (B = K^T read through K's strides), their softmax in place (the eager
+     * softmax's row kernel), and the product with V, each as the eager ops round it.
      */
-    private static void packed(int r0, int r1, int rows, int s, int d, int dv, float scale, float[] q, int qo, int[] qSt,
-                               float[] k, int ko, int[] kSt, float[] v, int vo, int[] vSt, float[] out, int oo, int ldo,
-                               float[] scores) {
+    private static void rows(int r0, int r1, int rows, int s, int d, int dv, float scale, float[] q, int qo, int[] qSt,
+                             float[] k, int ko, int[] kSt, float[] v, int vo, int[] vSt, float[] out, int oo, int ldo,
+                             float[] scores) {
         KernelProvider p = KernelProvider.get();
-        PackedMatrix kt = p.packB(d, s, k, ko, kSt[3], kSt[2]);
-        PackedMatrix vp = p.packB(s, dv, v, vo, vSt[2], vSt[3]);
         for (int i = r0; i < r1; i += rows) {
             int m = Math.min(rows, r1 - i);
-            p.sgemmPackedBlock(0, m, 0, s, scale, q, qo + i * qSt[2], qSt[2], qSt[3], kt, scores, 0, s, false);
+            p.sgemmBlock(0, m, 0, s, d, scale, q, qo + i * qSt[2], qSt[2], qSt[3], k, ko, kSt[3], kSt[2], scores, 0, s, 1,
+                    false);
             ReduceKernels.softmax(scores, 0, m, s, 1, scores, 0, false);
-            p.sgemmPackedBlock(0, m, 0, dv, 1f, scores, 0, s, 1, vp, out, oo + i * ldo, ldo, false);
+            p.sgemmBlock(0, m, 0, dv, s, 1f, scores, 0, s, 1, v, vo, vSt[2], vSt[3], out, oo + i * ldo, ldo, 1, false);
         }
     }
 }

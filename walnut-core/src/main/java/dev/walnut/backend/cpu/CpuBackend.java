@@ -1109,37 +1109,56 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage linearPacked(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb) {
         Storage out = allocate(DType.F32, lx.shape()[0] * n);
-        linearPackedInto(x, lx, w, n, bias, lb, out, 0);
+        linearPackedInto(x, lx, w, n, bias, lb, false, out, 0);
         return out;
     }
 
     @Override
-    public void linearPackedInto(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb, Storage out, int outOff) {
+    public void linearPackedInto(Storage x, Layout lx, Packed w, int n, Storage bias, Layout lb, boolean relu, Storage out,
+                                 int outOff) {
         int m = lx.shape()[0];
         float[] o = (float[]) a(out);
         PackedMatrix p = (PackedMatrix) w;
-        if (bias == null || m == 0 || n == 0 || p.rows() == 0) {
+        if (m == 0 || n == 0 || p.rows() == 0) {
             if (bias != null) {
                 fillBias(o, outOff, n, (float[]) a(bias), lb, 0, m, 0, n);
             }
             Gemm.sgemmPacked(m, 1f, (float[]) a(x), lx.offset(), lx.strides()[0], lx.strides()[1], p, o, outOff, n,
                     bias != null);
+            if (relu) {
+                reluBlock(o, outOff, n, 0, m, 0, n);
+            }
             return;
         }
         // The product accumulates onto the bias rows, written by each thread for its own
         // rectangle, a row block at a time, just before the block's product reads them back
-        // (the same sums as a whole-output fill first, which ran on one thread and from memory).
+        // (the same sums as a whole-output fill first, which ran on one thread and from memory);
+        // the ReLU then reads the block back while it is still in cache (a pass over the whole
+        // output afterwards read a feed-forward layer's [rows, 4d] from memory again).
         float[] xa = (float[]) a(x);
-        float[] bd = (float[]) a(bias);
+        float[] bd = bias == null ? null : (float[]) a(bias);
         int block = Math.max(1, GemmBlocking.current().rows());
         Gemm.forPackedBlocks(m, p, (r0, r1, c0, c1) -> {
             for (int i = r0; i < r1; i += block) {
                 int i1 = Math.min(r1, i + block);
-                fillBias(o, outOff, n, bd, lb, i, i1, c0, c1);
+                if (bd != null) {
+                    fillBias(o, outOff, n, bd, lb, i, i1, c0, c1);
+                }
                 p.provider().sgemmPackedBlock(i, i1, c0, c1, 1f, xa, lx.offset(), lx.strides()[0], lx.strides()[1], p, o,
-                        outOff, n, true);
+                        outOff, n, bd != null);
+                if (relu) {
+                    reluBlock(o, outOff, n, i, i1, c0, c1);
+                }
             }
         });
+    }
+
+    /** ReLU in place on rows [r0, r1) x columns [c0, c1) of the row-major C (row stride n), by the provider's kernel. */
+    private static void reluBlock(float[] o, int outOff, int n, int r0, int r1, int c0, int c1) {
+        KernelProvider kp = KernelProvider.get();
+        for (int i = r0; i < r1; i++) {
+            kp.unary(dev.walnut.backend.UnaryOp.RELU, 0, 0, o, o, outOff + i * n + c0, c1 - c0);
+        }
     }
 
     /** Rows [r0, r1) x columns [c0, c1) of the row-major C (row stride n) set to the bias. */

@@ -130,6 +130,34 @@ public abstract class KernelProvider {
     /** NaN-propagating minimum of a non-empty run ({@code min(-0, 0)} is {@code -0}). */
     public abstract float min(float[] x, int off, int n);
 
+    // Row kernels of the fused layer norm (NormKernels): short rows (a transformer's 256
+    // features) already in cache, where the passes over the row were the cost. Each result
+    // element is one IEEE operation chain on its own inputs, so every provider gives the same
+    // bits and the fused norm keeps the decomposition's (its sums stay on sum).
+
+    /** {@code sq[i] = (x[off + i] - c) * (x[off + i] - c)} for {@code i < n}, the difference rounded to float first. */
+    public void rowSquaredDeviations(float[] x, int off, int n, float c, float[] sq) {
+        for (int i = 0; i < n; i++) {
+            float d = x[off + i] - c;
+            sq[i] = d * d;
+        }
+    }
+
+    /**
+     * {@code z[zo + i] = ((z[zo + i] - mean) * rstd) * w[wo + i] + b[bo + i]} in place for
+     * {@code i < n}, each operation rounded on its own (no fused multiply-add); a null {@code w}
+     * or {@code b} is left out: a layer norm's normalization and affine.
+     */
+    public void rowNormalize(float[] z, int zo, int n, float mean, float rstd, float[] w, int wo, float[] b, int bo) {
+        for (int i = 0; i < n; i++) {
+            float y = (z[zo + i] - mean) * rstd;
+            if (w != null) {
+                y *= w[wo + i];
+            }
+            z[zo + i] = b == null ? y : y + b[bo + i];
+        }
+    }
+
     /**
      * The rectangle rows {@code [r0, r1)} x columns {@code [c0, c1)} of the packed SGEMM
      * {@code C (=|+=) alpha * A * B}, on the calling thread (operands as in {@link Gemm#sgemm},

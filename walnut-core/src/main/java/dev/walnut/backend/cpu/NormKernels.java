@@ -1,7 +1,5 @@
 package dev.walnut.backend.cpu;
 
-import dev.walnut.backend.UnaryOp;
-
 /**
  * Layer normalization of contiguous float rows in one pass per row, for the compiler's fused
  * layer norm: {@code z = x (+ r)}, then {@code (z - mean) / sqrt(var + eps) * w + b} over each
@@ -9,7 +7,7 @@ import dev.walnut.backend.UnaryOp;
  * sum, scale, rsqrt, multiply, affine; plus the residual add in front of it) reads and writes the
  * whole activation about ten times; here each row is read once and written in place while it is
  * in cache. The sums run on the active {@link KernelProvider}'s vector row kernels, accumulated
- * in double, as the eager reductions are.
+ * in double, as the eager reductions are, so the fused norm gives the decomposition's bits.
  *
  * <pre>{@code
  * NormKernels.layerNorm(x, 0, residual, 0, gamma, 0, beta, 0, rows, 256, 1e-5, out, 0);
@@ -45,6 +43,13 @@ public final class NormKernels {
         });
     }
 
+    /**
+     * One row in five passes, all in cache: the residual add (or copy), the sum, the squared
+     * deviations from the mean into a scratch row, their sum, and the normalization with the
+     * affine, {@code ((z - mean) * rstd) * w + b}. Each step rounds as the decomposition's op
+     * does (the sums are the eager reductions' double-lane {@code sum}), so the fused norm gives
+     * its bits; the deviations are formed twice instead of being stored between the passes.
+     */
     private static void row(KernelProvider p, float[] x, int xo, float[] r, int ro, float[] w, int wo, float[] b, int bo,
                             int n, double eps, float[] out, int oo, float[] sq) {
         if (r != null) {
@@ -55,26 +60,9 @@ public final class NormKernels {
             System.arraycopy(x, xo, out, oo, n);
         }
         float mean = (float) (p.sum(out, oo, n) / n);
-        for (int j = 0; j < n; j++) {
-            out[oo + j] -= mean;
-        }
-        // The row kernels read and write at one offset, so the squares go through a scratch row.
-        System.arraycopy(out, oo, sq, 0, n);
-        p.unary(UnaryOp.SQUARE, 0, 0, sq, sq, 0, n);
+        p.rowSquaredDeviations(out, oo, n, mean, sq);
         float var = (float) (p.sum(sq, 0, n) / n);
         float rstd = (float) (1.0 / Math.sqrt((double) (var + (float) eps)));
-        if (w != null && b != null) {
-            for (int j = 0; j < n; j++) {
-                out[oo + j] = out[oo + j] * rstd * w[wo + j] + b[bo + j];
-            }
-        } else if (w != null) {
-            for (int j = 0; j < n; j++) {
-                out[oo + j] = out[oo + j] * rstd * w[wo + j];
-            }
-        } else {
-            for (int j = 0; j < n; j++) {
-                out[oo + j] = out[oo + j] * rstd + (b == null ? 0f : b[bo + j]);
-            }
-        }
+        p.rowNormalize(out, oo, n, mean, rstd, w, wo, b, bo);
     }
 }

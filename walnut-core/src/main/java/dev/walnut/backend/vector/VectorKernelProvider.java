@@ -210,6 +210,16 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public void rowSquaredDeviations(float[] x, int off, int n, float c, float[] sq) {
+        VectorRowKernels.squaredDeviations(x, off, n, c, sq);
+    }
+
+    @Override
+    public void rowNormalize(float[] z, int zo, int n, float mean, float rstd, float[] w, int wo, float[] b, int bo) {
+        VectorRowKernels.normalize(z, zo, n, mean, rstd, w, wo, b, bo);
+    }
+
+    @Override
     public float min(float[] x, int off, int n) {
         if (n < 2 * L) {
             return scalarMaxMin(false, x, off, n);

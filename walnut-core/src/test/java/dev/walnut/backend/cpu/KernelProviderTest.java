@@ -196,6 +196,39 @@ class KernelProviderTest {
 
     @ParameterizedTest
     @MethodSource("providers")
+    void layerNormRowKernelsGiveTheScalarLoopsElementsBitForBit(KernelProvider provider) {
+        var rnd = new SplittableRandom(10);
+        for (int n : LENGTHS) {
+            float[] z = random(rnd, n + 6, -2, 5);
+            float[] w = random(rnd, n + 2, 0.5, 1.5);
+            float[] b = random(rnd, n + 4, -1, 1);
+            float c = z[6 + n / 2];
+            float[] sq = new float[n + 1];
+            sq[n] = 7f;
+            provider.rowSquaredDeviations(z, 6, n, c, sq);
+            for (int i = 0; i < n; i++) {
+                float d = z[6 + i] - c;
+                assertEquals(d * d, sq[i], "rowSquaredDeviations element " + i + ", n=" + n);
+            }
+            assertEquals(7f, sq[n], "rowSquaredDeviations wrote past its row, n=" + n);
+            for (int mask = 0; mask < 4; mask++) {
+                float[] ww = (mask & 1) != 0 ? w : null;
+                float[] bb = (mask & 2) != 0 ? b : null;
+                float[] y = z.clone();
+                provider.rowNormalize(y, 6, n, 0.25f, 1.5f, ww, 2, bb, 4);
+                for (int i = 0; i < n; i++) {
+                    float want = (z[6 + i] - 0.25f) * 1.5f;
+                    want = ww == null ? want : want * w[2 + i];
+                    want = bb == null ? want : want + b[4 + i];
+                    assertEquals(want, y[6 + i], "rowNormalize element " + i + ", n=" + n + ", mask " + mask);
+                }
+                assertTrue(Arrays.equals(z, 0, 6, y, 0, 6), "rowNormalize wrote before its row");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
     void sumOfAMillionTenthsDoesNotDrift(KernelProvider provider) {
         float[] x = new float[1_000_000];
         java.util.Arrays.fill(x, 0.1f);
