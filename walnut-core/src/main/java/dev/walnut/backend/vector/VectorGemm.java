@@ -21,6 +21,14 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code NC}, k by {@code KC} (one packed B block), rows by {@code MC} (one packed A block),
  * then B panels and A panels; a kc x NR panel of B stays in L1 while every A panel of the block
  * streams past it from L2. Edge tiles run the same kernel into a scratch tile and are copied out.
+ * B is packed panel by panel while the first A block runs, and the first tile of each panel reads
+ * it from B's own rows ({@link #packPanel}): B usually comes from L3 or memory, and those loads
+ * then overlap multiply-adds instead of stalling a packing loop. Rows that fit one A block run
+ * panel-major ({@link #panelMajor}): A packed once for all of k, then B panel by panel with its
+ * column of C kept in cache across the k blocks. The tile is the same 8 x 2L throughout: alone,
+ * with A and B in L1, it runs at 190-215 GFLOP/s on one Zen 5 core, against about 222 for
+ * independent FMAs with no loads at all, and 12 x 2L, 14 x 2L, 6 x 4L, 4 x 4L and 8 x 3L tiles
+ * measured the same within noise; what separated the product from the tile was memory.
  * KC and MC come from the caller's {@link GemmBlocking} (the compiler's max-autotune mode may pick
  * other than the default).
  *
