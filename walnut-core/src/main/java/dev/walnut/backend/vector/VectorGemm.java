@@ -220,7 +220,7 @@ final class VectorGemm {
     /**
      * Packs the B panel {@code kc x nr} at {@code b[src]} (strides bRs, bCs) into {@code bp[bq ..]}
      * and returns the A panel its remaining tiles start from. Where B's rows are contiguous, the
-     * panel whole and the first A panel whole, that tile (rows ic .. ic+MR, C at {@code co}) runs
+     * panel whole and the first A panel whole and packed, that tile (rows ic .. ic+MR, C at {@code co}) runs
      * first, reading the panel from B's rows: its loads of B, often from L3 or memory, overlap
      * its multiply-adds, and the packing then reads B from cache (resnet18's 64x3136x576 at
      * batch 1: 80 -> 110 GFLOP/s, one thread). The tile computes what it would from the packed
@@ -229,13 +229,11 @@ final class VectorGemm {
     private static int packPanel(Work work, int aBase, int ic, int mc, boolean direct, int pc, int kc, int nr,
                                  float alpha, float[] a, int aOff, int aRs, float[] b, int src, int bRs, int bCs,
                                  float[] bp, int bq, float[] c, int co, int cRs, int cCs, boolean add) {
+        // Not with A read in place: kernelRows, short of general registers for its eight row
+        // indices, ran 7% slower everywhere with B's row stride a variable instead of NR.
         int sFrom = 0;
-        if (bCs == 1 && cCs == 1 && nr == NR && mc >= MR) {
-            if (direct) {
-                kernelRows(kc, a, aOff + ic * aRs + pc, aRs, b, src, bRs, alpha, add, c, co, cRs);
-            } else {
-                kernel(kc, work.aPack, aBase, b, src, bRs, alpha, add, c, co, cRs);
-            }
+        if (bCs == 1 && cCs == 1 && nr == NR && mc >= MR && !direct) {
+            kernel(kc, work.aPack, aBase, b, src, bRs, alpha, add, c, co, cRs);
             sFrom = 1;
         }
         packB(b, src, bRs, bCs, kc, nr, bp, bq);
@@ -280,7 +278,7 @@ final class VectorGemm {
             int ao = inPlace ? aOff + (ic + ir) * aRs + pc : direct ? aBase : aBase + s * kc * MR;
             if (mr == MR && nr == NR && cCs == 1) {
                 if (inPlace) {
-                    kernelRows(kc, a, ao, aRs, bp, bq, NR, alpha, add, c, co, cRs);
+                    kernelRows(kc, a, ao, aRs, bp, bq, alpha, add, c, co, cRs);
                 } else {
                     kernel(kc, ap, ao, bp, bq, NR, alpha, add, c, co, cRs);
                 }
@@ -288,7 +286,7 @@ final class VectorGemm {
                 if (inPlace && nr <= L) {
                     kernelRowsHalf(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
                 } else if (inPlace) {
-                    kernelRows(kc, a, ao, aRs, bp, bq, NR, 1f, false, edge, 0, NR);
+                    kernelRows(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
                 } else {
                     kernel(kc, ap, ao, bp, bq, NR, 1f, false, edge, 0, NR);
                 }
@@ -436,7 +434,7 @@ final class VectorGemm {
      * same bits; used where packing A would cost a noticeable share of the product (a few rows of
      * A against a B packed once).
      */
-    private static void kernelRows(int kc, float[] a, int ao, int aRs, float[] bp, int bo, int bRs, float alpha,
+    private static void kernelRows(int kc, float[] a, int ao, int aRs, float[] bp, int bo, float alpha,
                                    boolean add, float[] c, int co, int ldc) {
         int a0 = ao;
         int a1 = a0 + aRs;
@@ -455,7 +453,7 @@ final class VectorGemm {
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * bRs;
+            int bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
