@@ -72,7 +72,10 @@ final class VectorGemm {
     private VectorGemm() {
     }
 
-    /** Per-thread packing buffers, grown on demand: at most (KC x NC + MC x KC) floats, about 2.1 MB by default. */
+    /**
+     * Per-thread packing buffers, grown on demand: at most (KC x NC + MC x KC) floats, about 2.1 MB
+     * by default, or for {@link #panelMajor} {@link #PANEL_MAJOR_A} floats of A plus one k block.
+     */
     private static final class Work {
         float[] aPack = new float[0];
         float[] bPack = new float[0];
@@ -188,6 +191,8 @@ final class VectorGemm {
      * Rows [r0, r1) of one k block (rows {@code pc .. pc+kc} of B, packed at {@code bp[bo ..]} as
      * {@code ceil(nc / NR)} panels) times the matching columns of A, into the nc columns of C at
      * {@code cOff}: pack an A block, then run the register tile over every (B panel, A panel) pair.
+     * Given B unpacked ({@code b} non-null, this k block at {@code b[bSrc]}), its panels are packed
+     * into {@code bp} one by one during the first A block ({@link #packPanel}).
      * With {@code directA} and k contiguous in A, whole A panels are read in place
      * ({@link #kernelRows}) and only a last partial panel is packed.
      */
@@ -220,8 +225,9 @@ final class VectorGemm {
     /**
      * Packs the B panel {@code kc x nr} at {@code b[src]} (strides bRs, bCs) into {@code bp[bq ..]}
      * and returns the A panel its remaining tiles start from. Where B's rows are contiguous, the
-     * panel whole and the first A panel whole and packed, that tile (rows ic .. ic+MR, C at {@code co}) runs
-     * first, reading the panel from B's rows: its loads of B, often from L3 or memory, overlap
+     * panel whole and the first A panel whole and packed, that tile (rows ic .. ic+MR, C at
+     * {@code co}) runs first, reading the panel from B's rows: its loads of B, often from L3 or
+     * memory, overlap
      * its multiply-adds, and the packing then reads B from cache (resnet18's 64x3136x576 at
      * batch 1: 80 -> 110 GFLOP/s, one thread). The tile computes what it would from the packed
      * panel, in the same order: the same bits. Returns 1 then, else 0.
