@@ -792,8 +792,13 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage im2col(Storage x, int off, int planes, Im2ColKernels.Geometry g) {
         Storage out = allocate(x.dtype(), planes * g.kernelVolume() * g.blocksVolume());
-        Im2ColKernels.im2col(a(x), off, a(out), planes, g);
+        im2colInto(x, off, planes, g, out);
         return out;
+    }
+
+    @Override
+    public void im2colInto(Storage x, int off, int planes, Im2ColKernels.Geometry g, Storage out) {
+        Im2ColKernels.im2col(a(x), off, a(out), planes, g);
     }
 
     @Override
@@ -836,10 +841,19 @@ public final class CpuBackend implements Backend {
     public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff,
                           int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max) {
         int[] p = pad == null ? new int[4] : pad;
+        Storage out = allocate(x.dtype(), n * cOut * (h + p[0] + p[1] - kh + 1) * (wd + p[2] + p[3] - kw + 1));
+        conv2dInto(x, off, w, lw, bias, lb, residual, rOff, n, cIn, h, wd, pad, cOut, kh, kw, min, max, out);
+        return out;
+    }
+
+    @Override
+    public void conv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff,
+                           int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max,
+                           Storage out) {
+        int[] p = pad == null ? new int[4] : pad;
         int hp = h + p[0] + p[1];
         int wp = wd + p[2] + p[3];
         int outSize = n * cOut * (hp - kh + 1) * (wp - kw + 1);
-        Storage out = allocate(x.dtype(), outSize);
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
         var epilogue = new ConvEpilogue(residual == null ? null : a(residual), rOff, min, max);
@@ -856,7 +870,6 @@ public final class CpuBackend implements Backend {
         } else {
             ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw, epilogue);
         }
-        return out;
     }
 
     /** Null when a weight is not finite: the shifted GEMMs add zero times weights at positions that are not windows. */
@@ -900,8 +913,14 @@ public final class CpuBackend implements Backend {
     public Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
                                    DepthwiseConvKernels.Geometry g, double min, double max) {
         Storage out = allocate(x.dtype(), g.outputSize());
-        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g, min, max);
+        depthwiseConv2dInto(x, off, w, lw, bias, lb, g, min, max, out);
         return out;
+    }
+
+    @Override
+    public void depthwiseConv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
+                                    DepthwiseConvKernels.Geometry g, double min, double max, Storage out) {
+        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g, min, max);
     }
 
     @Override
