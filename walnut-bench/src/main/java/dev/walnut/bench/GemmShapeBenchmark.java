@@ -25,7 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * 14 x 14 and 7 x 7, 512 at batch 8; the rows with K = channels x 9 + 1 are the same products as
  * they were with the bias riding in them), the im2col products of its strided convolutions per
  * image (7 x 7 stride 2 on 3 channels: 64x12544x147; 3 x 3 stride 2: 128x784x576, 256x196x1152,
- * 512x49x2304) and the MLP's layers (784-512-512-10, batch 64 and
+ * 512x49x2304), its 3 x 3 convolutions as one im2col product per layer (M = output channels,
+ * N = batch x grid, K = input channels x 9; batch 1: 64x3136x576, 128x784x1152, 256x196x2304,
+ * 512x49x4608; batch 8: 64x25088x576, 128x6272x1152, 256x1568x2304, 512x392x4608) and the
+ * MLP's layers (784-512-512-10, batch 64 and
  * 256; {@code P} marks a weight packed once, as {@code nn.Linear} inference multiplies it), each
  * under a {@link GemmBlocking} ({@code KCxMC}) as max-autotune would try it.
  *
@@ -45,7 +48,9 @@ public class GemmShapeBenchmark {
     @Param({"64x512x577", "128x512x1153", "256x222x2305", "256x512x2305", "512x61x4609", "512x512x4609",
         "64x416x576", "128x448x1152", "256x222x2304", "512x61x4608", "64x512x576",
         "64x12544x147", "128x784x576", "256x196x1152", "512x49x2304",
-        "64x512x784P", "64x512x512P", "256x512x784P", "64x10x512P", "512x784x64", "64x784x512"})
+        "64x512x784P", "64x512x512P", "256x512x784P", "64x10x512P", "512x784x64", "64x784x512",
+        "64x3136x576", "128x784x1152", "256x196x2304", "512x49x4608",
+        "64x25088x576", "128x6272x1152", "256x1568x2304", "512x392x4608"})
     public String shape;
 
     /** {@code KCxMC} of the vector provider's packed SGEMM; 256x128 is the default. */

@@ -21,6 +21,14 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code NC}, k by {@code KC} (one packed B block), rows by {@code MC} (one packed A block),
  * then B panels and A panels; a kc x NR panel of B stays in L1 while every A panel of the block
  * streams past it from L2. Edge tiles run the same kernel into a scratch tile and are copied out.
+ * B is packed panel by panel while the first A block runs, and the first tile of each panel reads
+ * it from B's own rows ({@link #packPanel}): B usually comes from L3 or memory, and those loads
+ * then overlap multiply-adds instead of stalling a packing loop. Rows that fit one A block run
+ * panel-major ({@link #panelMajor}): A packed once for all of k, then B panel by panel with its
+ * column of C kept in cache across the k blocks. The tile is the same 8 x 2L throughout: alone,
+ * with A and B in L1, it runs at 190-215 GFLOP/s on one Zen 5 core, against about 222 for
+ * independent FMAs with no loads at all, and 12 x 2L, 14 x 2L, 6 x 4L, 4 x 4L and 8 x 3L tiles
+ * measured the same within noise; what separated the product from the tile was memory.
  * KC and MC come from the caller's {@link GemmBlocking} (the compiler's max-autotune mode may pick
  * other than the default).
  *
@@ -51,13 +59,23 @@ final class VectorGemm {
      * 190-430 ms instead of 27), so in-place A stays with the deep products it was measured on.
      */
     static final int DIRECT_MIN_DEPTH = 1024;
+    /**
+     * Most floats of packed A (rows x k) for which {@link #block} packs A once for all k blocks
+     * and runs B panel by panel ({@link #panelMajor}): 160 K floats (640 KB) keep it in the 1 MB
+     * L2 next to the B panel and C's column; resnet18's 64 and 128 channel layers (up to 128 x
+     * 1153) fit.
+     */
+    static final int PANEL_MAJOR_A = 160 * 1024;
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     private VectorGemm() {
     }
 
-    /** Per-thread packing buffers, grown on demand: at most (KC x NC + MC x KC) floats, about 2.1 MB by default. */
+    /**
+     * Per-thread packing buffers, grown on demand: at most (KC x NC + MC x KC) floats, about 2.1 MB
+     * by default, or for {@link #panelMajor} {@link #PANEL_MAJOR_A} floats of A plus one k block.
+     */
     private static final class Work {
         float[] aPack = new float[0];
         float[] bPack = new float[0];
@@ -69,18 +87,67 @@ final class VectorGemm {
                       boolean accumulate) {
         Work work = WORK.get();
         int kcMax = blocking.depth();
+        int mcMax = blocking.rows();
+        int aPanels = (r1 - r0 + MR - 1) / MR;
+        int panels = (c1 - c0 + NR - 1) / NR;
+        if (r1 - r0 <= mcMax && panels > 1 && (long) aPanels * MR * k <= PANEL_MAJOR_A) {
+            panelMajor(work, kcMax, aPanels, panels, r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs,
+                    c, cOff, cRs, cCs, accumulate, panels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH);
+            return;
+        }
         for (int jc = c0; jc < c1; jc += NC) {
             int nc = Math.min(NC, c1 - jc);
             int bPanels = (nc + NR - 1) / NR;
+            boolean directA = bPanels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH;
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 if (work.bPack.length < bPanels * NR * kc) {
                     work.bPack = new float[bPanels * NR * Math.min(kcMax, k)];
                 }
-                float[] bp = work.bPack;
-                packB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, bp, 0);
-                rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp, 0, c,
-                        cOff + jc * cCs, cRs, cCs, accumulate || pc > 0, bPanels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH);
+                rowBlocks(work, mcMax, r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, b,
+                        bOff + pc * bRs + jc * bCs, bRs, bCs, work.bPack, 0, c, cOff + jc * cCs, cRs, cCs,
+                        accumulate || pc > 0, directA);
+            }
+        }
+    }
+
+    /**
+     * {@link #block} for a product whose rows fit one A block: A is packed once for every k block,
+     * then each B panel is packed, k block by k block, just before the A panels run over it. The
+     * panel's packed B (kc x NR) goes from B's rows into L1 and straight to the tile, and its
+     * column of C (rows x NR) stays in L1/L2 across the k blocks, where the general loops pack a
+     * kc x nc block of B (2 MB at KC 256, NC 2048: it overflows L2 and is read back from L3) and
+     * sweep all of C once per k block. Same k blocks, same tiles, in the same order for each
+     * element of C: the same bits.
+     */
+    private static void panelMajor(Work work, int kcMax, int aPanels, int panels, int r0, int r1, int c0, int c1,
+                                   int k, float alpha, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                                   int bRs, int bCs, float[] c, int cOff, int cRs, int cCs, boolean accumulate,
+                                   boolean directA) {
+        int stride = aPanels * MR * kcMax;
+        int blocks = (k + kcMax - 1) / kcMax;
+        if (work.aPack.length < stride * blocks) {
+            work.aPack = new float[stride * blocks];
+        }
+        if (work.bPack.length < NR * Math.min(kcMax, k)) {
+            work.bPack = new float[NR * Math.min(kcMax, k)];
+        }
+        int full = 0;
+        for (int pc = 0, t = 0; pc < k; pc += kcMax, t++) {
+            full = packABlock(work, r0, r1, Math.min(kcMax, k - pc), pc, t * stride, a, aOff, aRs, aCs, directA);
+        }
+        boolean direct = directA && aCs == 1;
+        for (int q = 0; q < panels; q++) {
+            int jr = q * NR;
+            int nr = Math.min(NR, c1 - c0 - jr);
+            for (int pc = 0, t = 0; pc < k; pc += kcMax, t++) {
+                int kc = Math.min(kcMax, k - pc);
+                boolean add = accumulate || pc > 0;
+                int sFrom = packPanel(work, t * stride, r0, r1 - r0, direct, pc, kc, nr, alpha, a, aOff, aRs, b,
+                        bOff + pc * bRs + (c0 + jr) * bCs, bRs, bCs, work.bPack, 0, c,
+                        cOff + r0 * cRs + (c0 + jr) * cCs, cRs, cCs, add);
+                panelTiles(work, sFrom, t * stride, r0, r1 - r0, full, pc, kc, jr, nr, alpha, a, aOff, aRs, direct,
+                        work.bPack, 0, c, cOff + c0 * cCs, cRs, cCs, add);
             }
         }
     }
@@ -114,7 +181,7 @@ final class VectorGemm {
             int nc = Math.min(NC, c1 - jc);
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, bp,
+                rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, null, 0, 0, 0, bp,
                         pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1, accumulate || pc > 0, true);
             }
         }
@@ -124,13 +191,15 @@ final class VectorGemm {
      * Rows [r0, r1) of one k block (rows {@code pc .. pc+kc} of B, packed at {@code bp[bo ..]} as
      * {@code ceil(nc / NR)} panels) times the matching columns of A, into the nc columns of C at
      * {@code cOff}: pack an A block, then run the register tile over every (B panel, A panel) pair.
+     * Given B unpacked ({@code b} non-null, this k block at {@code b[bSrc]}), its panels are packed
+     * into {@code bp} one by one during the first A block ({@link #packPanel}).
      * With {@code directA} and k contiguous in A, whole A panels are read in place
      * ({@link #kernelRows}) and only a last partial panel is packed.
      */
     private static void rowBlocks(Work work, int mcMax, int r0, int r1, int k, int kcMax, int pc, int kc, int nc,
-                                  float alpha, float[] a, int aOff, int aRs, int aCs, float[] bp, int bo, float[] c,
-                                  int cOff, int cRs, int cCs, boolean add, boolean directA) {
-        float[] edge = work.edge;
+                                  float alpha, float[] a, int aOff, int aRs, int aCs, float[] b, int bSrc, int bRs,
+                                  int bCs, float[] bp, int bo, float[] c, int cOff, int cRs, int cCs, boolean add,
+                                  boolean directA) {
         int bPanels = (nc + NR - 1) / NR;
         boolean direct = directA && aCs == 1;
         for (int ic = r0; ic < r1; ic += mcMax) {
@@ -139,44 +208,98 @@ final class VectorGemm {
             if (work.aPack.length < aPanels * MR * kc) {
                 work.aPack = new float[((Math.min(mcMax, r1 - r0) + MR - 1) / MR) * MR * Math.min(kcMax, k)];
             }
-            float[] ap = work.aPack;
-            int full = mc / MR;
-            if (!direct) {
-                packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, ap);
-            } else if (full < aPanels) {
-                // Only the partial last panel is packed (zero-padded), at the start of aPack.
-                packA(a, aOff + (ic + full * MR) * aRs + pc, aRs, aCs, mc - full * MR, kc, ap);
-            }
+            int full = packABlock(work, ic, ic + mc, kc, pc, 0, a, aOff, aRs, aCs, directA);
             for (int q = 0; q < bPanels; q++) {
                 int jr = q * NR;
                 int nr = Math.min(NR, nc - jr);
-                int bq = bo + q * kc * NR;
-                for (int s = 0; s < aPanels; s++) {
-                    int ir = s * MR;
-                    int mr = Math.min(MR, mc - ir);
-                    int co = cOff + (ic + ir) * cRs + jr * cCs;
-                    boolean inPlace = direct && s < full;
-                    int ao = inPlace ? aOff + (ic + ir) * aRs + pc : direct ? 0 : s * kc * MR;
-                    if (mr == MR && nr == NR && cCs == 1) {
-                        if (inPlace) {
-                            kernelRows(kc, a, ao, aRs, bp, bq, alpha, add, c, co, cRs);
-                        } else {
-                            kernel(kc, ap, ao, bp, bq, alpha, add, c, co, cRs);
-                        }
-                    } else {
-                        if (inPlace && nr <= L) {
-                            kernelRowsHalf(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
-                        } else if (inPlace) {
-                            kernelRows(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
-                        } else {
-                            kernel(kc, ap, ao, bp, bq, 1f, false, edge, 0, NR);
-                        }
-                        for (int i = 0; i < mr; i++) {
-                            for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
-                                float v = alpha * edge[i * NR + j];
-                                c[ci] = add ? c[ci] + v : v;
-                            }
-                        }
+                // B is packed panel by panel during the first A block (see packPanel), unless it came packed.
+                int sFrom = b == null || ic > r0 ? 0 : packPanel(work, 0, ic, mc, direct, pc, kc, nr, alpha, a, aOff,
+                        aRs, b, bSrc + jr * bCs, bRs, bCs, bp, bo + q * kc * NR, c, cOff + ic * cRs + jr * cCs, cRs,
+                        cCs, add);
+                panelTiles(work, sFrom, 0, ic, mc, full, pc, kc, jr, nr, alpha, a, aOff, aRs, direct, bp,
+                        bo + q * kc * NR, c, cOff, cRs, cCs, add);
+            }
+        }
+    }
+
+    /**
+     * Packs the B panel {@code kc x nr} at {@code b[src]} (strides bRs, bCs) into {@code bp[bq ..]}
+     * and returns the A panel its remaining tiles start from. Where B's rows are contiguous, the
+     * panel whole and the first A panel whole and packed, that tile (rows ic .. ic+MR, C at
+     * {@code co}) runs first, reading the panel from B's rows: its loads of B, often from L3 or
+     * memory, overlap
+     * its multiply-adds, and the packing then reads B from cache (resnet18's 64x3136x576 at
+     * batch 1: 80 -> 110 GFLOP/s, one thread). The tile computes what it would from the packed
+     * panel, in the same order: the same bits. Returns 1 then, else 0.
+     */
+    private static int packPanel(Work work, int aBase, int ic, int mc, boolean direct, int pc, int kc, int nr,
+                                 float alpha, float[] a, int aOff, int aRs, float[] b, int src, int bRs, int bCs,
+                                 float[] bp, int bq, float[] c, int co, int cRs, int cCs, boolean add) {
+        // Not with A read in place: kernelRows, short of general registers for its eight row
+        // indices, ran 7% slower everywhere with B's row stride a variable instead of NR.
+        int sFrom = 0;
+        if (bCs == 1 && cCs == 1 && nr == NR && mc >= MR && !direct) {
+            kernel(kc, work.aPack, aBase, b, src, bRs, alpha, add, c, co, cRs);
+            sFrom = 1;
+        }
+        packB(b, src, bRs, bCs, kc, nr, bp, bq);
+        return sFrom;
+    }
+
+    /**
+     * Prepares A's rows [ic, iEnd) for k block {@code pc .. pc+kc} at {@code work.aPack[dst ..]}:
+     * packed whole, or with {@code directA} and k contiguous in A, only its partial last panel,
+     * the whole panels being read in place. Returns the number of whole MR-row panels.
+     */
+    private static int packABlock(Work work, int ic, int iEnd, int kc, int pc, int dst, float[] a, int aOff, int aRs,
+                                  int aCs, boolean directA) {
+        int mc = iEnd - ic;
+        int full = mc / MR;
+        if (!(directA && aCs == 1)) {
+            packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, work.aPack, dst);
+        } else if (full * MR < mc) {
+            packA(a, aOff + (ic + full * MR) * aRs + pc, aRs, aCs, mc - full * MR, kc, work.aPack, dst);
+        }
+        return full;
+    }
+
+    /**
+     * The tiles of one B panel (columns jr .. jr+nr of the block, packed at {@code bp[bq ..]})
+     * against every A panel of the block of rows [ic, ic + mc) prepared by {@link #packABlock}
+     * ({@code full} whole panels, read in place when {@code direct}); C column 0 of the block is
+     * at {@code cOff}; A panels from {@code sFrom} on. Edge tiles run into a scratch tile and
+     * are copied out.
+     */
+    private static void panelTiles(Work work, int sFrom, int aBase, int ic, int mc, int full, int pc, int kc, int jr,
+                                   int nr, float alpha, float[] a, int aOff, int aRs, boolean direct, float[] bp,
+                                   int bq, float[] c, int cOff, int cRs, int cCs, boolean add) {
+        float[] ap = work.aPack;
+        float[] edge = work.edge;
+        int aPanels = (mc + MR - 1) / MR;
+        for (int s = sFrom; s < aPanels; s++) {
+            int ir = s * MR;
+            int mr = Math.min(MR, mc - ir);
+            int co = cOff + (ic + ir) * cRs + jr * cCs;
+            boolean inPlace = direct && s < full;
+            int ao = inPlace ? aOff + (ic + ir) * aRs + pc : direct ? aBase : aBase + s * kc * MR;
+            if (mr == MR && nr == NR && cCs == 1) {
+                if (inPlace) {
+                    kernelRows(kc, a, ao, aRs, bp, bq, alpha, add, c, co, cRs);
+                } else {
+                    kernel(kc, ap, ao, bp, bq, NR, alpha, add, c, co, cRs);
+                }
+            } else {
+                if (inPlace && nr <= L) {
+                    kernelRowsHalf(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
+                } else if (inPlace) {
+                    kernelRows(kc, a, ao, aRs, bp, bq, 1f, false, edge, 0, NR);
+                } else {
+                    kernel(kc, ap, ao, bp, bq, NR, 1f, false, edge, 0, NR);
+                }
+                for (int i = 0; i < mr; i++) {
+                    for (int j = 0, ci = co + i * cRs; j < nr; j++, ci += cCs) {
+                        float v = alpha * edge[i * NR + j];
+                        c[ci] = add ? c[ci] + v : v;
                     }
                 }
             }
@@ -185,10 +308,11 @@ final class VectorGemm {
 
     /**
      * The 8 x 2L register tile: {@code C[i][0..NR) (=|+=) alpha * sum_p ap[ao + p*MR + i] *
-     * bp[bo + p*NR + 0..NR)}, C row i at {@code c[co + i*ldc]}. Sixteen named accumulators,
+     * bp[bo + p*bRs + 0..NR)}, C row i at {@code c[co + i*ldc]}; B is a packed panel ({@code bRs}
+     * = NR) or, for the first tile of a panel, B's own rows (see {@link #panelMajor}). Sixteen named accumulators,
      * because C2 keeps named vector locals in registers and would not do so for an array.
      */
-    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float alpha, boolean add,
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, int bRs, float alpha, boolean add,
                                float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -199,7 +323,7 @@ final class VectorGemm {
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
+            int bi = bo + p * bRs;
             int ai = ao + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
@@ -534,11 +658,11 @@ final class VectorGemm {
         }
     }
 
-    /** A (mc x kc at off, strides rs, cs) into panels {@code ap[(s*kc + p)*MR + i]}, zero-padded. */
-    private static void packA(float[] src, int off, int rs, int cs, int mc, int kc, float[] ap) {
+    /** A (mc x kc at off, strides rs, cs) into panels {@code ap[ao + (s*kc + p)*MR + i]}, zero-padded. */
+    private static void packA(float[] src, int off, int rs, int cs, int mc, int kc, float[] ap, int ao) {
         for (int i0 = 0, q = 0; i0 < mc; i0 += MR, q++) {
             int mr = Math.min(MR, mc - i0);
-            int base = q * kc * MR;
+            int base = ao + q * kc * MR;
             int so = off + i0 * rs;
             if (Math.abs(rs) <= Math.abs(cs) || mr < MR) {
                 // Transposed (or column-major) source: the MR values of one k are adjacent there.

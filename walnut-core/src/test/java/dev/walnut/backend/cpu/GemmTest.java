@@ -118,11 +118,16 @@ class GemmTest {
      * widest it may read A in place for (256 columns, 8 panels) and one past it, and a product
      * deep enough (k >= 1024) that it does read A in place; and narrow, deep products that it
      * keeps untransposed although up to half their width is padding (n of 49 and 100, as
-     * resnet18's strided convolutions).
+     * resnet18's strided convolutions). Then the vector GEMM's B panels packed as they are first
+     * used, their first tile reading B's rows: rows that fit one A block (64 x 96, 57 x 49 with
+     * a 17-column last panel, 40 x 196 deep enough to read A in place), rows over one A block
+     * reading A in place (140 x 64 x 1100), and rows within one A block whose packed A is too
+     * large to keep (120 x 70 x 1400).
      */
     static Stream<Arguments> blockingShapes() {
         int[][] shapes = {{61, 33, 300}, {130, 61, 530}, {300, 222, 70}, {77, 256, 129}, {40, 257, 33}, {9, 45, 17},
-            {37, 61, 1100}, {100, 49, 1100}, {130, 100, 1024}};
+            {37, 61, 1100}, {100, 49, 1100}, {130, 100, 1024}, {64, 96, 300}, {57, 49, 301}, {40, 196, 1030},
+            {140, 64, 1100}, {120, 70, 1400}};
         List<Arguments> out = new ArrayList<>();
         List<GemmBlocking> blockings = new ArrayList<>(GemmBlocking.candidates());
         blockings.add(new GemmBlocking(16, 8));

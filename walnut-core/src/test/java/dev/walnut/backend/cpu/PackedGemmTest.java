@@ -24,10 +24,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every B layout and shapes that are not multiples of the register tile or the cache blocks.
  */
 class PackedGemmTest {
-    /** m, n, k: edges of MR = 8 / NR = 32 / KC = 256 / MC = 128, k over two KC blocks, n over NC = 2048. */
+    /**
+     * m, n, k: edges of MR = 8 / NR = 32 / KC = 256 / MC = 128, k over two KC blocks, n over NC =
+     * 2048; and the vector GEMM's per-call paths that pack B panel by panel, the first tile of a
+     * panel reading B's rows: rows in one A block (64 x 96, 57 x 49; 40 x 196 x 1030 with A read
+     * in place), over one A block with A in place (140 x 64 x 1100), and one A block too large to
+     * keep packed (120 x 70 x 1400).
+     */
     private static final int[][] SHAPES = {
         {1, 1, 1}, {3, 5, 7}, {8, 32, 256}, {17, 33, 300}, {9, 45, 530}, {64, 10, 784}, {130, 37, 257},
-        {7, 2100, 40}, {33, 70, 1},
+        {7, 2100, 40}, {33, 70, 1}, {64, 96, 300}, {57, 49, 301}, {40, 196, 1030}, {140, 64, 1100},
+        {120, 70, 1400},
     };
 
     static Stream<KernelProvider> providers() {
