@@ -19,11 +19,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Written for JDK 17's C2, which intrinsifies a Vector API call only where it knows the exact
  * vector class, and otherwise runs the Java fallback and allocates every vector (the border rows
- * of MobileNet's depthwise layers did, in every start, 20-25% of a steady-state allocation
- * profile): every vector a lane-wise operation, rearrange, reduction or store is called on comes
- * straight from a load, a broadcast or an operation on one, never from a loop-carried variable
- * or a merge point (C2 types those by the declared {@code FloatVector} and dispatches on
- * {@code FloatVector}'s type profile, shared with every other user in the JVM); loops that carry
+ * of MobileNet v2's depthwise layers did, in every start measured: a quarter to a half of the
+ * steady-state allocation samples): every vector a lane-wise operation, rearrange, reduction or
+ * store is called on comes straight from a load, a broadcast or an operation on one, never from
+ * a loop-carried variable or a merge point (C2 types those by the declared {@code FloatVector}
+ * and dispatches on {@code FloatVector}'s type profile, shared with every other user in the
+ * JVM); loops that carry
  * an accumulator end with their last step peeled, so the stored value has a known class; no
  * vector is passed to or returned from a method of this class (a call the JIT does not inline,
  * which depends on what it compiled first, boxes its vectors); and each method uses one species.
