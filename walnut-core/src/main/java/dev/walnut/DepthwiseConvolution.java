@@ -29,6 +29,24 @@ final class DepthwiseConvolution {
                 bias == null ? null : bias.storage, bias == null ? null : bias.layout(), g, min, max), outShape(g));
     }
 
+    /**
+     * {@link #forward} written into a contiguous {@code out} of the result's shape and dtype; an
+     * {@code out} that does not start its storage or shares the input's gets the result computed
+     * apart and copied (the kernel reads the input while it writes).
+     */
+    static void forwardInto(Tensor input, Tensor weight, Tensor bias, int[] window, double min, double max, Tensor out) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        var g = geometry(x.shape, weight.shape, window);
+        Elementwise.checkOut("fusedConv2d", out, x.dtype, outShape(g));
+        if (out.offset != 0 || out.storage == x.storage) {
+            Creation.castInto(forward(input, weight, bias, window, min, max), out);
+            return;
+        }
+        Backends.CPU.depthwiseConv2dInto(x.storage, x.offset, weight.storage, weight.layout(),
+                bias == null ? null : bias.storage, bias == null ? null : bias.layout(), g, min, max, out.storage);
+        out.storage.bumpVersion();
+    }
+
     static Tensor inputGrad(Tensor gy, Tensor weight, int[] inputShape, int[] window) {
         Tensor gc = Creation.contiguousOf(gy, gy.dtype);
         var g = geometry(inputShape, weight.shape, window);

@@ -171,6 +171,12 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void im2colInto(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride,
+                           Tensor out) {
+        WindowKernels.im2colInto(x, blocks, kernel, dilation, padding, stride, out);
+    }
+
+    @Override
     public Tensor col2im(Tensor x, int[] outputSize, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride) {
         return WindowKernels.col2im(x, outputSize, blocks, kernel, dilation, padding, stride);
     }
@@ -181,8 +187,19 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        return Backends.CPU.phaseSplitConvolutionPays(cIn, cOut, sh, sw, kh, kw);
+    }
+
+    @Override
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
         return WindowKernels.conv2d(x, weight, bias, residual, pad, min, max);
+    }
+
+    @Override
+    public void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max,
+                           Tensor out) {
+        WindowKernels.conv2dInto(x, weight, bias, residual, pad, min, max, out);
     }
 
     @Override
@@ -203,6 +220,12 @@ final class EagerKernels implements Kernels {
     @Override
     public Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max) {
         return DepthwiseConvolution.forward(x, weight, bias, window, min, max);
+    }
+
+    @Override
+    public void depthwiseConv2dInto(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max,
+                                    Tensor out) {
+        DepthwiseConvolution.forwardInto(x, weight, bias, window, min, max, out);
     }
 
     @Override

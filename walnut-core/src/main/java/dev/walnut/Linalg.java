@@ -44,6 +44,15 @@ final class Linalg {
 
     /** The kernel of {@link #batched}: one blocked GEMM per (broadcast) batch item. */
     static Tensor batchedKernel(Tensor a, Tensor b) {
+        Product p = product(a, b);
+        return new Tensor(Backends.CPU.matmul(p.a.storage, p.la, p.b.storage, p.lb), p.shape);
+    }
+
+    /** A batched product's operands in the result dtype, their broadcast layouts and the result's shape. */
+    private record Product(Tensor a, Layout la, Tensor b, Layout lb, int[] shape) {
+    }
+
+    private static Product product(Tensor a, Tensor b) {
         DType dt = Elementwise.resultType(a, b);
         if (dt == DType.BOOL) {
             throw new IllegalArgumentException("matmul: not defined for bool tensors; convert with to(DType."
@@ -67,14 +76,16 @@ final class Linalg {
         Backends.checkFits(dt, Shapes.numel(outShape));
         Layout la = new Layout(withMatrix(batch, m, k), withMatrix(sa, ac.strides[ra - 2], ac.strides[ra - 1]), ac.offset);
         Layout lb = new Layout(withMatrix(batch, k, n), withMatrix(sb, bc.strides[rb - 2], bc.strides[rb - 1]), bc.offset);
-        return new Tensor(Backends.CPU.matmul(ac.storage, la, bc.storage, lb), outShape);
+        return new Product(ac, la, bc, lb, outShape);
     }
 
     /**
      * {@link #batchedKernel} into a contiguous {@code out} of the product's shape and dtype that
      * does not overlap the operands. Two 2-d operands of out's dtype (the hot case: a layer's
      * forward and both gradient products) are passed with their own layouts, so nothing is
-     * allocated; other cases build the batch layouts as {@code batchedKernel} does.
+     * allocated; other cases build the batch layouts as {@code batchedKernel} does and run the
+     * same back-end product into out (a strided convolution's {@code W x im2col(x)} of a whole
+     * batch, which was computed apart and copied: an activation allocated per call).
      */
     static void batchedIntoKernel(Tensor a, Tensor b, Tensor out) {
         if (a.shape.length == 2 && b.shape.length == 2 && a.dtype == out.dtype && b.dtype == out.dtype
@@ -82,9 +93,15 @@ final class Linalg {
                 && out.shape[1] == b.shape[1]) {
             Backends.CPU.matmulInto(a.storage, a.layout(), b.storage, b.layout(), out.storage, out.offset);
         } else {
-            Tensor r = batchedKernel(a, b);
-            Elementwise.checkOut("matmul", out, r.dtype, r.shape);
-            Backends.CPU.copy(r.storage, r.layout(), out.storage, out.layout());
+            Product p = product(a, b);
+            Elementwise.checkOut("matmul", out, p.a.dtype, p.shape);
+            if (p.a.dtype.isFloatingPoint() && a.shape[a.shape.length - 1] > 0) {
+                Backends.CPU.matmulInto(p.a.storage, p.la, p.b.storage, p.lb, out.storage, out.offset);
+            } else {
+                // Empty sums (zeros) and integer products: computed apart, as before.
+                Tensor r = new Tensor(Backends.CPU.matmul(p.a.storage, p.la, p.b.storage, p.lb), p.shape);
+                Backends.CPU.copy(r.storage, r.layout(), out.storage, out.layout());
+            }
         }
         out.storage.bumpVersion();
     }

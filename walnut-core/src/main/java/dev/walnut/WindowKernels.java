@@ -24,11 +24,34 @@ final class WindowKernels {
     /** [N, C, *size] -> [N, C * prod(kernel), prod(blocks)]. */
     static Tensor im2col(Tensor input, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
-        int[] size = Arrays.copyOfRange(x.shape, 2, x.shape.length);
-        var g = new Im2ColKernels.Geometry(size, blocks, kernel, dilation, padding, stride);
+        var g = im2colGeometry(x, blocks, kernel, dilation, padding, stride);
         Backends.checkFits(x.dtype, x.shape[0] * x.shape[1] * g.kernelVolume() * g.blocksVolume());
         return wrap(Backends.CPU.im2col(x.storage, x.offset, x.shape[0] * x.shape[1], g), x.shape[0],
                 x.shape[1] * g.kernelVolume(), g.blocksVolume());
+    }
+
+    /**
+     * {@link #im2col} into a contiguous {@code out} of the result's shape and dtype (a strided
+     * convolution's columns in a compiled graph's arena, the largest tensor such a layer makes);
+     * an {@code out} that does not start its storage or shares the input's is filled by a copy.
+     */
+    static void im2colInto(Tensor input, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride,
+                           Tensor out) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        var g = im2colGeometry(x, blocks, kernel, dilation, padding, stride);
+        Elementwise.checkOut("im2col", out, x.dtype, x.shape[0], x.shape[1] * g.kernelVolume(), g.blocksVolume());
+        if (out.offset != 0 || out.storage == x.storage) {
+            Creation.castInto(im2col(input, blocks, kernel, dilation, padding, stride), out);
+            return;
+        }
+        Backends.CPU.im2colInto(x.storage, x.offset, x.shape[0] * x.shape[1], g, out.storage);
+        out.storage.bumpVersion();
+    }
+
+    private static Im2ColKernels.Geometry im2colGeometry(Tensor x, int[] blocks, int[] kernel, int[] dilation,
+                                                         int[] padding, int[] stride) {
+        int[] size = Arrays.copyOfRange(x.shape, 2, x.shape.length);
+        return new Im2ColKernels.Geometry(size, blocks, kernel, dilation, padding, stride);
     }
 
     /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
@@ -54,19 +77,50 @@ final class WindowKernels {
     /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
     static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
+        int[] p = kernelPad(pad);
+        int[] outShape = conv2dShape(x, weight, p);
+        Storage out = Backends.allocate(x.dtype, Shapes.numel(outShape));
+        conv2dKernel(x, weight, bias, residual, p, min, max, out);
+        return wrap(out, outShape);
+    }
+
+    /**
+     * {@link #conv2d} written into a contiguous {@code out} of the result's shape and dtype (the
+     * compiled graph's arena): the kernel stores straight into it. An {@code out} that does not
+     * start its storage, or shares storage with the input or the residual (which the kernel
+     * reads while it writes), gets the result computed apart and copied, so the bits are the same.
+     */
+    static void conv2dInto(Tensor input, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max,
+                           Tensor out) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        int[] p = kernelPad(pad);
+        Elementwise.checkOut("fusedConv2d", out, x.dtype, conv2dShape(x, weight, p));
+        if (out.offset != 0 || out.storage == x.storage || residual != null && out.storage == residual.storage) {
+            Creation.castInto(conv2d(input, weight, bias, residual, pad, min, max), out);
+            return;
+        }
+        conv2dKernel(x, weight, bias, residual, p, min, max, out.storage);
+        out.storage.bumpVersion();
+    }
+
+    /** The kernels take {@code {top, bottom, left, right}}; {@code pad} is {@code constantPad}'s {@code {left, right, top, bottom}}. */
+    private static int[] kernelPad(long[] pad) {
+        return pad == null ? null : new int[] {(int) pad[2], (int) pad[3], (int) pad[0], (int) pad[1]};
+    }
+
+    private static int[] conv2dShape(Tensor x, Tensor weight, int[] p) {
+        int oh = x.shape[2] + (p == null ? 0 : p[0] + p[1]) - weight.shape[2] + 1;
+        int ow = x.shape[3] + (p == null ? 0 : p[2] + p[3]) - weight.shape[3] + 1;
+        return new int[] {x.shape[0], weight.shape[0], oh, ow};
+    }
+
+    /** The convolution of a contiguous {@code x} into {@code out} from its element 0. */
+    private static void conv2dKernel(Tensor x, Tensor weight, Tensor bias, Tensor residual, int[] p, double min,
+                                     double max, Storage out) {
         Tensor r = residual == null ? null : Creation.contiguousOf(residual, residual.dtype);
-        int n = x.shape[0];
-        int cOut = weight.shape[0];
-        int kh = weight.shape[2];
-        int kw = weight.shape[3];
-        // The kernels take {top, bottom, left, right}.
-        int[] p = pad == null ? null : new int[] {(int) pad[2], (int) pad[3], (int) pad[0], (int) pad[1]};
-        int oh = x.shape[2] + (p == null ? 0 : p[0] + p[1]) - kh + 1;
-        int ow = x.shape[3] + (p == null ? 0 : p[2] + p[3]) - kw + 1;
-        return wrap(Backends.CPU.conv2d(x.storage, x.offset, weight.storage, weight.layout(), bias == null ? null
-                        : bias.storage, bias == null ? null : bias.layout(), r == null ? null : r.storage,
-                        r == null ? 0 : r.offset, n, x.shape[1], x.shape[2], x.shape[3], p, cOut, kh, kw, min, max),
-                n, cOut, oh, ow);
+        Backends.CPU.conv2dInto(x.storage, x.offset, weight.storage, weight.layout(), bias == null ? null : bias.storage,
+                bias == null ? null : bias.layout(), r == null ? null : r.storage, r == null ? 0 : r.offset, x.shape[0],
+                x.shape[1], x.shape[2], x.shape[3], p, weight.shape[0], weight.shape[2], weight.shape[3], min, max, out);
     }
 
     /** The input gradient by the shifted GEMMs, or null when a weight is not finite (they would not be exact). */

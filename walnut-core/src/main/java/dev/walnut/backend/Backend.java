@@ -199,11 +199,21 @@ public interface Backend {
     /** [N, C, *size] (contiguous, float) to [N, C * prod(kernel), prod(blocks)]; {@code planes} = N * C. */
     Storage im2col(Storage x, int off, int planes, Im2ColKernels.Geometry g);
 
+    /** {@link #im2col} written into {@code out} from its element 0 (every element; old contents never read), not {@code x}'s storage. */
+    void im2colInto(Storage x, int off, int planes, Im2ColKernels.Geometry g, Storage out);
+
     /** The adjoint of {@link #im2col}, summing overlapping windows into [N, C, *size]. */
     Storage col2im(Storage cols, int off, int planes, Im2ColKernels.Geometry g);
 
     /** Whether the valid stride-1 convolution's fused kernels pay for a conv of this size (else im2col and a GEMM). */
     boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
+
+    /**
+     * Whether a strided ({@code sH x sW}), undilated, ungrouped {@code kH x kW} conv should run as the
+     * stride-1 convolution of its phase-split input ({@code C_in sH sW} channels, a
+     * {@code ceil(kH / sH) x ceil(kW / sW)} kernel), else im2col and a GEMM.
+     */
+    boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw);
 
     /**
      * The valid stride-1 2-d convolution of a contiguous {@code [n, cIn, h, w]} input, padded with
@@ -214,6 +224,14 @@ public interface Backend {
      */
     Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff, int n,
                    int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max);
+
+    /**
+     * {@link #conv2d} written into {@code out} from its element 0 (at least the output's size; its
+     * old contents are never read), which must share no storage with {@code x} or
+     * {@code residual}: the kernel reads them while it writes.
+     */
+    void conv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff, int n,
+                    int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max, Storage out);
 
     /** Its input gradient, or null where the fused kernels would not be exact (non-finite weights). */
     Storage conv2dInputGrad(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut, int kh,
@@ -233,6 +251,14 @@ public interface Backend {
      */
     Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
                             DepthwiseConvKernels.Geometry g, double min, double max);
+
+    /**
+     * {@link #depthwiseConv2d} written into {@code out} from its element 0 (at least
+     * {@code g.outputSize()} elements; old contents never read), which must not share storage
+     * with {@code x}.
+     */
+    void depthwiseConv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
+                             DepthwiseConvKernels.Geometry g, double min, double max, Storage out);
 
     /** Its input gradient from a contiguous output gradient. */
     Storage depthwiseConv2dInputGrad(Storage gy, int off, Storage w, Layout lw, DepthwiseConvKernels.Geometry g);

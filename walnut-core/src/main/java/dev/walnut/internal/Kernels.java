@@ -116,11 +116,21 @@ public interface Kernels {
     /** [N, C, *size] -> [N, C * prod(kernel), prod(blocks)]. */
     Tensor im2col(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride);
 
+    /** {@link #im2col} into {@code out} (see the out= forms below). */
+    void im2colInto(Tensor x, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride, Tensor out);
+
     /** [N, C * prod(kernel), prod(blocks)] -> [N, C, *outputSize], summing overlapping windows. */
     Tensor col2im(Tensor x, int[] outputSize, int[] blocks, int[] kernel, int[] dilation, int[] padding, int[] stride);
 
     /** Whether the valid stride-1 convolution's fused kernels pay for a conv of this size (else im2col and a GEMM). */
     boolean stride1ConvolutionPays(long cIn, long cOut, int h, int w, int kh, int kw);
+
+    /**
+     * Whether a strided ({@code sH x sW}), undilated, ungrouped {@code kH x kW} conv should run as the
+     * stride-1 convolution of its phase-split input ({@code C_in sH sW} channels, a
+     * {@code ceil(kH / sH) x ceil(kW / sW)} kernel), else im2col and a GEMM.
+     */
+    boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw);
 
     /**
      * The valid stride-1 2-d convolution; {@code bias} may be null; the output is clamped to
@@ -138,6 +148,9 @@ public interface Kernels {
      */
     Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max);
 
+    /** {@link #conv2d(Tensor, Tensor, Tensor, Tensor, long[], double, double)} into {@code out} (see the out= forms below). */
+    void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max, Tensor out);
+
     /** Its input gradient by the fused kernels, or null where they would not be exact (non-finite weights). */
     Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape);
 
@@ -154,6 +167,9 @@ public interface Kernels {
      * none).
      */
     Tensor depthwiseConv2d(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max);
+
+    /** {@link #depthwiseConv2d} into {@code out} (see the out= forms below). */
+    void depthwiseConv2dInto(Tensor x, Tensor weight, Tensor bias, int[] window, double min, double max, Tensor out);
 
     /** Its input gradient, of {@code inputShape}. */
     Tensor depthwiseConv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape, int[] window);

@@ -1196,6 +1196,34 @@ public final class FusedOps {
             return Specs.one(K.conv2d(in[0], in[1], b, r, attrs.pad(), attrs.min(), attrs.max()));
         }
 
+        /**
+         * Both kernels store straight into a preplanned output, so a compiled CNN's arena keeps
+         * its activations instead of allocating (and zeroing) one per convolution per call.
+         */
+        @Override
+        public boolean hasOutKernel(Conv2d attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Conv2d attrs, Tensor[] in, Tensor[] out) {
+            int convInputs = in.length - (attrs.residual() ? 1 : 0);
+            Tensor b = convInputs > 2 ? in[2] : null;
+            if (attrs.depthwise() != null) {
+                K.depthwiseConv2dInto(in[0], in[1], b, attrs.depthwise().array(), attrs.min(), attrs.max(), out[0]);
+                return;
+            }
+            Tensor r = null;
+            if (attrs.residual()) {
+                r = in[in.length - 1];
+                if (!Arrays.equals(r.shape(), out[0].shape()) || r.dtype() != out[0].dtype()) {
+                    // Checked without building specs, which a compiled graph's run would allocate.
+                    infer(attrs, Arrays.stream(in).map(TensorSpec::of).toArray(TensorSpec[]::new));
+                }
+            }
+            K.conv2dInto(in[0], in[1], b, r, attrs.pad(), attrs.min(), attrs.max(), out[0]);
+        }
+
         @Override
         public Tensor[] save(Conv2d attrs, Tensor[] in, Tensor[] out) {
             return new Tensor[] {in[0], in[1], out[0]};

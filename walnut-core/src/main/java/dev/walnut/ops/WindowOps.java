@@ -183,6 +183,17 @@ public final class WindowOps {
             return Specs.one(K.im2col(in[0], attrs.blocks, attrs.kernel, attrs.dilation, attrs.padding, attrs.stride));
         }
 
+        /** The kernel writes every element, so it stores into a preplanned output (a compiled graph's arena) too. */
+        @Override
+        public boolean hasOutKernel(Window attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Window attrs, Tensor[] in, Tensor[] out) {
+            K.im2colInto(in[0], attrs.blocks, attrs.kernel, attrs.dilation, attrs.padding, attrs.stride, out[0]);
+        }
+
         @Override
         public Tensor[] vjp(Window attrs, Node n, Tensor[] g) {
             long[] s = n.inputShape(0);
@@ -235,6 +246,18 @@ public final class WindowOps {
         public Tensor[] compute(NoAttrs attrs, Tensor[] in) {
             return Specs.one(K.conv2d(in[0], in[1], in.length > 2 ? in[2] : null, Double.NEGATIVE_INFINITY,
                     Double.POSITIVE_INFINITY));
+        }
+
+        /** The kernel stores into a preplanned output (a compiled graph's arena) as well. */
+        @Override
+        public boolean hasOutKernel(NoAttrs attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(NoAttrs attrs, Tensor[] in, Tensor[] out) {
+            K.conv2dInto(in[0], in[1], in.length > 2 ? in[2] : null, null, null, Double.NEGATIVE_INFINITY,
+                    Double.POSITIVE_INFINITY, out[0]);
         }
 
         @Override
@@ -326,6 +349,18 @@ public final class WindowOps {
         public Tensor[] compute(DepthwiseWindow a, Tensor[] in) {
             return Specs.one(K.depthwiseConv2d(in[0], in[1], in.length > 2 ? in[2] : null, a.array(),
                     Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
+        }
+
+        /** The kernel stores into a preplanned output (a compiled graph's arena) as well. */
+        @Override
+        public boolean hasOutKernel(DepthwiseWindow a) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(DepthwiseWindow a, Tensor[] in, Tensor[] out) {
+            K.depthwiseConv2dInto(in[0], in[1], in.length > 2 ? in[2] : null, a.array(), Double.NEGATIVE_INFINITY,
+                    Double.POSITIVE_INFINITY, out[0]);
         }
 
         @Override

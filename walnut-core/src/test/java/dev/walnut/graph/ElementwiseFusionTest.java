@@ -125,6 +125,33 @@ class ElementwiseFusionTest {
         assertBitIdentical(chain.apply(new Tensor[] {m, row}), f.apply(m, row));
     }
 
+    /**
+     * The benchmark's data (uniform in [0, 1)) sends every fused block's exp and tanh to their
+     * per-call fast loops (x in [-86, 88], |x| in [0.625, 43]); one block per function here holds
+     * a value outside, so that block, and eager's whole-tensor calls, take the general loops. The
+     * bits must not depend on which loop a block ran.
+     */
+    @Test
+    void theBenchmarkChainGivesEagerBitsWhicheverExpAndTanhLoopEachBlockTakes() {
+        Function<Tensor[], Tensor> chain = in -> in[0].mul(in[1]).add(1.0).exp().mul(0.5).tanh().mul(in[0]).sub(in[1])
+                .mul(2.0).add(in[0]).relu();
+        int n = 9 * 1024 + 5;
+        Tensor.manualSeed(7);
+        float[] xs = Tensor.rand(n).toFloatArray();
+        float[] ys = Tensor.rand(n).toFloatArray();
+        CompiledFunction f = Compiler.compile(chain);
+        Tensor x = Tensor.fromArray(xs, n);
+        Tensor y = Tensor.fromArray(ys, n);
+        assertBitIdentical(chain.apply(new Tensor[] {x, y}), f.apply(x, y));
+        xs[2 * 1024 + 3] = 100f; // exp(101): outside exp's fast range, and tanh(inf) outside tanh's
+        ys[2 * 1024 + 3] = 1f;
+        xs[5 * 1024 + 9] = -2f; // tanh(0.5 e^-1): below tanh's large-only range
+        ys[5 * 1024 + 9] = 1f;
+        x = Tensor.fromArray(xs, n);
+        y = Tensor.fromArray(ys, n);
+        assertBitIdentical(chain.apply(new Tensor[] {x, y}), f.apply(x, y));
+    }
+
     @Test
     void broadcastInputsScalarsAndStridedViewsGiveTheSameBitsAsEager() {
         Tensor x = randn(1, DType.F32, 37, 129);

@@ -789,11 +789,25 @@ public final class CpuBackend implements Backend {
     /** Largest product depth C_in * kH * kW (also below C_out) for the direct convolution kernels. */
     static final int DIRECT_MAX_DEPTH = 27;
 
+    /** Most input channels of a deeper product that still runs direct (a phase-split first layer: 4 channels x 2 x 2 phases). */
+    static final int DIRECT_MAX_CHANNELS = 16;
+
+    /** Largest product depth on those few channels (4 channels x 2 x 2 phases x a 4 x 4 kernel: ResNet's split 7x7 stem). */
+    static final int DIRECT_MAX_CHANNEL_DEPTH = 256;
+
+    /** Most channels of a strided first layer that runs phase-split (grey, RGB, RGBA). */
+    static final int PHASE_SPLIT_MAX_CHANNELS = 4;
+
     @Override
     public Storage im2col(Storage x, int off, int planes, Im2ColKernels.Geometry g) {
         Storage out = allocate(x.dtype(), planes * g.kernelVolume() * g.blocksVolume());
-        Im2ColKernels.im2col(a(x), off, a(out), planes, g);
+        im2colInto(x, off, planes, g, out);
         return out;
+    }
+
+    @Override
+    public void im2colInto(Storage x, int off, int planes, Im2ColKernels.Geometry g, Storage out) {
+        Im2ColKernels.im2col(a(x), off, a(out), planes, g);
     }
 
     @Override
@@ -803,9 +817,24 @@ public final class CpuBackend implements Backend {
         return out;
     }
 
+    /**
+     * The direct kernels: for a product depth {@code C_in kH kW} of at most 27 below {@code C_out},
+     * and for up to 16 input channels at any depth up to 256 when {@code C_out} fills two blocks of
+     * eight channels. Their input rows stay in L1 whatever the depth on so few channels, and each
+     * loaded vector feeds eight FMAs, while a shifted GEMM only {@code C_in} deep per tap packs
+     * more than it multiplies.
+     */
     private static boolean direct(long cIn, int kh, int kw, long cOut) {
         long ck = cIn * kh * kw;
-        return ck < cOut && ck <= DIRECT_MAX_DEPTH;
+        return ck < cOut && ck <= DIRECT_MAX_DEPTH
+                || cIn <= DIRECT_MAX_CHANNELS && ck <= DIRECT_MAX_CHANNEL_DEPTH && cOut >= 16;
+    }
+
+    /** For up to 4 input channels when the phase-split convolution runs the direct kernels. */
+    @Override
+    public boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        return cIn <= PHASE_SPLIT_MAX_CHANNELS && (sh > 1 || sw > 1)
+                && direct(cIn * sh * sw, (kh + sh - 1) / sh, (kw + sw - 1) / sw, cOut);
     }
 
     /**
@@ -836,10 +865,19 @@ public final class CpuBackend implements Backend {
     public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff,
                           int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max) {
         int[] p = pad == null ? new int[4] : pad;
+        Storage out = allocate(x.dtype(), n * cOut * (h + p[0] + p[1] - kh + 1) * (wd + p[2] + p[3] - kw + 1));
+        conv2dInto(x, off, w, lw, bias, lb, residual, rOff, n, cIn, h, wd, pad, cOut, kh, kw, min, max, out);
+        return out;
+    }
+
+    @Override
+    public void conv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff,
+                           int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max,
+                           Storage out) {
+        int[] p = pad == null ? new int[4] : pad;
         int hp = h + p[0] + p[1];
         int wp = wd + p[2] + p[3];
         int outSize = n * cOut * (hp - kh + 1) * (wp - kw + 1);
-        Storage out = allocate(x.dtype(), outSize);
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
         var epilogue = new ConvEpilogue(residual == null ? null : a(residual), rOff, min, max);
@@ -856,7 +894,6 @@ public final class CpuBackend implements Backend {
         } else {
             ShiftedGemmConvKernels.forward(a(x), off, wv, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw, epilogue);
         }
-        return out;
     }
 
     /** Null when a weight is not finite: the shifted GEMMs add zero times weights at positions that are not windows. */
@@ -900,8 +937,14 @@ public final class CpuBackend implements Backend {
     public Storage depthwiseConv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
                                    DepthwiseConvKernels.Geometry g, double min, double max) {
         Storage out = allocate(x.dtype(), g.outputSize());
-        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g, min, max);
+        depthwiseConv2dInto(x, off, w, lw, bias, lb, g, min, max, out);
         return out;
+    }
+
+    @Override
+    public void depthwiseConv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb,
+                                    DepthwiseConvKernels.Geometry g, double min, double max, Storage out) {
+        DepthwiseConvKernels.forward(a(x), off, dense(w, lw), bias == null ? null : dense(bias, lb), a(out), g, min, max);
     }
 
     @Override

@@ -3,9 +3,9 @@ package dev.walnut.backend.cpu;
 /**
  * Direct (im2col-free) 2-d convolution kernels over contiguous {@code float[]}/{@code double[]}
  * data, stride 1, dilation 1, no padding, one group: the forward pass with bias and the weight
- * gradient summed over the batch. Meant for a small product depth {@code C_in * kH * kW} (a
- * first layer on 1 or 3 channels), where im2col copies the input {@code kH * kW} times for a
- * GEMM too shallow to be efficient. Float data runs {@link WindowKernelProvider#get()} (SIMD when
+ * gradient summed over the batch. Meant for few input channels (a first layer on 1 or 3
+ * channels, or its phase-split form when strided: 12 channels of a 2x2 or 4x4 kernel), where
+ * im2col copies the input {@code kH * kW} times for a GEMM too shallow to be efficient. Float data runs {@link WindowKernelProvider#get()} (SIMD when
  * available); double data runs the scalar loops. The forward splits items across
  * {@link Parallel}, the weight gradient splits output channels.
  *
@@ -21,26 +21,23 @@ public final class DirectConvKernels {
     }
 
     /**
-     * See {@link WindowKernelProvider#conv2dForward}; {@code bias} may be null. The outputs are
-     * then clamped to {@code [min, max]} (infinite for none), each item's right after it is computed.
+     * See {@link WindowKernelProvider#conv2dForward}; {@code bias} may be null, and the outputs
+     * are clamped to {@code [min, max]} (infinite for none) as they are stored. Split across
+     * {@link Parallel} by output rows of the whole batch, not by items, so that a single image
+     * (inference at batch 1) keeps every thread busy.
      */
     public static void forward(Object x, int xOff, Object w, Object bias, Object out, int n, int cIn, int h, int width,
                                int cOut, int kh, int kw, double min, double max) {
-        long perItem = (long) cOut * cIn * kh * kw * (h - kh + 1) * (width - kw + 1);
-        int grain = (int) Math.max(1, GRAIN / Math.max(1, perItem));
-        int outItem = cOut * (h - kh + 1) * (width - kw + 1);
+        int oh = h - kh + 1;
+        long perRow = (long) cOut * cIn * kh * kw * (width - kw + 1);
+        int grain = (int) Math.max(1, GRAIN / Math.max(1, perRow));
         if (x instanceof float[] xf) {
             WindowKernelProvider k = WindowKernelProvider.get();
-            Parallel.forRange(n, grain, (lo, hi) -> {
-                k.conv2dForward(xf, xOff, (float[]) w, (float[]) bias, (float[]) out, lo, hi, cIn, h, width, cOut, kh, kw);
-                ShiftedGemmConvKernels.clamp(out, lo * outItem, (hi - lo) * outItem, min, max);
-            });
+            Parallel.forRange(n * oh, grain, (lo, hi) -> k.conv2dForward(xf, xOff, (float[]) w, (float[]) bias,
+                    (float[]) out, lo, hi, cIn, h, width, cOut, kh, kw, (float) min, (float) max));
         } else {
-            Parallel.forRange(n, grain, (lo, hi) -> {
-                ScalarWindowKernels.conv2dForward((double[]) x, xOff, (double[]) w, (double[]) bias, (double[]) out, lo,
-                        hi, cIn, h, width, cOut, kh, kw);
-                ShiftedGemmConvKernels.clamp(out, lo * outItem, (hi - lo) * outItem, min, max);
-            });
+            Parallel.forRange(n * oh, grain, (lo, hi) -> ScalarWindowKernels.conv2dForward((double[]) x, xOff,
+                    (double[]) w, (double[]) bias, (double[]) out, lo, hi, cIn, h, width, cOut, kh, kw, min, max));
         }
     }
 

@@ -2,6 +2,8 @@
 // Edit the template, then run from the repository root: java walnut-core/src/test/java/dev/walnut/backend/KernelTwins.java
 package dev.walnut.backend.cpu;
 
+import java.util.Arrays;
+
 /**
  * im2col and its adjoint col2im over contiguous {@code float[]}/{@code double[]} planes, for 1-,
  * 2- and 3-d sliding windows (1- and 2-d run as 3-d with leading size-1 dims, kernel 1, stride 1).
@@ -10,8 +12,9 @@ package dev.walnut.backend.cpu;
  * columns hold, per plane, {@code kernelVolume} rows of {@code blocksVolume} entries (so
  * {@code [N*C, prod(k), L]}, i.e. PyTorch's {@code [N, C*prod(k), L]}). Window position
  * {@code b} along a dim reads input coordinate {@code b*stride - padding + j*dilation}; positions
- * outside the input read zero (im2col) or are dropped (col2im). Both kernels write into a freshly
- * allocated, zeroed output; col2im sums overlapping windows. Planes are independent, so large
+ * outside the input read zero (im2col) or are dropped (col2im). im2col writes every element of
+ * its output, those zeros included, so the output may be a reused buffer (a compiled graph's
+ * arena); col2im sums overlapping windows into a freshly allocated, zeroed output. Planes are independent, so large
  * work splits across {@link Parallel} by plane.
  *
  * <pre>{@code
@@ -91,7 +94,11 @@ public final class Im2ColKernels {
         }
     }
 
-    /** Columns of {@code planes} contiguous planes of {@code in} (float[] or double[]) starting at {@code inOffset}. */
+    /**
+     * Columns of {@code planes} contiguous planes of {@code in} (float[] or double[]) starting at
+     * {@code inOffset}, every element of {@code out} written (zeros where a window leaves the
+     * input), so {@code out} may be a reused buffer (a compiled graph's arena).
+     */
     public static void im2col(Object in, int inOffset, Object out, int planes, Geometry g) {
         int work = g.kernelVolume() * g.blocksVolume();
         Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, work)), (lo, hi) -> {
@@ -141,14 +148,18 @@ public final class Im2ColKernels {
                         for (int b0 = 0; b0 < b[0]; b0++) {
                             int x0 = b0 * s[0] - pd[0] + k0 * d[0];
                             if (x0 < 0 || x0 >= sz[0]) {
+                                Arrays.fill(out, o, o + b[1] * b[2], 0);
                                 o += b[1] * b[2];
                                 continue;
                             }
                             for (int b1 = 0; b1 < b[1]; b1++, o += b[2]) {
                                 int x1 = b1 * s[1] - pd[1] + k1 * d[1];
                                 if (x1 < 0 || x1 >= sz[1] || lo >= hi) {
+                                    Arrays.fill(out, o, o + b[2], 0);
                                     continue;
                                 }
+                                Arrays.fill(out, o, o + lo, 0);
+                                Arrays.fill(out, o + hi, o + b[2], 0);
                                 int base = ib + (x0 * sz[1] + x1) * sz[2] + x2;
                                 if (s[2] == 1) {
                                     System.arraycopy(in, base + lo, out, o + lo, hi - lo);
@@ -188,14 +199,18 @@ public final class Im2ColKernels {
                         for (int b0 = 0; b0 < b[0]; b0++) {
                             int x0 = b0 * s[0] - pd[0] + k0 * d[0];
                             if (x0 < 0 || x0 >= sz[0]) {
+                                Arrays.fill(out, o, o + b[1] * b[2], 0);
                                 o += b[1] * b[2];
                                 continue;
                             }
                             for (int b1 = 0; b1 < b[1]; b1++, o += b[2]) {
                                 int x1 = b1 * s[1] - pd[1] + k1 * d[1];
                                 if (x1 < 0 || x1 >= sz[1] || lo >= hi) {
+                                    Arrays.fill(out, o, o + b[2], 0);
                                     continue;
                                 }
+                                Arrays.fill(out, o, o + lo, 0);
+                                Arrays.fill(out, o + hi, o + b[2], 0);
                                 int base = ib + (x0 * sz[1] + x1) * sz[2] + x2;
                                 if (s[2] == 1) {
                                     System.arraycopy(in, base + lo, out, o + lo, hi - lo);

@@ -23,29 +23,28 @@ final class ScalarWindowKernels extends WindowKernelProvider {
     }
 
     @Override
-    public void conv2dForward(float[] x, int xOff, float[] w, float[] bias, float[] out, int n0, int n1, int cIn,
-                              int h, int width, int cOut, int kh, int kw) {
+    public void conv2dForward(float[] x, int xOff, float[] w, float[] bias, float[] out, int r0, int r1, int cIn,
+                              int h, int width, int cOut, int kh, int kw, float min, float max) {
         int oh = h - kh + 1;
         int ow = width - kw + 1;
-        int plane = oh * ow;
-        for (int n = n0; n < n1; n++) {
+        int ck = cIn * kh * kw;
+        int[] taps = activeTaps(w, cOut, ck);
+        int[] off = tapOffsets(taps, h, width, kh, kw);
+        for (int r = r0; r < r1; r++) {
+            int n = r / oh;
+            int xr = xOff + n * cIn * h * width + r % oh * width;
             for (int o = 0; o < cOut; o++) {
-                int ob = (n * cOut + o) * plane;
-                java.util.Arrays.fill(out, ob, ob + plane, bias == null ? 0f : bias[o]);
-                for (int c = 0; c < cIn; c++) {
-                    int xb = xOff + (n * cIn + c) * h * width;
-                    for (int a = 0; a < kh; a++) {
-                        for (int b = 0; b < kw; b++) {
-                            float wv = w[((o * cIn + c) * kh + a) * kw + b];
-                            for (int i = 0; i < oh; i++) {
-                                int yo = ob + i * ow;
-                                int xi = xb + (i + a) * width + b;
-                                for (int j = 0; j < ow; j++) {
-                                    out[yo + j] += wv * x[xi + j];
-                                }
-                            }
-                        }
+                int yo = ((n * cOut + o) * oh + r % oh) * ow;
+                java.util.Arrays.fill(out, yo, yo + ow, bias == null ? 0f : bias[o]);
+                for (int q = 0; q < taps.length; q++) {
+                    float wv = w[o * ck + taps[q]];
+                    int xi = xr + off[q];
+                    for (int j = 0; j < ow; j++) {
+                        out[yo + j] += wv * x[xi + j];
                     }
+                }
+                for (int j = yo; j < yo + ow; j++) {
+                    out[j] = Math.min(Math.max(out[j], min), max);
                 }
             }
         }
@@ -98,29 +97,28 @@ final class ScalarWindowKernels extends WindowKernelProvider {
     }
 
     /** {@link #conv2dForward} for doubles. */
-    static void conv2dForward(double[] x, int xOff, double[] w, double[] bias, double[] out, int n0, int n1, int cIn,
-                              int h, int width, int cOut, int kh, int kw) {
+    static void conv2dForward(double[] x, int xOff, double[] w, double[] bias, double[] out, int r0, int r1, int cIn,
+                              int h, int width, int cOut, int kh, int kw, double min, double max) {
         int oh = h - kh + 1;
         int ow = width - kw + 1;
-        int plane = oh * ow;
-        for (int n = n0; n < n1; n++) {
+        int ck = cIn * kh * kw;
+        int[] taps = activeTaps(w, cOut, ck);
+        int[] off = tapOffsets(taps, h, width, kh, kw);
+        for (int r = r0; r < r1; r++) {
+            int n = r / oh;
+            int xr = xOff + n * cIn * h * width + r % oh * width;
             for (int o = 0; o < cOut; o++) {
-                int ob = (n * cOut + o) * plane;
-                java.util.Arrays.fill(out, ob, ob + plane, bias == null ? 0 : bias[o]);
-                for (int c = 0; c < cIn; c++) {
-                    int xb = xOff + (n * cIn + c) * h * width;
-                    for (int a = 0; a < kh; a++) {
-                        for (int b = 0; b < kw; b++) {
-                            double wv = w[((o * cIn + c) * kh + a) * kw + b];
-                            for (int i = 0; i < oh; i++) {
-                                int yo = ob + i * ow;
-                                int xi = xb + (i + a) * width + b;
-                                for (int j = 0; j < ow; j++) {
-                                    out[yo + j] += wv * x[xi + j];
-                                }
-                            }
-                        }
+                int yo = ((n * cOut + o) * oh + r % oh) * ow;
+                java.util.Arrays.fill(out, yo, yo + ow, bias == null ? 0 : bias[o]);
+                for (int q = 0; q < taps.length; q++) {
+                    double wv = w[o * ck + taps[q]];
+                    int xi = xr + off[q];
+                    for (int j = 0; j < ow; j++) {
+                        out[yo + j] += wv * x[xi + j];
                     }
+                }
+                for (int j = yo; j < yo + ow; j++) {
+                    out[j] = Math.min(Math.max(out[j], min), max);
                 }
             }
         }

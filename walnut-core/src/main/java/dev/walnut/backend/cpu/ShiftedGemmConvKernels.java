@@ -23,7 +23,9 @@ package dev.walnut.backend.cpu;
  * into the output measured about 10% faster than one deep product, but it was tried before the
  * accumulating epilogue of {@code VectorGemm.kernel} stopped compiling with boxed stores in some
  * JVM starts; a deep product runs that epilogue anyway for every k block after the first.)
- * Blocks spread across {@link Parallel}.
+ * Blocks spread across {@link Parallel}. The forward's scratch (the padded channel-major input,
+ * the full grid, each range body's panel) is the thread's {@code ConvScratch}, kept from call to
+ * call: fresh, it was most of what a compiled ResNet inference allocated besides its outputs.
  *
  * <pre>{@code
  * // x [64, 32, 13, 13], w [64, 32, 3, 3] -> y [64, 64, 11, 11]
@@ -75,11 +77,13 @@ public final class ShiftedGemmConvKernels {
         // accumulates onto them, so A is the weight array itself. (A [W | bias] matrix with a row
         // of ones in B was built on every call, moving all the weights through memory: at batch 1
         // as long as the product itself for resnet18's 512-channel layer.)
-        Object full = f64 ? new double[cOut * grid] : new float[cOut * grid];
+        // Scratch kept by the thread (see ConvScratch): every position the epilogue reads is
+        // written by a block's product first.
+        Object full = ConvScratch.take(ConvScratch.GRID, f64, cOut * grid);
         int len0 = blockColumns(cols);
         int blocks = (cols + len0 - 1) / len0;
         Parallel.forRange(blocks, 1, (lo, hi) -> {
-            Object panel = f64 ? new double[ck * len0] : new float[ck * len0];
+            Object panel = ConvScratch.take(ConvScratch.PANEL, f64, ck * len0);
             for (int blk = lo; blk < hi; blk++) {
                 int q0 = blk * len0;
                 int len = Math.min(len0, cols - q0);
@@ -374,8 +378,9 @@ public final class ShiftedGemmConvKernels {
     /**
      * {@code x [n, c, h, w]} from {@code off}, each plane padded with zeros by {@code pad}
      * ({@code {top, bottom, left, right}}) to {@code hp x wp}, as {@code [c][n * hp * wp]} when
-     * {@code channelMajor} (the shifted GEMMs' layout), else {@code [n, c, hp, wp]}. The new array
-     * is zero, so only the rows are copied.
+     * {@code channelMajor} (the shifted GEMMs' layout), else {@code [n, c, hp, wp]}: the calling
+     * thread's {@link ConvScratch#PADDED} array, valid until its next call. Each plane's rows are
+     * copied and its padding zeroed, in one pass over the plane.
      */
     static Object padPlanes(Object x, int off, int n, int c, int h, int w, int[] pad, boolean channelMajor) {
         int hp = h + pad[0] + pad[1];
@@ -383,19 +388,24 @@ public final class ShiftedGemmConvKernels {
         int hw = h * w;
         int plane = hp * wp;
         int first = pad[0] * wp + pad[2];
-        Object xs = x instanceof double[] ? new double[n * c * plane] : new float[n * c * plane];
+        Object xs = ConvScratch.take(ConvScratch.PADDED, x instanceof double[], n * c * plane);
         // Planes rather than items in parallel: at batch 1 there is one item.
         Parallel.forRange(n * c, copyGrain(hw), (lo, hi) -> {
             for (int q = lo; q < hi; q++) {
                 int src = off + q * hw;
-                int dst = (channelMajor ? q % c * n + q / c : q) * plane + first;
+                int base = (channelMajor ? q % c * n + q / c : q) * plane;
+                int dst = base + first;
+                ConvScratch.zero(xs, base, dst);
                 if (wp == w) {
                     System.arraycopy(x, src, xs, dst, hw);
                 } else {
                     for (int r = 0; r < h; r++) {
                         System.arraycopy(x, src + r * w, xs, dst + r * wp, w);
+                        // This row's right padding and the next row's left.
+                        ConvScratch.zero(xs, dst + r * wp + w, r + 1 < h ? dst + (r + 1) * wp : dst + (h - 1) * wp + w);
                     }
                 }
+                ConvScratch.zero(xs, dst + (h - 1) * wp + w, base + plane);
             }
         });
         return xs;

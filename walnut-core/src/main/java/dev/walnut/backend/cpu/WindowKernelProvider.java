@@ -68,14 +68,20 @@ public abstract class WindowKernelProvider {
                                     int width, int outH, int outW);
 
     /**
-     * Direct 2-d convolution, stride 1, dilation 1, no padding, one group, for items
-     * {@code [n0, n1)}: {@code out[n, o, i, j] = bias[o] + sum_{c, a, b} w[o, c, a, b] *
-     * x[n, c, i + a, j + b]} with contiguous {@code x [N, cIn, h, width]} from {@code xOff},
-     * {@code w [cOut, cIn, kh, kw]}, {@code bias} null or {@code [cOut]}, and
-     * {@code out [N, cOut, h - kh + 1, width - kw + 1]} (fully overwritten).
+     * Direct 2-d convolution, stride 1, dilation 1, no padding, one group, for output rows
+     * {@code [r0, r1)} of the batch (row {@code r} is row {@code r % oh} of item {@code r / oh},
+     * {@code oh = h - kh + 1}): {@code out[n, o, i, j] = clamp(bias[o] + sum_{c, a, b}
+     * w[o, c, a, b] * x[n, c, i + a, j + b], min, max)} with contiguous
+     * {@code x [N, cIn, h, width]} from {@code xOff}, {@code w [cOut, cIn, kh, kw]}, {@code bias}
+     * null or {@code [cOut]}, and {@code out [N, cOut, oh, width - kw + 1]} (those rows overwritten);
+     * the clamp is {@code min(max(v, min), max)} (infinite bounds for none). A tap {@code (c, a, b)}
+     * whose weight is zero for every output channel is skipped, not multiplied: that is exact
+     * for finite inputs, and it keeps the phase-split form of a strided convolution (whose
+     * zero taps stand for positions outside its windows, see {@link DirectConvKernels}) from
+     * multiplying a non-finite input that is outside every true window.
      */
-    public abstract void conv2dForward(float[] x, int xOff, float[] w, float[] bias, float[] out, int n0, int n1,
-                                       int cIn, int h, int width, int cOut, int kh, int kw);
+    public abstract void conv2dForward(float[] x, int xOff, float[] w, float[] bias, float[] out, int r0, int r1,
+                                       int cIn, int h, int width, int cOut, int kh, int kw, float min, float max);
 
     /**
      * The weight gradient of {@link #conv2dForward} summed over all {@code n} items, for output
@@ -121,5 +127,37 @@ public abstract class WindowKernelProvider {
             y[o] = x[arg];
             idx[o] = arg - in;
         }
+    }
+
+    /**
+     * The taps {@code t} of a {@code [cOut, ck]} weight (float[] or double[]) with a nonzero
+     * (or NaN) weight in some output channel, in order: the taps the direct convolution multiplies.
+     */
+    protected static int[] activeTaps(Object w, int cOut, int ck) {
+        int[] taps = new int[ck];
+        int count = 0;
+        for (int t = 0; t < ck; t++) {
+            boolean zero = true;
+            for (int o = 0; o < cOut && zero; o++) {
+                zero = w instanceof float[] f ? f[o * ck + t] == 0f : ((double[]) w)[o * ck + t] == 0.0;
+            }
+            if (!zero) {
+                taps[count++] = t;
+            }
+        }
+        return java.util.Arrays.copyOf(taps, count);
+    }
+
+    /**
+     * The offset of each of {@code taps} ({@code (c, a, b)} in weight order) from its window's
+     * top-left input element, in contiguous {@code [cIn, h, width]} planes.
+     */
+    protected static int[] tapOffsets(int[] taps, int h, int width, int kh, int kw) {
+        int[] off = new int[taps.length];
+        for (int i = 0; i < taps.length; i++) {
+            int t = taps[i];
+            off[i] = ((t / (kh * kw)) * h + t / kw % kh) * width + t % kw;
+        }
+        return off;
     }
 }

@@ -151,94 +151,189 @@ public final class VectorWindowKernels extends WindowKernelProvider {
     /**
      * Output rows in vectors of L columns (a row whose length is not a multiple of L ends with a
      * vector overlapping the previous one: the shared columns are computed and stored twice,
-     * which beats a masked tail), eight output channels at a time so that each input vector
-     * loaded feeds eight independent FMA chains. Rows narrower than L run the scalar loops.
+     * which beats a masked tail), eight output channels by two vectors at a time: each weight
+     * broadcast feeds two FMAs and each input vector loaded eight, sixteen independent
+     * accumulator chains in all (one vector of eight channels, the previous kernel, ran the
+     * 16-to-96-channel 1x1 convolution of MobileNet v2 at about 35 GFLOP/s on one thread). The
+     * weights are repacked once per call, tap-major with the eight channels of a block side by
+     * side, so a block's broadcasts read consecutive floats; taps that are zero in every channel
+     * are left out (see the contract). A row's last single vector runs eight channels by one
+     * vector: an overlapping pair instead redoes up to 2L - 1 columns (14% more work on the
+     * 112 columns of the stems, and measured slower). Rows narrower than L run the scalar loops.
      */
     @Override
-    public void conv2dForward(float[] x, int xOff, float[] w, float[] bias, float[] out, int n0, int n1, int cIn,
-                              int h, int width, int cOut, int kh, int kw) {
+    public void conv2dForward(float[] x, int xOff, float[] w, float[] bias, float[] out, int r0, int r1, int cIn,
+                              int h, int width, int cOut, int kh, int kw, float min, float max) {
         int oh = h - kh + 1;
         int ow = width - kw + 1;
         if (ow < L) {
-            scalar().conv2dForward(x, xOff, w, bias, out, n0, n1, cIn, h, width, cOut, kh, kw);
+            scalar().conv2dForward(x, xOff, w, bias, out, r0, r1, cIn, h, width, cOut, kh, kw, min, max);
             return;
         }
         int plane = oh * ow;
         int ck = cIn * kh * kw;
         int o8 = cOut - cOut % 8;
-        int[] taps = tapOffsets(cIn, h, width, kh, kw);
-        for (int n = n0; n < n1; n++) {
-            int xn = xOff + n * cIn * h * width;
-            for (int i = 0; i < oh; i++) {
-                for (int j0 = 0; j0 < ow; j0 += L) {
-                    int j = Math.min(j0, ow - L);
-                    int yo = n * cOut * plane + i * ow + j;
-                    for (int o = 0; o < o8; o += 8) {
-                        forward8(x, xn + i * width + j, taps, w, bias, out, yo + o * plane, plane, o, ck);
-                    }
-                    for (int o = o8; o < cOut; o++) {
-                        FloatVector acc = FloatVector.broadcast(S, bias == null ? 0f : bias[o]);
-                        for (int t = 0; t < ck; t++) {
-                            acc = FloatVector.fromArray(S, x, xn + i * width + j + taps[t])
-                                    .fma(FloatVector.broadcast(S, w[o * ck + t]), acc);
-                        }
-                        FloatVector.zero(S).add(acc).intoArray(out, yo + o * plane); // see forward8
-                    }
+        int[] taps = activeTaps(w, cOut, ck);
+        int nt = taps.length;
+        int[] off = tapOffsets(taps, h, width, kh, kw);
+        float[] packed = new float[cOut * nt];
+        for (int o = 0; o < cOut; o++) {
+            int base = o < o8 ? (o & ~7) * nt + (o & 7) : o * nt;
+            int step = o < o8 ? 8 : 1;
+            for (int q = 0; q < nt; q++) {
+                packed[base + q * step] = w[o * ck + taps[q]];
+            }
+        }
+        for (int r = r0; r < r1; r++) {
+            int n = r / oh;
+            int i = r % oh;
+            int xr = xOff + n * cIn * h * width + i * width;
+            int yr = n * cOut * plane + i * ow;
+            int j = 0;
+            for (; j + 2 * L <= ow; j += 2 * L) {
+                for (int o = 0; o < o8; o += 8) {
+                    forward8x2(x, xr + j, off, packed, o * nt, bias, o, out, yr + o * plane + j, plane, min, max);
+                }
+                for (int o = o8; o < cOut; o++) {
+                    forward1(x, xr + j, off, packed, o * nt, bias, o, out, yr + o * plane + j, min, max);
+                    forward1(x, xr + j + L, off, packed, o * nt, bias, o, out, yr + o * plane + j + L, min, max);
+                }
+            }
+            for (; j < ow; j += L) {
+                int jj = Math.min(j, ow - L);
+                for (int o = 0; o < o8; o += 8) {
+                    forward8(x, xr + jj, off, packed, o * nt, bias, o, out, yr + o * plane + jj, plane, min, max);
+                }
+                for (int o = o8; o < cOut; o++) {
+                    forward1(x, xr + jj, off, packed, o * nt, bias, o, out, yr + o * plane + jj, min, max);
                 }
             }
         }
     }
 
-    private static void forward8(float[] x, int xi0, int[] taps, float[] w, float[] bias, float[] out, int yo,
-                                 int plane, int o, int ck) {
-        FloatVector a0 = FloatVector.broadcast(S, bias == null ? 0f : bias[o]);
-        FloatVector a1 = FloatVector.broadcast(S, bias == null ? 0f : bias[o + 1]);
-        FloatVector a2 = FloatVector.broadcast(S, bias == null ? 0f : bias[o + 2]);
-        FloatVector a3 = FloatVector.broadcast(S, bias == null ? 0f : bias[o + 3]);
-        FloatVector a4 = FloatVector.broadcast(S, bias == null ? 0f : bias[o + 4]);
-        FloatVector a5 = FloatVector.broadcast(S, bias == null ? 0f : bias[o + 5]);
-        FloatVector a6 = FloatVector.broadcast(S, bias == null ? 0f : bias[o + 6]);
-        FloatVector a7 = FloatVector.broadcast(S, bias == null ? 0f : bias[o + 7]);
-        int t0 = o * ck;
-        for (int t = 0; t < ck; t++) {
-            FloatVector v = FloatVector.fromArray(S, x, xi0 + taps[t]);
-            int q = t0 + t;
-            a0 = v.fma(FloatVector.broadcast(S, w[q]), a0);
-            a1 = v.fma(FloatVector.broadcast(S, w[q + ck]), a1);
-            a2 = v.fma(FloatVector.broadcast(S, w[q + 2 * ck]), a2);
-            a3 = v.fma(FloatVector.broadcast(S, w[q + 3 * ck]), a3);
-            a4 = v.fma(FloatVector.broadcast(S, w[q + 4 * ck]), a4);
-            a5 = v.fma(FloatVector.broadcast(S, w[q + 5 * ck]), a5);
-            a6 = v.fma(FloatVector.broadcast(S, w[q + 6 * ck]), a6);
-            a7 = v.fma(FloatVector.broadcast(S, w[q + 7 * ck]), a7);
+    private static FloatVector biasVector(float[] bias, int o) {
+        return FloatVector.broadcast(S, bias == null ? 0f : bias[o]);
+    }
+
+    // Stored through a vector of known class (zero + acc), never through the accumulators
+    // themselves: they are loop phis whose exact class C2 may not know, and then intoArray
+    // dispatches on FloatVector's shared type profile, which other float species pollute (see
+    // VectorKernelProvider and VectorGemm.kernel): the step then ran bimodally, 16 or 30 ms,
+    // boxing the accumulators in the slow starts. The clamp's bounds come in as floats and are
+    // broadcast here for the same reason: vectors passed in are boxed at every call, and their
+    // max and min dispatch on the profile (that cost a boxed vector per store, 60% more time).
+    private static void forward8x2(float[] x, int xi0, int[] off, float[] wp, int wb, float[] bias, int o, float[] out,
+                                   int yo, int plane, float min, float max) {
+        FloatVector a0 = biasVector(bias, o);
+        FloatVector a1 = biasVector(bias, o + 1);
+        FloatVector a2 = biasVector(bias, o + 2);
+        FloatVector a3 = biasVector(bias, o + 3);
+        FloatVector a4 = biasVector(bias, o + 4);
+        FloatVector a5 = biasVector(bias, o + 5);
+        FloatVector a6 = biasVector(bias, o + 6);
+        FloatVector a7 = biasVector(bias, o + 7);
+        FloatVector b0 = a0;
+        FloatVector b1 = a1;
+        FloatVector b2 = a2;
+        FloatVector b3 = a3;
+        FloatVector b4 = a4;
+        FloatVector b5 = a5;
+        FloatVector b6 = a6;
+        FloatVector b7 = a7;
+        for (int t = 0, q = wb; t < off.length; t++, q += 8) {
+            FloatVector u = FloatVector.fromArray(S, x, xi0 + off[t]);
+            FloatVector v = FloatVector.fromArray(S, x, xi0 + off[t] + L);
+            FloatVector w = FloatVector.broadcast(S, wp[q]);
+            a0 = u.fma(w, a0);
+            b0 = v.fma(w, b0);
+            w = FloatVector.broadcast(S, wp[q + 1]);
+            a1 = u.fma(w, a1);
+            b1 = v.fma(w, b1);
+            w = FloatVector.broadcast(S, wp[q + 2]);
+            a2 = u.fma(w, a2);
+            b2 = v.fma(w, b2);
+            w = FloatVector.broadcast(S, wp[q + 3]);
+            a3 = u.fma(w, a3);
+            b3 = v.fma(w, b3);
+            w = FloatVector.broadcast(S, wp[q + 4]);
+            a4 = u.fma(w, a4);
+            b4 = v.fma(w, b4);
+            w = FloatVector.broadcast(S, wp[q + 5]);
+            a5 = u.fma(w, a5);
+            b5 = v.fma(w, b5);
+            w = FloatVector.broadcast(S, wp[q + 6]);
+            a6 = u.fma(w, a6);
+            b6 = v.fma(w, b6);
+            w = FloatVector.broadcast(S, wp[q + 7]);
+            a7 = u.fma(w, a7);
+            b7 = v.fma(w, b7);
         }
-        // Stored through a vector of known class (zero + acc), never through the accumulators
-        // themselves: they are loop phis whose exact class C2 may not know, and then intoArray
-        // dispatches on FloatVector's shared type profile, which other float species pollute
-        // (see VectorKernelProvider and VectorGemm.kernel): the step then ran bimodally, 16 or
-        // 30 ms, boxing the accumulators in the slow starts.
         FloatVector z = FloatVector.zero(S);
-        z.add(a0).intoArray(out, yo);
-        z.add(a1).intoArray(out, yo + plane);
-        z.add(a2).intoArray(out, yo + 2 * plane);
-        z.add(a3).intoArray(out, yo + 3 * plane);
-        z.add(a4).intoArray(out, yo + 4 * plane);
-        z.add(a5).intoArray(out, yo + 5 * plane);
-        z.add(a6).intoArray(out, yo + 6 * plane);
-        z.add(a7).intoArray(out, yo + 7 * plane);
+        FloatVector lo = FloatVector.broadcast(S, min);
+        FloatVector hi = FloatVector.broadcast(S, max);
+        z.add(a0).max(lo).min(hi).intoArray(out, yo);
+        z.add(a1).max(lo).min(hi).intoArray(out, yo + plane);
+        z.add(a2).max(lo).min(hi).intoArray(out, yo + 2 * plane);
+        z.add(a3).max(lo).min(hi).intoArray(out, yo + 3 * plane);
+        z.add(a4).max(lo).min(hi).intoArray(out, yo + 4 * plane);
+        z.add(a5).max(lo).min(hi).intoArray(out, yo + 5 * plane);
+        z.add(a6).max(lo).min(hi).intoArray(out, yo + 6 * plane);
+        z.add(a7).max(lo).min(hi).intoArray(out, yo + 7 * plane);
+        z.add(b0).max(lo).min(hi).intoArray(out, yo + L);
+        z.add(b1).max(lo).min(hi).intoArray(out, yo + plane + L);
+        z.add(b2).max(lo).min(hi).intoArray(out, yo + 2 * plane + L);
+        z.add(b3).max(lo).min(hi).intoArray(out, yo + 3 * plane + L);
+        z.add(b4).max(lo).min(hi).intoArray(out, yo + 4 * plane + L);
+        z.add(b5).max(lo).min(hi).intoArray(out, yo + 5 * plane + L);
+        z.add(b6).max(lo).min(hi).intoArray(out, yo + 6 * plane + L);
+        z.add(b7).max(lo).min(hi).intoArray(out, yo + 7 * plane + L);
     }
 
-    /** Offset of each kernel tap {@code (c, a, b)}, in weight order, from the window's top-left input element. */
-    private static int[] tapOffsets(int cIn, int h, int width, int kh, int kw) {
-        int[] taps = new int[cIn * kh * kw];
-        for (int c = 0, t = 0; c < cIn; c++) {
-            for (int a = 0; a < kh; a++) {
-                for (int b = 0; b < kw; b++, t++) {
-                    taps[t] = (c * h + a) * width + b;
-                }
-            }
+    private static void forward8(float[] x, int xi0, int[] off, float[] wp, int wb, float[] bias, int o, float[] out,
+                                 int yo, int plane, float min, float max) {
+        FloatVector a0 = biasVector(bias, o);
+        FloatVector a1 = biasVector(bias, o + 1);
+        FloatVector a2 = biasVector(bias, o + 2);
+        FloatVector a3 = biasVector(bias, o + 3);
+        FloatVector a4 = biasVector(bias, o + 4);
+        FloatVector a5 = biasVector(bias, o + 5);
+        FloatVector a6 = biasVector(bias, o + 6);
+        FloatVector a7 = biasVector(bias, o + 7);
+        for (int t = 0, q = wb; t < off.length; t++, q += 8) {
+            FloatVector v = FloatVector.fromArray(S, x, xi0 + off[t]);
+            a0 = v.fma(FloatVector.broadcast(S, wp[q]), a0);
+            a1 = v.fma(FloatVector.broadcast(S, wp[q + 1]), a1);
+            a2 = v.fma(FloatVector.broadcast(S, wp[q + 2]), a2);
+            a3 = v.fma(FloatVector.broadcast(S, wp[q + 3]), a3);
+            a4 = v.fma(FloatVector.broadcast(S, wp[q + 4]), a4);
+            a5 = v.fma(FloatVector.broadcast(S, wp[q + 5]), a5);
+            a6 = v.fma(FloatVector.broadcast(S, wp[q + 6]), a6);
+            a7 = v.fma(FloatVector.broadcast(S, wp[q + 7]), a7);
         }
-        return taps;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector lo = FloatVector.broadcast(S, min);
+        FloatVector hi = FloatVector.broadcast(S, max);
+        z.add(a0).max(lo).min(hi).intoArray(out, yo);
+        z.add(a1).max(lo).min(hi).intoArray(out, yo + plane);
+        z.add(a2).max(lo).min(hi).intoArray(out, yo + 2 * plane);
+        z.add(a3).max(lo).min(hi).intoArray(out, yo + 3 * plane);
+        z.add(a4).max(lo).min(hi).intoArray(out, yo + 4 * plane);
+        z.add(a5).max(lo).min(hi).intoArray(out, yo + 5 * plane);
+        z.add(a6).max(lo).min(hi).intoArray(out, yo + 6 * plane);
+        z.add(a7).max(lo).min(hi).intoArray(out, yo + 7 * plane);
+    }
+
+    /** One output channel's vector (the channels past the last block of eight). */
+    private static void forward1(float[] x, int xi0, int[] off, float[] wp, int wb, float[] bias, int o, float[] out,
+                                 int yo, float min, float max) {
+        FloatVector acc = biasVector(bias, o);
+        for (int t = 0; t < off.length; t++) {
+            acc = FloatVector.fromArray(S, x, xi0 + off[t]).fma(FloatVector.broadcast(S, wp[wb + t]), acc);
+        }
+        FloatVector z = FloatVector.zero(S);
+        FloatVector lo = FloatVector.broadcast(S, min);
+        FloatVector hi = FloatVector.broadcast(S, max);
+        z.add(acc).max(lo).min(hi).intoArray(out, yo);
     }
 
     /**
@@ -280,7 +375,7 @@ public final class VectorWindowKernels extends WindowKernelProvider {
             keep[l] = 1f;
         }
         FloatVector tailMask = FloatVector.fromArray(S, keep, 0);
-        int[] taps = tapOffsets(cIn, h, width, kh, kw);
+        int[] taps = tapOffsets(java.util.stream.IntStream.range(0, ck).toArray(), h, width, kh, kw);
         float[] acc = new float[ck * L];
         for (int o = o0; o < o1; o++) {
             java.util.Arrays.fill(acc, 0f);

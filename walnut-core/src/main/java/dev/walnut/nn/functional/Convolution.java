@@ -16,7 +16,9 @@ import java.util.Arrays;
  * and the primitives' rules. The common 2-d case (stride 1, no dilation, one group) runs the
  * {@code ConvolutionBackward0} primitive ({@code DirectConvolution}) instead, which never
  * writes the column matrix to memory; its gradients fall back to the same composites when the
- * backward is itself recorded, so every order still works.
+ * backward is itself recorded, so every order still works. A strided one on a few input
+ * channels (a CNN's first layer) runs that primitive too, on its input split into phases
+ * ({@code PhaseSplitConvolution}).
  *
  * <p>Per-dim arguments ({@code int[]}) take one value per spatial dim, or a single value used
  * for every dim; {@code int} shorthands use the value for every dim. Inputs are batched
@@ -382,6 +384,9 @@ public final class Convolution {
                 || heuristic && DirectConvolution.suits(cIn, cOut, size[0] + 2 * p[0], size[1] + 2 * p[1], k[0], k[1]))) {
             Tensor x = p[0] > 0 || p[1] > 0 ? input.pad(p[1], p[1], p[0], p[0]) : input;
             return DirectConvolution.conv2d(x, weight, bias);
+        }
+        if (heuristic && nd == 2 && groups == 1 && d[0] == 1 && d[1] == 1 && PhaseSplitConvolution.suits(cIn, cOut, s, k)) {
+            return PhaseSplitConvolution.conv2d(input, weight, bias, s, p, blocks);
         }
         if (stackedApplies && (choice == ConvolutionChoice.STACKED || heuristic && ck >= cOut)) {
             Tensor out = stackedConv2d(input, weight, p, k, d, s, blocks, cOut, ck);

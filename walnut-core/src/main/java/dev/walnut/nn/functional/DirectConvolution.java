@@ -12,7 +12,9 @@ import dev.walnut.ops.WindowOps;
  * dilation 1, no padding (the caller pads), one group. Two engines:
  * <ul>
  *   <li>a small product depth {@code C_in * kH * kW} (below {@code C_out}, at most
- *       27: a first layer on 1 or 3 channels) runs the direct kernels of
+ *       27: a first layer on 1 or 3 channels), or up to 16 input channels at a depth up to 256
+ *       with at least 16 output channels (a strided first layer split into phases, see
+ *       {@link PhaseSplitConvolution}), runs the direct kernels of
  *       {@code DirectConvKernels}, SIMD along the output rows, for the output and the weight
  *       gradient; im2col would copy the input once per tap for GEMMs too shallow to be
  *       efficient, and the weight gradient was one tiny product per batch item;</li>

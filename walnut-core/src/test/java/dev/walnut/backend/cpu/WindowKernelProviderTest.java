@@ -74,11 +74,11 @@ class WindowKernelProviderTest {
         int ow = w - kw + 1;
         float[] ys = new float[n * cOut * oh * ow];
         float[] yv = new float[ys.length];
-        WindowKernelProvider.scalar().conv2dForward(x, off, wt, b, ys, 0, n, cIn, h, w, cOut, kh, kw);
-        v.conv2dForward(x, off, wt, b, yv, 0, n, cIn, h, w, cOut, kh, kw);
+        WindowKernelProvider.scalar().conv2dForward(x, off, wt, b, ys, 0, n * oh, cIn, h, w, cOut, kh, kw, -INF, INF);
+        v.conv2dForward(x, off, wt, b, yv, 0, n * oh, cIn, h, w, cOut, kh, kw, -INF, INF);
         assertClose(ys, yv);
-        WindowKernelProvider.scalar().conv2dForward(x, off, wt, null, ys, 0, n, cIn, h, w, cOut, kh, kw);
-        v.conv2dForward(x, off, wt, null, yv, 0, n, cIn, h, w, cOut, kh, kw);
+        WindowKernelProvider.scalar().conv2dForward(x, off, wt, null, ys, 0, n * oh, cIn, h, w, cOut, kh, kw, -INF, INF);
+        v.conv2dForward(x, off, wt, null, yv, 0, n * oh, cIn, h, w, cOut, kh, kw, -INF, INF);
         assertClose(ys, yv);
         float[] g = random(rnd, 2 + ys.length);
         float[] gs = new float[wt.length];
@@ -87,6 +87,8 @@ class WindowKernelProviderTest {
         v.conv2dWeightGrad(x, off, g, 2, gv, n, 0, cOut, cIn, h, w, cOut, kh, kw);
         assertClose(gs, gv);
     }
+
+    private static final float INF = Float.POSITIVE_INFINITY;
 
     private static float[] random(SplittableRandom rnd, int n) {
         float[] a = new float[n];

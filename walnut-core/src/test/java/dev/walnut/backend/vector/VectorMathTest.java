@@ -121,15 +121,14 @@ class VectorMathTest {
     }
 
     /**
-     * A call whose every {@code |x|} is at least 0.625 runs tanh's exponential form alone; the
-     * same values in a call with one small value run both forms and blend: the bits must agree,
-     * across the threshold itself, both signs, infinities and the padded tail.
+     * A call whose every {@code |x|} is in [0.625, 43] runs tanh's exponential form alone
+     * ({@code tanhLarge}); the same values in a call with one small value run both forms and
+     * blend: the bits must agree, across both thresholds, both signs and the padded tail.
      */
     @Test
     void tanhOfOnlyLargeInputsGivesTheBitsOfAMixedCall() {
         java.util.Random rnd = new java.util.Random(16);
-        float[] specials = {0.625f, -0.625f, Math.nextUp(0.625f), 9.5f, -9.5f, 87f, Float.MAX_VALUE, -Float.MAX_VALUE,
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        float[] specials = {0.625f, -0.625f, Math.nextUp(0.625f), 9.5f, -9.5f, 43f, -43f, Math.nextDown(43f), 9.01f};
         for (int n : new int[] {1, 15, 16, 17, 1000, 1031}) {
             float[] mixed = new float[n + 1];
             for (int i = 0; i < n; i++) {
@@ -145,6 +144,61 @@ class VectorMathTest {
                         "tanh(" + large[i] + ") at " + i + " of " + n);
             }
         }
+    }
+
+    /**
+     * A call whose every x is in [-86, 88] scales by 2^n in one step ({@code expOneScale}); the
+     * same values next to one NaN (which sends the call to the two-factor loop) must give the same
+     * bits: every 97th float of the range plus its ends, zeros, subnormals and the padded tail.
+     */
+    @Test
+    void expInTheOneScaleRangeGivesTheBitsOfTheTwoFactorPath() {
+        assertFastPathGivesTheGeneralBits(VectorMath.EXP, v -> v >= -86f && v <= 88f, Float.NaN, -86f, 88f,
+                Math.nextUp(-86f), Math.nextDown(88f), 0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL,
+                1f, -1f, 87.5f, -85.9f);
+        assertTrue(maxUlps(VectorMath.EXP, Math::exp, -86f, 88f) <= 1.5);
+    }
+
+    /** The same for tanh's large-only loop ({@code tanhLarge}, |x| in [0.625, 43]) against the blended one. */
+    @Test
+    void tanhOfOnlyLargeInputsGivesTheBitsOfTheBlendedPathEverywhere() {
+        assertFastPathGivesTheGeneralBits(VectorMath.TANH, v -> Math.abs(v) >= 0.625f && Math.abs(v) <= 43f, 0.1f,
+                0.625f, -0.625f, 43f, -43f, Math.nextUp(0.625f), Math.nextDown(43f), 9.01f, -9.01f);
+    }
+
+    /**
+     * Every 97th float that {@code fast} accepts (with {@code edges} first in each call) gives the
+     * same bits alone, where the call takes the fast loop, as next to {@code poison}, a value that
+     * sends the call to the general loop.
+     */
+    private static void assertFastPathGivesTheGeneralBits(int fn, java.util.function.Predicate<Float> fast,
+                                                         float poison, float... edges) {
+        float[] range = new float[BATCH];
+        int filled = 0;
+        long compared = 0;
+        for (long bits = 0; bits <= 0xFFFF_FFFFL; bits += STEP) {
+            float v = Float.intBitsToFloat((int) bits);
+            if (fast.test(v)) {
+                range[filled++] = v;
+            }
+            boolean last = bits + STEP > 0xFFFF_FFFFL;
+            if (filled == range.length || last) {
+                // The edges first, and an odd length for the padded tail.
+                float[] in = new float[filled + edges.length];
+                System.arraycopy(edges, 0, in, 0, edges.length);
+                System.arraycopy(range, 0, in, edges.length, filled);
+                float[] mixed = Arrays.copyOf(in, in.length + 1);
+                mixed[in.length] = poison;
+                float[] want = apply(fn, mixed);
+                float[] got = apply(fn, in);
+                for (int i = 0; i < in.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "x = " + in[i]);
+                }
+                compared += in.length;
+                filled = 0;
+            }
+        }
+        assertTrue(compared > 1_000_000, "swept " + compared);
     }
 
     @Test
@@ -193,6 +247,13 @@ class VectorMathTest {
     void tanhIsWithinOneAndAHalfUlpEverywhere() {
         double worst = maxUlps(VectorMath.TANH, Math::tanh, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         assertTrue(worst <= 1.5, "tanh max error " + worst + " ulp");
+    }
+
+    /** Calls whose every |x| is in [0.625, 43] run tanhLarge (no clamp, integer scale and sign): its own sweep, each sign alone. */
+    @Test
+    void tanhOfOnlyLargeInputsIsWithinOneAndAHalfUlp() {
+        assertTrue(maxUlps(VectorMath.TANH, Math::tanh, 0.625f, 43f) <= 1.5);
+        assertTrue(maxUlps(VectorMath.TANH, Math::tanh, -43f, -0.625f) <= 1.5);
     }
 
     @Test

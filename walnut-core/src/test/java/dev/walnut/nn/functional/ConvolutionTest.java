@@ -320,6 +320,72 @@ class ConvolutionTest {
         }
     }
 
+    /**
+     * A strided convolution on a few input channels runs as the stride-1 primitive on its
+     * phase-split input (the direct kernels): forward and all three gradients against the im2col
+     * product, with strides 2 and 3 and a non-square one, padding, odd sizes (the split input
+     * padded or cropped to whole phases), kernels with fewer taps than whole phases, a batch of one
+     * and the 3x3 and 7x7 stems of the ONNX bench models at reduced size.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 3, 20, 23, 32, 3, 3, 2, 2, 1", "2, 3, 19, 22, 64, 7, 7, 2, 2, 3", "3, 1, 15, 17, 16, 5, 5, 3, 3, 2",
+            "2, 4, 9, 40, 24, 3, 3, 2, 2, 0", "1, 1, 16, 21, 20, 5, 5, 3, 3, 0", "2, 3, 13, 35, 32, 3, 3, 2, 1, 1",
+            "2, 3, 11, 12, 17, 2, 4, 2, 2, 1", "1, 3, 30, 30, 8, 3, 3, 2, 2, 1", "1, 3, 20, 70, 32, 3, 3, 2, 2, 1",
+            "2, 3, 12, 75, 64, 7, 7, 2, 2, 3", "1, 1, 9, 101, 24, 3, 3, 2, 2, 1"})
+    void stridedConv2dOnFewChannelsMatchesTheIm2colProduct(int n, int cIn, int h, int w, int cOut, int kh, int kw,
+                                                           int sh, int sw, int pad) {
+        var g = new Generator(31);
+        Tensor x = Tensor.randn(new long[] {n, cIn, h, w}, DType.F32, g).setRequiresGrad(true);
+        Tensor wt = Tensor.randn(new long[] {cOut, cIn, kh, kw}, DType.F32, g).setRequiresGrad(true);
+        Tensor b = Tensor.randn(new long[] {cOut}, DType.F32, g).setRequiresGrad(true);
+        int[] s = {sh, sw};
+        int[] p = {pad, pad};
+        Tensor y = Convolution.conv2d(x, wt, b, s, p, new int[] {1, 1}, 1);
+        // Eight channels or fewer stay on im2col: the direct kernels' blocks are eight wide.
+        assertEquals(cOut >= 16 ? "ConvolutionBackward0" : "AddBackward0", y.gradFn().name());
+        Tensor gy = Tensor.randn(y.shape(), DType.F32, g);
+        y.backward(gy);
+        Tensor xr = x.detach().setRequiresGrad(true);
+        Tensor wr = wt.detach().setRequiresGrad(true);
+        Tensor br = b.detach().setRequiresGrad(true);
+        Tensor ref = wr.reshape(cOut, (long) cIn * kh * kw)
+                .matmul(Convolution.unfold(xr, new int[] {kh, kw}, new int[] {1, 1}, p, s))
+                .reshape(y.shape()).add(br.reshape(cOut, 1, 1));
+        ref.backward(gy);
+        assertClose(ref, y);
+        assertClose(xr.grad(), x.grad());
+        assertClose(wr.grad(), wt.grad());
+        assertClose(br.grad(), b.grad());
+    }
+
+    /**
+     * The phase-split form's zero taps reach inputs outside the strided windows (the column
+     * and row after each window); the direct kernels skip them, so an infinity there stays out
+     * of the outputs whose windows do not hold it, as in the im2col product.
+     */
+    @ParameterizedTest
+    @CsvSource({"7, 7, 8", "3, 7, 8", "7, 3, 8", "4, 4, 8", "0, 0, 8", "7, 39, 40", "3, 23, 40", "7, 4, 40"})
+    void stridedConv2dOnFewChannelsPutsAnInfinityWhereIm2colDoes(int row, int col, int width) {
+        var g = new Generator(33);
+        float[] xv = Tensor.randn(new long[] {1, 3, 8, width}, DType.F32, g).toFloatArray();
+        xv[8 * width + row * width + col] = Float.POSITIVE_INFINITY; // channel 1
+        Tensor x = Tensor.fromArray(xv, 1, 3, 8, width);
+        Tensor wt = Tensor.randn(new long[] {16, 3, 3, 3}, DType.F32, g);
+        Tensor y = Convolution.conv2d(x, wt, null, 2, 0, 1, 1);
+        Tensor ref = wt.reshape(16, 27).matmul(Convolution.unfold(x, new int[] {3, 3}, new int[] {1, 1},
+                new int[] {0, 0}, new int[] {2, 2})).reshape(y.shape());
+        assertClose(ref, y);
+    }
+
+    @Test
+    void stridedConv2dOnFewChannelsGradCheck() {
+        var g = new Generator(35);
+        GradCheck.check(in -> Convolution.conv2d(in[0], in[1], in[2], new int[] {2, 2}, new int[] {1, 1},
+                new int[] {1, 1}, 1), leaf(g, 2, 3, 7, 8), leaf(g, 16, 3, 3, 3), leaf(g, 16));
+        GradCheck.checkSecondOrder(in -> Convolution.conv2d(in[0], in[1], in[2], new int[] {3, 2}, new int[] {1, 0},
+                new int[] {1, 1}, 1), leaf(g, 1, 2, 7, 6), leaf(g, 16, 2, 4, 3), leaf(g, 16));
+    }
+
     /** Elementwise |a - e| <= 1e-4 * (1 + max |e|): float32 sums in a different order. */
     private static void assertClose(Tensor expected, Tensor actual) {
         assertArrayEquals(expected.shape(), actual.shape());
