@@ -17,6 +17,19 @@ import jdk.incubator.vector.VectorSpecies;
  * Loaded reflectively (see {@link DepthwiseRowKernels#get()}); nothing else may refer to this
  * class, or the core would stop running without the {@code jdk.incubator.vector} module.
  *
+ * <p>Written for JDK 17's C2, which intrinsifies a Vector API call only where it knows the exact
+ * vector class, and otherwise runs the Java fallback and allocates every vector (the border rows
+ * of MobileNet v2's depthwise layers did, in every start measured: a quarter to a half of the
+ * steady-state allocation samples): every vector a lane-wise operation, rearrange, reduction or
+ * store is called on comes straight from a load, a broadcast or an operation on one, never from
+ * a loop-carried variable or a merge point (C2 types those by the declared {@code FloatVector}
+ * and dispatches on {@code FloatVector}'s type profile, shared with every other user in the
+ * JVM); loops that carry
+ * an accumulator end with their last step peeled, so the stored value has a known class; no
+ * vector is passed to or returned from a method of this class (a call the JIT does not inline,
+ * which depends on what it compiled first, boxes its vectors); and each method uses one species.
+ * These are the rules of {@code VectorGemm.kernel}.
+ *
  * <pre>{@code
  * // java --add-modules jdk.incubator.vector ...
  * DepthwiseRowKernels.get();   // a VectorDepthwiseRowKernels
@@ -29,7 +42,8 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
      * Lanes 0, 2, 4, ... of a vector, twice: {@code e.rearrange(EVEN).blend(f.rearrange(EVEN), UPPER)}
      * are the even lanes of {@code e} and {@code f} side by side, the stride-2 outputs among 2L
      * stride-1 ones. Two one-vector permutes and a blend: JDK 17 does not compile the two-vector
-     * {@code rearrange(shuffle, v)} (its shuffle wrapping ran in Java, 70% of a profile).
+     * {@code rearrange(shuffle, v)} (its shuffle wrapping ran in Java, 70% of a profile). Written
+     * out at each use rather than in a helper taking vectors (see the class comment).
      */
     private static final VectorShuffle<Float> EVEN = VectorShuffle.iota(S, 0, 2, true);
     private static final VectorMask<Float> UPPER = upperHalf();
@@ -38,11 +52,6 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         boolean[] upper = new boolean[L];
         java.util.Arrays.fill(upper, L / 2, L, true);
         return VectorMask.fromArray(S, upper, 0);
-    }
-
-    /** The even lanes of {@code e} then those of {@code f}. */
-    private static FloatVector even(FloatVector e, FloatVector f) {
-        return e.rearrange(EVEN).blend(f.rearrange(EVEN), UPPER);
     }
 
     /**
@@ -64,12 +73,15 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         if (k == 9) {
             j = forwardRow3x3(p, base, taps, w, wOff, bias, out, o, len);
         }
+        int kl = k - 1;
         for (; j <= len - L; j += L) {
             FloatVector acc = FloatVector.broadcast(S, bias);
-            for (int t = 0; t < k; t++) {
+            for (int t = 0; t < kl; t++) {
                 acc = FloatVector.fromArray(S, p, base + taps[t] + j).fma(FloatVector.broadcast(S, w[wOff + t]), acc);
             }
-            acc.intoArray(out, o + j);
+            // The last tap outside the loop: the stored vector is then of a known class (see the class comment).
+            FloatVector.fromArray(S, p, base + taps[kl] + j).fma(FloatVector.broadcast(S, w[wOff + kl]), acc)
+                    .intoArray(out, o + j);
         }
         if (j < len) {
             // A whole vector through a small buffer rather than scalar steps (MobileNet's late
@@ -82,11 +94,12 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
             }
             if (base + reach + j + L <= p.length) {
                 FloatVector acc = FloatVector.broadcast(S, bias);
-                for (int t = 0; t < k; t++) {
+                for (int t = 0; t < kl; t++) {
                     acc = FloatVector.fromArray(S, p, base + taps[t] + j).fma(FloatVector.broadcast(S, w[wOff + t]), acc);
                 }
                 float[] lanes = new float[L];
-                acc.intoArray(lanes, 0);
+                FloatVector.fromArray(S, p, base + taps[kl] + j).fma(FloatVector.broadcast(S, w[wOff + kl]), acc)
+                        .intoArray(lanes, 0);
                 System.arraycopy(lanes, 0, out, o + j, len - j);
                 return;
             }
@@ -169,7 +182,10 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
             for (; j <= len - L; j += L) {
                 s = FloatVector.fromArray(S, g, gOff + j).fma(FloatVector.fromArray(S, p, at + j), s);
             }
-            float r = s.reduceLanes(VectorOperators.ADD);
+            // Reduced through an add to zero, whose result has a known class (s, loop-carried, has
+            // not): the same bits, as s never holds -0.0 (it starts at +0.0, and a sum is -0.0
+            // only when both terms are).
+            float r = FloatVector.zero(S).add(s).reduceLanes(VectorOperators.ADD);
             for (; j < len; j++) {
                 r = Math.fma(g[gOff + j], p[at + j], r);
             }
@@ -461,35 +477,84 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
                 f = FloatVector.fromArray(S, x, r2 + u + L + 1).fma(w7, f);
                 e = FloatVector.fromArray(S, x, r2 + u + 2).fma(w8, e);
                 f = FloatVector.fromArray(S, x, r2 + u + L + 2).fma(w8, f);
-                even(e, f).max(lo).min(hi).intoArray(out, o + j);
+                e.rearrange(EVEN).blend(f.rearrange(EVEN), UPPER).max(lo).min(hi).intoArray(out, o + j);
             }
         }
     }
 
     /**
-     * {@link #rows3x3} for the kernel rows {@code [aLo, aHi)} only (rows at the vertical padding,
-     * kernels of other heights): tap (a, b) of output j at {@code rb + a * wd + s j + b}.
+     * {@link #rows3x3} for the kernel rows {@code [aLo, aHi)} only, {@code aHi > aLo} (rows at
+     * the vertical padding, kernels of other heights): tap (a, b) of output j at
+     * {@code rb + a * wd + s j + b}. One loop per stride, with the last kernel row peeled (see the
+     * class comment): the shared loop, whose second accumulator was updated only under stride 2
+     * and whose stored vector came from a merge point, ran in the Vector API's fallback on JDK 17.
      */
     private static void rowsAny(float[] x, int rb, int aLo, int aHi, int wd, int s, float[] w, int wOff, float bias,
                                 float[] out, int o, int j0, int j1, float min, float max) {
+        if (s == 2) {
+            rowsAny2(x, rb, aLo, aHi, wd, w, wOff, bias, out, o, j0, j1, min, max);
+        } else {
+            rowsAny1(x, rb, aLo, aHi, wd, w, wOff, bias, out, o, j0, j1, min, max);
+        }
+    }
+
+    private static void rowsAny1(float[] x, int rb, int aLo, int aHi, int wd, float[] w, int wOff, float bias,
+                                 float[] out, int o, int j0, int j1, float min, float max) {
         FloatVector b = FloatVector.broadcast(S, bias);
         FloatVector lo = FloatVector.broadcast(S, min);
         FloatVector hi = FloatVector.broadcast(S, max);
+        int al = aHi - 1;
+        FloatVector u0 = FloatVector.broadcast(S, w[wOff + 3 * al]);
+        FloatVector u1 = FloatVector.broadcast(S, w[wOff + 3 * al + 1]);
+        FloatVector u2 = FloatVector.broadcast(S, w[wOff + 3 * al + 2]);
+        int last = j1 - L;
+        for (int j = j0; ; j = Math.min(j + L, last)) {
+            FloatVector e = b;
+            for (int a = aLo; a < al; a++) {
+                int at = rb + a * wd + j;
+                e = FloatVector.fromArray(S, x, at).fma(FloatVector.broadcast(S, w[wOff + 3 * a]), e);
+                e = FloatVector.fromArray(S, x, at + 1).fma(FloatVector.broadcast(S, w[wOff + 3 * a + 1]), e);
+                e = FloatVector.fromArray(S, x, at + 2).fma(FloatVector.broadcast(S, w[wOff + 3 * a + 2]), e);
+            }
+            int at = rb + al * wd + j;
+            e = FloatVector.fromArray(S, x, at).fma(u0, e);
+            e = FloatVector.fromArray(S, x, at + 1).fma(u1, e);
+            FloatVector.fromArray(S, x, at + 2).fma(u2, e).max(lo).min(hi).intoArray(out, o + j);
+            if (j == last) {
+                break;
+            }
+        }
+    }
+
+    private static void rowsAny2(float[] x, int rb, int aLo, int aHi, int wd, float[] w, int wOff, float bias,
+                                 float[] out, int o, int j0, int j1, float min, float max) {
+        FloatVector b = FloatVector.broadcast(S, bias);
+        FloatVector lo = FloatVector.broadcast(S, min);
+        FloatVector hi = FloatVector.broadcast(S, max);
+        int al = aHi - 1;
+        FloatVector u0 = FloatVector.broadcast(S, w[wOff + 3 * al]);
+        FloatVector u1 = FloatVector.broadcast(S, w[wOff + 3 * al + 1]);
+        FloatVector u2 = FloatVector.broadcast(S, w[wOff + 3 * al + 2]);
         int last = j1 - L;
         for (int j = j0; ; j = Math.min(j + L, last)) {
             FloatVector e = b;
             FloatVector f = b;
-            for (int a = aLo; a < aHi; a++) {
-                int at = rb + a * wd + s * j;
+            for (int a = aLo; a < al; a++) {
+                int at = rb + a * wd + 2 * j;
                 for (int t = 0; t < 3; t++) {
                     FloatVector wt = FloatVector.broadcast(S, w[wOff + 3 * a + t]);
                     e = FloatVector.fromArray(S, x, at + t).fma(wt, e);
-                    if (s == 2) {
-                        f = FloatVector.fromArray(S, x, at + t + L).fma(wt, f);
-                    }
+                    f = FloatVector.fromArray(S, x, at + t + L).fma(wt, f);
                 }
             }
-            (s == 2 ? even(e, f) : e).max(lo).min(hi).intoArray(out, o + j);
+            int at = rb + al * wd + 2 * j;
+            e = FloatVector.fromArray(S, x, at).fma(u0, e);
+            f = FloatVector.fromArray(S, x, at + L).fma(u0, f);
+            e = FloatVector.fromArray(S, x, at + 1).fma(u1, e);
+            f = FloatVector.fromArray(S, x, at + L + 1).fma(u1, f);
+            FloatVector eo = FloatVector.fromArray(S, x, at + 2).fma(u2, e);
+            FloatVector fo = FloatVector.fromArray(S, x, at + L + 2).fma(u2, f);
+            eo.rearrange(EVEN).blend(fo.rearrange(EVEN), UPPER).max(lo).min(hi).intoArray(out, o + j);
             if (j == last) {
                 break;
             }

@@ -199,14 +199,16 @@ public final class VectorKernelProvider extends KernelProvider {
         FloatVector m0 = FloatVector.fromArray(S, x, off);
         FloatVector m1 = FloatVector.fromArray(S, x, off + L);
         int i = 2 * L;
+        // Each max is called on the freshly loaded vector, never on the loop-carried m0, m1: C2
+        // knows the class of the former, not of the latter (see VectorGemm.kernel). max is
+        // symmetric (NaN propagates, -0.0 below 0.0), so the result is the same.
         for (int bound = off + n - 2 * L; off + i <= bound; i += 2 * L) {
-            m0 = m0.max(FloatVector.fromArray(S, x, off + i));
-            m1 = m1.max(FloatVector.fromArray(S, x, off + i + L));
+            m0 = FloatVector.fromArray(S, x, off + i).max(m0);
+            m1 = FloatVector.fromArray(S, x, off + i + L).max(m1);
         }
         // The overlapping last vectors re-read some elements, which max does not mind.
-        m0 = m0.max(FloatVector.fromArray(S, x, off + n - 2 * L));
-        m1 = m1.max(FloatVector.fromArray(S, x, off + n - L));
-        return m0.max(m1).reduceLanes(VectorOperators.MAX);
+        FloatVector t0 = FloatVector.fromArray(S, x, off + n - 2 * L).max(m0);
+        return FloatVector.fromArray(S, x, off + n - L).max(m1).max(t0).reduceLanes(VectorOperators.MAX);
     }
 
     @Override
@@ -228,12 +230,11 @@ public final class VectorKernelProvider extends KernelProvider {
         FloatVector m1 = FloatVector.fromArray(S, x, off + L);
         int i = 2 * L;
         for (int bound = off + n - 2 * L; off + i <= bound; i += 2 * L) {
-            m0 = m0.min(FloatVector.fromArray(S, x, off + i));
-            m1 = m1.min(FloatVector.fromArray(S, x, off + i + L));
+            m0 = FloatVector.fromArray(S, x, off + i).min(m0);
+            m1 = FloatVector.fromArray(S, x, off + i + L).min(m1);
         }
-        m0 = m0.min(FloatVector.fromArray(S, x, off + n - 2 * L));
-        m1 = m1.min(FloatVector.fromArray(S, x, off + n - L));
-        return m0.min(m1).reduceLanes(VectorOperators.MIN);
+        FloatVector t0 = FloatVector.fromArray(S, x, off + n - 2 * L).min(m0);
+        return FloatVector.fromArray(S, x, off + n - L).min(m1).min(t0).reduceLanes(VectorOperators.MIN);
     }
 
     private static float scalarMaxMin(boolean max, float[] x, int off, int n) {

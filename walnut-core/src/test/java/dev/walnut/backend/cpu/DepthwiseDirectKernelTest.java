@@ -117,6 +117,47 @@ class DepthwiseDirectKernelTest {
         }
     }
 
+    /**
+     * Every output of the Vector API's direct kernel is a chain of fused multiply-adds from the
+     * bias over the taps inside the plane in row-major order, then the clamp: the same bits as
+     * that scalar chain, whichever of its paths (inner rows, border rows of either stride with
+     * 1 to 5 kernel rows inside, border columns, narrow planes) computed it.
+     */
+    @ParameterizedTest(name = "[{index}] {0}x{1} k{2}x3 s{3}x{4} p{5}x{6}")
+    @CsvSource({
+            "112, 112, 3, 1, 1, 1, 1", "56, 56, 3, 2, 2, 1, 1", "14, 14, 3, 1, 1, 1, 1", "7, 7, 3, 2, 2, 1, 1",
+            "9, 41, 3, 2, 2, 0, 0", "11, 45, 3, 1, 2, 2, 2", "10, 38, 5, 3, 1, 2, 1", "8, 50, 1, 1, 2, 0, 1",
+            "12, 36, 2, 2, 1, 1, 0", "12, 37, 5, 1, 2, 2, 1", "6, 67, 3, 2, 2, 1, 1", "5, 9, 4, 1, 1, 2, 1"})
+    void directKernelGivesTheBitsOfAScalarFmaChain(int h, int w, int kh, int sh, int sw, int ph, int pw) {
+        DepthwiseRowKernels v = vectorKernels();
+        var g = new DepthwiseConvKernels.Geometry(1, 1, 1, h, w, kh, 3, sh, sw, ph, pw, 1, 1);
+        assertTrue(v.direct(g));
+        var rnd = new Random(h * 31 + w * 7 + kh);
+        float[] x = random(rnd, g.inputSize());
+        float[] wt = random(rnd, 3 * kh);
+        int oh = g.outH();
+        int ow = g.outW();
+        float[] out = new float[g.outputSize()];
+        v.forwardDirect(x, 0, wt, 0, 0.375f, out, 0, g, 0, oh, -1.5f, 2.5f, new float[v.directScratch(g)]);
+        for (int i = 0; i < oh; i++) {
+            for (int j = 0; j < ow; j++) {
+                float acc = 0.375f;
+                for (int a = 0; a < kh; a++) {
+                    for (int b = 0; b < 3; b++) {
+                        int y = i * sh - ph + a;
+                        int c = j * sw - pw + b;
+                        if (y >= 0 && y < h && c >= 0 && c < w) {
+                            acc = Math.fma(x[y * w + c], wt[3 * a + b], acc);
+                        }
+                    }
+                }
+                float expected = Math.min(Math.max(acc, -1.5f), 2.5f);
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[i * ow + j]),
+                        "output (" + i + ", " + j + "): expected " + expected + " but was " + out[i * ow + j]);
+            }
+        }
+    }
+
     @Test
     void paddingAddsNothingNextToAnInfiniteInput() {
         // The border rows sum the kernel rows inside the plane only: zero padding times a weight,
