@@ -135,6 +135,11 @@ public abstract class WindowKernelProvider {
      */
     protected static int[] activeTaps(Object w, int cOut, int ck) {
         int[] taps = new int[ck];
+        return java.util.Arrays.copyOf(taps, activeTaps(w, cOut, ck, taps));
+    }
+
+    /** {@link #activeTaps(Object, int, int)} written into {@code taps} (ck long at least); returns the count. */
+    protected static int activeTaps(Object w, int cOut, int ck, int[] taps) {
         int count = 0;
         for (int t = 0; t < ck; t++) {
             boolean zero = true;
@@ -145,7 +150,7 @@ public abstract class WindowKernelProvider {
                 taps[count++] = t;
             }
         }
-        return java.util.Arrays.copyOf(taps, count);
+        return count;
     }
 
     /**
@@ -154,10 +159,15 @@ public abstract class WindowKernelProvider {
      */
     protected static int[] tapOffsets(int[] taps, int h, int width, int kh, int kw) {
         int[] off = new int[taps.length];
-        for (int i = 0; i < taps.length; i++) {
+        tapOffsets(taps, taps.length, h, width, kh, kw, off);
+        return off;
+    }
+
+    /** {@link #tapOffsets(int[], int, int, int, int)} of {@code taps[0 .. nt)} written into {@code off}. */
+    protected static void tapOffsets(int[] taps, int nt, int h, int width, int kh, int kw, int[] off) {
+        for (int i = 0; i < nt; i++) {
             int t = taps[i];
             off[i] = ((t / (kh * kw)) * h + t / kw % kh) * width + t % kw;
         }
-        return off;
     }
 }

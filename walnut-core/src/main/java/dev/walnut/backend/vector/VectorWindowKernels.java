@@ -173,10 +173,12 @@ public final class VectorWindowKernels extends WindowKernelProvider {
         int plane = oh * ow;
         int ck = cIn * kh * kw;
         int o8 = cOut - cOut % 8;
-        int[] taps = activeTaps(w, cOut, ck);
-        int nt = taps.length;
-        int[] off = tapOffsets(taps, h, width, kh, kw);
-        float[] packed = new float[cOut * nt];
+        Scratch sc = SCRATCH.get();
+        int[] taps = sc.ints(0, ck);
+        int nt = activeTaps(w, cOut, ck, taps);
+        int[] off = sc.ints(1, nt);
+        tapOffsets(taps, nt, h, width, kh, kw, off);
+        float[] packed = sc.floats(cOut * nt);
         for (int o = 0; o < cOut; o++) {
             int base = o < o8 ? (o & ~7) * nt + (o & 7) : o * nt;
             int step = o < o8 ? 8 : 1;
@@ -192,24 +194,51 @@ public final class VectorWindowKernels extends WindowKernelProvider {
             int j = 0;
             for (; j + 2 * L <= ow; j += 2 * L) {
                 for (int o = 0; o < o8; o += 8) {
-                    forward8x2(x, xr + j, off, packed, o * nt, bias, o, out, yr + o * plane + j, plane, min, max);
+                    forward8x2(x, xr + j, off, nt, packed, o * nt, bias, o, out, yr + o * plane + j, plane, min, max);
                 }
                 for (int o = o8; o < cOut; o++) {
-                    forward1(x, xr + j, off, packed, o * nt, bias, o, out, yr + o * plane + j, min, max);
-                    forward1(x, xr + j + L, off, packed, o * nt, bias, o, out, yr + o * plane + j + L, min, max);
+                    forward1(x, xr + j, off, nt, packed, o * nt, bias, o, out, yr + o * plane + j, min, max);
+                    forward1(x, xr + j + L, off, nt, packed, o * nt, bias, o, out, yr + o * plane + j + L, min, max);
                 }
             }
             for (; j < ow; j += L) {
                 int jj = Math.min(j, ow - L);
                 for (int o = 0; o < o8; o += 8) {
-                    forward8(x, xr + jj, off, packed, o * nt, bias, o, out, yr + o * plane + jj, plane, min, max);
+                    forward8(x, xr + jj, off, nt, packed, o * nt, bias, o, out, yr + o * plane + jj, plane, min, max);
                 }
                 for (int o = o8; o < cOut; o++) {
-                    forward1(x, xr + jj, off, packed, o * nt, bias, o, out, yr + o * plane + jj, min, max);
+                    forward1(x, xr + jj, off, nt, packed, o * nt, bias, o, out, yr + o * plane + jj, min, max);
                 }
             }
         }
     }
+
+    /**
+     * A thread's tap lists and packed weights, kept between calls: {@code DirectConvKernels}
+     * calls {@link #conv2dForward} once per range of output rows, every inference, and fresh
+     * arrays there were most of what a planned (reduce-overhead) CNN inference still allocated.
+     * One range body runs at a time on a thread ({@code Parallel} never nests), so one set each.
+     */
+    private static final class Scratch {
+        private final int[][] ints = {new int[0], new int[0]};
+        private float[] floats = new float[0];
+
+        int[] ints(int slot, int n) {
+            if (ints[slot].length < n) {
+                ints[slot] = new int[n];
+            }
+            return ints[slot];
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) {
+                floats = new float[n];
+            }
+            return floats;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static FloatVector biasVector(float[] bias, int o) {
         return FloatVector.broadcast(S, bias == null ? 0f : bias[o]);
@@ -222,8 +251,8 @@ public final class VectorWindowKernels extends WindowKernelProvider {
     // boxing the accumulators in the slow starts. The clamp's bounds come in as floats and are
     // broadcast here for the same reason: vectors passed in are boxed at every call, and their
     // max and min dispatch on the profile (that cost a boxed vector per store, 60% more time).
-    private static void forward8x2(float[] x, int xi0, int[] off, float[] wp, int wb, float[] bias, int o, float[] out,
-                                   int yo, int plane, float min, float max) {
+    private static void forward8x2(float[] x, int xi0, int[] off, int nt, float[] wp, int wb, float[] bias, int o,
+                                   float[] out, int yo, int plane, float min, float max) {
         FloatVector a0 = biasVector(bias, o);
         FloatVector a1 = biasVector(bias, o + 1);
         FloatVector a2 = biasVector(bias, o + 2);
@@ -240,7 +269,7 @@ public final class VectorWindowKernels extends WindowKernelProvider {
         FloatVector b5 = a5;
         FloatVector b6 = a6;
         FloatVector b7 = a7;
-        for (int t = 0, q = wb; t < off.length; t++, q += 8) {
+        for (int t = 0, q = wb; t < nt; t++, q += 8) {
             FloatVector u = FloatVector.fromArray(S, x, xi0 + off[t]);
             FloatVector v = FloatVector.fromArray(S, x, xi0 + off[t] + L);
             FloatVector w = FloatVector.broadcast(S, wp[q]);
@@ -289,8 +318,8 @@ public final class VectorWindowKernels extends WindowKernelProvider {
         z.add(b7).max(lo).min(hi).intoArray(out, yo + 7 * plane + L);
     }
 
-    private static void forward8(float[] x, int xi0, int[] off, float[] wp, int wb, float[] bias, int o, float[] out,
-                                 int yo, int plane, float min, float max) {
+    private static void forward8(float[] x, int xi0, int[] off, int nt, float[] wp, int wb, float[] bias, int o,
+                                 float[] out, int yo, int plane, float min, float max) {
         FloatVector a0 = biasVector(bias, o);
         FloatVector a1 = biasVector(bias, o + 1);
         FloatVector a2 = biasVector(bias, o + 2);
@@ -299,7 +328,7 @@ public final class VectorWindowKernels extends WindowKernelProvider {
         FloatVector a5 = biasVector(bias, o + 5);
         FloatVector a6 = biasVector(bias, o + 6);
         FloatVector a7 = biasVector(bias, o + 7);
-        for (int t = 0, q = wb; t < off.length; t++, q += 8) {
+        for (int t = 0, q = wb; t < nt; t++, q += 8) {
             FloatVector v = FloatVector.fromArray(S, x, xi0 + off[t]);
             a0 = v.fma(FloatVector.broadcast(S, wp[q]), a0);
             a1 = v.fma(FloatVector.broadcast(S, wp[q + 1]), a1);
@@ -324,10 +353,10 @@ public final class VectorWindowKernels extends WindowKernelProvider {
     }
 
     /** One output channel's vector (the channels past the last block of eight). */
-    private static void forward1(float[] x, int xi0, int[] off, float[] wp, int wb, float[] bias, int o, float[] out,
-                                 int yo, float min, float max) {
+    private static void forward1(float[] x, int xi0, int[] off, int nt, float[] wp, int wb, float[] bias, int o,
+                                 float[] out, int yo, float min, float max) {
         FloatVector acc = biasVector(bias, o);
-        for (int t = 0; t < off.length; t++) {
+        for (int t = 0; t < nt; t++) {
             acc = FloatVector.fromArray(S, x, xi0 + off[t]).fma(FloatVector.broadcast(S, wp[wb + t]), acc);
         }
         FloatVector z = FloatVector.zero(S);
