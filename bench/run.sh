@@ -24,6 +24,9 @@
 # Settings (environment; the same values drive JMH and the PyTorch timer):
 #   BENCH_WI=3 BENCH_I=5     warmup / measured iterations
 #   BENCH_TIME=1             seconds per iteration
+#   BENCH_FORKS=1            JVM forks per Walnut benchmark; medians and ranges pool every fork's
+#                            iterations. On JDK 17 a fork's JIT outcome can move a row by up to 1.5x
+#                            (the Vector API's boxed fallbacks), so use 3 where one row matters
 #   BENCH_THREADS=2          threads on every side (-Dwalnut.threads, torch.set_num_threads,
 #                            -Dai.djl.pytorch.num_threads)
 #   BENCH_MEMORY_JVM="-Xmx128m -XX:+UseSerialGC"   JVM options of the Walnut memory process
@@ -45,7 +48,7 @@ while [[ $# -gt 0 ]]; do
         --djl) djl=1 ;;
         --only) [[ $# -ge 2 ]] || { echo "run.sh: --only needs a value" >&2; exit 2; }; only=$2; shift ;;
         --only=*) only=${1#--only=} ;;
-        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -57,6 +60,7 @@ else
     wi=${BENCH_WI:-3} iters=${BENCH_I:-5} secs=${BENCH_TIME:-1}
 fi
 threads=${BENCH_THREADS:-2}
+forks=${BENCH_FORKS:-1}
 memory_jvm=${BENCH_MEMORY_JVM:-"-Xmx128m -XX:+UseSerialGC"}
 ms=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')   # JMH wants an integer and a unit
 jar=walnut-bench/target/walnut-bench.jar
@@ -78,8 +82,8 @@ if [[ ,$only, == *,compiled,* ]]; then
         [[ $djl == 1 ]] || build=0
     fi
     compiled_json=walnut-bench/target/jmh-compiled.json
-    echo "== JMH (compiled): -f 1 -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
-    java -jar "$jar" 'dev\.walnut\.bench\.Compiled(Mlp|Train)?Benchmark\.' -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" \
+    echo "== JMH (compiled): -f $forks -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
+    java -jar "$jar" 'dev\.walnut\.bench\.Compiled(Mlp|Train)?Benchmark\.' -f "$forks" -wi "$wi" -i "$iters" -w "${ms}ms" \
         -r "${ms}ms" -jvmArgsAppend "$jvm_flags" -rf json -rff "$compiled_json"
     if command -v python3 >/dev/null 2>&1; then
         python3 - "$compiled_json" <<'PY'
@@ -242,12 +246,12 @@ timed() {
 }
 [[ -x /usr/bin/time ]] || timed() { foreign=; "$@"; }
 
-# --- JMH: one fork per benchmark, Walnut on $threads threads
+# --- JMH: $forks fork(s) per benchmark, Walnut on $threads threads
 result_args=()
 if [[ ${#includes[@]} -gt 0 ]]; then
-    echo "== JMH: -f 1 -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
+    echo "== JMH: -f $forks -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
     rm -f "$jmh_json"
-    timed java -jar "$jar" "${includes[@]}" -f 1 -wi "$wi" -i "$iters" -w "${ms}ms" -r "${ms}ms" \
+    timed java -jar "$jar" "${includes[@]}" -f "$forks" -wi "$wi" -i "$iters" -w "${ms}ms" -r "${ms}ms" \
         -jvmArgsAppend "$jvm_flags" -rf json -rff "$jmh_json"
     result_args=(--walnut "$jmh_json")
     [[ -n $foreign ]] && result_args+=(--foreign-walnut "$foreign")
@@ -268,7 +272,7 @@ if [[ $have_python == 0 ]]; then
     echo "== python3 missing: no table; JMH's summary above is the result ($jmh_json)."
     exit 0
 fi
-compare=("${result_args[@]}" --warmup "$wi" --iterations "$iters" --time "$secs" --threads "$threads"
+compare=("${result_args[@]}" --forks "$forks" --warmup "$wi" --iterations "$iters" --time "$secs" --threads "$threads"
          --only "$only" --load-before "$load1" --jar "$jar" --results "${BENCH_RESULTS:-walnut-bench/results}" --memory-jvm-args "$memory_jvm $jvm_flags")
 [[ $soak == 1 ]] && compare+=(--soak)
 # Without torch the script itself says it is missing and prints Walnut's column alone.

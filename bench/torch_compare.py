@@ -569,6 +569,7 @@ def main():
     ap.add_argument("--walnut", action="append", default=[],
                     help="JMH JSON result file (-rf json -rff FILE); repeat for several")
     ap.add_argument("--warmup", type=int, default=3, help="warmup iterations (JMH -wi)")
+    ap.add_argument("--forks", type=int, default=1, help="JMH forks per Walnut benchmark (iterations pooled)")
     ap.add_argument("--iterations", type=int, default=5, help="measured iterations (JMH -i)")
     ap.add_argument("--time", type=float, default=1.0, help="seconds per iteration (JMH -w/-r)")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (match walnut.threads)")
@@ -667,7 +668,8 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "host": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "load_before": args.load_before,
-        "schedule": f"{args.warmup} warmup + {args.iterations} measured iterations of {args.time:g} s",
+        "schedule": f"{args.warmup} warmup + {args.iterations} measured iterations of {args.time:g} s"
+                    + (f"; Walnut: {args.forks} JVM forks, iterations pooled" if args.forks > 1 else ""),
         "threads": args.threads,
     }
     if meta:
