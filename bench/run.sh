@@ -25,8 +25,9 @@
 #   BENCH_WI=3 BENCH_I=5     warmup / measured iterations
 #   BENCH_TIME=1             seconds per iteration
 #   BENCH_FORKS=1            JVM forks per Walnut benchmark; medians and ranges pool every fork's
-#                            iterations. On JDK 17 a fork's JIT outcome can move a row by up to 1.5x
-#                            (the Vector API's boxed fallbacks), so use 3 where one row matters
+#                            iterations (use 3 where one row matters: forks still differ by JIT)
+#   BENCH_HEAP_FLAGS=-XX:+UseTransparentHugePages   heap options of the Walnut/ORT timing JVMs (set it
+#                            empty to see 4 KB heap pages: whole forks 30-40% slower at random)
 #   BENCH_THREADS=2          threads on every side (-Dwalnut.threads, torch.set_num_threads,
 #                            -Dai.djl.pytorch.num_threads)
 #   BENCH_MEMORY_JVM="-Xmx128m -XX:+UseSerialGC"   JVM options of the Walnut memory process
@@ -48,7 +49,7 @@ while [[ $# -gt 0 ]]; do
         --djl) djl=1 ;;
         --only) [[ $# -ge 2 ]] || { echo "run.sh: --only needs a value" >&2; exit 2; }; only=$2; shift ;;
         --only=*) only=${1#--only=} ;;
-        -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -67,6 +68,12 @@ jar=walnut-bench/target/walnut-bench.jar
 jmh_json=walnut-bench/target/jmh.json
 # The Vector API kernel provider is picked up when this module is present (DESIGN §1).
 jvm_flags="--add-modules jdk.incubator.vector -Dwalnut.threads=$threads"
+# The timing JVMs (Walnut and ONNX Runtime, not the memory process) put the Java heap on transparent
+# huge pages, as README "Running fast" recommends for deployment: on Linux's default THP mode
+# (madvise) the heap is otherwise on 4 KB pages and, depending on how the pages happen to lie, a
+# whole JVM runs 30-40% slower (resnet18 b1, 1 thread: 31-34 ms in every JVM with the flag, 33-57
+# without). Libraries that allocate natively (PyTorch, DJL, ONNX Runtime) are not affected by it.
+timing_flags="$jvm_flags ${BENCH_HEAP_FLAGS--XX:+UseTransparentHugePages}"
 
 # --- group "compiled" (issue 15, graph compiler): the ten-op elementwise chain (CompiledBenchmark:
 # eager, compiled, and the stream floor x.add(y)), the MLP (CompiledMlpBenchmark: eager,
@@ -82,9 +89,9 @@ if [[ ,$only, == *,compiled,* ]]; then
         [[ $djl == 1 ]] || build=0
     fi
     compiled_json=walnut-bench/target/jmh-compiled.json
-    echo "== JMH (compiled): -f $forks -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
+    echo "== JMH (compiled): -f $forks -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $timing_flags"
     java -jar "$jar" 'dev\.walnut\.bench\.Compiled(Mlp|Train)?Benchmark\.' -f "$forks" -wi "$wi" -i "$iters" -w "${ms}ms" \
-        -r "${ms}ms" -jvmArgsAppend "$jvm_flags" -rf json -rff "$compiled_json"
+        -r "${ms}ms" -jvmArgsAppend "$timing_flags" -rf json -rff "$compiled_json"
     if command -v python3 >/dev/null 2>&1; then
         python3 - "$compiled_json" <<'PY'
 import json, sys
@@ -203,6 +210,7 @@ if [[ ,$only, == *,onnx,* ]]; then
         "$python" "$export_script" "$onnx_dir" "${missing[@]}"
     fi
     jvm_flags+=" -Dwalnut.bench.onnx=$onnx_dir"
+    timing_flags+=" -Dwalnut.bench.onnx=$onnx_dir"
 fi
 
 # Benchmarks on a busy machine measure the other processes; say so before spending minutes.
@@ -249,10 +257,10 @@ timed() {
 # --- JMH: $forks fork(s) per benchmark, Walnut on $threads threads
 result_args=()
 if [[ ${#includes[@]} -gt 0 ]]; then
-    echo "== JMH: -f $forks -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $jvm_flags"
+    echo "== JMH: -f $forks -wi $wi -i $iters -w ${secs}s -r ${secs}s, JVM: $timing_flags"
     rm -f "$jmh_json"
     timed java -jar "$jar" "${includes[@]}" -f "$forks" -wi "$wi" -i "$iters" -w "${ms}ms" -r "${ms}ms" \
-        -jvmArgsAppend "$jvm_flags" -rf json -rff "$jmh_json"
+        -jvmArgsAppend "$timing_flags" -rf json -rff "$jmh_json"
     result_args=(--walnut "$jmh_json")
     [[ -n $foreign ]] && result_args+=(--foreign-walnut "$foreign")
 fi
