@@ -150,7 +150,7 @@ final class ShapeOps {
                 for (int d = 0; d < rank; d++) {
                     int before = dstStart[d];
                     int after = outShape[d] - dstStart[d] - len[d];
-                    int base = 0;
+                    int base = out.offset;
                     for (int k = 0; k < d; k++) {
                         base += dstStart[k] * out.strides[k];
                     }
@@ -167,7 +167,7 @@ final class ShapeOps {
                 }
             }
             if (Shapes.numel(len) > 0) {
-                int dstOff = 0;
+                int dstOff = out.offset;
                 for (int d = 0; d < rank; d++) {
                     dstOff += dstStart[d] * out.strides[d];
                 }
