@@ -72,6 +72,7 @@ class MaxPoolValuesKernelTest {
         "13, 40, 3, 3, 1, 1, 1, 1, 13, 40",     // stride 1, padded
         "9, 33, 2, 2, 1, 1, 0, 0, 8, 32",       // 2x2 stride 1
         "10, 41, 2, 2, 2, 2, 1, 1, 6, 21",      // 2x2 stride 2, padded (not the 2x2 blocks)
+        "26, 26, 2, 2, 2, 2, 0, 0, 13, 13",     // the 2x2 blocks: Math.max's +0.0 for a tie of zeros too
         "12, 35, 3, 3, 2, 2, 0, 0, 6, 17",      // ceil mode: the last windows pass the edges
         "7, 20, 5, 3, 3, 2, 2, 1, 3, 10",       // taller than wide
         "6, 5, 3, 3, 2, 2, 1, 1, 3, 3",         // narrower than any vector: the scalar loops
