@@ -124,6 +124,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void constantPadInto(Tensor x, long[] pad, double value, Tensor out) {
+        ShapeOps.constantPadIntoKernel(x, pad, value, out);
+    }
+
+    @Override
     public Tensor flip(Tensor x, int[] dims) {
         return ShapeOps.flipKernel(x, dims);
     }
@@ -241,6 +246,11 @@ final class EagerKernels implements Kernels {
     @Override
     public Tensor maxPoolValues(Tensor x, PoolKernels.Windows windows, int outH, int outW) {
         return WindowKernels.maxPoolValues(x, windows, outH, outW);
+    }
+
+    @Override
+    public void maxPoolValuesInto(Tensor x, PoolKernels.Windows windows, int outH, int outW, Tensor out) {
+        WindowKernels.maxPoolValuesInto(x, windows, outH, outW, out);
     }
 
     @Override

@@ -110,8 +110,75 @@ final class ShapeOps {
         return Dispatcher.call(ShapeContentOps.PAD, new ShapeContentOps.Pad(pad, value), x);
     }
 
-    /** The kernel of constant padding: checks the sizes, fills, copies the kept part. */
+    /** The kernel of constant padding: a fresh output, whose zeros are already a +0.0 border. */
     static Tensor constantPadKernel(Tensor x, long[] pad, double value) {
+        Padding p = padding(x, pad);
+        Tensor out = Creation.full(p.outShape, x.dtype, 0.0);
+        p.write(x, out, value, Double.doubleToRawLongBits(value) != 0);
+        return out;
+    }
+
+    /** {@link #constantPadKernel} into a preallocated contiguous {@code out} (a compiled graph's arena). */
+    static void constantPadIntoKernel(Tensor x, long[] pad, double value, Tensor out) {
+        Padding p = padding(x, pad);
+        Elementwise.checkOut("constantPad", out, x.dtype, p.outShape);
+        if (out.storage == x.storage) {
+            Creation.castInto(constantPadKernel(x, pad, value), out);
+            return;
+        }
+        p.write(x, out, value, true);
+        out.storage.bumpVersion();
+    }
+
+    /**
+     * Where padding puts {@code x}: the output's shape, and the kept part of {@code x} (shape
+     * {@code len}, from {@code srcOff} in x's storage) at {@code dstStart} in the output.
+     */
+    private record Padding(int[] outShape, int[] len, int srcOff, int[] dstStart) {
+        /**
+         * Copies the kept part into the contiguous {@code out} and, when {@code fillBorder}, writes
+         * {@code value} everywhere else. Each element is written once (a fill of the whole output
+         * under the copy wrote the kept part twice): the border is, for each dim {@code d}, the
+         * slabs before and after the kept range of dim {@code d} within the kept ranges of the
+         * dims before it and the whole of the dims after it. These slabs are disjoint, cover
+         * everything outside the kept box, and mostly collapse to a few long runs.
+         */
+        void write(Tensor x, Tensor out, double value, boolean fillBorder) {
+            int rank = outShape.length;
+            if (fillBorder) {
+                int[] box = outShape.clone();
+                for (int d = 0; d < rank; d++) {
+                    int before = dstStart[d];
+                    int after = outShape[d] - dstStart[d] - len[d];
+                    int base = out.offset;
+                    for (int k = 0; k < d; k++) {
+                        base += dstStart[k] * out.strides[k];
+                    }
+                    if (before > 0) {
+                        box[d] = before;
+                        Backends.CPU.fill(out.storage, new Layout(box.clone(), out.strides, base), value);
+                    }
+                    if (after > 0) {
+                        box[d] = after;
+                        int off = base + (dstStart[d] + len[d]) * out.strides[d];
+                        Backends.CPU.fill(out.storage, new Layout(box.clone(), out.strides, off), value);
+                    }
+                    box[d] = len[d];
+                }
+            }
+            if (Shapes.numel(len) > 0) {
+                int dstOff = out.offset;
+                for (int d = 0; d < rank; d++) {
+                    dstOff += dstStart[d] * out.strides[d];
+                }
+                Backends.CPU.copy(x.storage, new Layout(len, x.strides, srcOff), out.storage,
+                        new Layout(len, out.strides, dstOff));
+            }
+        }
+    }
+
+    /** Checks the padded sizes of {@code x} and lays out where its kept part goes. */
+    private static Padding padding(Tensor x, long[] pad) {
         int rank = x.shape.length;
         int[] outShape = x.shape.clone();
         int[] len = x.shape.clone();
@@ -140,15 +207,7 @@ final class ShapeOps {
                 srcOff += (int) cropLeft * x.strides[d];
             }
         }
-        Tensor out = Creation.full(outShape, x.dtype, value);
-        if (Shapes.numel(len) > 0) {
-            int dstOff = 0;
-            for (int d = 0; d < rank; d++) {
-                dstOff += dstStart[d] * out.strides[d];
-            }
-            Backends.CPU.copy(x.storage, new Layout(len, x.strides, srcOff), out.storage, new Layout(len, out.strides, dstOff));
-        }
-        return out;
+        return new Padding(outShape, len, srcOff, dstStart);
     }
 
     // ------------------------------------------------------------------ flip, roll, repeat, tile

@@ -156,6 +156,17 @@ final class WindowKernels {
                 outH, outW);
     }
 
+    static void maxPoolValuesInto(Tensor input, PoolKernels.Windows g, int outH, int outW, Tensor out) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        Elementwise.checkOut("maxPool2dValues", out, x.dtype, x.shape[0], x.shape[1], outH, outW);
+        if (out.offset != 0 || out.storage == x.storage) {
+            Creation.castInto(maxPoolValues(input, g, outH, outW), out);
+            return;
+        }
+        Backends.CPU.maxPoolValuesInto(x.storage, x.offset, x.shape[0] * x.shape[1], g, out.storage);
+        out.storage.bumpVersion();
+    }
+
     static Tensor[] maxPool(Tensor input, PoolKernels.Windows g, int outH, int outW) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         Storage[] r = Backends.CPU.maxPool(x.storage, x.offset, x.shape[0] * x.shape[1], g);

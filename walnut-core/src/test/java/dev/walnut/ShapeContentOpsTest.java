@@ -74,6 +74,96 @@ class ShapeContentOpsTest {
                 1, 1, 1, 2, 2, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4);
     }
 
+    /**
+     * Constant pads and crops of rank 1 to 4, of contiguous and transposed inputs, against an
+     * element loop: eagerly (a fresh output) and through the out= kernel into a buffer of other
+     * values (as a compiled graph's arena reuses one), which must then hold every element.
+     */
+    @Test
+    void constantPadEqualsAnElementLoop() {
+        var rnd = new java.util.SplittableRandom(11);
+        double[] values = {0.0, -0.0, 2.5, Double.NEGATIVE_INFINITY};
+        for (int trial = 0; trial < 60; trial++) {
+            int rank = 1 + trial % 4;
+            long[] shape = new long[rank];
+            for (int d = 0; d < rank; d++) {
+                shape[d] = 1 + rnd.nextInt(5);
+            }
+            Tensor x = Tensor.randn(shape);
+            if (rank >= 2 && trial % 2 == 0) {
+                long[] swapped = shape.clone();
+                swapped[rank - 1] = shape[rank - 2];
+                swapped[rank - 2] = shape[rank - 1];
+                x = Tensor.randn(swapped).transpose(rank - 2, rank - 1);
+            }
+            int padded = 1 + rnd.nextInt(rank);
+            long[] pad = new long[2 * padded];
+            for (int i = 0; i < pad.length; i++) {
+                pad[i] = rnd.nextInt(6) - 2;
+            }
+            for (int p = 0; p < padded; p++) {
+                // Keep every output size positive: crops at most size - 1 in all.
+                long n = shape[rank - 1 - p];
+                while (n + pad[2 * p] + pad[2 * p + 1] < 1) {
+                    pad[2 * p + (pad[2 * p] < 0 ? 0 : 1)]++;
+                }
+            }
+            double value = values[trial % values.length];
+            String what = "trial " + trial + " shape " + Arrays.toString(shape) + " pad " + Arrays.toString(pad);
+            double[] want = padReference(x, pad, value);
+            Tensor eager = x.pad(pad, PadMode.CONSTANT, value);
+            assertBits(want, eager.toDoubleArray(), what);
+            // From an offset into its buffer on odd trials, as a view of a larger arena may be.
+            int at = trial % 2;
+            Tensor out = Tensor.full(new long[] {want.length + 2}, 7.0, DType.F32).narrow(0, at, want.length)
+                    .view(eager.shape());
+            ShapeContentOps.PAD.computeInto(new ShapeContentOps.Pad(pad, value), new Tensor[] {x}, new Tensor[] {out});
+            assertBits(want, out.toDoubleArray(), what + " (out=)");
+        }
+    }
+
+    private static double[] padReference(Tensor x, long[] pad, double value) {
+        long[] in = x.shape();
+        long[] outShape = in.clone();
+        for (int p = 0; p < pad.length / 2; p++) {
+            outShape[in.length - 1 - p] += pad[2 * p] + pad[2 * p + 1];
+        }
+        double[] src = x.contiguous().toDoubleArray();
+        int n = (int) Arrays.stream(outShape).reduce(1, (a, b) -> a * b);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            long rest = i;
+            long srcIndex = 0;
+            boolean inside = true;
+            long inStride = 1;
+            for (int d = in.length - 1; d >= 0; d--) {
+                int p = in.length - 1 - d;
+                long left = 2 * p < pad.length ? pad[2 * p] : 0;
+                long o = rest % outShape[d];
+                rest /= outShape[d];
+                long s = o - left;
+                inside &= s >= 0 && s < in[d];
+                srcIndex += s * inStride;
+                inStride *= in[d];
+            }
+            out[i] = inside ? src[(int) srcIndex] : (float) value;
+        }
+        return out;
+    }
+
+    private static void assertBits(double[] want, double[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]), what + " element " + i);
+        }
+    }
+
+    @Test
+    void constantPadWithNegativeZeroKeepsTheSign() {
+        Tensor p = Tensor.of(1.0f).pad(new long[] {1, 0}, PadMode.CONSTANT, -0.0);
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(p.toFloatArray()[0]));
+    }
+
     @Test
     void padOfIntegersKeepsTheDtype() {
         assertValues(Tensor.of(1L, 2L).pad(1, 0), DType.I64, shape(3), 0, 1, 2);

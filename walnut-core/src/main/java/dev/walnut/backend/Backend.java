@@ -269,6 +269,9 @@ public interface Backend {
     /** Window max of {@code planes} contiguous planes, without the argmax (inference). */
     Storage maxPoolValues(Storage x, int off, int planes, PoolKernels.Windows g);
 
+    /** {@link #maxPoolValues} into {@code out} (every element written). */
+    void maxPoolValuesInto(Storage x, int off, int planes, PoolKernels.Windows g, Storage out);
+
     /** Window max and I64 argmax (flat in-plane index) of {@code planes} contiguous planes. */
     Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g);
 

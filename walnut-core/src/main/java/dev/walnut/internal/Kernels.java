@@ -87,6 +87,9 @@ public interface Kernels {
     /** Constant padding by (left, right) pairs from the last dim backwards; negative pads crop. */
     Tensor constantPad(Tensor x, long[] pad, double value);
 
+    /** {@link #constantPad} into a contiguous {@code out} of the padded shape and {@code x}'s dtype. */
+    void constantPadInto(Tensor x, long[] pad, double value, Tensor out);
+
     /** A copy of {@code x} reversed along the distinct, non-negative {@code dims}. */
     Tensor flip(Tensor x, int[] dims);
 
@@ -179,6 +182,9 @@ public interface Kernels {
 
     /** Window max over [N, C, H, W] without the argmax. */
     Tensor maxPoolValues(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
+
+    /** {@link #maxPoolValues} into a contiguous {@code out} of the output's shape and dtype. */
+    void maxPoolValuesInto(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW, Tensor out);
 
     /** Window max and I64 argmax (flat in-plane index) over [N, C, H, W]. */
     Tensor[] maxPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);

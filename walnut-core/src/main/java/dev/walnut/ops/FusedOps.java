@@ -1301,6 +1301,18 @@ public final class FusedOps {
             return Specs.one(K.maxPoolValues(in[0], attrs.windows(s[2], s[3]), attrs.outH(), attrs.outW()));
         }
 
+        /** The kernel writes every output, so a compiled graph's arena holds it (no fresh array per call). */
+        @Override
+        public boolean hasOutKernel(WindowOps.Pool attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(WindowOps.Pool attrs, Tensor[] in, Tensor[] out) {
+            long[] s = in[0].shape();
+            K.maxPoolValuesInto(in[0], attrs.windows(s[2], s[3]), attrs.outH(), attrs.outW(), out[0]);
+        }
+
         @Override
         public Tensor[] save(WindowOps.Pool attrs, Tensor[] in, Tensor[] out) {
             return in;

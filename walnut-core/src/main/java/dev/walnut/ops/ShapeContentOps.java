@@ -139,6 +139,17 @@ public final class ShapeContentOps {
             return Specs.one(K.constantPad(in[0], attrs.pad, attrs.value()));
         }
 
+        /** Writes the border and the kept part, every element, so a compiled graph's arena can hold the output. */
+        @Override
+        public boolean hasOutKernel(Pad attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Pad attrs, Tensor[] in, Tensor[] out) {
+            K.constantPadInto(in[0], attrs.pad, attrs.value(), out[0]);
+        }
+
         @Override
         public Tensor[] vjp(Pad attrs, Node n, Tensor[] g) {
             long[] negated = Arrays.stream(attrs.pad).map(v -> -v).toArray();

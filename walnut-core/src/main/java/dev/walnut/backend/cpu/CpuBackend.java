@@ -964,8 +964,13 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage maxPoolValues(Storage x, int off, int planes, PoolKernels.Windows g) {
         Storage out = allocate(x.dtype(), planes * g.outputSize());
-        PoolKernels.maxValues(a(x), off, a(out), planes, g);
+        maxPoolValuesInto(x, off, planes, g, out);
         return out;
+    }
+
+    @Override
+    public void maxPoolValuesInto(Storage x, int off, int planes, PoolKernels.Windows g, Storage out) {
+        PoolKernels.maxValues(a(x), off, a(out), planes, g);
     }
 
     @Override

@@ -23,6 +23,13 @@ final class ScalarWindowKernels extends WindowKernelProvider {
     }
 
     @Override
+    public void maxPoolValues(float[] x, int in, float[] y, int out, int p0, int p1, int height, int width, int kh,
+                              int kw, int sh, int sw, int ph, int pw, int outH, int outW) {
+        PoolKernels.Windows g = PoolKernels.Windows.regular(height, width, kh, kw, sh, sw, ph, pw, 1, 1, outH, outW);
+        PoolKernels.maxValuesPlanes(x, in, y, out, p0, p1, g);
+    }
+
+    @Override
     public void conv2dForward(float[] x, int xOff, float[] w, float[] bias, float[] out, int r0, int r1, int cIn,
                               int h, int width, int cOut, int kh, int kw, float min, float max) {
         int oh = h - kh + 1;

@@ -68,6 +68,19 @@ public abstract class WindowKernelProvider {
                                     int width, int outH, int outW);
 
     /**
+     * Values-only max-pool ({@code PoolKernels.maxValues}) of the contiguous {@code height x width}
+     * planes {@code [p0, p1)} starting at {@code x[in]}, with sliding {@code kh x kw} windows of
+     * dilation 1, strides {@code (sh, sw)} and paddings {@code (ph, pw)}: output {@code (i, j)} of
+     * plane {@code p}, at {@code y[out + (p * outH + i) * outW + j]}, is the {@code Math.max} of the
+     * taps of rows {@code i*sh - ph ..} and columns {@code j*sw - pw ..} inside the plane
+     * ({@code -inf} for a window with none). {@code Math.max} makes the result independent of
+     * the order of taps (NaN wins, {@code +0.0} beats {@code -0.0}), so every provider gives the
+     * same bits.
+     */
+    public abstract void maxPoolValues(float[] x, int in, float[] y, int out, int p0, int p1, int height, int width,
+                                       int kh, int kw, int sh, int sw, int ph, int pw, int outH, int outW);
+
+    /**
      * Direct 2-d convolution, stride 1, dilation 1, no padding, one group, for output rows
      * {@code [r0, r1)} of the batch (row {@code r} is row {@code r % oh} of item {@code r / oh},
      * {@code oh = h - kh + 1}): {@code out[n, o, i, j] = clamp(bias[o] + sum_{c, a, b}

@@ -101,6 +101,70 @@ public final class VectorWindowKernels extends WindowKernelProvider {
     }
 
     /**
+     * Separable, one output row at a time: the element-wise vector max of the row's window rows
+     * into a buffer laid out like the padded input row (its padding and the slack past the
+     * last window stay {@code -inf}, the max's identity), then the vector max of {@code kw}
+     * shifted loads of that buffer gives every window start {@code t} at once, and the outputs
+     * are the starts {@code j * sw}. Both vector loops end with an overlapping step instead of a
+     * scalar tail (recomputing a few lanes writes the same values; scalar {@code Math.max}
+     * costs about as much as a vector one): with ResNet's 112-wide rows the scalar tails were
+     * half the time. Rows narrower than a vector run the scalar loops. [1, 64, 112, 112], 3x3
+     * stride 2, one thread: 0.28 ms against 0.85 for the scalar separable loops.
+     */
+    @Override
+    public void maxPoolValues(float[] x, int in, float[] y, int out, int p0, int p1, int height, int width, int kh,
+                              int kw, int sh, int sw, int ph, int pw, int outH, int outW) {
+        int span = (outW - 1) * sw + kw;         // buffer index t holds input column t - pw
+        int cols = Math.min(width, span - pw);   // the input columns some window reads
+        if (cols < L || outW < 1) {
+            scalar().maxPoolValues(x, in, y, out, p0, p1, height, width, kh, kw, sh, sw, ph, pw, outH, outW);
+            return;
+        }
+        int starts = (outW - 1) * sw + 1;
+        float[] buf = new float[Math.max(span, (starts + L - 1) / L * L + kw - 1)];
+        float[] h = new float[(starts + L - 1) / L * L];
+        java.util.Arrays.fill(buf, Float.NEGATIVE_INFINITY);
+        for (int p = p0; p < p1; p++) {
+            int plane = in + p * height * width;
+            int o = out + p * outH * outW;
+            for (int i = 0; i < outH; i++, o += outW) {
+                int r0 = Math.max(0, i * sh - ph);
+                int rows = Math.min(height, i * sh - ph + kh) - r0;
+                if (rows <= 0) {
+                    java.util.Arrays.fill(y, o, o + outW, Float.NEGATIVE_INFINITY);
+                    continue;
+                }
+                int row = plane + r0 * width;
+                for (int c = 0; ; c += L) {
+                    c = Math.min(c, cols - L);
+                    FloatVector m = FloatVector.fromArray(S, x, row + c);
+                    for (int r = 1; r < rows; r++) {
+                        m = m.max(FloatVector.fromArray(S, x, row + r * width + c));
+                    }
+                    m.intoArray(buf, pw + c);
+                    if (c == cols - L) {
+                        break;
+                    }
+                }
+                for (int t = 0; t < starts; t += L) {
+                    FloatVector m = FloatVector.fromArray(S, buf, t);
+                    for (int b = 1; b < kw; b++) {
+                        m = m.max(FloatVector.fromArray(S, buf, t + b));
+                    }
+                    m.intoArray(h, t);
+                }
+                if (sw == 1) {
+                    System.arraycopy(h, 0, y, o, outW);
+                } else {
+                    for (int j = 0; j < outW; j++) {
+                        y[o + j] = h[j * sw];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Four float accumulators (a plane of a few hundred elements puts a few dozen terms in each
      * lane), summed in double at the end. Written here rather than calling
      * {@code KernelProvider.sum}, whose double-lane widening uses a second float species: called

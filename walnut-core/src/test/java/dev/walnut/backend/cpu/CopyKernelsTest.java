@@ -160,6 +160,56 @@ class CopyKernelsTest {
         }
     }
 
+    /**
+     * The stride-2 phase split of [n, c, h, w] ({@code reshape(n, c, h/2, 2, w/2, 2).permute(0,
+     * 1, 3, 5, 2, 4)}, the space-to-depth copy that runs both phases in one pass) in float and
+     * double, small and big enough to split across threads, from an offset and into a
+     * non-contiguous destination: the reference's bits, NaN payloads and -0.0 included.
+     */
+    @Test
+    void phaseSplitCopiesMatchReference() {
+        Random r = new Random(5);
+        int[][] sizes = {{1, 3, 230, 230}, {2, 2, 6, 10}, {64, 3, 8, 8}, {1, 1, 2, 2}};
+        for (int[] z : sizes) {
+            int n = z[0], c = z[1], h = z[2], w = z[3];
+            int[] shape = {n, c, 2, 2, h / 2, w / 2};
+            int[] ss = {c * h * w, h * w, w, 1, 2 * w, 2};
+            for (Class<?> type : new Class<?>[] {float.class, double.class}) {
+                int off = 3;
+                Object src = Array.newInstance(type, off + n * c * h * w);
+                for (int i = 0; i < Array.getLength(src); i++) {
+                    double v = r.nextInt(10) == 0 ? -0.0 : r.nextGaussian();
+                    if (type == float.class) {
+                        Array.setFloat(src, i, i % 97 == 0 ? Float.intBitsToFloat(0x7fc00123) : (float) v);
+                    } else {
+                        Array.setDouble(src, i, i % 97 == 0 ? Double.longBitsToDouble(0x7ff8000000000123L) : v);
+                    }
+                }
+                // Contiguous destination, and one with a gap after every output row.
+                for (int gap : new int[] {0, 1}) {
+                    int row = w / 2 + gap;
+                    int[] ds = {c * 4 * (h / 2) * row, 4 * (h / 2) * row, 2 * (h / 2) * row, (h / 2) * row, row, 1};
+                    int len = n * ds[0];
+                    Object want = Array.newInstance(type, len);
+                    Object got = Array.newInstance(type, len);
+                    referenceCopy(src, off, shape, ss, want, 0, ds);
+                    CopyKernels.copy(src, off, shape, ss, got, 0, ds);
+                    String what = type + " " + Arrays.toString(z) + " gap " + gap;
+                    if (type == float.class) {
+                        for (int i = 0; i < len; i++) {
+                            assertEquals(Float.floatToRawIntBits(((float[]) want)[i]), Float.floatToRawIntBits(((float[]) got)[i]), what);
+                        }
+                    } else {
+                        for (int i = 0; i < len; i++) {
+                            assertEquals(Double.doubleToRawLongBits(((double[]) want)[i]),
+                                    Double.doubleToRawLongBits(((double[]) got)[i]), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void contiguousSameTypeCopyIsExact() {
         float[] src = {1f, Float.NaN, -0f, 4f, 5f, 6f}, dst = new float[8];
