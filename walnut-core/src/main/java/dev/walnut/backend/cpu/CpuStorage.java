@@ -14,6 +14,11 @@ import dev.walnut.backend.Storage;
 public final class CpuStorage extends Storage {
     /** The elements: a {@code float[]}, {@code double[]}, {@code int[]}, {@code long[]} or {@code boolean[]}. */
     final Object array;
+    /**
+     * What the back end derived from these elements and keeps for the next call while they do not
+     * change: a convolution weight's packed copy ({@link PackedConvWeights}), else null.
+     */
+    volatile Object packedWeights;
 
     CpuStorage(Object array, DType dtype) {
         super(dtype);
