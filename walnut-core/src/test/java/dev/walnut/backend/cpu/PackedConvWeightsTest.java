@@ -1,5 +1,6 @@
 package dev.walnut.backend.cpu;
 
+import static dev.walnut.backend.cpu.PackedGemmTest.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,9 +12,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.walnut.backend.Layout;
 import dev.walnut.backend.Storage;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The shifted-GEMM convolution with its weights packed once ({@link ShiftedGemmConvKernels#packWeights},
@@ -22,14 +23,6 @@ import org.junit.jupiter.api.Test;
  * as they are, and a packed copy that follows in-place writes to the weights.
  */
 class PackedConvWeightsTest {
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return x;
-    }
-
     /**
      * The forward as it was: the input padded channel-major, per block one {@link Gemm#sgemm} of
      * exactly {@code len} grid columns onto the bias, then the windows' positions read out.
@@ -104,6 +97,8 @@ class PackedConvWeightsTest {
         "1, 3, 40, 40, 1, 9, 3, 3",
         "2, 7, 12, 9, 2, 33, 5, 2",
         "1, 120, 14, 14, 1, 19, 3, 3",
+        // 46 columns: sgemm hands the product over transposed (C^T = B^T A^T), 64 it does not
+        "1, 24, 6, 6, 1, 48, 3, 3",
     })
     void packedAndWidenedGiveTheBitsOfOneProductPerBlock(int n, int cIn, int h, int wd, int pad, int cOut, int kh,
                                                           int kw) {

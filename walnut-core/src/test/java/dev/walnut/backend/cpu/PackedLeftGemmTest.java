@@ -1,5 +1,6 @@
 package dev.walnut.backend.cpu;
 
+import static dev.walnut.backend.cpu.PackedGemmTest.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,28 +28,10 @@ class PackedLeftGemmTest {
         {140, 64, 1100}, {120, 70, 1400}, {203, 161, 1500}, {64, 480, 577}, {33, 2100, 40},
     };
 
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return x;
-    }
-
     private static KernelProvider vector() {
         var vector = KernelProvider.loadVector();
         assumeTrue(vector.isPresent(), "the JVM runs without --add-modules jdk.incubator.vector");
         return vector.get();
-    }
-
-    /** A m x k operand inside a larger array: row-major (k contiguous, the weights' layout), transposed, strided. */
-    private record Layout(String name, int off, int rs, int cs, int size) {
-        static List<Layout> all(int rows, int cols) {
-            return List.of(
-                    new Layout("row-major", 3, cols, 1, 3 + rows * cols),
-                    new Layout("transposed", 1, 1, rows, 1 + rows * cols),
-                    new Layout("strided", 5, 2 * cols + 3, 2, 5 + rows * (2 * cols + 3)));
-        }
     }
 
     @Test
@@ -61,7 +44,7 @@ class PackedLeftGemmTest {
                     int m = s[0];
                     int n = s[1];
                     int k = s[2];
-                    for (Layout la : Layout.all(m, k)) {
+                    for (PackedGemmTest.Layout la : PackedGemmTest.Layout.all(m, k)) {
                         float[] a = random(rnd, la.size());
                         float[] b = random(rnd, k * n + 2);
                         PackedLeftMatrix ap = provider.packA(m, k, a, la.off(), la.rs(), la.cs());
@@ -98,7 +81,8 @@ class PackedLeftGemmTest {
         }
     }
 
-    private static String what(GemmBlocking blocking, int m, int n, int k, Layout la, boolean accumulate) {
+    private static String what(GemmBlocking blocking, int m, int n, int k, PackedGemmTest.Layout la,
+                               boolean accumulate) {
         return blocking + " m=" + m + " n=" + n + " k=" + k + " A " + la.name() + (accumulate ? " accumulating" : "");
     }
 
