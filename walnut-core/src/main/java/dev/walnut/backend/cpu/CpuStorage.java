@@ -19,6 +19,12 @@ public final class CpuStorage extends Storage {
      * change: a convolution weight's packed copy ({@link PackedConvWeights}), else null.
      */
     volatile Object packedWeights;
+    /**
+     * The version at which {@link PackedConvWeights} first saw these elements without packing
+     * them (-1: none): a plain field, so a training step, which sees every weight version once,
+     * allocates nothing for it.
+     */
+    volatile int seenVersion = -1;
 
     CpuStorage(Object array, DType dtype) {
         super(dtype);

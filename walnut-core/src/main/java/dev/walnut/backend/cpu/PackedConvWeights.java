@@ -11,10 +11,12 @@ import java.util.Arrays;
  * once instead of on every call (or reading them row by row in place). Keyed by everything that
  * fixes the packed values: the storage's version (every in-place write bumps it, through any
  * view), the weight's layout and the GEMM blocking depth it was packed under. A copy is made
- * only when the same values are seen a second time: a training step writes new weights before
- * every forward, so packing them would be a pure extra pass; an inference loop reaches the second
- * call at once. The copy is held softly (memory pressure drops it; it is packed again) and is
- * immutable, so threads running the same model share it; two threads may both pack it once.
+ * only when the same values are seen a second time (the first sight only notes the version, in
+ * {@code CpuStorage.seenVersion}): a training step writes new weights before every forward, so
+ * packing them would be a pure extra pass (and a training step allocates nothing here); an
+ * inference loop reaches the second call at once. The copy is held softly (memory pressure drops
+ * it; it is packed again) and is immutable, so threads running the same model share it; two
+ * threads may both pack it once.
  *
  * <pre>{@code
  * PackedLeftMatrix wp = PackedConvWeights.lookup(w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw); // null: use wv
@@ -23,11 +25,9 @@ import java.util.Arrays;
  * @param version the storage version the key was taken at
  * @param layout  the weight's layout then
  * @param depth   the GEMM blocking depth then
- * @param packed  the packed copy, or null when it was not made (first sight) or does not pay
- * @param made    whether packing was tried (second sight)
+ * @param packed  the packed copy, or null when it does not pay for this convolution
  */
-record PackedConvWeights(int version, Layout layout, int depth, SoftReference<PackedLeftMatrix> packed,
-                         boolean made) {
+record PackedConvWeights(int version, Layout layout, int depth, SoftReference<PackedLeftMatrix> packed) {
     /**
      * The packed copy of {@code w} (its dense values {@code wv}) for a stride-1 convolution of
      * these sizes run by {@link ShiftedGemmConvKernels}, or null: first sight of these values, not
@@ -42,15 +42,17 @@ record PackedConvWeights(int version, Layout layout, int depth, SoftReference<Pa
         int version = w.version();
         if (w.packedWeights instanceof PackedConvWeights held && held.isFor(version, lw, depth)) {
             PackedLeftMatrix m = held.packed == null ? null : held.packed.get();
-            if (m != null || held.made && held.packed == null) {
+            if (m != null || held.packed == null) {
                 return m;
             }
-            m = ShiftedGemmConvKernels.packWeights((float[]) wv, n, cIn, h, wd, pad, cOut, kh, kw);
-            w.packedWeights = new PackedConvWeights(version, lw, depth, m == null ? null : new SoftReference<>(m), true);
-            return m;
+            // Dropped under memory pressure: pack again.
+        } else if (w.seenVersion != version) {
+            w.seenVersion = version;
+            return null;
         }
-        w.packedWeights = new PackedConvWeights(version, lw, depth, null, false);
-        return null;
+        PackedLeftMatrix m = ShiftedGemmConvKernels.packWeights((float[]) wv, n, cIn, h, wd, pad, cOut, kh, kw);
+        w.packedWeights = new PackedConvWeights(version, lw, depth, m == null ? null : new SoftReference<>(m));
+        return m;
     }
 
     private boolean isFor(int v, Layout l, int d) {

@@ -2,6 +2,7 @@ package dev.walnut.backend.cpu;
 
 import static dev.walnut.backend.cpu.PackedGemmTest.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -157,14 +158,13 @@ class PackedConvWeightsTest {
         float[] first = (float[]) a(cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3,
                 Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
         assertArrayEquals(want, first);
-        PackedConvWeights seen = assertInstanceOf(PackedConvWeights.class, ((CpuStorage) w).packedWeights);
-        assertFalse(seen.made(), "first sight of these values: nothing packed yet");
+        assertNull(((CpuStorage) w).packedWeights, "first sight of these values: nothing packed yet");
+        assertEquals(w.version(), ((CpuStorage) w).seenVersion);
 
         float[] second = (float[]) a(cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3,
                 Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
         assertArrayEquals(want, second);
-        PackedConvWeights made = (PackedConvWeights) ((CpuStorage) w).packedWeights;
-        assertTrue(made.made());
+        PackedConvWeights made = assertInstanceOf(PackedConvWeights.class, ((CpuStorage) w).packedWeights);
         PackedLeftMatrix packed = made.packed().get();
         assertNotNull(packed, "second sight: packed");
         cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3, Double.NEGATIVE_INFINITY,
@@ -183,6 +183,25 @@ class PackedConvWeightsTest {
                     3, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY)), "call " + call + " after the write");
         }
         assertTrue(packed != ((PackedConvWeights) ((CpuStorage) w).packedWeights).packed().get(), "packed again");
+    }
+
+    /** A training step writes the weights before every forward: each version is seen once, and nothing is packed. */
+    @Test
+    void weightsWrittenBeforeEveryCallAreNeverPacked() {
+        assumeTrue(KernelProvider.get().packedLeftPays(7 * KernelProvider.get().panelColumns()),
+                "the active provider has no packed A");
+        CpuBackend cpu = CpuBackend.INSTANCE;
+        var rnd = new SplittableRandom(6);
+        float[] wArray = random(rnd, 24 * 32 * 9);
+        Storage w = cpu.fromArray(wArray);
+        Storage x = cpu.fromArray(random(rnd, 32 * 14 * 14));
+        for (int step = 0; step < 4; step++) {
+            cpu.conv2d(x, 0, w, Layout.contiguous(new int[] {24, 32, 3, 3}), null, null, null, 0, 1, 32, 14, 14,
+                    new int[] {1, 1, 1, 1}, 24, 3, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+            wArray[step] += 0.5f;
+            w.bumpVersion();
+        }
+        assertNull(((CpuStorage) w).packedWeights);
     }
 
     private static Object a(Storage s) {
