@@ -14,6 +14,17 @@ import dev.walnut.backend.Storage;
 public final class CpuStorage extends Storage {
     /** The elements: a {@code float[]}, {@code double[]}, {@code int[]}, {@code long[]} or {@code boolean[]}. */
     final Object array;
+    /**
+     * What the back end derived from these elements and keeps for the next call while they do not
+     * change: a convolution weight's packed copy ({@link PackedConvWeights}), else null.
+     */
+    volatile Object packedWeights;
+    /**
+     * The version at which {@link PackedConvWeights} first saw these elements without packing
+     * them (-1: none): a plain field, so a training step, which sees every weight version once,
+     * allocates nothing for it.
+     */
+    volatile int seenVersion = -1;
 
     CpuStorage(Object array, DType dtype) {
         super(dtype);

@@ -198,6 +198,49 @@ public final class Gemm {
     }
 
     /**
+     * Packs {@code A[m x k]} (element (i, p) at {@code a[aOff + i*aRs + p*aCs]}) once, in the active
+     * {@link KernelProvider}'s layout and the calling thread's {@link GemmBlocking#depth()}, for
+     * any number of {@link #sgemmPackedA} calls; null when the provider has no packed-A layout.
+     */
+    public static PackedLeftMatrix packA(int m, int k, float[] a, int aOff, int aRs, int aCs) {
+        checkSizes(m, 1, k);
+        return KernelProvider.get().packA(m, k, a, aOff, aRs, aCs);
+    }
+
+    /**
+     * Whether multiplying by an A packed once ({@link #packA}, {@link #sgemmPackedA}) is faster
+     * than {@link #sgemm} for {@code C[m x n]} with depth {@code k}, and gives its bits: the shape
+     * takes sgemm's packed path and the active provider's packed A pays at this width.
+     */
+    public static boolean leftPackingPays(int m, int n, int k) {
+        return packingPays(m, n, k) && KernelProvider.get().packedLeftPays(n);
+    }
+
+    /**
+     * {@link #sgemm} with an A packed by {@link #packA}: C[m,n] (=|+=) alpha * A * B, B element (p,j)
+     * at {@code b[bOff + p*bRs + j*bCs]}, C element (i,j) at {@code c[cOff + i*ldc + j]}. Where
+     * {@link #packingPays} holds for the shape, each element of C is rounded exactly as sgemm
+     * rounds it under a blocking of A's {@link PackedLeftMatrix#blockDepth()} (the same k blocks
+     * and tiles; the products sgemm hands over transposed give the same bits too, since each
+     * fused multiply-add is symmetric in its factors). Large products split across threads.
+     */
+    public static void sgemmPackedA(int n, float alpha, PackedLeftMatrix a, float[] b, int bOff, int bRs, int bCs,
+                                    float[] c, int cOff, int ldc, boolean accumulate) {
+        int m = a.rows();
+        int k = a.depth();
+        if (trivial(m, n, k, alpha, c, cOff, ldc, accumulate)) {
+            return;
+        }
+        KernelProvider provider = a.provider();
+        if ((long) m * n * k < PARALLEL_MIN || Parallel.threads() <= 1) {
+            provider.sgemmPackedLeftBlock(0, m, 0, n, alpha, a, b, bOff, bRs, bCs, c, cOff, ldc, 1, accumulate);
+        } else {
+            splitAcrossThreads(m, n, (r0, r1, c0, c1) -> provider.sgemmPackedLeftBlock(r0, r1, c0, c1, alpha, a, b,
+                    bOff, bRs, bCs, c, cOff, ldc, 1, accumulate));
+        }
+    }
+
+    /**
      * Runs {@code body} over C [m x b.columns()] as {@link #sgemmPacked} splits a product with
      * {@code b}: whole on the calling thread when it is small, else one rectangle per thread
      * (column ranges on panel edges), so a caller can do its own work on each rectangle (a

@@ -200,6 +200,54 @@ public abstract class KernelProvider {
     }
 
     /**
+     * Packs {@code A[m x k]} (element (i, p) at {@code a[aOff + i*aRs + p*aCs]}) once into the
+     * layout {@link #sgemmPackedLeftBlock} reads, with k blocks of the calling thread's
+     * {@link GemmBlocking#depth()}; null where this provider has no such layout (the scalar one:
+     * its kernel packs B, not A), and then callers multiply with {@link Gemm#sgemm} as before.
+     */
+    public PackedLeftMatrix packA(int m, int k, float[] a, int aOff, int aRs, int aCs) {
+        return null;
+    }
+
+    /**
+     * The rectangle rows {@code [r0, r1)} x columns {@code [c0, c1)} of {@code C (=|+=) alpha * A *
+     * B} with A packed by this provider's {@link #packA}, on the calling thread; {@code r0} is a
+     * multiple of 8 (C's row split), B and C as in {@link #sgemmBlock}. Every element of C gets
+     * exactly the rounding {@link #sgemmBlock} gives it for the unpacked A under a blocking of A's
+     * {@link PackedLeftMatrix#blockDepth()}.
+     *
+     * @throws IllegalArgumentException when {@code a} was packed by another provider
+     */
+    public void sgemmPackedLeftBlock(int r0, int r1, int c0, int c1, float alpha, PackedLeftMatrix a, float[] b,
+                                     int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+                                     boolean accumulate) {
+        throw new IllegalArgumentException("sgemmPackedLeftBlock: A was packed by the " + a.provider().description()
+                + " provider, not by this " + description() + " one; multiply through Gemm.sgemmPackedA");
+    }
+
+    /**
+     * Columns per register-tile panel of {@link #sgemmBlock}: a product a whole number of panels
+     * wide has no partial panel to run through a scratch tile. 1 here (the scalar kernel has no
+     * such edge).
+     */
+    public int panelColumns() {
+        return 1;
+    }
+
+    /**
+     * Whether a product {@code n} columns wide runs faster with A packed once ({@link #packA})
+     * than as {@link #sgemmBlock} runs it; false here (no packed-A layout).
+     */
+    public boolean packedLeftPays(int n) {
+        return false;
+    }
+
+    /** Wraps {@code data}, packed in this provider's A layout with k blocks of {@code blockDepth}. */
+    protected final PackedLeftMatrix packedLeftMatrix(int m, int k, int blockDepth, float[] data) {
+        return new PackedLeftMatrix(this, m, k, blockDepth, data);
+    }
+
+    /**
      * Wraps {@code data}, packed in this provider's layout with k blocks of {@code blockDepth}
      * rows (0: not blocked), for {@link #sgemmPackedBlock}.
      */

@@ -40,6 +40,10 @@ import jdk.incubator.vector.VectorSpecies;
  * at most {@link #DIRECT_PANELS} panels wide: each packed A block would then serve only a few B panels, and packing it cost as much as
  * the multiply-adds (a 3x3 convolution of 512 channels on a 7 x 7 image: A is the 512 x 4609
  * weights, B two panels of the 61 grid columns; 70 GFLOP/s packed, 140 read in place).
+ *
+ * <p>An A packed once ({@link #packLeft}, for {@code Gemm.packA}: a convolution's weights during
+ * inference) holds the panels of every k block and row block; {@link #blockPackedLeft} runs the
+ * loops of {@code block} over it, with no packing or in-place reading of A at all.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -85,26 +89,63 @@ final class VectorGemm {
     static void block(GemmBlocking blocking, int r0, int r1, int c0, int c1, int k, float alpha, float[] a, int aOff,
                       int aRs, int aCs, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
                       boolean accumulate) {
+        run(blocking.depth(), blocking.rows(), r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, null, 0, b, bOff, bRs, bCs,
+                c, cOff, cRs, cCs, accumulate);
+    }
+
+    /**
+     * A [m x k] packed once ({@link #packLeft}) for {@link #blockPackedLeft}: the panels that
+     * {@link #block} packs for every k block of {@code kcMax} rows and every row block, all of them,
+     * k block {@code pc} (columns {@code pc .. pc+kc} of A) from {@code pc * mPad} on, its row panel
+     * {@code s} (rows {@code s*MR ..}) at {@code pc * mPad + s * kc * MR}; {@code mPad} is m rounded up
+     * to whole panels, the last one zero-padded.
+     */
+    static float[] packLeft(int kcMax, int m, int k, float[] a, int aOff, int aRs, int aCs) {
+        int mPad = (m + MR - 1) / MR * MR;
+        float[] ap = new float[Math.multiplyExact(mPad, k)];
+        for (int pc = 0; pc < k; pc += kcMax) {
+            packA(a, aOff + pc * aCs, aRs, aCs, m, Math.min(kcMax, k - pc), ap, pc * mPad);
+        }
+        return ap;
+    }
+
+    /**
+     * {@link #block} with A from {@link #packLeft} (packed with k blocks of {@code kcMax} rows;
+     * {@code mPad} its padded row count, {@code r0} a multiple of {@link #MR}): the same loops, k
+     * blocks and tiles, only A's panels are read from the packed copy instead of being packed, or
+     * read row by row in place ({@link #kernelRows}), on every call. Every element of C gets the
+     * bits {@code block} gives it under a blocking of that depth.
+     */
+    static void blockPackedLeft(int kcMax, int mcMax, int r0, int r1, int c0, int c1, int k, float alpha, float[] ap,
+                                int mPad, float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+                                boolean accumulate) {
+        run(kcMax, mcMax, r0, r1, c0, c1, k, alpha, null, 0, 0, 0, ap, mPad, b, bOff, bRs, bCs, c, cOff, cRs, cCs,
+                accumulate);
+    }
+
+    /** {@link #block}'s loops; with {@code ap} non-null A comes packed from {@link #packLeft} (and {@code a} is unused). */
+    private static void run(int kcMax, int mcMax, int r0, int r1, int c0, int c1, int k, float alpha, float[] a,
+                            int aOff, int aRs, int aCs, float[] ap, int mPad, float[] b, int bOff, int bRs, int bCs,
+                            float[] c, int cOff, int cRs, int cCs, boolean accumulate) {
         Work work = WORK.get();
-        int kcMax = blocking.depth();
-        int mcMax = blocking.rows();
         int aPanels = (r1 - r0 + MR - 1) / MR;
         int panels = (c1 - c0 + NR - 1) / NR;
         if (r1 - r0 <= mcMax && panels > 1 && (long) aPanels * MR * k <= PANEL_MAJOR_A) {
-            panelMajor(work, kcMax, aPanels, panels, r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs,
-                    c, cOff, cRs, cCs, accumulate, panels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH);
+            panelMajor(work, kcMax, aPanels, panels, r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, ap, mPad, b, bOff,
+                    bRs, bCs, c, cOff, cRs, cCs, accumulate,
+                    ap == null && panels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH);
             return;
         }
         for (int jc = c0; jc < c1; jc += NC) {
             int nc = Math.min(NC, c1 - jc);
             int bPanels = (nc + NR - 1) / NR;
-            boolean directA = bPanels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH;
+            boolean directA = ap == null && bPanels <= DIRECT_PANELS && k >= DIRECT_MIN_DEPTH;
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 if (work.bPack.length < bPanels * NR * kc) {
                     work.bPack = new float[bPanels * NR * Math.min(kcMax, k)];
                 }
-                rowBlocks(work, mcMax, r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, b,
+                rowBlocks(work, mcMax, r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, ap, mPad, b,
                         bOff + pc * bRs + jc * bCs, bRs, bCs, work.bPack, 0, c, cOff + jc * cCs, cRs, cCs,
                         accumulate || pc > 0, directA);
             }
@@ -121,21 +162,22 @@ final class VectorGemm {
      * element of C: the same bits.
      */
     private static void panelMajor(Work work, int kcMax, int aPanels, int panels, int r0, int r1, int c0, int c1,
-                                   int k, float alpha, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
-                                   int bRs, int bCs, float[] c, int cOff, int cRs, int cCs, boolean accumulate,
-                                   boolean directA) {
+                                   int k, float alpha, float[] a, int aOff, int aRs, int aCs, float[] packed, int mPad,
+                                   float[] b, int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+                                   boolean accumulate, boolean directA) {
         int stride = aPanels * MR * kcMax;
         int blocks = (k + kcMax - 1) / kcMax;
-        if (work.aPack.length < stride * blocks) {
+        if (packed == null && work.aPack.length < stride * blocks) {
             work.aPack = new float[stride * blocks];
         }
         if (work.bPack.length < NR * Math.min(kcMax, k)) {
             work.bPack = new float[NR * Math.min(kcMax, k)];
         }
-        int full = 0;
-        for (int pc = 0, t = 0; pc < k; pc += kcMax, t++) {
+        int full = (r1 - r0) / MR;
+        for (int pc = 0, t = 0; packed == null && pc < k; pc += kcMax, t++) {
             full = packABlock(work, r0, r1, Math.min(kcMax, k - pc), pc, t * stride, a, aOff, aRs, aCs, directA);
         }
+        float[] ap = packed == null ? work.aPack : packed;
         boolean direct = directA && aCs == 1;
         for (int q = 0; q < panels; q++) {
             int jr = q * NR;
@@ -143,10 +185,11 @@ final class VectorGemm {
             for (int pc = 0, t = 0; pc < k; pc += kcMax, t++) {
                 int kc = Math.min(kcMax, k - pc);
                 boolean add = accumulate || pc > 0;
-                int sFrom = packPanel(work, t * stride, r0, r1 - r0, direct, pc, kc, nr, alpha, a, aOff, aRs, b,
+                int aBase = packed == null ? t * stride : pc * mPad + r0 * kc;
+                int sFrom = packPanel(ap, aBase, r0, r1 - r0, direct, pc, kc, nr, alpha, b,
                         bOff + pc * bRs + (c0 + jr) * bCs, bRs, bCs, work.bPack, 0, c,
                         cOff + r0 * cRs + (c0 + jr) * cCs, cRs, cCs, add);
-                panelTiles(work, sFrom, t * stride, r0, r1 - r0, full, pc, kc, jr, nr, alpha, a, aOff, aRs, direct,
+                panelTiles(work, ap, sFrom, aBase, r0, r1 - r0, full, pc, kc, jr, nr, alpha, a, aOff, aRs, direct,
                         work.bPack, 0, c, cOff + c0 * cCs, cRs, cCs, add);
             }
         }
@@ -181,8 +224,9 @@ final class VectorGemm {
             int nc = Math.min(NC, c1 - jc);
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, null, 0, 0, 0, bp,
-                        pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1, accumulate || pc > 0, true);
+                rowBlocks(work, blocking.rows(), r0, r1, k, kcMax, pc, kc, nc, alpha, a, aOff, aRs, aCs, null, 0,
+                        null, 0, 0, 0, bp, pc * panels * NR + (jc / NR) * kc * NR, c, cOff + jc, ldc, 1,
+                        accumulate || pc > 0, true);
             }
         }
     }
@@ -197,26 +241,30 @@ final class VectorGemm {
      * ({@link #kernelRows}) and only a last partial panel is packed.
      */
     private static void rowBlocks(Work work, int mcMax, int r0, int r1, int k, int kcMax, int pc, int kc, int nc,
-                                  float alpha, float[] a, int aOff, int aRs, int aCs, float[] b, int bSrc, int bRs,
-                                  int bCs, float[] bp, int bo, float[] c, int cOff, int cRs, int cCs, boolean add,
-                                  boolean directA) {
+                                  float alpha, float[] a, int aOff, int aRs, int aCs, float[] packed, int mPad,
+                                  float[] b, int bSrc, int bRs, int bCs, float[] bp, int bo, float[] c, int cOff,
+                                  int cRs, int cCs, boolean add, boolean directA) {
         int bPanels = (nc + NR - 1) / NR;
         boolean direct = directA && aCs == 1;
         for (int ic = r0; ic < r1; ic += mcMax) {
             int mc = Math.min(mcMax, r1 - ic);
             int aPanels = (mc + MR - 1) / MR;
-            if (work.aPack.length < aPanels * MR * kc) {
-                work.aPack = new float[((Math.min(mcMax, r1 - r0) + MR - 1) / MR) * MR * Math.min(kcMax, k)];
+            int full = mc / MR;
+            if (packed == null) {
+                if (work.aPack.length < aPanels * MR * kc) {
+                    work.aPack = new float[((Math.min(mcMax, r1 - r0) + MR - 1) / MR) * MR * Math.min(kcMax, k)];
+                }
+                full = packABlock(work, ic, ic + mc, kc, pc, 0, a, aOff, aRs, aCs, directA);
             }
-            int full = packABlock(work, ic, ic + mc, kc, pc, 0, a, aOff, aRs, aCs, directA);
+            float[] ap = packed == null ? work.aPack : packed;
+            int aBase = packed == null ? 0 : pc * mPad + ic * kc;
             for (int q = 0; q < bPanels; q++) {
                 int jr = q * NR;
                 int nr = Math.min(NR, nc - jr);
                 // B is packed panel by panel during the first A block (see packPanel), unless it came packed.
-                int sFrom = b == null || ic > r0 ? 0 : packPanel(work, 0, ic, mc, direct, pc, kc, nr, alpha, a, aOff,
-                        aRs, b, bSrc + jr * bCs, bRs, bCs, bp, bo + q * kc * NR, c, cOff + ic * cRs + jr * cCs, cRs,
-                        cCs, add);
-                panelTiles(work, sFrom, 0, ic, mc, full, pc, kc, jr, nr, alpha, a, aOff, aRs, direct, bp,
+                int sFrom = b == null || ic > r0 ? 0 : packPanel(ap, aBase, ic, mc, direct, pc, kc, nr, alpha, b,
+                        bSrc + jr * bCs, bRs, bCs, bp, bo + q * kc * NR, c, cOff + ic * cRs + jr * cCs, cRs, cCs, add);
+                panelTiles(work, ap, sFrom, aBase, ic, mc, full, pc, kc, jr, nr, alpha, a, aOff, aRs, direct, bp,
                         bo + q * kc * NR, c, cOff, cRs, cCs, add);
             }
         }
@@ -232,14 +280,14 @@ final class VectorGemm {
      * batch 1: 80 -> 110 GFLOP/s, one thread). The tile computes what it would from the packed
      * panel, in the same order: the same bits. Returns 1 then, else 0.
      */
-    private static int packPanel(Work work, int aBase, int ic, int mc, boolean direct, int pc, int kc, int nr,
-                                 float alpha, float[] a, int aOff, int aRs, float[] b, int src, int bRs, int bCs,
-                                 float[] bp, int bq, float[] c, int co, int cRs, int cCs, boolean add) {
+    private static int packPanel(float[] ap, int aBase, int ic, int mc, boolean direct, int pc, int kc, int nr,
+                                 float alpha, float[] b, int src, int bRs, int bCs, float[] bp, int bq, float[] c,
+                                 int co, int cRs, int cCs, boolean add) {
         // Not with A read in place: kernelRows, short of general registers for its eight row
         // indices, ran 7% slower everywhere with B's row stride a variable instead of NR.
         int sFrom = 0;
         if (bCs == 1 && cCs == 1 && nr == NR && mc >= MR && !direct) {
-            kernel(kc, work.aPack, aBase, b, src, bRs, alpha, add, c, co, cRs);
+            kernel(kc, ap, aBase, b, src, bRs, alpha, add, c, co, cRs);
             sFrom = 1;
         }
         packB(b, src, bRs, bCs, kc, nr, bp, bq);
@@ -265,15 +313,15 @@ final class VectorGemm {
 
     /**
      * The tiles of one B panel (columns jr .. jr+nr of the block, packed at {@code bp[bq ..]})
-     * against every A panel of the block of rows [ic, ic + mc) prepared by {@link #packABlock}
-     * ({@code full} whole panels, read in place when {@code direct}); C column 0 of the block is
+     * against every A panel of the block of rows [ic, ic + mc), packed panels at {@code ap[aBase ..]}
+     * (by {@link #packABlock}, or once by {@link #packLeft}; {@code full} whole panels, read in
+     * place when {@code direct}); C column 0 of the block is
      * at {@code cOff}; A panels from {@code sFrom} on. Edge tiles run into a scratch tile and
      * are copied out.
      */
-    private static void panelTiles(Work work, int sFrom, int aBase, int ic, int mc, int full, int pc, int kc, int jr,
-                                   int nr, float alpha, float[] a, int aOff, int aRs, boolean direct, float[] bp,
-                                   int bq, float[] c, int cOff, int cRs, int cCs, boolean add) {
-        float[] ap = work.aPack;
+    private static void panelTiles(Work work, float[] ap, int sFrom, int aBase, int ic, int mc, int full, int pc,
+                                   int kc, int jr, int nr, float alpha, float[] a, int aOff, int aRs, boolean direct,
+                                   float[] bp, int bq, float[] c, int cOff, int cRs, int cCs, boolean add) {
         float[] edge = work.edge;
         int aPanels = (mc + MR - 1) / MR;
         for (int s = sFrom; s < aPanels; s++) {

@@ -3,6 +3,7 @@ package dev.walnut.backend.vector;
 import dev.walnut.backend.UnaryOp;
 import dev.walnut.backend.cpu.GemmBlocking;
 import dev.walnut.backend.cpu.KernelProvider;
+import dev.walnut.backend.cpu.PackedLeftMatrix;
 import dev.walnut.backend.cpu.PackedMatrix;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -297,5 +298,49 @@ public final class VectorKernelProvider extends KernelProvider {
         }
         VectorGemm.blockPacked(GemmBlocking.current(), b.blockDepth(), r0, r1, c0, c1, b.rows(), b.columns(), alpha, a, aOff, aRs, aCs, b.data(), c, cOff,
                 ldc, accumulate);
+    }
+
+    /** The panels {@link #sgemmBlock} packs A into, for every k block and row block, packed once. */
+    @Override
+    public PackedLeftMatrix packA(int m, int k, float[] a, int aOff, int aRs, int aCs) {
+        if (!VECTOR_GEMM) {
+            return null;
+        }
+        int depth = GemmBlocking.current().depth();
+        return packedLeftMatrix(m, k, depth, VectorGemm.packLeft(depth, m, k, a, aOff, aRs, aCs));
+    }
+
+    @Override
+    public int panelColumns() {
+        return VECTOR_GEMM ? VectorGemm.NR : 1;
+    }
+
+    /**
+     * From three panels on. Measured on one thread (thread CPU time, GFLOP/s, A = weights rotated
+     * through 64 MB so that they come from memory, as in a model): 64x480x576 140 -> 156,
+     * 128x448x1152 152 -> 170, 256x224x2304 157 -> 161-176, 512x128x4608 158 -> 171, 512x224x4608
+     * 157 -> 173, but two panels lose to A read in place (VectorGemm.kernelRows):
+     * 512x64x4608 166 -> 156, 256x64x2304 167 -> 149, 128x64x4608 175 -> 147.
+     */
+    @Override
+    public boolean packedLeftPays(int n) {
+        return VECTOR_GEMM && n > 2 * VectorGemm.NR;
+    }
+
+    @Override
+    public void sgemmPackedLeftBlock(int r0, int r1, int c0, int c1, float alpha, PackedLeftMatrix a, float[] b,
+                                     int bOff, int bRs, int bCs, float[] c, int cOff, int cRs, int cCs,
+                                     boolean accumulate) {
+        if (a.provider() != this) {
+            super.sgemmPackedLeftBlock(r0, r1, c0, c1, alpha, a, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate);
+            return;
+        }
+        if (r0 % VectorGemm.MR != 0) {
+            throw new IllegalArgumentException("sgemmPackedLeftBlock: row range must start on a panel edge (a multiple"
+                    + " of " + VectorGemm.MR + "), got r0=" + r0);
+        }
+        int mPad = (a.rows() + VectorGemm.MR - 1) / VectorGemm.MR * VectorGemm.MR;
+        VectorGemm.blockPackedLeft(a.blockDepth(), GemmBlocking.current().rows(), r0, r1, c0, c1, a.depth(), alpha,
+                a.data(), mPad, b, bOff, bRs, bCs, c, cOff, cRs, cCs, accumulate);
     }
 }

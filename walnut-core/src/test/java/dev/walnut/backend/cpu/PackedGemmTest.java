@@ -45,7 +45,7 @@ class PackedGemmTest {
     }
 
     /** A k x n operand inside a larger array: row-major, transposed, or with both strides over 1. */
-    private record Layout(String name, int off, int rs, int cs, int size) {
+    record Layout(String name, int off, int rs, int cs, int size) {
         static List<Layout> all(int rows, int cols) {
             return List.of(
                     new Layout("row-major", 3, cols, 1, 3 + rows * cols),
@@ -54,7 +54,7 @@ class PackedGemmTest {
         }
     }
 
-    private static float[] random(SplittableRandom rnd, int n) {
+    static float[] random(SplittableRandom rnd, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) (rnd.nextDouble() * 2 - 1);
