@@ -14,13 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
  * product transposed, gathered the weights into panels with a scalar strided loop on every
  * call and stored every tile through the scalar edge path (C's column stride there is the plane
  * size). Profiled at batch 1 on one thread: the tile kernel 26% of the model, packing B 14%,
- * packing A 6%, the edge stores and their bounds checks 11%. Here only W is packed (once per
- * rectangle, {@code rows x cIn}: one pass over the weights), X is read in place by the tile (a
- * panel is {@code NR} floats of each of the {@code cIn} rows, which stay in L1/L2 while every
- * weight panel passes over them), and the ragged edges are done by shifting the last tile back
- * so that it ends on the rectangle's edge: its overlap with the tile before is computed again,
- * with the same bits, and stored again. Each tile's epilogue (bias, residual, clamp) runs on
- * the tile's rows while they are in L1, just after the product stores them.
+ * packing A 6%, the edge stores and their bounds checks 11%. Here X is read in place by the tile
+ * (a panel is {@code NR} floats of each of the {@code cIn} rows, which stay in L1/L2 while every
+ * weight panel passes over them); W is packed once per rectangle when many column tiles reuse
+ * it and read in place otherwise ({@link #IN_PLACE_COLUMNS}); the ragged edges are done by
+ * shifting the last tile back so that it ends on the rectangle's edge: its overlap with the tile
+ * before is computed again, with the same bits, and stored again; and the epilogue (bias,
+ * residual, clamp) is applied to the sums in registers (with k in more than one block, to the
+ * tile's rows in L1 after the last block).
  *
  * <p>Same bits as the GEMM path: each output is the sum over k blocks of {@code kc} of a fused
  * multiply-add chain from zero in k order (the GEMM's tile), the blocks' sums added in order,
@@ -32,13 +33,21 @@ final class VectorPointwiseConv {
     private static final int L = S.length();
     private static final int MR = 8;
     private static final int NR = 2 * L;
-    /** What a tile does with its sums: stores them, adds them to C, or stores them with the epilogue applied (with a residual). */
+    /**
+     * Widest rectangle (in columns) whose weight rows the tiles read in place instead of packing
+     * them: packed A pays only when many column tiles reuse it. Measured at batch 1 (one thread,
+     * GFLOP/s packed / in place): 7 x 7 planes (2 tiles) 95-100 / 113-128, 14 x 14 (4-7 tiles)
+     * 124-152 / 141-152, 28 x 28 (11-25 tiles) about equal, 56 x 56 and 112 x 112 (14-128 tiles)
+     * 100-158 / 82-130.
+     */
+    private static final int IN_PLACE_COLUMNS = 8 * NR;
+    /** What a tile does with its sums: stores them, adds them to C, or stores them with the epilogue applied. */
     private static final int SET = 0;
     private static final int ADD = 1;
     private static final int FUSED = 2;
     private static final int FUSED_RESIDUAL = 3;
 
-    /** The calling thread's packed weight rows, grown on demand (at most rows x cIn floats). */
+    /** The calling thread's packed weight rows ({@link #pack}), grown on demand (rows x cIn floats). */
     private static final ThreadLocal<float[][]> PACK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private VectorPointwiseConv() {
@@ -58,21 +67,8 @@ final class VectorPointwiseConv {
     static void block(float[] w, int cIn, int o0, int o1, float[] x, int xb, int hw, int q0, int q1, float[] bias,
                       float[] residual, int rOff, float lo, float hi, float[] out, int ob, int kc) {
         int panels = (o1 - o0 + MR - 1) / MR;
-        float[][] holder = PACK.get();
-        if (holder[0].length < panels * MR * cIn) {
-            holder[0] = new float[panels * MR * cIn];
-        }
-        float[] ap = holder[0];
-        for (int s = 0; s < panels; s++) {
-            // The last panel ends on row o1; it may overlap the one before (computed twice, same bits).
-            int r = Math.min(o0 + s * MR, o1 - MR);
-            int base = s * cIn * MR;
-            for (int i = 0; i < MR; i++) {
-                for (int p = 0, src = (r + i) * cIn, d = base + i; p < cIn; p++, d += MR) {
-                    ap[d] = w[src + p];
-                }
-            }
-        }
+        boolean inPlace = q1 - q0 <= IN_PLACE_COLUMNS;
+        float[] ap = inPlace ? null : pack(w, cIn, o0, o1, panels);
         for (int q = q0, width; q < q1; q += width) {
             boolean half = q1 - q <= L || q1 - q0 < NR;
             width = half ? L : NR;
@@ -89,7 +85,13 @@ final class VectorPointwiseConv {
                     int ao = (s * cIn + pc) * MR;
                     int bo = xb + pc * hw + qq;
                     int mode = oneBlock ? (residual == null ? FUSED : FUSED_RESIDUAL) : pc > 0 ? ADD : SET;
-                    if (half) {
+                    if (inPlace && half) {
+                        tileHalfRows(kb, w, r * cIn + pc, cIn, x, bo, hw, mode, out, co, hw, bias, r, residual, rOff,
+                                lo, hi);
+                    } else if (inPlace) {
+                        tileRows(kb, w, r * cIn + pc, cIn, x, bo, hw, mode, out, co, hw, bias, r, residual, rOff,
+                                lo, hi);
+                    } else if (half) {
                         tileHalf(kb, ap, ao, x, bo, hw, mode, out, co, hw, bias, r, residual, rOff, lo, hi);
                     } else {
                         tile(kb, ap, ao, x, bo, hw, mode, out, co, hw, bias, r, residual, rOff, lo, hi);
@@ -100,6 +102,29 @@ final class VectorPointwiseConv {
                 }
             }
         }
+    }
+
+    /**
+     * Weight rows {@code [o0, o1)} as {@code panels} panels of 8 rows, k-major ({@code ap[(s*cIn + p)*8 + i]}),
+     * the last panel ending on row o1 (it may overlap the one before: computed twice, same bits),
+     * in the calling thread's buffer.
+     */
+    private static float[] pack(float[] w, int cIn, int o0, int o1, int panels) {
+        float[][] holder = PACK.get();
+        if (holder[0].length < panels * MR * cIn) {
+            holder[0] = new float[panels * MR * cIn];
+        }
+        float[] ap = holder[0];
+        for (int s = 0; s < panels; s++) {
+            int r = Math.min(o0 + s * MR, o1 - MR);
+            int base = s * cIn * MR;
+            for (int i = 0; i < MR; i++) {
+                for (int p = 0, src = (r + i) * cIn, d = base + i; p < cIn; p++, d += MR) {
+                    ap[d] = w[src + p];
+                }
+            }
+        }
+        return ap;
     }
 
     /**
@@ -336,6 +361,279 @@ final class VectorPointwiseConv {
             x = FloatVector.broadcast(S, ap[ai + 6]);
             c6 = x.fma(b0, c6);
             x = FloatVector.broadcast(S, ap[ai + 7]);
+            c7 = x.fma(b0, c7);
+        }
+        if (mode == SET) {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c0).intoArray(c, co);
+            one.mul(c1).intoArray(c, co + ldc);
+            one.mul(c2).intoArray(c, co + 2 * ldc);
+            one.mul(c3).intoArray(c, co + 3 * ldc);
+            one.mul(c4).intoArray(c, co + 4 * ldc);
+            one.mul(c5).intoArray(c, co + 5 * ldc);
+            one.mul(c6).intoArray(c, co + 6 * ldc);
+            one.mul(c7).intoArray(c, co + 7 * ldc);
+        } else if (mode == ADD) {
+            FloatVector.fromArray(S, c, co).add(c0).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + ldc).add(c1).intoArray(c, co + ldc);
+            FloatVector.fromArray(S, c, co + 2 * ldc).add(c2).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(S, c, co + 3 * ldc).add(c3).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(S, c, co + 4 * ldc).add(c4).intoArray(c, co + 4 * ldc);
+            FloatVector.fromArray(S, c, co + 5 * ldc).add(c5).intoArray(c, co + 5 * ldc);
+            FloatVector.fromArray(S, c, co + 6 * ldc).add(c6).intoArray(c, co + 6 * ldc);
+            FloatVector.fromArray(S, c, co + 7 * ldc).add(c7).intoArray(c, co + 7 * ldc);
+        } else if (mode == FUSED) {
+            FloatVector vlo = FloatVector.broadcast(S, lo);
+            FloatVector vhi = FloatVector.broadcast(S, hi);
+            FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
+            v0.add(c0).max(vlo).min(vhi).intoArray(c, co);
+            FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
+            v1.add(c1).max(vlo).min(vhi).intoArray(c, co + ldc);
+            FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
+            v2.add(c2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
+            FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
+            v3.add(c3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
+            FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
+            v4.add(c4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
+            FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
+            v5.add(c5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
+            FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
+            v6.add(c6).max(vlo).min(vhi).intoArray(c, co + 6 * ldc);
+            FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
+            v7.add(c7).max(vlo).min(vhi).intoArray(c, co + 7 * ldc);
+        } else {
+            FloatVector vlo = FloatVector.broadcast(S, lo);
+            FloatVector vhi = FloatVector.broadcast(S, hi);
+            FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
+            v0.add(c0).add(FloatVector.fromArray(S, residual, co + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co);
+            FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
+            v1.add(c1).add(FloatVector.fromArray(S, residual, co + ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + ldc);
+            FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
+            v2.add(c2).add(FloatVector.fromArray(S, residual, co + 2 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 2 * ldc);
+            FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
+            v3.add(c3).add(FloatVector.fromArray(S, residual, co + 3 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 3 * ldc);
+            FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
+            v4.add(c4).add(FloatVector.fromArray(S, residual, co + 4 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 4 * ldc);
+            FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
+            v5.add(c5).add(FloatVector.fromArray(S, residual, co + 5 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 5 * ldc);
+            FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
+            v6.add(c6).add(FloatVector.fromArray(S, residual, co + 6 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 6 * ldc);
+            FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
+            v7.add(c7).add(FloatVector.fromArray(S, residual, co + 7 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 7 * ldc);
+        }
+    }
+
+    /**
+     * {@link #tile} with the weight rows read in place: row i of the tile at {@code a[ao + i*aRs + p]}.
+     * Same operations in the same order, so the same bits.
+     */
+    private static void tileRows(int kc, float[] a, int ao, int aRs, float[] b, int bo, int bRs, int mode, float[] c,
+                                 int co, int ldc, float[] bias, int r, float[] residual, int rOff, float lo, float hi) {
+        int a0 = ao;
+        int a1 = a0 + aRs;
+        int a2 = a1 + aRs;
+        int a3 = a2 + aRs;
+        int a4 = a3 + aRs;
+        int a5 = a4 + aRs;
+        int a6 = a5 + aRs;
+        int a7 = a6 + aRs;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bRs;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        // Written out, every vector stored from a receiver of known class (a broadcast or a loaded
+        // row), each branch storing its own results: see VectorGemm.kernel for the boxed stores a
+        // helper method or a value merged from branches brought on JDK 17. 1 * sum and C + sum round
+        // as the GEMM's alpha.mul(sum) and alpha.fma(sum, C) with alpha 1 do (1 * sum keeps a sum of
+        // -0.0, which 0 + sum would not); bias + sum and the clamp as the separate passes do. A
+        // missing bias is -0.0, which adds exactly nothing; infinite bounds clamp nothing.
+        if (mode == SET) {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(c, co);
+            one.mul(c01).intoArray(c, co + L);
+            one.mul(c10).intoArray(c, co + ldc);
+            one.mul(c11).intoArray(c, co + ldc + L);
+            one.mul(c20).intoArray(c, co + 2 * ldc);
+            one.mul(c21).intoArray(c, co + 2 * ldc + L);
+            one.mul(c30).intoArray(c, co + 3 * ldc);
+            one.mul(c31).intoArray(c, co + 3 * ldc + L);
+            one.mul(c40).intoArray(c, co + 4 * ldc);
+            one.mul(c41).intoArray(c, co + 4 * ldc + L);
+            one.mul(c50).intoArray(c, co + 5 * ldc);
+            one.mul(c51).intoArray(c, co + 5 * ldc + L);
+            one.mul(c60).intoArray(c, co + 6 * ldc);
+            one.mul(c61).intoArray(c, co + 6 * ldc + L);
+            one.mul(c70).intoArray(c, co + 7 * ldc);
+            one.mul(c71).intoArray(c, co + 7 * ldc + L);
+        } else if (mode == ADD) {
+            FloatVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).add(c01).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+            FloatVector.fromArray(S, c, co + ldc + L).add(c11).intoArray(c, co + ldc + L);
+            FloatVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(S, c, co + 2 * ldc + L).add(c21).intoArray(c, co + 2 * ldc + L);
+            FloatVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(S, c, co + 3 * ldc + L).add(c31).intoArray(c, co + 3 * ldc + L);
+            FloatVector.fromArray(S, c, co + 4 * ldc).add(c40).intoArray(c, co + 4 * ldc);
+            FloatVector.fromArray(S, c, co + 4 * ldc + L).add(c41).intoArray(c, co + 4 * ldc + L);
+            FloatVector.fromArray(S, c, co + 5 * ldc).add(c50).intoArray(c, co + 5 * ldc);
+            FloatVector.fromArray(S, c, co + 5 * ldc + L).add(c51).intoArray(c, co + 5 * ldc + L);
+            FloatVector.fromArray(S, c, co + 6 * ldc).add(c60).intoArray(c, co + 6 * ldc);
+            FloatVector.fromArray(S, c, co + 6 * ldc + L).add(c61).intoArray(c, co + 6 * ldc + L);
+            FloatVector.fromArray(S, c, co + 7 * ldc).add(c70).intoArray(c, co + 7 * ldc);
+            FloatVector.fromArray(S, c, co + 7 * ldc + L).add(c71).intoArray(c, co + 7 * ldc + L);
+        } else if (mode == FUSED) {
+            FloatVector vlo = FloatVector.broadcast(S, lo);
+            FloatVector vhi = FloatVector.broadcast(S, hi);
+            FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
+            v0.add(c00).max(vlo).min(vhi).intoArray(c, co);
+            v0.add(c01).max(vlo).min(vhi).intoArray(c, co + L);
+            FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
+            v1.add(c10).max(vlo).min(vhi).intoArray(c, co + ldc);
+            v1.add(c11).max(vlo).min(vhi).intoArray(c, co + ldc + L);
+            FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
+            v2.add(c20).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
+            v2.add(c21).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
+            FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
+            v3.add(c30).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
+            v3.add(c31).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
+            FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
+            v4.add(c40).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
+            v4.add(c41).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
+            FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
+            v5.add(c50).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
+            v5.add(c51).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
+            FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
+            v6.add(c60).max(vlo).min(vhi).intoArray(c, co + 6 * ldc);
+            v6.add(c61).max(vlo).min(vhi).intoArray(c, co + 6 * ldc + L);
+            FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
+            v7.add(c70).max(vlo).min(vhi).intoArray(c, co + 7 * ldc);
+            v7.add(c71).max(vlo).min(vhi).intoArray(c, co + 7 * ldc + L);
+        } else {
+            FloatVector vlo = FloatVector.broadcast(S, lo);
+            FloatVector vhi = FloatVector.broadcast(S, hi);
+            FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
+            v0.add(c00).add(FloatVector.fromArray(S, residual, co + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co);
+            v0.add(c01).add(FloatVector.fromArray(S, residual, co + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + L);
+            FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
+            v1.add(c10).add(FloatVector.fromArray(S, residual, co + ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + ldc);
+            v1.add(c11).add(FloatVector.fromArray(S, residual, co + ldc + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + ldc + L);
+            FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
+            v2.add(c20).add(FloatVector.fromArray(S, residual, co + 2 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 2 * ldc);
+            v2.add(c21).add(FloatVector.fromArray(S, residual, co + 2 * ldc + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 2 * ldc + L);
+            FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
+            v3.add(c30).add(FloatVector.fromArray(S, residual, co + 3 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 3 * ldc);
+            v3.add(c31).add(FloatVector.fromArray(S, residual, co + 3 * ldc + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 3 * ldc + L);
+            FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
+            v4.add(c40).add(FloatVector.fromArray(S, residual, co + 4 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 4 * ldc);
+            v4.add(c41).add(FloatVector.fromArray(S, residual, co + 4 * ldc + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 4 * ldc + L);
+            FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
+            v5.add(c50).add(FloatVector.fromArray(S, residual, co + 5 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 5 * ldc);
+            v5.add(c51).add(FloatVector.fromArray(S, residual, co + 5 * ldc + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 5 * ldc + L);
+            FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
+            v6.add(c60).add(FloatVector.fromArray(S, residual, co + 6 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 6 * ldc);
+            v6.add(c61).add(FloatVector.fromArray(S, residual, co + 6 * ldc + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 6 * ldc + L);
+            FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
+            v7.add(c70).add(FloatVector.fromArray(S, residual, co + 7 * ldc + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 7 * ldc);
+            v7.add(c71).add(FloatVector.fromArray(S, residual, co + 7 * ldc + L + rOff)).max(vlo).min(vhi)
+                    .intoArray(c, co + 7 * ldc + L);
+        }
+    }
+
+    /** {@link #tileHalf} with the weight rows read in place, as {@link #tileRows} reads them. */
+    private static void tileHalfRows(int kc, float[] a, int ao, int aRs, float[] b, int bo, int bRs, int mode,
+                                     float[] c, int co, int ldc, float[] bias, int r, float[] residual, int rOff,
+                                     float lo, float hi) {
+        int a0 = ao;
+        int a1 = a0 + aRs;
+        int a2 = a1 + aRs;
+        int a3 = a2 + aRs;
+        int a4 = a3 + aRs;
+        int a5 = a4 + aRs;
+        int a6 = a5 + aRs;
+        int a7 = a6 + aRs;
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S);
+        FloatVector c7 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bRs;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c0 = x.fma(b0, c0);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c1 = x.fma(b0, c1);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c2 = x.fma(b0, c2);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c3 = x.fma(b0, c3);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c4 = x.fma(b0, c4);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c5 = x.fma(b0, c5);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c6 = x.fma(b0, c6);
+            x = FloatVector.broadcast(S, a[a7 + p]);
             c7 = x.fma(b0, c7);
         }
         if (mode == SET) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * through the GEMM before the fused kernel: {@code W x X} per image by {@link Gemm#sgemm}, then
  * the bias, residual and clamp passes; bit for bit, for planes that are whole tiles and ragged
  * ones (the shifted last tile and row panel), batches, products deeper than one k block (so the
- * blocks' sums add in C), row-split rectangles (7 x 7 planes) and every epilogue combination.
+ * blocks' sums add in C), row-split rectangles (7 x 7 planes), weights packed and read in place,
+ * and every epilogue combination.
  */
 class PointwiseConvKernelTest {
     @ParameterizedTest(name = "n={0} cIn={1} hw={2} cOut={3} bias={4} residual={5} clamp={6} xOff={7}")
@@ -33,6 +34,11 @@ class PointwiseConvKernelTest {
         "2, 5, 17, 9, false, true, relu6, 0",
         "2, 40, 20, 12, true, false, none, 2",
         "1, 600, 33, 100, true, true, relu6, 0",
+        // weights packed (rectangles over 8 tiles wide): two k blocks with a half tile, ragged rows
+        "1, 300, 300, 16, true, true, relu6, 0",
+        "2, 20, 600, 13, true, false, relu6, 1",
+        // weights in place: two k blocks with a half tile
+        "1, 300, 40, 24, false, true, none, 0",
     })
     void fusedKernelGivesTheBitsOfTheGemmAndItsPasses(int n, int cIn, int hw, int cOut, boolean withBias,
                                                        boolean withResidual, String clamp, int xOff) {
