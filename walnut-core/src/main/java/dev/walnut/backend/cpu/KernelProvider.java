@@ -248,6 +248,33 @@ public abstract class KernelProvider {
     }
 
     /**
+     * Whether {@link #pointwiseConvBlock} computes a {@code rows x columns} rectangle of a 1x1
+     * convolution here; false (the caller runs the GEMM and the epilogue passes) for the scalar
+     * provider, whose GEMM has no such kernel.
+     */
+    public boolean pointwiseConvFits(int rows, int columns) {
+        return false;
+    }
+
+    /**
+     * Rows {@code [o0, o1)} x columns {@code [q0, q1)} of one image's 1x1 convolution
+     * {@code out [cOut, hw] = min(max(W [cOut, cIn] x X [cIn, hw] + bias + residual, lo), hi)}, on the
+     * calling thread: X element (c, q) at {@code x[xb + c*hw + q]}, output (o, q) at
+     * {@code out[ob + o*hw + q]}, residual (null for none) at the output's index plus {@code rOff},
+     * bias null or {@code [cOut]}. Each output gets the bits of {@link #sgemmBlock} with k blocks of
+     * {@code kc} followed by the bias, residual and clamp passes. Only for rectangles that
+     * {@link #pointwiseConvFits}.
+     *
+     * @throws UnsupportedOperationException from a provider without the kernel
+     */
+    public void pointwiseConvBlock(float[] w, int cIn, int o0, int o1, float[] x, int xb, int hw, int q0, int q1,
+                                   float[] bias, float[] residual, int rOff, float lo, float hi, float[] out, int ob,
+                                   int kc) {
+        throw new UnsupportedOperationException("pointwiseConvBlock: the " + description()
+                + " provider has no 1x1 convolution kernel; check pointwiseConvFits first");
+    }
+
+    /**
      * Wraps {@code data}, packed in this provider's layout with k blocks of {@code blockDepth}
      * rows (0: not blocked), for {@link #sgemmPackedBlock}.
      */

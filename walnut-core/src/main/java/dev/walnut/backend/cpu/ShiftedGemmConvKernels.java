@@ -191,6 +191,25 @@ public final class ShiftedGemmConvKernels {
         int rowBlocks = n * colBlocks >= wanted ? 1 : Math.max(1, Math.min(cOut / 16,
                 (wanted + n * colBlocks - 1) / (n * colBlocks)));
         int perItem = colBlocks * rowBlocks;
+        if (fusedPointwise(f64, bias, out, epilogue, n, cIn, hw, cOut, cols, rowBlocks)) {
+            float[] residual = (float[]) epilogue.residual();
+            float lo = (float) epilogue.min();
+            float hi = (float) epilogue.max();
+            KernelProvider provider = KernelProvider.get();
+            Parallel.forRange(n * perItem, 1, (t0, t1) -> {
+                int kc = GemmBlocking.current().depth();
+                for (int t = t0; t < t1; t++) {
+                    int i = t / perItem;
+                    int q0 = t % perItem / rowBlocks * cols;
+                    int rb = t % rowBlocks;
+                    provider.pointwiseConvBlock((float[]) w, cIn, (int) ((long) cOut * rb / rowBlocks),
+                            (int) ((long) cOut * (rb + 1) / rowBlocks), (float[]) x, xOff + i * cIn * hw, hw, q0,
+                            Math.min(hw, q0 + cols), (float[]) bias, residual, epilogue.residualOffset(), lo, hi,
+                            (float[]) out, i * cOut * hw, kc);
+                }
+            });
+            return;
+        }
         Parallel.forRange(n * perItem, 1, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int i = t / perItem;
@@ -211,6 +230,29 @@ public final class ShiftedGemmConvKernels {
                 }
             }
         });
+    }
+
+    /**
+     * Whether {@link #pointwise}'s rectangles (rows split in {@code rowBlocks}, columns in blocks of
+     * {@code cols}) run the provider's fused kernel ({@link KernelProvider#pointwiseConvBlock}):
+     * float32, every rectangle large enough for its tile, and each of them a product that
+     * {@link Gemm#sgemm} would give to the packed kernel, whose bits the fused kernel reproduces
+     * (the small-product and native paths sum in other orders). Not when the output is the
+     * residual's array: the fused kernel stores some columns twice, the second time reading a
+     * residual the first store overwrote.
+     */
+    private static boolean fusedPointwise(boolean f64, Object bias, Object out, ConvEpilogue epilogue, int n,
+                                          int cIn, int hw, int cOut, int cols, int rowBlocks) {
+        if (f64 || epilogue.residual() == out || n == 0 || hw == 0) {
+            return false;
+        }
+        int minRows = cOut / rowBlocks;
+        int maxRows = (cOut + rowBlocks - 1) / rowBlocks;
+        int lastCols = hw - (hw - 1) / cols * cols;
+        int minCols = Math.min(cols, lastCols);
+        int maxCols = Math.min(cols, hw);
+        return KernelProvider.get().pointwiseConvFits(minRows, minCols)
+                && Gemm.packingPays(minRows, minCols, cIn) && Gemm.packingPays(maxRows, maxCols, cIn);
     }
 
     /** {@code data[off .. off+len) = bias[o]}. */

@@ -259,6 +259,22 @@ public final class VectorKernelProvider extends KernelProvider {
                 accumulate);
     }
 
+    @Override
+    public boolean pointwiseConvFits(int rows, int columns) {
+        return VECTOR_GEMM && VectorPointwiseConv.fits(rows, columns);
+    }
+
+    @Override
+    public void pointwiseConvBlock(float[] w, int cIn, int o0, int o1, float[] x, int xb, int hw, int q0, int q1,
+                                   float[] bias, float[] residual, int rOff, float lo, float hi, float[] out, int ob,
+                                   int kc) {
+        if (!pointwiseConvFits(o1 - o0, q1 - q0)) {
+            throw new IllegalArgumentException("pointwiseConvBlock: a " + (o1 - o0) + " x " + (q1 - q0)
+                    + " rectangle is too small for the tile (or the vector GEMM is off); check pointwiseConvFits first");
+        }
+        VectorPointwiseConv.block(w, cIn, o0, o1, x, xb, hw, q0, q1, bias, residual, rOff, lo, hi, out, ob, kc);
+    }
+
     /**
      * Declines when k is contiguous in A and n pads to whole panels with at most an eighth wasted:
      * then A (for a convolution, its weights) is read in place by the tile instead of being packed
