@@ -190,26 +190,10 @@ public final class ShiftedGemmConvKernels {
         int wanted = 2 * Parallel.threads();
         int rowBlocks = n * colBlocks >= wanted ? 1 : Math.max(1, Math.min(cOut / 16,
                 (wanted + n * colBlocks - 1) / (n * colBlocks)));
-        int perItem = colBlocks * rowBlocks;
-        if (fusedPointwise(f64, bias, out, epilogue, n, cIn, hw, cOut, cols, rowBlocks)) {
-            float[] residual = (float[]) epilogue.residual();
-            float lo = (float) epilogue.min();
-            float hi = (float) epilogue.max();
-            KernelProvider provider = KernelProvider.get();
-            Parallel.forRange(n * perItem, 1, (t0, t1) -> {
-                int kc = GemmBlocking.current().depth();
-                for (int t = t0; t < t1; t++) {
-                    int i = t / perItem;
-                    int q0 = t % perItem / rowBlocks * cols;
-                    int rb = t % rowBlocks;
-                    provider.pointwiseConvBlock((float[]) w, cIn, (int) ((long) cOut * rb / rowBlocks),
-                            (int) ((long) cOut * (rb + 1) / rowBlocks), (float[]) x, xOff + i * cIn * hw, hw, q0,
-                            Math.min(hw, q0 + cols), (float[]) bias, residual, epilogue.residualOffset(), lo, hi,
-                            (float[]) out, i * cOut * hw, kc);
-                }
-            });
+        if (!f64 && fusedPointwise(x, xOff, w, bias, out, epilogue, n, cIn, hw, cOut, colBlocks, wanted)) {
             return;
         }
+        int perItem = colBlocks * rowBlocks;
         Parallel.forRange(n * perItem, 1, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int i = t / perItem;
@@ -233,26 +217,65 @@ public final class ShiftedGemmConvKernels {
     }
 
     /**
-     * Whether {@link #pointwise}'s rectangles (rows split in {@code rowBlocks}, columns in blocks of
-     * {@code cols}) run the provider's fused kernel ({@link KernelProvider#pointwiseConvBlock}):
-     * float32, every rectangle large enough for its tile, and each of them a product that
-     * {@link Gemm#sgemm} would give to the packed kernel, whose bits the fused kernel reproduces
-     * (the small-product and native paths sum in other orders). Not when the output is the
+     * {@link #pointwise} on the provider's fused kernel ({@link KernelProvider#pointwiseConvBlock}),
+     * when it fits; false (nothing done) otherwise. Its rectangles: {@code colBlocks} or a few more
+     * column blocks of equal width per image, so that the images' blocks divide evenly among the
+     * threads (Parallel gives each thread one contiguous run of them: the blocks of the GEMM path,
+     * all as wide as the first but the last, left one thread of two with 87% of resnet-style
+     * 56 x 56 x 24 layers and 82% of the 14 x 14 x 384 ones at batch 1), cut by rows when there are
+     * fewer than {@code wanted}. It fits for float32 where every rectangle is large enough for the
+     * tile and each is a product that {@link Gemm#sgemm} would give to the packed kernel, whose
+     * bits the fused kernel reproduces (the small-product and native paths sum in other orders; the
+     * rectangles themselves do not change any output's operations). Not when the output is the
      * residual's array: the fused kernel stores some columns twice, the second time reading a
      * residual the first store overwrote.
      */
-    private static boolean fusedPointwise(boolean f64, Object bias, Object out, ConvEpilogue epilogue, int n,
-                                          int cIn, int hw, int cOut, int cols, int rowBlocks) {
-        if (f64 || epilogue.residual() == out || n == 0 || hw == 0) {
+    private static boolean fusedPointwise(Object x, int xOff, Object w, Object bias, Object out, ConvEpilogue epilogue,
+                                          int n, int cIn, int hw, int cOut, int colBlocks, int wanted) {
+        if (epilogue.residual() == out || n == 0 || hw == 0 || cOut == 0) {
             return false;
         }
+        int cb = evenColumnBlocks(n, colBlocks, Parallel.threads());
+        int blocks = cb;
+        int rowBlocks = n * cb >= wanted ? 1 : Math.max(1, Math.min(cOut / 16, (wanted + n * cb - 1) / (n * cb)));
         int minRows = cOut / rowBlocks;
         int maxRows = (cOut + rowBlocks - 1) / rowBlocks;
-        int lastCols = hw - (hw - 1) / cols * cols;
-        int minCols = Math.min(cols, lastCols);
-        int maxCols = Math.min(cols, hw);
-        return KernelProvider.get().pointwiseConvFits(minRows, minCols)
-                && Gemm.packingPays(minRows, minCols, cIn) && Gemm.packingPays(maxRows, maxCols, cIn);
+        int minCols = hw / cb;
+        int maxCols = (hw + cb - 1) / cb;
+        KernelProvider provider = KernelProvider.get();
+        if (!provider.pointwiseConvFits(minRows, minCols) || !Gemm.packingPays(minRows, minCols, cIn)
+                || !Gemm.packingPays(maxRows, maxCols, cIn)) {
+            return false;
+        }
+        float[] residual = (float[]) epilogue.residual();
+        float lo = (float) epilogue.min();
+        float hi = (float) epilogue.max();
+        int perItem = cb * rowBlocks;
+        Parallel.forRange(n * perItem, 1, (t0, t1) -> {
+            int kc = GemmBlocking.current().depth();
+            for (int t = t0; t < t1; t++) {
+                int i = t / perItem;
+                int c = t % perItem / rowBlocks;
+                int rb = t % rowBlocks;
+                provider.pointwiseConvBlock((float[]) w, cIn, (int) ((long) cOut * rb / rowBlocks),
+                        (int) ((long) cOut * (rb + 1) / rowBlocks), (float[]) x, xOff + i * cIn * hw, hw,
+                        (int) ((long) hw * c / blocks), (int) ((long) hw * (c + 1) / blocks), (float[]) bias,
+                        residual, epilogue.residualOffset(), lo, hi, (float[]) out, i * cOut * hw, kc);
+            }
+        });
+        return true;
+    }
+
+    /**
+     * At least {@code colBlocks} column blocks per image such that {@code threads} divides the
+     * images' blocks ({@code n * blocks}); one block stays one (those planes split by rows).
+     */
+    static int evenColumnBlocks(int n, int colBlocks, int threads) {
+        int cb = colBlocks;
+        while (cb > 1 && (long) n * cb % threads != 0) {
+            cb++;
+        }
+        return cb;
     }
 
     /** {@code data[off .. off+len) = bias[o]}. */

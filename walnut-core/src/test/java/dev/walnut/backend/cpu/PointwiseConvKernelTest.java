@@ -73,6 +73,21 @@ class PointwiseConvKernelTest {
         assertArrayEquals(expected, out);
     }
 
+    @ParameterizedTest(name = "n={0} colBlocks={1} threads={2} -> {3}")
+    @CsvSource({
+        // 112 x 112 x 96 at batch 1: 19 blocks of 672 columns became 20 equal ones, 10 per thread
+        "1, 19, 2, 20",
+        "1, 2, 2, 2",
+        "1, 7, 4, 8",
+        "8, 3, 2, 3",
+        "3, 5, 4, 8",
+        // one block per image: split by rows instead
+        "1, 1, 2, 1",
+    })
+    void columnBlocksDivideAmongTheThreads(int n, int colBlocks, int threads, int expected) {
+        assertEquals(expected, ShiftedGemmConvKernels.evenColumnBlocks(n, colBlocks, threads));
+    }
+
     @Test
     void aSumThatRoundsToNegativeZeroStaysNegativeZeroWithoutABias() {
         // 1e-30 * -1e-30 underflows: the fused multiply-add from +0 gives -0.0, as the GEMM does.
