@@ -165,7 +165,7 @@ public final class ShiftedGemmConvKernels {
      * when it fits; false (nothing done) otherwise. Its rectangles: {@code colBlocks} or a few more
      * column blocks of equal width per image, so that the images' blocks divide evenly among the
      * threads (Parallel gives each thread one contiguous run of them: the blocks of the GEMM path,
-     * all as wide as the first but the last, left one thread of two with 87% of resnet-style
+     * all as wide as the first but the last, left one thread of two with 87% of MobileNet v2's
      * 56 x 56 x 24 layers and 82% of the 14 x 14 x 384 ones at batch 1), cut by rows when there are
      * fewer than {@code wanted}. It fits for float32 where every rectangle is large enough for the
      * tile and each is a product that {@link Gemm#sgemm} would give to the packed kernel, whose
