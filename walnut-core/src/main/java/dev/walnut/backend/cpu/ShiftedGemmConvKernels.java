@@ -180,7 +180,6 @@ public final class ShiftedGemmConvKernels {
             return false;
         }
         int cb = evenColumnBlocks(n, colBlocks, Parallel.threads());
-        int blocks = cb;
         int rowBlocks = n * cb >= wanted ? 1 : Math.max(1, Math.min(cOut / 16, (wanted + n * cb - 1) / (n * cb)));
         int minRows = cOut / rowBlocks;
         int maxRows = (cOut + rowBlocks - 1) / rowBlocks;
@@ -203,7 +202,7 @@ public final class ShiftedGemmConvKernels {
                 int rb = t % rowBlocks;
                 provider.pointwiseConvBlock((float[]) w, cIn, (int) ((long) cOut * rb / rowBlocks),
                         (int) ((long) cOut * (rb + 1) / rowBlocks), (float[]) x, xOff + i * cIn * hw, hw,
-                        (int) ((long) hw * c / blocks), (int) ((long) hw * (c + 1) / blocks), (float[]) bias,
+                        (int) ((long) hw * c / cb), (int) ((long) hw * (c + 1) / cb), (float[]) bias,
                         residual, epilogue.residualOffset(), lo, hi, (float[]) out, i * cOut * hw, kc);
             }
         });
