@@ -170,9 +170,10 @@ final class VectorPointwiseConv {
 
     /**
      * {@code C[i][0..NR)} for the tile's 8 rows:
-     * {@code sum_p a[ao + i*rowStep + p*kStep] * b[bo + p*bRs + 0..NR)}, A packed ({@code rowStep} 1, {@code kStep} 8) or its rows read in place ({@code rowStep} cIn,
-     * {@code kStep} 1), B read in place (row stride {@code bRs}), C row i at {@code c[co + i*ldc]};
-     * {@code VectorGemm.kernel}'s 8 x 2L tile and its operations in its order. {@code mode}: {@link #SET} stores the sums,
+     * {@code sum_p a[ao + i*rowStep + p*kStep] * b[bo + p*bRs + 0..NR)}, A packed ({@code rowStep}
+     * 1, {@code kStep} 8) or its rows read in place ({@code rowStep} cIn, {@code kStep} 1), B read
+     * in place (row stride {@code bRs}), C row i at {@code c[co + i*ldc]}; {@code VectorGemm.kernel}'s
+     * 8 x 2L tile and its operations in its order. {@code mode}: {@link #SET} stores the sums,
      * {@link #ADD} adds them to C (the k blocks after the first), {@link #FUSED} and
      * {@link #FUSED_RESIDUAL} store {@code min(max(sum + bias[r + i] (+ residual), lo), hi)}.
      */
