@@ -23,6 +23,20 @@ class CreationTest {
 
     // ------------------------------------------------------------------ factories
 
+    /** torch.full((2,), -0.0) is -0.0 (its sign shows in 1 / x); integer and bool tensors of -0.0 are 0 and false. */
+    @Test
+    void fullOfNegativeZeroKeepsTheSign() {
+        for (float v : Tensor.full(new long[] {3}, -0.0).toFloatArray()) {
+            assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(v));
+        }
+        for (double v : Tensor.full(new long[] {3}, -0.0, DType.F64).toDoubleArray()) {
+            assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(v));
+        }
+        assertArrayEquals(new long[] {0, 0}, Tensor.full(new long[] {2}, -0.0, DType.I64).toLongArray());
+        assertEquals(0.0, Tensor.full(new long[] {1}, -0.0, DType.BOOL).item());
+        assertEquals(Float.floatToRawIntBits(0.0f), Float.floatToRawIntBits(Tensor.full(new long[] {1}, 0.0).toFloatArray()[0]));
+    }
+
     @Test
     void arangeOfLongsIsInt64() {
         assertValues(Tensor.arange(5), DType.I64, shape(5), 0, 1, 2, 3, 4);

@@ -49,7 +49,9 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage full(DType dtype, int n, double value) {
         Storage s = allocate(dtype, n);
-        if (value != 0.0) {
+        // A new array is already +0.0; -0.0 == 0.0, yet a float tensor full of -0.0 keeps the sign.
+        boolean zeros = dtype.isFloatingPoint() ? Double.doubleToRawLongBits(value) == 0L : value == 0.0;
+        if (!zeros) {
             switch (dtype) {
                 case F32 -> Arrays.fill((float[]) a(s), (float) value);
                 case F64 -> Arrays.fill((double[]) a(s), value);

@@ -180,6 +180,25 @@ final class VectorPointwiseConv {
     private static void tile(int kc, float[] a, int ao, int rowStep, int kStep, float[] b, int bo, int bRs, int mode,
                              float[] c, int co, int ldc, float[] bias, int r, float[] residual, int rOff, float lo,
                              float hi) {
+        // One method per store: the four stores in one (3.2 KB of bytecode) were more than C1
+        // compiles ("out of virtual registers in LIR generator"), so every deoptimisation of its C2
+        // code (a mode seen for the first time) sent it back to the interpreter, where the Vector
+        // API runs some 40x slower; in one JMH fork of 19 C2 then gave up on it and mobilenet_v2 ran
+        // at 339 ms instead of 8. Each of these compiles at both tiers and sees one mode.
+        if (mode == SET) {
+            tileSet(kc, a, ao, rowStep, kStep, b, bo, bRs, c, co, ldc);
+        } else if (mode == ADD) {
+            tileAdd(kc, a, ao, rowStep, kStep, b, bo, bRs, c, co, ldc);
+        } else if (mode == FUSED) {
+            tileFused(kc, a, ao, rowStep, kStep, b, bo, bRs, c, co, ldc, bias, r, lo, hi);
+        } else {
+            tileResidual(kc, a, ao, rowStep, kStep, b, bo, bRs, c, co, ldc, bias, r, residual, rOff, lo, hi);
+        }
+    }
+
+    /** {@link #tile} for {@link #SET}. */
+    private static void tileSet(int kc, float[] a, int ao, int rowStep, int kStep, float[] b, int bo, int bRs,
+                                float[] c, int co, int ldc) {
         int a0 = ao;
         int a1 = a0 + rowStep;
         int a2 = a1 + rowStep;
@@ -232,112 +251,264 @@ final class VectorPointwiseConv {
         // as the GEMM's alpha.mul(sum) and alpha.fma(sum, C) with alpha 1 do (1 * sum keeps a sum of
         // -0.0, which 0 + sum would not); bias + sum and the clamp as the separate passes do. A
         // missing bias is -0.0, which adds exactly nothing; infinite bounds clamp nothing.
-        if (mode == SET) {
-            FloatVector one = FloatVector.broadcast(S, 1f);
-            one.mul(c00).intoArray(c, co);
-            one.mul(c01).intoArray(c, co + L);
-            one.mul(c10).intoArray(c, co + ldc);
-            one.mul(c11).intoArray(c, co + ldc + L);
-            one.mul(c20).intoArray(c, co + 2 * ldc);
-            one.mul(c21).intoArray(c, co + 2 * ldc + L);
-            one.mul(c30).intoArray(c, co + 3 * ldc);
-            one.mul(c31).intoArray(c, co + 3 * ldc + L);
-            one.mul(c40).intoArray(c, co + 4 * ldc);
-            one.mul(c41).intoArray(c, co + 4 * ldc + L);
-            one.mul(c50).intoArray(c, co + 5 * ldc);
-            one.mul(c51).intoArray(c, co + 5 * ldc + L);
-            one.mul(c60).intoArray(c, co + 6 * ldc);
-            one.mul(c61).intoArray(c, co + 6 * ldc + L);
-            one.mul(c70).intoArray(c, co + 7 * ldc);
-            one.mul(c71).intoArray(c, co + 7 * ldc + L);
-        } else if (mode == ADD) {
-            FloatVector.fromArray(S, c, co).add(c00).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(c01).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
-            FloatVector.fromArray(S, c, co + ldc + L).add(c11).intoArray(c, co + ldc + L);
-            FloatVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
-            FloatVector.fromArray(S, c, co + 2 * ldc + L).add(c21).intoArray(c, co + 2 * ldc + L);
-            FloatVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
-            FloatVector.fromArray(S, c, co + 3 * ldc + L).add(c31).intoArray(c, co + 3 * ldc + L);
-            FloatVector.fromArray(S, c, co + 4 * ldc).add(c40).intoArray(c, co + 4 * ldc);
-            FloatVector.fromArray(S, c, co + 4 * ldc + L).add(c41).intoArray(c, co + 4 * ldc + L);
-            FloatVector.fromArray(S, c, co + 5 * ldc).add(c50).intoArray(c, co + 5 * ldc);
-            FloatVector.fromArray(S, c, co + 5 * ldc + L).add(c51).intoArray(c, co + 5 * ldc + L);
-            FloatVector.fromArray(S, c, co + 6 * ldc).add(c60).intoArray(c, co + 6 * ldc);
-            FloatVector.fromArray(S, c, co + 6 * ldc + L).add(c61).intoArray(c, co + 6 * ldc + L);
-            FloatVector.fromArray(S, c, co + 7 * ldc).add(c70).intoArray(c, co + 7 * ldc);
-            FloatVector.fromArray(S, c, co + 7 * ldc + L).add(c71).intoArray(c, co + 7 * ldc + L);
-        } else if (mode == FUSED) {
-            FloatVector vlo = FloatVector.broadcast(S, lo);
-            FloatVector vhi = FloatVector.broadcast(S, hi);
-            FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
-            v0.add(c00).max(vlo).min(vhi).intoArray(c, co);
-            v0.add(c01).max(vlo).min(vhi).intoArray(c, co + L);
-            FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
-            v1.add(c10).max(vlo).min(vhi).intoArray(c, co + ldc);
-            v1.add(c11).max(vlo).min(vhi).intoArray(c, co + ldc + L);
-            FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
-            v2.add(c20).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
-            v2.add(c21).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
-            FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
-            v3.add(c30).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
-            v3.add(c31).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
-            FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
-            v4.add(c40).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
-            v4.add(c41).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
-            FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
-            v5.add(c50).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
-            v5.add(c51).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
-            FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
-            v6.add(c60).max(vlo).min(vhi).intoArray(c, co + 6 * ldc);
-            v6.add(c61).max(vlo).min(vhi).intoArray(c, co + 6 * ldc + L);
-            FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
-            v7.add(c70).max(vlo).min(vhi).intoArray(c, co + 7 * ldc);
-            v7.add(c71).max(vlo).min(vhi).intoArray(c, co + 7 * ldc + L);
-        } else {
-            FloatVector vlo = FloatVector.broadcast(S, lo);
-            FloatVector vhi = FloatVector.broadcast(S, hi);
-            FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
-            v0.add(c00).add(FloatVector.fromArray(S, residual, co + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co);
-            v0.add(c01).add(FloatVector.fromArray(S, residual, co + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + L);
-            FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
-            v1.add(c10).add(FloatVector.fromArray(S, residual, co + ldc + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + ldc);
-            v1.add(c11).add(FloatVector.fromArray(S, residual, co + ldc + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + ldc + L);
-            FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
-            v2.add(c20).add(FloatVector.fromArray(S, residual, co + 2 * ldc + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 2 * ldc);
-            v2.add(c21).add(FloatVector.fromArray(S, residual, co + 2 * ldc + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 2 * ldc + L);
-            FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
-            v3.add(c30).add(FloatVector.fromArray(S, residual, co + 3 * ldc + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 3 * ldc);
-            v3.add(c31).add(FloatVector.fromArray(S, residual, co + 3 * ldc + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 3 * ldc + L);
-            FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
-            v4.add(c40).add(FloatVector.fromArray(S, residual, co + 4 * ldc + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 4 * ldc);
-            v4.add(c41).add(FloatVector.fromArray(S, residual, co + 4 * ldc + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 4 * ldc + L);
-            FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
-            v5.add(c50).add(FloatVector.fromArray(S, residual, co + 5 * ldc + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 5 * ldc);
-            v5.add(c51).add(FloatVector.fromArray(S, residual, co + 5 * ldc + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 5 * ldc + L);
-            FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
-            v6.add(c60).add(FloatVector.fromArray(S, residual, co + 6 * ldc + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 6 * ldc);
-            v6.add(c61).add(FloatVector.fromArray(S, residual, co + 6 * ldc + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 6 * ldc + L);
-            FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
-            v7.add(c70).add(FloatVector.fromArray(S, residual, co + 7 * ldc + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 7 * ldc);
-            v7.add(c71).add(FloatVector.fromArray(S, residual, co + 7 * ldc + L + rOff)).max(vlo).min(vhi)
-                    .intoArray(c, co + 7 * ldc + L);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        one.mul(c00).intoArray(c, co);
+        one.mul(c01).intoArray(c, co + L);
+        one.mul(c10).intoArray(c, co + ldc);
+        one.mul(c11).intoArray(c, co + ldc + L);
+        one.mul(c20).intoArray(c, co + 2 * ldc);
+        one.mul(c21).intoArray(c, co + 2 * ldc + L);
+        one.mul(c30).intoArray(c, co + 3 * ldc);
+        one.mul(c31).intoArray(c, co + 3 * ldc + L);
+        one.mul(c40).intoArray(c, co + 4 * ldc);
+        one.mul(c41).intoArray(c, co + 4 * ldc + L);
+        one.mul(c50).intoArray(c, co + 5 * ldc);
+        one.mul(c51).intoArray(c, co + 5 * ldc + L);
+        one.mul(c60).intoArray(c, co + 6 * ldc);
+        one.mul(c61).intoArray(c, co + 6 * ldc + L);
+        one.mul(c70).intoArray(c, co + 7 * ldc);
+        one.mul(c71).intoArray(c, co + 7 * ldc + L);
+    }
+
+    /** {@link #tile} for {@link #ADD}. */
+    private static void tileAdd(int kc, float[] a, int ao, int rowStep, int kStep, float[] b, int bo, int bRs,
+                                float[] c, int co, int ldc) {
+        int a0 = ao;
+        int a1 = a0 + rowStep;
+        int a2 = a1 + rowStep;
+        int a3 = a2 + rowStep;
+        int a4 = a3 + rowStep;
+        int a5 = a4 + rowStep;
+        int a6 = a5 + rowStep;
+        int a7 = a6 + rowStep;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bRs;
+            int ai = p * kStep;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ai]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ai]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ai]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + ai]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + ai]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + ai]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + ai]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
         }
+        // Stored as tileSet's comment says.
+        FloatVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(c01).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+        FloatVector.fromArray(S, c, co + ldc + L).add(c11).intoArray(c, co + ldc + L);
+        FloatVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+        FloatVector.fromArray(S, c, co + 2 * ldc + L).add(c21).intoArray(c, co + 2 * ldc + L);
+        FloatVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+        FloatVector.fromArray(S, c, co + 3 * ldc + L).add(c31).intoArray(c, co + 3 * ldc + L);
+        FloatVector.fromArray(S, c, co + 4 * ldc).add(c40).intoArray(c, co + 4 * ldc);
+        FloatVector.fromArray(S, c, co + 4 * ldc + L).add(c41).intoArray(c, co + 4 * ldc + L);
+        FloatVector.fromArray(S, c, co + 5 * ldc).add(c50).intoArray(c, co + 5 * ldc);
+        FloatVector.fromArray(S, c, co + 5 * ldc + L).add(c51).intoArray(c, co + 5 * ldc + L);
+        FloatVector.fromArray(S, c, co + 6 * ldc).add(c60).intoArray(c, co + 6 * ldc);
+        FloatVector.fromArray(S, c, co + 6 * ldc + L).add(c61).intoArray(c, co + 6 * ldc + L);
+        FloatVector.fromArray(S, c, co + 7 * ldc).add(c70).intoArray(c, co + 7 * ldc);
+        FloatVector.fromArray(S, c, co + 7 * ldc + L).add(c71).intoArray(c, co + 7 * ldc + L);
+    }
+
+    /** {@link #tile} for {@link #FUSED}. */
+    private static void tileFused(int kc, float[] a, int ao, int rowStep, int kStep, float[] b, int bo, int bRs,
+                                  float[] c, int co, int ldc, float[] bias, int r, float lo, float hi) {
+        int a0 = ao;
+        int a1 = a0 + rowStep;
+        int a2 = a1 + rowStep;
+        int a3 = a2 + rowStep;
+        int a4 = a3 + rowStep;
+        int a5 = a4 + rowStep;
+        int a6 = a5 + rowStep;
+        int a7 = a6 + rowStep;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bRs;
+            int ai = p * kStep;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ai]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ai]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ai]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + ai]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + ai]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + ai]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + ai]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        // Stored as tileSet's comment says.
+        FloatVector vlo = FloatVector.broadcast(S, lo);
+        FloatVector vhi = FloatVector.broadcast(S, hi);
+        FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
+        v0.add(c00).max(vlo).min(vhi).intoArray(c, co);
+        v0.add(c01).max(vlo).min(vhi).intoArray(c, co + L);
+        FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
+        v1.add(c10).max(vlo).min(vhi).intoArray(c, co + ldc);
+        v1.add(c11).max(vlo).min(vhi).intoArray(c, co + ldc + L);
+        FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
+        v2.add(c20).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
+        v2.add(c21).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
+        FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
+        v3.add(c30).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
+        v3.add(c31).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
+        FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
+        v4.add(c40).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
+        v4.add(c41).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
+        FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
+        v5.add(c50).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
+        v5.add(c51).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
+        FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
+        v6.add(c60).max(vlo).min(vhi).intoArray(c, co + 6 * ldc);
+        v6.add(c61).max(vlo).min(vhi).intoArray(c, co + 6 * ldc + L);
+        FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
+        v7.add(c70).max(vlo).min(vhi).intoArray(c, co + 7 * ldc);
+        v7.add(c71).max(vlo).min(vhi).intoArray(c, co + 7 * ldc + L);
+    }
+
+    /** {@link #tile} for {@link #FUSED_RESIDUAL}. */
+    private static void tileResidual(int kc, float[] a, int ao, int rowStep, int kStep, float[] b, int bo, int bRs,
+                                     float[] c, int co, int ldc, float[] bias, int r, float[] residual, int rOff,
+                                     float lo, float hi) {
+        int a0 = ao;
+        int a1 = a0 + rowStep;
+        int a2 = a1 + rowStep;
+        int a3 = a2 + rowStep;
+        int a4 = a3 + rowStep;
+        int a5 = a4 + rowStep;
+        int a6 = a5 + rowStep;
+        int a7 = a6 + rowStep;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bRs;
+            int ai = p * kStep;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ai]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ai]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ai]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + ai]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + ai]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + ai]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + ai]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        // Stored as tileSet's comment says.
+        FloatVector vlo = FloatVector.broadcast(S, lo);
+        FloatVector vhi = FloatVector.broadcast(S, hi);
+        FloatVector v0 = FloatVector.broadcast(S, bias == null ? -0f : bias[r]);
+        v0.add(c00).add(FloatVector.fromArray(S, residual, co + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co);
+        v0.add(c01).add(FloatVector.fromArray(S, residual, co + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + L);
+        FloatVector v1 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 1]);
+        v1.add(c10).add(FloatVector.fromArray(S, residual, co + ldc + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + ldc);
+        v1.add(c11).add(FloatVector.fromArray(S, residual, co + ldc + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + ldc + L);
+        FloatVector v2 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 2]);
+        v2.add(c20).add(FloatVector.fromArray(S, residual, co + 2 * ldc + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 2 * ldc);
+        v2.add(c21).add(FloatVector.fromArray(S, residual, co + 2 * ldc + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 2 * ldc + L);
+        FloatVector v3 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 3]);
+        v3.add(c30).add(FloatVector.fromArray(S, residual, co + 3 * ldc + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 3 * ldc);
+        v3.add(c31).add(FloatVector.fromArray(S, residual, co + 3 * ldc + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 3 * ldc + L);
+        FloatVector v4 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 4]);
+        v4.add(c40).add(FloatVector.fromArray(S, residual, co + 4 * ldc + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 4 * ldc);
+        v4.add(c41).add(FloatVector.fromArray(S, residual, co + 4 * ldc + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 4 * ldc + L);
+        FloatVector v5 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 5]);
+        v5.add(c50).add(FloatVector.fromArray(S, residual, co + 5 * ldc + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 5 * ldc);
+        v5.add(c51).add(FloatVector.fromArray(S, residual, co + 5 * ldc + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 5 * ldc + L);
+        FloatVector v6 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 6]);
+        v6.add(c60).add(FloatVector.fromArray(S, residual, co + 6 * ldc + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 6 * ldc);
+        v6.add(c61).add(FloatVector.fromArray(S, residual, co + 6 * ldc + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 6 * ldc + L);
+        FloatVector v7 = FloatVector.broadcast(S, bias == null ? -0f : bias[r + 7]);
+        v7.add(c70).add(FloatVector.fromArray(S, residual, co + 7 * ldc + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 7 * ldc);
+        v7.add(c71).add(FloatVector.fromArray(S, residual, co + 7 * ldc + L + rOff)).max(vlo).min(vhi)
+                .intoArray(c, co + 7 * ldc + L);
     }
 
     /** {@link #tile} one vector wide: {@code C[i][0..L)}. */
