@@ -44,6 +44,15 @@ public final class ShiftedGemmConvKernels {
     private static final int BLOCK = 512;
     /** Block widths are whole multiples of this: the vector GEMM's panel width (AVX-512: 32 floats). */
     private static final int UNIT = 32;
+    /** Rows of C per register tile: shifted-tile rectangles start on multiples of it. */
+    private static final int ROWS = 8;
+    /**
+     * Fewest row panels per thread for {@link #forwardTiles} to split C by rows: each A panel then
+     * still runs over the L1-resident block of the input as often as the 64-channel layers' do.
+     */
+    private static final int MIN_SPLIT_PANELS = 8;
+    /** Most floats of a column block's C rectangle in {@link #forwardTiles}: 256 KB, a quarter of L2. */
+    private static final int TILE_BLOCK_FLOATS = 1 << 16;
 
     private ShiftedGemmConvKernels() {
     }
@@ -81,12 +90,18 @@ public final class ShiftedGemmConvKernels {
         int span = (kh - 1) * width + kw - 1;
         int cols = grid - span; // the last window sits at grid - 1 - span
         boolean f64 = x instanceof double[];
+        int ck = cIn * kh * kw;
+        KernelProvider provider = KernelProvider.get();
+        if (!f64 && shiftedTiles(provider, cOut, cols, ck)) {
+            forwardTiles(provider, (float[]) x, xOff, (float[]) w, packedW, (float[]) bias, (float[]) out, n, cIn, h0,
+                    w0, p, cOut, kh, kw, epilogue);
+            return;
+        }
         // One unpadded image is already channel-major: read it in place.
         boolean inPlace = n == 1 && !padded;
         Object xs = inPlace ? x : padPlanes(x, xOff, n, cIn, h0, w0, p, true);
         int xsOff = inPlace ? xOff : 0;
         int kk = kh * kw;
-        int ck = cIn * kk;
         // The bias rides in C: a block's output rows start as the bias and the product
         // accumulates onto them, so A is the weight array itself. (A [W | bias] matrix with a row
         // of ones in B was built on every call, moving all the weights through memory: at batch 1
@@ -136,6 +151,17 @@ public final class ShiftedGemmConvKernels {
                 }
             }
         });
+        storeWindows(full, grid, out, n, cOut, h, width, kh, kw, epilogue);
+    }
+
+    /**
+     * The windows' outputs from the full-grid product {@code full} (row {@code o} at {@code o * ldc},
+     * item {@code i}'s grid from {@code i * h * width} on) into {@code out [n, cOut, oh, ow]}, through
+     * the epilogue.
+     */
+    private static void storeWindows(Object full, int ldc, Object out, int n, int cOut, int h, int width, int kh,
+                                     int kw, ConvEpilogue epilogue) {
+        int hw = h * width;
         int oh = h - kh + 1;
         int ow = width - kw + 1;
         // Planes rather than items in parallel: at batch 1 there is one item.
@@ -144,11 +170,85 @@ public final class ShiftedGemmConvKernels {
                 int i = plane / cOut;
                 int o = plane % cOut;
                 for (int r = 0; r < oh; r++) {
-                    epilogue.store(full, o * grid + i * hw + r * width, out, (plane * oh + r) * ow, ow);
+                    epilogue.store(full, o * ldc + i * hw + r * width, out, (plane * oh + r) * ow, ow);
                 }
                 epilogue.clamp(out, plane * oh * ow, oh * ow);
             }
         });
+    }
+
+    /**
+     * Whether the float forward runs on the provider's shifted-row tiles ({@link #forwardTiles}):
+     * where it has them and the product is one the panel GEMMs would run packed, so that both give
+     * the same bits.
+     */
+    private static boolean shiftedTiles(KernelProvider provider, int cOut, int cols, int ck) {
+        return provider.shiftedConvFits() && Gemm.packingPays(cOut, cols, ck);
+    }
+
+    /**
+     * {@link #forward} on {@link KernelProvider#shiftedConvBlock}: the tiles read the shifted rows
+     * straight from the padded channel-major input instead of from panels copied per block of
+     * columns (and packed again by the GEMM). Same full-grid product, same bits. The work is cut
+     * into rectangles of C: by rows when each thread gets at least {@link #MIN_SPLIT_PANELS} row
+     * panels (every thread then reads the whole input, which it keeps in its L2, and the split is
+     * exact: resnet18's 14 x 14 layer has 7 column tiles, which two threads split 4 to 3), else by
+     * columns, in blocks whose C rectangle stays in L2 across the k blocks
+     * ({@link #TILE_BLOCK_FLOATS}) and whose count is a multiple of the thread count.
+     */
+    private static void forwardTiles(KernelProvider provider, float[] x, int xOff, float[] w, PackedLeftMatrix packedW,
+                                     float[] bias, float[] out, int n, int cIn, int h0, int w0, int[] p, int cOut,
+                                     int kh, int kw, ConvEpilogue epilogue) {
+        int h = h0 + p[0] + p[1];
+        int width = w0 + p[2] + p[3];
+        int grid = n * h * width;
+        int cols = grid - (kh - 1) * width - (kw - 1);
+        int kk = kh * kw;
+        int ck = cIn * kk;
+        int unit = provider.panelColumns();
+        int tiles = (cols + unit - 1) / unit;
+        int ldc = tiles * unit;
+        int rows = (cOut + ROWS - 1) / ROWS * ROWS;
+        // A last tile's columns past the last window read up to a panel past the planes (values
+        // never used: those columns are not windows), so the copy has that much room.
+        float[] xs = (float[]) padPlanes(x, xOff, n, cIn, h0, w0, p, true, unit);
+        PackedLeftMatrix a = packedW != null && packedW.provider() == provider
+                && packedW.blockDepth() == GemmBlocking.current().depth() ? packedW
+                : provider.packA(cOut, ck, w, 0, ck, 1,
+                        (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLeftLength(cOut, ck)));
+        int[] rowOff = ConvScratch.takeInts(ConvScratch.OFFSETS, ck);
+        for (int c = 0, r = 0; c < cIn; c++) {
+            for (int t = 0; t < kk; t++, r++) {
+                rowOff[r] = c * grid + (t / kw) * width + t % kw;
+            }
+        }
+        float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, rows * ldc);
+        int threads = Parallel.threads();
+        int panels = rows / ROWS;
+        int rowBlocks = threads > 1 && panels % threads == 0 && panels / threads >= MIN_SPLIT_PANELS ? threads : 1;
+        int perBlock = Math.max(1, TILE_BLOCK_FLOATS / (rows / rowBlocks) / unit);
+        int colBlocks = (tiles + perBlock - 1) / perBlock;
+        if (rowBlocks == 1) {
+            colBlocks = Math.min(tiles, (colBlocks + threads - 1) / threads * threads);
+        }
+        int blocks = colBlocks;
+        Parallel.forRange(rowBlocks * colBlocks, 1, (lo, hi) -> {
+            for (int task = lo; task < hi; task++) {
+                int rb = task / blocks;
+                int cb = task % blocks;
+                int o0 = panels * rb / rowBlocks * ROWS;
+                int o1 = panels * (rb + 1) / rowBlocks * ROWS;
+                int q0 = tiles * cb / blocks * unit;
+                int q1 = tiles * (cb + 1) / blocks * unit;
+                if (bias != null) {
+                    for (int o = o0; o < Math.min(o1, cOut); o++) {
+                        java.util.Arrays.fill(full, o * ldc + q0, o * ldc + q1, bias[o]);
+                    }
+                }
+                provider.shiftedConvBlock(a, o0, o1, xs, 0, rowOff, q0, q1, full, 0, ldc, bias != null);
+            }
+        });
+        storeWindows(full, ldc, out, n, cOut, h, width, kh, kw, epilogue);
     }
 
     /**
@@ -167,6 +267,9 @@ public final class ShiftedGemmConvKernels {
         int grid = n * (h0 + p[0] + p[1]) * width;
         int cols = grid - (kh - 1) * width - (kw - 1);
         int ck = cIn * kh * kw;
+        if (cols > 0 && shiftedTiles(KernelProvider.get(), cOut, cols, ck)) {
+            return Gemm.packA(cOut, ck, w, 0, ck, 1);
+        }
         // The first block is the widest; the forward checks each block again.
         int wide = Math.min(blockColumns(cols), grid);
         return cols > 0 && Gemm.leftPackingPays(cOut, wide, ck) ? Gemm.packA(cOut, ck, w, 0, ck, 1) : null;
@@ -503,12 +606,18 @@ public final class ShiftedGemmConvKernels {
      * copied and its padding zeroed, in one pass over the plane.
      */
     static Object padPlanes(Object x, int off, int n, int c, int h, int w, int[] pad, boolean channelMajor) {
+        return padPlanes(x, off, n, c, h, w, pad, channelMajor, 0);
+    }
+
+    /** {@link #padPlanes(Object, int, int, int, int, int, int[], boolean)} in an array at least {@code extra} elements longer. */
+    static Object padPlanes(Object x, int off, int n, int c, int h, int w, int[] pad, boolean channelMajor,
+                            int extra) {
         int hp = h + pad[0] + pad[1];
         int wp = w + pad[2] + pad[3];
         int hw = h * w;
         int plane = hp * wp;
         int first = pad[0] * wp + pad[2];
-        Object xs = ConvScratch.take(ConvScratch.PADDED, x instanceof double[], n * c * plane);
+        Object xs = ConvScratch.take(ConvScratch.PADDED, x instanceof double[], n * c * plane + extra);
         // Planes rather than items in parallel: at batch 1 there is one item.
         Parallel.forRange(n * c, copyGrain(hw), (lo, hi) -> {
             for (int q = lo; q < hi; q++) {

@@ -101,8 +101,17 @@ final class VectorGemm {
      * to whole panels, the last one zero-padded.
      */
     static float[] packLeft(int kcMax, int m, int k, float[] a, int aOff, int aRs, int aCs) {
+        return packLeft(kcMax, m, k, a, aOff, aRs, aCs, new float[packedLeftLength(m, k)]);
+    }
+
+    /** Floats {@link #packLeft} packs an {@code m x k} A into. */
+    static int packedLeftLength(int m, int k) {
+        return Math.multiplyExact((m + MR - 1) / MR * MR, k);
+    }
+
+    /** {@link #packLeft} into {@code ap} (at least {@link #packedLeftLength} long), returned. */
+    static float[] packLeft(int kcMax, int m, int k, float[] a, int aOff, int aRs, int aCs, float[] ap) {
         int mPad = (m + MR - 1) / MR * MR;
-        float[] ap = new float[Math.multiplyExact(mPad, k)];
         for (int pc = 0; pc < k; pc += kcMax) {
             packA(a, aOff + pc * aCs, aRs, aCs, m, Math.min(kcMax, k - pc), ap, pc * mPad);
         }

@@ -327,6 +327,43 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public PackedLeftMatrix packA(int m, int k, float[] a, int aOff, int aRs, int aCs, float[] into) {
+        if (!VECTOR_GEMM) {
+            return null;
+        }
+        int depth = GemmBlocking.current().depth();
+        float[] ap = into != null && into.length >= VectorGemm.packedLeftLength(m, k) ? into
+                : new float[VectorGemm.packedLeftLength(m, k)];
+        return packedLeftMatrix(m, k, depth, VectorGemm.packLeft(depth, m, k, a, aOff, aRs, aCs, ap));
+    }
+
+    @Override
+    public int packedLeftLength(int m, int k) {
+        return VECTOR_GEMM ? VectorGemm.packedLeftLength(m, k) : 0;
+    }
+
+    @Override
+    public boolean shiftedConvFits() {
+        return VECTOR_GEMM;
+    }
+
+    @Override
+    public void shiftedConvBlock(PackedLeftMatrix a, int o0, int o1, float[] xs, int xo, int[] rowOff, int q0, int q1,
+                                 float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!VECTOR_GEMM || a.provider() != this) {
+            super.shiftedConvBlock(a, o0, o1, xs, xo, rowOff, q0, q1, c, cOff, ldc, accumulate);
+            return;
+        }
+        if (o0 % VectorGemm.MR != 0 || q0 % VectorGemm.NR != 0) {
+            throw new IllegalArgumentException("shiftedConvBlock: the rectangle must start on a tile edge (rows a "
+                    + "multiple of " + VectorGemm.MR + ", columns of " + VectorGemm.NR + "), got o0=" + o0 + ", q0=" + q0);
+        }
+        int mPad = (a.rows() + VectorGemm.MR - 1) / VectorGemm.MR * VectorGemm.MR;
+        VectorShiftedConv.block(a.blockDepth(), a.depth(), a.data(), mPad, o0, o1, xs, xo, rowOff, q0, q1, c, cOff,
+                ldc, accumulate);
+    }
+
+    @Override
     public int panelColumns() {
         return VECTOR_GEMM ? VectorGemm.NR : 1;
     }

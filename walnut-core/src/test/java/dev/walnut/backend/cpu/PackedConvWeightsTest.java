@@ -100,6 +100,10 @@ class PackedConvWeightsTest {
         "1, 120, 14, 14, 1, 19, 3, 3",
         // 46 columns: sgemm hands the product over transposed (C^T = B^T A^T), 64 it does not
         "1, 24, 6, 6, 1, 48, 3, 3",
+        // shifted tiles split by rows (16 panels), by columns in several blocks, rows not a whole panel
+        "1, 8, 12, 12, 1, 128, 3, 3",
+        "3, 16, 30, 30, 1, 64, 3, 3",
+        "1, 12, 9, 9, 1, 130, 3, 3",
     })
     void packedAndWidenedGiveTheBitsOfOneProductPerBlock(int n, int cIn, int h, int wd, int pad, int cOut, int kh,
                                                           int kw) {
@@ -129,8 +133,12 @@ class PackedConvWeightsTest {
         float[] w = new float[64 * 64 * 9];
         assertNotNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 14, 14, new int[] {1, 1, 1, 1}, 64, 3, 3),
                 "14 x 14: 222 grid columns");
-        assertNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 7, 7, new int[] {1, 1, 1, 1}, 64, 3, 3),
-                "7 x 7: two panels, read in place");
+        PackedLeftMatrix narrow = ShiftedGemmConvKernels.packWeights(w, 1, 64, 7, 7, new int[] {1, 1, 1, 1}, 64, 3, 3);
+        if (KernelProvider.get().shiftedConvFits()) {
+            assertNotNull(narrow, "7 x 7: the shifted tiles read packed weights at any width");
+        } else {
+            assertNull(narrow, "7 x 7: two panels, read in place");
+        }
         assertNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 56, 56, null, 64, 1, 1), "1x1: straight on NCHW");
     }
 

@@ -56,6 +56,51 @@ class ShiftedGemmConvKernelsTest {
         }
     }
 
+    /**
+     * The scratch arrays' leftovers (the input copy's room past the planes, the grid's padding rows
+     * and columns, a longer packed-weights array) are read only into positions that are not
+     * outputs: filled with NaN beforehand, they change nothing.
+     */
+    @ParameterizedTest(name = "cOut={0}")
+    @ValueSource(ints = {13, 130})
+    void scratchLeftoversNeverReachTheOutputs(int cOut) {
+        SplittableRandom rnd = new SplittableRandom(cOut);
+        int cIn = 6;
+        int h = 11;
+        double[] x = random(rnd, cIn * h * h);
+        double[] wt = random(rnd, cOut * cIn * 9);
+        double[] b = random(rnd, cOut);
+        int[] pad = {1, 1, 1, 1};
+        ConvEpilogue epilogue = new ConvEpilogue(null, 0, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+        float[] clean = new float[cOut * h * h];
+        ShiftedGemmConvKernels.forward(toFloat(x), 0, toFloat(wt), toFloat(b), clean, 1, cIn, h, h, pad, cOut, 3, 3,
+                epilogue);
+        for (int slot : new int[] {ConvScratch.PADDED, ConvScratch.GRID, ConvScratch.WEIGHTS}) {
+            java.util.Arrays.fill((float[]) ConvScratch.take(slot, false, 1 << 16), Float.NaN);
+        }
+        float[] out = new float[cOut * h * h];
+        ShiftedGemmConvKernels.forward(toFloat(x), 0, toFloat(wt), toFloat(b), out, 1, cIn, h, h, pad, cOut, 3, 3,
+                epilogue);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(clean, out);
+        double[] expected = reference(padded(x, cIn, h), 0, wt, b, 1, cIn, h + 2, h + 2, cOut, 3, 3,
+                Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], out[i], 1e-5 * Math.sqrt(cIn * 9) * (1 + Math.abs(expected[i])), "at " + i);
+        }
+    }
+
+    /** {@code x [c, h, h]} with a border of one zero. */
+    private static double[] padded(double[] x, int c, int h) {
+        int hp = h + 2;
+        double[] y = new double[c * hp * hp];
+        for (int ch = 0; ch < c; ch++) {
+            for (int r = 0; r < h; r++) {
+                System.arraycopy(x, (ch * h + r) * h, y, (ch * hp + r + 1) * hp + 1, h);
+            }
+        }
+        return y;
+    }
+
     @ParameterizedTest(name = "{0} columns")
     @ValueSource(ints = {1, 31, 61, 222, 511, 512, 513, 838, 3246, 26794})
     void blocksCoverTheGridInWholePanelsAndShareEvenly(int cols) {
