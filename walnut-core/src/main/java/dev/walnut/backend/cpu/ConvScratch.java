@@ -30,10 +30,12 @@ final class ConvScratch {
     static final int WEIGHTS = 3;
     /** The shifted product's table of row offsets (an {@code int[]}, see {@link #takeInts}). */
     static final int OFFSETS = 4;
+    /** The weights without their zero taps, before packing. */
+    static final int TAPS = 5;
     /** Most elements an array may have to be kept: 32 MB of floats. */
     static final int KEPT = 1 << 23;
 
-    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[10]);
+    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[12]);
 
     private ConvScratch() {
     }

@@ -90,18 +90,26 @@ public final class ShiftedGemmConvKernels {
         int span = (kh - 1) * width + kw - 1;
         int cols = grid - span; // the last window sits at grid - 1 - span
         boolean f64 = x instanceof double[];
-        int ck = cIn * kh * kw;
+        int kk = kh * kw;
+        int ck = cIn * kk;
+        // Taps (rows of the product) whose weight is zero in every output channel are left out,
+        // as the direct kernels leave them out (WindowKernelProvider#conv2dForward): the
+        // phase-split form of a strided convolution has 7 of every 16 taps zero (3x3, stride 2),
+        // and they stand for inputs outside its windows, which must not be multiplied (0 * inf).
+        int[] kept = ConvScratch.takeInts(ConvScratch.OFFSETS, ck);
+        int depth = keptTaps(w, cOut, ck, kept);
+        Object a = depth == ck ? w : compactTaps(w, cOut, ck, kept, depth);
+        PackedLeftMatrix pw = depth == ck ? packedW : null;
         KernelProvider provider = KernelProvider.get();
-        if (!f64 && shiftedTiles(provider, cOut, cols, ck)) {
-            forwardTiles(provider, (float[]) x, xOff, (float[]) w, packedW, (float[]) bias, (float[]) out, n, cIn, h0,
-                    w0, p, cOut, kh, kw, epilogue);
+        if (!f64 && shiftedTiles(provider, cOut, cols, depth)) {
+            forwardTiles(provider, (float[]) x, xOff, (float[]) a, depth, kept, pw, (float[]) bias, (float[]) out, n,
+                    cIn, h0, w0, p, cOut, kh, kw, epilogue);
             return;
         }
         // One unpadded image is already channel-major: read it in place.
         boolean inPlace = n == 1 && !padded;
         Object xs = inPlace ? x : padPlanes(x, xOff, n, cIn, h0, w0, p, true);
         int xsOff = inPlace ? xOff : 0;
-        int kk = kh * kw;
         // The bias rides in C: a block's output rows start as the bias and the product
         // accumulates onto them, so A is the weight array itself. (A [W | bias] matrix with a row
         // of ones in B was built on every call, moving all the weights through memory: at batch 1
@@ -112,7 +120,7 @@ public final class ShiftedGemmConvKernels {
         int len0 = blockColumns(cols);
         int blocks = (cols + len0 - 1) / len0;
         Parallel.forRange(blocks, 1, (lo, hi) -> {
-            Object panel = ConvScratch.take(ConvScratch.PANEL, f64, ck * len0);
+            Object panel = ConvScratch.take(ConvScratch.PANEL, f64, depth * len0);
             for (int blk = lo; blk < hi; blk++) {
                 int q0 = blk * len0;
                 int len = Math.min(len0, cols - q0);
@@ -126,28 +134,28 @@ public final class ShiftedGemmConvKernels {
                 if (!f64) {
                     int unit = KernelProvider.get().panelColumns();
                     int whole = Math.min(Math.min(len0, (len + unit - 1) / unit * unit), grid - q0);
-                    if (Gemm.packingPays(cOut, len, ck) && Gemm.packingPays(cOut, whole, ck)) {
+                    if (Gemm.packingPays(cOut, len, depth) && Gemm.packingPays(cOut, whole, depth)) {
                         wide = whole;
                     }
                 }
-                for (int c = 0; c < cIn; c++) {
-                    for (int t = 0; t < kk; t++) {
-                        int shift = (t / kw) * width + t % kw;
-                        int row = (c * kk + t) * wide;
-                        System.arraycopy(xs, xsOff + c * grid + q0 + shift, panel, row, len);
-                        ConvScratch.zero(panel, row + len, row + wide);
-                    }
+                for (int j = 0; j < depth; j++) {
+                    int c = kept[j] / kk;
+                    int t = kept[j] % kk;
+                    int shift = (t / kw) * width + t % kw;
+                    int row = j * wide;
+                    System.arraycopy(xs, xsOff + c * grid + q0 + shift, panel, row, len);
+                    ConvScratch.zero(panel, row + len, row + wide);
                 }
                 if (bias != null) {
                     for (int o = 0; o < cOut; o++) {
                         fill(full, o * grid + q0, wide, bias, o);
                     }
                 }
-                if (packedW != null && Gemm.leftPackingPays(cOut, wide, ck)) {
-                    Gemm.sgemmPackedA(wide, 1f, packedW, (float[]) panel, 0, wide, 1, (float[]) full, q0, grid,
+                if (pw != null && Gemm.leftPackingPays(cOut, wide, depth)) {
+                    Gemm.sgemmPackedA(wide, 1f, pw, (float[]) panel, 0, wide, 1, (float[]) full, q0, grid,
                             bias != null);
                 } else {
-                    gemm(f64, cOut, wide, ck, w, 0, ck, 1, panel, 0, wide, 1, full, q0, grid, bias != null);
+                    gemm(f64, cOut, wide, depth, a, 0, depth, 1, panel, 0, wide, 1, full, q0, grid, bias != null);
                 }
             }
         });
@@ -178,6 +186,56 @@ public final class ShiftedGemmConvKernels {
     }
 
     /**
+     * The columns (taps) of {@code w [cOut, ck]} (float[] or double[]) that are not zero in every
+     * row, in order, into {@code kept}; returns their count. A dense weight decides each column on
+     * its first row, so this reads about {@code ck} elements.
+     */
+    private static int keptTaps(Object w, int cOut, int ck, int[] kept) {
+        int depth = 0;
+        for (int r = 0; r < ck; r++) {
+            if (!zeroColumn(w, cOut, ck, r)) {
+                kept[depth++] = r;
+            }
+        }
+        return depth;
+    }
+
+    /** Whether column {@code r} of {@code w [cOut, ck]} is zero in every row (+0.0 or -0.0). */
+    private static boolean zeroColumn(Object w, int cOut, int ck, int r) {
+        if (w instanceof float[] f) {
+            for (int o = 0, i = r; o < cOut; o++, i += ck) {
+                if (f[i] != 0f) {
+                    return false;
+                }
+            }
+        } else {
+            double[] d = (double[]) w;
+            for (int o = 0, i = r; o < cOut; o++, i += ck) {
+                if (d[i] != 0.0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** {@code w [cOut, ck]}'s columns {@code kept[0 .. depth)} as a {@code [cOut, depth]} scratch array. */
+    private static Object compactTaps(Object w, int cOut, int ck, int[] kept, int depth) {
+        boolean f64 = w instanceof double[];
+        Object a = ConvScratch.take(ConvScratch.TAPS, f64, cOut * depth);
+        for (int o = 0; o < cOut; o++) {
+            for (int j = 0; j < depth; j++) {
+                if (f64) {
+                    ((double[]) a)[o * depth + j] = ((double[]) w)[o * ck + kept[j]];
+                } else {
+                    ((float[]) a)[o * depth + j] = ((float[]) w)[o * ck + kept[j]];
+                }
+            }
+        }
+        return a;
+    }
+
+    /**
      * Whether the float forward runs on the provider's shifted-row tiles ({@link #forwardTiles}):
      * where it has them and the product is one the panel GEMMs would run packed, so that both give
      * the same bits.
@@ -196,9 +254,9 @@ public final class ShiftedGemmConvKernels {
      * columns, in blocks whose C rectangle stays in L2 across the k blocks
      * ({@link #TILE_BLOCK_FLOATS}) and whose count is a multiple of the thread count.
      */
-    private static void forwardTiles(KernelProvider provider, float[] x, int xOff, float[] w, PackedLeftMatrix packedW,
-                                     float[] bias, float[] out, int n, int cIn, int h0, int w0, int[] p, int cOut,
-                                     int kh, int kw, ConvEpilogue epilogue) {
+    private static void forwardTiles(KernelProvider provider, float[] x, int xOff, float[] w, int depth, int[] taps,
+                                     PackedLeftMatrix packedW, float[] bias, float[] out, int n, int cIn, int h0,
+                                     int w0, int[] p, int cOut, int kh, int kw, ConvEpilogue epilogue) {
         int h = h0 + p[0] + p[1];
         int width = w0 + p[2] + p[3];
         int grid = n * h * width;
@@ -212,16 +270,17 @@ public final class ShiftedGemmConvKernels {
         // A last tile's columns past the last window read up to a panel past the planes (values
         // never used: those columns are not windows), so the copy has that much room.
         float[] xs = (float[]) padPlanes(x, xOff, n, cIn, h0, w0, p, true, unit);
+        // Row j of the product is tap taps[j] = c * kk + t, read at this offset from a column's position.
+        int[] rowOff = taps;
+        for (int j = 0; j < depth; j++) {
+            int c = taps[j] / kk;
+            int t = taps[j] % kk;
+            rowOff[j] = c * grid + (t / kw) * width + t % kw;
+        }
         PackedLeftMatrix a = packedW != null && packedW.provider() == provider
                 && packedW.blockDepth() == GemmBlocking.current().depth() ? packedW
-                : provider.packA(cOut, ck, w, 0, ck, 1,
-                        (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLeftLength(cOut, ck)));
-        int[] rowOff = ConvScratch.takeInts(ConvScratch.OFFSETS, ck);
-        for (int c = 0, r = 0; c < cIn; c++) {
-            for (int t = 0; t < kk; t++, r++) {
-                rowOff[r] = c * grid + (t / kw) * width + t % kw;
-            }
-        }
+                : provider.packA(cOut, depth, w, 0, depth, 1,
+                        (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLeftLength(cOut, depth)));
         float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, rows * ldc);
         int threads = Parallel.threads();
         int panels = rows / ROWS;
@@ -232,6 +291,7 @@ public final class ShiftedGemmConvKernels {
             colBlocks = Math.min(tiles, (colBlocks + threads - 1) / threads * threads);
         }
         int blocks = colBlocks;
+        boolean onto = depth == 0;
         Parallel.forRange(rowBlocks * colBlocks, 1, (lo, hi) -> {
             for (int task = lo; task < hi; task++) {
                 int rb = task / blocks;
@@ -240,12 +300,13 @@ public final class ShiftedGemmConvKernels {
                 int o1 = panels * (rb + 1) / rowBlocks * ROWS;
                 int q0 = tiles * cb / blocks * unit;
                 int q1 = tiles * (cb + 1) / blocks * unit;
-                if (bias != null) {
+                // The product accumulates onto the bias (zeros for a product with no taps left).
+                if (bias != null || onto) {
                     for (int o = o0; o < Math.min(o1, cOut); o++) {
-                        java.util.Arrays.fill(full, o * ldc + q0, o * ldc + q1, bias[o]);
+                        java.util.Arrays.fill(full, o * ldc + q0, o * ldc + q1, bias != null ? bias[o] : 0f);
                     }
                 }
-                provider.shiftedConvBlock(a, o0, o1, xs, 0, rowOff, q0, q1, full, 0, ldc, bias != null);
+                provider.shiftedConvBlock(a, o0, o1, xs, 0, rowOff, q0, q1, full, 0, ldc, bias != null || onto);
             }
         });
         storeWindows(full, ldc, out, n, cOut, h, width, kh, kw, epilogue);
@@ -268,7 +329,8 @@ public final class ShiftedGemmConvKernels {
         int cols = grid - (kh - 1) * width - (kw - 1);
         int ck = cIn * kh * kw;
         if (cols > 0 && shiftedTiles(KernelProvider.get(), cOut, cols, ck)) {
-            return Gemm.packA(cOut, ck, w, 0, ck, 1);
+            // With zero taps the forward packs the remaining ones itself.
+            return keptTaps(w, cOut, ck, new int[ck]) < ck ? null : Gemm.packA(cOut, ck, w, 0, ck, 1);
         }
         // The first block is the widest; the forward checks each block again.
         int wide = Math.min(blockColumns(cols), grid);

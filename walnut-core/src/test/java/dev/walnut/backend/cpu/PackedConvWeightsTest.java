@@ -131,6 +131,7 @@ class PackedConvWeightsTest {
         assumeTrue(KernelProvider.get().packedLeftPays(7 * KernelProvider.get().panelColumns()),
                 "the active provider has no packed A");
         float[] w = new float[64 * 64 * 9];
+        java.util.Arrays.fill(w, 0.5f);
         assertNotNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 14, 14, new int[] {1, 1, 1, 1}, 64, 3, 3),
                 "14 x 14: 222 grid columns");
         PackedLeftMatrix narrow = ShiftedGemmConvKernels.packWeights(w, 1, 64, 7, 7, new int[] {1, 1, 1, 1}, 64, 3, 3);
@@ -140,6 +141,11 @@ class PackedConvWeightsTest {
             assertNull(narrow, "7 x 7: two panels, read in place");
         }
         assertNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 56, 56, null, 64, 1, 1), "1x1: straight on NCHW");
+        if (KernelProvider.get().shiftedConvFits()) {
+            java.util.Arrays.fill(w, 0, 64 * 64 * 9, 0f);
+            assertNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 14, 14, new int[] {1, 1, 1, 1}, 64, 3, 3),
+                    "zero taps: the forward packs the others itself");
+        }
     }
 
     /** Through the back end: packed on the second call with the same weights, and again after an in-place write. */

@@ -89,6 +89,83 @@ class ShiftedGemmConvKernelsTest {
         }
     }
 
+    /**
+     * Taps whose weight is zero in every output channel are left out, not multiplied: an input
+     * channel all +inf whose weights are all zero leaves the outputs finite, with the bits of the
+     * same convolution without that channel (the same taps in the same order).
+     */
+    @ParameterizedTest(name = "cOut={0}")
+    @ValueSource(ints = {24, 130})
+    void zeroTapsAreLeftOut(int cOut) {
+        SplittableRandom rnd = new SplittableRandom(cOut + 7);
+        int cIn = 5;
+        int dead = 2;
+        int h = 12;
+        float[] x = toFloat(random(rnd, cIn * h * h));
+        java.util.Arrays.fill(x, dead * h * h, (dead + 1) * h * h, Float.POSITIVE_INFINITY);
+        float[] w = toFloat(random(rnd, cOut * cIn * 9));
+        for (int o = 0; o < cOut; o++) {
+            java.util.Arrays.fill(w, (o * cIn + dead) * 9, (o * cIn + dead + 1) * 9, o % 2 == 0 ? 0f : -0f);
+        }
+        float[] b = toFloat(random(rnd, cOut));
+        float[] xLive = new float[(cIn - 1) * h * h];
+        float[] wLive = new float[cOut * (cIn - 1) * 9];
+        for (int c = 0, j = 0; c < cIn; c++) {
+            if (c != dead) {
+                System.arraycopy(x, c * h * h, xLive, j++ * h * h, h * h);
+            }
+        }
+        for (int o = 0, j = 0; o < cOut; o++) {
+            for (int c = 0; c < cIn; c++) {
+                if (c != dead) {
+                    System.arraycopy(w, (o * cIn + c) * 9, wLive, j++ * 9, 9);
+                }
+            }
+        }
+        int[] pad = {1, 1, 1, 1};
+        ConvEpilogue none = new ConvEpilogue(null, 0, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+        float[] out = new float[cOut * h * h];
+        ShiftedGemmConvKernels.forward(x, 0, w, b, out, 1, cIn, h, h, pad, cOut, 3, 3, none);
+        float[] live = new float[cOut * h * h];
+        ShiftedGemmConvKernels.forward(xLive, 0, wLive, b, live, 1, cIn - 1, h, h, pad, cOut, 3, 3, none);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(live, out);
+        // float64 runs the panel GEMMs, which leave the zero taps out too
+        double[] out64 = new double[cOut * h * h];
+        ShiftedGemmConvKernels.forward(toDouble(x), 0, toDouble(w), toDouble(b), out64, 1, cIn, h, h, pad, cOut, 3, 3,
+                none);
+        double[] live64 = new double[cOut * h * h];
+        ShiftedGemmConvKernels.forward(toDouble(xLive), 0, toDouble(wLive), toDouble(b), live64, 1, cIn - 1, h, h, pad,
+                cOut, 3, 3, none);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(live64, out64);
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
+    /** Weights all zero: the bias (or zeros), whatever the input holds. */
+    @ParameterizedTest(name = "bias={0}")
+    @ValueSource(booleans = {true, false})
+    void allZeroWeightsGiveTheBias(boolean withBias) {
+        int cIn = 4;
+        int cOut = 20;
+        int h = 9;
+        float[] x = new float[cIn * h * h];
+        java.util.Arrays.fill(x, Float.NaN);
+        float[] w = new float[cOut * cIn * 9];
+        float[] b = withBias ? toFloat(random(new SplittableRandom(3), cOut)) : null;
+        float[] out = new float[cOut * h * h];
+        ShiftedGemmConvKernels.forward(x, 0, w, b, out, 1, cIn, h, h, new int[] {1, 1, 1, 1}, cOut, 3, 3,
+                new ConvEpilogue(null, 0, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
+        for (int i = 0; i < out.length; i++) {
+            assertEquals(withBias ? b[i / (h * h)] : 0f, out[i], "at " + i);
+        }
+    }
+
     /** {@code x [c, h, h]} with a border of one zero. */
     private static double[] padded(double[] x, int c, int h) {
         int hp = h + 2;
