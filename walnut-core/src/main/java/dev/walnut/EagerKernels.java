@@ -192,8 +192,8 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public boolean phaseSplitConvolutionPays(DType dtype, long cIn, long cOut, int sh, int sw, int kh, int kw) {
-        return Backends.CPU.phaseSplitConvolutionPays(dtype, cIn, cOut, sh, sw, kh, kw);
+    public boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        return Backends.CPU.phaseSplitConvolutionPays(cIn, cOut, sh, sw, kh, kw);
     }
 
     @Override

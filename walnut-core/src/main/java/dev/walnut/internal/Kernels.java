@@ -131,9 +131,9 @@ public interface Kernels {
     /**
      * Whether a strided ({@code sH x sW}), undilated, ungrouped {@code kH x kW} conv should run as the
      * stride-1 convolution of its phase-split input ({@code C_in sH sW} channels, a
-     * {@code ceil(kH / sH) x ceil(kW / sW)} kernel), else im2col and a GEMM; {@code dtype} the input's.
+     * {@code ceil(kH / sH) x ceil(kW / sW)} kernel), else im2col and a GEMM.
      */
-    boolean phaseSplitConvolutionPays(DType dtype, long cIn, long cOut, int sh, int sw, int kh, int kw);
+    boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw);
 
     /**
      * The valid stride-1 2-d convolution; {@code bias} may be null; the output is clamped to

@@ -832,26 +832,11 @@ public final class CpuBackend implements Backend {
                 || cIn <= DIRECT_MAX_CHANNELS && ck <= DIRECT_MAX_CHANNEL_DEPTH && cOut >= 16;
     }
 
-    /**
-     * For up to 4 input channels when the phase-split convolution runs the direct kernels; and for
-     * float32 on more channels when it runs the shifted tiles ({@link KernelProvider#shiftedConvFits}),
-     * with a kernel at least as large as the stride in both directions (every phase has taps): they
-     * leave the split weight's zero taps out (7 of 16 for 3x3 at stride 2), so the product is
-     * exactly im2col's, read from one phase-split copy of the input instead of a column matrix
-     * {@code kH kW / (sH sW)} times larger (resnet18's downsampling 3x3 layers).
-     */
+    /** For up to 4 input channels when the phase-split convolution runs the direct kernels. */
     @Override
-    public boolean phaseSplitConvolutionPays(DType dtype, long cIn, long cOut, int sh, int sw, int kh, int kw) {
-        if (sh == 1 && sw == 1) {
-            return false;
-        }
-        int qh = (kh + sh - 1) / sh;
-        int qw = (kw + sw - 1) / sw;
-        if (cIn <= PHASE_SPLIT_MAX_CHANNELS && direct(cIn * sh * sw, qh, qw, cOut)) {
-            return true;
-        }
-        return cIn > PHASE_SPLIT_MAX_CHANNELS && dtype == DType.F32 && kh >= sh && kw >= sw && cOut > 1
-                && !direct(cIn * sh * sw, qh, qw, cOut) && KernelProvider.get().shiftedConvFits();
+    public boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        return cIn <= PHASE_SPLIT_MAX_CHANNELS && (sh > 1 || sw > 1)
+                && direct(cIn * sh * sw, (kh + sh - 1) / sh, (kw + sw - 1) / sw, cOut);
     }
 
     /**

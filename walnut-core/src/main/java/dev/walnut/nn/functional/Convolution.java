@@ -385,7 +385,7 @@ public final class Convolution {
             Tensor x = p[0] > 0 || p[1] > 0 ? input.pad(p[1], p[1], p[0], p[0]) : input;
             return DirectConvolution.conv2d(x, weight, bias);
         }
-        if (heuristic && nd == 2 && groups == 1 && d[0] == 1 && d[1] == 1 && PhaseSplitConvolution.suits(input.dtype(), cIn, cOut, s, k)) {
+        if (heuristic && nd == 2 && groups == 1 && d[0] == 1 && d[1] == 1 && PhaseSplitConvolution.suits(cIn, cOut, s, k)) {
             return PhaseSplitConvolution.conv2d(input, weight, bias, s, p, blocks);
         }
         if (stackedApplies && (choice == ConvolutionChoice.STACKED || heuristic && ck >= cOut)) {

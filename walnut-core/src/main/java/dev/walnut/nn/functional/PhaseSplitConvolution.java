@@ -1,6 +1,5 @@
 package dev.walnut.nn.functional;
 
-import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.internal.Kernels;
 
@@ -30,9 +29,9 @@ final class PhaseSplitConvolution {
     }
 
     /** Whether a strided, undilated, ungrouped convolution of this size should run phase-split (the back end's call). */
-    static boolean suits(DType dtype, long cIn, long cOut, int[] stride, int[] k) {
+    static boolean suits(long cIn, long cOut, int[] stride, int[] k) {
         return (stride[0] > 1 || stride[1] > 1)
-                && Kernels.get().phaseSplitConvolutionPays(dtype, cIn, cOut, stride[0], stride[1], k[0], k[1]);
+                && Kernels.get().phaseSplitConvolutionPays(cIn, cOut, stride[0], stride[1], k[0], k[1]);
     }
 
     /** {@code conv2d(input, weight, bias)} with {@code stride}, {@code pad} and output size {@code blocks}. */
