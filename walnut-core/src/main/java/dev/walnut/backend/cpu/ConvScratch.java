@@ -32,10 +32,12 @@ final class ConvScratch {
     static final int OFFSETS = 4;
     /** The weights without their zero taps, before packing. */
     static final int TAPS = 5;
+    /** The transposed shifted product's table of row bases (an {@code int[]}). */
+    static final int BASES = 6;
     /** Most elements an array may have to be kept: 32 MB of floats. */
     static final int KEPT = 1 << 23;
 
-    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[12]);
+    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[14]);
 
     private ConvScratch() {
     }

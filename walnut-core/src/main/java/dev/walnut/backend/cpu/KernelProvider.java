@@ -266,6 +266,19 @@ public abstract class KernelProvider {
     }
 
     /**
+     * {@link #packB} into {@code into} when it is long enough (its old contents are overwritten),
+     * else into a new array; see {@link #packA(int, int, float[], int, int, int, float[])}.
+     */
+    public PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs, float[] into) {
+        return packB(k, n, b, bOff, bRs, bCs);
+    }
+
+    /** Floats {@link #packB} packs a {@code k x n} B into, for sizing the {@code into} array. */
+    public int packedLength(int k, int n) {
+        return Math.multiplyExact(k, n);
+    }
+
+    /**
      * Whether {@link #shiftedConvBlock} runs here; false (the caller copies the shifted rows into
      * panels for the GEMM) for the scalar provider.
      */
@@ -288,6 +301,23 @@ public abstract class KernelProvider {
     public void shiftedConvBlock(PackedLeftMatrix a, int o0, int o1, float[] xs, int xo, int[] rowOff, int q0, int q1,
                                  float[] c, int cOff, int ldc, boolean accumulate) {
         throw new UnsupportedOperationException("shiftedConvBlock: the " + description()
+                + " provider has no shifted-convolution kernel; check shiftedConvFits first");
+    }
+
+    /**
+     * {@link #shiftedConvBlock}'s product transposed, one row per output position: {@code C[i][j]
+     * (=|+=) sum_p xs[rowBase[i] + rowOff[p]] * B[p][j]} for rows {@code [i0, i1)} and columns
+     * {@code [j0, j1)}, C element (i, j) at {@code c[i*ldc + j]}, B ({@code [k, channels]}, the
+     * weights transposed) packed by this provider's {@link #packB}. Whole register tiles: rows up
+     * to the next multiple of 8 ({@code rowBase} and C must have them) and columns up to {@code j0}
+     * plus a whole number of {@link #panelColumns()} (C must have room); {@code j0} a multiple of
+     * the panel width. Each element gets the bits {@link #shiftedConvBlock} gives its transpose.
+     *
+     * @throws UnsupportedOperationException from a provider without the kernel
+     */
+    public void shiftedConvRowBlock(PackedMatrix b, float[] xs, int[] rowBase, int[] rowOff, int i0, int i1, int j0,
+                                    int j1, float[] c, int ldc, boolean accumulate) {
+        throw new UnsupportedOperationException("shiftedConvRowBlock: the " + description()
                 + " provider has no shifted-convolution kernel; check shiftedConvFits first");
     }
 

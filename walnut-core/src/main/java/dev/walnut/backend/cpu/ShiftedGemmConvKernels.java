@@ -51,6 +51,12 @@ public final class ShiftedGemmConvKernels {
      * still runs over the L1-resident block of the input as often as the 64-channel layers' do.
      */
     private static final int MIN_SPLIT_PANELS = 8;
+    /**
+     * Most whole-tile grid positions per output before {@link #forwardTiles} computes the outputs
+     * only ({@link #forwardRowTiles}). resnet18 at batch 1: 56 x 56 1.04 and 28 x 28 1.10 stay on the
+     * grid, 14 x 14 1.14 and 7 x 7 1.31 do not.
+     */
+    private static final double ROW_TILES_WASTE = 1.12;
     /** Most floats of a column block's C rectangle in {@link #forwardTiles}: 256 KB, a quarter of L2. */
     private static final int TILE_BLOCK_FLOATS = 1 << 16;
 
@@ -71,11 +77,12 @@ public final class ShiftedGemmConvKernels {
 
     /**
      * {@link #forward(Object, int, Object, Object, Object, int, int, int, int, int[], int, int, int, ConvEpilogue)}
-     * with the float weights also packed once ({@code packedW}, from {@link #packWeights}, or null):
-     * the products {@link Gemm#leftPackingPays} picks multiply by it instead of packing (or reading
-     * in place) {@code w} on every call. The same bits either way.
+     * with the float weights also packed once ({@code packedW}, from {@link #packWeights}: a
+     * {@link PackedLeftMatrix} or a {@link PackedMatrix} of the weights transposed, or null): the
+     * products that can multiply by it do, instead of packing (or reading in place) {@code w} on
+     * every call. The same bits either way.
      */
-    public static void forward(Object x, int xOff, Object w, PackedLeftMatrix packedW, Object bias, Object out, int n,
+    public static void forward(Object x, int xOff, Object w, Object packedW, Object bias, Object out, int n,
                                int cIn, int h0, int w0, int[] pad, int cOut, int kh, int kw, ConvEpilogue epilogue) {
         int[] p = pad == null ? new int[4] : pad;
         boolean padded = (p[0] | p[1] | p[2] | p[3]) != 0;
@@ -99,7 +106,7 @@ public final class ShiftedGemmConvKernels {
         int[] kept = ConvScratch.takeInts(ConvScratch.OFFSETS, ck);
         int depth = keptTaps(w, cOut, ck, kept);
         Object a = depth == ck ? w : compactTaps(w, cOut, ck, kept, depth);
-        PackedLeftMatrix pw = depth == ck ? packedW : null;
+        Object pw = depth == ck ? packedW : null;
         KernelProvider provider = KernelProvider.get();
         if (!f64 && shiftedTiles(provider, cOut, cols, depth)) {
             forwardTiles(provider, (float[]) x, xOff, (float[]) a, depth, kept, pw, (float[]) bias, (float[]) out, n,
@@ -151,8 +158,8 @@ public final class ShiftedGemmConvKernels {
                         fill(full, o * grid + q0, wide, bias, o);
                     }
                 }
-                if (pw != null && Gemm.leftPackingPays(cOut, wide, depth)) {
-                    Gemm.sgemmPackedA(wide, 1f, pw, (float[]) panel, 0, wide, 1, (float[]) full, q0, grid,
+                if (pw instanceof PackedLeftMatrix packed && Gemm.leftPackingPays(cOut, wide, depth)) {
+                    Gemm.sgemmPackedA(wide, 1f, packed, (float[]) panel, 0, wide, 1, (float[]) full, q0, grid,
                             bias != null);
                 } else {
                     gemm(f64, cOut, wide, depth, a, 0, depth, 1, panel, 0, wide, 1, full, q0, grid, bias != null);
@@ -255,7 +262,7 @@ public final class ShiftedGemmConvKernels {
      * ({@link #TILE_BLOCK_FLOATS}) and whose count is a multiple of the thread count.
      */
     private static void forwardTiles(KernelProvider provider, float[] x, int xOff, float[] w, int depth, int[] taps,
-                                     PackedLeftMatrix packedW, float[] bias, float[] out, int n, int cIn, int h0,
+                                     Object packedW, float[] bias, float[] out, int n, int cIn, int h0,
                                      int w0, int[] p, int cOut, int kh, int kw, ConvEpilogue epilogue) {
         int h = h0 + p[0] + p[1];
         int width = w0 + p[2] + p[3];
@@ -277,8 +284,12 @@ public final class ShiftedGemmConvKernels {
             int t = taps[j] % kk;
             rowOff[j] = c * grid + (t / kw) * width + t % kw;
         }
-        PackedLeftMatrix a = packedW != null && packedW.provider() == provider
-                && packedW.blockDepth() == GemmBlocking.current().depth() ? packedW
+        if (rowTilesPay(n, h, width, kh, kw, unit)) {
+            forwardRowTiles(provider, xs, rowOff, w, depth, packedW, bias, out, n, h, width, cOut, kh, kw, epilogue);
+            return;
+        }
+        PackedLeftMatrix a = packedW instanceof PackedLeftMatrix packed && packed.provider() == provider
+                && packed.blockDepth() == GemmBlocking.current().depth() ? packed
                 : provider.packA(cOut, depth, w, 0, depth, 1,
                         (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLeftLength(cOut, depth)));
         float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, rows * ldc);
@@ -313,13 +324,106 @@ public final class ShiftedGemmConvKernels {
     }
 
     /**
-     * The float weights {@code w [cOut, cIn, kh, kw]} packed once for {@link #forward}'s products,
-     * or null when none of them would multiply by a packed copy (see {@link Gemm#leftPackingPays}):
-     * the 1x1 convolutions on NCHW, and products too narrow for it (resnet18's 7 x 7 layer at
-     * batch 1, whose A read in place is faster). Packed under the calling thread's GEMM blocking.
+     * Whether {@link #forwardTiles} runs the transposed product ({@link #forwardRowTiles}): when
+     * the grid's whole column tiles hold more than {@link #ROW_TILES_WASTE} times as many positions
+     * as there are outputs (padding columns, the rows between images, the last tile's rounding).
      */
-    public static PackedLeftMatrix packWeights(float[] w, int n, int cIn, int h0, int w0, int[] pad, int cOut, int kh,
-                                               int kw) {
+    private static boolean rowTilesPay(int n, int h, int width, int kh, int kw, int unit) {
+        int cols = n * h * width - (kh - 1) * width - (kw - 1);
+        long computed = (long) (cols + unit - 1) / unit * unit;
+        long outputs = (long) n * (h - kh + 1) * (width - kw + 1);
+        return computed > ROW_TILES_WASTE * outputs;
+    }
+
+    /**
+     * {@link #forwardTiles} transposed ({@link KernelProvider#shiftedConvRowBlock}): one product row
+     * per output position, one column per output channel, so only the outputs are computed (the
+     * grid's product also computes its padding positions: 64 columns for the 49 outputs of a 7 x 7
+     * plane, 640 for the 392 of eight), and the weights ({@code [depth, cOut]} transposed, packed
+     * once or here) are the panels every row tile runs over. Same operations per output, same bits.
+     * Split across threads by column (channel) panels where each thread gets whole ones, so each
+     * reads only its share of the weights; else by rows.
+     */
+    private static void forwardRowTiles(KernelProvider provider, float[] xs, int[] rowOff, float[] w, int depth,
+                                        Object packedW, float[] bias, float[] out, int n, int h, int width, int cOut,
+                                        int kh, int kw, ConvEpilogue epilogue) {
+        int oh = h - kh + 1;
+        int ow = width - kw + 1;
+        int plane = oh * ow;
+        int m = n * plane;
+        int mPad = (m + ROWS - 1) / ROWS * ROWS;
+        int unit = provider.panelColumns();
+        int ldc = (cOut + unit - 1) / unit * unit;
+        int[] rowBase = ConvScratch.takeInts(ConvScratch.BASES, mPad);
+        for (int i = 0; i < mPad; i++) {
+            int r = Math.min(i, m - 1); // the last tile's extra rows repeat the last output
+            rowBase[i] = r / plane * h * width + r % plane / ow * width + r % ow;
+        }
+        PackedMatrix b = packedW instanceof PackedMatrix packed && packed.provider() == provider
+                && packed.blockDepth() == GemmBlocking.current().depth() ? packed
+                : provider.packB(depth, cOut, w, 0, 1, depth,
+                        (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLength(depth, cOut)));
+        float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, mPad * ldc);
+        int threads = Parallel.threads();
+        int panels = ldc / unit;
+        int colBlocks = threads > 1 && panels % threads == 0 ? threads : 1;
+        int perBlock = Math.max(ROWS, TILE_BLOCK_FLOATS / (ldc / colBlocks) / ROWS * ROWS);
+        int rowBlocks = (mPad + perBlock - 1) / perBlock;
+        if (colBlocks == 1) {
+            rowBlocks = Math.min(mPad / ROWS, (rowBlocks + threads - 1) / threads * threads);
+        }
+        int blocks = rowBlocks;
+        boolean onto = bias != null || depth == 0;
+        Parallel.forRange(colBlocks * rowBlocks, 1, (lo, hi) -> {
+            for (int task = lo; task < hi; task++) {
+                int cb = task / blocks;
+                int rb = task % blocks;
+                int j0 = panels * cb / colBlocks * unit;
+                int j1 = panels * (cb + 1) / colBlocks * unit;
+                int i0 = mPad / ROWS * rb / blocks * ROWS;
+                int i1 = mPad / ROWS * (rb + 1) / blocks * ROWS;
+                // The product accumulates onto the bias (zeros for a product with no taps left).
+                if (onto) {
+                    for (int i = i0; i < i1; i++) {
+                        for (int o = j0; o < Math.min(j1, cOut); o++) {
+                            full[i * ldc + o] = bias != null ? bias[o] : 0f;
+                        }
+                    }
+                }
+                provider.shiftedConvRowBlock(b, xs, rowBase, rowOff, i0, i1, j0, j1, full, ldc, onto);
+            }
+        });
+        // Transposed into the output planes, sixteen channels at a time (each position's run of
+        // them is one cache line of the product), then the residual and the clamp per plane.
+        Parallel.forRange(n * ((cOut + 15) / 16), copyGrain(16 * plane), (lo, hi) -> {
+            int groups = (cOut + 15) / 16;
+            for (int g = lo; g < hi; g++) {
+                int item = g / groups;
+                int o0 = g % groups * 16;
+                int o1 = Math.min(cOut, o0 + 16);
+                for (int r = 0; r < plane; r++) {
+                    int src = (item * plane + r) * ldc;
+                    for (int o = o0; o < o1; o++) {
+                        out[(item * cOut + o) * plane + r] = full[src + o];
+                    }
+                }
+                for (int o = o0; o < o1; o++) {
+                    epilogue.apply(out, (item * cOut + o) * plane, plane);
+                }
+            }
+        });
+    }
+
+    /**
+     * The float weights {@code w [cOut, cIn, kh, kw]} packed once for {@link #forward}'s products:
+     * for the shifted tiles a {@link PackedLeftMatrix}, or for their transposed form
+     * ({@link #forwardRowTiles}) a {@link PackedMatrix} of the weights transposed; for the panel
+     * GEMMs a {@link PackedLeftMatrix} where {@link Gemm#leftPackingPays}. Null when nothing would
+     * multiply by a packed copy: the 1x1 convolutions on NCHW, weights with zero taps (the forward
+     * packs the others itself), and panel products too narrow for it. Packed under the calling
+     * thread's GEMM blocking.
+     */
+    public static Object packWeights(float[] w, int n, int cIn, int h0, int w0, int[] pad, int cOut, int kh, int kw) {
         int[] p = pad == null ? new int[4] : pad;
         if (kh == 1 && kw == 1 && (p[0] | p[1] | p[2] | p[3]) == 0) {
             return null;
@@ -328,9 +432,14 @@ public final class ShiftedGemmConvKernels {
         int grid = n * (h0 + p[0] + p[1]) * width;
         int cols = grid - (kh - 1) * width - (kw - 1);
         int ck = cIn * kh * kw;
-        if (cols > 0 && shiftedTiles(KernelProvider.get(), cOut, cols, ck)) {
+        KernelProvider provider = KernelProvider.get();
+        if (cols > 0 && shiftedTiles(provider, cOut, cols, ck)) {
             // With zero taps the forward packs the remaining ones itself.
-            return keptTaps(w, cOut, ck, new int[ck]) < ck ? null : Gemm.packA(cOut, ck, w, 0, ck, 1);
+            if (keptTaps(w, cOut, ck, new int[ck]) < ck) {
+                return null;
+            }
+            return rowTilesPay(n, h0 + p[0] + p[1], width, kh, kw, provider.panelColumns())
+                    ? Gemm.packB(ck, cOut, w, 0, 1, ck) : Gemm.packA(cOut, ck, w, 0, ck, 1);
         }
         // The first block is the widest; the forward checks each block again.
         int wide = Math.min(blockColumns(cols), grid);

@@ -210,8 +210,17 @@ final class VectorGemm {
      * and holds the same panels that {@code block} packs for it, all {@code ceil(n / NR)} of them.
      */
     static float[] packAll(int kcMax, int k, int n, float[] b, int bOff, int bRs, int bCs) {
+        return packAll(kcMax, k, n, b, bOff, bRs, bCs, new float[packedAllLength(k, n)]);
+    }
+
+    /** Floats {@link #packAll} packs a {@code k x n} B into. */
+    static int packedAllLength(int k, int n) {
+        return Math.multiplyExact(k, (n + NR - 1) / NR * NR);
+    }
+
+    /** {@link #packAll} into {@code bp} (at least {@link #packedAllLength} long), returned. */
+    static float[] packAll(int kcMax, int k, int n, float[] b, int bOff, int bRs, int bCs, float[] bp) {
         int panels = (n + NR - 1) / NR;
-        float[] bp = new float[Math.multiplyExact(k, panels * NR)];
         for (int pc = 0; pc < k; pc += kcMax) {
             packB(b, bOff + pc * bRs, bRs, bCs, Math.min(kcMax, k - pc), n, bp, pc * panels * NR);
         }

@@ -343,6 +343,37 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs, float[] into) {
+        if (!VECTOR_GEMM) {
+            return packB(k, n, b, bOff, bRs, bCs);
+        }
+        int depth = GemmBlocking.current().depth();
+        int length = VectorGemm.packedAllLength(k, n);
+        float[] bp = into != null && into.length >= length ? into : new float[length];
+        return packedMatrix(k, n, VectorGemm.NR, depth, VectorGemm.packAll(depth, k, n, b, bOff, bRs, bCs, bp));
+    }
+
+    @Override
+    public int packedLength(int k, int n) {
+        return VECTOR_GEMM ? VectorGemm.packedAllLength(k, n) : super.packedLength(k, n);
+    }
+
+    @Override
+    public void shiftedConvRowBlock(PackedMatrix b, float[] xs, int[] rowBase, int[] rowOff, int i0, int i1, int j0,
+                                    int j1, float[] c, int ldc, boolean accumulate) {
+        if (!VECTOR_GEMM || b.provider() != this) {
+            super.shiftedConvRowBlock(b, xs, rowBase, rowOff, i0, i1, j0, j1, c, ldc, accumulate);
+            return;
+        }
+        if (i0 % VectorGemm.MR != 0 || j0 % VectorGemm.NR != 0) {
+            throw new IllegalArgumentException("shiftedConvRowBlock: the rectangle must start on a tile edge (rows a "
+                    + "multiple of " + VectorGemm.MR + ", columns of " + VectorGemm.NR + "), got i0=" + i0 + ", j0=" + j0);
+        }
+        VectorShiftedConv.rowBlock(b.blockDepth(), b.rows(), b.data(), (b.columns() + VectorGemm.NR - 1) / VectorGemm.NR,
+                xs, rowBase, rowOff, i0, i1, j0, j1, c, ldc, accumulate);
+    }
+
+    @Override
     public boolean shiftedConvFits() {
         return VECTOR_GEMM;
     }
