@@ -26,10 +26,18 @@ final class ConvScratch {
     static final int GRID = 1;
     /** One range body's panel of shifted input rows. */
     static final int PANEL = 2;
+    /** A per-call packed copy of the weights (when none is kept for them, as in training). */
+    static final int WEIGHTS = 3;
+    /** The shifted product's table of row offsets (an {@code int[]}, see {@link #takeInts}). */
+    static final int OFFSETS = 4;
+    /** The weights without their zero taps, before packing. */
+    static final int TAPS = 5;
+    /** The transposed shifted product's table of row bases (an {@code int[]}). */
+    static final int BASES = 6;
     /** Most elements an array may have to be kept: 32 MB of floats. */
     static final int KEPT = 1 << 23;
 
-    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[6]);
+    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[14]);
 
     private ConvScratch() {
     }
@@ -49,6 +57,23 @@ final class ConvScratch {
         Object a = ref == null ? null : ref.get();
         if (a == null || (f64 ? ((double[]) a).length : ((float[]) a).length) < n) {
             a = f64 ? new double[n] : new float[n];
+            slots[i] = new SoftReference<>(a);
+        }
+        return a;
+    }
+
+    /** An {@code int[]} of at least {@code n} elements for {@code slot}, as {@link #take} gives arrays. */
+    static int[] takeInts(int slot, int n) {
+        if (n > KEPT) {
+            return new int[n];
+        }
+        Object[] slots = SLOTS.get();
+        int i = 2 * slot;
+        @SuppressWarnings("unchecked")
+        SoftReference<int[]> ref = (SoftReference<int[]>) slots[i];
+        int[] a = ref == null ? null : ref.get();
+        if (a == null || a.length < n) {
+            a = new int[n];
             slots[i] = new SoftReference<>(a);
         }
         return a;

@@ -894,7 +894,7 @@ public final class CpuBackend implements Backend {
                 epilogue.apply(a(out), 0, outSize);
             }
         } else {
-            PackedLeftMatrix packed = PackedConvWeights.lookup((CpuStorage) w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw);
+            Object packed = PackedConvWeights.lookup((CpuStorage) w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw);
             ShiftedGemmConvKernels.forward(a(x), off, wv, packed, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw,
                     epilogue);
         }

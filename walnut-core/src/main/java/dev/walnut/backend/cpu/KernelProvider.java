@@ -248,6 +248,80 @@ public abstract class KernelProvider {
     }
 
     /**
+     * {@link #packA} into {@code into} when it is long enough (its old contents are overwritten),
+     * else into a new array: for a product whose A changes on every call (a training step's
+     * convolution weights), so the packed copy needs no allocation of its own. Null when the
+     * provider has no packed-A layout.
+     */
+    public PackedLeftMatrix packA(int m, int k, float[] a, int aOff, int aRs, int aCs, float[] into) {
+        return null;
+    }
+
+    /**
+     * Floats {@link #packA} packs an {@code m x k} A into (0 for a provider without the layout), for
+     * sizing the {@code into} array.
+     */
+    public int packedLeftLength(int m, int k) {
+        return 0;
+    }
+
+    /**
+     * {@link #packB} into {@code into} when it is long enough (its old contents are overwritten),
+     * else into a new array; see {@link #packA(int, int, float[], int, int, int, float[])}.
+     */
+    public PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs, float[] into) {
+        return packB(k, n, b, bOff, bRs, bCs);
+    }
+
+    /** Floats {@link #packB} packs a {@code k x n} B into, for sizing the {@code into} array. */
+    public int packedLength(int k, int n) {
+        return Math.multiplyExact(k, n);
+    }
+
+    /**
+     * Whether {@link #shiftedConvBlock} runs here; false (the caller copies the shifted rows into
+     * panels for the GEMM) for the scalar provider.
+     */
+    public boolean shiftedConvFits() {
+        return false;
+    }
+
+    /**
+     * Rows {@code [o0, o1)} x columns {@code [q0, q1)} of a stride-1 convolution's product read
+     * straight from its shifted input, on the calling thread: {@code C[o][q] (=|+=) sum_p A[o][p] *
+     * xs[xo + q + rowOff[p]]}, C element (o, q) at {@code c[cOff + o*ldc + q]}, A packed by this
+     * provider's {@link #packA}. Runs whole register tiles: rows up to the next multiple of 8 (C must
+     * have them; the packed A's padding rows are zero) and columns up to {@code q0} plus a whole
+     * number of {@link #panelColumns()} (xs and C must have room for them); those extra elements of C
+     * get undefined values. {@code o0} and {@code q0} are multiples of 8 and of the panel width.
+     * Each element of C gets the bits {@link #sgemmPackedLeftBlock} gives it for the same rows of B.
+     *
+     * @throws UnsupportedOperationException from a provider without the kernel
+     */
+    public void shiftedConvBlock(PackedLeftMatrix a, int o0, int o1, float[] xs, int xo, int[] rowOff, int q0, int q1,
+                                 float[] c, int cOff, int ldc, boolean accumulate) {
+        throw new UnsupportedOperationException("shiftedConvBlock: the " + description()
+                + " provider has no shifted-convolution kernel; check shiftedConvFits first");
+    }
+
+    /**
+     * {@link #shiftedConvBlock}'s product transposed, one row per output position: {@code C[i][j]
+     * (=|+=) sum_p xs[rowBase[i] + rowOff[p]] * B[p][j]} for rows {@code [i0, i1)} and columns
+     * {@code [j0, j1)}, C element (i, j) at {@code c[i*ldc + j]}, B ({@code [k, channels]}, the
+     * weights transposed) packed by this provider's {@link #packB}. Whole register tiles: rows up
+     * to the next multiple of 8 ({@code rowBase} and C must have them) and columns up to {@code j0}
+     * plus a whole number of {@link #panelColumns()} (C must have room); {@code j0} a multiple of
+     * the panel width. Each element gets the bits {@link #shiftedConvBlock} gives its transpose.
+     *
+     * @throws UnsupportedOperationException from a provider without the kernel
+     */
+    public void shiftedConvRowBlock(PackedMatrix b, float[] xs, int[] rowBase, int[] rowOff, int i0, int i1, int j0,
+                                    int j1, float[] c, int ldc, boolean accumulate) {
+        throw new UnsupportedOperationException("shiftedConvRowBlock: the " + description()
+                + " provider has no shifted-convolution kernel; check shiftedConvFits first");
+    }
+
+    /**
      * Whether {@link #pointwiseConvBlock} computes a {@code rows x columns} rectangle of a 1x1
      * convolution here; false (the caller runs the GEMM and the epilogue passes) for the scalar
      * provider, whose GEMM has no such kernel.

@@ -19,21 +19,22 @@ import java.util.Arrays;
  * threads may both pack it once.
  *
  * <pre>{@code
- * PackedLeftMatrix wp = PackedConvWeights.lookup(w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw); // null: use wv
+ * Object wp = PackedConvWeights.lookup(w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw); // null: use wv
  * }</pre>
  *
  * @param version the storage version the key was taken at
  * @param layout  the weight's layout then
  * @param depth   the GEMM blocking depth then
- * @param packed  the packed copy, or null when it does not pay for this convolution
+ * @param packed  the packed copy ({@link PackedLeftMatrix} or {@link PackedMatrix}), or null when it does
+ *                not pay for this convolution
  */
-record PackedConvWeights(int version, Layout layout, int depth, SoftReference<PackedLeftMatrix> packed) {
+record PackedConvWeights(int version, Layout layout, int depth, SoftReference<Object> packed) {
     /**
      * The packed copy of {@code w} (its dense values {@code wv}) for a stride-1 convolution of
      * these sizes run by {@link ShiftedGemmConvKernels}, or null: first sight of these values, not
      * float, or not paying for this convolution ({@link ShiftedGemmConvKernels#packWeights}).
      */
-    static PackedLeftMatrix lookup(CpuStorage w, Layout lw, Object wv, int n, int cIn, int h, int wd, int[] pad,
+    static Object lookup(CpuStorage w, Layout lw, Object wv, int n, int cIn, int h, int wd, int[] pad,
                                    int cOut, int kh, int kw) {
         if (w.dtype() != DType.F32) {
             return null;
@@ -41,7 +42,7 @@ record PackedConvWeights(int version, Layout layout, int depth, SoftReference<Pa
         int depth = GemmBlocking.current().depth();
         int version = w.version();
         if (w.packedWeights instanceof PackedConvWeights held && held.isFor(version, lw, depth)) {
-            PackedLeftMatrix m = held.packed == null ? null : held.packed.get();
+            Object m = held.packed == null ? null : held.packed.get();
             if (m != null || held.packed == null) {
                 return m;
             }
@@ -50,7 +51,7 @@ record PackedConvWeights(int version, Layout layout, int depth, SoftReference<Pa
             w.seenVersion = version;
             return null;
         }
-        PackedLeftMatrix m = ShiftedGemmConvKernels.packWeights((float[]) wv, n, cIn, h, wd, pad, cOut, kh, kw);
+        Object m = ShiftedGemmConvKernels.packWeights((float[]) wv, n, cIn, h, wd, pad, cOut, kh, kw);
         w.packedWeights = new PackedConvWeights(version, lw, depth, m == null ? null : new SoftReference<>(m));
         return m;
     }

@@ -44,6 +44,21 @@ public final class ShiftedGemmConvKernels {
     private static final int BLOCK = 512;
     /** Block widths are whole multiples of this: the vector GEMM's panel width (AVX-512: 32 floats). */
     private static final int UNIT = 32;
+    /** Rows of C per register tile: shifted-tile rectangles start on multiples of it. */
+    private static final int ROWS = 8;
+    /**
+     * Fewest row panels per thread for {@link #forwardTiles} to split C by rows: each A panel then
+     * still runs over the L1-resident block of the input as often as the 64-channel layers' do.
+     */
+    private static final int MIN_SPLIT_PANELS = 8;
+    /**
+     * Most whole-tile grid positions per output before {@link #forwardTiles} computes the outputs
+     * only ({@link #forwardRowTiles}). resnet18 at batch 1: 56 x 56 1.04 and 28 x 28 1.10 stay on the
+     * grid, 14 x 14 1.14 and 7 x 7 1.31 do not.
+     */
+    private static final double ROW_TILES_WASTE = 1.12;
+    /** Most floats of a column block's C rectangle in {@link #forwardTiles}: 256 KB, a quarter of L2. */
+    private static final int TILE_BLOCK_FLOATS = 1 << 16;
 
     private ShiftedGemmConvKernels() {
     }
@@ -62,11 +77,12 @@ public final class ShiftedGemmConvKernels {
 
     /**
      * {@link #forward(Object, int, Object, Object, Object, int, int, int, int, int[], int, int, int, ConvEpilogue)}
-     * with the float weights also packed once ({@code packedW}, from {@link #packWeights}, or null):
-     * the products {@link Gemm#leftPackingPays} picks multiply by it instead of packing (or reading
-     * in place) {@code w} on every call. The same bits either way.
+     * with the float weights also packed once ({@code packedW}, from {@link #packWeights}: a
+     * {@link PackedLeftMatrix} or a {@link PackedMatrix} of the weights transposed, or null): the
+     * products that can multiply by it do, instead of packing (or reading in place) {@code w} on
+     * every call. The same bits either way.
      */
-    public static void forward(Object x, int xOff, Object w, PackedLeftMatrix packedW, Object bias, Object out, int n,
+    public static void forward(Object x, int xOff, Object w, Object packedW, Object bias, Object out, int n,
                                int cIn, int h0, int w0, int[] pad, int cOut, int kh, int kw, ConvEpilogue epilogue) {
         int[] p = pad == null ? new int[4] : pad;
         boolean padded = (p[0] | p[1] | p[2] | p[3]) != 0;
@@ -81,12 +97,26 @@ public final class ShiftedGemmConvKernels {
         int span = (kh - 1) * width + kw - 1;
         int cols = grid - span; // the last window sits at grid - 1 - span
         boolean f64 = x instanceof double[];
+        int kk = kh * kw;
+        int ck = cIn * kk;
+        // Taps (rows of the product) whose weight is zero in every output channel are left out,
+        // as the direct kernels leave them out (WindowKernelProvider#conv2dForward): the
+        // phase-split form of a strided convolution has 7 of every 16 taps zero (3x3, stride 2),
+        // and they stand for inputs outside its windows, which must not be multiplied (0 * inf).
+        int[] kept = ConvScratch.takeInts(ConvScratch.OFFSETS, ck);
+        int depth = keptTaps(w, cOut, ck, kept);
+        Object a = depth == ck ? w : compactTaps(w, cOut, ck, kept, depth);
+        Object pw = depth == ck ? packedW : null;
+        KernelProvider provider = KernelProvider.get();
+        if (!f64 && shiftedTiles(provider, cOut, cols, depth)) {
+            forwardTiles(provider, (float[]) x, xOff, (float[]) a, depth, kept, pw, (float[]) bias, (float[]) out, n,
+                    cIn, h0, w0, p, cOut, kh, kw, epilogue);
+            return;
+        }
         // One unpadded image is already channel-major: read it in place.
         boolean inPlace = n == 1 && !padded;
         Object xs = inPlace ? x : padPlanes(x, xOff, n, cIn, h0, w0, p, true);
         int xsOff = inPlace ? xOff : 0;
-        int kk = kh * kw;
-        int ck = cIn * kk;
         // The bias rides in C: a block's output rows start as the bias and the product
         // accumulates onto them, so A is the weight array itself. (A [W | bias] matrix with a row
         // of ones in B was built on every call, moving all the weights through memory: at batch 1
@@ -97,7 +127,7 @@ public final class ShiftedGemmConvKernels {
         int len0 = blockColumns(cols);
         int blocks = (cols + len0 - 1) / len0;
         Parallel.forRange(blocks, 1, (lo, hi) -> {
-            Object panel = ConvScratch.take(ConvScratch.PANEL, f64, ck * len0);
+            Object panel = ConvScratch.take(ConvScratch.PANEL, f64, depth * len0);
             for (int blk = lo; blk < hi; blk++) {
                 int q0 = blk * len0;
                 int len = Math.min(len0, cols - q0);
@@ -111,31 +141,42 @@ public final class ShiftedGemmConvKernels {
                 if (!f64) {
                     int unit = KernelProvider.get().panelColumns();
                     int whole = Math.min(Math.min(len0, (len + unit - 1) / unit * unit), grid - q0);
-                    if (Gemm.packingPays(cOut, len, ck) && Gemm.packingPays(cOut, whole, ck)) {
+                    if (Gemm.packingPays(cOut, len, depth) && Gemm.packingPays(cOut, whole, depth)) {
                         wide = whole;
                     }
                 }
-                for (int c = 0; c < cIn; c++) {
-                    for (int t = 0; t < kk; t++) {
-                        int shift = (t / kw) * width + t % kw;
-                        int row = (c * kk + t) * wide;
-                        System.arraycopy(xs, xsOff + c * grid + q0 + shift, panel, row, len);
-                        ConvScratch.zero(panel, row + len, row + wide);
-                    }
+                for (int j = 0; j < depth; j++) {
+                    int c = kept[j] / kk;
+                    int t = kept[j] % kk;
+                    int shift = (t / kw) * width + t % kw;
+                    int row = j * wide;
+                    System.arraycopy(xs, xsOff + c * grid + q0 + shift, panel, row, len);
+                    ConvScratch.zero(panel, row + len, row + wide);
                 }
                 if (bias != null) {
                     for (int o = 0; o < cOut; o++) {
                         fill(full, o * grid + q0, wide, bias, o);
                     }
                 }
-                if (packedW != null && Gemm.leftPackingPays(cOut, wide, ck)) {
-                    Gemm.sgemmPackedA(wide, 1f, packedW, (float[]) panel, 0, wide, 1, (float[]) full, q0, grid,
+                if (pw instanceof PackedLeftMatrix packed && Gemm.leftPackingPays(cOut, wide, depth)) {
+                    Gemm.sgemmPackedA(wide, 1f, packed, (float[]) panel, 0, wide, 1, (float[]) full, q0, grid,
                             bias != null);
                 } else {
-                    gemm(f64, cOut, wide, ck, w, 0, ck, 1, panel, 0, wide, 1, full, q0, grid, bias != null);
+                    gemm(f64, cOut, wide, depth, a, 0, depth, 1, panel, 0, wide, 1, full, q0, grid, bias != null);
                 }
             }
         });
+        storeWindows(full, grid, out, n, cOut, h, width, kh, kw, epilogue);
+    }
+
+    /**
+     * The windows' outputs from the full-grid product {@code full} (row {@code o} at {@code o * ldc},
+     * item {@code i}'s grid from {@code i * h * width} on) into {@code out [n, cOut, oh, ow]}, through
+     * the epilogue.
+     */
+    private static void storeWindows(Object full, int ldc, Object out, int n, int cOut, int h, int width, int kh,
+                                     int kw, ConvEpilogue epilogue) {
+        int hw = h * width;
         int oh = h - kh + 1;
         int ow = width - kw + 1;
         // Planes rather than items in parallel: at batch 1 there is one item.
@@ -144,7 +185,7 @@ public final class ShiftedGemmConvKernels {
                 int i = plane / cOut;
                 int o = plane % cOut;
                 for (int r = 0; r < oh; r++) {
-                    epilogue.store(full, o * grid + i * hw + r * width, out, (plane * oh + r) * ow, ow);
+                    epilogue.store(full, o * ldc + i * hw + r * width, out, (plane * oh + r) * ow, ow);
                 }
                 epilogue.clamp(out, plane * oh * ow, oh * ow);
             }
@@ -152,13 +193,237 @@ public final class ShiftedGemmConvKernels {
     }
 
     /**
-     * The float weights {@code w [cOut, cIn, kh, kw]} packed once for {@link #forward}'s products,
-     * or null when none of them would multiply by a packed copy (see {@link Gemm#leftPackingPays}):
-     * the 1x1 convolutions on NCHW, and products too narrow for it (resnet18's 7 x 7 layer at
-     * batch 1, whose A read in place is faster). Packed under the calling thread's GEMM blocking.
+     * The columns (taps) of {@code w [cOut, ck]} (float[] or double[]) that are not zero in every
+     * row, in order, into {@code kept}; returns their count. A dense weight decides each column on
+     * its first row, so this reads about {@code ck} elements.
      */
-    public static PackedLeftMatrix packWeights(float[] w, int n, int cIn, int h0, int w0, int[] pad, int cOut, int kh,
-                                               int kw) {
+    private static int keptTaps(Object w, int cOut, int ck, int[] kept) {
+        int depth = 0;
+        for (int r = 0; r < ck; r++) {
+            if (!zeroColumn(w, cOut, ck, r)) {
+                kept[depth++] = r;
+            }
+        }
+        return depth;
+    }
+
+    /** Whether column {@code r} of {@code w [cOut, ck]} is zero in every row (+0.0 or -0.0). */
+    private static boolean zeroColumn(Object w, int cOut, int ck, int r) {
+        if (w instanceof float[] f) {
+            for (int o = 0, i = r; o < cOut; o++, i += ck) {
+                if (f[i] != 0f) {
+                    return false;
+                }
+            }
+        } else {
+            double[] d = (double[]) w;
+            for (int o = 0, i = r; o < cOut; o++, i += ck) {
+                if (d[i] != 0.0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** {@code w [cOut, ck]}'s columns {@code kept[0 .. depth)} as a {@code [cOut, depth]} scratch array. */
+    private static Object compactTaps(Object w, int cOut, int ck, int[] kept, int depth) {
+        boolean f64 = w instanceof double[];
+        Object a = ConvScratch.take(ConvScratch.TAPS, f64, cOut * depth);
+        for (int o = 0; o < cOut; o++) {
+            for (int j = 0; j < depth; j++) {
+                if (f64) {
+                    ((double[]) a)[o * depth + j] = ((double[]) w)[o * ck + kept[j]];
+                } else {
+                    ((float[]) a)[o * depth + j] = ((float[]) w)[o * ck + kept[j]];
+                }
+            }
+        }
+        return a;
+    }
+
+    /**
+     * Whether the float forward runs on the provider's shifted-row tiles ({@link #forwardTiles}):
+     * where it has them and the product is one the panel GEMMs would run packed, so that both give
+     * the same bits.
+     */
+    private static boolean shiftedTiles(KernelProvider provider, int cOut, int cols, int ck) {
+        return provider.shiftedConvFits() && Gemm.packingPays(cOut, cols, ck);
+    }
+
+    /**
+     * {@link #forward} on {@link KernelProvider#shiftedConvBlock}: the tiles read the shifted rows
+     * straight from the padded channel-major input instead of from panels copied per block of
+     * columns (and packed again by the GEMM). Same full-grid product, same bits. The work is cut
+     * into rectangles of C: by rows when each thread gets at least {@link #MIN_SPLIT_PANELS} row
+     * panels (every thread then reads the whole input, which it keeps in its L2, and the split is
+     * exact: resnet18's 14 x 14 layer has 7 column tiles, which two threads split 4 to 3), else by
+     * columns, in blocks whose C rectangle stays in L2 across the k blocks
+     * ({@link #TILE_BLOCK_FLOATS}) and whose count is a multiple of the thread count.
+     */
+    private static void forwardTiles(KernelProvider provider, float[] x, int xOff, float[] w, int depth, int[] taps,
+                                     Object packedW, float[] bias, float[] out, int n, int cIn, int h0,
+                                     int w0, int[] p, int cOut, int kh, int kw, ConvEpilogue epilogue) {
+        int h = h0 + p[0] + p[1];
+        int width = w0 + p[2] + p[3];
+        int grid = n * h * width;
+        int cols = grid - (kh - 1) * width - (kw - 1);
+        int kk = kh * kw;
+        int ck = cIn * kk;
+        int unit = provider.panelColumns();
+        int tiles = (cols + unit - 1) / unit;
+        int ldc = tiles * unit;
+        int rows = (cOut + ROWS - 1) / ROWS * ROWS;
+        // A last tile's columns past the last window read up to a panel past the planes (values
+        // never used: those columns are not windows), so the copy has that much room.
+        float[] xs = (float[]) padPlanes(x, xOff, n, cIn, h0, w0, p, true, unit);
+        // Row j of the product is tap taps[j] = c * kk + t, read at this offset from a column's position.
+        int[] rowOff = taps;
+        for (int j = 0; j < depth; j++) {
+            int c = taps[j] / kk;
+            int t = taps[j] % kk;
+            rowOff[j] = c * grid + (t / kw) * width + t % kw;
+        }
+        if (rowTilesPay(n, h, width, kh, kw, unit)) {
+            forwardRowTiles(provider, xs, rowOff, w, depth, packedW, bias, out, n, h, width, cOut, kh, kw, epilogue);
+            return;
+        }
+        PackedLeftMatrix a = packedW instanceof PackedLeftMatrix packed && packed.provider() == provider
+                && packed.blockDepth() == GemmBlocking.current().depth() ? packed
+                : provider.packA(cOut, depth, w, 0, depth, 1,
+                        (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLeftLength(cOut, depth)));
+        float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, rows * ldc);
+        int threads = Parallel.threads();
+        int panels = rows / ROWS;
+        int rowBlocks = threads > 1 && panels % threads == 0 && panels / threads >= MIN_SPLIT_PANELS ? threads : 1;
+        int perBlock = Math.max(1, TILE_BLOCK_FLOATS / (rows / rowBlocks) / unit);
+        int colBlocks = (tiles + perBlock - 1) / perBlock;
+        if (rowBlocks == 1) {
+            colBlocks = Math.min(tiles, (colBlocks + threads - 1) / threads * threads);
+        }
+        int blocks = colBlocks;
+        boolean onto = depth == 0;
+        Parallel.forRange(rowBlocks * colBlocks, 1, (lo, hi) -> {
+            for (int task = lo; task < hi; task++) {
+                int rb = task / blocks;
+                int cb = task % blocks;
+                int o0 = panels * rb / rowBlocks * ROWS;
+                int o1 = panels * (rb + 1) / rowBlocks * ROWS;
+                int q0 = tiles * cb / blocks * unit;
+                int q1 = tiles * (cb + 1) / blocks * unit;
+                // The product accumulates onto the bias (zeros for a product with no taps left).
+                if (bias != null || onto) {
+                    for (int o = o0; o < Math.min(o1, cOut); o++) {
+                        java.util.Arrays.fill(full, o * ldc + q0, o * ldc + q1, bias != null ? bias[o] : 0f);
+                    }
+                }
+                provider.shiftedConvBlock(a, o0, o1, xs, 0, rowOff, q0, q1, full, 0, ldc, bias != null || onto);
+            }
+        });
+        storeWindows(full, ldc, out, n, cOut, h, width, kh, kw, epilogue);
+    }
+
+    /**
+     * Whether {@link #forwardTiles} runs the transposed product ({@link #forwardRowTiles}): when
+     * the grid's whole column tiles hold more than {@link #ROW_TILES_WASTE} times as many positions
+     * as there are outputs (padding columns, the rows between images, the last tile's rounding).
+     */
+    private static boolean rowTilesPay(int n, int h, int width, int kh, int kw, int unit) {
+        int cols = n * h * width - (kh - 1) * width - (kw - 1);
+        long computed = (long) (cols + unit - 1) / unit * unit;
+        long outputs = (long) n * (h - kh + 1) * (width - kw + 1);
+        return computed > ROW_TILES_WASTE * outputs;
+    }
+
+    /**
+     * {@link #forwardTiles} transposed ({@link KernelProvider#shiftedConvRowBlock}): one product row
+     * per output position, one column per output channel, so only the outputs are computed (the
+     * grid's product also computes its padding positions: 64 columns for the 49 outputs of a 7 x 7
+     * plane, 640 for the 392 of eight), and the weights ({@code [depth, cOut]} transposed, packed
+     * once or here) are the panels every row tile runs over. Same operations per output, same bits.
+     * Split across threads by column (channel) panels where each thread gets whole ones, so each
+     * reads only its share of the weights; else by rows.
+     */
+    private static void forwardRowTiles(KernelProvider provider, float[] xs, int[] rowOff, float[] w, int depth,
+                                        Object packedW, float[] bias, float[] out, int n, int h, int width, int cOut,
+                                        int kh, int kw, ConvEpilogue epilogue) {
+        int oh = h - kh + 1;
+        int ow = width - kw + 1;
+        int plane = oh * ow;
+        int m = n * plane;
+        int mPad = (m + ROWS - 1) / ROWS * ROWS;
+        int unit = provider.panelColumns();
+        int ldc = (cOut + unit - 1) / unit * unit;
+        int[] rowBase = ConvScratch.takeInts(ConvScratch.BASES, mPad);
+        for (int i = 0; i < mPad; i++) {
+            int r = Math.min(i, m - 1); // the last tile's extra rows repeat the last output
+            rowBase[i] = r / plane * h * width + r % plane / ow * width + r % ow;
+        }
+        PackedMatrix b = packedW instanceof PackedMatrix packed && packed.provider() == provider
+                && packed.blockDepth() == GemmBlocking.current().depth() ? packed
+                : provider.packB(depth, cOut, w, 0, 1, depth,
+                        (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLength(depth, cOut)));
+        float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, mPad * ldc);
+        int threads = Parallel.threads();
+        int panels = ldc / unit;
+        int colBlocks = threads > 1 && panels % threads == 0 ? threads : 1;
+        int perBlock = Math.max(ROWS, TILE_BLOCK_FLOATS / (ldc / colBlocks) / ROWS * ROWS);
+        int rowBlocks = (mPad + perBlock - 1) / perBlock;
+        if (colBlocks == 1) {
+            rowBlocks = Math.min(mPad / ROWS, (rowBlocks + threads - 1) / threads * threads);
+        }
+        int blocks = rowBlocks;
+        boolean onto = bias != null || depth == 0;
+        Parallel.forRange(colBlocks * rowBlocks, 1, (lo, hi) -> {
+            for (int task = lo; task < hi; task++) {
+                int cb = task / blocks;
+                int rb = task % blocks;
+                int j0 = panels * cb / colBlocks * unit;
+                int j1 = panels * (cb + 1) / colBlocks * unit;
+                int i0 = mPad / ROWS * rb / blocks * ROWS;
+                int i1 = mPad / ROWS * (rb + 1) / blocks * ROWS;
+                // The product accumulates onto the bias (zeros for a product with no taps left).
+                if (onto) {
+                    for (int i = i0; i < i1; i++) {
+                        for (int o = j0; o < Math.min(j1, cOut); o++) {
+                            full[i * ldc + o] = bias != null ? bias[o] : 0f;
+                        }
+                    }
+                }
+                provider.shiftedConvRowBlock(b, xs, rowBase, rowOff, i0, i1, j0, j1, full, ldc, onto);
+            }
+        });
+        // Transposed into the output planes, sixteen channels at a time (each position's run of
+        // them is one cache line of the product), then the residual and the clamp per plane.
+        Parallel.forRange(n * ((cOut + 15) / 16), copyGrain(16 * plane), (lo, hi) -> {
+            int groups = (cOut + 15) / 16;
+            for (int g = lo; g < hi; g++) {
+                int item = g / groups;
+                int o0 = g % groups * 16;
+                int o1 = Math.min(cOut, o0 + 16);
+                for (int r = 0; r < plane; r++) {
+                    int src = (item * plane + r) * ldc;
+                    for (int o = o0; o < o1; o++) {
+                        out[(item * cOut + o) * plane + r] = full[src + o];
+                    }
+                }
+                for (int o = o0; o < o1; o++) {
+                    epilogue.apply(out, (item * cOut + o) * plane, plane);
+                }
+            }
+        });
+    }
+
+    /**
+     * The float weights {@code w [cOut, cIn, kh, kw]} packed once for {@link #forward}'s products:
+     * for the shifted tiles a {@link PackedLeftMatrix}, or for their transposed form
+     * ({@link #forwardRowTiles}) a {@link PackedMatrix} of the weights transposed; for the panel
+     * GEMMs a {@link PackedLeftMatrix} where {@link Gemm#leftPackingPays}. Null when nothing would
+     * multiply by a packed copy: the 1x1 convolutions on NCHW, weights with zero taps (the forward
+     * packs the others itself), and panel products too narrow for it. Packed under the calling
+     * thread's GEMM blocking.
+     */
+    public static Object packWeights(float[] w, int n, int cIn, int h0, int w0, int[] pad, int cOut, int kh, int kw) {
         int[] p = pad == null ? new int[4] : pad;
         if (kh == 1 && kw == 1 && (p[0] | p[1] | p[2] | p[3]) == 0) {
             return null;
@@ -167,6 +432,15 @@ public final class ShiftedGemmConvKernels {
         int grid = n * (h0 + p[0] + p[1]) * width;
         int cols = grid - (kh - 1) * width - (kw - 1);
         int ck = cIn * kh * kw;
+        KernelProvider provider = KernelProvider.get();
+        if (cols > 0 && shiftedTiles(provider, cOut, cols, ck)) {
+            // With zero taps the forward packs the remaining ones itself.
+            if (keptTaps(w, cOut, ck, new int[ck]) < ck) {
+                return null;
+            }
+            return rowTilesPay(n, h0 + p[0] + p[1], width, kh, kw, provider.panelColumns())
+                    ? Gemm.packB(ck, cOut, w, 0, 1, ck) : Gemm.packA(cOut, ck, w, 0, ck, 1);
+        }
         // The first block is the widest; the forward checks each block again.
         int wide = Math.min(blockColumns(cols), grid);
         return cols > 0 && Gemm.leftPackingPays(cOut, wide, ck) ? Gemm.packA(cOut, ck, w, 0, ck, 1) : null;
@@ -503,12 +777,18 @@ public final class ShiftedGemmConvKernels {
      * copied and its padding zeroed, in one pass over the plane.
      */
     static Object padPlanes(Object x, int off, int n, int c, int h, int w, int[] pad, boolean channelMajor) {
+        return padPlanes(x, off, n, c, h, w, pad, channelMajor, 0);
+    }
+
+    /** {@link #padPlanes(Object, int, int, int, int, int, int[], boolean)} in an array at least {@code extra} elements longer. */
+    static Object padPlanes(Object x, int off, int n, int c, int h, int w, int[] pad, boolean channelMajor,
+                            int extra) {
         int hp = h + pad[0] + pad[1];
         int wp = w + pad[2] + pad[3];
         int hw = h * w;
         int plane = hp * wp;
         int first = pad[0] * wp + pad[2];
-        Object xs = ConvScratch.take(ConvScratch.PADDED, x instanceof double[], n * c * plane);
+        Object xs = ConvScratch.take(ConvScratch.PADDED, x instanceof double[], n * c * plane + extra);
         // Planes rather than items in parallel: at batch 1 there is one item.
         Parallel.forRange(n * c, copyGrain(hw), (lo, hi) -> {
             for (int q = lo; q < hi; q++) {

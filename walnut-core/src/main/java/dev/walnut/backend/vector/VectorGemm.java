@@ -101,8 +101,17 @@ final class VectorGemm {
      * to whole panels, the last one zero-padded.
      */
     static float[] packLeft(int kcMax, int m, int k, float[] a, int aOff, int aRs, int aCs) {
+        return packLeft(kcMax, m, k, a, aOff, aRs, aCs, new float[packedLeftLength(m, k)]);
+    }
+
+    /** Floats {@link #packLeft} packs an {@code m x k} A into. */
+    static int packedLeftLength(int m, int k) {
+        return Math.multiplyExact((m + MR - 1) / MR * MR, k);
+    }
+
+    /** {@link #packLeft} into {@code ap} (at least {@link #packedLeftLength} long), returned. */
+    static float[] packLeft(int kcMax, int m, int k, float[] a, int aOff, int aRs, int aCs, float[] ap) {
         int mPad = (m + MR - 1) / MR * MR;
-        float[] ap = new float[Math.multiplyExact(mPad, k)];
         for (int pc = 0; pc < k; pc += kcMax) {
             packA(a, aOff + pc * aCs, aRs, aCs, m, Math.min(kcMax, k - pc), ap, pc * mPad);
         }
@@ -201,8 +210,17 @@ final class VectorGemm {
      * and holds the same panels that {@code block} packs for it, all {@code ceil(n / NR)} of them.
      */
     static float[] packAll(int kcMax, int k, int n, float[] b, int bOff, int bRs, int bCs) {
+        return packAll(kcMax, k, n, b, bOff, bRs, bCs, new float[packedAllLength(k, n)]);
+    }
+
+    /** Floats {@link #packAll} packs a {@code k x n} B into. */
+    static int packedAllLength(int k, int n) {
+        return Math.multiplyExact(k, (n + NR - 1) / NR * NR);
+    }
+
+    /** {@link #packAll} into {@code bp} (at least {@link #packedAllLength} long), returned. */
+    static float[] packAll(int kcMax, int k, int n, float[] b, int bOff, int bRs, int bCs, float[] bp) {
         int panels = (n + NR - 1) / NR;
-        float[] bp = new float[Math.multiplyExact(k, panels * NR)];
         for (int pc = 0; pc < k; pc += kcMax) {
             packB(b, bOff + pc * bRs, bRs, bCs, Math.min(kcMax, k - pc), n, bp, pc * panels * NR);
         }

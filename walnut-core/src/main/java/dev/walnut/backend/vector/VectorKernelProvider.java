@@ -327,6 +327,74 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public PackedLeftMatrix packA(int m, int k, float[] a, int aOff, int aRs, int aCs, float[] into) {
+        if (!VECTOR_GEMM) {
+            return null;
+        }
+        int depth = GemmBlocking.current().depth();
+        float[] ap = into != null && into.length >= VectorGemm.packedLeftLength(m, k) ? into
+                : new float[VectorGemm.packedLeftLength(m, k)];
+        return packedLeftMatrix(m, k, depth, VectorGemm.packLeft(depth, m, k, a, aOff, aRs, aCs, ap));
+    }
+
+    @Override
+    public int packedLeftLength(int m, int k) {
+        return VECTOR_GEMM ? VectorGemm.packedLeftLength(m, k) : 0;
+    }
+
+    @Override
+    public PackedMatrix packB(int k, int n, float[] b, int bOff, int bRs, int bCs, float[] into) {
+        if (!VECTOR_GEMM) {
+            return packB(k, n, b, bOff, bRs, bCs);
+        }
+        int depth = GemmBlocking.current().depth();
+        int length = VectorGemm.packedAllLength(k, n);
+        float[] bp = into != null && into.length >= length ? into : new float[length];
+        return packedMatrix(k, n, VectorGemm.NR, depth, VectorGemm.packAll(depth, k, n, b, bOff, bRs, bCs, bp));
+    }
+
+    @Override
+    public int packedLength(int k, int n) {
+        return VECTOR_GEMM ? VectorGemm.packedAllLength(k, n) : super.packedLength(k, n);
+    }
+
+    @Override
+    public void shiftedConvRowBlock(PackedMatrix b, float[] xs, int[] rowBase, int[] rowOff, int i0, int i1, int j0,
+                                    int j1, float[] c, int ldc, boolean accumulate) {
+        if (!VECTOR_GEMM || b.provider() != this) {
+            super.shiftedConvRowBlock(b, xs, rowBase, rowOff, i0, i1, j0, j1, c, ldc, accumulate);
+            return;
+        }
+        if (i0 % VectorGemm.MR != 0 || j0 % VectorGemm.NR != 0) {
+            throw new IllegalArgumentException("shiftedConvRowBlock: the rectangle must start on a tile edge (rows a "
+                    + "multiple of " + VectorGemm.MR + ", columns of " + VectorGemm.NR + "), got i0=" + i0 + ", j0=" + j0);
+        }
+        VectorShiftedConv.rowBlock(b.blockDepth(), b.rows(), b.data(), (b.columns() + VectorGemm.NR - 1) / VectorGemm.NR,
+                xs, rowBase, rowOff, i0, i1, j0, j1, c, ldc, accumulate);
+    }
+
+    @Override
+    public boolean shiftedConvFits() {
+        return VECTOR_GEMM;
+    }
+
+    @Override
+    public void shiftedConvBlock(PackedLeftMatrix a, int o0, int o1, float[] xs, int xo, int[] rowOff, int q0, int q1,
+                                 float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!VECTOR_GEMM || a.provider() != this) {
+            super.shiftedConvBlock(a, o0, o1, xs, xo, rowOff, q0, q1, c, cOff, ldc, accumulate);
+            return;
+        }
+        if (o0 % VectorGemm.MR != 0 || q0 % VectorGemm.NR != 0) {
+            throw new IllegalArgumentException("shiftedConvBlock: the rectangle must start on a tile edge (rows a "
+                    + "multiple of " + VectorGemm.MR + ", columns of " + VectorGemm.NR + "), got o0=" + o0 + ", q0=" + q0);
+        }
+        int mPad = (a.rows() + VectorGemm.MR - 1) / VectorGemm.MR * VectorGemm.MR;
+        VectorShiftedConv.block(a.blockDepth(), a.depth(), a.data(), mPad, o0, o1, xs, xo, rowOff, q0, q1, c, cOff,
+                ldc, accumulate);
+    }
+
+    @Override
     public int panelColumns() {
         return VECTOR_GEMM ? VectorGemm.NR : 1;
     }

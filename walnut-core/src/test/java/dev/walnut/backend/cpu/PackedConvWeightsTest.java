@@ -73,7 +73,7 @@ class PackedConvWeightsTest {
         return out;
     }
 
-    private static float[] forward(float[] x, float[] w, PackedLeftMatrix packed, float[] bias, int n, int cIn, int h,
+    private static float[] forward(float[] x, float[] w, Object packed, float[] bias, int n, int cIn, int h,
                                    int wd, int pad, int cOut, int kh, int kw) {
         int oh = h + 2 * pad - kh + 1;
         int ow = wd + 2 * pad - kw + 1;
@@ -100,6 +100,10 @@ class PackedConvWeightsTest {
         "1, 120, 14, 14, 1, 19, 3, 3",
         // 46 columns: sgemm hands the product over transposed (C^T = B^T A^T), 64 it does not
         "1, 24, 6, 6, 1, 48, 3, 3",
+        // shifted tiles split by rows (16 panels), by columns in several blocks, rows not a whole panel
+        "1, 8, 12, 12, 1, 128, 3, 3",
+        "3, 16, 30, 30, 1, 64, 3, 3",
+        "1, 12, 9, 9, 1, 130, 3, 3",
     })
     void packedAndWidenedGiveTheBitsOfOneProductPerBlock(int n, int cIn, int h, int wd, int pad, int cOut, int kh,
                                                           int kw) {
@@ -110,13 +114,15 @@ class PackedConvWeightsTest {
         int[] p = pad == 0 ? null : new int[] {pad, pad, pad, pad};
         float[] want = oneProductPerBlock(x, w, bias, n, cIn, h, wd, pad, cOut, kh, kw);
         assertArrayEquals(want, forward(x, w, null, bias, n, cIn, h, wd, pad, cOut, kh, kw), "widened products");
-        PackedLeftMatrix packed = ShiftedGemmConvKernels.packWeights(w, n, cIn, h, wd, p, cOut, kh, kw);
-        if (packed == null) {
-            // Too narrow for the packed copy to pay; force it anyway: it must give the same bits.
-            packed = Gemm.packA(cOut, cIn * kh * kw, w, 0, cIn * kh * kw, 1);
-        }
-        if (packed != null) {
-            assertArrayEquals(want, forward(x, w, packed, bias, n, cIn, h, wd, pad, cOut, kh, kw), "packed weights");
+        Object packed = ShiftedGemmConvKernels.packWeights(w, n, cIn, h, wd, p, cOut, kh, kw);
+        int ck = cIn * kh * kw;
+        // The copy packWeights made, and both forms forced (a form the forward does not run is
+        // ignored and the weights packed per call): all must give the same bits.
+        for (Object form : new Object[] {packed, Gemm.packA(cOut, ck, w, 0, ck, 1), Gemm.packB(ck, cOut, w, 0, 1, ck)}) {
+            if (form != null) {
+                assertArrayEquals(want, forward(x, w, form, bias, n, cIn, h, wd, pad, cOut, kh, kw),
+                        "packed weights " + form.getClass().getSimpleName());
+            }
         }
         assertArrayEquals(oneProductPerBlock(x, w, null, n, cIn, h, wd, pad, cOut, kh, kw),
                 forward(x, w, packed, null, n, cIn, h, wd, pad, cOut, kh, kw), "no bias");
@@ -127,11 +133,21 @@ class PackedConvWeightsTest {
         assumeTrue(KernelProvider.get().packedLeftPays(7 * KernelProvider.get().panelColumns()),
                 "the active provider has no packed A");
         float[] w = new float[64 * 64 * 9];
+        java.util.Arrays.fill(w, 0.5f);
         assertNotNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 14, 14, new int[] {1, 1, 1, 1}, 64, 3, 3),
                 "14 x 14: 222 grid columns");
-        assertNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 7, 7, new int[] {1, 1, 1, 1}, 64, 3, 3),
-                "7 x 7: two panels, read in place");
+        Object narrow = ShiftedGemmConvKernels.packWeights(w, 1, 64, 7, 7, new int[] {1, 1, 1, 1}, 64, 3, 3);
+        if (KernelProvider.get().shiftedConvFits()) {
+            assertNotNull(narrow, "7 x 7: the shifted tiles read packed weights at any width");
+        } else {
+            assertNull(narrow, "7 x 7: two panels, read in place");
+        }
         assertNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 56, 56, null, 64, 1, 1), "1x1: straight on NCHW");
+        if (KernelProvider.get().shiftedConvFits()) {
+            java.util.Arrays.fill(w, 0, 64 * 64 * 9, 0f);
+            assertNull(ShiftedGemmConvKernels.packWeights(w, 1, 64, 14, 14, new int[] {1, 1, 1, 1}, 64, 3, 3),
+                    "zero taps: the forward packs the others itself");
+        }
     }
 
     /** Through the back end: packed on the second call with the same weights, and again after an in-place write. */
@@ -165,7 +181,7 @@ class PackedConvWeightsTest {
                 Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
         assertArrayEquals(want, second);
         PackedConvWeights made = assertInstanceOf(PackedConvWeights.class, ((CpuStorage) w).packedWeights);
-        PackedLeftMatrix packed = made.packed().get();
+        Object packed = made.packed().get();
         assertNotNull(packed, "second sight: packed");
         cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3, Double.NEGATIVE_INFINITY,
                 Double.POSITIVE_INFINITY);
