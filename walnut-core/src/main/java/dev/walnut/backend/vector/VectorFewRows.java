@@ -73,62 +73,88 @@ final class VectorFewRows {
     /**
      * Row {@code i} of C = A B over panels [q0, q1), in {@code FloatGemm.gemvRows}'s order: for each
      * element, {@code s = 0; for p: s += a[p] * b[p]} with the product rounded first, then stored.
-     * Two panels at a time, four independent sums in flight.
+     * Two panels at a time, four independent sums in flight. The sums go through C (or a scratch
+     * panel past n) between k blocks, which is exact; vector sums carried across the block loop
+     * instead ran six times slower on JDK 17 (C2 did not keep them in registers there).
      */
     static void dotOrder(int q0, int q1, int k, int n, int kcMax, float[] a, int aOff, int aCs, float[] bp,
                          float[] c, int cOff) {
         int panels = (n + NR - 1) / NR;
-        int q = q0;
-        for (; q + 2 <= q1; q += 2) {
-            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-            FloatVector s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+        int whole = n / NR;
+        float[] scratch = SCRATCH.get();
+        for (int q = q0; q < q1; q += 2) {
+            boolean two = q + 1 < q1;
+            int last = two ? q + 1 : q;
+            int j0 = q * NR;
+            boolean inPlace = last < whole;
+            float[] dst = inPlace ? c : scratch;
+            int d = inPlace ? cOff + j0 : 0;
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 int bo = pc * panels * NR + q * kc * NR;
-                int bo2 = bo + kc * NR;
-                for (int p = 0, ai = aOff + pc * aCs; p < kc; p++, ai += aCs) {
-                    FloatVector x = FloatVector.broadcast(S, a[ai]);
-                    int bi = bo + p * NR;
-                    int bi2 = bo2 + p * NR;
-                    // The product is the receiver of the add: its class is exact (see VectorGemm.kernel).
-                    s0 = x.mul(FloatVector.fromArray(S, bp, bi)).add(s0);
-                    s1 = x.mul(FloatVector.fromArray(S, bp, bi + L)).add(s1);
-                    s2 = x.mul(FloatVector.fromArray(S, bp, bi2)).add(s2);
-                    s3 = x.mul(FloatVector.fromArray(S, bp, bi2 + L)).add(s3);
+                if (two) {
+                    dot2(kc, a, aOff + pc * aCs, aCs, bp, bo, bo + kc * NR, pc == 0, dst, d);
+                } else {
+                    dot1(kc, a, aOff + pc * aCs, aCs, bp, bo, pc == 0, dst, d);
                 }
             }
-            int j0 = q * NR;
-            store(s0, s1, c, cOff + j0, Math.min(NR, n - j0));
-            store(s2, s3, c, cOff + j0 + NR, Math.min(NR, n - j0 - NR));
-        }
-        if (q < q1) {
-            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-            for (int pc = 0; pc < k; pc += kcMax) {
-                int kc = Math.min(kcMax, k - pc);
-                int bo = pc * panels * NR + q * kc * NR;
-                for (int p = 0, ai = aOff + pc * aCs; p < kc; p++, ai += aCs) {
-                    FloatVector x = FloatVector.broadcast(S, a[ai]);
-                    int bi = bo + p * NR;
-                    s0 = x.mul(FloatVector.fromArray(S, bp, bi)).add(s0);
-                    s1 = x.mul(FloatVector.fromArray(S, bp, bi + L)).add(s1);
-                }
+            if (!inPlace) {
+                System.arraycopy(scratch, 0, c, cOff + j0, Math.min((two ? 2 : 1) * NR, n - j0));
             }
-            int j0 = q * NR;
-            store(s0, s1, c, cOff + j0, Math.min(NR, n - j0));
         }
     }
 
-    /** Stores the panel's {@code nr} valid columns (the rest are B's zero padding). */
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int co, int nr) {
-        if (nr == NR) {
-            // Stored as 1 * v: a vector of exact class (see VectorGemm.kernel), and the bits of v.
-            ONE.mul(v0).intoArray(c, co);
-            ONE.mul(v1).intoArray(c, co + L);
+    /** Per-thread panel pair for {@link #dotOrder}'s sums past n (C has no room for the padding there). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * NR]);
+
+    /** Two panels (B at {@code bo}, {@code bo2}) of one k block, the sums from zero or from {@code d[dOff ..]}, stored there. */
+    private static void dot2(int kc, float[] a, int ao, int aCs, float[] bp, int bo, int bo2, boolean first,
+                             float[] d, int dOff) {
+        FloatVector s0, s1, s2, s3;
+        if (first) {
+            s0 = FloatVector.zero(S);
+            s1 = FloatVector.zero(S);
+            s2 = FloatVector.zero(S);
+            s3 = FloatVector.zero(S);
         } else {
-            for (int j = 0; j < nr; j++) {
-                c[co + j] = j < L ? v0.lane(j) : v1.lane(j - L);
-            }
+            s0 = FloatVector.fromArray(S, d, dOff);
+            s1 = FloatVector.fromArray(S, d, dOff + L);
+            s2 = FloatVector.fromArray(S, d, dOff + NR);
+            s3 = FloatVector.fromArray(S, d, dOff + NR + L);
         }
+        for (int p = 0, ai = ao, bi = bo, bi2 = bo2; p < kc; p++, ai += aCs, bi += NR, bi2 += NR) {
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            // The product is the receiver of the add: its class is exact (see VectorGemm.kernel).
+            s0 = x.mul(FloatVector.fromArray(S, bp, bi)).add(s0);
+            s1 = x.mul(FloatVector.fromArray(S, bp, bi + L)).add(s1);
+            s2 = x.mul(FloatVector.fromArray(S, bp, bi2)).add(s2);
+            s3 = x.mul(FloatVector.fromArray(S, bp, bi2 + L)).add(s3);
+        }
+        // Stored as 1 * s: a vector of exact class, and the bits of s.
+        ONE.mul(s0).intoArray(d, dOff);
+        ONE.mul(s1).intoArray(d, dOff + L);
+        ONE.mul(s2).intoArray(d, dOff + NR);
+        ONE.mul(s3).intoArray(d, dOff + NR + L);
+    }
+
+    /** {@link #dot2} for one panel. */
+    private static void dot1(int kc, float[] a, int ao, int aCs, float[] bp, int bo, boolean first, float[] d,
+                             int dOff) {
+        FloatVector s0, s1;
+        if (first) {
+            s0 = FloatVector.zero(S);
+            s1 = FloatVector.zero(S);
+        } else {
+            s0 = FloatVector.fromArray(S, d, dOff);
+            s1 = FloatVector.fromArray(S, d, dOff + L);
+        }
+        for (int p = 0, ai = ao, bi = bo; p < kc; p++, ai += aCs, bi += NR) {
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            s0 = x.mul(FloatVector.fromArray(S, bp, bi)).add(s0);
+            s1 = x.mul(FloatVector.fromArray(S, bp, bi + L)).add(s1);
+        }
+        ONE.mul(s0).intoArray(d, dOff);
+        ONE.mul(s1).intoArray(d, dOff + L);
     }
 
     /**
