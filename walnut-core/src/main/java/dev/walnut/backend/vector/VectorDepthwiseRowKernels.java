@@ -332,9 +332,9 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         int ow = g.outW();
         int y1 = Math.min(g.h(), (i1 - 1) * sh - g.padH() + kh);
         for (int y = Math.max(0, i0 * sh - g.padH()); y < y1; y++) {
-            for (int c = 0, from = xOff + y * wd, to = (y + g.padH()) * wp + g.padW(); c < wd; c++) {
-                p[to + c] = x[from + c];
-            }
+            // Not an element loop: C2 left that scalar, with its bounds checks, a third of a
+            // 14 x 14 layer's time.
+            System.arraycopy(x, xOff + y * wd, p, (y + g.padH()) * wp + g.padW(), wd);
         }
         int tmp = p.length - 3 * L;
         int through = Math.max(i0, i1 - (L + ow - 1) / ow + 1); // rows [through, i1) would spill past the block
@@ -422,7 +422,39 @@ public final class VectorDepthwiseRowKernels extends DepthwiseRowKernels {
         FloatVector lo = FloatVector.broadcast(S, min);
         FloatVector hi = FloatVector.broadcast(S, max);
         int last = j1 - L;
-        for (int r = 0; r < rows; r++, r0 += inStep, r1 += inStep, r2 += inStep, o += outStep) {
+        int r = 0;
+        if (j1 - j0 == L) {
+            // One vector per row (the narrow planes): two rows per step, so that two chains of
+            // nine dependent FMAs are in flight instead of one. Each output's sum is the same;
+            // row r is stored before row r + 1, whose store overwrites the lanes row r spilled.
+            int j = j0;
+            for (; r + 2 <= rows; r += 2, r0 += 2 * inStep, r1 += 2 * inStep, r2 += 2 * inStep, o += 2 * outStep) {
+                int q0 = r0 + inStep;
+                int q1 = r1 + inStep;
+                int q2 = r2 + inStep;
+                FloatVector acc = FloatVector.fromArray(S, x, r0 + j).fma(w0, b);
+                FloatVector bcc = FloatVector.fromArray(S, x, q0 + j).fma(w0, b);
+                acc = FloatVector.fromArray(S, x, r0 + j + 1).fma(w1, acc);
+                bcc = FloatVector.fromArray(S, x, q0 + j + 1).fma(w1, bcc);
+                acc = FloatVector.fromArray(S, x, r0 + j + 2).fma(w2, acc);
+                bcc = FloatVector.fromArray(S, x, q0 + j + 2).fma(w2, bcc);
+                acc = FloatVector.fromArray(S, x, r1 + j).fma(w3, acc);
+                bcc = FloatVector.fromArray(S, x, q1 + j).fma(w3, bcc);
+                acc = FloatVector.fromArray(S, x, r1 + j + 1).fma(w4, acc);
+                bcc = FloatVector.fromArray(S, x, q1 + j + 1).fma(w4, bcc);
+                acc = FloatVector.fromArray(S, x, r1 + j + 2).fma(w5, acc);
+                bcc = FloatVector.fromArray(S, x, q1 + j + 2).fma(w5, bcc);
+                acc = FloatVector.fromArray(S, x, r2 + j).fma(w6, acc);
+                bcc = FloatVector.fromArray(S, x, q2 + j).fma(w6, bcc);
+                acc = FloatVector.fromArray(S, x, r2 + j + 1).fma(w7, acc);
+                bcc = FloatVector.fromArray(S, x, q2 + j + 1).fma(w7, bcc);
+                acc = FloatVector.fromArray(S, x, r2 + j + 2).fma(w8, acc);
+                bcc = FloatVector.fromArray(S, x, q2 + j + 2).fma(w8, bcc);
+                acc.max(lo).min(hi).intoArray(out, o + j);
+                bcc.max(lo).min(hi).intoArray(out, o + outStep + j);
+            }
+        }
+        for (; r < rows; r++, r0 += inStep, r1 += inStep, r2 += inStep, o += outStep) {
             for (int k = j0; k < j1; k += L) {
                 int j = Math.min(k, last);
                 FloatVector acc = FloatVector.fromArray(S, x, r0 + j).fma(w0, b);
