@@ -1209,7 +1209,7 @@ public final class CpuBackend implements Backend {
         boolean dotOrder = single && pl.dotOrder();
         int unit = p.columnUnit();
         int units = (n + unit - 1) / unit;
-        int grain = Math.max(1, FEW_ROWS_GRAIN / Math.max(1, p.rows() * unit));
+        int grain = (int) Math.max(1, FEW_ROWS_GRAIN / Math.max(1L, (long) p.rows() * unit));
         int xo = lx.offset();
         int xRs = lx.strides()[0];
         int xCs = lx.strides()[1];
