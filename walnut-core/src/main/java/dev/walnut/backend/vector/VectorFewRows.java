@@ -189,7 +189,7 @@ final class VectorFewRows {
         finish(c30, c31, add, c, co + 3 * ldc, nr);
     }
 
-    /** {@link #rows4} for two rows; with {@code aRs} and {@code ldc} 0, one row (computed twice over, stored once more). */
+    /** {@link #rows4} for two rows; with {@code aRs} and {@code ldc} 0, one row (its sums computed twice, stored once). */
     private static void rows2(int kc, float[] a, int ao, int aRs, int aCs, float[] bp, int bo, boolean add,
                               float[] c, int co, int ldc, int nr) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
