@@ -1103,16 +1103,34 @@ public final class CpuBackend implements Backend {
                 l2, decay, beta1, beta2, eps, stepSize, sqrtBias2);
     }
 
+    /**
+     * Where the GEMM packs (batches of 2 and up, see {@link Gemm#packingPays}) and, where the
+     * provider has the kernel, for a single row too: its matrix-vector product then reads the
+     * packed weight once, along rows of C, instead of taking dot products along k.
+     */
     @Override
     public boolean packingPays(int m, int n, int k) {
-        return Gemm.packingPays(m, n, k);
+        return Gemm.packingPays(m, n, k) || Gemm.fewRowsPay(m, n, k);
+    }
+
+    /**
+     * A linear layer's packed weight, and whether its k is contiguous ({@code dotOrder}): one row
+     * times such a B is what {@link Gemm#sgemm} computes by dot products along k, so a single
+     * row through the packed copy keeps that summation order (see {@link #linearPackedInto}).
+     */
+    private record PackedLinear(PackedMatrix matrix, boolean dotOrder) implements Packed {
+        @Override
+        public long bytes() {
+            return matrix.bytes();
+        }
     }
 
     @Override
     public Packed packTransposed(Storage w, Layout lw) {
         // B = W^T: element (p, j) is W[j, p].
         int[] s = lw.strides();
-        return Gemm.packB(lw.shape()[1], lw.shape()[0], (float[]) a(w), lw.offset(), s[1], s[0]);
+        return new PackedLinear(Gemm.packB(lw.shape()[1], lw.shape()[0], (float[]) a(w), lw.offset(), s[1], s[0]),
+                s[1] == 1);
     }
 
     @Override
@@ -1127,7 +1145,8 @@ public final class CpuBackend implements Backend {
                                  int outOff) {
         int m = lx.shape()[0];
         float[] o = (float[]) a(out);
-        PackedMatrix p = (PackedMatrix) w;
+        PackedLinear pl = (PackedLinear) w;
+        PackedMatrix p = pl.matrix();
         if (m == 0 || n == 0 || p.rows() == 0) {
             if (bias != null) {
                 fillBias(o, outOff, n, (float[]) a(bias), lb, 0, m, 0, n);
@@ -1146,6 +1165,10 @@ public final class CpuBackend implements Backend {
         // output afterwards read a feed-forward layer's [rows, 4d] from memory again).
         float[] xa = (float[]) a(x);
         float[] bd = bias == null ? null : (float[]) a(bias);
+        if (m <= p.provider().packedFewRows()) {
+            linearFewRows(m, xa, lx, pl, n, bd, lb, relu, o, outOff);
+            return;
+        }
         int block = Math.max(1, GemmBlocking.current().rows());
         Gemm.forPackedBlocks(m, p, (r0, r1, c0, c1) -> {
             for (int i = r0; i < r1; i += block) {
@@ -1158,6 +1181,55 @@ public final class CpuBackend implements Backend {
                 if (relu) {
                     reluBlock(o, outOff, n, i, i1, c0, c1);
                 }
+            }
+        });
+    }
+
+    /**
+     * B floats a thread's share of a few-row product reads at least (256 KB): below that, waking
+     * the team costs about what the split saves.
+     */
+    private static final int FEW_ROWS_GRAIN = 1 << 16;
+
+    /**
+     * {@link #linearPackedInto} for fewer rows than the provider's register tile: matrix-vector
+     * products, split across threads by panels of columns (the rows are too few to split), each
+     * thread writing the bias, the product and the ReLU of its own columns. Each element keeps
+     * the bits of the path it replaces: from two rows on, the packed GEMM's (bias first, then the
+     * product's k blocks); for a single row, which never took the packed GEMM, the unpacked
+     * {@code matmul + add}'s: the product (by dot products along k when the weight's k is
+     * contiguous, as {@code Gemm.sgemm} computes it, else in the packed GEMM's k blocks), then
+     * the bias added to it.
+     */
+    private static void linearFewRows(int m, float[] xa, Layout lx, PackedLinear pl, int n, float[] bd, Layout lb,
+                                      boolean relu, float[] o, int outOff) {
+        PackedMatrix p = pl.matrix();
+        KernelProvider provider = p.provider();
+        boolean single = m == 1;
+        boolean dotOrder = single && pl.dotOrder();
+        int unit = p.columnUnit();
+        int units = (n + unit - 1) / unit;
+        int grain = (int) Math.max(1, FEW_ROWS_GRAIN / Math.max(1L, (long) p.rows() * unit));
+        int xo = lx.offset();
+        int xRs = lx.strides()[0];
+        int xCs = lx.strides()[1];
+        Parallel.forRange(units, grain, (lo, hi) -> {
+            int c0 = lo * unit;
+            int c1 = Math.min(n, hi * unit);
+            boolean biasFirst = bd != null && !single;
+            if (biasFirst) {
+                fillBias(o, outOff, n, bd, lb, 0, m, c0, c1);
+            }
+            provider.sgemmPackedFewRows(0, m, c0, c1, xa, xo, xRs, xCs, p, o, outOff, n, biasFirst, dotOrder);
+            if (bd != null && single) {
+                int bo = lb.offset();
+                int bs = lb.strides()[0];
+                for (int j = c0; j < c1; j++) {
+                    o[outOff + j] = o[outOff + j] + bd[bo + j * bs];
+                }
+            }
+            if (relu) {
+                reluBlock(o, outOff, n, 0, m, c0, c1);
             }
         });
     }

@@ -548,8 +548,18 @@ final class DoubleGemm {
             }
             store4(y, yOff + i * ys, ys, alpha, s0, s1, s2, s3, accumulate);
         }
+        // The last rows, one at a time, in the same order as the four-row loop: so every row's
+        // bits are the same whichever chunk of a thread split it falls in, and the same as the
+        // vector provider's matrix-vector product over a packed weight (VectorFewRows.dotOrder),
+        // which a linear layer runs at batch 1. (Four partial sums per row, which these rows
+        // used to get, made a row's bits depend on the split.)
         for (; i < hi; i++) {
-            storeOne(y, yOff + i * ys, alpha * dot(k, a, aOff + i * aRs, 1, x, xOff, 1), accumulate);
+            int a0 = aOff + i * aRs;
+            double s0 = 0.0;
+            for (int p = 0; p < k; p++) {
+                s0 += a[a0 + p] * x[xOff + p];
+            }
+            storeOne(y, yOff + i * ys, alpha * s0, accumulate);
         }
     }
 

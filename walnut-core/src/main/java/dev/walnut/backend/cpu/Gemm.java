@@ -171,6 +171,20 @@ public final class Gemm {
     }
 
     /**
+     * Whether a B packed once pays for {@code C[m x n]} with depth {@code k} where {@link #packingPays}
+     * does not hold, through the active provider's few-row kernel
+     * ({@link KernelProvider#sgemmPackedFewRows}): a single row (m = 1) wide and deep enough that
+     * {@link #sgemm} would neither run it as a tiny product nor hand it to the native provider.
+     * Then reading the packed B along C's rows beats the dot products along k that sgemm takes
+     * for it, which C2 leaves scalar.
+     */
+    public static boolean fewRowsPay(int m, int n, int k) {
+        long work = (long) m * n * k;
+        return m >= 1 && m <= KernelProvider.get().packedFewRows() && n >= MIN_ROW && work > TINY
+                && (PROVIDER == null || work < PROVIDER.minWork());
+    }
+
+    /**
      * Packs {@code B[k x n]} (element (p, j) at {@code b[bOff + p*bRs + j*bCs]}) once, in the active
      * {@link KernelProvider}'s layout, for any number of {@link #sgemmPacked} calls.
      */

@@ -188,6 +188,33 @@ public abstract class KernelProvider {
                                           int aCs, PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate);
 
     /**
+     * The most rows of A that {@link #sgemmPackedFewRows} takes, 0 where it has no such kernel
+     * (the scalar provider: its packed B is a plain row-major copy, and its GEMM path for one row,
+     * dot products along k, is what the caller falls back to).
+     */
+    public int packedFewRows() {
+        return 0;
+    }
+
+    /**
+     * Rows {@code [r0, r1)} (at most {@link #packedFewRows()} of them) x columns {@code [c0, c1)}
+     * of {@code C (=|+=) A * B} with B packed by this provider's {@link #packB}, on the calling
+     * thread, as matrix-vector products that read B once for all the rows; {@code c0} is a
+     * multiple of {@link PackedMatrix#columnUnit()}, and so is {@code c1} unless it is n. With
+     * {@code dotOrder} false, each element of C gets the bits {@link #sgemmPackedBlock} gives it
+     * (alpha 1); with it true (and {@code accumulate} false), the bits of the dot product
+     * {@link Gemm#sgemm} computes for a single row of A times a B whose k is contiguous: one sum
+     * in k order, each product rounded before it is added.
+     *
+     * @throws UnsupportedOperationException from a provider without the kernel
+     */
+    public void sgemmPackedFewRows(int r0, int r1, int c0, int c1, float[] a, int aOff, int aRs, int aCs,
+                                   PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate, boolean dotOrder) {
+        throw new UnsupportedOperationException("sgemmPackedFewRows: the " + description()
+                + " provider has no few-row kernel; check packedFewRows first");
+    }
+
+    /**
      * Whether {@link Gemm#sgemm} should hand this provider a narrow product ({@code n} below 256
      * columns, fewer than its {@code m} rows) transposed, as {@code C^T = B^T A^T}, so that the
      * rows the kernel vectorizes along are the long side. {@code k} is the product's depth and

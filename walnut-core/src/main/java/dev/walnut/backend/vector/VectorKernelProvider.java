@@ -316,6 +316,37 @@ public final class VectorKernelProvider extends KernelProvider {
                 ldc, accumulate);
     }
 
+    /** Fewer rows than one register tile: those run as matrix-vector products ({@link VectorFewRows}). */
+    @Override
+    public int packedFewRows() {
+        return VECTOR_GEMM ? VectorGemm.MR - 1 : 0;
+    }
+
+    @Override
+    public void sgemmPackedFewRows(int r0, int r1, int c0, int c1, float[] a, int aOff, int aRs, int aCs,
+                                   PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate, boolean dotOrder) {
+        checkOwnLayout(b);
+        int n = b.columns();
+        if (r1 - r0 > packedFewRows() || c0 % VectorGemm.NR != 0 || c1 != n && c1 % VectorGemm.NR != 0
+                || dotOrder && accumulate) {
+            throw new IllegalArgumentException("sgemmPackedFewRows: rows [" + r0 + ", " + r1 + ") x columns [" + c0
+                    + ", " + c1 + ") of " + n + (dotOrder && accumulate ? ", accumulating in dot order" : "")
+                    + ": expected at most " + packedFewRows() + " rows and columns on panel edges (multiples of "
+                    + VectorGemm.NR + ")");
+        }
+        int q0 = c0 / VectorGemm.NR;
+        int q1 = (c1 + VectorGemm.NR - 1) / VectorGemm.NR;
+        if (dotOrder) {
+            for (int i = r0; i < r1; i++) {
+                VectorFewRows.dotOrder(q0, q1, b.rows(), n, b.blockDepth(), a, aOff + i * aRs, aCs, b.data(), c,
+                        cOff + i * ldc);
+            }
+        } else {
+            VectorFewRows.blocked(r0, r1, q0, q1, b.rows(), n, b.blockDepth(), a, aOff, aRs, aCs, b.data(), c, cOff,
+                    ldc, accumulate);
+        }
+    }
+
     /** The panels {@link #sgemmBlock} packs A into, for every k block and row block, packed once. */
     @Override
     public PackedLeftMatrix packA(int m, int k, float[] a, int aOff, int aRs, int aCs) {

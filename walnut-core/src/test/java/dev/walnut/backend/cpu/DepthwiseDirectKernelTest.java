@@ -84,7 +84,7 @@ class DepthwiseDirectKernelTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0}x{1} stride {2}")
-    @CsvSource({"112, 112, 1", "14, 14, 1", "7, 7, 1", "28, 28, 2", "30, 61, 2", "9, 9, 1"})
+    @CsvSource({"112, 112, 1", "14, 14, 1", "7, 7, 1", "28, 28, 2", "30, 61, 2", "9, 9, 1", "14, 14, 2", "15, 15, 2"})
     void rowBlocksWriteTheirRowsOnly(int h, int w, int s) {
         DepthwiseRowKernels v = vectorKernels();
         var g = new DepthwiseConvKernels.Geometry(1, 1, 1, h, w, 3, 3, s, s, 1, 1, 1, 1);
@@ -127,7 +127,11 @@ class DepthwiseDirectKernelTest {
     @CsvSource({
             "112, 112, 3, 1, 1, 1, 1", "56, 56, 3, 2, 2, 1, 1", "14, 14, 3, 1, 1, 1, 1", "7, 7, 3, 2, 2, 1, 1",
             "9, 41, 3, 2, 2, 0, 0", "11, 45, 3, 1, 2, 2, 2", "10, 38, 5, 3, 1, 2, 1", "8, 50, 1, 1, 2, 0, 1",
-            "12, 36, 2, 2, 1, 1, 0", "12, 37, 5, 1, 2, 2, 1", "6, 67, 3, 2, 2, 1, 1", "5, 9, 4, 1, 1, 2, 1"})
+            "12, 36, 2, 2, 1, 1, 0", "12, 37, 5, 1, 2, 2, 1", "6, 67, 3, 2, 2, 1, 1", "5, 9, 4, 1, 1, 2, 1",
+            // Narrow stride-2 planes whose outputs fit half a vector (8 lanes with AVX-512, 4
+            // with AVX2) or just do not, odd and even output heights (pairs of rows and one).
+            "14, 14, 3, 2, 2, 1, 1", "15, 15, 3, 2, 2, 1, 1", "16, 16, 3, 2, 2, 1, 1", "17, 17, 3, 2, 2, 1, 1",
+            "8, 8, 3, 2, 2, 1, 1", "9, 9, 3, 2, 2, 1, 1", "13, 6, 3, 2, 2, 1, 1"})
     void directKernelGivesTheBitsOfAScalarFmaChain(int h, int w, int kh, int sh, int sw, int ph, int pw) {
         DepthwiseRowKernels v = vectorKernels();
         var g = new DepthwiseConvKernels.Geometry(1, 1, 1, h, w, kh, 3, sh, sw, ph, pw, 1, 1);
