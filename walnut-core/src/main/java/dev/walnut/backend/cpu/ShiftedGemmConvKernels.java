@@ -53,12 +53,13 @@ public final class ShiftedGemmConvKernels {
     private static final int MIN_SPLIT_PANELS = 8;
     /**
      * Most whole-tile grid positions per output before {@link #forwardTiles} computes the outputs
-     * only ({@link #forwardRowTiles}). resnet18 at batch 1: 56 x 56 (1.04) stays on the grid; 28 x 28
-     * (1.10), 14 x 14 (1.14) and 7 x 7 (1.31) do not, nor any layer at batch 8 (1.07 to 1.63: the
-     * padding rows between images). One thread, tiles alone (ms, grid vs transposed): 64ch@56 1.43
-     * vs 1.38, 128ch@28 1.49 vs 1.32, 256ch@14 1.36-1.69 vs 1.36-1.51, 512ch@7 1.89 vs 1.87.
+     * only ({@link #forwardRowTiles}). resnet18: 56 x 56 (1.04 at batch 1, 1.07 at batch 8) stays on
+     * the grid; 28 x 28 (1.10), 14 x 14 (1.14) and 7 x 7 (1.31; 1.63 at batch 8, the padding rows
+     * between images) do not. One thread, tiles alone (ms, grid vs transposed): 64ch@56 1.43 vs
+     * 1.38, 128ch@28 1.49 vs 1.32, 256ch@14 1.36-1.69 vs 1.36-1.51, 512ch@7 1.89 vs 1.87; in the
+     * batch-8 model 64ch@56 14.2-14.5 vs 14.8-15.4, 128ch@28 13.9-14.2 vs 12.8-13.2.
      */
-    private static final double ROW_TILES_WASTE = 1.05;
+    private static final double ROW_TILES_WASTE = 1.08;
     /** Most floats of a column block's C rectangle in {@link #forwardTiles}: 256 KB, a quarter of L2. */
     private static final int TILE_BLOCK_FLOATS = 1 << 16;
 
