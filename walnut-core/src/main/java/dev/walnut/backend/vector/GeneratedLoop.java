@@ -16,8 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * and a branch per vector would box the vectors on JDK 17 (see {@code VectorMath.tanhLarge}). So
  * {@link #fast} runs the cheap forms without looking, folds every cheap form's argument into
  * range accumulators, and says at the end of a chunk whether any lane left its range; that chunk
- * is then run again by {@link #general}, and so is the rest of the range: data that once needs
- * the general form probably needs it again, and this bounds the wasted work to one chunk.
+ * is then run again by {@link #general}, and so is the rest of the range and the next
+ * {@link #SKIP_AFTER_FAILURE} calls: data that once needs the general form probably needs it
+ * again, and this bounds the wasted work to one chunk in that many calls.
  */
 abstract class GeneratedLoop implements FusedLoop {
     /** The species every generated loop computes in (the one {@link VectorMath} uses). */
@@ -28,9 +29,19 @@ abstract class GeneratedLoop implements FusedLoop {
     /** Elements per call of {@link #fast}: its fixed cost (loads of the inputs' arrays, the range check) is then small. */
     static final int CHUNK = 8192;
 
+    /** Calls that skip {@link #fast} after one whose chunk failed its range check. */
+    static final int SKIP_AFTER_FAILURE = 64;
+
     private int step;
     private boolean hasFast;
     private String program;
+    /**
+     * Calls left that go straight to {@link #general}: data that fails the range check once
+     * probably fails it on the next calls too, and a {@link #fast} that runs only for one chunk
+     * per call is seldom compiled by C2 (so runs slowly, boxing its vectors). Racy on purpose:
+     * any value a thread reads is a valid count.
+     */
+    private int skipFast;
 
     /** Set once by the generator, before the loop is published. */
     final GeneratedLoop init(int step, boolean hasFast, String program) {
@@ -54,10 +65,17 @@ abstract class GeneratedLoop implements FusedLoop {
     public final int run(float[][] in, int[] offsets, float[] out, int lo, int hi) {
         int end = lo + (hi - lo) / step * step;
         boolean cheap = hasFast;
+        if (cheap && skipFast > 0) {
+            skipFast--;
+            cheap = false;
+        }
         for (int start = lo; start < end; ) {
             int stop = Math.min(end, start + CHUNK);
             if (!cheap || fast(in, offsets, out, start, stop) != 0) {
-                cheap = false;
+                if (cheap) {
+                    skipFast = SKIP_AFTER_FAILURE;
+                    cheap = false;
+                }
                 general(in, offsets, out, start, stop);
             }
             start = stop;

@@ -170,14 +170,19 @@ final class LoopGenerator {
     /** The loop's float species ({@code GeneratedLoop.S}) or int species ({@code GeneratedLoop.IS}) as an argument. */
     private enum Species { FLOAT, INT }
 
-    /** Range accumulators of one cheap-form site in {@link #fast}: max (and min) of |x|'s bits, and their limits. */
-    private record Site(int maxSlot, int minSlot, int maxBits, int minBits) {
+    /**
+     * A cheap-form site of {@link #fast}: the range of |x|'s bits (as ints, which order
+     * non-negative floats as floats, with NaN above infinity) where the cheap form gives the
+     * general form's bits; {@code minBits} 0 when there is no lower limit.
+     */
+    private record Site(int maxBits, int minBits) {
     }
 
     private int[] arrays;
     private int[] offsets;
     private int[] scalars;
     private int q;
+    private int bad;
     private final List<Site> sites = new ArrayList<>();
     private Map<Integer, Site> siteOfStep;
 
@@ -241,24 +246,20 @@ final class LoopGenerator {
                 if (p.kind(k) != ElementwiseProgram.UNARY || (p.op(k) != UnaryOp.EXP && p.op(k) != UnaryOp.TANH)) {
                     continue;
                 }
-                boolean tanh = p.op(k) == UnaryOp.TANH;
-                invokeStatic(IntVector.class, "zero", Species.INT);
-                int max = c.newLocal(IntVector.class);
-                c.astore(max);
-                int min = -1;
-                if (tanh) {
-                    invokeStatic(IntVector.class, "broadcast", Species.INT, Integer.MAX_VALUE);
-                    min = c.newLocal(IntVector.class);
-                    c.astore(min);
-                }
                 // exp: |x| <= 86 lies inside expOneScale's [-86, 88]; tanh: |x| in [0.625, 43] (tanhLarge).
-                Site s = tanh
-                        ? new Site(max, min, Float.floatToRawIntBits(VectorMath.TANH_LARGE_HI),
+                Site s = p.op(k) == UnaryOp.TANH
+                        ? new Site(Float.floatToRawIntBits(VectorMath.TANH_LARGE_HI),
                                 Float.floatToRawIntBits(VectorMath.TANH_SMALL))
-                        : new Site(max, -1, Float.floatToRawIntBits(-VectorMath.EXP_ONE_SCALE_LO), 0);
+                        : new Site(Float.floatToRawIntBits(-VectorMath.EXP_ONE_SCALE_LO), 0);
                 sites.add(s);
                 siteOfStep.put(k, s);
             }
+            // The count of vectors with a lane out of its site's range: an int carried around
+            // the loop, not a vector (a vector loop phi lost its exact class in some C2
+            // compilations, and every vector of the loop was then boxed).
+            c.ldc(0);
+            bad = c.newLocal(int.class);
+            c.istore(bad);
         }
         c.iload(4);
         q = c.newLocal(int.class);
@@ -279,38 +280,11 @@ final class LoopGenerator {
             return;
         }
         if (sites.isEmpty()) {
-            c.ldc(1);
-            c.ireturn();
-            return;
-        }
-        // bad = OR over sites of (limit - max) >>> 31 | (min - limit) >>> 31: no branch, so no
-        // more frames. All values are bits of |x| (>= 0), so the differences cannot overflow.
-        c.ldc(0);
-        for (Site s : sites) {
-            c.ldc(s.maxBits());
-            c.aload(s.maxSlot());
-            reduce(s.maxSlot(), "MAX");
-            c.isub();
-            c.ldc(31);
-            c.iushr();
-            c.ior();
-            if (s.minSlot() >= 0) {
-                c.aload(s.minSlot());
-                reduce(s.minSlot(), "MIN");
-                c.ldc(s.minBits());
-                c.isub();
-                c.ldc(31);
-                c.iushr();
-                c.ior();
-            }
+            c.ldc(1); // never called: without sites the driver runs general only
+        } else {
+            c.iload(bad);
         }
         c.ireturn();
-    }
-
-    /** {@code acc.reduceLanes(op)} with acc already on the stack. */
-    private void reduce(int slot, String op) {
-        c.getstatic(operator(op));
-        c.invoke(IntVector.class, method(IntVector.class, "reduceLanes", new Object[] {new Op(op)}));
     }
 
     private boolean isBroadcast(int input) {
@@ -440,22 +414,20 @@ final class LoopGenerator {
         return shared(slot, FloatVector.class);
     }
 
-    /** Folds |x|'s bits into the site's range accumulators. */
+    /** Adds to {@link #bad} the unrolled vectors with a lane of |x| outside the site's range. */
     private void track(V x, Site s) {
         V bits = call(call(x, "reinterpretAsInts"), "and", 0x7FFFFFFF);
-        Method max = method(IntVector.class, "max", new Object[] {bits});
-        Method min = method(IntVector.class, "min", new Object[] {bits});
+        V out = call(bits, "compare", new Op("GT"), s.maxBits());
+        if (s.minBits() != 0) {
+            out = call(out, "or", call(bits, "compare", new Op("LT"), s.minBits()));
+        }
+        Method any = method(out.type(), "anyTrue", new Object[0]);
         for (int u = 0; u < unroll; u++) {
-            c.aload(s.maxSlot());
-            c.aload(bits.slots()[u]);
-            c.invoke(IntVector.class, max);
-            c.astore(s.maxSlot());
-            if (s.minSlot() >= 0) {
-                c.aload(s.minSlot());
-                c.aload(bits.slots()[u]);
-                c.invoke(IntVector.class, min);
-                c.astore(s.minSlot());
-            }
+            c.iload(bad);
+            c.aload(out.slots()[u]);
+            c.invoke(out.type(), any);
+            c.iadd();
+            c.istore(bad);
         }
     }
 
@@ -600,15 +572,6 @@ final class LoopGenerator {
             }
         }
         return true;
-    }
-
-    /** A static call whose result is left on the stack. */
-    private void invokeStatic(Class<?> owner, String name, Object... args) {
-        Method m = method(owner, name, args);
-        for (Object a : args) {
-            push(a, 0);
-        }
-        c.invoke(owner, m);
     }
 
     private void push(Object a, int u) {
