@@ -17,6 +17,11 @@ import java.util.Arrays;
  * result does not depend on how many threads were free). A block's registers stay in L1/L2, so a chain of ten ops streams its
  * inputs and output through memory once instead of ten times, and gives the same bits as the ops
  * run one by one. Large outputs split across {@link Parallel}, each range with its own registers.
+ *
+ * <p>Where the active {@link KernelProvider} compiles the program into a loop over whole vectors
+ * ({@link KernelProvider#fusedLoop}: the Vector API provider writes a hidden class per program)
+ * and every input is contiguous or one element, each range runs that loop instead and the
+ * interpreter computes only the range's last partial step; the bits are the same.
  */
 final class FloatFusedElementwise {
     private FloatFusedElementwise() {
@@ -98,7 +103,7 @@ final class FloatFusedElementwise {
      * chunk before it learns that the chunk must be run again).
      */
     static FusedLoop loopFor(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] mode, int n, float[] out,
-                     int[] offsets) {
+                            int[] offsets) {
         int inputs = p.inputs();
         if (n < LOOP_MIN || inputs > Long.SIZE) {
             return null;
