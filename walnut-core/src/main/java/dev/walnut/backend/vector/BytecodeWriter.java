@@ -206,6 +206,7 @@ final class BytecodeWriter {
         private final List<List<String>> frameLocals = new ArrayList<>();
         private final List<Label> labels = new ArrayList<>();
         private int stack;
+        private int invokes;
         private int maxStack;
         private int maxLocals;
 
@@ -228,6 +229,11 @@ final class BytecodeWriter {
             localTypes.add(descriptor(type));
             maxLocals = localTypes.size();
             return localTypes.size() - 1;
+        }
+
+        /** Calls written so far: the size C2 has to inline, since every Vector API call is inlined. */
+        int invokes() {
+            return invokes;
         }
 
         int position() {
@@ -368,6 +374,7 @@ final class BytecodeWriter {
         void invoke(Class<?> owner, Method m) {
             String d = MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString();
             boolean isStatic = Modifier.isStatic(m.getModifiers());
+            invokes++;
             op(isStatic ? 0xB8 : 0xB6);
             u2(member(10, internal(isStatic ? m.getDeclaringClass() : owner), m.getName(), d));
             pop(m.getParameterCount() + (isStatic ? 0 : 1));

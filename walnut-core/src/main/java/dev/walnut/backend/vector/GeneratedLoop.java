@@ -69,8 +69,9 @@ abstract class GeneratedLoop implements FusedLoop {
             skipFast--;
             cheap = false;
         }
+        int chunk = Math.max(step, CHUNK / step * step); // whole steps: a step need not divide CHUNK
         for (int start = lo; start < end; ) {
-            int stop = Math.min(end, start + CHUNK);
+            int stop = Math.min(end, start + chunk);
             if (!cheap || fast(in, offsets, out, start, stop) != 0) {
                 if (cheap) {
                     skipFast = SKIP_AFTER_FAILURE;

@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@code FloatFusedElementwise}) instead runs each step over a 1024-float block in L1, so eight
  * cheap ops of a ten-op chain cost eight block passes and its input and output blocks are copied.
  *
- * <p>What it writes, as Java, for {@code relu(x0 * x1 + 1)} with {@link #UNROLL} vectors per
- * iteration (here two):
+ * <p>What it writes, as Java, for {@code relu(x0 * x1 + 1)} with two vectors per iteration
+ * (the most; see {@link #CALL_BUDGET}):
  * <pre>{@code
  * public void general(float[][] in, int[] offsets, float[] out, int lo, int hi) {
  *     float[] a0 = in[0]; int o0 = offsets[0]; float[] a1 = in[1]; int o1 = offsets[1];
@@ -55,11 +55,23 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class LoopGenerator {
     /**
-     * Vectors per iteration. Two cover the chain's latency on the machines measured; more
-     * spill registers (exp alone keeps about six vectors live). {@code -Dwalnut.fusedLoop.unroll}
-     * overrides it, for measurements.
+     * The most Vector API calls one generated method may make per iteration. Every call is
+     * inlined by C2 with its whole template tree, and past C2's node budget for inlining
+     * ({@code NodeCountInliningCutoff}) the calls it inlines late are not intrinsified and every
+     * vector is boxed: 4 to 5 times slower and tens of megabytes per million floats (measured on
+     * JDK 17). The benchmark chain (ten ops, exp and tanh) makes 91 calls per vector: as one
+     * vector per iteration it always compiled to registers here; as two (166 calls) it was
+     * boxed in 3 of 6 JVMs of one series (and in none of about 20 others); as four (316) always.
+     * So a program gets two vectors per iteration only up to 128 calls, one up to 128, and the
+     * interpreter beyond: the limit lies between what was seen to work and what was seen to fail.
      */
-    static final int UNROLL = Math.max(1, Math.min(8, Integer.getInteger("walnut.fusedLoop.unroll", 2)));
+    static final int CALL_BUDGET = 128;
+
+    /**
+     * Vectors per iteration, overriding the choice by {@link #CALL_BUDGET}, for measurements:
+     * {@code -Dwalnut.fusedLoop.unroll=N} (0, the default, lets the budget choose).
+     */
+    static final int UNROLL = Math.max(0, Math.min(8, Integer.getInteger("walnut.fusedLoop.unroll", 0)));
 
     private static final int L = GeneratedLoop.S.length();
     private static final String DESCRIPTOR_FAST = "([[F[I[FII)I";
@@ -113,7 +125,21 @@ final class LoopGenerator {
      * defined on this JVM (logged at DEBUG; the caller runs the interpreter).
      */
     static GeneratedLoop generate(ElementwiseProgram p, long broadcastInputs) {
-        return generate(p, broadcastInputs, UNROLL);
+        if (!supports(p)) {
+            return null;
+        }
+        int unroll = UNROLL;
+        if (unroll == 0) {
+            // Sized by writing it once with one vector per iteration.
+            LoopGenerator one = new LoopGenerator(p, broadcastInputs, 1);
+            try {
+                one.classFile();
+            } catch (RuntimeException e) {
+                return failed(p, e);
+            }
+            unroll = 2 * one.calls <= CALL_BUDGET ? 2 : one.calls <= CALL_BUDGET ? 1 : 0;
+        }
+        return unroll == 0 ? null : generate(p, broadcastInputs, unroll);
     }
 
     static GeneratedLoop generate(ElementwiseProgram p, long broadcastInputs, int unroll) {
@@ -131,10 +157,14 @@ final class LoopGenerator {
             if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
                 throw (VirtualMachineError) e;
             }
-            System.getLogger("dev.walnut.backend").log(System.Logger.Level.DEBUG,
-                    "fused elementwise loop not generated for [" + p + "]: " + e);
-            return null;
+            return failed(p, e);
         }
+    }
+
+    private static GeneratedLoop failed(ElementwiseProgram p, Throwable e) {
+        System.getLogger("dev.walnut.backend").log(System.Logger.Level.DEBUG,
+                "fused elementwise loop not generated for [" + p + "]: " + e);
+        return null;
     }
 
     private boolean hasFast() {
@@ -146,13 +176,18 @@ final class LoopGenerator {
         return false;
     }
 
+    /** The most Vector API calls either method of the last {@link #classFile} has. */
+    private int calls;
+
     private byte[] classFile() {
         w.constructor();
         c = w.code(1);
         loop(true);
+        calls = c.invokes();
         w.method(BytecodeWriter.ACC_PUBLIC, "fast", DESCRIPTOR_FAST, c);
         c = w.code(1);
         loop(false);
+        calls = Math.max(calls, c.invokes());
         w.method(BytecodeWriter.ACC_PUBLIC, "general", DESCRIPTOR_GENERAL, c);
         return w.toBytes(BytecodeWriter.ACC_FINAL | BytecodeWriter.ACC_SUPER);
     }

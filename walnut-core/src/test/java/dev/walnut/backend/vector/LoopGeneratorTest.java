@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.walnut.backend.ElementwiseProgram;
@@ -57,6 +58,18 @@ class LoopGeneratorTest {
     }
 
     @Test
+    void aStepThatDoesNotDivideTheChunkStillRunsWholeSteps() {
+        GeneratedLoop loop = expThenTanh(3);
+        int n = 3 * GeneratedLoop.CHUNK + 5;
+        float[] x = new float[n];
+        Arrays.fill(x, 1f);
+        float[] out = new float[n];
+        int end = loop.run(new float[][] {x}, new int[] {0}, out, 0, n);
+        assertEquals(n / loop.step() * loop.step(), end);
+        assertEquals(out[0], out[end - 1]);
+    }
+
+    @Test
     void fastWritesTheGeneralBitsWhereItAccepts() {
         for (int unroll = 1; unroll <= 4; unroll++) {
             GeneratedLoop loop = expThenTanh(unroll);
@@ -71,6 +84,24 @@ class LoopGeneratorTest {
             loop.general(new float[][] {x}, new int[] {0}, general, 0, n);
             assertArrayEquals(general, fast, "unroll " + unroll);
         }
+    }
+
+    @Test
+    void theBudgetChoosesTwoVectorsOneOrNone() {
+        ElementwiseProgram.Builder small = ElementwiseProgram.builder(2);
+        small.unary(UnaryOp.EXP, 0, 0, small.binary(dev.walnut.backend.BinaryOp.MUL, ElementwiseProgram.input(0),
+                ElementwiseProgram.input(1)));
+        assertEquals(2 * L, LoopGenerator.generate(small.build(), 0).step());
+        ElementwiseProgram.Builder two = ElementwiseProgram.builder(1);
+        two.unary(UnaryOp.TANH, 0, 0, two.unary(UnaryOp.SIGMOID, 0, 0, two.unary(UnaryOp.EXP, 0, 0,
+                ElementwiseProgram.input(0))));
+        assertEquals(L, LoopGenerator.generate(two.build(), 0).step());
+        ElementwiseProgram.Builder many = ElementwiseProgram.builder(1);
+        int t = ElementwiseProgram.input(0);
+        for (int k = 0; k < 5; k++) {
+            t = many.unary(UnaryOp.TANH, 0, 0, t);
+        }
+        assertNull(LoopGenerator.generate(many.build(), 0), "five tanh outgrow the call budget");
     }
 
     @Test
