@@ -41,7 +41,10 @@ import jdk.incubator.vector.VectorSpecies;
  * }</pre>
  * The unrolled vectors are interleaved op by op, so the out-of-order core overlaps their
  * dependency chains (one vector's ten-op chain, exp and tanh included, is a few hundred cycles of
- * latency; a loop of one vector per iteration measured no faster than the interpreter).
+ * latency). The benchmark chain on 1M floats, one thread, output preallocated: 0.78 ms with two
+ * vectors per iteration, 0.97-1.0 with one (what the call budget gives it), JDK 17; the
+ * compiled graph's whole call, fresh output included, went from 1.6-1.7 to 1.2 ms (see
+ * walnut-bench/results/compiled-notes.md).
  *
  * <p>The transcendentals are written out into the loop, op for op as {@link VectorMath}'s loops
  * compute them (same constants, same operations in the same order), so each lane gets the bits
@@ -62,8 +65,9 @@ final class LoopGenerator {
      * JDK 17). The benchmark chain (ten ops, exp and tanh) makes 91 calls per vector: as one
      * vector per iteration it always compiled to registers here; as two (166 calls) it was
      * boxed in 3 of 6 JVMs of one series (and in none of about 20 others); as four (316) always.
-     * So a program gets two vectors per iteration only up to 128 calls, one up to 128, and the
-     * interpreter beyond: the limit lies between what was seen to work and what was seen to fail.
+     * So a program gets two vectors per iteration while they make at most 128 calls (64 per
+     * vector), one vector up to 128 calls, and the interpreter beyond: the limit lies between
+     * what was seen to work and what was seen to fail.
      */
     static final int CALL_BUDGET = 128;
 
@@ -121,8 +125,9 @@ final class LoopGenerator {
 
     /**
      * The loop for {@code p} with the inputs whose bit is set in {@code broadcastInputs} read as
-     * one element, or null when {@code p} is not {@link #supports supported} or the class cannot be
-     * defined on this JVM (logged at DEBUG; the caller runs the interpreter).
+     * one element, or null when {@code p} is not {@link #supports supported}, outgrows the
+     * {@link #CALL_BUDGET}, or the class cannot be written or defined on this JVM (logged at
+     * DEBUG; the caller runs the interpreter).
      */
     static GeneratedLoop generate(ElementwiseProgram p, long broadcastInputs) {
         if (!supports(p)) {
@@ -542,18 +547,9 @@ final class LoopGenerator {
         return call(call(q, "or", sign), "reinterpretAsFloats");
     }
 
+    /** VectorMath.sigmoid: e = e^-|x| by exp's own steps (VectorMath writes them out again only for C2's sake). */
     private V sigmoid(V x) {
-        V negAbs = call(call(x, "abs"), "neg");
-        V exc = call(call(negAbs, "max", VectorMath.EXP_LO), "min", VectorMath.EXP_HI);
-        V et = call(exc, "fma", VectorMath.LOG2E, VectorMath.ROUND_MAGIC);
-        V en = call(et, "sub", VectorMath.ROUND_MAGIC);
-        V eni = call(call(et, "reinterpretAsInts"), "sub", VectorMath.ROUND_MAGIC_BITS);
-        V ep = expPolynomial(reduced(en, exc));
-        V en1 = call(eni, "lanewise", new Op("ASHR"), 1);
-        V es1 = call(call(call(en1, "add", 127), "lanewise", new Op("LSHL"), 23), "reinterpretAsFloats");
-        V es2 = call(call(call(call(eni, "sub", en1), "add", 127), "lanewise", new Op("LSHL"), 23),
-                "reinterpretAsFloats");
-        V e = call(call(ep, "mul", es1), "mul", es2);
+        V e = exp(call(call(x, "abs"), "neg"));
         V picked = call(constant(1f), "blend", e, call(x, "compare", new Op("LT"), 0f));
         return call(picked, "div", call(e, "add", 1f));
     }

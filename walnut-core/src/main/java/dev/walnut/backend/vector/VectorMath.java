@@ -102,6 +102,15 @@ final class VectorMath {
     // the last multiply. Clamping x to [-104, 89] first keeps n in that range (and sends -inf to
     // 0, +inf to +inf); NaN needs no special case, since max, min and the arithmetic all
     // propagate it.
+    static final float EXP_HI = 89f;
+    static final float EXP_LO = -104f;
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
+    // 1.5 * 2^23: adding it rounds a float of magnitude < 2^22 to an integer in the low mantissa
+    // bits, which gives round-to-nearest without a rounding instruction.
+    static final float ROUND_MAGIC = 12582912f;
+    static final int ROUND_MAGIC_BITS = 0x4B400000;
     // Cephes' minimax polynomial for e^r - 1 - r on [-ln2/2, ln2/2], as
     // r^2 (P5 + r (P4 + r (P3 + r (P2 + r (P1 + r P0))))), shared by exp, tanh and sigmoid (and by
     // the loops LoopGenerator writes, which must give the same bits).
@@ -121,16 +130,6 @@ final class VectorMath {
     static final float TANH_W_LO = -87f;
     /** Below this {@code |x|}, x itself is tanh(x) correctly rounded. */
     static final float TANH_TINY = 0x1p-12f;
-
-    static final float EXP_HI = 89f;
-    static final float EXP_LO = -104f;
-    static final float LOG2E = 1.44269504088896341f;
-    static final float LN2_HI = 0.693359375f;
-    static final float LN2_LO = -2.12194440e-4f;
-    // 1.5 * 2^23: adding it rounds a float of magnitude < 2^22 to an integer in the low mantissa
-    // bits, which gives round-to-nearest without a rounding instruction.
-    static final float ROUND_MAGIC = 12582912f;
-    static final int ROUND_MAGIC_BITS = 0x4B400000;
 
     /** {@code out[o + i] = e^x[o + i]} for {@code i < n}, vector by vector (see {@link #apply}). */
     private static void exp(float[] src, float[] dst, int off, int count) {
