@@ -43,6 +43,7 @@ public final class ElementwiseProgram {
     private final boolean costly;
     private final boolean sum;
     private volatile Registers lastRegisters;
+    private volatile Compiled compiled = new Compiled(new long[0], new Object[0]);
 
     private ElementwiseProgram(int inputs, int[] kind, int[] op, int[] a, int[] b, double[] p1, double[] p2,
                                boolean sum) {
@@ -186,6 +187,48 @@ public final class ElementwiseProgram {
         int[] reg = assignRegisters(mask);
         lastRegisters = new Registers(inRegister, reg);
         return reg;
+    }
+
+    /**
+     * A back end's compiled form of this program for {@code key} (which says how its inputs are
+     * read), made by {@code make} on the first call with that key and remembered with the
+     * program, so that it lives exactly as long as the program does (a compiled graph keeps its
+     * programs). A null result is remembered too (the program cannot be compiled that way). Up to
+     * {@value #COMPILED_KEYS} keys are kept, the oldest dropped first. Two threads may both make
+     * one; either result is kept.
+     */
+    public <T> T compiled(long key, Compilation<T> make) {
+        Compiled c = compiled;
+        for (int i = 0; i < c.keys.length; i++) {
+            if (c.keys[i] == key) {
+                @SuppressWarnings("unchecked")
+                T value = (T) c.values[i];
+                return value;
+            }
+        }
+        T value = make.compile(this, key);
+        int keep = Math.min(c.keys.length, COMPILED_KEYS - 1);
+        long[] keys = new long[keep + 1];
+        Object[] values = new Object[keep + 1];
+        System.arraycopy(c.keys, c.keys.length - keep, keys, 0, keep);
+        System.arraycopy(c.values, c.values.length - keep, values, 0, keep);
+        keys[keep] = key;
+        values[keep] = value;
+        compiled = new Compiled(keys, values);
+        return value;
+    }
+
+    private static final int COMPILED_KEYS = 4;
+
+    /** Makes a back end's compiled form of a program (see {@link #compiled}). */
+    @FunctionalInterface
+    public interface Compilation<T> {
+        /** The compiled form of {@code program} for {@code key}, or null when there is none. */
+        T compile(ElementwiseProgram program, long key);
+    }
+
+    /** The compiled forms and their keys, replaced whole (never changed in place). */
+    private record Compiled(long[] keys, Object[] values) {
     }
 
     /** An assignment and the mask it was made for. */

@@ -65,4 +65,29 @@ class ElementwiseProgramTest {
         assertThrows(IllegalStateException.class, b::build);
         assertThrows(IllegalArgumentException.class, () -> ElementwiseProgram.builder(0));
     }
+
+    @Test
+    void compiledFormsAreMadeOncePerKeyAndTheOldestOfFiveIsDropped() {
+        ElementwiseProgram.Builder b = ElementwiseProgram.builder(1);
+        b.unary(UnaryOp.EXP, 0, 0, ElementwiseProgram.input(0));
+        ElementwiseProgram p = b.build();
+        int[] made = new int[1];
+        ElementwiseProgram.Compilation<String> make = (program, key) -> {
+            made[0]++;
+            return key == 3 ? null : "form " + key;
+        };
+        assertEquals("form 0", p.compiled(0, make));
+        assertEquals("form 0", p.compiled(0, make));
+        assertEquals(null, p.compiled(3, make));
+        assertEquals(null, p.compiled(3, make)); // "none" is remembered too
+        assertEquals(2, made[0]);
+        p.compiled(1, make);
+        p.compiled(2, make);
+        assertEquals(4, made[0]);
+        p.compiled(4, make); // a fifth key drops key 0, the oldest
+        p.compiled(1, make);
+        assertEquals(5, made[0]);
+        assertEquals("form 0", p.compiled(0, make));
+        assertEquals(6, made[0]);
+    }
 }

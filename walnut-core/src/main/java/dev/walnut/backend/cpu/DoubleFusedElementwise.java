@@ -26,9 +26,9 @@ final class DoubleFusedElementwise {
     static final int BLOCK = 1024;
 
     /** How an input is read: copied block by block, gathered through its strides, or one element in place. */
-    private static final int CONTIGUOUS = 0;
-    private static final int GATHER = 1;
-    private static final int SCALAR = 2;
+    static final int CONTIGUOUS = 0;
+    static final int GATHER = 1;
+    static final int SCALAR = 2;
 
     /**
      * Runs {@code p} over inputs read through {@code layouts} (each of the output's {@code shape},

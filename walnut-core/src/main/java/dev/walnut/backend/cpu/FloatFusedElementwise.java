@@ -17,6 +17,11 @@ import java.util.Arrays;
  * result does not depend on how many threads were free). A block's registers stay in L1/L2, so a chain of ten ops streams its
  * inputs and output through memory once instead of ten times, and gives the same bits as the ops
  * run one by one. Large outputs split across {@link Parallel}, each range with its own registers.
+ *
+ * <p>Where the active {@link KernelProvider} compiles the program into a loop over whole vectors
+ * ({@link KernelProvider#fusedLoop}: the Vector API provider writes a hidden class per program)
+ * and every input is contiguous or one element, each range runs that loop instead and the
+ * interpreter computes only the range's last partial step; the bits are the same.
  */
 final class FloatFusedElementwise {
     private FloatFusedElementwise() {
@@ -26,15 +31,24 @@ final class FloatFusedElementwise {
     static final int BLOCK = 1024;
 
     /** How an input is read: copied block by block, gathered through its strides, or one element in place. */
-    private static final int CONTIGUOUS = 0;
-    private static final int GATHER = 1;
-    private static final int SCALAR = 2;
+    static final int CONTIGUOUS = 0;
+    static final int GATHER = 1;
+    static final int SCALAR = 2;
 
     /**
      * Runs {@code p} over inputs read through {@code layouts} (each of the output's {@code shape},
      * broadcast strides allowed) into {@code out[0 .. numel)}, or its sum into {@code out[0]}.
      */
     static void run(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] shape, float[] out) {
+        run(p, in, layouts, shape, out, true);
+    }
+
+    /**
+     * {@link #run}, through the active provider's generated loop ({@link FusedLoop}) where
+     * {@code generated} and the inputs allow it, else (and for the ragged end of each range) on the
+     * block interpreter; both give the same bits.
+     */
+    static void run(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] shape, float[] out, boolean generated) {
         int n = 1;
         for (int size : shape) {
             n *= size;
@@ -56,6 +70,7 @@ final class FloatFusedElementwise {
         try {
             if (!p.sumsResult()) {
                 w.out = out;
+                w.loop = generated ? loopFor(p, in, layouts, mode, n, out, w.offsets(inputs)) : null;
                 Parallel.forRange(n, grain, w);
                 return;
             }
@@ -72,6 +87,36 @@ final class FloatFusedElementwise {
         } finally {
             w.clear();
         }
+    }
+
+    /**
+     * Outputs smaller than this stay on the interpreter: a generated loop is a class of its own,
+     * which runs interpreted and then through C1 until C2 compiles it (thousands of calls of a
+     * small program), and saves little on a few blocks.
+     */
+    static final int LOOP_MIN = 8192;
+
+    /**
+     * The provider's generated loop for this run, with each input's offset put in
+     * {@code offsets}, or null: for small outputs, for an input read through strides (the
+     * interpreter gathers those), and when the output is one of the inputs (the loop may write a
+     * chunk before it learns that the chunk must be run again).
+     */
+    static FusedLoop loopFor(ElementwiseProgram p, float[][] in, Layout[] layouts, int[] mode, int n, float[] out,
+                            int[] offsets) {
+        int inputs = p.inputs();
+        if (n < LOOP_MIN || inputs > Long.SIZE) {
+            return null;
+        }
+        long broadcast = 0;
+        for (int i = 0; i < inputs; i++) {
+            if (mode[i] == GATHER || in[i] == out) {
+                return null;
+            }
+            broadcast |= mode[i] == SCALAR ? 1L << i : 0;
+            offsets[i] = layouts[i].offset();
+        }
+        return KernelProvider.get().fusedLoop(p, broadcast);
     }
 
     private static boolean[] inRegister(int[] mode, int inputs) {
@@ -172,6 +217,8 @@ final class FloatFusedElementwise {
         float[][] slots = new float[0][];
         int[] index = new int[0];
         private int[] mode = new int[0];
+        private int[] offsets = new int[0];
+        private FusedLoop loop;
         private double[] sums = new double[0];
         private ElementwiseProgram p;
         private float[][] in;
@@ -187,6 +234,13 @@ final class FloatFusedElementwise {
                 mode = new int[inputs];
             }
             return mode;
+        }
+
+        int[] offsets(int inputs) {
+            if (offsets.length < inputs) {
+                offsets = new int[inputs];
+            }
+            return offsets;
         }
 
         double[] sums(int count) {
@@ -214,11 +268,15 @@ final class FloatFusedElementwise {
             shape = null;
             reg = null;
             out = null;
+            loop = null;
         }
 
         @Override
         public void apply(int lo, int hi) {
             if (out != null) {
+                if (loop != null) {
+                    lo = loop.run(in, offsets, out, lo, hi);
+                }
                 range(p, in, layouts, shape, mode, reg, out, lo, hi, null, 0);
                 return;
             }

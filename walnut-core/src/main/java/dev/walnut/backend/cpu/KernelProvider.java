@@ -1,6 +1,7 @@
 package dev.walnut.backend.cpu;
 
 import dev.walnut.backend.BinaryOp;
+import dev.walnut.backend.ElementwiseProgram;
 import dev.walnut.backend.UnaryOp;
 import java.util.Optional;
 
@@ -390,6 +391,18 @@ public abstract class KernelProvider {
                     + " provider, not by this " + description() + " one; multiply through Gemm.sgemmPacked, "
                     + "which picks the packing provider");
         }
+    }
+
+    /**
+     * {@code program} compiled into one loop over whole vectors, for inputs read as
+     * {@code broadcastInputs} says (bit {@code i} set: input {@code i} is one element broadcast;
+     * clear: contiguous with the output's shape), giving the bits of the block interpreter; or
+     * null, and the caller runs the interpreter: here (the scalar kernels have nothing better),
+     * for a program with a step or a sum the provider does not compile, and wherever compiling
+     * fails. Compiled once per program and arrangement ({@link ElementwiseProgram#compiled}).
+     */
+    public FusedLoop fusedLoop(ElementwiseProgram program, long broadcastInputs) {
+        return null;
     }
 
     /** The scalar kernels of this package, exposed to other providers for the ops they leave alone. */

@@ -1,6 +1,8 @@
 package dev.walnut.backend.vector;
 
+import dev.walnut.backend.ElementwiseProgram;
 import dev.walnut.backend.UnaryOp;
+import dev.walnut.backend.cpu.FusedLoop;
 import dev.walnut.backend.cpu.GemmBlocking;
 import dev.walnut.backend.cpu.KernelProvider;
 import dev.walnut.backend.cpu.PackedLeftMatrix;
@@ -52,6 +54,17 @@ public final class VectorKernelProvider extends KernelProvider {
      * to compare with the scalar kernels (any other value, {@code auto} included, means true).
      */
     private static final boolean VECTOR_GEMM = !"false".equalsIgnoreCase(System.getProperty("walnut.vector.gemm"));
+
+    /**
+     * Whether fused elementwise programs run as generated loops ({@link LoopGenerator}):
+     * {@code -Dwalnut.fusedLoop=true}; off by default, the block interpreter runs them (the bits
+     * are the same either way; the tests run with it on). Off because in some JVMs (one JMH fork
+     * of six, 3 of about 30 harness starts) C2 compiled a generated loop with its vectors boxed,
+     * 3-5 times slower and tens of megabytes per call, and the eager chain allocated more in that
+     * JMH run too; the cause is not found (see walnut-bench/results/compiled-notes.md).
+     */
+    private static final boolean FUSED_LOOPS = "true".equalsIgnoreCase(System.getProperty("walnut.fusedLoop"));
+    private static final ElementwiseProgram.Compilation<GeneratedLoop> GENERATE = LoopGenerator::generate;
 
     /**
      * Creates the provider (called reflectively).
@@ -115,6 +128,11 @@ public final class VectorKernelProvider extends KernelProvider {
         for (; i < n; i++) {
             out[o + i] = Math.min(Math.max(x[o + i], lo), hi);
         }
+    }
+
+    @Override
+    public FusedLoop fusedLoop(ElementwiseProgram program, long broadcastInputs) {
+        return FUSED_LOOPS ? program.compiled(broadcastInputs, GENERATE) : null;
     }
 
     @Override

@@ -102,15 +102,34 @@ final class VectorMath {
     // the last multiply. Clamping x to [-104, 89] first keeps n in that range (and sends -inf to
     // 0, +inf to +inf); NaN needs no special case, since max, min and the arithmetic all
     // propagate it.
-    private static final float EXP_HI = 89f;
-    private static final float EXP_LO = -104f;
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
+    static final float EXP_HI = 89f;
+    static final float EXP_LO = -104f;
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
     // 1.5 * 2^23: adding it rounds a float of magnitude < 2^22 to an integer in the low mantissa
     // bits, which gives round-to-nearest without a rounding instruction.
-    private static final float ROUND_MAGIC = 12582912f;
-    private static final int ROUND_MAGIC_BITS = 0x4B400000;
+    static final float ROUND_MAGIC = 12582912f;
+    static final int ROUND_MAGIC_BITS = 0x4B400000;
+    // Cephes' minimax polynomial for e^r - 1 - r on [-ln2/2, ln2/2], as
+    // r^2 (P5 + r (P4 + r (P3 + r (P2 + r (P1 + r P0))))), shared by exp, tanh and sigmoid (and by
+    // the loops LoopGenerator writes, which must give the same bits).
+    static final float EXP_P0 = 1.9875691500e-4f;
+    static final float EXP_P1 = 1.3981999507e-3f;
+    static final float EXP_P2 = 8.3334519073e-3f;
+    static final float EXP_P3 = 4.1665795894e-2f;
+    static final float EXP_P4 = 1.6666665459e-1f;
+    static final float EXP_P5 = 5.0000001201e-1f;
+    // tanh's odd polynomial for |x| < 0.625: x + x^3 (Q4 + z (Q3 + z (Q2 + z (Q1 + z Q0)))), z = x^2.
+    static final float TANH_Q0 = -5.70498872745e-3f;
+    static final float TANH_Q1 = 2.06390887954e-2f;
+    static final float TANH_Q2 = -5.37397155531e-2f;
+    static final float TANH_Q3 = 1.33314422036e-1f;
+    static final float TANH_Q4 = -3.33332819422e-1f;
+    /** tanh's clamp of -2|x| on its general path: 2^n stays normal, and e below 2^-126 no longer matters. */
+    static final float TANH_W_LO = -87f;
+    /** Below this {@code |x|}, x itself is tanh(x) correctly rounded. */
+    static final float TANH_TINY = 0x1p-12f;
 
     /** {@code out[o + i] = e^x[o + i]} for {@code i < n}, vector by vector (see {@link #apply}). */
     private static void exp(float[] src, float[] dst, int off, int count) {
@@ -126,11 +145,11 @@ final class VectorMath {
             IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
             FloatVector r = madd(n, -LN2_HI, xc);
             r = madd(n, -LN2_LO, r);
-            FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-            p = horner(p, r, 8.3334519073e-3f);
-            p = horner(p, r, 4.1665795894e-2f);
-            p = horner(p, r, 1.6666665459e-1f);
-            p = horner(p, r, 5.0000001201e-1f);
+            FloatVector p = r.fma(EXP_P0, EXP_P1);
+            p = horner(p, r, EXP_P2);
+            p = horner(p, r, EXP_P3);
+            p = horner(p, r, EXP_P4);
+            p = horner(p, r, EXP_P5);
             p = p.fma(r.mul(r), r).add(1f);
             IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
             FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -147,8 +166,8 @@ final class VectorMath {
     // (p >= 2^-0.5), so 2^n can be applied in one step, exactly, as n added to p's exponent
     // field: the bits exp's two-factor scaling gives, for 5 fewer vector ops out of about 23,
     // and no clamp (nothing outside the range reaches this loop, NaN included).
-    private static final float EXP_ONE_SCALE_LO = -86f;
-    private static final float EXP_ONE_SCALE_HI = 88f;
+    static final float EXP_ONE_SCALE_LO = -86f;
+    static final float EXP_ONE_SCALE_HI = 88f;
 
     /**
      * {@link #exp} for calls whose every {@code x} is in [{@link #EXP_ONE_SCALE_LO},
@@ -171,11 +190,11 @@ final class VectorMath {
             FloatVector n = t.sub(ROUND_MAGIC);
             FloatVector r = madd(n, -LN2_HI, x);
             r = madd(n, -LN2_LO, r);
-            FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-            p = horner(p, r, 8.3334519073e-3f);
-            p = horner(p, r, 4.1665795894e-2f);
-            p = horner(p, r, 1.6666665459e-1f);
-            p = horner(p, r, 5.0000001201e-1f);
+            FloatVector p = r.fma(EXP_P0, EXP_P1);
+            p = horner(p, r, EXP_P2);
+            p = horner(p, r, EXP_P3);
+            p = horner(p, r, EXP_P4);
+            p = horner(p, r, EXP_P5);
             p = p.fma(r.mul(r), r).add(1f);
             p.reinterpretAsInts()
                     .add(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23))
@@ -188,14 +207,14 @@ final class VectorMath {
     }
 
     /** Below this {@code |x|}, tanh takes its odd polynomial; at or above it, the exponential form. */
-    private static final float TANH_SMALL = 0.625f;
+    static final float TANH_SMALL = 0.625f;
     /**
      * Up to this {@code |x|}, -2|x| >= -86 keeps tanh's 2^n normal without a clamp, so
      * {@link #tanhLarge} needs none (a lane-wise max is several instructions on x86 with Java's
      * NaN and -0 rules); tanh rounds to +-1 from |x| = 9.01 on, so larger values are rare in calls
      * that are not saturated anyway, and those calls take {@link #tanh}.
      */
-    private static final float TANH_LARGE_HI = 43f;
+    static final float TANH_LARGE_HI = 43f;
 
     private static final float SQRT_HALF = 0.707106781186547524f;
 
@@ -259,17 +278,17 @@ final class VectorMath {
             // rounds to exactly 1, and NaN stays NaN. Once e is below 2^-126 it no longer
             // matters, so the argument is clamped to keep 2^n normal and the scale is a single
             // factor: this loop is kept shorter than exp's on purpose (see apply).
-            FloatVector w = ax.mul(-2f).max(-87f);
+            FloatVector w = ax.mul(-2f).max(TANH_W_LO);
             FloatVector wt = w.fma(LOG2E, ROUND_MAGIC);
             FloatVector wn = wt.sub(ROUND_MAGIC);
             IntVector wni = wt.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
             FloatVector wr = madd(wn, -LN2_HI, w);
             wr = madd(wn, -LN2_LO, wr);
-            FloatVector wp = wr.fma(1.9875691500e-4f, 1.3981999507e-3f);
-            wp = horner(wp, wr, 8.3334519073e-3f);
-            wp = horner(wp, wr, 4.1665795894e-2f);
-            wp = horner(wp, wr, 1.6666665459e-1f);
-            wp = horner(wp, wr, 5.0000001201e-1f);
+            FloatVector wp = wr.fma(EXP_P0, EXP_P1);
+            wp = horner(wp, wr, EXP_P2);
+            wp = horner(wp, wr, EXP_P3);
+            wp = horner(wp, wr, EXP_P4);
+            wp = horner(wp, wr, EXP_P5);
             wp = wp.fma(wr.mul(wr), wr).add(1f);
             FloatVector e = wp.mul(wni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             FloatVector one = FloatVector.broadcast(S, 1f);
@@ -277,15 +296,15 @@ final class VectorMath {
             large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
             // |x| < 0.625: odd polynomial, x + x^3 P(x^2).
             FloatVector z = x.mul(x);
-            FloatVector small = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
-            small = horner(small, z, -5.37397155531e-2f);
-            small = horner(small, z, 1.33314422036e-1f);
-            small = horner(small, z, -3.33332819422e-1f);
+            FloatVector small = z.fma(TANH_Q0, TANH_Q1);
+            small = horner(small, z, TANH_Q2);
+            small = horner(small, z, TANH_Q3);
+            small = horner(small, z, TANH_Q4);
             small = small.mul(z).fma(x, x);
             // Below 2^-12, x itself is tanh(x) correctly rounded; taking it also keeps -0 (the
             // polynomial would turn -0 into +0).
             large.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL))
-                    .blend(x, ax.compare(VectorOperators.LT, 0x1p-12f))
+                    .blend(x, ax.compare(VectorOperators.LT, TANH_TINY))
                     .intoArray(b, at);
             if (!whole) {
                 System.arraycopy(a, 0, dst, off + i, count - i);
@@ -318,11 +337,11 @@ final class VectorMath {
             FloatVector wn = wt.sub(ROUND_MAGIC);
             FloatVector wr = madd(wn, -LN2_HI, w);
             wr = madd(wn, -LN2_LO, wr);
-            FloatVector wp = wr.fma(1.9875691500e-4f, 1.3981999507e-3f);
-            wp = horner(wp, wr, 8.3334519073e-3f);
-            wp = horner(wp, wr, 4.1665795894e-2f);
-            wp = horner(wp, wr, 1.6666665459e-1f);
-            wp = horner(wp, wr, 5.0000001201e-1f);
+            FloatVector wp = wr.fma(EXP_P0, EXP_P1);
+            wp = horner(wp, wr, EXP_P2);
+            wp = horner(wp, wr, EXP_P3);
+            wp = horner(wp, wr, EXP_P4);
+            wp = horner(wp, wr, EXP_P5);
             wp = wp.fma(wr.mul(wr), wr).add(1f);
             // |x| <= 43, so n >= -124 and 2^n is applied exactly as n added to the exponent field
             // (see expOneScale), with no clamp. NaN never gets here.
@@ -384,11 +403,11 @@ final class VectorMath {
             IntVector eni = et.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
             FloatVector er = madd(en, -LN2_HI, exc);
             er = madd(en, -LN2_LO, er);
-            FloatVector ep = er.fma(1.9875691500e-4f, 1.3981999507e-3f);
-            ep = horner(ep, er, 8.3334519073e-3f);
-            ep = horner(ep, er, 4.1665795894e-2f);
-            ep = horner(ep, er, 1.6666665459e-1f);
-            ep = horner(ep, er, 5.0000001201e-1f);
+            FloatVector ep = er.fma(EXP_P0, EXP_P1);
+            ep = horner(ep, er, EXP_P2);
+            ep = horner(ep, er, EXP_P3);
+            ep = horner(ep, er, EXP_P4);
+            ep = horner(ep, er, EXP_P5);
             ep = ep.fma(er.mul(er), er).add(1f);
             IntVector en1 = eni.lanewise(VectorOperators.ASHR, 1);
             FloatVector es1 = en1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
