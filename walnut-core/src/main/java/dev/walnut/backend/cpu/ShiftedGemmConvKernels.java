@@ -28,7 +28,11 @@ package dev.walnut.backend.cpu;
  * call: fresh, it was most of what a compiled ResNet inference allocated besides its outputs.
  * During inference the back end also passes the float weights packed once ({@link #packWeights},
  * kept by {@code PackedConvWeights}), so the products stop packing them (or reading them row by
- * row in place) on every call.
+ * row in place) on every call. In float32 on the Vector API provider the forward copies no panels
+ * at all: its register tiles read the shifted rows straight from the padded input
+ * ({@link #forwardTiles}, or transposed, one row per output, on small planes); the panels remain
+ * for float64 and the scalar provider. Taps whose weight is zero in every output channel are left
+ * out of the product on every path.
  *
  * <pre>{@code
  * // x [64, 32, 13, 13], w [64, 32, 3, 3] -> y [64, 64, 11, 11]
