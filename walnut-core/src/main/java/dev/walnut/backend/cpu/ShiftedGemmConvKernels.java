@@ -276,7 +276,6 @@ public final class ShiftedGemmConvKernels {
         int grid = n * h * width;
         int cols = grid - (kh - 1) * width - (kw - 1);
         int kk = kh * kw;
-        int ck = cIn * kk;
         int unit = provider.panelColumns();
         int tiles = (cols + unit - 1) / unit;
         int ldc = tiles * unit;
@@ -295,8 +294,8 @@ public final class ShiftedGemmConvKernels {
             forwardRowTiles(provider, xs, rowOff, w, depth, packedW, bias, out, n, h, width, cOut, kh, kw, epilogue);
             return;
         }
-        PackedLeftMatrix a = packedW instanceof PackedLeftMatrix packed && packed.provider() == provider
-                && packed.blockDepth() == GemmBlocking.current().depth() ? packed
+        PackedLeftMatrix a = packedW instanceof PackedLeftMatrix packed && keptFor(provider, packed.provider(),
+                packed.blockDepth()) ? packed
                 : provider.packA(cOut, depth, w, 0, depth, 1,
                         (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLeftLength(cOut, depth)));
         float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, rows * ldc);
@@ -328,6 +327,14 @@ public final class ShiftedGemmConvKernels {
             }
         });
         storeWindows(full, ldc, out, n, cOut, h, width, kh, kw, epilogue);
+    }
+
+    /**
+     * Whether weights packed once by {@code owner} with k blocks of {@code blockDepth} can feed this
+     * call's tiles: the same provider's layout and the calling thread's blocking depth.
+     */
+    private static boolean keptFor(KernelProvider provider, KernelProvider owner, int blockDepth) {
+        return owner == provider && blockDepth == GemmBlocking.current().depth();
     }
 
     /**
@@ -366,8 +373,8 @@ public final class ShiftedGemmConvKernels {
             int r = Math.min(i, m - 1); // the last tile's extra rows repeat the last output
             rowBase[i] = r / plane * h * width + r % plane / ow * width + r % ow;
         }
-        PackedMatrix b = packedW instanceof PackedMatrix packed && packed.provider() == provider
-                && packed.blockDepth() == GemmBlocking.current().depth() ? packed
+        PackedMatrix b = packedW instanceof PackedMatrix packed && keptFor(provider, packed.provider(),
+                packed.blockDepth()) ? packed
                 : provider.packB(depth, cOut, w, 0, 1, depth,
                         (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, provider.packedLength(depth, cOut)));
         float[] full = (float[]) ConvScratch.take(ConvScratch.GRID, false, mPad * ldc);
