@@ -33,6 +33,7 @@ module dev.walnut {
     exports dev.walnut.ops;
     exports dev.walnut.optim;
     exports dev.walnut.optim.lr;
+    exports dev.walnut.profiler;
 
     exports dev.walnut.backend.cpu to dev.walnut.blas;
 

@@ -3,10 +3,14 @@ package dev.walnut.cli;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
+import dev.walnut.graph.CompileMode;
+import dev.walnut.graph.CompiledFunction;
+import dev.walnut.graph.Compiler;
 import dev.walnut.graph.Graph;
 import dev.walnut.io.Npy;
 import dev.walnut.onnx.Onnx;
 import dev.walnut.onnx.OnnxModel;
+import dev.walnut.profiler.Profiler;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,6 +37,7 @@ import picocli.CommandLine.Parameters;
  * <pre>{@code
  * walnut run resnet18.onnx --input image.npy --output logits.npy
  * walnut run encoder.onnx --input tokens.npy --input mask.npy --output all.npz
+ * walnut run resnet18.onnx --input image.npy --compile --profile --repeat 20   # ops by total time
  * }</pre>
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -49,6 +55,22 @@ final class OnnxRunCommand extends BaseCommand {
             description = "Save the outputs: FILE.npy holds the first output, FILE.npz all of them by name.")
     Path output;
 
+    @Option(names = "--compile", description = "Run an ONNX model compiled (reduce-overhead mode: the first run "
+            + "captures and plans it) instead of node by node.")
+    boolean compile;
+
+    @Option(names = "--profile", description = "After the first run, time every op over --repeat more runs and print "
+            + "the ops by total time.")
+    boolean profile;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "10",
+            description = "Runs timed by --profile (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+            description = "Untimed runs before --profile's, while the JIT compiles the kernels (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Override
     int execute() throws Exception {
         if (!Files.isRegularFile(model)) {
@@ -57,6 +79,12 @@ final class OnnxRunCommand extends BaseCommand {
         String outName = output == null ? "" : output.getFileName().toString().toLowerCase(Locale.ROOT);
         if (output != null && !outName.endsWith(".npy") && !outName.endsWith(".npz")) {
             throw usageError("--output must name a .npy or .npz file, got " + output);
+        }
+        if (repeat < 1) {
+            throw usageError("--repeat must be at least 1, got " + repeat);
+        }
+        if (warmup < 0) {
+            throw usageError("--warmup must not be negative, got " + warmup);
         }
         if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".walnut")) {
             return runCompiled(outName);
@@ -75,15 +103,24 @@ final class OnnxRunCommand extends BaseCommand {
                 feed[i] = feed[i].to(want);
             }
         }
+        m.eval();
+        Supplier<List<Tensor>> call;
+        if (compile) {
+            CompiledFunction f = Compiler.compileAll(in -> m.forwardAll(in).toArray(new Tensor[0]))
+                    .mode(CompileMode.REDUCE_OVERHEAD);
+            call = () -> Arrays.asList(f.applyAll(feed));
+        } else {
+            call = () -> m.forwardAll(feed);
+        }
         List<Tensor> outs;
         long t0 = System.nanoTime();
         try (var off = Autograd.noGrad()) {
-            outs = m.forwardAll(feed);
+            outs = call.get();
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         PrintStream o = out();
-        o.printf(Locale.ROOT, "%s: %d node%s, %.1f ms%n", InspectCommand.escape(model.toString()), m.nodeCount(),
-                m.nodeCount() == 1 ? "" : "s", ms);
+        o.printf(Locale.ROOT, "%s: %d node%s, %.1f ms%s%n", InspectCommand.escape(model.toString()), m.nodeCount(),
+                m.nodeCount() == 1 ? "" : "s", ms, compile ? " (compiled, this first run included)" : "");
         Map<String, Tensor> named = new LinkedHashMap<>();
         for (int i = 0; i < outs.size(); i++) {
             String name = m.outputNames().get(i);
@@ -100,6 +137,9 @@ final class OnnxRunCommand extends BaseCommand {
             }
             o.println("saved " + (outName.endsWith(".npy") ? "output " + InspectCommand.escape(m.outputNames().get(0))
                     : outs.size() + " output(s)") + " to " + output);
+        }
+        if (profile) {
+            printProfile(o, call::get);
         }
         return Main.OK;
     }
@@ -139,8 +179,35 @@ final class OnnxRunCommand extends BaseCommand {
             }
             o.println("saved " + (outName.endsWith(".npy") ? "output output0" : outs.length + " output(s)") + " to " + output);
         }
+        if (profile) {
+            printProfile(o, () -> g.run(feed));
+        }
         return Main.OK;
     }
+
+    /** {@code --profile}: {@link #warmup} runs, then {@link #repeat} under a {@link Profiler}, then its table (ops by total time). */
+    private void printProfile(PrintStream o, Supplier<?> run) {
+        Profiler prof;
+        try (var off = Autograd.noGrad()) {
+            for (int i = 0; i < warmup; i++) {
+                run.get();
+            }
+        }
+        long t0 = System.nanoTime();
+        try (var off = Autograd.noGrad(); Profiler p = Profiler.start()) {
+            prof = p;
+            for (int i = 0; i < repeat; i++) {
+                run.get();
+            }
+        }
+        double perRun = (System.nanoTime() - t0) / 1e6 / repeat;
+        o.printf(Locale.ROOT, "profile of %d run%s (%.2f ms per run, %.2f ms of it in ops):%n", repeat,
+                repeat == 1 ? "" : "s", perRun, prof.totalNanos() / 1e6 / repeat);
+        o.print(prof.table(false, PROFILE_ROWS));
+    }
+
+    /** Rows of the {@code --profile} table: the ops that take the time, not every one. */
+    private static final int PROFILE_ROWS = 25;
 
     /** Min, max and mean of a floating output, and the argmax of each row of a [N, classes] one. */
     private static String summary(Tensor t) {

@@ -104,6 +104,34 @@ class OnnxCommandsTest {
     }
 
     @Test
+    void runCompiledGivesTheSameOutputsAndProfilePrintsTheOps() throws Exception {
+        Path model = writeModel();
+        Path x = dir.resolve("x.npy");
+        Npy.save(x, Tensor.fromArray(new float[] {1, 2, -1, -2}, 2, 2));
+        Path y = dir.resolve("y.npy");
+        Result r = CliRun.run("run", model.toString(), "--input", x.toString(), "--output", y.toString(), "--compile",
+                "--profile", "--repeat", "3", "--warmup", "1");
+        assertEquals(Main.OK, r.exitCode(), r::toString);
+        assertEquals("[1.0, 2.0, 0.0, 0.0, 0.0, 3.5]", Arrays.toString(Npy.load(y).toFloatArray()));
+        assertTrue(r.out().contains("(compiled, this first run included)"), r.out());
+        assertTrue(r.out().contains("profile of 3 runs ("), r.out());
+        // Gemm + Relu compile to one fused node, run once per call.
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("fusedLinear [graph]") && l.contains(" 3 ")), r.out());
+
+        Result eager = CliRun.run("run", model.toString(), "--input", x.toString(), "--profile", "--repeat", "2");
+        assertEquals(Main.OK, eager.exitCode(), eager::toString);
+        assertTrue(eager.out().contains("profile of 2 runs ("), eager.out());
+        assertTrue(eager.out().lines().anyMatch(l -> l.startsWith("relu ") && l.contains(" 2 ")), eager.out());
+
+        Result bad = CliRun.run("run", model.toString(), "--input", x.toString(), "--profile", "--repeat", "0");
+        assertEquals(Main.USAGE, bad.exitCode(), bad::toString);
+        assertTrue(bad.err().contains("--repeat must be at least 1, got 0"), bad.err());
+        Result badWarmup = CliRun.run("run", model.toString(), "--input", x.toString(), "--profile", "--warmup", "-1");
+        assertEquals(Main.USAGE, badWarmup.exitCode(), badWarmup::toString);
+        assertTrue(badWarmup.err().contains("--warmup must not be negative, got -1"), badWarmup.err());
+    }
+
+    @Test
     void runWithTheWrongNumberOfInputsIsAUsageError() throws Exception {
         Path model = writeModel();
         Path x = dir.resolve("x.npy");

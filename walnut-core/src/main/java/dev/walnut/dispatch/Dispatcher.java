@@ -63,12 +63,22 @@ public final class Dispatcher {
     }
 
     /**
-     * True when the calling thread has an interpreter that sees new primitive calls. Fast paths
+     * True when the calling thread has an interpreter that sees new primitive calls and does more
+     * than watch them ({@link Interpreter#observesOnly}). Fast paths
      * that compute a result without a primitive call (e.g. {@code Linear}'s packed-weight GEMM)
      * step aside then, so tracing and the other transforms see every op.
      */
     public static boolean isInterpreting() {
-        return PUSHED.get() != 0 && FRAME.get().depth > 0;
+        if (PUSHED.get() == 0) {
+            return false;
+        }
+        Frame f = FRAME.get();
+        for (int i = 0; i < f.depth; i++) {
+            if (!f.stack[i].observesOnly()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -42,6 +42,15 @@ public interface Interpreter {
     default void onInPlaceWrite(String method, Tensor target, Tensor newValue) {
     }
 
+    /**
+     * True for an interpreter that only watches calls and returns what {@code next} returns
+     * (a profiler): {@link Dispatcher#isInterpreting} ignores it, so the fast paths that call
+     * kernels without a primitive call keep running as they do without it. The default is false.
+     */
+    default boolean observesOnly() {
+        return false;
+    }
+
     /** The interpreters below the current one. */
     @FunctionalInterface
     interface Next {

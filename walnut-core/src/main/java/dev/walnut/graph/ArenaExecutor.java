@@ -6,6 +6,7 @@ import dev.walnut.autograd.Autograd;
 import dev.walnut.internal.GemmChoice;
 import dev.walnut.internal.TensorInternals;
 import dev.walnut.ops.OpDef;
+import dev.walnut.profiler.Profiler;
 import dev.walnut.ops.TensorSpec;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -397,8 +398,10 @@ final class ArenaExecutor {
             // Set and restored by hand: Autograd.noGrad() would allocate its scope object per call.
             boolean gradWas = Autograd.isGradEnabled();
             Autograd.setGradEnabled(false);
+            Profiler prof = Profiler.current();
             try {
                 for (int i = 0; i < ops.length; i++) {
+                    long t0 = prof == null ? 0 : System.nanoTime();
                     Tensor[] a = args[i];
                     int[] in = nodeInputs[i];
                     for (int j = 0; j < a.length; j++) {
@@ -427,6 +430,9 @@ final class ArenaExecutor {
                     }
                     for (int j = 0; j < ids.length; j++) {
                         env[ids[j]] = out[j];
+                    }
+                    if (prof != null) {
+                        prof.record(ops[i].name(), a, System.nanoTime() - t0, true);
                     }
                     // The node's argument and output slots let go at once, as env does after a
                     // value's last use. Kept to the end of the call (arguments) or to the next

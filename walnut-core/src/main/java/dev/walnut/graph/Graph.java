@@ -6,6 +6,7 @@ import dev.walnut.autograd.Autograd;
 import dev.walnut.internal.GemmChoice;
 import dev.walnut.nn.Module;
 import dev.walnut.ops.OpDef;
+import dev.walnut.profiler.Profiler;
 import dev.walnut.ops.TensorSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -277,8 +278,10 @@ public final class Graph {
         for (Value c : constants) {
             env[c.id()] = constantData[c.id()];
         }
+        Profiler prof = Profiler.current();
         try (var off = Autograd.noGrad()) {
             for (int i = 0; i < nodeInputs.length; i++) {
+                long t0 = prof == null ? 0 : System.nanoTime();
                 Node n = nodes.get(i);
                 int[] in = nodeInputs[i];
                 Tensor[] args = new Tensor[in.length];
@@ -286,6 +289,9 @@ public final class Graph {
                     args[j] = env[in[j]];
                 }
                 Tensor[] out = compute(n.op(), n.attrsFor(sizes), args);
+                if (prof != null) {
+                    prof.record(n.op().name(), args, System.nanoTime() - t0, true);
+                }
                 int[] ids = nodeOutputs[i];
                 for (int j = 0; j < ids.length; j++) {
                     env[ids[j]] = out[j];

@@ -5,6 +5,7 @@ import dev.walnut.Tensor;
 import dev.walnut.autograd.Autograd;
 import dev.walnut.dispatch.Dispatcher;
 import dev.walnut.internal.Kernels;
+import dev.walnut.profiler.Profiler;
 
 /**
  * {@code y = x W^T + b} with {@code W: [outFeatures, inFeatures]}. Initialised like PyTorch:
@@ -92,8 +93,14 @@ public class Linear extends Module {
         // so the packed fast path, which calls the kernel directly, steps aside (keeping its cache).
         boolean interpreted = Dispatcher.isInterpreting();
         if (!interpreted && needsNoGradient(input)) {
+            Profiler prof = Profiler.current();
+            long t0 = prof == null ? 0 : System.nanoTime();
             Tensor y = forwardPacked(input);
             if (y != null) {
+                if (prof != null) {
+                    // The packed path calls the kernel without a primitive call: the profiler would not see it.
+                    prof.record("linear", new Tensor[] {input, weight, bias}, System.nanoTime() - t0, false);
+                }
                 return y;
             }
         } else if (!interpreted && packed != null) {
