@@ -51,14 +51,15 @@ class ArchitectureTest {
     }
 
     /**
-     * DESIGN.md §2, lowest first. Tensor and autograd form one layer ("core"). Layers of equal
+     * DESIGN.md §2, lowest first. Tensor and autograd form one layer ("core"), with the
+     * dispatcher and the profiler (an interpreter on it, which nn and graph report to). Layers of equal
      * rank (nn and optim; io and data) must not depend on each other. graph sits one above io
      * and data: a saved graph is graph JSON plus safetensors weights (DESIGN.md §7).
      */
     static final List<Layer> LAYERS = List.of(
             new Layer("backend", 0, List.of("dev.walnut.backend..")),
             new Layer("core", 1, List.of("dev.walnut", "dev.walnut.autograd..", "dev.walnut.internal..", "dev.walnut.ops..",
-                    "dev.walnut.dispatch..")),
+                    "dev.walnut.dispatch..", "dev.walnut.profiler..")),
             new Layer("nn", 2, List.of("dev.walnut.nn..")),
             new Layer("optim", 2, List.of("dev.walnut.optim..")),
             new Layer("io", 3, List.of("dev.walnut.io..")),

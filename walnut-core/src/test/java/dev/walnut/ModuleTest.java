@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 class ModuleTest {
     private static final Set<String> API = Set.of("dev.walnut", "dev.walnut.autograd", "dev.walnut.backend",
             "dev.walnut.data", "dev.walnut.dispatch", "dev.walnut.func", "dev.walnut.graph", "dev.walnut.io", "dev.walnut.nn", "dev.walnut.nn.functional",
-            "dev.walnut.nn.init", "dev.walnut.ops", "dev.walnut.optim", "dev.walnut.optim.lr");
+            "dev.walnut.nn.init", "dev.walnut.ops", "dev.walnut.optim", "dev.walnut.optim.lr",
+            "dev.walnut.profiler");
 
     private static Path classes() {
         Path p = Path.of("target/classes");
