@@ -24,14 +24,17 @@ public interface Pass {
     /**
      * The default pipeline: algebraic simplification, constant folding, common-subexpression
      * elimination, linear fusion, layer-norm fusion, attention fusion, attention layout folding,
-     * max pooling before ReLU,
-     * convolution epilogue fusion, max pooling without unread indices, dead-code elimination, then
-     * elementwise fusion (last, so it sees each value's final readers).
+     * convolution epilogue fusion, max pooling before ReLU, max pooling without unread indices,
+     * dead-code elimination, then elementwise fusion (last, so it sees each value's final readers).
+     * The convolutions take their ReLUs first: applied as the convolution stores its output, a
+     * ReLU costs nothing, while moved after the pooling it stays a pass of its own (resnet18's
+     * stem, b1: 100-210 us per call on two threads); the swap still serves the ReLUs no
+     * convolution takes (training graphs, other producers).
      */
     static List<Pass> defaults() {
         return List.of(new AlgebraicSimplification(), new ConstantFolding(), new CommonSubexpressionElimination(),
-                new LinearFusion(), new LayerNormFusion(), new AttentionFusion(), new AttentionLayoutFolding(), new MaxPoolReluSwap(),
-                new ConvolutionFusion(), new MaxPoolIndicesElimination(), new DeadCodeElimination(),
+                new LinearFusion(), new LayerNormFusion(), new AttentionFusion(), new AttentionLayoutFolding(),
+                new ConvolutionFusion(), new MaxPoolReluSwap(), new MaxPoolIndicesElimination(), new DeadCodeElimination(),
                 new ElementwiseFusion());
     }
 
