@@ -53,18 +53,20 @@ class FusedOpsTest {
     @Test
     void gathersBroadcastAndStridedInputsAcrossBlocks() {
         FusedOps.Elementwise p = new FusedOps.Elementwise("add(x0, x1); mul(t0, x2); relu(t1)");
-        Tensor x = randn(11, DType.F32, 2, 8, 30, 30);
-        Tensor[][] cases = {
-            {x, randn(12, DType.F32, 8, 1, 1), randn(13, DType.F32, 2, 1, 30, 1)},
-            {x, randn(14, DType.F32, 1, 8, 1, 30), randn(15, DType.F32, 30)},
-            {x, randn(16, DType.F32, 2, 8, 30, 30).transpose(2, 3), randn(17, DType.F32, 2, 8, 1, 1)},
-            {x.transpose(0, 1), randn(18, DType.F32, 2, 1, 1), randn(19, DType.F32, 8, 2, 1, 30)},
-        };
-        for (Tensor[] in : cases) {
-            Tensor expected = FusedOps.decompose(p, in);
-            Tensor actual = Dispatcher.call(FusedOps.ELEMENTWISE, p, in);
-            assertArrayEquals(expected.shape(), actual.shape());
-            assertArrayEquals(expected.toFloatArray(), actual.toFloatArray(), 0f);
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            Tensor x = randn(11, dt, 2, 8, 30, 30);
+            Tensor[][] cases = {
+                {x, randn(12, dt, 8, 1, 1), randn(13, dt, 2, 1, 30, 1)},
+                {x, randn(14, dt, 1, 8, 1, 30), randn(15, dt, 30)},
+                {x, randn(16, dt, 2, 8, 30, 30).transpose(2, 3), randn(17, dt, 2, 8, 1, 1)},
+                {x.transpose(0, 1), randn(18, dt, 2, 1, 1), randn(19, dt, 8, 2, 1, 30)},
+            };
+            for (Tensor[] in : cases) {
+                Tensor expected = FusedOps.decompose(p, in);
+                Tensor actual = Dispatcher.call(FusedOps.ELEMENTWISE, p, in);
+                assertArrayEquals(expected.shape(), actual.shape());
+                assertArrayEquals(expected.toDoubleArray(), actual.toDoubleArray(), 0.0, dt.toString());
+            }
         }
     }
 

@@ -238,22 +238,36 @@ final class DoubleFusedElementwise {
         return w.registers;
     }
 
-    /** {@code dst[0 .. m)} = the elements of flat output positions {@code [start, start + m)} read through {@code l}. */
+    /**
+     * {@code dst[0 .. m)} = the elements of flat output positions {@code [start, start + m)} read
+     * through {@code l}. The trailing dims that continue the last one's stride (or have size 1)
+     * are read as one: a per-channel bias {@code [C, 1, 1]} broadcast over {@code [N, C, H, W]} is
+     * runs of {@code H*W} equal values, filled at once, not runs of {@code W}. A bias add and ReLU
+     * of [1, 128, 28, 28] took 92-95 us on one thread before, 49-60 after; of [1, 512, 7, 7] 31-42
+     * before, 15-19 after (JDK 17; Temurin 25: 79 -> 53 and 38 -> 16).
+     */
     private static void gather(double[] src, Layout l, int start, int m, double[] dst, int[] index) {
         int[] shape = l.shape();
         int[] strides = l.strides();
         int last = shape.length - 1;
-        int pos = l.offset();
+        int st = strides[last];
+        int inner = shape[last];
+        int k = last; // dims [k, last] are read as one of size inner
+        while (k > 0 && (shape[k - 1] == 1 || (long) st * inner == strides[k - 1])) {
+            inner *= shape[k - 1];
+            k--;
+        }
         int rem = start;
-        for (int d = last; d >= 0; d--) {
+        int at = rem % inner;
+        rem /= inner;
+        int pos = l.offset() + at * st;
+        for (int d = k - 1; d >= 0; d--) {
             index[d] = rem % shape[d];
             rem /= shape[d];
             pos += index[d] * strides[d];
         }
-        int inner = shape[last];
-        int st = strides[last];
         for (int i = 0; i < m; ) {
-            int run = Math.min(m - i, inner - index[last]);
+            int run = Math.min(m - i, inner - at);
             if (st == 1) {
                 System.arraycopy(src, pos, dst, i, run);
             } else if (st == 0) {
@@ -263,12 +277,12 @@ final class DoubleFusedElementwise {
             }
             i += run;
             pos += run * st;
-            index[last] += run;
-            if (index[last] == inner) {
+            at += run;
+            if (at == inner) {
                 // Carry into the outer dims.
                 pos -= inner * st;
-                index[last] = 0;
-                for (int d = last - 1; d >= 0; d--) {
+                at = 0;
+                for (int d = k - 1; d >= 0; d--) {
                     index[d]++;
                     pos += strides[d];
                     if (index[d] < shape[d]) {
