@@ -32,7 +32,8 @@ import java.util.Map;
  *
  * Arguments: model ({@link OnnxBenchModels}), batch, timed calls (after as many warm-up calls
  * again, at least 20), and the prefix of the ORT profile file; prints Walnut's table (per op and
- * input shapes, in milliseconds per call) and the ORT file's path on the last line.
+ * input shapes: calls and total milliseconds over the timed calls, mean microseconds per call)
+ * and the ORT file's path on the last line.
  */
 public final class NodeProfile {
     private NodeProfile() {
@@ -75,11 +76,7 @@ public final class NodeProfile {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Path prefix = Path.of(args[3]).toAbsolutePath();
         Files.createDirectories(prefix.getParent());
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(threads);
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions options = OrtBenchmark.sessionOptions()) {
             // The profile covers every run of the session: the warm-up runs are in it too, and
             // the table (bench/ort_profile.py) leaves out as many as the line below says.
             options.enableProfiling(prefix.toString());

@@ -56,14 +56,23 @@ public class OrtBenchmark {
     private OnnxTensor input;
     private Map<String, OnnxTensor> feed;
 
-    @Setup(Level.Trial)
-    public void setUp() throws OrtException {
-        env = OrtEnvironment.getEnvironment();
-        options = new OrtSession.SessionOptions();
+    /**
+     * How every ONNX Runtime session of the benchmarks runs: {@code walnut.threads} (default 2)
+     * intra-op threads, one inter-op thread, sequential, all graph optimizations.
+     */
+    static OrtSession.SessionOptions sessionOptions() throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(Integer.getInteger("walnut.threads", 2));
         options.setInterOpNumThreads(1);
         options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return options;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() throws OrtException {
+        env = OrtEnvironment.getEnvironment();
+        options = sessionOptions();
         session = env.createSession(OnnxBenchModels.file(model).toString(), options);
         Tensor x = OnnxBenchModels.input(model, batch);
         input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.contiguous().toFloatArray()), x.shape());
