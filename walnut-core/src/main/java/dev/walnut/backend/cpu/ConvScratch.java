@@ -34,10 +34,12 @@ final class ConvScratch {
     static final int TAPS = 5;
     /** The transposed shifted product's table of row bases (an {@code int[]}). */
     static final int BASES = 6;
+    /** Zeros standing in for a missing bias. */
+    static final int BIAS = 7;
     /** Most elements an array may have to be kept: 32 MB of floats. */
     static final int KEPT = 1 << 23;
 
-    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[14]);
+    private static final ThreadLocal<Object[]> SLOTS = ThreadLocal.withInitial(() -> new Object[16]);
 
     private ConvScratch() {
     }

@@ -791,6 +791,14 @@ public final class CpuBackend implements Backend {
     /** Largest product depth C_in * kH * kW (also below C_out) for the direct convolution kernels. */
     static final int DIRECT_MAX_DEPTH = 27;
 
+    /**
+     * Whether stride-1 convolutions may run channel-blocked ({@link BlockedConvKernels}); system
+     * property {@code walnut.blockedConv=false} turns it off. Not final so that a measurement in
+     * this package can compare both paths in one JVM (this host's speed moves by a third between
+     * JVMs).
+     */
+    static volatile boolean blockedConv = !"false".equalsIgnoreCase(System.getProperty("walnut.blockedConv"));
+
     /** Most input channels of a deeper product that still runs direct (a phase-split first layer: 4 channels x 2 x 2 phases). */
     static final int DIRECT_MAX_CHANNELS = 16;
 
@@ -830,6 +838,19 @@ public final class CpuBackend implements Backend {
         long ck = cIn * kh * kw;
         return ck < cOut && ck <= DIRECT_MAX_DEPTH
                 || cIn <= DIRECT_MAX_CHANNELS && ck <= DIRECT_MAX_CHANNEL_DEPTH && cOut >= 16;
+    }
+
+    /**
+     * The channel-blocked geometry when the provider has the blocked tile and the convolution has
+     * taps to share (a 1x1 convolution takes the pointwise kernel) and whole channel blocks; else
+     * null.
+     */
+    private static BlockedConvKernels.Geometry blocked(int n, int cIn, int h, int wd, int[] pad, int cOut, int kh,
+                                                       int kw) {
+        if (!blockedConv || kh * kw < 2) {
+            return null;
+        }
+        return BlockedConvKernels.geometry(KernelProvider.get().blockedConvLanes(), n, cIn, h, wd, pad, cOut, kh, kw);
     }
 
     /** For up to 4 input channels when the phase-split convolution runs the direct kernels. */
@@ -883,6 +904,7 @@ public final class CpuBackend implements Backend {
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
         var epilogue = new ConvEpilogue(residual == null ? null : a(residual), rOff, min, max);
+        var blocked = blocked(n, cIn, h, wd, p, cOut, kh, kw);
         if (direct(cIn, kh, kw, cOut)) {
             // The direct kernels read a padded input and clamp only; a residual takes a pass of its own.
             boolean padded = hp != h || wp != wd;
@@ -893,6 +915,9 @@ public final class CpuBackend implements Backend {
             if (residual != null) {
                 epilogue.apply(a(out), 0, outSize);
             }
+        } else if (wv instanceof float[] wf && blocked != null) {
+            BlockedConvKernels.forward((float[]) a(x), off, PackedConvWeights.lookupBlocked((CpuStorage) w, lw, wf, blocked),
+                    (float[]) bv, (float[]) a(out), blocked, epilogue, KernelProvider.get());
         } else {
             Object packed = PackedConvWeights.lookup((CpuStorage) w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw);
             ShiftedGemmConvKernels.forward(a(x), off, wv, packed, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw,

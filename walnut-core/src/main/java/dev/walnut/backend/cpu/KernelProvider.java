@@ -350,6 +350,26 @@ public abstract class KernelProvider {
     }
 
     /**
+     * The channel block size of {@link #blockedConvTiles}, or 0 when this provider has no
+     * channel-blocked convolution tile (stride-1 convolutions then take the shifted GEMMs).
+     */
+    public int blockedConvLanes() {
+        return 0;
+    }
+
+    /**
+     * Tiles {@code [t0, t1)} of a channel-blocked convolution ({@link BlockedConvKernels}), on the
+     * calling thread, with the operations and order of {@link BlockedConvKernels}' scalar tile.
+     *
+     * @throws UnsupportedOperationException from a provider without the tile ({@link #blockedConvLanes()} 0)
+     */
+    public void blockedConvTiles(float[] xb, float[] wp, float[] bias, float[] yb, BlockedConvKernels.Geometry g,
+                                 int[] offsets, int t0, int t1, float lo, float hi) {
+        throw new UnsupportedOperationException("blockedConvTiles: the " + description()
+                + " provider has no channel-blocked convolution tile; check blockedConvLanes first");
+    }
+
+    /**
      * Whether {@link #pointwiseConvBlock} computes a {@code rows x columns} rectangle of a 1x1
      * convolution here; false (the caller runs the GEMM and the epilogue passes) for the scalar
      * provider, whose GEMM has no such kernel.

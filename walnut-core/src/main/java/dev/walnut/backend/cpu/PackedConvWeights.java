@@ -56,6 +56,30 @@ record PackedConvWeights(int version, Layout layout, int depth, SoftReference<Ob
         return m;
     }
 
+    /**
+     * The weights packed for {@link BlockedConvKernels} ({@code g}'s block size and channels), kept
+     * on the storage as {@link #lookup} keeps its copy, but packed on first sight too: into the
+     * calling thread's scratch while the values are new (a training step's weights), into a kept
+     * array once they are seen again.
+     */
+    static float[] lookupBlocked(CpuStorage w, Layout lw, float[] wv, BlockedConvKernels.Geometry g) {
+        int version = w.version();
+        int key = g.lanes();
+        if (w.packedWeights instanceof PackedConvWeights held && held.isFor(version, lw, -key)
+                && held.packed.get() instanceof float[] kept) {
+            return kept;
+        }
+        if (w.seenVersion != version) {
+            w.seenVersion = version;
+            float[] scratch = (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, wv.length);
+            return BlockedConvKernels.packWeights(wv, g, scratch);
+        }
+        float[] m = BlockedConvKernels.packWeights(wv, g, null);
+        // The depth slot holds minus the block size: a shifted-GEMM copy (depth > 0) never matches it.
+        w.packedWeights = new PackedConvWeights(version, lw, -key, new SoftReference<>(m));
+        return m;
+    }
+
     private boolean isFor(int v, Layout l, int d) {
         return v == version && d == depth && l.offset() == layout.offset() && Arrays.equals(l.shape(), layout.shape())
                 && Arrays.equals(l.strides(), layout.strides());

@@ -2,6 +2,7 @@ package dev.walnut.backend.vector;
 
 import dev.walnut.backend.ElementwiseProgram;
 import dev.walnut.backend.UnaryOp;
+import dev.walnut.backend.cpu.BlockedConvKernels;
 import dev.walnut.backend.cpu.FusedLoop;
 import dev.walnut.backend.cpu.GemmBlocking;
 import dev.walnut.backend.cpu.KernelProvider;
@@ -275,6 +276,21 @@ public final class VectorKernelProvider extends KernelProvider {
         }
         VectorGemm.block(GemmBlocking.current(), r0, r1, c0, c1, k, alpha, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, cCs,
                 accumulate);
+    }
+
+    @Override
+    public int blockedConvLanes() {
+        return VECTOR_GEMM ? VectorBlockedConv.lanes() : 0;
+    }
+
+    @Override
+    public void blockedConvTiles(float[] xb, float[] wp, float[] bias, float[] yb, BlockedConvKernels.Geometry g,
+                                 int[] offsets, int t0, int t1, float lo, float hi) {
+        if (blockedConvLanes() == 0 || g.lanes() != blockedConvLanes()) {
+            throw new IllegalArgumentException("blockedConvTiles: this provider's tile computes blocks of "
+                    + blockedConvLanes() + " channels, the geometry has " + g.lanes() + "; check blockedConvLanes first");
+        }
+        VectorBlockedConv.tiles(xb, wp, bias, yb, g, offsets, t0, t1, lo, hi);
     }
 
     @Override

@@ -1,0 +1,115 @@
+package dev.walnut.backend.vector;
+
+import dev.walnut.backend.cpu.BlockedConvKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register tile of the channel-blocked convolution ({@link BlockedConvKernels}) for
+ * {@link VectorKernelProvider#blockedConvTiles}: 2 output channel blocks (one vector each) x 8
+ * output positions, 16 accumulators; per input channel and tap, two weight vectors and eight
+ * broadcast inputs feed 16 FMAs. Only for 16-lane vectors: the 16 accumulators, two weights and
+ * the broadcast take 19 of AVX-512's 32 registers (a 4 x 6 tile, 29 registers, measured 99-187
+ * GFLOP/s from one JVM to the next on resnet18's layers, one thread, as C2 spilled or did not;
+ * 2 x 8 174-202 every time); AVX2's 16 registers would spill.
+ *
+ * <p>Written for JDK 17's C2 as {@link VectorGemm#kernel} is (see {@link VectorDepthwiseRowKernels}'
+ * class comment): named vector locals, every lane-wise call made on a vector straight from a load
+ * or a broadcast, the accumulators only ever arguments. The same operations in the same order as
+ * {@link BlockedConvKernels}' scalar tile, so the same bits.
+ */
+final class VectorBlockedConv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+    private static final int L = S.length();
+
+    private VectorBlockedConv() {
+    }
+
+    /** The block size this tile computes: 16, or 0 where the preferred vector has another width. */
+    static int lanes() {
+        return FloatVector.SPECIES_PREFERRED.length() == L ? L : 0;
+    }
+
+    /** Tiles {@code [t0, t1)}: see {@link BlockedConvKernels}. */
+    static void tiles(float[] xb, float[] wp, float[] bias, float[] yb, BlockedConvKernels.Geometry g, int[] offsets,
+                      int t0, int t1, float lo, float hi) {
+        int per = g.tilesPerPlane();
+        int pairs = g.outBlocks() / BlockedConvKernels.BLOCKS;
+        int positions = g.positions();
+        int wStride = offsets.length * L * L;
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        for (int t = t0; t < t1; t++) {
+            int image = t / (pairs * per);
+            int ob = (t / per) % pairs * BlockedConvKernels.BLOCKS;
+            int q = Math.min((t % per) * BlockedConvKernels.POSITIONS, positions - BlockedConvKernels.POSITIONS);
+            tile(xb, image * g.inBlocks() * g.inPlane() + q, offsets, wp, ob * wStride, wStride, bias, ob * L, yb,
+                    ((image * g.outBlocks() + ob) * positions + q) * L, positions * L, lov, hiv);
+        }
+    }
+
+    /**
+     * One tile: input position {@code xq} of the image's first channel block plus
+     * {@code offsets[r]} for (input block, tap) pair r; weights of the first output block from
+     * {@code wo}, the second {@code wStride} after; outputs from {@code yo}, the second block
+     * {@code yStride} after; bias from {@code bo}.
+     */
+    private static void tile(float[] xb, int xq, int[] offsets, float[] wp, int wo, int wStride, float[] bias, int bo,
+                             float[] yb, int yo, int yStride, FloatVector lo, FloatVector hi) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S), c04 = FloatVector.zero(S), c05 = FloatVector.zero(S), c06 = FloatVector.zero(S), c07 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S), c14 = FloatVector.zero(S), c15 = FloatVector.zero(S), c16 = FloatVector.zero(S), c17 = FloatVector.zero(S);
+        // One loop over (input block, tap) pairs, from a table: with a loop per block and one per
+        // tap (neither trip count a constant) C2 boxed the accumulators (every FMA allocated).
+        for (int r = 0; r < offsets.length; r++) {
+            int xi = (xq + offsets[r]) * L;
+            int wi0 = wo + r * L * L;
+            for (int c = 0; c < L; c++) {
+                int wi = wi0 + c * L;
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + wStride);
+                FloatVector x0 = FloatVector.broadcast(S, xb[xi + c]);
+                c00 = w0.fma(x0, c00);
+                c10 = w1.fma(x0, c10);
+                FloatVector x1 = FloatVector.broadcast(S, xb[xi + 1 * L + c]);
+                c01 = w0.fma(x1, c01);
+                c11 = w1.fma(x1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, xb[xi + 2 * L + c]);
+                c02 = w0.fma(x2, c02);
+                c12 = w1.fma(x2, c12);
+                FloatVector x3 = FloatVector.broadcast(S, xb[xi + 3 * L + c]);
+                c03 = w0.fma(x3, c03);
+                c13 = w1.fma(x3, c13);
+                FloatVector x4 = FloatVector.broadcast(S, xb[xi + 4 * L + c]);
+                c04 = w0.fma(x4, c04);
+                c14 = w1.fma(x4, c14);
+                FloatVector x5 = FloatVector.broadcast(S, xb[xi + 5 * L + c]);
+                c05 = w0.fma(x5, c05);
+                c15 = w1.fma(x5, c15);
+                FloatVector x6 = FloatVector.broadcast(S, xb[xi + 6 * L + c]);
+                c06 = w0.fma(x6, c06);
+                c16 = w1.fma(x6, c16);
+                FloatVector x7 = FloatVector.broadcast(S, xb[xi + 7 * L + c]);
+                c07 = w0.fma(x7, c07);
+                c17 = w1.fma(x7, c17);
+            }
+        }
+        FloatVector b0 = FloatVector.fromArray(S, bias, bo);
+        c00.add(b0).max(lo).min(hi).intoArray(yb, yo);
+        c01.add(b0).max(lo).min(hi).intoArray(yb, yo + 1 * L);
+        c02.add(b0).max(lo).min(hi).intoArray(yb, yo + 2 * L);
+        c03.add(b0).max(lo).min(hi).intoArray(yb, yo + 3 * L);
+        c04.add(b0).max(lo).min(hi).intoArray(yb, yo + 4 * L);
+        c05.add(b0).max(lo).min(hi).intoArray(yb, yo + 5 * L);
+        c06.add(b0).max(lo).min(hi).intoArray(yb, yo + 6 * L);
+        c07.add(b0).max(lo).min(hi).intoArray(yb, yo + 7 * L);
+        FloatVector b1 = FloatVector.fromArray(S, bias, bo + L);
+        c10.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride);
+        c11.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 1 * L);
+        c12.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 2 * L);
+        c13.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 3 * L);
+        c14.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 4 * L);
+        c15.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 5 * L);
+        c16.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 6 * L);
+        c17.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 7 * L);
+    }
+}

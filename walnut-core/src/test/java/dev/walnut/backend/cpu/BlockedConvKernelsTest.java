@@ -1,0 +1,173 @@
+package dev.walnut.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
+import dev.walnut.nn.functional.Convolution;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The channel-blocked convolution ({@link BlockedConvKernels}): the driver (reorders, padding,
+ * tiles that run on across rows, the overlapping last tile, the residual and clamp) with the
+ * scalar tile at a small block size against a float64 reference, on any machine; the Vector API
+ * tile bit for bit against the scalar one where the provider has it; and the backend's use of it
+ * (weights packed again after an in-place update).
+ */
+class BlockedConvKernelsTest {
+    @ParameterizedTest(name = "lanes={0} n={1} cIn={2} {3}x{4} pad={5} cOut={6} k={7}x{8} bias={9} residual={10} clamp={11}")
+    @CsvSource({
+        // resnet18's 3x3 layers, scaled down; batches; positions not a multiple of the tile
+        "4, 1, 8, 9, 9, 1:1:1:1, 8, 3, 3, true, false, relu",
+        "4, 3, 4, 5, 7, 1:1:1:1, 16, 3, 3, true, true, relu",
+        "4, 2, 12, 3, 3, 1:1:1:1, 8, 3, 3, false, false, none",
+        // no padding, asymmetric padding ("same" for an even kernel), wide and tall kernels
+        "4, 1, 8, 6, 6, 0:0:0:0, 8, 3, 3, true, false, relu6",
+        "4, 2, 4, 7, 5, 0:1:1:0, 8, 2, 2, true, true, relu6",
+        "4, 1, 4, 4, 9, 0:0:2:2, 8, 1, 5, false, true, none",
+        "4, 1, 8, 8, 3, 2:2:0:0, 16, 5, 1, true, false, none",
+        // a single tile per plane pair (eight positions), and the block size of the vector tile
+        "4, 1, 4, 2, 2, 1:1:1:1, 8, 3, 3, true, false, none",
+        "16, 2, 32, 6, 6, 1:1:1:1, 64, 3, 3, true, true, relu",
+    })
+    void scalarTilesMatchTheReference(int lanes, int n, int cIn, int h, int w, String pad, int cOut, int kh, int kw,
+                                      boolean withBias, boolean withResidual, String clamp) {
+        int[] p = Arrays.stream(pad.split(":")).mapToInt(Integer::parseInt).toArray();
+        var g = BlockedConvKernels.geometry(lanes, n, cIn, h, w, p, cOut, kh, kw);
+        assertNotNull(g);
+        SplittableRandom rnd = new SplittableRandom(lanes * 31L + n * 7L + cIn + h * 13L + kh);
+        int xOff = 3;
+        float[] x = random(rnd, xOff + n * cIn * h * w);
+        float[] wt = random(rnd, cOut * cIn * kh * kw);
+        float[] bias = withBias ? random(rnd, cOut) : null;
+        int outSize = n * cOut * g.oh() * g.ow();
+        int rOff = 2;
+        float[] residual = withResidual ? random(rnd, rOff + outSize) : null;
+        double lo = clamp.equals("none") ? Double.NEGATIVE_INFINITY : 0;
+        double hi = clamp.equals("relu6") ? 6 : Double.POSITIVE_INFINITY;
+        float[] out = new float[outSize];
+        Arrays.fill(out, Float.NaN);
+        BlockedConvKernels.forward(x, xOff, BlockedConvKernels.packWeights(wt, g, null), bias, out, g,
+                new ConvEpilogue(residual, rOff, lo, hi), null);
+        double[] expected = reference(x, xOff, wt, bias, n, cIn, h, w, p, cOut, kh, kw);
+        for (int i = 0; i < outSize; i++) {
+            double v = expected[i] + (residual == null ? 0 : residual[rOff + i]);
+            v = Math.min(Math.max(v, lo), hi);
+            assertEquals(v, out[i], 1e-5 * (1 + Math.abs(v)), "output " + i);
+        }
+    }
+
+    @Test
+    void vectorTileGivesTheScalarTilesBits() {
+        KernelProvider provider = KernelProvider.get();
+        assumeTrue(provider.blockedConvLanes() > 0, "needs the Vector API provider with 16-lane float vectors");
+        int lanes = provider.blockedConvLanes();
+        SplittableRandom rnd = new SplittableRandom(17);
+        for (int[] s : new int[][] {{1, 2, 7, 7, 4, 3}, {2, 1, 5, 9, 2, 3}, {1, 3, 14, 14, 2, 1}, {1, 1, 3, 3, 2, 3}}) {
+            int n = s[0];
+            int cIn = s[1] * lanes;
+            int cOut = s[4] * lanes;
+            int k = s[5];
+            int[] pad = {k / 2, k / 2, k / 2, k / 2};
+            var g = BlockedConvKernels.geometry(lanes, n, cIn, s[2], s[3], pad, cOut, k, k);
+            float[] x = random(rnd, n * cIn * s[2] * s[3]);
+            float[] wp = BlockedConvKernels.packWeights(random(rnd, cOut * cIn * k * k), g, null);
+            float[] bias = random(rnd, cOut);
+            float[] scalar = new float[n * cOut * g.oh() * g.ow()];
+            float[] vector = new float[scalar.length];
+            ConvEpilogue relu = new ConvEpilogue(null, 0, 0, Double.POSITIVE_INFINITY);
+            BlockedConvKernels.forward(x, 0, wp, bias, scalar, g, relu, null);
+            BlockedConvKernels.forward(x, 0, wp, bias, vector, g, relu, provider);
+            assertArrayEquals(scalar, vector, Arrays.toString(s));
+        }
+    }
+
+    @Test
+    void geometryDeclinesWhatTheTileCannotRun() {
+        assertNull(BlockedConvKernels.geometry(0, 1, 16, 8, 8, null, 32, 3, 3), "no tile");
+        assertNull(BlockedConvKernels.geometry(16, 1, 24, 8, 8, null, 32, 3, 3), "input channels not whole blocks");
+        assertNull(BlockedConvKernels.geometry(16, 1, 16, 8, 8, null, 16, 3, 3), "one output block, not a pair");
+        assertNull(BlockedConvKernels.geometry(16, 1, 16, 2, 2, null, 32, 3, 3), "no output position");
+        assertNull(BlockedConvKernels.geometry(16, 1, 16, 2, 3, null, 32, 2, 2), "fewer positions than a tile");
+        assertNull(BlockedConvKernels.geometry(16, 1 << 20, 16, 64, 64, null, 32, 3, 3), "buffers past an int index");
+        assertNotNull(BlockedConvKernels.geometry(16, 1, 16, 3, 3, new int[] {1, 1, 1, 1}, 32, 3, 3));
+    }
+
+    /**
+     * Through the backend: a convolution the blocked path takes keeps its packed weights between
+     * calls, and packs them again when they are written in place (a training step's update).
+     */
+    @Test
+    void backendPacksWeightsAgainAfterAnInPlaceWrite() {
+        assumeTrue(KernelProvider.get().blockedConvLanes() > 0, "needs the Vector API provider with 16-lane float vectors");
+        int c = KernelProvider.get().blockedConvLanes();
+        Tensor.manualSeed(5);
+        Tensor x = Tensor.randn(2, c, 6, 6);
+        Tensor w = Tensor.randn(2 * c, c, 3, 3);
+        Tensor b = Tensor.randn(2 * c);
+        try (var off = Autograd.noGrad()) {
+            float[] first = Convolution.conv2d(x, w, b, 1, 1, 1, 1).toFloatArray();
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(first, Convolution.conv2d(x, w, b, 1, 1, 1, 1).toFloatArray(), "call " + i);
+            }
+            w.mulInPlace(2.0);
+            float[] doubled = Convolution.conv2d(x, w, b, 1, 1, 1, 1).toFloatArray();
+            float[] expected = Convolution.conv2d(x, w.clone(), b, 1, 1, 1, 1).toFloatArray();
+            assertArrayEquals(expected, doubled);
+            double[] ref = reference(x.toFloatArray(), 0, w.toFloatArray(), b.toFloatArray(), 2, c, 6, 6,
+                    new int[] {1, 1, 1, 1}, 2 * c, 3, 3);
+            for (int i = 0; i < ref.length; i++) {
+                assertEquals(ref[i], doubled[i], 1e-4 * (1 + Math.abs(ref[i])), "output " + i);
+            }
+            assertTrue(Arrays.stream(ref).anyMatch(v -> v != 0));
+        }
+    }
+
+    /** {@code conv(pad(x), w) + bias} in float64, NCHW. */
+    private static double[] reference(float[] x, int xOff, float[] w, float[] bias, int n, int cIn, int h, int wd,
+                                      int[] pad, int cOut, int kh, int kw) {
+        int oh = h + pad[0] + pad[1] - kh + 1;
+        int ow = wd + pad[2] + pad[3] - kw + 1;
+        double[] out = new double[n * cOut * oh * ow];
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < cOut; o++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int j = 0; j < ow; j++) {
+                        double s = bias == null ? 0 : bias[o];
+                        for (int c = 0; c < cIn; c++) {
+                            for (int a = 0; a < kh; a++) {
+                                for (int b = 0; b < kw; b++) {
+                                    int yy = y + a - pad[0];
+                                    int xx = j + b - pad[2];
+                                    if (yy >= 0 && yy < h && xx >= 0 && xx < wd) {
+                                        s += (double) w[((o * cIn + c) * kh + a) * kw + b]
+                                                * x[xOff + ((i * cIn + c) * h + yy) * wd + xx];
+                                    }
+                                }
+                            }
+                        }
+                        out[((i * cOut + o) * oh + y) * ow + j] = s;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] random(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        return a;
+    }
+}
