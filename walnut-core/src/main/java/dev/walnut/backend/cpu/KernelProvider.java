@@ -370,6 +370,24 @@ public abstract class KernelProvider {
     }
 
     /**
+     * Blocked input planes {@code [p0, p1)} of a channel-blocked convolution from NCHW {@code x},
+     * padding zeroed ({@link BlockedConvKernels}), on the calling thread.
+     */
+    public void blockedConvReorderIn(float[] x, int xOff, float[] xb, BlockedConvKernels.Geometry g, int p0, int p1) {
+        BlockedConvKernels.reorderIn(x, xOff, xb, g, p0, p1);
+    }
+
+    /**
+     * Output planes {@code [p0, p1)} of a channel-blocked convolution back to NCHW {@code out},
+     * plus the residual (when not null, at the output's index plus {@code rOff}) and clamped to
+     * {@code [lo, hi]} ({@link BlockedConvKernels}), on the calling thread.
+     */
+    public void blockedConvReorderOut(float[] yb, float[] out, float[] residual, int rOff, float lo, float hi,
+                                      BlockedConvKernels.Geometry g, int p0, int p1) {
+        BlockedConvKernels.reorderOut(yb, out, residual, rOff, lo, hi, g, p0, p1);
+    }
+
+    /**
      * Whether {@link #pointwiseConvBlock} computes a {@code rows x columns} rectangle of a 1x1
      * convolution here; false (the caller runs the GEMM and the epilogue passes) for the scalar
      * provider, whose GEMM has no such kernel.

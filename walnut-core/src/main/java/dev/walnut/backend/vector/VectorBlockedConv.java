@@ -30,6 +30,71 @@ final class VectorBlockedConv {
         return FloatVector.SPECIES_PREFERRED.length() == L ? L : 0;
     }
 
+    /**
+     * {@link BlockedConvKernels}' input reorder with one gather per position: the B channels of a
+     * position, {@code h * w} apart in x, are one vector of the blocked input.
+     */
+    static void reorderIn(float[] x, int xOff, float[] xb, BlockedConvKernels.Geometry g, int p0, int p1) {
+        int h = g.h();
+        int w = g.w();
+        int wp = g.wp();
+        int[] map = channelMap(h * w);
+        for (int p = p0; p < p1; p++) {
+            BlockedConvKernels.zeroPadding(xb, g, p);
+            int base = p * g.inPlane() * L;
+            int src = xOff + BlockedConvKernels.inputChannel(g, p) * h * w;
+            for (int y = 0; y < h; y++) {
+                int d = base + ((g.pad()[0] + y) * wp + g.pad()[2]) * L;
+                int s = src + y * w;
+                for (int j = 0; j < w; j++) {
+                    FloatVector.fromArray(S, x, s + j, map, 0).intoArray(xb, d + j * L);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link BlockedConvKernels}' output reorder with one scatter per position (and a gather of
+     * the residual's B channels when there is one): the same values, added and clamped in the
+     * same order.
+     */
+    static void reorderOut(float[] yb, float[] out, float[] residual, int rOff, float lo, float hi,
+                           BlockedConvKernels.Geometry g, int p0, int p1) {
+        int oh = g.oh();
+        int ow = g.ow();
+        int wp = g.wp();
+        int[] map = channelMap(oh * ow);
+        for (int p = p0; p < p1; p++) {
+            int base = p * g.positions() * L;
+            int dst = BlockedConvKernels.outputChannel(g, p) * oh * ow;
+            for (int i = 0; i < oh; i++) {
+                int s = base + i * wp * L;
+                int d = dst + i * ow;
+                if (residual == null) {
+                    for (int j = 0; j < ow; j++) {
+                        FloatVector.fromArray(S, yb, s + j * L).intoArray(out, d + j, map, 0);
+                    }
+                } else {
+                    FloatVector lov = FloatVector.broadcast(S, lo);
+                    FloatVector hiv = FloatVector.broadcast(S, hi);
+                    for (int j = 0; j < ow; j++) {
+                        FloatVector.fromArray(S, yb, s + j * L).add(FloatVector.fromArray(S, residual, rOff + d + j, map, 0))
+                                .max(lov).min(hiv).intoArray(out, d + j, map, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code [0, plane, 2 plane, ...]}: the offsets of a position's channels in NCHW. */
+    private static int[] channelMap(int plane) {
+        int[] map = new int[L];
+        for (int c = 0; c < L; c++) {
+            map[c] = c * plane;
+        }
+        return map;
+    }
+
     /** Tiles {@code [t0, t1)}: see {@link BlockedConvKernels}. */
     static void tiles(float[] xb, float[] wp, float[] bias, float[] yb, BlockedConvKernels.Geometry g, int[] offsets,
                       int t0, int t1, float lo, float hi) {

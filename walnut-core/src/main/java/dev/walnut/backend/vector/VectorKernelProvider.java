@@ -294,6 +294,25 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public void blockedConvReorderIn(float[] x, int xOff, float[] xb, BlockedConvKernels.Geometry g, int p0, int p1) {
+        if (blockedConvLanes() == 0 || g.lanes() != blockedConvLanes()) {
+            super.blockedConvReorderIn(x, xOff, xb, g, p0, p1);
+            return;
+        }
+        VectorBlockedConv.reorderIn(x, xOff, xb, g, p0, p1);
+    }
+
+    @Override
+    public void blockedConvReorderOut(float[] yb, float[] out, float[] residual, int rOff, float lo, float hi,
+                                      BlockedConvKernels.Geometry g, int p0, int p1) {
+        if (blockedConvLanes() == 0 || g.lanes() != blockedConvLanes()) {
+            super.blockedConvReorderOut(yb, out, residual, rOff, lo, hi, g, p0, p1);
+            return;
+        }
+        VectorBlockedConv.reorderOut(yb, out, residual, rOff, lo, hi, g, p0, p1);
+    }
+
+    @Override
     public boolean pointwiseConvFits(int rows, int columns) {
         return VECTOR_GEMM && VectorPointwiseConv.fits(rows, columns);
     }

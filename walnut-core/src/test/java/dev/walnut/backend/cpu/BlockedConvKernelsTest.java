@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The channel-blocked convolution ({@link BlockedConvKernels}): the driver (reorders, padding,
  * tiles that run on across rows, the overlapping last tile, the residual and clamp) with the
  * scalar tile at a small block size against a float64 reference, on any machine; the Vector API
- * tile bit for bit against the scalar one where the provider has it; and the backend's use of it
+ * tile and reorders (gathers, scatters) bit for bit against the scalar ones where the provider
+ * has them; and the backend's use of it
  * (weights packed again after an in-place update).
  */
 class BlockedConvKernelsTest {
@@ -82,12 +83,16 @@ class BlockedConvKernelsTest {
             float[] x = random(rnd, n * cIn * s[2] * s[3]);
             float[] wp = BlockedConvKernels.packWeights(random(rnd, cOut * cIn * k * k), g, null);
             float[] bias = random(rnd, cOut);
-            float[] scalar = new float[n * cOut * g.oh() * g.ow()];
-            float[] vector = new float[scalar.length];
-            ConvEpilogue relu = new ConvEpilogue(null, 0, 0, Double.POSITIVE_INFINITY);
-            BlockedConvKernels.forward(x, 0, wp, bias, scalar, g, relu, null);
-            BlockedConvKernels.forward(x, 0, wp, bias, vector, g, relu, provider);
-            assertArrayEquals(scalar, vector, Arrays.toString(s));
+            int size = n * cOut * g.oh() * g.ow();
+            // The clamp in the tile, then after a residual added by the output reorder.
+            for (float[] residual : new float[][] {null, random(rnd, 1 + size)}) {
+                float[] scalar = new float[size];
+                float[] vector = new float[size];
+                ConvEpilogue epilogue = new ConvEpilogue(residual, 1, 0, residual == null ? Double.POSITIVE_INFINITY : 0.5);
+                BlockedConvKernels.forward(x, 0, wp, bias, scalar, g, epilogue, null);
+                BlockedConvKernels.forward(x, 0, wp, bias, vector, g, epilogue, provider);
+                assertArrayEquals(scalar, vector, Arrays.toString(s) + (residual == null ? "" : " with a residual"));
+            }
         }
     }
 
