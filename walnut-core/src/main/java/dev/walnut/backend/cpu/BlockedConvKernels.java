@@ -14,7 +14,7 @@ package dev.walnut.backend.cpu;
  * last pass copies back to NCHW adding the residual and clamping.
  *
  * <p>Why: resnet18's 3x3 layers at batch 1, one thread, GFLOP/s of the product (the shifted GEMM
- * / this kernel, measured side by side in one JVM): 64ch 56x56 171 / 196, 128ch 28x28 138 / 188,
+ * / this tile as first written, side by side in one JVM): 64ch 56x56 171 / 196, 128ch 28x28 138 / 188,
  * 256ch 14x14 155 / 174, 512ch 7x7 130 / 141; on two threads the shifted GEMM's column split
  * scaled 1.2-1.6x and this split (by tiles, each thread keeping its output blocks' weights in its
  * L2) 1.8-1.9x: 247 / 357 and 240 / 377 GFLOP/s for the first two. Each output's sum is one FMA
@@ -30,7 +30,7 @@ package dev.walnut.backend.cpu;
  *
  * <pre>{@code
  * var g = BlockedConvKernels.geometry(16, 1, 64, 56, 56, new int[] {1, 1, 1, 1}, 64, 3, 3);
- * float[] wp = BlockedConvKernels.packWeights(w, g);
+ * float[] wp = BlockedConvKernels.packWeights(w, g, null);
  * BlockedConvKernels.forward(x, 0, wp, bias, out, g, ConvEpilogue.NONE, KernelProvider.get());
  * }</pre>
  */
