@@ -904,7 +904,6 @@ public final class CpuBackend implements Backend {
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
         var epilogue = new ConvEpilogue(residual == null ? null : a(residual), rOff, min, max);
-        var blocked = blocked(n, cIn, h, wd, p, cOut, kh, kw);
         if (direct(cIn, kh, kw, cOut)) {
             // The direct kernels read a padded input and clamp only; a residual takes a pass of its own.
             boolean padded = hp != h || wp != wd;
@@ -915,13 +914,17 @@ public final class CpuBackend implements Backend {
             if (residual != null) {
                 epilogue.apply(a(out), 0, outSize);
             }
-        } else if (wv instanceof float[] wf && blocked != null) {
-            BlockedConvKernels.forward((float[]) a(x), off, PackedConvWeights.lookupBlocked((CpuStorage) w, lw, wf, blocked),
-                    (float[]) bv, (float[]) a(out), blocked, epilogue, KernelProvider.get());
         } else {
-            Object packed = PackedConvWeights.lookup((CpuStorage) w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw);
-            ShiftedGemmConvKernels.forward(a(x), off, wv, packed, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw,
-                    epilogue);
+            var blocked = wv instanceof float[] ? blocked(n, cIn, h, wd, p, cOut, kh, kw) : null;
+            if (blocked != null) {
+                BlockedConvKernels.forward((float[]) a(x), off,
+                        PackedConvWeights.lookupBlocked((CpuStorage) w, lw, (float[]) wv, blocked), (float[]) bv,
+                        (float[]) a(out), blocked, epilogue, KernelProvider.get());
+            } else {
+                Object packed = PackedConvWeights.lookup((CpuStorage) w, lw, wv, n, cIn, h, wd, pad, cOut, kh, kw);
+                ShiftedGemmConvKernels.forward(a(x), off, wv, packed, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw,
+                        epilogue);
+            }
         }
     }
 
