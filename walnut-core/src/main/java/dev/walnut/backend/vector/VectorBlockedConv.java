@@ -64,6 +64,8 @@ final class VectorBlockedConv {
         int ow = g.ow();
         int wp = g.wp();
         int[] map = channelMap(oh * ow);
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        FloatVector hiv = FloatVector.broadcast(S, hi);
         for (int p = p0; p < p1; p++) {
             int base = p * g.positions() * L;
             int dst = BlockedConvKernels.outputChannel(g, p) * oh * ow;
@@ -75,8 +77,6 @@ final class VectorBlockedConv {
                         FloatVector.fromArray(S, yb, s + j * L).intoArray(out, d + j, map, 0);
                     }
                 } else {
-                    FloatVector lov = FloatVector.broadcast(S, lo);
-                    FloatVector hiv = FloatVector.broadcast(S, hi);
                     for (int j = 0; j < ow; j++) {
                         FloatVector.fromArray(S, yb, s + j * L).add(FloatVector.fromArray(S, residual, rOff + d + j, map, 0))
                                 .max(lov).min(hiv).intoArray(out, d + j, map, 0);

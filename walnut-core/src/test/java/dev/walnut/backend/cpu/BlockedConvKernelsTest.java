@@ -137,6 +137,42 @@ class BlockedConvKernelsTest {
         }
     }
 
+    /**
+     * The backend's switch ({@code walnut.blockedConv}): on, a convolution with whole channel
+     * blocks gives the blocked kernel's bits; off, the shifted GEMM's.
+     */
+    @Test
+    void backendSwitchChoosesBetweenTheBlockedAndTheShiftedKernels() {
+        int lanes = KernelProvider.get().blockedConvLanes();
+        assumeTrue(lanes > 0, "needs the Vector API provider with 16-lane float vectors");
+        int[] pad = {1, 1, 1, 1};
+        int c = 2 * lanes; // more input channels than the direct kernels take
+        var g = BlockedConvKernels.geometry(lanes, 1, c, 6, 7, pad, 2 * lanes, 3, 3);
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] x = random(rnd, c * 42);
+        float[] w = random(rnd, 2 * lanes * c * 9);
+        float[] b = random(rnd, 2 * lanes);
+        float[] blocked = new float[2 * lanes * 42];
+        BlockedConvKernels.forward(x, 0, BlockedConvKernels.packWeights(w, g, null), b, blocked, g, ConvEpilogue.NONE,
+                KernelProvider.get());
+        float[] shifted = new float[blocked.length];
+        ShiftedGemmConvKernels.forward(x, 0, w, b, shifted, 1, c, 6, 7, pad, 2 * lanes, 3, 3, ConvEpilogue.NONE);
+        CpuBackend cpu = CpuBackend.INSTANCE;
+        boolean was = CpuBackend.blockedConv;
+        try {
+            for (boolean on : new boolean[] {true, false}) {
+                CpuBackend.blockedConv = on;
+                var out = cpu.conv2d(cpu.fromArray(x), 0, cpu.fromArray(w),
+                        dev.walnut.backend.Layout.contiguous(new int[] {2 * lanes, c, 3, 3}), cpu.fromArray(b),
+                        dev.walnut.backend.Layout.contiguous(new int[] {2 * lanes}), null, 0, 1, c, 6, 7, pad,
+                        2 * lanes, 3, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+                assertArrayEquals(on ? blocked : shifted, (float[]) ((CpuStorage) out).array, "blockedConv=" + on);
+            }
+        } finally {
+            CpuBackend.blockedConv = was;
+        }
+    }
+
     /** {@code conv(pad(x), w) + bias} in float64, NCHW. */
     private static double[] reference(float[] x, int xOff, float[] w, float[] bias, int n, int cIn, int h, int wd,
                                       int[] pad, int cOut, int kh, int kw) {
