@@ -197,14 +197,20 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
-    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
-        return WindowKernels.conv2d(x, weight, bias, residual, pad, min, max);
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, int sh, int sw, double min,
+                         double max) {
+        return WindowKernels.conv2d(x, weight, bias, residual, pad, sh, sw, min, max);
     }
 
     @Override
-    public void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max,
-                           Tensor out) {
-        WindowKernels.conv2dInto(x, weight, bias, residual, pad, min, max, out);
+    public void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, int sh, int sw, double min,
+                           double max, Tensor out) {
+        WindowKernels.conv2dInto(x, weight, bias, residual, pad, sh, sw, min, max, out);
+    }
+
+    @Override
+    public boolean stridedConvolutionPays(DType dtype, long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        return Backends.CPU.stridedConvolutionPays(dtype, cIn, cOut, sh, sw, kh, kw);
     }
 
     @Override

@@ -74,13 +74,17 @@ final class WindowKernels {
         return Backends.CPU.stride1ConvolutionPays(cIn, cOut, h, w, kh, kw);
     }
 
-    /** {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to {@code [N, C_out, H - kH + 1, W - kW + 1]}. */
-    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
+    /**
+     * {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to
+     * {@code [N, C_out, (H - kH) / sh + 1, (W - kW) / sw + 1]} (H and W padded by {@code pad}).
+     */
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Tensor residual, long[] pad, int sh, int sw,
+                         double min, double max) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         int[] p = kernelPad(pad);
-        int[] outShape = conv2dShape(x, weight, p);
+        int[] outShape = conv2dShape(x, weight, p, sh, sw);
         Storage out = Backends.allocate(x.dtype, Shapes.numel(outShape));
-        conv2dKernel(x, weight, bias, residual, p, min, max, out);
+        conv2dKernel(x, weight, bias, residual, p, sh, sw, min, max, out);
         return wrap(out, outShape);
     }
 
@@ -90,16 +94,16 @@ final class WindowKernels {
      * start its storage, or shares storage with the input or the residual (which the kernel
      * reads while it writes), gets the result computed apart and copied, so the bits are the same.
      */
-    static void conv2dInto(Tensor input, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max,
-                           Tensor out) {
+    static void conv2dInto(Tensor input, Tensor weight, Tensor bias, Tensor residual, long[] pad, int sh, int sw,
+                           double min, double max, Tensor out) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         int[] p = kernelPad(pad);
-        Elementwise.checkOut("fusedConv2d", out, x.dtype, conv2dShape(x, weight, p));
+        Elementwise.checkOut("fusedConv2d", out, x.dtype, conv2dShape(x, weight, p, sh, sw));
         if (out.offset != 0 || out.storage == x.storage || residual != null && out.storage == residual.storage) {
-            Creation.castInto(conv2d(input, weight, bias, residual, pad, min, max), out);
+            Creation.castInto(conv2d(input, weight, bias, residual, pad, sh, sw, min, max), out);
             return;
         }
-        conv2dKernel(x, weight, bias, residual, p, min, max, out.storage);
+        conv2dKernel(x, weight, bias, residual, p, sh, sw, min, max, out.storage);
         out.storage.bumpVersion();
     }
 
@@ -108,19 +112,20 @@ final class WindowKernels {
         return pad == null ? null : new int[] {(int) pad[2], (int) pad[3], (int) pad[0], (int) pad[1]};
     }
 
-    private static int[] conv2dShape(Tensor x, Tensor weight, int[] p) {
-        int oh = x.shape[2] + (p == null ? 0 : p[0] + p[1]) - weight.shape[2] + 1;
-        int ow = x.shape[3] + (p == null ? 0 : p[2] + p[3]) - weight.shape[3] + 1;
+    private static int[] conv2dShape(Tensor x, Tensor weight, int[] p, int sh, int sw) {
+        int oh = (x.shape[2] + (p == null ? 0 : p[0] + p[1]) - weight.shape[2]) / sh + 1;
+        int ow = (x.shape[3] + (p == null ? 0 : p[2] + p[3]) - weight.shape[3]) / sw + 1;
         return new int[] {x.shape[0], weight.shape[0], oh, ow};
     }
 
     /** The convolution of a contiguous {@code x} into {@code out} from its element 0. */
-    private static void conv2dKernel(Tensor x, Tensor weight, Tensor bias, Tensor residual, int[] p, double min,
-                                     double max, Storage out) {
+    private static void conv2dKernel(Tensor x, Tensor weight, Tensor bias, Tensor residual, int[] p, int sh, int sw,
+                                     double min, double max, Storage out) {
         Tensor r = residual == null ? null : Creation.contiguousOf(residual, residual.dtype);
         Backends.CPU.conv2dInto(x.storage, x.offset, weight.storage, weight.layout(), bias == null ? null : bias.storage,
                 bias == null ? null : bias.layout(), r == null ? null : r.storage, r == null ? 0 : r.offset, x.shape[0],
-                x.shape[1], x.shape[2], x.shape[3], p, weight.shape[0], weight.shape[2], weight.shape[3], min, max, out);
+                x.shape[1], x.shape[2], x.shape[3], p, weight.shape[0], weight.shape[2], weight.shape[3], sh, sw, min,
+                max, out);
     }
 
     /** The input gradient by the shifted GEMMs, or null when a weight is not finite (they would not be exact). */

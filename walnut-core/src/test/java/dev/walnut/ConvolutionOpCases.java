@@ -67,6 +67,16 @@ final class ConvolutionOpCases {
         rows.add(row(CONVOLUTION, "gradient of conv2d direct w.r.t. its input, differentiated",
                 in -> gradOfSquaredSum(in[0], x -> Convolution.conv2d(x, DIRECT_WEIGHT, null)),
                 g -> g.of(Domain.REAL, 1, 1, 4, 4)));
+        // The strided primitive (the caller pads): strides equal and not, 1x1, second order.
+        rows.add(row(STRIDED_CONVOLUTION, "strided convolution, 3 -> 4 channels, k3, stride 2, bias",
+                in -> Dispatcher.call(WindowOps.STRIDED_CONVOLUTION, new WindowOps.Stride(2, 2), in),
+                g -> g.of(Domain.REAL, 2, 3, 7, 6), g -> g.of(Domain.REAL, 4, 3, 3, 3), g -> g.of(Domain.REAL, 4)));
+        rows.add(row(STRIDED_CONVOLUTION, "strided 1x1 convolution, stride [2,3], of a transposed input, no bias",
+                in -> Dispatcher.call(WindowOps.STRIDED_CONVOLUTION, new WindowOps.Stride(2, 3), in[0].reshape(1, 2, 5, 7),
+                        in[1]), g -> g.transposed(Domain.REAL, 7, 10), g -> g.of(Domain.REAL, 3, 2, 1, 1)));
+        rows.add(row(STRIDED_CONVOLUTION, "gradient of a strided convolution w.r.t. input and weight, differentiated",
+                in -> gradOfSquaredSum(in[0], x -> Dispatcher.call(WindowOps.STRIDED_CONVOLUTION, new WindowOps.Stride(2, 1),
+                        x, in[1])), g -> g.of(Domain.REAL, 1, 2, 5, 4), g -> g.of(Domain.REAL, 3, 2, 2, 2)));
         // The depthwise primitive (groups == C_in): strides, paddings, dilations, multipliers.
         rows.add(row(CONVOLUTION, "depthwise conv2d, 3 channels, k3, stride 2, padding 1, bias",
                 in -> Convolution.conv2d(in[0], in[1], in[2], 2, 1, 1, 3),

@@ -58,6 +58,11 @@ final class FusedOpCases {
                         new long[] {1, 0, 2, 1}, true), in),
                 g -> g.of(Domain.REAL, 2, 2, 5, 4), g -> g.of(Domain.REAL, 3, 2, 3, 2), g -> g.of(Domain.REAL, 3),
                 g -> g.of(Domain.REAL, 2, 3, 6, 4)));
+        rows.add(row(FUSED_CONV2D, "fused strided convolution, stride 2, asymmetric pad, bias, residual + relu",
+                in -> Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, Double.POSITIVE_INFINITY,
+                        new long[] {1, 0, 2, 1}, true, new int[] {2, 2}), in),
+                g -> g.of(Domain.REAL, 2, 2, 5, 4), g -> g.of(Domain.REAL, 3, 2, 3, 2), g -> g.of(Domain.REAL, 3),
+                g -> g.of(Domain.REAL, 2, 3, 3, 2)));
         rows.add(row(FUSED_CONV2D, "fused 1x1 convolution + residual, no bias, no activation",
                 in -> Dispatcher.call(FusedOps.CONV2D, new FusedOps.Conv2d(null, Double.NEGATIVE_INFINITY,
                         Double.POSITIVE_INFINITY, null, true), in),

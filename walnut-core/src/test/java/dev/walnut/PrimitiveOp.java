@@ -87,6 +87,7 @@ public enum PrimitiveOp {
     IM2COL("Im2ColBackward0"),
     COL2IM("Col2ImBackward0"),
     CONVOLUTION("ConvolutionBackward0"),
+    STRIDED_CONVOLUTION("StridedConvolutionBackward0"),
     CONVOLUTION_INPUT_GRAD("ConvolutionInputGradBackward0"),
     CONVOLUTION_WEIGHT_GRAD("ConvolutionWeightGradBackward0"),
     CONVOLUTION_BIAS_GRAD("ConvolutionBiasGradBackward0"),

@@ -216,14 +216,20 @@ public interface Backend {
     boolean phaseSplitConvolutionPays(long cIn, long cOut, int sh, int sw, int kh, int kw);
 
     /**
-     * The valid stride-1 2-d convolution of a contiguous {@code [n, cIn, h, w]} input, padded with
-     * zeros by {@code pad} ({@code {top, bottom, left, right}}, or null for none), with a
-     * {@code [cOut, cIn, kh, kw]} weight and an optional {@code [cOut]} bias (null storage), plus
-     * an optional contiguous residual the output's shape (null storage, else read from
-     * {@code rOff}), clamped to {@code [min, max]} as it is stored (infinite bounds for none).
+     * Whether a strided, undilated, ungrouped convolution of these channels runs faster as one
+     * {@link #conv2d} call (with its strides) than as im2col and a GEMM.
+     */
+    boolean stridedConvolutionPays(DType dtype, long cIn, long cOut, int sh, int sw, int kh, int kw);
+
+    /**
+     * The valid 2-d convolution with strides {@code sh, sw} of a contiguous {@code [n, cIn, h, w]}
+     * input, padded with zeros by {@code pad} ({@code {top, bottom, left, right}}, or null for
+     * none), with a {@code [cOut, cIn, kh, kw]} weight and an optional {@code [cOut]} bias (null
+     * storage), plus an optional contiguous residual the output's shape (null storage, else read
+     * from {@code rOff}), clamped to {@code [min, max]} as it is stored (infinite bounds for none).
      */
     Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff, int n,
-                   int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max);
+                   int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, int sh, int sw, double min, double max);
 
     /**
      * {@link #conv2d} written into {@code out} from its element 0 (at least the output's size; its
@@ -231,7 +237,8 @@ public interface Backend {
      * {@code residual}: the kernel reads them while it writes.
      */
     void conv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff, int n,
-                    int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max, Storage out);
+                    int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, int sh, int sw, double min, double max,
+                    Storage out);
 
     /** Its input gradient, or null where the fused kernels would not be exact (non-finite weights). */
     Storage conv2dInputGrad(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut, int kh,

@@ -159,7 +159,8 @@ final class BatchingRules {
         // Padding reads the last dims only, so the batch dim in front is left alone.
         RULES.put(ShapeContentOps.PAD, (o, a, x, b, n) -> ((ShapeContentOps.Pad) a).pad().length / 2 > x[0].dim() - 1 ? null
                 : call(o, a, x[0]));
-        for (OpDef<?> op : List.of(WindowOps.IM2COL, WindowOps.COL2IM, WindowOps.CONVOLUTION, WindowOps.DEPTHWISE_CONV2D,
+        for (OpDef<?> op : List.of(WindowOps.IM2COL, WindowOps.COL2IM, WindowOps.CONVOLUTION,
+                WindowOps.STRIDED_CONVOLUTION, WindowOps.DEPTHWISE_CONV2D,
                 WindowOps.MAX_POOL2D, WindowOps.AVG_POOL2D, WindowOps.CONVOLUTION_INPUT_GRAD,
                 FusedOps.MAX_POOL2D_VALUES)) {
             RULES.put(op, BatchingRules::foldIntoExamples);

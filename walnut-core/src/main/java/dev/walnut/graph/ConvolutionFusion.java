@@ -12,13 +12,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Convolution fusion: a {@code convolution} (the valid stride-1 primitive, bias included) or a
- * {@code depthwiseConv2d}, with what surrounds it in an imported CNN, becomes one
+ * Convolution fusion: a {@code convolution} (the valid stride-1 primitive, bias included), a
+ * {@code stridedConvolution} or a {@code depthwiseConv2d}, with what surrounds it in an imported CNN, becomes one
  * {@code fusedConv2d} node ({@link FusedOps#CONV2D}) whose kernel does that work while the data
  * is in cache:
  * <ul>
- *   <li>a zero {@code constantPad} of the last two dims before a {@code convolution} (how a
- *       padded stride-1 convolution is traced: ResNet's 3x3 layers) becomes the fused node's
+ *   <li>a zero {@code constantPad} of the last two dims before a dense convolution (how a
+ *       padded one is traced: ResNet's 3x3 layers) becomes the fused node's
  *       {@code pad}, laid out by the kernel in the copy it makes of its input anyway;</li>
  *   <li>an {@code add} of the convolution's output and another value of its shape and dtype
  *       (the residual of a ResNet basic block or a MobileNet v2 block) becomes its residual
@@ -54,11 +54,12 @@ public final class ConvolutionFusion implements Pass {
         Map<Node, Object[]> ends = new IdentityHashMap<>();
         Map<Node, Boolean> absorbed = new IdentityHashMap<>();
         for (Node conv : g.nodes()) {
-            if (conv.op() != WindowOps.CONVOLUTION && conv.op() != WindowOps.DEPTHWISE_CONV2D
+            if (conv.op() != WindowOps.CONVOLUTION && conv.op() != WindowOps.STRIDED_CONVOLUTION
+                    && conv.op() != WindowOps.DEPTHWISE_CONV2D
                     || conv.template() != null || !conv.outputs().get(0).dtype().isFloatingPoint()) {
                 continue;
             }
-            boolean dense = conv.op() == WindowOps.CONVOLUTION;
+            boolean dense = conv.op() != WindowOps.DEPTHWISE_CONV2D;
             Value out = conv.outputs().get(0);
             List<Value> inputs = new ArrayList<>(conv.inputs());
             // Pads in a row (an asymmetric "same" padding, then the symmetric one) add up.
@@ -76,6 +77,11 @@ public final class ConvolutionFusion implements Pass {
             }
             Node end = conv;
             Node add = dense ? Graph.soleReader(out, readers, outputs) : null;
+            if (add != null && (absorbed.containsKey(add) || ends.containsKey(add))) {
+                // The add of two convolutions' outputs (ResNet's conv2 and its strided downsample)
+                // is the residual of the first one seen; the other stays as it is.
+                add = null;
+            }
             Value residual = add == null ? null : residual(add, out);
             if (residual != null) {
                 inputs.add(residual);
@@ -108,7 +114,10 @@ public final class ConvolutionFusion implements Pass {
                     reader = pad;
                 }
                 var window = dense ? null : (WindowOps.DepthwiseWindow) conv.attrs();
-                ends.put(end, new Object[] {new FusedOps.Conv2d(window, lo, hi, planePad, residual != null),
+                int[] stride = conv.op() == WindowOps.STRIDED_CONVOLUTION
+                        ? new int[] {((WindowOps.Stride) conv.attrs()).height(), ((WindowOps.Stride) conv.attrs()).width()}
+                        : null;
+                ends.put(end, new Object[] {new FusedOps.Conv2d(window, lo, hi, planePad, residual != null, stride),
                         inputs.toArray(new Value[0])});
             }
         }

@@ -149,10 +149,26 @@ public interface Kernels {
      * {@code residual} (null, or a tensor the output's shape) before the clamp: the padding is
      * laid out by the kernel with its input, the residual added as each output plane is stored.
      */
-    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max);
+    default Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max) {
+        return conv2d(x, weight, bias, residual, pad, 1, 1, min, max);
+    }
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, Tensor, long[], double, double)} with strides {@code sh, sw}. */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, int sh, int sw, double min,
+                  double max);
 
     /** {@link #conv2d(Tensor, Tensor, Tensor, Tensor, long[], double, double)} into {@code out} (see the out= forms below). */
-    void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max, Tensor out);
+    default void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, double min, double max,
+                            Tensor out) {
+        conv2dInto(x, weight, bias, residual, pad, 1, 1, min, max, out);
+    }
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, Tensor, long[], int, int, double, double)} into {@code out}. */
+    void conv2dInto(Tensor x, Tensor weight, Tensor bias, Tensor residual, long[] pad, int sh, int sw, double min,
+                    double max, Tensor out);
+
+    /** Whether a strided convolution of this dtype and these sizes runs as one {@code stridedConvolution}. */
+    boolean stridedConvolutionPays(DType dtype, long cIn, long cOut, int sh, int sw, int kh, int kw);
 
     /** Its input gradient by the fused kernels, or null where they would not be exact (non-finite weights). */
     Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape);

@@ -1044,8 +1044,9 @@ public final class FusedOps {
     /**
      * Attributes of {@link #CONV2D}.
      *
-     * @param depthwise the window of a {@link WindowOps#DEPTHWISE_CONV2D}, or null for the valid
-     *                  stride-1 {@link WindowOps#CONVOLUTION}
+     * @param depthwise the window of a {@link WindowOps#DEPTHWISE_CONV2D}, or null for a dense
+     *                  convolution: the valid stride-1 {@link WindowOps#CONVOLUTION}, or
+     *                  {@link WindowOps#STRIDED_CONVOLUTION} with {@code stride}
      * @param min       the activation's lower bound ({@code -Infinity} for none, 0 for ReLU)
      * @param max       its upper bound ({@code Infinity} for none, 6 for ReLU6)
      * @param pad       zeros around the input's planes before the dense convolution, in
@@ -1053,9 +1054,13 @@ public final class FusedOps {
      *                  zeros, kept as null) for none
      * @param residual  whether the last input is a residual {@code r} the shape of the output,
      *                  added before the activation (ResNet's {@code relu(conv(x) + b + r)})
+     * @param stride    the strides {@code {rows, columns}} of a dense convolution (a
+     *                  {@link WindowOps#STRIDED_CONVOLUTION}); null (or all ones, kept as null) for
+     *                  stride 1
      */
-    public record Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max, long[] pad, boolean residual) {
-        /** Checks the bounds and the padding. */
+    public record Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max, long[] pad, boolean residual,
+                         int[] stride) {
+        /** Checks the bounds, the padding and the strides. */
         public Conv2d {
             if (Double.isNaN(min) || Double.isNaN(max) || min > max) {
                 throw new IllegalArgumentException("fusedConv2d: expected activation bounds min <= max, not NaN, got min="
@@ -1066,10 +1071,21 @@ public final class FusedOps {
                         + Arrays.toString(pad));
             }
             pad = pad == null || Arrays.stream(pad).allMatch(p -> p == 0) ? null : pad.clone();
-            if (depthwise != null && (pad != null || residual)) {
-                throw new IllegalArgumentException("fusedConv2d: a depthwise convolution takes neither pad nor a residual "
-                        + "(its window has its own padding); got pad=" + Arrays.toString(pad) + ", residual=" + residual);
+            if (stride != null && (stride.length != 2 || stride[0] < 1 || stride[1] < 1)) {
+                throw new IllegalArgumentException("fusedConv2d: expected stride {rows, columns}, each >= 1, got "
+                        + Arrays.toString(stride));
             }
+            stride = stride == null || stride[0] == 1 && stride[1] == 1 ? null : stride.clone();
+            if (depthwise != null && (pad != null || residual || stride != null)) {
+                throw new IllegalArgumentException("fusedConv2d: a depthwise convolution takes neither pad, a residual nor "
+                        + "a stride (its window has its own); got pad=" + Arrays.toString(pad) + ", residual=" + residual
+                        + ", stride=" + Arrays.toString(stride));
+            }
+        }
+
+        /** A stride-1 (or depthwise) convolution with its padding and residual. */
+        public Conv2d(WindowOps.DepthwiseWindow depthwise, double min, double max, long[] pad, boolean residual) {
+            this(depthwise, min, max, pad, residual, null);
         }
 
         /** A convolution with its activation only: no padding, no residual. */
@@ -1083,30 +1099,46 @@ public final class FusedOps {
         }
 
         @Override
+        public int[] stride() {
+            return stride == null ? null : stride.clone();
+        }
+
+        @Override
         public boolean equals(Object o) {
             return o instanceof Conv2d c && java.util.Objects.equals(depthwise, c.depthwise)
                     && Double.compare(min, c.min) == 0 && Double.compare(max, c.max) == 0 && Arrays.equals(pad, c.pad)
-                    && residual == c.residual;
+                    && residual == c.residual && Arrays.equals(stride, c.stride);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(depthwise, min, max, Arrays.hashCode(pad), residual);
+            return java.util.Objects.hash(depthwise, min, max, Arrays.hashCode(pad), residual, Arrays.hashCode(stride));
         }
 
         @Override
         public String toString() {
             return "Conv2d[depthwise=" + depthwise + ", min=" + min + ", max=" + max + ", pad=" + Arrays.toString(pad)
-                    + ", residual=" + residual + "]";
+                    + ", residual=" + residual + (stride == null ? "" : ", stride=" + Arrays.toString(stride)) + "]";
         }
 
         @SuppressWarnings("unchecked")
         OpDef<Object> base() {
-            return (OpDef<Object>) (OpDef<?>) (depthwise == null ? WindowOps.CONVOLUTION : WindowOps.DEPTHWISE_CONV2D);
+            return (OpDef<Object>) (OpDef<?>) (depthwise != null ? WindowOps.DEPTHWISE_CONV2D
+                    : stride != null ? WindowOps.STRIDED_CONVOLUTION : WindowOps.CONVOLUTION);
         }
 
         Object baseAttrs() {
-            return depthwise == null ? NoAttrs.NONE : depthwise;
+            return depthwise != null ? depthwise : stride != null ? new WindowOps.Stride(stride[0], stride[1]) : NoAttrs.NONE;
+        }
+
+        /** The row stride (1 for none). */
+        int sh() {
+            return stride == null ? 1 : stride[0];
+        }
+
+        /** The column stride (1 for none). */
+        int sw() {
+            return stride == null ? 1 : stride[1];
         }
 
         /** {@code t} with this padding (or as it is): what the convolution proper reads. */
@@ -1134,7 +1166,8 @@ public final class FusedOps {
 
     /**
      * {@code clamp(conv(pad(x), W) + b + r, min, max)}: a convolution ({@link WindowOps#CONVOLUTION},
-     * or {@link WindowOps#DEPTHWISE_CONV2D} with its window) with its bias, the zero padding of
+     * {@link WindowOps#STRIDED_CONVOLUTION} with its strides, or {@link WindowOps#DEPTHWISE_CONV2D}
+     * with its window) with its bias, the zero padding of
      * its input, a residual and a ReLU/ReLU6/clamp activation applied by the convolution kernel:
      * the padding as it lays out the input for its GEMMs (a copy it makes anyway), the residual
      * and the activation as it stores each output plane, while it is in cache, instead of by
@@ -1192,7 +1225,7 @@ public final class FusedOps {
                 infer(attrs, Arrays.stream(in).map(TensorSpec::of).toArray(TensorSpec[]::new));
                 r = in[in.length - 1];
             }
-            return Specs.one(K.conv2d(in[0], in[1], b, r, attrs.pad(), attrs.min(), attrs.max()));
+            return Specs.one(K.conv2d(in[0], in[1], b, r, attrs.pad(), attrs.sh(), attrs.sw(), attrs.min(), attrs.max()));
         }
 
         /**
@@ -1220,7 +1253,7 @@ public final class FusedOps {
                     infer(attrs, Arrays.stream(in).map(TensorSpec::of).toArray(TensorSpec[]::new));
                 }
             }
-            K.conv2dInto(in[0], in[1], b, r, attrs.pad(), attrs.min(), attrs.max(), out[0]);
+            K.conv2dInto(in[0], in[1], b, r, attrs.pad(), attrs.sh(), attrs.sw(), attrs.min(), attrs.max(), out[0]);
         }
 
         @Override
@@ -1241,18 +1274,20 @@ public final class FusedOps {
             Tensor xp = attrs.padded(n.saved(0));
             Tensor w = n.saved(1);
             Tensor[] grads = new Tensor[n.inputCount()];
+            Tensor[] strided = attrs.stride() == null ? null : WindowOps.stridedConvolutionGrads(xp, w, gz,
+                    (WindowOps.Stride) attrs.baseAttrs(), n.needsInputGrad(0), n.needsInputGrad(1));
             if (n.needsInputGrad(0)) {
                 long[] s = xp.shape();
-                Tensor gx = Dispatcher.call(WindowOps.CONVOLUTION_INPUT_GRAD, new WindowOps.Plane((int) s[2], (int) s[3]),
-                        gz, w);
+                Tensor gx = strided != null ? strided[0] : Dispatcher.call(WindowOps.CONVOLUTION_INPUT_GRAD,
+                        new WindowOps.Plane((int) s[2], (int) s[3]), gz, w);
                 long[] pad = attrs.pad();
                 grads[0] = pad == null ? gx : Dispatcher.call(ShapeContentOps.PAD,
                         new ShapeContentOps.Pad(Arrays.stream(pad).map(p -> -p).toArray(), 0.0), gx);
             }
             if (n.needsInputGrad(1)) {
                 long[] ws = w.shape();
-                grads[1] = Dispatcher.call(WindowOps.CONVOLUTION_WEIGHT_GRAD, new WindowOps.Plane((int) ws[2], (int) ws[3]),
-                        xp, gz);
+                grads[1] = strided != null ? strided[1] : Dispatcher.call(WindowOps.CONVOLUTION_WEIGHT_GRAD,
+                        new WindowOps.Plane((int) ws[2], (int) ws[3]), xp, gz);
             }
             int convInputs = grads.length - (attrs.residual() ? 1 : 0);
             if (convInputs > 2 && n.needsInputGrad(2)) {

@@ -306,6 +306,127 @@ public final class WindowOps {
         }
     };
 
+    /** The strides of {@link #STRIDED_CONVOLUTION}, rows and columns, each at least 1. */
+    public record Stride(int height, int width) {
+        /** Checks the strides. */
+        public Stride {
+            if (height < 1 || width < 1) {
+                throw new IllegalArgumentException("stridedConvolution: strides must be at least 1, got [" + height + ", "
+                        + width + "]");
+            }
+        }
+
+        /** The im2col windows of this convolution over an {@code outH x outW} grid with a {@code kH x kW} kernel. */
+        Window window(long outH, long outW, long kh, long kw) {
+            return new Window(new int[] {(int) outH, (int) outW}, new int[] {(int) kh, (int) kw}, new int[] {1, 1},
+                    new int[] {0, 0}, new int[] {height, width});
+        }
+    }
+
+    /**
+     * The input and weight gradients of a strided convolution of {@code x} by {@code w} for the
+     * output gradient {@code gy}, those asked for (else null): {@code col2im(W^T gy)} and
+     * {@code sum_n gy_n im2col(x)_n^T}, differentiable ops, so every order of gradient follows.
+     */
+    static Tensor[] stridedConvolutionGrads(Tensor x, Tensor w, Tensor gy, Stride stride, boolean input,
+                                            boolean weight) {
+        long[] xs = x.shape();
+        long[] ws = w.shape();
+        long[] ys = gy.shape();
+        long n = xs[0];
+        long depth = ws[1] * ws[2] * ws[3];
+        long positions = ys[2] * ys[3];
+        Window window = stride.window(ys[2], ys[3], ws[2], ws[3]);
+        Tensor g3 = gy.reshape(n, ws[0], positions);
+        Tensor[] grads = new Tensor[2];
+        if (input) {
+            Tensor cols = w.reshape(ws[0], depth).t().matmul(g3);
+            grads[0] = Dispatcher.call(COL2IM, new Fold(new int[] {(int) xs[2], (int) xs[3]}, window), cols);
+        }
+        if (weight) {
+            Tensor cols = Dispatcher.call(IM2COL, window, x);
+            grads[1] = g3.matmul(cols.transpose(1, 2)).sum(0).reshape(ws);
+        }
+        return grads;
+    }
+
+    /**
+     * The valid 2-d convolution with strides, no dilation and one group:
+     * {@code [N, C_in, H, W] * [C_out, C_in, kH, kW] (+ [C_out])} to
+     * {@code [N, C_out, (H - kH) / sh + 1, (W - kW) / sw + 1]} (the caller pads). A primitive for
+     * speed: the CPU back end runs it channel-blocked, each tap of each phase of the input a
+     * stride-1 displacement (resnet's strided 3x3 and 1x1 layers), where im2col would copy every
+     * window for a GEMM. Its rules are im2col's and col2im's ({@link #stridedConvolutionGrads}).
+     */
+    public static final OpDef<Stride> STRIDED_CONVOLUTION = new OpDef<>("stridedConvolution", 1,
+            "StridedConvolutionBackward0") {
+        @Override
+        public TensorSpec[] infer(Stride attrs, TensorSpec... in) {
+            long[] x = in[0].shape();
+            long[] w = in[1].shape();
+            boolean ok = (in.length == 2 || in.length == 3) && x.length == 4 && w.length == 4 && x[1] == w[1]
+                    && x[2] >= w[2] && x[3] >= w[3] && in[0].dtype().isFloatingPoint() && in[1].dtype() == in[0].dtype()
+                    && (in.length == 2 || in[2].shape().length == 1 && in[2].shape()[0] == w[0]
+                    && in[2].dtype() == in[0].dtype());
+            if (!ok) {
+                throw new IllegalArgumentException("stridedConvolution: expected a float input [N, C_in, H, W], a weight "
+                        + "[C_out, C_in, kH, kW] no larger than the plane and an optional bias [C_out] of one dtype, got "
+                        + Arrays.toString(x) + " " + in[0].dtype() + ", " + Arrays.toString(w) + " " + in[1].dtype()
+                        + (in.length > 2 ? ", " + Arrays.toString(in[2].shape()) + " " + in[2].dtype() : ""));
+            }
+            return Specs.one(new long[] {x[0], w[0], (x[2] - w[2]) / attrs.height() + 1, (x[3] - w[3]) / attrs.width() + 1},
+                    in[0].dtype());
+        }
+
+        @Override
+        public Tensor[] compute(Stride attrs, Tensor[] in) {
+            infer(attrs, Arrays.stream(in).map(TensorSpec::of).toArray(TensorSpec[]::new));
+            return Specs.one(K.conv2d(in[0], in[1], in.length > 2 ? in[2] : null, null, null, attrs.height(),
+                    attrs.width(), Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
+        }
+
+        /** The kernel stores into a preplanned output (a compiled graph's arena) as well. */
+        @Override
+        public boolean hasOutKernel(Stride attrs) {
+            return true;
+        }
+
+        @Override
+        public void computeInto(Stride attrs, Tensor[] in, Tensor[] out) {
+            K.conv2dInto(in[0], in[1], in.length > 2 ? in[2] : null, null, null, attrs.height(), attrs.width(),
+                    Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, out[0]);
+        }
+
+        @Override
+        public Tensor[] save(Stride attrs, Tensor[] in, Tensor[] out) {
+            return new Tensor[] {in[0], in[1]};
+        }
+
+        @Override
+        public Tensor[] vjp(Stride attrs, Node nd, Tensor[] g) {
+            Tensor[] xw = stridedConvolutionGrads(nd.saved(0), nd.saved(1), g[0], attrs, nd.needsInputGrad(0),
+                    nd.needsInputGrad(1));
+            Tensor[] grads = new Tensor[nd.inputCount()];
+            grads[0] = xw[0];
+            grads[1] = xw[1];
+            if (grads.length == 3 && nd.needsInputGrad(2)) {
+                grads[2] = Dispatcher.call(CONVOLUTION_BIAS_GRAD, NoAttrs.NONE, g[0]);
+            }
+            return grads;
+        }
+
+        /** Bilinear in (x, w), affine in b. */
+        @Override
+        public Tensor[] jvp(Stride attrs, Tensor[] in, Tensor[] out, Tensor[] t) {
+            Tensor r = bilinearTangent(this, attrs, in, t);
+            if (in.length > 2 && t[2] != null) {
+                Tensor term = t[2].reshape(1, -1, 1, 1);
+                r = r == null ? term.expand(out[0].shape()) : r.add(term);
+            }
+            return Specs.one(r);
+        }
+    };
+
     /**
      * Attributes of the depthwise 2-d convolution: stride, padding (both sides) and dilation per
      * spatial dim.
@@ -720,7 +841,7 @@ public final class WindowOps {
     };
 
     /** Every definition of this family. */
-    static final List<OpDef<?>> ALL = List.of(IM2COL, COL2IM, CONVOLUTION, DEPTHWISE_CONV2D, MAX_POOL2D, AVG_POOL2D,
+    static final List<OpDef<?>> ALL = List.of(IM2COL, COL2IM, CONVOLUTION, STRIDED_CONVOLUTION, DEPTHWISE_CONV2D, MAX_POOL2D, AVG_POOL2D,
             AVG_POOL2D_BACKWARD, MAX_UNPOOL2D, CONVOLUTION_INPUT_GRAD, CONVOLUTION_WEIGHT_GRAD, CONVOLUTION_BIAS_GRAD,
             MAX_POOL2D_BACKWARD);
 }

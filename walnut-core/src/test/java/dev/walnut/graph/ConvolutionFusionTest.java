@@ -67,10 +67,10 @@ class ConvolutionFusionTest {
         Graph after = new ConvolutionFusion().apply(g);
         assertEquals("""
                 graph(%x0: f32[2,4,9,9], %x1: f32[8,4,1,1], %x2: f32[8], %x3: f32[8,1,3,3], %x4: f32[8], %x5: f32[6,8,1,1], %x6: f32[6], %x7: f32[5,6,3,3], %x8: f32[5]):
-                  %0 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=0.0, max=6.0, pad=null, residual=false} : f32[2,8,9,9]
-                  %1 = fusedConv2d(%0, %x3, %x4) {depthwise={strideH=2, strideW=2, padH=1, padW=1, dilationH=1, dilationW=1}, min=0.0, max=6.0, pad=null, residual=false} : f32[2,8,5,5]
+                  %0 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=0.0, max=6.0, pad=null, residual=false, stride=null} : f32[2,8,9,9]
+                  %1 = fusedConv2d(%0, %x3, %x4) {depthwise={strideH=2, strideW=2, padH=1, padW=1, dilationH=1, dilationW=1}, min=0.0, max=6.0, pad=null, residual=false, stride=null} : f32[2,8,5,5]
                   %2 = convolution(%1, %x5, %x6) : f32[2,6,5,5]
-                  %3 = fusedConv2d(%2, %x7, %x8) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=false} : f32[2,5,5,5]
+                  %3 = fusedConv2d(%2, %x7, %x8) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=false, stride=null} : f32[2,5,5,5]
                   return (%3)
                 """, after.toString());
         Tensor[] in = blockInputs(DType.F32, 2, 9);
@@ -113,9 +113,9 @@ class ConvolutionFusionTest {
         Graph after = new ConvolutionFusion().apply(g);
         assertEquals("""
                 graph(%x0: f32[2,4,9,9], %x1: f32[4,4,3,3], %x2: f32[4], %x3: f32[4,4,3,3], %x4: f32[4], %x5: f32[3,4,1,1], %x6: f32[2,3,9,9]):
-                  %0 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=false} : f32[2,4,9,9]
-                  %1 = fusedConv2d(%0, %x3, %x4, %x0) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=true} : f32[2,4,9,9]
-                  %2 = fusedConv2d(%1, %x5, %x6) {depthwise=null, min=-Infinity, max=Infinity, pad=null, residual=true} : f32[2,3,9,9]
+                  %0 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=false, stride=null} : f32[2,4,9,9]
+                  %1 = fusedConv2d(%0, %x3, %x4, %x0) {depthwise=null, min=0.0, max=Infinity, pad=[1, 1, 1, 1], residual=true, stride=null} : f32[2,4,9,9]
+                  %2 = fusedConv2d(%1, %x5, %x6) {depthwise=null, min=-Infinity, max=Infinity, pad=null, residual=true, stride=null} : f32[2,3,9,9]
                   return (%2)
                 """, after.toString());
         Tensor[] in = residualInputs(DType.F32, 2, 9);
@@ -138,7 +138,7 @@ class ConvolutionFusionTest {
         assertEquals("""
                 graph(%x0: f32[2,3,6,5], %x1: f32[4,3,3,2], %x2: f32[4]):
                   %0 = constantPad(%x0) {pad=[0, 1, 2, 0], value=0.0} : f32[2,3,8,6]
-                  %1 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=-Infinity, max=Infinity, pad=[1, 2, 2, 1], residual=false} : f32[2,4,7,7]
+                  %1 = fusedConv2d(%x0, %x1, %x2) {depthwise=null, min=-Infinity, max=Infinity, pad=[1, 2, 2, 1], residual=false, stride=null} : f32[2,4,7,7]
                   %2 = sum(%0) {dims=[], keepDim=false} : f32[]
                   return (%1, %2)
                 """, after.toString());
@@ -179,7 +179,7 @@ class ConvolutionFusionTest {
         Graph after = new ConvolutionFusion().apply(g);
         assertEquals("""
                 graph(%x0: f32[1,2,4,4], %x1: f32[3,2,1,1]):
-                  %0 = fusedConv2d(%x0, %x1) {depthwise=null, min=-1.0, max=0.5, pad=null, residual=false} : f32[1,3,4,4]
+                  %0 = fusedConv2d(%x0, %x1) {depthwise=null, min=-1.0, max=0.5, pad=null, residual=false, stride=null} : f32[1,3,4,4]
                   %1 = clamp(%0) {min=1.0, max=2.0} : f32[1,3,4,4]
                   %2 = exp(%1) : f32[1,3,4,4]
                   return (%2)

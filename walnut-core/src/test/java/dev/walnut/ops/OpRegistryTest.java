@@ -206,6 +206,10 @@ class OpRegistryTest {
                 f64(g, Domain.REAL, 2, 2, 5, 4), f64(g, Domain.REAL, 3, 2, 3, 2), f64(g, Domain.REAL, 3)}));
         rows.add(ex(WindowOps.CONVOLUTION, NoAttrs.NONE, "direct kernels (shallow), no bias", g -> new Tensor[] {
                 f64(g, Domain.REAL, 2, 1, 5, 5), f64(g, Domain.REAL, 6, 1, 2, 2)}));
+        rows.add(ex(WindowOps.STRIDED_CONVOLUTION, new WindowOps.Stride(2, 2), "3x3 stride 2, with bias",
+                g -> new Tensor[] {f64(g, Domain.REAL, 2, 2, 7, 6), f64(g, Domain.REAL, 3, 2, 3, 3), f64(g, Domain.REAL, 3)}));
+        rows.add(ex(WindowOps.STRIDED_CONVOLUTION, new WindowOps.Stride(3, 2), "1x1 stride [3,2], no bias",
+                g -> new Tensor[] {f64(g, Domain.REAL, 1, 3, 7, 5), f64(g, Domain.REAL, 2, 3, 1, 1)}));
         rows.add(ex(WindowOps.DEPTHWISE_CONV2D, new WindowOps.DepthwiseWindow(2, 1, 1, 0, 1, 2),
                 "stride [2,1], padding [1,0], dilation [1,2], multiplier 2, with bias", g -> new Tensor[] {
                         f64(g, Domain.REAL, 2, 2, 5, 6), f64(g, Domain.REAL, 4, 1, 3, 2), f64(g, Domain.REAL, 4)}));
@@ -219,6 +223,10 @@ class OpRegistryTest {
         rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, 6, new long[] {0, 1, 1, 2}, true),
                 "dense, asymmetric pad, bias, residual + relu6", g -> new Tensor[] {f64(g, Domain.REAL, 2, 2, 4, 5),
                         f64(g, Domain.REAL, 3, 2, 3, 2), f64(g, Domain.REAL, 3), f64(g, Domain.REAL, 2, 3, 5, 5)}));
+        rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(null, 0, Double.POSITIVE_INFINITY, new long[] {1, 1, 1, 1}, true,
+                new int[] {2, 2}), "dense stride 2, pad, bias, residual + relu", g -> new Tensor[] {
+                        f64(g, Domain.REAL, 2, 2, 5, 6), f64(g, Domain.REAL, 3, 2, 3, 3), f64(g, Domain.REAL, 3),
+                        f64(g, Domain.REAL, 2, 3, 3, 3)}));
         rows.add(ex(FusedOps.CONV2D, new FusedOps.Conv2d(null, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, null,
                 true), "1x1, residual, no bias", g -> new Tensor[] {f64(g, Domain.REAL, 2, 3, 3, 3),
                         f64(g, Domain.REAL, 4, 3, 1, 1), f64(g, Domain.REAL, 2, 4, 3, 3)}));

@@ -331,6 +331,14 @@ final class ExportOps {
             }
             w.emitTo("Conv", ins, List.of(w.out(0)));
         });
+        RULES.put("stridedConvolution", w -> {
+            var s = (WindowOps.Stride) w.node().attrs();
+            List<String> ins = new ArrayList<>(List.of(w.in(0), w.in(1)));
+            if (w.inputCount() > 2) {
+                ins.add(w.in(2));
+            }
+            w.emitTo("Conv", ins, List.of(w.out(0)), attr("strides", new long[] {s.height(), s.width()}));
+        });
         RULES.put("im2col", ExportOps::im2col);
         RULES.put("depthwiseConv2d", ExportOps::depthwiseConv);
         RULES.put("maxPool2d", ExportOps::maxPool);

@@ -1,8 +1,8 @@
 package dev.walnut.backend.cpu;
 
 /**
- * The stride-1 float convolution run channel-blocked (NCHW{@code B}c, as oneDNN and ONNX Runtime's
- * MLAS run theirs): the input is copied, zero-padded, into blocks of {@code B} channels with the
+ * The float convolution run channel-blocked (NCHW{@code B}c, as oneDNN and ONNX Runtime's MLAS
+ * run theirs; a strided one with its input split into phases, see {@link Geometry}): the input is copied, zero-padded, into blocks of {@code B} channels with the
  * channels innermost ({@code xb[image][channel block][padded position][B]}), the weights are packed
  * as {@code [output block][input block][tap][input channel][B output channels]}, and each register
  * tile is 2 blocks of output channels x 8 output positions: per input channel and tap, two weight
@@ -46,6 +46,12 @@ public final class BlockedConvKernels {
     /**
      * Sizes of one blocked convolution.
      *
+     * <p>A strided one reads its input split into phases: padded position (Y, X) goes to phase
+     * {@code (Y % sh, X % sw)} at {@code (Y / sh, X / sw)}, so that tap (a, b) of output (i, j)
+     * reads phase {@code (a % sh, b % sw)} at {@code (i + a / sh, j + b / sw)}: in each phase plane
+     * the taps are stride-1 displacements again, and the tile runs unchanged over a table of
+     * offsets. Phases no tap reads (a 1x1 kernel's, but one) are left out.
+     *
      * @param lanes    the channel block size B
      * @param n        images
      * @param cIn      input channels (a multiple of B)
@@ -55,9 +61,12 @@ public final class BlockedConvKernels {
      * @param cOut     output channels (a multiple of 2B)
      * @param kh       kernel rows
      * @param kw       kernel columns
+     * @param sh       row stride
+     * @param sw       column stride
      */
-    public record Geometry(int lanes, int n, int cIn, int h, int w, int[] pad, int cOut, int kh, int kw) {
-        /** Padded input width, the row length of the flat position grid. */
+    public record Geometry(int lanes, int n, int cIn, int h, int w, int[] pad, int cOut, int kh, int kw, int sh,
+                           int sw) {
+        /** Padded input width. */
         public int wp() {
             return w + pad[2] + pad[3];
         }
@@ -69,12 +78,42 @@ public final class BlockedConvKernels {
 
         /** Output rows. */
         public int oh() {
-            return hp() - kh + 1;
+            return (hp() - kh) / sh + 1;
         }
 
         /** Output columns. */
         public int ow() {
-            return wp() - kw + 1;
+            return (wp() - kw) / sw + 1;
+        }
+
+        /** Whether either stride is above 1 (the input is split into phases). */
+        public boolean strided() {
+            return sh != 1 || sw != 1;
+        }
+
+        /** Row length of the flat position grid: a phase plane's width (the padded width at stride 1). */
+        public int rowLength() {
+            return (wp() + sw - 1) / sw;
+        }
+
+        /** Rows of a phase plane (the padded rows at stride 1). */
+        public int phaseRows() {
+            return (hp() + sh - 1) / sh;
+        }
+
+        /** Row phases some tap reads. */
+        public int rowPhases() {
+            return Math.min(sh, kh);
+        }
+
+        /** Column phases some tap reads. */
+        public int columnPhases() {
+            return Math.min(sw, kw);
+        }
+
+        /** Positions of one phase plane. */
+        public int phasePlane() {
+            return phaseRows() * rowLength();
         }
 
         /** Input channel blocks. */
@@ -87,17 +126,30 @@ public final class BlockedConvKernels {
             return cOut / lanes;
         }
 
-        /** Output positions computed per output plane (rows times the padded width). */
+        /** Output positions computed per output plane (rows times the row length). */
         public int positions() {
-            return oh() * wp();
+            return oh() * rowLength();
         }
 
         /**
-         * Positions of one blocked input plane: the padded plane plus the {@code kw - 1} the last
-         * row's dropped columns read past it.
+         * Positions of one blocked input plane: its phase planes plus the {@code (kw - 1) / sw} the
+         * last row's dropped columns read past them.
          */
         public int inPlane() {
-            return hp() * wp() + kw - 1;
+            return rowPhases() * columnPhases() * phasePlane() + (kw - 1) / sw;
+        }
+
+        /**
+         * Where padded input position (Y, X) is in a blocked input plane, or -1 when no tap reads
+         * its phase.
+         */
+        public int position(int y, int x) {
+            int py = y % sh;
+            int px = x % sw;
+            if (py >= rowPhases() || px >= columnPhases()) {
+                return -1;
+            }
+            return (py * columnPhases() + px) * phasePlane() + y / sh * rowLength() + x / sw;
         }
 
         /** Tiles per output plane pair: the last one ends on the last position (it overlaps the one before). */
@@ -112,15 +164,15 @@ public final class BlockedConvKernels {
 
         /**
          * For each (input block, tap) pair, block-major and taps row-major, where its inputs start
-         * relative to the image's first block, in positions: {@code block * inPlane() + a * wp() + b}
-         * for tap (a, b). The packed weights hold the same pairs in the same order.
+         * relative to the image's first block, in positions: {@code block * inPlane()} plus tap
+         * (a, b)'s {@link #position}. The packed weights hold the same pairs in the same order.
          */
         public int[] offsets() {
             int[] t = new int[inBlocks() * kh * kw];
             for (int ib = 0, r = 0; ib < inBlocks(); ib++) {
                 for (int a = 0; a < kh; a++) {
                     for (int b = 0; b < kw; b++) {
-                        t[r++] = ib * inPlane() + a * wp() + b;
+                        t[r++] = ib * inPlane() + position(a, b);
                     }
                 }
             }
@@ -138,17 +190,23 @@ public final class BlockedConvKernels {
         }
     }
 
+    /** {@link #geometry(int, int, int, int, int, int[], int, int, int, int, int)} at stride 1. */
+    public static Geometry geometry(int lanes, int n, int cIn, int h, int w, int[] pad, int cOut, int kh, int kw) {
+        return geometry(lanes, n, cIn, h, w, pad, cOut, kh, kw, 1, 1);
+    }
+
     /**
-     * The geometry of a stride-1 convolution blocked by {@code lanes}, or null when it does not
-     * apply: channels not multiples of the block (output channels of two blocks), fewer output
+     * The geometry of a convolution blocked by {@code lanes}, or null when it does not apply:
+     * channels not multiples of the block (output channels of two blocks), fewer output
      * positions than one tile, or buffers past an int index.
      */
-    public static Geometry geometry(int lanes, int n, int cIn, int h, int w, int[] pad, int cOut, int kh, int kw) {
-        if (lanes <= 0 || cIn % lanes != 0 || cOut % (BLOCKS * lanes) != 0 || cIn == 0 || n == 0) {
+    public static Geometry geometry(int lanes, int n, int cIn, int h, int w, int[] pad, int cOut, int kh, int kw,
+                                    int sh, int sw) {
+        if (lanes <= 0 || cIn % lanes != 0 || cOut % (BLOCKS * lanes) != 0 || cIn == 0 || n == 0 || sh < 1 || sw < 1) {
             return null;
         }
-        var g = new Geometry(lanes, n, cIn, h, w, pad == null ? new int[4] : pad.clone(), cOut, kh, kw);
-        if (g.oh() <= 0 || g.ow() <= 0 || g.positions() < POSITIONS
+        var g = new Geometry(lanes, n, cIn, h, w, pad == null ? new int[4] : pad.clone(), cOut, kh, kw, sh, sw);
+        if (g.hp() < kh || g.wp() < kw || g.positions() < POSITIONS
                 || g.inputFloats() > Integer.MAX_VALUE - 64 || g.outputFloats() > Integer.MAX_VALUE
                 || (long) cOut * cIn * kh * kw > Integer.MAX_VALUE) {
             return null;
@@ -222,6 +280,10 @@ public final class BlockedConvKernels {
 
     /** Blocked input planes {@code [p0, p1)} (image-major, then channel block) from x, padding and slack zeroed. */
     static void reorderIn(float[] x, int xOff, float[] xb, Geometry g, int p0, int p1) {
+        if (g.strided()) {
+            reorderInPhases(x, xOff, xb, g, p0, p1);
+            return;
+        }
         int b = g.lanes();
         int h = g.h();
         int w = g.w();
@@ -240,6 +302,31 @@ public final class BlockedConvKernels {
                     int s = src + y * w;
                     for (int j = 0; j < w; j++) {
                         xb[d + j * b] = x[s + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #reorderIn} of a strided convolution: each input element to its phase (or nowhere, when no tap reads it). */
+    static void reorderInPhases(float[] x, int xOff, float[] xb, Geometry g, int p0, int p1) {
+        int b = g.lanes();
+        int h = g.h();
+        int w = g.w();
+        int top = g.pad()[0];
+        int left = g.pad()[2];
+        for (int p = p0; p < p1; p++) {
+            int base = p * g.inPlane() * b;
+            java.util.Arrays.fill(xb, base, base + g.inPlane() * b, 0f);
+            int c0 = inputChannel(g, p);
+            for (int c = 0; c < b; c++) {
+                int src = xOff + (c0 + c) * h * w;
+                for (int y = 0; y < h; y++) {
+                    for (int j = 0; j < w; j++) {
+                        int q = g.position(top + y, left + j);
+                        if (q >= 0) {
+                            xb[base + q * b + c] = x[src + y * w + j];
+                        }
                     }
                 }
             }
@@ -286,14 +373,14 @@ public final class BlockedConvKernels {
         int b = g.lanes();
         int oh = g.oh();
         int ow = g.ow();
-        int wp = g.wp();
+        int row = g.rowLength();
         for (int p = p0; p < p1; p++) {
             int base = p * g.positions() * b;
             int o0 = outputChannel(g, p);
             for (int c = 0; c < b; c++) {
                 int dst = (o0 + c) * oh * ow;
                 for (int i = 0; i < oh; i++) {
-                    int s = base + i * wp * b + c;
+                    int s = base + i * row * b + c;
                     int d = dst + i * ow;
                     if (residual == null) {
                         for (int j = 0; j < ow; j++) {

@@ -792,7 +792,7 @@ public final class CpuBackend implements Backend {
     static final int DIRECT_MAX_DEPTH = 27;
 
     /**
-     * Whether stride-1 convolutions may run channel-blocked ({@link BlockedConvKernels}); system
+     * Whether convolutions may run channel-blocked ({@link BlockedConvKernels}); system
      * property {@code walnut.blockedConv=false} turns it off. Not final so that a measurement in
      * this package can compare both paths in one JVM (this host's speed moves by a third between
      * JVMs).
@@ -846,11 +846,25 @@ public final class CpuBackend implements Backend {
      * null.
      */
     private static BlockedConvKernels.Geometry blocked(int n, int cIn, int h, int wd, int[] pad, int cOut, int kh,
-                                                       int kw) {
-        if (!blockedConv || kh * kw < 2) {
+                                                       int kw, int sh, int sw) {
+        boolean strided = sh > 1 || sw > 1;
+        if (!blockedConv || kh * kw < 2 && !strided) {
             return null;
         }
-        return BlockedConvKernels.geometry(KernelProvider.get().blockedConvLanes(), n, cIn, h, wd, pad, cOut, kh, kw);
+        return BlockedConvKernels.geometry(KernelProvider.get().blockedConvLanes(), n, cIn, h, wd, pad, cOut, kh, kw,
+                sh, sw);
+    }
+
+    /**
+     * Where the blocked kernel takes it (float32, whole channel blocks): resnet18's strided 3x3
+     * and 1x1 layers then skip im2col's copy of every window and its GEMM (the pointwise kernel
+     * has no stride).
+     */
+    @Override
+    public boolean stridedConvolutionPays(DType dtype, long cIn, long cOut, int sh, int sw, int kh, int kw) {
+        int lanes = KernelProvider.get().blockedConvLanes();
+        return blockedConv && dtype == DType.F32 && (sh > 1 || sw > 1) && lanes > 0 && cIn % lanes == 0
+                && cOut % (BlockedConvKernels.BLOCKS * lanes) == 0;
     }
 
     /** For up to 4 input channels when the phase-split convolution runs the direct kernels. */
@@ -886,17 +900,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage conv2d(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff,
-                          int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max) {
+                          int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, int sh, int sw, double min,
+                          double max) {
         int[] p = pad == null ? new int[4] : pad;
-        Storage out = allocate(x.dtype(), n * cOut * (h + p[0] + p[1] - kh + 1) * (wd + p[2] + p[3] - kw + 1));
-        conv2dInto(x, off, w, lw, bias, lb, residual, rOff, n, cIn, h, wd, pad, cOut, kh, kw, min, max, out);
+        Storage out = allocate(x.dtype(), n * cOut * ((h + p[0] + p[1] - kh) / sh + 1) * ((wd + p[2] + p[3] - kw) / sw + 1));
+        conv2dInto(x, off, w, lw, bias, lb, residual, rOff, n, cIn, h, wd, pad, cOut, kh, kw, sh, sw, min, max, out);
         return out;
     }
 
     @Override
     public void conv2dInto(Storage x, int off, Storage w, Layout lw, Storage bias, Layout lb, Storage residual, int rOff,
-                           int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, double min, double max,
-                           Storage out) {
+                           int n, int cIn, int h, int wd, int[] pad, int cOut, int kh, int kw, int sh, int sw, double min,
+                           double max, Storage out) {
         int[] p = pad == null ? new int[4] : pad;
         int hp = h + p[0] + p[1];
         int wp = wd + p[2] + p[3];
@@ -904,7 +919,16 @@ public final class CpuBackend implements Backend {
         Object wv = dense(w, lw);
         Object bv = bias == null ? null : dense(bias, lb);
         var epilogue = new ConvEpilogue(residual == null ? null : a(residual), rOff, min, max);
-        if (direct(cIn, kh, kw, cOut)) {
+        if (sh > 1 || sw > 1) {
+            var blocked = wv instanceof float[] ? blocked(n, cIn, h, wd, p, cOut, kh, kw, sh, sw) : null;
+            if (blocked != null) {
+                BlockedConvKernels.forward((float[]) a(x), off,
+                        PackedConvWeights.lookupBlocked((CpuStorage) w, lw, (float[]) wv, blocked), (float[]) bv,
+                        (float[]) a(out), blocked, epilogue, KernelProvider.get());
+            } else {
+                stridedIm2col(a(x), off, wv, bv, a(out), n, cIn, h, wd, p, cOut, kh, kw, sh, sw, epilogue);
+            }
+        } else if (direct(cIn, kh, kw, cOut)) {
             // The direct kernels read a padded input and clamp only; a residual takes a pass of its own.
             boolean padded = hp != h || wp != wd;
             Object xin = padded ? ShiftedGemmConvKernels.padPlanes(a(x), off, n, cIn, h, wd, p, false) : a(x);
@@ -915,7 +939,7 @@ public final class CpuBackend implements Backend {
                 epilogue.apply(a(out), 0, outSize);
             }
         } else {
-            var blocked = wv instanceof float[] ? blocked(n, cIn, h, wd, p, cOut, kh, kw) : null;
+            var blocked = wv instanceof float[] ? blocked(n, cIn, h, wd, p, cOut, kh, kw, 1, 1) : null;
             if (blocked != null) {
                 BlockedConvKernels.forward((float[]) a(x), off,
                         PackedConvWeights.lookupBlocked((CpuStorage) w, lw, (float[]) wv, blocked), (float[]) bv,
@@ -925,6 +949,54 @@ public final class CpuBackend implements Backend {
                 ShiftedGemmConvKernels.forward(a(x), off, wv, packed, bv, a(out), n, cIn, h, wd, pad, cOut, kh, kw,
                         epilogue);
             }
+        }
+    }
+
+    /**
+     * A strided convolution the blocked kernel does not take (float64, channels off its blocks,
+     * no 16-lane vectors): per image, the windows of the padded input unfolded and one GEMM, then
+     * bias, residual and clamp.
+     */
+    private void stridedIm2col(Object x, int off, Object wv, Object bv, Object out, int n, int cIn, int h, int wd,
+                               int[] p, int cOut, int kh, int kw, int sh, int sw, ConvEpilogue epilogue) {
+        int hp = h + p[0] + p[1];
+        int wp = wd + p[2] + p[3];
+        int oh = (hp - kh) / sh + 1;
+        int ow = (wp - kw) / sw + 1;
+        int positions = oh * ow;
+        int depth = cIn * kh * kw;
+        boolean padded = hp != h || wp != wd;
+        Object xin = padded ? ShiftedGemmConvKernels.padPlanes(x, off, n, cIn, h, wd, p, false) : x;
+        int xOff = padded ? 0 : off;
+        var g = new Im2ColKernels.Geometry(new int[] {hp, wp}, new int[] {oh, ow}, new int[] {kh, kw},
+                new int[] {1, 1}, new int[] {0, 0}, new int[] {sh, sw});
+        Object cols = xin instanceof float[] ? new float[depth * positions] : new double[depth * positions];
+        for (int i = 0; i < n; i++) {
+            Im2ColKernels.im2col(xin, xOff + i * cIn * hp * wp, cols, cIn, g);
+            int o = i * cOut * positions;
+            if (cols instanceof float[] c) {
+                Gemm.sgemm(cOut, positions, depth, 1f, (float[]) wv, 0, depth, 1, c, 0, positions, 1, (float[]) out, o,
+                        positions, false);
+            } else {
+                Gemm.dgemm(cOut, positions, depth, 1.0, (double[]) wv, 0, depth, 1, (double[]) cols, 0, positions, 1,
+                        (double[]) out, o, positions, false);
+            }
+            for (int c = 0; bv != null && c < cOut; c++) {
+                int from = o + c * positions;
+                if (out instanceof float[] f) {
+                    float b = ((float[]) bv)[c];
+                    for (int j = 0; j < positions; j++) {
+                        f[from + j] += b;
+                    }
+                } else {
+                    double[] d = (double[]) out;
+                    double b = ((double[]) bv)[c];
+                    for (int j = 0; j < positions; j++) {
+                        d[from + j] += b;
+                    }
+                }
+            }
+            epilogue.apply(out, o, cOut * positions);
         }
     }
 

@@ -39,6 +39,10 @@ final class VectorBlockedConv {
         int w = g.w();
         int wp = g.wp();
         int[] map = channelMap(h * w);
+        if (g.strided()) {
+            reorderInPhases(x, xOff, xb, g, p0, p1, map);
+            return;
+        }
         for (int p = p0; p < p1; p++) {
             BlockedConvKernels.zeroPadding(xb, g, p);
             int base = p * g.inPlane() * L;
@@ -53,6 +57,28 @@ final class VectorBlockedConv {
         }
     }
 
+    /** The strided input reorder: each position's B channels gathered to its phase (or skipped when no tap reads it). */
+    private static void reorderInPhases(float[] x, int xOff, float[] xb, BlockedConvKernels.Geometry g, int p0, int p1,
+                                        int[] map) {
+        int h = g.h();
+        int w = g.w();
+        int top = g.pad()[0];
+        int left = g.pad()[2];
+        for (int p = p0; p < p1; p++) {
+            int base = p * g.inPlane() * L;
+            java.util.Arrays.fill(xb, base, base + g.inPlane() * L, 0f);
+            int src = xOff + BlockedConvKernels.inputChannel(g, p) * h * w;
+            for (int y = 0; y < h; y++) {
+                for (int j = 0; j < w; j++) {
+                    int q = g.position(top + y, left + j);
+                    if (q >= 0) {
+                        FloatVector.fromArray(S, x, src + y * w + j, map, 0).intoArray(xb, base + q * L);
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * {@link BlockedConvKernels}' output reorder with one scatter per position (and a gather of
      * the residual's B channels when there is one): the same values, added and clamped in the
@@ -62,7 +88,7 @@ final class VectorBlockedConv {
                            BlockedConvKernels.Geometry g, int p0, int p1) {
         int oh = g.oh();
         int ow = g.ow();
-        int wp = g.wp();
+        int row = g.rowLength();
         int[] map = channelMap(oh * ow);
         FloatVector lov = FloatVector.broadcast(S, lo);
         FloatVector hiv = FloatVector.broadcast(S, hi);
@@ -70,7 +96,7 @@ final class VectorBlockedConv {
             int base = p * g.positions() * L;
             int dst = BlockedConvKernels.outputChannel(g, p) * oh * ow;
             for (int i = 0; i < oh; i++) {
-                int s = base + i * wp * L;
+                int s = base + i * row * L;
                 int d = dst + i * ow;
                 if (residual == null) {
                     for (int j = 0; j < ow; j++) {
@@ -104,7 +130,7 @@ final class VectorBlockedConv {
         int wStride = offsets.length * L * L;
         FloatVector lov = FloatVector.broadcast(S, lo);
         FloatVector hiv = FloatVector.broadcast(S, hi);
-        boolean three = g.kh() == 3 && g.kw() == 3;
+        boolean three = g.kh() == 3 && g.kw() == 3 && !g.strided();
         for (int t = t0; t < t1; t++) {
             int image = t / (pairs * per);
             int ob = (t / per) % pairs * BlockedConvKernels.BLOCKS;

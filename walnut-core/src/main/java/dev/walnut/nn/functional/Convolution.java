@@ -3,6 +3,7 @@ package dev.walnut.nn.functional;
 import dev.walnut.DType;
 import dev.walnut.Tensor;
 import dev.walnut.dispatch.Dispatcher;
+import dev.walnut.internal.Kernels;
 import dev.walnut.internal.ConvolutionChoice;
 import dev.walnut.ops.WindowOps;
 import java.util.Arrays;
@@ -384,6 +385,14 @@ public final class Convolution {
                 || heuristic && DirectConvolution.suits(cIn, cOut, size[0] + 2 * p[0], size[1] + 2 * p[1], k[0], k[1]))) {
             Tensor x = p[0] > 0 || p[1] > 0 ? input.pad(p[1], p[1], p[0], p[0]) : input;
             return DirectConvolution.conv2d(x, weight, bias);
+        }
+        if (heuristic && nd == 2 && groups == 1 && d[0] == 1 && d[1] == 1 && (s[0] > 1 || s[1] > 1)
+                && Kernels.get().stridedConvolutionPays(input.dtype(), cIn, cOut, s[0], s[1], k[0], k[1])) {
+            // One primitive the back end runs channel-blocked, instead of im2col's copy of every window and a GEMM.
+            Tensor x = p[0] > 0 || p[1] > 0 ? input.pad(p[1], p[1], p[0], p[0]) : input;
+            var strides = new WindowOps.Stride(s[0], s[1]);
+            return bias == null ? Dispatcher.call(WindowOps.STRIDED_CONVOLUTION, strides, x, weight)
+                    : Dispatcher.call(WindowOps.STRIDED_CONVOLUTION, strides, x, weight, bias);
         }
         if (heuristic && nd == 2 && groups == 1 && d[0] == 1 && d[1] == 1 && PhaseSplitConvolution.suits(cIn, cOut, s, k)) {
             return PhaseSplitConvolution.conv2d(input, weight, bias, s, p, blocks);

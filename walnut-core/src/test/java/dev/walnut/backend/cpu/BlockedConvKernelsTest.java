@@ -42,8 +42,39 @@ class BlockedConvKernelsTest {
     })
     void scalarTilesMatchTheReference(int lanes, int n, int cIn, int h, int w, String pad, int cOut, int kh, int kw,
                                       boolean withBias, boolean withResidual, String clamp) {
+        checkScalarTiles(lanes, n, cIn, h, w, pad, cOut, kh, kw, 1, 1, withBias, withResidual, clamp);
+    }
+
+    /**
+     * Strided: the input split into phases, each tap a stride-1 displacement in its phase; phases
+     * no tap reads (1x1) left out; sizes that do not divide by the stride (a last phase row or
+     * column shorter, input rows no window reads).
+     */
+    @ParameterizedTest(name = "lanes={0} n={1} cIn={2} {3}x{4} pad={5} cOut={6} k={7}x{8} stride={9}x{10}")
+    @CsvSource({
+        // resnet18's strided 3x3 (pad 1) and 1x1 (downsample) layers, scaled down
+        "4, 1, 8, 10, 10, 1:1:1:1, 8, 3, 3, 2, 2, true, false, relu",
+        "4, 2, 4, 9, 11, 1:1:1:1, 16, 3, 3, 2, 2, true, true, relu",
+        "4, 2, 8, 10, 10, 0:0:0:0, 8, 1, 1, 2, 2, true, false, none",
+        "4, 1, 4, 7, 9, 0:0:0:0, 8, 1, 1, 2, 2, false, true, none",
+        // other strides, uneven ones, kernels wider than the stride and not, asymmetric padding
+        "4, 1, 4, 13, 12, 2:1:0:2, 8, 3, 2, 3, 1, true, false, relu6",
+        "4, 1, 8, 12, 12, 1:1:1:1, 8, 4, 4, 3, 3, true, false, none",
+        "4, 1, 4, 16, 9, 3:3:3:3, 8, 7, 7, 2, 2, true, true, relu",
+        "4, 1, 4, 8, 16, 0:0:0:0, 8, 2, 2, 2, 4, false, false, none",
+        // the vector tile's block size
+        "16, 1, 32, 14, 14, 1:1:1:1, 32, 3, 3, 2, 2, true, false, relu",
+    })
+    void stridedScalarTilesMatchTheReference(int lanes, int n, int cIn, int h, int w, String pad, int cOut, int kh,
+                                             int kw, int sh, int sw, boolean withBias, boolean withResidual,
+                                             String clamp) {
+        checkScalarTiles(lanes, n, cIn, h, w, pad, cOut, kh, kw, sh, sw, withBias, withResidual, clamp);
+    }
+
+    private static void checkScalarTiles(int lanes, int n, int cIn, int h, int w, String pad, int cOut, int kh, int kw,
+                                         int sh, int sw, boolean withBias, boolean withResidual, String clamp) {
         int[] p = Arrays.stream(pad.split(":")).mapToInt(Integer::parseInt).toArray();
-        var g = BlockedConvKernels.geometry(lanes, n, cIn, h, w, p, cOut, kh, kw);
+        var g = BlockedConvKernels.geometry(lanes, n, cIn, h, w, p, cOut, kh, kw, sh, sw);
         assertNotNull(g);
         SplittableRandom rnd = new SplittableRandom(lanes * 31L + n * 7L + cIn + h * 13L + kh);
         int xOff = 3;
@@ -59,7 +90,8 @@ class BlockedConvKernelsTest {
         Arrays.fill(out, Float.NaN);
         BlockedConvKernels.forward(x, xOff, BlockedConvKernels.packWeights(wt, g, null), bias, out, g,
                 new ConvEpilogue(residual, rOff, lo, hi), null);
-        double[] expected = reference(x, xOff, wt, bias, n, cIn, h, w, p, cOut, kh, kw);
+        double[] expected = reference(x, xOff, wt, bias, n, cIn, h, w, p, cOut, kh, kw, sh, sw);
+        assertEquals(expected.length, outSize);
         for (int i = 0; i < outSize; i++) {
             double v = expected[i] + (residual == null ? 0 : residual[rOff + i]);
             v = Math.min(Math.max(v, lo), hi);
@@ -73,13 +105,15 @@ class BlockedConvKernelsTest {
         assumeTrue(provider.blockedConvLanes() > 0, "needs the Vector API provider with 16-lane float vectors");
         int lanes = provider.blockedConvLanes();
         SplittableRandom rnd = new SplittableRandom(17);
-        for (int[] s : new int[][] {{1, 2, 7, 7, 4, 3}, {2, 1, 5, 9, 2, 3}, {1, 3, 14, 14, 2, 1}, {1, 1, 3, 3, 2, 3}}) {
+        // {n, input blocks, h, w, output blocks, kernel, stride}
+        for (int[] s : new int[][] {{1, 2, 7, 7, 4, 3, 1}, {2, 1, 5, 9, 2, 3, 1}, {1, 3, 14, 14, 2, 1, 1},
+                {1, 1, 3, 3, 2, 3, 1}, {2, 2, 14, 13, 2, 3, 2}, {1, 1, 14, 14, 4, 1, 2}, {1, 1, 11, 11, 2, 3, 3}}) {
             int n = s[0];
             int cIn = s[1] * lanes;
             int cOut = s[4] * lanes;
             int k = s[5];
             int[] pad = {k / 2, k / 2, k / 2, k / 2};
-            var g = BlockedConvKernels.geometry(lanes, n, cIn, s[2], s[3], pad, cOut, k, k);
+            var g = BlockedConvKernels.geometry(lanes, n, cIn, s[2], s[3], pad, cOut, k, k, s[6], s[6]);
             float[] x = random(rnd, n * cIn * s[2] * s[3]);
             float[] wp = BlockedConvKernels.packWeights(random(rnd, cOut * cIn * k * k), g, null);
             float[] bias = random(rnd, cOut);
@@ -165,7 +199,7 @@ class BlockedConvKernelsTest {
                 var out = cpu.conv2d(cpu.fromArray(x), 0, cpu.fromArray(w),
                         dev.walnut.backend.Layout.contiguous(new int[] {2 * lanes, c, 3, 3}), cpu.fromArray(b),
                         dev.walnut.backend.Layout.contiguous(new int[] {2 * lanes}), null, 0, 1, c, 6, 7, pad,
-                        2 * lanes, 3, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+                        2 * lanes, 3, 3, 1, 1, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
                 assertArrayEquals(on ? blocked : shifted, (float[]) ((CpuStorage) out).array, "blockedConv=" + on);
             }
         } finally {
@@ -176,8 +210,14 @@ class BlockedConvKernelsTest {
     /** {@code conv(pad(x), w) + bias} in float64, NCHW. */
     private static double[] reference(float[] x, int xOff, float[] w, float[] bias, int n, int cIn, int h, int wd,
                                       int[] pad, int cOut, int kh, int kw) {
-        int oh = h + pad[0] + pad[1] - kh + 1;
-        int ow = wd + pad[2] + pad[3] - kw + 1;
+        return reference(x, xOff, w, bias, n, cIn, h, wd, pad, cOut, kh, kw, 1, 1);
+    }
+
+    /** {@code conv(pad(x), w) + bias} with strides {@code sh, sw} in float64, NCHW. */
+    private static double[] reference(float[] x, int xOff, float[] w, float[] bias, int n, int cIn, int h, int wd,
+                                      int[] pad, int cOut, int kh, int kw, int sh, int sw) {
+        int oh = (h + pad[0] + pad[1] - kh) / sh + 1;
+        int ow = (wd + pad[2] + pad[3] - kw) / sw + 1;
         double[] out = new double[n * cOut * oh * ow];
         for (int i = 0; i < n; i++) {
             for (int o = 0; o < cOut; o++) {
@@ -187,8 +227,8 @@ class BlockedConvKernelsTest {
                         for (int c = 0; c < cIn; c++) {
                             for (int a = 0; a < kh; a++) {
                                 for (int b = 0; b < kw; b++) {
-                                    int yy = y + a - pad[0];
-                                    int xx = j + b - pad[2];
+                                    int yy = y * sh + a - pad[0];
+                                    int xx = j * sw + b - pad[2];
                                     if (yy >= 0 && yy < h && xx >= 0 && xx < wd) {
                                         s += (double) w[((o * cIn + c) * kh + a) * kw + b]
                                                 * x[xOff + ((i * cIn + c) * h + yy) * wd + xx];

@@ -171,19 +171,19 @@ class PackedConvWeightsTest {
         Layout lb = Layout.contiguous(new int[] {cOut});
         float[] want = forward(x, wArray, null, bias, 1, cIn, h, h, 1, cOut, 3, 3);
 
-        float[] first = (float[]) a(cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3,
+        float[] first = (float[]) a(cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3, 1, 1,
                 Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
         assertArrayEquals(want, first);
         assertNull(((CpuStorage) w).packedWeights, "first sight of these values: nothing packed yet");
         assertEquals(w.version(), ((CpuStorage) w).seenVersion);
 
-        float[] second = (float[]) a(cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3,
+        float[] second = (float[]) a(cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3, 1, 1,
                 Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
         assertArrayEquals(want, second);
         PackedConvWeights made = assertInstanceOf(PackedConvWeights.class, ((CpuStorage) w).packedWeights);
         Object packed = made.packed().get();
         assertNotNull(packed, "second sight: packed");
-        cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3, Double.NEGATIVE_INFINITY,
+        cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut, 3, 3, 1, 1, Double.NEGATIVE_INFINITY,
                 Double.POSITIVE_INFINITY);
         assertTrue(packed == ((PackedConvWeights) ((CpuStorage) w).packedWeights).packed().get(), "kept");
 
@@ -196,7 +196,7 @@ class PackedConvWeightsTest {
         assertFalse(java.util.Arrays.equals(want, changed));
         for (int call = 0; call < 3; call++) {
             assertArrayEquals(changed, (float[]) a(cpu.conv2d(xs, 0, w, lw, bs, lb, null, 0, 1, cIn, h, h, pad, cOut,
-                    3, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY)), "call " + call + " after the write");
+                    3, 3, 1, 1, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY)), "call " + call + " after the write");
         }
         assertTrue(packed != ((PackedConvWeights) ((CpuStorage) w).packedWeights).packed().get(), "packed again");
     }
@@ -213,7 +213,7 @@ class PackedConvWeightsTest {
         Storage x = cpu.fromArray(random(rnd, 32 * 14 * 14));
         for (int step = 0; step < 4; step++) {
             cpu.conv2d(x, 0, w, Layout.contiguous(new int[] {24, 32, 3, 3}), null, null, null, 0, 1, 32, 14, 14,
-                    new int[] {1, 1, 1, 1}, 24, 3, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+                    new int[] {1, 1, 1, 1}, 24, 3, 3, 1, 1, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
             wArray[step] += 0.5f;
             w.bumpVersion();
         }

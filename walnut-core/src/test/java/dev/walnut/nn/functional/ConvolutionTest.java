@@ -359,6 +359,53 @@ class ConvolutionTest {
     }
 
     /**
+     * A strided float32 convolution on whole channel blocks runs as one {@code stridedConvolution}
+     * (channel-blocked where the provider has 16-lane vectors): forward and all three gradients
+     * against the im2col product, with ResNet's strided 3x3 and 1x1 layers, uneven strides and
+     * sizes that do not divide by them, and the compiled graph (fused with its padding) giving the
+     * eager values.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 16, 14, 14, 32, 3, 3, 2, 2, 1", "2, 32, 9, 11, 32, 3, 3, 2, 2, 1", "2, 16, 14, 14, 64, 1, 1, 2, 2, 0",
+            "1, 16, 13, 10, 32, 3, 2, 3, 2, 2", "1, 48, 8, 8, 32, 7, 7, 2, 2, 3"})
+    void stridedConv2dOnChannelBlocksMatchesTheIm2colProduct(int n, int cIn, int h, int w, int cOut, int kh, int kw,
+                                                             int sh, int sw, int pad) {
+        var g = new Generator(37);
+        Tensor x = Tensor.randn(new long[] {n, cIn, h, w}, DType.F32, g).setRequiresGrad(true);
+        Tensor wt = Tensor.randn(new long[] {cOut, cIn, kh, kw}, DType.F32, g).setRequiresGrad(true);
+        Tensor b = Tensor.randn(new long[] {cOut}, DType.F32, g).setRequiresGrad(true);
+        int[] s = {sh, sw};
+        int[] p = {pad, pad};
+        Tensor y = Convolution.conv2d(x, wt, b, s, p, new int[] {1, 1}, 1);
+        assertEquals(dev.walnut.backend.cpu.KernelProvider.get().blockedConvLanes() > 0 ? "StridedConvolutionBackward0"
+                : "AddBackward0", y.gradFn().name());
+        Tensor gy = Tensor.randn(y.shape(), DType.F32, g);
+        y.backward(gy);
+        Tensor xr = x.detach().setRequiresGrad(true);
+        Tensor wr = wt.detach().setRequiresGrad(true);
+        Tensor br = b.detach().setRequiresGrad(true);
+        Tensor ref = wr.reshape(cOut, (long) cIn * kh * kw)
+                .matmul(Convolution.unfold(xr, new int[] {kh, kw}, new int[] {1, 1}, p, s))
+                .reshape(y.shape()).add(br.reshape(cOut, 1, 1));
+        ref.backward(gy);
+        assertClose(ref, y);
+        assertClose(xr.grad(), x.grad());
+        assertClose(wr.grad(), wt.grad());
+        assertClose(br.grad(), b.grad());
+        try (var off = dev.walnut.autograd.Autograd.noGrad()) {
+            var compiled = dev.walnut.graph.Compiler.compile(
+                    in -> Convolution.conv2d(in[0], wt, b, s, p, new int[] {1, 1}, 1).relu());
+            assertClose(y.detach().relu(), compiled.apply(x.detach()));
+            if (dev.walnut.backend.cpu.KernelProvider.get().blockedConvLanes() > 0) {
+                var graph = compiled.graphFor(x.detach());
+                assertEquals(1, graph.nodes().stream().filter(nd -> nd.op() == dev.walnut.ops.FusedOps.CONV2D
+                        && Arrays.equals(s, ((dev.walnut.ops.FusedOps.Conv2d) nd.attrs()).stride())).count(),
+                        graph.toString());
+            }
+        }
+    }
+
+    /**
      * The phase-split form's zero taps reach inputs outside the strided windows (the column
      * and row after each window); the direct kernels skip them, so an infinity there stays out
      * of the outputs whose windows do not hold it, as in the im2col product.
