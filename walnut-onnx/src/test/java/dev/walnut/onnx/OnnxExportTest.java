@@ -214,14 +214,24 @@ class OnnxExportTest {
 
     /** A ResNet basic block with a strided 1x1 downsample, then global pooling and a classifier. */
     static final class ResNetBlock extends Module {
-        private final Conv2d conv1 = registerModule("conv1", new Conv2d(8, 16, 3, 2, 1));
-        private final BatchNorm2d bn1 = registerModule("bn1", new BatchNorm2d(16));
-        private final Conv2d conv2 = registerModule("conv2", new Conv2d(16, 16, 3, 1, 1));
-        private final BatchNorm2d bn2 = registerModule("bn2", new BatchNorm2d(16));
-        private final Conv2d down = registerModule("down", new Conv2d(8, 16, 1, 2, 0));
-        private final BatchNorm2d downBn = registerModule("down_bn", new BatchNorm2d(16));
+        private final Conv2d conv1;
+        private final BatchNorm2d bn1;
+        private final Conv2d conv2;
+        private final BatchNorm2d bn2;
+        private final Conv2d down;
+        private final BatchNorm2d downBn;
         private final AdaptiveAvgPool2d pool = registerModule("pool", new AdaptiveAvgPool2d(1));
-        private final Linear fc = registerModule("fc", new Linear(16, 5));
+        private final Linear fc;
+
+        ResNetBlock(int in, int width) {
+            conv1 = registerModule("conv1", new Conv2d(in, width, 3, 2, 1));
+            bn1 = registerModule("bn1", new BatchNorm2d(width));
+            conv2 = registerModule("conv2", new Conv2d(width, width, 3, 1, 1));
+            bn2 = registerModule("bn2", new BatchNorm2d(width));
+            down = registerModule("down", new Conv2d(in, width, 1, 2, 0));
+            downBn = registerModule("down_bn", new BatchNorm2d(width));
+            fc = registerModule("fc", new Linear(width, 5));
+        }
 
         @Override
         public Tensor forward(Tensor x) {
@@ -236,14 +246,27 @@ class OnnxExportTest {
         checkExport("resnet_block", resNetBlock(), Tensor.randn(2, 8, 12, 12), Tensor.randn(3, 8, 12, 12));
     }
 
+    /**
+     * The block on whole channel blocks (16 in, 32 wide): its strided 3x3 and 1x1 convolutions are
+     * {@code stridedConvolution} nodes, exported as {@code Conv} with strides.
+     */
+    @Test
+    void resNetBlockWithStridedConvolutionsOnChannelBlocksMatchesOnnxRuntime() throws Exception {
+        checkExport("resnet_block_wide", resNetBlock(16, 32), Tensor.randn(2, 16, 12, 12), Tensor.randn(3, 16, 12, 12));
+    }
+
     static ResNetBlock resNetBlock() {
+        return resNetBlock(8, 16);
+    }
+
+    static ResNetBlock resNetBlock(int in, int width) {
         Tensor.manualSeed(13);
-        ResNetBlock block = new ResNetBlock();
+        ResNetBlock block = new ResNetBlock(in, width);
         // A few training steps' worth of forwards give BatchNorm running statistics that are not 0 and 1.
         block.train();
         try (var off = Autograd.noGrad()) {
             for (int i = 0; i < 3; i++) {
-                block.forward(Tensor.randn(6, 8, 12, 12).mul(2.0).add(0.5));
+                block.forward(Tensor.randn(6, in, 12, 12).mul(2.0).add(0.5));
             }
         }
         return block;

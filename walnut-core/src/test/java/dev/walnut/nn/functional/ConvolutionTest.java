@@ -343,19 +343,7 @@ class ConvolutionTest {
         Tensor y = Convolution.conv2d(x, wt, b, s, p, new int[] {1, 1}, 1);
         // Eight channels or fewer stay on im2col: the direct kernels' blocks are eight wide.
         assertEquals(cOut >= 16 ? "ConvolutionBackward0" : "AddBackward0", y.gradFn().name());
-        Tensor gy = Tensor.randn(y.shape(), DType.F32, g);
-        y.backward(gy);
-        Tensor xr = x.detach().setRequiresGrad(true);
-        Tensor wr = wt.detach().setRequiresGrad(true);
-        Tensor br = b.detach().setRequiresGrad(true);
-        Tensor ref = wr.reshape(cOut, (long) cIn * kh * kw)
-                .matmul(Convolution.unfold(xr, new int[] {kh, kw}, new int[] {1, 1}, p, s))
-                .reshape(y.shape()).add(br.reshape(cOut, 1, 1));
-        ref.backward(gy);
-        assertClose(ref, y);
-        assertClose(xr.grad(), x.grad());
-        assertClose(wr.grad(), wt.grad());
-        assertClose(br.grad(), b.grad());
+        assertMatchesIm2colProduct(x, wt, b, s, p, y, Tensor.randn(y.shape(), DType.F32, g));
     }
 
     /**
@@ -379,19 +367,7 @@ class ConvolutionTest {
         Tensor y = Convolution.conv2d(x, wt, b, s, p, new int[] {1, 1}, 1);
         assertEquals(dev.walnut.backend.cpu.KernelProvider.get().blockedConvLanes() > 0 ? "StridedConvolutionBackward0"
                 : "AddBackward0", y.gradFn().name());
-        Tensor gy = Tensor.randn(y.shape(), DType.F32, g);
-        y.backward(gy);
-        Tensor xr = x.detach().setRequiresGrad(true);
-        Tensor wr = wt.detach().setRequiresGrad(true);
-        Tensor br = b.detach().setRequiresGrad(true);
-        Tensor ref = wr.reshape(cOut, (long) cIn * kh * kw)
-                .matmul(Convolution.unfold(xr, new int[] {kh, kw}, new int[] {1, 1}, p, s))
-                .reshape(y.shape()).add(br.reshape(cOut, 1, 1));
-        ref.backward(gy);
-        assertClose(ref, y);
-        assertClose(xr.grad(), x.grad());
-        assertClose(wr.grad(), wt.grad());
-        assertClose(br.grad(), b.grad());
+        assertMatchesIm2colProduct(x, wt, b, s, p, y, Tensor.randn(y.shape(), DType.F32, g));
         try (var off = dev.walnut.autograd.Autograd.noGrad()) {
             var compiled = dev.walnut.graph.Compiler.compile(
                     in -> Convolution.conv2d(in[0], wt, b, s, p, new int[] {1, 1}, 1).relu());
@@ -434,6 +410,23 @@ class ConvolutionTest {
     }
 
     /** Elementwise |a - e| <= 1e-4 * (1 + max |e|): float32 sums in a different order. */
+    /** {@code y = conv2d(x, wt, b)} and its gradients for {@code gy} against im2col and a product (backward run here). */
+    private static void assertMatchesIm2colProduct(Tensor x, Tensor wt, Tensor b, int[] s, int[] p, Tensor y, Tensor gy) {
+        y.backward(gy);
+        long cOut = wt.size(0);
+        Tensor xr = x.detach().setRequiresGrad(true);
+        Tensor wr = wt.detach().setRequiresGrad(true);
+        Tensor br = b.detach().setRequiresGrad(true);
+        Tensor ref = wr.reshape(cOut, wt.numel() / cOut)
+                .matmul(Convolution.unfold(xr, new int[] {(int) wt.size(2), (int) wt.size(3)}, new int[] {1, 1}, p, s))
+                .reshape(y.shape()).add(br.reshape(cOut, 1, 1));
+        ref.backward(gy);
+        assertClose(ref, y);
+        assertClose(xr.grad(), x.grad());
+        assertClose(wr.grad(), wt.grad());
+        assertClose(br.grad(), b.grad());
+    }
+
     private static void assertClose(Tensor expected, Tensor actual) {
         assertArrayEquals(expected.shape(), actual.shape());
         double[] e = expected.to(DType.F64).contiguous().toDoubleArray();
