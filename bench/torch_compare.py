@@ -753,7 +753,8 @@ def main():
                      "(eager = node by node), reduce-overhead = the same with CompileMode.REDUCE_OVERHEAD (planned arena); ORT = ONNX Runtime's Java API on the CPU, the same file and input, "
                      f"{args.threads} intra-op threads, all graph optimizations; PyTorch = the exported nn.Module, "
                      "eager, no_grad. W/ORT and W/P use the faster of Walnut compiled and reduce-overhead (medians). "
-                     "Walnut and ORT ran in the same JMH run.")
+                     "Walnut and ORT ran in the same JMH run; each Walnut and ORT row first ran its call until "
+                     "the JVM's JIT compiled nothing for a whole second (JitWarmup), then JMH's warm-up.")
 
     md = render_markdown(env, table, memory, soak, notes, with_djl, onnx)
     print()

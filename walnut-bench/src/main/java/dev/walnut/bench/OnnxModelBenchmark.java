@@ -21,13 +21,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Inference of imported ONNX models ({@link OnnxBenchModels}: ResNet-18, MobileNetV2, a
  * transformer encoder, exported by PyTorch) at batch 1 and 8 under {@code noGrad}:
  * {@link #eager} runs the {@link OnnxModel} node by node, {@link #compiled} runs it through
  * {@code Compiler.compile} (traced once in the setup, eager fallback off, so a model the
- * compiler cannot take fails the setup instead of timing eager under the compiled name).
+ * compiler cannot take fails the setup instead of timing eager under the compiled name). The
+ * setup also runs the timed call until the JIT is quiet ({@link JitWarmup}).
  * {@link OrtBenchmark} times the same files in ONNX Runtime; milliseconds per forward pass.
  * Issue 16's target: compiled ≤ 1.0x ONNX Runtime.
  *
@@ -57,7 +59,7 @@ public class OnnxModelBenchmark {
     private Tensor input;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         onnx = Onnx.load(OnnxBenchModels.file(model));
         onnx.eval();
         input = OnnxBenchModels.input(model, batch);
@@ -75,6 +77,14 @@ public class OnnxModelBenchmark {
                 }
             }
         }
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        Runnable call = switch (method) {
+            case "eager" -> this::eager;
+            case "compiled" -> this::compiled;
+            default -> this::reduceOverhead;
+        };
+        double seconds = JitWarmup.untilQuiet(call);
+        System.out.printf(java.util.Locale.ROOT, "(JIT quiet after %.0f s of %s calls)%n", seconds, method);
     }
 
     /** The compiled rows must have run one compiled graph, not re-traced per call. */

@@ -77,6 +77,15 @@ public class OrtBenchmark {
         Tensor x = OnnxBenchModels.input(model, batch);
         input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.contiguous().toFloatArray()), x.shape());
         feed = Map.of(session.getInputNames().iterator().next(), input);
+        // The same warm-up as Walnut's rows (OnnxModelBenchmark), so both are timed in steady state.
+        double seconds = JitWarmup.untilQuiet(() -> {
+            try {
+                session.run(feed).close();
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        System.out.printf(java.util.Locale.ROOT, "(JIT quiet after %.0f s of calls)%n", seconds);
     }
 
     @TearDown(Level.Trial)

@@ -133,10 +133,19 @@ public final class BlockedConvKernels {
 
         /**
          * Positions of one blocked input plane: its phase planes plus the {@code (kw - 1) / sw} the
-         * last row's dropped columns read past them.
+         * last row's dropped columns read past them, and the {@code POSITIONS - 1} the last tile's
+         * positions past the output plane read.
          */
         public int inPlane() {
-            return rowPhases() * columnPhases() * phasePlane() + (kw - 1) / sw;
+            return rowPhases() * columnPhases() * phasePlane() + (kw - 1) / sw + POSITIONS - 1;
+        }
+
+        /**
+         * Positions of one blocked output plane: whole tiles, the last one's positions past
+         * {@link #positions()} computed and never read.
+         */
+        public int outPlane() {
+            return tilesPerPlane() * POSITIONS;
         }
 
         /**
@@ -152,7 +161,7 @@ public final class BlockedConvKernels {
             return (py * columnPhases() + px) * phasePlane() + y / sh * rowLength() + x / sw;
         }
 
-        /** Tiles per output plane pair: the last one ends on the last position (it overlaps the one before). */
+        /** Tiles per output plane pair: the last one may run past the last position (into {@link #outPlane()}). */
         public int tilesPerPlane() {
             return (positions() + POSITIONS - 1) / POSITIONS;
         }
@@ -186,7 +195,7 @@ public final class BlockedConvKernels {
 
         /** Floats of the blocked output. */
         public long outputFloats() {
-            return (long) n * outBlocks() * positions() * lanes;
+            return (long) n * outBlocks() * outPlane() * lanes;
         }
     }
 
@@ -375,7 +384,7 @@ public final class BlockedConvKernels {
         int ow = g.ow();
         int row = g.rowLength();
         for (int p = p0; p < p1; p++) {
-            int base = p * g.positions() * b;
+            int base = p * g.outPlane() * b;
             int o0 = outputChannel(g, p);
             for (int c = 0; c < b; c++) {
                 int dst = (o0 + c) * oh * ow;
@@ -406,13 +415,13 @@ public final class BlockedConvKernels {
         int b = g.lanes();
         int per = g.tilesPerPlane();
         int pairs = g.outBlocks() / BLOCKS;
-        int positions = g.positions();
+        int plane = g.outPlane();
         int wStride = offsets.length * b * b;
         float[] acc = new float[BLOCKS * POSITIONS * b];
         for (int t = t0; t < t1; t++) {
             int image = t / (pairs * per);
             int ob = (t / per) % pairs * BLOCKS;
-            int q = Math.min((t % per) * POSITIONS, positions - POSITIONS);
+            int q = (t % per) * POSITIONS;
             int xq = image * g.inBlocks() * g.inPlane() + q;
             java.util.Arrays.fill(acc, 0f);
             for (int r = 0; r < offsets.length; r++) {
@@ -431,7 +440,7 @@ public final class BlockedConvKernels {
                 }
             }
             for (int k = 0; k < BLOCKS; k++) {
-                int yo = ((image * g.outBlocks() + ob + k) * positions + q) * b;
+                int yo = ((image * g.outBlocks() + ob + k) * plane + q) * b;
                 for (int p = 0; p < POSITIONS; p++) {
                     for (int lane = 0; lane < b; lane++) {
                         float v = acc[(k * POSITIONS + p) * b + lane] + bias[(ob + k) * b + lane];

@@ -107,7 +107,8 @@ class BlockedConvKernelsTest {
         SplittableRandom rnd = new SplittableRandom(17);
         // {n, input blocks, h, w, output blocks, kernel, stride}
         for (int[] s : new int[][] {{1, 2, 7, 7, 4, 3, 1}, {2, 1, 5, 9, 2, 3, 1}, {1, 3, 14, 14, 2, 1, 1},
-                {1, 1, 3, 3, 2, 3, 1}, {2, 2, 14, 13, 2, 3, 2}, {1, 1, 14, 14, 4, 1, 2}, {1, 1, 11, 11, 2, 3, 3}}) {
+                {1, 1, 3, 3, 2, 3, 1}, {2, 2, 14, 13, 2, 3, 2}, {1, 1, 14, 14, 4, 1, 2}, {1, 1, 11, 11, 2, 3, 3},
+                {2, 3, 20, 21, 4, 3, 1}}) { // the last: several groups of 3x3 tiles per plane pair, three input blocks
             int n = s[0];
             int cIn = s[1] * lanes;
             int cOut = s[4] * lanes;
