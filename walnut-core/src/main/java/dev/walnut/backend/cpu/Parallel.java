@@ -21,9 +21,13 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The number of threads defaults to the number of available processors and can be set with
  * the system property {@code walnut.threads}; the calling thread is one of them, so the team has
  * {@code threads - 1} daemon workers. A worker that finishes waits a short while
- * ({@code walnut.spinMicros}, default 50 µs) for the next job before it parks: kernels in a
- * training step come back to back, and waking a parked thread takes tens of microseconds, which
- * is a large share of a 100 µs product. (A fork-join pool, used before, made the caller wait for
+ * ({@code walnut.spinMicros}, default 1000 µs) for the next job before it parks: kernels in a
+ * training step come back to back, and waking a parked thread takes tens of microseconds (60 µs
+ * and more in a virtual machine), which is a large share of a 100 µs product. A model's forward
+ * pass has gaps longer than 50 µs between parallel kernels (pooling, a small op on one thread):
+ * with a 1 ms spin an imported mobilenet_v2 at batch 1 ran 1.1-1.8x faster than with 50 µs, in
+ * pairs of runs on a two-core VM, and a classifier's product after such a gap 106 instead of 166
+ * µs (ONNX Runtime's and OpenMP's workers spin at least as long by default). (A fork-join pool, used before, made the caller wait for
  * two wake-ups per call; the MLP layers ran barely faster on two threads than on one.) The spin
  * is bounded, so on a machine busy with other work the workers soon stop competing for cores.
  */
@@ -37,7 +41,7 @@ public final class Parallel {
     private static final int THREADS = Math.max(1, Integer.getInteger("walnut.threads",
             Runtime.getRuntime().availableProcessors()));
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(
-            Math.max(0, Integer.getInteger("walnut.spinMicros", 50)));
+            Math.max(0, Integer.getInteger("walnut.spinMicros", 1000)));
 
     private static final Team TEAM = THREADS <= 1 ? null : new Team(THREADS - 1);
 
