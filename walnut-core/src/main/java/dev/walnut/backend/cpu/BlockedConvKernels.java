@@ -317,13 +317,14 @@ public final class BlockedConvKernels {
         }
     }
 
-    /** {@link #reorderIn} of a strided convolution: each input element to its phase (or nowhere, when no tap reads it). */
+    /**
+     * {@link #reorderIn} of a strided convolution: each input element to its phase, a row and a
+     * column phase at a time (consecutive positions there), rows no tap reads skipped.
+     */
     static void reorderInPhases(float[] x, int xOff, float[] xb, Geometry g, int p0, int p1) {
         int b = g.lanes();
         int h = g.h();
         int w = g.w();
-        int top = g.pad()[0];
-        int left = g.pad()[2];
         for (int p = p0; p < p1; p++) {
             int base = p * g.inPlane() * b;
             java.util.Arrays.fill(xb, base, base + g.inPlane() * b, 0f);
@@ -331,15 +332,33 @@ public final class BlockedConvKernels {
             for (int c = 0; c < b; c++) {
                 int src = xOff + (c0 + c) * h * w;
                 for (int y = 0; y < h; y++) {
-                    for (int j = 0; j < w; j++) {
-                        int q = g.position(top + y, left + j);
-                        if (q >= 0) {
-                            xb[base + q * b + c] = x[src + y * w + j];
+                    for (int px = 0; px < g.columnPhases(); px++) {
+                        int d = phaseRow(g, y, px);
+                        if (d < 0) {
+                            break;
+                        }
+                        for (int j = firstColumn(g, px), q = base + d * b + c; j < w; j += g.sw(), q += b) {
+                            xb[q] = x[src + y * w + j];
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Where input row {@code y}'s elements of column phase {@code px} start in a blocked input
+     * plane (in positions; they follow each other from there), or -1 when no tap reads the row.
+     */
+    public static int phaseRow(Geometry g, int y, int px) {
+        int padded = g.pad()[0] + y;
+        int first = firstColumn(g, px);
+        return padded % g.sh() >= g.rowPhases() ? -1 : g.position(padded, g.pad()[2] + first);
+    }
+
+    /** The first input column whose padded column is in phase {@code px}. */
+    public static int firstColumn(Geometry g, int px) {
+        return Math.floorMod(px - g.pad()[2], g.sw());
     }
 
     /** The first input channel (image-major, {@code n * cIn + c}) of blocked input plane {@code p}. */

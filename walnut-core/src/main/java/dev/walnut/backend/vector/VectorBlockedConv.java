@@ -57,22 +57,24 @@ final class VectorBlockedConv {
         }
     }
 
-    /** The strided input reorder: each position's B channels gathered to its phase (or skipped when no tap reads it). */
+    /** The strided input reorder: each position's B channels gathered to its phase (rows no tap reads skipped). */
     private static void reorderInPhases(float[] x, int xOff, float[] xb, BlockedConvKernels.Geometry g, int p0, int p1,
                                         int[] map) {
         int h = g.h();
         int w = g.w();
-        int top = g.pad()[0];
-        int left = g.pad()[2];
         for (int p = p0; p < p1; p++) {
             int base = p * g.inPlane() * L;
             java.util.Arrays.fill(xb, base, base + g.inPlane() * L, 0f);
             int src = xOff + BlockedConvKernels.inputChannel(g, p) * h * w;
             for (int y = 0; y < h; y++) {
-                for (int j = 0; j < w; j++) {
-                    int q = g.position(top + y, left + j);
-                    if (q >= 0) {
-                        FloatVector.fromArray(S, x, src + y * w + j, map, 0).intoArray(xb, base + q * L);
+                for (int px = 0; px < g.columnPhases(); px++) {
+                    int d = BlockedConvKernels.phaseRow(g, y, px);
+                    if (d < 0) {
+                        break;
+                    }
+                    int j0 = BlockedConvKernels.firstColumn(g, px);
+                    for (int j = j0, q = base + d * L; j < w; j += g.sw(), q += L) {
+                        FloatVector.fromArray(S, x, src + y * w + j, map, 0).intoArray(xb, q);
                     }
                 }
             }
@@ -141,7 +143,6 @@ final class VectorBlockedConv {
             // (a 3x3 tile with a constant tap loop, measured in one JVM on an Intel Xeon, AVX-512):
             // resnet18's 3x3 layers 0.98-1.16x on two threads, 1.05-1.21x on one; the whole model
             // 1.08x at batch 1, 1.07x at batch 8.
-            int[] taps = java.util.Arrays.copyOf(offsets, 9); // input block 0's: the taps' displacements
             int inBlocks = g.inBlocks();
             int inPlane = g.inPlane();
             for (int t = t0; t < t1; ) {
@@ -154,7 +155,7 @@ final class VectorBlockedConv {
                     int wo = ob * wStride + ib * 9 * L * L;
                     for (int u = t; u < end; u++) {
                         int q = (u % per) * BlockedConvKernels.POSITIONS;
-                        tile3x3Part(xb, xBase + ib * inPlane + q, taps, wp, wo, wStride, bias, ob * L, yb,
+                        tile3x3Part(xb, xBase + ib * inPlane + q, offsets, wp, wo, wStride, bias, ob * L, yb,
                                 yBase + q * L, plane * L, lov, hiv, ib == 0, ib == inBlocks - 1);
                     }
                 }
@@ -177,11 +178,12 @@ final class VectorBlockedConv {
 
     /**
      * One input block of a 3x3 tile: the sums so far from {@code yb} (zero for the first block),
-     * the block's nine taps ({@code taps}, displacements in positions) and sixteen channels added,
+     * the block's nine taps (the first nine {@code offsets}, input block 0's: the taps'
+     * displacements in positions) and sixteen channels added,
      * then stored back, plus the bias and clamped after the last block. The FMA chain of each
      * output is the one of {@link #tile}: the sums go through memory between blocks exactly.
      */
-    private static void tile3x3Part(float[] xb, int xq, int[] taps, float[] wp, int wo, int wStride, float[] bias,
+    private static void tile3x3Part(float[] xb, int xq, int[] offsets, float[] wp, int wo, int wStride, float[] bias,
                                     int bo, float[] yb, int yo, int yStride, FloatVector lo, FloatVector hi,
                                     boolean first, boolean last) {
         // No vector is chosen between zero and a load (C2 boxes vector phis): the loads read zeros instead.
@@ -191,7 +193,7 @@ final class VectorBlockedConv {
         FloatVector c00 = FloatVector.fromArray(S, src, s0), c01 = FloatVector.fromArray(S, src, s0 + 1 * L), c02 = FloatVector.fromArray(S, src, s0 + 2 * L), c03 = FloatVector.fromArray(S, src, s0 + 3 * L), c04 = FloatVector.fromArray(S, src, s0 + 4 * L), c05 = FloatVector.fromArray(S, src, s0 + 5 * L), c06 = FloatVector.fromArray(S, src, s0 + 6 * L), c07 = FloatVector.fromArray(S, src, s0 + 7 * L);
         FloatVector c10 = FloatVector.fromArray(S, src, s1), c11 = FloatVector.fromArray(S, src, s1 + 1 * L), c12 = FloatVector.fromArray(S, src, s1 + 2 * L), c13 = FloatVector.fromArray(S, src, s1 + 3 * L), c14 = FloatVector.fromArray(S, src, s1 + 4 * L), c15 = FloatVector.fromArray(S, src, s1 + 5 * L), c16 = FloatVector.fromArray(S, src, s1 + 6 * L), c17 = FloatVector.fromArray(S, src, s1 + 7 * L);
         for (int t = 0; t < 9; t++) {
-            int xi = (xq + taps[t]) * L;
+            int xi = (xq + offsets[t]) * L;
             int wi0 = wo + t * L * L;
             for (int c = 0; c < L; c++) {
                 int wi = wi0 + c * L;
