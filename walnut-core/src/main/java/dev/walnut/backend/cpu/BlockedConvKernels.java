@@ -225,16 +225,38 @@ public final class BlockedConvKernels {
 
     /** Packs {@code w [cOut, cIn, kh, kw]} as {@code [cOut/B][cIn/B][tap][B input][B output]} into {@code into} (or a new array when null). */
     public static float[] packWeights(float[] w, Geometry g, float[] into) {
+        return pack(w, g, false, into);
+    }
+
+    /**
+     * Packs the weights of {@link #inputGrad}'s convolution: {@code w [g.cIn(), g.cOut(), kh, kw]}
+     * (the forward convolution's, whose input channels are this geometry's outputs) with its two
+     * channel dims swapped and its taps flipped, as {@link #packWeights} packs.
+     */
+    public static float[] packFlippedWeights(float[] w, Geometry g, float[] into) {
+        return pack(w, g, true, into);
+    }
+
+    private static float[] pack(float[] w, Geometry g, boolean flipped, float[] into) {
         int b = g.lanes();
         int taps = g.kh() * g.kw();
         int cIn = g.cIn();
-        float[] p = into != null ? into : new float[g.cOut() * cIn * taps];
-        for (int o = 0; o < g.cOut(); o++) {
+        int cOut = g.cOut();
+        float[] p = into != null ? into : new float[cOut * cIn * taps];
+        for (int o = 0; o < cOut; o++) {
             for (int c = 0; c < cIn; c++) {
-                int src = (o * cIn + c) * taps;
                 int dst = (((o / b) * g.inBlocks() + c / b) * taps * b + c % b) * b + o % b;
-                for (int t = 0; t < taps; t++) {
-                    p[dst + t * b * b] = w[src + t];
+                if (flipped) {
+                    // Tap (a, b) of the flipped kernel is (kh - 1 - a, kw - 1 - b): the flat tap index reversed.
+                    int src = (c * cOut + o) * taps + taps - 1;
+                    for (int t = 0; t < taps; t++) {
+                        p[dst + t * b * b] = w[src - t];
+                    }
+                } else {
+                    int src = (o * cIn + c) * taps;
+                    for (int t = 0; t < taps; t++) {
+                        p[dst + t * b * b] = w[src + t];
+                    }
                 }
             }
         }
@@ -285,6 +307,158 @@ public final class BlockedConvKernels {
                 tiles.blockedConvReorderOut(yb, out, residual, epilogue.residualOffset(), clo, chi, g, p0, p1);
             }
         });
+    }
+
+    /**
+     * The input gradient of a valid stride-1 convolution, run as a convolution: {@code dx [n,
+     * g.cOut(), h + kh - 1, w + kw - 1]} is the output gradient {@code gy [n, g.cIn(), h, w]} (from
+     * {@code gyOff}) padded by {@code kh - 1, kw - 1} on each side and correlated with the forward
+     * weights {@code w [g.cIn(), g.cOut(), kh, kw]} flipped, their channels swapped. {@code g} is
+     * that convolution's geometry ({@link #inputGradGeometry}). Exact only for finite weights: the
+     * padding's zeros are multiplied by them.
+     */
+    public static void inputGrad(float[] gy, int gyOff, float[] w, float[] dx, Geometry g, KernelProvider tiles) {
+        float[] wp = packFlippedWeights(w, g, (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, w.length));
+        forward(gy, gyOff, wp, null, dx, g, ConvEpilogue.NONE, tiles);
+    }
+
+    /**
+     * The geometry {@link #inputGrad} runs for a forward convolution {@code [n, cIn, h, w] *
+     * [cOut, cIn, kh, kw]} (valid, stride 1), or null where the blocked tile does not take it
+     * ({@link #geometry}: here {@code cOut} must be whole blocks and {@code cIn} whole block pairs).
+     */
+    public static Geometry inputGradGeometry(int lanes, int n, int cIn, int h, int w, int cOut, int kh, int kw) {
+        int[] full = {kh - 1, kh - 1, kw - 1, kw - 1};
+        return geometry(lanes, n, cOut, h - kh + 1, w - kw + 1, full, cIn, kh, kw);
+    }
+
+    /** Positions per chunk of {@link #weightGradTiles}: the chunk's output gradient (8 KB) and input rows stay in L1 across the taps. */
+    public static final int GRAD_CHUNK = 64;
+
+    /**
+     * The weight gradient of a valid stride-1 convolution (geometry {@code g}, no padding, as
+     * {@code convolutionWeightGrad} gets it: the forward pads before it): {@code dw [cOut, cIn, kh,
+     * kw] = sum over images and output positions of gy [n, cOut, oh, ow] (from gyOff) times the
+     * input window of x [n, cIn, h, w] (from xOff)}. Both are reordered into channel blocks (the
+     * gradient on the input's row length, zero in the columns past the output width), then each
+     * (output block pair, input block) sums, per tap, a 2-block x B-channel outer product per
+     * position ({@link KernelProvider#blockedConvWeightGrad}). Pairs x blocks split across
+     * {@link Parallel}; where there are fewer than two per thread the images are split too, into
+     * partial gradients summed at the end. Exact only for a finite input: the dropped columns'
+     * zeros are multiplied by it.
+     */
+    public static void weightGrad(float[] x, int xOff, float[] gy, int gyOff, float[] dw, Geometry g,
+                                  KernelProvider tiles) {
+        Geometry gg = gradGeometry(g);
+        int size = g.cOut() * g.cIn() * g.kh() * g.kw();
+        int combos = g.outBlocks() / BLOCKS * g.inBlocks();
+        int threads = Parallel.threads();
+        int parts = combos >= 2 * threads ? 1 : Math.min(g.n(), (2 * threads + combos - 1) / combos);
+        float[] xb = (float[]) ConvScratch.take(ConvScratch.PADDED, false, (int) g.inputFloats());
+        float[] gyb = (float[]) ConvScratch.take(ConvScratch.GRID, false, (int) gg.inputFloats());
+        float[] dwb = (float[]) ConvScratch.take(ConvScratch.WEIGHTS, false, parts * size);
+        Parallel.forRange(g.n() * g.inBlocks() + g.n() * g.outBlocks(), 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int q = p - g.n() * g.inBlocks();
+                if (q < 0) {
+                    reorderIn(tiles, x, xOff, xb, g, p, p + 1);
+                } else {
+                    reorderIn(tiles, gy, gyOff, gyb, gg, q, q + 1);
+                }
+            }
+        });
+        int[] taps = new int[g.kh() * g.kw()];
+        for (int t = 0; t < taps.length; t++) {
+            taps[t] = g.position(t / g.kw(), t % g.kw());
+        }
+        Parallel.forRange(parts * combos, 1, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int part = t / combos;
+                int ob = t % combos / g.inBlocks() * BLOCKS;
+                int ib = t % g.inBlocks();
+                int i0 = g.n() * part / parts;
+                int i1 = g.n() * (part + 1) / parts;
+                if (tiles == null) {
+                    weightGradTiles(xb, gyb, gg.inPlane(), dwb, part * size, g, taps, ob, ib, i0, i1);
+                } else {
+                    tiles.blockedConvWeightGrad(xb, gyb, gg.inPlane(), dwb, part * size, g, taps, ob, ib, i0, i1);
+                }
+            }
+        });
+        unpackGradient(dwb, parts, size, dw, g);
+    }
+
+    private static void reorderIn(KernelProvider tiles, float[] x, int xOff, float[] xb, Geometry g, int p0, int p1) {
+        if (tiles == null) {
+            reorderIn(x, xOff, xb, g, p0, p1);
+        } else {
+            tiles.blockedConvReorderIn(x, xOff, xb, g, p0, p1);
+        }
+    }
+
+    /**
+     * The blocked output gradient's layout, as the blocked input of a 1x1 convolution on the
+     * forward's row length: position {@code i * wp + j}, the {@code kw - 1} columns past the
+     * output width zero, planes {@code inPlane()} positions apart.
+     */
+    static Geometry gradGeometry(Geometry g) {
+        return new Geometry(g.lanes(), g.n(), g.cOut(), g.oh(), g.ow(), new int[] {0, 0, 0, g.kw() - 1},
+                BLOCKS * g.lanes(), 1, 1, 1, 1);
+    }
+
+    /**
+     * The sum of the {@code parts} blocked partial gradients (in part order) into {@code dw
+     * [cOut, cIn, kh, kw]}: blocked element {@code [ob][ib][tap][c][o]} as {@link #packWeights} lays
+     * out weights.
+     */
+    private static void unpackGradient(float[] dwb, int parts, int size, float[] dw, Geometry g) {
+        int b = g.lanes();
+        int taps = g.kh() * g.kw();
+        int cIn = g.cIn();
+        for (int o = 0; o < g.cOut(); o++) {
+            for (int c = 0; c < cIn; c++) {
+                int src = (((o / b) * g.inBlocks() + c / b) * taps * b + c % b) * b + o % b;
+                int dst = (o * cIn + c) * taps;
+                for (int t = 0; t < taps; t++) {
+                    float v = dwb[src + t * b * b];
+                    for (int part = 1; part < parts; part++) {
+                        v += dwb[part * size + src + t * b * b];
+                    }
+                    dw[dst + t] = v;
+                }
+            }
+        }
+    }
+
+    /**
+     * Output block pair {@code ob, ob + 1} and input block {@code ib} of the blocked weight
+     * gradient, summed over images {@code [i0, i1)}, into {@code dwb} from {@code dwOff} (laid out
+     * as {@link #packWeights}' weights), with scalar arithmetic in the order of the provider's
+     * kernel: each element one FMA chain over images, then positions ({@code gy * x + sum}).
+     * {@code gyb} holds the blocked output gradient, planes {@code gyPlane} positions apart;
+     * {@code taps} the taps' displacements in the blocked input.
+     */
+    static void weightGradTiles(float[] xb, float[] gyb, int gyPlane, float[] dwb, int dwOff, Geometry g, int[] taps,
+                                int ob, int ib, int i0, int i1) {
+        int b = g.lanes();
+        int positions = g.positions();
+        for (int k = 0; k < BLOCKS; k++) {
+            for (int t = 0; t < taps.length; t++) {
+                for (int c = 0; c < b; c++) {
+                    for (int lane = 0; lane < b; lane++) {
+                        float acc = 0f;
+                        for (int i = i0; i < i1; i++) {
+                            int xq = (i * g.inBlocks() + ib) * g.inPlane() + taps[t];
+                            int gq = (i * g.outBlocks() + ob + k) * gyPlane;
+                            for (int q = 0; q < positions; q++) {
+                                acc = Math.fma(gyb[(gq + q) * b + lane], xb[(xq + q) * b + c], acc);
+                            }
+                        }
+                        dwb[dwOff + (((ob + k) * g.inBlocks() + ib) * taps.length + t) * b * b + c * b + lane] = acc;
+                    }
+                }
+            }
+        }
     }
 
     /** Blocked input planes {@code [p0, p1)} (image-major, then channel block) from x, padding and slack zeroed. */

@@ -1000,7 +1000,11 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Null when a weight is not finite: the shifted GEMMs add zero times weights at positions that are not windows. */
+    /**
+     * Channel-blocked (a convolution of the padded gradient with the flipped weights) where the
+     * blocked tile takes the channels, else the shifted GEMMs. Null when a weight is not finite:
+     * both add zero times weights at positions that are not windows.
+     */
     @Override
     public Storage conv2dInputGrad(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut,
                                    int kh, int kw) {
@@ -1009,21 +1013,38 @@ public final class CpuBackend implements Backend {
             return null;
         }
         Storage dx = allocate(gy.dtype(), n * cIn * h * wd);
-        ShiftedGemmConvKernels.inputGrad(a(gy), off, wv, a(dx), n, cIn, h, wd, cOut, kh, kw);
+        var blocked = wv instanceof float[] && blockedConv && kh * kw > 1
+                ? BlockedConvKernels.inputGradGeometry(KernelProvider.get().blockedConvLanes(), n, cIn, h, wd, cOut, kh, kw)
+                : null;
+        if (blocked != null) {
+            BlockedConvKernels.inputGrad((float[]) a(gy), off, (float[]) wv, (float[]) a(dx), blocked,
+                    KernelProvider.get());
+        } else {
+            ShiftedGemmConvKernels.inputGrad(a(gy), off, wv, a(dx), n, cIn, h, wd, cOut, kh, kw);
+        }
         return dx;
     }
 
-    /** Null when the direct kernel would not be exact (a non-finite input: its masked tail lanes multiply inputs by zero). */
+    /**
+     * The direct kernels for few channels, else channel-blocked where the blocked tile takes the
+     * channels, else one GEMM over the unfolded windows. Null when the direct or blocked kernel
+     * would not be exact (a non-finite input: the direct kernel's masked tail lanes and the blocked
+     * kernel's dropped columns multiply inputs by zero).
+     */
     @Override
     public Storage conv2dWeightGrad(Storage x, int xOff, Storage gy, int gOff, int n, int cIn, int h, int wd, int cOut,
                                     int kh, int kw) {
         boolean direct = direct(cIn, kh, kw, cOut);
-        if (direct && !ShiftedGemmConvKernels.allFinite(a(x), xOff, n * cIn * h * wd)) {
+        var blocked = !direct && a(x) instanceof float[] ? blocked(n, cIn, h, wd, null, cOut, kh, kw, 1, 1) : null;
+        if ((direct || blocked != null) && !ShiftedGemmConvKernels.allFinite(a(x), xOff, n * cIn * h * wd)) {
             return null;
         }
         Storage gw = allocate(gy.dtype(), cOut * cIn * kh * kw);
         if (direct) {
             DirectConvKernels.weightGrad(a(x), xOff, a(gy), gOff, a(gw), n, cIn, h, wd, cOut, kh, kw);
+        } else if (blocked != null) {
+            BlockedConvKernels.weightGrad((float[]) a(x), xOff, (float[]) a(gy), gOff, (float[]) a(gw), blocked,
+                    KernelProvider.get());
         } else {
             ShiftedGemmConvKernels.weightGrad(a(x), xOff, a(gy), gOff, a(gw), n, cIn, h, wd, cOut, kh, kw);
         }

@@ -370,6 +370,16 @@ public abstract class KernelProvider {
     }
 
     /**
+     * One (output block pair, input block) of a channel-blocked weight gradient on the calling
+     * thread, with the operations and order of {@link BlockedConvKernels}' scalar kernel (which
+     * this default runs): see {@link BlockedConvKernels#weightGrad}.
+     */
+    public void blockedConvWeightGrad(float[] xb, float[] gyb, int gyPlane, float[] dwb, int dwOff,
+                                      BlockedConvKernels.Geometry g, int[] taps, int ob, int ib, int i0, int i1) {
+        BlockedConvKernels.weightGradTiles(xb, gyb, gyPlane, dwb, dwOff, g, taps, ob, ib, i0, i1);
+    }
+
+    /**
      * Blocked input planes {@code [p0, p1)} of a channel-blocked convolution from NCHW {@code x},
      * padding zeroed ({@link BlockedConvKernels}), on the calling thread.
      */

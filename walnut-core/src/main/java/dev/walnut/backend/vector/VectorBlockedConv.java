@@ -328,4 +328,97 @@ final class VectorBlockedConv {
         c16.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 6 * L);
         c17.add(b1).max(lo).min(hi).intoArray(yb, yo + yStride + 7 * L);
     }
+    /** Input channels per pass of {@link #weightGradPart}: 8 x 2 accumulators, as the forward tile's. */
+    private static final int GRAD_CHANNELS = 8;
+
+    /**
+     * See {@link BlockedConvKernels#weightGradTiles}: the same FMA chains, run chunk by chunk of
+     * {@link BlockedConvKernels#GRAD_CHUNK} positions; per chunk every tap and channel half adds
+     * its products to sums kept in {@code dwb} (loaded and stored exactly), so the chunk's output
+     * gradient and input rows are read from L1 by all taps.
+     */
+    static void weightGrad(float[] xb, float[] gyb, int gyPlane, float[] dwb, int dwOff, BlockedConvKernels.Geometry g,
+                           int[] taps, int ob, int ib, int i0, int i1) {
+        int positions = g.positions();
+        int wStride = g.inBlocks() * taps.length * L * L;
+        int w0 = dwOff + (ob * g.inBlocks() + ib) * taps.length * L * L;
+        for (int i = i0; i < i1; i++) {
+            int xBase = (i * g.inBlocks() + ib) * g.inPlane();
+            int gBase = (i * g.outBlocks() + ob) * gyPlane;
+            for (int q0 = 0; q0 < positions; q0 += BlockedConvKernels.GRAD_CHUNK) {
+                int len = Math.min(BlockedConvKernels.GRAD_CHUNK, positions - q0);
+                boolean first = i == i0 && q0 == 0;
+                for (int t = 0; t < taps.length; t++) {
+                    for (int c0 = 0; c0 < L; c0 += GRAD_CHANNELS) {
+                        weightGradPart(xb, (xBase + taps[t] + q0) * L + c0, gyb, (gBase + q0) * L, gyPlane * L, len,
+                                dwb, w0 + t * L * L + c0 * L, wStride, first);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Zeros the first chunk's sums start from. */
+    private static final float[] GRAD_ZEROS = new float[GRAD_CHANNELS * L];
+
+    /**
+     * Eight input channels from {@code xi} (a position's, B floats per position) times the two
+     * blocks of output gradient from {@code gi} and {@code gi + gStride}, over {@code len}
+     * positions, added to the sums at {@code wi} and {@code wi + wStride} (zeros when first).
+     */
+    private static void weightGradPart(float[] xb, int xi, float[] gyb, int gi, int gStride, int len, float[] dwb,
+                                       int wi, int wStride, boolean first) {
+        // No vector is chosen between zero and a load (C2 boxes vector phis): the loads read zeros instead.
+        float[] src = first ? GRAD_ZEROS : dwb;
+        int s0 = first ? 0 : wi;
+        int s1 = first ? 0 : wi + wStride;
+        FloatVector a0 = FloatVector.fromArray(S, src, s0), a1 = FloatVector.fromArray(S, src, s0 + 1 * L), a2 = FloatVector.fromArray(S, src, s0 + 2 * L), a3 = FloatVector.fromArray(S, src, s0 + 3 * L), a4 = FloatVector.fromArray(S, src, s0 + 4 * L), a5 = FloatVector.fromArray(S, src, s0 + 5 * L), a6 = FloatVector.fromArray(S, src, s0 + 6 * L), a7 = FloatVector.fromArray(S, src, s0 + 7 * L);
+        FloatVector b0 = FloatVector.fromArray(S, src, s1), b1 = FloatVector.fromArray(S, src, s1 + 1 * L), b2 = FloatVector.fromArray(S, src, s1 + 2 * L), b3 = FloatVector.fromArray(S, src, s1 + 3 * L), b4 = FloatVector.fromArray(S, src, s1 + 4 * L), b5 = FloatVector.fromArray(S, src, s1 + 5 * L), b6 = FloatVector.fromArray(S, src, s1 + 6 * L), b7 = FloatVector.fromArray(S, src, s1 + 7 * L);
+        for (int q = 0; q < len; q++) {
+            int gq = gi + q * L;
+            int xq = xi + q * L;
+            FloatVector g0 = FloatVector.fromArray(S, gyb, gq);
+            FloatVector g1 = FloatVector.fromArray(S, gyb, gq + gStride);
+            FloatVector x0 = FloatVector.broadcast(S, xb[xq]);
+            a0 = g0.fma(x0, a0);
+            b0 = g1.fma(x0, b0);
+            FloatVector x1 = FloatVector.broadcast(S, xb[xq + 1]);
+            a1 = g0.fma(x1, a1);
+            b1 = g1.fma(x1, b1);
+            FloatVector x2 = FloatVector.broadcast(S, xb[xq + 2]);
+            a2 = g0.fma(x2, a2);
+            b2 = g1.fma(x2, b2);
+            FloatVector x3 = FloatVector.broadcast(S, xb[xq + 3]);
+            a3 = g0.fma(x3, a3);
+            b3 = g1.fma(x3, b3);
+            FloatVector x4 = FloatVector.broadcast(S, xb[xq + 4]);
+            a4 = g0.fma(x4, a4);
+            b4 = g1.fma(x4, b4);
+            FloatVector x5 = FloatVector.broadcast(S, xb[xq + 5]);
+            a5 = g0.fma(x5, a5);
+            b5 = g1.fma(x5, b5);
+            FloatVector x6 = FloatVector.broadcast(S, xb[xq + 6]);
+            a6 = g0.fma(x6, a6);
+            b6 = g1.fma(x6, b6);
+            FloatVector x7 = FloatVector.broadcast(S, xb[xq + 7]);
+            a7 = g0.fma(x7, a7);
+            b7 = g1.fma(x7, b7);
+        }
+        a0.intoArray(dwb, wi);
+        a1.intoArray(dwb, wi + 1 * L);
+        a2.intoArray(dwb, wi + 2 * L);
+        a3.intoArray(dwb, wi + 3 * L);
+        a4.intoArray(dwb, wi + 4 * L);
+        a5.intoArray(dwb, wi + 5 * L);
+        a6.intoArray(dwb, wi + 6 * L);
+        a7.intoArray(dwb, wi + 7 * L);
+        b0.intoArray(dwb, wi + wStride);
+        b1.intoArray(dwb, wi + wStride + 1 * L);
+        b2.intoArray(dwb, wi + wStride + 2 * L);
+        b3.intoArray(dwb, wi + wStride + 3 * L);
+        b4.intoArray(dwb, wi + wStride + 4 * L);
+        b5.intoArray(dwb, wi + wStride + 5 * L);
+        b6.intoArray(dwb, wi + wStride + 6 * L);
+        b7.intoArray(dwb, wi + wStride + 7 * L);
+    }
 }

@@ -303,6 +303,16 @@ public final class VectorKernelProvider extends KernelProvider {
     }
 
     @Override
+    public void blockedConvWeightGrad(float[] xb, float[] gyb, int gyPlane, float[] dwb, int dwOff,
+                                      BlockedConvKernels.Geometry g, int[] taps, int ob, int ib, int i0, int i1) {
+        if (blockedConvLanes() == 0 || g.lanes() != blockedConvLanes()) {
+            super.blockedConvWeightGrad(xb, gyb, gyPlane, dwb, dwOff, g, taps, ob, ib, i0, i1);
+            return;
+        }
+        VectorBlockedConv.weightGrad(xb, gyb, gyPlane, dwb, dwOff, g, taps, ob, ib, i0, i1);
+    }
+
+    @Override
     public void blockedConvReorderOut(float[] yb, float[] out, float[] residual, int rOff, float lo, float hi,
                                       BlockedConvKernels.Geometry g, int p0, int p1) {
         if (blockedConvLanes() == 0 || g.lanes() != blockedConvLanes()) {

@@ -131,6 +131,104 @@ class BlockedConvKernelsTest {
         }
     }
 
+    /**
+     * The input gradient as a convolution of the padded output gradient with the flipped weights:
+     * against the float64 full correlation with the scalar tile, then the vector tile bit for bit.
+     */
+    @ParameterizedTest(name = "lanes={0} n={1} cIn={2} {3}x{4} cOut={5} k={6}x{7}")
+    @CsvSource({
+        "4, 2, 8, 7, 7, 4, 3, 3",
+        "4, 1, 16, 6, 9, 8, 2, 3",
+        "4, 3, 8, 13, 13, 12, 5, 5",
+        "16, 2, 32, 13, 13, 64, 3, 3", // the bench CNN's second layer, two images
+    })
+    void inputGradMatchesTheFullCorrelation(int lanes, int n, int cIn, int h, int w, int cOut, int kh, int kw) {
+        var g = BlockedConvKernels.inputGradGeometry(lanes, n, cIn, h, w, cOut, kh, kw);
+        assertNotNull(g);
+        SplittableRandom rnd = new SplittableRandom(n * 100L + cIn + kh);
+        int oh = h - kh + 1;
+        int ow = w - kw + 1;
+        float[] gy = random(rnd, 1 + n * cOut * oh * ow);
+        float[] wt = random(rnd, cOut * cIn * kh * kw);
+        float[] dx = new float[n * cIn * h * w];
+        BlockedConvKernels.inputGrad(gy, 1, wt, dx, g, null);
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < cIn; c++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        double s = 0;
+                        for (int o = 0; o < cOut; o++) {
+                            for (int a = Math.max(0, y - oh + 1); a <= Math.min(kh - 1, y); a++) {
+                                for (int b = Math.max(0, x - ow + 1); b <= Math.min(kw - 1, x); b++) {
+                                    s += (double) gy[1 + ((i * cOut + o) * oh + y - a) * ow + x - b]
+                                            * wt[((o * cIn + c) * kh + a) * kw + b];
+                                }
+                            }
+                        }
+                        int at = ((i * cIn + c) * h + y) * w + x;
+                        assertEquals(s, dx[at], 1e-5 * (1 + Math.abs(s)), "dx " + at);
+                    }
+                }
+            }
+        }
+        KernelProvider provider = KernelProvider.get();
+        if (provider.blockedConvLanes() == lanes) {
+            float[] vector = new float[dx.length];
+            BlockedConvKernels.inputGrad(gy, 1, wt, vector, g, provider);
+            assertArrayEquals(dx, vector, "vector tile");
+        }
+    }
+
+    /**
+     * The weight gradient on channel blocks: against the float64 sum over images and windows with
+     * the scalar kernel, then the vector kernel bit for bit. One block pair and one input block
+     * split the images into partial sums; more positions than a chunk, rows shorter than one.
+     */
+    @ParameterizedTest(name = "lanes={0} n={1} cIn={2} {3}x{4} cOut={5} k={6}x{7}")
+    @CsvSource({
+        "4, 3, 4, 7, 7, 8, 3, 3",
+        "4, 2, 8, 6, 9, 16, 2, 3",
+        "4, 5, 12, 13, 13, 8, 5, 5",
+        "16, 3, 32, 13, 13, 64, 3, 3", // the bench CNN's second layer, three images
+        "16, 1, 16, 20, 21, 32, 3, 3",
+    })
+    void weightGradMatchesTheSumOverWindows(int lanes, int n, int cIn, int h, int w, int cOut, int kh, int kw) {
+        var g = BlockedConvKernels.geometry(lanes, n, cIn, h, w, null, cOut, kh, kw);
+        assertNotNull(g);
+        SplittableRandom rnd = new SplittableRandom(n * 100L + cIn + kh + 1);
+        int oh = h - kh + 1;
+        int ow = w - kw + 1;
+        float[] x = random(rnd, 2 + n * cIn * h * w);
+        float[] gy = random(rnd, 1 + n * cOut * oh * ow);
+        float[] dw = new float[cOut * cIn * kh * kw];
+        BlockedConvKernels.weightGrad(x, 2, gy, 1, dw, g, null);
+        for (int o = 0; o < cOut; o++) {
+            for (int c = 0; c < cIn; c++) {
+                for (int a = 0; a < kh; a++) {
+                    for (int b = 0; b < kw; b++) {
+                        double s = 0;
+                        for (int i = 0; i < n; i++) {
+                            for (int y = 0; y < oh; y++) {
+                                for (int j = 0; j < ow; j++) {
+                                    s += (double) gy[1 + ((i * cOut + o) * oh + y) * ow + j]
+                                            * x[2 + ((i * cIn + c) * h + y + a) * w + j + b];
+                                }
+                            }
+                        }
+                        int at = ((o * cIn + c) * kh + a) * kw + b;
+                        assertEquals(s, dw[at], 1e-5 * (1 + Math.abs(s)), "dw " + at);
+                    }
+                }
+            }
+        }
+        KernelProvider provider = KernelProvider.get();
+        if (provider.blockedConvLanes() == lanes) {
+            float[] vector = new float[dw.length];
+            BlockedConvKernels.weightGrad(x, 2, gy, 1, vector, g, provider);
+            assertArrayEquals(dw, vector, "vector kernel");
+        }
+    }
+
     @Test
     void geometryDeclinesWhatTheTileCannotRun() {
         assertNull(BlockedConvKernels.geometry(0, 1, 16, 8, 8, null, 32, 3, 3), "no tile");
