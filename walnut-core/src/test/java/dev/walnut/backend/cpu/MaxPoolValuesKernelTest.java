@@ -73,6 +73,8 @@ class MaxPoolValuesKernelTest {
         "9, 33, 2, 2, 1, 1, 0, 0, 8, 32",       // 2x2 stride 1
         "10, 41, 2, 2, 2, 2, 1, 1, 6, 21",      // 2x2 stride 2, padded (not the 2x2 blocks)
         "26, 26, 2, 2, 2, 2, 0, 0, 13, 13",     // the 2x2 blocks: Math.max's +0.0 for a tie of zeros too
+        "11, 11, 2, 2, 2, 2, 0, 0, 5, 5",       // 2x2 blocks on rows narrower than a vector
+        "9, 37, 2, 2, 2, 2, 0, 0, 4, 18",       // 2x2 blocks, odd sizes, several steps per row
         "12, 35, 3, 3, 2, 2, 0, 0, 6, 17",      // ceil mode: the last windows pass the edges
         "7, 20, 5, 3, 3, 2, 2, 1, 3, 10",       // taller than wide
         "6, 5, 3, 3, 2, 2, 1, 1, 3, 3",         // narrower than any vector: the scalar loops
