@@ -219,6 +219,11 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public boolean conv2dInputGradInto(Tensor gradOutput, Tensor weight, long[] inputShape, Tensor out) {
+        return WindowKernels.conv2dInputGradInto(gradOutput, weight, Shapes.toInts("convolution", inputShape), out);
+    }
+
+    @Override
     public Tensor conv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape) {
         return WindowKernels.conv2dWeightGrad(x, gradOutput, Shapes.toInts("convolution", weightShape));
     }
@@ -265,8 +270,18 @@ final class EagerKernels implements Kernels {
     }
 
     @Override
+    public void maxPoolInto(Tensor x, PoolKernels.Windows windows, int outH, int outW, Tensor out, Tensor indices) {
+        WindowKernels.maxPoolInto(x, windows, outH, outW, out, indices);
+    }
+
+    @Override
     public Tensor maxPoolBackward(Tensor g, Tensor indices, long[] inputShape) {
         return WindowKernels.maxPoolBackward(g, indices, Shapes.toInts("maxPool2d", inputShape));
+    }
+
+    @Override
+    public void maxPoolBackwardInto(Tensor g, Tensor indices, long[] inputShape, Tensor out) {
+        WindowKernels.maxPoolBackwardInto(g, indices, Shapes.toInts("maxPool2d", inputShape), out);
     }
 
     @Override

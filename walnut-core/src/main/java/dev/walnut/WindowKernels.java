@@ -136,6 +136,26 @@ final class WindowKernels {
         return dx == null ? null : wrap(dx, inputShape.clone());
     }
 
+    /** {@link #conv2dInputGrad} into {@code out}; false, out untouched, when a weight is not finite. */
+    static boolean conv2dInputGradInto(Tensor gy, Tensor weight, int[] inputShape, Tensor out) {
+        Elementwise.checkOut("convolutionInputGrad", out, gy.dtype, inputShape);
+        if (out.offset != 0 || out.storage == gy.storage) {
+            Tensor dx = conv2dInputGrad(gy, weight, inputShape);
+            if (dx != null) {
+                Creation.castInto(dx, out);
+            }
+            return dx != null;
+        }
+        Tensor gc = Creation.contiguousOf(gy, gy.dtype);
+        boolean done = Backends.CPU.conv2dInputGradInto(gc.storage, gc.offset, weight.storage, weight.layout(),
+                inputShape[0], inputShape[1], inputShape[2], inputShape[3], weight.shape[0], weight.shape[2],
+                weight.shape[3], out.storage);
+        if (done) {
+            out.storage.bumpVersion();
+        }
+        return done;
+    }
+
     /** The weight gradient by the fused kernels, or null when they would not be exact (a non-finite input). */
     static Tensor conv2dWeightGrad(Tensor input, Tensor gy, int[] weightShape) {
         Tensor xc = Creation.contiguousOf(input, input.dtype);
@@ -172,6 +192,21 @@ final class WindowKernels {
         out.storage.bumpVersion();
     }
 
+    static void maxPoolInto(Tensor input, PoolKernels.Windows g, int outH, int outW, Tensor out, Tensor indices) {
+        Tensor x = Creation.contiguousOf(input, input.dtype);
+        Elementwise.checkOut("maxPool2d", out, x.dtype, x.shape[0], x.shape[1], outH, outW);
+        Elementwise.checkOut("maxPool2d", indices, DType.I64, x.shape[0], x.shape[1], outH, outW);
+        if (out.offset != 0 || indices.offset != 0 || out.storage == x.storage) {
+            Tensor[] r = maxPool(input, g, outH, outW);
+            Creation.castInto(r[0], out);
+            Creation.castInto(r[1], indices);
+            return;
+        }
+        Backends.CPU.maxPoolInto(x.storage, x.offset, x.shape[0] * x.shape[1], g, out.storage, indices.storage);
+        out.storage.bumpVersion();
+        indices.storage.bumpVersion();
+    }
+
     static Tensor[] maxPool(Tensor input, PoolKernels.Windows g, int outH, int outW) {
         Tensor x = Creation.contiguousOf(input, input.dtype);
         Storage[] r = Backends.CPU.maxPool(x.storage, x.offset, x.shape[0] * x.shape[1], g);
@@ -186,11 +221,23 @@ final class WindowKernels {
     static Tensor maxPoolBackward(Tensor g, Tensor indices, int[] inputShape) {
         Tensor gc = Creation.contiguousOf(g, g.dtype);
         Tensor ic = Creation.contiguousOf(indices, DType.I64);
-        int planes = inputShape[0] * inputShape[1];
-        int inPlane = inputShape[2] * inputShape[3];
-        int outPlane = Shapes.numel(gc.shape) / Math.max(planes, 1);
-        return wrap(Backends.CPU.maxPoolBackward(gc.storage, gc.offset, ic.storage, ic.offset, planes, inPlane, outPlane),
+        return wrap(Backends.CPU.maxPoolBackward(gc.storage, gc.offset, ic.storage, ic.offset,
+                inputShape[0] * inputShape[1], inputShape[2], inputShape[3], gc.shape[2], gc.shape[3]),
                 inputShape.clone());
+    }
+
+    /** {@link #maxPoolBackward} into {@code out}. */
+    static void maxPoolBackwardInto(Tensor g, Tensor indices, int[] inputShape, Tensor out) {
+        Elementwise.checkOut("maxPool2dBackward", out, g.dtype, inputShape);
+        if (out.offset != 0 || out.storage == g.storage) {
+            Creation.castInto(maxPoolBackward(g, indices, inputShape), out);
+            return;
+        }
+        Tensor gc = Creation.contiguousOf(g, g.dtype);
+        Tensor ic = Creation.contiguousOf(indices, DType.I64);
+        Backends.CPU.maxPoolBackwardInto(gc.storage, gc.offset, ic.storage, ic.offset, inputShape[0] * inputShape[1],
+                inputShape[2], inputShape[3], gc.shape[2], gc.shape[3], out.storage);
+        out.storage.bumpVersion();
     }
 
     /** Window sums divided by {@code divisor} (one entry per window of a plane). */

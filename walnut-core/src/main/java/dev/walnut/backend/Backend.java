@@ -244,6 +244,13 @@ public interface Backend {
     Storage conv2dInputGrad(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut, int kh,
                             int kw);
 
+    /**
+     * {@link #conv2dInputGrad} written into {@code out} from its element 0 (every element written),
+     * which must share no storage with {@code gy}; false, {@code out} untouched, where that returns null.
+     */
+    boolean conv2dInputGradInto(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd, int cOut,
+                                int kh, int kw, Storage out);
+
     /** Its weight gradient, or null where the fused kernels would not be exact (non-finite input). */
     Storage conv2dWeightGrad(Storage x, int xOff, Storage gy, int gOff, int n, int cIn, int h, int wd, int cOut, int kh,
                              int kw);
@@ -282,8 +289,19 @@ public interface Backend {
     /** Window max and I64 argmax (flat in-plane index) of {@code planes} contiguous planes. */
     Storage[] maxPool(Storage x, int off, int planes, PoolKernels.Windows g);
 
-    /** Zeros of {@code planes * inPlane} with {@code g} added at a max pool's own in-plane indices. */
-    Storage maxPoolBackward(Storage g, int gOff, Storage indices, int iOff, int planes, int inPlane, int outPlane);
+    /** {@link #maxPool} into {@code out} and {@code indices} from their element 0 (every element written). */
+    void maxPoolInto(Storage x, int off, int planes, PoolKernels.Windows g, Storage out, Storage indices);
+
+    /**
+     * Zeros of {@code planes} planes of {@code height x width} with {@code g} ({@code outH x outW}
+     * per plane) added at a max pool's own in-plane indices.
+     */
+    Storage maxPoolBackward(Storage g, int gOff, Storage indices, int iOff, int planes, int height, int width,
+                            int outH, int outW);
+
+    /** {@link #maxPoolBackward} into {@code out} from its element 0 (every element written; no storage shared with {@code g}). */
+    void maxPoolBackwardInto(Storage g, int gOff, Storage indices, int iOff, int planes, int height, int width,
+                             int outH, int outW, Storage out);
 
     /** Window sums divided by {@code divisor} (one per window of a plane). */
     Storage avgPool(Storage x, int off, int planes, PoolKernels.Windows g, double[] divisor);

@@ -35,6 +35,26 @@ public final class MaxPoolReluSwap implements Pass {
     private record Match(Node relu, Node pool, List<Node[]> adjoints) {
     }
 
+    private final boolean withBackwardOnly;
+
+    /** Swaps every match. */
+    public MaxPoolReluSwap() {
+        this(false);
+    }
+
+    /**
+     * Swaps the matches whose ReLU a backward reads ({@code withBackwardOnly}: a training graph's)
+     * or every match.
+     */
+    public MaxPoolReluSwap(boolean withBackwardOnly) {
+        this.withBackwardOnly = withBackwardOnly;
+    }
+
+    @Override
+    public String name() {
+        return withBackwardOnly ? "MaxPoolReluSwap(withBackwardOnly)" : Pass.super.name();
+    }
+
     @Override
     public Graph apply(Graph g) {
         Map<Value, List<Node>> readers = g.readers();
@@ -44,7 +64,7 @@ public final class MaxPoolReluSwap implements Pass {
         Map<Node, Boolean> skipped = new IdentityHashMap<>();
         for (Node pool : g.nodes()) {
             Match m = match(pool, readers, outputs);
-            if (m != null) {
+            if (m != null && (!withBackwardOnly || !m.adjoints.isEmpty())) {
                 byPool.put(pool, m);
                 skipped.put(m.relu, true);
                 for (Node[] pair : m.adjoints) {

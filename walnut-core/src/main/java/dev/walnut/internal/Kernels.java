@@ -173,6 +173,9 @@ public interface Kernels {
     /** Its input gradient by the fused kernels, or null where they would not be exact (non-finite weights). */
     Tensor conv2dInputGrad(Tensor gradOutput, Tensor weight, long[] inputShape);
 
+    /** {@link #conv2dInputGrad} into a contiguous {@code out} of {@code inputShape}; false (out untouched) where that gives null. */
+    boolean conv2dInputGradInto(Tensor gradOutput, Tensor weight, long[] inputShape, Tensor out);
+
     /** Its weight gradient by the fused kernels, or null where they would not be exact (non-finite input). */
     Tensor conv2dWeightGrad(Tensor x, Tensor gradOutput, long[] weightShape);
 
@@ -205,8 +208,15 @@ public interface Kernels {
     /** Window max and I64 argmax (flat in-plane index) over [N, C, H, W]. */
     Tensor[] maxPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW);
 
+    /** {@link #maxPool} into contiguous {@code out} and {@code indices} of the output's shape (values dtype, I64). */
+    void maxPoolInto(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, int outH, int outW, Tensor out,
+                     Tensor indices);
+
     /** Zeros of {@code inputShape} with {@code g} added at a max pool's own indices, in one pass. */
     Tensor maxPoolBackward(Tensor g, Tensor indices, long[] inputShape);
+
+    /** {@link #maxPoolBackward} into a contiguous {@code out} of {@code inputShape}. */
+    void maxPoolBackwardInto(Tensor g, Tensor indices, long[] inputShape, Tensor out);
 
     /** Window sums divided by {@code divisor} over [N, C, H, W]. */
     Tensor avgPool(Tensor x, dev.walnut.backend.cpu.PoolKernels.Windows windows, double[] divisor, int outH, int outW);

@@ -1013,6 +1013,24 @@ public final class CpuBackend implements Backend {
             return null;
         }
         Storage dx = allocate(gy.dtype(), n * cIn * h * wd);
+        inputGrad(gy, off, wv, n, cIn, h, wd, cOut, kh, kw, dx);
+        return dx;
+    }
+
+    @Override
+    public boolean conv2dInputGradInto(Storage gy, int off, Storage w, Layout lw, int n, int cIn, int h, int wd,
+                                       int cOut, int kh, int kw, Storage out) {
+        Object wv = dense(w, lw);
+        if (!ShiftedGemmConvKernels.allFinite(wv, 0, cOut * cIn * kh * kw)) {
+            return false;
+        }
+        inputGrad(gy, off, wv, n, cIn, h, wd, cOut, kh, kw, out);
+        return true;
+    }
+
+    /** The input gradient into {@code dx} (every element written): channel-blocked where it applies, else the shifted GEMMs. */
+    private void inputGrad(Storage gy, int off, Object wv, int n, int cIn, int h, int wd, int cOut, int kh, int kw,
+                           Storage dx) {
         var blocked = wv instanceof float[] && blockedConv && kh * kw > 1
                 ? BlockedConvKernels.inputGradGeometry(KernelProvider.get().blockedConvLanes(), n, cIn, h, wd, cOut, kh, kw)
                 : null;
@@ -1022,7 +1040,6 @@ public final class CpuBackend implements Backend {
         } else {
             ShiftedGemmConvKernels.inputGrad(a(gy), off, wv, a(dx), n, cIn, h, wd, cOut, kh, kw);
         }
-        return dx;
     }
 
     /**
@@ -1108,12 +1125,29 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Storage maxPoolBackward(Storage g, int gOff, Storage indices, int iOff, int planes, int inPlane, int outPlane) {
-        long[] all = (long[]) a(indices);
-        long[] idx = iOff == 0 ? all : Arrays.copyOfRange(all, iOff, iOff + planes * outPlane);
-        Storage out = allocate(g.dtype(), planes * inPlane);
-        PoolKernels.maxBackward(a(g), gOff, idx, a(out), planes, inPlane, outPlane);
+    public void maxPoolInto(Storage x, int off, int planes, PoolKernels.Windows g, Storage out, Storage indices) {
+        PoolKernels.maxForward(a(x), off, a(out), (long[]) a(indices), planes, g);
+    }
+
+    @Override
+    public Storage maxPoolBackward(Storage g, int gOff, Storage indices, int iOff, int planes, int height, int width,
+                                   int outH, int outW) {
+        Storage out = allocate(g.dtype(), planes * height * width);
+        maxPoolBackward(g, gOff, indices, iOff, planes, height, width, outH, outW, out, true);
         return out;
+    }
+
+    @Override
+    public void maxPoolBackwardInto(Storage g, int gOff, Storage indices, int iOff, int planes, int height, int width,
+                                    int outH, int outW, Storage out) {
+        maxPoolBackward(g, gOff, indices, iOff, planes, height, width, outH, outW, out, false);
+    }
+
+    private void maxPoolBackward(Storage g, int gOff, Storage indices, int iOff, int planes, int height, int width,
+                                 int outH, int outW, Storage out, boolean zeroed) {
+        long[] all = (long[]) a(indices);
+        long[] idx = iOff == 0 ? all : Arrays.copyOfRange(all, iOff, iOff + planes * outH * outW);
+        PoolKernels.maxBackward(a(g), gOff, idx, a(out), planes, height * width, outH * outW, zeroed);
     }
 
     @Override

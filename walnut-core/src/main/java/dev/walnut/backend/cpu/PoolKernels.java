@@ -458,11 +458,24 @@ public final class PoolKernels {
 
     /**
      * The max-pool gradient: {@code out[p][indices[p][o]] += g[p][o]} for every plane {@code p}
-     * and window {@code o}, into a zeroed {@code out} of {@code inPlane} elements per plane.
-     * Indices must lie in {@code [0, inPlane)} (the forward's argmax always does).
+     * and window {@code o}, into {@code out} of {@code inPlane} elements per plane, zeros where no
+     * index points: {@code out} is zeroed first unless {@code zeroed} (a fresh array). Indices
+     * must lie in the plane (the forward's argmax always does). (Writing each 2x2 block whole
+     * instead, the gradient or zero, with masks, took 1.6 ms for 64 x 32 planes of 26 x 26 where
+     * the zeros and the scatter take 1.0.)
      */
     public static void maxBackward(Object g, int gOffset, long[] indices, Object out, int planes, int inPlane,
-                                   int outPlane) {
+                                   int outPlane, boolean zeroed) {
+        if (!zeroed) {
+            int n = planes * inPlane;
+            Parallel.forRange(n, 1 << 16, (lo, hi) -> {
+                if (out instanceof float[] f) {
+                    java.util.Arrays.fill(f, lo, hi, 0f);
+                } else {
+                    java.util.Arrays.fill((double[]) out, lo, hi, 0.0);
+                }
+            });
+        }
         int grain = Math.max(1, GRAIN / Math.max(1, outPlane));
         if (g instanceof float[] gf) {
             float[] y = (float[]) out;
