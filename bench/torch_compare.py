@@ -744,6 +744,9 @@ def main():
                      "busy), so the numbers are unreliable, PyTorch's most (its OpenMP threads spin while "
                      "waiting). Rerun on an idle machine before judging the targets.")
     notes.extend(func_notes(walnut, theirs))
+    if any(w.group == "cnn" for w in rows):
+        notes.append("CNN rows: each Walnut row first ran its call until the JVM's JIT compiled nothing for a whole "
+                     "second (JitWarmup), then JMH's warm-up; PyTorch's the schedule above.")
     if torch_note:
         notes.append(torch_note)
 

@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * The small CNN of {@link Models#cnn()} on random {@code [batch, 1, 28, 28]} inputs: a training
@@ -29,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * with grad mode off, each eager and compiled: {@code Compiler.compileTrainStep} (one graph for
  * forward, loss, backward and the SGD update) and {@code Compiler.compile} of the model in eval
  * mode, both with a dynamic batch. Each form trains or runs its own copy of the model. The score
- * is milliseconds per call.
+ * is milliseconds per call. Each trial first runs its call until the JIT is quiet
+ * ({@link JitWarmup}): with JMH's three one-second warm-ups alone the eager train step measured
+ * 24.5 and 31.9 ms in two runs where a loop warmed for eight seconds ran it in 15-19.
  *
  * <pre>{@code
  * java -jar walnut-bench/target/walnut-bench.jar 'CnnBenchmark.(trainStep|compiledTrainStep)'
@@ -53,7 +56,7 @@ public class CnnBenchmark {
     private CompiledFunction compiledForward;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         input = Models.input(42, batch, 1, 28, 28);
         target = Models.labels(batch);
         model = Models.cnn();
@@ -66,6 +69,15 @@ public class CnnBenchmark {
         inferred.eval();
         compiledForward = Compiler.compile(inferred).markDynamic(0, 0);
         compiledForward.apply(input);
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        Runnable call = switch (method) {
+            case "trainStep" -> this::trainStep;
+            case "inference" -> this::inference;
+            case "compiledTrainStep" -> this::compiledTrainStep;
+            default -> this::compiledInference;
+        };
+        double seconds = JitWarmup.untilQuiet(call);
+        System.out.printf(java.util.Locale.ROOT, "(JIT quiet after %.0f s of %s calls)%n", seconds, method);
     }
 
     @Benchmark
