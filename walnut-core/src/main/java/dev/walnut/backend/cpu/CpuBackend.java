@@ -1053,6 +1053,9 @@ public final class CpuBackend implements Backend {
                                     int kh, int kw) {
         boolean direct = direct(cIn, kh, kw, cOut);
         var blocked = !direct && a(x) instanceof float[] ? blocked(n, cIn, h, wd, null, cOut, kh, kw, 1, 1) : null;
+        if (blocked != null && BlockedConvKernels.gradGeometry(blocked).inputFloats() > Integer.MAX_VALUE - 64) {
+            blocked = null; // the blocked output gradient would pass an int index
+        }
         if ((direct || blocked != null) && !ShiftedGemmConvKernels.allFinite(a(x), xOff, n * cIn * h * wd)) {
             return null;
         }
