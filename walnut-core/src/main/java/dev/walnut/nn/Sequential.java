@@ -1,6 +1,7 @@
 package dev.walnut.nn;
 
 import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -11,14 +12,15 @@ import java.util.Map;
 /**
  * Modules applied one after another; children are named {@code 0, 1, ...}.
  *
- * <p>A {@link ReLU} followed by a {@link MaxPool2d} runs as the pooling, then the ReLU: ReLU is
- * monotone, so the max of the ReLUs is the ReLU of the max, with the same bits, and the
- * gradients are the same bits too (where a window's max is positive both orders pass it to the
- * same element, the first maximum; where it is not, zero either way). The ReLU and its
+ * <p>In grad mode a {@link ReLU} followed by a {@link MaxPool2d} runs as the pooling, then the
+ * ReLU: ReLU is monotone, so the max of the ReLUs is the ReLU of the max, with the same bits, and
+ * the gradients are the same bits too (where a window's max is positive both orders pass it to
+ * the same element, the first maximum; where it is not, zero either way). The ReLU and its
  * backward then run on the pooled values, a quarter of them for 2x2 windows: the benchmark CNN's
- * eager training step skips two passes over its largest activation. The compiler's
- * {@code MaxPoolReluSwap} does the same in graphs. Only the two exact classes swap (a subclass
- * may do something else).
+ * eager training step skips two passes over its largest activation. Under no-grad (inference,
+ * and the compiler's tracing) the order stays: a compiled inference graph applies the ReLU in the
+ * convolution's store, for nothing, and the compiler's {@code MaxPoolReluSwap} moves it in
+ * training graphs. Only the two exact classes swap (a subclass may do something else).
  *
  * <pre>{@code
  * var mlp = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
@@ -64,7 +66,8 @@ public class Sequential extends Module implements Iterable<Module> {
         Tensor x = input;
         for (int i = 0; i < layers.size(); i++) {
             Module m = layers.get(i);
-            if (m.getClass() == ReLU.class && i + 1 < layers.size() && layers.get(i + 1).getClass() == MaxPool2d.class) {
+            if (m.getClass() == ReLU.class && i + 1 < layers.size() && layers.get(i + 1).getClass() == MaxPool2d.class
+                    && Autograd.isGradEnabled()) {
                 x = m.forward(layers.get(++i).forward(x));
             } else {
                 x = m.forward(x);

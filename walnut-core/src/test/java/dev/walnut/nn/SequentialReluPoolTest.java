@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.walnut.DType;
 import dev.walnut.Generator;
 import dev.walnut.Tensor;
+import dev.walnut.autograd.Autograd;
 import dev.walnut.nn.functional.Activations;
 import dev.walnut.nn.functional.Pooling;
 import dev.walnut.profiler.Profiler;
@@ -13,9 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Sequential} runs a ReLU followed by max pooling as the pooling, then the ReLU: the same
- * bits forward and backward as the layers in their order, on windows whose max is negative,
- * zero (ties of zeros and negatives) or positive, and on overlapping and padded windows.
+ * {@link Sequential} runs a ReLU followed by max pooling as the pooling, then the ReLU in grad
+ * mode: the same bits forward and backward as the layers in their order, on windows whose max is
+ * negative, zero (ties of zeros and negatives) or positive, and on overlapping and padded
+ * windows; under no-grad the layers keep their order.
  */
 class SequentialReluPoolTest {
     private static Tensor input(long seed, long... shape) {
@@ -66,6 +68,19 @@ class SequentialReluPoolTest {
         assertEquals(List.of("maxPool2d [2, 3, 8, 8]", "relu [2, 3, 4, 4]", "relu [2, 3, 4, 4]"), ops);
         assertArrayEquals(Activations.relu(Pooling.maxPool2d(Activations.relu(x), 2)).toFloatArray(),
                 seq.forward(x).toFloatArray());
+    }
+
+    /** Under no-grad (inference, the compiler's tracing) the layers run in their order. */
+    @Test
+    void noGradKeepsTheOrder() {
+        Sequential seq = new Sequential(new ReLU(), new MaxPool2d(2));
+        Tensor x = input(6, 2, 3, 8, 8);
+        List<String> ops;
+        try (var off = Autograd.noGrad(); Profiler p = Profiler.start()) {
+            seq.forward(x);
+            ops = p.events().stream().map(e -> e.op() + " " + e.inputShapes()).toList();
+        }
+        assertEquals(List.of("relu [2, 3, 8, 8]", "maxPool2d [2, 3, 8, 8]"), ops);
     }
 
     @Test
