@@ -283,13 +283,7 @@ public final class BlockedConvKernels {
         float lo = residual == null ? (float) epilogue.min() : Float.NEGATIVE_INFINITY;
         float hi = residual == null ? (float) epilogue.max() : Float.POSITIVE_INFINITY;
         int[] offsets = g.offsets();
-        Parallel.forRange(g.n() * g.inBlocks(), 1, (p0, p1) -> {
-            if (tiles == null) {
-                reorderIn(x, xOff, xb, g, p0, p1);
-            } else {
-                tiles.blockedConvReorderIn(x, xOff, xb, g, p0, p1);
-            }
-        });
+        Parallel.forRange(g.n() * g.inBlocks(), 1, (p0, p1) -> reorderIn(tiles, x, xOff, xb, g, p0, p1));
         float[] bf = b;
         Parallel.forRange(g.tiles(), 1, (t0, t1) -> {
             if (tiles == null) {
@@ -388,6 +382,7 @@ public final class BlockedConvKernels {
         unpackGradient(dwb, parts, size, dw, g);
     }
 
+    /** Blocked input planes {@code [p0, p1)} by the provider's reorder, or the scalar one when {@code tiles} is null. */
     private static void reorderIn(KernelProvider tiles, float[] x, int xOff, float[] xb, Geometry g, int p0, int p1) {
         if (tiles == null) {
             reorderIn(x, xOff, xb, g, p0, p1);

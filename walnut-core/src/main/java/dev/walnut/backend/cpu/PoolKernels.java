@@ -467,14 +467,7 @@ public final class PoolKernels {
     public static void maxBackward(Object g, int gOffset, long[] indices, Object out, int planes, int inPlane,
                                    int outPlane, boolean zeroed) {
         if (!zeroed) {
-            int n = planes * inPlane;
-            Parallel.forRange(n, 1 << 16, (lo, hi) -> {
-                if (out instanceof float[] f) {
-                    java.util.Arrays.fill(f, lo, hi, 0f);
-                } else {
-                    java.util.Arrays.fill((double[]) out, lo, hi, 0.0);
-                }
-            });
+            CopyKernels.fill(out, 0, new int[] {planes * inPlane}, new int[] {1}, 0.0);
         }
         int grain = Math.max(1, GRAIN / Math.max(1, outPlane));
         if (g instanceof float[] gf) {
